@@ -1,0 +1,4 @@
+//! One module per subcommand group. Each exposes its clap arguments and a
+//! `run` function returning the process exit code.
+
+pub mod iodef;

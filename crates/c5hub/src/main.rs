@@ -1,0 +1,42 @@
+//! The `c5hub` binary: parses the command line, calls the library crates,
+//! and maps their outcome to an exit code. Nothing else lives here.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// c5hub: the cooperation hub for national CIRTs, sector CIRTs, telecom
+/// regulators and operators.
+#[derive(Debug, Parser)]
+#[command(name = "c5hub", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate, convert and summarise IODEF v2 (RFC 7970 = ITU-T X.1541)
+    /// documents, in XML or the RFC 8727 JSON binding.
+    #[command(subcommand)]
+    Iodef(cmd::iodef::IodefCommand),
+    // New subcommand groups are added here, one variant each.
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Iodef(c) => cmd::iodef::run(c),
+        // New subcommand groups are dispatched here.
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            // Usage and I/O failures: exit 2, the error chain on stderr once.
+            eprintln!("c5hub: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
