@@ -1,0 +1,22 @@
+//! The c5hub domain model: what the hub stores and shares.
+//!
+//! - [`observable`]: normalized observables (IP addresses, prefixes, domains,
+//!   URLs, emails, hashes, phone numbers, SMS sender ids, ...).
+//! - [`tlp`]: the Traffic Light Protocol 2.0 labels that say who may read
+//!   what.
+//! - [`taxonomy`]: the ENISA Reference Security Incident Taxonomy (RSIT).
+//! - [`incident`]: the normalized incident, with its observables, contacts
+//!   and the original submitted document.
+//! - [`error`]: the error for text that cannot become a model value.
+//!
+//! Invariants: this crate does no I/O and knows no wire format. It has no
+//! serialization derives; IODEF, MISP, STIX, CSV and REST crates convert to
+//! and from these types by hand, so a change of format never changes the
+//! model by accident. Nothing here panics on input: parsers return
+//! [`Error`], incident validation returns every violation at once.
+
+pub mod error;
+pub mod observable;
+
+pub use error::{Error, ErrorKind, Subject};
+pub use observable::{Note, Observable, ObservableKind};
