@@ -53,7 +53,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {} {:?}: {}", self.subject, self.input, self.kind)
+        write!(
+            f,
+            "invalid {} {:?}: {}",
+            self.subject, self.input, self.kind
+        )
     }
 }
 
@@ -107,7 +111,7 @@ impl fmt::Display for Subject {
 }
 
 /// What is wrong with an input. The `Display` text is a lowercase phrase that
-/// completes "invalid <subject> "<input>": ...".
+/// completes `invalid <subject> "<input>": ...`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -206,7 +210,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::LabelTooLong(l) => write!(f, "label {l:?} is longer than 63 characters"),
             ErrorKind::LabelHyphen(l) => write!(f, "label {l:?} starts or ends with a hyphen"),
             ErrorKind::LabelChar(l) => {
-                write!(f, "label {l:?} has characters other than a-z, 0-9, '-', '_'")
+                write!(
+                    f,
+                    "label {l:?} has characters other than a-z, 0-9, '-', '_'"
+                )
             }
             ErrorKind::SingleLabel => f.write_str("needs at least two labels"),
             ErrorKind::NumericTld => f.write_str("the last label is all digits"),
@@ -215,7 +222,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::EmailShape => f.write_str("expected local-part@domain"),
             ErrorKind::LocalPartTooLong => f.write_str("local part is longer than 64 octets"),
             ErrorKind::HashLength { expected, found } => {
-                write!(f, "expected {expected} hex digits, found {found} characters")
+                write!(
+                    f,
+                    "expected {expected} hex digits, found {found} characters"
+                )
             }
             ErrorKind::NotHex => f.write_str("not hexadecimal"),
             ErrorKind::Phone(reason) => write!(f, "{reason}"),

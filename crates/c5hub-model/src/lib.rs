@@ -16,7 +16,16 @@
 //! [`Error`], incident validation returns every violation at once.
 
 pub mod error;
+pub mod incident;
 pub mod observable;
+pub mod taxonomy;
+pub mod tlp;
 
 pub use error::{Error, ErrorKind, Subject};
+pub use incident::{
+    Contact, DocumentFormat, GlobalId, Incident, IncidentObservable, IncidentStatus, IncidentTimes,
+    ObservableRole, OriginalDocument, Violation, Violations,
+};
 pub use observable::{Note, Observable, ObservableKind};
+pub use taxonomy::{RsitCategory, RsitClass, RsitType};
+pub use tlp::Tlp;

@@ -63,7 +63,11 @@ pub(super) fn normalize_ssdeep(text: &str) -> Result<Observable, ErrorKind> {
     }
     let block: u64 = block.parse().map_err(|_| ErrorKind::Syntax(SHAPE))?;
     let base64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
-    if let Some(c) = first.chars().chain(second.chars()).find(|&c| !u8::try_from(c).is_ok_and(base64)) {
+    if let Some(c) = first
+        .chars()
+        .chain(second.chars())
+        .find(|&c| !u8::try_from(c).is_ok_and(base64))
+    {
         return Err(ErrorKind::ForbiddenChar(c));
     }
     Ok(Observable {
@@ -193,7 +197,11 @@ mod tests {
         let body = "A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3";
         assert_eq!(body.len(), 70);
         check(Tlsh, &format!("T1{body}"), &format!("T1{body}"));
-        check(Tlsh, &format!("t1{}", body.to_lowercase()), &format!("T1{body}"));
+        check(
+            Tlsh,
+            &format!("t1{}", body.to_lowercase()),
+            &format!("T1{body}"),
+        );
         let (obs, notes) = Observable::parse_with_notes(Tlsh, body).expect("valid");
         assert_eq!(obs.value(), format!("T1{body}"));
         assert_eq!(notes, [Note::TlshVersionAdded]);
@@ -202,6 +210,10 @@ mod tests {
             "T1ABC",
             r#"invalid TLSH digest "T1ABC": expected 70 hex digits, found 3 characters"#,
         );
-        check_err(Tlsh, "T1XYZ", r#"invalid TLSH digest "T1XYZ": not hexadecimal"#);
+        check_err(
+            Tlsh,
+            "T1XYZ",
+            r#"invalid TLSH digest "T1XYZ": not hexadecimal"#,
+        );
     }
 }

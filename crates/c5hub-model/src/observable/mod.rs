@@ -557,10 +557,7 @@ fn detect(text: &str) -> Option<ObservableKind> {
             return Some(K::Tlsh);
         }
     }
-    if text.len() == 72
-        && lower_starts("t1")
-        && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
-    {
+    if text.len() == 72 && lower_starts("t1") && text[2..].bytes().all(|b| b.is_ascii_hexdigit()) {
         return Some(K::Tlsh);
     }
     if looks_like_ssdeep(text) {

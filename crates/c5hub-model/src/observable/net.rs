@@ -243,8 +243,18 @@ mod tests {
         check(Ipv4, "192.0.2.1", "ipv4 192.0.2.1", &[]);
         check(Ipv4, "  192.0.2.1\n", "ipv4 192.0.2.1", &[]);
         check(Ipv4, "192.0.2[.]1", "ipv4 192.0.2.1", &[Note::Refanged]);
-        check(Ipv4, "::ffff:192.0.2.1", "ipv4 192.0.2.1", &[Note::Ipv4Mapped]);
-        check(Ipv4, "::FFFF:c000:0201", "ipv4 192.0.2.1", &[Note::Ipv4Mapped]);
+        check(
+            Ipv4,
+            "::ffff:192.0.2.1",
+            "ipv4 192.0.2.1",
+            &[Note::Ipv4Mapped],
+        );
+        check(
+            Ipv4,
+            "::FFFF:c000:0201",
+            "ipv4 192.0.2.1",
+            &[Note::Ipv4Mapped],
+        );
     }
 
     #[test]
@@ -283,10 +293,20 @@ mod tests {
             &[],
         );
         check(Ipv6, "2001:db8:0:0:1:0:0:1", "ipv6 2001:db8::1:0:0:1", &[]);
-        check(Ipv6, "2001:db8:0:1:1:1:1:1", "ipv6 2001:db8:0:1:1:1:1:1", &[]);
+        check(
+            Ipv6,
+            "2001:db8:0:1:1:1:1:1",
+            "ipv6 2001:db8:0:1:1:1:1:1",
+            &[],
+        );
         check(Ipv6, "[2001:db8::1]", "ipv6 2001:db8::1", &[]);
         check(Ipv6, "0:0:0:0:0:0:0:0", "ipv6 ::", &[]);
-        check(Ipv6, "::ffff:192.0.2.1", "ipv4 192.0.2.1", &[Note::Ipv4Mapped]);
+        check(
+            Ipv6,
+            "::ffff:192.0.2.1",
+            "ipv4 192.0.2.1",
+            &[Note::Ipv4Mapped],
+        );
         check(
             Ipv6,
             "2001[:]db8[:][:]1",
@@ -317,8 +337,18 @@ mod tests {
     #[test]
     fn cidr() {
         check(Cidr, "10.0.0.0/8", "cidr 10.0.0.0/8", &[]);
-        check(Cidr, "10.1.2.3/8", "cidr 10.0.0.0/8", &[Note::HostBitsCleared]);
-        check(Cidr, "192.0.2.1/32", "ipv4 192.0.2.1", &[Note::PrefixIsAddress]);
+        check(
+            Cidr,
+            "10.1.2.3/8",
+            "cidr 10.0.0.0/8",
+            &[Note::HostBitsCleared],
+        );
+        check(
+            Cidr,
+            "192.0.2.1/32",
+            "ipv4 192.0.2.1",
+            &[Note::PrefixIsAddress],
+        );
         check(Cidr, "192.0.2.1", "ipv4 192.0.2.1", &[]);
         check(Cidr, "0.0.0.0/0", "cidr 0.0.0.0/0", &[]);
         check(Cidr, "2001:DB8::/32", "cidr 2001:db8::/32", &[]);
@@ -328,7 +358,12 @@ mod tests {
             "cidr 2001:db8::/64",
             &[Note::HostBitsCleared],
         );
-        check(Cidr, "2001:db8::1/128", "ipv6 2001:db8::1", &[Note::PrefixIsAddress]);
+        check(
+            Cidr,
+            "2001:db8::1/128",
+            "ipv6 2001:db8::1",
+            &[Note::PrefixIsAddress],
+        );
         check(
             Cidr,
             "::ffff:10.1.0.0/112",
@@ -369,7 +404,14 @@ mod tests {
 
     #[test]
     fn asn() {
-        for input in ["64496", "AS64496", "as 64496", "ASN64496", "asn 64496", "As064496"] {
+        for input in [
+            "64496",
+            "AS64496",
+            "as 64496",
+            "ASN64496",
+            "asn 64496",
+            "As064496",
+        ] {
             check(Asn, input, "asn AS64496", &[]);
         }
         check(Asn, "AS1.10", "asn AS65546", &[]);
@@ -444,14 +486,20 @@ mod tests {
     #[test]
     fn ip_accessors() {
         let obs = Observable::parse(Cidr, "10.1.2.3/8").expect("valid");
-        assert_eq!(obs.ip_net().map(|n| n.to_string()).as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(
+            obs.ip_net().map(|n| n.to_string()).as_deref(),
+            Some("10.0.0.0/8")
+        );
         assert_eq!(obs.ip_addr(), None);
         let obs = Observable::parse(Ipv6, "2001:db8::1").expect("valid");
         assert_eq!(
             obs.ip_net().map(|n| n.to_string()).as_deref(),
             Some("2001:db8::1/128")
         );
-        assert_eq!(obs.ip_addr().map(|a| a.to_string()).as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            obs.ip_addr().map(|a| a.to_string()).as_deref(),
+            Some("2001:db8::1")
+        );
         let obs = Observable::parse(Asn, "AS64496").expect("valid");
         assert_eq!(obs.asn(), Some(64496));
         assert_eq!(obs.ip_net(), None);

@@ -195,7 +195,11 @@ mod tests {
     fn check_phone_err(input: &str, region: Option<&str>, expected: &str) {
         match Observable::parse_phone(input, region) {
             Ok(obs) => panic!("parse_phone({input:?}, {region:?}) = {obs:?}, expected an error"),
-            Err(e) => assert_eq!(e.to_string(), expected, "parse_phone({input:?}, {region:?})"),
+            Err(e) => assert_eq!(
+                e.to_string(),
+                expected,
+                "parse_phone({input:?}, {region:?})"
+            ),
         }
     }
 
