@@ -149,8 +149,6 @@ pub enum ErrorKind {
     EmptyLabel,
     /// A domain label is longer than 63 characters.
     LabelTooLong(String),
-    /// A domain label starts or ends with a hyphen.
-    LabelHyphen(String),
     /// A domain label holds a character other than a-z, 0-9, `-` and `_`.
     LabelChar(String),
     /// A domain has a single label; observables need at least two.
@@ -208,7 +206,6 @@ impl fmt::Display for ErrorKind {
             ErrorKind::DomainTooLong => f.write_str("longer than 253 characters"),
             ErrorKind::EmptyLabel => f.write_str("empty label"),
             ErrorKind::LabelTooLong(l) => write!(f, "label {l:?} is longer than 63 characters"),
-            ErrorKind::LabelHyphen(l) => write!(f, "label {l:?} starts or ends with a hyphen"),
             ErrorKind::LabelChar(l) => {
                 write!(
                     f,

@@ -14,6 +14,29 @@
 //! and from these types by hand, so a change of format never changes the
 //! model by accident. Nothing here panics on input: parsers return
 //! [`Error`], incident validation returns every violation at once.
+//!
+//! ```
+//! use c5hub_model::{Observable, ObservableKind, RsitClass, Tlp};
+//!
+//! let url = Observable::guess("hxxp://BÜCHER[.]example/login#top")?;
+//! assert_eq!(url.kind(), ObservableKind::Url);
+//! assert_eq!(url.value(), "http://xn--bcher-kva.example/login");
+//! assert_eq!(url.domain_part(), Some("xn--bcher-kva.example"));
+//! assert_eq!(url.to_unicode(), "http://bücher.example/login");
+//!
+//! let net = Observable::parse(ObservableKind::Cidr, "10.1.2.3/8")?;
+//! assert_eq!(net.value(), "10.0.0.0/8");
+//!
+//! let phone = Observable::parse_phone("020 7946 0958", Some("GB"))?;
+//! assert_eq!(phone.value(), "+442079460958");
+//!
+//! let tlp: Tlp = "amber+strict".parse()?;
+//! assert_eq!(tlp.as_str(), "TLP:AMBER+STRICT");
+//!
+//! let class: RsitClass = r#"rsit:fraud="phishing""#.parse()?;
+//! assert_eq!(class.to_string(), "fraud/phishing");
+//! # Ok::<(), c5hub_model::Error>(())
+//! ```
 
 pub mod error;
 pub mod incident;

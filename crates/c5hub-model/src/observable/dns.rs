@@ -6,10 +6,13 @@
 //! then DNS length and label checks. So `BÜCHER.example.`,
 //! `bücher.example` and `xn--bcher-kva.example` are one observable.
 //!
-//! Label checks follow what appears in real DNS rather than the strict
-//! hostname rules: `_` is allowed (`_dmarc`, some CDN names) and so are
-//! `--` in the third and fourth positions (`r3---sn-abc`), but a label may not
-//! start or end with `-`.
+//! Label checks follow what resolves in real DNS rather than the strict
+//! hostname (LDH) rules, since an observable that was seen must be
+//! recordable: `_` is allowed (`_dmarc`, some CDN names), and so are `-` at
+//! the start or end of a label (old Blogspot names such as
+//! `-foo-.blogspot.com`) and `--` in the third and fourth positions
+//! (`r3---sn-abc`). Other ASCII punctuation, empty labels and over-long
+//! labels or names are rejected.
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use url::{Host, Position, Url};
@@ -30,7 +33,11 @@ pub(super) fn normalize_domain(text: &str, min_labels: usize) -> Result<String, 
     if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(ErrorKind::ForbiddenChar(c));
     }
-    let text = text.strip_suffix('.').unwrap_or(text);
+    // UTS 46 maps the ideographic and fullwidth full stops to '.', so they
+    // end a name as well.
+    let text = text
+        .strip_suffix(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'])
+        .unwrap_or(text);
     if text.is_empty() {
         return Err(ErrorKind::Empty);
     }
@@ -69,9 +76,6 @@ fn check_labels(ascii: &str, min_labels: usize) -> Result<(), ErrorKind> {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         {
             return Err(ErrorKind::LabelChar(label.to_owned()));
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err(ErrorKind::LabelHyphen(label.to_owned()));
         }
     }
     if count < min_labels {
@@ -120,7 +124,15 @@ pub(super) fn normalize_url(text: &str, notes: &mut Notes) -> Result<Observable,
         None => return Err(ErrorKind::UrlWithoutHost),
     };
     if let Some(host) = host {
-        let normalized = normalize_domain(&host, 1)?;
+        // Hosts of non-special schemes are "opaque" to the `url` crate: kept
+        // as written, with non-ASCII percent-encoded. Decode them so that they
+        // get the same IDNA treatment as the hosts of http and https.
+        let decoded = if url.is_special() {
+            None
+        } else {
+            percent_decode(&host)
+        };
+        let normalized = normalize_domain(decoded.as_deref().unwrap_or(&host), 1)?;
         if normalized != host {
             url.set_host(Some(&normalized))
                 .map_err(|e| ErrorKind::Url(e.to_string()))?;
@@ -134,6 +146,35 @@ pub(super) fn normalize_url(text: &str, notes: &mut Notes) -> Result<Observable,
         kind: ObservableKind::Url,
         value: url.into(),
     })
+}
+
+/// Decodes `%XX` escapes, or returns `None` when there are none or they do
+/// not decode to UTF-8 (the host is then normalized, and rejected, as it is).
+fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes
+            .get(i + 1..i + 3)
+            .filter(|hex| bytes[i] == b'%' && hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Whether the text starts with a scheme followed by something other than a
@@ -274,6 +315,8 @@ mod tests {
             "r3---sn-abc.googlevideo.com",
         );
         check(Domain, "evil[.]example", "evil.example");
+        check(Domain, "-foo-.blogspot.com", "-foo-.blogspot.com");
+        check(Domain, "example.com\u{3002}", "example.com");
         check(Domain, "1.2.3.example", "1.2.3.example");
         check(
             Domain,
@@ -303,11 +346,6 @@ mod tests {
             Domain,
             "localhost",
             r#"invalid domain "localhost": needs at least two labels"#,
-        );
-        check_err(
-            Domain,
-            "-evil.example",
-            r#"invalid domain "-evil.example": label "-evil" starts or ends with a hyphen"#,
         );
         check_err(
             Domain,
@@ -396,6 +434,11 @@ mod tests {
             Url,
             "smb://FileServer.Example/share",
             "smb://fileserver.example/share",
+        );
+        check(
+            Url,
+            "smb://Bücher.example/share",
+            "smb://xn--bcher-kva.example/share",
         );
         check(Url, "ftp://files.example:21/a", "ftp://files.example/a");
     }
