@@ -1,20 +1,897 @@
 //! Conversion between IODEF documents and the c5hub domain model.
+//!
+//! Reading keeps going past what it cannot use: an observable that does not
+//! normalise becomes a [`Note`] naming where it was, and the rest of the
+//! incident is still converted. The original bytes travel beside the model
+//! (the caller attaches them), so nothing of the document is lost.
+//!
+//! # IODEF `restriction` and TLP 2.0
+//!
+//! | IODEF restriction            | TLP 2.0       | why |
+//! |------------------------------|---------------|-----|
+//! | `public`, `white` (TLP 1.0)  | CLEAR         | no limit on disclosure |
+//! | `partner`, `green` (TLP 1.0) | GREEN         | the community of partner organisations |
+//! | `need-to-know`, `amber`      | AMBER         | recipients' organisations, on a need-to-know basis |
+//! | `private`                    | AMBER+STRICT  | "must not be shared" beyond the recipient organisation |
+//! | `red` (TLP 1.0)              | RED           | named recipients only |
+//! | `default`, absent            | from the enclosing element, else AMBER+STRICT | RFC 7970 makes `private` the Incident default |
+//! | `ext-value` + `ext-restriction="TLP:…"` | that label | how TLP 2.0 labels travel in IODEF |
+//!
+//! Writing uses the first row of each TLP level, except AMBER+STRICT, which
+//! is written as `ext-value` with `ext-restriction="TLP:AMBER+STRICT"` only
+//! when it must be told apart from `private` — it never has to, so `private`.
 
 use std::fmt::Write;
+use std::str::FromStr;
 
-use crate::Decoded;
+use c5hub_model::{
+    Contact, GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole,
+    OriginalDocument, RsitClass, Tlp,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+
 use crate::schema::Class;
+use crate::tree::{Document, Element, Foreign, Node};
+use crate::validate::parse_datetime;
+use crate::xml::escape_attr;
+use crate::{Binding, Decoded};
 
-/// A readable overview of a document.
+/// Something the conversion could not use, and where it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// Element path.
+    pub path: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// The TLP level an IODEF restriction stands for; `None` for `default`
+/// (inherit) and unknown values.
+pub fn tlp_from_restriction(restriction: &str, ext_restriction: Option<&str>) -> Option<Tlp> {
+    Some(match restriction {
+        "public" | "white" => Tlp::Clear,
+        "partner" | "green" => Tlp::Green,
+        "need-to-know" | "amber" => Tlp::Amber,
+        "private" => Tlp::AmberStrict,
+        "red" => Tlp::Red,
+        "ext-value" => return ext_restriction.and_then(|e| Tlp::from_str(e).ok()),
+        _ => return None,
+    })
+}
+
+/// The IODEF restriction to write for a TLP level (see the module docs).
+pub fn restriction_from_tlp(tlp: Tlp) -> &'static str {
+    match tlp {
+        Tlp::Clear => "public",
+        Tlp::Green => "partner",
+        Tlp::Amber => "need-to-know",
+        Tlp::AmberStrict => "private",
+        Tlp::Red => "red",
+    }
+}
+
+/// IODEF incident status to the c5hub workflow status.
+///
+/// `forwarded` (handed to another party, still open) reads as in progress;
+/// `future` (activity announced, not yet seen) as new. c5hub's own
+/// `triaged` and `closed` travel as `ext-value`.
+pub fn status_from_iodef(status: &str, ext_status: Option<&str>) -> Option<IncidentStatus> {
+    Some(match status {
+        "new" | "future" => IncidentStatus::New,
+        "in-progress" | "forwarded" => IncidentStatus::InProgress,
+        "resolved" => IncidentStatus::Resolved,
+        "ext-value" => return ext_status.and_then(|s| IncidentStatus::from_str(s).ok()),
+        _ => return None,
+    })
+}
+
+/// The IODEF status (and `ext-status`) for a c5hub workflow status.
+pub fn status_to_iodef(status: IncidentStatus) -> (&'static str, Option<&'static str>) {
+    match status {
+        IncidentStatus::New => ("new", None),
+        IncidentStatus::InProgress => ("in-progress", None),
+        IncidentStatus::Resolved => ("resolved", None),
+        other => ("ext-value", Some(other.as_str())),
+    }
+}
+
+/// Converts every Incident of a document to the domain model.
+///
+/// `original` (the submitted bytes) is attached to each incident.
+pub fn incidents_from_document(
+    doc: &Document,
+    original: Option<&OriginalDocument>,
+) -> (Vec<Incident>, Vec<Note>) {
+    let mut notes = Vec::new();
+    let mut out = Vec::new();
+    for (i, inc) in doc.root.children_of(Class::Incident).enumerate() {
+        let path = format!("/IODEF-Document/Incident[{i}]");
+        match incident(inc, &path, &mut notes) {
+            Some(mut m) => {
+                m.original = original.cloned();
+                out.push(m);
+            }
+            None => continue,
+        }
+    }
+    (out, notes)
+}
+
+fn time(el: &Element, class: Class, path: &str, notes: &mut Vec<Note>) -> Option<DateTime<Utc>> {
+    let t = el.child_text(class)?;
+    match parse_datetime(t.trim()) {
+        Ok(d) => Some(d.utc()),
+        Err(why) => {
+            notes.push(Note {
+                path: format!("{path}/{}", class.name()),
+                message: format!("{t:?}: {why}"),
+            });
+            None
+        }
+    }
+}
+
+fn incident(inc: &Element, path: &str, notes: &mut Vec<Note>) -> Option<Incident> {
+    let Some(idel) = inc.child(Class::IncidentID) else {
+        notes.push(Note {
+            path: path.to_owned(),
+            message: "no IncidentID: skipped".to_owned(),
+        });
+        return None;
+    };
+    let id = match GlobalId::new(
+        idel.attr("name").unwrap_or(""),
+        idel.text.as_deref().unwrap_or(""),
+    ) {
+        Ok(id) => id,
+        Err(e) => {
+            notes.push(Note {
+                path: format!("{path}/IncidentID[0]"),
+                message: format!("{e}: skipped"),
+            });
+            return None;
+        }
+    };
+    let tlp = tlp_from_restriction(
+        inc.attr_or_default("restriction").unwrap_or("private"),
+        inc.attr("ext-restriction"),
+    )
+    .unwrap_or(Tlp::AmberStrict);
+    let mut m = Incident::new(id, tlp);
+    m.times.detected = time(inc, Class::DetectTime, path, notes);
+    m.times.start = time(inc, Class::StartTime, path, notes);
+    m.times.end = time(inc, Class::EndTime, path, notes);
+    m.times.reported = time(inc, Class::ReportTime, path, notes);
+    m.times.generated = time(inc, Class::GenerationTime, path, notes);
+    if let Some(s) = inc.attr("status") {
+        m.status = status_from_iodef(s, inc.attr("ext-status")).unwrap_or(IncidentStatus::New);
+    }
+    let descriptions: Vec<&str> = inc
+        .children_of(Class::Description)
+        .filter_map(|d| d.text.as_deref())
+        .collect();
+    if !descriptions.is_empty() {
+        m.description = Some(descriptions.join("\n\n"));
+        m.title = descriptions[0]
+            .lines()
+            .next()
+            .map(|l| l.chars().take(200).collect());
+    }
+    m.classification = inc
+        .children_of(Class::Assessment)
+        .flat_map(|a| a.children_of(Class::IncidentCategory))
+        .filter_map(|c| c.text.as_deref())
+        .find_map(rsit_from_category);
+    for c in inc.children_of(Class::Contact) {
+        let contact = Contact {
+            name: c.child_text(Class::ContactName).map(str::to_owned),
+            email: c
+                .child(Class::Email)
+                .and_then(|e| e.child_text(Class::EmailTo))
+                .map(str::to_owned),
+            role: c.attr("role").unwrap_or("").to_owned(),
+        };
+        if m.reporter.is_none() && matches!(contact.role.as_str(), "creator" | "reporter" | "irt") {
+            m.reporter = contact.name.clone();
+        }
+        m.contacts.push(contact);
+    }
+    let mut walker = Walker { m: &mut m, notes };
+    walker.walk(inc, path.to_owned(), ObservableRole::Unknown);
+    Some(m)
+}
+
+/// Reads an RSIT class from `rsit:fraud="phishing"`, `fraud/phishing` or
+/// `fraud:phishing`.
+fn rsit_from_category(text: &str) -> Option<RsitClass> {
+    let t = text.trim();
+    RsitClass::from_machine_tag(t)
+        .ok()
+        .or_else(|| RsitClass::from_path(t).ok())
+        .or_else(|| t.split_once(':').and_then(|(c, k)| RsitClass::lookup(c, k)))
+}
+
+struct Walker<'a> {
+    m: &'a mut Incident,
+    notes: &'a mut Vec<Note>,
+}
+
+impl Walker<'_> {
+    fn add(&mut self, kind: Option<ObservableKind>, raw: &str, role: ObservableRole, path: &str) {
+        let parsed = match kind {
+            Some(k) => Observable::parse(k, raw.trim()),
+            None => Observable::guess(raw.trim()),
+        };
+        match parsed {
+            Ok(o) => {
+                self.m.add_observable(o, role);
+            }
+            Err(e) => self.notes.push(Note {
+                path: path.to_owned(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn walk(&mut self, el: &Element, path: String, role: ObservableRole) {
+        let mut counts: Vec<(Class, usize)> = Vec::new();
+        for c in el.elements() {
+            let n = match counts.iter_mut().find(|(k, _)| *k == c.class) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n - 1
+                }
+                None => {
+                    counts.push((c.class, 1));
+                    0
+                }
+            };
+            let p = format!("{path}/{}[{n}]", c.class.name());
+            let role = match c.class {
+                Class::System => match c.attr("category") {
+                    Some("source") => ObservableRole::Source,
+                    Some("target") => ObservableRole::Target,
+                    Some("intermediate") => ObservableRole::Intermediate,
+                    _ => role,
+                },
+                Class::Indicator | Class::IndicatorData => ObservableRole::Indicator,
+                _ => role,
+            };
+            match c.class {
+                Class::Address => self.address(c, role, &p),
+                Class::Name => self.add(
+                    Some(ObservableKind::Domain),
+                    c.text.as_deref().unwrap_or(""),
+                    role,
+                    &p,
+                ),
+                Class::URL
+                    if matches!(
+                        el.class,
+                        Class::File | Class::RecordData | Class::Observable
+                    ) =>
+                {
+                    self.add(
+                        Some(ObservableKind::Url),
+                        c.text.as_deref().unwrap_or(""),
+                        ObservableRole::Url,
+                        &p,
+                    )
+                }
+                Class::EmailFrom => self.email(c, ObservableRole::Sender, &p),
+                Class::EmailTo if el.class == Class::EmailData => {
+                    self.email(c, ObservableRole::Recipient, &p)
+                }
+                Class::Hash => self.hash(c, role, &p),
+                Class::FuzzyHashValue
+                    if c.attr("name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("ssdeep")) =>
+                {
+                    self.add(
+                        Some(ObservableKind::Ssdeep),
+                        c.text.as_deref().unwrap_or(""),
+                        role,
+                        &p,
+                    )
+                }
+                Class::BulkObservable => self.bulk(c, role, &p),
+                // Contacts, references and software describe people and
+                // documents, not the incident's technical observables.
+                Class::Contact
+                | Class::Reference
+                | Class::ThreatActor
+                | Class::Campaign
+                | Class::RelatedActivity => {}
+                _ => self.walk(c, p, role),
+            }
+        }
+    }
+
+    fn address(&mut self, c: &Element, role: ObservableRole, path: &str) {
+        let text = c.text.as_deref().unwrap_or("");
+        let kind = match c.attr_or_default("category").unwrap_or("ipv6-addr") {
+            "ipv4-addr" | "ipv6-addr" => None,
+            "ipv4-net" | "ipv6-net" => Some(ObservableKind::Cidr),
+            "e-mail" => Some(ObservableKind::Email),
+            "asn" => Some(ObservableKind::Asn),
+            "mac" => Some(ObservableKind::Mac),
+            "site-uri" => Some(ObservableKind::Url),
+            "ext-value" => match c.attr("ext-category") {
+                Some("e164") => Some(ObservableKind::PhoneNumber),
+                Some("sender-id") => Some(ObservableKind::SenderId),
+                _ => return,
+            },
+            // atm, ipv4-net-mask and the like: nothing c5hub correlates on.
+            _ => return,
+        };
+        let role = if kind == Some(ObservableKind::Url) && role == ObservableRole::Unknown {
+            ObservableRole::Url
+        } else {
+            role
+        };
+        match kind {
+            Some(k) => self.add(Some(k), text, role, path),
+            None => match Observable::parse_ip(text.trim()) {
+                Ok(o) => {
+                    self.m.add_observable(o, role);
+                }
+                Err(e) => self.notes.push(Note {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                }),
+            },
+        }
+    }
+
+    fn email(&mut self, c: &Element, role: ObservableRole, path: &str) {
+        let raw = c.text.as_deref().unwrap_or("");
+        // "Name <user@host>" or a bare address.
+        let addr = match (raw.rfind('<'), raw.rfind('>')) {
+            (Some(a), Some(b)) if a < b => &raw[a + 1..b],
+            _ => raw,
+        };
+        self.add(Some(ObservableKind::Email), addr, role, path);
+    }
+
+    fn hash(&mut self, c: &Element, role: ObservableRole, path: &str) {
+        let mut alg = None;
+        let mut value = None;
+        for n in &c.children {
+            if let Node::Foreign(f) = n {
+                match f.name.as_str() {
+                    "DigestMethod" => alg = foreign_attr(f, "Algorithm"),
+                    "DigestValue" => value = Some(foreign_text(f)),
+                    _ => {}
+                }
+            }
+        }
+        let (Some(alg), Some(value)) = (alg, value) else {
+            return;
+        };
+        let kind = match alg.rsplit_once('#').map_or(alg.as_str(), |(_, k)| k) {
+            "md5" => ObservableKind::Md5,
+            "sha1" => ObservableKind::Sha1,
+            "sha256" => ObservableKind::Sha256,
+            "sha512" => ObservableKind::Sha512,
+            _ => return,
+        };
+        let v = value.trim();
+        // xmldsig carries digests in base64; some writers put hex.
+        let hex = match kind.hex_len() {
+            Some(n) if v.len() == n && v.bytes().all(|b| b.is_ascii_hexdigit()) => v.to_owned(),
+            _ => match base64_decode(v) {
+                Some(bytes) => bytes.iter().fold(String::new(), |mut s, b| {
+                    let _ = write!(s, "{b:02x}");
+                    s
+                }),
+                None => {
+                    self.notes.push(Note {
+                        path: path.to_owned(),
+                        message: format!("DigestValue {v:?} is neither base64 nor hex"),
+                    });
+                    return;
+                }
+            },
+        };
+        self.add(Some(kind), &hex, role, path);
+    }
+
+    fn bulk(&mut self, c: &Element, role: ObservableRole, path: &str) {
+        let kind = match c.attr("type") {
+            Some("ipv4-addr" | "ipv6-addr") => None,
+            Some("ipv4-net" | "ipv6-net") => Some(ObservableKind::Cidr),
+            Some("domain-name") => Some(ObservableKind::Domain),
+            Some("site-uri") => Some(ObservableKind::Url),
+            Some("e-mail") => Some(ObservableKind::Email),
+            Some("asn") => Some(ObservableKind::Asn),
+            Some("mac") => Some(ObservableKind::Mac),
+            _ => return,
+        };
+        let list = c.child_text(Class::BulkObservableList).unwrap_or("");
+        for item in list
+            .split(|ch: char| ch.is_whitespace() || ch == ',')
+            .filter(|s| !s.is_empty())
+        {
+            match kind {
+                Some(k) => self.add(Some(k), item, role, path),
+                None => self.add(None, item, role, path),
+            }
+        }
+    }
+}
+
+fn foreign_attr(f: &Foreign, name: &str) -> Option<String> {
+    let mut r = quick_xml::Reader::from_str(&f.xml);
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Start(s)) | Ok(quick_xml::events::Event::Empty(s)) => {
+                return s
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == name.as_bytes())
+                    .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+            }
+            Ok(quick_xml::events::Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn foreign_text(f: &Foreign) -> String {
+    let mut r = quick_xml::Reader::from_str(&f.xml);
+    let mut out = String::new();
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Text(t)) => {
+                out.push_str(&t.unescape().unwrap_or_default())
+            }
+            Ok(quick_xml::events::Event::Eof) | Err(_) => return out,
+            Ok(_) => {}
+        }
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        if c == b'=' {
+            break;
+        }
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    if out.is_empty() { None } else { Some(out) }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+
+fn text_el(class: Class, text: impl Into<String>) -> Element {
+    let mut e = Element::new(class);
+    e.text = Some(text.into());
+    e
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Writes incidents as one IODEF document. `now` stands in for a missing
+/// generation time (IODEF requires one).
+pub fn document_from_incidents(incidents: &[Incident], now: DateTime<Utc>) -> Document {
+    let mut root = Element::new(Class::IodefDocument);
+    root.set_attr("version", "2.00");
+    for m in incidents {
+        root.children.push(Node::Element(incident_element(m, now)));
+    }
+    Document { root }
+}
+
+fn incident_element(m: &Incident, now: DateTime<Utc>) -> Element {
+    let mut inc = Element::new(Class::Incident);
+    inc.set_attr("purpose", "reporting");
+    let (status, ext) = status_to_iodef(m.status);
+    inc.set_attr("status", status);
+    if let Some(x) = ext {
+        inc.set_attr("ext-status", x);
+    }
+    inc.set_attr("restriction", restriction_from_tlp(m.tlp));
+    let mut id = text_el(Class::IncidentID, m.id.id());
+    id.set_attr("name", m.id.name());
+    let mut kids = vec![id];
+    let t = &m.times;
+    for (class, v) in [
+        (Class::DetectTime, t.detected),
+        (Class::StartTime, t.start),
+        (Class::EndTime, t.end),
+        (Class::ReportTime, t.reported),
+        (Class::GenerationTime, Some(t.generated.unwrap_or(now))),
+    ] {
+        if let Some(v) = v {
+            kids.push(text_el(class, ts(v)));
+        }
+    }
+    if let Some(d) = &m.description {
+        kids.push(text_el(Class::Description, d.clone()));
+    }
+    if let Some(c) = m.classification {
+        let mut a = Element::new(Class::Assessment);
+        a.children.push(Node::Element(text_el(
+            Class::IncidentCategory,
+            c.machine_tag(),
+        )));
+        // Assessment needs an impact; the model states none, so: unknown.
+        let mut impact = Element::new(Class::SystemImpact);
+        impact.set_attr("type", "unknown");
+        a.children.push(Node::Element(impact));
+        kids.push(a);
+    }
+    let mut contacts: Vec<Element> = m.contacts.iter().map(contact_element).collect();
+    if contacts.is_empty() {
+        // IODEF requires a contact: the reporter, or the issuing CSIRT.
+        let c = Contact {
+            name: Some(m.reporter.clone().unwrap_or_else(|| m.id.name().to_owned())),
+            email: None,
+            role: "creator".to_owned(),
+        };
+        contacts.push(contact_element(&c));
+    }
+    kids.extend(contacts);
+    if !m.observables.is_empty() {
+        let mut data = Element::new(Class::IndicatorData);
+        for (i, o) in m.observables.iter().enumerate() {
+            data.children
+                .push(Node::Element(indicator(m, i, &o.observable, o.role)));
+        }
+        kids.push(data);
+    }
+    inc.children = kids.into_iter().map(Node::Element).collect();
+    inc
+}
+
+fn contact_element(c: &Contact) -> Element {
+    let mut e = Element::new(Class::Contact);
+    let role = if c.role.is_empty() {
+        "creator"
+    } else {
+        c.role.as_str()
+    };
+    if crate::validate::check_value(
+        e.class
+            .def()
+            .attr_by_xml("role")
+            .map_or(crate::schema::ValueType::String, |(_, a)| a.ty),
+        role,
+    )
+    .is_ok()
+    {
+        e.set_attr("role", role);
+    } else {
+        e.set_attr("role", "ext-value");
+        e.set_attr("ext-role", role);
+    }
+    e.set_attr("type", "organization");
+    if let Some(n) = &c.name {
+        e.children
+            .push(Node::Element(text_el(Class::ContactName, n.clone())));
+    }
+    if let Some(m) = &c.email {
+        let mut em = Element::new(Class::Email);
+        em.children
+            .push(Node::Element(text_el(Class::EmailTo, m.clone())));
+        e.children.push(Node::Element(em));
+    }
+    e
+}
+
+fn indicator(m: &Incident, i: usize, o: &Observable, role: ObservableRole) -> Element {
+    let mut ind = Element::new(Class::Indicator);
+    let mut iid = text_el(Class::IndicatorID, format!("obs-{i}"));
+    iid.set_attr("name", m.id.name());
+    iid.set_attr("version", "1");
+    ind.children.push(Node::Element(iid));
+    let mut obs = Element::new(Class::Observable);
+    let category = match role {
+        ObservableRole::Source => Some("source"),
+        ObservableRole::Target => Some("target"),
+        ObservableRole::Intermediate => Some("intermediate"),
+        _ => None,
+    };
+    let address = |cat: &str, ext: Option<&str>| {
+        let mut a = text_el(Class::Address, o.value());
+        a.set_attr("category", cat);
+        if let Some(x) = ext {
+            a.set_attr("ext-category", x);
+        }
+        a
+    };
+    let leaf = match o.kind() {
+        ObservableKind::Ipv4 => address("ipv4-addr", None),
+        ObservableKind::Ipv6 => address("ipv6-addr", None),
+        ObservableKind::Cidr if o.value().contains(':') => address("ipv6-net", None),
+        ObservableKind::Cidr => address("ipv4-net", None),
+        ObservableKind::Email => address("e-mail", None),
+        ObservableKind::Url => address("site-uri", None),
+        ObservableKind::Asn => address("asn", None),
+        ObservableKind::Mac => address("mac", None),
+        ObservableKind::PhoneNumber => address("ext-value", Some("e164")),
+        ObservableKind::SenderId => address("ext-value", Some("sender-id")),
+        ObservableKind::Domain => {
+            let mut d = Element::new(Class::DomainData);
+            d.children
+                .push(Node::Element(text_el(Class::Name, o.value())));
+            d
+        }
+        kind @ (ObservableKind::Md5
+        | ObservableKind::Sha1
+        | ObservableKind::Sha256
+        | ObservableKind::Sha512) => file_hash(kind, o.value()),
+        other => {
+            // No IODEF class carries these (IMEI, CVE, TLSH, ssdeep): an
+            // AdditionalData names the kind so c5hub can read it back.
+            let mut a = text_el(Class::AdditionalData, o.value());
+            a.set_attr("dtype", "string");
+            a.set_attr("meaning", format!("c5hub:{}", other.as_str()));
+            a
+        }
+    };
+    let leaf = if leaf.class == Class::Address && category.is_some() {
+        // Role travels as the System category around the address.
+        let mut node = Element::new(Class::Node);
+        node.children.push(Node::Element(leaf));
+        let mut sys = Element::new(Class::System);
+        sys.set_attr("category", category.unwrap_or("source"));
+        sys.children.push(Node::Element(node));
+        sys
+    } else {
+        leaf
+    };
+    obs.children.push(Node::Element(leaf));
+    ind.children.push(Node::Element(obs));
+    ind
+}
+
+fn file_hash(kind: ObservableKind, hex: &str) -> Element {
+    let alg = match kind {
+        ObservableKind::Md5 => "http://www.w3.org/2001/04/xmldsig-more#md5",
+        ObservableKind::Sha1 => "http://www.w3.org/2000/09/xmldsig#sha1",
+        ObservableKind::Sha512 => "http://www.w3.org/2001/04/xmlenc#sha512",
+        _ => "http://www.w3.org/2001/04/xmlenc#sha256",
+    };
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    let dsig = crate::schema::NS_DSIG;
+    let mut hash = Element::new(Class::Hash);
+    for (name, xml) in [
+        (
+            "DigestMethod",
+            format!(
+                "<ds:DigestMethod xmlns:ds=\"{dsig}\" Algorithm=\"{}\"/>",
+                escape_attr(alg)
+            ),
+        ),
+        (
+            "DigestValue",
+            format!(
+                "<ds:DigestValue xmlns:ds=\"{dsig}\">{}</ds:DigestValue>",
+                base64_encode(&bytes)
+            ),
+        ),
+    ] {
+        hash.children.push(Node::Foreign(Foreign {
+            ns: dsig.to_owned(),
+            name: name.to_owned(),
+            xml,
+        }));
+    }
+    let mut hd = Element::new(Class::HashData);
+    hd.set_attr("scope", "file-contents");
+    hd.children.push(Node::Element(hash));
+    let mut file = Element::new(Class::File);
+    file.children.push(Node::Element(hd));
+    let mut fd = Element::new(Class::FileData);
+    fd.children.push(Node::Element(file));
+    fd
+}
+
+/// A readable overview of a document: incidents, classification, TLP,
+/// observables and contacts.
 pub fn summary(d: &Decoded) -> String {
     let mut s = String::new();
-    let doc = &d.document;
-    let incidents: Vec<_> = doc.root.children_of(Class::Incident).collect();
+    let (incidents, notes) = incidents_from_document(&d.document, None);
+    let binding = match d.binding {
+        Binding::Xml => "XML",
+        Binding::Json => "JSON (RFC 8727)",
+    };
+    let validity = if d.is_valid() {
+        "valid".to_owned()
+    } else {
+        format!("{} violation(s)", d.violations.len())
+    };
     let _ = writeln!(
         s,
-        "IODEF v2 document ({:?} binding), {} incident(s)",
-        d.binding,
+        "IODEF v2 document, {binding} binding, {validity}, {} incident(s)",
         incidents.len()
     );
+    for m in &incidents {
+        let _ = writeln!(s, "\nIncident {}", m.id);
+        let _ = writeln!(s, "  status:          {}", m.status.as_str());
+        let _ = writeln!(s, "  TLP:             {}", m.tlp.as_str());
+        let class = m
+            .classification
+            .map_or_else(|| "unclassified".to_owned(), |c| c.path());
+        let _ = writeln!(s, "  classification:  {class} (ENISA RSIT)");
+        if let Some(r) = &m.reporter {
+            let _ = writeln!(s, "  reporter:        {r}");
+        }
+        for (what, t) in [
+            ("detected", m.times.detected),
+            ("started", m.times.start),
+            ("ended", m.times.end),
+            ("reported", m.times.reported),
+            ("generated", m.times.generated),
+        ] {
+            if let Some(t) = t {
+                let _ = writeln!(s, "  {what:<16} {}", ts(t));
+            }
+        }
+        if let Some(t) = &m.title {
+            let _ = writeln!(s, "  title:           {t}");
+        }
+        let _ = writeln!(s, "  observables:     {}", m.observables.len());
+        for o in &m.observables {
+            let _ = writeln!(
+                s,
+                "    {:<10} {:<12} {}",
+                o.observable.kind().as_str(),
+                o.role.as_str(),
+                o.observable.value()
+            );
+        }
+        let _ = writeln!(s, "  contacts:        {}", m.contacts.len());
+        for c in &m.contacts {
+            let _ = writeln!(
+                s,
+                "    {:<10} {} {}",
+                c.role,
+                c.name.as_deref().unwrap_or("-"),
+                c.email
+                    .as_deref()
+                    .map(|e| format!("<{e}>"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(s, "\nNot converted ({}):", notes.len());
+        for n in &notes {
+            let _ = writeln!(s, "  {}: {}", n.path, n.message);
+        }
+    }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restriction_and_tlp_map_both_ways() {
+        for tlp in Tlp::ALL {
+            assert_eq!(
+                tlp_from_restriction(restriction_from_tlp(tlp), None),
+                Some(tlp)
+            );
+        }
+        assert_eq!(tlp_from_restriction("white", None), Some(Tlp::Clear));
+        assert_eq!(tlp_from_restriction("amber", None), Some(Tlp::Amber));
+        assert_eq!(
+            tlp_from_restriction("ext-value", Some("TLP:AMBER+STRICT")),
+            Some(Tlp::AmberStrict)
+        );
+        assert_eq!(tlp_from_restriction("default", None), None);
+    }
+
+    #[test]
+    fn base64_round_trip() {
+        for v in [&b""[..], b"a", b"ab", b"abc", b"abcd", &[0xff, 0x00, 0x10]] {
+            let e = base64_encode(v);
+            if !v.is_empty() {
+                assert_eq!(base64_decode(&e).as_deref(), Some(v));
+            }
+        }
+        assert_eq!(base64_encode(b"abcd"), "YWJjZA==");
+    }
+
+    #[test]
+    fn model_round_trips_through_iodef() {
+        let id = GlobalId::new("csirt.example", "INC-42").expect("valid id");
+        let mut m = Incident::new(id, Tlp::Amber);
+        m.status = IncidentStatus::Triaged;
+        m.classification = RsitClass::lookup("fraud", "phishing");
+        m.description = Some("Credential phishing against a bank".to_owned());
+        m.title = Some("Credential phishing against a bank".to_owned());
+        m.reporter = Some("Bank CSIRT".to_owned());
+        m.contacts.push(Contact {
+            name: Some("Bank CSIRT".to_owned()),
+            email: Some("csirt@bank.example".to_owned()),
+            role: "creator".to_owned(),
+        });
+        m.times.generated = Some(
+            DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+                .expect("date")
+                .with_timezone(&Utc),
+        );
+        for (raw, role) in [
+            ("192.0.2.1", ObservableRole::Source),
+            ("2001:db8::/32", ObservableRole::Target),
+            ("phish.example", ObservableRole::Indicator),
+            ("http://phish.example/login", ObservableRole::Url),
+            (
+                "d41d8cd98f00b204e9800998ecf8427e",
+                ObservableRole::Indicator,
+            ),
+            ("+41446681800", ObservableRole::Sender),
+        ] {
+            m.add_observable(Observable::guess(raw).expect("valid observable"), role);
+        }
+        let now = Utc::now();
+        let doc = document_from_incidents(std::slice::from_ref(&m), now);
+        assert_eq!(
+            crate::validate(&doc),
+            vec![],
+            "the written document is valid"
+        );
+        let xml = crate::encode_xml(&doc);
+        let back = crate::decode_xml(xml.as_bytes(), &crate::Limits::default()).expect("decodes");
+        let (got, notes) = incidents_from_document(&back.document, None);
+        assert_eq!(notes, vec![]);
+        assert_eq!(got.len(), 1);
+        let g = &got[0];
+        assert_eq!(
+            (g.id.clone(), g.tlp, g.status, g.classification),
+            (m.id.clone(), m.tlp, m.status, m.classification)
+        );
+        assert_eq!(g.description, m.description);
+        assert_eq!(g.reporter, m.reporter);
+        let kinds = |x: &Incident| {
+            let mut v: Vec<String> = x
+                .observables
+                .iter()
+                .map(|o| format!("{} {}", o.observable.kind().as_str(), o.observable.value()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(kinds(g), kinds(&m));
+    }
 }

@@ -22,6 +22,11 @@ enum Command {
     /// documents, in XML or the RFC 8727 JSON binding.
     #[command(subcommand)]
     Iodef(cmd::iodef::IodefCommand),
+    /// National cybersecurity assessment (GCI style): score answers or
+    /// pillar scores, tier stability under other weights, regional and
+    /// progress views, HTML reports.
+    #[command(subcommand)]
+    Assess(cmd::assess::AssessCommand),
     // New subcommand groups are added here, one variant each.
 }
 
@@ -29,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Iodef(c) => cmd::iodef::run(c),
+        Command::Assess(c) => cmd::assess::run(c),
         // New subcommand groups are dispatched here.
     };
     match outcome {

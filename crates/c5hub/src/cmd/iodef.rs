@@ -71,7 +71,11 @@ pub struct LimitArgs {
 
 impl LimitArgs {
     fn limits(&self) -> Limits {
-        Limits { max_bytes: self.max_bytes, max_depth: self.max_depth, max_elements: self.max_elements }
+        Limits {
+            max_bytes: self.max_bytes,
+            max_depth: self.max_depth,
+            max_elements: self.max_elements,
+        }
     }
 }
 
@@ -79,16 +83,21 @@ impl LimitArgs {
 pub fn run(cmd: IodefCommand) -> Result<ExitCode> {
     match cmd {
         IodefCommand::Validate { files, limits } => validate(&files, &limits.limits()),
-        IodefCommand::Convert { file, to, output, lenient, limits } => {
-            convert(&file, to, output.as_deref(), lenient, &limits.limits())
-        }
+        IodefCommand::Convert {
+            file,
+            to,
+            output,
+            lenient,
+            limits,
+        } => convert(&file, to, output.as_deref(), lenient, &limits.limits()),
         IodefCommand::Summary { file, limits } => summary(&file, &limits.limits()),
     }
 }
 
 /// Reads a file, refusing before reading when it exceeds the size limit.
 fn read_limited(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > limits.max_bytes as u64 {
         // Let the decoder word the error like any other limit.
         return Ok(vec![b' '; limits.max_bytes + 1]);
@@ -116,7 +125,11 @@ fn validate(files: &[PathBuf], limits: &Limits) -> Result<ExitCode> {
             }
         }
     }
-    Ok(if invalid { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if invalid {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn decode_file(file: &Path, limits: &Limits) -> Result<std::result::Result<Decoded, ExitCode>> {
@@ -124,22 +137,43 @@ fn decode_file(file: &Path, limits: &Limits) -> Result<std::result::Result<Decod
     match c5hub_iodef::decode(&bytes, limits) {
         Ok(d) => Ok(Ok(d)),
         Err(v) => {
-            eprintln!("{}: {}: {} [{}]", file.display(), v.path, v.message, v.rule.code());
+            eprintln!(
+                "{}: {}: {} [{}]",
+                file.display(),
+                v.path,
+                v.message,
+                v.rule.code()
+            );
             Ok(Err(ExitCode::from(1)))
         }
     }
 }
 
-fn convert(file: &Path, to: Target, output: Option<&Path>, lenient: bool, limits: &Limits) -> Result<ExitCode> {
+fn convert(
+    file: &Path,
+    to: Target,
+    output: Option<&Path>,
+    lenient: bool,
+    limits: &Limits,
+) -> Result<ExitCode> {
     let d = match decode_file(file, limits)? {
         Ok(d) => d,
         Err(code) => return Ok(code),
     };
     for v in &d.violations {
-        eprintln!("{}: {}: {} [{}]", file.display(), v.path, v.message, v.rule.code());
+        eprintln!(
+            "{}: {}: {} [{}]",
+            file.display(),
+            v.path,
+            v.message,
+            v.rule.code()
+        );
     }
     if !d.is_valid() && !lenient {
-        eprintln!("{}: not converted: the document is invalid (use --lenient to convert anyway)", file.display());
+        eprintln!(
+            "{}: not converted: the document is invalid (use --lenient to convert anyway)",
+            file.display()
+        );
         return Ok(ExitCode::from(1));
     }
     let binding = match to {
@@ -151,7 +185,9 @@ fn convert(file: &Path, to: Target, output: Option<&Path>, lenient: bool, limits
         text.push('\n');
     }
     match output {
-        Some(o) => std::fs::write(o, text).with_context(|| format!("cannot write {}", o.display()))?,
+        Some(o) => {
+            std::fs::write(o, text).with_context(|| format!("cannot write {}", o.display()))?
+        }
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)

@@ -1,4 +1,5 @@
 //! One module per subcommand group. Each exposes its clap arguments and a
 //! `run` function returning the process exit code.
 
+pub mod assess;
 pub mod iodef;
