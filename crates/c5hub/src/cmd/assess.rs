@@ -32,76 +32,19 @@ pub enum AssessCommand {
     /// Score answers or published pillar scores: per country the pillar
     /// scores, overall score and tier. Exit 1 with --strict when an input
     /// record or answer was rejected.
-    Score {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = ScoreFormat::Json)]
-        format: ScoreFormat,
-        /// Add competition ranks within each year (off by default: results
-        /// are presented by tier).
-        #[arg(long)]
-        ranks: bool,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Score(Box<ScoreArgs>),
     /// Monte Carlo over pillar weights: each country's tier stability,
     /// near-threshold flags and the weight-free dominance view.
-    Sensitivity {
-        #[command(flatten)]
-        input: InputArgs,
-        #[command(flatten)]
-        mc: MonteCarloArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = TableFormat::Json)]
-        format: TableFormat,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Sensitivity(Box<SensitivityArgs>),
     /// Tier distribution and mean scores by ITU region and edition.
-    Regions {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = TableFormat::Json)]
-        format: TableFormat,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Regions(Box<RegionsArgs>),
     /// Changes between editions, within one methodology; a baseline scored
     /// with another methodology is re-scored (answers) or flagged as not
     /// comparable (pillar scores).
-    Progress {
-        #[command(flatten)]
-        input: InputArgs,
-        #[command(flatten)]
-        baseline: BaselineArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = TableFormat::Json)]
-        format: TableFormat,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Progress(Box<ProgressArgs>),
     /// Write a self-contained HTML report of the latest edition: tiers by
     /// region, stability, progress, each country's pillar profile.
-    Report {
-        #[command(flatten)]
-        input: InputArgs,
-        #[command(flatten)]
-        baseline: BaselineArgs,
-        #[command(flatten)]
-        mc: MonteCarloArgs,
-        /// The report file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// The report's title.
-        #[arg(long, default_value = "National cybersecurity assessment")]
-        title: String,
-        /// A note to show at the top (repeatable). Comment lines at the top
-        /// of the input files are shown too.
-        #[arg(long)]
-        note: Vec<String>,
-    },
+    Report(Box<ReportArgs>),
     /// Convert a responses file between CSV and JSON.
     Convert {
         /// The responses file (CSV or JSON).
@@ -112,6 +55,83 @@ pub enum AssessCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+}
+
+/// Arguments of `assess score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoreFormat::Json)]
+    format: ScoreFormat,
+    /// Add competition ranks within each year (off by default: results
+    /// are presented by tier).
+    #[arg(long)]
+    ranks: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Arguments of `assess sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    mc: MonteCarloArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Json)]
+    format: TableFormat,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Arguments of `assess regions`.
+#[derive(Debug, Args)]
+pub struct RegionsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Json)]
+    format: TableFormat,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Arguments of `assess progress`.
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    baseline: BaselineArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Json)]
+    format: TableFormat,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Arguments of `assess report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    baseline: BaselineArgs,
+    #[command(flatten)]
+    mc: MonteCarloArgs,
+    /// The report file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The report's title.
+    #[arg(long, default_value = "National cybersecurity assessment")]
+    title: String,
+    /// A note to show at the top (repeatable). Comment lines at the top of
+    /// the input files are shown too.
+    #[arg(long)]
+    note: Vec<String>,
 }
 
 /// Formats of `assess score`.
@@ -250,12 +270,13 @@ pub fn run(cmd: AssessCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        AssessCommand::Score {
-            input,
-            format,
-            ranks,
-            output,
-        } => {
+        AssessCommand::Score(args) => {
+            let ScoreArgs {
+                input,
+                format,
+                ranks,
+                output,
+            } = *args;
             let loaded = load(&input)?;
             let m = &loaded.methodology;
             let ranks = ranks.then(|| scoring::ranks(&loaded.scores));
@@ -269,12 +290,13 @@ pub fn run(cmd: AssessCommand) -> Result<ExitCode> {
             write_output(output.out.as_deref(), &text)?;
             Ok(loaded.exit_code(input.strict))
         }
-        AssessCommand::Sensitivity {
-            input,
-            mc,
-            format,
-            output,
-        } => {
+        AssessCommand::Sensitivity(args) => {
+            let SensitivityArgs {
+                input,
+                mc,
+                format,
+                output,
+            } = *args;
             let loaded = load(&input)?;
             let m = &loaded.methodology;
             let result = sensitivity::run(m, &loaded.scores, &mc.config())?;
@@ -288,11 +310,12 @@ pub fn run(cmd: AssessCommand) -> Result<ExitCode> {
             write_output(output.out.as_deref(), &text)?;
             Ok(loaded.exit_code(input.strict))
         }
-        AssessCommand::Regions {
-            input,
-            format,
-            output,
-        } => {
+        AssessCommand::Regions(args) => {
+            let RegionsArgs {
+                input,
+                format,
+                output,
+            } = *args;
             let loaded = load(&input)?;
             let m = &loaded.methodology;
             let view = views::regional(m, &loaded.scores, &loaded.regions);
@@ -303,12 +326,13 @@ pub fn run(cmd: AssessCommand) -> Result<ExitCode> {
             write_output(output.out.as_deref(), &text)?;
             Ok(loaded.exit_code(input.strict))
         }
-        AssessCommand::Progress {
-            input,
-            baseline,
-            format,
-            output,
-        } => {
+        AssessCommand::Progress(args) => {
+            let ProgressArgs {
+                input,
+                baseline,
+                format,
+                output,
+            } = *args;
             let mut loaded = load(&input)?;
             let rows = progress_rows(&mut loaded, &input, &baseline)?;
             let m = &loaded.methodology;
@@ -319,14 +343,15 @@ pub fn run(cmd: AssessCommand) -> Result<ExitCode> {
             write_output(output.out.as_deref(), &text)?;
             Ok(loaded.exit_code(input.strict))
         }
-        AssessCommand::Report {
-            input,
-            baseline,
-            mc,
-            out,
-            title,
-            note,
-        } => {
+        AssessCommand::Report(args) => {
+            let ReportArgs {
+                input,
+                baseline,
+                mc,
+                out,
+                title,
+                note,
+            } = *args;
             let mut loaded = load(&input)?;
             let progress = progress_rows(&mut loaded, &input, &baseline)?;
             let m = &loaded.methodology;
