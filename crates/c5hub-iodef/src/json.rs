@@ -165,6 +165,7 @@ impl JsonDecoder {
                             _ => self.attribute(&mut el, k, x, path),
                         }
                     }
+                    el.attrs.sort_by_key(|(i, _)| *i);
                     if el.text.is_none() {
                         self.diags.push(Violation::new(
                             path.clone(),
@@ -208,7 +209,11 @@ impl JsonDecoder {
                             (Rule::UnknownAttribute, "attribute")
                         };
                         self.diags.push(Violation::new(
-                            format!("{path}/{}{k}", if upper { "" } else { "@" }),
+                            if upper {
+                                format!("{path}/{k}[0]")
+                            } else {
+                                format!("{path}/@{k}")
+                            },
                             rule,
                             format!("{} has no {what} {k:?}", def.name),
                         ));
@@ -233,6 +238,7 @@ impl JsonDecoder {
                     }
                 }
                 // JSON objects are unordered; the tree follows the schema.
+                el.attrs.sort_by_key(|(i, _)| *i);
                 el.children.sort_by_key(|n| match n {
                     Node::Element(e) => def.slot_of_class(e.class),
                     Node::Foreign(f) => def.slot_of_foreign(&f.ns, &f.name),
@@ -418,10 +424,15 @@ fn foreign_from_json(ns: &str, name: &str, json: ForeignJson, t: &str) -> Option
             escape_attr(t)
         ),
         ForeignJson::RawXml => {
-            if !is_xml_fragment(t) {
-                return None;
-            }
-            self_contained(t.trim(), &[("ds".to_owned(), NS_DSIG.to_owned())])
+            // RFC 8727 section 3.2: BYTE is base64, here of the XML element.
+            // Raw XML is accepted too, as some writers send it.
+            let decoded = crate::model::base64_decode(t).and_then(|b| String::from_utf8(b).ok());
+            let xml = match decoded {
+                Some(x) if is_xml_fragment(&x) => x,
+                _ if is_xml_fragment(t) => t.to_owned(),
+                _ => return None,
+            };
+            self_contained(xml.trim(), &[("ds".to_owned(), NS_DSIG.to_owned())])
         }
     })
 }
@@ -431,7 +442,7 @@ fn foreign_from_json(ns: &str, name: &str, json: ForeignJson, t: &str) -> Option
 fn foreign_to_json(f: &Foreign, json: ForeignJson) -> String {
     use quick_xml::events::Event;
     if json == ForeignJson::RawXml {
-        return f.xml.clone();
+        return crate::model::base64_encode(f.xml.as_bytes());
     }
     let mut reader = quick_xml::Reader::from_str(&f.xml);
     let mut text = String::new();

@@ -15,11 +15,15 @@ use crate::tree::{Document, Element, Node};
 use crate::xml::push_index;
 
 /// Checks a whole document and appends what is wrong to `out`.
-pub(crate) fn validate(doc: &Document, out: &mut Vec<Violation>) {
+///
+/// `json_version`: RFC 8727's own examples write `"version": "2.0"`, which
+/// its schema allows; documents from the JSON binding may use it.
+pub(crate) fn validate(doc: &Document, out: &mut Vec<Violation>, json_version: bool) {
     let mut v = Validator {
         out,
         ids: HashMap::new(),
         refs: Vec::new(),
+        json_version,
     };
     let mut path = String::from("/IODEF-Document");
     if doc.root.attr("version").is_none() {
@@ -30,7 +34,7 @@ pub(crate) fn validate(doc: &Document, out: &mut Vec<Violation>) {
         ));
     }
     v.element(&doc.root, &mut path);
-    let Validator { out, ids, refs } = v;
+    let Validator { out, ids, refs, .. } = v;
     for (value, path) in refs {
         if !ids.contains_key(&value) {
             out.push(Violation::new(
@@ -50,6 +54,7 @@ struct Validator<'o> {
     ids: HashMap<String, String>,
     /// Every xs:IDREF value with its path.
     refs: Vec<(String, String)>,
+    json_version: bool,
 }
 
 impl Validator<'_> {
@@ -82,7 +87,9 @@ impl Validator<'_> {
                 continue;
             };
             if let Some(fixed) = a.fixed {
-                if value != fixed {
+                let json_alias =
+                    self.json_version && el.class == Class::IodefDocument && value == "2.0";
+                if value != fixed && !json_alias {
                     let rule = if el.class == Class::IodefDocument && a.xml == "version" {
                         Rule::Version
                     } else {
@@ -122,6 +129,20 @@ impl Validator<'_> {
                         ));
                     }
                 }
+            }
+        }
+        // The XSD's xs:key on IndicatorReference: exactly one of uid-ref and
+        // euid-ref.
+        if el.class == Class::IndicatorReference {
+            let n = el.attr("uid-ref").is_some() as u8 + el.attr("euid-ref").is_some() as u8;
+            if n != 1 {
+                self.out.push(Violation::new(
+                    path,
+                    Rule::Choice,
+                    format!(
+                        "IndicatorReference needs exactly one of uid-ref and euid-ref, found {n}"
+                    ),
+                ));
             }
         }
         // An ext-* attribute whose base attribute is absent (and has no
@@ -366,11 +387,7 @@ pub(crate) fn check_value(ty: ValueType, v: &str) -> Result<(), (Rule, String)> 
             )
         }),
         ValueType::Url => {
-            if v.chars().any(|c| c.is_control()) {
-                bad(Rule::Url, "a URL (it holds control characters)")
-            } else {
-                Ok(())
-            }
+            check_uri(t).map_err(|why| (Rule::Url, format!("{v:?} is not a URI: {why}")))
         }
         ValueType::Portlist => {
             let ok = !t.is_empty()
@@ -408,6 +425,37 @@ pub(crate) fn check_value(ty: ValueType, v: &str) -> Result<(), (Rule, String)> 
             }
         }
     }
+}
+
+/// The RFC 3986 syntax checks an `xs:anyURI` validator makes: no spaces or
+/// control characters, one fragment at most, closed IP literals, and
+/// well-formed percent escapes.
+fn check_uri(s: &str) -> Result<(), &'static str> {
+    if s.chars().any(|c| c.is_control() || c == ' ') {
+        return Err("it holds spaces or control characters");
+    }
+    if s.matches('#').count() > 1 {
+        return Err("it has more than one '#'");
+    }
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'%'
+            && !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        {
+            return Err("'%' is not followed by two hex digits");
+        }
+    }
+    if let Some(rest) = s.split_once("//").map(|(_, r)| r) {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        if host.starts_with('[') != host.contains(']')
+            || (host.starts_with('[') && !host[1..].contains(']'))
+        {
+            return Err("its IP literal is not closed with ']'");
+        }
+    }
+    Ok(())
 }
 
 fn is_ncname(s: &str) -> bool {
