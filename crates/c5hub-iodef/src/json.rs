@@ -58,7 +58,12 @@ pub(crate) fn decode(
     };
     let mut path = String::from("/IODEF-Document");
     let root = d.class(Class::IodefDocument, &value, &mut path)?;
-    let root = root.unwrap_or_else(|| Element::new(Class::IodefDocument));
+    let mut root = root.unwrap_or_else(|| Element::new(Class::IodefDocument));
+    // RFC 8727's own examples write "2.0"; it is the same version as XML's
+    // fixed "2.00", and only the latter is valid in XML.
+    if root.attr("version") == Some("2.0") {
+        root.set_attr("version", "2.00");
+    }
     Ok((Document { root }, d.diags))
 }
 

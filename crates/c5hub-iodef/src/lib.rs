@@ -94,7 +94,7 @@ pub fn decode(input: &[u8], limits: &Limits) -> Result<Decoded, Violation> {
 pub fn decode_xml(input: &[u8], limits: &Limits) -> Result<Decoded, Violation> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let (document, mut violations) = xml::decode(input, limits)?;
-    validate::validate(&document, &mut violations, false);
+    validate::validate(&document, &mut violations);
     Ok(Decoded {
         document,
         violations,
@@ -105,7 +105,7 @@ pub fn decode_xml(input: &[u8], limits: &Limits) -> Result<Decoded, Violation> {
 /// Decodes and validates an RFC 8727 JSON document.
 pub fn decode_json(input: &[u8], limits: &Limits) -> Result<Decoded, Violation> {
     let (document, mut violations) = json::decode(input, limits)?;
-    validate::validate(&document, &mut violations, true);
+    validate::validate(&document, &mut violations);
     Ok(Decoded {
         document,
         violations,
@@ -116,7 +116,7 @@ pub fn decode_json(input: &[u8], limits: &Limits) -> Result<Decoded, Violation> 
 /// Validates a document built or changed in memory.
 pub fn validate(document: &Document) -> Vec<Violation> {
     let mut out = Vec::new();
-    validate::validate(document, &mut out, false);
+    validate::validate(document, &mut out);
     out
 }
 

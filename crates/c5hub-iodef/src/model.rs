@@ -405,6 +405,8 @@ impl Walker<'_> {
             Some("e-mail") => Some(ObservableKind::Email),
             Some("asn") => Some(ObservableKind::Asn),
             Some("mac") => Some(ObservableKind::Mac),
+            // A private list type (e.g. ext-type="fqdn"): recognise each item.
+            Some("ext-value") => None,
             _ => return,
         };
         let list = c.child_text(Class::BulkObservableList).unwrap_or("");

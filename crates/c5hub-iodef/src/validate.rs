@@ -15,15 +15,11 @@ use crate::tree::{Document, Element, Node};
 use crate::xml::push_index;
 
 /// Checks a whole document and appends what is wrong to `out`.
-///
-/// `json_version`: RFC 8727's own examples write `"version": "2.0"`, which
-/// its schema allows; documents from the JSON binding may use it.
-pub(crate) fn validate(doc: &Document, out: &mut Vec<Violation>, json_version: bool) {
+pub(crate) fn validate(doc: &Document, out: &mut Vec<Violation>) {
     let mut v = Validator {
         out,
         ids: HashMap::new(),
         refs: Vec::new(),
-        json_version,
     };
     let mut path = String::from("/IODEF-Document");
     if doc.root.attr("version").is_none() {
@@ -54,7 +50,6 @@ struct Validator<'o> {
     ids: HashMap<String, String>,
     /// Every xs:IDREF value with its path.
     refs: Vec<(String, String)>,
-    json_version: bool,
 }
 
 impl Validator<'_> {
@@ -87,9 +82,7 @@ impl Validator<'_> {
                 continue;
             };
             if let Some(fixed) = a.fixed {
-                let json_alias =
-                    self.json_version && el.class == Class::IodefDocument && value == "2.0";
-                if value != fixed && !json_alias {
+                if value != fixed {
                     let rule = if el.class == Class::IodefDocument && a.xml == "version" {
                         Rule::Version
                     } else {
