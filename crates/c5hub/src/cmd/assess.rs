@@ -194,10 +194,9 @@ pub struct SourceArgs {
 
 /// An earlier edition to compare with.
 #[derive(Debug, Args)]
-#[group(required = false, multiple = false)]
 pub struct BaselineArgs {
     /// Answers of an earlier edition.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "baseline_scores")]
     baseline_responses: Option<PathBuf>,
     /// Pillar scores of an earlier edition.
     #[arg(long)]
