@@ -323,12 +323,14 @@ impl Observable {
     /// Detects the kind of `raw` from its shape and parses it as that kind.
     ///
     /// Recognised, in this order: URLs with `scheme://` (defanged too),
-    /// `mailto:` and `local@domain` emails, `+` phone numbers, `AS`/`ASN`
-    /// numbers, `CVE-` ids, CIDR prefixes, IP addresses, hex hashes by length
-    /// (32 MD5, 40 SHA-1, 64 SHA-256, 128 SHA-512, 70 or `T1`+70 TLSH),
-    /// ssdeep digests, MAC addresses with `:` or `-`, `host/path` as a URL,
-    /// and finally domains. Bare digits, sender ids and IMEIs are ambiguous
-    /// and never guessed: parse them with their kind.
+    /// `mailto:` emails, `+` phone numbers, `AS`/`ASN` numbers, `CVE-` ids,
+    /// `local@domain` emails, CIDR prefixes, `host/path` as a URL without
+    /// scheme, IP addresses, hex hashes by length (32 MD5, 40 SHA-1, 64
+    /// SHA-256, 128 SHA-512, 70 or `T1`+70 TLSH), ssdeep digests, MAC
+    /// addresses with `:` or `-`, and finally any other text with a dot as
+    /// a domain (without a public-suffix list, `invoice.pdf` is a domain
+    /// too). Bare digits, sender ids and IMEIs are ambiguous and never
+    /// guessed: parse them with their kind.
     ///
     /// When the text has the shape of a kind but is not valid (`10.0.0.0/33`),
     /// the error is that kind's; when nothing fits, the error's subject is
@@ -435,7 +437,10 @@ impl fmt::Display for Observable {
     }
 }
 
-/// Trims `raw` and checks it is neither empty nor too long.
+/// Trims `raw` and checks it is neither empty nor too long and holds no
+/// control characters. No kind allows those, and some parsers would silently
+/// drop them (the `url` crate strips tabs and newlines anywhere), which
+/// would hide what the submitter really sent.
 fn checked_text(raw: &str) -> Result<&str, ErrorKind> {
     let text = raw.trim();
     if text.is_empty() {
@@ -446,6 +451,9 @@ fn checked_text(raw: &str) -> Result<&str, ErrorKind> {
             len: text.len(),
             max: Observable::MAX_INPUT_LEN,
         });
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(ErrorKind::ForbiddenChar(c));
     }
     Ok(text)
 }

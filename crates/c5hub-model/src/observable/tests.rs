@@ -139,6 +139,19 @@ fn input_limits() {
 }
 
 #[test]
+fn control_characters_are_rejected() {
+    // Found by fuzzing: the `url` crate strips leading C0 controls, so the
+    // defanged scheme after them escaped refanging.
+    let err = Observable::guess("\u{1}hxxp://evil[.]example/").expect_err("control");
+    assert_eq!(
+        err.to_string(),
+        r#"invalid observable "\u{1}hxxp://evil[.]example/": character '\u{1}' is not allowed"#
+    );
+    let err = Observable::parse(ObservableKind::Url, "http://exa\nmple.com/").expect_err("newline");
+    assert_eq!(err.kind(), &ErrorKind::ForbiddenChar('\n'));
+}
+
+#[test]
 fn kind_names_round_trip() {
     for kind in ObservableKind::ALL {
         assert_eq!(kind.as_str().parse::<ObservableKind>(), Ok(kind));
