@@ -121,7 +121,7 @@ impl<'a> XmlDecoder<'a> {
     }
 
     fn syntax(&self, what: impl std::fmt::Display) -> Violation {
-        let pos = (self.reader.error_position() as usize).max(0);
+        let pos = self.reader.error_position() as usize;
         let (l, c) = line_col(self.src, if pos == 0 { self.pos() } else { pos });
         Violation::fatal(Rule::XmlSyntax, format!("line {l}, column {c}: {what}"))
     }
