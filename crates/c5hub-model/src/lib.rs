@@ -38,12 +38,14 @@
 //! # Ok::<(), c5hub_model::Error>(())
 //! ```
 
+pub mod access;
 pub mod error;
 pub mod incident;
 pub mod observable;
 pub mod taxonomy;
 pub mod tlp;
 
+pub use access::{Audience, Viewer};
 pub use error::{Error, ErrorKind, Subject};
 pub use incident::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentObservable, IncidentStatus, IncidentTimes,

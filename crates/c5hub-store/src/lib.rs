@@ -1,0 +1,904 @@
+//! The durable incident store and its correlation index.
+//!
+//! One API, two backends that pass the same test suite: SQLite embedded (the
+//! default, one database file in WAL mode under a data directory) and
+//! PostgreSQL for production. Both run the same SQL through [`db::Db`].
+//!
+//! What it keeps: incidents in the normalised model, every version of each
+//! (same reporter and IODEF IncidentID name+id makes a new version), the
+//! original document's bytes (stored once however often they arrive), the
+//! status history, and observables with their sightings. The correlation
+//! index is linear in size: one row per distinct value, one posting per
+//! value and incident.
+//!
+//! Every read takes a [`Viewer`]: what it returns, and every count in it,
+//! covers only incidents the viewer may read under TLP 2.0.
+//!
+//! This crate knows nothing of wire formats or HTTP.
+
+mod correlate;
+mod db;
+mod migrations;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use c5hub_model::{
+    Audience, Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind,
+    ObservableRole, OriginalDocument, RsitClass, Tlp, Viewer,
+};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+pub use correlate::WarningList;
+use db::{Db, Row, Value};
+
+/// Where the store lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// The embedded store: `c5hub.sqlite` in this directory.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, as a `postgres://` URL.
+    Postgres(String),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(dir) => write!(f, "{}", dir.join(SQLITE_FILE).display()),
+            Location::Postgres(url) => {
+                // Never print a password.
+                match url.split_once('@') {
+                    Some((_, host)) => write!(f, "postgres://…@{host}"),
+                    None => f.write_str(url),
+                }
+            }
+        }
+    }
+}
+
+const SQLITE_FILE: &str = "c5hub.sqlite";
+
+/// What went wrong.
+#[derive(Debug)]
+pub enum Error {
+    /// The database refused a statement.
+    Database {
+        /// The statement, shortened.
+        statement: String,
+        /// The database's message.
+        message: String,
+    },
+    /// The data directory or database could not be opened.
+    Open(String),
+    /// The schema is not what this build understands.
+    Schema(String),
+    /// Stored data did not read back as the model.
+    Corrupt(String),
+}
+
+impl Error {
+    fn db(sql: &str, e: impl fmt::Display) -> Error {
+        let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+        Error::Database { statement, message: e.to_string() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Database { statement, message } => write!(f, "database error: {message} (in: {statement})"),
+            Error::Open(m) | Error::Schema(m) => f.write_str(m),
+            Error::Corrupt(m) => write!(f, "stored data is damaged: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub(crate) fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn ms(t: Option<DateTime<Utc>>) -> Value {
+    t.map(|t| t.timestamp_millis()).into()
+}
+
+fn time(v: &Value) -> Option<DateTime<Utc>> {
+    v.int().and_then(DateTime::from_timestamp_millis)
+}
+
+fn tlp_rank(t: Tlp) -> i64 {
+    Tlp::ALL.iter().position(|x| *x == t).unwrap_or(4) as i64
+}
+
+fn tlp_of(rank: i64) -> Tlp {
+    Tlp::ALL.get(rank as usize).copied().unwrap_or(Tlp::Red)
+}
+
+/// Options of a store.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Values that never correlate.
+    pub warning_list: WarningList,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { warning_list: WarningList::builtin() }
+    }
+}
+
+/// One incident to store, with who sent it.
+#[derive(Clone, Debug)]
+pub struct Submission<'a> {
+    /// The incident, with its original document attached when there is one.
+    pub incident: &'a Incident,
+    /// The reporting member organisation.
+    pub reporter: &'a str,
+    /// Where it came from (a feed name, a file, an API client), for sightings.
+    pub source: &'a str,
+    /// Organisations an AMBER incident is shared with.
+    pub shared_with: &'a [String],
+    /// Named recipients of a RED incident.
+    pub recipients: &'a [String],
+}
+
+/// What storing a submission did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new incident, with its key.
+    New(i64),
+    /// A new version of an incident the reporter sent before.
+    NewVersion {
+        /// The incident's key.
+        key: i64,
+        /// The version now current.
+        version: i64,
+    },
+    /// The same bytes were stored before: nothing changed.
+    Duplicate(i64),
+}
+
+impl Outcome {
+    /// The incident's key.
+    pub fn key(self) -> i64 {
+        match self {
+            Outcome::New(k) | Outcome::Duplicate(k) | Outcome::NewVersion { key: k, .. } => k,
+        }
+    }
+}
+
+/// A stored incident as a viewer sees it.
+#[derive(Clone, Debug)]
+pub struct StoredIncident {
+    /// The store's key.
+    pub key: i64,
+    /// The reporting organisation.
+    pub reporter: String,
+    /// The current version (1 for the first submission).
+    pub version: i64,
+    /// When it was first stored.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Organisations an AMBER incident is shared with.
+    pub shared_with: Vec<String>,
+    /// Named recipients of a RED incident.
+    pub recipients: Vec<String>,
+    /// The incident, with the original document of the current version.
+    pub incident: Incident,
+}
+
+/// One line of a listing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentSummary {
+    /// The store's key.
+    pub key: i64,
+    /// The reporting organisation.
+    pub reporter: String,
+    /// IODEF IncidentID as `name:id`.
+    pub global_id: String,
+    /// Current version.
+    pub version: i64,
+    /// Workflow status.
+    pub status: IncidentStatus,
+    /// TLP level.
+    pub tlp: Tlp,
+    /// RSIT class.
+    pub classification: Option<RsitClass>,
+    /// Title.
+    pub title: Option<String>,
+    /// When first stored.
+    pub created_at: DateTime<Utc>,
+    /// When detected, if known.
+    pub detected: Option<DateTime<Utc>>,
+}
+
+/// Filters for listing and export.
+#[derive(Clone, Debug, Default)]
+pub struct IncidentFilter {
+    /// Stored at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Stored before.
+    pub until: Option<DateTime<Utc>>,
+    /// RSIT class.
+    pub classification: Option<RsitClass>,
+    /// TLP level.
+    pub tlp: Option<Tlp>,
+    /// Workflow status.
+    pub status: Option<IncidentStatus>,
+    /// Reporting organisation.
+    pub reporter: Option<String>,
+    /// Only incidents holding this observable value (normalised).
+    pub observable: Option<Observable>,
+    /// Keys below this one (cursor for the next page; listings are newest first).
+    pub before: Option<i64>,
+    /// Most rows to return (0: no limit).
+    pub limit: usize,
+}
+
+/// How a stored value matches a looked-up one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MatchKind {
+    /// The same normalised value.
+    Exact,
+    /// A stored prefix contains the looked-up address or prefix.
+    InStoredPrefix,
+    /// The stored address or prefix lies inside the looked-up prefix.
+    InLookedUpPrefix,
+    /// Same domain: a domain, a URL's host or an email's domain.
+    SameDomain,
+}
+
+impl MatchKind {
+    /// A short name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::InStoredPrefix => "in-prefix",
+            MatchKind::InLookedUpPrefix => "contains",
+            MatchKind::SameDomain => "same-domain",
+        }
+    }
+}
+
+/// An incident holding a matching value.
+#[derive(Clone, Debug)]
+pub struct Match {
+    /// The incident.
+    pub incident: IncidentSummary,
+    /// The stored value that matched.
+    pub observable: Observable,
+    /// Its role in the incident.
+    pub role: ObservableRole,
+    /// How it matched.
+    pub how: MatchKind,
+}
+
+/// How often a value was seen, counting only what the viewer may read.
+#[derive(Clone, Debug)]
+pub struct Sighting {
+    /// The value.
+    pub observable: Observable,
+    /// Times seen.
+    pub count: i64,
+    /// First seen.
+    pub first_seen: DateTime<Utc>,
+    /// Last seen.
+    pub last_seen: DateTime<Utc>,
+    /// Sources and their counts.
+    pub sources: Vec<(String, i64)>,
+}
+
+/// The answer to a lookup.
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    /// The value as normalised.
+    pub value: Observable,
+    /// Why the value is on the warning list, when it is.
+    pub warning: Option<String>,
+    /// Incidents holding the value or a related one, newest first.
+    pub matches: Vec<Match>,
+    /// Sightings of the matching values.
+    pub sightings: Vec<Sighting>,
+}
+
+/// An incident related to another through shared values.
+#[derive(Clone, Debug)]
+pub struct Related {
+    /// The related incident.
+    pub incident: IncidentSummary,
+    /// The values they share: (value in the asked incident, value in this one, how).
+    pub shared: Vec<(Observable, Observable, MatchKind)>,
+}
+
+/// A status change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// From (none when created).
+    pub from: Option<IncidentStatus>,
+    /// To.
+    pub to: IncidentStatus,
+    /// Why.
+    pub note: Option<String>,
+}
+
+/// The store.
+pub struct Store {
+    db: Box<dyn Db + Send>,
+    opts: Options,
+    location: Location,
+}
+
+const MAX_MATCHES: usize = 10_000;
+
+impl Store {
+    /// Opens (creating if needed) and migrates the store.
+    pub fn open(location: &Location, opts: Options) -> Result<Store, Error> {
+        Self::open_at_version(location, opts, migrations::latest())
+    }
+
+    /// Opens a store migrated only up to `version`: for testing upgrades.
+    #[doc(hidden)]
+    pub fn open_at_version(location: &Location, opts: Options, version: i64) -> Result<Store, Error> {
+        let mut db: Box<dyn Db + Send> = match location {
+            Location::Sqlite(dir) => Box::new(open_sqlite(dir)?),
+            Location::Postgres(url) => {
+                let client = postgres::Client::connect(url, postgres::NoTls)
+                    .map_err(|e| Error::Open(format!("cannot connect to {location}: {e}")))?;
+                Box::new(db::Postgres::new(client))
+            }
+        };
+        migrations::migrate(db.as_mut(), version)?;
+        Ok(Store { db, opts, location: location.clone() })
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The schema version of the database.
+    pub fn schema_version(&mut self) -> Result<i64, Error> {
+        migrations::current(self.db.as_mut())
+    }
+
+    /// The schema version this build writes.
+    pub fn latest_schema_version() -> i64 {
+        migrations::latest()
+    }
+
+    /// Stores submissions in one transaction: either all are stored, or
+    /// (on error) none.
+    pub fn ingest(&mut self, batch: &[Submission<'_>]) -> Result<Vec<Outcome>, Error> {
+        self.db.begin()?;
+        let mut out = Vec::with_capacity(batch.len());
+        let mut cache = ObservableCache::default();
+        for s in batch {
+            match ingest_one(self.db.as_mut(), s, &mut cache) {
+                Ok(o) => out.push(o),
+                Err(e) => {
+                    let _ = self.db.rollback();
+                    return Err(e);
+                }
+            }
+        }
+        self.db.commit()?;
+        Ok(out)
+    }
+
+    /// Whether these exact bytes were stored before.
+    pub fn has_document(&mut self, bytes: &[u8]) -> Result<bool, Error> {
+        let sha = Sha256::digest(bytes).to_vec();
+        Ok(self.db.query_one("SELECT 1 FROM documents WHERE sha256 = $1", &[sha.into()])?.is_some())
+    }
+
+    /// One incident, if it exists and the viewer may read it.
+    pub fn incident(&mut self, key: i64, viewer: &Viewer) -> Result<Option<StoredIncident>, Error> {
+        let Some(row) = self.db.query_one(&format!("SELECT {SUMMARY_COLS}, i.description, i.started, i.ended, i.reported, i.generated, i.updated_at, i.doc_sha256 FROM incidents i WHERE i.id = $1"), &[key.into()])? else {
+            return Ok(None);
+        };
+        let summary = summary_from(&row)?;
+        let (shared, recipients) = self.shares(key)?;
+        if !readable(viewer, &summary, &shared, &recipients) {
+            return Ok(None);
+        }
+        let id = GlobalId::from_str(&summary.global_id).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let mut m = Incident::new(id, summary.tlp);
+        m.status = summary.status;
+        m.classification = summary.classification;
+        m.title = summary.title.clone();
+        m.reporter = Some(summary.reporter.clone());
+        m.description = row[10].text().map(str::to_owned);
+        m.times.detected = summary.detected;
+        m.times.start = time(&row[11]);
+        m.times.end = time(&row[12]);
+        m.times.reported = time(&row[13]);
+        m.times.generated = time(&row[14]);
+        let updated_at = time(&row[15]).unwrap_or(summary.created_at);
+        for r in self.db.query("SELECT o.kind, o.value, p.role FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1 ORDER BY o.id", &[key.into()])? {
+            let (o, role) = observable_from(&r[0], &r[1], &r[2])?;
+            m.add_observable(o, role);
+        }
+        for r in self.db.query("SELECT name, email, role FROM contacts WHERE incident = $1", &[key.into()])? {
+            let mut it = r.into_iter();
+            let name = it.next().and_then(Value::into_text);
+            let email = it.next().and_then(Value::into_text);
+            let role = it.next().and_then(Value::into_text).unwrap_or_default();
+            m.contacts.push(Contact { name, email, role });
+        }
+        if let Some(sha) = row[16].clone().into_blob() {
+            if let Some(d) = self.db.query_one("SELECT format, bytes FROM documents WHERE sha256 = $1", &[sha.into()])? {
+                let format = d[0].text().and_then(|f| DocumentFormat::from_str(f).ok()).unwrap_or(DocumentFormat::Native);
+                m.original = d[1].clone().into_blob().map(|b| OriginalDocument::new(format, b));
+            }
+        }
+        Ok(Some(StoredIncident {
+            key,
+            reporter: summary.reporter,
+            version: summary.version,
+            created_at: summary.created_at,
+            updated_at,
+            shared_with: shared,
+            recipients,
+            incident: m,
+        }))
+    }
+
+    fn shares(&mut self, key: i64) -> Result<(Vec<String>, Vec<String>), Error> {
+        let mut shared = Vec::new();
+        let mut recipients = Vec::new();
+        for r in self.db.query("SELECT org, kind FROM incident_shares WHERE incident = $1", &[key.into()])? {
+            let org = r[0].text().unwrap_or_default().to_owned();
+            if r[1].text() == Some("recipient") { recipients.push(org) } else { shared.push(org) }
+        }
+        Ok((shared, recipients))
+    }
+
+    /// Incidents the viewer may read, newest first.
+    pub fn list(&mut self, filter: &IncidentFilter, viewer: &Viewer) -> Result<Vec<IncidentSummary>, Error> {
+        let mut out = Vec::new();
+        let mut before = filter.before;
+        let page = if filter.limit == 0 { 1000 } else { filter.limit.clamp(1, 1000) };
+        let obs_id = match &filter.observable {
+            Some(o) => match self.observable_id(o)? {
+                Some(id) => Some(id),
+                None => return Ok(out),
+            },
+            None => None,
+        };
+        loop {
+            let mut sql = format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE 1 = 1");
+            let mut params: Vec<Value> = Vec::new();
+            let mut bind = |sql: &mut String, clause: &str, v: Value| {
+                params.push(v);
+                sql.push_str(&clause.replace('?', &format!("${}", params.len())));
+            };
+            if let Some(b) = before {
+                bind(&mut sql, " AND i.id < ?", b.into());
+            }
+            if let Some(t) = filter.since {
+                bind(&mut sql, " AND i.created_at >= ?", t.timestamp_millis().into());
+            }
+            if let Some(t) = filter.until {
+                bind(&mut sql, " AND i.created_at < ?", t.timestamp_millis().into());
+            }
+            if let Some(c) = filter.classification {
+                bind(&mut sql, " AND i.rsit = ?", c.path().into());
+            }
+            if let Some(t) = filter.tlp {
+                bind(&mut sql, " AND i.tlp = ?", tlp_rank(t).into());
+            }
+            if let Some(s) = filter.status {
+                bind(&mut sql, " AND i.status = ?", s.as_str().into());
+            }
+            if let Some(r) = &filter.reporter {
+                bind(&mut sql, " AND i.reporter = ?", r.as_str().into());
+            }
+            if let Some(o) = obs_id {
+                bind(&mut sql, " AND i.id IN (SELECT incident FROM postings WHERE observable = ?)", o.into());
+            }
+            sql.push_str(&format!(" ORDER BY i.id DESC LIMIT {page}"));
+            let rows = self.db.query(&sql, &params)?;
+            let n = rows.len();
+            for r in rows {
+                let s = summary_from(&r)?;
+                before = Some(s.key);
+                if self.can_read(viewer, &s)? {
+                    out.push(s);
+                    if filter.limit != 0 && out.len() == filter.limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            if n < page {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn can_read(&mut self, viewer: &Viewer, s: &IncidentSummary) -> Result<bool, Error> {
+        // Only AMBER and RED depend on the sharing lists; skip the query otherwise.
+        if matches!(s.tlp, Tlp::Amber | Tlp::Red) && viewer.org().is_some_and(|o| o != s.reporter) {
+            let (shared, recipients) = self.shares(s.key)?;
+            return Ok(readable(viewer, s, &shared, &recipients));
+        }
+        Ok(readable(viewer, s, &[], &[]))
+    }
+
+    fn observable_id(&mut self, o: &Observable) -> Result<Option<i64>, Error> {
+        Ok(self
+            .db
+            .query_one("SELECT id FROM observables WHERE kind = $1 AND value = $2", &[o.kind().as_str().into(), o.value().into()])?
+            .and_then(|r| r[0].int()))
+    }
+
+    /// Everything the store knows about a value: the incidents holding it
+    /// (exactly, by prefix containment either way, or by domain) and its
+    /// sightings. `raw` is normalised first (kind guessed).
+    pub fn lookup(&mut self, raw: &str, viewer: &Viewer) -> Result<Result<Lookup, c5hub_model::Error>, Error> {
+        let value = match Observable::guess(raw) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(self.lookup_observable(&value, viewer)?))
+    }
+
+    /// [`Store::lookup`] for a normalised value.
+    pub fn lookup_observable(&mut self, value: &Observable, viewer: &Viewer) -> Result<Lookup, Error> {
+        let warning = self.opts.warning_list.reason(value).map(str::to_owned);
+        let candidates = self.related_values(value)?;
+        let mut matches = Vec::new();
+        let mut summaries: HashMap<i64, Option<IncidentSummary>> = HashMap::new();
+        for (obs_id, obs, how) in &candidates {
+            for r in self.db.query("SELECT incident, role FROM postings WHERE observable = $1 ORDER BY incident DESC", &[(*obs_id).into()])? {
+                let key = r[0].int().unwrap_or_default();
+                let role = r[1].text().and_then(|x| ObservableRole::from_str(x).ok()).unwrap_or(ObservableRole::Unknown);
+                if !summaries.contains_key(&key) {
+                    let s = self.summary(key)?;
+                    let visible = match s {
+                        Some(s) if self.can_read(viewer, &s)? => Some(s),
+                        _ => None,
+                    };
+                    summaries.insert(key, visible);
+                }
+                if let Some(Some(s)) = summaries.get(&key) {
+                    if matches.len() < MAX_MATCHES {
+                        matches.push(Match { incident: s.clone(), observable: obs.clone(), role, how: how.clone() });
+                    }
+                }
+            }
+        }
+        matches.sort_by(|a, b| b.incident.key.cmp(&a.incident.key));
+        // Sightings count what the viewer may read: a count that included
+        // hidden incidents would reveal that they exist.
+        let mut sightings: Vec<Sighting> = Vec::new();
+        for m in &matches {
+            let t = m.incident.detected.unwrap_or(m.incident.created_at);
+            let s = match sightings.iter_mut().find(|s| s.observable == m.observable) {
+                Some(s) => s,
+                None => {
+                    sightings.push(Sighting { observable: m.observable.clone(), count: 0, first_seen: t, last_seen: t, sources: Vec::new() });
+                    sightings.last_mut().expect("just pushed")
+                }
+            };
+            s.count += 1;
+            s.first_seen = s.first_seen.min(t);
+            s.last_seen = s.last_seen.max(t);
+            match s.sources.iter_mut().find(|(r, _)| *r == m.incident.reporter) {
+                Some((_, n)) => *n += 1,
+                None => s.sources.push((m.incident.reporter.clone(), 1)),
+            }
+        }
+        Ok(Lookup { value: value.clone(), warning, matches, sightings })
+    }
+
+    /// Stored values matching `value`: itself, prefixes containing it,
+    /// values inside it, and values of the same domain.
+    fn related_values(&mut self, value: &Observable) -> Result<Vec<(i64, Observable, MatchKind)>, Error> {
+        let mut out: Vec<(i64, Observable, MatchKind)> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut push = |out: &mut Vec<_>, id: i64, o: Observable, how: MatchKind| {
+            if seen.insert(id) {
+                out.push((id, o, how));
+            }
+        };
+        if let Some(id) = self.observable_id(value)? {
+            push(&mut out, id, value.clone(), MatchKind::Exact);
+        }
+        let ip: Option<(IpAddr, u8)> = value.ip_addr().map(|ip| (ip, if ip.is_ipv4() { 32 } else { 128 })).or_else(|| value.ip_net().map(|n| (n.network(), n.prefix_len())));
+        if let Some((ip, own_len)) = ip {
+            let fam = correlate::family(ip);
+            let lens: Vec<i64> = self.db.query("SELECT len FROM prefix_lengths WHERE family = $1 ORDER BY len", &[fam.into()])?.iter().filter_map(|r| r[0].int()).collect();
+            for len in lens.into_iter().filter(|l| *l < own_len as i64) {
+                let Some(prefix) = correlate::prefix_of(ip, len as u8) else { continue };
+                if let Some(r) = self.db.query_one("SELECT id, kind, value FROM observables WHERE kind = 'cidr' AND value = $1", &[prefix.into()])? {
+                    let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
+                    push(&mut out, r[0].int().unwrap_or_default(), o, MatchKind::InStoredPrefix);
+                }
+            }
+            if value.ip_net().is_some() {
+                if let Some((lo, hi)) = correlate::ip_range(value) {
+                    let rows = self.db.query(
+                        &format!("SELECT id, kind, value FROM observables WHERE ip_lo >= $1 AND ip_lo <= $2 AND (ip_hi <= $2) LIMIT {MAX_MATCHES}"),
+                        &[lo.to_vec().into(), hi.to_vec().into()],
+                    )?;
+                    for r in rows {
+                        let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
+                        if o != *value {
+                            push(&mut out, r[0].int().unwrap_or_default(), o, MatchKind::InLookedUpPrefix);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(d) = correlate::domain_key(value) {
+            let rows = self.db.query(&format!("SELECT id, kind, value FROM observables WHERE domain = $1 LIMIT {MAX_MATCHES}"), &[d.into()])?;
+            for r in rows {
+                let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
+                push(&mut out, r[0].int().unwrap_or_default(), o, MatchKind::SameDomain);
+            }
+        }
+        Ok(out)
+    }
+
+    fn summary(&mut self, key: i64) -> Result<Option<IncidentSummary>, Error> {
+        match self.db.query_one(&format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE i.id = $1"), &[key.into()])? {
+            Some(r) => Ok(Some(summary_from(&r)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Incidents sharing values with `key`, for a viewer who may read `key`;
+    /// warning-listed values are left out. Most shared first.
+    pub fn related(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Vec<Related>>, Error> {
+        let Some(stored) = self.incident(key, viewer)? else { return Ok(None) };
+        let mut by_incident: BTreeMap<i64, Related> = BTreeMap::new();
+        for io in &stored.incident.observables {
+            if self.opts.warning_list.reason(&io.observable).is_some() {
+                continue;
+            }
+            let l = self.lookup_observable(&io.observable, viewer)?;
+            for m in l.matches {
+                if m.incident.key == key || self.opts.warning_list.reason(&m.observable).is_some() {
+                    continue;
+                }
+                let entry = by_incident.entry(m.incident.key).or_insert_with(|| Related { incident: m.incident.clone(), shared: Vec::new() });
+                let link = (io.observable.clone(), m.observable.clone(), m.how.clone());
+                if !entry.shared.contains(&link) {
+                    entry.shared.push(link);
+                }
+            }
+        }
+        let mut out: Vec<Related> = by_incident.into_values().collect();
+        out.sort_by(|a, b| b.shared.len().cmp(&a.shared.len()).then(b.incident.key.cmp(&a.incident.key)));
+        Ok(Some(out))
+    }
+
+    /// Changes an incident's status and records who did it.
+    pub fn set_status(&mut self, key: i64, to: IncidentStatus, actor: &str, note: Option<&str>) -> Result<bool, Error> {
+        self.db.begin()?;
+        let result = (|| -> Result<bool, Error> {
+            let Some(r) = self.db.query_one("SELECT status FROM incidents WHERE id = $1", &[key.into()])? else { return Ok(false) };
+            let from = r[0].text().unwrap_or_default().to_owned();
+            let now = now_ms();
+            self.db.execute("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3", &[to.as_str().into(), now.into(), key.into()])?;
+            self.db.execute(
+                "INSERT INTO status_history (incident, at, actor, old_status, new_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[key.into(), now.into(), actor.into(), from.into(), to.as_str().into(), note.into()],
+            )?;
+            Ok(true)
+        })();
+        match result {
+            Ok(v) => {
+                self.db.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.db.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// The status history of an incident the viewer may read.
+    pub fn history(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Vec<StatusChange>>, Error> {
+        let Some(s) = self.summary(key)? else { return Ok(None) };
+        if !self.can_read(viewer, &s)? {
+            return Ok(None);
+        }
+        let rows = self.db.query("SELECT at, actor, old_status, new_status, note FROM status_history WHERE incident = $1 ORDER BY at, id", &[key.into()])?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| StatusChange {
+                    at: time(&r[0]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                    actor: r[1].text().unwrap_or_default().to_owned(),
+                    from: r[2].text().and_then(|s| IncidentStatus::from_str(s).ok()),
+                    to: r[3].text().and_then(|s| IncidentStatus::from_str(s).ok()).unwrap_or(IncidentStatus::New),
+                    note: r[4].text().map(str::to_owned),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Counts of what is stored: incidents, distinct values, postings.
+    pub fn counts(&mut self) -> Result<(i64, i64, i64), Error> {
+        let mut one = |sql: &str| -> Result<i64, Error> { Ok(self.db.query_one(sql, &[])?.and_then(|r| r[0].int()).unwrap_or(0)) };
+        Ok((one("SELECT COUNT(*) FROM incidents")?, one("SELECT COUNT(*) FROM observables")?, one("SELECT COUNT(*) FROM postings")?))
+    }
+}
+
+const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
+
+fn summary_from(r: &Row) -> Result<IncidentSummary, Error> {
+    let bad = |what: &str| Error::Corrupt(format!("incident {:?}: {what}", r.first()));
+    Ok(IncidentSummary {
+        key: r[0].int().ok_or_else(|| bad("no key"))?,
+        reporter: r[1].text().unwrap_or_default().to_owned(),
+        global_id: r[2].text().unwrap_or_default().to_owned(),
+        version: r[3].int().unwrap_or(1),
+        status: r[4].text().and_then(|s| IncidentStatus::from_str(s).ok()).ok_or_else(|| bad("status"))?,
+        tlp: tlp_of(r[5].int().unwrap_or(4)),
+        classification: r[6].text().and_then(|p| RsitClass::from_path(p).ok()),
+        title: r[7].text().map(str::to_owned),
+        created_at: time(&r[8]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        detected: time(&r[9]),
+    })
+}
+
+fn observable_from(kind: &Value, value: &Value, role: &Value) -> Result<(Observable, ObservableRole), Error> {
+    let k = kind.text().and_then(|k| ObservableKind::from_str(k).ok()).ok_or_else(|| Error::Corrupt(format!("observable kind {kind:?}")))?;
+    let o = Observable::parse(k, value.text().unwrap_or_default()).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let role = role.text().and_then(|r| ObservableRole::from_str(r).ok()).unwrap_or(ObservableRole::Unknown);
+    Ok((o, role))
+}
+
+fn readable(viewer: &Viewer, s: &IncidentSummary, shared: &[String], recipients: &[String]) -> bool {
+    let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
+    let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
+    viewer.can_read(&Audience { reporter: &s.reporter, tlp: s.tlp, shared_with: &shared, recipients: &recipients })
+}
+
+fn open_sqlite(dir: &Path) -> Result<db::Sqlite, Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Open(format!("cannot create data directory {}: {e}", dir.display())))?;
+    let path = dir.join(SQLITE_FILE);
+    let conn = rusqlite::Connection::open(&path).map_err(|e| Error::Open(format!("cannot open {}: {e}", path.display())))?;
+    // WAL: readers do not block the writer; synchronous=NORMAL in WAL mode
+    // keeps every committed transaction across a process crash (SIGKILL),
+    // losing at most the last ones only on power loss.
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;")
+        .map_err(|e| Error::Open(format!("cannot configure {}: {e}", path.display())))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(db::Sqlite { conn })
+}
+
+/// Observable ids already upserted in this transaction.
+#[derive(Default)]
+struct ObservableCache {
+    ids: HashMap<(ObservableKind, String), i64>,
+}
+
+fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) -> Result<Outcome, Error> {
+    let m = s.incident;
+    let now = now_ms();
+    let doc_sha = m.original.as_ref().map(|d| Sha256::digest(&d.bytes).to_vec());
+    if let Some(sha) = &doc_sha {
+        // The same bytes from the same reporter are the same submission.
+        if let Some(r) = db.query_one(
+            "SELECT v.incident FROM incident_versions v JOIN incidents i ON i.id = v.incident WHERE v.doc_sha256 = $1 AND i.reporter = $2",
+            &[sha.clone().into(), s.reporter.into()],
+        )? {
+            return Ok(Outcome::Duplicate(r[0].int().unwrap_or_default()));
+        }
+    }
+    if let (Some(sha), Some(d)) = (&doc_sha, &m.original) {
+        db.execute(
+            "INSERT INTO documents (sha256, format, bytes, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+            &[sha.clone().into(), d.format.as_str().into(), d.bytes.clone().into(), now.into()],
+        )?;
+    }
+    let gid = m.id.to_string();
+    let existing = db.query_one("SELECT id, version FROM incidents WHERE reporter = $1 AND global_id = $2", &[s.reporter.into(), gid.as_str().into()])?;
+    let fields: [Value; 11] = [
+        m.status.as_str().into(),
+        tlp_rank(m.tlp).into(),
+        m.classification.map(|c| c.path()).into(),
+        m.title.clone().into(),
+        m.description.clone().into(),
+        ms(m.times.detected),
+        ms(m.times.start),
+        ms(m.times.end),
+        ms(m.times.reported),
+        ms(m.times.generated),
+        doc_sha.clone().into(),
+    ];
+    let (key, outcome, version) = match existing {
+        Some(r) => {
+            let key = r[0].int().unwrap_or_default();
+            let version = r[1].int().unwrap_or(1) + 1;
+            let mut p: Vec<Value> = fields.to_vec();
+            p.extend([version.into(), now.into(), key.into()]);
+            db.execute(
+                "UPDATE incidents SET status = $1, tlp = $2, rsit = $3, title = $4, description = $5, detected = $6, started = $7, ended = $8, reported = $9, generated = $10, doc_sha256 = $11, version = $12, updated_at = $13 WHERE id = $14",
+                &p,
+            )?;
+            for sql in ["DELETE FROM postings WHERE incident = $1", "DELETE FROM contacts WHERE incident = $1", "DELETE FROM incident_shares WHERE incident = $1"] {
+                db.execute(sql, &[key.into()])?;
+            }
+            (key, Outcome::NewVersion { key, version }, version)
+        }
+        None => {
+            let mut p: Vec<Value> = vec![s.reporter.into(), gid.into()];
+            p.extend(fields);
+            p.extend([now.into(), now.into()]);
+            let r = db
+                .query_one(
+                    "INSERT INTO incidents (reporter, global_id, status, tlp, rsit, title, description, detected, started, ended, reported, generated, doc_sha256, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15) RETURNING id",
+                    &p,
+                )?
+                .ok_or_else(|| Error::Corrupt("insert returned no key".to_owned()))?;
+            let key = r[0].int().unwrap_or_default();
+            db.execute(
+                "INSERT INTO status_history (incident, at, actor, old_status, new_status, note) VALUES ($1, $2, $3, NULL, $4, 'created')",
+                &[key.into(), now.into(), s.reporter.into(), m.status.as_str().into()],
+            )?;
+            (key, Outcome::New(key), 1)
+        }
+    };
+    db.execute("INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)", &[key.into(), version.into(), doc_sha.into(), now.into()])?;
+    for c in &m.contacts {
+        db.execute("INSERT INTO contacts (incident, name, email, role) VALUES ($1, $2, $3, $4)", &[key.into(), c.name.clone().into(), c.email.clone().into(), c.role.as_str().into()])?;
+    }
+    for (orgs, kind) in [(s.shared_with, "share"), (s.recipients, "recipient")] {
+        for org in orgs {
+            db.execute("INSERT INTO incident_shares (incident, org, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[key.into(), org.as_str().into(), kind.into()])?;
+        }
+    }
+    let seen = m.times.detected.or(m.times.start).or(m.times.reported).or(m.times.generated).map_or(now, |t| t.timestamp_millis());
+    for io in &m.observables {
+        let o = &io.observable;
+        let cached = cache.ids.get(&(o.kind(), o.value().to_owned())).copied();
+        let obs_id = match cached {
+            Some(id) => {
+                db.execute(
+                    "UPDATE observables SET sightings = sightings + 1, \
+                     first_seen = CASE WHEN first_seen < $1 THEN first_seen ELSE $1 END, \
+                     last_seen = CASE WHEN last_seen > $1 THEN last_seen ELSE $1 END WHERE id = $2",
+                    &[seen.into(), id.into()],
+                )?;
+                id
+            }
+            None => {
+                let (lo, hi) = correlate::ip_range(o).map_or((Value::Null, Value::Null), |(l, h)| (l.to_vec().into(), h.to_vec().into()));
+                let r = db
+                    .query_one(
+                        "INSERT INTO observables (kind, value, ip_lo, ip_hi, domain, first_seen, last_seen, sightings) VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \
+                         ON CONFLICT (kind, value) DO UPDATE SET sightings = observables.sightings + 1, \
+                         first_seen = CASE WHEN observables.first_seen < $6 THEN observables.first_seen ELSE $6 END, \
+                         last_seen = CASE WHEN observables.last_seen > $6 THEN observables.last_seen ELSE $6 END RETURNING id",
+                        &[o.kind().as_str().into(), o.value().into(), lo, hi, correlate::domain_key(o).into(), seen.into()],
+                    )?
+                    .ok_or_else(|| Error::Corrupt("upsert returned no key".to_owned()))?;
+                let id = r[0].int().unwrap_or_default();
+                cache.ids.insert((o.kind(), o.value().to_owned()), id);
+                if let Some(net) = o.ip_net() {
+                    db.execute(
+                        "INSERT INTO prefix_lengths (family, len) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[correlate::family(net.network()).into(), i64::from(net.prefix_len()).into()],
+                    )?;
+                }
+                id
+            }
+        };
+        db.execute("INSERT INTO postings (observable, incident, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[obs_id.into(), key.into(), io.role.as_str().into()])?;
+    }
+    Ok(outcome)
+}
