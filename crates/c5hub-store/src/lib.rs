@@ -361,6 +361,13 @@ impl Store {
         Ok(Store { db, opts, location: location.clone() })
     }
 
+    /// Runs raw SQL: for upgrade tests that must write data the way an
+    /// older c5hub did. Not for application code.
+    #[doc(hidden)]
+    pub fn run_sql_for_tests(&mut self, sql: &str) -> Result<(), Error> {
+        self.db.batch(sql)
+    }
+
     /// Where the store is.
     pub fn location(&self) -> &Location {
         &self.location

@@ -25,7 +25,9 @@ fn locations(test: &str) -> Vec<Location> {
         Ok(base) if !base.trim().is_empty() => {
             let name = format!("c5hub_test_{}_{test}_{n}", std::process::id()).to_lowercase();
             let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("C5HUB_TEST_DATABASE_URL connects");
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}")).expect("create test database");
+            // Separate statements: batch_execute would wrap them in a transaction.
+            admin.simple_query(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop test database");
+            admin.simple_query(&format!("CREATE DATABASE {name}")).expect("create test database");
             out.push(Location::Postgres(format!("{base} dbname={name}")));
         }
         _ if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL"),

@@ -1,0 +1,73 @@
+//! Upgrades: a database written by every earlier schema version opens with
+//! this build, migrates forward, and still answers. Each earlier version `v`
+//! has its data in `test-data/migrations/v{v}.sql`.
+
+use c5hub_model::Viewer;
+use c5hub_store::{Location, Options, Store, WarningList};
+
+fn locations(test: &str) -> Vec<Location> {
+    let dir = std::env::temp_dir().join(format!("c5hub-migrate-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut out = vec![Location::Sqlite(dir)];
+    match std::env::var("C5HUB_TEST_DATABASE_URL") {
+        Ok(base) if !base.trim().is_empty() => {
+            let name = format!("c5hub_migrate_{}_{test}", std::process::id());
+            let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("C5HUB_TEST_DATABASE_URL connects");
+            admin.simple_query(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop");
+            admin.simple_query(&format!("CREATE DATABASE {name}")).expect("create");
+            out.push(Location::Postgres(format!("{base} dbname={name}")));
+        }
+        _ if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL"),
+        _ => eprintln!("SKIPPED PostgreSQL half of {test}: set C5HUB_TEST_DATABASE_URL to run it"),
+    }
+    out
+}
+
+#[test]
+fn every_earlier_schema_upgrades() {
+    let latest = Store::latest_schema_version();
+    assert!(latest >= 2, "this test needs at least one earlier version");
+    for v in 1..latest {
+        let fixture = format!("{}/test-data/migrations/v{v}.sql", env!("CARGO_MANIFEST_DIR"));
+        let sql = std::fs::read_to_string(&fixture).unwrap_or_else(|_| panic!("{fixture}: every earlier version needs its data"));
+        for loc in locations(&format!("v{v}")) {
+            let opts = || Options { warning_list: WarningList::empty() };
+            {
+                let mut old = Store::open_at_version(&loc, opts(), v).expect("open at old version");
+                assert_eq!(old.schema_version().expect("version"), v);
+                old.run_sql_for_tests(&sql).expect("old data loads");
+                if matches!(loc, Location::Postgres(_)) {
+                    // Fixtures set ids explicitly; move the sequences past them.
+                    old.run_sql_for_tests("SELECT setval(pg_get_serial_sequence('incidents', 'id'), 100); SELECT setval(pg_get_serial_sequence('observables', 'id'), 100);").expect("sequences");
+                }
+            }
+            let mut s = Store::open(&loc, opts()).expect("upgrade");
+            assert_eq!(s.schema_version().expect("version"), latest, "{loc}");
+            let viewer = Viewer::member("peer");
+            let got = s.incident(1, &viewer).expect("read").expect("old incident visible");
+            assert_eq!(got.incident.id.to_string(), "bank.test:OLD-1");
+            assert_eq!(got.incident.observables.len(), 2);
+            // Version 2 indexes prefix lengths: an address inside the old
+            // prefix must now find it.
+            let l = s.lookup("203.0.116.9", &viewer).expect("lookup").expect("valid");
+            assert_eq!(l.matches.len(), 1, "{loc}: prefix written by v{v} is found after the upgrade");
+            let l = s.lookup("www.old.test", &viewer).expect("lookup").expect("valid");
+            assert!(l.matches.is_empty(), "{loc}: a subdomain is not the same domain");
+            // Reopening is a no-op.
+            drop(s);
+            let mut again = Store::open(&loc, opts()).expect("reopen");
+            assert_eq!(again.schema_version().expect("version"), latest);
+        }
+    }
+}
+
+#[test]
+fn a_newer_database_is_refused() {
+    for loc in locations("newer") {
+        let mut s = Store::open(&loc, Options::default()).expect("open");
+        s.run_sql_for_tests("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)").expect("insert");
+        drop(s);
+        let err = Store::open(&loc, Options::default()).err().expect("refused");
+        assert!(err.to_string().contains("newer than this c5hub understands"), "{err}");
+    }
+}
