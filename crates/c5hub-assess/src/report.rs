@@ -65,7 +65,7 @@ fn tier_colours(i: usize, n: usize) -> (&'static str, &'static str) {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;color:#111;line-height:1.4}\
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #999;padding:.2rem .5rem;text-align:right}\
-th[scope=row],td.l{text-align:left}caption{text-align:left;font-weight:bold;padding:.3rem 0}\
+th,td.l{text-align:left}.scroll{overflow-x:auto}caption{text-align:left;font-weight:bold;padding:.3rem 0}\
 figure{margin:.5rem 0;display:inline-block;vertical-align:top;width:19rem}figcaption{font-size:.9rem}\
 .note{background:#fff4d6;border-left:4px solid #b58900;padding:.4rem .8rem}\
 svg text{font-family:system-ui,sans-serif}details{margin:.3rem 0}summary{cursor:pointer;font-weight:bold}";
@@ -107,7 +107,7 @@ fn scores_table(
     let mut t = String::new();
     let _ = write!(
         t,
-        "<table><caption>Scores by country ({} on {}; overall 0–{})</caption><thead><tr>\
+        "<div class=\"scroll\"><table><caption>Scores by country ({} on {}; overall 0–{})</caption><thead><tr>\
          <th scope=\"col\">Country</th><th scope=\"col\">Year</th>",
         esc(&m.tier_label),
         esc(&m.reference().to_string()),
@@ -157,7 +157,7 @@ fn scores_table(
                 .join("; "))
         );
     }
-    t.push_str("</tbody></table>\n");
+    t.push_str("</tbody></table></div>\n");
     t
 }
 
@@ -167,9 +167,21 @@ fn tiers_by_region_svg(m: &Methodology, rows: &[(String, Vec<usize>)]) -> String
     let label_w = 130.0;
     let bar_w = 470.0;
     let row_h = 28.0;
-    let legend_h = 30.0;
-    let height = legend_h + row_h * rows.len() as f64 + 10.0;
     let width = label_w + bar_w + 60.0;
+    let legend_lines = {
+        let (mut x, mut lines) = (10.0, 1.0);
+        for t in &m.tiers {
+            let item_w = 36.0 + 7.5 * (t.code.chars().count() + t.name.chars().count()) as f64;
+            if x + item_w > width && x > 10.0 {
+                x = 10.0;
+                lines += 1.0;
+            }
+            x += item_w;
+        }
+        lines
+    };
+    let legend_h = 10.0 + 20.0 * legend_lines;
+    let height = legend_h + row_h * rows.len() as f64 + 10.0;
     let n_tiers = m.tiers.len();
     let mut s = String::new();
     let _ = write!(
@@ -179,19 +191,27 @@ fn tiers_by_region_svg(m: &Methodology, rows: &[(String, Vec<usize>)]) -> String
          Share of countries in each {} by region; the table below gives the counts</title>",
         esc(&m.tier_label.to_lowercase())
     );
-    // Legend.
-    let mut x = label_w;
+    // Legend, wrapped onto as many lines as needed.
+    let mut x = 10.0;
+    let mut line = 0.0;
     for (i, t) in m.tiers.iter().enumerate() {
         let (fill, _) = tier_colours(i, n_tiers);
+        let item_w = 36.0 + 7.5 * (t.code.chars().count() + t.name.chars().count()) as f64;
+        if x + item_w > width && x > 10.0 {
+            x = 10.0;
+            line += 20.0;
+        }
         let _ = write!(
             s,
-            "<rect x=\"{x}\" y=\"6\" width=\"14\" height=\"14\" fill=\"{fill}\" stroke=\"#333\"/>\
-             <text x=\"{}\" y=\"18\" font-size=\"12\">{} {}</text>",
+            "<rect x=\"{x}\" y=\"{}\" width=\"14\" height=\"14\" fill=\"{fill}\" stroke=\"#333\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"12\">{} {}</text>",
+            6.0 + line,
             x + 18.0,
+            18.0 + line,
             esc(&t.code),
             esc(&t.name)
         );
-        x += 18.0 + 8.0 * (t.code.len() + t.name.len() + 2) as f64;
+        x += item_w;
     }
     for (r, (label, counts)) in rows.iter().enumerate() {
         let y = legend_h + r as f64 * row_h;
@@ -263,14 +283,13 @@ fn profile_svg(m: &Methodology, s: &CountryScore, id: usize) -> String {
         } else {
             0.0
         };
-        let short: String = p
-            .name
-            .split_whitespace()
-            .next()
-            .unwrap_or(&p.id)
-            .chars()
-            .take(16)
-            .collect();
+        // The pillar id, capitalised, is short and says what the pillar is.
+        let short: String =
+            p.id.chars()
+                .take(16)
+                .enumerate()
+                .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+                .collect();
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>\
@@ -341,7 +360,7 @@ fn methodology_section(m: &Methodology) -> String {
     let _ = write!(
         s,
         "<section><h2>Methodology</h2><p>{} ({}). {}</p><p>Aggregation: {}; missing answers: {}. \
-         {} are assigned on the unrounded overall score; scores are shown rounded to two decimals, \
+         {}s are assigned on the unrounded overall score; scores are shown rounded to two decimals, \
          so 94.996 shows as 95.00 while staying below a 95 threshold.</p>",
         esc(&m.title),
         esc(&m.reference().to_string()),
@@ -351,7 +370,7 @@ fn methodology_section(m: &Methodology) -> String {
         esc(&m.tier_label)
     );
     s.push_str(
-        "<table><caption>Pillars</caption><thead><tr><th scope=\"col\">Pillar</th>\
+        "<div class=\"scroll\"><table><caption>Pillars</caption><thead><tr><th scope=\"col\">Pillar</th>\
          <th scope=\"col\">Weight</th><th scope=\"col\">Maximum</th><th scope=\"col\">Questions</th></tr></thead><tbody>",
     );
     for (i, p) in m.pillars.iter().enumerate() {
@@ -366,7 +385,7 @@ fn methodology_section(m: &Methodology) -> String {
     }
     let _ = write!(
         s,
-        "</tbody></table><table><caption>{}s</caption><thead><tr><th scope=\"col\">Code</th>\
+        "</tbody></table></div><div class=\"scroll\"><table><caption>{}s</caption><thead><tr><th scope=\"col\">Code</th>\
          <th scope=\"col\">Name</th><th scope=\"col\">Overall score</th></tr></thead><tbody>",
         esc(&m.tier_label)
     );
@@ -383,7 +402,7 @@ fn methodology_section(m: &Methodology) -> String {
             esc(&t.name)
         );
     }
-    s.push_str("</tbody></table></section>\n");
+    s.push_str("</tbody></table></div></section>\n");
     s
 }
 
@@ -406,7 +425,8 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
         esc(&m.reference().to_string()),
         esc(&m.tier_label.to_lowercase())
     );
-    for note in input.notes {
+    let mut shown = std::collections::HashSet::new();
+    for note in input.notes.iter().filter(|n| shown.insert(n.as_str())) {
         let _ = write!(out, "<p class=\"note\">{}</p>", esc(note));
     }
     out.push_str("<nav><ul><li><a href=\"#regions\">By region</a></li>");
@@ -442,7 +462,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
     out.push_str("</figure>");
     let _ = write!(
         out,
-        "<table><caption>Countries per {} and mean scores by region</caption><thead><tr><th scope=\"col\">Region</th>\
+        "<div class=\"scroll\"><table><caption>Countries per {} and mean scores by region</caption><thead><tr><th scope=\"col\">Region</th>\
          <th scope=\"col\">Year</th><th scope=\"col\">Countries</th>",
         esc(&m.tier_label.to_lowercase())
     );
@@ -469,7 +489,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
         }
         let _ = write!(out, "<td>{:.2}</td></tr>", round2(g.overall_mean));
     }
-    out.push_str("</tbody></table></section>\n");
+    out.push_str("</tbody></table></div></section>\n");
 
     // Stability.
     if let Some((report, dominance)) = input.sensitivity {
@@ -507,7 +527,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
         if !unstable.is_empty() {
             let _ = write!(
                 out,
-                "<table><caption>Countries keeping their {} in fewer than {} of draws</caption><thead><tr>\
+                "<div class=\"scroll\"><table><caption>Countries keeping their {} in fewer than {} of draws</caption><thead><tr>\
                  <th scope=\"col\">Country</th><th scope=\"col\">Overall</th><th scope=\"col\">{}</th>\
                  <th scope=\"col\">Stability</th><th scope=\"col\">Other {}s reached</th>\
                  <th scope=\"col\">Overall 5th–95th percentile</th></tr></thead><tbody>",
@@ -543,7 +563,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
                     round2(r.p95)
                 );
             }
-            out.push_str("</tbody></table>");
+            out.push_str("</tbody></table></div>");
         }
         let undominated: Vec<&str> = scores
             .iter()
@@ -555,8 +575,9 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
             out,
             "<h3>Dominance, without weights</h3><p>Country A dominates B when A scores at least as high as B on \
              every pillar and higher on one: then A's overall score is at least B's under any weights. \
-             {} countries are dominated by no other: {}.</p></section>",
+             {} of {} countries are dominated by no other: {}.</p></section>",
             undominated.len(),
+            scores.len(),
             esc(&undominated.join(", "))
         );
         out.push('\n');
@@ -593,7 +614,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
             input.progress.len() - comparable.len()
         );
         out.push_str(
-            "<table><caption>Changes by country</caption><thead><tr><th scope=\"col\">Country</th>\
+            "<div class=\"scroll\"><table><caption>Changes by country</caption><thead><tr><th scope=\"col\">Country</th>\
              <th scope=\"col\">Editions</th><th scope=\"col\">From</th><th scope=\"col\">To</th>\
              <th scope=\"col\">Overall change</th><th scope=\"col\">Comparability</th></tr></thead><tbody>",
         );
@@ -622,7 +643,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
                 esc(&comparability)
             );
         }
-        out.push_str("</tbody></table></section>\n");
+        out.push_str("</tbody></table></div></section>\n");
     }
 
     // Profiles, grouped by region, countries in alphabetical order of code.
@@ -644,11 +665,18 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
         if members.is_empty() {
             continue;
         }
+        // Small reports open every group, so that they print in full.
         let _ = write!(
             out,
-            "<details><summary>{} ({} countries)</summary>",
+            "<details{}><summary>{} ({} {})</summary>",
+            if scores.len() <= 30 { " open" } else { "" },
             g.map_or("Unlisted", Region::name),
-            members.len()
+            members.len(),
+            if members.len() == 1 {
+                "country"
+            } else {
+                "countries"
+            }
         );
         for i in members {
             let s = &scores[i];
@@ -702,6 +730,57 @@ mod tests {
         assert_eq!(
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn report_escapes_input_and_runs_no_script() {
+        use crate::pillar_scores::PillarScoreRow;
+        use crate::sensitivity::{SensitivityConfig, dominance, run};
+
+        let m = Methodology::builtin("gci-2024").expect("built-in");
+        let regions = RegionTable::from_csv(
+            "iso3,name,region,status\nXAA,<script>alert(1)</script>,europe,member\n",
+        )
+        .expect("valid table");
+        let rows: Vec<PillarScoreRow> = [("XAA", 19.0), ("XAB", 4.0)]
+            .iter()
+            .map(|(iso3, p)| PillarScoreRow {
+                iso3: (*iso3).into(),
+                year: 2024,
+                pillars: vec![Some(*p); 5],
+                stated_overall: None,
+                line: 0,
+            })
+            .collect();
+        let scores = crate::scoring::score_pillar_rows(&m, &rows);
+        let config = SensitivityConfig {
+            draws: 100,
+            ..SensitivityConfig::default()
+        };
+        let report = run(&m, &scores, &config).expect("runs");
+        let dom = dominance(&scores, m.missing);
+        let notes = ["note <b>".to_owned()];
+        let html = html_report(&ReportInput {
+            title: "T & <T>",
+            methodology: &m,
+            scores: &scores,
+            regions: &regions,
+            sensitivity: Some((&report, &dom)),
+            progress: &[],
+            notes: &notes,
+        });
+        assert!(!html.contains("<script"), "input must be escaped");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; (XAA)"));
+        assert!(html.contains("<title>T &amp; &lt;T&gt;</title>"));
+        assert!(html.contains("note &lt;b&gt;"));
+        assert!(html.contains("T1 Role-modelling") && html.contains("T5 Building"));
+        assert!(html.contains("Unlisted"), "XAB is not in the table");
+        assert!(!html.contains("Rank"));
+        assert_eq!(
+            html.matches("<svg").count(),
+            2 + 2,
+            "two charts and two profiles"
         );
     }
 
