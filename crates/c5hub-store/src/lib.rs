@@ -797,15 +797,6 @@ fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) 
     let m = s.incident;
     let now = now_ms();
     let doc_sha = m.original.as_ref().map(|d| Sha256::digest(&d.bytes).to_vec());
-    if let Some(sha) = &doc_sha {
-        // The same bytes from the same reporter are the same submission.
-        if let Some(r) = db.query_one(
-            "SELECT v.incident FROM incident_versions v JOIN incidents i ON i.id = v.incident WHERE v.doc_sha256 = $1 AND i.reporter = $2",
-            &[sha.clone().into(), s.reporter.into()],
-        )? {
-            return Ok(Outcome::Duplicate(r[0].int().unwrap_or_default()));
-        }
-    }
     if let (Some(sha), Some(d)) = (&doc_sha, &m.original) {
         db.execute(
             "INSERT INTO documents (sha256, format, bytes, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
@@ -814,6 +805,15 @@ fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) 
     }
     let gid = m.id.to_string();
     let existing = db.query_one("SELECT id, version FROM incidents WHERE reporter = $1 AND global_id = $2", &[s.reporter.into(), gid.as_str().into()])?;
+    // The same bytes for the same incident from the same reporter: already
+    // stored. (One document may hold several incidents, so the bytes alone
+    // do not name the incident.)
+    if let (Some(r), Some(sha)) = (&existing, &doc_sha) {
+        let key = r[0].int().unwrap_or_default();
+        if db.query_one("SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2", &[key.into(), sha.clone().into()])?.is_some() {
+            return Ok(Outcome::Duplicate(key));
+        }
+    }
     let fields: [Value; 11] = [
         m.status.as_str().into(),
         tlp_rank(m.tlp).into(),

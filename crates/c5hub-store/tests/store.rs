@@ -230,5 +230,17 @@ fn versions_within_one_batch() {
         assert!(matches!(out[0], Outcome::New(_)), "{loc}: {out:?}");
         assert!(matches!(out[1], Outcome::NewVersion { version: 2, .. }), "{loc}: {out:?}");
         assert!(matches!(out[2], Outcome::Duplicate(_)), "{loc}: {out:?}");
+        // One document holding two incidents: the same bytes, two incidents.
+        let mut x = incident("bank.test", "X", Tlp::Green, &[], "bundle");
+        let mut y = incident("bank.test", "Y", Tlp::Green, &[], "bundle");
+        x.original = v1.original.clone();
+        y.original = v1.original.clone();
+        let out = s
+            .ingest(&[
+                Submission { incident: &x, reporter: "bank", source: "t", shared_with: &[], recipients: &[] },
+                Submission { incident: &y, reporter: "bank", source: "t", shared_with: &[], recipients: &[] },
+            ])
+            .expect("ingest");
+        assert!(out.iter().all(|o| matches!(o, Outcome::New(_))), "{loc}: {out:?}");
     }
 }
