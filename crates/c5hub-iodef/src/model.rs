@@ -511,13 +511,14 @@ fn ts(t: DateTime<Utc>) -> String {
 pub fn document_from_incidents(incidents: &[Incident], now: DateTime<Utc>) -> Document {
     let mut root = Element::new(Class::IodefDocument);
     root.set_attr("version", "2.00");
-    for m in incidents {
-        root.children.push(Node::Element(incident_element(m, now)));
+    for (n, m) in incidents.iter().enumerate() {
+        root.children
+            .push(Node::Element(incident_element(m, n, now)));
     }
     Document { root }
 }
 
-fn incident_element(m: &Incident, now: DateTime<Utc>) -> Element {
+fn incident_element(m: &Incident, n: usize, now: DateTime<Utc>) -> Element {
     let mut inc = Element::new(Class::Incident);
     inc.set_attr("purpose", "reporting");
     let (status, ext) = status_to_iodef(m.status);
@@ -570,8 +571,12 @@ fn incident_element(m: &Incident, now: DateTime<Utc>) -> Element {
     if !m.observables.is_empty() {
         let mut data = Element::new(Class::IndicatorData);
         for (i, o) in m.observables.iter().enumerate() {
-            data.children
-                .push(Node::Element(indicator(m, i, &o.observable, o.role)));
+            data.children.push(Node::Element(indicator(
+                m,
+                &format!("i{n}-o{i}"),
+                &o.observable,
+                o.role,
+            )));
         }
         kids.push(data);
     }
@@ -614,9 +619,10 @@ fn contact_element(c: &Contact) -> Element {
     e
 }
 
-fn indicator(m: &Incident, i: usize, o: &Observable, role: ObservableRole) -> Element {
+fn indicator(m: &Incident, id: &str, o: &Observable, role: ObservableRole) -> Element {
     let mut ind = Element::new(Class::Indicator);
-    let mut iid = text_el(Class::IndicatorID, format!("obs-{i}"));
+    // IndicatorID is an xs:ID: unique in the whole document.
+    let mut iid = text_el(Class::IndicatorID, id);
     iid.set_attr("name", m.id.name());
     iid.set_attr("version", "1");
     ind.children.push(Node::Element(iid));

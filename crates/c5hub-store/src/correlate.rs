@@ -45,9 +45,9 @@ pub(crate) fn prefix_of(ip: IpAddr, len: u8) -> Option<String> {
 /// domain itself.
 pub(crate) fn domain_key(o: &Observable) -> Option<String> {
     match o.kind() {
-        ObservableKind::Domain | ObservableKind::Url | ObservableKind::Email => {
-            o.domain_part().map(|d| d.trim_end_matches('.').to_ascii_lowercase())
-        }
+        ObservableKind::Domain | ObservableKind::Url | ObservableKind::Email => o
+            .domain_part()
+            .map(|d| d.trim_end_matches('.').to_ascii_lowercase()),
         _ => None,
     }
 }
@@ -105,12 +105,32 @@ impl WarningList {
             }
         }
         for d in [
-            "google.com", "gmail.com", "googleapis.com", "youtube.com", "facebook.com", "microsoft.com",
-            "outlook.com", "hotmail.com", "live.com", "office.com", "apple.com", "icloud.com", "amazon.com",
-            "amazonaws.com", "yahoo.com", "cloudflare.com", "akamai.net", "wikipedia.org", "whatsapp.com",
-            "example.com", "example.net", "example.org", "localhost",
+            "google.com",
+            "gmail.com",
+            "googleapis.com",
+            "youtube.com",
+            "facebook.com",
+            "microsoft.com",
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "office.com",
+            "apple.com",
+            "icloud.com",
+            "amazon.com",
+            "amazonaws.com",
+            "yahoo.com",
+            "cloudflare.com",
+            "akamai.net",
+            "wikipedia.org",
+            "whatsapp.com",
+            "example.com",
+            "example.net",
+            "example.org",
+            "localhost",
         ] {
-            w.domains.push((d.to_owned(), "very common domain".to_owned()));
+            w.domains
+                .push((d.to_owned(), "very common domain".to_owned()));
         }
         w
     }
@@ -127,15 +147,23 @@ impl WarningList {
             if entry.is_empty() {
                 continue;
             }
-            let why = if why.is_empty() { "warning list".to_owned() } else { why.to_owned() };
+            let why = if why.is_empty() {
+                "warning list".to_owned()
+            } else {
+                why.to_owned()
+            };
             if let Ok(net) = entry.parse::<IpNet>() {
                 w.nets.push((net.trunc(), why));
             } else if let Ok(ip) = entry.parse::<IpAddr>() {
                 w.nets.push((IpNet::from(ip), why));
             } else if entry.contains('.') && !entry.contains(['/', ' ', '@']) {
-                w.domains.push((entry.trim_end_matches('.').to_ascii_lowercase(), why));
+                w.domains
+                    .push((entry.trim_end_matches('.').to_ascii_lowercase(), why));
             } else {
-                return Err(format!("line {}: {entry:?} is neither an address, a prefix nor a domain", i + 1));
+                return Err(format!(
+                    "line {}: {entry:?} is neither an address, a prefix nor a domain",
+                    i + 1
+                ));
             }
         }
         Ok(w)
@@ -145,10 +173,18 @@ impl WarningList {
     pub fn reason(&self, o: &Observable) -> Option<&str> {
         if let Some(ip) = o.ip_addr() {
             let ip = canonical(ip);
-            return self.nets.iter().find(|(n, _)| n.contains(&ip)).map(|(_, w)| w.as_str());
+            return self
+                .nets
+                .iter()
+                .find(|(n, _)| n.contains(&ip))
+                .map(|(_, w)| w.as_str());
         }
         if let Some(net) = o.ip_net() {
-            return self.nets.iter().find(|(n, _)| n.contains(&net)).map(|(_, w)| w.as_str());
+            return self
+                .nets
+                .iter()
+                .find(|(n, _)| n.contains(&net))
+                .map(|(_, w)| w.as_str());
         }
         let d = domain_key(o)?;
         self.domains
@@ -209,7 +245,8 @@ mod tests {
 
     #[test]
     fn warning_list_file() {
-        let w = WarningList::parse("# mine\n203.0.113.0/24 # lab\nintranet.example\n").expect("parses");
+        let w =
+            WarningList::parse("# mine\n203.0.113.0/24 # lab\nintranet.example\n").expect("parses");
         assert_eq!(w.reason(&obs("203.0.113.5")), Some("lab"));
         assert!(w.reason(&obs("host.intranet.example")).is_some());
         assert!(WarningList::parse("not an entry").is_err());

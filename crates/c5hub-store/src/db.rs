@@ -131,9 +131,14 @@ fn from_sqlite(v: rusqlite::types::ValueRef<'_>) -> Value {
 
 impl Db for Sqlite {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| Error::db(sql, e))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| Error::db(sql, e))?;
         let n = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(|e| Error::db(sql, e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(|e| Error::db(sql, e))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(|e| Error::db(sql, e))? {
             let mut row = Vec::with_capacity(n);
@@ -146,8 +151,13 @@ impl Db for Sqlite {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| Error::db(sql, e))?;
-        let n = stmt.execute(rusqlite::params_from_iter(params.iter())).map_err(|e| Error::db(sql, e))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| Error::db(sql, e))?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params.iter()))
+            .map_err(|e| Error::db(sql, e))?;
         Ok(n as u64)
     }
 
@@ -182,7 +192,10 @@ pub(crate) struct Postgres {
 
 impl Postgres {
     pub(crate) fn new(client: postgres::Client) -> Self {
-        Postgres { client, statements: HashMap::new() }
+        Postgres {
+            client,
+            statements: HashMap::new(),
+        }
     }
 
     fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, Error> {
@@ -232,11 +245,21 @@ fn from_pg(row: &postgres::Row) -> Row {
             let ty = row.columns()[i].type_();
             match *ty {
                 Type::INT8 => row.get::<_, Option<i64>>(i).map_or(Value::Null, Value::Int),
-                Type::INT4 => row.get::<_, Option<i32>>(i).map_or(Value::Null, |v| Value::Int(v.into())),
-                Type::INT2 => row.get::<_, Option<i16>>(i).map_or(Value::Null, |v| Value::Int(v.into())),
-                Type::BYTEA => row.get::<_, Option<Vec<u8>>>(i).map_or(Value::Null, Value::Blob),
-                Type::BOOL => row.get::<_, Option<bool>>(i).map_or(Value::Null, |v| Value::Int(v.into())),
-                _ => row.get::<_, Option<String>>(i).map_or(Value::Null, Value::Text),
+                Type::INT4 => row
+                    .get::<_, Option<i32>>(i)
+                    .map_or(Value::Null, |v| Value::Int(v.into())),
+                Type::INT2 => row
+                    .get::<_, Option<i16>>(i)
+                    .map_or(Value::Null, |v| Value::Int(v.into())),
+                Type::BYTEA => row
+                    .get::<_, Option<Vec<u8>>>(i)
+                    .map_or(Value::Null, Value::Blob),
+                Type::BOOL => row
+                    .get::<_, Option<bool>>(i)
+                    .map_or(Value::Null, |v| Value::Int(v.into())),
+                _ => row
+                    .get::<_, Option<String>>(i)
+                    .map_or(Value::Null, Value::Text),
             }
         })
         .collect()
@@ -247,7 +270,10 @@ impl Db for Postgres {
         let stmt = self.prepare(sql)?;
         let p: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
-        let rows = self.client.query(&stmt, &refs).map_err(|e| Error::db(sql, e))?;
+        let rows = self
+            .client
+            .query(&stmt, &refs)
+            .map_err(|e| Error::db(sql, e))?;
         Ok(rows.iter().map(from_pg).collect())
     }
 
@@ -255,11 +281,15 @@ impl Db for Postgres {
         let stmt = self.prepare(sql)?;
         let p: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
-        self.client.execute(&stmt, &refs).map_err(|e| Error::db(sql, e))
+        self.client
+            .execute(&stmt, &refs)
+            .map_err(|e| Error::db(sql, e))
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), Error> {
-        self.client.batch_execute(sql).map_err(|e| Error::db(sql, e))
+        self.client
+            .batch_execute(sql)
+            .map_err(|e| Error::db(sql, e))
     }
 
     fn begin(&mut self) -> Result<(), Error> {

@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use c5hub_model::{
-    Audience, Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind,
-    ObservableRole, OriginalDocument, RsitClass, Tlp, Viewer,
+    Audience, Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable,
+    ObservableKind, ObservableRole, OriginalDocument, RsitClass, Tlp, Viewer,
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -82,15 +82,26 @@ pub enum Error {
 
 impl Error {
     fn db(sql: &str, e: impl fmt::Display) -> Error {
-        let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
-        Error::Database { statement, message: e.to_string() }
+        let statement: String = sql
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(120)
+            .collect();
+        Error::Database {
+            statement,
+            message: e.to_string(),
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Database { statement, message } => write!(f, "database error: {message} (in: {statement})"),
+            Error::Database { statement, message } => {
+                write!(f, "database error: {message} (in: {statement})")
+            }
             Error::Open(m) | Error::Schema(m) => f.write_str(m),
             Error::Corrupt(m) => write!(f, "stored data is damaged: {m}"),
         }
@@ -128,7 +139,9 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { warning_list: WarningList::builtin() }
+        Options {
+            warning_list: WarningList::builtin(),
+        }
     }
 }
 
@@ -348,7 +361,11 @@ impl Store {
 
     /// Opens a store migrated only up to `version`: for testing upgrades.
     #[doc(hidden)]
-    pub fn open_at_version(location: &Location, opts: Options, version: i64) -> Result<Store, Error> {
+    pub fn open_at_version(
+        location: &Location,
+        opts: Options,
+        version: i64,
+    ) -> Result<Store, Error> {
         let mut db: Box<dyn Db + Send> = match location {
             Location::Sqlite(dir) => Box::new(open_sqlite(dir)?),
             Location::Postgres(url) => {
@@ -358,7 +375,11 @@ impl Store {
             }
         };
         migrations::migrate(db.as_mut(), version)?;
-        Ok(Store { db, opts, location: location.clone() })
+        Ok(Store {
+            db,
+            opts,
+            location: location.clone(),
+        })
     }
 
     /// Runs raw SQL: for upgrade tests that must write data the way an
@@ -405,7 +426,10 @@ impl Store {
     /// Whether these exact bytes were stored before.
     pub fn has_document(&mut self, bytes: &[u8]) -> Result<bool, Error> {
         let sha = Sha256::digest(bytes).to_vec();
-        Ok(self.db.query_one("SELECT 1 FROM documents WHERE sha256 = $1", &[sha.into()])?.is_some())
+        Ok(self
+            .db
+            .query_one("SELECT 1 FROM documents WHERE sha256 = $1", &[sha.into()])?
+            .is_some())
     }
 
     /// One incident, if it exists and the viewer may read it.
@@ -418,7 +442,8 @@ impl Store {
         if !readable(viewer, &summary, &shared, &recipients) {
             return Ok(None);
         }
-        let id = GlobalId::from_str(&summary.global_id).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let id =
+            GlobalId::from_str(&summary.global_id).map_err(|e| Error::Corrupt(e.to_string()))?;
         let mut m = Incident::new(id, summary.tlp);
         m.status = summary.status;
         m.classification = summary.classification;
@@ -435,7 +460,10 @@ impl Store {
             let (o, role) = observable_from(&r[0], &r[1], &r[2])?;
             m.add_observable(o, role);
         }
-        for r in self.db.query("SELECT name, email, role FROM contacts WHERE incident = $1", &[key.into()])? {
+        for r in self.db.query(
+            "SELECT name, email, role FROM contacts WHERE incident = $1",
+            &[key.into()],
+        )? {
             let mut it = r.into_iter();
             let name = it.next().and_then(Value::into_text);
             let email = it.next().and_then(Value::into_text);
@@ -443,9 +471,18 @@ impl Store {
             m.contacts.push(Contact { name, email, role });
         }
         if let Some(sha) = row[16].clone().into_blob() {
-            if let Some(d) = self.db.query_one("SELECT format, bytes FROM documents WHERE sha256 = $1", &[sha.into()])? {
-                let format = d[0].text().and_then(|f| DocumentFormat::from_str(f).ok()).unwrap_or(DocumentFormat::Native);
-                m.original = d[1].clone().into_blob().map(|b| OriginalDocument::new(format, b));
+            if let Some(d) = self.db.query_one(
+                "SELECT format, bytes FROM documents WHERE sha256 = $1",
+                &[sha.into()],
+            )? {
+                let format = d[0]
+                    .text()
+                    .and_then(|f| DocumentFormat::from_str(f).ok())
+                    .unwrap_or(DocumentFormat::Native);
+                m.original = d[1]
+                    .clone()
+                    .into_blob()
+                    .map(|b| OriginalDocument::new(format, b));
             }
         }
         Ok(Some(StoredIncident {
@@ -463,18 +500,33 @@ impl Store {
     fn shares(&mut self, key: i64) -> Result<(Vec<String>, Vec<String>), Error> {
         let mut shared = Vec::new();
         let mut recipients = Vec::new();
-        for r in self.db.query("SELECT org, kind FROM incident_shares WHERE incident = $1", &[key.into()])? {
+        for r in self.db.query(
+            "SELECT org, kind FROM incident_shares WHERE incident = $1",
+            &[key.into()],
+        )? {
             let org = r[0].text().unwrap_or_default().to_owned();
-            if r[1].text() == Some("recipient") { recipients.push(org) } else { shared.push(org) }
+            if r[1].text() == Some("recipient") {
+                recipients.push(org)
+            } else {
+                shared.push(org)
+            }
         }
         Ok((shared, recipients))
     }
 
     /// Incidents the viewer may read, newest first.
-    pub fn list(&mut self, filter: &IncidentFilter, viewer: &Viewer) -> Result<Vec<IncidentSummary>, Error> {
+    pub fn list(
+        &mut self,
+        filter: &IncidentFilter,
+        viewer: &Viewer,
+    ) -> Result<Vec<IncidentSummary>, Error> {
         let mut out = Vec::new();
         let mut before = filter.before;
-        let page = if filter.limit == 0 { 1000 } else { filter.limit.clamp(1, 1000) };
+        let page = if filter.limit == 0 {
+            1000
+        } else {
+            filter.limit.clamp(1, 1000)
+        };
         let obs_id = match &filter.observable {
             Some(o) => match self.observable_id(o)? {
                 Some(id) => Some(id),
@@ -493,10 +545,18 @@ impl Store {
                 bind(&mut sql, " AND i.id < ?", b.into());
             }
             if let Some(t) = filter.since {
-                bind(&mut sql, " AND i.created_at >= ?", t.timestamp_millis().into());
+                bind(
+                    &mut sql,
+                    " AND i.created_at >= ?",
+                    t.timestamp_millis().into(),
+                );
             }
             if let Some(t) = filter.until {
-                bind(&mut sql, " AND i.created_at < ?", t.timestamp_millis().into());
+                bind(
+                    &mut sql,
+                    " AND i.created_at < ?",
+                    t.timestamp_millis().into(),
+                );
             }
             if let Some(c) = filter.classification {
                 bind(&mut sql, " AND i.rsit = ?", c.path().into());
@@ -511,7 +571,11 @@ impl Store {
                 bind(&mut sql, " AND i.reporter = ?", r.as_str().into());
             }
             if let Some(o) = obs_id {
-                bind(&mut sql, " AND i.id IN (SELECT incident FROM postings WHERE observable = ?)", o.into());
+                bind(
+                    &mut sql,
+                    " AND i.id IN (SELECT incident FROM postings WHERE observable = ?)",
+                    o.into(),
+                );
             }
             sql.push_str(&format!(" ORDER BY i.id DESC LIMIT {page}"));
             let rows = self.db.query(&sql, &params)?;
@@ -544,14 +608,21 @@ impl Store {
     fn observable_id(&mut self, o: &Observable) -> Result<Option<i64>, Error> {
         Ok(self
             .db
-            .query_one("SELECT id FROM observables WHERE kind = $1 AND value = $2", &[o.kind().as_str().into(), o.value().into()])?
+            .query_one(
+                "SELECT id FROM observables WHERE kind = $1 AND value = $2",
+                &[o.kind().as_str().into(), o.value().into()],
+            )?
             .and_then(|r| r[0].int()))
     }
 
     /// Everything the store knows about a value: the incidents holding it
     /// (exactly, by prefix containment either way, or by domain) and its
     /// sightings. `raw` is normalised first (kind guessed).
-    pub fn lookup(&mut self, raw: &str, viewer: &Viewer) -> Result<Result<Lookup, c5hub_model::Error>, Error> {
+    pub fn lookup(
+        &mut self,
+        raw: &str,
+        viewer: &Viewer,
+    ) -> Result<Result<Lookup, c5hub_model::Error>, Error> {
         let value = match Observable::guess(raw) {
             Ok(v) => v,
             Err(e) => return Ok(Err(e)),
@@ -560,15 +631,25 @@ impl Store {
     }
 
     /// [`Store::lookup`] for a normalised value.
-    pub fn lookup_observable(&mut self, value: &Observable, viewer: &Viewer) -> Result<Lookup, Error> {
+    pub fn lookup_observable(
+        &mut self,
+        value: &Observable,
+        viewer: &Viewer,
+    ) -> Result<Lookup, Error> {
         let warning = self.opts.warning_list.reason(value).map(str::to_owned);
         let candidates = self.related_values(value)?;
         let mut matches = Vec::new();
         let mut summaries: HashMap<i64, Option<IncidentSummary>> = HashMap::new();
         for (obs_id, obs, how) in &candidates {
-            for r in self.db.query("SELECT incident, role FROM postings WHERE observable = $1 ORDER BY incident DESC", &[(*obs_id).into()])? {
+            for r in self.db.query(
+                "SELECT incident, role FROM postings WHERE observable = $1 ORDER BY incident DESC",
+                &[(*obs_id).into()],
+            )? {
                 let key = r[0].int().unwrap_or_default();
-                let role = r[1].text().and_then(|x| ObservableRole::from_str(x).ok()).unwrap_or(ObservableRole::Unknown);
+                let role = r[1]
+                    .text()
+                    .and_then(|x| ObservableRole::from_str(x).ok())
+                    .unwrap_or(ObservableRole::Unknown);
                 if !summaries.contains_key(&key) {
                     let s = self.summary(key)?;
                     let visible = match s {
@@ -579,7 +660,12 @@ impl Store {
                 }
                 if let Some(Some(s)) = summaries.get(&key) {
                     if matches.len() < MAX_MATCHES {
-                        matches.push(Match { incident: s.clone(), observable: obs.clone(), role, how: how.clone() });
+                        matches.push(Match {
+                            incident: s.clone(),
+                            observable: obs.clone(),
+                            role,
+                            how: how.clone(),
+                        });
                     }
                 }
             }
@@ -593,24 +679,42 @@ impl Store {
             let s = match sightings.iter_mut().find(|s| s.observable == m.observable) {
                 Some(s) => s,
                 None => {
-                    sightings.push(Sighting { observable: m.observable.clone(), count: 0, first_seen: t, last_seen: t, sources: Vec::new() });
+                    sightings.push(Sighting {
+                        observable: m.observable.clone(),
+                        count: 0,
+                        first_seen: t,
+                        last_seen: t,
+                        sources: Vec::new(),
+                    });
                     sightings.last_mut().expect("just pushed")
                 }
             };
             s.count += 1;
             s.first_seen = s.first_seen.min(t);
             s.last_seen = s.last_seen.max(t);
-            match s.sources.iter_mut().find(|(r, _)| *r == m.incident.reporter) {
+            match s
+                .sources
+                .iter_mut()
+                .find(|(r, _)| *r == m.incident.reporter)
+            {
                 Some((_, n)) => *n += 1,
                 None => s.sources.push((m.incident.reporter.clone(), 1)),
             }
         }
-        Ok(Lookup { value: value.clone(), warning, matches, sightings })
+        Ok(Lookup {
+            value: value.clone(),
+            warning,
+            matches,
+            sightings,
+        })
     }
 
     /// Stored values matching `value`: itself, prefixes containing it,
     /// values inside it, and values of the same domain.
-    fn related_values(&mut self, value: &Observable) -> Result<Vec<(i64, Observable, MatchKind)>, Error> {
+    fn related_values(
+        &mut self,
+        value: &Observable,
+    ) -> Result<Vec<(i64, Observable, MatchKind)>, Error> {
         let mut out: Vec<(i64, Observable, MatchKind)> = Vec::new();
         let mut seen = HashSet::new();
         let mut push = |out: &mut Vec<_>, id: i64, o: Observable, how: MatchKind| {
@@ -621,15 +725,36 @@ impl Store {
         if let Some(id) = self.observable_id(value)? {
             push(&mut out, id, value.clone(), MatchKind::Exact);
         }
-        let ip: Option<(IpAddr, u8)> = value.ip_addr().map(|ip| (ip, if ip.is_ipv4() { 32 } else { 128 })).or_else(|| value.ip_net().map(|n| (n.network(), n.prefix_len())));
+        let ip: Option<(IpAddr, u8)> = value
+            .ip_addr()
+            .map(|ip| (ip, if ip.is_ipv4() { 32 } else { 128 }))
+            .or_else(|| value.ip_net().map(|n| (n.network(), n.prefix_len())));
         if let Some((ip, own_len)) = ip {
             let fam = correlate::family(ip);
-            let lens: Vec<i64> = self.db.query("SELECT len FROM prefix_lengths WHERE family = $1 ORDER BY len", &[fam.into()])?.iter().filter_map(|r| r[0].int()).collect();
+            let lens: Vec<i64> = self
+                .db
+                .query(
+                    "SELECT len FROM prefix_lengths WHERE family = $1 ORDER BY len",
+                    &[fam.into()],
+                )?
+                .iter()
+                .filter_map(|r| r[0].int())
+                .collect();
             for len in lens.into_iter().filter(|l| *l < own_len as i64) {
-                let Some(prefix) = correlate::prefix_of(ip, len as u8) else { continue };
-                if let Some(r) = self.db.query_one("SELECT id, kind, value FROM observables WHERE kind = 'cidr' AND value = $1", &[prefix.into()])? {
+                let Some(prefix) = correlate::prefix_of(ip, len as u8) else {
+                    continue;
+                };
+                if let Some(r) = self.db.query_one(
+                    "SELECT id, kind, value FROM observables WHERE kind = 'cidr' AND value = $1",
+                    &[prefix.into()],
+                )? {
                     let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
-                    push(&mut out, r[0].int().unwrap_or_default(), o, MatchKind::InStoredPrefix);
+                    push(
+                        &mut out,
+                        r[0].int().unwrap_or_default(),
+                        o,
+                        MatchKind::InStoredPrefix,
+                    );
                 }
             }
             if value.ip_net().is_some() {
@@ -641,24 +766,42 @@ impl Store {
                     for r in rows {
                         let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
                         if o != *value {
-                            push(&mut out, r[0].int().unwrap_or_default(), o, MatchKind::InLookedUpPrefix);
+                            push(
+                                &mut out,
+                                r[0].int().unwrap_or_default(),
+                                o,
+                                MatchKind::InLookedUpPrefix,
+                            );
                         }
                     }
                 }
             }
         }
         if let Some(d) = correlate::domain_key(value) {
-            let rows = self.db.query(&format!("SELECT id, kind, value FROM observables WHERE domain = $1 LIMIT {MAX_MATCHES}"), &[d.into()])?;
+            let rows = self.db.query(
+                &format!(
+                    "SELECT id, kind, value FROM observables WHERE domain = $1 LIMIT {MAX_MATCHES}"
+                ),
+                &[d.into()],
+            )?;
             for r in rows {
                 let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
-                push(&mut out, r[0].int().unwrap_or_default(), o, MatchKind::SameDomain);
+                push(
+                    &mut out,
+                    r[0].int().unwrap_or_default(),
+                    o,
+                    MatchKind::SameDomain,
+                );
             }
         }
         Ok(out)
     }
 
     fn summary(&mut self, key: i64) -> Result<Option<IncidentSummary>, Error> {
-        match self.db.query_one(&format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE i.id = $1"), &[key.into()])? {
+        match self.db.query_one(
+            &format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE i.id = $1"),
+            &[key.into()],
+        )? {
             Some(r) => Ok(Some(summary_from(&r)?)),
             None => Ok(None),
         }
@@ -667,7 +810,9 @@ impl Store {
     /// Incidents sharing values with `key`, for a viewer who may read `key`;
     /// warning-listed values are left out. Most shared first.
     pub fn related(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Vec<Related>>, Error> {
-        let Some(stored) = self.incident(key, viewer)? else { return Ok(None) };
+        let Some(stored) = self.incident(key, viewer)? else {
+            return Ok(None);
+        };
         let mut by_incident: BTreeMap<i64, Related> = BTreeMap::new();
         for io in &stored.incident.observables {
             if self.opts.warning_list.reason(&io.observable).is_some() {
@@ -678,7 +823,12 @@ impl Store {
                 if m.incident.key == key || self.opts.warning_list.reason(&m.observable).is_some() {
                     continue;
                 }
-                let entry = by_incident.entry(m.incident.key).or_insert_with(|| Related { incident: m.incident.clone(), shared: Vec::new() });
+                let entry = by_incident
+                    .entry(m.incident.key)
+                    .or_insert_with(|| Related {
+                        incident: m.incident.clone(),
+                        shared: Vec::new(),
+                    });
                 let link = (io.observable.clone(), m.observable.clone(), m.how.clone());
                 if !entry.shared.contains(&link) {
                     entry.shared.push(link);
@@ -686,18 +836,37 @@ impl Store {
             }
         }
         let mut out: Vec<Related> = by_incident.into_values().collect();
-        out.sort_by(|a, b| b.shared.len().cmp(&a.shared.len()).then(b.incident.key.cmp(&a.incident.key)));
+        out.sort_by(|a, b| {
+            b.shared
+                .len()
+                .cmp(&a.shared.len())
+                .then(b.incident.key.cmp(&a.incident.key))
+        });
         Ok(Some(out))
     }
 
     /// Changes an incident's status and records who did it.
-    pub fn set_status(&mut self, key: i64, to: IncidentStatus, actor: &str, note: Option<&str>) -> Result<bool, Error> {
+    pub fn set_status(
+        &mut self,
+        key: i64,
+        to: IncidentStatus,
+        actor: &str,
+        note: Option<&str>,
+    ) -> Result<bool, Error> {
         self.db.begin()?;
         let result = (|| -> Result<bool, Error> {
-            let Some(r) = self.db.query_one("SELECT status FROM incidents WHERE id = $1", &[key.into()])? else { return Ok(false) };
+            let Some(r) = self
+                .db
+                .query_one("SELECT status FROM incidents WHERE id = $1", &[key.into()])?
+            else {
+                return Ok(false);
+            };
             let from = r[0].text().unwrap_or_default().to_owned();
             let now = now_ms();
-            self.db.execute("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3", &[to.as_str().into(), now.into(), key.into()])?;
+            self.db.execute(
+                "UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3",
+                &[to.as_str().into(), now.into(), key.into()],
+            )?;
             self.db.execute(
                 "INSERT INTO status_history (incident, at, actor, old_status, new_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
                 &[key.into(), now.into(), actor.into(), from.into(), to.as_str().into(), note.into()],
@@ -717,8 +886,14 @@ impl Store {
     }
 
     /// The status history of an incident the viewer may read.
-    pub fn history(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Vec<StatusChange>>, Error> {
-        let Some(s) = self.summary(key)? else { return Ok(None) };
+    pub fn history(
+        &mut self,
+        key: i64,
+        viewer: &Viewer,
+    ) -> Result<Option<Vec<StatusChange>>, Error> {
+        let Some(s) = self.summary(key)? else {
+            return Ok(None);
+        };
         if !self.can_read(viewer, &s)? {
             return Ok(None);
         }
@@ -729,7 +904,10 @@ impl Store {
                     at: time(&r[0]).unwrap_or(DateTime::<Utc>::MIN_UTC),
                     actor: r[1].text().unwrap_or_default().to_owned(),
                     from: r[2].text().and_then(|s| IncidentStatus::from_str(s).ok()),
-                    to: r[3].text().and_then(|s| IncidentStatus::from_str(s).ok()).unwrap_or(IncidentStatus::New),
+                    to: r[3]
+                        .text()
+                        .and_then(|s| IncidentStatus::from_str(s).ok())
+                        .unwrap_or(IncidentStatus::New),
                     note: r[4].text().map(str::to_owned),
                 })
                 .collect(),
@@ -738,8 +916,18 @@ impl Store {
 
     /// Counts of what is stored: incidents, distinct values, postings.
     pub fn counts(&mut self) -> Result<(i64, i64, i64), Error> {
-        let mut one = |sql: &str| -> Result<i64, Error> { Ok(self.db.query_one(sql, &[])?.and_then(|r| r[0].int()).unwrap_or(0)) };
-        Ok((one("SELECT COUNT(*) FROM incidents")?, one("SELECT COUNT(*) FROM observables")?, one("SELECT COUNT(*) FROM postings")?))
+        let mut one = |sql: &str| -> Result<i64, Error> {
+            Ok(self
+                .db
+                .query_one(sql, &[])?
+                .and_then(|r| r[0].int())
+                .unwrap_or(0))
+        };
+        Ok((
+            one("SELECT COUNT(*) FROM incidents")?,
+            one("SELECT COUNT(*) FROM observables")?,
+            one("SELECT COUNT(*) FROM postings")?,
+        ))
     }
 }
 
@@ -752,7 +940,10 @@ fn summary_from(r: &Row) -> Result<IncidentSummary, Error> {
         reporter: r[1].text().unwrap_or_default().to_owned(),
         global_id: r[2].text().unwrap_or_default().to_owned(),
         version: r[3].int().unwrap_or(1),
-        status: r[4].text().and_then(|s| IncidentStatus::from_str(s).ok()).ok_or_else(|| bad("status"))?,
+        status: r[4]
+            .text()
+            .and_then(|s| IncidentStatus::from_str(s).ok())
+            .ok_or_else(|| bad("status"))?,
         tlp: tlp_of(r[5].int().unwrap_or(4)),
         classification: r[6].text().and_then(|p| RsitClass::from_path(p).ok()),
         title: r[7].text().map(str::to_owned),
@@ -761,23 +952,50 @@ fn summary_from(r: &Row) -> Result<IncidentSummary, Error> {
     })
 }
 
-fn observable_from(kind: &Value, value: &Value, role: &Value) -> Result<(Observable, ObservableRole), Error> {
-    let k = kind.text().and_then(|k| ObservableKind::from_str(k).ok()).ok_or_else(|| Error::Corrupt(format!("observable kind {kind:?}")))?;
-    let o = Observable::parse(k, value.text().unwrap_or_default()).map_err(|e| Error::Corrupt(e.to_string()))?;
-    let role = role.text().and_then(|r| ObservableRole::from_str(r).ok()).unwrap_or(ObservableRole::Unknown);
+fn observable_from(
+    kind: &Value,
+    value: &Value,
+    role: &Value,
+) -> Result<(Observable, ObservableRole), Error> {
+    let k = kind
+        .text()
+        .and_then(|k| ObservableKind::from_str(k).ok())
+        .ok_or_else(|| Error::Corrupt(format!("observable kind {kind:?}")))?;
+    let o = Observable::parse(k, value.text().unwrap_or_default())
+        .map_err(|e| Error::Corrupt(e.to_string()))?;
+    let role = role
+        .text()
+        .and_then(|r| ObservableRole::from_str(r).ok())
+        .unwrap_or(ObservableRole::Unknown);
     Ok((o, role))
 }
 
-fn readable(viewer: &Viewer, s: &IncidentSummary, shared: &[String], recipients: &[String]) -> bool {
+fn readable(
+    viewer: &Viewer,
+    s: &IncidentSummary,
+    shared: &[String],
+    recipients: &[String],
+) -> bool {
     let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
     let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
-    viewer.can_read(&Audience { reporter: &s.reporter, tlp: s.tlp, shared_with: &shared, recipients: &recipients })
+    viewer.can_read(&Audience {
+        reporter: &s.reporter,
+        tlp: s.tlp,
+        shared_with: &shared,
+        recipients: &recipients,
+    })
 }
 
 fn open_sqlite(dir: &Path) -> Result<db::Sqlite, Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Open(format!("cannot create data directory {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Error::Open(format!(
+            "cannot create data directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     let path = dir.join(SQLITE_FILE);
-    let conn = rusqlite::Connection::open(&path).map_err(|e| Error::Open(format!("cannot open {}: {e}", path.display())))?;
+    let conn = rusqlite::Connection::open(&path)
+        .map_err(|e| Error::Open(format!("cannot open {}: {e}", path.display())))?;
     // WAL: readers do not block the writer; synchronous=NORMAL in WAL mode
     // keeps every committed transaction across a process crash (SIGKILL),
     // losing at most the last ones only on power loss.
@@ -793,10 +1011,17 @@ struct ObservableCache {
     ids: HashMap<(ObservableKind, String), i64>,
 }
 
-fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) -> Result<Outcome, Error> {
+fn ingest_one(
+    db: &mut dyn Db,
+    s: &Submission<'_>,
+    cache: &mut ObservableCache,
+) -> Result<Outcome, Error> {
     let m = s.incident;
     let now = now_ms();
-    let doc_sha = m.original.as_ref().map(|d| Sha256::digest(&d.bytes).to_vec());
+    let doc_sha = m
+        .original
+        .as_ref()
+        .map(|d| Sha256::digest(&d.bytes).to_vec());
     if let (Some(sha), Some(d)) = (&doc_sha, &m.original) {
         db.execute(
             "INSERT INTO documents (sha256, format, bytes, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
@@ -804,13 +1029,22 @@ fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) 
         )?;
     }
     let gid = m.id.to_string();
-    let existing = db.query_one("SELECT id, version FROM incidents WHERE reporter = $1 AND global_id = $2", &[s.reporter.into(), gid.as_str().into()])?;
+    let existing = db.query_one(
+        "SELECT id, version FROM incidents WHERE reporter = $1 AND global_id = $2",
+        &[s.reporter.into(), gid.as_str().into()],
+    )?;
     // The same bytes for the same incident from the same reporter: already
     // stored. (One document may hold several incidents, so the bytes alone
     // do not name the incident.)
     if let (Some(r), Some(sha)) = (&existing, &doc_sha) {
         let key = r[0].int().unwrap_or_default();
-        if db.query_one("SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2", &[key.into(), sha.clone().into()])?.is_some() {
+        if db
+            .query_one(
+                "SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2",
+                &[key.into(), sha.clone().into()],
+            )?
+            .is_some()
+        {
             return Ok(Outcome::Duplicate(key));
         }
     }
@@ -837,7 +1071,11 @@ fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) 
                 "UPDATE incidents SET status = $1, tlp = $2, rsit = $3, title = $4, description = $5, detected = $6, started = $7, ended = $8, reported = $9, generated = $10, doc_sha256 = $11, version = $12, updated_at = $13 WHERE id = $14",
                 &p,
             )?;
-            for sql in ["DELETE FROM postings WHERE incident = $1", "DELETE FROM contacts WHERE incident = $1", "DELETE FROM incident_shares WHERE incident = $1"] {
+            for sql in [
+                "DELETE FROM postings WHERE incident = $1",
+                "DELETE FROM contacts WHERE incident = $1",
+                "DELETE FROM incident_shares WHERE incident = $1",
+            ] {
                 db.execute(sql, &[key.into()])?;
             }
             (key, Outcome::NewVersion { key, version }, version)
@@ -862,14 +1100,28 @@ fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) 
     };
     db.execute("INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)", &[key.into(), version.into(), doc_sha.into(), now.into()])?;
     for c in &m.contacts {
-        db.execute("INSERT INTO contacts (incident, name, email, role) VALUES ($1, $2, $3, $4)", &[key.into(), c.name.clone().into(), c.email.clone().into(), c.role.as_str().into()])?;
+        db.execute(
+            "INSERT INTO contacts (incident, name, email, role) VALUES ($1, $2, $3, $4)",
+            &[
+                key.into(),
+                c.name.clone().into(),
+                c.email.clone().into(),
+                c.role.as_str().into(),
+            ],
+        )?;
     }
     for (orgs, kind) in [(s.shared_with, "share"), (s.recipients, "recipient")] {
         for org in orgs {
             db.execute("INSERT INTO incident_shares (incident, org, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[key.into(), org.as_str().into(), kind.into()])?;
         }
     }
-    let seen = m.times.detected.or(m.times.start).or(m.times.reported).or(m.times.generated).map_or(now, |t| t.timestamp_millis());
+    let seen = m
+        .times
+        .detected
+        .or(m.times.start)
+        .or(m.times.reported)
+        .or(m.times.generated)
+        .map_or(now, |t| t.timestamp_millis());
     for io in &m.observables {
         let o = &io.observable;
         let cached = cache.ids.get(&(o.kind(), o.value().to_owned())).copied();
@@ -884,7 +1136,10 @@ fn ingest_one(db: &mut dyn Db, s: &Submission<'_>, cache: &mut ObservableCache) 
                 id
             }
             None => {
-                let (lo, hi) = correlate::ip_range(o).map_or((Value::Null, Value::Null), |(l, h)| (l.to_vec().into(), h.to_vec().into()));
+                let (lo, hi) = correlate::ip_range(o)
+                    .map_or((Value::Null, Value::Null), |(l, h)| {
+                        (l.to_vec().into(), h.to_vec().into())
+                    });
                 let r = db
                     .query_one(
                         "INSERT INTO observables (kind, value, ip_lo, ip_hi, domain, first_seen, last_seen, sightings) VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \

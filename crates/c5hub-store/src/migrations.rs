@@ -213,7 +213,9 @@ pub(crate) fn latest() -> i64 {
 pub(crate) fn current(db: &mut dyn Db) -> Result<i64, Error> {
     db.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")?;
     let row = db.query_one("SELECT MAX(version) FROM schema_migrations", &[])?;
-    Ok(row.and_then(|r| r.first().and_then(Value::int)).unwrap_or(0))
+    Ok(row
+        .and_then(|r| r.first().and_then(Value::int))
+        .unwrap_or(0))
 }
 
 /// Applies every migration above the database's version, each in its own
@@ -227,7 +229,10 @@ pub(crate) fn migrate(db: &mut dyn Db, target: i64) -> Result<i64, Error> {
         )));
     }
     let from = at;
-    for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > from && m.version <= target)
+    {
         db.begin()?;
         let sql = match db.dialect() {
             Dialect::Sqlite => m.sqlite,
@@ -243,7 +248,10 @@ pub(crate) fn migrate(db: &mut dyn Db, target: i64) -> Result<i64, Error> {
             Ok(_) => db.commit()?,
             Err(e) => {
                 let _ = db.rollback();
-                return Err(Error::Schema(format!("migration {} ({}) failed: {e}", m.version, m.name)));
+                return Err(Error::Schema(format!(
+                    "migration {} ({}) failed: {e}",
+                    m.version, m.name
+                )));
             }
         }
         at = m.version;

@@ -12,12 +12,19 @@ fn locations(test: &str) -> Vec<Location> {
     match std::env::var("C5HUB_TEST_DATABASE_URL") {
         Ok(base) if !base.trim().is_empty() => {
             let name = format!("c5hub_migrate_{}_{test}", std::process::id());
-            let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("C5HUB_TEST_DATABASE_URL connects");
-            admin.simple_query(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop");
-            admin.simple_query(&format!("CREATE DATABASE {name}")).expect("create");
+            let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+                .expect("C5HUB_TEST_DATABASE_URL connects");
+            admin
+                .simple_query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .expect("drop");
+            admin
+                .simple_query(&format!("CREATE DATABASE {name}"))
+                .expect("create");
             out.push(Location::Postgres(format!("{base} dbname={name}")));
         }
-        _ if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL"),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL")
+        }
         _ => eprintln!("SKIPPED PostgreSQL half of {test}: set C5HUB_TEST_DATABASE_URL to run it"),
     }
     out
@@ -28,10 +35,16 @@ fn every_earlier_schema_upgrades() {
     let latest = Store::latest_schema_version();
     assert!(latest >= 2, "this test needs at least one earlier version");
     for v in 1..latest {
-        let fixture = format!("{}/test-data/migrations/v{v}.sql", env!("CARGO_MANIFEST_DIR"));
-        let sql = std::fs::read_to_string(&fixture).unwrap_or_else(|_| panic!("{fixture}: every earlier version needs its data"));
+        let fixture = format!(
+            "{}/test-data/migrations/v{v}.sql",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let sql = std::fs::read_to_string(&fixture)
+            .unwrap_or_else(|_| panic!("{fixture}: every earlier version needs its data"));
         for loc in locations(&format!("v{v}")) {
-            let opts = || Options { warning_list: WarningList::empty() };
+            let opts = || Options {
+                warning_list: WarningList::empty(),
+            };
             {
                 let mut old = Store::open_at_version(&loc, opts(), v).expect("open at old version");
                 assert_eq!(old.schema_version().expect("version"), v);
@@ -44,15 +57,31 @@ fn every_earlier_schema_upgrades() {
             let mut s = Store::open(&loc, opts()).expect("upgrade");
             assert_eq!(s.schema_version().expect("version"), latest, "{loc}");
             let viewer = Viewer::member("peer");
-            let got = s.incident(1, &viewer).expect("read").expect("old incident visible");
+            let got = s
+                .incident(1, &viewer)
+                .expect("read")
+                .expect("old incident visible");
             assert_eq!(got.incident.id.to_string(), "bank.test:OLD-1");
             assert_eq!(got.incident.observables.len(), 2);
             // Version 2 indexes prefix lengths: an address inside the old
             // prefix must now find it.
-            let l = s.lookup("203.0.116.9", &viewer).expect("lookup").expect("valid");
-            assert_eq!(l.matches.len(), 1, "{loc}: prefix written by v{v} is found after the upgrade");
-            let l = s.lookup("www.old.test", &viewer).expect("lookup").expect("valid");
-            assert!(l.matches.is_empty(), "{loc}: a subdomain is not the same domain");
+            let l = s
+                .lookup("203.0.116.9", &viewer)
+                .expect("lookup")
+                .expect("valid");
+            assert_eq!(
+                l.matches.len(),
+                1,
+                "{loc}: prefix written by v{v} is found after the upgrade"
+            );
+            let l = s
+                .lookup("www.old.test", &viewer)
+                .expect("lookup")
+                .expect("valid");
+            assert!(
+                l.matches.is_empty(),
+                "{loc}: a subdomain is not the same domain"
+            );
             // Reopening is a no-op.
             drop(s);
             let mut again = Store::open(&loc, opts()).expect("reopen");
@@ -67,7 +96,13 @@ fn a_newer_database_is_refused() {
         let mut s = Store::open(&loc, Options::default()).expect("open");
         s.run_sql_for_tests("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)").expect("insert");
         drop(s);
-        let err = Store::open(&loc, Options::default()).err().expect("refused");
-        assert!(err.to_string().contains("newer than this c5hub understands"), "{err}");
+        let err = Store::open(&loc, Options::default())
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string()
+                .contains("newer than this c5hub understands"),
+            "{err}"
+        );
     }
 }

@@ -8,78 +8,160 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use c5hub_model::{
-    Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableRole, OriginalDocument,
-    RsitClass, Tlp, Viewer,
+    Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableRole,
+    OriginalDocument, RsitClass, Tlp, Viewer,
 };
-use c5hub_store::{IncidentFilter, Location, MatchKind, Options, Outcome, Store, Submission, WarningList};
+use c5hub_store::{
+    IncidentFilter, Location, MatchKind, Options, Outcome, Store, Submission, WarningList,
+};
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh, empty store of each configured backend.
 fn locations(test: &str) -> Vec<Location> {
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
-    let dir: PathBuf = std::env::temp_dir().join(format!("c5hub-store-test-{}-{test}-{n}", std::process::id()));
+    let dir: PathBuf = std::env::temp_dir().join(format!(
+        "c5hub-store-test-{}-{test}-{n}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     let mut out = vec![Location::Sqlite(dir)];
     match std::env::var("C5HUB_TEST_DATABASE_URL") {
         Ok(base) if !base.trim().is_empty() => {
             let name = format!("c5hub_test_{}_{test}_{n}", std::process::id()).to_lowercase();
-            let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("C5HUB_TEST_DATABASE_URL connects");
+            let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+                .expect("C5HUB_TEST_DATABASE_URL connects");
             // Separate statements: batch_execute would wrap them in a transaction.
-            admin.simple_query(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop test database");
-            admin.simple_query(&format!("CREATE DATABASE {name}")).expect("create test database");
+            admin
+                .simple_query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .expect("drop test database");
+            admin
+                .simple_query(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
             out.push(Location::Postgres(format!("{base} dbname={name}")));
         }
-        _ if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL"),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL")
+        }
         _ => eprintln!("SKIPPED PostgreSQL half of {test}: set C5HUB_TEST_DATABASE_URL to run it"),
     }
     out
 }
 
 fn open(loc: &Location) -> Store {
-    Store::open(loc, Options { warning_list: WarningList::empty() }).unwrap_or_else(|e| panic!("{loc}: {e}"))
+    Store::open(
+        loc,
+        Options {
+            warning_list: WarningList::empty(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{loc}: {e}"))
 }
 
-fn incident(name: &str, id: &str, tlp: Tlp, values: &[(&str, ObservableRole)], doc: &str) -> Incident {
+fn incident(
+    name: &str,
+    id: &str,
+    tlp: Tlp,
+    values: &[(&str, ObservableRole)],
+    doc: &str,
+) -> Incident {
     let mut m = Incident::new(GlobalId::new(name, id).expect("valid id"), tlp);
     m.classification = RsitClass::lookup("fraud", "phishing");
     m.title = Some(format!("incident {id}"));
     m.description = Some(format!("about {id}"));
-    m.contacts.push(Contact { name: Some("CSIRT".into()), email: Some("csirt@bank.test".into()), role: "creator".into() });
+    m.contacts.push(Contact {
+        name: Some("CSIRT".into()),
+        email: Some("csirt@bank.test".into()),
+        role: "creator".into(),
+    });
     for (v, role) in values {
         m.add_observable(Observable::guess(v).expect("valid observable"), *role);
     }
-    m.original = Some(OriginalDocument::new(DocumentFormat::IodefXml, doc.as_bytes().to_vec()));
+    m.original = Some(OriginalDocument::new(
+        DocumentFormat::IodefXml,
+        doc.as_bytes().to_vec(),
+    ));
     m
 }
 
 fn submit(store: &mut Store, m: &Incident, reporter: &str) -> Outcome {
-    store.ingest(&[Submission { incident: m, reporter, source: "test", shared_with: &[], recipients: &[] }]).expect("ingest")[0]
+    store
+        .ingest(&[Submission {
+            incident: m,
+            reporter,
+            source: "test",
+            shared_with: &[],
+            recipients: &[],
+        }])
+        .expect("ingest")[0]
 }
 
 #[test]
 fn versions_duplicates_and_reads() {
     for loc in locations("versions") {
         let mut s = open(&loc);
-        assert_eq!(s.schema_version().expect("version"), Store::latest_schema_version());
-        let a = incident("bank.test", "A-1", Tlp::Green, &[("203.0.114.5", ObservableRole::Source)], "<a>1</a>");
+        assert_eq!(
+            s.schema_version().expect("version"),
+            Store::latest_schema_version()
+        );
+        let a = incident(
+            "bank.test",
+            "A-1",
+            Tlp::Green,
+            &[("203.0.114.5", ObservableRole::Source)],
+            "<a>1</a>",
+        );
         let k = match submit(&mut s, &a, "bank") {
             Outcome::New(k) => k,
             o => panic!("{loc}: {o:?}"),
         };
-        assert_eq!(submit(&mut s, &a, "bank"), Outcome::Duplicate(k), "{loc}: same bytes twice");
-        let a2 = incident("bank.test", "A-1", Tlp::Green, &[("203.0.114.6", ObservableRole::Source)], "<a>2</a>");
-        assert_eq!(submit(&mut s, &a2, "bank"), Outcome::NewVersion { key: k, version: 2 }, "{loc}");
+        assert_eq!(
+            submit(&mut s, &a, "bank"),
+            Outcome::Duplicate(k),
+            "{loc}: same bytes twice"
+        );
+        let a2 = incident(
+            "bank.test",
+            "A-1",
+            Tlp::Green,
+            &[("203.0.114.6", ObservableRole::Source)],
+            "<a>2</a>",
+        );
+        assert_eq!(
+            submit(&mut s, &a2, "bank"),
+            Outcome::NewVersion { key: k, version: 2 },
+            "{loc}"
+        );
         // Another reporter with the same IncidentID is another incident.
-        assert!(matches!(submit(&mut s, &a2, "telco"), Outcome::New(k2) if k2 != k), "{loc}");
-        let got = s.incident(k, &Viewer::member("bank")).expect("read").expect("visible");
+        assert!(
+            matches!(submit(&mut s, &a2, "telco"), Outcome::New(k2) if k2 != k),
+            "{loc}"
+        );
+        let got = s
+            .incident(k, &Viewer::member("bank"))
+            .expect("read")
+            .expect("visible");
         assert_eq!(got.version, 2);
-        assert_eq!(got.incident.observables.len(), 1, "{loc}: postings follow the current version");
-        assert_eq!(got.incident.observables[0].observable.value(), "203.0.114.6");
-        assert_eq!(got.incident.original.as_ref().map(|d| d.bytes.as_slice()), Some(&b"<a>2</a>"[..]));
+        assert_eq!(
+            got.incident.observables.len(),
+            1,
+            "{loc}: postings follow the current version"
+        );
+        assert_eq!(
+            got.incident.observables[0].observable.value(),
+            "203.0.114.6"
+        );
+        assert_eq!(
+            got.incident.original.as_ref().map(|d| d.bytes.as_slice()),
+            Some(&b"<a>2</a>"[..])
+        );
         assert_eq!(got.incident.classification, a.classification);
         assert_eq!(got.incident.contacts, a.contacts);
-        assert_eq!(s.counts().expect("counts"), (2, 2, 2), "{loc}: incidents, distinct values, postings");
+        assert_eq!(
+            s.counts().expect("counts"),
+            (2, 2, 2),
+            "{loc}: incidents, distinct values, postings"
+        );
     }
 }
 
@@ -87,10 +169,44 @@ fn versions_duplicates_and_reads() {
 fn correlation_exact_prefix_and_domain() {
     for loc in locations("correlation") {
         let mut s = open(&loc);
-        let a = incident("bank.test", "A", Tlp::Green, &[("203.0.114.5", ObservableRole::Source), ("evil.test", ObservableRole::Indicator)], "a");
-        let b = incident("telco.test", "B", Tlp::Green, &[("203.0.114.0/24", ObservableRole::Source), ("http://login.evil.test/x", ObservableRole::Url), ("http://evil.test/pay", ObservableRole::Url)], "b");
-        let c = incident("isp.test", "C", Tlp::Green, &[("2001:db9::7", ObservableRole::Target)], "c");
-        let d = incident("isp.test", "D", Tlp::Green, &[("2001:db9::/32", ObservableRole::Target), ("phish@evil.test", ObservableRole::Sender)], "d");
+        let a = incident(
+            "bank.test",
+            "A",
+            Tlp::Green,
+            &[
+                ("203.0.114.5", ObservableRole::Source),
+                ("evil.test", ObservableRole::Indicator),
+            ],
+            "a",
+        );
+        let b = incident(
+            "telco.test",
+            "B",
+            Tlp::Green,
+            &[
+                ("203.0.114.0/24", ObservableRole::Source),
+                ("http://login.evil.test/x", ObservableRole::Url),
+                ("http://evil.test/pay", ObservableRole::Url),
+            ],
+            "b",
+        );
+        let c = incident(
+            "isp.test",
+            "C",
+            Tlp::Green,
+            &[("2001:db9::7", ObservableRole::Target)],
+            "c",
+        );
+        let d = incident(
+            "isp.test",
+            "D",
+            Tlp::Green,
+            &[
+                ("2001:db9::/32", ObservableRole::Target),
+                ("phish@evil.test", ObservableRole::Sender),
+            ],
+            "d",
+        );
         let ka = submit(&mut s, &a, "bank").key();
         let kb = submit(&mut s, &b, "telco").key();
         let kc = submit(&mut s, &c, "isp").key();
@@ -98,22 +214,70 @@ fn correlation_exact_prefix_and_domain() {
         let v = Viewer::member("peer");
         let hits = |s: &mut Store, q: &str| -> Vec<(i64, String, &'static str)> {
             let l = s.lookup(q, &v).expect("lookup").expect("valid value");
-            let mut h: Vec<_> = l.matches.iter().map(|m| (m.incident.key, m.observable.value().to_owned(), m.how.as_str())).collect();
+            let mut h: Vec<_> = l
+                .matches
+                .iter()
+                .map(|m| {
+                    (
+                        m.incident.key,
+                        m.observable.value().to_owned(),
+                        m.how.as_str(),
+                    )
+                })
+                .collect();
             h.sort();
             h
         };
-        assert_eq!(hits(&mut s, "203.0.114.5"), vec![(ka, "203.0.114.5".into(), "exact"), (kb, "203.0.114.0/24".into(), "in-prefix")], "{loc}");
-        assert_eq!(hits(&mut s, "203.0.114.0/24"), vec![(ka, "203.0.114.5".into(), "contains"), (kb, "203.0.114.0/24".into(), "exact")], "{loc}");
-        assert_eq!(hits(&mut s, "203.0.0.0/16"), vec![(ka, "203.0.114.5".into(), "contains"), (kb, "203.0.114.0/24".into(), "contains")], "{loc}");
-        assert_eq!(hits(&mut s, "2001:db9::7"), vec![(kc, "2001:db9::7".into(), "exact"), (kd, "2001:db9::/32".into(), "in-prefix")], "{loc}");
+        assert_eq!(
+            hits(&mut s, "203.0.114.5"),
+            vec![
+                (ka, "203.0.114.5".into(), "exact"),
+                (kb, "203.0.114.0/24".into(), "in-prefix")
+            ],
+            "{loc}"
+        );
+        assert_eq!(
+            hits(&mut s, "203.0.114.0/24"),
+            vec![
+                (ka, "203.0.114.5".into(), "contains"),
+                (kb, "203.0.114.0/24".into(), "exact")
+            ],
+            "{loc}"
+        );
+        assert_eq!(
+            hits(&mut s, "203.0.0.0/16"),
+            vec![
+                (ka, "203.0.114.5".into(), "contains"),
+                (kb, "203.0.114.0/24".into(), "contains")
+            ],
+            "{loc}"
+        );
+        assert_eq!(
+            hits(&mut s, "2001:db9::7"),
+            vec![
+                (kc, "2001:db9::7".into(), "exact"),
+                (kd, "2001:db9::/32".into(), "in-prefix")
+            ],
+            "{loc}"
+        );
         let dom = hits(&mut s, "evil.test");
-        assert_eq!(dom.iter().map(|h| h.0).collect::<Vec<_>>(), vec![ka, kb, kd], "{loc}: domain, URL host, email domain");
+        assert_eq!(
+            dom.iter().map(|h| h.0).collect::<Vec<_>>(),
+            vec![ka, kb, kd],
+            "{loc}: domain, URL host, email domain"
+        );
         assert!(hits(&mut s, "198.18.0.1").is_empty());
         // related() groups by incident, most shared first.
         let rel = s.related(ka, &v).expect("related").expect("visible");
         let keys: Vec<i64> = rel.iter().map(|r| r.incident.key).collect();
         assert_eq!(keys, vec![kb, kd], "{loc}");
-        assert!(rel[0].shared.iter().any(|(_, o, how)| o.value() == "203.0.114.0/24" && *how == MatchKind::InStoredPrefix));
+        assert!(
+            rel[0]
+                .shared
+                .iter()
+                .any(|(_, o, how)| o.value() == "203.0.114.0/24"
+                    && *how == MatchKind::InStoredPrefix)
+        );
         // Sightings count visible postings.
         let l = s.lookup("203.0.114.5", &v).expect("lookup").expect("valid");
         assert_eq!(l.sightings.iter().map(|x| x.count).sum::<i64>(), 2);
@@ -123,14 +287,38 @@ fn correlation_exact_prefix_and_domain() {
 #[test]
 fn warning_list_values_never_correlate() {
     for loc in locations("warning") {
-        let mut s = Store::open(&loc, Options { warning_list: WarningList::builtin() }).expect("open");
-        let a = incident("bank.test", "A", Tlp::Green, &[("8.8.8.8", ObservableRole::Target), ("203.0.114.9", ObservableRole::Source)], "a");
-        let b = incident("telco.test", "B", Tlp::Green, &[("8.8.8.8", ObservableRole::Target)], "b");
+        let mut s = Store::open(
+            &loc,
+            Options {
+                warning_list: WarningList::builtin(),
+            },
+        )
+        .expect("open");
+        let a = incident(
+            "bank.test",
+            "A",
+            Tlp::Green,
+            &[
+                ("8.8.8.8", ObservableRole::Target),
+                ("203.0.114.9", ObservableRole::Source),
+            ],
+            "a",
+        );
+        let b = incident(
+            "telco.test",
+            "B",
+            Tlp::Green,
+            &[("8.8.8.8", ObservableRole::Target)],
+            "b",
+        );
         let ka = submit(&mut s, &a, "bank").key();
         submit(&mut s, &b, "telco");
         let v = Viewer::member("peer");
         let rel = s.related(ka, &v).expect("related").expect("visible");
-        assert!(rel.is_empty(), "{loc}: linked on a public resolver: {rel:?}");
+        assert!(
+            rel.is_empty(),
+            "{loc}: linked on a public resolver: {rel:?}"
+        );
         let l = s.lookup("8.8.8.8", &v).expect("lookup").expect("valid");
         assert_eq!(l.warning.as_deref(), Some("public resolver (Google)"));
         assert_eq!(l.matches.len(), 2, "lookup still answers, flagged");
@@ -142,33 +330,116 @@ fn tlp_hides_incidents_and_their_counts() {
     for loc in locations("tlp") {
         let mut s = open(&loc);
         let ip = [("203.0.114.77", ObservableRole::Source)];
-        let green = submit(&mut s, &incident("a.test", "G", Tlp::Green, &ip, "g"), "bank").key();
-        let strict = submit(&mut s, &incident("a.test", "S", Tlp::AmberStrict, &ip, "s"), "bank").key();
+        let green = submit(
+            &mut s,
+            &incident("a.test", "G", Tlp::Green, &ip, "g"),
+            "bank",
+        )
+        .key();
+        let strict = submit(
+            &mut s,
+            &incident("a.test", "S", Tlp::AmberStrict, &ip, "s"),
+            "bank",
+        )
+        .key();
         let amber_m = incident("a.test", "M", Tlp::Amber, &ip, "m");
         let shared = vec!["telco".to_owned()];
-        let amber = s.ingest(&[Submission { incident: &amber_m, reporter: "bank", source: "t", shared_with: &shared, recipients: &[] }]).expect("ingest")[0].key();
+        let amber = s
+            .ingest(&[Submission {
+                incident: &amber_m,
+                reporter: "bank",
+                source: "t",
+                shared_with: &shared,
+                recipients: &[],
+            }])
+            .expect("ingest")[0]
+            .key();
         let red_m = incident("a.test", "R", Tlp::Red, &ip, "r");
         let rcpt = vec!["regulator".to_owned()];
-        let red = s.ingest(&[Submission { incident: &red_m, reporter: "bank", source: "t", shared_with: &[], recipients: &rcpt }]).expect("ingest")[0].key();
+        let red = s
+            .ingest(&[Submission {
+                incident: &red_m,
+                reporter: "bank",
+                source: "t",
+                shared_with: &[],
+                recipients: &rcpt,
+            }])
+            .expect("ingest")[0]
+            .key();
         let seen = |s: &mut Store, v: &Viewer| -> Vec<i64> {
-            let mut k: Vec<i64> = s.lookup("203.0.114.77", v).expect("lookup").expect("valid").matches.iter().map(|m| m.incident.key).collect();
+            let mut k: Vec<i64> = s
+                .lookup("203.0.114.77", v)
+                .expect("lookup")
+                .expect("valid")
+                .matches
+                .iter()
+                .map(|m| m.incident.key)
+                .collect();
             k.sort();
             k
         };
         let mut all = vec![green, strict, amber, red];
         all.sort();
-        assert_eq!(seen(&mut s, &Viewer::member("bank")), all, "{loc}: reporter sees all");
-        assert_eq!(seen(&mut s, &Viewer::member("telco")), vec![green, amber], "{loc}");
-        assert_eq!(seen(&mut s, &Viewer::member("regulator")), vec![green, red], "{loc}");
+        assert_eq!(
+            seen(&mut s, &Viewer::member("bank")),
+            all,
+            "{loc}: reporter sees all"
+        );
+        assert_eq!(
+            seen(&mut s, &Viewer::member("telco")),
+            vec![green, amber],
+            "{loc}"
+        );
+        assert_eq!(
+            seen(&mut s, &Viewer::member("regulator")),
+            vec![green, red],
+            "{loc}"
+        );
         assert_eq!(seen(&mut s, &Viewer::member("other")), vec![green], "{loc}");
-        assert_eq!(seen(&mut s, &Viewer::Anonymous { public_access: true }), Vec::<i64>::new(), "{loc}");
-        let l = s.lookup("203.0.114.77", &Viewer::member("other")).expect("lookup").expect("valid");
-        assert_eq!(l.sightings.iter().map(|x| x.count).sum::<i64>(), 1, "{loc}: counts hide what cannot be read");
-        assert!(s.incident(strict, &Viewer::member("telco")).expect("read").is_none());
-        assert!(s.history(strict, &Viewer::member("telco")).expect("read").is_none());
-        let listed: Vec<i64> = s.list(&IncidentFilter::default(), &Viewer::member("telco")).expect("list").iter().map(|x| x.key).collect();
-        assert_eq!(listed, vec![amber, green], "{loc}: newest first, readable only");
-        let rel = s.related(green, &Viewer::member("other")).expect("related").expect("visible");
+        assert_eq!(
+            seen(
+                &mut s,
+                &Viewer::Anonymous {
+                    public_access: true
+                }
+            ),
+            Vec::<i64>::new(),
+            "{loc}"
+        );
+        let l = s
+            .lookup("203.0.114.77", &Viewer::member("other"))
+            .expect("lookup")
+            .expect("valid");
+        assert_eq!(
+            l.sightings.iter().map(|x| x.count).sum::<i64>(),
+            1,
+            "{loc}: counts hide what cannot be read"
+        );
+        assert!(
+            s.incident(strict, &Viewer::member("telco"))
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            s.history(strict, &Viewer::member("telco"))
+                .expect("read")
+                .is_none()
+        );
+        let listed: Vec<i64> = s
+            .list(&IncidentFilter::default(), &Viewer::member("telco"))
+            .expect("list")
+            .iter()
+            .map(|x| x.key)
+            .collect();
+        assert_eq!(
+            listed,
+            vec![amber, green],
+            "{loc}: newest first, readable only"
+        );
+        let rel = s
+            .related(green, &Viewer::member("other"))
+            .expect("related")
+            .expect("visible");
         assert!(rel.is_empty(), "{loc}: related reveals nothing hidden");
     }
 }
@@ -180,28 +451,116 @@ fn workflow_history_and_filters() {
         let mut keys = Vec::new();
         for i in 0..25 {
             let tlp = if i % 2 == 0 { Tlp::Green } else { Tlp::Clear };
-            let m = incident("bank.test", &format!("N-{i}"), tlp, &[(&format!("203.0.115.{i}"), ObservableRole::Source)], &format!("doc {i}"));
+            let m = incident(
+                "bank.test",
+                &format!("N-{i}"),
+                tlp,
+                &[(&format!("203.0.115.{i}"), ObservableRole::Source)],
+                &format!("doc {i}"),
+            );
             keys.push(submit(&mut s, &m, if i < 10 { "bank" } else { "telco" }).key());
         }
-        assert!(s.set_status(keys[3], IncidentStatus::Triaged, "analyst@cirt", Some("looked at")).expect("status"));
-        assert!(s.set_status(keys[3], IncidentStatus::Resolved, "analyst@cirt", None).expect("status"));
-        assert!(!s.set_status(999_999, IncidentStatus::Resolved, "x", None).expect("status"));
+        assert!(
+            s.set_status(
+                keys[3],
+                IncidentStatus::Triaged,
+                "analyst@cirt",
+                Some("looked at")
+            )
+            .expect("status")
+        );
+        assert!(
+            s.set_status(keys[3], IncidentStatus::Resolved, "analyst@cirt", None)
+                .expect("status")
+        );
+        assert!(
+            !s.set_status(999_999, IncidentStatus::Resolved, "x", None)
+                .expect("status")
+        );
         let v = Viewer::member("peer");
         let h = s.history(keys[3], &v).expect("history").expect("visible");
-        let steps: Vec<(Option<IncidentStatus>, IncidentStatus)> = h.iter().map(|c| (c.from, c.to)).collect();
-        assert_eq!(steps, vec![(None, IncidentStatus::New), (Some(IncidentStatus::New), IncidentStatus::Triaged), (Some(IncidentStatus::Triaged), IncidentStatus::Resolved)], "{loc}");
+        let steps: Vec<(Option<IncidentStatus>, IncidentStatus)> =
+            h.iter().map(|c| (c.from, c.to)).collect();
+        assert_eq!(
+            steps,
+            vec![
+                (None, IncidentStatus::New),
+                (Some(IncidentStatus::New), IncidentStatus::Triaged),
+                (Some(IncidentStatus::Triaged), IncidentStatus::Resolved)
+            ],
+            "{loc}"
+        );
         assert_eq!(h[1].actor, "analyst@cirt");
         let f = |filter: IncidentFilter, s: &mut Store| s.list(&filter, &v).expect("list").len();
-        assert_eq!(f(IncidentFilter { tlp: Some(Tlp::Clear), ..Default::default() }, &mut s), 12, "{loc}");
-        assert_eq!(f(IncidentFilter { reporter: Some("bank".into()), ..Default::default() }, &mut s), 10, "{loc}");
-        assert_eq!(f(IncidentFilter { status: Some(IncidentStatus::Resolved), ..Default::default() }, &mut s), 1, "{loc}");
-        assert_eq!(f(IncidentFilter { observable: Some(Observable::guess("203.0.115.7").expect("ip")), ..Default::default() }, &mut s), 1, "{loc}");
-        assert_eq!(f(IncidentFilter { classification: RsitClass::lookup("fraud", "phishing"), ..Default::default() }, &mut s), 25, "{loc}");
+        assert_eq!(
+            f(
+                IncidentFilter {
+                    tlp: Some(Tlp::Clear),
+                    ..Default::default()
+                },
+                &mut s
+            ),
+            12,
+            "{loc}"
+        );
+        assert_eq!(
+            f(
+                IncidentFilter {
+                    reporter: Some("bank".into()),
+                    ..Default::default()
+                },
+                &mut s
+            ),
+            10,
+            "{loc}"
+        );
+        assert_eq!(
+            f(
+                IncidentFilter {
+                    status: Some(IncidentStatus::Resolved),
+                    ..Default::default()
+                },
+                &mut s
+            ),
+            1,
+            "{loc}"
+        );
+        assert_eq!(
+            f(
+                IncidentFilter {
+                    observable: Some(Observable::guess("203.0.115.7").expect("ip")),
+                    ..Default::default()
+                },
+                &mut s
+            ),
+            1,
+            "{loc}"
+        );
+        assert_eq!(
+            f(
+                IncidentFilter {
+                    classification: RsitClass::lookup("fraud", "phishing"),
+                    ..Default::default()
+                },
+                &mut s
+            ),
+            25,
+            "{loc}"
+        );
         // Cursor pagination: pages of 10 cover everything once.
         let mut seen = Vec::new();
         let mut before = None;
         loop {
-            let page = s.list(&IncidentFilter { limit: 10, before, ..Default::default() }, &v).expect("list");
+            let page = s
+                .list(
+                    &IncidentFilter {
+                        limit: 10,
+                        before,
+                        ..Default::default()
+                    },
+                    &v,
+                )
+                .expect("list");
             if page.is_empty() {
                 break;
             }
@@ -218,17 +577,50 @@ fn workflow_history_and_filters() {
 fn versions_within_one_batch() {
     for loc in locations("batch") {
         let mut s = open(&loc);
-        let v1 = incident("bank.test", "OK", Tlp::Green, &[("203.0.114.1", ObservableRole::Source)], "ok");
-        let v2 = incident("bank.test", "OK", Tlp::Green, &[("203.0.114.2", ObservableRole::Source)], "ok2");
+        let v1 = incident(
+            "bank.test",
+            "OK",
+            Tlp::Green,
+            &[("203.0.114.1", ObservableRole::Source)],
+            "ok",
+        );
+        let v2 = incident(
+            "bank.test",
+            "OK",
+            Tlp::Green,
+            &[("203.0.114.2", ObservableRole::Source)],
+            "ok2",
+        );
         let out = s
             .ingest(&[
-                Submission { incident: &v1, reporter: "bank", source: "t", shared_with: &[], recipients: &[] },
-                Submission { incident: &v2, reporter: "bank", source: "t", shared_with: &[], recipients: &[] },
-                Submission { incident: &v1, reporter: "bank", source: "t", shared_with: &[], recipients: &[] },
+                Submission {
+                    incident: &v1,
+                    reporter: "bank",
+                    source: "t",
+                    shared_with: &[],
+                    recipients: &[],
+                },
+                Submission {
+                    incident: &v2,
+                    reporter: "bank",
+                    source: "t",
+                    shared_with: &[],
+                    recipients: &[],
+                },
+                Submission {
+                    incident: &v1,
+                    reporter: "bank",
+                    source: "t",
+                    shared_with: &[],
+                    recipients: &[],
+                },
             ])
             .expect("ingest");
         assert!(matches!(out[0], Outcome::New(_)), "{loc}: {out:?}");
-        assert!(matches!(out[1], Outcome::NewVersion { version: 2, .. }), "{loc}: {out:?}");
+        assert!(
+            matches!(out[1], Outcome::NewVersion { version: 2, .. }),
+            "{loc}: {out:?}"
+        );
         assert!(matches!(out[2], Outcome::Duplicate(_)), "{loc}: {out:?}");
         // One document holding two incidents: the same bytes, two incidents.
         let mut x = incident("bank.test", "X", Tlp::Green, &[], "bundle");
@@ -237,10 +629,25 @@ fn versions_within_one_batch() {
         y.original = v1.original.clone();
         let out = s
             .ingest(&[
-                Submission { incident: &x, reporter: "bank", source: "t", shared_with: &[], recipients: &[] },
-                Submission { incident: &y, reporter: "bank", source: "t", shared_with: &[], recipients: &[] },
+                Submission {
+                    incident: &x,
+                    reporter: "bank",
+                    source: "t",
+                    shared_with: &[],
+                    recipients: &[],
+                },
+                Submission {
+                    incident: &y,
+                    reporter: "bank",
+                    source: "t",
+                    shared_with: &[],
+                    recipients: &[],
+                },
             ])
             .expect("ingest");
-        assert!(out.iter().all(|o| matches!(o, Outcome::New(_))), "{loc}: {out:?}");
+        assert!(
+            out.iter().all(|o| matches!(o, Outcome::New(_))),
+            "{loc}: {out:?}"
+        );
     }
 }
