@@ -148,6 +148,12 @@ impl JsonDecoder {
             },
             JsonShape::RawData if !v.is_object() => match scalar_text(v) {
                 Some(t) => {
+                    // RFC 8727 section 3.2: BYTE is base64. Text that is not
+                    // base64 is taken as it is (some writers send it so).
+                    let t = crate::model::base64_decode(&t)
+                        .filter(|_| !t.is_empty() && t.trim().len() % 4 == 0)
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .unwrap_or(t);
                     el.text_is_xml = is_xml_fragment(&t);
                     el.set_attr("dtype", if el.text_is_xml { "xml" } else { "string" });
                     el.text = Some(t);
@@ -266,7 +272,9 @@ impl JsonDecoder {
             return;
         };
         match scalar_text(x) {
-            Some(t) => el.attrs.push((i as u8, t)),
+            Some(t) => el
+                .attrs
+                .push((i as u8, json_enum_alias(el.class, a.xml, t))),
             None => self.type_error(
                 &format!("{path}/@{}", a.xml),
                 a.xml,
@@ -417,6 +425,16 @@ impl JsonDecoder {
     }
 }
 
+/// Values the RFC 8727 JSON schema spells differently from the RFC 7970 XSD;
+/// read as the XSD spells them, which is what c5hub writes in both bindings.
+fn json_enum_alias(class: Class, attr: &str, v: String) -> String {
+    match (class, attr, v.as_str()) {
+        (Class::NodeRole, "category", "anomyzation") => "anonymization".to_owned(),
+        (Class::BulkObservable, "type", "http-request-url") => "http-request-uri".to_owned(),
+        _ => v,
+    }
+}
+
 fn foreign_from_json(ns: &str, name: &str, json: ForeignJson, t: &str) -> Option<String> {
     Some(match json {
         ForeignJson::AlgorithmAttr => format!(
@@ -514,7 +532,7 @@ fn element_value(el: &Element) -> Value {
         JsonShape::RawData => {
             let implied = if el.text_is_xml { "xml" } else { "string" };
             if el.attrs.len() == 1 && el.attr("dtype") == Some(implied) {
-                return Value::String(text.to_owned());
+                return Value::String(crate::model::base64_encode(text.as_bytes()));
             }
         }
         _ => {}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use c5hub_iodef::{Binding, Decoded, Limits};
+use c5hub_iodef::{Binding, Decoded, Limits, Rule, Violation};
 use clap::{Args, Subcommand, ValueEnum};
 
 /// The `iodef` subcommands.
@@ -94,15 +94,33 @@ pub fn run(cmd: IodefCommand) -> Result<ExitCode> {
     }
 }
 
-/// Reads a file, refusing before reading when it exceeds the size limit.
-fn read_limited(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
+/// Reads a file, refusing before reading when it exceeds the size limit;
+/// the refusal is a violation like any other.
+fn read_limited(path: &Path, limits: &Limits) -> Result<std::result::Result<Vec<u8>, Violation>> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > limits.max_bytes as u64 {
-        // Let the decoder word the error like any other limit.
-        return Ok(vec![b' '; limits.max_bytes + 1]);
+        return Ok(Err(Violation {
+            path: "-".to_owned(),
+            rule: Rule::LimitSize,
+            message: format!(
+                "document is {} bytes, more than the limit of {} bytes",
+                meta.len(),
+                limits.max_bytes
+            ),
+        }));
     }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    Ok(Ok(std::fs::read(path).with_context(|| {
+        format!("cannot read {}", path.display())
+    })?))
+}
+
+/// Reads and decodes a file; `Err(violation)` when it could not be read as IODEF.
+fn load(path: &Path, limits: &Limits) -> Result<std::result::Result<Decoded, Violation>> {
+    Ok(match read_limited(path, limits)? {
+        Ok(bytes) => c5hub_iodef::decode(&bytes, limits),
+        Err(v) => Err(v),
+    })
 }
 
 fn validate(files: &[PathBuf], limits: &Limits) -> Result<ExitCode> {
@@ -110,9 +128,8 @@ fn validate(files: &[PathBuf], limits: &Limits) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for f in files {
-        let bytes = read_limited(f, limits)?;
         let name = f.display();
-        match c5hub_iodef::decode(&bytes, limits) {
+        match load(f, limits)? {
             Ok(d) => {
                 for v in &d.violations {
                     writeln!(out, "{name}: {}: {} [{}]", v.path, v.message, v.rule.code())?;
@@ -133,8 +150,7 @@ fn validate(files: &[PathBuf], limits: &Limits) -> Result<ExitCode> {
 }
 
 fn decode_file(file: &Path, limits: &Limits) -> Result<std::result::Result<Decoded, ExitCode>> {
-    let bytes = read_limited(file, limits)?;
-    match c5hub_iodef::decode(&bytes, limits) {
+    match load(file, limits)? {
         Ok(d) => Ok(Ok(d)),
         Err(v) => {
             eprintln!(
