@@ -165,7 +165,7 @@ pub fn sensitivity_json(
             let near = r.near_threshold.as_ref().map_or(Value::Null, |t| {
                 json!({
                     "threshold": t.threshold,
-                    "tier": m.tiers[t.tier].code,
+                    "tier": m.tiers.get(t.tier).map(|t| t.code.as_str()),
                     "distance": round2(t.distance),
                 })
             });
@@ -183,7 +183,7 @@ pub fn sensitivity_json(
                 "p95": round2(r.p95),
                 "near_threshold": near,
                 "dominates": d.dominates.len(),
-                "dominated_by": d.dominated_by.iter().map(|&i| scores[i].iso3.clone()).collect::<Vec<_>>(),
+                "dominated_by": d.dominated_by.iter().filter_map(|&i| scores.get(i).map(|s| s.iso3.clone())).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -263,7 +263,7 @@ pub fn sensitivity_csv(
             row.push(
                 d.dominated_by
                     .iter()
-                    .map(|&i| scores[i].iso3.as_str())
+                    .filter_map(|&i| scores.get(i).map(|s| s.iso3.as_str()))
                     .collect::<Vec<_>>()
                     .join(";"),
             );

@@ -24,7 +24,8 @@ pub struct ReportInput<'a> {
     pub scores: &'a [CountryScore],
     /// Country names and regions.
     pub regions: &'a RegionTable,
-    /// Sensitivity of `scores` (same order), with the dominance view.
+    /// Sensitivity of `scores` (same order and length), with the dominance
+    /// view; ignored when the lengths differ from `scores`.
     pub sensitivity: Option<(&'a SensitivityReport, &'a [Dominance])>,
     /// Changes between editions.
     pub progress: &'a [ProgressRow],
@@ -410,6 +411,9 @@ fn methodology_section(m: &Methodology) -> String {
 pub fn html_report(input: &ReportInput<'_>) -> String {
     let m = input.methodology;
     let scores = input.scores;
+    let sensitivity = input.sensitivity.filter(|(report, dominance)| {
+        report.countries.len() == scores.len() && dominance.len() == scores.len()
+    });
     let mut out = page_start(input.title);
     let years: std::collections::BTreeSet<i32> = scores.iter().map(|s| s.year).collect();
     let _ = write!(
@@ -430,7 +434,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
         let _ = write!(out, "<p class=\"note\">{}</p>", esc(note));
     }
     out.push_str("<nav><ul><li><a href=\"#regions\">By region</a></li>");
-    if input.sensitivity.is_some() {
+    if sensitivity.is_some() {
         out.push_str("<li><a href=\"#stability\">Stability</a></li>");
     }
     if !input.progress.is_empty() {
@@ -492,7 +496,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
     out.push_str("</tbody></table></div></section>\n");
 
     // Stability.
-    if let Some((report, dominance)) = input.sensitivity {
+    if let Some((report, dominance)) = sensitivity {
         let c = &report.config;
         let _ = write!(
             out,
@@ -689,7 +693,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
                 s.tier_code,
                 s.tier_name
             );
-            if let Some((report, dominance)) = input.sensitivity {
+            if let Some((report, dominance)) = sensitivity {
                 let _ = write!(
                     caption,
                     "; stability {}; dominated by {}",
