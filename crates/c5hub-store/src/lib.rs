@@ -650,13 +650,12 @@ impl Store {
                     .text()
                     .and_then(|x| ObservableRole::from_str(x).ok())
                     .unwrap_or(ObservableRole::Unknown);
-                if !summaries.contains_key(&key) {
-                    let s = self.summary(key)?;
-                    let visible = match s {
+                if let std::collections::hash_map::Entry::Vacant(slot) = summaries.entry(key) {
+                    let visible = match self.summary(key)? {
                         Some(s) if self.can_read(viewer, &s)? => Some(s),
                         _ => None,
                     };
-                    summaries.insert(key, visible);
+                    slot.insert(visible);
                 }
                 if let Some(Some(s)) = summaries.get(&key) {
                     if matches.len() < MAX_MATCHES {
@@ -670,7 +669,7 @@ impl Store {
                 }
             }
         }
-        matches.sort_by(|a, b| b.incident.key.cmp(&a.incident.key));
+        matches.sort_by_key(|m| std::cmp::Reverse(m.incident.key));
         // Sightings count what the viewer may read: a count that included
         // hidden incidents would reveal that they exist.
         let mut sightings: Vec<Sighting> = Vec::new();
