@@ -884,7 +884,8 @@ impl Store {
         }
     }
 
-    /// The status history of an incident the viewer may read.
+    /// The status history of an incident the viewer may read, starting
+    /// with its creation.
     pub fn history(
         &mut self,
         key: i64,
@@ -896,21 +897,35 @@ impl Store {
         if !self.can_read(viewer, &s)? {
             return Ok(None);
         }
-        let rows = self.db.query("SELECT at, actor, old_status, new_status, note FROM status_history WHERE incident = $1 ORDER BY at, id", &[key.into()])?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|r| StatusChange {
-                    at: time(&r[0]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-                    actor: r[1].text().unwrap_or_default().to_owned(),
-                    from: r[2].text().and_then(|s| IncidentStatus::from_str(s).ok()),
-                    to: r[3]
-                        .text()
-                        .and_then(|s| IncidentStatus::from_str(s).ok())
-                        .unwrap_or(IncidentStatus::New),
-                    note: r[4].text().map(str::to_owned),
-                })
-                .collect(),
-        ))
+        let rows = self.db.query(
+            "SELECT at, actor, old_status, new_status, note FROM status_history WHERE incident = $1 ORDER BY at, id",
+            &[key.into()],
+        )?;
+        let mut changes: Vec<StatusChange> = rows
+            .into_iter()
+            .map(|r| StatusChange {
+                at: time(&r[0]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                actor: r[1].text().unwrap_or_default().to_owned(),
+                from: r[2].text().and_then(|x| IncidentStatus::from_str(x).ok()),
+                to: r[3]
+                    .text()
+                    .and_then(|x| IncidentStatus::from_str(x).ok())
+                    .unwrap_or(IncidentStatus::New),
+                note: r[4].text().map(str::to_owned),
+            })
+            .collect();
+        // Creation is not written as a row (it would cost a statement per
+        // ingested incident): it is the incident's creation time, and the
+        // status it had then is the first change's starting point.
+        let created = StatusChange {
+            at: s.created_at,
+            actor: s.reporter.clone(),
+            from: None,
+            to: changes.first().and_then(|c| c.from).unwrap_or(s.status),
+            note: Some("created".to_owned()),
+        };
+        changes.insert(0, created);
+        Ok(Some(changes))
     }
 
     /// Counts of what is stored: incidents, distinct values, postings.
@@ -1028,25 +1043,6 @@ fn ingest_one(
         )?;
     }
     let gid = m.id.to_string();
-    let existing = db.query_one(
-        "SELECT id, version FROM incidents WHERE reporter = $1 AND global_id = $2",
-        &[s.reporter.into(), gid.as_str().into()],
-    )?;
-    // The same bytes for the same incident from the same reporter: already
-    // stored. (One document may hold several incidents, so the bytes alone
-    // do not name the incident.)
-    if let (Some(r), Some(sha)) = (&existing, &doc_sha) {
-        let key = r[0].int().unwrap_or_default();
-        if db
-            .query_one(
-                "SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2",
-                &[key.into(), sha.clone().into()],
-            )?
-            .is_some()
-        {
-            return Ok(Outcome::Duplicate(key));
-        }
-    }
     let fields: [Value; 11] = [
         m.status.as_str().into(),
         tlp_rank(m.tlp).into(),
@@ -1060,10 +1056,50 @@ fn ingest_one(
         ms(m.times.generated),
         doc_sha.clone().into(),
     ];
-    let (key, outcome, version) = match existing {
+    // The common case first, in one statement: an incident not seen before.
+    let mut p: Vec<Value> = vec![s.reporter.into(), gid.as_str().into()];
+    p.extend(fields.iter().cloned());
+    p.extend([now.into(), now.into()]);
+    let inserted = db.query_one(
+        "INSERT INTO incidents (reporter, global_id, status, tlp, rsit, title, description, detected, started, ended, reported, generated, doc_sha256, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15) \
+         ON CONFLICT (reporter, global_id) DO NOTHING RETURNING id",
+        &p,
+    )?;
+    let (key, outcome) = match inserted {
         Some(r) => {
             let key = r[0].int().unwrap_or_default();
-            let version = r[1].int().unwrap_or(1) + 1;
+            (key, Outcome::New(key))
+        }
+        None => {
+            let r = db
+                .query_one(
+                    "SELECT id, version, doc_sha256, updated_at FROM incidents WHERE reporter = $1 AND global_id = $2",
+                    &[s.reporter.into(), gid.as_str().into()],
+                )?
+                .ok_or_else(|| Error::Corrupt(format!("incident {gid} of {} vanished", s.reporter)))?;
+            let key = r[0].int().unwrap_or_default();
+            let current = r[1].int().unwrap_or(1);
+            // The same bytes for the same incident from the same reporter:
+            // already stored, as the current or an earlier version. (One
+            // document may hold several incidents, so the bytes alone do not
+            // name the incident.)
+            if let Some(sha) = &doc_sha {
+                let is_current = r[2].clone().into_blob().as_ref() == Some(sha);
+                let is_earlier = !is_current
+                    && db
+                        .query_one("SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2", &[key.into(), sha.clone().into()])?
+                        .is_some();
+                if is_current || is_earlier {
+                    return Ok(Outcome::Duplicate(key));
+                }
+            }
+            // incident_versions keeps the versions a newer one replaced.
+            db.execute(
+                "INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)",
+                &[key.into(), current.into(), r[2].clone(), r[3].clone()],
+            )?;
+            let version = current + 1;
             let mut p: Vec<Value> = fields.to_vec();
             p.extend([version.into(), now.into(), key.into()]);
             db.execute(
@@ -1077,27 +1113,9 @@ fn ingest_one(
             ] {
                 db.execute(sql, &[key.into()])?;
             }
-            (key, Outcome::NewVersion { key, version }, version)
-        }
-        None => {
-            let mut p: Vec<Value> = vec![s.reporter.into(), gid.into()];
-            p.extend(fields);
-            p.extend([now.into(), now.into()]);
-            let r = db
-                .query_one(
-                    "INSERT INTO incidents (reporter, global_id, status, tlp, rsit, title, description, detected, started, ended, reported, generated, doc_sha256, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15) RETURNING id",
-                    &p,
-                )?
-                .ok_or_else(|| Error::Corrupt("insert returned no key".to_owned()))?;
-            let key = r[0].int().unwrap_or_default();
-            db.execute(
-                "INSERT INTO status_history (incident, at, actor, old_status, new_status, note) VALUES ($1, $2, $3, NULL, $4, 'created')",
-                &[key.into(), now.into(), s.reporter.into(), m.status.as_str().into()],
-            )?;
-            (key, Outcome::New(key), 1)
+            (key, Outcome::NewVersion { key, version })
         }
     };
-    db.execute("INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)", &[key.into(), version.into(), doc_sha.into(), now.into()])?;
     for c in &m.contacts {
         db.execute(
             "INSERT INTO contacts (incident, name, email, role) VALUES ($1, $2, $3, $4)",
