@@ -423,15 +423,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Whether these exact bytes were stored before.
-    pub fn has_document(&mut self, bytes: &[u8]) -> Result<bool, Error> {
-        let sha = Sha256::digest(bytes).to_vec();
-        Ok(self
-            .db
-            .query_one("SELECT 1 FROM documents WHERE sha256 = $1", &[sha.into()])?
-            .is_some())
-    }
-
     /// One incident, if it exists and the viewer may read it.
     pub fn incident(&mut self, key: i64, viewer: &Viewer) -> Result<Option<StoredIncident>, Error> {
         let Some(row) = self.db.query_one(&format!("SELECT {SUMMARY_COLS}, i.description, i.started, i.ended, i.reported, i.generated, i.updated_at, i.doc_sha256 FROM incidents i WHERE i.id = $1"), &[key.into()])? else {
@@ -470,10 +461,10 @@ impl Store {
             let role = it.next().and_then(Value::into_text).unwrap_or_default();
             m.contacts.push(Contact { name, email, role });
         }
-        if let Some(sha) = row[16].clone().into_blob() {
+        if row[16].clone().into_blob().is_some() {
             if let Some(d) = self.db.query_one(
-                "SELECT format, bytes FROM documents WHERE sha256 = $1",
-                &[sha.into()],
+                "SELECT format, bytes FROM documents WHERE incident = $1 AND version = $2",
+                &[key.into(), summary.version.into()],
             )? {
                 let format = d[0]
                     .text()
@@ -1013,7 +1004,7 @@ fn open_sqlite(dir: &Path) -> Result<db::Sqlite, Error> {
     // WAL: readers do not block the writer; synchronous=NORMAL in WAL mode
     // keeps every committed transaction across a process crash (SIGKILL),
     // losing at most the last ones only on power loss.
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;")
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY;")
         .map_err(|e| Error::Open(format!("cannot configure {}: {e}", path.display())))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(db::Sqlite { conn })
@@ -1036,12 +1027,6 @@ fn ingest_one(
         .original
         .as_ref()
         .map(|d| Sha256::digest(&d.bytes).to_vec());
-    if let (Some(sha), Some(d)) = (&doc_sha, &m.original) {
-        db.execute(
-            "INSERT INTO documents (sha256, format, bytes, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
-            &[sha.clone().into(), d.format.as_str().into(), d.bytes.clone().into(), now.into()],
-        )?;
-    }
     let gid = m.id.to_string();
     let fields: [Value; 11] = [
         m.status.as_str().into(),
@@ -1116,6 +1101,19 @@ fn ingest_one(
             (key, Outcome::NewVersion { key, version })
         }
     };
+    // The original document, keyed by the incident version it made: its
+    // key only grows, so storing it never reshuffles an index. (A document
+    // holding several incidents is kept once per incident.)
+    if let Some(d) = &m.original {
+        let version = match outcome {
+            Outcome::NewVersion { version, .. } => version,
+            _ => 1,
+        };
+        db.execute(
+            "INSERT INTO documents (incident, version, format, bytes, received_at) VALUES ($1, $2, $3, $4, $5)",
+            &[key.into(), version.into(), d.format.as_str().into(), d.bytes.clone().into(), now.into()],
+        )?;
+    }
     for c in &m.contacts {
         db.execute(
             "INSERT INTO contacts (incident, name, email, role) VALUES ($1, $2, $3, $4)",
