@@ -18,6 +18,7 @@
 
 mod correlate;
 mod db;
+mod ingest;
 mod migrations;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -31,7 +32,6 @@ use c5hub_model::{
     ObservableKind, ObservableRole, OriginalDocument, RsitClass, Tlp, Viewer,
 };
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 pub use correlate::WarningList;
 use db::{Db, Row, Value};
@@ -408,19 +408,16 @@ impl Store {
     /// (on error) none.
     pub fn ingest(&mut self, batch: &[Submission<'_>]) -> Result<Vec<Outcome>, Error> {
         self.db.begin()?;
-        let mut out = Vec::with_capacity(batch.len());
-        let mut cache = ObservableCache::default();
-        for s in batch {
-            match ingest_one(self.db.as_mut(), s, &mut cache) {
-                Ok(o) => out.push(o),
-                Err(e) => {
-                    let _ = self.db.rollback();
-                    return Err(e);
-                }
+        match ingest::ingest(self.db.as_mut(), batch) {
+            Ok(out) => {
+                self.db.commit()?;
+                Ok(out)
+            }
+            Err(e) => {
+                let _ = self.db.rollback();
+                Err(e)
             }
         }
-        self.db.commit()?;
-        Ok(out)
     }
 
     /// One incident, if it exists and the viewer may read it.
@@ -1006,176 +1003,6 @@ fn open_sqlite(dir: &Path) -> Result<db::Sqlite, Error> {
     // losing at most the last ones only on power loss.
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY;")
         .map_err(|e| Error::Open(format!("cannot configure {}: {e}", path.display())))?;
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(db::Sqlite { conn })
-}
-
-/// Observable ids already upserted in this transaction.
-#[derive(Default)]
-struct ObservableCache {
-    ids: HashMap<(ObservableKind, String), i64>,
-}
-
-fn ingest_one(
-    db: &mut dyn Db,
-    s: &Submission<'_>,
-    cache: &mut ObservableCache,
-) -> Result<Outcome, Error> {
-    let m = s.incident;
-    let now = now_ms();
-    let doc_sha = m
-        .original
-        .as_ref()
-        .map(|d| Sha256::digest(&d.bytes).to_vec());
-    let gid = m.id.to_string();
-    let fields: [Value; 11] = [
-        m.status.as_str().into(),
-        tlp_rank(m.tlp).into(),
-        m.classification.map(|c| c.path()).into(),
-        m.title.clone().into(),
-        m.description.clone().into(),
-        ms(m.times.detected),
-        ms(m.times.start),
-        ms(m.times.end),
-        ms(m.times.reported),
-        ms(m.times.generated),
-        doc_sha.clone().into(),
-    ];
-    // The common case first, in one statement: an incident not seen before.
-    let mut p: Vec<Value> = vec![s.reporter.into(), gid.as_str().into()];
-    p.extend(fields.iter().cloned());
-    p.extend([now.into(), now.into()]);
-    let inserted = db.query_one(
-        "INSERT INTO incidents (reporter, global_id, status, tlp, rsit, title, description, detected, started, ended, reported, generated, doc_sha256, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15) \
-         ON CONFLICT (reporter, global_id) DO NOTHING RETURNING id",
-        &p,
-    )?;
-    let (key, outcome) = match inserted {
-        Some(r) => {
-            let key = r[0].int().unwrap_or_default();
-            (key, Outcome::New(key))
-        }
-        None => {
-            let r = db
-                .query_one(
-                    "SELECT id, version, doc_sha256, updated_at FROM incidents WHERE reporter = $1 AND global_id = $2",
-                    &[s.reporter.into(), gid.as_str().into()],
-                )?
-                .ok_or_else(|| Error::Corrupt(format!("incident {gid} of {} vanished", s.reporter)))?;
-            let key = r[0].int().unwrap_or_default();
-            let current = r[1].int().unwrap_or(1);
-            // The same bytes for the same incident from the same reporter:
-            // already stored, as the current or an earlier version. (One
-            // document may hold several incidents, so the bytes alone do not
-            // name the incident.)
-            if let Some(sha) = &doc_sha {
-                let is_current = r[2].clone().into_blob().as_ref() == Some(sha);
-                let is_earlier = !is_current
-                    && db
-                        .query_one("SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2", &[key.into(), sha.clone().into()])?
-                        .is_some();
-                if is_current || is_earlier {
-                    return Ok(Outcome::Duplicate(key));
-                }
-            }
-            // incident_versions keeps the versions a newer one replaced.
-            db.execute(
-                "INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)",
-                &[key.into(), current.into(), r[2].clone(), r[3].clone()],
-            )?;
-            let version = current + 1;
-            let mut p: Vec<Value> = fields.to_vec();
-            p.extend([version.into(), now.into(), key.into()]);
-            db.execute(
-                "UPDATE incidents SET status = $1, tlp = $2, rsit = $3, title = $4, description = $5, detected = $6, started = $7, ended = $8, reported = $9, generated = $10, doc_sha256 = $11, version = $12, updated_at = $13 WHERE id = $14",
-                &p,
-            )?;
-            for sql in [
-                "DELETE FROM postings WHERE incident = $1",
-                "DELETE FROM contacts WHERE incident = $1",
-                "DELETE FROM incident_shares WHERE incident = $1",
-            ] {
-                db.execute(sql, &[key.into()])?;
-            }
-            (key, Outcome::NewVersion { key, version })
-        }
-    };
-    // The original document, keyed by the incident version it made: its
-    // key only grows, so storing it never reshuffles an index. (A document
-    // holding several incidents is kept once per incident.)
-    if let Some(d) = &m.original {
-        let version = match outcome {
-            Outcome::NewVersion { version, .. } => version,
-            _ => 1,
-        };
-        db.execute(
-            "INSERT INTO documents (incident, version, format, bytes, received_at) VALUES ($1, $2, $3, $4, $5)",
-            &[key.into(), version.into(), d.format.as_str().into(), d.bytes.clone().into(), now.into()],
-        )?;
-    }
-    for c in &m.contacts {
-        db.execute(
-            "INSERT INTO contacts (incident, name, email, role) VALUES ($1, $2, $3, $4)",
-            &[
-                key.into(),
-                c.name.clone().into(),
-                c.email.clone().into(),
-                c.role.as_str().into(),
-            ],
-        )?;
-    }
-    for (orgs, kind) in [(s.shared_with, "share"), (s.recipients, "recipient")] {
-        for org in orgs {
-            db.execute("INSERT INTO incident_shares (incident, org, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[key.into(), org.as_str().into(), kind.into()])?;
-        }
-    }
-    let seen = m
-        .times
-        .detected
-        .or(m.times.start)
-        .or(m.times.reported)
-        .or(m.times.generated)
-        .map_or(now, |t| t.timestamp_millis());
-    for io in &m.observables {
-        let o = &io.observable;
-        let cached = cache.ids.get(&(o.kind(), o.value().to_owned())).copied();
-        let obs_id = match cached {
-            Some(id) => {
-                db.execute(
-                    "UPDATE observables SET sightings = sightings + 1, \
-                     first_seen = CASE WHEN first_seen < $1 THEN first_seen ELSE $1 END, \
-                     last_seen = CASE WHEN last_seen > $1 THEN last_seen ELSE $1 END WHERE id = $2",
-                    &[seen.into(), id.into()],
-                )?;
-                id
-            }
-            None => {
-                let (lo, hi) = correlate::ip_range(o)
-                    .map_or((Value::Null, Value::Null), |(l, h)| {
-                        (l.to_vec().into(), h.to_vec().into())
-                    });
-                let r = db
-                    .query_one(
-                        "INSERT INTO observables (kind, value, ip_lo, ip_hi, domain, first_seen, last_seen, sightings) VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \
-                         ON CONFLICT (kind, value) DO UPDATE SET sightings = observables.sightings + 1, \
-                         first_seen = CASE WHEN observables.first_seen < $6 THEN observables.first_seen ELSE $6 END, \
-                         last_seen = CASE WHEN observables.last_seen > $6 THEN observables.last_seen ELSE $6 END RETURNING id",
-                        &[o.kind().as_str().into(), o.value().into(), lo, hi, correlate::domain_key(o).into(), seen.into()],
-                    )?
-                    .ok_or_else(|| Error::Corrupt("upsert returned no key".to_owned()))?;
-                let id = r[0].int().unwrap_or_default();
-                cache.ids.insert((o.kind(), o.value().to_owned()), id);
-                if let Some(net) = o.ip_net() {
-                    db.execute(
-                        "INSERT INTO prefix_lengths (family, len) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        &[correlate::family(net.network()).into(), i64::from(net.prefix_len()).into()],
-                    )?;
-                }
-                id
-            }
-        };
-        db.execute("INSERT INTO postings (observable, incident, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[obs_id.into(), key.into(), io.role.as_str().into()])?;
-    }
-    Ok(outcome)
 }
