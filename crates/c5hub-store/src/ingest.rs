@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use c5hub_model::{Observable, ObservableKind};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, Row, Value};
+use crate::db::{Db, Dialect, Row, Value};
 use crate::{Error, Outcome, Submission, correlate, ms, now_ms, tlp_rank};
 
 /// Rows per multi-row statement, per table: well under both databases'
@@ -23,8 +23,41 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
     let mut outcomes = Vec::with_capacity(batch.len());
     // (submission, incident key, version) of what was stored, not duplicates.
     let mut stored: Vec<(usize, i64, i64)> = Vec::with_capacity(batch.len());
-    for (i, s) in batch.iter().enumerate() {
-        let o = incident_row(db, s, now)?;
+    // Incident rows: every submission's row in multi-row statements that
+    // insert only incidents not seen before; the rest (new versions,
+    // duplicates, the same incident twice in a batch) one by one, in order.
+    let rows: Vec<IncidentRow> = batch.iter().map(IncidentRow::of).collect();
+    let params: Vec<Vec<Value>> = batch
+        .iter()
+        .zip(&rows)
+        .map(|(s, r)| {
+            let mut p: Vec<Value> = vec![s.reporter.into(), r.gid.as_str().into()];
+            p.extend(r.fields.iter().cloned());
+            p.extend([1i64.into(), now.into(), now.into()]);
+            p
+        })
+        .collect();
+    let inserted = insert_rows(
+        db,
+        "INSERT INTO incidents (reporter, global_id, status, tlp, rsit, title, description, detected, started, ended, reported, generated, doc_sha256, version, created_at, updated_at) VALUES ",
+        16,
+        &params,
+        " ON CONFLICT (reporter, global_id) DO NOTHING RETURNING id, reporter, global_id",
+    )?;
+    let mut new_keys: HashMap<(String, String), i64> = HashMap::with_capacity(inserted.len());
+    for r in inserted {
+        let mut it = r.into_iter();
+        let key = it.next().and_then(|v| v.int()).unwrap_or_default();
+        let reporter = it.next().and_then(Value::into_text).unwrap_or_default();
+        let gid = it.next().and_then(Value::into_text).unwrap_or_default();
+        new_keys.insert((reporter, gid), key);
+    }
+    for (i, (s, r)) in batch.iter().zip(&rows).enumerate() {
+        // The first submission of an incident the statements inserted is new.
+        let o = match new_keys.remove(&(s.reporter.to_owned(), r.gid.clone())) {
+            Some(key) => Outcome::New(key),
+            None => existing_incident(db, s, r, now)?,
+        };
         outcomes.push(o);
         match o {
             Outcome::New(k) => stored.push((i, k, 1)),
@@ -214,8 +247,13 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
     Ok(outcomes)
 }
 
-/// Inserts rows with multi-row statements of at most [`CHUNK`] rows;
-/// returns what their `RETURNING` clause returned.
+/// Inserts rows with multi-row statements; returns what their `RETURNING`
+/// clause returned.
+///
+/// Chunks are [`CHUNK`] rows, then powers of two for the rest, so a handful
+/// of statement texts cover every batch and stay prepared. SQLite gets
+/// numbered `?N` parameters: it looks `$N` up by name, which costs
+/// quadratic time to prepare a statement with thousands of them.
 fn insert_rows(
     db: &mut dyn Db,
     head: &str,
@@ -225,11 +263,23 @@ fn insert_rows(
 ) -> Result<Vec<Row>, Error> {
     let mut out = Vec::new();
     let returning = tail.contains("RETURNING");
-    for chunk in rows.chunks(CHUNK) {
-        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * cols * 5);
+    let mark = match db.dialect() {
+        Dialect::Sqlite => '?',
+        Dialect::Postgres => '$',
+    };
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let take = if rest.len() >= CHUNK {
+            CHUNK
+        } else {
+            1 << (usize::BITS - 1 - rest.len().leading_zeros())
+        };
+        let (chunk, tail_rows) = rest.split_at(take);
+        rest = tail_rows;
+        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * cols * 6);
         sql.push_str(head);
         let mut n = 0;
-        for (r, _) in chunk.iter().enumerate() {
+        for r in 0..chunk.len() {
             if r > 0 {
                 sql.push(',');
             }
@@ -239,7 +289,7 @@ fn insert_rows(
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
+                sql.push(mark);
                 sql.push_str(&n.to_string());
             }
             sql.push(')');
@@ -255,86 +305,91 @@ fn insert_rows(
     Ok(out)
 }
 
-/// Stores (or versions) the incident row of a submission; nothing more.
-fn incident_row(db: &mut dyn Db, s: &Submission<'_>, now: i64) -> Result<Outcome, Error> {
-    let m = s.incident;
-    let doc_sha = m
-        .original
-        .as_ref()
-        .map(|d| Sha256::digest(&d.bytes).to_vec());
-    let gid = m.id.to_string();
-    let fields: [Value; 11] = [
-        m.status.as_str().into(),
-        tlp_rank(m.tlp).into(),
-        m.classification.map(|c| c.path()).into(),
-        m.title.clone().into(),
-        m.description.clone().into(),
-        ms(m.times.detected),
-        ms(m.times.start),
-        ms(m.times.end),
-        ms(m.times.reported),
-        ms(m.times.generated),
-        doc_sha.clone().into(),
-    ];
-    // The common case first, in one statement: an incident not seen before.
-    let mut p: Vec<Value> = vec![s.reporter.into(), gid.as_str().into()];
-    p.extend(fields.iter().cloned());
-    p.extend([now.into(), now.into()]);
-    let inserted = db.query_one(
-        "INSERT INTO incidents (reporter, global_id, status, tlp, rsit, title, description, detected, started, ended, reported, generated, doc_sha256, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15) \
-         ON CONFLICT (reporter, global_id) DO NOTHING RETURNING id",
+/// The values of an incident's row.
+struct IncidentRow {
+    gid: String,
+    doc_sha: Option<Vec<u8>>,
+    fields: [Value; 11],
+}
+
+impl IncidentRow {
+    fn of(s: &Submission<'_>) -> IncidentRow {
+        let m = s.incident;
+        let doc_sha = m
+            .original
+            .as_ref()
+            .map(|d| Sha256::digest(&d.bytes).to_vec());
+        let fields: [Value; 11] = [
+            m.status.as_str().into(),
+            tlp_rank(m.tlp).into(),
+            m.classification.map(|c| c.path()).into(),
+            m.title.clone().into(),
+            m.description.clone().into(),
+            ms(m.times.detected),
+            ms(m.times.start),
+            ms(m.times.end),
+            ms(m.times.reported),
+            ms(m.times.generated),
+            doc_sha.clone().into(),
+        ];
+        IncidentRow {
+            gid: m.id.to_string(),
+            doc_sha,
+            fields,
+        }
+    }
+}
+
+/// A submission whose incident exists: a duplicate or a new version.
+fn existing_incident(
+    db: &mut dyn Db,
+    s: &Submission<'_>,
+    r: &IncidentRow,
+    now: i64,
+) -> Result<Outcome, Error> {
+    let row = db
+            .query_one(
+            "SELECT id, version, doc_sha256, updated_at FROM incidents WHERE reporter = $1 AND global_id = $2",
+            &[s.reporter.into(), r.gid.as_str().into()],
+        )?
+        .ok_or_else(|| Error::Corrupt(format!("incident {} of {} vanished", r.gid, s.reporter)))?;
+    let key = row[0].int().unwrap_or_default();
+    let current = row[1].int().unwrap_or(1);
+    // The same bytes for the same incident from the same reporter:
+    // already stored, as the current or an earlier version. (One
+    // document may hold several incidents, so the bytes alone do not
+    // name the incident.)
+    if let Some(sha) = &r.doc_sha {
+        let is_current = row[2].clone().into_blob().as_ref() == Some(sha);
+        let is_earlier = !is_current
+            && db
+                .query_one(
+                    "SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2",
+                    &[key.into(), sha.clone().into()],
+                )?
+                .is_some();
+        if is_current || is_earlier {
+            return Ok(Outcome::Duplicate(key));
+        }
+    }
+    // incident_versions keeps the versions a newer one replaced.
+    db.execute(
+        "INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)",
+        &[key.into(), current.into(), row[2].clone(), row[3].clone()],
+    )?;
+    let version = current + 1;
+    let mut p: Vec<Value> = r.fields.to_vec();
+    p.extend([version.into(), now.into(), key.into()]);
+    db.execute(
+        "UPDATE incidents SET status = $1, tlp = $2, rsit = $3, title = $4, description = $5, detected = $6, started = $7, ended = $8, reported = $9, generated = $10, doc_sha256 = $11, version = $12, updated_at = $13 WHERE id = $14",
         &p,
     )?;
-    let (_key, outcome) = match inserted {
-        Some(r) => {
-            let key = r[0].int().unwrap_or_default();
-            (key, Outcome::New(key))
-        }
-        None => {
-            let r = db
-                .query_one(
-                    "SELECT id, version, doc_sha256, updated_at FROM incidents WHERE reporter = $1 AND global_id = $2",
-                    &[s.reporter.into(), gid.as_str().into()],
-                )?
-                .ok_or_else(|| Error::Corrupt(format!("incident {gid} of {} vanished", s.reporter)))?;
-            let key = r[0].int().unwrap_or_default();
-            let current = r[1].int().unwrap_or(1);
-            // The same bytes for the same incident from the same reporter:
-            // already stored, as the current or an earlier version. (One
-            // document may hold several incidents, so the bytes alone do not
-            // name the incident.)
-            if let Some(sha) = &doc_sha {
-                let is_current = r[2].clone().into_blob().as_ref() == Some(sha);
-                let is_earlier = !is_current
-                    && db
-                        .query_one("SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2", &[key.into(), sha.clone().into()])?
-                        .is_some();
-                if is_current || is_earlier {
-                    return Ok(Outcome::Duplicate(key));
-                }
-            }
-            // incident_versions keeps the versions a newer one replaced.
-            db.execute(
-                "INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)",
-                &[key.into(), current.into(), r[2].clone(), r[3].clone()],
-            )?;
-            let version = current + 1;
-            let mut p: Vec<Value> = fields.to_vec();
-            p.extend([version.into(), now.into(), key.into()]);
-            db.execute(
-                "UPDATE incidents SET status = $1, tlp = $2, rsit = $3, title = $4, description = $5, detected = $6, started = $7, ended = $8, reported = $9, generated = $10, doc_sha256 = $11, version = $12, updated_at = $13 WHERE id = $14",
-                &p,
-            )?;
-            for sql in [
-                "DELETE FROM postings WHERE incident = $1",
-                "DELETE FROM contacts WHERE incident = $1",
-                "DELETE FROM incident_shares WHERE incident = $1",
-            ] {
-                db.execute(sql, &[key.into()])?;
-            }
-            (key, Outcome::NewVersion { key, version })
-        }
-    };
-    Ok(outcome)
+    for sql in [
+        "DELETE FROM postings WHERE incident = $1",
+        "DELETE FROM contacts WHERE incident = $1",
+        "DELETE FROM incident_shares WHERE incident = $1",
+    ] {
+        db.execute(sql, &[key.into()])?;
+    }
+    Ok(Outcome::NewVersion { key, version })
 }
