@@ -27,6 +27,20 @@ enum Command {
     /// progress views, HTML reports.
     #[command(subcommand)]
     Assess(cmd::assess::AssessCommand),
+    /// Import IODEF documents, CSV feeds and IntelMQ events into the store
+    /// (files and directories; formats detected from content).
+    Import(cmd::store::ImportArgs),
+    /// List and show stored incidents.
+    #[command(subcommand)]
+    Incidents(cmd::store::IncidentsCommand),
+    /// Everything the store knows about a value: matching incidents (exact,
+    /// prefix either way, same domain) and sightings.
+    Lookup(cmd::store::LookupArgs),
+    /// Export incidents as IODEF XML, IODEF JSON or CSV.
+    Export(cmd::store::ExportArgs),
+    /// Measurements for BENCHMARKS.md (ingest rate, lookup latency, size).
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
     // New subcommand groups are added here, one variant each.
 }
 
@@ -35,6 +49,11 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Iodef(c) => cmd::iodef::run(c),
         Command::Assess(c) => cmd::assess::run(c),
+        Command::Import(a) => cmd::store::import(a),
+        Command::Incidents(c) => cmd::store::incidents(c),
+        Command::Lookup(a) => cmd::store::lookup(a),
+        Command::Export(a) => cmd::store::export(a),
+        Command::Bench(c) => cmd::bench::run(c),
         // New subcommand groups are dispatched here.
     };
     match outcome {

@@ -2,4 +2,6 @@
 //! `run` function returning the process exit code.
 
 pub mod assess;
+pub mod bench;
 pub mod iodef;
+pub mod store;

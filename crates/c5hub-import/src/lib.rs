@@ -1,0 +1,477 @@
+//! Bulk import: files and directories of IODEF documents (XML or JSON), CSV
+//! feeds and IntelMQ event lines, into the store.
+//!
+//! The pipeline is collect → detect → parse → store, and every stage says
+//! what it received, stored and rejected. Storing happens in transactions:
+//! a whole IODEF document, or a batch of feed rows. Only after a transaction
+//! commits does the importer report the unit as imported (an
+//! [`Event::Committed`]), so everything reported survives a crash, and an
+//! import interrupted at any point can simply be run again: what was stored
+//! comes back as duplicates, exactly once.
+//!
+//! Rejected input is copied to the quarantine folder with a file that lists
+//! its errors; nothing already accepted is lost because of it.
+
+use std::cell::Cell;
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use c5hub_iodef::Limits;
+use c5hub_model::{DocumentFormat, Incident, OriginalDocument};
+use c5hub_store::{Outcome, Store, Submission};
+
+/// What the importer needs to know.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// The member organisation the data comes from.
+    pub reporter: String,
+    /// Where rejected input goes.
+    pub quarantine: PathBuf,
+    /// Feed rows per transaction.
+    pub batch_size: usize,
+    /// Accept IODEF documents with schema violations when they convert.
+    pub lenient: bool,
+    /// Limits on each IODEF document.
+    pub limits: Limits,
+    /// The feed mapping for CSV headers c5hub does not know.
+    pub feed_mapping: Option<c5hub_feeds::Mapping>,
+}
+
+/// Counts at the end of an import.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files read.
+    pub files: u64,
+    /// Incidents stored for the first time.
+    pub new: u64,
+    /// New versions of incidents stored before.
+    pub versions: u64,
+    /// Inputs stored before (the same bytes): nothing changed.
+    pub duplicates: u64,
+    /// Observables stored with the incidents.
+    pub observables: u64,
+    /// What was rejected, and why.
+    pub rejected: Vec<Rejection>,
+}
+
+/// One rejected input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The file, with `:LINE` for a feed row.
+    pub input: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What happened, as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A unit (a document, or feed rows `first..=last`) is durably stored.
+    Committed {
+        /// The file.
+        file: &'a Path,
+        /// For feeds: the rows committed (1 is the first data row).
+        rows: Option<(u64, u64)>,
+        /// Outcomes of its incidents.
+        outcomes: &'a [Outcome],
+    },
+    /// An input was rejected.
+    Rejected(&'a Rejection),
+    /// Bytes of input consumed so far in the current file (for progress).
+    Read(u64),
+}
+
+/// Import failures that stop the run (the store or the disk failing).
+#[derive(Debug)]
+pub enum Error {
+    /// The store failed.
+    Store(c5hub_store::Error),
+    /// A file could not be read or written.
+    Io(PathBuf, io::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Store(e) => write!(f, "{e}"),
+            Error::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<c5hub_store::Error> for Error {
+    fn from(e: c5hub_store::Error) -> Self {
+        Error::Store(e)
+    }
+}
+
+/// Every file under `paths` (directories recursively, hidden entries
+/// skipped), in a stable order.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn walk(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let meta = fs::metadata(p).map_err(|e| Error::Io(p.to_owned(), e))?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = fs::read_dir(p)
+            .map_err(|e| Error::Io(p.to_owned(), e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|e| {
+                !e.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        entries.sort();
+        for e in entries {
+            walk(&e, out)?;
+        }
+    } else {
+        out.push(p.to_owned());
+    }
+    Ok(())
+}
+
+/// The formats the importer recognises from content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// IODEF v2 XML.
+    IodefXml,
+    /// IODEF v2 JSON (RFC 8727).
+    IodefJson,
+    /// A CSV feed.
+    Csv,
+    /// IntelMQ events, one JSON object a line.
+    IntelMq,
+}
+
+/// Detects a file's format from its first bytes.
+pub fn detect(head: &[u8]) -> Option<Format> {
+    match c5hub_feeds::detect(head) {
+        Some(c5hub_feeds::FeedFormat::IntelMqJsonLines) => return Some(Format::IntelMq),
+        Some(c5hub_feeds::FeedFormat::Csv) => return Some(Format::Csv),
+        None => {}
+    }
+    match c5hub_iodef::Binding::detect(head) {
+        Some(c5hub_iodef::Binding::Xml) => Some(Format::IodefXml),
+        Some(c5hub_iodef::Binding::Json) => Some(Format::IodefJson),
+        None => None,
+    }
+}
+
+/// Imports files into the store.
+pub fn import(
+    store: &mut Store,
+    files: &[PathBuf],
+    opts: &ImportOptions,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<Summary, Error> {
+    let mut sum = Summary::default();
+    for f in files {
+        sum.files += 1;
+        let mut head = [0u8; 4096];
+        let n = {
+            let mut file = fs::File::open(f).map_err(|e| Error::Io(f.clone(), e))?;
+            read_up_to(&mut file, &mut head).map_err(|e| Error::Io(f.clone(), e))?
+        };
+        match detect(&head[..n]) {
+            Some(Format::IodefXml | Format::IodefJson) => {
+                import_iodef(store, f, opts, &mut sum, on)?
+            }
+            Some(format @ (Format::Csv | Format::IntelMq)) => {
+                import_feed(store, f, format, opts, &mut sum, on)?
+            }
+            None => reject_file(
+                f,
+                opts,
+                &mut sum,
+                on,
+                vec!["not IODEF (XML or JSON), a CSV feed or IntelMQ events".to_owned()],
+            )?,
+        }
+    }
+    Ok(sum)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn count(sum: &mut Summary, outcomes: &[Outcome]) {
+    for o in outcomes {
+        match o {
+            Outcome::New(_) => sum.new += 1,
+            Outcome::NewVersion { .. } => sum.versions += 1,
+            Outcome::Duplicate(_) => sum.duplicates += 1,
+        }
+    }
+}
+
+fn import_iodef(
+    store: &mut Store,
+    f: &Path,
+    opts: &ImportOptions,
+    sum: &mut Summary,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<(), Error> {
+    let size = fs::metadata(f)
+        .map_err(|e| Error::Io(f.to_owned(), e))?
+        .len();
+    if size > opts.limits.max_bytes as u64 {
+        let why = format!(
+            "document is {size} bytes, more than the limit of {} bytes [limit-size]",
+            opts.limits.max_bytes
+        );
+        return reject_file(f, opts, sum, on, vec![why]);
+    }
+    let bytes = fs::read(f).map_err(|e| Error::Io(f.to_owned(), e))?;
+    on(Event::Read(bytes.len() as u64));
+    let decoded = match c5hub_iodef::decode(&bytes, &opts.limits) {
+        Ok(d) => d,
+        Err(v) => return reject_file(f, opts, sum, on, vec![v.to_string()]),
+    };
+    if !decoded.is_valid() && !opts.lenient {
+        let errors = decoded.violations.iter().map(ToString::to_string).collect();
+        return reject_file(f, opts, sum, on, errors);
+    }
+    let format = match decoded.binding {
+        c5hub_iodef::Binding::Xml => DocumentFormat::IodefXml,
+        c5hub_iodef::Binding::Json => DocumentFormat::IodefJson,
+    };
+    let original = OriginalDocument::new(format, bytes);
+    let (incidents, notes) =
+        c5hub_iodef::model::incidents_from_document(&decoded.document, Some(&original));
+    if incidents.is_empty() {
+        let mut why = vec!["no incident could be converted".to_owned()];
+        why.extend(notes.iter().map(|n| format!("{}: {}", n.path, n.message)));
+        return reject_file(f, opts, sum, on, why);
+    }
+    let source = f.display().to_string();
+    let subs: Vec<Submission<'_>> = incidents
+        .iter()
+        .map(|m| submission(m, &opts.reporter, &source))
+        .collect();
+    let outcomes = store.ingest(&subs)?;
+    sum.observables += incidents
+        .iter()
+        .map(|m| m.observables.len() as u64)
+        .sum::<u64>();
+    count(sum, &outcomes);
+    on(Event::Committed {
+        file: f,
+        rows: None,
+        outcomes: &outcomes,
+    });
+    Ok(())
+}
+
+fn submission<'a>(m: &'a Incident, reporter: &'a str, source: &'a str) -> Submission<'a> {
+    Submission {
+        incident: m,
+        reporter,
+        source,
+        shared_with: &[],
+        recipients: &[],
+    }
+}
+
+fn import_feed(
+    store: &mut Store,
+    f: &Path,
+    format: Format,
+    opts: &ImportOptions,
+    sum: &mut Summary,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<(), Error> {
+    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
+    let counter = Rc::new(Cell::new(0u64));
+    let reader = BufReader::with_capacity(
+        1 << 20,
+        CountingReader {
+            inner: file,
+            read: Rc::clone(&counter),
+        },
+    );
+    let mut reported = 0u64;
+    let source = f.display().to_string();
+    let feed_format = match format {
+        Format::Csv => c5hub_feeds::FeedFormat::Csv,
+        _ => c5hub_feeds::FeedFormat::IntelMqJsonLines,
+    };
+    let mapping = opts.feed_mapping.clone().unwrap_or_default();
+    let feed_opts = c5hub_feeds::FeedOptions::default();
+    let rows = match c5hub_feeds::Feed::new(feed_format, reader, &mapping, &feed_opts) {
+        Ok(rows) => rows,
+        Err(e) => return reject_file(f, opts, sum, on, vec![e.to_string()]),
+    };
+    let mut batch: Vec<Incident> = Vec::with_capacity(opts.batch_size);
+    let mut first_line = 0u64;
+    let mut last_line = 0u64;
+    let mut bad_rows: Vec<(u64, String)> = Vec::new();
+    let flush = |batch: &mut Vec<Incident>,
+                 first: u64,
+                 last: u64,
+                 store: &mut Store,
+                 sum: &mut Summary,
+                 on: &mut dyn FnMut(Event<'_>)|
+     -> Result<(), Error> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let subs: Vec<Submission<'_>> = batch
+            .iter()
+            .map(|m| submission(m, &opts.reporter, &source))
+            .collect();
+        let outcomes = store.ingest(&subs)?;
+        sum.observables += batch
+            .iter()
+            .map(|m| m.observables.len() as u64)
+            .sum::<u64>();
+        count(sum, &outcomes);
+        on(Event::Committed {
+            file: f,
+            rows: Some((first, last)),
+            outcomes: &outcomes,
+        });
+        batch.clear();
+        Ok(())
+    };
+    // Rows are numbered as read (1 is the first data row); acknowledgements
+    // name the rows a transaction stored.
+    let mut row_no = 0u64;
+    for row in rows {
+        row_no += 1;
+        match row {
+            Ok(m) => {
+                if batch.is_empty() {
+                    first_line = row_no;
+                }
+                last_line = row_no;
+                batch.push(m);
+                if batch.len() >= opts.batch_size {
+                    flush(&mut batch, first_line, last_line, store, sum, on)?;
+                    on(Event::Read(counter.get() - reported));
+                    reported = counter.get();
+                }
+            }
+            Err(e) => {
+                let r = Rejection {
+                    input: format!("{}:{}", f.display(), e.line()),
+                    reason: e.to_string(),
+                };
+                on(Event::Rejected(&r));
+                bad_rows.push((e.line(), e.to_string()));
+                sum.rejected.push(r);
+            }
+        }
+    }
+    flush(&mut batch, first_line, last_line, store, sum, on)?;
+    on(Event::Read(counter.get() - reported));
+    if !bad_rows.is_empty() {
+        quarantine_rows(f, opts, &bad_rows)?;
+    }
+    Ok(())
+}
+
+/// Counts bytes read, for progress.
+struct CountingReader<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+fn quarantine_name(f: &Path) -> String {
+    // Keep the path readable and unique: a/b/c.xml -> a_b_c.xml
+    f.to_string_lossy()
+        .trim_start_matches(['/', '.'])
+        .replace(['/', '\\'], "_")
+}
+
+fn reject_file(
+    f: &Path,
+    opts: &ImportOptions,
+    sum: &mut Summary,
+    on: &mut dyn FnMut(Event<'_>),
+    errors: Vec<String>,
+) -> Result<(), Error> {
+    fs::create_dir_all(&opts.quarantine).map_err(|e| Error::Io(opts.quarantine.clone(), e))?;
+    let name = quarantine_name(f);
+    let dest = opts.quarantine.join(&name);
+    fs::copy(f, &dest).map_err(|e| Error::Io(dest.clone(), e))?;
+    let errs = opts.quarantine.join(format!("{name}.errors.txt"));
+    let mut text = format!("{}\n", f.display());
+    for e in &errors {
+        text.push_str(e);
+        text.push('\n');
+    }
+    fs::write(&errs, text).map_err(|e| Error::Io(errs.clone(), e))?;
+    let reason = match errors.len() {
+        1 => errors[0].clone(),
+        n => format!("{} (and {} more: see {})", errors[0], n - 1, errs.display()),
+    };
+    let r = Rejection {
+        input: f.display().to_string(),
+        reason,
+    };
+    on(Event::Rejected(&r));
+    sum.rejected.push(r);
+    Ok(())
+}
+
+fn quarantine_rows(f: &Path, opts: &ImportOptions, bad: &[(u64, String)]) -> Result<(), Error> {
+    fs::create_dir_all(&opts.quarantine).map_err(|e| Error::Io(opts.quarantine.clone(), e))?;
+    let name = quarantine_name(f);
+    let dest = opts.quarantine.join(format!("{name}.rejected"));
+    let errs = opts.quarantine.join(format!("{name}.rejected.errors.txt"));
+    // Copy the header and the rejected lines, so the rows can be fixed and
+    // imported again as a feed of their own.
+    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
+    let mut out =
+        io::BufWriter::new(fs::File::create(&dest).map_err(|e| Error::Io(dest.clone(), e))?);
+    let mut wanted = bad.iter().map(|(l, _)| *l).peekable();
+    for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
+        let n = i as u64 + 1;
+        let line = line.map_err(|e| Error::Io(f.to_owned(), e))?;
+        if n == 1 && !matches!(detect(&line), Some(Format::IntelMq)) {
+            out.write_all(&line)
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(|e| Error::Io(dest.clone(), e))?;
+        }
+        while wanted.peek().is_some_and(|w| *w < n) {
+            wanted.next();
+        }
+        if wanted.peek() == Some(&n) {
+            out.write_all(&line)
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(|e| Error::Io(dest.clone(), e))?;
+        }
+    }
+    out.flush().map_err(|e| Error::Io(dest.clone(), e))?;
+    let mut text = format!("{}\n", f.display());
+    for (l, e) in bad {
+        text.push_str(&format!("line {l}: {e}\n"));
+    }
+    fs::write(&errs, text).map_err(|e| Error::Io(errs.clone(), e))
+}

@@ -1,0 +1,282 @@
+//! `c5hub bench`: measurements recorded in BENCHMARKS.md. Never a test:
+//! timings depend on the machine, so they are reported, not asserted.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use c5hub_model::{
+    DocumentFormat, GlobalId, Incident, Observable, ObservableRole, OriginalDocument, RsitClass,
+    Tlp, Viewer,
+};
+use c5hub_store::{Location, Options, Store, Submission, WarningList};
+use clap::{Args, Subcommand};
+
+/// The `bench` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Ingest rate with correlation on, lookup latency, bytes on disk per
+    /// observable, on generated feed-like incidents in a new, empty store.
+    Store(StoreBench),
+}
+
+/// Arguments of `bench store`.
+#[derive(Debug, Args)]
+pub struct StoreBench {
+    /// How many observables to ingest.
+    #[arg(long, default_value_t = 1_000_000)]
+    observables: u64,
+    /// Incidents per transaction.
+    #[arg(long, default_value_t = 2000)]
+    batch: usize,
+    /// Lookups to time after the ingest.
+    #[arg(long, default_value_t = 20_000)]
+    lookups: usize,
+    /// A new directory for the embedded store.
+    #[arg(long, default_value = "./c5hub-bench-data")]
+    data: PathBuf,
+    /// Benchmark PostgreSQL instead (an empty database).
+    #[arg(long)]
+    database: Option<String>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+/// Runs a benchmark.
+pub fn run(c: BenchCommand) -> Result<ExitCode> {
+    match c {
+        BenchCommand::Store(b) => store(b),
+    }
+}
+
+/// splitmix64: a fast, seedable generator for test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Feed-like incidents: one source address each (a third of them seen
+/// before), a domain in half, a URL in a fifth, a /24 now and then.
+struct Generator {
+    rng: Rng,
+    seen_ips: Vec<u32>,
+    n: u64,
+}
+
+const CLASSES: [(&str, &str); 6] = [
+    ("malicious-code", "infected-system"),
+    ("fraud", "phishing"),
+    ("information-gathering", "scanner"),
+    ("abusive-content", "spam"),
+    ("availability", "ddos"),
+    ("intrusion-attempts", "brute-force"),
+];
+
+impl Generator {
+    fn ip(&mut self) -> u32 {
+        if !self.seen_ips.is_empty() && self.rng.below(3) == 0 {
+            return self.seen_ips[self.rng.below(self.seen_ips.len() as u64) as usize];
+        }
+        // Public-looking space: 64 /16s in 45.0.0.0/8 .. 223.0.0.0/8.
+        let hi = 45 + (self.rng.below(64) as u32 * 3) % 178;
+        let ip =
+            (hi << 24) | ((self.rng.below(256) as u32) << 16) | (self.rng.below(65_536) as u32);
+        if self.seen_ips.len() < 1_000_000 {
+            self.seen_ips.push(ip);
+        }
+        ip
+    }
+
+    fn incident(&mut self) -> Incident {
+        self.n += 1;
+        let id = GlobalId::new("bench-feed.example", &format!("row-{}", self.n)).expect("valid id");
+        let mut m = Incident::new(id, Tlp::Green);
+        let (c, t) = CLASSES[self.rng.below(CLASSES.len() as u64) as usize];
+        m.classification = RsitClass::lookup(c, t).or_else(|| RsitClass::lookup("other", "other"));
+        let ip = self.ip();
+        let ip_text = std::net::Ipv4Addr::from(ip).to_string();
+        let mut row = format!("{ip_text},{c},{t},row {}", self.n);
+        if let Ok(o) = Observable::parse_ip(&ip_text) {
+            m.add_observable(o, ObservableRole::Source);
+        }
+        let r = self.rng.below(100);
+        if r < 50 {
+            let d = format!(
+                "host{}.d{}.bench.test",
+                self.rng.below(50_000),
+                self.rng.below(5_000)
+            );
+            row.push(',');
+            row.push_str(&d);
+            if let Ok(o) = Observable::guess(&d) {
+                m.add_observable(o, ObservableRole::Indicator);
+            }
+        }
+        if r < 20 {
+            let u = format!(
+                "http://d{}.bench.test/login/{}",
+                self.rng.below(5_000),
+                self.rng.below(1_000_000)
+            );
+            row.push(',');
+            row.push_str(&u);
+            if let Ok(o) = Observable::guess(&u) {
+                m.add_observable(o, ObservableRole::Url);
+            }
+        }
+        if r == 99 {
+            let net = format!("{}/24", std::net::Ipv4Addr::from(ip & 0xFFFF_FF00));
+            if let Ok(o) = Observable::guess(&net) {
+                m.add_observable(o, ObservableRole::Source);
+            }
+        }
+        m.original = Some(OriginalDocument::new(DocumentFormat::Csv, row.into_bytes()));
+        m
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn dir_size(p: &std::path::Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn store(b: StoreBench) -> Result<ExitCode> {
+    let loc = match &b.database {
+        Some(url) => Location::Postgres(url.clone()),
+        None => Location::Sqlite(b.data.clone()),
+    };
+    // Correlate everything: the generated data avoids warning-listed values.
+    let mut s = Store::open(
+        &loc,
+        Options {
+            warning_list: WarningList::empty(),
+        },
+    )
+    .with_context(|| format!("cannot open {loc}"))?;
+    if s.counts()?.0 > 0 {
+        bail!("{loc} is not empty: the benchmark needs a new store");
+    }
+    let mut g = Generator {
+        rng: Rng(b.seed),
+        seen_ips: Vec::new(),
+        n: 0,
+    };
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| indicatif::ProgressBar::new(b.observables));
+    let viewer = Viewer::member("bench");
+    let mut done_obs = 0u64;
+    let mut incidents = 0u64;
+    let mut busy = Duration::ZERO;
+    while done_obs < b.observables {
+        let batch: Vec<Incident> = (0..b.batch).map(|_| g.incident()).collect();
+        let subs: Vec<Submission<'_>> = batch
+            .iter()
+            .map(|m| Submission {
+                incident: m,
+                reporter: "bench",
+                source: "bench-feed",
+                shared_with: &[],
+                recipients: &[],
+            })
+            .collect();
+        let t = Instant::now();
+        s.ingest(&subs)?;
+        busy += t.elapsed();
+        let n: u64 = batch.iter().map(|m| m.observables.len() as u64).sum();
+        done_obs += n;
+        incidents += batch.len() as u64;
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let (inc_total, distinct, postings) = s.counts()?;
+    let secs = busy.as_secs_f64();
+    println!("store: {loc}");
+    println!(
+        "ingested {incidents} incidents, {done_obs} observables ({distinct} distinct values, {postings} postings) in {secs:.1} s of store time"
+    );
+    println!(
+        "ingest rate: {:.0} incidents/s, {:.0} observables/s (correlation index on)",
+        incidents as f64 / secs,
+        done_obs as f64 / secs
+    );
+    if let Location::Sqlite(dir) = &loc {
+        drop(s);
+        // Checkpoint the WAL so the main file holds everything.
+        let conn = Store::open(&loc, Options::default())?;
+        drop(conn);
+        let bytes = dir_size(dir);
+        println!(
+            "on disk: {bytes} bytes = {:.1} bytes per observable ingested ({:.1} per posting), incidents {inc_total}",
+            bytes as f64 / done_obs as f64,
+            bytes as f64 / postings.max(1) as f64
+        );
+        s = Store::open(
+            &loc,
+            Options {
+                warning_list: WarningList::empty(),
+            },
+        )?;
+    }
+    // Lookups: a third existing addresses, a third addresses inside stored
+    // prefixes or elsewhere, a third domains and misses.
+    let mut rng = Rng(b.seed ^ 0xABCD);
+    let mut times = Vec::with_capacity(b.lookups);
+    let mut hits = 0usize;
+    for i in 0..b.lookups {
+        let q = match i % 3 {
+            0 => std::net::Ipv4Addr::from(g.seen_ips[rng.below(g.seen_ips.len() as u64) as usize])
+                .to_string(),
+            1 => std::net::Ipv4Addr::from(
+                g.seen_ips[rng.below(g.seen_ips.len() as u64) as usize] ^ 0x7F,
+            )
+            .to_string(),
+            _ => format!("d{}.bench.test", rng.below(10_000)),
+        };
+        let t = Instant::now();
+        let l = s.lookup(&q, &viewer)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        times.push(t.elapsed());
+        hits += usize::from(!l.matches.is_empty());
+    }
+    times.sort();
+    println!(
+        "lookup over {} queries ({hits} with matches): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        times.len(),
+        percentile(&times, 0.50).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,687 @@
+//! `c5hub import`, `c5hub incidents`, `c5hub lookup`, `c5hub export`: the
+//! store from the command line.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use anyhow::{Context, Result, bail};
+use c5hub_import::{Event, ImportOptions};
+use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
+use c5hub_store::{
+    IncidentFilter, IncidentSummary, Location, Options, Outcome, Store, WarningList,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+/// Where the store is and who is asking.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Directory of the embedded store.
+    #[arg(
+        long,
+        env = "C5HUB_DATA",
+        default_value = "./c5hub-data",
+        global = true
+    )]
+    data: PathBuf,
+    /// PostgreSQL instead of the embedded store, e.g.
+    /// `postgres://user:pass@host/db` or `host=/var/run/postgresql dbname=c5hub`.
+    #[arg(long, env = "C5HUB_DATABASE_URL", global = true)]
+    database: Option<String>,
+    /// Values that never correlate: one address, prefix or domain a line.
+    /// Default: the built-in list (private, documentation and loopback
+    /// ranges, public resolvers, very common domains).
+    #[arg(long, global = true)]
+    warning_list: Option<PathBuf>,
+    /// The member organisation this command acts for; TLP decides what it
+    /// sees.
+    #[arg(long = "as", env = "C5HUB_ORG", default_value = "local", global = true)]
+    org: String,
+}
+
+impl StoreArgs {
+    fn location(&self) -> Location {
+        match &self.database {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::Sqlite(self.data.clone()),
+        }
+    }
+
+    fn open(&self) -> Result<Store> {
+        let warning_list = match &self.warning_list {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                WarningList::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+            }
+            None => WarningList::builtin(),
+        };
+        let loc = self.location();
+        Store::open(&loc, Options { warning_list })
+            .with_context(|| format!("cannot open the store at {loc}"))
+    }
+
+    fn viewer(&self) -> Viewer {
+        Viewer::member(self.org.clone())
+    }
+}
+
+/// `c5hub import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files and directories (read recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Where rejected input is copied, with its errors (default: DATA/quarantine).
+    #[arg(long)]
+    quarantine: Option<PathBuf>,
+    /// Feed rows stored per transaction.
+    #[arg(long, default_value_t = 2000)]
+    batch: usize,
+    /// Accept IODEF documents with schema violations when they convert.
+    #[arg(long)]
+    lenient: bool,
+    /// Mapping file for CSV headers c5hub does not know (see crates/c5hub-feeds/README.md).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Print one line per stored unit (`ok FILE [rows A-B]`) once it is committed.
+    #[arg(long)]
+    ack: bool,
+}
+
+/// Output format of listings.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+/// Filters shared by listing and export.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Stored on or after (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    since: Option<String>,
+    /// Stored before (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    until: Option<String>,
+    /// ENISA RSIT class, `category/type` (e.g. fraud/phishing).
+    #[arg(long)]
+    class: Option<String>,
+    /// TLP level (clear, green, amber, amber+strict, red).
+    #[arg(long)]
+    tlp: Option<String>,
+    /// Status (new, triaged, in-progress, resolved, closed).
+    #[arg(long)]
+    status: Option<String>,
+    /// Reporting organisation.
+    #[arg(long)]
+    reporter: Option<String>,
+    /// Only incidents holding this value.
+    #[arg(long)]
+    observable: Option<String>,
+    /// Most incidents (0: all).
+    #[arg(long, default_value_t = 0)]
+    limit: usize,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .with_context(|| format!("{s:?} is neither YYYY-MM-DD nor an RFC 3339 time"))?;
+    Ok(d.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_default())
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Result<IncidentFilter> {
+        Ok(IncidentFilter {
+            since: self.since.as_deref().map(parse_time).transpose()?,
+            until: self.until.as_deref().map(parse_time).transpose()?,
+            classification: self
+                .class
+                .as_deref()
+                .map(|c| RsitClass::from_str(c).map_err(|e| anyhow::anyhow!("--class: {e}")))
+                .transpose()?,
+            tlp: self
+                .tlp
+                .as_deref()
+                .map(|t| Tlp::from_str(t).map_err(|e| anyhow::anyhow!("--tlp: {e}")))
+                .transpose()?,
+            status: self
+                .status
+                .as_deref()
+                .map(|s| IncidentStatus::from_str(s).map_err(|e| anyhow::anyhow!("--status: {e}")))
+                .transpose()?,
+            reporter: self.reporter.clone(),
+            observable: self
+                .observable
+                .as_deref()
+                .map(|o| {
+                    c5hub_model::Observable::guess(o)
+                        .map_err(|e| anyhow::anyhow!("--observable: {e}"))
+                })
+                .transpose()?,
+            before: None,
+            limit: self.limit,
+        })
+    }
+}
+
+/// `c5hub incidents`.
+#[derive(Debug, Subcommand)]
+pub enum IncidentsCommand {
+    /// Incidents you may read, newest first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// One incident with its observables, contacts, history and related incidents.
+    Show {
+        /// The incident's key (first column of `incidents list`).
+        id: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// `c5hub lookup`.
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// A value: address, prefix, domain, URL, email, hash, phone number, ASN.
+    value: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ListFormat,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ExportFormat {
+    /// One IODEF v2 XML document.
+    IodefXml,
+    /// One IODEF v2 JSON (RFC 8727) document.
+    IodefJson,
+    /// One row per incident and observable.
+    Csv,
+}
+
+/// `c5hub export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Format.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Output file (standard output when absent).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Runs `c5hub import`.
+pub fn import(a: ImportArgs) -> Result<ExitCode> {
+    let files = c5hub_import::collect_files(&a.paths)?;
+    let mut store = a.store.open()?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let mapping = match &a.mapping {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Some(
+                c5hub_feeds::Mapping::from_toml(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let opts = ImportOptions {
+        reporter: a.store.org.clone(),
+        quarantine: a
+            .quarantine
+            .clone()
+            .unwrap_or_else(|| a.store.data.join("quarantine")),
+        batch_size: a.batch.max(1),
+        lenient: a.lenient,
+        limits: c5hub_iodef::Limits::default(),
+        feed_mapping: mapping,
+    };
+    // A progress bar on a terminal only; logs and pipes get the summary.
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {wide_bar} {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut done_files = 0u64;
+    let mut io_err: Option<std::io::Error> = None;
+    let mut on = |e: Event<'_>| match e {
+        Event::Committed {
+            file,
+            rows,
+            outcomes,
+        } => {
+            if a.ack {
+                let range = rows
+                    .map(|(f, l)| format!(" rows {f}-{l}"))
+                    .unwrap_or_default();
+                if let Err(e) = writeln!(out, "ok {}{range} {}", file.display(), describe(outcomes))
+                    .and_then(|()| out.flush())
+                {
+                    io_err.get_or_insert(e);
+                }
+            }
+            if rows.is_none() {
+                done_files += 1;
+                if let Some(b) = &bar {
+                    b.set_message(format!("{done_files} documents"));
+                }
+            }
+        }
+        Event::Rejected(r) => {
+            let line = format!("rejected {}: {}", r.input, r.reason);
+            match &bar {
+                Some(b) => b.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        Event::Read(n) => {
+            if let Some(b) = &bar {
+                b.inc(n);
+            }
+        }
+    };
+    let sum = c5hub_import::import(&mut store, &files, &opts, &mut on)?;
+    if let Some(e) = io_err {
+        return Err(e.into());
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    eprintln!(
+        "imported {} files into {}: {} new incidents, {} new versions, {} duplicates, {} observables, {} rejected{}",
+        sum.files,
+        store.location(),
+        sum.new,
+        sum.versions,
+        sum.duplicates,
+        sum.observables,
+        sum.rejected.len(),
+        if sum.rejected.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (copied to {} with their errors)",
+                opts.quarantine.display()
+            )
+        }
+    );
+    Ok(if sum.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn describe(outcomes: &[Outcome]) -> String {
+    let (mut n, mut v, mut d) = (0, 0, 0);
+    for o in outcomes {
+        match o {
+            Outcome::New(_) => n += 1,
+            Outcome::NewVersion { .. } => v += 1,
+            Outcome::Duplicate(_) => d += 1,
+        }
+    }
+    format!("new={n} versions={v} duplicates={d}")
+}
+
+fn summary_json(s: &IncidentSummary) -> Value {
+    json!({
+        "id": s.key,
+        "global_id": s.global_id,
+        "reporter": s.reporter,
+        "version": s.version,
+        "status": s.status.as_str(),
+        "tlp": s.tlp.as_str(),
+        "classification": s.classification.map(|c| c.path()),
+        "title": s.title,
+        "created_at": s.created_at.to_rfc3339(),
+        "detected": s.detected.map(|t| t.to_rfc3339()),
+    })
+}
+
+fn table_row(s: &IncidentSummary) -> String {
+    format!(
+        "{:>7}  {:<19}  {:<16}  {:<11}  {:<16}  {:<28}  {}",
+        s.key,
+        s.created_at.format("%Y-%m-%d %H:%M:%S"),
+        clip(&s.reporter, 16),
+        s.status.as_str(),
+        s.tlp.as_str(),
+        s.classification
+            .map_or_else(|| "-".to_owned(), |c| c.path()),
+        clip(&s.global_id, 60)
+    )
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+/// Runs `c5hub incidents`.
+pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
+    match c {
+        IncidentsCommand::List {
+            filter,
+            format,
+            store,
+        } => {
+            let mut s = store.open()?;
+            let rows = s.list(&filter.filter()?, &store.viewer())?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            match format {
+                ListFormat::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &rows.iter().map(summary_json).collect::<Vec<_>>()
+                    )?
+                )?,
+                ListFormat::Table => {
+                    writeln!(
+                        out,
+                        "{:>7}  {:<19}  {:<16}  {:<11}  {:<16}  {:<28}  {}",
+                        "ID",
+                        "STORED (UTC)",
+                        "REPORTER",
+                        "STATUS",
+                        "TLP",
+                        "CLASS (RSIT)",
+                        "INCIDENT ID"
+                    )?;
+                    for r in &rows {
+                        writeln!(out, "{}", table_row(r))?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        IncidentsCommand::Show { id, format, store } => {
+            let mut s = store.open()?;
+            let viewer = store.viewer();
+            // Not found and not allowed look the same: the answer must not
+            // reveal that an incident exists.
+            let Some(inc) = s.incident(id, &viewer)? else {
+                eprintln!("c5hub: no incident {id} that {} may read", store.org);
+                return Ok(ExitCode::from(1));
+            };
+            let history = s.history(id, &viewer)?.unwrap_or_default();
+            let related = s.related(id, &viewer)?.unwrap_or_default();
+            let m = &inc.incident;
+            let v = json!({
+                "id": inc.key,
+                "global_id": m.id.to_string(),
+                "reporter": inc.reporter,
+                "version": inc.version,
+                "status": m.status.as_str(),
+                "tlp": m.tlp.as_str(),
+                "classification": m.classification.map(|c| c.path()),
+                "title": m.title,
+                "description": m.description,
+                "created_at": inc.created_at.to_rfc3339(),
+                "updated_at": inc.updated_at.to_rfc3339(),
+                "times": {
+                    "detected": m.times.detected.map(|t| t.to_rfc3339()),
+                    "start": m.times.start.map(|t| t.to_rfc3339()),
+                    "end": m.times.end.map(|t| t.to_rfc3339()),
+                    "reported": m.times.reported.map(|t| t.to_rfc3339()),
+                    "generated": m.times.generated.map(|t| t.to_rfc3339()),
+                },
+                "observables": m.observables.iter().map(|o| json!({"kind": o.observable.kind().as_str(), "value": o.observable.value(), "role": o.role.as_str()})).collect::<Vec<_>>(),
+                "contacts": m.contacts.iter().map(|c| json!({"role": c.role, "name": c.name, "email": c.email})).collect::<Vec<_>>(),
+                "original": m.original.as_ref().map(|d| json!({"format": d.format.as_str(), "bytes": d.bytes.len()})),
+                "history": history.iter().map(|h| json!({"at": h.at.to_rfc3339(), "actor": h.actor, "from": h.from.map(|s| s.as_str()), "to": h.to.as_str(), "note": h.note})).collect::<Vec<_>>(),
+                "related": related.iter().map(|r| json!({
+                    "incident": summary_json(&r.incident),
+                    "shared": r.shared.iter().map(|(a, b, how)| json!({"here": a.value(), "there": b.value(), "how": how.as_str()})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            match format {
+                ListFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?,
+                ListFormat::Table => {
+                    writeln!(
+                        out,
+                        "Incident {} ({}), version {}",
+                        inc.key, m.id, inc.version
+                    )?;
+                    writeln!(out, "  reporter        {}", inc.reporter)?;
+                    writeln!(out, "  status          {}", m.status.as_str())?;
+                    writeln!(out, "  TLP             {}", m.tlp.as_str())?;
+                    writeln!(
+                        out,
+                        "  classification  {}",
+                        m.classification
+                            .map_or_else(|| "unclassified".to_owned(), |c| c.path())
+                    )?;
+                    if let Some(t) = &m.title {
+                        writeln!(out, "  title           {t}")?;
+                    }
+                    writeln!(out, "  stored          {}", inc.created_at.to_rfc3339())?;
+                    writeln!(out, "  observables     {}", m.observables.len())?;
+                    for o in &m.observables {
+                        writeln!(
+                            out,
+                            "    {:<10} {:<12} {}",
+                            o.observable.kind().as_str(),
+                            o.role.as_str(),
+                            o.observable.value()
+                        )?;
+                    }
+                    writeln!(out, "  history")?;
+                    for h in &history {
+                        writeln!(
+                            out,
+                            "    {}  {:<20} {} -> {}",
+                            h.at.format("%Y-%m-%d %H:%M:%S"),
+                            clip(&h.actor, 20),
+                            h.from.map_or("-", |s| s.as_str()),
+                            h.to.as_str()
+                        )?;
+                    }
+                    writeln!(out, "  related         {}", related.len())?;
+                    for r in &related {
+                        let shared: Vec<String> = r
+                            .shared
+                            .iter()
+                            .map(|(_, b, how)| format!("{} ({})", b.value(), how.as_str()))
+                            .collect();
+                        writeln!(
+                            out,
+                            "    {:>7}  {}  {}",
+                            r.incident.key,
+                            clip(&r.incident.global_id, 40),
+                            shared.join(", ")
+                        )?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Runs `c5hub lookup`.
+pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
+    let mut s = a.store.open()?;
+    let l = match s.lookup(&a.value, &a.store.viewer())? {
+        Ok(l) => l,
+        Err(e) => bail!("{e}"),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match a.format {
+        ListFormat::Json => {
+            let v = json!({
+                "value": {"kind": l.value.kind().as_str(), "value": l.value.value()},
+                "warning": l.warning,
+                "count": l.matches.len(),
+                "matches": l.matches.iter().map(|m| json!({
+                    "incident": summary_json(&m.incident),
+                    "observable": {"kind": m.observable.kind().as_str(), "value": m.observable.value()},
+                    "role": m.role.as_str(),
+                    "how": m.how.as_str(),
+                })).collect::<Vec<_>>(),
+                "sightings": l.sightings.iter().map(|s| json!({
+                    "observable": s.observable.value(),
+                    "count": s.count,
+                    "first_seen": s.first_seen.to_rfc3339(),
+                    "last_seen": s.last_seen.to_rfc3339(),
+                    "sources": s.sources.iter().map(|(src, n)| json!({"source": src, "count": n})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        ListFormat::Table => {
+            writeln!(
+                out,
+                "{} {}: {} matching incident(s)",
+                l.value.kind().as_str(),
+                l.value.value(),
+                l.matches.len()
+            )?;
+            if let Some(w) = &l.warning {
+                writeln!(out, "  warning list: {w} (never used to correlate)")?;
+            }
+            for m in &l.matches {
+                writeln!(
+                    out,
+                    "  {:<12} {:<24} {}",
+                    m.how.as_str(),
+                    clip(m.observable.value(), 24),
+                    table_row(&m.incident)
+                )?;
+            }
+            for s in &l.sightings {
+                writeln!(
+                    out,
+                    "  seen {} time(s): {} first {} last {}",
+                    s.count,
+                    s.observable.value(),
+                    s.first_seen.to_rfc3339(),
+                    s.last_seen.to_rfc3339()
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `c5hub export`.
+pub fn export(a: ExportArgs) -> Result<ExitCode> {
+    let mut s = a.store.open()?;
+    let viewer = a.store.viewer();
+    let rows = s.list(&a.filter.filter()?, &viewer)?;
+    let mut incidents = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(i) = s.incident(r.key, &viewer)? {
+            incidents.push(i);
+        }
+    }
+    let text = match a.format {
+        ExportFormat::IodefXml | ExportFormat::IodefJson => {
+            let models: Vec<_> = incidents.iter().map(|i| i.incident.clone()).collect();
+            let doc = c5hub_iodef::model::document_from_incidents(&models, Utc::now());
+            match a.format {
+                ExportFormat::IodefXml => c5hub_iodef::encode_xml(&doc),
+                _ => c5hub_iodef::encode_json(&doc, true) + "\n",
+            }
+        }
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "id",
+                "global_id",
+                "reporter",
+                "status",
+                "tlp",
+                "classification",
+                "created_at",
+                "observable_kind",
+                "observable",
+                "role",
+            ])?;
+            for i in &incidents {
+                let m = &i.incident;
+                let base = [
+                    i.key.to_string(),
+                    m.id.to_string(),
+                    i.reporter.clone(),
+                    m.status.as_str().to_owned(),
+                    m.tlp.as_str().to_owned(),
+                    m.classification.map(|c| c.path()).unwrap_or_default(),
+                    i.created_at.to_rfc3339(),
+                ];
+                if m.observables.is_empty() {
+                    w.write_record(base.iter().map(String::as_str).chain(["", "", ""]))?;
+                }
+                for o in &m.observables {
+                    w.write_record(base.iter().map(String::as_str).chain([
+                        o.observable.kind().as_str(),
+                        o.observable.value(),
+                        o.role.as_str(),
+                    ]))?;
+                }
+            }
+            String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?
+        }
+    };
+    match &a.output {
+        Some(p) => {
+            std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    eprintln!("exported {} incident(s)", incidents.len());
+    Ok(ExitCode::SUCCESS)
+}
