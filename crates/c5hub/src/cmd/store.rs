@@ -429,14 +429,8 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
                 ListFormat::Table => {
                     writeln!(
                         out,
-                        "{:>7}  {:<19}  {:<16}  {:<11}  {:<16}  {:<28}  {}",
-                        "ID",
-                        "STORED (UTC)",
-                        "REPORTER",
-                        "STATUS",
-                        "TLP",
-                        "CLASS (RSIT)",
-                        "INCIDENT ID"
+                        "{:>7}  {:<19}  {:<16}  {:<11}  {:<16}  {:<28}  INCIDENT ID",
+                        "ID", "STORED (UTC)", "REPORTER", "STATUS", "TLP", "CLASS (RSIT)",
                     )?;
                     for r in &rows {
                         writeln!(out, "{}", table_row(r))?;
