@@ -180,7 +180,12 @@ fn noted(category: &str, type_: &str, note: String) -> Classification {
 
 /// A whole RSIT class in one text, or `None`.
 fn whole_class(text: &str) -> Option<RsitClass> {
-    if text.len() > 5 && text[..5].eq_ignore_ascii_case("rsit:") {
+    // `get`, not indexing: byte 5 may fall inside a character (found by
+    // fuzzing).
+    if text
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("rsit:"))
+    {
         return RsitClass::from_machine_tag(text).ok();
     }
     if text.contains('/') {

@@ -211,7 +211,7 @@ impl<R: BufRead> CsvFeed<R> {
                     RowErrorKind::LineTooLong {
                         max: self.max_line_len,
                     },
-                    content.to_vec(),
+                    [info.bom, content].concat(),
                 )));
             }
             if content.trim_ascii().is_empty() {
@@ -224,6 +224,7 @@ impl<R: BufRead> CsvFeed<R> {
             }
             self.record_line = info.number;
             self.raw.clear();
+            self.raw.extend_from_slice(info.bom);
             self.raw.extend_from_slice(content);
             self.raw.extend_from_slice(info.terminator);
             return Ok(Some(info));

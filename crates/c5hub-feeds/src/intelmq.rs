@@ -92,11 +92,10 @@ impl<R: BufRead> Iterator for IntelMqFeed<R> {
         };
         let line = info.number;
         let content = self.lines.content();
-        let reject = |kind| {
-            let mut bytes = content.to_vec();
-            bytes.extend_from_slice(info.terminator);
-            RowError::new(line, None, kind, bytes)
-        };
+        // The line as read: with the byte order mark that may start the
+        // input, and its line break.
+        let row = [info.bom, content, info.terminator].concat();
+        let reject = |kind| RowError::new(line, None, kind, row.clone());
         if info.too_long {
             return Some(Err(reject(RowErrorKind::LineTooLong {
                 max: self.max_line_len,
@@ -129,8 +128,6 @@ impl<R: BufRead> Iterator for IntelMqFeed<R> {
                 scalar: entry.scalar,
             });
         }
-        let mut row = content.to_vec();
-        row.extend_from_slice(info.terminator);
         let result = build_incident(&self.ctx, &mut self.cache, &mut items, line, b"", &row);
         self.items = recycle(items);
         Some(result)

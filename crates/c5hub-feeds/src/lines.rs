@@ -4,6 +4,9 @@
 
 use std::io::{self, BufRead};
 
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// One line read by [`LineReader::next_line`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LineInfo {
@@ -15,6 +18,11 @@ pub(crate) struct LineInfo {
     /// Whether the line was longer than the limit; the content then holds
     /// only its first `limit` bytes.
     pub(crate) too_long: bool,
+    /// The UTF-8 byte order mark that started the input, taken off this
+    /// line's content (empty on every other line). Callers put it back in
+    /// front of the bytes they keep, so a kept line is exactly what was
+    /// read.
+    pub(crate) bom: &'static [u8],
 }
 
 /// Reads lines from a [`BufRead`] into one reused buffer.
@@ -97,9 +105,11 @@ impl<R: BufRead> LineReader<R> {
                 terminator = b"\r\n";
             }
         }
-        if self.number == 1 && self.content.starts_with(b"\xEF\xBB\xBF") {
+        let mut bom: &'static [u8] = b"";
+        if self.number == 1 && self.content.starts_with(BOM) {
             self.content.drain(..3);
             seen -= 3;
+            bom = BOM;
         }
         let too_long = seen > self.max_len;
         self.content.truncate(self.max_len);
@@ -107,6 +117,7 @@ impl<R: BufRead> LineReader<R> {
             number: self.number,
             terminator,
             too_long,
+            bom,
         }))
     }
 }
