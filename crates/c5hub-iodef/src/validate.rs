@@ -59,7 +59,7 @@ impl Validator<'_> {
         match def.content {
             Content::Text(ty) => {
                 let text = el.text.as_deref().unwrap_or("");
-                self.value(ty, text, path, def.name);
+                self.value(ty, text, || path.clone(), || def.name.to_owned());
             }
             Content::Elements | Content::Empty | Content::Mixed => {}
         }
@@ -95,8 +95,7 @@ impl Validator<'_> {
                     ));
                 }
             }
-            let what = format!("attribute {}", a.xml);
-            self.value(a.ty, value, &apath(), &what);
+            self.value(a.ty, value, apath, || format!("attribute {}", a.xml));
             if let ValueType::Enum(e) = a.ty {
                 if e.is_extensible() {
                     let ext = format!("ext-{}", a.xml);
@@ -159,29 +158,35 @@ impl Validator<'_> {
         }
     }
 
-    fn value(&mut self, ty: ValueType, value: &str, path: &str, what: &str) {
-        match check_value(ty, value) {
-            Ok(()) => {}
-            Err((rule, msg)) => {
-                self.out
-                    .push(Violation::new(path, rule, format!("{what}: {msg}")));
-                return;
-            }
+    /// Checks a value; the path and the subject are only spelled out when
+    /// something is wrong (or an ID must be remembered), since building them
+    /// for every value would cost more than the check.
+    fn value(
+        &mut self,
+        ty: ValueType,
+        value: &str,
+        path: impl Fn() -> String,
+        what: impl Fn() -> String,
+    ) {
+        if let Err((rule, msg)) = check_value(ty, value) {
+            self.out
+                .push(Violation::new(path(), rule, format!("{}: {msg}", what())));
+            return;
         }
         match ty {
             ValueType::Id => {
                 if let Some(first) = self.ids.get(value) {
                     let first = first.clone();
                     self.out.push(Violation::new(
-                        path,
+                        path(),
                         Rule::DuplicateId,
                         format!("ID {value:?} is already used at {first}"),
                     ));
                 } else {
-                    self.ids.insert(value.to_owned(), path.to_owned());
+                    self.ids.insert(value.to_owned(), path());
                 }
             }
-            ValueType::IdRef => self.refs.push((value.to_owned(), path.to_owned())),
+            ValueType::IdRef => self.refs.push((value.to_owned(), path())),
             _ => {}
         }
     }

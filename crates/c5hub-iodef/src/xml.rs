@@ -238,6 +238,10 @@ impl<'a> XmlDecoder<'a> {
 
     fn push_ns(&mut self, start: &BytesStart<'a>) -> Result<(), Violation> {
         self.ns.marks.push(self.ns.bindings.len());
+        // Most elements declare nothing: skip parsing their attributes twice.
+        if !start.attributes_raw().windows(5).any(|w| w == b"xmlns") {
+            return Ok(());
+        }
         for a in start.attributes() {
             let a = a.map_err(|e| self.syntax(e))?;
             let key = a.key.as_ref();
@@ -255,6 +259,23 @@ impl<'a> XmlDecoder<'a> {
     }
 
     /// Resolves an element's namespace URI and local name.
+    /// The class of an element of a known namespace, resolved without
+    /// allocating (this runs for every element).
+    fn known_class(&self, start: &BytesStart<'a>) -> Result<Option<Class>, Violation> {
+        let name = start.name();
+        let local =
+            std::str::from_utf8(name.local_name().into_inner()).map_err(|e| self.syntax(e))?;
+        let prefix = match name.prefix() {
+            Some(p) => std::str::from_utf8(p.into_inner()).map_err(|e| self.syntax(e))?,
+            None => "",
+        };
+        Ok(self
+            .ns
+            .resolve(prefix)
+            .and_then(Ns::from_uri)
+            .and_then(|ns| Class::lookup(ns, local)))
+    }
+
     fn element_name(&self, start: &BytesStart<'a>) -> Result<(Option<String>, String), Violation> {
         let name = start.name();
         let local =
@@ -368,11 +389,7 @@ impl<'a> XmlDecoder<'a> {
                 Event::Start(start) => {
                     self.enter()?;
                     self.push_ns(&start)?;
-                    let (uri, local) = self.element_name(&start)?;
-                    let known = uri
-                        .as_deref()
-                        .and_then(Ns::from_uri)
-                        .and_then(|ns| Class::lookup(ns, &local));
+                    let known = self.known_class(&start)?;
                     let allowed = known.filter(|&k| def.slot_of_class(k).is_some());
                     if let Some(k) = allowed {
                         let n = bump(&mut seen, k.name());
@@ -384,6 +401,7 @@ impl<'a> XmlDecoder<'a> {
                         path.truncate(len);
                         el.children.push(Node::Element(child));
                     } else {
+                        let (uri, local) = self.element_name(&start)?;
                         let ns = uri.unwrap_or_default();
                         if def.slot_of_foreign(&ns, &local).is_none() {
                             let n = seen
@@ -499,9 +517,25 @@ fn bump(seen: &mut Vec<(&'static str, usize)>, name: &'static str) -> usize {
     }
 }
 
+/// Appends `[n]` (without the formatting machinery: this runs for every
+/// element of every document).
 pub(crate) fn push_index(path: &mut String, n: usize) {
-    use std::fmt::Write;
-    let _ = write!(path, "[{n}]");
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push('[');
+    for &d in &digits[i..] {
+        path.push(d as char);
+    }
+    path.push(']');
 }
 
 fn qualified(ns: &str, local: &str) -> String {
