@@ -67,6 +67,8 @@ RULES = {
     "choice", "enum", "date-time", "integer", "float", "positive-float", "portlist",
     "timezone", "url", "id", "lang", "ext-value-missing", "ext-value-mismatch",
     "version", "node-address", "duplicate-id", "dangling-ref", "limit-depth",
+    # c5hub codes beyond the first list (crates/c5hub-iodef/src/diagnostic.rs).
+    "encoding", "json-type", "limit-size", "limit-elements", "unexpected-text", "fixed",
 }
 PATH = re.compile(r"^(-|/IODEF-Document(/[A-Za-z][A-Za-z0-9-]*\[\d+\])*(/@[A-Za-z][A-Za-z0-9:-]*)?)$")
 
