@@ -252,7 +252,10 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     );
     if cpu > 0.0 {
         // For PostgreSQL the server's CPU is not in this figure.
-        println!("ingest cost: {cpu:.1} CPU s in this process = {:.0} observables per CPU second", done_obs as f64 / cpu);
+        println!(
+            "ingest cost: {cpu:.1} CPU s in this process = {:.0} observables per CPU second",
+            done_obs as f64 / cpu
+        );
     }
     if let Location::Sqlite(dir) = &loc {
         drop(s);
