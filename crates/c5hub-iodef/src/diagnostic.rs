@@ -149,6 +149,53 @@ pub struct Limits {
     pub max_elements: usize,
 }
 
+impl Limits {
+    /// Refuses a document larger than `max_bytes`.
+    pub fn check_size(&self, len: u64) -> Result<(), Violation> {
+        if len > self.max_bytes as u64 {
+            return Err(Violation::fatal(
+                Rule::LimitSize,
+                format!(
+                    "document is {len} bytes, more than the limit of {} bytes",
+                    self.max_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses nesting deeper than `max_depth` or more than `max_elements`
+    /// elements; `at` says where (a line and column, or a path), and is only
+    /// spelled out when a limit is hit.
+    pub(crate) fn check_tree(
+        &self,
+        depth: usize,
+        elements: usize,
+        at: impl FnOnce() -> String,
+    ) -> Result<(), Violation> {
+        if depth > self.max_depth {
+            return Err(Violation::fatal(
+                Rule::LimitDepth,
+                format!(
+                    "{}: elements nest deeper than the limit of {}",
+                    at(),
+                    self.max_depth
+                ),
+            ));
+        }
+        if elements > self.max_elements {
+            return Err(Violation::fatal(
+                Rule::LimitElements,
+                format!(
+                    "document has more than the limit of {} elements",
+                    self.max_elements
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         // 16 MiB holds the largest real bulk reports we know of (watch lists

@@ -19,16 +19,7 @@ pub(crate) fn decode(
     input: &[u8],
     limits: &Limits,
 ) -> Result<(Document, Vec<Violation>), Violation> {
-    if input.len() > limits.max_bytes {
-        return Err(Violation::fatal(
-            Rule::LimitSize,
-            format!(
-                "document is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                limits.max_bytes
-            ),
-        ));
-    }
+    limits.check_size(input.len() as u64)?;
     let value: Value = serde_json::from_slice(input).map_err(|e| {
         let msg = e.to_string();
         if msg.contains("recursion limit") {
@@ -114,24 +105,8 @@ impl JsonDecoder {
     ) -> Result<Option<Element>, Violation> {
         self.elements += 1;
         self.depth += 1;
-        if self.elements > self.limits.max_elements {
-            return Err(Violation::fatal(
-                Rule::LimitElements,
-                format!(
-                    "document has more than the limit of {} elements",
-                    self.limits.max_elements
-                ),
-            ));
-        }
-        if self.depth > self.limits.max_depth {
-            return Err(Violation::fatal(
-                Rule::LimitDepth,
-                format!(
-                    "{path}: elements nest deeper than the limit of {}",
-                    self.limits.max_depth
-                ),
-            ));
-        }
+        self.limits
+            .check_tree(self.depth, self.elements, || path.clone())?;
         let def = class.def();
         let mut el = Element::new(class);
         let out = match def.json {

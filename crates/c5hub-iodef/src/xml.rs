@@ -26,16 +26,7 @@ pub(crate) fn decode(
     input: &[u8],
     limits: &Limits,
 ) -> Result<(Document, Vec<Violation>), Violation> {
-    if input.len() > limits.max_bytes {
-        return Err(Violation::fatal(
-            Rule::LimitSize,
-            format!(
-                "document is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                limits.max_bytes
-            ),
-        ));
-    }
+    limits.check_size(input.len() as u64)?;
     let src = std::str::from_utf8(input).map_err(|e| {
         Violation::fatal(
             Rule::Encoding,
@@ -214,26 +205,11 @@ impl<'a> XmlDecoder<'a> {
     fn enter(&mut self) -> Result<(), Violation> {
         self.depth += 1;
         self.elements += 1;
-        if self.depth > self.limits.max_depth {
-            let (l, c) = line_col(self.src, self.pos());
-            return Err(Violation::fatal(
-                Rule::LimitDepth,
-                format!(
-                    "line {l}, column {c}: elements nest deeper than the limit of {}",
-                    self.limits.max_depth
-                ),
-            ));
-        }
-        if self.elements > self.limits.max_elements {
-            return Err(Violation::fatal(
-                Rule::LimitElements,
-                format!(
-                    "document has more than the limit of {} elements",
-                    self.limits.max_elements
-                ),
-            ));
-        }
-        Ok(())
+        let (src, pos) = (self.src, self.pos());
+        self.limits.check_tree(self.depth, self.elements, || {
+            let (l, c) = line_col(src, pos);
+            format!("line {l}, column {c}")
+        })
     }
 
     fn leave(&mut self) {

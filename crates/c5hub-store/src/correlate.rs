@@ -8,7 +8,7 @@
 //! comparison) for containment both ways, and `domain` (the host of a URL,
 //! the domain of an email address, the domain itself) for domain matches.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use c5hub_model::{Observable, ObservableKind};
 use ipnet::IpNet;
@@ -202,9 +202,9 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 /// The IP address a 16-byte key stands for.
-#[allow(dead_code)]
+#[cfg(test)]
 pub(crate) fn from_key(k: [u8; 16]) -> IpAddr {
-    canonical(IpAddr::V6(Ipv6Addr::from(k)))
+    canonical(IpAddr::V6(std::net::Ipv6Addr::from(k)))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use c5hub_iodef::{Binding, Decoded, Limits, Rule, Violation};
+use c5hub_iodef::{Binding, Decoded, Limits, Violation};
 use clap::{Args, Subcommand, ValueEnum};
 
 /// The `iodef` subcommands.
@@ -99,16 +99,8 @@ pub fn run(cmd: IodefCommand) -> Result<ExitCode> {
 fn read_limited(path: &Path, limits: &Limits) -> Result<std::result::Result<Vec<u8>, Violation>> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.len() > limits.max_bytes as u64 {
-        return Ok(Err(Violation {
-            path: "-".to_owned(),
-            rule: Rule::LimitSize,
-            message: format!(
-                "document is {} bytes, more than the limit of {} bytes",
-                meta.len(),
-                limits.max_bytes
-            ),
-        }));
+    if let Err(v) = limits.check_size(meta.len()) {
+        return Ok(Err(v));
     }
     Ok(Ok(std::fs::read(path).with_context(|| {
         format!("cannot read {}", path.display())
