@@ -2,33 +2,12 @@
 //! this build, migrates forward, and still answers. Each earlier version `v`
 //! has its data in `test-data/migrations/v{v}.sql`.
 
+mod common;
+
+use common::locations;
+
 use c5hub_model::Viewer;
 use c5hub_store::{Location, Options, Store, WarningList};
-
-fn locations(test: &str) -> Vec<Location> {
-    let dir = std::env::temp_dir().join(format!("c5hub-migrate-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut out = vec![Location::Sqlite(dir)];
-    match std::env::var("C5HUB_TEST_DATABASE_URL") {
-        Ok(base) if !base.trim().is_empty() => {
-            let name = format!("c5hub_migrate_{}_{test}", std::process::id());
-            let mut admin = postgres::Client::connect(&base, postgres::NoTls)
-                .expect("C5HUB_TEST_DATABASE_URL connects");
-            admin
-                .simple_query(&format!("DROP DATABASE IF EXISTS {name}"))
-                .expect("drop");
-            admin
-                .simple_query(&format!("CREATE DATABASE {name}"))
-                .expect("create");
-            out.push(Location::Postgres(format!("{base} dbname={name}")));
-        }
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL")
-        }
-        _ => eprintln!("SKIPPED PostgreSQL half of {test}: set C5HUB_TEST_DATABASE_URL to run it"),
-    }
-    out
-}
 
 #[test]
 fn every_earlier_schema_upgrades() {

@@ -4,8 +4,9 @@
 //! a database of its own. Without it the PostgreSQL half is skipped with a
 //! message, except in CI (`CI` set), where that is a failure.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use common::locations;
 
 use c5hub_model::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableRole,
@@ -14,39 +15,6 @@ use c5hub_model::{
 use c5hub_store::{
     IncidentFilter, Location, MatchKind, Options, Outcome, Store, Submission, WarningList,
 };
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh, empty store of each configured backend.
-fn locations(test: &str) -> Vec<Location> {
-    let n = NEXT.fetch_add(1, Ordering::SeqCst);
-    let dir: PathBuf = std::env::temp_dir().join(format!(
-        "c5hub-store-test-{}-{test}-{n}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut out = vec![Location::Sqlite(dir)];
-    match std::env::var("C5HUB_TEST_DATABASE_URL") {
-        Ok(base) if !base.trim().is_empty() => {
-            let name = format!("c5hub_test_{}_{test}_{n}", std::process::id()).to_lowercase();
-            let mut admin = postgres::Client::connect(&base, postgres::NoTls)
-                .expect("C5HUB_TEST_DATABASE_URL connects");
-            // Separate statements: batch_execute would wrap them in a transaction.
-            admin
-                .simple_query(&format!("DROP DATABASE IF EXISTS {name}"))
-                .expect("drop test database");
-            admin
-                .simple_query(&format!("CREATE DATABASE {name}"))
-                .expect("create test database");
-            out.push(Location::Postgres(format!("{base} dbname={name}")));
-        }
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the PostgreSQL suite: set C5HUB_TEST_DATABASE_URL")
-        }
-        _ => eprintln!("SKIPPED PostgreSQL half of {test}: set C5HUB_TEST_DATABASE_URL to run it"),
-    }
-    out
-}
 
 fn open(loc: &Location) -> Store {
     Store::open(
