@@ -89,6 +89,10 @@ pub enum Subject {
     ObservableRole,
     /// The format of an original document.
     DocumentFormat,
+    /// The type of a member organisation.
+    OrgKind,
+    /// A user's or token's role.
+    Role,
 }
 
 impl fmt::Display for Subject {
@@ -105,6 +109,8 @@ impl fmt::Display for Subject {
             Subject::IncidentStatus => "incident status",
             Subject::ObservableRole => "observable role",
             Subject::DocumentFormat => "document format",
+            Subject::OrgKind => "organisation type",
+            Subject::Role => "role",
         };
         f.write_str(text)
     }

@@ -7,6 +7,8 @@
 //! - [`taxonomy`]: the ENISA Reference Security Incident Taxonomy (RSIT).
 //! - [`incident`]: the normalized incident, with its observables, contacts
 //!   and the original submitted document.
+//! - [`account`]: member organisation types and the roles of users and
+//!   tokens, with what each role may do.
 //! - [`error`]: the error for text that cannot become a model value.
 //!
 //! Invariants: this crate does no I/O and knows no wire format. It has no
@@ -39,6 +41,7 @@
 //! ```
 
 pub mod access;
+pub mod account;
 pub mod error;
 pub mod incident;
 pub mod observable;
@@ -46,6 +49,7 @@ pub mod taxonomy;
 pub mod tlp;
 
 pub use access::{Audience, Viewer};
+pub use account::{OrgKind, Role};
 pub use error::{Error, ErrorKind, Subject};
 pub use incident::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentObservable, IncidentStatus, IncidentTimes,

@@ -16,10 +16,12 @@
 //!
 //! This crate knows nothing of wire formats or HTTP.
 
+mod accounts;
 mod correlate;
 mod db;
 mod ingest;
 mod migrations;
+mod workflow;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -33,7 +35,12 @@ use c5hub_model::{
 };
 use chrono::{DateTime, Utc};
 
+pub use accounts::{
+    AuditEntry, MIN_PASSWORD_CHARS, MIN_SECRET_CHARS, Org, Principal, Session, TokenInfo, User,
+    new_secret,
+};
 pub use correlate::WarningList;
+pub use workflow::{Assignment, Comment, MAX_COMMENT_BYTES, Stats};
 use db::{Db, Row, Value};
 
 /// Where the store lives.
@@ -78,6 +85,12 @@ pub enum Error {
     Schema(String),
     /// Stored data did not read back as the model.
     Corrupt(String),
+    /// A request the store refuses as given (a bad name, a short password).
+    Invalid(String),
+    /// Something that must be new exists already.
+    Conflict(String),
+    /// Something named does not exist.
+    NotFound(String),
 }
 
 impl Error {
@@ -104,6 +117,9 @@ impl fmt::Display for Error {
             }
             Error::Open(m) | Error::Schema(m) => f.write_str(m),
             Error::Corrupt(m) => write!(f, "stored data is damaged: {m}"),
+            Error::Invalid(m) => f.write_str(m),
+            Error::Conflict(m) => write!(f, "already exists: {m}"),
+            Error::NotFound(m) => write!(f, "not found: {m}"),
         }
     }
 }

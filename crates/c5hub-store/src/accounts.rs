@@ -1,0 +1,597 @@
+//! Member organisations, users, API tokens and browser sessions.
+//!
+//! Secrets never reach SQL in the clear: passwords are stored as argon2id
+//! hashes (slow on purpose, they are guessable), tokens and session ids as
+//! SHA-256 digests (they carry at least 128 random bits, so a fast hash is
+//! enough and keeps per-request authentication cheap). A secret is shown
+//! once, when it is made, and cannot be read back.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use c5hub_model::{OrgKind, Role};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use std::str::FromStr;
+
+use crate::db::{Row, Value};
+use crate::{Error, Store, now_ms, time};
+
+/// Random bytes in a token or session secret: 192 bits.
+const SECRET_BYTES: usize = 24;
+/// A token's printable prefix, so leaked tokens are easy to grep for.
+const TOKEN_PREFIX: &str = "c5h_";
+/// Shortest secret accepted from outside (C5HUB_ADMIN_TOKEN): 128 bits as hex.
+pub const MIN_SECRET_CHARS: usize = 32;
+/// `last_used_at` is refreshed at most this often, so authentication is a
+/// read on nearly every request.
+const LAST_USED_GRANULARITY_MS: i64 = 60_000;
+
+/// A member organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Org {
+    /// Its unique name, as incidents record their reporter.
+    pub name: String,
+    /// Its type.
+    pub kind: OrgKind,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A person who logs in to the web UI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// The store's key.
+    pub id: i64,
+    /// Login name.
+    pub email: String,
+    /// Organisation.
+    pub org: String,
+    /// Role.
+    pub role: Role,
+    /// Whether a password is set (users without one log in by token only).
+    pub has_password: bool,
+    /// Disabled users cannot log in; their sessions stop working.
+    pub disabled: bool,
+    /// When added.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API token, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The store's key (used to revoke it).
+    pub id: i64,
+    /// Organisation it acts for.
+    pub org: String,
+    /// Role it acts with.
+    pub role: Role,
+    /// The user it belongs to, if any (service tokens have none).
+    pub user: Option<String>,
+    /// What it is for.
+    pub label: Option<String>,
+    /// When made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Last use (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Who is acting: the result of authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The organisation acted for; decides what may be read.
+    pub org: String,
+    /// The role; decides what may be done.
+    pub role: Role,
+    /// The user's email, for people; `token:<id>` for service tokens.
+    pub name: String,
+    /// The user's key, for people.
+    pub user_id: Option<i64>,
+}
+
+/// A browser session as found by its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// Who.
+    pub principal: Principal,
+    /// The token forms must carry (synchronizer-token CSRF protection).
+    pub csrf: String,
+    /// When it ends.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One audit log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Its key (cursor).
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (user email or `token:<id>`).
+    pub actor: String,
+    /// For which organisation.
+    pub org: Option<String>,
+    /// What (`incident.submit`, `token.create`, ...).
+    pub action: String,
+    /// On what (`incident:42`, `org:bank-csirt`).
+    pub target: Option<String>,
+    /// Details.
+    pub detail: Option<String>,
+}
+
+/// A new random secret: prefix + 48 hex digits (192 bits).
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; SECRET_BYTES];
+    OsRng.fill_bytes(&mut bytes);
+    let mut s = String::with_capacity(TOKEN_PREFIX.len() + 2 * SECRET_BYTES);
+    s.push_str(TOKEN_PREFIX);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn digest(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn hash_password(password: &str) -> Result<String, Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Invalid(format!("cannot hash password: {e}")))
+}
+
+/// A hash verified when the user does not exist, so that a wrong email takes
+/// as long as a wrong password and does not reveal which accounts exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("c5hub-timing-equaliser").unwrap_or_default())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+fn check_name(what: &str, name: &str) -> Result<(), Error> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "{what} {name:?}: use 1 to 64 characters a-z, A-Z, 0-9, '-', '_' or '.'"
+        )))
+    }
+}
+
+fn role_of(v: &Value) -> Result<Role, Error> {
+    v.text()
+        .and_then(|r| Role::from_str(r).ok())
+        .ok_or_else(|| Error::Corrupt(format!("role {v:?}")))
+}
+
+fn token_from(r: &Row) -> Result<TokenInfo, Error> {
+    Ok(TokenInfo {
+        id: r[0].int().unwrap_or_default(),
+        org: r[1].text().unwrap_or_default().to_owned(),
+        role: role_of(&r[2])?,
+        user: r[3].text().map(str::to_owned),
+        label: r[4].text().map(str::to_owned),
+        created_at: time(&r[5]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        expires_at: time(&r[6]),
+        revoked_at: time(&r[7]),
+        last_used_at: time(&r[8]),
+    })
+}
+
+fn user_from(r: &Row) -> Result<User, Error> {
+    Ok(User {
+        id: r[0].int().unwrap_or_default(),
+        email: r[1].text().unwrap_or_default().to_owned(),
+        org: r[2].text().unwrap_or_default().to_owned(),
+        role: role_of(&r[3])?,
+        has_password: r[4].text().is_some(),
+        disabled: r[5].int().unwrap_or(0) != 0,
+        created_at: time(&r[6]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+    })
+}
+
+const TOKEN_COLS: &str =
+    "id, org, role, user_email, label, created_at, expires_at, revoked_at, last_used_at";
+const USER_COLS: &str = "id, email, org, role, password_hash, disabled, created_at";
+
+impl Store {
+    /// Adds an organisation; an existing name is an error.
+    pub fn add_org(&mut self, name: &str, kind: OrgKind) -> Result<Org, Error> {
+        check_name("organisation name", name)?;
+        if self.org(name)?.is_some() {
+            return Err(Error::Conflict(format!("organisation {name:?} exists")));
+        }
+        let now = now_ms();
+        self.db.execute(
+            "INSERT INTO orgs (name, kind, created_at) VALUES ($1, $2, $3)",
+            &[name.into(), kind.as_str().into(), now.into()],
+        )?;
+        Ok(Org {
+            name: name.to_owned(),
+            kind,
+            created_at: time(&now.into()).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
+    }
+
+    /// An organisation by name.
+    pub fn org(&mut self, name: &str) -> Result<Option<Org>, Error> {
+        let rows = self.db.query(
+            "SELECT name, kind, created_at FROM orgs WHERE name = $1",
+            &[name.into()],
+        )?;
+        rows.first().map(org_from).transpose()
+    }
+
+    /// Every organisation, by name.
+    pub fn orgs(&mut self) -> Result<Vec<Org>, Error> {
+        let rows = self
+            .db
+            .query("SELECT name, kind, created_at FROM orgs ORDER BY name", &[])?;
+        rows.iter().map(org_from).collect()
+    }
+
+    /// Adds a user of an existing organisation.
+    pub fn add_user(
+        &mut self,
+        email: &str,
+        org: &str,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<User, Error> {
+        let email = email.trim().to_ascii_lowercase();
+        if email.len() > 254 || !email.contains('@') || email.chars().any(char::is_whitespace) {
+            return Err(Error::Invalid(format!("user email {email:?} is not an email address")));
+        }
+        if self.org(org)?.is_none() {
+            return Err(Error::NotFound(format!("organisation {org:?}")));
+        }
+        if self.user(&email)?.is_some() {
+            return Err(Error::Conflict(format!("user {email:?} exists")));
+        }
+        let hash = match password {
+            Some(p) => Some(checked_hash(p)?),
+            None => None,
+        };
+        self.db.execute(
+            "INSERT INTO users (email, org, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
+            &[email.as_str().into(), org.into(), role.as_str().into(), hash.into(), now_ms().into()],
+        )?;
+        self.user(&email)?
+            .ok_or_else(|| Error::Corrupt(format!("user {email:?} vanished")))
+    }
+
+    /// A user by email.
+    pub fn user(&mut self, email: &str) -> Result<Option<User>, Error> {
+        let email = email.trim().to_ascii_lowercase();
+        let rows = self.db.query(
+            &format!("SELECT {USER_COLS} FROM users WHERE email = $1"),
+            &[email.into()],
+        )?;
+        rows.first().map(user_from).transpose()
+    }
+
+    /// Every user, by organisation and email.
+    pub fn users(&mut self) -> Result<Vec<User>, Error> {
+        let rows = self.db.query(
+            &format!("SELECT {USER_COLS} FROM users ORDER BY org, email"),
+            &[],
+        )?;
+        rows.iter().map(user_from).collect()
+    }
+
+    /// Sets a user's password.
+    pub fn set_password(&mut self, email: &str, password: &str) -> Result<(), Error> {
+        let hash = checked_hash(password)?;
+        let n = self.db.execute(
+            "UPDATE users SET password_hash = $1 WHERE email = $2",
+            &[hash.into(), email.trim().to_ascii_lowercase().into()],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("user {email:?}")));
+        }
+        Ok(())
+    }
+
+    /// Disables or re-enables a user; disabling ends their sessions.
+    pub fn set_user_disabled(&mut self, email: &str, disabled: bool) -> Result<(), Error> {
+        let Some(u) = self.user(email)? else {
+            return Err(Error::NotFound(format!("user {email:?}")));
+        };
+        self.db.execute(
+            "UPDATE users SET disabled = $1 WHERE id = $2",
+            &[i64::from(disabled).into(), u.id.into()],
+        )?;
+        if disabled {
+            self.db
+                .execute("DELETE FROM sessions WHERE user_id = $1", &[u.id.into()])?;
+        }
+        Ok(())
+    }
+
+    /// Checks an email and password; `None` when either is wrong or the
+    /// user is disabled. Takes the same time whether or not the user exists.
+    pub fn check_password(&mut self, email: &str, password: &str) -> Result<Option<Principal>, Error> {
+        let email = email.trim().to_ascii_lowercase();
+        let row = self.db.query_one(
+            "SELECT id, org, role, password_hash, disabled FROM users WHERE email = $1",
+            &[email.as_str().into()],
+        )?;
+        let Some(r) = row else {
+            verify_password(password, dummy_hash());
+            return Ok(None);
+        };
+        let Some(hash) = r[3].text() else {
+            verify_password(password, dummy_hash());
+            return Ok(None);
+        };
+        if !verify_password(password, hash) || r[4].int().unwrap_or(0) != 0 {
+            return Ok(None);
+        }
+        Ok(Some(Principal {
+            org: r[1].text().unwrap_or_default().to_owned(),
+            role: role_of(&r[2])?,
+            name: email,
+            user_id: r[0].int(),
+        }))
+    }
+
+    /// Makes an API token and returns it with its secret, which is shown
+    /// only now. With `secret` given (an operator-chosen admin token), that
+    /// secret is used; it must have at least [`MIN_SECRET_CHARS`] characters.
+    pub fn create_token(
+        &mut self,
+        org: &str,
+        role: Role,
+        user: Option<&str>,
+        label: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+        secret: Option<&str>,
+    ) -> Result<(TokenInfo, String), Error> {
+        if self.org(org)?.is_none() {
+            return Err(Error::NotFound(format!("organisation {org:?}")));
+        }
+        if let Some(email) = user {
+            match self.user(email)? {
+                Some(u) if u.org == org => {}
+                Some(_) => {
+                    return Err(Error::Invalid(format!(
+                        "user {email:?} is not a member of {org:?}"
+                    )));
+                }
+                None => return Err(Error::NotFound(format!("user {email:?}"))),
+            }
+        }
+        let secret = match secret {
+            Some(s) if s.chars().count() < MIN_SECRET_CHARS || s.chars().any(char::is_whitespace) => {
+                return Err(Error::Invalid(format!(
+                    "a token needs at least {MIN_SECRET_CHARS} characters and no spaces"
+                )));
+            }
+            Some(s) => s.to_owned(),
+            None => new_secret(),
+        };
+        let now = now_ms();
+        self.db.execute(
+            "INSERT INTO api_tokens (secret_sha256, org, role, user_email, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                digest(&secret).into(),
+                org.into(),
+                role.as_str().into(),
+                user.map(|u| u.trim().to_ascii_lowercase()).into(),
+                label.into(),
+                now.into(),
+                expires_at.map(|t| t.timestamp_millis()).into(),
+            ],
+        )?;
+        let r = self
+            .db
+            .query_one(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE secret_sha256 = $1"),
+                &[digest(&secret).into()],
+            )?
+            .ok_or_else(|| Error::Corrupt("new token vanished".to_owned()))?;
+        Ok((token_from(&r)?, secret))
+    }
+
+    /// Whether a token with this secret exists (revoked or not).
+    pub fn token_exists(&mut self, secret: &str) -> Result<bool, Error> {
+        Ok(self
+            .db
+            .query_one(
+                "SELECT id FROM api_tokens WHERE secret_sha256 = $1",
+                &[digest(secret).into()],
+            )?
+            .is_some())
+    }
+
+    /// Who a bearer token acts for; `None` when unknown, revoked, expired,
+    /// or its user is disabled.
+    pub fn authenticate_token(&mut self, secret: &str) -> Result<Option<Principal>, Error> {
+        if secret.len() > 256 {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let Some(r) = self.db.query_one(
+            "SELECT t.id, t.org, t.role, t.user_email, t.last_used_at, u.id, u.disabled FROM api_tokens t LEFT JOIN users u ON u.email = t.user_email WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
+            &[digest(secret).into(), now.into()],
+        )?
+        else {
+            return Ok(None);
+        };
+        if r[6].int().unwrap_or(0) != 0 {
+            return Ok(None);
+        }
+        let id = r[0].int().unwrap_or_default();
+        if r[4].int().is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS) {
+            self.db.execute(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                &[now.into(), id.into()],
+            )?;
+        }
+        Ok(Some(Principal {
+            org: r[1].text().unwrap_or_default().to_owned(),
+            role: role_of(&r[2])?,
+            name: r[3]
+                .text()
+                .map_or_else(|| format!("token:{id}"), str::to_owned),
+            user_id: r[5].int(),
+        }))
+    }
+
+    /// Tokens, newest first; of one organisation when `org` is given.
+    pub fn tokens(&mut self, org: Option<&str>) -> Result<Vec<TokenInfo>, Error> {
+        let rows = match org {
+            Some(o) => self.db.query(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE org = $1 ORDER BY id DESC"),
+                &[o.into()],
+            )?,
+            None => self.db.query(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id DESC"),
+                &[],
+            )?,
+        };
+        rows.iter().map(token_from).collect()
+    }
+
+    /// Revokes a token; `false` when there is no such (unrevoked) token.
+    pub fn revoke_token(&mut self, id: i64) -> Result<bool, Error> {
+        Ok(self.db.execute(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            &[now_ms().into(), id.into()],
+        )? > 0)
+    }
+
+    /// Starts a browser session for a user; returns its secret (for the
+    /// cookie) and the session.
+    pub fn create_session(
+        &mut self,
+        user_id: i64,
+        ttl: chrono::Duration,
+    ) -> Result<(String, Session), Error> {
+        let secret = new_secret();
+        let csrf = new_secret();
+        let now = now_ms();
+        let expires = now + ttl.num_milliseconds();
+        self.db.execute(
+            "INSERT INTO sessions (secret_sha256, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            &[digest(&secret).into(), user_id.into(), csrf.as_str().into(), now.into(), expires.into()],
+        )?;
+        let session = self
+            .session(&secret)?
+            .ok_or_else(|| Error::NotFound(format!("user {user_id} (disabled?)")))?;
+        Ok((secret, session))
+    }
+
+    /// The live session with this secret.
+    pub fn session(&mut self, secret: &str) -> Result<Option<Session>, Error> {
+        if secret.len() > 256 {
+            return Ok(None);
+        }
+        let Some(r) = self.db.query_one(
+            "SELECT s.csrf, s.expires_at, u.id, u.email, u.org, u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0",
+            &[digest(secret).into(), now_ms().into()],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            csrf: r[0].text().unwrap_or_default().to_owned(),
+            expires_at: time(&r[1]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            principal: Principal {
+                user_id: r[2].int(),
+                name: r[3].text().unwrap_or_default().to_owned(),
+                org: r[4].text().unwrap_or_default().to_owned(),
+                role: role_of(&r[5])?,
+            },
+        }))
+    }
+
+    /// Ends a session (logout), and any expired ones.
+    pub fn end_session(&mut self, secret: &str) -> Result<(), Error> {
+        self.db.execute(
+            "DELETE FROM sessions WHERE secret_sha256 = $1 OR expires_at <= $2",
+            &[digest(secret).into(), now_ms().into()],
+        )?;
+        Ok(())
+    }
+
+    /// Appends to the audit log.
+    pub fn audit(
+        &mut self,
+        actor: &str,
+        org: Option<&str>,
+        action: &str,
+        target: Option<&str>,
+        detail: Option<&str>,
+    ) -> Result<(), Error> {
+        self.db.execute(
+            "INSERT INTO audit_log (at, actor, org, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[now_ms().into(), actor.into(), org.into(), action.into(), target.into(), detail.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Audit log lines, newest first, below `before` when given.
+    pub fn audit_log(&mut self, before: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>, Error> {
+        let limit = limit.clamp(1, 10_000) as i64;
+        let rows = self.db.query(
+            "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
+            &[before.unwrap_or(i64::MAX).into(), limit.into()],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r[0].int().unwrap_or_default(),
+                at: time(&r[1]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                actor: r[2].text().unwrap_or_default().to_owned(),
+                org: r[3].text().map(str::to_owned),
+                action: r[4].text().unwrap_or_default().to_owned(),
+                target: r[5].text().map(str::to_owned),
+                detail: r[6].text().map(str::to_owned),
+            })
+            .collect())
+    }
+}
+
+fn checked_hash(password: &str) -> Result<String, Error> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Error::Invalid(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if password.len() > 1024 {
+        return Err(Error::Invalid("a password has at most 1024 bytes".to_owned()));
+    }
+    hash_password(password)
+}
+
+fn org_from(r: &Row) -> Result<Org, Error> {
+    Ok(Org {
+        name: r[0].text().unwrap_or_default().to_owned(),
+        kind: r[1]
+            .text()
+            .and_then(|k| OrgKind::from_str(k).ok())
+            .ok_or_else(|| Error::Corrupt(format!("organisation kind {:?}", r[1])))?,
+        created_at: time(&r[2]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+    })
+}

@@ -1,0 +1,304 @@
+//! Triage on stored incidents: assignment, comments, and the statistics a
+//! dashboard shows. Every read takes the caller's [`Viewer`], and counts are
+//! computed over readable incidents only, so a number never reveals an
+//! incident its reader may not see.
+
+use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::db::Value;
+use crate::{Error, Store, now_ms, time, tlp_of, tlp_rank};
+
+/// A comment on an incident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// Its key.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who wrote it.
+    pub author: String,
+    /// Their organisation.
+    pub org: String,
+    /// The text.
+    pub body: String,
+}
+
+/// A change of assignee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who assigned.
+    pub actor: String,
+    /// To whom (none: unassigned).
+    pub assignee: Option<String>,
+}
+
+/// What a dashboard shows, over the incidents a viewer may read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Readable incidents.
+    pub total: i64,
+    /// By RSIT class (unclassified as `None`), most first.
+    pub by_class: Vec<(Option<RsitClass>, i64)>,
+    /// By TLP, CLEAR to RED.
+    pub by_tlp: Vec<(Tlp, i64)>,
+    /// By status, in workflow order.
+    pub by_status: Vec<(IncidentStatus, i64)>,
+    /// Incidents stored per day (UTC), oldest first, every day present.
+    pub daily: Vec<(NaiveDate, i64)>,
+}
+
+/// Longest comment accepted, in bytes.
+pub const MAX_COMMENT_BYTES: usize = 16 * 1024;
+
+/// The SQL condition (on `incidents i`) that holds exactly for the
+/// incidents `viewer` may read, with its parameters numbered from
+/// `$first`. It is the TLP rule of [`Viewer::can_read`] in SQL, so that
+/// counts can be computed by the database; a test checks the two agree.
+pub(crate) fn visible_sql(viewer: &Viewer, first: usize) -> (String, Vec<Value>) {
+    match viewer {
+        Viewer::Anonymous { public_access: true } => {
+            (format!("i.tlp = {}", tlp_rank(Tlp::Clear)), Vec::new())
+        }
+        Viewer::Anonymous { public_access: false } => ("1 = 0".to_owned(), Vec::new()),
+        Viewer::Member { org } => {
+            let p = format!("${first}");
+            (
+                format!(
+                    "(i.reporter = {p} OR i.tlp <= {green} \
+                     OR (i.tlp = {amber} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = i.id AND s.org = {p} AND s.kind = 'share')) \
+                     OR (i.tlp = {red} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = i.id AND s.org = {p} AND s.kind = 'recipient')))",
+                    green = tlp_rank(Tlp::Green),
+                    amber = tlp_rank(Tlp::Amber),
+                    red = tlp_rank(Tlp::Red),
+                ),
+                vec![org.as_str().into()],
+            )
+        }
+    }
+}
+
+impl Store {
+    /// Sets (or clears) the assignee of an incident and records who did it;
+    /// `false` when there is no such incident.
+    pub fn set_assignee(
+        &mut self,
+        key: i64,
+        assignee: Option<&str>,
+        actor: &str,
+    ) -> Result<bool, Error> {
+        self.db.begin()?;
+        let result = (|| -> Result<bool, Error> {
+            let now = now_ms();
+            let n = self.db.execute(
+                "UPDATE incidents SET assignee = $1, updated_at = $2 WHERE id = $3",
+                &[assignee.into(), now.into(), key.into()],
+            )?;
+            if n == 0 {
+                return Ok(false);
+            }
+            self.db.execute(
+                "INSERT INTO assignments (incident, at, actor, assignee) VALUES ($1, $2, $3, $4)",
+                &[key.into(), now.into(), actor.into(), assignee.into()],
+            )?;
+            Ok(true)
+        })();
+        match result {
+            Ok(v) => {
+                self.db.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.db.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// The current assignee and the assignment history of an incident the
+    /// viewer may read.
+    pub fn assignments(
+        &mut self,
+        key: i64,
+        viewer: &Viewer,
+    ) -> Result<Option<(Option<String>, Vec<Assignment>)>, Error> {
+        if !self.readable_key(key, viewer)? {
+            return Ok(None);
+        }
+        let current = self
+            .db
+            .query_one("SELECT assignee FROM incidents WHERE id = $1", &[key.into()])?
+            .and_then(|r| r[0].text().map(str::to_owned));
+        let rows = self.db.query(
+            "SELECT at, actor, assignee FROM assignments WHERE incident = $1 ORDER BY at, id",
+            &[key.into()],
+        )?;
+        let history = rows
+            .into_iter()
+            .map(|r| Assignment {
+                at: time(&r[0]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                actor: r[1].text().unwrap_or_default().to_owned(),
+                assignee: r[2].text().map(str::to_owned),
+            })
+            .collect();
+        Ok(Some((current, history)))
+    }
+
+    /// Adds a comment to an incident the author's organisation may read;
+    /// `None` when it may not (or the incident does not exist).
+    pub fn add_comment(
+        &mut self,
+        key: i64,
+        author: &str,
+        org: &str,
+        body: &str,
+    ) -> Result<Option<Comment>, Error> {
+        let body = body.trim();
+        if body.is_empty() {
+            return Err(Error::Invalid("a comment needs text".to_owned()));
+        }
+        if body.len() > MAX_COMMENT_BYTES {
+            return Err(Error::Invalid(format!(
+                "a comment has at most {MAX_COMMENT_BYTES} bytes, this one {}",
+                body.len()
+            )));
+        }
+        if !self.readable_key(key, &Viewer::member(org))? {
+            return Ok(None);
+        }
+        let now = now_ms();
+        self.db.execute(
+            "INSERT INTO comments (incident, at, author, org, body) VALUES ($1, $2, $3, $4, $5)",
+            &[key.into(), now.into(), author.into(), org.into(), body.into()],
+        )?;
+        let id = self
+            .db
+            .query_one(
+                "SELECT MAX(id) FROM comments WHERE incident = $1 AND author = $2",
+                &[key.into(), author.into()],
+            )?
+            .and_then(|r| r[0].int())
+            .unwrap_or_default();
+        Ok(Some(Comment {
+            id,
+            at: time(&now.into()).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            author: author.to_owned(),
+            org: org.to_owned(),
+            body: body.to_owned(),
+        }))
+    }
+
+    /// Comments on an incident the viewer may read, oldest first.
+    pub fn comments(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Vec<Comment>>, Error> {
+        if !self.readable_key(key, viewer)? {
+            return Ok(None);
+        }
+        let rows = self.db.query(
+            "SELECT id, at, author, org, body FROM comments WHERE incident = $1 ORDER BY id",
+            &[key.into()],
+        )?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| Comment {
+                    id: r[0].int().unwrap_or_default(),
+                    at: time(&r[1]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                    author: r[2].text().unwrap_or_default().to_owned(),
+                    org: r[3].text().unwrap_or_default().to_owned(),
+                    body: r[4].text().unwrap_or_default().to_owned(),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Whether the incident exists and the viewer may read it.
+    pub fn readable_key(&mut self, key: i64, viewer: &Viewer) -> Result<bool, Error> {
+        match self.summary(key)? {
+            Some(s) => self.can_read(viewer, &s),
+            None => Ok(false),
+        }
+    }
+
+    /// Dashboard figures over the incidents the viewer may read; `daily`
+    /// covers the `days` days up to and including today (UTC).
+    pub fn stats(&mut self, viewer: &Viewer, days: u32) -> Result<Stats, Error> {
+        let (cond, params) = visible_sql(viewer, 1);
+        let mut grouped = |col: &str| -> Result<Vec<(Value, i64)>, Error> {
+            let rows = self.db.query(
+                &format!("SELECT {col}, COUNT(*) FROM incidents i WHERE {cond} GROUP BY {col}"),
+                &params,
+            )?;
+            Ok(rows
+                .into_iter()
+                .map(|mut r| {
+                    let n = r[1].int().unwrap_or(0);
+                    (std::mem::replace(&mut r[0], Value::Null), n)
+                })
+                .collect())
+        };
+        let mut by_class: Vec<(Option<RsitClass>, i64)> = grouped("i.rsit")?
+            .into_iter()
+            .map(|(v, n)| (v.text().and_then(|p| RsitClass::from_path(p).ok()), n))
+            .collect();
+        by_class.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.map(|c| c.path()).cmp(&b.0.map(|c| c.path()))));
+        let tlps = grouped("i.tlp")?;
+        let by_tlp = Tlp::ALL
+            .iter()
+            .map(|t| {
+                let n = tlps
+                    .iter()
+                    .filter(|(v, _)| v.int().map(tlp_of) == Some(*t))
+                    .map(|(_, n)| n)
+                    .sum();
+                (*t, n)
+            })
+            .collect();
+        let statuses = grouped("i.status")?;
+        let by_status: Vec<(IncidentStatus, i64)> = IncidentStatus::ALL
+            .iter()
+            .map(|s| {
+                let n = statuses
+                    .iter()
+                    .filter(|(v, _)| v.text() == Some(s.as_str()))
+                    .map(|(_, n)| n)
+                    .sum();
+                (*s, n)
+            })
+            .collect();
+        let total = by_status.iter().map(|(_, n)| n).sum();
+        let today = Utc::now().date_naive();
+        let first = today - Duration::days(i64::from(days.max(1)) - 1);
+        let start_ms = first
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis());
+        // SQLite numbers `$n` parameters in order of first appearance, so
+        // the day's start, which the SELECT list uses, must be `$1`.
+        let (cond, vis) = visible_sql(viewer, 2);
+        let mut p: Vec<Value> = vec![start_ms.into()];
+        p.extend(vis);
+        let rows = self.db.query(
+            &format!(
+                "SELECT (i.created_at - $1) / 86400000, COUNT(*) FROM incidents i WHERE i.created_at >= $1 AND {cond} GROUP BY (i.created_at - $1) / 86400000"
+            ),
+            &p,
+        )?;
+        let mut daily: Vec<(NaiveDate, i64)> = (0..i64::from(days.max(1)))
+            .map(|d| (first + Duration::days(d), 0))
+            .collect();
+        for r in rows {
+            if let (Some(d), Some(n)) = (r[0].int(), r[1].int()) {
+                if let Some(slot) = usize::try_from(d).ok().and_then(|d| daily.get_mut(d)) {
+                    slot.1 += n;
+                }
+            }
+        }
+        Ok(Stats {
+            total,
+            by_class,
+            by_tlp,
+            by_status,
+            daily,
+        })
+    }
+}
