@@ -41,6 +41,9 @@ enum Command {
     /// Measurements for BENCHMARKS.md (ingest rate, lookup latency, size).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+    /// Countering spam: train, evaluate and apply the short-text classifier.
+    #[command(subcommand)]
+    Spam(cmd::spam::SpamCommand),
     // New subcommand groups are added here, one variant each.
 }
 
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Lookup(a) => cmd::store::lookup(a),
         Command::Export(a) => cmd::store::export(a),
         Command::Bench(c) => cmd::bench::run(c),
+        Command::Spam(c) => cmd::spam::run(c),
         // New subcommand groups are dispatched here.
     };
     match outcome {

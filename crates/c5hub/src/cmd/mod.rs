@@ -4,4 +4,5 @@
 pub mod assess;
 pub mod bench;
 pub mod iodef;
+pub mod spam;
 pub mod store;
