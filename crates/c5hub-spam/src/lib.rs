@@ -18,7 +18,10 @@
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod indicators;
 pub mod model;
+pub mod report;
+pub mod rules;
 pub mod text;
 
 pub use error::Error;

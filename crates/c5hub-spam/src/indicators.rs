@@ -1,0 +1,311 @@
+//! Indicators from a spam message: URLs (normalised, with their
+//! registrable domain), phone numbers (E.164), e-mail addresses, the
+//! sender, and the smishing flag; and the incident they become.
+//!
+//! Normalisation is `c5hub-model`'s ([`Observable`]), so an indicator found
+//! here correlates with the same value from any other source in the store.
+//! The registrable domain (eTLD+1) comes from the public suffix list
+//! compiled into the `psl` crate.
+
+use c5hub_model::{
+    DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind,
+    ObservableRole, OriginalDocument, RsitClass, Tlp,
+};
+
+use crate::features::SHORTENERS;
+use crate::report::SpamReport;
+use crate::text;
+
+/// A URL with its registrable domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlIndicator {
+    /// The normalised URL.
+    pub url: Observable,
+    /// Its host's registrable domain (`example.co.uk`), when the host is a
+    /// name under a known public suffix.
+    pub registrable_domain: Option<String>,
+    /// Whether the domain is a known link shortener.
+    pub shortener: bool,
+}
+
+/// What a message points to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Indicators {
+    /// Links.
+    pub urls: Vec<UrlIndicator>,
+    /// Phone numbers in the text, E.164.
+    pub phones: Vec<Observable>,
+    /// E-mail addresses in the text.
+    pub emails: Vec<Observable>,
+    /// The sender, normalised (phone number, short code or sender id, or
+    /// e-mail address), when it parses.
+    pub sender: Option<Observable>,
+    /// Credential or payment lures found (normalised keywords).
+    pub lures: Vec<&'static str>,
+}
+
+/// Words and phrases of credential and payment lures, matched on the
+/// normalised text.
+const LURES: &[&str] = &[
+    "password", "passcode", "pin code", "otp", "one-time code", "verify", "verification",
+    "log in", "login", "sign in", "account", "suspended", "locked", "blocked", "unusual activity",
+    "bank", "card", "payment", "pay ", "fee", "refund", "invoice", "parcel", "delivery",
+    "customs", "tax", "wallet", "crypto", "kyc", "update your", "confirm your", "security code",
+];
+
+fn trim_token(t: &str) -> &str {
+    t.trim_matches(|c: char| {
+        matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '(' | '[' | ']' | '<' | '>' | '"' | '\'' | '{' | '}')
+    })
+}
+
+/// The registrable domain of a host name, if it has one.
+pub fn registrable_domain(host: &str) -> Option<String> {
+    let d = psl::domain(host.as_bytes())?;
+    if !d.suffix().is_known() {
+        return None;
+    }
+    std::str::from_utf8(d.as_bytes()).ok().map(str::to_owned)
+}
+
+fn looks_like_link(token: &str) -> bool {
+    let lower = token.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
+        return true;
+    }
+    // A bare `name.tld/...`: the host must end in a known public suffix and
+    // have a letter in its last label.
+    let host = lower.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    if !host.contains('.') || host.contains('@') || host.starts_with('.') || host.ends_with('.') {
+        return false;
+    }
+    let last = host.rsplit('.').next().unwrap_or("");
+    last.len() >= 2
+        && last.bytes().all(|b| b.is_ascii_alphabetic())
+        && psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known())
+}
+
+/// Extracts the indicators of `text` sent by `sender`. `region` (ISO 3166
+/// alpha-2) reads national phone numbers; without it only international
+/// ones (`+…`, `00…`) are read.
+pub fn extract(text: &str, sender: Option<&str>, region: Option<&str>) -> Indicators {
+    let mut out = Indicators::default();
+    for raw in text.split_whitespace() {
+        let token = trim_token(raw);
+        if token.len() < 4 || token.len() > 2048 {
+            continue;
+        }
+        if token.contains('@') && !token.contains('/') {
+            if let Ok(o) = Observable::parse(ObservableKind::Email, token) {
+                if !out.emails.contains(&o) {
+                    out.emails.push(o);
+                }
+            }
+            continue;
+        }
+        if looks_like_link(token) {
+            if let Ok(url) = Observable::parse(ObservableKind::Url, token) {
+                if out.urls.iter().any(|u| u.url == url) {
+                    continue;
+                }
+                let registrable_domain = url.domain_part().and_then(registrable_domain);
+                let shortener = registrable_domain
+                    .as_deref()
+                    .is_some_and(|d| SHORTENERS.contains(&d));
+                out.urls.push(UrlIndicator {
+                    url,
+                    registrable_domain,
+                    shortener,
+                });
+            }
+        }
+    }
+    phones(text, region, &mut out.phones);
+    out.sender = sender.and_then(|s| parse_sender(s, region));
+    let mut norm = String::new();
+    text::normalize(text, &mut norm);
+    norm.push(' ');
+    out.lures = LURES.iter().copied().filter(|l| norm.contains(l)).collect();
+    out
+}
+
+/// A sender as an observable: phone number, e-mail, else sender id.
+pub fn parse_sender(s: &str, region: Option<&str>) -> Option<Observable> {
+    let s = s.trim();
+    if s.contains('@') {
+        return Observable::parse(ObservableKind::Email, s).ok();
+    }
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    if digits >= 7 && s.bytes().all(|b| b.is_ascii_digit() || b"+ -().".contains(&b)) {
+        if let Ok(p) = Observable::parse_phone(s, region) {
+            return Some(p);
+        }
+    }
+    Observable::parse(ObservableKind::SenderId, s).ok()
+}
+
+/// Phone-number candidates: digit runs with single spaces, dashes, dots
+/// or parentheses inside, 7 to 15 digits, optionally after `+`.
+fn phones(text: &str, region: Option<&str>, out: &mut Vec<Observable>) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start_plus = bytes[i] == b'+' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if !(bytes[i].is_ascii_digit() || start_plus) || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = if start_plus { i + 1 } else { i };
+        let mut digits = 0;
+        while j < bytes.len() {
+            if bytes[j].is_ascii_digit() {
+                digits += 1;
+                j += 1;
+            } else if matches!(bytes[j], b' ' | b'-' | b'.' | b'(' | b')')
+                && bytes.get(j + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'(')
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if (7..=15).contains(&digits) {
+            let candidate = text[start..j].trim_end();
+            if let Ok(p) = Observable::parse_phone(candidate, region) {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+}
+
+impl Indicators {
+    /// Smishing: spam carrying a link, a number to call back, or a
+    /// credential or payment lure.
+    pub fn smishing(&self, spam: bool) -> bool {
+        spam && (!self.urls.is_empty() || !self.phones.is_empty() || !self.lures.is_empty())
+    }
+}
+
+/// The incident a spam report becomes: RSIT `fraud/phishing` for smishing,
+/// `abusive-content/spam` otherwise; its id is the report's, its observables
+/// the indicators (sender as source), its original the message text.
+pub fn to_incident(
+    report: &SpamReport,
+    indicators: &Indicators,
+    smishing: bool,
+    tlp: Tlp,
+) -> Result<Incident, c5hub_model::Error> {
+    let id = GlobalId::new(&format!("spam-report.{}", report.operator), &report.id)?;
+    let mut incident = Incident::new(id, tlp);
+    incident.reporter = Some(report.operator.clone());
+    incident.status = IncidentStatus::New;
+    incident.classification = if smishing {
+        RsitClass::lookup("fraud", "phishing")
+    } else {
+        RsitClass::lookup("abusive-content", "spam")
+    };
+    incident.times.detected = report.received_at;
+    incident.times.reported = Some(report.reported_at);
+    incident.title = Some(format!(
+        "{} {} report",
+        report.channel.as_str(),
+        if smishing { "smishing" } else { "spam" }
+    ));
+    if let Some(s) = &indicators.sender {
+        incident.add_observable(s.clone(), ObservableRole::Source);
+    }
+    for u in &indicators.urls {
+        incident.add_observable(u.url.clone(), ObservableRole::Url);
+    }
+    for o in indicators.phones.iter().chain(&indicators.emails) {
+        incident.add_observable(o.clone(), ObservableRole::Indicator);
+    }
+    incident.original = Some(OriginalDocument::new(
+        DocumentFormat::Native,
+        report.text.clone().into_bytes(),
+    ));
+    Ok(incident)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_domains_phones_emails() {
+        let i = extract(
+            "Your parcel is held: pay at https://DHL-Parcel.example.co.uk/pay?id=1, or www.bit.ly/x7. Call +44 20 7946 0958 or 020 7946 0959, mail help@pay-fee.example.com.",
+            Some("+447911123456"),
+            Some("GB"),
+        );
+        let urls: Vec<_> = i.urls.iter().map(|u| (u.url.value(), u.registrable_domain.as_deref(), u.shortener)).collect();
+        assert_eq!(
+            urls,
+            [
+                ("https://dhl-parcel.example.co.uk/pay?id=1", Some("example.co.uk"), false),
+                ("http://www.bit.ly/x7", Some("bit.ly"), true),
+            ]
+        );
+        let phones: Vec<_> = i.phones.iter().map(Observable::value).collect();
+        assert_eq!(phones, ["+442079460958", "+442079460959"]);
+        let emails: Vec<_> = i.emails.iter().map(Observable::value).collect();
+        assert_eq!(emails, ["help@pay-fee.example.com"]);
+        assert_eq!(i.sender.as_ref().map(Observable::value), Some("+447911123456"));
+        assert!(i.lures.contains(&"parcel") && i.lures.contains(&"pay "));
+        assert!(i.smishing(true));
+        assert!(!i.smishing(false), "ham is never smishing");
+    }
+
+    #[test]
+    fn bare_domains_need_a_known_suffix() {
+        let i = extract("see dhl-fee.top/a and also file.txt and 5.30pm", None, None);
+        let urls: Vec<_> = i.urls.iter().map(|u| u.url.value()).collect();
+        assert_eq!(urls, ["http://dhl-fee.top/a"]);
+    }
+
+    #[test]
+    fn senders() {
+        assert_eq!(parse_sender("InfoBank", None).map(|o| o.kind()), Some(ObservableKind::SenderId));
+        assert_eq!(parse_sender("87121", None).map(|o| o.kind()), Some(ObservableKind::SenderId));
+        assert_eq!(
+            parse_sender("+44 7911 123456", None).map(|o| o.into_value()),
+            Some("+447911123456".into())
+        );
+        assert_eq!(parse_sender("a@b.example", None).map(|o| o.kind()), Some(ObservableKind::Email));
+    }
+
+    #[test]
+    fn plain_spam_without_link_number_or_lure_is_not_smishing() {
+        let i = extract("Hot singles in your area tonight!!", None, None);
+        assert!(!i.smishing(true));
+    }
+
+    #[test]
+    fn incident_class_follows_smishing() {
+        let key = crate::report::PseudonymKey::new(b"0123456789abcdef").expect("long enough");
+        let r = SpamReport::new(
+            crate::report::Channel::Sms,
+            "op-a",
+            "verify your account at https://x.example.com/a",
+            Some("InfoBank"),
+            None,
+            None,
+            chrono::DateTime::from_timestamp(1_714_557_600, 0).expect("valid"),
+            crate::report::UserVerdict::Spam,
+            &key,
+        )
+        .expect("valid report");
+        let i = extract(&r.text, r.sender.as_deref(), None);
+        let inc = to_incident(&r, &i, i.smishing(true), Tlp::Green).expect("valid");
+        assert_eq!(inc.classification.map(|c| c.to_string()).as_deref(), Some("fraud/phishing"));
+        assert_eq!(inc.observables.len(), 2);
+        inc.validate().expect("a valid incident");
+        let inc = to_incident(&r, &i, false, Tlp::Green).expect("valid");
+        assert_eq!(inc.classification.map(|c| c.to_string()).as_deref(), Some("abusive-content/spam"));
+    }
+}
