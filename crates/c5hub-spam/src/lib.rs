@@ -15,12 +15,15 @@
 //! and report imports are fuzzed); every decision says why (the rule that
 //! matched, or the features that weighed most).
 
+pub mod analysis;
+pub mod campaign;
 pub mod error;
 pub mod eval;
 pub mod features;
 pub mod indicators;
 pub mod model;
 pub mod report;
+pub mod reputation;
 pub mod rules;
 pub mod text;
 

@@ -1,0 +1,276 @@
+//! The reputation list shared between operators and across borders:
+//! senders, URLs, domains and campaign fingerprints, each with a
+//! confidence, a time to live and its provenance.
+//!
+//! Privacy (X.1237): phone numbers and e-mail addresses leave an operator
+//! only as keyed HMAC pseudonyms ([`PseudonymKey`]); partners holding the
+//! same federation key compute the same pseudonym for a number they see
+//! and match it, nobody else can reverse it by enumerating numbers. The
+//! export functions take the key and have no way to write a plain number.
+//!
+//! Confidence is a noisy-OR over confirmed reports (0.5 each, 0.7 for
+//! smishing), so independent reports add up; an entry is *listed* once
+//! its confidence reaches the listing threshold, and `listed_at` records
+//! when, for the impact metrics.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use c5hub_model::ObservableKind;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::report::PseudonymKey;
+
+/// What an entry is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntryKind {
+    /// A phone number (pseudonymised on export).
+    Phone,
+    /// A short code or alphanumeric sender id.
+    SenderId,
+    /// An e-mail sender (pseudonymised on export).
+    Email,
+    /// A URL.
+    Url,
+    /// A registrable domain (never a link shortener's).
+    Domain,
+    /// A campaign fingerprint ([`crate::campaign::Signature::fingerprint`]).
+    Campaign,
+}
+
+impl EntryKind {
+    /// The stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Phone => "phone",
+            EntryKind::SenderId => "sender-id",
+            EntryKind::Email => "email",
+            EntryKind::Url => "url",
+            EntryKind::Domain => "domain",
+            EntryKind::Campaign => "campaign",
+        }
+    }
+
+    /// Whether values of this kind are personal data, written only as
+    /// pseudonyms.
+    pub fn is_personal(self) -> bool {
+        matches!(self, EntryKind::Phone | EntryKind::Email)
+    }
+
+    /// The entry kind of a sender observable.
+    pub fn of_sender(kind: ObservableKind) -> Option<EntryKind> {
+        match kind {
+            ObservableKind::PhoneNumber => Some(EntryKind::Phone),
+            ObservableKind::SenderId => Some(EntryKind::SenderId),
+            ObservableKind::Email => Some(EntryKind::Email),
+            _ => None,
+        }
+    }
+}
+
+/// One entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// What it is about.
+    pub kind: EntryKind,
+    /// The value as known to this operator (plain).
+    pub value: String,
+    /// 0..1.
+    pub confidence: f64,
+    /// Confirmed reports.
+    pub reports: u64,
+    /// Operators whose reports contributed.
+    pub operators: BTreeSet<String>,
+    /// First confirmed report.
+    pub first_seen: DateTime<Utc>,
+    /// Last confirmed report.
+    pub last_seen: DateTime<Utc>,
+    /// When confidence first reached the listing threshold.
+    pub listed_at: Option<DateTime<Utc>>,
+}
+
+/// How entries are scored and aged.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Policy {
+    /// Confidence at which an entry is listed.
+    pub listing_confidence: f64,
+    /// Time to live after the last report.
+    pub ttl: Duration,
+    /// Who publishes the list (provenance).
+    pub publisher: &'static str,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            listing_confidence: 0.85,
+            ttl: Duration::days(30),
+            publisher: "c5hub",
+        }
+    }
+}
+
+/// The list.
+#[derive(Clone, Debug, Default)]
+pub struct Reputation {
+    entries: BTreeMap<(EntryKind, String), Entry>,
+    policy: Policy,
+}
+
+impl Reputation {
+    /// An empty list under `policy`.
+    pub fn new(policy: Policy) -> Reputation {
+        Reputation {
+            entries: BTreeMap::new(),
+            policy,
+        }
+    }
+
+    /// Records one confirmed report against `value`; `weight` is that
+    /// report's probability of being right (0.5 plain, 0.7 smishing).
+    /// Reports must come in time order for `listed_at` to be exact.
+    pub fn record(&mut self, kind: EntryKind, value: &str, operator: &str, at: DateTime<Utc>, weight: f64) {
+        let e = self
+            .entries
+            .entry((kind, value.to_owned()))
+            .or_insert_with(|| Entry {
+                kind,
+                value: value.to_owned(),
+                confidence: 0.0,
+                reports: 0,
+                operators: BTreeSet::new(),
+                first_seen: at,
+                last_seen: at,
+                listed_at: None,
+            });
+        e.reports += 1;
+        e.operators.insert(operator.to_owned());
+        e.first_seen = e.first_seen.min(at);
+        e.last_seen = e.last_seen.max(at);
+        e.confidence = 1.0 - (1.0 - e.confidence) * (1.0 - weight.clamp(0.0, 0.99));
+        if e.listed_at.is_none() && e.confidence >= self.policy.listing_confidence {
+            e.listed_at = Some(at);
+        }
+    }
+
+    /// Every entry.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Listed entries not expired at `now` and seen since `since`: what an
+    /// SMS firewall pulls.
+    pub fn feed(&self, now: DateTime<Utc>, since: Option<DateTime<Utc>>) -> Vec<&Entry> {
+        self.entries
+            .values()
+            .filter(|e| e.listed_at.is_some())
+            .filter(|e| e.last_seen + self.policy.ttl > now)
+            .filter(|e| since.is_none_or(|s| e.last_seen >= s))
+            .collect()
+    }
+
+    fn shared_value(e: &Entry, key: &PseudonymKey) -> String {
+        if e.kind.is_personal() {
+            key.pseudonym(&e.value)
+        } else {
+            e.value.clone()
+        }
+    }
+
+    /// The feed as JSON: `{"publisher", "generated_at", "entries": [...]}`.
+    pub fn to_json(&self, entries: &[&Entry], key: &PseudonymKey, now: DateTime<Utc>) -> Value {
+        json!({
+            "publisher": self.policy.publisher,
+            "generated_at": now.to_rfc3339(),
+            "entries": entries.iter().map(|e| json!({
+                "kind": e.kind.as_str(),
+                "value": Self::shared_value(e, key),
+                "pseudonymised": e.kind.is_personal(),
+                "confidence": (e.confidence * 1000.0).round() / 1000.0,
+                "reports": e.reports,
+                "operators": e.operators.len(),
+                "first_seen": e.first_seen.to_rfc3339(),
+                "last_seen": e.last_seen.to_rfc3339(),
+                "expires": (e.last_seen + self.policy.ttl).to_rfc3339(),
+                "ttl_seconds": self.policy.ttl.num_seconds(),
+                "provenance": format!("{}: {} confirmed reports from {} operators", self.policy.publisher, e.reports, e.operators.len()),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The feed as CSV with a header.
+    pub fn to_csv(&self, entries: &[&Entry], key: &PseudonymKey) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "kind", "value", "pseudonymised", "confidence", "reports", "operators", "first_seen",
+            "last_seen", "expires", "provenance",
+        ];
+        // Writing to a Vec cannot fail; errors would only come from I/O.
+        let _ = w.write_record(header);
+        for e in entries {
+            let _ = w.write_record([
+                e.kind.as_str().to_owned(),
+                Self::shared_value(e, key),
+                e.kind.is_personal().to_string(),
+                format!("{:.3}", e.confidence),
+                e.reports.to_string(),
+                e.operators.len().to_string(),
+                e.first_seen.to_rfc3339(),
+                e.last_seen.to_rfc3339(),
+                (e.last_seen + self.policy.ttl).to_rfc3339(),
+                self.policy.publisher.to_owned(),
+            ]);
+        }
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_714_550_400 + h * 3600, 0).expect("valid")
+    }
+
+    #[test]
+    fn confidence_accumulates_and_listing_is_timed() {
+        let mut r = Reputation::new(Policy::default());
+        r.record(EntryKind::Phone, "+447911123456", "op-a", t(0), 0.5);
+        r.record(EntryKind::Phone, "+447911123456", "op-b", t(1), 0.5);
+        assert!(r.feed(t(2), None).is_empty(), "0.75 is below 0.85");
+        r.record(EntryKind::Phone, "+447911123456", "op-b", t(3), 0.7);
+        let feed = r.feed(t(4), None);
+        assert_eq!(feed.len(), 1);
+        let e = feed[0];
+        assert!((e.confidence - 0.925).abs() < 1e-9);
+        assert_eq!(e.listed_at, Some(t(3)));
+        assert_eq!(e.operators.len(), 2);
+        assert!(r.feed(t(3) + Duration::days(31), None).is_empty(), "expired");
+        assert!(r.feed(t(4), Some(t(5))).is_empty(), "nothing new since");
+    }
+
+    #[test]
+    fn phone_numbers_never_leave_in_plain() {
+        let mut r = Reputation::new(Policy::default());
+        for h in 0..3 {
+            r.record(EntryKind::Phone, "+447911123456", "op-a", t(h), 0.7);
+            r.record(EntryKind::SenderId, "InfoBank", "op-a", t(h), 0.7);
+        }
+        let key = PseudonymKey::new(b"federation key for the test").expect("long enough");
+        let feed = r.feed(t(4), None);
+        let csv = r.to_csv(&feed, &key);
+        let json = r.to_json(&feed, &key, t(4)).to_string();
+        for out in [&csv, &json] {
+            assert!(!out.contains("447911123456"), "{out}");
+            assert!(out.contains(&key.pseudonym("+447911123456")));
+            assert!(out.contains("InfoBank"));
+        }
+        assert_eq!(csv.lines().count(), 3);
+    }
+}
