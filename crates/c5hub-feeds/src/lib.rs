@@ -9,6 +9,7 @@
 //! - Columns map to fields by IntelMQ's harmonized names and common plain
 //!   names ([`Field`], the built-in table); a [`Mapping`] file covers other
 //!   headers, delimiters, time formats and defaults.
+//! - [`export`] writes stored incidents back out as CSV.
 //! - [`classify`] maps IntelMQ's taxonomy and type to the ENISA RSIT.
 //!
 //! Every incident gets a global id whose name is the caller's name for the
@@ -27,6 +28,7 @@ mod classify;
 mod csv_feed;
 mod detect;
 mod error;
+pub mod export;
 mod field;
 mod intelmq;
 mod lines;

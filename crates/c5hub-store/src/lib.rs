@@ -40,7 +40,7 @@ pub use accounts::{
     new_secret,
 };
 pub use correlate::WarningList;
-pub use workflow::{Assignment, Comment, MAX_COMMENT_BYTES, Stats};
+pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
 use db::{Db, Row, Value};
 
 /// Where the store lives.

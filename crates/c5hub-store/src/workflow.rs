@@ -35,6 +35,9 @@ pub struct Assignment {
     pub assignee: Option<String>,
 }
 
+/// The current assignee of an incident and how it came to be.
+pub type Assignments = (Option<String>, Vec<Assignment>);
+
 /// What a dashboard shows, over the incidents a viewer may read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -46,7 +49,8 @@ pub struct Stats {
     pub by_tlp: Vec<(Tlp, i64)>,
     /// By status, in workflow order.
     pub by_status: Vec<(IncidentStatus, i64)>,
-    /// Incidents stored per day (UTC), oldest first, every day present.
+    /// Incidents per day (UTC) of detection, or of receipt when no
+    /// detection time is known; oldest first, every day present.
     pub daily: Vec<(NaiveDate, i64)>,
 }
 
@@ -123,7 +127,7 @@ impl Store {
         &mut self,
         key: i64,
         viewer: &Viewer,
-    ) -> Result<Option<(Option<String>, Vec<Assignment>)>, Error> {
+    ) -> Result<Option<Assignments>, Error> {
         if !self.readable_key(key, viewer)? {
             return Ok(None);
         }
@@ -221,7 +225,9 @@ impl Store {
     }
 
     /// Dashboard figures over the incidents the viewer may read; `daily`
-    /// covers the `days` days up to and including today (UTC).
+    /// covers the `days` days up to and including today (UTC), by
+    /// detection time (what an analyst charts), falling back to the time
+    /// the hub received the incident.
     pub fn stats(&mut self, viewer: &Viewer, days: u32) -> Result<Stats, Error> {
         let (cond, params) = visible_sql(viewer, 1);
         let mut grouped = |col: &str| -> Result<Vec<(Value, i64)>, Error> {
@@ -279,7 +285,7 @@ impl Store {
         p.extend(vis);
         let rows = self.db.query(
             &format!(
-                "SELECT (i.created_at - $1) / 86400000, COUNT(*) FROM incidents i WHERE i.created_at >= $1 AND {cond} GROUP BY (i.created_at - $1) / 86400000"
+                "SELECT (COALESCE(i.detected, i.created_at) - $1) / 86400000, COUNT(*) FROM incidents i WHERE COALESCE(i.detected, i.created_at) >= $1 AND {cond} GROUP BY (COALESCE(i.detected, i.created_at) - $1) / 86400000"
             ),
             &p,
         )?;

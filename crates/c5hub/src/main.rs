@@ -44,6 +44,18 @@ enum Command {
     /// Countering spam: train, evaluate and apply the short-text classifier.
     #[command(subcommand)]
     Spam(cmd::spam::SpamCommand),
+    /// Run the hub: REST API, web UI, metrics (`--demo` seeds a
+    /// demonstration hub).
+    Serve(cmd::serve::ServeArgs),
+    /// Member organisations.
+    #[command(subcommand)]
+    Orgs(cmd::serve::OrgsCommand),
+    /// Users of member organisations.
+    #[command(subcommand)]
+    Users(cmd::serve::UsersCommand),
+    /// API tokens (stored hashed; printed once when made).
+    #[command(subcommand)]
+    Tokens(cmd::serve::TokensCommand),
     // New subcommand groups are added here, one variant each.
 }
 
@@ -58,6 +70,10 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd::store::export(a),
         Command::Bench(c) => cmd::bench::run(c),
         Command::Spam(c) => cmd::spam::run(c),
+        Command::Serve(a) => cmd::serve::serve(a),
+        Command::Orgs(c) => cmd::serve::orgs(c),
+        Command::Users(c) => cmd::serve::users(c),
+        Command::Tokens(c) => cmd::serve::tokens(c),
         // New subcommand groups are dispatched here.
     };
     match outcome {

@@ -4,5 +4,6 @@
 pub mod assess;
 pub mod bench;
 pub mod iodef;
+pub mod serve;
 pub mod spam;
 pub mod store;

@@ -19,6 +19,18 @@ use serde_json::{Value, json};
 /// Where the store is and who is asking.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
+    #[command(flatten)]
+    backend: Backend,
+    /// The member organisation this command acts for; TLP decides what it
+    /// sees.
+    #[arg(long = "as", env = "C5HUB_ORG", default_value = "local", global = true)]
+    org: String,
+}
+
+/// Where the store is: `--data`, `--database`, `--warning-list`, shared by
+/// every command that opens it (including `serve`).
+#[derive(Debug, Args)]
+pub struct Backend {
     /// Directory of the embedded store.
     #[arg(
         long,
@@ -26,31 +38,29 @@ pub struct StoreArgs {
         default_value = "./c5hub-data",
         global = true
     )]
-    data: PathBuf,
+    pub data: PathBuf,
     /// PostgreSQL instead of the embedded store, e.g.
     /// `postgres://user:pass@host/db` or `host=/var/run/postgresql dbname=c5hub`.
     #[arg(long, env = "C5HUB_DATABASE_URL", global = true)]
-    database: Option<String>,
+    pub database: Option<String>,
     /// Values that never correlate: one address, prefix or domain a line.
     /// Default: the built-in list (private, documentation and loopback
     /// ranges, public resolvers, very common domains).
     #[arg(long, global = true)]
-    warning_list: Option<PathBuf>,
-    /// The member organisation this command acts for; TLP decides what it
-    /// sees.
-    #[arg(long = "as", env = "C5HUB_ORG", default_value = "local", global = true)]
-    org: String,
+    pub warning_list: Option<PathBuf>,
 }
 
-impl StoreArgs {
-    fn location(&self) -> Location {
+impl Backend {
+    /// The store's location.
+    pub fn location(&self) -> Location {
         match &self.database {
             Some(url) => Location::Postgres(url.clone()),
             None => Location::Sqlite(self.data.clone()),
         }
     }
 
-    fn open(&self) -> Result<Store> {
+    /// The store's options (the warning list).
+    pub fn options(&self) -> Result<Options> {
         let warning_list = match &self.warning_list {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
@@ -59,9 +69,19 @@ impl StoreArgs {
             }
             None => WarningList::builtin(),
         };
+        Ok(Options { warning_list })
+    }
+
+    /// Opens (and migrates) the store.
+    pub fn open(&self) -> Result<Store> {
         let loc = self.location();
-        Store::open(&loc, Options { warning_list })
-            .with_context(|| format!("cannot open the store at {loc}"))
+        Store::open(&loc, self.options()?).with_context(|| format!("cannot open the store at {loc}"))
+    }
+}
+
+impl StoreArgs {
+    fn open(&self) -> Result<Store> {
+        self.backend.open()
     }
 
     fn viewer(&self) -> Viewer {
@@ -266,7 +286,7 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
         quarantine: a
             .quarantine
             .clone()
-            .unwrap_or_else(|| a.store.data.join("quarantine")),
+            .unwrap_or_else(|| a.store.backend.data.join("quarantine")),
         batch_size: a.batch.max(1),
         lenient: a.lenient,
         limits: c5hub_iodef::Limits::default(),
@@ -632,42 +652,17 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
             }
         }
         ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record([
-                "id",
-                "global_id",
-                "reporter",
-                "status",
-                "tlp",
-                "classification",
-                "created_at",
-                "observable_kind",
-                "observable",
-                "role",
-            ])?;
-            for i in &incidents {
-                let m = &i.incident;
-                let base = [
-                    i.key.to_string(),
-                    m.id.to_string(),
-                    i.reporter.clone(),
-                    m.status.as_str().to_owned(),
-                    m.tlp.as_str().to_owned(),
-                    m.classification.map(|c| c.path()).unwrap_or_default(),
-                    i.created_at.to_rfc3339(),
-                ];
-                if m.observables.is_empty() {
-                    w.write_record(base.iter().map(String::as_str).chain(["", "", ""]))?;
-                }
-                for o in &m.observables {
-                    w.write_record(base.iter().map(String::as_str).chain([
-                        o.observable.kind().as_str(),
-                        o.observable.value(),
-                        o.role.as_str(),
-                    ]))?;
-                }
-            }
-            String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?
+            let mut out = Vec::new();
+            c5hub_feeds::export::write_csv(
+                &mut out,
+                incidents.iter().map(|i| c5hub_feeds::export::ExportedIncident {
+                    key: i.key,
+                    reporter: &i.reporter,
+                    created_at: i.created_at,
+                    incident: &i.incident,
+                }),
+            )?;
+            String::from_utf8(out)?
         }
     };
     match &a.output {

@@ -1,0 +1,166 @@
+//! The HTTP surface: one route table for the REST API (from which the
+//! OpenAPI document is generated, so the two cannot drift), the web UI's
+//! pages, operations endpoints, and the middleware around them all.
+
+mod admin;
+pub(crate) mod incidents;
+pub(crate) mod openapi;
+pub(crate) mod submit;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, patch, post};
+use std::sync::atomic::Ordering;
+
+use crate::AppState;
+
+/// One API route as documented.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RouteDoc {
+    pub(crate) method: &'static str,
+    pub(crate) path: &'static str,
+    pub(crate) summary: &'static str,
+    /// Query parameters: (name, description).
+    pub(crate) query: &'static [(&'static str, &'static str)],
+    /// Request body media types.
+    pub(crate) body: &'static [&'static str],
+    /// Success status.
+    pub(crate) ok: u16,
+    pub(crate) tag: &'static str,
+}
+
+const LIST_FILTERS: &[(&str, &str)] = &[
+    ("since", "stored at or after (RFC 3339)"),
+    ("until", "stored before (RFC 3339)"),
+    ("classification", "RSIT class, e.g. fraud/phishing"),
+    ("tlp", "TLP label, e.g. amber+strict"),
+    ("status", "new, triaged, in-progress, resolved or closed"),
+    ("reporter", "reporting organisation"),
+    ("observable", "only incidents holding this value"),
+    ("cursor", "next_cursor of the previous page"),
+    ("limit", "rows per page, 1 to 1000 (default 100)"),
+];
+
+/// Builds the router and the route documentation from the same table.
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:path, $tag:literal, $summary:literal, query: $query:expr, body: $body:expr, ok: $ok:literal;)*) => {
+        pub(crate) const ROUTES: &[RouteDoc] = &[
+            $(RouteDoc { method: stringify!($method), path: $path, summary: $summary, query: $query, body: $body, ok: $ok, tag: $tag },)*
+        ];
+        fn api_router() -> Router<AppState> {
+            let mut r = Router::new();
+            $( { let m: MethodRouter<AppState> = $method($handler); r = r.route($path, m); } )*
+            r
+        }
+    };
+}
+
+const IODEF_BODIES: &[&str] = &[
+    "application/xml",
+    "application/iodef+xml",
+    "application/iodef+json",
+    "application/json",
+];
+
+api_routes! {
+    post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: IODEF_BODIES, ok: 201;
+    get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first", query: LIST_FILTERS, body: &[], ok: 200;
+    get "/api/v1/incidents/{id}" => incidents::get_one, "incidents", "One incident", query: &[], body: &[], ok: 200;
+    patch "/api/v1/incidents/{id}" => incidents::update, "incidents", "Change status and/or assignee (analysts and admins)", query: &[], body: &["application/json"], ok: 200;
+    get "/api/v1/incidents/{id}/history" => incidents::history, "incidents", "Status and assignment history", query: &[], body: &[], ok: 200;
+    get "/api/v1/incidents/{id}/comments" => incidents::comments, "incidents", "Comments, oldest first", query: &[], body: &[], ok: 200;
+    post "/api/v1/incidents/{id}/comments" => incidents::add_comment, "incidents", "Add a comment", query: &[], body: &["application/json"], ok: 201;
+    get "/api/v1/incidents/{id}/related" => incidents::related, "correlation", "Incidents sharing values with this one", query: &[], body: &[], ok: 200;
+    get "/api/v1/lookup" => incidents::lookup, "correlation", "Everything known about a value: exact, CIDR either way, same domain; and sightings", query: &[("value", "the value to look up (IP, prefix, domain, URL, email, hash, phone, ...)")], body: &[], ok: 200;
+    get "/api/v1/export" => incidents::export, "incidents", "Export readable incidents", query: &[("format", "iodef-xml, iodef-json or csv"), ("since", "stored at or after"), ("until", "stored before"), ("classification", "RSIT class"), ("tlp", "TLP label"), ("status", "status"), ("reporter", "reporter"), ("observable", "value")], body: &[], ok: 200;
+    get "/api/v1/stats" => incidents::stats, "incidents", "Counts by class, TLP and status, and per day for 30 days, over readable incidents", query: &[("days", "days of the daily series (1 to 366, default 30)")], body: &[], ok: 200;
+    get "/api/v1/me" => admin::me, "admin", "Who the caller is", query: &[], body: &[], ok: 200;
+    get "/api/v1/orgs" => admin::orgs, "admin", "Member organisations", query: &[], body: &[], ok: 200;
+    post "/api/v1/orgs" => admin::add_org, "admin", "Add an organisation (admins)", query: &[], body: &["application/json"], ok: 201;
+    get "/api/v1/users" => admin::users, "admin", "Users (admins)", query: &[], body: &[], ok: 200;
+    post "/api/v1/users" => admin::add_user, "admin", "Add a user (admins)", query: &[], body: &["application/json"], ok: 201;
+    get "/api/v1/tokens" => admin::tokens, "admin", "API tokens, without secrets (admins)", query: &[], body: &[], ok: 200;
+    post "/api/v1/tokens" => admin::create_token, "admin", "Make an API token; the secret is in this answer only (admins)", query: &[], body: &["application/json"], ok: 201;
+    delete "/api/v1/tokens/{id}" => admin::revoke_token, "admin", "Revoke a token (admins)", query: &[], body: &[], ok: 204;
+    get "/api/v1/audit" => admin::audit, "admin", "The audit log, newest first (admins)", query: &[("format", "json (default) or csv"), ("cursor", "next_cursor of the previous page"), ("limit", "rows, 1 to 10000 (default 100)")], body: &[], ok: 200;
+}
+
+/// The whole application.
+pub(crate) fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .merge(api_router())
+        .route("/api/openapi.json", get(openapi::serve))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(crate::ui::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        crate::problem::Problem::not_found(format!("no route {} {}", req.method(), req.uri().path())).into_response()
+    } else {
+        crate::ui::not_found_page().into_response()
+    }
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    if !s.ready.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
+    match s.pool.run(|st| st.schema_version()).await {
+        Ok(_) => "ready".into_response(),
+        Err(p) => (StatusCode::SERVICE_UNAVAILABLE, p.detail).into_response(),
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    let counts = s.pool.run(|st| st.counts()).await;
+    let gauges = match &counts {
+        Ok((i, v, p)) => vec![
+            ("c5hub_incidents", "Incidents stored.", *i),
+            ("c5hub_observable_values", "Distinct observable values.", *v),
+            ("c5hub_postings", "Value-incident postings.", *p),
+        ],
+        Err(_) => Vec::new(),
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(&gauges),
+    )
+        .into_response()
+}
+
+/// Records metrics and a structured log line for every request; adds
+/// security headers to every response.
+async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let mut resp = next.run(req).await;
+    let took = start.elapsed();
+    let status = resp.status().as_u16();
+    s.metrics.observe_request(&method, &route, status, took);
+    tracing::info!(target: "c5hub::http", method, route, status, micros = took.as_micros() as u64, "request");
+    let h = resp.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(header::HeaderValue::from_static(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
+    ));
+    resp
+}

@@ -1,0 +1,146 @@
+//! Who is calling: a bearer token (`Authorization: Bearer c5h_...`) for
+//! scripts, or a session cookie for the browser.
+//!
+//! A bad token is an error, never a fall-back to anonymous: a script with a
+//! revoked token must learn so, not silently see less. Session-authenticated
+//! requests that change state must carry the session's CSRF token, in the
+//! `X-CSRF-Token` header (API) or a `csrf` form field (web UI); the cookie is
+//! also `SameSite=Strict` and `HttpOnly`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use c5hub_model::{Role, Viewer};
+use c5hub_store::Principal;
+
+use crate::AppState;
+use crate::problem::Problem;
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "c5hub_session";
+
+/// How the caller authenticated.
+#[derive(Clone, Debug)]
+pub(crate) enum Via {
+    Token,
+    Session { secret: String, csrf: String },
+}
+
+/// The caller of a request.
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    pub(crate) principal: Option<Principal>,
+    pub(crate) via: Option<Via>,
+    pub(crate) public_access: bool,
+}
+
+impl Caller {
+    /// Whom the store shows incidents to.
+    pub(crate) fn viewer(&self) -> Viewer {
+        match &self.principal {
+            Some(p) => Viewer::member(p.org.clone()),
+            None => Viewer::Anonymous {
+                public_access: self.public_access,
+            },
+        }
+    }
+
+    /// For reads: members always, anonymous readers only with public access.
+    pub(crate) fn reader(&self) -> Result<Viewer, Problem> {
+        if self.principal.is_none() && !self.public_access {
+            return Err(Problem::unauthorized());
+        }
+        Ok(self.viewer())
+    }
+
+    /// The authenticated principal, or 401.
+    pub(crate) fn member(&self) -> Result<&Principal, Problem> {
+        self.principal.as_ref().ok_or_else(Problem::unauthorized)
+    }
+
+    /// The principal if its role allows `what`, else 403 (401 when anonymous).
+    pub(crate) fn allowed(&self, may: fn(Role) -> bool, what: &str) -> Result<&Principal, Problem> {
+        let p = self.member()?;
+        if may(p.role) {
+            Ok(p)
+        } else {
+            Err(Problem::forbidden(format!("role {} may not {what}", p.role)))
+        }
+    }
+
+    /// The session's CSRF token, for forms.
+    pub(crate) fn csrf(&self) -> Option<&str> {
+        match &self.via {
+            Some(Via::Session { csrf, .. }) => Some(csrf),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, Problem> {
+        let public_access = state.config.public_access;
+        if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
+            let token = h
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .map(str::trim)
+                .ok_or_else(|| Problem::invalid("header Authorization", "expected `Bearer <token>`"))?
+                .to_owned();
+            let found = state.pool.run(move |s| s.authenticate_token(&token)).await?;
+            return match found {
+                Some(p) => Ok(Caller {
+                    principal: Some(p),
+                    via: Some(Via::Token),
+                    public_access,
+                }),
+                None => Err(Problem::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "bad-token",
+                    "Token not accepted",
+                    "the token is unknown, revoked or expired",
+                )),
+            };
+        }
+        if let Some(secret) = cookie(parts, SESSION_COOKIE).map(str::to_owned) {
+            let s2 = secret.clone();
+            if let Some(session) = state.pool.run(move |s| s.session(&s2)).await? {
+                let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                if unsafe_method && parts.uri.path().starts_with("/api/") {
+                    let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                    if sent != Some(session.csrf.as_str()) {
+                        return Err(Problem::forbidden("missing or wrong X-CSRF-Token for this session"));
+                    }
+                }
+                return Ok(Caller {
+                    principal: Some(session.principal),
+                    via: Some(Via::Session {
+                        secret,
+                        csrf: session.csrf,
+                    }),
+                    public_access,
+                });
+            }
+        }
+        Ok(Caller {
+            principal: None,
+            via: None,
+            public_access,
+        })
+    }
+}

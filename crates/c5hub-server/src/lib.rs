@@ -1,0 +1,236 @@
+//! The hub server: the REST API under `/api/v1`, the web UI, Prometheus
+//! metrics and health checks, over one [`c5hub_store::Store`].
+//!
+//! - [`config`]: what an operator sets (listen address, public access,
+//!   limits), from `c5hub.toml` and flags.
+//! - `pool` and `writer`: the store as the async world sees it. Reads run on
+//!   a small pool of store connections in blocking threads; submissions go
+//!   through one writer that commits whatever has queued up in a single
+//!   transaction (group commit) and only then acknowledges each.
+//! - `auth`: who is calling (bearer token or session cookie), CSRF.
+//! - `api`: the REST handlers, their route table and the OpenAPI document
+//!   built from it.
+//! - `ui`: server-rendered HTML pages with embedded assets.
+//! - `demo`: the seeded demonstration hub.
+//!
+//! Invariants: every read of incident data passes the caller's
+//! [`c5hub_model::Viewer`] to the store, which applies TLP 2.0; nothing in
+//! this crate filters incidents itself. A submission is acknowledged only
+//! after its transaction has committed. The crate holds no SQL.
+
+pub mod config;
+pub mod demo;
+
+mod api;
+mod auth;
+mod json;
+mod metrics;
+mod pool;
+mod problem;
+mod ui;
+mod writer;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use c5hub_model::{OrgKind, Role};
+use c5hub_store::{Location, Options, Store};
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) pool: Arc<pool::StorePool>,
+    pub(crate) writer: writer::WriterHandle,
+    pub(crate) config: Arc<Config>,
+    pub(crate) metrics: Arc<metrics::Metrics>,
+    pub(crate) ready: Arc<AtomicBool>,
+}
+
+/// How the admin account came to be on start-up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminToken {
+    /// Made now with this secret (print it once).
+    Generated(String),
+    /// Made now from `C5HUB_ADMIN_TOKEN`.
+    FromEnvironment,
+    /// The hub already had an admin token.
+    Existing,
+}
+
+/// The admin user's login name for a hub operated by `org`.
+pub fn admin_user(org: &str) -> String {
+    format!("admin@{org}")
+}
+
+/// Makes sure the hub's own organisation, its admin user and an admin
+/// token exist.
+///
+/// The admin token is `env_token` when given (an operator-chosen secret,
+/// e.g. from `C5HUB_ADMIN_TOKEN`); otherwise, on first start, a new one is
+/// generated and returned so that it can be printed once. The token belongs
+/// to the admin user, so it also logs in to the web UI.
+pub fn ensure_admin(store: &mut Store, config: &Config, env_token: Option<&str>) -> Result<AdminToken, c5hub_store::Error> {
+    if store.org(&config.org)?.is_none() {
+        store.add_org(&config.org, OrgKind::NationalCirt)?;
+    }
+    let admin = admin_user(&config.org);
+    if store.user(&admin)?.is_none() {
+        store.add_user(&admin, &config.org, Role::Admin, None)?;
+    }
+    if let Some(secret) = env_token {
+        if store.token_exists(secret)? {
+            return Ok(AdminToken::Existing);
+        }
+        store.create_token(&config.org, Role::Admin, Some(&admin), Some("admin (C5HUB_ADMIN_TOKEN)"), None, Some(secret))?;
+        store.audit("c5hub", Some(&config.org), "token.create", None, Some("admin token from C5HUB_ADMIN_TOKEN"))?;
+        return Ok(AdminToken::FromEnvironment);
+    }
+    let has_admin = store
+        .tokens(Some(&config.org))?
+        .iter()
+        .any(|t| t.role == Role::Admin && t.revoked_at.is_none());
+    if has_admin {
+        return Ok(AdminToken::Existing);
+    }
+    let (_, secret) = store.create_token(&config.org, Role::Admin, Some(&admin), Some("admin (first start)"), None, None)?;
+    store.audit("c5hub", Some(&config.org), "token.create", None, Some("admin token generated on first start"))?;
+    Ok(AdminToken::Generated(secret))
+}
+
+/// A running server.
+pub struct Running {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    writer: writer::WriterThread,
+}
+
+impl Running {
+    /// Asks the server to stop: it stops accepting, finishes in-flight
+    /// requests, commits queued submissions, then returns.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.wait().await
+    }
+
+    /// Waits until the server stops (after a shutdown request or signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let served = self.task.await.map_err(std::io::Error::other)?;
+        // The router, and with it every writer handle, is gone: the writer
+        // drains its queue and ends.
+        self.writer.join();
+        served
+    }
+}
+
+/// Opens the store, binds, and serves until `shutdown` is requested, or
+/// SIGTERM / Ctrl-C arrive when `signals` is set.
+pub async fn start(location: Location, options: Options, config: Config, signals: bool) -> Result<Running, String> {
+    let config = Arc::new(config);
+    let readers = config.read_connections.max(1);
+    let pool = {
+        let location = location.clone();
+        let options = options.clone();
+        tokio::task::spawn_blocking(move || pool::StorePool::open(&location, &options, readers))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?
+    };
+    let metrics = Arc::new(metrics::Metrics::default());
+    let (handle, thread) = writer::spawn(&location, options, config.max_batch, metrics.clone())
+        .map_err(|e| e.to_string())?;
+    let state = AppState {
+        pool: Arc::new(pool),
+        writer: handle,
+        config: config.clone(),
+        metrics,
+        ready: Arc::new(AtomicBool::new(true)),
+    };
+    let ready = state.ready.clone();
+    let app = api::router(state);
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let stop = async move {
+        let requested = async {
+            while !*rx.borrow_and_update() {
+                if rx.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        if signals {
+            tokio::select! {
+                () = requested => {}
+                () = signal() => {}
+            }
+        } else {
+            requested.await;
+        }
+        ready.store(false, Ordering::SeqCst);
+        tracing::info!("shutting down: finishing in-flight requests");
+    };
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop)
+            .await
+    });
+    Ok(Running {
+        addr,
+        task,
+        shutdown: tx,
+        writer: thread,
+    })
+}
+
+async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Runs the server on its own runtime until SIGTERM or Ctrl-C, then shuts
+/// down gracefully; `on_listening` is called with the bound address once
+/// the server accepts connections.
+pub fn serve_blocking(
+    location: Location,
+    options: Options,
+    config: Config,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("c5hub-http")
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(async move {
+        let running = start(location, options, config, true).await?;
+        on_listening(running.addr);
+        running.wait().await.map_err(|e| e.to_string())
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}

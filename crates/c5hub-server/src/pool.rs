@@ -1,0 +1,64 @@
+//! Store connections for the async handlers.
+//!
+//! The store's API is blocking, one connection per `Store`. A handler takes
+//! an idle connection, runs its closure on a blocking thread and puts the
+//! connection back; a semaphore makes callers wait when all are busy
+//! rather than open more.
+
+use std::sync::{Arc, Mutex};
+
+use c5hub_store::{Location, Options, Store};
+use tokio::sync::Semaphore;
+
+use crate::problem::Problem;
+
+pub(crate) struct StorePool {
+    idle: Arc<Mutex<Vec<Store>>>,
+    permits: Semaphore,
+}
+
+impl StorePool {
+    pub(crate) fn open(location: &Location, options: &Options, n: usize) -> Result<StorePool, c5hub_store::Error> {
+        let mut stores = Vec::with_capacity(n);
+        for _ in 0..n {
+            stores.push(Store::open(location, options.clone())?);
+        }
+        Ok(StorePool {
+            idle: Arc::new(Mutex::new(stores)),
+            permits: Semaphore::new(n),
+        })
+    }
+
+    /// Runs `f` on an idle connection in a blocking thread.
+    pub(crate) async fn run<R, F>(&self, f: F) -> Result<R, Problem>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<R, c5hub_store::Error> + Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Problem::unavailable("the store is closing"))?;
+        let store = self
+            .idle
+            .lock()
+            .map_err(|_| Problem::internal("store pool poisoned"))?
+            .pop()
+            .ok_or_else(|| Problem::internal("no idle store connection"))?;
+        let idle = self.idle.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut store = store;
+            let out = f(&mut store);
+            // Put the connection back even when `f` failed: the store
+            // rolls back its own failed transactions.
+            if let Ok(mut v) = idle.lock() {
+                v.push(store);
+            }
+            out
+        })
+        .await
+        .map_err(|e| Problem::internal(format!("store task failed: {e}")))?;
+        joined.map_err(Problem::from)
+    }
+}

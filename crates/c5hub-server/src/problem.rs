@@ -1,0 +1,114 @@
+//! RFC 9457 problem details: every API error says what is wrong and where.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// One thing wrong, with where: a JSON pointer into the request, an IODEF
+/// element path, a query parameter or a line.
+#[derive(Clone, Debug)]
+pub(crate) struct Where {
+    pub(crate) at: String,
+    pub(crate) detail: String,
+}
+
+/// An error answer.
+#[derive(Clone, Debug)]
+pub(crate) struct Problem {
+    pub(crate) status: StatusCode,
+    /// Short, stable slug: the problem type is `urn:c5hub:problem:<slug>`.
+    pub(crate) slug: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) detail: String,
+    pub(crate) errors: Vec<Where>,
+}
+
+impl Problem {
+    pub(crate) fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with(mut self, errors: Vec<Where>) -> Problem {
+        self.errors = errors;
+        self
+    }
+
+    pub(crate) fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request is not valid", detail)
+    }
+
+    pub(crate) fn invalid(at: impl Into<String>, detail: impl Into<String>) -> Problem {
+        let detail = detail.into();
+        Problem::bad_request(detail.clone()).with(vec![Where { at: at.into(), detail }])
+    }
+
+    pub(crate) fn unauthorized() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            "send `Authorization: Bearer <token>` or log in",
+        )
+    }
+
+    pub(crate) fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed for this role", detail)
+    }
+
+    /// Also what an unreadable incident gets: its existence is not revealed.
+    pub(crate) fn not_found(what: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", what)
+    }
+
+    pub(crate) fn unavailable(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
+    }
+
+    pub(crate) fn internal(detail: impl Into<String>) -> Problem {
+        let detail = detail.into();
+        tracing::error!("internal error: {detail}");
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", detail)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        let mut v = json!({
+            "type": format!("urn:c5hub:problem:{}", self.slug),
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if !self.errors.is_empty() {
+            v["errors"] = self
+                .errors
+                .iter()
+                .map(|e| json!({"at": e.at, "detail": e.detail}))
+                .collect();
+        }
+        v
+    }
+}
+
+impl From<c5hub_store::Error> for Problem {
+    fn from(e: c5hub_store::Error) -> Problem {
+        use c5hub_store::Error as E;
+        match e {
+            E::Invalid(m) => Problem::bad_request(m),
+            E::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", "Already exists", m),
+            E::NotFound(m) => Problem::not_found(m),
+            other => Problem::internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = self.to_json().to_string();
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}

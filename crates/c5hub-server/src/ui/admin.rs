@@ -1,0 +1,219 @@
+//! Administration pages: organisations, users, tokens, audit log.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use c5hub_model::{OrgKind, Role};
+use maud::html;
+use serde::Deserialize;
+
+use super::page::{Page, csrf_field, page};
+use super::{check_csrf, error_page};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::Problem;
+
+pub(crate) async fn overview(State(s): State<AppState>, caller: Caller) -> Response {
+    render(&s, &caller, None).await
+}
+
+async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>) -> Response {
+    if let Err(p) = caller.allowed(Role::can_administer, "administer the hub") {
+        return error_page(caller, &p);
+    }
+    let got = s.pool.run(|st| Ok((st.orgs()?, st.users()?, st.tokens(None)?))).await;
+    let (orgs, users, tokens) = match got {
+        Ok(x) => x,
+        Err(p) => return error_page(caller, &p),
+    };
+    let csrf = caller.csrf();
+    let ctx = Page::of(caller, "Administration", "admin");
+    page(&ctx, html! {
+        h1 { "Administration" }
+        @if let Some((id, secret)) = &new_token {
+            div.notice role="status" {
+                p { "Token " (id) " made. Copy it now: it is shown only once." }
+                p.secret id="new-token" { (secret) }
+            }
+        }
+        p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } }
+        section aria-labelledby="orgs-h" {
+            h2 id="orgs-h" { "Organisations (" (orgs.len()) ")" }
+            table { thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Added" } } }
+                tbody { @for o in &orgs { tr { td { (o.name) } td { (o.kind.label()) } td { (o.created_at.format("%Y-%m-%d")) } } } } }
+            form.filters method="post" action="/admin/orgs" {
+                (csrf_field(csrf))
+                label { "Name" input name="name" required pattern="[A-Za-z0-9._-]{1,64}"; }
+                label { "Type" select name="type" { @for k in OrgKind::ALL { option value=(k.as_str()) { (k.label()) } } } }
+                button type="submit" { "Add organisation" }
+            }
+        }
+        section aria-labelledby="users-h" {
+            h2 id="users-h" { "Users (" (users.len()) ")" }
+            table { thead { tr { th scope="col" { "Email" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Password" } th scope="col" { "State" } } }
+                tbody { @for u in &users { tr { td { (u.email) } td { (u.org) } td { (u.role.as_str()) } td { @if u.has_password { "set" } @else { "none (token only)" } } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
+            form.filters method="post" action="/admin/users" {
+                (csrf_field(csrf))
+                label { "Email" input type="email" name="email" required; }
+                label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) { (o.name) } } } }
+                label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Analyst] { (r.as_str()) } } } }
+                label { "Password (12+ characters)" input type="password" name="password" minlength="12" autocomplete="new-password"; }
+                button type="submit" { "Add user" }
+            }
+        }
+        section aria-labelledby="tokens-h" {
+            h2 id="tokens-h" { "API tokens (" (tokens.len()) ")" }
+            table { thead { tr { th scope="col" { "Id" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Label" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
+                tbody { @for t in &tokens { tr {
+                    td { (t.id) } td { (t.org) } td { (t.role.as_str()) } td { (t.label.as_deref().unwrap_or_default()) }
+                    td { (t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
+                    td { (t.last_used_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
+                    td { @if t.revoked_at.is_some() { "revoked" } @else {
+                        form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } { (csrf_field(csrf)) button type="submit" aria-label={ "Revoke token " (t.id) } { "Revoke" } }
+                    } }
+                } } } }
+            form.filters method="post" action="/admin/tokens" {
+                (csrf_field(csrf))
+                label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) { (o.name) } } } }
+                label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Reporter] { (r.as_str()) } } } }
+                label { "Label" input name="label"; }
+                label { "Valid for days (empty: no expiry)" input type="number" name="days" min="1" max="3650"; }
+                button type="submit" { "Make token" }
+            }
+        }
+    })
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct OrgForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+pub(crate) async fn add_org(State(s): State<AppState>, caller: Caller, Form(f): Form<OrgForm>) -> Response {
+    let run = async {
+        check_csrf(&caller, &f.csrf)?;
+        let p = caller.allowed(Role::can_administer, "add organisations")?.clone();
+        let kind: OrgKind = f.kind.parse().map_err(|e: c5hub_model::Error| Problem::invalid("type", e.to_string()))?;
+        s.pool.run(move |st| {
+            st.add_org(f.name.trim(), kind)?;
+            st.audit(&p.name, Some(&p.org), "org.add", Some(&format!("org:{}", f.name.trim())), Some(kind.as_str()))
+        }).await
+    };
+    match run.await {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    email: String,
+    org: String,
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(crate) async fn add_user(State(s): State<AppState>, caller: Caller, Form(f): Form<UserForm>) -> Response {
+    let run = async {
+        check_csrf(&caller, &f.csrf)?;
+        let p = caller.allowed(Role::can_administer, "add users")?.clone();
+        let role: Role = f.role.parse().map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
+        let pw = Some(f.password.clone()).filter(|x| !x.is_empty());
+        s.pool.run(move |st| {
+            let u = st.add_user(&f.email, &f.org, role, pw.as_deref())?;
+            st.audit(&p.name, Some(&p.org), "user.add", Some(&format!("user:{}", u.email)), Some(&format!("{} {role}", u.org)))
+        }).await
+    };
+    match run.await {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    org: String,
+    role: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    days: String,
+}
+
+pub(crate) async fn create_token(State(s): State<AppState>, caller: Caller, Form(f): Form<TokenForm>) -> Response {
+    let run = async {
+        check_csrf(&caller, &f.csrf)?;
+        let p = caller.allowed(Role::can_administer, "make tokens")?.clone();
+        let role: Role = f.role.parse().map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
+        let expires = match f.days.trim() {
+            "" => None,
+            d => Some(chrono::Utc::now() + chrono::Duration::days(d.parse::<i64>().ok().filter(|d| (1..=3650).contains(d)).ok_or_else(|| Problem::invalid("days", "a number of days from 1 to 3650"))?)),
+        };
+        let label = Some(f.label.trim().to_owned()).filter(|l| !l.is_empty());
+        s.pool.run(move |st| {
+            let (info, secret) = st.create_token(&f.org, role, None, label.as_deref(), expires, None)?;
+            st.audit(&p.name, Some(&p.org), "token.create", Some(&format!("token:{}", info.id)), Some(&format!("{} {role}", info.org)))?;
+            Ok((info.id, secret))
+        }).await
+    };
+    match run.await {
+        Ok(t) => render(&s, &caller, Some(t)).await,
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) async fn revoke_token(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Response {
+    let run = async {
+        check_csrf(&caller, &f.csrf)?;
+        let p = caller.allowed(Role::can_administer, "revoke tokens")?.clone();
+        s.pool.run(move |st| {
+            if st.revoke_token(id)? {
+                st.audit(&p.name, Some(&p.org), "token.revoke", Some(&format!("token:{id}")), None)?;
+            }
+            Ok(())
+        }).await
+    };
+    match run.await {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+pub(crate) async fn audit(State(s): State<AppState>, caller: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
+    if let Err(p) = caller.allowed(Role::can_administer, "read the audit log") {
+        return error_page(&caller, &p);
+    }
+    let before = q.get("cursor").and_then(|c| c.parse::<i64>().ok());
+    let rows = match s.pool.run(move |st| st.audit_log(before, 200)).await {
+        Ok(r) => r,
+        Err(p) => return error_page(&caller, &p),
+    };
+    let ctx = Page::of(&caller, "Audit log", "admin");
+    page(&ctx, html! {
+        h1 { "Audit log" }
+        p { a href="/api/v1/audit?format=csv&limit=10000" { "Export as CSV" } }
+        table {
+            thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Organisation" } th scope="col" { "Action" } th scope="col" { "Target" } th scope="col" { "Detail" } } }
+            tbody { @for a in &rows { tr { td { (a.at.to_rfc3339()) } td { (a.actor) } td { (a.org.as_deref().unwrap_or_default()) } td { (a.action) } td { (a.target.as_deref().unwrap_or_default()) } td { (a.detail.as_deref().unwrap_or_default()) } } } }
+        }
+        @if rows.len() == 200 { @if let Some(last) = rows.last() { p { a href={ "/admin/audit?cursor=" (last.id) } { "Older" } } } }
+    })
+    .into_response()
+}

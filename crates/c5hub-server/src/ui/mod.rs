@@ -1,0 +1,160 @@
+//! The web UI: server-rendered HTML, no JavaScript needed, every asset
+//! embedded in the binary so a hub works without network.
+//!
+//! Pages read through the same store calls as the API, with the session's
+//! viewer, so the UI shows exactly what the API would. Forms that change
+//! state carry the session's CSRF token.
+
+mod admin;
+mod incidents;
+mod page;
+
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::html;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Caller, SESSION_COOKIE, Via};
+use page::{Page, page};
+
+const STYLE: &str = include_str!("../../assets/style.css");
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(incidents::dashboard))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/incidents", get(incidents::list))
+        .route("/incidents/{id}", get(incidents::detail))
+        .route("/incidents/{id}/status", post(incidents::set_status))
+        .route("/incidents/{id}/assignee", post(incidents::set_assignee))
+        .route("/incidents/{id}/comments", post(incidents::comment))
+        .route("/submit", get(incidents::submit_form).post(incidents::submit_upload))
+        .route("/submit/form", post(incidents::submit_fields))
+        .route("/lookup", get(incidents::lookup))
+        .route("/admin", get(admin::overview))
+        .route("/admin/orgs", post(admin::add_org))
+        .route("/admin/users", post(admin::add_user))
+        .route("/admin/tokens", post(admin::create_token))
+        .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/admin/audit", get(admin::audit))
+        .route("/assets/style.css", get(style))
+}
+
+async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], STYLE).into_response()
+}
+
+pub(crate) fn not_found_page() -> Response {
+    let body = page(&Page::anonymous("Not found"), html! { h1 { "Not found" } p { "There is no such page, or you may not see it." } p { a href="/" { "Back to the dashboard" } } });
+    (StatusCode::NOT_FOUND, body).into_response()
+}
+
+/// An error shown as a page, keeping the problem's status and message.
+pub(crate) fn error_page(caller: &Caller, p: &crate::problem::Problem) -> Response {
+    if p.status == StatusCode::UNAUTHORIZED {
+        return Redirect::to("/login").into_response();
+    }
+    let ctx = Page::of(caller, "Error", "");
+    let body = page(&ctx, html! {
+        h1 { (p.title) }
+        div.error role="alert" {
+            p { (p.detail) }
+            @if !p.errors.is_empty() {
+                ul { @for e in &p.errors { li { code { (e.at) } ": " (e.detail) } } }
+            }
+        }
+        p { a href="/" { "Back to the dashboard" } }
+    });
+    (p.status, body).into_response()
+}
+
+/// Checks a form's CSRF token against the session.
+pub(crate) fn check_csrf(caller: &Caller, sent: &str) -> Result<(), crate::problem::Problem> {
+    match caller.csrf() {
+        Some(c) if c == sent => Ok(()),
+        Some(_) => Err(crate::problem::Problem::forbidden("this form has expired; reload the page and try again")),
+        None => Err(crate::problem::Problem::unauthorized()),
+    }
+}
+
+fn login_page(error: Option<&str>) -> axum::response::Html<String> {
+    page(&Page::anonymous("Log in"), html! {
+        h1 { "Log in to c5hub" }
+        @if let Some(e) = error { div.error role="alert" { (e) } }
+        form.stack method="post" action="/login" {
+            label { "Email" input type="email" name="email" autocomplete="username"; }
+            label { "Password" input type="password" name="password" autocomplete="current-password"; }
+            button type="submit" { "Log in" }
+        }
+        h2 { "Or with an API token" }
+        p.muted { "Administrators log in with the admin token printed when the hub first started." }
+        form.stack method="post" action="/login" {
+            label { "Token" input type="password" name="token" autocomplete="off"; }
+            button type="submit" { "Log in with token" }
+        }
+    })
+}
+
+async fn login_form() -> axum::response::Html<String> {
+    login_page(None)
+}
+
+#[derive(Deserialize)]
+struct Login {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    token: String,
+}
+
+async fn login(State(s): State<AppState>, Form(f): Form<Login>) -> Response {
+    let ttl = chrono::Duration::hours(i64::from(s.config.session_hours.max(1)));
+    let result = s
+        .pool
+        .run(move |st| {
+            let principal = if f.token.trim().is_empty() {
+                st.check_password(&f.email, &f.password)?
+            } else {
+                st.authenticate_token(f.token.trim())?
+            };
+            let Some(p) = principal else { return Ok(Err("Wrong email and password, or token.")) };
+            let Some(uid) = p.user_id else { return Ok(Err("This token belongs to no user: it works for the API only.")) };
+            let (secret, _) = st.create_session(uid, ttl)?;
+            st.audit(&p.name, Some(&p.org), "session.login", None, None)?;
+            Ok(Ok(secret))
+        })
+        .await;
+    match result {
+        Ok(Ok(secret)) => {
+            let secure = if s.config.secure_cookies { "; Secure" } else { "" };
+            let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ttl.num_seconds());
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+        }
+        Ok(Err(msg)) => (StatusCode::UNAUTHORIZED, login_page(Some(msg))).into_response(),
+        Err(p) => (p.status, login_page(Some(&p.detail))).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(s): State<AppState>, caller: Caller, Form(f): Form<CsrfOnly>) -> Response {
+    if let Err(p) = check_csrf(&caller, &f.csrf) {
+        return error_page(&caller, &p);
+    }
+    if let Some(Via::Session { secret, .. }) = caller.via.clone() {
+        let _ = s.pool.run(move |st| st.end_session(&secret)).await;
+    }
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}

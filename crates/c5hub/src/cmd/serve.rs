@@ -1,0 +1,267 @@
+//! `c5hub serve`, and the account commands scripts use against the same
+//! store: `c5hub orgs`, `c5hub users`, `c5hub tokens`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use c5hub_model::{OrgKind, Role};
+use c5hub_server::{AdminToken, Config};
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::store::Backend;
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `c5hub serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    backend: Backend,
+    /// Address to listen on (overrides the config file).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Settings file (TOML); see the server crate's `config` module.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Seed a demonstration hub (organisations, users, a few hundred
+    /// incidents) when the store is empty.
+    #[arg(long)]
+    demo: bool,
+    /// Serve TLP:CLEAR incidents to readers who are not logged in.
+    #[arg(long)]
+    public_access: bool,
+    /// Session cookies without `Secure`, for plain-HTTP setups other than
+    /// localhost. Never on a hub reachable from the internet.
+    #[arg(long)]
+    insecure_cookies: bool,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "text", env = "C5HUB_LOG_FORMAT")]
+    log_format: LogFormat,
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("C5HUB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,c5hub::http=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => b.json().try_init(),
+        LogFormat::Text => b.with_ansi(std::io::stderr().is_terminal()).try_init(),
+    };
+}
+
+/// Runs `c5hub serve`.
+pub fn serve(a: ServeArgs) -> Result<ExitCode> {
+    init_logs(a.log_format);
+    let mut config = match &a.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            Config::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+        }
+        None => Config::default(),
+    };
+    if let Some(l) = &a.listen {
+        config.listen = l.clone();
+    }
+    if a.public_access {
+        config.public_access = true;
+    }
+    if a.insecure_cookies {
+        config.secure_cookies = false;
+    }
+    let mut store = a.backend.open()?;
+    let env_token = std::env::var("C5HUB_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+    match c5hub_server::ensure_admin(&mut store, &config, env_token.as_deref())? {
+        AdminToken::Generated(secret) => {
+            eprintln!("First start: an admin account exists ({}).", c5hub_server::admin_user(&config.org));
+            eprintln!("Its API token, shown only now (it also logs in to the web UI):\n\n    {secret}\n");
+        }
+        AdminToken::FromEnvironment => eprintln!("admin token taken from C5HUB_ADMIN_TOKEN"),
+        AdminToken::Existing => {}
+    }
+    if a.demo {
+        let password = std::env::var("C5HUB_DEMO_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| c5hub_store::new_secret()[4..20].to_owned());
+        match c5hub_server::demo::seed(&mut store, &config.org, &password, 300)? {
+            Some(s) => {
+                eprintln!("Demo hub seeded: {} incidents. Demo users (password {password}):", s.incidents);
+                for (email, org, role) in &s.users {
+                    eprintln!("    {email:<32} {org:<14} {role}");
+                }
+            }
+            None => eprintln!("the store already holds incidents: demo data not seeded"),
+        }
+    }
+    drop(store);
+    let location = a.backend.location();
+    let options = a.backend.options()?;
+    c5hub_server::serve_blocking(location.clone(), options, config, |addr| {
+        eprintln!("c5hub serving {location} on http://{addr}/ (API: /api/v1, OpenAPI: /api/openapi.json)");
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `c5hub orgs`.
+#[derive(Debug, Subcommand)]
+pub enum OrgsCommand {
+    /// Add a member organisation.
+    Add {
+        /// Its name (a-z, 0-9, '-', '_', '.'), as incidents record their reporter.
+        name: String,
+        /// national-cirt, sector-cirt, operator, regulator or peer-hub.
+        #[arg(long = "type")]
+        kind: String,
+        #[command(flatten)]
+        backend: Backend,
+    },
+    /// List organisations.
+    List {
+        #[command(flatten)]
+        backend: Backend,
+    },
+}
+
+/// `c5hub users`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user. The password is read from C5HUB_PASSWORD when set;
+    /// without one the user logs in by token only.
+    Add {
+        /// Login email.
+        email: String,
+        /// Organisation.
+        #[arg(long)]
+        org: String,
+        /// admin, analyst, reporter or viewer.
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        backend: Backend,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        backend: Backend,
+    },
+}
+
+/// `c5hub tokens`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Make an API token and print it (the only time it is shown).
+    Create {
+        /// Organisation it acts for.
+        #[arg(long)]
+        org: String,
+        /// admin, analyst, reporter or viewer.
+        #[arg(long)]
+        role: String,
+        /// What it is for.
+        #[arg(long)]
+        label: Option<String>,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+        #[command(flatten)]
+        backend: Backend,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        backend: Backend,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (from `tokens list`).
+        id: i64,
+        #[command(flatten)]
+        backend: Backend,
+    },
+}
+
+fn actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
+}
+
+/// Runs `c5hub orgs`.
+pub fn orgs(c: OrgsCommand) -> Result<ExitCode> {
+    match c {
+        OrgsCommand::Add { name, kind, backend } => {
+            let kind: OrgKind = kind.parse()?;
+            let mut s = backend.open()?;
+            let o = s.add_org(&name, kind)?;
+            s.audit(&actor(), None, "org.add", Some(&format!("org:{}", o.name)), Some(kind.as_str()))?;
+            println!("{}\t{}", o.name, o.kind);
+        }
+        OrgsCommand::List { backend } => {
+            for o in backend.open()?.orgs()? {
+                println!("{}\t{}\t{}", o.name, o.kind, o.created_at.to_rfc3339());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `c5hub users`.
+pub fn users(c: UsersCommand) -> Result<ExitCode> {
+    match c {
+        UsersCommand::Add { email, org, role, backend } => {
+            let role: Role = role.parse()?;
+            let password = std::env::var("C5HUB_PASSWORD").ok().filter(|p| !p.is_empty());
+            let mut s = backend.open()?;
+            let u = s.add_user(&email, &org, role, password.as_deref())?;
+            s.audit(&actor(), None, "user.add", Some(&format!("user:{}", u.email)), Some(&format!("{} {role}", u.org)))?;
+            println!("{}\t{}\t{}", u.email, u.org, u.role);
+        }
+        UsersCommand::List { backend } => {
+            for u in backend.open()?.users()? {
+                println!("{}\t{}\t{}\t{}", u.email, u.org, u.role, if u.disabled { "disabled" } else { "active" });
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `c5hub tokens`.
+pub fn tokens(c: TokensCommand) -> Result<ExitCode> {
+    match c {
+        TokensCommand::Create { org, role, label, expires_days, backend } => {
+            let role: Role = role.parse()?;
+            let expires = expires_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+            if expires_days == Some(0) {
+                bail!("--expires-days must be at least 1");
+            }
+            let mut s = backend.open()?;
+            let (info, secret) = s.create_token(&org, role, None, label.as_deref(), expires, None)?;
+            s.audit(&actor(), Some(&org), "token.create", Some(&format!("token:{}", info.id)), Some(role.as_str()))?;
+            eprintln!("token {} for {org} ({role}); shown only now:", info.id);
+            println!("{secret}");
+        }
+        TokensCommand::List { backend } => {
+            for t in backend.open()?.tokens(None)? {
+                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{}", t.id, t.org, t.role, t.label.unwrap_or_default(), state);
+            }
+        }
+        TokensCommand::Revoke { id, backend } => {
+            let mut s = backend.open()?;
+            if !s.revoke_token(id)? {
+                bail!("no active token {id}");
+            }
+            s.audit(&actor(), None, "token.revoke", Some(&format!("token:{id}")), None)?;
+            eprintln!("token {id} revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
