@@ -142,8 +142,13 @@ pub async fn start(location: Location, options: Options, config: Config, signals
             .map_err(|e| e.to_string())?
     };
     let metrics = Arc::new(metrics::Metrics::default());
-    let (handle, thread) = writer::spawn(&location, options, config.max_batch, metrics.clone())
-        .map_err(|e| e.to_string())?;
+    let (handle, thread) = {
+        let (location, metrics, max_batch) = (location.clone(), metrics.clone(), config.max_batch);
+        tokio::task::spawn_blocking(move || writer::spawn(&location, options, max_batch, metrics))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?
+    };
     let state = AppState {
         pool: Arc::new(pool),
         writer: handle,

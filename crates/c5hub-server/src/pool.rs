@@ -62,3 +62,13 @@ impl StorePool {
         joined.map_err(Problem::from)
     }
 }
+
+impl Drop for StorePool {
+    /// The PostgreSQL client blocks on its own runtime when it closes, which
+    /// panics inside an async context: close the connections on a plain
+    /// thread.
+    fn drop(&mut self) {
+        let stores = self.idle.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        let _ = std::thread::spawn(move || drop(stores)).join();
+    }
+}

@@ -54,12 +54,25 @@ pub(crate) fn spawn(
     max_batch: usize,
     metrics: Arc<Metrics>,
 ) -> Result<(WriterHandle, WriterThread), c5hub_store::Error> {
-    let mut store = Store::open(location, options)?;
     let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
     let max_batch = max_batch.max(1);
+    let location = location.clone();
+    let (opened_tx, opened_rx) = std::sync::mpsc::channel();
+    // The store is opened, used and closed on the writer's own thread: the
+    // PostgreSQL client must not be driven from inside the async runtime.
     let thread = std::thread::Builder::new()
         .name("c5hub-writer".to_owned())
         .spawn(move || {
+            let mut store = match Store::open(&location, options) {
+                Ok(s) => {
+                    let _ = opened_tx.send(Ok(()));
+                    s
+                }
+                Err(e) => {
+                    let _ = opened_tx.send(Err(e));
+                    return;
+                }
+            };
             while let Some(first) = rx.blocking_recv() {
                 let mut jobs = vec![first];
                 let mut n = jobs[0].subs.len();
@@ -76,6 +89,9 @@ pub(crate) fn spawn(
             }
         })
         .map_err(|e| c5hub_store::Error::Open(format!("cannot start the writer: {e}")))?;
+    opened_rx
+        .recv()
+        .map_err(|_| c5hub_store::Error::Open("the writer thread ended".to_owned()))??;
     Ok((WriterHandle { tx }, WriterThread(thread)))
 }
 

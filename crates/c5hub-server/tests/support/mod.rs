@@ -1,0 +1,121 @@
+//! A real hub on loopback for the tests: a fresh store (SQLite file, and
+//! PostgreSQL when configured, as in the store suite), the server bound to
+//! port 0, and blocking HTTP calls against it.
+
+#![allow(dead_code)]
+
+#[path = "../../../c5hub-store/tests/common/mod.rs"]
+mod store_common;
+
+pub use store_common::locations;
+
+use c5hub_server::{AdminToken, Config, Running};
+use c5hub_store::{Location, Options, Store, WarningList};
+use serde_json::Value;
+
+/// A running hub.
+pub struct Hub {
+    pub base: String,
+    pub admin: String,
+    pub location: Location,
+    rt: tokio::runtime::Runtime,
+    running: Option<Running>,
+}
+
+pub fn options() -> Options {
+    Options { warning_list: WarningList::empty() }
+}
+
+impl Hub {
+    pub fn start(location: Location, public_access: bool) -> Hub {
+        Self::start_with(location, Config { public_access, ..test_config() })
+    }
+
+    pub fn start_with(location: Location, config: Config) -> Hub {
+        let mut store = Store::open(&location, options()).expect("open store");
+        let admin = match c5hub_server::ensure_admin(&mut store, &config, None).expect("admin") {
+            AdminToken::Generated(t) => t,
+            other => panic!("fresh store, got {other:?}"),
+        };
+        drop(store);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let running = rt
+            .block_on(c5hub_server::start(location.clone(), options(), config, false))
+            .expect("server starts");
+        Hub { base: format!("http://{}", running.addr), admin, location, rt, running: Some(running) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&self.location, options()).expect("open store")
+    }
+
+    pub fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.shutdown()).expect("clean shutdown");
+        }
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = self.rt.block_on(r.shutdown());
+        }
+    }
+}
+
+pub fn test_config() -> Config {
+    Config { listen: "127.0.0.1:0".to_owned(), read_connections: 2, ..Config::default() }
+}
+
+/// An HTTP answer: status, content type, body.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().redirects(0).build()
+}
+
+pub fn call(method: &str, url: &str, token: Option<&str>, content_type: Option<&str>, body: Option<&[u8]>) -> Answer {
+    let mut req = agent().request(method, url);
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    if let Some(ct) = content_type {
+        req = req.set("Content-Type", ct);
+    }
+    let result = match body {
+        Some(b) => req.send_bytes(b),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = resp.status();
+    let content_type = resp.header("content-type").unwrap_or_default().to_owned();
+    let body = resp.into_string().expect("body");
+    Answer { status, content_type, body }
+}
+
+pub fn get(url: &str, token: Option<&str>) -> Answer {
+    call("GET", url, token, None, None)
+}
+
+pub fn post_json(url: &str, token: Option<&str>, v: &Value) -> Answer {
+    call("POST", url, token, Some("application/json"), Some(v.to_string().as_bytes()))
+}
