@@ -194,7 +194,7 @@ pub(crate) async fn detail(State(s): State<AppState>, caller: Caller, Path(id): 
         .await;
     let (i, history, (assignee, assignments), comments, related) = match got {
         Ok(Some(x)) => x,
-        Ok(None) => return super::not_found_page(),
+        Ok(None) => return super::not_found_for(&caller),
         Err(p) => return error_page(&caller, &p),
     };
     let m = &i.incident;

@@ -50,7 +50,17 @@ async fn style() -> Response {
 }
 
 pub(crate) fn not_found_page() -> Response {
-    let body = page(&Page::anonymous("Not found"), html! { h1 { "Not found" } p { "There is no such page, or you may not see it." } p { a href="/" { "Back to the dashboard" } } });
+    not_found(&Page::anonymous("Not found"))
+}
+
+/// Not found for a logged-in reader: the same answer as for a page that
+/// does not exist, inside the usual frame so the reader keeps the navigation.
+pub(crate) fn not_found_for(caller: &Caller) -> Response {
+    not_found(&Page::of(caller, "Not found", ""))
+}
+
+fn not_found(ctx: &Page) -> Response {
+    let body = page(ctx, html! { h1 { "Not found" } p { "There is no such page, or you may not see it." } p { a href="/" { "Back to the dashboard" } } });
     (StatusCode::NOT_FOUND, body).into_response()
 }
 
