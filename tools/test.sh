@@ -27,3 +27,26 @@ cargo test --workspace --all-targets --locked
 
 echo "== IODEF test corpus against the official RFC 7970 XSD and RFC 8727 JSON schema"
 bash tools/check-test-data-schemas.sh
+
+# The web UI in a real browser: playwright-core (npm) driving the system's
+# Chromium against `c5hub serve`. Without Chromium (or Node) it is skipped
+# with a message on a workstation, and fails in CI (CI set).
+echo "== browser tests of the web UI (crates/c5hub-server/tests/browser)"
+browser_dir=crates/c5hub-server/tests/browser
+chromium=${CHROMIUM:-/usr/bin/chromium}
+missing=
+[ -x "$chromium" ] || missing="Chromium at $chromium (apt-get install chromium, or set CHROMIUM)"
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="${missing:+$missing; }Node.js 20+ with npm"
+if [ -n "$missing" ]; then
+  if [ -n "${CI:-}" ]; then
+    echo "browser tests FAILED: missing $missing" >&2
+    exit 1
+  fi
+  echo "== SKIPPED browser tests: missing $missing"
+else
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  cargo build -p c5hub --locked
+  target_dir=${CARGO_TARGET_DIR:-target}
+  case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
+  CHROMIUM=$chromium bash "$browser_dir/run.sh" "$target_dir/debug/c5hub"
+fi
