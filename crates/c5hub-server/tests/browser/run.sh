@@ -73,7 +73,8 @@ token_b=$(c5 tokens create --org telco-op --role reporter)
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 base=http://localhost:$port
 
-C5HUB_ADMIN_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=') \
+admin_token=c5h_$(head -c 32 /dev/urandom | base64 | tr -d '/+=')
+C5HUB_ADMIN_TOKEN=$admin_token \
   "$bin" serve --data "$data" --warning-list "$warning_list" --listen "127.0.0.1:$port" \
   >"$artifacts/server.log" 2>&1 &
 server_pid=$!
@@ -97,7 +98,7 @@ status=0
 C5HUB_URL=$base \
 C5HUB_ORG_A=bank-csirt C5HUB_USER_A=analyst@bank.example \
 C5HUB_ORG_B=telco-op C5HUB_USER_B=analyst@telco.example C5HUB_TOKEN_B=$token_b \
-C5HUB_PASSWORD=$password \
+C5HUB_PASSWORD=$password C5HUB_ADMIN_TOKEN=$admin_token \
 C5HUB_SAMPLES=$root/samples \
   node --test --test-reporter=spec "$here/ui.test.mjs" || status=$?
 

@@ -7,7 +7,8 @@
 // forms, finds one in the list, opens it, sees its correlation with an
 // earlier incident of organisation B, triages and comments on it, and looks
 // a value up; then a user of B logs in and must not see A's AMBER+STRICT
-// incident anywhere. Every page visited is checked for the keyboard and
+// incident anywhere. Last, the admin logs in with a token and makes and
+// revokes an API token. Every page visited is checked for the keyboard and
 // labelling basics and for CSP violations. Screenshots go to
 // C5HUB_BROWSER_ARTIFACTS.
 
@@ -31,6 +32,7 @@ const ORG_B = env('C5HUB_ORG_B');
 const USER_B = env('C5HUB_USER_B');
 const TOKEN_B = env('C5HUB_TOKEN_B');
 const PASSWORD = env('C5HUB_PASSWORD');
+const ADMIN_TOKEN = env('C5HUB_ADMIN_TOKEN');
 const SAMPLES = env('C5HUB_SAMPLES');
 const ARTIFACTS = process.env.C5HUB_BROWSER_ARTIFACTS || 'target/browser-artifacts';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -446,4 +448,32 @@ step("a user of B cannot see A's AMBER+STRICT incident", async () => {
   assert.deepEqual(await incidentKeysIn(page.locator('main')), [], 'lookup of its own value finds nothing');
   assert.match(await page.locator('caption').first().innerText(), /^0 matching incident\(s\)$/);
   await shot('lookup-b');
+});
+
+step('the admin logs in with a token, makes an API token and revokes it', async () => {
+  await logout();
+  await page.getByLabel('Token').fill(ADMIN_TOKEN);
+  await Promise.all([page.waitForURL(`${BASE}/`), page.getByRole('button', { name: 'Log in with token' }).click()]);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+  assert.equal(await h1(), 'Administration');
+  await checkPageBasics('admin');
+  await checkKeyboard('admin');
+  const form = page.locator('form[action="/admin/tokens"]');
+  await form.getByLabel('Organisation').selectOption(ORG_B);
+  await form.getByLabel('Role').selectOption('viewer');
+  await form.getByLabel('Label').fill(`browser test ${RUN}`);
+  await form.getByRole('button', { name: 'Make token' }).click();
+  const secret = (await page.locator('#new-token').innerText()).trim();
+  assert.match(secret, /^c5h_/);
+  await checkPageBasics('admin, token made');
+  await shot('admin-token');
+  const api = () => fetch(`${BASE}/api/v1/incidents?limit=1`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal((await api()).status, 200, 'the new token works');
+  const row = page.getByRole('row').filter({ hasText: `browser test ${RUN}` });
+  const id = (await row.getByRole('cell').first().innerText()).trim();
+  await row.getByRole('button', { name: `Revoke token ${id}` }).click();
+  await page.waitForURL(/\/admin/);
+  assert.equal(await page.getByRole('row').filter({ hasText: `browser test ${RUN}` }).getByRole('cell').last().innerText(), 'revoked');
+  assert.equal((await api()).status, 401, 'a revoked token is refused');
+  await shot('admin-revoked');
 });
