@@ -409,6 +409,8 @@ step("a user of B cannot see A's AMBER+STRICT incident", async () => {
   assert.match(await page.locator('header .who').innerText(), new RegExp(`${USER_B}.*${ORG_B}`));
   const recent = await incidentKeysIn(page.locator('main'));
   assert.ok(!recent.includes(key.form), 'not on the dashboard');
+  const total = page.getByRole('region', { name: 'Incidents you can read' }).locator('.figure');
+  assert.equal(await total.innerText(), '3', "the dashboard counts B's two incidents and A's GREEN one, not A's AMBER+STRICT one");
   await shot('dashboard-b');
 
   await page.goto(`${BASE}/incidents`);
