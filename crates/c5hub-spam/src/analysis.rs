@@ -97,7 +97,12 @@ pub fn process(
 }
 
 /// Runs the whole pipeline over `reports` (sorted by time first).
-pub fn analyse(mut reports: Vec<SpamReport>, rules: &Rules, model: &Model, settings: &Settings) -> Analysis {
+pub fn analyse(
+    mut reports: Vec<SpamReport>,
+    rules: &Rules,
+    model: &Model,
+    settings: &Settings,
+) -> Analysis {
     reports.sort_by(|a, b| a.seen_at().cmp(&b.seen_at()).then_with(|| a.id.cmp(&b.id)));
     let mut ws = Workspace::default();
     let mut campaigns = Campaigns::new(settings.campaign_threshold);
@@ -109,7 +114,12 @@ pub fn analyse(mut reports: Vec<SpamReport>, rules: &Rules, model: &Model, setti
             let at = p.report.seen_at();
             let op = p.report.operator.as_str();
             let weight = if p.smishing { 0.7 } else { 0.5 };
-            let urls: Vec<String> = p.indicators.urls.iter().map(|u| u.url.value().to_owned()).collect();
+            let urls: Vec<String> = p
+                .indicators
+                .urls
+                .iter()
+                .map(|u| u.url.value().to_owned())
+                .collect();
             let sender = p.indicators.sender.as_ref().map(|s| s.value());
             let id = campaigns.add(&Sighting {
                 text: &p.report.text,
@@ -161,7 +171,12 @@ impl Analysis {
     /// subscribers where `subscribers` has the operator), spam and smishing
     /// shares, campaign spread, time from first report to listing, top
     /// senders (phone numbers and e-mails pseudonymised with `key`).
-    pub fn impact(&self, subscribers: &HashMap<String, u64>, key: &PseudonymKey, top: usize) -> Value {
+    pub fn impact(
+        &self,
+        subscribers: &HashMap<String, u64>,
+        key: &PseudonymKey,
+        top: usize,
+    ) -> Value {
         let total = self.processed.len() as u64;
         let confirmed = self.processed.iter().filter(|p| p.confirmed).count() as u64;
         let smishing = self.processed.iter().filter(|p| p.smishing).count() as u64;
@@ -193,7 +208,10 @@ impl Analysis {
         let delays: Vec<f64> = self
             .reputation
             .entries()
-            .filter_map(|e| e.listed_at.map(|l| (l - e.first_seen).num_seconds() as f64 / 60.0))
+            .filter_map(|e| {
+                e.listed_at
+                    .map(|l| (l - e.first_seen).num_seconds() as f64 / 60.0)
+            })
             .collect();
         let listed = delays.len();
         let (median, p90) = median_and_p90(delays);
@@ -207,7 +225,13 @@ impl Analysis {
         }
         let mut senders: Vec<_> = senders.into_iter().collect();
         senders.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let share = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+        let share = |a: u64, b: u64| {
+            if b == 0 {
+                0.0
+            } else {
+                100.0 * a as f64 / b as f64
+            }
+        };
         json!({
             "reports": total,
             "confirmed_spam": confirmed,
@@ -242,7 +266,11 @@ impl Analysis {
     /// The campaigns as JSON.
     pub fn campaigns_json(&self, key: &PseudonymKey) -> Value {
         let pseudo = |v: &str| {
-            if v.starts_with('+') || v.contains('@') { key.pseudonym(v) } else { v.to_owned() }
+            if v.starts_with('+') || v.contains('@') {
+                key.pseudonym(v)
+            } else {
+                v.to_owned()
+            }
         };
         Value::Array(
             self.campaigns
@@ -285,14 +313,26 @@ mod tests {
         // The 2012 corpus knows no parcel-fee smishing (the model scores it
         // below 0.1): an operator's block rule covers it until confirmed
         // reports have taught the model.
-        let rules = Rules::parse("[[rule]]\nid = \"parcel-fee\"\naction = \"block\"\nkeywords = [\"parcel is held\"]\n")
-            .expect("valid rule");
+        let rules = Rules::parse(
+            "[[rule]]\nid = \"parcel-fee\"\naction = \"block\"\nkeywords = [\"parcel is held\"]\n",
+        )
+        .expect("valid rule");
         let a = analyse(imported.reports, &rules, &model, &Settings::default());
         assert_eq!(a.processed.len(), 4);
         let confirmed: Vec<bool> = a.processed.iter().map(|p| p.confirmed).collect();
-        assert_eq!(confirmed, [true, true, true, false], "{:?}", a.processed.iter().map(|p| p.decision.score).collect::<Vec<_>>());
+        assert_eq!(
+            confirmed,
+            [true, true, true, false],
+            "{:?}",
+            a.processed
+                .iter()
+                .map(|p| p.decision.score)
+                .collect::<Vec<_>>()
+        );
         assert!(a.processed[..3].iter().all(|p| p.smishing));
-        assert!(matches!(&a.processed[0].decision.by, rules::DecidedBy::Rule(m) if m.rule == "parcel-fee"));
+        assert!(
+            matches!(&a.processed[0].decision.by, rules::DecidedBy::Rule(m) if m.rule == "parcel-fee")
+        );
         assert_eq!(a.processed[2].decision.by, rules::DecidedBy::Model);
         // The two parcel messages from two operators are one campaign.
         assert_eq!(a.processed[0].campaign, a.processed[1].campaign);

@@ -50,9 +50,9 @@ impl Signature {
             .collect();
         let mut mins = [u32::MAX; SIGNATURE_LEN];
         let mut add = |shingle: &[char]| {
-            let base = shingle
-                .iter()
-                .fold(0xCBF2_9CE4_8422_2325u64, |h, &c| (h ^ c as u64).wrapping_mul(0x100_0000_01B3));
+            let base = shingle.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, &c| {
+                (h ^ c as u64).wrapping_mul(0x100_0000_01B3)
+            });
             for (i, m) in mins.iter_mut().enumerate() {
                 let h = fmix(base ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) as u32;
                 if h < *m {
@@ -80,7 +80,9 @@ impl Signature {
         for (b, o) in out.iter_mut().enumerate() {
             let h = self.0[b * ROWS..(b + 1) * ROWS]
                 .iter()
-                .fold(b as u64, |h, &v| fmix(h ^ u64::from(v)).wrapping_add(0x9E37_79B9));
+                .fold(b as u64, |h, &v| {
+                    fmix(h ^ u64::from(v)).wrapping_add(0x9E37_79B9)
+                });
             *o = h;
         }
         out
@@ -180,7 +182,9 @@ impl Campaigns {
             if let Some(ids) = self.index.get(&(b, *h)) {
                 for &id in ids {
                     let sim = self.campaigns[id as usize].signature.similarity(&sig);
-                    if sim >= self.threshold && best.is_none_or(|(bs, bid)| sim > bs || (sim == bs && id < bid)) {
+                    if sim >= self.threshold
+                        && best.is_none_or(|(bs, bid)| sim > bs || (sim == bs && id < bid))
+                    {
                         best = Some((sim, id));
                     }
                 }
@@ -243,10 +247,22 @@ mod tests {
     fn variants_cluster_and_unrelated_messages_do_not() {
         let mut c = Campaigns::new(0.5);
         let msgs = [
-            ("Your parcel is held. Pay the 1.99 GBP fee at https://dhl-fee.top/pay now", "op-a"),
-            ("Your parcel is held. Pay the 2.49 GBP fee at https://dhl-fee.top/pay today", "op-b"),
-            ("Yоur pаrcel is held. Pay the 3.99 GBP fee at https://dhl-fee.top/pay now", "op-c"),
-            ("Congratulations! You won a £1000 Tesco voucher, claim at tesco-win.example", "op-a"),
+            (
+                "Your parcel is held. Pay the 1.99 GBP fee at https://dhl-fee.top/pay now",
+                "op-a",
+            ),
+            (
+                "Your parcel is held. Pay the 2.49 GBP fee at https://dhl-fee.top/pay today",
+                "op-b",
+            ),
+            (
+                "Yоur pаrcel is held. Pay the 3.99 GBP fee at https://dhl-fee.top/pay now",
+                "op-c",
+            ),
+            (
+                "Congratulations! You won a £1000 Tesco voucher, claim at tesco-win.example",
+                "op-a",
+            ),
             ("are we still meeting for lunch tomorrow?", "op-b"),
         ];
         let ids: Vec<u32> = msgs
@@ -271,8 +287,12 @@ mod tests {
 
     #[test]
     fn fingerprints_match_near_duplicates_only() {
-        let a = Signature::of("Your parcel is held. Pay the 1.99 GBP fee at https://dhl-fee.top/pay now");
-        let b = Signature::of("Your parcel is held. Pay the 2.49 GBP fee at https://dhl-fee.top/pay today");
+        let a = Signature::of(
+            "Your parcel is held. Pay the 1.99 GBP fee at https://dhl-fee.top/pay now",
+        );
+        let b = Signature::of(
+            "Your parcel is held. Pay the 2.49 GBP fee at https://dhl-fee.top/pay today",
+        );
         let other = Signature::of("see you at the cinema at eight, bring popcorn");
         let fp = a.fingerprint();
         assert_eq!(fp.len(), 8 + 16 * 16);

@@ -41,9 +41,7 @@ pub fn read_corpus(reader: impl BufRead) -> Result<Vec<Example>, Error> {
 
 /// One corpus line.
 pub fn parse_corpus_line(line: &str) -> Result<Example, String> {
-    let (label, rest) = line
-        .split_once('\t')
-        .ok_or("expected label<TAB>text")?;
+    let (label, rest) = line.split_once('\t').ok_or("expected label<TAB>text")?;
     let spam = match label.trim().to_ascii_lowercase().as_str() {
         "spam" => true,
         "ham" => false,
@@ -116,14 +114,27 @@ impl Metrics {
 
     /// Matthews correlation coefficient.
     pub fn mcc(&self) -> f64 {
-        let (tp, fp, tn, fn_) = (self.tp as f64, self.fp as f64, self.tn as f64, self.fn_ as f64);
+        let (tp, fp, tn, fn_) = (
+            self.tp as f64,
+            self.fp as f64,
+            self.tn as f64,
+            self.fn_ as f64,
+        );
         let d = ((tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_)).sqrt();
-        if d == 0.0 { 0.0 } else { (tp * tn - fp * fn_) / d }
+        if d == 0.0 {
+            0.0
+        } else {
+            (tp * tn - fp * fn_) / d
+        }
     }
 }
 
 fn pct(a: u64, b: u64) -> f64 {
-    if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 }
+    if b == 0 {
+        0.0
+    } else {
+        100.0 * a as f64 / b as f64
+    }
 }
 
 /// ROC AUC by ranks (ties count half): the probability that a random spam
@@ -156,6 +167,9 @@ pub fn roc_auc(scored: &[(f32, bool)]) -> f64 {
     (rank_sum - (pos * (pos + 1)) as f64 / 2.0) / (pos as f64 * neg as f64)
 }
 
+/// A trained fold's scoring function.
+type Scorer = Box<dyn Fn(&[u32]) -> f32>;
+
 /// Which learner a cross-validation runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Algorithm {
@@ -187,7 +201,7 @@ pub fn cross_validate(
         let train: Vec<usize> = (0..examples.len()).filter(|i| i % folds != f).collect();
         let tx: Vec<Vec<u32>> = train.iter().map(|&i| feats[i].clone()).collect();
         let ty: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
-        let score: Box<dyn Fn(&[u32]) -> f32> = match algorithm {
+        let score: Scorer = match algorithm {
             Algorithm::Logistic => {
                 let m = Model::train_featurized(cfg, &tx, &ty, opts)?;
                 Box::new(move |x| m.score_featurized(x))
@@ -240,7 +254,10 @@ mod tests {
         assert_eq!(c[2].text, "claim\tprize");
         assert_eq!(c[2].time_ms, Some(1_714_557_600_000));
         let err = read_corpus("ham\tok\nmaybe\tx\n".as_bytes()).expect_err("bad label");
-        assert_eq!(err.to_string(), "line 2: label \"maybe\" is neither spam nor ham");
+        assert_eq!(
+            err.to_string(),
+            "line 2: label \"maybe\" is neither spam nor ham"
+        );
         assert!(read_corpus("no tab here".as_bytes()).is_err());
     }
 
@@ -277,7 +294,10 @@ mod tests {
     #[test]
     fn folds_are_checked() {
         let c = read_corpus("ham\ta\nspam\tb\n".as_bytes()).expect("valid");
-        let cfg = FeatureConfig { bits: 12, ..FeatureConfig::default() };
+        let cfg = FeatureConfig {
+            bits: 12,
+            ..FeatureConfig::default()
+        };
         let o = TrainOptions::default();
         assert!(cross_validate(cfg, &c, 1, &o, Algorithm::Logistic).is_err());
         assert!(cross_validate(cfg, &c, 3, &o, Algorithm::Logistic).is_err());
@@ -286,11 +306,17 @@ mod tests {
 
     #[test]
     fn online_evaluation_needs_times_and_learns() {
-        let cfg = FeatureConfig { bits: 16, ..FeatureConfig::default() };
+        let cfg = FeatureConfig {
+            bits: 16,
+            ..FeatureConfig::default()
+        };
         let o = TrainOptions::default();
         let untimed = read_corpus("ham\ta\nspam\tb\n".as_bytes()).expect("valid");
         assert_eq!(online(cfg, &untimed, &o).expect("runs"), None);
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/test-data/corpus/timestamped.tsv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/test-data/corpus/timestamped.tsv"
+        );
         let text = std::fs::read_to_string(path).expect("test corpus present");
         let c = read_corpus(text.as_bytes()).expect("valid");
         let m = online(cfg, &c, &o).expect("runs").expect("times present");

@@ -159,7 +159,9 @@ fn finish(mut h: u64) -> u64 {
 }
 
 fn structural<S: Sink>(sink: &mut S, name: &str) {
-    sink.add(finish(hash_bytes(NS_STRUCT, name.as_bytes())), || name.to_owned());
+    sink.add(finish(hash_bytes(NS_STRUCT, name.as_bytes())), || {
+        name.to_owned()
+    });
 }
 
 fn structural_n<S: Sink>(sink: &mut S, name: &str, n: u32) {
@@ -170,23 +172,61 @@ fn structural_n<S: Sink>(sink: &mut S, name: &str, n: u32) {
 
 /// Top-level domains that make `word.tld` look like a link in a message.
 const LINK_TLDS: &[&str] = &[
-    "com", "net", "org", "info", "biz", "co", "uk", "us", "io", "ly", "me", "tk", "ml", "ga",
-    "cf", "gq", "xyz", "top", "club", "online", "site", "app", "link", "click", "vip", "shop",
-    "ru", "cn", "in", "de", "fr", "es", "it", "nl", "eu", "mobi", "tv", "cc", "ws", "gd", "gl",
-    "to", "ng", "ke", "za", "br", "id", "ph", "pk", "bd",
+    "com", "net", "org", "info", "biz", "co", "uk", "us", "io", "ly", "me", "tk", "ml", "ga", "cf",
+    "gq", "xyz", "top", "club", "online", "site", "app", "link", "click", "vip", "shop", "ru",
+    "cn", "in", "de", "fr", "es", "it", "nl", "eu", "mobi", "tv", "cc", "ws", "gd", "gl", "to",
+    "ng", "ke", "za", "br", "id", "ph", "pk", "bd",
 ];
 
 /// Well-known link shorteners (registrable domains).
 pub const SHORTENERS: &[&str] = &[
-    "bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rb.gy",
-    "tiny.cc", "shorturl.at", "t.ly", "rebrand.ly", "bl.ink", "s.id", "v.gd", "qr.co", "lnkd.in",
-    "t.me", "wa.me", "tr.im", "x.co", "shorte.st", "adf.ly",
+    "bit.ly",
+    "tinyurl.com",
+    "goo.gl",
+    "t.co",
+    "ow.ly",
+    "is.gd",
+    "buff.ly",
+    "cutt.ly",
+    "rb.gy",
+    "tiny.cc",
+    "shorturl.at",
+    "t.ly",
+    "rebrand.ly",
+    "bl.ink",
+    "s.id",
+    "v.gd",
+    "qr.co",
+    "lnkd.in",
+    "t.me",
+    "wa.me",
+    "tr.im",
+    "x.co",
+    "shorte.st",
+    "adf.ly",
 ];
 
 const CURRENCY_SYMBOLS: &[char] = &['£', '$', '€', '¥', '₹', '₦', '₽', '₩', '₺', '₱', '₫', '₴'];
 const CURRENCY_WORDS: &[&str] = &[
-    "usd", "eur", "gbp", "pounds", "pound", "dollars", "dollar", "euro", "euros", "rupees",
-    "naira", "shillings", "cedis", "pence", "cents", "ksh", "inr", "ngn", "rs",
+    "usd",
+    "eur",
+    "gbp",
+    "pounds",
+    "pound",
+    "dollars",
+    "dollar",
+    "euro",
+    "euros",
+    "rupees",
+    "naira",
+    "shillings",
+    "cedis",
+    "pence",
+    "cents",
+    "ksh",
+    "inr",
+    "ngn",
+    "rs",
 ];
 
 /// Extracts the features of `text` into `sink`.
@@ -210,7 +250,10 @@ fn words_and_bigrams<S: Sink>(cfg: &FeatureConfig, norm: &str, sink: &mut S) {
         }
         if cfg.word_bigrams {
             if let Some(p) = prev {
-                let h = hash_bytes(step(hash_bytes(NS_BIGRAM, p.as_bytes()), b' '), w.as_bytes());
+                let h = hash_bytes(
+                    step(hash_bytes(NS_BIGRAM, p.as_bytes()), b' '),
+                    w.as_bytes(),
+                );
                 sink.add(finish(h), || format!("bigram:{p} {w}"));
             }
             prev = Some(w);
@@ -373,7 +416,9 @@ fn numbers_and_money<S: Sink>(norm: &str, sink: &mut S) {
             if bytes[i] == b'0' && bytes.get(i + 1).is_some_and(|b| matches!(b, b'8' | b'9')) {
                 structural(sink, "phone_premium_or_freephone");
             }
-        } else if (4..=6).contains(&digits) && !glued && !(i > 0 && bytes[i - 1].is_ascii_alphabetic())
+        } else if (4..=6).contains(&digits)
+            && !glued
+            && !(i > 0 && bytes[i - 1].is_ascii_alphabetic())
         {
             structural(sink, "short_code");
         }
@@ -386,7 +431,8 @@ fn numbers_and_money<S: Sink>(norm: &str, sink: &mut S) {
             currency = true;
             let after = norm[i + c.len_utf8()..].bytes().next();
             let before = norm[..i].bytes().last();
-            if after.is_some_and(|b| b.is_ascii_digit()) || before.is_some_and(|b| b.is_ascii_digit())
+            if after.is_some_and(|b| b.is_ascii_digit())
+                || before.is_some_and(|b| b.is_ascii_digit())
             {
                 amount = true;
                 let digits = norm[i + c.len_utf8()..]
@@ -470,7 +516,12 @@ mod tests {
             ("FREE ENTRY NOW", "upper_tenths:10", true),
         ];
         for (text, feature, expected) in cases {
-            assert_eq!(has(text, feature), *expected, "{feature} in {text:?}: {:?}", names(text));
+            assert_eq!(
+                has(text, feature),
+                *expected,
+                "{feature} in {text:?}: {:?}",
+                names(text)
+            );
         }
     }
 
@@ -485,7 +536,12 @@ mod tests {
     #[test]
     fn words_bigrams_and_number_shapes() {
         let n = names("Txt WIN to 87121");
-        for want in ["word:win", "bigram:txt win", "word:87121", "number_digits:5"] {
+        for want in [
+            "word:win",
+            "bigram:txt win",
+            "word:87121",
+            "number_digits:5",
+        ] {
             assert!(n.iter().any(|x| x == want), "{want} missing from {n:?}");
         }
     }
@@ -504,7 +560,19 @@ mod tests {
 
     #[test]
     fn empty_and_odd_input_do_not_panic() {
-        for t in ["", " ", ".", "£", "+", "0", "a.", ".com", "\u{0}", "🙂🙂", "中文短信"] {
+        for t in [
+            "",
+            " ",
+            ".",
+            "£",
+            "+",
+            "0",
+            "a.",
+            ".com",
+            "\u{0}",
+            "🙂🙂",
+            "中文短信",
+        ] {
             let _ = names(t);
         }
     }

@@ -8,8 +8,8 @@
 //! compiled into the `psl` crate.
 
 use c5hub_model::{
-    DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind,
-    ObservableRole, OriginalDocument, RsitClass, Tlp,
+    DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole,
+    OriginalDocument, RsitClass, Tlp,
 };
 
 use crate::features::SHORTENERS;
@@ -47,15 +47,60 @@ pub struct Indicators {
 /// Words and phrases of credential and payment lures, matched on the
 /// normalised text.
 const LURES: &[&str] = &[
-    "password", "passcode", "pin code", "otp", "one-time code", "verify", "verification",
-    "log in", "login", "sign in", "account", "suspended", "locked", "blocked", "unusual activity",
-    "bank", "card", "payment", "pay ", "fee", "refund", "invoice", "parcel", "delivery",
-    "customs", "tax", "wallet", "crypto", "kyc", "update your", "confirm your", "security code",
+    "password",
+    "passcode",
+    "pin code",
+    "otp",
+    "one-time code",
+    "verify",
+    "verification",
+    "log in",
+    "login",
+    "sign in",
+    "account",
+    "suspended",
+    "locked",
+    "blocked",
+    "unusual activity",
+    "bank",
+    "card",
+    "payment",
+    "pay ",
+    "fee",
+    "refund",
+    "invoice",
+    "parcel",
+    "delivery",
+    "customs",
+    "tax",
+    "wallet",
+    "crypto",
+    "kyc",
+    "update your",
+    "confirm your",
+    "security code",
 ];
 
 fn trim_token(t: &str) -> &str {
     t.trim_matches(|c: char| {
-        matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '(' | '[' | ']' | '<' | '>' | '"' | '\'' | '{' | '}')
+        matches!(
+            c,
+            '.' | ','
+                | ';'
+                | ':'
+                | '!'
+                | '?'
+                | ')'
+                | '('
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '"'
+                | '\''
+                | '{'
+                | '}'
+        )
     })
 }
 
@@ -137,7 +182,10 @@ pub fn parse_sender(s: &str, region: Option<&str>) -> Option<Observable> {
         return Observable::parse(ObservableKind::Email, s).ok();
     }
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
-    if digits >= 7 && s.bytes().all(|b| b.is_ascii_digit() || b"+ -().".contains(&b)) {
+    if digits >= 7
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b"+ -().".contains(&b))
+    {
         if let Ok(p) = Observable::parse_phone(s, region) {
             return Some(p);
         }
@@ -152,7 +200,9 @@ fn phones(text: &str, region: Option<&str>, out: &mut Vec<Observable>) {
     let mut i = 0;
     while i < bytes.len() {
         let start_plus = bytes[i] == b'+' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-        if !(bytes[i].is_ascii_digit() || start_plus) || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
+        if !(bytes[i].is_ascii_digit() || start_plus)
+            || (i > 0 && bytes[i - 1].is_ascii_alphanumeric())
+        {
             i += 1;
             continue;
         }
@@ -164,7 +214,9 @@ fn phones(text: &str, region: Option<&str>, out: &mut Vec<Observable>) {
                 digits += 1;
                 j += 1;
             } else if matches!(bytes[j], b' ' | b'-' | b'.' | b'(' | b')')
-                && bytes.get(j + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'(')
+                && bytes
+                    .get(j + 1)
+                    .is_some_and(|b| b.is_ascii_digit() || *b == b'(')
             {
                 j += 1;
             } else {
@@ -243,11 +295,19 @@ mod tests {
             Some("+447911123456"),
             Some("GB"),
         );
-        let urls: Vec<_> = i.urls.iter().map(|u| (u.url.value(), u.registrable_domain.as_deref(), u.shortener)).collect();
+        let urls: Vec<_> = i
+            .urls
+            .iter()
+            .map(|u| (u.url.value(), u.registrable_domain.as_deref(), u.shortener))
+            .collect();
         assert_eq!(
             urls,
             [
-                ("https://dhl-parcel.example.co.uk/pay?id=1", Some("example.co.uk"), false),
+                (
+                    "https://dhl-parcel.example.co.uk/pay?id=1",
+                    Some("example.co.uk"),
+                    false
+                ),
                 ("http://www.bit.ly/x7", Some("bit.ly"), true),
             ]
         );
@@ -255,7 +315,10 @@ mod tests {
         assert_eq!(phones, ["+442079460958", "+442079460959"]);
         let emails: Vec<_> = i.emails.iter().map(Observable::value).collect();
         assert_eq!(emails, ["help@pay-fee.example.com"]);
-        assert_eq!(i.sender.as_ref().map(Observable::value), Some("+447911123456"));
+        assert_eq!(
+            i.sender.as_ref().map(Observable::value),
+            Some("+447911123456")
+        );
         assert!(i.lures.contains(&"parcel") && i.lures.contains(&"pay "));
         assert!(i.smishing(true));
         assert!(!i.smishing(false), "ham is never smishing");
@@ -270,13 +333,22 @@ mod tests {
 
     #[test]
     fn senders() {
-        assert_eq!(parse_sender("InfoBank", None).map(|o| o.kind()), Some(ObservableKind::SenderId));
-        assert_eq!(parse_sender("87121", None).map(|o| o.kind()), Some(ObservableKind::SenderId));
+        assert_eq!(
+            parse_sender("InfoBank", None).map(|o| o.kind()),
+            Some(ObservableKind::SenderId)
+        );
+        assert_eq!(
+            parse_sender("87121", None).map(|o| o.kind()),
+            Some(ObservableKind::SenderId)
+        );
         assert_eq!(
             parse_sender("+44 7911 123456", None).map(|o| o.into_value()),
             Some("+447911123456".into())
         );
-        assert_eq!(parse_sender("a@b.example", None).map(|o| o.kind()), Some(ObservableKind::Email));
+        assert_eq!(
+            parse_sender("a@b.example", None).map(|o| o.kind()),
+            Some(ObservableKind::Email)
+        );
     }
 
     #[test]
@@ -302,10 +374,16 @@ mod tests {
         .expect("valid report");
         let i = extract(&r.text, r.sender.as_deref(), None);
         let inc = to_incident(&r, &i, i.smishing(true), Tlp::Green).expect("valid");
-        assert_eq!(inc.classification.map(|c| c.to_string()).as_deref(), Some("fraud/phishing"));
+        assert_eq!(
+            inc.classification.map(|c| c.to_string()).as_deref(),
+            Some("fraud/phishing")
+        );
         assert_eq!(inc.observables.len(), 2);
         inc.validate().expect("a valid incident");
         let inc = to_incident(&r, &i, false, Tlp::Green).expect("valid");
-        assert_eq!(inc.classification.map(|c| c.to_string()).as_deref(), Some("abusive-content/spam"));
+        assert_eq!(
+            inc.classification.map(|c| c.to_string()).as_deref(),
+            Some("abusive-content/spam")
+        );
     }
 }

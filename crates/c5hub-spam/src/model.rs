@@ -164,7 +164,9 @@ impl Model {
     /// An untrained model (every score 0.5), the start of online learning.
     pub fn empty(cfg: FeatureConfig, opts: &TrainOptions) -> Result<Model, Error> {
         if !cfg.is_valid() {
-            return Err(Error::Invalid(format!("feature configuration out of range: {cfg:?}")));
+            return Err(Error::Invalid(format!(
+                "feature configuration out of range: {cfg:?}"
+            )));
         }
         Ok(Model {
             cfg,
@@ -196,7 +198,9 @@ impl Model {
     ) -> Result<Model, Error> {
         let mut model = Model::empty(cfg, opts)?;
         if !(opts.rate > 0.0 && opts.l2 >= 0.0 && opts.ham_weight > 0.0) {
-            return Err(Error::Invalid("rate and ham weight must be positive".into()));
+            return Err(Error::Invalid(
+                "rate and ham weight must be positive".into(),
+            ));
         }
         let mut g2 = vec![0f32; cfg.buckets()];
         let mut g2_bias = 0f32;
@@ -379,9 +383,9 @@ const HEADER_LEN: usize = 8 + 2 + 4 + 2 + 4 * 4 + 8 + 4;
 pub const MAX_MODEL_BYTES: usize = 256 << 20;
 
 fn fnv64(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xCBF2_9CE4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3))
+    bytes.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
+    })
 }
 
 impl Model {
@@ -439,7 +443,10 @@ impl Model {
             return Err(bad("not a c5hub spam model (magic missing)"));
         }
         let (body, sum) = bytes.split_at(bytes.len() - 8);
-        let mut r = Reader { bytes: body, pos: 8 };
+        let mut r = Reader {
+            bytes: body,
+            pos: 8,
+        };
         let version = u16::from_le_bytes(r.array()?);
         if version != FORMAT_VERSION {
             return Err(Error::ModelFile(format!(
@@ -461,7 +468,9 @@ impl Model {
             word_bigrams: flags == 1,
         };
         if !cfg.is_valid() {
-            return Err(Error::ModelFile(format!("feature configuration out of range: {cfg:?}")));
+            return Err(Error::ModelFile(format!(
+                "feature configuration out of range: {cfg:?}"
+            )));
         }
         let bias = f32::from_le_bytes(r.array()?);
         let threshold = f32::from_le_bytes(r.array()?);
@@ -469,7 +478,7 @@ impl Model {
         let scale = f32::from_le_bytes(r.array()?);
         let examples = u64::from_le_bytes(r.array()?);
         let n = u32::from_le_bytes(r.array()?) as usize;
-        if !bias.is_finite() || !online_rate.is_finite() || !(scale.is_finite() && scale > 0.0) {
+        if !(bias.is_finite() && online_rate.is_finite() && scale.is_finite() && scale > 0.0) {
             return Err(bad("non-finite bias, rate or scale"));
         }
         if !(0.0..=1.0).contains(&threshold) {
@@ -545,7 +554,12 @@ pub struct NaiveBayes {
 
 impl NaiveBayes {
     /// Trains with Laplace smoothing `alpha`.
-    pub(crate) fn train(cfg: &FeatureConfig, feats: &[Vec<u32>], labels: &[bool], alpha: f32) -> Self {
+    pub(crate) fn train(
+        cfg: &FeatureConfig,
+        feats: &[Vec<u32>],
+        labels: &[bool],
+        alpha: f32,
+    ) -> Self {
         let mut counts = [vec![0f32; cfg.buckets()], vec![0f32; cfg.buckets()]];
         let mut totals = [0f32; 2];
         let mut docs = [0f32; 2];
@@ -591,9 +605,18 @@ mod tests {
     fn toy() -> Vec<Example> {
         let mut v = Vec::new();
         for i in 0..30 {
-            v.push(ex(&format!("WIN a FREE prize now! txt WIN to 8{i:04} £{i}00 cash"), true));
-            v.push(ex(&format!("URGENT your account is locked verify at bit.ly/a{i}"), true));
-            v.push(ex(&format!("are we still meeting at {i} tonight? call me"), false));
+            v.push(ex(
+                &format!("WIN a FREE prize now! txt WIN to 8{i:04} £{i}00 cash"),
+                true,
+            ));
+            v.push(ex(
+                &format!("URGENT your account is locked verify at bit.ly/a{i}"),
+                true,
+            ));
+            v.push(ex(
+                &format!("are we still meeting at {i} tonight? call me"),
+                false,
+            ));
             v.push(ex(&format!("ok see you soon, love mum {i}"), false));
         }
         v
@@ -611,7 +634,10 @@ mod tests {
         let m = Model::train(small(), &toy(), &TrainOptions::default()).expect("valid options");
         let mut ws = Workspace::default();
         assert!(m.classify("FREE prize! txt WIN to 80099 now", &mut ws).spam);
-        assert!(m.classify("verify your locked account at bit.ly/zz", &mut ws).spam);
+        assert!(
+            m.classify("verify your locked account at bit.ly/zz", &mut ws)
+                .spam
+        );
         assert!(!m.classify("see you tonight, love", &mut ws).spam);
     }
 
@@ -631,10 +657,16 @@ mod tests {
         let bytes = Model::train(small(), &toy(), &TrainOptions::default())
             .expect("valid")
             .to_bytes();
-        assert!(matches!(Model::from_bytes(&bytes[..bytes.len() - 1]), Err(Error::ModelFile(_))));
+        assert!(matches!(
+            Model::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(Error::ModelFile(_))
+        ));
         let mut flipped = bytes.clone();
         flipped[HEADER_LEN + 3] ^= 0x40;
-        assert!(matches!(Model::from_bytes(&flipped), Err(Error::ModelFile(_))));
+        assert!(matches!(
+            Model::from_bytes(&flipped),
+            Err(Error::ModelFile(_))
+        ));
         let mut version = bytes.clone();
         version[8] = 9;
         let err = Model::from_bytes(&version).expect_err("version 9 unknown");
@@ -649,15 +681,24 @@ mod tests {
         assert!(e.verdict.spam);
         assert_eq!(e.top.len(), 5);
         assert!(
-            e.top.windows(2).all(|w| w[0].weight.abs() >= w[1].weight.abs()),
+            e.top
+                .windows(2)
+                .all(|w| w[0].weight.abs() >= w[1].weight.abs()),
             "sorted by weight: {:?}",
             e.top
         );
         let all = m.explain("WIN a FREE prize now!", 1000);
         let total: f32 = all.top.iter().map(|c| c.weight).sum::<f32>() + all.bias;
         let p = 1.0 / (1.0 + (-total).exp());
-        assert!((p - e.verdict.score).abs() < 1e-4, "contributions add up to the score");
-        assert!(all.top.iter().any(|c| c.feature == "word:free" && c.weight > 0.0));
+        assert!(
+            (p - e.verdict.score).abs() < 1e-4,
+            "contributions add up to the score"
+        );
+        assert!(
+            all.top
+                .iter()
+                .any(|c| c.feature == "word:free" && c.weight > 0.0)
+        );
         let mut ws = Workspace::default();
         assert_eq!(e.verdict, m.classify("WIN a FREE prize now!", &mut ws));
     }

@@ -160,7 +160,9 @@ impl SpamReport {
         for part in [
             operator,
             channel.as_str(),
-            &received_at.map(|t| t.timestamp_millis().to_string()).unwrap_or_default(),
+            &received_at
+                .map(|t| t.timestamp_millis().to_string())
+                .unwrap_or_default(),
             &reported_at.timestamp_millis().to_string(),
             sender.unwrap_or(""),
             recipient_hash.as_deref().unwrap_or(""),
@@ -169,7 +171,10 @@ impl SpamReport {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        let id: String = h.finalize()[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let id: String = h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(SpamReport {
             id,
             channel,
@@ -265,7 +270,8 @@ fn import_json_lines(bytes: &[u8], key: &PseudonymKey) -> Imported {
             continue;
         }
         if line.len() > MAX_RECORD {
-            out.errors.push(Error::input(line_no, "record longer than 128 KiB"));
+            out.errors
+                .push(Error::input(line_no, "record longer than 128 KiB"));
             continue;
         }
         let parsed = serde_json::from_slice::<Record>(line)
@@ -300,7 +306,8 @@ fn import_csv(bytes: &[u8], key: &PseudonymKey) -> Imported {
         };
         let line = record.position().map_or(0, |p| p.line());
         if record.as_slice().len() > MAX_RECORD {
-            out.errors.push(Error::input(line, "record longer than 128 KiB"));
+            out.errors
+                .push(Error::input(line, "record longer than 128 KiB"));
             continue;
         }
         let parsed = record
@@ -339,7 +346,9 @@ mod tests {
     #[test]
     fn pseudonyms_are_keyed() {
         let a = key().pseudonym("+447700900123");
-        let b = PseudonymKey::new(b"another key of at least 16").expect("long").pseudonym("+447700900123");
+        let b = PseudonymKey::new(b"another key of at least 16")
+            .expect("long")
+            .pseudonym("+447700900123");
         assert_ne!(a, b);
         assert!(a.starts_with("hmac-sha256:") && a.len() == 12 + 64);
         assert_eq!(a, key().pseudonym("+447700900123"));
@@ -357,7 +366,10 @@ mod tests {
         let r = &csv.reports[0];
         assert_eq!(r.operator, "op-a");
         assert_eq!(r.channel, Channel::Sms);
-        assert_eq!(r.recipient_hash.as_deref(), Some(key().pseudonym("+447700900001").as_str()));
+        assert_eq!(
+            r.recipient_hash.as_deref(),
+            Some(key().pseudonym("+447700900001").as_str())
+        );
         assert!(!csv.reports.iter().any(|r| r.text.contains("+447700900001")));
     }
 
@@ -369,7 +381,10 @@ mod tests {
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs[0].starts_with("line 2: "), "{errs:?}");
         assert!(errs[1].starts_with("line 3: reported_at"), "{errs:?}");
-        assert!(errs[2].starts_with("line 4: ") && errs[2].contains("unknown field"), "{errs:?}");
+        assert!(
+            errs[2].starts_with("line 4: ") && errs[2].contains("unknown field"),
+            "{errs:?}"
+        );
     }
 
     #[test]

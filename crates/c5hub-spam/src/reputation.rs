@@ -129,7 +129,14 @@ impl Reputation {
     /// Records one confirmed report against `value`; `weight` is that
     /// report's probability of being right (0.5 plain, 0.7 smishing).
     /// Reports must come in time order for `listed_at` to be exact.
-    pub fn record(&mut self, kind: EntryKind, value: &str, operator: &str, at: DateTime<Utc>, weight: f64) {
+    pub fn record(
+        &mut self,
+        kind: EntryKind,
+        value: &str,
+        operator: &str,
+        at: DateTime<Utc>,
+        weight: f64,
+    ) {
         let e = self
             .entries
             .entry((kind, value.to_owned()))
@@ -207,8 +214,16 @@ impl Reputation {
     pub fn to_csv(&self, entries: &[&Entry], key: &PseudonymKey) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let header = [
-            "kind", "value", "pseudonymised", "confidence", "reports", "operators", "first_seen",
-            "last_seen", "expires", "provenance",
+            "kind",
+            "value",
+            "pseudonymised",
+            "confidence",
+            "reports",
+            "operators",
+            "first_seen",
+            "last_seen",
+            "expires",
+            "provenance",
         ];
         // Writing to a Vec cannot fail; errors would only come from I/O.
         let _ = w.write_record(header);
@@ -251,7 +266,10 @@ mod tests {
         assert!((e.confidence - 0.925).abs() < 1e-9);
         assert_eq!(e.listed_at, Some(t(3)));
         assert_eq!(e.operators.len(), 2);
-        assert!(r.feed(t(3) + Duration::days(31), None).is_empty(), "expired");
+        assert!(
+            r.feed(t(3) + Duration::days(31), None).is_empty(),
+            "expired"
+        );
         assert!(r.feed(t(4), Some(t(5))).is_empty(), "nothing new since");
     }
 

@@ -183,7 +183,12 @@ fn parse_day(rule: &str, s: &str) -> Result<Weekday, Error> {
         "fri" => Weekday::Fri,
         "sat" => Weekday::Sat,
         "sun" => Weekday::Sun,
-        _ => return Err(Error::rules(Some(rule), format!("day {s:?} is not a weekday"))),
+        _ => {
+            return Err(Error::rules(
+                Some(rule),
+                format!("day {s:?} is not a weekday"),
+            ));
+        }
     })
 }
 
@@ -247,7 +252,10 @@ impl Rule {
             && rule.patterns.is_empty()
             && rule.window.is_none()
         {
-            return Err(Error::rules(Some(&rule.id), "a rule needs at least one condition"));
+            return Err(Error::rules(
+                Some(&rule.id),
+                "a rule needs at least one condition",
+            ));
         }
         Ok(rule)
     }
@@ -258,12 +266,19 @@ impl Rule {
         if !self.senders.is_empty() || !self.sender_prefixes.is_empty() {
             let Some(s) = sender else { return false };
             let exact = self.senders.iter().any(|x| x == s);
-            let prefix = self.sender_prefixes.iter().any(|p| s.starts_with(p.as_str()));
+            let prefix = self
+                .sender_prefixes
+                .iter()
+                .any(|p| s.starts_with(p.as_str()));
             if !(exact || prefix) {
                 return false;
             }
         }
-        if !self.keywords.is_empty() && !self.keywords.iter().any(|k| normalized.contains(k.as_str()))
+        if !self.keywords.is_empty()
+            && !self
+                .keywords
+                .iter()
+                .any(|k| normalized.contains(k.as_str()))
         {
             return false;
         }
@@ -397,7 +412,9 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("valid time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("valid time")
+            .with_timezone(&Utc)
     }
 
     fn rules() -> Rules {
@@ -405,7 +422,13 @@ mod tests {
         Rules::parse(&std::fs::read_to_string(path).expect("test rules present")).expect("valid")
     }
 
-    fn check(text: &str, sender: Option<&str>, recipient: Option<&str>, time: &str, expected: Option<&str>) {
+    fn check(
+        text: &str,
+        sender: Option<&str>,
+        recipient: Option<&str>,
+        time: &str,
+        expected: Option<&str>,
+    ) {
         let msg = Message {
             text,
             sender,
@@ -413,35 +436,93 @@ mod tests {
             received_at: at(time),
         };
         let got = rules().evaluate(&msg).map(|m| m.rule);
-        assert_eq!(got.as_deref(), expected, "{text:?} from {sender:?} to {recipient:?} at {time}");
+        assert_eq!(
+            got.as_deref(),
+            expected,
+            "{text:?} from {sender:?} to {recipient:?} at {time}"
+        );
     }
 
     #[test]
     fn rule_order_and_conditions() {
         let noon = "2024-05-01T12:00:00Z"; // a Wednesday
-        check("Your OTP is 1234", Some("MyBank"), None, noon, Some("bank-allow"));
-        check("Your OTP is 1234", Some("mybank"), None, noon, Some("bank-allow"));
-        check("hi", Some("+2348031234567"), None, noon, Some("ng-mobile-prefix"));
+        check(
+            "Your OTP is 1234",
+            Some("MyBank"),
+            None,
+            noon,
+            Some("bank-allow"),
+        );
+        check(
+            "Your OTP is 1234",
+            Some("mybank"),
+            None,
+            noon,
+            Some("bank-allow"),
+        );
+        check(
+            "hi",
+            Some("+2348031234567"),
+            None,
+            noon,
+            Some("ng-mobile-prefix"),
+        );
         check("Claim your FRЕЕ gift", None, None, noon, Some("free-gift"));
-        check("visit http://x.example/PAY-now", None, None, noon, Some("pay-link"));
+        check(
+            "visit http://x.example/PAY-now",
+            None,
+            None,
+            noon,
+            Some("pay-link"),
+        );
         check("nothing to see", Some("+441234"), None, noon, None);
         // Per-recipient rules come before global ones.
-        check("hi", Some("+2348031234567"), Some("r-42"), noon, Some("r42-allow-ng"));
+        check(
+            "hi",
+            Some("+2348031234567"),
+            Some("r-42"),
+            noon,
+            Some("r42-allow-ng"),
+        );
         // Window 22:00–07:00 at UTC+1: 22:30 UTC is 23:30 local.
-        check("big promo today", None, None, "2024-05-01T22:30:00Z", Some("night-promo"));
+        check(
+            "big promo today",
+            None,
+            None,
+            "2024-05-01T22:30:00Z",
+            Some("night-promo"),
+        );
         check("big promo today", None, None, noon, None);
         // Days: the window started Friday evening counts as Friday.
-        check("weekend offer", None, None, "2024-05-04T02:00:00Z", Some("weekend-offer"));
+        check(
+            "weekend offer",
+            None,
+            None,
+            "2024-05-04T02:00:00Z",
+            Some("weekend-offer"),
+        );
         check("weekend offer", None, None, "2024-05-02T02:00:00Z", None);
     }
 
     #[test]
     fn bad_files_name_the_rule() {
         let cases = [
-            ("[[rule]]\nid = \"a\"\naction = \"block\"\n", "rule \"a\": a rule needs at least one condition"),
-            ("[[rule]]\nid = \"b\"\naction = \"block\"\npatterns = [\"(\"]\n", "rule \"b\": pattern"),
-            ("[[rule]]\nid = \"c\"\naction = \"drop\"\nkeywords=[\"x\"]\n", "unknown variant"),
-            ("[[rule]]\nid = \"d\"\naction = \"block\"\nkeyword=[\"x\"]\n", "unknown field"),
+            (
+                "[[rule]]\nid = \"a\"\naction = \"block\"\n",
+                "rule \"a\": a rule needs at least one condition",
+            ),
+            (
+                "[[rule]]\nid = \"b\"\naction = \"block\"\npatterns = [\"(\"]\n",
+                "rule \"b\": pattern",
+            ),
+            (
+                "[[rule]]\nid = \"c\"\naction = \"drop\"\nkeywords=[\"x\"]\n",
+                "unknown variant",
+            ),
+            (
+                "[[rule]]\nid = \"d\"\naction = \"block\"\nkeyword=[\"x\"]\n",
+                "unknown field",
+            ),
             (
                 "[[rule]]\nid = \"e\"\naction = \"block\"\nwindow = { from = \"25:00\", to = \"01:00\" }\n",
                 "rule \"e\": time \"25:00\"",
@@ -478,7 +559,15 @@ mod tests {
                 action: Action::Allow
             })
         );
-        let d = decide(&r, &model, &Message { sender: None, ..msg }, &mut ws);
+        let d = decide(
+            &r,
+            &model,
+            &Message {
+                sender: None,
+                ..msg
+            },
+            &mut ws,
+        );
         assert!(d.spam);
         assert_eq!(d.by, DecidedBy::Model);
     }

@@ -121,23 +121,29 @@ pub fn normalize(text: &str, out: &mut String) -> TextStats {
     let mut word_scripts: u16 = 0;
     let mut word_folded: u32 = 0;
     let mut word_has_latin = false;
-    let close_word = |stats: &mut TextStats, scripts: &mut u16, folded: &mut u32, latin: &mut bool| {
-        // A folded confusable beside a Latin letter is a homoglyph; two
-        // scripts in one word (counting the confusable's own) is mixing.
-        if *folded > 0 && *latin {
-            stats.homoglyphs += *folded;
-            stats.mixed_script_words += 1;
-        } else if scripts.count_ones() > 1 {
-            stats.mixed_script_words += 1;
-        }
-        *scripts = 0;
-        *folded = 0;
-        *latin = false;
-    };
+    let close_word =
+        |stats: &mut TextStats, scripts: &mut u16, folded: &mut u32, latin: &mut bool| {
+            // A folded confusable beside a Latin letter is a homoglyph; two
+            // scripts in one word (counting the confusable's own) is mixing.
+            if *folded > 0 && *latin {
+                stats.homoglyphs += *folded;
+                stats.mixed_script_words += 1;
+            } else if scripts.count_ones() > 1 {
+                stats.mixed_script_words += 1;
+            }
+            *scripts = 0;
+            *folded = 0;
+            *latin = false;
+        };
     for c in text.chars() {
         stats.chars += 1;
         if c.is_whitespace() {
-            close_word(&mut stats, &mut word_scripts, &mut word_folded, &mut word_has_latin);
+            close_word(
+                &mut stats,
+                &mut word_scripts,
+                &mut word_folded,
+                &mut word_has_latin,
+            );
             if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
@@ -170,7 +176,12 @@ pub fn normalize(text: &str, out: &mut String) -> TextStats {
             word_scripts |= 1 << s as u16;
             word_has_latin |= s == Script::Latin;
         } else if !c.is_alphanumeric() {
-            close_word(&mut stats, &mut word_scripts, &mut word_folded, &mut word_has_latin);
+            close_word(
+                &mut stats,
+                &mut word_scripts,
+                &mut word_folded,
+                &mut word_has_latin,
+            );
         }
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -178,7 +189,12 @@ pub fn normalize(text: &str, out: &mut String) -> TextStats {
             out.extend(c.to_lowercase());
         }
     }
-    close_word(&mut stats, &mut word_scripts, &mut word_folded, &mut word_has_latin);
+    close_word(
+        &mut stats,
+        &mut word_scripts,
+        &mut word_folded,
+        &mut word_has_latin,
+    );
     if out.ends_with(' ') {
         out.pop();
     }
@@ -202,7 +218,10 @@ mod tests {
         let stats = normalize(input, &mut out);
         assert_eq!(out, normalized, "normalised form of {input:?}");
         assert_eq!(stats.homoglyphs, homoglyphs, "homoglyphs in {input:?}");
-        assert_eq!(stats.mixed_script_words, mixed, "mixed-script words in {input:?}");
+        assert_eq!(
+            stats.mixed_script_words, mixed,
+            "mixed-script words in {input:?}"
+        );
     }
 
     #[test]

@@ -286,10 +286,17 @@ def run_spamassassin(args, corpus, paths):
     work = os.path.join(args.work, "spamassassin")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    prefs = os.path.join(work, "local.cf")
-    with open(prefs, "w") as f:
+    os.chmod(work, 0o777)
+    # Site configuration: Debian's (/etc/spamassassin) plus ours, so the
+    # default rules in /usr/share/spamassassin load as usual.
+    site = os.path.join(work, "site")
+    os.makedirs(site)
+    for name in os.listdir("/etc/spamassassin"):
+        if name.endswith((".pre", ".cf")):
+            os.symlink(os.path.join("/etc/spamassassin", name), os.path.join(site, name))
+    with open(os.path.join(site, "zz_c5hub_bench.cf"), "w") as f:
         f.write(
-            "use_bayes 1\nbayes_auto_learn 0\nskip_rbl_checks 1\n"
+            "use_bayes 1\nbayes_auto_learn 0\nskip_rbl_checks 1\nuse_razor2 0\nuse_pyzor 0\n"
             f"bayes_path {work}/bayes\nbayes_file_mode 0777\n"
             "add_header all Bayes _BAYES_\n"
             "bayes_min_ham_num 200\nbayes_min_spam_num 200\n"
@@ -310,14 +317,16 @@ def run_spamassassin(args, corpus, paths):
             lst = os.path.join(work, "learn.list")
             with open(lst, "w") as fl:
                 fl.write("\n".join(paths[i] for i in train if corpus[i][0] == spam) + "\n")
-            subprocess.run(["sa-learn", "-L", "--no-sync", "--prefs-file", prefs, flag, "-f", lst],
+            subprocess.run(["sa-learn", "-L", "--no-sync", "--siteconfigpath", site, flag, "-f", lst],
                            stdout=subprocess.DEVNULL, check=True)
-        subprocess.run(["sa-learn", "--sync", "--prefs-file", prefs],
+        subprocess.run(["sa-learn", "--sync", "--siteconfigpath", site],
                        stdout=subprocess.DEVNULL, check=True)
+        # spamd's children run as debian-spamd and must read the database.
+        os.system(f"chmod -R a+rwX {work}")
         spamd = subprocess.Popen(
-            ["spamd", "-L", "-x", "--siteconfigpath", "/etc/spamassassin", "-C", prefs,
+            ["spamd", "-L", "-x", "--siteconfigpath", site,
              "-i", "127.0.0.1", "-p", str(args.spamd_port), "-m", "2", "--min-children", "2",
-             "-u", "root", "--allow-tell", "-s", os.path.join(work, "spamd.log")],
+             "-u", "debian-spamd", "-s", os.path.join(work, "spamd.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:

@@ -5,9 +5,17 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, bail};
+use c5hub_model::Tlp;
+use c5hub_spam::analysis::{self, Analysis, Settings};
 use c5hub_spam::eval::{self, Algorithm, Metrics};
+use c5hub_spam::report::{self, PseudonymKey};
+use c5hub_spam::reputation::Policy;
+use c5hub_spam::rules::{DecidedBy, Rules};
 use c5hub_spam::{FeatureConfig, Model, TrainOptions, Workspace};
+use c5hub_store::Submission;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
@@ -24,6 +32,126 @@ pub enum SpamCommand {
     /// blocked, MCC and ROC AUC as JSON (plus a time-ordered online
     /// evaluation when every line has a time).
     Eval(EvalArgs),
+    /// Update a model online from confirmed reports (`label<TAB>text`
+    /// lines, in order), one gradient step each.
+    Learn(LearnArgs),
+    /// Check an X.1242 rules file (TOML) and print how many rules it has.
+    Rules(RulesArgs),
+    /// Run reports (CSV or JSON lines) through rules and model: one JSON
+    /// line per report with the decision and who made it, the reasons,
+    /// indicators, smishing flag and campaign. With --store, confirmed
+    /// spam becomes incidents (abusive-content/spam or fraud/phishing).
+    Reports(ReportsArgs),
+    /// Campaigns of confirmed spam across operators, as JSON.
+    Campaigns(AnalysisArgs),
+    /// The reputation feed (senders, URLs, domains, campaign
+    /// fingerprints; phone numbers and e-mails as HMAC pseudonyms).
+    Reputation(ReputationArgs),
+    /// Impact metrics as JSON: reports per operator and per thousand
+    /// subscribers, spam and smishing shares, campaign spread, time to
+    /// listing, top senders.
+    Impact(ImpactArgs),
+}
+
+/// Arguments of `spam learn`.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// The model to start from (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Confirmed reports as a labelled corpus.
+    #[arg(long)]
+    corpus: PathBuf,
+    /// Where to write the updated model.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+}
+
+/// Arguments of `spam rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// The rules file.
+    file: PathBuf,
+}
+
+/// What every report-analysing command reads.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Report files: CSV with a header, or JSON lines (see README).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// X.1242 rules evaluated before the model.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// A model file (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Region for national phone numbers (ISO 3166 alpha-2, e.g. GB).
+    #[arg(long)]
+    region: Option<String>,
+    /// Secret key (at least 16 bytes) for recipient hashes and the HMAC
+    /// pseudonyms of phone numbers and e-mail addresses.
+    #[arg(long, env = "C5HUB_SPAM_KEY_FILE")]
+    key_file: PathBuf,
+    /// Jaccard similarity at which a message joins a campaign.
+    #[arg(long, default_value_t = 0.5)]
+    campaign_threshold: f32,
+}
+
+/// Arguments of `spam reports`.
+#[derive(Debug, Args)]
+pub struct ReportsArgs {
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+    /// Store confirmed spam as incidents (reported by each report's operator).
+    #[arg(long)]
+    store: bool,
+    /// TLP of the stored incidents.
+    #[arg(long, default_value = "green")]
+    tlp: String,
+    #[command(flatten)]
+    backend: super::store::Backend,
+}
+
+/// Formats of the reputation feed.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FeedFormat {
+    /// JSON: publisher, generation time, entries.
+    Json,
+    /// CSV with a header.
+    Csv,
+}
+
+/// Arguments of `spam reputation`.
+#[derive(Debug, Args)]
+pub struct ReputationArgs {
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: FeedFormat,
+    /// Only entries seen since this RFC 3339 time (what a poller asks for).
+    #[arg(long)]
+    since: Option<String>,
+    /// Days an entry lives after its last report.
+    #[arg(long, default_value_t = 30)]
+    ttl_days: i64,
+    /// Confidence at which an entry is listed.
+    #[arg(long, default_value_t = 0.85)]
+    listing_confidence: f64,
+}
+
+/// Arguments of `spam impact`.
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+    /// Subscribers per operator: CSV lines `operator,subscribers`.
+    #[arg(long)]
+    subscribers: Option<PathBuf>,
+    /// How many campaigns and senders to list.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
 }
 
 /// Training knobs shared by `train` and `eval`.
@@ -143,6 +271,12 @@ pub fn run(c: SpamCommand) -> Result<ExitCode> {
         SpamCommand::Train(a) => train(a),
         SpamCommand::Classify(a) => classify(a),
         SpamCommand::Eval(a) => evaluate(a),
+        SpamCommand::Learn(a) => learn(a),
+        SpamCommand::Rules(a) => rules(a),
+        SpamCommand::Reports(a) => reports(a),
+        SpamCommand::Campaigns(a) => campaigns(a),
+        SpamCommand::Reputation(a) => reputation(a),
+        SpamCommand::Impact(a) => impact(a),
     }
 }
 
@@ -234,7 +368,8 @@ fn evaluate(a: EvalArgs) -> Result<ExitCode> {
     };
     let (cv, scores) = eval::cross_validate(cfg, &corpus, a.folds, &opts, algorithm)?;
     if let Some(p) = &a.scores {
-        let mut w = BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?);
+        let mut w =
+            BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?);
         for s in scores {
             writeln!(w, "{s}")?;
         }
@@ -249,6 +384,238 @@ fn evaluate(a: EvalArgs) -> Result<ExitCode> {
         "cross_validation": metrics_json(&cv),
         "online": online.as_ref().map(metrics_json),
     });
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    print_json(&report)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn learn(a: LearnArgs) -> Result<ExitCode> {
+    let mut model = load_model(a.model.as_ref())?;
+    let corpus = read_corpus(&a.corpus)?;
+    let mut ws = Workspace::default();
+    let mut wrong_before = 0;
+    for e in &corpus {
+        let before = model.learn(&e.text, e.spam, &mut ws);
+        wrong_before += usize::from((before >= model.threshold()) != e.spam);
+    }
+    std::fs::write(&a.output, model.to_bytes())
+        .with_context(|| format!("writing {}", a.output.display()))?;
+    eprintln!(
+        "learned {} confirmed reports ({wrong_before} misclassified before their update); wrote {}",
+        corpus.len(),
+        a.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_rules(path: Option<&PathBuf>) -> Result<Rules> {
+    match path {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Rules::parse(&text).with_context(|| format!("in {}", p.display()))
+        }
+        None => Ok(Rules::default()),
+    }
+}
+
+fn rules(a: RulesArgs) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&a.file)
+        .with_context(|| format!("reading {}", a.file.display()))?;
+    match Rules::parse(&text) {
+        Ok(r) => {
+            println!("{}: {} rules", a.file.display(), r.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", a.file.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn load_key(path: &PathBuf) -> Result<PseudonymKey> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading the key {}", path.display()))?;
+    let trimmed = bytes.trim_ascii();
+    Ok(PseudonymKey::new(trimmed).with_context(|| format!("in {}", path.display()))?)
+}
+
+/// Imports every file, runs the pipeline; returns the analysis, the key,
+/// and whether any record was refused (reported on stderr).
+fn analyse(a: &AnalysisArgs, policy: Policy) -> Result<(Analysis, PseudonymKey, bool)> {
+    let key = load_key(&a.key_file)?;
+    let rules = load_rules(a.rules.as_ref())?;
+    let model = load_model(a.model.as_ref())?;
+    let mut reports = Vec::new();
+    let mut refused = false;
+    for f in &a.files {
+        let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let imported = report::import(&bytes, &key);
+        for e in &imported.errors {
+            eprintln!("{}: {e}", f.display());
+            refused = true;
+        }
+        reports.extend(imported.reports);
+    }
+    let settings = Settings {
+        region: a.region.clone(),
+        campaign_threshold: a.campaign_threshold,
+        policy,
+    };
+    Ok((
+        analysis::analyse(reports, &rules, &model, &settings),
+        key,
+        refused,
+    ))
+}
+
+fn exit(refused: bool) -> ExitCode {
+    if refused {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn reports(a: ReportsArgs) -> Result<ExitCode> {
+    let tlp: Tlp = a.tlp.parse().map_err(|e| anyhow::anyhow!("--tlp: {e}"))?;
+    let (analysis, key, refused) = analyse(&a.analysis, Policy::default())?;
+    let model = load_model(a.analysis.model.as_ref())?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut incidents = Vec::new();
+    for p in &analysis.processed {
+        let (by, rule) = match &p.decision.by {
+            DecidedBy::Rule(m) => ("rule", Some(m.rule.as_str())),
+            DecidedBy::Model => ("model", None),
+        };
+        let reasons: Vec<Value> = model
+            .explain(&p.report.text, 5)
+            .top
+            .iter()
+            .map(|c| json!({"feature": c.feature, "weight": c.weight}))
+            .collect();
+        let ind = &p.indicators;
+        let line = json!({
+            "id": p.report.id,
+            "operator": p.report.operator,
+            "channel": p.report.channel.as_str(),
+            "seen_at": p.report.seen_at().to_rfc3339(),
+            "label": if p.decision.spam { "spam" } else { "ham" },
+            "score": p.decision.score,
+            "decided_by": by,
+            "rule": rule,
+            "reasons": reasons,
+            "confirmed": p.confirmed,
+            "smishing": p.smishing,
+            "lures": ind.lures,
+            "campaign": p.campaign,
+            "sender": ind.sender.as_ref().map(|s| if s.kind() == c5hub_model::ObservableKind::SenderId { s.value().to_owned() } else { key.pseudonym(s.value()) }),
+            "urls": ind.urls.iter().map(|u| json!({"url": u.url.value(), "registrable_domain": u.registrable_domain, "shortener": u.shortener})).collect::<Vec<_>>(),
+            "phones": ind.phones.iter().map(|o| key.pseudonym(o.value())).collect::<Vec<_>>(),
+            "emails": ind.emails.iter().map(|o| key.pseudonym(o.value())).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+        if a.store && p.confirmed {
+            let inc = c5hub_spam::indicators::to_incident(&p.report, ind, p.smishing, tlp)
+                .map_err(|e| anyhow::anyhow!("report {}: {e}", p.report.id))?;
+            incidents.push((inc, p.report.operator.clone()));
+        }
+    }
+    out.flush()?;
+    if a.store {
+        let mut store = a.backend.open()?;
+        for chunk in incidents.chunks(1000) {
+            let batch: Vec<Submission<'_>> = chunk
+                .iter()
+                .map(|(inc, op)| Submission {
+                    incident: inc,
+                    reporter: op,
+                    source: "spam-reports",
+                    shared_with: &[],
+                    recipients: &[],
+                })
+                .collect();
+            store.ingest(&batch).context("storing spam incidents")?;
+        }
+        eprintln!(
+            "stored {} confirmed spam reports as incidents",
+            incidents.len()
+        );
+    }
+    Ok(exit(refused))
+}
+
+fn campaigns(a: AnalysisArgs) -> Result<ExitCode> {
+    let (analysis, key, refused) = analyse(&a, Policy::default())?;
+    print_json(&analysis.campaigns_json(&key))?;
+    Ok(exit(refused))
+}
+
+fn reputation(a: ReputationArgs) -> Result<ExitCode> {
+    if a.ttl_days < 1 || !(0.0..=1.0).contains(&a.listing_confidence) {
+        bail!("--ttl-days must be at least 1 and --listing-confidence in 0..1");
+    }
+    let policy = Policy {
+        listing_confidence: a.listing_confidence,
+        ttl: chrono::Duration::days(a.ttl_days),
+        ..Policy::default()
+    };
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&chrono::Utc)))
+        .transpose()
+        .context("--since")?;
+    let (analysis, key, refused) = analyse(&a.analysis, policy)?;
+    // The feed is as of the newest report, so a file of past reports gives
+    // the same feed whenever it is run.
+    let now = analysis::last_seen(&analysis).unwrap_or_else(chrono::Utc::now);
+    let feed = analysis.reputation.feed(now, since);
+    match a.format {
+        FeedFormat::Json => print_json(&analysis.reputation.to_json(&feed, &key, now))?,
+        FeedFormat::Csv => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(analysis.reputation.to_csv(&feed, &key).as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(exit(refused))
+}
+
+fn impact(a: ImpactArgs) -> Result<ExitCode> {
+    let mut subscribers = HashMap::new();
+    if let Some(p) = &a.subscribers {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with("operator,") {
+                continue;
+            }
+            let (op, count) = line.split_once(',').with_context(|| {
+                format!("{}:{}: expected operator,subscribers", p.display(), n + 1)
+            })?;
+            let count: u64 = count.trim().parse().with_context(|| {
+                format!(
+                    "{}:{}: subscribers must be a whole number",
+                    p.display(),
+                    n + 1
+                )
+            })?;
+            subscribers.insert(op.trim().to_owned(), count);
+        }
+    }
+    let (analysis, key, refused) = analyse(&a.analysis, Policy::default())?;
+    print_json(&analysis.impact(&subscribers, &key, a.top))?;
+    Ok(exit(refused))
+}
+
+/// Pretty JSON on stdout; a closed pipe is an error, not a panic.
+fn print_json(v: &Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
 }
