@@ -7,6 +7,10 @@
 //! `X-CSRF-Token` header (API) or a `csrf` form field (web UI); the cookie is
 //! also `SameSite=Strict` and `HttpOnly`.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -15,6 +19,52 @@ use c5hub_store::Principal;
 
 use crate::AppState;
 use crate::problem::Problem;
+
+/// How long an authenticated token is remembered. A token revoked through
+/// this server stops working at once (the cache is cleared); one revoked
+/// by another process (the CLI, another replica) within this time.
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(10);
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+/// Recently authenticated tokens, keyed by the SHA-256 of the secret (the
+/// secret itself is never kept), so that a busy script costs one store
+/// lookup per token every few seconds instead of one per request.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    map: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+}
+
+impl TokenCache {
+    fn key(secret: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(secret.as_bytes()).into()
+    }
+
+    fn get(&self, secret: &str) -> Option<Principal> {
+        let map = self.map.lock().ok()?;
+        let (p, at) = map.get(&Self::key(secret))?;
+        (at.elapsed() < TOKEN_CACHE_TTL).then(|| p.clone())
+    }
+
+    fn put(&self, secret: &str, p: &Principal) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= TOKEN_CACHE_MAX {
+                map.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+                if map.len() >= TOKEN_CACHE_MAX {
+                    map.clear();
+                }
+            }
+            map.insert(Self::key(secret), (p.clone(), Instant::now()));
+        }
+    }
+
+    /// Forgets every token: after a revocation, or a user being disabled.
+    pub(crate) fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
+}
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "c5hub_session";
@@ -102,7 +152,17 @@ impl FromRequestParts<AppState> for Caller {
                 .map(str::trim)
                 .ok_or_else(|| Problem::invalid("header Authorization", "expected `Bearer <token>`"))?
                 .to_owned();
-            let found = state.pool.run(move |s| s.authenticate_token(&token)).await?;
+            let found = match state.tokens.get(&token) {
+                Some(p) => Some(p),
+                None => {
+                    let t = token.clone();
+                    let p = state.pool.run(move |s| s.authenticate_token(&t)).await?;
+                    if let Some(p) = &p {
+                        state.tokens.put(&token, p);
+                    }
+                    p
+                }
+            };
             return match found {
                 Some(p) => Ok(Caller {
                     principal: Some(p),

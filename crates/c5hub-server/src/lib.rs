@@ -48,6 +48,7 @@ pub(crate) struct AppState {
     pub(crate) config: Arc<Config>,
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) ready: Arc<AtomicBool>,
+    pub(crate) tokens: Arc<auth::TokenCache>,
 }
 
 /// How the admin account came to be on start-up.
@@ -155,6 +156,7 @@ pub async fn start(location: Location, options: Options, config: Config, signals
         config: config.clone(),
         metrics,
         ready: Arc::new(AtomicBool::new(true)),
+        tokens: Arc::new(auth::TokenCache::default()),
     };
     let ready = state.ready.clone();
     let app = api::router(state);

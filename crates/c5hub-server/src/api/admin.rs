@@ -149,6 +149,7 @@ pub(crate) async fn revoke_token(State(s): State<AppState>, caller: Caller, Path
             Ok(done)
         })
         .await?;
+    s.tokens.clear();
     if done { Ok(StatusCode::NO_CONTENT.into_response()) } else { Err(Problem::not_found(format!("token {id} (or already revoked)"))) }
 }
 

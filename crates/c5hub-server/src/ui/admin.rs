@@ -190,7 +190,9 @@ pub(crate) async fn revoke_token(State(s): State<AppState>, caller: Caller, Path
             Ok(())
         }).await
     };
-    match run.await {
+    let result = run.await;
+    s.tokens.clear();
+    match result {
         Ok(()) => Redirect::to("/admin").into_response(),
         Err(p) => error_page(&caller, &p),
     }
