@@ -241,3 +241,12 @@ pub fn serve_blocking(
     tracing::info!("stopped");
     Ok(())
 }
+
+/// Reads a submission body exactly as `POST /api/v1/incidents` does (media
+/// type, IODEF decoding and validation, or the native JSON) and returns the
+/// incidents, or the problem as text. For the fuzzer and for tools.
+pub fn read_submission(content_type: Option<&str>, body: &[u8]) -> Result<Vec<c5hub_model::Incident>, String> {
+    let to_text = |p: problem::Problem| p.to_json().to_string();
+    let kind = api::submit::BodyKind::of(content_type, body).map_err(to_text)?;
+    api::submit::parse(kind, body).map(|p| p.incidents).map_err(to_text)
+}
