@@ -4,6 +4,9 @@
 //! them by position as it does `?1`).
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use crate::Error;
 
@@ -74,6 +77,146 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 
 pub(crate) type Row = Vec<Value>;
 
+/// A parameter borrowed from where the value already lives: binding it
+/// copies nothing on the Rust side. The ingest path binds millions of them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Param<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+impl From<Param<'_>> for Value {
+    fn from(p: Param<'_>) -> Self {
+        match p {
+            Param::Null => Value::Null,
+            Param::Int(i) => Value::Int(i),
+            Param::Text(s) => Value::Text(s.to_owned()),
+            Param::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
+}
+
+impl From<i64> for Param<'_> {
+    fn from(v: i64) -> Self {
+        Param::Int(v)
+    }
+}
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(v: &'a str) -> Self {
+        Param::Text(v)
+    }
+}
+impl<'a> From<&'a [u8]> for Param<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Param::Blob(v)
+    }
+}
+impl<'a> From<&'a Value> for Param<'a> {
+    fn from(v: &'a Value) -> Self {
+        match v {
+            Value::Null => Param::Null,
+            Value::Int(i) => Param::Int(*i),
+            Value::Text(s) => Param::Text(s),
+            Value::Blob(b) => Param::Blob(b),
+        }
+    }
+}
+impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Param::Null, Into::into)
+    }
+}
+
+/// An insert of rows that may exist already: see [`Db::upsert_rows`].
+pub(crate) struct Upsert<'a> {
+    pub(crate) table: &'a str,
+    /// The columns given, the unique key's first.
+    pub(crate) columns: &'a [&'a str],
+    /// How many of the first columns make the unique key.
+    pub(crate) key_cols: usize,
+    /// `DO NOTHING`, or `DO UPDATE SET ...` (with `excluded.`).
+    pub(crate) on_conflict: &'a str,
+}
+
+impl Upsert<'_> {
+    fn head(&self) -> String {
+        format!(
+            "INSERT INTO {} ({}) VALUES ",
+            self.table,
+            self.columns.join(", ")
+        )
+    }
+
+    fn conflict(&self) -> String {
+        format!(
+            " ON CONFLICT ({}) {}",
+            self.columns[..self.key_cols].join(", "),
+            self.on_conflict
+        )
+    }
+
+    /// For `DO UPDATE SET ...`: a look-up of a row's id by key, and the
+    /// same update as a statement of its own (`excluded.c` becomes the
+    /// row's parameter for `c`, the id the parameter after the row's).
+    fn update_by_id(&self) -> Option<(String, String)> {
+        let set = self
+            .on_conflict
+            .trim_start()
+            .strip_prefix("DO UPDATE SET")?;
+        let mut select = format!("SELECT id FROM {} WHERE ", self.table);
+        for (i, c) in self.columns[..self.key_cols].iter().enumerate() {
+            if i > 0 {
+                select.push_str(" AND ");
+            }
+            select.push_str(&format!("{c} = ?{}", i + 1));
+        }
+        let mut set = set.to_owned();
+        // Longest names first, so no name is replaced inside a longer one.
+        let mut cols: Vec<(usize, &str)> = self.columns.iter().copied().enumerate().collect();
+        cols.sort_by_key(|(_, c)| std::cmp::Reverse(c.len()));
+        for (i, c) in cols {
+            set = set.replace(&format!("excluded.{c}"), &format!("?{}", i + 1));
+        }
+        let update = format!(
+            "UPDATE {} SET {set} WHERE id = ?{}",
+            self.table,
+            self.columns.len() + 1
+        );
+        Some((select, update))
+    }
+}
+
+/// A unique key's values, to find a row again by them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum KeyPart {
+    Null,
+    Int(i64),
+    Bytes(Vec<u8>),
+}
+
+impl From<&Param<'_>> for KeyPart {
+    fn from(p: &Param<'_>) -> Self {
+        match *p {
+            Param::Null => KeyPart::Null,
+            Param::Int(i) => KeyPart::Int(i),
+            Param::Text(s) => KeyPart::Bytes(s.as_bytes().to_vec()),
+            Param::Blob(b) => KeyPart::Bytes(b.to_vec()),
+        }
+    }
+}
+
+impl From<&Value> for KeyPart {
+    fn from(v: &Value) -> Self {
+        KeyPart::from(&Param::from(v))
+    }
+}
+
+/// Rows per multi-row statement: well under both databases' parameter
+/// limits (SQLite 32766, PostgreSQL 65535).
+const CHUNK: usize = 256;
+
 /// A connection that runs statements inside the current transaction.
 pub(crate) trait Db {
     /// Runs a statement; returns the rows it returned (if any).
@@ -87,6 +230,36 @@ pub(crate) trait Db {
     fn rollback(&mut self) -> Result<(), Error>;
     /// Which SQL dialect, for the few statements that differ.
     fn dialect(&self) -> Dialect;
+
+    /// Inserts rows: `head` is `INSERT INTO t (a, b, ...) VALUES `, each row
+    /// is `cols` consecutive values of `params`, `tail` is what follows the
+    /// values (`ON CONFLICT ...`, `RETURNING ...`). Returns the rows
+    /// `RETURNING` gave, in no promised order.
+    ///
+    /// How is the backend's business: SQLite steps one prepared single-row
+    /// statement per row (a multi-row statement would make SQLite keep a
+    /// statement journal, a copy of every page it touches, in case it must
+    /// undo half of it); PostgreSQL gets multi-row statements, which save
+    /// a round trip per row.
+    fn insert_rows(
+        &mut self,
+        head: &str,
+        cols: usize,
+        params: &[Param<'_>],
+        tail: &str,
+    ) -> Result<Vec<Row>, Error>;
+
+    /// Inserts rows of `u.columns.len()` values each that may exist
+    /// already (same values in the first `u.key_cols` columns, a unique
+    /// key); `u.on_conflict` says what then. Returns, per row in order, the
+    /// key (`id`) of the row inserted or updated, or `None` when the
+    /// statement did nothing. When a key repeats in `params`, its first
+    /// row is the one inserted.
+    fn upsert_rows(
+        &mut self,
+        u: &Upsert<'_>,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Option<i64>>, Error>;
 
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, Error> {
         Ok(self.query(sql, params)?.into_iter().next())
@@ -104,6 +277,139 @@ pub(crate) enum Dialect {
 
 pub(crate) struct Sqlite {
     pub(crate) conn: rusqlite::Connection,
+    checkpointer: Option<Checkpointer>,
+}
+
+/// WAL frames (pages) past which the writer, before its next transaction,
+/// waits for the log to be copied into the database and starts it again:
+/// the bound on the WAL's size when the background checkpoints never catch
+/// up with a writer that commits back to back.
+const WAL_MAX_FRAMES: i64 = 65_536;
+
+impl Sqlite {
+    /// The store's connection, with a checkpointer of its own.
+    ///
+    /// A checkpoint copies committed pages from the WAL into the database
+    /// file and syncs it. SQLite's automatic one runs inside the commit
+    /// that crosses its threshold, on the writer's time; here a second
+    /// connection does it on a thread of its own, so on a machine with two
+    /// cores the writer goes on with the next transaction meanwhile.
+    /// Durability does not change: a transaction is safe once its COMMIT
+    /// has reached the WAL, whenever it is checkpointed.
+    pub(crate) fn new(conn: rusqlite::Connection, path: &Path) -> Result<Sqlite, Error> {
+        let checkpointer = Checkpointer::start(path);
+        // With the checkpointer, SQLite's own automatic checkpoint is only
+        // a fallback (WAL_MAX_FRAMES in `begin` is the real bound). After a
+        // checkpoint, a WAL file larger than journal_size_limit is cut back.
+        let auto = if checkpointer.is_some() {
+            2 * WAL_MAX_FRAMES
+        } else {
+            1000
+        };
+        let sql =
+            format!("PRAGMA wal_autocheckpoint = {auto}; PRAGMA journal_size_limit = 67108864;");
+        conn.execute_batch(&sql).map_err(|e| Error::db(&sql, e))?;
+        Ok(Sqlite { conn, checkpointer })
+    }
+}
+
+/// The background checkpointer of one store: see [`Sqlite::new`].
+struct Checkpointer {
+    shared: Arc<CheckpointShared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct CheckpointShared {
+    /// Commits so far, and whether to stop.
+    state: Mutex<(u64, bool)>,
+    wake: Condvar,
+    /// Frames in the WAL at the last checkpoint.
+    wal_frames: AtomicI64,
+}
+
+impl Checkpointer {
+    /// `None` when the second connection cannot be opened: SQLite's own
+    /// automatic checkpoint then does the work.
+    fn start(path: &Path) -> Option<Checkpointer> {
+        let conn = rusqlite::Connection::open(path).ok()?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).ok()?;
+        let shared = Arc::new(CheckpointShared {
+            state: Mutex::new((0, false)),
+            wake: Condvar::new(),
+            wal_frames: AtomicI64::new(0),
+        });
+        let for_thread = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("c5hub-checkpoint".to_owned())
+            .spawn(move || checkpoint_loop(&conn, &for_thread))
+            .ok()?;
+        Some(Checkpointer {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    fn committed(&self) {
+        let mut state = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        state.0 += 1;
+        self.shared.wake.notify_one();
+    }
+}
+
+fn checkpoint_loop(conn: &rusqlite::Connection, shared: &CheckpointShared) {
+    let mut seen = 0;
+    loop {
+        {
+            let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+            while state.0 == seen && !state.1 {
+                state = shared
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if state.1 {
+                return;
+            }
+            seen = state.0;
+        }
+        // PASSIVE: copies what it can without waiting for the writer or
+        // readers. Its answer: busy, frames in the WAL, frames copied.
+        if let Ok(frames) =
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))
+        {
+            shared.wal_frames.store(frames, Ordering::Relaxed);
+        }
+        // Let a few commits gather: a checkpoint copies a page once
+        // however often it changed since the last one.
+        let state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if !state.1 {
+            let _ =
+                shared
+                    .wake
+                    .wait_timeout_while(state, std::time::Duration::from_millis(200), |s| !s.1);
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        {
+            let mut state = self
+                .shared
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            state.1 = true;
+            self.shared.wake.notify_all();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl rusqlite::ToSql for Value {
@@ -115,6 +421,18 @@ impl rusqlite::ToSql for Value {
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
+    }
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Param::Null => ValueRef::Null,
+            Param::Int(i) => ValueRef::Integer(i),
+            Param::Text(s) => ValueRef::Text(s.as_bytes()),
+            Param::Blob(b) => ValueRef::Blob(b),
+        }))
     }
 }
 
@@ -166,11 +484,26 @@ impl Db for Sqlite {
     }
 
     fn begin(&mut self) -> Result<(), Error> {
+        if let Some(c) = &self.checkpointer {
+            if c.shared.wal_frames.load(Ordering::Relaxed) > WAL_MAX_FRAMES {
+                // Copy the rest and have this transaction start the WAL
+                // from its beginning (waits for the checkpointer's turn).
+                let sql = "PRAGMA wal_checkpoint(RESTART)";
+                self.conn
+                    .query_row(sql, [], |_| Ok(()))
+                    .map_err(|e| Error::db(sql, e))?;
+                c.shared.wal_frames.store(0, Ordering::Relaxed);
+            }
+        }
         self.batch("BEGIN IMMEDIATE")
     }
 
     fn commit(&mut self) -> Result<(), Error> {
-        self.batch("COMMIT")
+        self.batch("COMMIT")?;
+        if let Some(c) = &self.checkpointer {
+            c.committed();
+        }
+        Ok(())
     }
 
     fn rollback(&mut self) -> Result<(), Error> {
@@ -179,6 +512,146 @@ impl Db for Sqlite {
 
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    fn insert_rows(
+        &mut self,
+        head: &str,
+        cols: usize,
+        params: &[Param<'_>],
+        tail: &str,
+    ) -> Result<Vec<Row>, Error> {
+        let mut out = Vec::new();
+        if params.is_empty() || cols == 0 {
+            return Ok(out);
+        }
+        if !tail.contains("RETURNING") {
+            // Nothing to return: multi-row statements, fewer of them. They
+            // keep a statement journal, but a small one (these tables grow
+            // at the end, or few of their pages are touched).
+            for (sql, chunk) in chunks(head, cols, params, '?', tail) {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&sql)
+                    .map_err(|e| Error::db(&sql, e))?;
+                for (i, p) in chunk.iter().enumerate() {
+                    stmt.raw_bind_parameter(i + 1, p)
+                        .map_err(|e| Error::db(&sql, e))?;
+                }
+                stmt.raw_execute().map_err(|e| Error::db(&sql, e))?;
+            }
+            return Ok(out);
+        }
+        let sql = statement_text(head, cols, 1, '?', tail);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| Error::db(&sql, e))?;
+        let n = stmt.column_count();
+        for row in params.chunks(cols) {
+            for (i, p) in row.iter().enumerate() {
+                stmt.raw_bind_parameter(i + 1, p)
+                    .map_err(|e| Error::db(&sql, e))?;
+            }
+            if n == 0 {
+                stmt.raw_execute().map_err(|e| Error::db(&sql, e))?;
+                continue;
+            }
+            let mut rows = stmt.raw_query();
+            while let Some(r) = rows.next().map_err(|e| Error::db(&sql, e))? {
+                let mut values = Vec::with_capacity(n);
+                for i in 0..n {
+                    values.push(from_sqlite(r.get_ref(i).map_err(|e| Error::db(&sql, e))?));
+                }
+                out.push(values);
+            }
+        }
+        Ok(out)
+    }
+
+    fn upsert_rows(
+        &mut self,
+        u: &Upsert<'_>,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Option<i64>>, Error> {
+        // No RETURNING: SQLite runs it as a trigger, and a statement with
+        // a trigger keeps a statement journal (a copy of each page it
+        // touches). Each row is tried as an insert that does nothing on a
+        // conflict, and its key is last_insert_rowid(); when the row
+        // existed and must be updated, a look-up by key finds it and an
+        // update by its id changes it.
+        let cols = u.columns.len();
+        let mut out = Vec::with_capacity(params.len() / cols.max(1));
+        if params.is_empty() || cols == 0 {
+            return Ok(out);
+        }
+        let insert = statement_text(
+            &u.head(),
+            cols,
+            1,
+            '?',
+            &format!(
+                " ON CONFLICT ({}) DO NOTHING",
+                u.columns[..u.key_cols].join(", ")
+            ),
+        );
+        let mut ins = self
+            .conn
+            .prepare_cached(&insert)
+            .map_err(|e| Error::db(&insert, e))?;
+        let mut existing = match u.update_by_id() {
+            Some((select, update)) => {
+                let sel = self
+                    .conn
+                    .prepare_cached(&select)
+                    .map_err(|e| Error::db(&select, e))?;
+                let upd = self
+                    .conn
+                    .prepare_cached(&update)
+                    .map_err(|e| Error::db(&update, e))?;
+                Some((sel, upd, update))
+            }
+            None => None,
+        };
+        for row in params.chunks(cols) {
+            for (i, p) in row.iter().enumerate() {
+                ins.raw_bind_parameter(i + 1, p)
+                    .map_err(|e| Error::db(&insert, e))?;
+            }
+            if ins.raw_execute().map_err(|e| Error::db(&insert, e))? > 0 {
+                out.push(Some(self.conn.last_insert_rowid()));
+                continue;
+            }
+            let Some((sel, upd, update)) = existing.as_mut() else {
+                out.push(None);
+                continue;
+            };
+            for (i, p) in row[..u.key_cols].iter().enumerate() {
+                sel.raw_bind_parameter(i + 1, p)
+                    .map_err(|e| Error::db(update, e))?;
+            }
+            let id = {
+                let mut rows = sel.raw_query();
+                match rows.next().map_err(|e| Error::db(update, e))? {
+                    Some(r) => r.get::<_, i64>(0).map_err(|e| Error::db(update, e))?,
+                    None => {
+                        return Err(Error::Corrupt(format!(
+                            "a row of {} conflicted on a key that is not there",
+                            u.table
+                        )));
+                    }
+                }
+            };
+            for (i, p) in row.iter().enumerate() {
+                upd.raw_bind_parameter(i + 1, p)
+                    .map_err(|e| Error::db(update, e))?;
+            }
+            upd.raw_bind_parameter(cols + 1, id)
+                .map_err(|e| Error::db(update, e))?;
+            upd.raw_execute().map_err(|e| Error::db(update, e))?;
+            out.push(Some(id));
+        }
+        Ok(out)
     }
 }
 
@@ -210,7 +683,7 @@ impl Postgres {
 
 /// A value bound to a PostgreSQL parameter of a known type.
 #[derive(Debug)]
-struct PgParam<'a>(&'a Value);
+struct PgParam<'a>(Param<'a>);
 
 impl postgres::types::ToSql for PgParam<'_> {
     fn to_sql(
@@ -220,14 +693,14 @@ impl postgres::types::ToSql for PgParam<'_> {
     ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
         use postgres::types::Type;
         match self.0 {
-            Value::Null => Ok(postgres::types::IsNull::Yes),
-            Value::Int(i) => match *ty {
-                Type::INT2 => (*i as i16).to_sql(ty, out),
-                Type::INT4 => (*i as i32).to_sql(ty, out),
+            Param::Null => Ok(postgres::types::IsNull::Yes),
+            Param::Int(i) => match *ty {
+                Type::INT2 => (i as i16).to_sql(ty, out),
+                Type::INT4 => (i as i32).to_sql(ty, out),
                 _ => i.to_sql(ty, out),
             },
-            Value::Text(s) => s.as_str().to_sql(ty, out),
-            Value::Blob(b) => b.as_slice().to_sql(ty, out),
+            Param::Text(s) => s.to_sql(ty, out),
+            Param::Blob(b) => b.to_sql(ty, out),
         }
     }
 
@@ -268,7 +741,7 @@ fn from_pg(row: &postgres::Row) -> Row {
 impl Db for Postgres {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
         let stmt = self.prepare(sql)?;
-        let p: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+        let p: Vec<PgParam<'_>> = params.iter().map(|v| PgParam(v.into())).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
         let rows = self
             .client
@@ -279,7 +752,7 @@ impl Db for Postgres {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
         let stmt = self.prepare(sql)?;
-        let p: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+        let p: Vec<PgParam<'_>> = params.iter().map(|v| PgParam(v.into())).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
         self.client
             .execute(&stmt, &refs)
@@ -307,4 +780,120 @@ impl Db for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
+
+    fn insert_rows(
+        &mut self,
+        head: &str,
+        cols: usize,
+        params: &[Param<'_>],
+        tail: &str,
+    ) -> Result<Vec<Row>, Error> {
+        let mut out = Vec::new();
+        if cols == 0 {
+            return Ok(out);
+        }
+        let returning = tail.contains("RETURNING");
+        for (sql, chunk) in chunks(head, cols, params, '$', tail) {
+            let stmt = self.prepare(&sql)?;
+            let p: Vec<PgParam<'_>> = chunk.iter().map(|v| PgParam(*v)).collect();
+            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                p.iter().map(|x| x as _).collect();
+            if returning {
+                let rows = self
+                    .client
+                    .query(&stmt, &refs)
+                    .map_err(|e| Error::db(&sql, e))?;
+                out.extend(rows.iter().map(from_pg));
+            } else {
+                self.client
+                    .execute(&stmt, &refs)
+                    .map_err(|e| Error::db(&sql, e))?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn upsert_rows(
+        &mut self,
+        u: &Upsert<'_>,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Option<i64>>, Error> {
+        let cols = u.columns.len();
+        if params.is_empty() || cols == 0 {
+            return Ok(Vec::new());
+        }
+        // Multi-row statements return the rows they inserted or updated,
+        // with their keys, in no promised order: match them by key.
+        let tail = format!(
+            "{} RETURNING id, {}",
+            u.conflict(),
+            u.columns[..u.key_cols].join(", ")
+        );
+        let returned = self.insert_rows(&u.head(), cols, params, &tail)?;
+        let mut ids: HashMap<Vec<KeyPart>, i64> = HashMap::with_capacity(returned.len());
+        for r in &returned {
+            if let Some(id) = r.first().and_then(Value::int) {
+                ids.insert(r[1..].iter().map(KeyPart::from).collect(), id);
+            }
+        }
+        Ok(params
+            .chunks(cols)
+            .map(|row| {
+                let key: Vec<KeyPart> = row[..u.key_cols].iter().map(KeyPart::from).collect();
+                // A key given twice: the first row is the one stored.
+                ids.remove(&key)
+            })
+            .collect())
+    }
+}
+
+/// The statements that insert `params`, rows of `cols` values, and the
+/// values each takes: [`CHUNK`] rows a statement, then powers of two for the
+/// rest, so a handful of statement texts cover every batch and stay
+/// prepared.
+fn chunks<'p, 'a>(
+    head: &str,
+    cols: usize,
+    params: &'p [Param<'a>],
+    mark: char,
+    tail: &str,
+) -> Vec<(String, &'p [Param<'a>])> {
+    let mut out = Vec::new();
+    let mut rest = params;
+    while cols > 0 && !rest.is_empty() {
+        let rows = rest.len() / cols;
+        let take = if rows >= CHUNK {
+            CHUNK
+        } else {
+            1 << (usize::BITS - 1 - rows.leading_zeros())
+        };
+        let (chunk, more) = rest.split_at(take * cols);
+        rest = more;
+        out.push((statement_text(head, cols, take, mark, tail), chunk));
+    }
+    out
+}
+
+/// `head` + `rows` rows of `cols` numbered parameters + `tail`.
+fn statement_text(head: &str, cols: usize, rows: usize, mark: char, tail: &str) -> String {
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(head.len() + tail.len() + rows * cols * 6);
+    sql.push_str(head);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            let _ = write!(sql, "{mark}{n}");
+        }
+        sql.push(')');
+    }
+    sql.push_str(tail);
+    sql
 }

@@ -1,60 +1,65 @@
 //! Storing a batch of submissions inside the caller's transaction.
 //!
-//! Statements, not rows, are what a database charges for: each costs its
-//! setup, journal and teardown whatever it does. So the incident rows go one
-//! statement each (their outcome decides the rest), and everything else
-//! (documents, contacts, observables aggregated over the batch, postings)
-//! goes in multi-row statements.
+//! The batch is aggregated in memory first: each distinct value once with
+//! its sightings over the batch, postings sorted by key. Then each table gets
+//! its rows through [`Db::insert_rows`], with parameters borrowed from the
+//! submissions (nothing is copied to be bound). Incident rows go first:
+//! their outcome (new, new version, duplicate) decides the rest.
 
 use std::collections::HashMap;
 
 use c5hub_model::{Observable, ObservableKind};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, Dialect, Row, Value};
-use crate::{Error, Outcome, Submission, correlate, ms, now_ms, tlp_rank};
-
-/// Rows per multi-row statement, per table: well under both databases'
-/// parameter limits (SQLite 32766, PostgreSQL 65535).
-const CHUNK: usize = 256;
+use crate::db::{Db, Param, Upsert, Value};
+use crate::{Error, Outcome, Submission, correlate, now_ms, tlp_rank};
 
 pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Outcome>, Error> {
     let now = now_ms();
     let mut outcomes = Vec::with_capacity(batch.len());
     // (submission, incident key, version) of what was stored, not duplicates.
     let mut stored: Vec<(usize, i64, i64)> = Vec::with_capacity(batch.len());
-    // Incident rows: every submission's row in multi-row statements that
-    // insert only incidents not seen before; the rest (new versions,
-    // duplicates, the same incident twice in a batch) one by one, in order.
-    let rows: Vec<IncidentRow> = batch.iter().map(IncidentRow::of).collect();
-    let params: Vec<Vec<Value>> = batch
-        .iter()
-        .zip(&rows)
-        .map(|(s, r)| {
-            let mut p: Vec<Value> = vec![s.reporter.into(), r.gid.as_str().into()];
-            p.extend(r.fields.iter().cloned());
-            p.extend([1i64.into(), now.into(), now.into()]);
-            p
-        })
-        .collect();
-    let inserted = insert_rows(
-        db,
-        "INSERT INTO incidents (reporter, global_id, status, tlp, rsit, title, description, detected, started, ended, reported, generated, doc_sha256, version, created_at, updated_at) VALUES ",
-        16,
-        &params,
-        " ON CONFLICT (reporter, global_id) DO NOTHING RETURNING id, reporter, global_id",
-    )?;
-    let mut new_keys: HashMap<(String, String), i64> = HashMap::with_capacity(inserted.len());
-    for r in inserted {
-        let mut it = r.into_iter();
-        let key = it.next().and_then(|v| v.int()).unwrap_or_default();
-        let reporter = it.next().and_then(Value::into_text).unwrap_or_default();
-        let gid = it.next().and_then(Value::into_text).unwrap_or_default();
-        new_keys.insert((reporter, gid), key);
+    // Incident rows: every submission's row, inserting only incidents not
+    // seen before; the rest (new versions, duplicates, the same incident
+    // twice in a batch) one by one, in order.
+    let rows: Vec<IncidentRow<'_>> = batch.iter().map(IncidentRow::of).collect();
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(batch.len() * 16);
+    for (s, r) in batch.iter().zip(&rows) {
+        params.push(s.reporter.into());
+        params.push(r.gid.as_str().into());
+        params.extend(r.fields());
+        params.extend([Param::Int(1), Param::Int(now), Param::Int(now)]);
     }
-    for (i, (s, r)) in batch.iter().zip(&rows).enumerate() {
+    let inserted = db.upsert_rows(
+        &Upsert {
+            table: "incidents",
+            columns: &[
+                "reporter",
+                "global_id",
+                "status",
+                "tlp",
+                "rsit",
+                "title",
+                "description",
+                "detected",
+                "started",
+                "ended",
+                "reported",
+                "generated",
+                "doc_sha256",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            key_cols: 2,
+            on_conflict: "DO NOTHING",
+        },
+        &params,
+    )?;
+    drop(params);
+    for (i, ((s, r), new)) in batch.iter().zip(&rows).zip(inserted).enumerate() {
         // The first submission of an incident the statements inserted is new.
-        let o = match new_keys.remove(&(s.reporter.to_owned(), r.gid.clone())) {
+        let o = match new {
             Some(key) => Outcome::New(key),
             None => existing_incident(db, s, r, now)?,
         };
@@ -69,53 +74,50 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
     // The original documents, keyed by the incident version they made: the
     // key only grows, so storing one never reshuffles an index. (A document
     // holding several incidents is kept once per incident.)
-    let mut rows = Vec::new();
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(stored.len() * 5);
     for &(i, k, v) in &stored {
         if let Some(d) = &batch[i].incident.original {
-            rows.push(vec![
-                k.into(),
-                v.into(),
+            params.extend([
+                Param::Int(k),
+                Param::Int(v),
                 d.format.as_str().into(),
-                d.bytes.clone().into(),
-                now.into(),
+                Param::Blob(&d.bytes),
+                Param::Int(now),
             ]);
         }
     }
-    insert_rows(
-        db,
+    db.insert_rows(
         "INSERT INTO documents (incident, version, format, bytes, received_at) VALUES ",
         5,
-        &rows,
+        &params,
         "",
     )?;
 
-    let mut contacts = Vec::new();
-    let mut shares = Vec::new();
+    let mut contacts: Vec<Param<'_>> = Vec::new();
+    let mut shares: Vec<Param<'_>> = Vec::new();
     for &(i, k, _) in &stored {
         let s = &batch[i];
         for c in &s.incident.contacts {
-            contacts.push(vec![
-                k.into(),
-                c.name.clone().into(),
-                c.email.clone().into(),
+            contacts.extend([
+                Param::Int(k),
+                c.name.as_deref().into(),
+                c.email.as_deref().into(),
                 c.role.as_str().into(),
             ]);
         }
         for (orgs, kind) in [(s.shared_with, "share"), (s.recipients, "recipient")] {
             for org in orgs {
-                shares.push(vec![k.into(), org.as_str().into(), kind.into()]);
+                shares.extend([Param::Int(k), org.as_str().into(), kind.into()]);
             }
         }
     }
-    insert_rows(
-        db,
+    db.insert_rows(
         "INSERT INTO contacts (incident, name, email, role) VALUES ",
         4,
         &contacts,
         "",
     )?;
-    insert_rows(
-        db,
+    db.insert_rows(
         "INSERT INTO incident_shares (incident, org, kind) VALUES ",
         3,
         &shares,
@@ -132,6 +134,8 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
     }
     let mut index: HashMap<(ObservableKind, &str), usize> = HashMap::new();
     let mut aggs: Vec<Agg<'_>> = Vec::new();
+    // For each stored observable in order: its place in `aggs`.
+    let mut slots: Vec<usize> = Vec::new();
     for &(i, _, _) in &stored {
         let m = batch[i].incident;
         let seen = m
@@ -153,48 +157,59 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
                 });
                 aggs.len() - 1
             });
+            slots.push(at);
             let a = &mut aggs[at];
             a.n += 1;
             a.first = a.first.min(seen);
             a.last = a.last.max(seen);
         }
     }
-    let rows: Vec<Vec<Value>> = aggs
+    // Each value's correlation keys: its address range, its domain.
+    type Keys = (Option<([u8; 16], [u8; 16])>, Option<String>);
+    let keys: Vec<Keys> = aggs
         .iter()
-        .map(|a| {
-            let (lo, hi) = correlate::ip_range(a.obs)
-                .map_or((Value::Null, Value::Null), |(l, h)| {
-                    (l.to_vec().into(), h.to_vec().into())
-                });
-            vec![
-                a.obs.kind().as_str().into(),
-                a.obs.value().into(),
-                lo,
-                hi,
-                correlate::domain_key(a.obs).into(),
-                a.first.into(),
-                a.last.into(),
-                a.n.into(),
-            ]
-        })
+        .map(|a| (correlate::ip_range(a.obs), correlate::domain_key(a.obs)))
         .collect();
-    let returned = insert_rows(
-        db,
-        "INSERT INTO observables (kind, value, ip_lo, ip_hi, domain, first_seen, last_seen, sightings) VALUES ",
-        8,
-        &rows,
-        " ON CONFLICT (kind, value) DO UPDATE SET sightings = observables.sightings + excluded.sightings, \
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(aggs.len() * 8);
+    for (a, (range, domain)) in aggs.iter().zip(&keys) {
+        let (lo, hi) = match range {
+            Some((l, h)) => (Param::Blob(l), Param::Blob(h)),
+            None => (Param::Null, Param::Null),
+        };
+        params.extend([
+            a.obs.kind().as_str().into(),
+            a.obs.value().into(),
+            lo,
+            hi,
+            domain.as_deref().into(),
+            Param::Int(a.first),
+            Param::Int(a.last),
+            Param::Int(a.n),
+        ]);
+    }
+    let ids = db.upsert_rows(
+        &Upsert {
+            table: "observables",
+            columns: &[
+                "kind",
+                "value",
+                "ip_lo",
+                "ip_hi",
+                "domain",
+                "first_seen",
+                "last_seen",
+                "sightings",
+            ],
+            key_cols: 2,
+            on_conflict: "DO UPDATE SET sightings = observables.sightings + excluded.sightings, \
          first_seen = CASE WHEN observables.first_seen < excluded.first_seen THEN observables.first_seen ELSE excluded.first_seen END, \
-         last_seen = CASE WHEN observables.last_seen > excluded.last_seen THEN observables.last_seen ELSE excluded.last_seen END \
-         RETURNING id, kind, value",
+         last_seen = CASE WHEN observables.last_seen > excluded.last_seen THEN observables.last_seen ELSE excluded.last_seen END",
+        },
+        &params,
     )?;
-    for r in returned {
-        let kind = r[1].text().and_then(|k| k.parse::<ObservableKind>().ok());
-        if let (Some(kind), Some(value)) = (kind, r[2].text()) {
-            if let Some(&at) = index.get(&(kind, value)) {
-                aggs[at].id = r[0].int().unwrap_or_default();
-            }
-        }
+    drop(params);
+    for (a, id) in aggs.iter_mut().zip(ids) {
+        a.id = id.unwrap_or_default();
     }
     if let Some(a) = aggs.iter().find(|a| a.id == 0) {
         return Err(Error::Corrupt(format!(
@@ -214,129 +229,81 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
         .collect();
     lens.sort_unstable();
     lens.dedup();
-    let rows: Vec<Vec<Value>> = lens
+    let params: Vec<Param<'_>> = lens
         .into_iter()
-        .map(|(f, l)| vec![f.into(), l.into()])
+        .flat_map(|(f, l)| [Param::Int(f), Param::Int(l)])
         .collect();
-    insert_rows(
-        db,
+    db.insert_rows(
         "INSERT INTO prefix_lengths (family, len) VALUES ",
         2,
-        &rows,
+        &params,
         " ON CONFLICT DO NOTHING",
     )?;
 
-    // Postings: one per value, incident and role.
-    let mut rows = Vec::new();
+    // Postings: one per value, incident and role, in key order (values
+    // first seen in this batch have the highest keys, so theirs append).
+    let mut postings: Vec<(i64, i64, &'static str)> = Vec::with_capacity(slots.len());
+    let mut slot = slots.iter();
     for &(i, k, _) in &stored {
         for io in &batch[i].incident.observables {
-            let o = &io.observable;
-            let id = index
-                .get(&(o.kind(), o.value()))
-                .map_or(0, |&at| aggs[at].id);
-            rows.push(vec![id.into(), k.into(), io.role.as_str().into()]);
+            let id = slot.next().map_or(0, |&at| aggs[at].id);
+            postings.push((id, k, io.role.as_str()));
         }
     }
-    insert_rows(
-        db,
+    postings.sort_unstable();
+    postings.dedup();
+    let params: Vec<Param<'_>> = postings
+        .iter()
+        .flat_map(|&(o, k, role)| [Param::Int(o), Param::Int(k), Param::Text(role)])
+        .collect();
+    db.insert_rows(
         "INSERT INTO postings (observable, incident, role) VALUES ",
         3,
-        &rows,
+        &params,
         " ON CONFLICT DO NOTHING",
     )?;
     Ok(outcomes)
 }
 
-/// Inserts rows with multi-row statements; returns what their `RETURNING`
-/// clause returned.
-///
-/// Chunks are [`CHUNK`] rows, then powers of two for the rest, so a handful
-/// of statement texts cover every batch and stay prepared. SQLite gets
-/// numbered `?N` parameters: it looks `$N` up by name, which costs
-/// quadratic time to prepare a statement with thousands of them.
-fn insert_rows(
-    db: &mut dyn Db,
-    head: &str,
-    cols: usize,
-    rows: &[Vec<Value>],
-    tail: &str,
-) -> Result<Vec<Row>, Error> {
-    let mut out = Vec::new();
-    let returning = tail.contains("RETURNING");
-    let mark = match db.dialect() {
-        Dialect::Sqlite => '?',
-        Dialect::Postgres => '$',
-    };
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let take = if rest.len() >= CHUNK {
-            CHUNK
-        } else {
-            1 << (usize::BITS - 1 - rest.len().leading_zeros())
-        };
-        let (chunk, tail_rows) = rest.split_at(take);
-        rest = tail_rows;
-        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * cols * 6);
-        sql.push_str(head);
-        let mut n = 0;
-        for r in 0..chunk.len() {
-            if r > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for c in 0..cols {
-                if c > 0 {
-                    sql.push(',');
-                }
-                n += 1;
-                sql.push(mark);
-                sql.push_str(&n.to_string());
-            }
-            sql.push(')');
-        }
-        sql.push_str(tail);
-        let params: Vec<Value> = chunk.iter().flat_map(|r| r.iter().cloned()).collect();
-        if returning {
-            out.extend(db.query(&sql, &params)?);
-        } else {
-            db.execute(&sql, &params)?;
+/// The values of an incident's row.
+struct IncidentRow<'a> {
+    incident: &'a c5hub_model::Incident,
+    gid: String,
+    rsit: Option<String>,
+    doc_sha: Option<[u8; 32]>,
+}
+
+impl<'a> IncidentRow<'a> {
+    fn of(s: &Submission<'a>) -> IncidentRow<'a> {
+        let m = s.incident;
+        IncidentRow {
+            incident: m,
+            gid: m.id.to_string(),
+            rsit: m.classification.map(|c| c.path()),
+            doc_sha: m.original.as_ref().map(|d| Sha256::digest(&d.bytes).into()),
         }
     }
-    Ok(out)
-}
 
-/// The values of an incident's row.
-struct IncidentRow {
-    gid: String,
-    doc_sha: Option<Vec<u8>>,
-    fields: [Value; 11],
-}
-
-impl IncidentRow {
-    fn of(s: &Submission<'_>) -> IncidentRow {
-        let m = s.incident;
-        let doc_sha = m
-            .original
-            .as_ref()
-            .map(|d| Sha256::digest(&d.bytes).to_vec());
-        let fields: [Value; 11] = [
+    /// status, tlp, rsit, title, description, detected, started, ended,
+    /// reported, generated, doc_sha256.
+    fn fields(&self) -> [Param<'_>; 11] {
+        let m = self.incident;
+        let ms = |t: Option<chrono::DateTime<chrono::Utc>>| -> Param<'_> {
+            t.map(|t| t.timestamp_millis()).into()
+        };
+        [
             m.status.as_str().into(),
-            tlp_rank(m.tlp).into(),
-            m.classification.map(|c| c.path()).into(),
-            m.title.clone().into(),
-            m.description.clone().into(),
+            Param::Int(tlp_rank(m.tlp)),
+            self.rsit.as_deref().into(),
+            m.title.as_deref().into(),
+            m.description.as_deref().into(),
             ms(m.times.detected),
             ms(m.times.start),
             ms(m.times.end),
             ms(m.times.reported),
             ms(m.times.generated),
-            doc_sha.clone().into(),
-        ];
-        IncidentRow {
-            gid: m.id.to_string(),
-            doc_sha,
-            fields,
-        }
+            self.doc_sha.as_ref().map(|d| &d[..]).into(),
+        ]
     }
 }
 
@@ -344,7 +311,7 @@ impl IncidentRow {
 fn existing_incident(
     db: &mut dyn Db,
     s: &Submission<'_>,
-    r: &IncidentRow,
+    r: &IncidentRow<'_>,
     now: i64,
 ) -> Result<Outcome, Error> {
     let row = db
@@ -360,12 +327,12 @@ fn existing_incident(
     // document may hold several incidents, so the bytes alone do not
     // name the incident.)
     if let Some(sha) = &r.doc_sha {
-        let is_current = row[2].clone().into_blob().as_ref() == Some(sha);
+        let is_current = matches!(&row[2], Value::Blob(b) if b[..] == sha[..]);
         let is_earlier = !is_current
             && db
                 .query_one(
                     "SELECT 1 FROM incident_versions WHERE incident = $1 AND doc_sha256 = $2",
-                    &[key.into(), sha.clone().into()],
+                    &[key.into(), sha.to_vec().into()],
                 )?
                 .is_some();
         if is_current || is_earlier {
@@ -378,7 +345,7 @@ fn existing_incident(
         &[key.into(), current.into(), row[2].clone(), row[3].clone()],
     )?;
     let version = current + 1;
-    let mut p: Vec<Value> = r.fields.to_vec();
+    let mut p: Vec<Value> = r.fields().iter().map(|&p| p.into()).collect();
     p.extend([version.into(), now.into(), key.into()]);
     db.execute(
         "UPDATE incidents SET status = $1, tlp = $2, rsit = $3, title = $4, description = $5, detected = $6, started = $7, ended = $8, reported = $9, generated = $10, doc_sha256 = $11, version = $12, updated_at = $13 WHERE id = $14",

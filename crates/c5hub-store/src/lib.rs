@@ -21,6 +21,7 @@ mod correlate;
 mod db;
 mod ingest;
 mod migrations;
+mod spam;
 mod workflow;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -40,6 +41,7 @@ pub use accounts::{
     new_secret,
 };
 pub use correlate::WarningList;
+pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamReportRow};
 pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
 use db::{Db, Row, Value};
 
@@ -128,10 +130,6 @@ impl std::error::Error for Error {}
 
 pub(crate) fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
-}
-
-fn ms(t: Option<DateTime<Utc>>) -> Value {
-    t.map(|t| t.timestamp_millis()).into()
 }
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {
@@ -1020,5 +1018,5 @@ fn open_sqlite(dir: &Path) -> Result<db::Sqlite, Error> {
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY;")
         .map_err(|e| Error::Open(format!("cannot configure {}: {e}", path.display())))?;
     conn.set_prepared_statement_cache_capacity(256);
-    Ok(db::Sqlite { conn })
+    db::Sqlite::new(conn, &path)
 }
