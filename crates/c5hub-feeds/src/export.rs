@@ -74,20 +74,42 @@ mod tests {
     #[test]
     fn one_row_per_observable_and_quoting() {
         let mut m = Incident::new(GlobalId::new("bank.test", "A,1").expect("id"), Tlp::Green);
-        m.add_observable(Observable::guess("198.51.100.7").expect("ip"), ObservableRole::Source);
-        m.add_observable(Observable::guess("evil.example").expect("domain"), ObservableRole::Indicator);
+        m.add_observable(
+            Observable::guess("198.51.100.7").expect("ip"),
+            ObservableRole::Source,
+        );
+        m.add_observable(
+            Observable::guess("evil.example").expect("domain"),
+            ObservableRole::Indicator,
+        );
         let empty = Incident::new(GlobalId::new("bank.test", "B").expect("id"), Tlp::Clear);
         let at = DateTime::from_timestamp(1_700_000_000, 0).expect("time");
         let mut out = Vec::new();
-        write_csv(&mut out, [
-            ExportedIncident { key: 1, reporter: "bank", created_at: at, incident: &m },
-            ExportedIncident { key: 2, reporter: "bank", created_at: at, incident: &empty },
-        ])
+        write_csv(
+            &mut out,
+            [
+                ExportedIncident {
+                    key: 1,
+                    reporter: "bank",
+                    created_at: at,
+                    incident: &m,
+                },
+                ExportedIncident {
+                    key: 2,
+                    reporter: "bank",
+                    created_at: at,
+                    incident: &empty,
+                },
+            ],
+        )
         .expect("write");
         let text = String::from_utf8(out).expect("utf-8");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert_eq!(lines[1], "1,\"bank.test:A,1\",bank,new,TLP:GREEN,,2023-11-14T22:13:20+00:00,ipv4,198.51.100.7,source");
+        assert_eq!(
+            lines[1],
+            "1,\"bank.test:A,1\",bank,new,TLP:GREEN,,2023-11-14T22:13:20+00:00,ipv4,198.51.100.7,source"
+        );
         assert!(lines[3].ends_with(",,,"), "{}", lines[3]);
     }
 }

@@ -158,13 +158,23 @@ mod tests {
         }
         assert_eq!("SECTOR_CIRT".parse::<OrgKind>(), Ok(OrgKind::SectorCirt));
         let e = "bank".parse::<OrgKind>().expect_err("unknown");
-        assert_eq!(e.to_string(), r#"invalid organisation type "bank": not a known value"#);
+        assert_eq!(
+            e.to_string(),
+            r#"invalid organisation type "bank": not a known value"#
+        );
         assert!("root".parse::<Role>().is_err());
     }
 
     #[test]
     fn capabilities_narrow_with_the_role() {
-        let caps = |r: Role| (r.can_submit(), r.can_comment(), r.can_triage(), r.can_administer());
+        let caps = |r: Role| {
+            (
+                r.can_submit(),
+                r.can_comment(),
+                r.can_triage(),
+                r.can_administer(),
+            )
+        };
         assert_eq!(caps(Role::Admin), (true, true, true, true));
         assert_eq!(caps(Role::Analyst), (true, true, true, false));
         assert_eq!(caps(Role::Reporter), (true, true, false, false));

@@ -114,7 +114,10 @@ impl Caller {
         if may(p.role) {
             Ok(p)
         } else {
-            Err(Problem::forbidden(format!("role {} may not {what}", p.role)))
+            Err(Problem::forbidden(format!(
+                "role {} may not {what}",
+                p.role
+            )))
         }
     }
 
@@ -148,9 +151,14 @@ impl FromRequestParts<AppState> for Caller {
             let token = h
                 .to_str()
                 .ok()
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
                 .map(str::trim)
-                .ok_or_else(|| Problem::invalid("header Authorization", "expected `Bearer <token>`"))?
+                .ok_or_else(|| {
+                    Problem::invalid("header Authorization", "expected `Bearer <token>`")
+                })?
                 .to_owned();
             let found = match state.tokens.get(&token) {
                 Some(p) => Some(p),
@@ -180,11 +188,17 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(secret) = cookie(parts, SESSION_COOKIE).map(str::to_owned) {
             let s2 = secret.clone();
             if let Some(session) = state.pool.run(move |s| s.session(&s2)).await? {
-                let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                let unsafe_method =
+                    !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
                 if unsafe_method && parts.uri.path().starts_with("/api/") {
-                    let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                    let sent = parts
+                        .headers
+                        .get("x-csrf-token")
+                        .and_then(|v| v.to_str().ok());
                     if sent != Some(session.csrf.as_str()) {
-                        return Err(Problem::forbidden("missing or wrong X-CSRF-Token for this session"));
+                        return Err(Problem::forbidden(
+                            "missing or wrong X-CSRF-Token for this session",
+                        ));
                     }
                 }
                 return Ok(Caller {

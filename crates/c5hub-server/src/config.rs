@@ -64,7 +64,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let c = Config::from_toml("listen = \"0.0.0.0:9000\"\npublic_access = true\n").expect("valid");
+        let c =
+            Config::from_toml("listen = \"0.0.0.0:9000\"\npublic_access = true\n").expect("valid");
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert!(c.public_access);
         assert_eq!(c.org, "national-cirt");

@@ -8,7 +8,9 @@
 //! real host and still correlates: the warning list keeps the
 //! documentation ranges out of correlation, not these.
 
-use c5hub_model::{GlobalId, Incident, IncidentStatus, Observable, ObservableRole, OrgKind, Role, RsitClass, Tlp};
+use c5hub_model::{
+    GlobalId, Incident, IncidentStatus, Observable, ObservableRole, OrgKind, Role, RsitClass, Tlp,
+};
 use c5hub_store::{Error, Store, Submission};
 use chrono::{Duration, Utc};
 use rand::seq::SliceRandom;
@@ -41,15 +43,33 @@ const CLASSES: [(&str, &str, &str); 8] = [
     ("intrusion-attempts", "brute-force", "SSH brute force on"),
     ("abusive-content", "spam", "SMS spam wave reported by"),
     ("availability", "ddos", "DDoS against"),
-    ("vulnerable", "vulnerable-system", "Exposed vulnerable service at"),
+    (
+        "vulnerable",
+        "vulnerable-system",
+        "Exposed vulnerable service at",
+    ),
     ("intrusions", "system-compromise", "Compromised server at"),
 ];
 
-const TARGETS: [&str; 8] = ["Bank of Example", "Grid Operator", "Telco Alpha", "Ministry portal", "Water utility", "Hospital group", "Payment processor", "Port authority"];
+const TARGETS: [&str; 8] = [
+    "Bank of Example",
+    "Grid Operator",
+    "Telco Alpha",
+    "Ministry portal",
+    "Water utility",
+    "Hospital group",
+    "Payment processor",
+    "Port authority",
+];
 
 /// Seeds the demo into an empty store; a store holding incidents is left
 /// alone (returns `None`). `password` becomes every demo user's password.
-pub fn seed(store: &mut Store, hub_org: &str, password: &str, incidents: usize) -> Result<Option<Seeded>, Error> {
+pub fn seed(
+    store: &mut Store,
+    hub_org: &str,
+    password: &str,
+    incidents: usize,
+) -> Result<Option<Seeded>, Error> {
     if store.counts()?.0 > 0 {
         return Ok(None);
     }
@@ -82,9 +102,16 @@ pub fn seed(store: &mut Store, hub_org: &str, password: &str, incidents: usize) 
                 let ip = format!("198.{}.{}.{}", 18 + (c % 2), c * 7 % 250 + 1, h * 13 + 5);
                 v.extend(Observable::guess(&ip));
             }
-            v.extend(Observable::guess(&format!("198.{}.{}.0/24", 18 + (c % 2), c * 7 % 250 + 1)));
+            v.extend(Observable::guess(&format!(
+                "198.{}.{}.0/24",
+                18 + (c % 2),
+                c * 7 % 250 + 1
+            )));
             v.extend(Observable::guess(&format!("login-verify-{c}.test")));
-            v.extend(Observable::guess(&format!("https://login-verify-{c}.test/account/{}", c * 31)));
+            v.extend(Observable::guess(&format!(
+                "https://login-verify-{c}.test/account/{}",
+                c * 31
+            )));
             v.extend(Observable::guess(&format!("support@login-verify-{c}.test")));
             v
         })
@@ -102,41 +129,83 @@ pub fn seed(store: &mut Store, hub_org: &str, password: &str, incidents: usize) 
             80..90 => Tlp::AmberStrict,
             _ => Tlp::Red,
         };
-        let id = GlobalId::new(&format!("{reporter}.test"), &format!("DEMO-{n:04}")).map_err(|e| Error::Invalid(e.to_string()))?;
+        let id = GlobalId::new(&format!("{reporter}.test"), &format!("DEMO-{n:04}"))
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         let mut m = Incident::new(id, tlp);
         m.classification = RsitClass::lookup(cat, typ);
-        m.title = Some(format!("{what} {}", TARGETS[rng.gen_range(0..TARGETS.len())]));
+        m.title = Some(format!(
+            "{what} {}",
+            TARGETS[rng.gen_range(0..TARGETS.len())]
+        ));
         m.description = Some(format!("Demo incident {n}: {what} reported by {reporter}."));
-        m.status = IncidentStatus::ALL[match rng.gen_range(0..100) { 0..35 => 0, 35..55 => 1, 55..75 => 2, 75..90 => 3, _ => 4 }];
+        m.status = IncidentStatus::ALL[match rng.gen_range(0..100) {
+            0..35 => 0,
+            35..55 => 1,
+            55..75 => 2,
+            75..90 => 3,
+            _ => 4,
+        }];
         m.times.detected = Some(now - Duration::minutes(rng.gen_range(0..30 * 24 * 60)));
         m.reporter = Some(reporter.clone());
         let cluster = &clusters[rng.gen_range(0..clusters.len())];
         let k = rng.gen_range(1..=3.min(cluster.len()));
         for o in cluster.choose_multiple(&mut rng, k) {
-            let role = if o.domain_part().is_some() { ObservableRole::Indicator } else { ObservableRole::Source };
+            let role = if o.domain_part().is_some() {
+                ObservableRole::Indicator
+            } else {
+                ObservableRole::Source
+            };
             m.add_observable(o.clone(), role);
         }
         if let Ok(o) = Observable::guess(&format!("198.19.{}.{}", 200 + n % 50, n % 250 + 1)) {
             m.add_observable(o, ObservableRole::Target);
         }
         let others: Vec<String> = orgs.iter().filter(|o| **o != reporter).cloned().collect();
-        let shared: Vec<String> = if tlp == Tlp::Amber { others.choose_multiple(&mut rng, 2).cloned().collect() } else { Vec::new() };
-        let recipients: Vec<String> = if tlp == Tlp::Red { others.choose_multiple(&mut rng, 1).cloned().collect() } else { Vec::new() };
+        let shared: Vec<String> = if tlp == Tlp::Amber {
+            others.choose_multiple(&mut rng, 2).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        let recipients: Vec<String> = if tlp == Tlp::Red {
+            others.choose_multiple(&mut rng, 1).cloned().collect()
+        } else {
+            Vec::new()
+        };
         sharing.push((reporter, shared, recipients));
         models.push(m);
     }
     let subs: Vec<Submission<'_>> = models
         .iter()
         .zip(&sharing)
-        .map(|(m, (r, s, rc))| Submission { incident: m, reporter: r, source: "demo", shared_with: s, recipients: rc })
+        .map(|(m, (r, s, rc))| Submission {
+            incident: m,
+            reporter: r,
+            source: "demo",
+            shared_with: s,
+            recipients: rc,
+        })
         .collect();
     let outcomes = store.ingest(&subs)?;
     for (i, o) in outcomes.iter().enumerate().filter(|(i, _)| i % 9 == 0) {
         let reporter = &sharing[i].0;
         let analyst = format!("analyst@{reporter}.test");
-        store.add_comment(o.key(), &analyst, reporter, "Confirmed with the hosting provider; takedown requested.")?;
+        store.add_comment(
+            o.key(),
+            &analyst,
+            reporter,
+            "Confirmed with the hosting provider; takedown requested.",
+        )?;
         store.set_assignee(o.key(), Some(&analyst), &analyst)?;
     }
-    store.audit("c5hub", Some(hub_org), "demo.seed", None, Some(&format!("{incidents} incidents")))?;
-    Ok(Some(Seeded { incidents: outcomes.len(), users }))
+    store.audit(
+        "c5hub",
+        Some(hub_org),
+        "demo.seed",
+        None,
+        Some(&format!("{incidents} incidents")),
+    )?;
+    Ok(Some(Seeded {
+        incidents: outcomes.len(),
+        users,
+    }))
 }

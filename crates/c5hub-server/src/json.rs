@@ -44,7 +44,11 @@ fn observable(o: &Observable) -> Value {
 
 /// A full incident. Sharing lists name other organisations, so only the
 /// reporter sees them.
-pub(crate) fn incident(s: &StoredIncident, viewer_org: Option<&str>, assignee: Option<&str>) -> Value {
+pub(crate) fn incident(
+    s: &StoredIncident,
+    viewer_org: Option<&str>,
+    assignee: Option<&str>,
+) -> Value {
     let m = &s.incident;
     let mut v = json!({
         "id": s.key,
@@ -85,10 +89,13 @@ pub(crate) fn history(h: &[StatusChange], a: &[Assignment]) -> Value {
     let mut events: Vec<(DateTime<Utc>, Value)> = h
         .iter()
         .map(|c| {
-            (c.at, json!({
-                "at": c.at.to_rfc3339(), "actor": c.actor, "change": "status",
-                "from": c.from.map(IncidentStatus::as_str), "to": c.to.as_str(), "note": c.note,
-            }))
+            (
+                c.at,
+                json!({
+                    "at": c.at.to_rfc3339(), "actor": c.actor, "change": "status",
+                    "from": c.from.map(IncidentStatus::as_str), "to": c.to.as_str(), "note": c.note,
+                }),
+            )
         })
         .collect();
     events.extend(a.iter().map(|x| {
@@ -228,19 +235,24 @@ pub(crate) fn parse_native(body: &[u8]) -> Result<Native, Problem> {
     let id = match n.id.split_once(':') {
         Some((name, id)) => GlobalId::new(name, id).map_err(|e| err("/id", &e)).ok(),
         None => {
-            err("/id", &"expected `name:id` (the IODEF IncidentID name and id)");
+            err(
+                "/id",
+                &"expected `name:id` (the IODEF IncidentID name and id)",
+            );
             None
         }
     };
     let tlp = Tlp::from_str(&n.tlp).map_err(|e| err("/tlp", &e)).ok();
-    let classification = n
-        .classification
-        .as_deref()
-        .and_then(|c| RsitClass::from_str(c).map_err(|e| err("/classification", &e)).ok());
-    let status = n
-        .status
-        .as_deref()
-        .and_then(|s| IncidentStatus::from_str(s).map_err(|e| err("/status", &e)).ok());
+    let classification = n.classification.as_deref().and_then(|c| {
+        RsitClass::from_str(c)
+            .map_err(|e| err("/classification", &e))
+            .ok()
+    });
+    let status = n.status.as_deref().and_then(|s| {
+        IncidentStatus::from_str(s)
+            .map_err(|e| err("/status", &e))
+            .ok()
+    });
     let mut time = |at: &str, v: &Option<String>| -> Option<DateTime<Utc>> {
         v.as_deref().and_then(|s| {
             DateTime::parse_from_rfc3339(s)
@@ -256,7 +268,9 @@ pub(crate) fn parse_native(body: &[u8]) -> Result<Native, Problem> {
     for (i, o) in n.observables.iter().enumerate() {
         let (value, kind, role) = match o {
             NativeObservable::Plain(v) => (v.as_str(), None, None),
-            NativeObservable::Full { value, kind, role } => (value.as_str(), kind.as_deref(), role.as_deref()),
+            NativeObservable::Full { value, kind, role } => {
+                (value.as_str(), kind.as_deref(), role.as_deref())
+            }
         };
         let parsed = match kind {
             Some(k) => match ObservableKind::from_str(k) {
@@ -328,7 +342,9 @@ mod tests {
             .expect("invalid");
         let at: Vec<&str> = e.errors.iter().map(|w| w.at.as_str()).collect();
         assert_eq!(at, ["/tlp", "/classification", "/observables/1/value"]);
-        let e = parse_native(br#"{"id":"x","tlp":"red","colour":1}"#).err().expect("unknown field");
+        let e = parse_native(br#"{"id":"x","tlp":"red","colour":1}"#)
+            .err()
+            .expect("unknown field");
         assert!(e.detail.contains("colour"), "{}", e.detail);
         let ok = parse_native(br#"{"id":"bank.test:1","tlp":"amber","observables":["198.51.100.7",{"value":"evil.example","role":"indicator"}],"shared_with":["telco-a"]}"#)
             .ok()

@@ -74,7 +74,11 @@ pub fn admin_user(org: &str) -> String {
 /// e.g. from `C5HUB_ADMIN_TOKEN`); otherwise, on first start, a new one is
 /// generated and returned so that it can be printed once. The token belongs
 /// to the admin user, so it also logs in to the web UI.
-pub fn ensure_admin(store: &mut Store, config: &Config, env_token: Option<&str>) -> Result<AdminToken, c5hub_store::Error> {
+pub fn ensure_admin(
+    store: &mut Store,
+    config: &Config,
+    env_token: Option<&str>,
+) -> Result<AdminToken, c5hub_store::Error> {
     if store.org(&config.org)?.is_none() {
         store.add_org(&config.org, OrgKind::NationalCirt)?;
     }
@@ -86,8 +90,21 @@ pub fn ensure_admin(store: &mut Store, config: &Config, env_token: Option<&str>)
         if store.token_exists(secret)? {
             return Ok(AdminToken::Existing);
         }
-        store.create_token(&config.org, Role::Admin, Some(&admin), Some("admin (C5HUB_ADMIN_TOKEN)"), None, Some(secret))?;
-        store.audit("c5hub", Some(&config.org), "token.create", None, Some("admin token from C5HUB_ADMIN_TOKEN"))?;
+        store.create_token(
+            &config.org,
+            Role::Admin,
+            Some(&admin),
+            Some("admin (C5HUB_ADMIN_TOKEN)"),
+            None,
+            Some(secret),
+        )?;
+        store.audit(
+            "c5hub",
+            Some(&config.org),
+            "token.create",
+            None,
+            Some("admin token from C5HUB_ADMIN_TOKEN"),
+        )?;
         return Ok(AdminToken::FromEnvironment);
     }
     let has_admin = store
@@ -97,8 +114,21 @@ pub fn ensure_admin(store: &mut Store, config: &Config, env_token: Option<&str>)
     if has_admin {
         return Ok(AdminToken::Existing);
     }
-    let (_, secret) = store.create_token(&config.org, Role::Admin, Some(&admin), Some("admin (first start)"), None, None)?;
-    store.audit("c5hub", Some(&config.org), "token.create", None, Some("admin token generated on first start"))?;
+    let (_, secret) = store.create_token(
+        &config.org,
+        Role::Admin,
+        Some(&admin),
+        Some("admin (first start)"),
+        None,
+        None,
+    )?;
+    store.audit(
+        "c5hub",
+        Some(&config.org),
+        "token.create",
+        None,
+        Some("admin token generated on first start"),
+    )?;
     Ok(AdminToken::Generated(secret))
 }
 
@@ -131,7 +161,12 @@ impl Running {
 
 /// Opens the store, binds, and serves until `shutdown` is requested, or
 /// SIGTERM / Ctrl-C arrive when `signals` is set.
-pub async fn start(location: Location, options: Options, config: Config, signals: bool) -> Result<Running, String> {
+pub async fn start(
+    location: Location,
+    options: Options,
+    config: Config,
+    signals: bool,
+) -> Result<Running, String> {
     let config = Arc::new(config);
     let readers = config.read_connections.max(1);
     let pool = {
@@ -185,9 +220,12 @@ pub async fn start(location: Location, options: Options, config: Config, signals
         tracing::info!("shutting down: finishing in-flight requests");
     };
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop)
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
     });
     Ok(Running {
         addr,
@@ -245,8 +283,13 @@ pub fn serve_blocking(
 /// Reads a submission body exactly as `POST /api/v1/incidents` does (media
 /// type, IODEF decoding and validation, or the native JSON) and returns the
 /// incidents, or the problem as text. For the fuzzer and for tools.
-pub fn read_submission(content_type: Option<&str>, body: &[u8]) -> Result<Vec<c5hub_model::Incident>, String> {
+pub fn read_submission(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<c5hub_model::Incident>, String> {
     let to_text = |p: problem::Problem| p.to_json().to_string();
     let kind = api::submit::BodyKind::of(content_type, body).map_err(to_text)?;
-    api::submit::parse(kind, body).map(|p| p.incidents).map_err(to_text)
+    api::submit::parse(kind, body)
+        .map(|p| p.incidents)
+        .map_err(to_text)
 }

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -33,7 +35,8 @@ pub(crate) struct Metrics {
 impl Metrics {
     pub(crate) fn observe_request(&self, method: &str, route: &str, status: u16, took: Duration) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+            *m.entry((method.to_owned(), route.to_owned(), status))
+                .or_default() += 1;
         }
         if let Ok(mut m) = self.latency.lock() {
             let h = m.entry(route.to_owned()).or_default();
@@ -65,7 +68,11 @@ impl Metrics {
         out.push_str("# HELP c5hub_http_requests_total HTTP requests by method, route and status.\n# TYPE c5hub_http_requests_total counter\n");
         if let Ok(m) = self.requests.lock() {
             for ((method, route, status), n) in m.iter() {
-                let _ = writeln!(out, "c5hub_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+                let _ = writeln!(
+                    out,
+                    "c5hub_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
             }
         }
         out.push_str("# HELP c5hub_http_request_duration_seconds Request latency by route.\n# TYPE c5hub_http_request_duration_seconds histogram\n");
@@ -73,11 +80,27 @@ impl Metrics {
             for (route, h) in m.iter() {
                 let route = escape(route);
                 for (i, b) in BUCKETS.iter().enumerate() {
-                    let _ = writeln!(out, "c5hub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}", h.counts[i]);
+                    let _ = writeln!(
+                        out,
+                        "c5hub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}",
+                        h.counts[i]
+                    );
                 }
-                let _ = writeln!(out, "c5hub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
-                let _ = writeln!(out, "c5hub_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
-                let _ = writeln!(out, "c5hub_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+                let _ = writeln!(
+                    out,
+                    "c5hub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    out,
+                    "c5hub_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "c5hub_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                    h.count
+                );
             }
         }
         out.push_str("# HELP c5hub_submissions_total Incidents submitted, by outcome.\n# TYPE c5hub_submissions_total counter\n");
@@ -86,8 +109,16 @@ impl Metrics {
                 let _ = writeln!(out, "c5hub_submissions_total{{outcome=\"{outcome}\"}} {n}");
             }
         }
-        let _ = writeln!(out, "# HELP c5hub_commits_total Group commits of submissions.\n# TYPE c5hub_commits_total counter\nc5hub_commits_total {}", self.batches.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP c5hub_committed_incidents_total Incidents written by group commits.\n# TYPE c5hub_committed_incidents_total counter\nc5hub_committed_incidents_total {}", self.batched.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP c5hub_commits_total Group commits of submissions.\n# TYPE c5hub_commits_total counter\nc5hub_commits_total {}",
+            self.batches.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP c5hub_committed_incidents_total Incidents written by group commits.\n# TYPE c5hub_committed_incidents_total counter\nc5hub_committed_incidents_total {}",
+            self.batched.load(Ordering::Relaxed)
+        );
         for (name, help, v) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
         }
@@ -96,5 +127,7 @@ impl Metrics {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

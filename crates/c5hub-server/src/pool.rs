@@ -18,7 +18,11 @@ pub(crate) struct StorePool {
 }
 
 impl StorePool {
-    pub(crate) fn open(location: &Location, options: &Options, n: usize) -> Result<StorePool, c5hub_store::Error> {
+    pub(crate) fn open(
+        location: &Location,
+        options: &Options,
+        n: usize,
+    ) -> Result<StorePool, c5hub_store::Error> {
         let mut stores = Vec::with_capacity(n);
         for _ in 0..n {
             stores.push(Store::open(location, options.clone())?);
@@ -68,7 +72,11 @@ impl Drop for StorePool {
     /// panics inside an async context: close the connections on a plain
     /// thread.
     fn drop(&mut self) {
-        let stores = self.idle.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        let stores = self
+            .idle
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
         let _ = std::thread::spawn(move || drop(stores)).join();
     }
 }

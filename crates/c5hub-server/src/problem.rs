@@ -24,7 +24,12 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+    pub(crate) fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Problem {
         Problem {
             status,
             slug,
@@ -40,12 +45,20 @@ impl Problem {
     }
 
     pub(crate) fn bad_request(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request is not valid", detail)
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "The request is not valid",
+            detail,
+        )
     }
 
     pub(crate) fn invalid(at: impl Into<String>, detail: impl Into<String>) -> Problem {
         let detail = detail.into();
-        Problem::bad_request(detail.clone()).with(vec![Where { at: at.into(), detail }])
+        Problem::bad_request(detail.clone()).with(vec![Where {
+            at: at.into(),
+            detail,
+        }])
     }
 
     pub(crate) fn unauthorized() -> Problem {
@@ -58,7 +71,12 @@ impl Problem {
     }
 
     pub(crate) fn forbidden(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed for this role", detail)
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Not allowed for this role",
+            detail,
+        )
     }
 
     /// Also what an unreadable incident gets: its existence is not revealed.
@@ -67,13 +85,23 @@ impl Problem {
     }
 
     pub(crate) fn unavailable(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            detail,
+        )
     }
 
     pub(crate) fn internal(detail: impl Into<String>) -> Problem {
         let detail = detail.into();
         tracing::error!("internal error: {detail}");
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", detail)
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            detail,
+        )
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -109,6 +137,11 @@ impl From<c5hub_store::Error> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = self.to_json().to_string();
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
     }
 }

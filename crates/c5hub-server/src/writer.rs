@@ -124,7 +124,9 @@ fn commit(store: &mut Store, jobs: Vec<Job>, metrics: &Metrics) {
             tracing::warn!("group commit failed ({e}); committing one by one");
             drop(all);
             for j in jobs {
-                let result = store.ingest(&submissions(&j.subs)).map_err(|e| e.to_string());
+                let result = store
+                    .ingest(&submissions(&j.subs))
+                    .map_err(|e| e.to_string());
                 let _ = j.reply.send(result);
             }
         }

@@ -14,7 +14,14 @@ use c5hub_store::Submission;
 use proptest::prelude::*;
 use support::{Hub, get, locations};
 
-const POOL: [&str; 6] = ["203.0.112.7", "203.0.112.0/24", "evil.test", "http://evil.test/login", "mule@evil.test", "+442079460958"];
+const POOL: [&str; 6] = [
+    "203.0.112.7",
+    "203.0.112.0/24",
+    "evil.test",
+    "http://evil.test/login",
+    "mule@evil.test",
+    "+442079460958",
+];
 
 #[derive(Clone, Debug)]
 struct Gen {
@@ -55,28 +62,58 @@ fn ids_in_html(body: &str) -> BTreeSet<i64> {
 }
 
 fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) {
-    let hub = Hub::start_with(loc, Config { public_access: public, ..support::test_config() });
+    let hub = Hub::start_with(
+        loc,
+        Config {
+            public_access: public,
+            ..support::test_config()
+        },
+    );
     let mut store = hub.store();
     let mut tokens = Vec::new();
     for i in 0..n_orgs {
         store.add_org(&org(i), OrgKind::SectorCirt).expect("org");
-        tokens.push(store.create_token(&org(i), Role::Viewer, None, None, None, None).expect("token").1);
+        tokens.push(
+            store
+                .create_token(&org(i), Role::Viewer, None, None, None, None)
+                .expect("token")
+                .1,
+        );
     }
     let mut keys = Vec::new();
     for (n, g) in gens.iter().enumerate() {
-        let mut m = Incident::new(GlobalId::new("gen.test", &format!("G-{n}")).expect("id"), Tlp::ALL[g.tlp]);
+        let mut m = Incident::new(
+            GlobalId::new("gen.test", &format!("G-{n}")).expect("id"),
+            Tlp::ALL[g.tlp],
+        );
         m.title = Some(format!("generated {n}"));
         for (i, v) in POOL.iter().enumerate() {
             if g.values & (1 << i) != 0 {
-                m.add_observable(Observable::guess(v).expect("pool value"), ObservableRole::Source);
+                m.add_observable(
+                    Observable::guess(v).expect("pool value"),
+                    ObservableRole::Source,
+                );
             }
         }
-        let pick = |bits: u8| -> Vec<String> { (0..n_orgs).filter(|i| bits & (1 << i) != 0).map(org).collect() };
+        let pick = |bits: u8| -> Vec<String> {
+            (0..n_orgs)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(org)
+                .collect()
+        };
         let key = store
-            .ingest(&[Submission { incident: &m, reporter: &org(g.reporter), source: "prop", shared_with: &pick(g.shared), recipients: &pick(g.recipients) }])
+            .ingest(&[Submission {
+                incident: &m,
+                reporter: &org(g.reporter),
+                source: "prop",
+                shared_with: &pick(g.shared),
+                recipients: &pick(g.recipients),
+            }])
             .expect("ingest")[0]
             .key();
-        store.add_comment(key, "someone", &org(g.reporter), "note").expect("comment");
+        store
+            .add_comment(key, "someone", &org(g.reporter), "note")
+            .expect("comment");
         keys.push(key);
     }
     drop(store);
@@ -84,14 +121,31 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
     let viewers: Vec<Option<usize>> = (0..n_orgs).map(Some).chain([None]).collect();
     for v in viewers {
         let token = v.map(|i| tokens[i].as_str());
-        let expected: BTreeSet<i64> = gens.iter().zip(&keys).filter(|(g, _)| may_read(v, public, g)).map(|(_, k)| *k).collect();
+        let expected: BTreeSet<i64> = gens
+            .iter()
+            .zip(&keys)
+            .filter(|(g, _)| may_read(v, public, g))
+            .map(|(_, k)| *k)
+            .collect();
         let who = format!("viewer {v:?} (public {public})");
         if v.is_none() && !public {
-            assert_eq!(get(&hub.url("/api/v1/incidents"), None).status, 401, "{who}");
-            assert_eq!(get(&hub.url("/api/v1/lookup?value=evil.test"), None).status, 401, "{who}");
+            assert_eq!(
+                get(&hub.url("/api/v1/incidents"), None).status,
+                401,
+                "{who}"
+            );
+            assert_eq!(
+                get(&hub.url("/api/v1/lookup?value=evil.test"), None).status,
+                401,
+                "{who}"
+            );
             assert_eq!(get(&hub.url("/api/v1/stats"), None).status, 401, "{who}");
             for k in &keys {
-                assert_eq!(get(&hub.url(&format!("/api/v1/incidents/{k}")), None).status, 401, "{who}");
+                assert_eq!(
+                    get(&hub.url(&format!("/api/v1/incidents/{k}")), None).status,
+                    401,
+                    "{who}"
+                );
             }
             continue;
         }
@@ -100,7 +154,13 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
         let mut url = hub.url("/api/v1/incidents?limit=3");
         loop {
             let page = get(&url, token).json();
-            listed.extend(page["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_i64()));
+            listed.extend(
+                page["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .filter_map(|i| i["id"].as_i64()),
+            );
             match page["next_cursor"].as_str() {
                 Some(c) => url = hub.url(&format!("/api/v1/incidents?limit=3&cursor={c}")),
                 None => break,
@@ -112,7 +172,13 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             let readable = expected.contains(k);
             for path in ["", "/history", "/comments", "/related"] {
                 let r = get(&hub.url(&format!("/api/v1/incidents/{k}{path}")), token);
-                assert_eq!(r.status == 200, readable, "{who}: GET /api/v1/incidents/{k}{path} -> {} {}", r.status, r.body);
+                assert_eq!(
+                    r.status == 200,
+                    readable,
+                    "{who}: GET /api/v1/incidents/{k}{path} -> {} {}",
+                    r.status,
+                    r.body
+                );
                 if !readable {
                     assert_eq!(r.status, 404, "{who}: an unreadable incident looks absent");
                 }
@@ -127,54 +193,124 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             let page = get(&hub.url(&format!("/incidents/{k}")), token);
             assert_eq!(page.status == 200, readable, "{who}: web page of {k}");
             if readable {
-                assert!(ids_in_html(&page.body).is_subset(&expected), "{who}: web page of {k} links an unreadable incident");
+                assert!(
+                    ids_in_html(&page.body).is_subset(&expected),
+                    "{who}: web page of {k} links an unreadable incident"
+                );
             }
         }
         // Lookup of every pool value: sound and complete for exact matches.
         for (i, value) in POOL.iter().enumerate() {
-            let l = get(&hub.url(&format!("/api/v1/lookup?value={}", urlencode(value))), token).json();
-            let found: BTreeSet<i64> = l["matches"].as_array().expect("matches").iter().filter_map(|m| m["incident"]["id"].as_i64()).collect();
-            assert!(found.is_subset(&expected), "{who}: lookup {value} reveals {:?}", found.difference(&expected));
-            let holders: BTreeSet<i64> = gens.iter().zip(&keys).filter(|(g, k)| g.values & (1 << i) != 0 && expected.contains(k)).map(|(_, k)| *k).collect();
-            assert!(holders.is_subset(&found), "{who}: lookup {value} misses {:?}", holders.difference(&found));
-            let sightings: i64 = l["sightings"].as_array().expect("sightings").iter().filter(|s| s["observable"]["value"] == l["value"]["value"]).map(|s| s["count"].as_i64().unwrap_or(0)).sum();
-            assert!(sightings <= holders.len() as i64, "{who}: sightings of {value} count unreadable incidents ({sightings} > {})", holders.len());
+            let l = get(
+                &hub.url(&format!("/api/v1/lookup?value={}", urlencode(value))),
+                token,
+            )
+            .json();
+            let found: BTreeSet<i64> = l["matches"]
+                .as_array()
+                .expect("matches")
+                .iter()
+                .filter_map(|m| m["incident"]["id"].as_i64())
+                .collect();
+            assert!(
+                found.is_subset(&expected),
+                "{who}: lookup {value} reveals {:?}",
+                found.difference(&expected)
+            );
+            let holders: BTreeSet<i64> = gens
+                .iter()
+                .zip(&keys)
+                .filter(|(g, k)| g.values & (1 << i) != 0 && expected.contains(k))
+                .map(|(_, k)| *k)
+                .collect();
+            assert!(
+                holders.is_subset(&found),
+                "{who}: lookup {value} misses {:?}",
+                holders.difference(&found)
+            );
+            let sightings: i64 = l["sightings"]
+                .as_array()
+                .expect("sightings")
+                .iter()
+                .filter(|s| s["observable"]["value"] == l["value"]["value"])
+                .map(|s| s["count"].as_i64().unwrap_or(0))
+                .sum();
+            assert!(
+                sightings <= holders.len() as i64,
+                "{who}: sightings of {value} count unreadable incidents ({sightings} > {})",
+                holders.len()
+            );
             let page = get(&hub.url(&format!("/lookup?q={}", urlencode(value))), token);
-            assert!(ids_in_html(&page.body).is_subset(&expected), "{who}: lookup page for {value}");
-            let filtered = get(&hub.url(&format!("/api/v1/incidents?observable={}", urlencode(value))), token).json();
-            let ids: BTreeSet<i64> = filtered["items"].as_array().expect("items").iter().filter_map(|x| x["id"].as_i64()).collect();
+            assert!(
+                ids_in_html(&page.body).is_subset(&expected),
+                "{who}: lookup page for {value}"
+            );
+            let filtered = get(
+                &hub.url(&format!(
+                    "/api/v1/incidents?observable={}",
+                    urlencode(value)
+                )),
+                token,
+            )
+            .json();
+            let ids: BTreeSet<i64> = filtered["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|x| x["id"].as_i64())
+                .collect();
             assert!(ids.is_subset(&expected), "{who}: list by value {value}");
         }
         // Export and counts.
         let csv = get(&hub.url("/api/v1/export?format=csv"), token);
-        let exported: BTreeSet<i64> = csv.body.lines().skip(1).filter_map(|l| l.split(',').next()?.parse().ok()).collect();
+        let exported: BTreeSet<i64> = csv
+            .body
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next()?.parse().ok())
+            .collect();
         assert_eq!(exported, expected, "{who}: export");
         let st = get(&hub.url("/api/v1/stats"), token).json();
-        assert_eq!(st["total"].as_i64(), Some(expected.len() as i64), "{who}: stats");
+        assert_eq!(
+            st["total"].as_i64(),
+            Some(expected.len() as i64),
+            "{who}: stats"
+        );
         let list_page = get(&hub.url("/incidents?limit=1000"), token);
         assert_eq!(ids_in_html(&list_page.body), expected, "{who}: web list");
         let dash = get(&hub.url("/"), token);
-        assert!(ids_in_html(&dash.body).is_subset(&expected), "{who}: dashboard");
+        assert!(
+            ids_in_html(&dash.body).is_subset(&expected),
+            "{who}: dashboard"
+        );
     }
     hub.stop();
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
 fn gen_strategy(n_orgs: usize) -> impl Strategy<Value = Vec<Gen>> {
     let mask = (1u8 << n_orgs) - 1;
     proptest::collection::vec(
-        (0..n_orgs, 0..5usize, any::<u8>(), any::<u8>(), 1u8..64).prop_map(move |(reporter, tlp, s, r, values)| Gen {
-            reporter,
-            tlp,
-            shared: s & mask,
-            recipients: r & mask,
-            values,
-        }),
+        (0..n_orgs, 0..5usize, any::<u8>(), any::<u8>(), 1u8..64).prop_map(
+            move |(reporter, tlp, s, r, values)| Gen {
+                reporter,
+                tlp,
+                shared: s & mask,
+                recipients: r & mask,
+                values,
+            },
+        ),
         1..10,
     )
 }
@@ -192,14 +328,20 @@ proptest! {
 /// The explicit cases of the rule, on every backend.
 #[test]
 fn explicit_cases_on_every_backend() {
-    let all = |reporter, tlp, shared, recipients| Gen { reporter, tlp, shared, recipients, values: 0b1111 };
+    let all = |reporter, tlp, shared, recipients| Gen {
+        reporter,
+        tlp,
+        shared,
+        recipients,
+        values: 0b1111,
+    };
     let gens = vec![
-        all(0, 0, 0, 0),        // CLEAR
-        all(0, 1, 0, 0),        // GREEN
-        all(0, 2, 0b010, 0),    // AMBER shared with org1
+        all(0, 0, 0, 0),         // CLEAR
+        all(0, 1, 0, 0),         // GREEN
+        all(0, 2, 0b010, 0),     // AMBER shared with org1
         all(0, 3, 0b110, 0b110), // AMBER+STRICT: sharing lists ignored
-        all(0, 4, 0, 0b100),    // RED to org2
-        all(1, 3, 0, 0),        // org1's own AMBER+STRICT
+        all(0, 4, 0, 0b100),     // RED to org2
+        all(1, 3, 0, 0),         // org1's own AMBER+STRICT
     ];
     for public in [false, true] {
         for loc in locations("tlp_explicit") {

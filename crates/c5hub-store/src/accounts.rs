@@ -6,8 +6,8 @@
 //! enough and keeps per-request authentication cheap). A secret is shown
 //! once, when it is made, and cannot be read back.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use c5hub_model::{OrgKind, Role};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -156,8 +156,11 @@ fn dummy_hash() -> &'static str {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Shortest password accepted.
@@ -260,7 +263,9 @@ impl Store {
     ) -> Result<User, Error> {
         let email = email.trim().to_ascii_lowercase();
         if email.len() > 254 || !email.contains('@') || email.chars().any(char::is_whitespace) {
-            return Err(Error::Invalid(format!("user email {email:?} is not an email address")));
+            return Err(Error::Invalid(format!(
+                "user email {email:?} is not an email address"
+            )));
         }
         if self.org(org)?.is_none() {
             return Err(Error::NotFound(format!("organisation {org:?}")));
@@ -330,7 +335,11 @@ impl Store {
 
     /// Checks an email and password; `None` when either is wrong or the
     /// user is disabled. Takes the same time whether or not the user exists.
-    pub fn check_password(&mut self, email: &str, password: &str) -> Result<Option<Principal>, Error> {
+    pub fn check_password(
+        &mut self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<Principal>, Error> {
         let email = email.trim().to_ascii_lowercase();
         let row = self.db.query_one(
             "SELECT id, org, role, password_hash, disabled FROM users WHERE email = $1",
@@ -382,7 +391,9 @@ impl Store {
             }
         }
         let secret = match secret {
-            Some(s) if s.chars().count() < MIN_SECRET_CHARS || s.chars().any(char::is_whitespace) => {
+            Some(s)
+                if s.chars().count() < MIN_SECRET_CHARS || s.chars().any(char::is_whitespace) =>
+            {
                 return Err(Error::Invalid(format!(
                     "a token needs at least {MIN_SECRET_CHARS} characters and no spaces"
                 )));
@@ -442,7 +453,10 @@ impl Store {
             return Ok(None);
         }
         let id = r[0].int().unwrap_or_default();
-        if r[4].int().is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS) {
+        if r[4]
+            .int()
+            .is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS)
+        {
             self.db.execute(
                 "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
                 &[now.into(), id.into()],
@@ -552,7 +566,11 @@ impl Store {
     }
 
     /// Audit log lines, newest first, below `before` when given.
-    pub fn audit_log(&mut self, before: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>, Error> {
+    pub fn audit_log(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, Error> {
         let limit = limit.clamp(1, 10_000) as i64;
         let rows = self.db.query(
             "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
@@ -580,7 +598,9 @@ fn checked_hash(password: &str) -> Result<String, Error> {
         )));
     }
     if password.len() > 1024 {
-        return Err(Error::Invalid("a password has at most 1024 bytes".to_owned()));
+        return Err(Error::Invalid(
+            "a password has at most 1024 bytes".to_owned(),
+        ));
     }
     hash_password(password)
 }

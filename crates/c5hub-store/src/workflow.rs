@@ -63,10 +63,12 @@ pub const MAX_COMMENT_BYTES: usize = 16 * 1024;
 /// counts can be computed by the database; a test checks the two agree.
 pub(crate) fn visible_sql(viewer: &Viewer, first: usize) -> (String, Vec<Value>) {
     match viewer {
-        Viewer::Anonymous { public_access: true } => {
-            (format!("i.tlp = {}", tlp_rank(Tlp::Clear)), Vec::new())
-        }
-        Viewer::Anonymous { public_access: false } => ("1 = 0".to_owned(), Vec::new()),
+        Viewer::Anonymous {
+            public_access: true,
+        } => (format!("i.tlp = {}", tlp_rank(Tlp::Clear)), Vec::new()),
+        Viewer::Anonymous {
+            public_access: false,
+        } => ("1 = 0".to_owned(), Vec::new()),
         Viewer::Member { org } => {
             let p = format!("${first}");
             (
@@ -123,17 +125,16 @@ impl Store {
 
     /// The current assignee and the assignment history of an incident the
     /// viewer may read.
-    pub fn assignments(
-        &mut self,
-        key: i64,
-        viewer: &Viewer,
-    ) -> Result<Option<Assignments>, Error> {
+    pub fn assignments(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Assignments>, Error> {
         if !self.readable_key(key, viewer)? {
             return Ok(None);
         }
         let current = self
             .db
-            .query_one("SELECT assignee FROM incidents WHERE id = $1", &[key.into()])?
+            .query_one(
+                "SELECT assignee FROM incidents WHERE id = $1",
+                &[key.into()],
+            )?
             .and_then(|r| r[0].text().map(str::to_owned));
         let rows = self.db.query(
             "SELECT at, actor, assignee FROM assignments WHERE incident = $1 ORDER BY at, id",
@@ -175,7 +176,13 @@ impl Store {
         let now = now_ms();
         self.db.execute(
             "INSERT INTO comments (incident, at, author, org, body) VALUES ($1, $2, $3, $4, $5)",
-            &[key.into(), now.into(), author.into(), org.into(), body.into()],
+            &[
+                key.into(),
+                now.into(),
+                author.into(),
+                org.into(),
+                body.into(),
+            ],
         )?;
         let id = self
             .db
@@ -247,7 +254,10 @@ impl Store {
             .into_iter()
             .map(|(v, n)| (v.text().and_then(|p| RsitClass::from_path(p).ok()), n))
             .collect();
-        by_class.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.map(|c| c.path()).cmp(&b.0.map(|c| c.path()))));
+        by_class.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(a.0.map(|c| c.path()).cmp(&b.0.map(|c| c.path())))
+        });
         let tlps = grouped("i.tlp")?;
         let by_tlp = Tlp::ALL
             .iter()

@@ -25,12 +25,16 @@ fn open(loc: &Location) -> Store {
 fn orgs_users_and_passwords() {
     for loc in locations("accounts") {
         let mut s = open(&loc);
-        s.add_org("bank-csirt", OrgKind::SectorCirt).expect("add org");
+        s.add_org("bank-csirt", OrgKind::SectorCirt)
+            .expect("add org");
         assert!(matches!(
             s.add_org("bank-csirt", OrgKind::Operator),
             Err(Error::Conflict(_))
         ));
-        assert!(matches!(s.add_org("bad name", OrgKind::Operator), Err(Error::Invalid(_))));
+        assert!(matches!(
+            s.add_org("bad name", OrgKind::Operator),
+            Err(Error::Invalid(_))
+        ));
         assert!(matches!(
             s.add_user("a@bank.test", "nowhere", Role::Analyst, None),
             Err(Error::NotFound(_))
@@ -40,7 +44,12 @@ fn orgs_users_and_passwords() {
             Err(Error::Invalid(_))
         ));
         let u = s
-            .add_user("Ana@Bank.test", "bank-csirt", Role::Analyst, Some("correct horse battery"))
+            .add_user(
+                "Ana@Bank.test",
+                "bank-csirt",
+                Role::Analyst,
+                Some("correct horse battery"),
+            )
             .expect("add user");
         assert_eq!(u.email, "ana@bank.test");
         assert!(u.has_password);
@@ -48,14 +57,29 @@ fn orgs_users_and_passwords() {
             .check_password("ana@bank.test", "correct horse battery")
             .expect("check")
             .expect("right password");
-        assert_eq!((p.org.as_str(), p.role, p.name.as_str()), ("bank-csirt", Role::Analyst, "ana@bank.test"));
-        assert!(s.check_password("ana@bank.test", "wrong horse battery").expect("check").is_none());
-        assert!(s.check_password("nobody@bank.test", "correct horse battery").expect("check").is_none());
+        assert_eq!(
+            (p.org.as_str(), p.role, p.name.as_str()),
+            ("bank-csirt", Role::Analyst, "ana@bank.test")
+        );
+        assert!(
+            s.check_password("ana@bank.test", "wrong horse battery")
+                .expect("check")
+                .is_none()
+        );
+        assert!(
+            s.check_password("nobody@bank.test", "correct horse battery")
+                .expect("check")
+                .is_none()
+        );
         // Stored hashed: the password appears nowhere in the table.
         let users = s.users().expect("users");
         assert_eq!(users.len(), 1);
         s.set_user_disabled("ana@bank.test", true).expect("disable");
-        assert!(s.check_password("ana@bank.test", "correct horse battery").expect("check").is_none());
+        assert!(
+            s.check_password("ana@bank.test", "correct horse battery")
+                .expect("check")
+                .is_none()
+        );
         assert_eq!(s.orgs().expect("orgs").len(), 1);
     }
 }
@@ -66,7 +90,14 @@ fn tokens_are_hashed_revocable_and_expire() {
         let mut s = open(&loc);
         s.add_org("telco-a", OrgKind::Operator).expect("org");
         let (info, secret) = s
-            .create_token("telco-a", Role::Reporter, None, Some("sms firewall"), None, None)
+            .create_token(
+                "telco-a",
+                Role::Reporter,
+                None,
+                Some("sms firewall"),
+                None,
+                None,
+            )
             .expect("token");
         assert!(secret.len() >= 32, "at least 128 bits");
         let p = s.authenticate_token(&secret).expect("auth").expect("valid");
@@ -79,7 +110,10 @@ fn tokens_are_hashed_revocable_and_expire() {
             let wal = std::fs::read(dir.join("c5hub.sqlite-wal")).unwrap_or_default();
             let needle = secret.as_bytes();
             for bytes in [&raw, &wal] {
-                assert!(!bytes.windows(needle.len()).any(|w| w == needle), "secret stored in clear");
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "secret stored in clear"
+                );
             }
         }
         assert!(s.revoke_token(info.id).expect("revoke"));
@@ -97,7 +131,8 @@ fn tokens_are_hashed_revocable_and_expire() {
             Err(Error::Invalid(_))
         ));
         let chosen = "0123456789abcdef0123456789abcdef";
-        s.create_token("telco-a", Role::Admin, None, None, None, Some(chosen)).expect("chosen");
+        s.create_token("telco-a", Role::Admin, None, None, None, Some(chosen))
+            .expect("chosen");
         assert!(s.token_exists(chosen).expect("exists"));
         assert_eq!(s.tokens(Some("telco-a")).expect("list").len(), 3);
     }
@@ -108,7 +143,9 @@ fn sessions_end_on_logout_and_disable() {
     for loc in locations("sessions") {
         let mut s = open(&loc);
         s.add_org("reg", OrgKind::Regulator).expect("org");
-        let u = s.add_user("r@reg.test", "reg", Role::Viewer, Some("a long passphrase")).expect("user");
+        let u = s
+            .add_user("r@reg.test", "reg", Role::Viewer, Some("a long passphrase"))
+            .expect("user");
         let (secret, session) = s.create_session(u.id, Duration::hours(8)).expect("session");
         assert_eq!(s.session(&secret).expect("read").expect("live"), session);
         assert!(session.csrf.len() >= 32);
@@ -125,8 +162,14 @@ fn audit_log_pages_newest_first() {
     for loc in locations("audit") {
         let mut s = open(&loc);
         for i in 0..5 {
-            s.audit("admin", Some("hub"), "org.add", Some(&format!("org:o{i}")), None)
-                .expect("audit");
+            s.audit(
+                "admin",
+                Some("hub"),
+                "org.add",
+                Some(&format!("org:o{i}")),
+                None,
+            )
+            .expect("audit");
         }
         let first = s.audit_log(None, 3).expect("log");
         assert_eq!(first.len(), 3);
@@ -137,7 +180,14 @@ fn audit_log_pages_newest_first() {
     }
 }
 
-fn submit(s: &mut Store, id: &str, tlp: Tlp, reporter: &str, shared: &[String], recipients: &[String]) -> i64 {
+fn submit(
+    s: &mut Store,
+    id: &str,
+    tlp: Tlp,
+    reporter: &str,
+    shared: &[String],
+    recipients: &[String],
+) -> i64 {
     let m = Incident::new(GlobalId::new("t.test", id).expect("id"), tlp);
     s.ingest(&[Submission {
         incident: &m,
@@ -155,18 +205,51 @@ fn comments_and_assignment_follow_tlp() {
     for loc in locations("comments") {
         let mut s = open(&loc);
         let key = submit(&mut s, "S-1", Tlp::AmberStrict, "bank", &[], &[]);
-        assert!(s.add_comment(key, "eve@other", "other", "let me in").expect("comment").is_none());
-        let c = s.add_comment(key, "ana@bank", "bank", "  looking  ").expect("comment").expect("own");
+        assert!(
+            s.add_comment(key, "eve@other", "other", "let me in")
+                .expect("comment")
+                .is_none()
+        );
+        let c = s
+            .add_comment(key, "ana@bank", "bank", "  looking  ")
+            .expect("comment")
+            .expect("own");
         assert_eq!(c.body, "looking");
-        assert!(matches!(s.add_comment(key, "ana@bank", "bank", " "), Err(Error::Invalid(_))));
-        assert!(s.comments(key, &Viewer::member("other")).expect("read").is_none());
-        assert_eq!(s.comments(key, &Viewer::member("bank")).expect("read").expect("own").len(), 1);
-        assert!(s.set_assignee(key, Some("ana@bank"), "lead@bank").expect("assign"));
-        assert!(!s.set_assignee(9_999, Some("x"), "lead@bank").expect("missing"));
-        let (now, hist) = s.assignments(key, &Viewer::member("bank")).expect("read").expect("own");
+        assert!(matches!(
+            s.add_comment(key, "ana@bank", "bank", " "),
+            Err(Error::Invalid(_))
+        ));
+        assert!(
+            s.comments(key, &Viewer::member("other"))
+                .expect("read")
+                .is_none()
+        );
+        assert_eq!(
+            s.comments(key, &Viewer::member("bank"))
+                .expect("read")
+                .expect("own")
+                .len(),
+            1
+        );
+        assert!(
+            s.set_assignee(key, Some("ana@bank"), "lead@bank")
+                .expect("assign")
+        );
+        assert!(
+            !s.set_assignee(9_999, Some("x"), "lead@bank")
+                .expect("missing")
+        );
+        let (now, hist) = s
+            .assignments(key, &Viewer::member("bank"))
+            .expect("read")
+            .expect("own");
         assert_eq!(now.as_deref(), Some("ana@bank"));
         assert_eq!(hist.len(), 1);
-        assert!(s.assignments(key, &Viewer::member("other")).expect("read").is_none());
+        assert!(
+            s.assignments(key, &Viewer::member("other"))
+                .expect("read")
+                .is_none()
+        );
     }
 }
 
@@ -183,16 +266,30 @@ fn stats_count_exactly_what_each_viewer_may_read() {
             let tlp = Tlp::ALL[rng.gen_range(0..5)];
             let reporter = orgs[rng.gen_range(0..orgs.len())];
             let pick = |rng: &mut rand_chacha::ChaCha8Rng| -> Vec<String> {
-                orgs.iter().filter(|_| rng.gen_bool(0.3)).map(|o| (*o).to_owned()).collect()
+                orgs.iter()
+                    .filter(|_| rng.gen_bool(0.3))
+                    .map(|o| (*o).to_owned())
+                    .collect()
             };
             let shared = pick(&mut rng);
             let recipients = pick(&mut rng);
-            submit(&mut s, &format!("R-{i}"), tlp, reporter, &shared, &recipients);
+            submit(
+                &mut s,
+                &format!("R-{i}"),
+                tlp,
+                reporter,
+                &shared,
+                &recipients,
+            );
         }
         let mut viewers: Vec<Viewer> = orgs.iter().map(|o| Viewer::member(*o)).collect();
         viewers.push(Viewer::member("outsider"));
-        viewers.push(Viewer::Anonymous { public_access: true });
-        viewers.push(Viewer::Anonymous { public_access: false });
+        viewers.push(Viewer::Anonymous {
+            public_access: true,
+        });
+        viewers.push(Viewer::Anonymous {
+            public_access: false,
+        });
         for v in &viewers {
             let listed = s.list(&IncidentFilter::default(), v).expect("list");
             let stats = s.stats(v, 30).expect("stats");
@@ -202,7 +299,11 @@ fn stats_count_exactly_what_each_viewer_may_read() {
                 assert_eq!(*n, want, "{loc}: {v:?} {tlp:?}");
             }
             let today: i64 = stats.daily.last().map_or(0, |d| d.1);
-            assert_eq!(today, stats.total, "{loc}: all stored today: {:?}", stats.daily);
+            assert_eq!(
+                today, stats.total,
+                "{loc}: all stored today: {:?}",
+                stats.daily
+            );
             assert_eq!(stats.daily.len(), 30);
         }
     }

@@ -21,17 +21,27 @@ use crate::json;
 use crate::problem::Problem;
 
 fn body<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(b).map_err(|e| Problem::invalid(format!("line {} column {}", e.line(), e.column()), e.to_string()))
+    serde_json::from_slice(b).map_err(|e| {
+        Problem::invalid(
+            format!("line {} column {}", e.line(), e.column()),
+            e.to_string(),
+        )
+    })
 }
 
 pub(crate) async fn me(caller: Caller) -> Result<Json<Value>, Problem> {
     let p = caller.member()?;
-    Ok(Json(json!({"name": p.name, "org": p.org, "role": p.role.as_str(), "csrf": caller.csrf()})))
+    Ok(Json(
+        json!({"name": p.name, "org": p.org, "role": p.role.as_str(), "csrf": caller.csrf()}),
+    ))
 }
 
 /// Members may see who the other members are (they name them in sharing
 /// lists); only admins may change them.
-pub(crate) async fn orgs(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+pub(crate) async fn orgs(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, Problem> {
     caller.member()?;
     let o = s.pool.run(|st| st.orgs()).await?;
     Ok(Json(Value::Array(o.iter().map(json::org).collect())))
@@ -45,22 +55,37 @@ struct NewOrg {
     kind: String,
 }
 
-pub(crate) async fn add_org(State(s): State<AppState>, caller: Caller, b: Bytes) -> Result<Response, Problem> {
-    let p = caller.allowed(Role::can_administer, "add organisations")?.clone();
+pub(crate) async fn add_org(
+    State(s): State<AppState>,
+    caller: Caller,
+    b: Bytes,
+) -> Result<Response, Problem> {
+    let p = caller
+        .allowed(Role::can_administer, "add organisations")?
+        .clone();
     let n: NewOrg = body(&b)?;
     let kind = OrgKind::from_str(&n.kind).map_err(|e| Problem::invalid("/type", e.to_string()))?;
     let o = s
         .pool
         .run(move |st| {
             let o = st.add_org(&n.name, kind)?;
-            st.audit(&p.name, Some(&p.org), "org.add", Some(&format!("org:{}", o.name)), Some(kind.as_str()))?;
+            st.audit(
+                &p.name,
+                Some(&p.org),
+                "org.add",
+                Some(&format!("org:{}", o.name)),
+                Some(kind.as_str()),
+            )?;
             Ok(o)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(json::org(&o))).into_response())
 }
 
-pub(crate) async fn users(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+pub(crate) async fn users(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, Problem> {
     caller.allowed(Role::can_administer, "list users")?;
     let u = s.pool.run(|st| st.users()).await?;
     Ok(Json(Value::Array(u.iter().map(json::user).collect())))
@@ -76,7 +101,11 @@ struct NewUser {
     password: Option<String>,
 }
 
-pub(crate) async fn add_user(State(s): State<AppState>, caller: Caller, b: Bytes) -> Result<Response, Problem> {
+pub(crate) async fn add_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    b: Bytes,
+) -> Result<Response, Problem> {
     let p = caller.allowed(Role::can_administer, "add users")?.clone();
     let n: NewUser = body(&b)?;
     let role = Role::from_str(&n.role).map_err(|e| Problem::invalid("/role", e.to_string()))?;
@@ -84,14 +113,23 @@ pub(crate) async fn add_user(State(s): State<AppState>, caller: Caller, b: Bytes
         .pool
         .run(move |st| {
             let u = st.add_user(&n.email, &n.org, role, n.password.as_deref())?;
-            st.audit(&p.name, Some(&p.org), "user.add", Some(&format!("user:{}", u.email)), Some(&format!("{} {}", u.org, role)))?;
+            st.audit(
+                &p.name,
+                Some(&p.org),
+                "user.add",
+                Some(&format!("user:{}", u.email)),
+                Some(&format!("{} {}", u.org, role)),
+            )?;
             Ok(u)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(json::user(&u))).into_response())
 }
 
-pub(crate) async fn tokens(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+pub(crate) async fn tokens(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, Problem> {
     caller.allowed(Role::can_administer, "list tokens")?;
     let t = s.pool.run(|st| st.tokens(None)).await?;
     Ok(Json(Value::Array(t.iter().map(json::token).collect())))
@@ -111,7 +149,11 @@ struct NewToken {
     expires_at: Option<String>,
 }
 
-pub(crate) async fn create_token(State(s): State<AppState>, caller: Caller, b: Bytes) -> Result<Response, Problem> {
+pub(crate) async fn create_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    b: Bytes,
+) -> Result<Response, Problem> {
     let p = caller.allowed(Role::can_administer, "make tokens")?.clone();
     let n: NewToken = body(&b)?;
     let role = Role::from_str(&n.role).map_err(|e| Problem::invalid("/role", e.to_string()))?;
@@ -119,15 +161,30 @@ pub(crate) async fn create_token(State(s): State<AppState>, caller: Caller, b: B
         Some(t) => Some(
             DateTime::parse_from_rfc3339(t)
                 .map(|d| d.with_timezone(&Utc))
-                .map_err(|e| Problem::invalid("/expires_at", format!("{t:?} is not an RFC 3339 time: {e}")))?,
+                .map_err(|e| {
+                    Problem::invalid("/expires_at", format!("{t:?} is not an RFC 3339 time: {e}"))
+                })?,
         ),
         None => None,
     };
     let (info, secret) = s
         .pool
         .run(move |st| {
-            let (info, secret) = st.create_token(&n.org, role, n.user.as_deref(), n.label.as_deref(), expires, None)?;
-            st.audit(&p.name, Some(&p.org), "token.create", Some(&format!("token:{}", info.id)), Some(&format!("{} {}", info.org, role)))?;
+            let (info, secret) = st.create_token(
+                &n.org,
+                role,
+                n.user.as_deref(),
+                n.label.as_deref(),
+                expires,
+                None,
+            )?;
+            st.audit(
+                &p.name,
+                Some(&p.org),
+                "token.create",
+                Some(&format!("token:{}", info.id)),
+                Some(&format!("{} {}", info.org, role)),
+            )?;
             Ok((info, secret))
         })
         .await?;
@@ -136,31 +193,63 @@ pub(crate) async fn create_token(State(s): State<AppState>, caller: Caller, b: B
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-pub(crate) async fn revoke_token(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, Problem> {
-    let p = caller.allowed(Role::can_administer, "revoke tokens")?.clone();
-    let id: i64 = id.parse().map_err(|_| Problem::invalid("path", format!("{id:?} is not a token id")))?;
+pub(crate) async fn revoke_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let p = caller
+        .allowed(Role::can_administer, "revoke tokens")?
+        .clone();
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Problem::invalid("path", format!("{id:?} is not a token id")))?;
     let done = s
         .pool
         .run(move |st| {
             let done = st.revoke_token(id)?;
             if done {
-                st.audit(&p.name, Some(&p.org), "token.revoke", Some(&format!("token:{id}")), None)?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "token.revoke",
+                    Some(&format!("token:{id}")),
+                    None,
+                )?;
             }
             Ok(done)
         })
         .await?;
     s.tokens.clear();
-    if done { Ok(StatusCode::NO_CONTENT.into_response()) } else { Err(Problem::not_found(format!("token {id} (or already revoked)"))) }
+    if done {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Problem::not_found(format!(
+            "token {id} (or already revoked)"
+        )))
+    }
 }
 
-pub(crate) async fn audit(State(s): State<AppState>, caller: Caller, Query(q): Query<HashMap<String, String>>) -> Result<Response, Problem> {
+pub(crate) async fn audit(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, Problem> {
     caller.allowed(Role::can_administer, "read the audit log")?;
     let before = match q.get("cursor") {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| Problem::invalid("query parameter cursor", "not a cursor from a previous page"))?),
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            Problem::invalid(
+                "query parameter cursor",
+                "not a cursor from a previous page",
+            )
+        })?),
         None => None,
     };
     let limit = match q.get("limit") {
-        Some(l) => l.parse::<usize>().ok().filter(|n| (1..=10_000).contains(n))
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| Problem::invalid("query parameter limit", "a number from 1 to 10000"))?,
         None => 100,
     };
@@ -171,17 +260,29 @@ pub(crate) async fn audit(State(s): State<AppState>, caller: Caller, Query(q): Q
             let _ = w.write_record(["id", "at", "actor", "org", "action", "target", "detail"]);
             for a in &rows {
                 let _ = w.write_record([
-                    a.id.to_string(), a.at.to_rfc3339(), a.actor.clone(), a.org.clone().unwrap_or_default(),
-                    a.action.clone(), a.target.clone().unwrap_or_default(), a.detail.clone().unwrap_or_default(),
+                    a.id.to_string(),
+                    a.at.to_rfc3339(),
+                    a.actor.clone(),
+                    a.org.clone().unwrap_or_default(),
+                    a.action.clone(),
+                    a.target.clone().unwrap_or_default(),
+                    a.detail.clone().unwrap_or_default(),
                 ]);
             }
             let bytes = w.into_inner().unwrap_or_default();
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
         }
         None | Some("json") => {
-            let next = if rows.len() == limit { rows.last().map(|a| a.id.to_string()) } else { None };
+            let next = if rows.len() == limit {
+                rows.last().map(|a| a.id.to_string())
+            } else {
+                None
+            };
             Ok(Json(json!({"items": rows.iter().map(json::audit).collect::<Vec<_>>(), "next_cursor": next})).into_response())
         }
-        Some(f) => Err(Problem::invalid("query parameter format", format!("{f:?}: use json or csv"))),
+        Some(f) => Err(Problem::invalid(
+            "query parameter format",
+            format!("{f:?}: use json or csv"),
+        )),
     }
 }

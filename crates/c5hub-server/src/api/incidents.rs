@@ -25,11 +25,17 @@ type Q = Query<HashMap<String, String>>;
 const DEFAULT_PAGE: usize = 100;
 
 /// Reads list filters from query parameters, naming each bad one.
-pub(crate) fn filter_from(q: &HashMap<String, String>, paged: bool) -> Result<IncidentFilter, Problem> {
+pub(crate) fn filter_from(
+    q: &HashMap<String, String>,
+    paged: bool,
+) -> Result<IncidentFilter, Problem> {
     let mut f = IncidentFilter::default();
     let mut errors = Vec::new();
     let mut bad = |name: &str, e: &dyn std::fmt::Display| {
-        errors.push(Where { at: format!("query parameter {name}"), detail: e.to_string() });
+        errors.push(Where {
+            at: format!("query parameter {name}"),
+            detail: e.to_string(),
+        });
     };
     let time = |v: &str| DateTime::parse_from_rfc3339(v).map(|d| d.with_timezone(&Utc));
     for (k, v) in q {
@@ -38,15 +44,39 @@ pub(crate) fn filter_from(q: &HashMap<String, String>, paged: bool) -> Result<In
             continue;
         }
         match k.as_str() {
-            "since" => match time(v) { Ok(t) => f.since = Some(t), Err(e) => bad(k, &format!("{v:?} is not an RFC 3339 time: {e}")) },
-            "until" => match time(v) { Ok(t) => f.until = Some(t), Err(e) => bad(k, &format!("{v:?} is not an RFC 3339 time: {e}")) },
-            "classification" => match RsitClass::from_str(v) { Ok(c) => f.classification = Some(c), Err(e) => bad(k, &e) },
-            "tlp" => match Tlp::from_str(v) { Ok(t) => f.tlp = Some(t), Err(e) => bad(k, &e) },
-            "status" => match IncidentStatus::from_str(v) { Ok(s) => f.status = Some(s), Err(e) => bad(k, &e) },
+            "since" => match time(v) {
+                Ok(t) => f.since = Some(t),
+                Err(e) => bad(k, &format!("{v:?} is not an RFC 3339 time: {e}")),
+            },
+            "until" => match time(v) {
+                Ok(t) => f.until = Some(t),
+                Err(e) => bad(k, &format!("{v:?} is not an RFC 3339 time: {e}")),
+            },
+            "classification" => match RsitClass::from_str(v) {
+                Ok(c) => f.classification = Some(c),
+                Err(e) => bad(k, &e),
+            },
+            "tlp" => match Tlp::from_str(v) {
+                Ok(t) => f.tlp = Some(t),
+                Err(e) => bad(k, &e),
+            },
+            "status" => match IncidentStatus::from_str(v) {
+                Ok(s) => f.status = Some(s),
+                Err(e) => bad(k, &e),
+            },
             "reporter" => f.reporter = Some(v.to_owned()),
-            "observable" => match Observable::guess(v) { Ok(o) => f.observable = Some(o), Err(e) => bad(k, &e) },
-            "cursor" if paged => match v.parse::<i64>() { Ok(c) => f.before = Some(c), Err(_) => bad(k, &"not a cursor from a previous page") },
-            "limit" if paged => match v.parse::<usize>() { Ok(n) if (1..=1000).contains(&n) => f.limit = n, _ => bad(k, &"a number from 1 to 1000") },
+            "observable" => match Observable::guess(v) {
+                Ok(o) => f.observable = Some(o),
+                Err(e) => bad(k, &e),
+            },
+            "cursor" if paged => match v.parse::<i64>() {
+                Ok(c) => f.before = Some(c),
+                Err(_) => bad(k, &"not a cursor from a previous page"),
+            },
+            "limit" if paged => match v.parse::<usize>() {
+                Ok(n) if (1..=1000).contains(&n) => f.limit = n,
+                _ => bad(k, &"a number from 1 to 1000"),
+            },
             "format" | "days" => {}
             _ => bad(k, &"unknown parameter"),
         }
@@ -54,43 +84,66 @@ pub(crate) fn filter_from(q: &HashMap<String, String>, paged: bool) -> Result<In
     if paged && f.limit == 0 {
         f.limit = DEFAULT_PAGE;
     }
-    if errors.is_empty() { Ok(f) } else { Err(Problem::bad_request("bad query parameters").with(errors)) }
+    if errors.is_empty() {
+        Ok(f)
+    } else {
+        Err(Problem::bad_request("bad query parameters").with(errors))
+    }
 }
 
 fn key(id: &str) -> Result<i64, Problem> {
-    id.parse().map_err(|_| Problem::invalid("path", format!("{id:?} is not an incident id")))
+    id.parse()
+        .map_err(|_| Problem::invalid("path", format!("{id:?} is not an incident id")))
 }
 
 fn gone(id: i64) -> Problem {
     Problem::not_found(format!("incident {id}"))
 }
 
-pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
     let filter = filter_from(&q, true)?;
     let limit = filter.limit;
     let rows = s.pool.run(move |st| st.list(&filter, &viewer)).await?;
-    let next = if rows.len() == limit { rows.last().map(|r| r.key.to_string()) } else { None };
+    let next = if rows.len() == limit {
+        rows.last().map(|r| r.key.to_string())
+    } else {
+        None
+    };
     Ok(Json(json!({
         "items": rows.iter().map(json::summary).collect::<Vec<_>>(),
         "next_cursor": next,
     })))
 }
 
-pub(crate) async fn get_one(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn get_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let org = viewer.org().map(str::to_owned);
     let found = s
         .pool
         .run(move |st| {
-            let Some(i) = st.incident(k, &viewer)? else { return Ok(None) };
+            let Some(i) = st.incident(k, &viewer)? else {
+                return Ok(None);
+            };
             let a = st.assignments(k, &viewer)?.and_then(|a| a.0);
             Ok(Some((i, a)))
         })
         .await?;
     let (i, assignee) = found.ok_or_else(|| gone(k))?;
-    Ok(Json(json::incident(&i, org.as_deref(), assignee.as_deref())))
+    Ok(Json(json::incident(
+        &i,
+        org.as_deref(),
+        assignee.as_deref(),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -107,25 +160,43 @@ pub(crate) struct Update {
 
 mod double_option {
     use serde::{Deserialize, Deserializer};
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(body).map_err(|e| Problem::invalid(format!("line {} column {}", e.line(), e.column()), e.to_string()))
+    serde_json::from_slice(body).map_err(|e| {
+        Problem::invalid(
+            format!("line {} column {}", e.line(), e.column()),
+            e.to_string(),
+        )
+    })
 }
 
-pub(crate) async fn update(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Json<Value>, Problem> {
-    let p = caller.allowed(Role::can_triage, "change status or assignee")?.clone();
+pub(crate) async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let p = caller
+        .allowed(Role::can_triage, "change status or assignee")?
+        .clone();
     let k = key(&id)?;
     let u: Update = json_body(&body)?;
     let status = match u.status.as_deref() {
-        Some(x) => Some(IncidentStatus::from_str(x).map_err(|e| Problem::invalid("/status", e.to_string()))?),
+        Some(x) => Some(
+            IncidentStatus::from_str(x).map_err(|e| Problem::invalid("/status", e.to_string()))?,
+        ),
         None => None,
     };
     if status.is_none() && u.assignee.is_none() {
-        return Err(Problem::bad_request("nothing to change: give status and/or assignee"));
+        return Err(Problem::bad_request(
+            "nothing to change: give status and/or assignee",
+        ));
     }
     let viewer = caller.viewer();
     let done = s
@@ -136,11 +207,23 @@ pub(crate) async fn update(State(s): State<AppState>, caller: Caller, Path(id): 
             }
             if let Some(to) = status {
                 st.set_status(k, to, &p.name, u.note.as_deref())?;
-                st.audit(&p.name, Some(&p.org), "incident.status", Some(&format!("incident:{k}")), Some(to.as_str()))?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "incident.status",
+                    Some(&format!("incident:{k}")),
+                    Some(to.as_str()),
+                )?;
             }
             if let Some(a) = &u.assignee {
                 st.set_assignee(k, a.as_deref(), &p.name)?;
-                st.audit(&p.name, Some(&p.org), "incident.assign", Some(&format!("incident:{k}")), a.as_deref())?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "incident.assign",
+                    Some(&format!("incident:{k}")),
+                    a.as_deref(),
+                )?;
             }
             Ok(true)
         })
@@ -151,13 +234,19 @@ pub(crate) async fn update(State(s): State<AppState>, caller: Caller, Path(id): 
     get_one(State(s), caller, Path(id)).await
 }
 
-pub(crate) async fn history(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn history(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let found = s
         .pool
         .run(move |st| {
-            let Some(h) = st.history(k, &viewer)? else { return Ok(None) };
+            let Some(h) = st.history(k, &viewer)? else {
+                return Ok(None);
+            };
             let a = st.assignments(k, &viewer)?.map(|a| a.1).unwrap_or_default();
             Ok(Some((h, a)))
         })
@@ -166,10 +255,18 @@ pub(crate) async fn history(State(s): State<AppState>, caller: Caller, Path(id):
     Ok(Json(json::history(&h, &a)))
 }
 
-pub(crate) async fn comments(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn comments(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
-    let c = s.pool.run(move |st| st.comments(k, &viewer)).await?.ok_or_else(|| gone(k))?;
+    let c = s
+        .pool
+        .run(move |st| st.comments(k, &viewer))
+        .await?
+        .ok_or_else(|| gone(k))?;
     Ok(Json(Value::Array(c.iter().map(json::comment).collect())))
 }
 
@@ -179,7 +276,12 @@ struct NewComment {
     body: String,
 }
 
-pub(crate) async fn add_comment(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Response, Problem> {
+pub(crate) async fn add_comment(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
     let p = caller.allowed(Role::can_comment, "comment")?.clone();
     let k = key(&id)?;
     let c: NewComment = json_body(&body)?;
@@ -188,7 +290,13 @@ pub(crate) async fn add_comment(State(s): State<AppState>, caller: Caller, Path(
         .run(move |st| {
             let c = st.add_comment(k, &p.name, &p.org, &c.body)?;
             if c.is_some() {
-                st.audit(&p.name, Some(&p.org), "incident.comment", Some(&format!("incident:{k}")), None)?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "incident.comment",
+                    Some(&format!("incident:{k}")),
+                    None,
+                )?;
             }
             Ok(c)
         })
@@ -197,27 +305,55 @@ pub(crate) async fn add_comment(State(s): State<AppState>, caller: Caller, Path(
     Ok((StatusCode::CREATED, Json(json::comment(&added))).into_response())
 }
 
-pub(crate) async fn related(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn related(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
-    let r = s.pool.run(move |st| st.related(k, &viewer)).await?.ok_or_else(|| gone(k))?;
+    let r = s
+        .pool
+        .run(move |st| st.related(k, &viewer))
+        .await?
+        .ok_or_else(|| gone(k))?;
     Ok(Json(json::related(&r)))
 }
 
-pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn lookup(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
-    let value = q.get("value").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    let value = q
+        .get("value")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
         .ok_or_else(|| Problem::invalid("query parameter value", "give the value to look up"))?;
-    let l = s.pool.run(move |st| st.lookup(&value, &viewer)).await?
+    let l = s
+        .pool
+        .run(move |st| st.lookup(&value, &viewer))
+        .await?
         .map_err(|e| Problem::invalid("query parameter value", e.to_string()))?;
     Ok(Json(json::lookup(&l)))
 }
 
-pub(crate) async fn export(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Result<Response, Problem> {
+pub(crate) async fn export(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Response, Problem> {
     let viewer = caller.reader()?;
-    let format = q.get("format").map_or("iodef-json", String::as_str).to_owned();
+    let format = q
+        .get("format")
+        .map_or("iodef-json", String::as_str)
+        .to_owned();
     if !matches!(format.as_str(), "iodef-xml" | "iodef-json" | "csv") {
-        return Err(Problem::invalid("query parameter format", format!("{format:?}: use iodef-xml, iodef-json or csv")));
+        return Err(Problem::invalid(
+            "query parameter format",
+            format!("{format:?}: use iodef-xml, iodef-json or csv"),
+        ));
     }
     let filter = filter_from(&q, false)?;
     let (text, ct) = s
@@ -236,20 +372,28 @@ pub(crate) async fn export(State(s): State<AppState>, caller: Caller, Query(q): 
     Ok(([(header::CONTENT_TYPE, ct)], text).into_response())
 }
 
-pub(crate) fn render_export(format: &str, incidents: &[c5hub_store::StoredIncident]) -> (String, &'static str) {
+pub(crate) fn render_export(
+    format: &str,
+    incidents: &[c5hub_store::StoredIncident],
+) -> (String, &'static str) {
     match format {
         "csv" => {
             let mut out = Vec::new();
             let _ = c5hub_feeds::export::write_csv(
                 &mut out,
-                incidents.iter().map(|i| c5hub_feeds::export::ExportedIncident {
-                    key: i.key,
-                    reporter: &i.reporter,
-                    created_at: i.created_at,
-                    incident: &i.incident,
-                }),
+                incidents
+                    .iter()
+                    .map(|i| c5hub_feeds::export::ExportedIncident {
+                        key: i.key,
+                        reporter: &i.reporter,
+                        created_at: i.created_at,
+                        incident: &i.incident,
+                    }),
             );
-            (String::from_utf8_lossy(&out).into_owned(), "text/csv; charset=utf-8")
+            (
+                String::from_utf8_lossy(&out).into_owned(),
+                "text/csv; charset=utf-8",
+            )
         }
         f => {
             let models: Vec<_> = incidents.iter().map(|i| i.incident.clone()).collect();
@@ -257,16 +401,26 @@ pub(crate) fn render_export(format: &str, incidents: &[c5hub_store::StoredIncide
             if f == "iodef-xml" {
                 (c5hub_iodef::encode_xml(&doc), "application/xml")
             } else {
-                (c5hub_iodef::encode_json(&doc, true), "application/iodef+json")
+                (
+                    c5hub_iodef::encode_json(&doc, true),
+                    "application/iodef+json",
+                )
             }
         }
     }
 }
 
-pub(crate) async fn stats(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn stats(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
     let days = match q.get("days") {
-        Some(d) => d.parse::<u32>().ok().filter(|d| (1..=366).contains(d))
+        Some(d) => d
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=366).contains(d))
             .ok_or_else(|| Problem::invalid("query parameter days", "a number from 1 to 366"))?,
         None => 30,
     };

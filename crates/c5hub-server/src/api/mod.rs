@@ -108,7 +108,12 @@ pub(crate) fn router(state: AppState) -> Router {
 
 async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        crate::problem::Problem::not_found(format!("no route {} {}", req.method(), req.uri().path())).into_response()
+        crate::problem::Problem::not_found(format!(
+            "no route {} {}",
+            req.method(),
+            req.uri().path()
+        ))
+        .into_response()
     } else {
         crate::ui::not_found_page().into_response()
     }
@@ -156,9 +161,18 @@ async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Respons
     s.metrics.observe_request(&method, &route, status, took);
     tracing::info!(target: "c5hub::http", method, route, status, micros = took.as_micros() as u64, "request");
     let h = resp.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(header::HeaderValue::from_static(
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
     ));

@@ -34,7 +34,11 @@ pub(crate) fn document() -> Value {
             },
         });
         if !r.body.is_empty() {
-            let content: Map<String, Value> = r.body.iter().map(|m| ((*m).to_owned(), json!({"schema": {}}))).collect();
+            let content: Map<String, Value> = r
+                .body
+                .iter()
+                .map(|m| ((*m).to_owned(), json!({"schema": {}})))
+                .collect();
             op["requestBody"] = json!({"required": true, "content": content});
             op["responses"]["413"] = json!({"$ref": "#/components/responses/Problem"});
         }

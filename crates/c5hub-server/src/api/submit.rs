@@ -30,7 +30,13 @@ impl BodyKind {
     /// From the media type; without one, from the first byte (`<` is XML).
     pub(crate) fn of(content_type: Option<&str>, body: &[u8]) -> Result<BodyKind, Problem> {
         let ct = content_type
-            .map(|c| c.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .unwrap_or_default();
         match ct.as_str() {
             "application/xml" | "text/xml" | "application/iodef+xml" => Ok(BodyKind::IodefXml),
@@ -45,7 +51,9 @@ impl BodyKind {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Unsupported media type",
-                format!("{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727) or application/json (native)"),
+                format!(
+                    "{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727) or application/json (native)"
+                ),
             )),
         }
     }
@@ -72,27 +80,62 @@ pub(crate) fn parse(kind: BodyKind, body: &[u8]) -> Result<Parsed, Problem> {
     }
     let limits = Limits::default();
     let (decoded, format) = match kind {
-        BodyKind::IodefXml => (c5hub_iodef::decode_xml(body, &limits), DocumentFormat::IodefXml),
-        _ => (c5hub_iodef::decode_json(body, &limits), DocumentFormat::IodefJson),
+        BodyKind::IodefXml => (
+            c5hub_iodef::decode_xml(body, &limits),
+            DocumentFormat::IodefXml,
+        ),
+        _ => (
+            c5hub_iodef::decode_json(body, &limits),
+            DocumentFormat::IodefJson,
+        ),
     };
     let decoded = decoded.map_err(|v| {
-        Problem::bad_request(format!("cannot read the IODEF document: {}", v.message))
-            .with(vec![Where { at: v.path.clone(), detail: format!("{} [{}]", v.message, v.rule.code()) }])
+        Problem::bad_request(format!("cannot read the IODEF document: {}", v.message)).with(vec![
+            Where {
+                at: v.path.clone(),
+                detail: format!("{} [{}]", v.message, v.rule.code()),
+            },
+        ])
     })?;
     let doc = decoded.strict().map_err(|violations| {
         let n = violations.len();
-        Problem::bad_request(format!("the IODEF document has {n} violation(s) of RFC 7970"))
-            .with(violations.into_iter().map(|v| Where { at: v.path, detail: format!("{} [{}]", v.message, v.rule.code()) }).collect())
+        Problem::bad_request(format!(
+            "the IODEF document has {n} violation(s) of RFC 7970"
+        ))
+        .with(
+            violations
+                .into_iter()
+                .map(|v| Where {
+                    at: v.path,
+                    detail: format!("{} [{}]", v.message, v.rule.code()),
+                })
+                .collect(),
+        )
     })?;
     let original = OriginalDocument::new(format, body.to_vec());
     let (incidents, notes) = c5hub_iodef::model::incidents_from_document(&doc, Some(&original));
     if incidents.is_empty() {
-        return Err(Problem::bad_request("the document holds no incident that could be read")
-            .with(notes.into_iter().map(|n| Where { at: n.path, detail: n.message }).collect()));
+        return Err(
+            Problem::bad_request("the document holds no incident that could be read").with(
+                notes
+                    .into_iter()
+                    .map(|n| Where {
+                        at: n.path,
+                        detail: n.message,
+                    })
+                    .collect(),
+            ),
+        );
     }
     Ok(Parsed {
         incidents,
-        notes: notes.into_iter().map(|n| Where { at: n.path, detail: n.message }).collect(),
+        notes: notes
+            .into_iter()
+            .map(|n| Where {
+                at: n.path,
+                detail: n.message,
+            })
+            .collect(),
         shared_with: Vec::new(),
         recipients: Vec::new(),
     })
@@ -100,13 +143,23 @@ pub(crate) fn parse(kind: BodyKind, body: &[u8]) -> Result<Parsed, Problem> {
 
 fn list_param(q: &HashMap<String, String>, name: &str) -> Vec<String> {
     q.get(name)
-        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Stores parsed incidents as `principal`'s and answers with one result per
 /// incident.
-pub(crate) async fn store(state: &AppState, principal: &Principal, parsed: Parsed) -> Result<Vec<(Outcome, String)>, Problem> {
+pub(crate) async fn store(
+    state: &AppState,
+    principal: &Principal,
+    parsed: Parsed,
+) -> Result<Vec<(Outcome, String)>, Problem> {
     let ids: Vec<String> = parsed.incidents.iter().map(|i| i.id.to_string()).collect();
     let subs = parsed
         .incidents
@@ -127,16 +180,26 @@ pub(crate) async fn store(state: &AppState, principal: &Principal, parsed: Parse
             Outcome::Duplicate(_) => "duplicate",
         });
     }
-    let summary = outcomes.iter().zip(&ids).map(|(o, id)| format!("{id}={}", o.key())).collect::<Vec<_>>().join(" ");
+    let summary = outcomes
+        .iter()
+        .zip(&ids)
+        .map(|(o, id)| format!("{id}={}", o.key()))
+        .collect::<Vec<_>>()
+        .join(" ");
     let (who, org) = (principal.name.clone(), principal.org.clone());
-    state.pool.run(move |s| s.audit(&who, Some(&org), "incident.submit", None, Some(&summary))).await?;
+    state
+        .pool
+        .run(move |s| s.audit(&who, Some(&org), "incident.submit", None, Some(&summary)))
+        .await?;
     Ok(outcomes.into_iter().zip(ids).collect())
 }
 
 pub(crate) fn outcome_json(o: &Outcome, id: &str) -> serde_json::Value {
     match o {
         Outcome::New(k) => json!({"id": k, "global_id": id, "outcome": "new", "version": 1}),
-        Outcome::NewVersion { key, version } => json!({"id": key, "global_id": id, "outcome": "new-version", "version": version}),
+        Outcome::NewVersion { key, version } => {
+            json!({"id": key, "global_id": id, "outcome": "new-version", "version": version})
+        }
         Outcome::Duplicate(k) => json!({"id": k, "global_id": id, "outcome": "duplicate"}),
     }
 }
@@ -148,11 +211,27 @@ pub(crate) async fn submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let principal = caller.allowed(c5hub_model::Role::can_submit, "submit incidents")?.clone();
+    let principal = caller
+        .allowed(c5hub_model::Role::can_submit, "submit incidents")?
+        .clone();
     let body = body.map_err(|e| {
-        Problem::new(e.status(), "body", "The request body was not accepted", format!("{} (limit {} bytes)", e.body_text(), state.config.max_body_bytes))
+        Problem::new(
+            e.status(),
+            "body",
+            "The request body was not accepted",
+            format!(
+                "{} (limit {} bytes)",
+                e.body_text(),
+                state.config.max_body_bytes
+            ),
+        )
     })?;
-    let kind = BodyKind::of(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), &body)?;
+    let kind = BodyKind::of(
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        &body,
+    )?;
     let mut parsed = tokio::task::spawn_blocking(move || parse(kind, &body))
         .await
         .map_err(|e| Problem::internal(e.to_string()))??;
@@ -160,7 +239,11 @@ pub(crate) async fn submit(
         parsed.shared_with = list_param(&q, "shared_with");
         parsed.recipients = list_param(&q, "recipients");
     }
-    let notes: Vec<serde_json::Value> = parsed.notes.iter().map(|n| json!({"at": n.at, "detail": n.detail})).collect();
+    let notes: Vec<serde_json::Value> = parsed
+        .notes
+        .iter()
+        .map(|n| json!({"at": n.at, "detail": n.detail}))
+        .collect();
     let results = store(&state, &principal, parsed).await?;
     let first = results.first().map(|(o, _)| o.key());
     let body = json!({

@@ -22,7 +22,10 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
     if let Err(p) = caller.allowed(Role::can_administer, "administer the hub") {
         return error_page(caller, &p);
     }
-    let got = s.pool.run(|st| Ok((st.orgs()?, st.users()?, st.tokens(None)?))).await;
+    let got = s
+        .pool
+        .run(|st| Ok((st.orgs()?, st.users()?, st.tokens(None)?)))
+        .await;
     let (orgs, users, tokens) = match got {
         Ok(x) => x,
         Err(p) => return error_page(caller, &p),
@@ -95,15 +98,32 @@ pub(crate) struct OrgForm {
     kind: String,
 }
 
-pub(crate) async fn add_org(State(s): State<AppState>, caller: Caller, Form(f): Form<OrgForm>) -> Response {
+pub(crate) async fn add_org(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(f): Form<OrgForm>,
+) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller.allowed(Role::can_administer, "add organisations")?.clone();
-        let kind: OrgKind = f.kind.parse().map_err(|e: c5hub_model::Error| Problem::invalid("type", e.to_string()))?;
-        s.pool.run(move |st| {
-            st.add_org(f.name.trim(), kind)?;
-            st.audit(&p.name, Some(&p.org), "org.add", Some(&format!("org:{}", f.name.trim())), Some(kind.as_str()))
-        }).await
+        let p = caller
+            .allowed(Role::can_administer, "add organisations")?
+            .clone();
+        let kind: OrgKind = f
+            .kind
+            .parse()
+            .map_err(|e: c5hub_model::Error| Problem::invalid("type", e.to_string()))?;
+        s.pool
+            .run(move |st| {
+                st.add_org(f.name.trim(), kind)?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "org.add",
+                    Some(&format!("org:{}", f.name.trim())),
+                    Some(kind.as_str()),
+                )
+            })
+            .await
     };
     match run.await {
         Ok(()) => Redirect::to("/admin").into_response(),
@@ -122,16 +142,31 @@ pub(crate) struct UserForm {
     password: String,
 }
 
-pub(crate) async fn add_user(State(s): State<AppState>, caller: Caller, Form(f): Form<UserForm>) -> Response {
+pub(crate) async fn add_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(f): Form<UserForm>,
+) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
         let p = caller.allowed(Role::can_administer, "add users")?.clone();
-        let role: Role = f.role.parse().map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
+        let role: Role = f
+            .role
+            .parse()
+            .map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
         let pw = Some(f.password.clone()).filter(|x| !x.is_empty());
-        s.pool.run(move |st| {
-            let u = st.add_user(&f.email, &f.org, role, pw.as_deref())?;
-            st.audit(&p.name, Some(&p.org), "user.add", Some(&format!("user:{}", u.email)), Some(&format!("{} {role}", u.org)))
-        }).await
+        s.pool
+            .run(move |st| {
+                let u = st.add_user(&f.email, &f.org, role, pw.as_deref())?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "user.add",
+                    Some(&format!("user:{}", u.email)),
+                    Some(&format!("{} {role}", u.org)),
+                )
+            })
+            .await
     };
     match run.await {
         Ok(()) => Redirect::to("/admin").into_response(),
@@ -151,21 +186,47 @@ pub(crate) struct TokenForm {
     days: String,
 }
 
-pub(crate) async fn create_token(State(s): State<AppState>, caller: Caller, Form(f): Form<TokenForm>) -> Response {
+pub(crate) async fn create_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(f): Form<TokenForm>,
+) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
         let p = caller.allowed(Role::can_administer, "make tokens")?.clone();
-        let role: Role = f.role.parse().map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
+        let role: Role = f
+            .role
+            .parse()
+            .map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
         let expires = match f.days.trim() {
             "" => None,
-            d => Some(chrono::Utc::now() + chrono::Duration::days(d.parse::<i64>().ok().filter(|d| (1..=3650).contains(d)).ok_or_else(|| Problem::invalid("days", "a number of days from 1 to 3650"))?)),
+            d => Some(
+                chrono::Utc::now()
+                    + chrono::Duration::days(
+                        d.parse::<i64>()
+                            .ok()
+                            .filter(|d| (1..=3650).contains(d))
+                            .ok_or_else(|| {
+                                Problem::invalid("days", "a number of days from 1 to 3650")
+                            })?,
+                    ),
+            ),
         };
         let label = Some(f.label.trim().to_owned()).filter(|l| !l.is_empty());
-        s.pool.run(move |st| {
-            let (info, secret) = st.create_token(&f.org, role, None, label.as_deref(), expires, None)?;
-            st.audit(&p.name, Some(&p.org), "token.create", Some(&format!("token:{}", info.id)), Some(&format!("{} {role}", info.org)))?;
-            Ok((info.id, secret))
-        }).await
+        s.pool
+            .run(move |st| {
+                let (info, secret) =
+                    st.create_token(&f.org, role, None, label.as_deref(), expires, None)?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "token.create",
+                    Some(&format!("token:{}", info.id)),
+                    Some(&format!("{} {role}", info.org)),
+                )?;
+                Ok((info.id, secret))
+            })
+            .await
     };
     match run.await {
         Ok(t) => render(&s, &caller, Some(t)).await,
@@ -179,16 +240,31 @@ pub(crate) struct CsrfForm {
     csrf: String,
 }
 
-pub(crate) async fn revoke_token(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Response {
+pub(crate) async fn revoke_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller.allowed(Role::can_administer, "revoke tokens")?.clone();
-        s.pool.run(move |st| {
-            if st.revoke_token(id)? {
-                st.audit(&p.name, Some(&p.org), "token.revoke", Some(&format!("token:{id}")), None)?;
-            }
-            Ok(())
-        }).await
+        let p = caller
+            .allowed(Role::can_administer, "revoke tokens")?
+            .clone();
+        s.pool
+            .run(move |st| {
+                if st.revoke_token(id)? {
+                    st.audit(
+                        &p.name,
+                        Some(&p.org),
+                        "token.revoke",
+                        Some(&format!("token:{id}")),
+                        None,
+                    )?;
+                }
+                Ok(())
+            })
+            .await
     };
     let result = run.await;
     s.tokens.clear();
@@ -198,7 +274,11 @@ pub(crate) async fn revoke_token(State(s): State<AppState>, caller: Caller, Path
     }
 }
 
-pub(crate) async fn audit(State(s): State<AppState>, caller: Caller, Query(q): Query<HashMap<String, String>>) -> Response {
+pub(crate) async fn audit(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Err(p) = caller.allowed(Role::can_administer, "read the audit log") {
         return error_page(&caller, &p);
     }

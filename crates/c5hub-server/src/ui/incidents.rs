@@ -48,7 +48,10 @@ fn daily_chart(st: &Stats) -> Markup {
     let bw = (w - pad) / n as f64;
     let label = format!(
         "Incidents per day over the last {n} days, from {} to {}; most on one day: {max}",
-        st.daily.first().map(|d| d.0.to_string()).unwrap_or_default(),
+        st.daily
+            .first()
+            .map(|d| d.0.to_string())
+            .unwrap_or_default(),
         st.daily.last().map(|d| d.0.to_string()).unwrap_or_default()
     );
     html! {
@@ -89,7 +92,13 @@ pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Resp
         .pool
         .run(move |st| {
             let stats = st.stats(&viewer, 30)?;
-            let recent = st.list(&c5hub_store::IncidentFilter { limit: 10, ..Default::default() }, &v2)?;
+            let recent = st.list(
+                &c5hub_store::IncidentFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+                &v2,
+            )?;
             Ok((stats, recent))
         })
         .await;
@@ -137,8 +146,15 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let mut next = q.clone();
     let older = (rows.len() == limit).then(|| {
-        next.insert("cursor".into(), rows.last().map(|r| r.key.to_string()).unwrap_or_default());
-        let qs: Vec<String> = next.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+        next.insert(
+            "cursor".into(),
+            rows.last().map(|r| r.key.to_string()).unwrap_or_default(),
+        );
+        let qs: Vec<String> = next
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
         format!("/incidents?{}", qs.join("&"))
     });
     let ctx = Page::of(&caller, "Incidents", "incidents");
@@ -176,7 +192,11 @@ pub(crate) fn enc(s: &str) -> String {
     out
 }
 
-pub(crate) async fn detail(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Response {
+pub(crate) async fn detail(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Response {
     let viewer = match caller.reader() {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
@@ -184,7 +204,9 @@ pub(crate) async fn detail(State(s): State<AppState>, caller: Caller, Path(id): 
     let got = s
         .pool
         .run(move |st| {
-            let Some(i) = st.incident(id, &viewer)? else { return Ok(None) };
+            let Some(i) = st.incident(id, &viewer)? else {
+                return Ok(None);
+            };
             let h = st.history(id, &viewer)?.unwrap_or_default();
             let a = st.assignments(id, &viewer)?.unwrap_or_default();
             let c = st.comments(id, &viewer)?.unwrap_or_default();
@@ -298,20 +320,43 @@ pub(crate) struct StatusForm {
     note: String,
 }
 
-pub(crate) async fn set_status(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<StatusForm>) -> Response {
+pub(crate) async fn set_status(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
         let p = caller.allowed(Role::can_triage, "change status")?.clone();
-        let to: IncidentStatus = f.status.parse().map_err(|e: c5hub_model::Error| Problem::invalid("status", e.to_string()))?;
+        let to: IncidentStatus = f
+            .status
+            .parse()
+            .map_err(|e: c5hub_model::Error| Problem::invalid("status", e.to_string()))?;
         let viewer = caller.viewer();
         let note = Some(f.note.trim().to_owned()).filter(|n| !n.is_empty());
-        let ok = s.pool.run(move |st| {
-            if !st.readable_key(id, &viewer)? { return Ok(false) }
-            st.set_status(id, to, &p.name, note.as_deref())?;
-            st.audit(&p.name, Some(&p.org), "incident.status", Some(&format!("incident:{id}")), Some(to.as_str()))?;
-            Ok(true)
-        }).await?;
-        if ok { Ok(()) } else { Err(Problem::not_found(format!("incident {id}"))) }
+        let ok = s
+            .pool
+            .run(move |st| {
+                if !st.readable_key(id, &viewer)? {
+                    return Ok(false);
+                }
+                st.set_status(id, to, &p.name, note.as_deref())?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "incident.status",
+                    Some(&format!("incident:{id}")),
+                    Some(to.as_str()),
+                )?;
+                Ok(true)
+            })
+            .await?;
+        if ok {
+            Ok(())
+        } else {
+            Err(Problem::not_found(format!("incident {id}")))
+        }
     };
     match run.await {
         Ok(()) => Redirect::to(&format!("/incidents/{id}")).into_response(),
@@ -327,19 +372,39 @@ pub(crate) struct AssigneeForm {
     assignee: String,
 }
 
-pub(crate) async fn set_assignee(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<AssigneeForm>) -> Response {
+pub(crate) async fn set_assignee(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<AssigneeForm>,
+) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
         let p = caller.allowed(Role::can_triage, "assign")?.clone();
         let viewer = caller.viewer();
         let who = Some(f.assignee.trim().to_owned()).filter(|a| !a.is_empty());
-        let ok = s.pool.run(move |st| {
-            if !st.readable_key(id, &viewer)? { return Ok(false) }
-            st.set_assignee(id, who.as_deref(), &p.name)?;
-            st.audit(&p.name, Some(&p.org), "incident.assign", Some(&format!("incident:{id}")), who.as_deref())?;
-            Ok(true)
-        }).await?;
-        if ok { Ok(()) } else { Err(Problem::not_found(format!("incident {id}"))) }
+        let ok = s
+            .pool
+            .run(move |st| {
+                if !st.readable_key(id, &viewer)? {
+                    return Ok(false);
+                }
+                st.set_assignee(id, who.as_deref(), &p.name)?;
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "incident.assign",
+                    Some(&format!("incident:{id}")),
+                    who.as_deref(),
+                )?;
+                Ok(true)
+            })
+            .await?;
+        if ok {
+            Ok(())
+        } else {
+            Err(Problem::not_found(format!("incident {id}")))
+        }
     };
     match run.await {
         Ok(()) => Redirect::to(&format!("/incidents/{id}")).into_response(),
@@ -354,16 +419,36 @@ pub(crate) struct CommentForm {
     body: String,
 }
 
-pub(crate) async fn comment(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<CommentForm>) -> Response {
+pub(crate) async fn comment(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
         let p = caller.allowed(Role::can_comment, "comment")?.clone();
-        let added = s.pool.run(move |st| {
-            let c = st.add_comment(id, &p.name, &p.org, &f.body)?;
-            if c.is_some() { st.audit(&p.name, Some(&p.org), "incident.comment", Some(&format!("incident:{id}")), None)?; }
-            Ok(c.is_some())
-        }).await?;
-        if added { Ok(()) } else { Err(Problem::not_found(format!("incident {id}"))) }
+        let added = s
+            .pool
+            .run(move |st| {
+                let c = st.add_comment(id, &p.name, &p.org, &f.body)?;
+                if c.is_some() {
+                    st.audit(
+                        &p.name,
+                        Some(&p.org),
+                        "incident.comment",
+                        Some(&format!("incident:{id}")),
+                        None,
+                    )?;
+                }
+                Ok(c.is_some())
+            })
+            .await?;
+        if added {
+            Ok(())
+        } else {
+            Err(Problem::not_found(format!("incident {id}")))
+        }
     };
     match run.await {
         Ok(()) => Redirect::to(&format!("/incidents/{id}")).into_response(),
@@ -410,7 +495,11 @@ pub(crate) async fn submit_form(caller: Caller) -> Response {
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 async fn store_and_redirect(s: &AppState, caller: &Caller, parsed: submit::Parsed) -> Response {
@@ -427,7 +516,11 @@ async fn store_and_redirect(s: &AppState, caller: &Caller, parsed: submit::Parse
     }
 }
 
-pub(crate) async fn submit_upload(State(s): State<AppState>, caller: Caller, mut mp: Multipart) -> Response {
+pub(crate) async fn submit_upload(
+    State(s): State<AppState>,
+    caller: Caller,
+    mut mp: Multipart,
+) -> Response {
     let mut csrf = String::new();
     let mut doc: Option<(Option<String>, Vec<u8>)> = None;
     let (mut shared, mut recipients) = (String::new(), String::new());
@@ -444,26 +537,48 @@ pub(crate) async fn submit_upload(State(s): State<AppState>, caller: Caller, mut
                         "recipients" => recipients = String::from_utf8_lossy(&b).into_owned(),
                         _ => {}
                     },
-                    Err(e) => return error_page(&caller, &Problem::bad_request(format!("upload failed: {e}"))),
+                    Err(e) => {
+                        return error_page(
+                            &caller,
+                            &Problem::bad_request(format!("upload failed: {e}")),
+                        );
+                    }
                 }
             }
             Ok(None) => break,
-            Err(e) => return error_page(&caller, &Problem::bad_request(format!("upload failed: {e}"))),
+            Err(e) => {
+                return error_page(
+                    &caller,
+                    &Problem::bad_request(format!("upload failed: {e}")),
+                );
+            }
         }
     }
     if let Err(p) = check_csrf(&caller, &csrf) {
         return error_page(&caller, &p);
     }
     let Some((ct, bytes)) = doc else {
-        return error_page(&caller, &Problem::invalid("document", "choose a file to upload"));
+        return error_page(
+            &caller,
+            &Problem::invalid("document", "choose a file to upload"),
+        );
     };
     // Browsers label uploads loosely: trust the bytes for XML, the media
     // type only for the IODEF JSON binding.
     let kind = match c5hub_iodef::Binding::detect(&bytes) {
         Some(c5hub_iodef::Binding::Xml) => BodyKind::IodefXml,
-        Some(c5hub_iodef::Binding::Json) if ct.as_deref() == Some("application/json") && !looks_like_iodef_json(&bytes) => BodyKind::Native,
+        Some(c5hub_iodef::Binding::Json)
+            if ct.as_deref() == Some("application/json") && !looks_like_iodef_json(&bytes) =>
+        {
+            BodyKind::Native
+        }
         Some(c5hub_iodef::Binding::Json) => BodyKind::IodefJson,
-        None => return error_page(&caller, &Problem::invalid("document", "the file is neither XML nor JSON")),
+        None => {
+            return error_page(
+                &caller,
+                &Problem::invalid("document", "the file is neither XML nor JSON"),
+            );
+        }
     };
     let parsed = tokio::task::spawn_blocking(move || submit::parse(kind, &bytes)).await;
     let mut parsed = match parsed {
@@ -507,7 +622,11 @@ pub(crate) struct FieldsForm {
     recipients: String,
 }
 
-pub(crate) async fn submit_fields(State(s): State<AppState>, caller: Caller, Form(f): Form<FieldsForm>) -> Response {
+pub(crate) async fn submit_fields(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(f): Form<FieldsForm>,
+) -> Response {
     if let Err(p) = check_csrf(&caller, &f.csrf) {
         return error_page(&caller, &p);
     }

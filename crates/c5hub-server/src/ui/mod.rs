@@ -33,7 +33,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/incidents/{id}/status", post(incidents::set_status))
         .route("/incidents/{id}/assignee", post(incidents::set_assignee))
         .route("/incidents/{id}/comments", post(incidents::comment))
-        .route("/submit", get(incidents::submit_form).post(incidents::submit_upload))
+        .route(
+            "/submit",
+            get(incidents::submit_form).post(incidents::submit_upload),
+        )
         .route("/submit/form", post(incidents::submit_fields))
         .route("/lookup", get(incidents::lookup))
         .route("/admin", get(admin::overview))
@@ -46,7 +49,14 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 async fn style() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], STYLE).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
 }
 
 pub(crate) fn not_found_page() -> Response {
@@ -60,7 +70,10 @@ pub(crate) fn not_found_for(caller: &Caller) -> Response {
 }
 
 fn not_found(ctx: &Page) -> Response {
-    let body = page(ctx, html! { h1 { "Not found" } p { "There is no such page, or you may not see it." } p { a href="/" { "Back to the dashboard" } } });
+    let body = page(
+        ctx,
+        html! { h1 { "Not found" } p { "There is no such page, or you may not see it." } p { a href="/" { "Back to the dashboard" } } },
+    );
     (StatusCode::NOT_FOUND, body).into_response()
 }
 
@@ -70,16 +83,19 @@ pub(crate) fn error_page(caller: &Caller, p: &crate::problem::Problem) -> Respon
         return Redirect::to("/login").into_response();
     }
     let ctx = Page::of(caller, "Error", "");
-    let body = page(&ctx, html! {
-        h1 { (p.title) }
-        div.error role="alert" {
-            p { (p.detail) }
-            @if !p.errors.is_empty() {
-                ul { @for e in &p.errors { li { code { (e.at) } ": " (e.detail) } } }
+    let body = page(
+        &ctx,
+        html! {
+            h1 { (p.title) }
+            div.error role="alert" {
+                p { (p.detail) }
+                @if !p.errors.is_empty() {
+                    ul { @for e in &p.errors { li { code { (e.at) } ": " (e.detail) } } }
+                }
             }
-        }
-        p { a href="/" { "Back to the dashboard" } }
-    });
+            p { a href="/" { "Back to the dashboard" } }
+        },
+    );
     (p.status, body).into_response()
 }
 
@@ -87,27 +103,32 @@ pub(crate) fn error_page(caller: &Caller, p: &crate::problem::Problem) -> Respon
 pub(crate) fn check_csrf(caller: &Caller, sent: &str) -> Result<(), crate::problem::Problem> {
     match caller.csrf() {
         Some(c) if c == sent => Ok(()),
-        Some(_) => Err(crate::problem::Problem::forbidden("this form has expired; reload the page and try again")),
+        Some(_) => Err(crate::problem::Problem::forbidden(
+            "this form has expired; reload the page and try again",
+        )),
         None => Err(crate::problem::Problem::unauthorized()),
     }
 }
 
 fn login_page(error: Option<&str>) -> axum::response::Html<String> {
-    page(&Page::anonymous("Log in"), html! {
-        h1 { "Log in to c5hub" }
-        @if let Some(e) = error { div.error role="alert" { (e) } }
-        form.stack method="post" action="/login" {
-            label { "Email" input type="email" name="email" autocomplete="username"; }
-            label { "Password" input type="password" name="password" autocomplete="current-password"; }
-            button type="submit" { "Log in" }
-        }
-        h2 { "Or with an API token" }
-        p.muted { "Administrators log in with the admin token printed when the hub first started." }
-        form.stack method="post" action="/login" {
-            label { "Token" input type="password" name="token" autocomplete="off"; }
-            button type="submit" { "Log in with token" }
-        }
-    })
+    page(
+        &Page::anonymous("Log in"),
+        html! {
+            h1 { "Log in to c5hub" }
+            @if let Some(e) = error { div.error role="alert" { (e) } }
+            form.stack method="post" action="/login" {
+                label { "Email" input type="email" name="email" autocomplete="username"; }
+                label { "Password" input type="password" name="password" autocomplete="current-password"; }
+                button type="submit" { "Log in" }
+            }
+            h2 { "Or with an API token" }
+            p.muted { "Administrators log in with the admin token printed when the hub first started." }
+            form.stack method="post" action="/login" {
+                label { "Token" input type="password" name="token" autocomplete="off"; }
+                button type="submit" { "Log in with token" }
+            }
+        },
+    )
 }
 
 async fn login_form() -> axum::response::Html<String> {
@@ -134,8 +155,14 @@ async fn login(State(s): State<AppState>, Form(f): Form<Login>) -> Response {
             } else {
                 st.authenticate_token(f.token.trim())?
             };
-            let Some(p) = principal else { return Ok(Err("Wrong email and password, or token.")) };
-            let Some(uid) = p.user_id else { return Ok(Err("This token belongs to no user: it works for the API only.")) };
+            let Some(p) = principal else {
+                return Ok(Err("Wrong email and password, or token."));
+            };
+            let Some(uid) = p.user_id else {
+                return Ok(Err(
+                    "This token belongs to no user: it works for the API only.",
+                ));
+            };
             let (secret, _) = st.create_session(uid, ttl)?;
             st.audit(&p.name, Some(&p.org), "session.login", None, None)?;
             Ok(Ok(secret))
@@ -143,8 +170,15 @@ async fn login(State(s): State<AppState>, Form(f): Form<Login>) -> Response {
         .await;
     match result {
         Ok(Ok(secret)) => {
-            let secure = if s.config.secure_cookies { "; Secure" } else { "" };
-            let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ttl.num_seconds());
+            let secure = if s.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+                ttl.num_seconds()
+            );
             ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
         }
         Ok(Err(msg)) => (StatusCode::UNAUTHORIZED, login_page(Some(msg))).into_response(),

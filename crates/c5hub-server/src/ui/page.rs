@@ -1,7 +1,7 @@
 //! The page frame: header, navigation, main landmark.
 
-use c5hub_model::{Role, Tlp};
 use axum::response::Html;
+use c5hub_model::{Role, Tlp};
 use maud::{DOCTYPE, Markup, html};
 
 use crate::auth::Caller;
@@ -19,18 +19,32 @@ impl Page {
         Page {
             title: title.to_owned(),
             current,
-            who: caller.principal.as_ref().map(|p| (p.name.clone(), p.org.clone(), p.role)),
+            who: caller
+                .principal
+                .as_ref()
+                .map(|p| (p.name.clone(), p.org.clone(), p.role)),
             csrf: caller.csrf().map(str::to_owned),
         }
     }
 
     pub(crate) fn anonymous(title: &str) -> Page {
-        Page { title: title.to_owned(), current: "", who: None, csrf: None }
+        Page {
+            title: title.to_owned(),
+            current: "",
+            who: None,
+            csrf: None,
+        }
     }
 }
 
 pub(crate) fn tlp(t: Tlp) -> Markup {
-    let class = format!("tlp tlp-{}", t.as_str().trim_start_matches("TLP:").to_ascii_lowercase().replace('+', "-"));
+    let class = format!(
+        "tlp tlp-{}",
+        t.as_str()
+            .trim_start_matches("TLP:")
+            .to_ascii_lowercase()
+            .replace('+', "-")
+    );
     html! { span class=(class) { (t.as_str()) } }
 }
 

@@ -23,12 +23,20 @@ pub struct Hub {
 }
 
 pub fn options() -> Options {
-    Options { warning_list: WarningList::empty() }
+    Options {
+        warning_list: WarningList::empty(),
+    }
 }
 
 impl Hub {
     pub fn start(location: Location, public_access: bool) -> Hub {
-        Self::start_with(location, Config { public_access, ..test_config() })
+        Self::start_with(
+            location,
+            Config {
+                public_access,
+                ..test_config()
+            },
+        )
     }
 
     pub fn start_with(location: Location, config: Config) -> Hub {
@@ -38,11 +46,26 @@ impl Hub {
             other => panic!("fresh store, got {other:?}"),
         };
         drop(store);
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         let running = rt
-            .block_on(c5hub_server::start(location.clone(), options(), config, false))
+            .block_on(c5hub_server::start(
+                location.clone(),
+                options(),
+                config,
+                false,
+            ))
             .expect("server starts");
-        Hub { base: format!("http://{}", running.addr), admin, location, rt, running: Some(running) }
+        Hub {
+            base: format!("http://{}", running.addr),
+            admin,
+            location,
+            rt,
+            running: Some(running),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -69,7 +92,11 @@ impl Drop for Hub {
 }
 
 pub fn test_config() -> Config {
-    Config { listen: "127.0.0.1:0".to_owned(), read_connections: 2, ..Config::default() }
+    Config {
+        listen: "127.0.0.1:0".to_owned(),
+        read_connections: 2,
+        ..Config::default()
+    }
 }
 
 /// An HTTP answer: status, content type, body.
@@ -89,7 +116,13 @@ fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new().redirects(0).build()
 }
 
-pub fn call(method: &str, url: &str, token: Option<&str>, content_type: Option<&str>, body: Option<&[u8]>) -> Answer {
+pub fn call(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> Answer {
     let mut req = agent().request(method, url);
     if let Some(t) = token {
         req = req.set("Authorization", &format!("Bearer {t}"));
@@ -109,7 +142,11 @@ pub fn call(method: &str, url: &str, token: Option<&str>, content_type: Option<&
     let status = resp.status();
     let content_type = resp.header("content-type").unwrap_or_default().to_owned();
     let body = resp.into_string().expect("body");
-    Answer { status, content_type, body }
+    Answer {
+        status,
+        content_type,
+        body,
+    }
 }
 
 pub fn get(url: &str, token: Option<&str>) -> Answer {
@@ -117,5 +154,11 @@ pub fn get(url: &str, token: Option<&str>) -> Answer {
 }
 
 pub fn post_json(url: &str, token: Option<&str>, v: &Value) -> Answer {
-    call("POST", url, token, Some("application/json"), Some(v.to_string().as_bytes()))
+    call(
+        "POST",
+        url,
+        token,
+        Some("application/json"),
+        Some(v.to_string().as_bytes()),
+    )
 }

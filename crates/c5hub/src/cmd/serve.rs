@@ -51,7 +51,9 @@ pub struct ServeArgs {
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("C5HUB_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,c5hub::http=warn"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => b.json().try_init(),
         LogFormat::Text => b.with_ansi(std::io::stderr().is_terminal()).try_init(),
@@ -63,7 +65,8 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
     init_logs(a.log_format);
     let mut config = match &a.config {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             Config::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
         }
         None => Config::default(),
@@ -78,11 +81,18 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
         config.secure_cookies = false;
     }
     let mut store = a.backend.open()?;
-    let env_token = std::env::var("C5HUB_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+    let env_token = std::env::var("C5HUB_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
     match c5hub_server::ensure_admin(&mut store, &config, env_token.as_deref())? {
         AdminToken::Generated(secret) => {
-            eprintln!("First start: an admin account exists ({}).", c5hub_server::admin_user(&config.org));
-            eprintln!("Its API token, shown only now (it also logs in to the web UI):\n\n    {secret}\n");
+            eprintln!(
+                "First start: an admin account exists ({}).",
+                c5hub_server::admin_user(&config.org)
+            );
+            eprintln!(
+                "Its API token, shown only now (it also logs in to the web UI):\n\n    {secret}\n"
+            );
         }
         AdminToken::FromEnvironment => eprintln!("admin token taken from C5HUB_ADMIN_TOKEN"),
         AdminToken::Existing => {}
@@ -94,7 +104,10 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| c5hub_store::new_secret()[4..20].to_owned());
         match c5hub_server::demo::seed(&mut store, &config.org, &password, 300)? {
             Some(s) => {
-                eprintln!("Demo hub seeded: {} incidents. Demo users (password {password}):", s.incidents);
+                eprintln!(
+                    "Demo hub seeded: {} incidents. Demo users (password {password}):",
+                    s.incidents
+                );
                 for (email, org, role) in &s.users {
                     eprintln!("    {email:<32} {org:<14} {role}");
                 }
@@ -106,7 +119,9 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
     let location = a.backend.location();
     let options = a.backend.options()?;
     c5hub_server::serve_blocking(location.clone(), options, config, |addr| {
-        eprintln!("c5hub serving {location} on http://{addr}/ (API: /api/v1, OpenAPI: /api/openapi.json)");
+        eprintln!(
+            "c5hub serving {location} on http://{addr}/ (API: /api/v1, OpenAPI: /api/openapi.json)"
+        );
     })
     .map_err(|e| anyhow::anyhow!(e))?;
     Ok(ExitCode::SUCCESS)
@@ -191,17 +206,30 @@ pub enum TokensCommand {
 }
 
 fn actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+    )
 }
 
 /// Runs `c5hub orgs`.
 pub fn orgs(c: OrgsCommand) -> Result<ExitCode> {
     match c {
-        OrgsCommand::Add { name, kind, backend } => {
+        OrgsCommand::Add {
+            name,
+            kind,
+            backend,
+        } => {
             let kind: OrgKind = kind.parse()?;
             let mut s = backend.open()?;
             let o = s.add_org(&name, kind)?;
-            s.audit(&actor(), None, "org.add", Some(&format!("org:{}", o.name)), Some(kind.as_str()))?;
+            s.audit(
+                &actor(),
+                None,
+                "org.add",
+                Some(&format!("org:{}", o.name)),
+                Some(kind.as_str()),
+            )?;
             println!("{}\t{}", o.name, o.kind);
         }
         OrgsCommand::List { backend } => {
@@ -216,17 +244,36 @@ pub fn orgs(c: OrgsCommand) -> Result<ExitCode> {
 /// Runs `c5hub users`.
 pub fn users(c: UsersCommand) -> Result<ExitCode> {
     match c {
-        UsersCommand::Add { email, org, role, backend } => {
+        UsersCommand::Add {
+            email,
+            org,
+            role,
+            backend,
+        } => {
             let role: Role = role.parse()?;
-            let password = std::env::var("C5HUB_PASSWORD").ok().filter(|p| !p.is_empty());
+            let password = std::env::var("C5HUB_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty());
             let mut s = backend.open()?;
             let u = s.add_user(&email, &org, role, password.as_deref())?;
-            s.audit(&actor(), None, "user.add", Some(&format!("user:{}", u.email)), Some(&format!("{} {role}", u.org)))?;
+            s.audit(
+                &actor(),
+                None,
+                "user.add",
+                Some(&format!("user:{}", u.email)),
+                Some(&format!("{} {role}", u.org)),
+            )?;
             println!("{}\t{}\t{}", u.email, u.org, u.role);
         }
         UsersCommand::List { backend } => {
             for u in backend.open()?.users()? {
-                println!("{}\t{}\t{}\t{}", u.email, u.org, u.role, if u.disabled { "disabled" } else { "active" });
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.email,
+                    u.org,
+                    u.role,
+                    if u.disabled { "disabled" } else { "active" }
+                );
             }
         }
     }
@@ -236,22 +283,47 @@ pub fn users(c: UsersCommand) -> Result<ExitCode> {
 /// Runs `c5hub tokens`.
 pub fn tokens(c: TokensCommand) -> Result<ExitCode> {
     match c {
-        TokensCommand::Create { org, role, label, expires_days, backend } => {
+        TokensCommand::Create {
+            org,
+            role,
+            label,
+            expires_days,
+            backend,
+        } => {
             let role: Role = role.parse()?;
-            let expires = expires_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+            let expires =
+                expires_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
             if expires_days == Some(0) {
                 bail!("--expires-days must be at least 1");
             }
             let mut s = backend.open()?;
-            let (info, secret) = s.create_token(&org, role, None, label.as_deref(), expires, None)?;
-            s.audit(&actor(), Some(&org), "token.create", Some(&format!("token:{}", info.id)), Some(role.as_str()))?;
+            let (info, secret) =
+                s.create_token(&org, role, None, label.as_deref(), expires, None)?;
+            s.audit(
+                &actor(),
+                Some(&org),
+                "token.create",
+                Some(&format!("token:{}", info.id)),
+                Some(role.as_str()),
+            )?;
             eprintln!("token {} for {org} ({role}); shown only now:", info.id);
             println!("{secret}");
         }
         TokensCommand::List { backend } => {
             for t in backend.open()?.tokens(None)? {
-                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
-                println!("{}\t{}\t{}\t{}\t{}", t.id, t.org, t.role, t.label.unwrap_or_default(), state);
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.org,
+                    t.role,
+                    t.label.unwrap_or_default(),
+                    state
+                );
             }
         }
         TokensCommand::Revoke { id, backend } => {
@@ -259,7 +331,13 @@ pub fn tokens(c: TokensCommand) -> Result<ExitCode> {
             if !s.revoke_token(id)? {
                 bail!("no active token {id}");
             }
-            s.audit(&actor(), None, "token.revoke", Some(&format!("token:{id}")), None)?;
+            s.audit(
+                &actor(),
+                None,
+                "token.revoke",
+                Some(&format!("token:{id}")),
+                None,
+            )?;
             eprintln!("token {id} revoked");
         }
     }
