@@ -1,0 +1,300 @@
+//! Spam reports, stored durably, and the 7726-style two-step intake.
+//!
+//! A report is stored once per (operator, report id): `c5hub-spam` derives
+//! the id from the report's content, so a resubmission acknowledges the
+//! report already stored. Recipients arrive here only as keyed hashes.
+//!
+//! The two-step intake: a subscriber forwards a message (step one: a
+//! pending intake with its text), then sends the sender's number (step
+//! two: the intake completes and hands back the text so the caller can
+//! classify it and store the report), then receives an acknowledgement
+//! with the report's key. Pending intakes survive restarts.
+//!
+//! Who may read which report is the caller's decision (an operator reads
+//! its own, a regulator all): every read takes the operator filter
+//! explicitly. This module knows no classifier and no wire format.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::{Row, Value};
+use crate::{Error, Store, now_ms, time};
+
+/// Longest message text stored (bytes).
+pub const MAX_SPAM_TEXT: usize = 64 * 1024;
+
+/// A report to store, as plain values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewSpamReport<'a> {
+    /// The report's content-derived id.
+    pub id: &'a str,
+    /// The reporting operator (member organisation).
+    pub operator: &'a str,
+    /// `sms`, `mms`, `im` or `email`.
+    pub channel: &'a str,
+    /// The message text.
+    pub text: &'a str,
+    /// The sender as received.
+    pub sender: Option<&'a str>,
+    /// The recipient as a keyed hash.
+    pub recipient_hash: Option<&'a str>,
+    /// When the message was received.
+    pub received_at: Option<DateTime<Utc>>,
+    /// When it was reported.
+    pub reported_at: DateTime<Utc>,
+    /// The user's verdict (`spam`, `ham`).
+    pub verdict: &'a str,
+    /// The filter's label (`spam`, `ham`), if classified.
+    pub label: Option<&'a str>,
+    /// The model's score, 0..1.
+    pub score: Option<f64>,
+    /// `model` or `rule:ID`.
+    pub decided_by: Option<&'a str>,
+    /// Confirmed spam with a link, a call-back number or a lure.
+    pub smishing: bool,
+    /// The campaign fingerprint.
+    pub campaign: Option<&'a str>,
+}
+
+/// A stored report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpamReportRow {
+    /// The store's key: the acknowledgement id.
+    pub key: i64,
+    /// The content-derived id.
+    pub id: String,
+    /// The reporting operator.
+    pub operator: String,
+    /// The channel.
+    pub channel: String,
+    /// The message text.
+    pub text: String,
+    /// The sender as received.
+    pub sender: Option<String>,
+    /// The recipient's keyed hash.
+    pub recipient_hash: Option<String>,
+    /// Received.
+    pub received_at: Option<DateTime<Utc>>,
+    /// Reported.
+    pub reported_at: DateTime<Utc>,
+    /// The user's verdict.
+    pub verdict: String,
+    /// The filter's label.
+    pub label: Option<String>,
+    /// The model's score (stored to a millionth).
+    pub score: Option<f64>,
+    /// What decided.
+    pub decided_by: Option<String>,
+    /// Smishing.
+    pub smishing: bool,
+    /// Campaign fingerprint.
+    pub campaign: Option<String>,
+    /// When the store received it.
+    pub stored_at: DateTime<Utc>,
+}
+
+/// A completed two-step intake: what the caller classifies and stores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletedIntake {
+    /// The intake's id.
+    pub intake: i64,
+    /// The operator it came through.
+    pub operator: String,
+    /// The forwarded text.
+    pub text: String,
+    /// The sender the subscriber named.
+    pub sender: String,
+    /// The subscriber's keyed hash.
+    pub recipient_hash: Option<String>,
+    /// When step one happened.
+    pub started_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "key, report_id, operator, channel, body, sender, recipient_hash, \
+received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at";
+
+fn text(v: &Value) -> Option<String> {
+    v.text().map(str::to_owned)
+}
+
+fn row_to_report(r: &Row) -> Result<SpamReportRow, Error> {
+    let bad = |what: &str| Error::Corrupt(format!("spam report: {what}"));
+    let get = |i: usize| r.get(i).ok_or_else(|| bad("missing column"));
+    Ok(SpamReportRow {
+        key: get(0)?.int().ok_or_else(|| bad("key"))?,
+        id: text(get(1)?).ok_or_else(|| bad("report_id"))?,
+        operator: text(get(2)?).ok_or_else(|| bad("operator"))?,
+        channel: text(get(3)?).ok_or_else(|| bad("channel"))?,
+        text: text(get(4)?).ok_or_else(|| bad("body"))?,
+        sender: text(get(5)?),
+        recipient_hash: text(get(6)?),
+        received_at: time(get(7)?),
+        reported_at: time(get(8)?).ok_or_else(|| bad("reported_at"))?,
+        verdict: text(get(9)?).ok_or_else(|| bad("verdict"))?,
+        label: text(get(10)?),
+        score: get(11)?.int().map(|p| p as f64 / 1e6),
+        decided_by: text(get(12)?),
+        smishing: get(13)?.int() == Some(1),
+        campaign: text(get(14)?),
+        stored_at: time(get(15)?).ok_or_else(|| bad("created_at"))?,
+    })
+}
+
+impl Store {
+    /// Stores a report; returns its key and whether it is new (false: the
+    /// same report from the same operator was stored before, nothing
+    /// changed).
+    pub fn add_spam_report(&mut self, r: &NewSpamReport<'_>) -> Result<(i64, bool), Error> {
+        if r.text.len() > MAX_SPAM_TEXT {
+            return Err(Error::Invalid("spam report text longer than 64 KiB".into()));
+        }
+        if r.operator.trim().is_empty() || r.id.trim().is_empty() {
+            return Err(Error::Invalid("a spam report needs an operator and an id".into()));
+        }
+        if let Some(s) = r.score.filter(|s| !(0.0..=1.0).contains(s)) {
+            return Err(Error::Invalid(format!("score {s} is not in 0..1")));
+        }
+        let existing = self.db.query(
+            "SELECT key FROM spam_reports WHERE operator = $1 AND report_id = $2",
+            &[r.operator.into(), r.id.into()],
+        )?;
+        if let Some(k) = existing.first().and_then(|row| row.first()).and_then(Value::int) {
+            return Ok((k, false));
+        }
+        let rows = self.db.query(
+            "INSERT INTO spam_reports (report_id, operator, channel, body, sender, recipient_hash, \
+             received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING key",
+            &[
+                r.id.into(),
+                r.operator.into(),
+                r.channel.into(),
+                r.text.into(),
+                r.sender.into(),
+                r.recipient_hash.into(),
+                r.received_at.map(|t| t.timestamp_millis()).into(),
+                r.reported_at.timestamp_millis().into(),
+                r.verdict.into(),
+                r.label.into(),
+                r.score.map(|s| (s * 1e6).round() as i64).into(),
+                r.decided_by.into(),
+                i64::from(r.smishing).into(),
+                r.campaign.into(),
+                now_ms().into(),
+            ],
+        )?;
+        let key = rows
+            .first()
+            .and_then(|row| row.first())
+            .and_then(Value::int)
+            .ok_or_else(|| Error::Corrupt("INSERT RETURNING gave no key".into()))?;
+        Ok((key, true))
+    }
+
+    /// One report by key, if it belongs to `operator` (None: any operator).
+    pub fn spam_report(&mut self, key: i64, operator: Option<&str>) -> Result<Option<SpamReportRow>, Error> {
+        let rows = self.db.query(
+            &format!("SELECT {COLUMNS} FROM spam_reports WHERE key = $1"),
+            &[key.into()],
+        )?;
+        let Some(r) = rows.first() else { return Ok(None) };
+        let r = row_to_report(r)?;
+        Ok(operator.is_none_or(|o| o == r.operator).then_some(r))
+    }
+
+    /// Reports of `operator` (None: all), reported at or after `since`,
+    /// oldest first, at most `limit`.
+    pub fn spam_reports(
+        &mut self,
+        operator: Option<&str>,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<SpamReportRow>, Error> {
+        let since = since.map_or(i64::MIN, |t| t.timestamp_millis());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match operator {
+            Some(op) => self.db.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 AND reported_at >= $2 \
+                     ORDER BY reported_at, key LIMIT $3"
+                ),
+                &[op.into(), since.into(), limit.into()],
+            )?,
+            None => self.db.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE reported_at >= $1 \
+                     ORDER BY reported_at, key LIMIT $2"
+                ),
+                &[since.into(), limit.into()],
+            )?,
+        };
+        rows.iter().map(row_to_report).collect()
+    }
+
+    /// Step one of the two-step intake: the forwarded text. Returns the
+    /// intake's id, which step two names.
+    pub fn start_spam_intake(
+        &mut self,
+        operator: &str,
+        recipient_hash: Option<&str>,
+        text: &str,
+    ) -> Result<i64, Error> {
+        if text.len() > MAX_SPAM_TEXT {
+            return Err(Error::Invalid("forwarded text longer than 64 KiB".into()));
+        }
+        let rows = self.db.query(
+            "INSERT INTO spam_intake (operator, recipient_hash, body, started_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[operator.into(), recipient_hash.into(), text.into(), now_ms().into()],
+        )?;
+        rows.first()
+            .and_then(|row| row.first())
+            .and_then(Value::int)
+            .ok_or_else(|| Error::Corrupt("INSERT RETURNING gave no id".into()))
+    }
+
+    /// Step two: the sender's number. Completes the intake (once; a second
+    /// completion is a conflict) and returns what was forwarded.
+    pub fn complete_spam_intake(
+        &mut self,
+        intake: i64,
+        operator: &str,
+        sender: &str,
+    ) -> Result<CompletedIntake, Error> {
+        let rows = self.db.query(
+            "SELECT operator, recipient_hash, body, started_at, completed_at FROM spam_intake WHERE id = $1",
+            &[intake.into()],
+        )?;
+        let Some(r) = rows.first().filter(|r| r.first().and_then(Value::text) == Some(operator))
+        else {
+            return Err(Error::NotFound(format!("spam intake {intake}")));
+        };
+        if r.get(4).and_then(Value::int).is_some() {
+            return Err(Error::Conflict(format!("spam intake {intake} is complete")));
+        }
+        let changed = self.db.execute(
+            "UPDATE spam_intake SET completed_at = $1, sender = $2 WHERE id = $3 AND completed_at IS NULL",
+            &[now_ms().into(), sender.into(), intake.into()],
+        )?;
+        if changed != 1 {
+            return Err(Error::Conflict(format!("spam intake {intake} is complete")));
+        }
+        Ok(CompletedIntake {
+            intake,
+            operator: operator.to_owned(),
+            text: r.get(2).and_then(text).unwrap_or_default(),
+            sender: sender.to_owned(),
+            recipient_hash: r.get(1).and_then(text),
+            started_at: r.get(3).and_then(time).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
+    }
+
+    /// Links a completed intake to the report it became (the
+    /// acknowledgement).
+    pub fn acknowledge_spam_intake(&mut self, intake: i64, report_key: i64) -> Result<(), Error> {
+        let n = self.db.execute(
+            "UPDATE spam_intake SET report_key = $1 WHERE id = $2 AND completed_at IS NOT NULL",
+            &[report_key.into(), intake.into()],
+        )?;
+        if n == 1 { Ok(()) } else { Err(Error::NotFound(format!("completed spam intake {intake}"))) }
+    }
+}
