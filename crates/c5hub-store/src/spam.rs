@@ -148,7 +148,9 @@ impl Store {
             return Err(Error::Invalid("spam report text longer than 64 KiB".into()));
         }
         if r.operator.trim().is_empty() || r.id.trim().is_empty() {
-            return Err(Error::Invalid("a spam report needs an operator and an id".into()));
+            return Err(Error::Invalid(
+                "a spam report needs an operator and an id".into(),
+            ));
         }
         if let Some(s) = r.score.filter(|s| !(0.0..=1.0).contains(s)) {
             return Err(Error::Invalid(format!("score {s} is not in 0..1")));
@@ -157,7 +159,11 @@ impl Store {
             "SELECT key FROM spam_reports WHERE operator = $1 AND report_id = $2",
             &[r.operator.into(), r.id.into()],
         )?;
-        if let Some(k) = existing.first().and_then(|row| row.first()).and_then(Value::int) {
+        if let Some(k) = existing
+            .first()
+            .and_then(|row| row.first())
+            .and_then(Value::int)
+        {
             return Ok((k, false));
         }
         let rows = self.db.query(
@@ -191,12 +197,18 @@ impl Store {
     }
 
     /// One report by key, if it belongs to `operator` (None: any operator).
-    pub fn spam_report(&mut self, key: i64, operator: Option<&str>) -> Result<Option<SpamReportRow>, Error> {
+    pub fn spam_report(
+        &mut self,
+        key: i64,
+        operator: Option<&str>,
+    ) -> Result<Option<SpamReportRow>, Error> {
         let rows = self.db.query(
             &format!("SELECT {COLUMNS} FROM spam_reports WHERE key = $1"),
             &[key.into()],
         )?;
-        let Some(r) = rows.first() else { return Ok(None) };
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
         let r = row_to_report(r)?;
         Ok(operator.is_none_or(|o| o == r.operator).then_some(r))
     }
@@ -244,7 +256,12 @@ impl Store {
         let rows = self.db.query(
             "INSERT INTO spam_intake (operator, recipient_hash, body, started_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
-            &[operator.into(), recipient_hash.into(), text.into(), now_ms().into()],
+            &[
+                operator.into(),
+                recipient_hash.into(),
+                text.into(),
+                now_ms().into(),
+            ],
         )?;
         rows.first()
             .and_then(|row| row.first())
@@ -264,7 +281,9 @@ impl Store {
             "SELECT operator, recipient_hash, body, started_at, completed_at FROM spam_intake WHERE id = $1",
             &[intake.into()],
         )?;
-        let Some(r) = rows.first().filter(|r| r.first().and_then(Value::text) == Some(operator))
+        let Some(r) = rows
+            .first()
+            .filter(|r| r.first().and_then(Value::text) == Some(operator))
         else {
             return Err(Error::NotFound(format!("spam intake {intake}")));
         };
@@ -295,6 +314,10 @@ impl Store {
             "UPDATE spam_intake SET report_key = $1 WHERE id = $2 AND completed_at IS NOT NULL",
             &[report_key.into(), intake.into()],
         )?;
-        if n == 1 { Ok(()) } else { Err(Error::NotFound(format!("completed spam intake {intake}"))) }
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("completed spam intake {intake}")))
+        }
     }
 }

@@ -2,9 +2,9 @@
 
 mod common;
 
+use c5hub_store::{Error, NewSpamReport, Options, Store, WarningList};
 use chrono::DateTime;
 use common::locations;
-use c5hub_store::{Error, NewSpamReport, Options, Store, WarningList};
 
 fn report<'a>(id: &'a str, operator: &'a str, at: i64) -> NewSpamReport<'a> {
     NewSpamReport {
@@ -28,21 +28,43 @@ fn report<'a>(id: &'a str, operator: &'a str, at: i64) -> NewSpamReport<'a> {
 #[test]
 fn reports_are_stored_once_and_read_per_operator() {
     for loc in locations("spam_reports") {
-        let mut s = Store::open(&loc, Options { warning_list: WarningList::empty() }).expect("open");
-        let (k1, new) = s.add_spam_report(&report("r1", "op-a", 1_714_557_600)).expect("store");
+        let mut s = Store::open(
+            &loc,
+            Options {
+                warning_list: WarningList::empty(),
+            },
+        )
+        .expect("open");
+        let (k1, new) = s
+            .add_spam_report(&report("r1", "op-a", 1_714_557_600))
+            .expect("store");
         assert!(new);
-        let (again, new) = s.add_spam_report(&report("r1", "op-a", 1_714_557_600)).expect("store");
+        let (again, new) = s
+            .add_spam_report(&report("r1", "op-a", 1_714_557_600))
+            .expect("store");
         assert_eq!((again, new), (k1, false), "{loc}: same report, same key");
-        let (k2, _) = s.add_spam_report(&report("r1", "op-b", 1_714_557_700)).expect("store");
+        let (k2, _) = s
+            .add_spam_report(&report("r1", "op-b", 1_714_557_700))
+            .expect("store");
         assert_ne!(k1, k2, "another operator's report is another report");
-        let got = s.spam_report(k1, Some("op-a")).expect("read").expect("own report");
+        let got = s
+            .spam_report(k1, Some("op-a"))
+            .expect("read")
+            .expect("own report");
         assert_eq!(got.operator, "op-a");
         assert_eq!(got.score, Some(0.987654));
         assert!(got.smishing);
         assert_eq!(got.decided_by.as_deref(), Some("rule:parcel-fee"));
-        assert_eq!(s.spam_report(k1, Some("op-b")).expect("read"), None, "{loc}: not op-b's");
+        assert_eq!(
+            s.spam_report(k1, Some("op-b")).expect("read"),
+            None,
+            "{loc}: not op-b's"
+        );
         assert_eq!(s.spam_reports(None, None, 10).expect("list").len(), 2);
-        assert_eq!(s.spam_reports(Some("op-b"), None, 10).expect("list").len(), 1);
+        assert_eq!(
+            s.spam_reports(Some("op-b"), None, 10).expect("list").len(),
+            1
+        );
         let since = DateTime::from_timestamp(1_714_557_650, 0);
         let later = s.spam_reports(None, since, 10).expect("list");
         assert_eq!(later.iter().map(|r| r.key).collect::<Vec<_>>(), [k2]);
@@ -55,24 +77,44 @@ fn reports_are_stored_once_and_read_per_operator() {
 #[test]
 fn two_step_intake() {
     for loc in locations("spam_intake") {
-        let mut s = Store::open(&loc, Options { warning_list: WarningList::empty() }).expect("open");
+        let mut s = Store::open(
+            &loc,
+            Options {
+                warning_list: WarningList::empty(),
+            },
+        )
+        .expect("open");
         let id = s
-            .start_spam_intake("op-a", Some("hmac-sha256:00ff"), "WIN a prize, call 09061234567")
+            .start_spam_intake(
+                "op-a",
+                Some("hmac-sha256:00ff"),
+                "WIN a prize, call 09061234567",
+            )
             .expect("step one");
         assert!(
-            matches!(s.complete_spam_intake(id, "op-b", "+447911123456"), Err(Error::NotFound(_))),
+            matches!(
+                s.complete_spam_intake(id, "op-b", "+447911123456"),
+                Err(Error::NotFound(_))
+            ),
             "{loc}: another operator cannot complete it"
         );
-        let done = s.complete_spam_intake(id, "op-a", "+447911123456").expect("step two");
+        let done = s
+            .complete_spam_intake(id, "op-a", "+447911123456")
+            .expect("step two");
         assert_eq!(done.text, "WIN a prize, call 09061234567");
         assert_eq!(done.recipient_hash.as_deref(), Some("hmac-sha256:00ff"));
         assert!(matches!(
             s.complete_spam_intake(id, "op-a", "+447911123456"),
             Err(Error::Conflict(_))
         ));
-        let (key, _) = s.add_spam_report(&report("r9", "op-a", 1_714_557_600)).expect("store");
+        let (key, _) = s
+            .add_spam_report(&report("r9", "op-a", 1_714_557_600))
+            .expect("store");
         s.acknowledge_spam_intake(id, key).expect("acknowledged");
         let pending = s.start_spam_intake("op-a", None, "x").expect("step one");
-        assert!(s.acknowledge_spam_intake(pending, key).is_err(), "only completed intakes");
+        assert!(
+            s.acknowledge_spam_intake(pending, key).is_err(),
+            "only completed intakes"
+        );
     }
 }

@@ -1,0 +1,207 @@
+//! `c5hub spam` end to end: the built binary on the spam crate's test data.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../c5hub-spam/test-data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("c5hub-spam-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+fn c5hub(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_c5hub"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the c5hub binary runs");
+    let mut input = child.stdin.take().expect("piped");
+    input
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .expect("stdin written");
+    drop(input);
+    child.wait_with_output().expect("finishes")
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect()
+}
+
+#[test]
+fn classify_reads_stdin_and_keeps_the_order() {
+    let out = c5hub(
+        &["spam", "classify"],
+        Some(
+            "WINNER!! Claim your £900 prize, call 09061701461 now\nSorry, I'll call you later\n\n",
+        ),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(
+        lines.len(),
+        3,
+        "one line per input line, the empty one included"
+    );
+    assert_eq!(lines[0]["label"], "spam");
+    assert_eq!(lines[1]["label"], "ham");
+    for l in &lines {
+        let s = l["score"].as_f64().expect("a number");
+        assert!((0.0..=1.0).contains(&s));
+    }
+}
+
+#[test]
+fn train_then_classify_and_eval_with_a_file() {
+    let corpus = data("corpus/timestamped.tsv");
+    let model = temp("m.c5sm");
+    let model_s = model.display().to_string();
+    let out = c5hub(
+        &[
+            "spam", "train", "--corpus", &corpus, "-o", &model_s, "--bits", "16",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let msgs = temp("msgs.txt");
+    std::fs::write(
+        &msgs,
+        "Free ringtones! Reply YES to 45455 to get yours\nok, call me when you get home\n",
+    )
+    .expect("written");
+    let out = c5hub(
+        &[
+            "spam",
+            "classify",
+            "--model",
+            &model_s,
+            &msgs.display().to_string(),
+        ],
+        None,
+    );
+    let lines = json_lines(&out);
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["label"].as_str().unwrap_or(""))
+            .collect::<Vec<_>>(),
+        ["spam", "ham"]
+    );
+    let out = c5hub(
+        &[
+            "spam", "eval", "--corpus", &corpus, "--folds", "4", "--bits", "16",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for k in [
+        "accuracy_pct",
+        "spam_caught_pct",
+        "ham_blocked_pct",
+        "mcc",
+        "roc_auc",
+    ] {
+        assert!(v["cross_validation"][k].is_number(), "{k} in {v}");
+    }
+    assert!(
+        v["online"]["roc_auc"].is_number(),
+        "the corpus has times: {v}"
+    );
+}
+
+#[test]
+fn reports_reputation_and_impact() {
+    let key = temp("key");
+    std::fs::write(&key, "a test key that is long enough\n").expect("written");
+    let key = key.display().to_string();
+    let reports = data("reports/reports.csv");
+    let rules = data("rules/example.toml");
+    let out = c5hub(
+        &[
+            "spam",
+            "reports",
+            &reports,
+            "--key-file",
+            &key,
+            "--rules",
+            &rules,
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["decided_by"], "rule");
+    assert_eq!(lines[0]["rule"], "pay-link");
+    assert_eq!(lines[0]["campaign"], lines[1]["campaign"]);
+    let out = c5hub(
+        &[
+            "spam",
+            "reputation",
+            &reports,
+            "--key-file",
+            &key,
+            "--rules",
+            &rules,
+            "--format",
+            "csv",
+        ],
+        None,
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("kind,value,pseudonymised,"), "{csv}");
+    assert!(csv.contains("domain,dhl-parcel-fee.top,"), "{csv}");
+    assert!(
+        !csv.contains("447911123456"),
+        "phone numbers only as pseudonyms: {csv}"
+    );
+    let out = c5hub(
+        &[
+            "spam",
+            "impact",
+            &reports,
+            "--key-file",
+            &key,
+            "--rules",
+            &rules,
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["reports"], 4);
+    assert_eq!(v["campaigns"]["across_operators"], 1);
+    let out = c5hub(&["spam", "rules", &data("reports/reports.csv")], None);
+    assert_eq!(out.status.code(), Some(1), "not a rules file");
+}
