@@ -12,11 +12,12 @@
 //! Rejected input is copied to the quarantine folder with a file that lists
 //! its errors; nothing already accepted is lost because of it.
 
-use std::cell::Cell;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use c5hub_iodef::Limits;
 use c5hub_model::{DocumentFormat, Incident, OriginalDocument};
@@ -153,9 +154,21 @@ pub enum Format {
     IntelMq,
 }
 
-/// Detects a file's format from its first bytes.
+/// Detects a file's format from its first bytes, with the built-in feed
+/// header names.
 pub fn detect(head: &[u8]) -> Option<Format> {
-    match c5hub_feeds::detect(head) {
+    detect_with(head, None)
+}
+
+/// Detects a file's format from its first bytes, knowing the feed mapping
+/// file when there is one (its header names, `skip_rows`, `header`,
+/// delimiter; see [`c5hub_feeds::detect_with`]).
+pub fn detect_with(head: &[u8], mapping: Option<&c5hub_feeds::Mapping>) -> Option<Format> {
+    let feed = match mapping {
+        Some(m) => c5hub_feeds::detect_with(head, m),
+        None => c5hub_feeds::detect(head),
+    };
+    match feed {
         Some(c5hub_feeds::FeedFormat::IntelMqJsonLines) => return Some(Format::IntelMq),
         Some(c5hub_feeds::FeedFormat::Csv) => return Some(Format::Csv),
         None => {}
@@ -182,7 +195,7 @@ pub fn import(
             let mut file = fs::File::open(f).map_err(|e| Error::Io(f.clone(), e))?;
             read_up_to(&mut file, &mut head).map_err(|e| Error::Io(f.clone(), e))?
         };
-        match detect(&head[..n]) {
+        match detect_with(&head[..n], opts.feed_mapping.as_ref()) {
             Some(Format::IodefXml | Format::IodefJson) => {
                 import_iodef(store, f, opts, &mut sum, on)?
             }
@@ -299,12 +312,12 @@ fn import_feed(
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
     let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
-    let counter = Rc::new(Cell::new(0u64));
+    let counter = Arc::new(AtomicU64::new(0));
     let reader = BufReader::with_capacity(
         1 << 20,
         CountingReader {
             inner: file,
-            read: Rc::clone(&counter),
+            read: Arc::clone(&counter),
         },
     );
     let mut reported = 0u64;
@@ -351,53 +364,86 @@ fn import_feed(
         batch.clear();
         Ok(())
     };
-    // Rows are numbered as read (1 is the first data row); acknowledgements
-    // name the rows a transaction stored.
-    let mut row_no = 0u64;
-    for row in rows {
-        row_no += 1;
-        match row {
-            Ok(m) => {
-                if batch.is_empty() {
-                    first_line = row_no;
-                }
-                last_line = row_no;
-                batch.push(m);
-                if batch.len() >= opts.batch_size {
-                    flush(&mut batch, first_line, last_line, store, sum, on)?;
-                    on(Event::Read(counter.get() - reported));
-                    reported = counter.get();
+    // Reading and parsing run on a thread of their own, a batch ahead of
+    // the store: on two cores, parsing the next rows costs the store no
+    // time. The channel is bounded, so memory is too; nothing is
+    // acknowledged before the store commits it, so this changes nothing
+    // for what survives a crash.
+    let (tx, rx) = mpsc::sync_channel::<Vec<Result<Incident, c5hub_feeds::RowError>>>(
+        (2 * opts.batch_size / PARSED_CHUNK).max(2),
+    );
+    std::thread::scope(|scope| -> Result<(), Error> {
+        scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(PARSED_CHUNK);
+            for row in rows {
+                chunk.push(row);
+                if chunk.len() == PARSED_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(PARSED_CHUNK));
+                    if tx.send(full).is_err() {
+                        // The store side stopped (an error): stop reading.
+                        return;
+                    }
                 }
             }
-            Err(e) => {
-                let r = Rejection {
-                    input: format!("{}:{}", f.display(), e.line()),
-                    reason: e.to_string(),
-                };
-                on(Event::Rejected(&r));
-                bad_rows.push((e.line(), e.to_string()));
-                sum.rejected.push(r);
+            if !chunk.is_empty() {
+                let _ = tx.send(chunk);
+            }
+        });
+        // Rows are numbered as read (1 is the first data row);
+        // acknowledgements name the rows a transaction stored.
+        let mut row_no = 0u64;
+        for row in rx.iter().flatten() {
+            row_no += 1;
+            match row {
+                Ok(m) => {
+                    if batch.is_empty() {
+                        first_line = row_no;
+                    }
+                    last_line = row_no;
+                    batch.push(m);
+                    if batch.len() >= opts.batch_size {
+                        // On an error, dropping `rx` (by returning) stops
+                        // the reading thread.
+                        flush(&mut batch, first_line, last_line, store, sum, on)?;
+                        let read = counter.load(Ordering::Relaxed);
+                        on(Event::Read(read - reported));
+                        reported = read;
+                    }
+                }
+                Err(e) => {
+                    let r = Rejection {
+                        input: format!("{}:{}", f.display(), e.line()),
+                        reason: e.to_string(),
+                    };
+                    on(Event::Rejected(&r));
+                    bad_rows.push((e.line(), e.to_string()));
+                    sum.rejected.push(r);
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     flush(&mut batch, first_line, last_line, store, sum, on)?;
-    on(Event::Read(counter.get() - reported));
+    on(Event::Read(counter.load(Ordering::Relaxed) - reported));
     if !bad_rows.is_empty() {
         quarantine_rows(f, opts, &bad_rows)?;
     }
     Ok(())
 }
 
+/// Rows the reading thread hands over at a time.
+const PARSED_CHUNK: usize = 512;
+
 /// Counts bytes read, for progress.
 struct CountingReader<R> {
     inner: R,
-    read: Rc<Cell<u64>>,
+    read: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.set(self.read.get() + n as u64);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }

@@ -29,7 +29,7 @@ pub struct StoreBench {
     #[arg(long, default_value_t = 1_000_000)]
     observables: u64,
     /// Incidents per transaction.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 20_000)]
     batch: usize,
     /// Lookups to time after the ingest.
     #[arg(long, default_value_t = 20_000)]

@@ -101,7 +101,7 @@ pub struct ImportArgs {
     #[arg(long)]
     quarantine: Option<PathBuf>,
     /// Feed rows stored per transaction.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 20_000)]
     batch: usize,
     /// Accept IODEF documents with schema violations when they convert.
     #[arg(long)]
