@@ -51,6 +51,26 @@ pub enum SpamCommand {
     /// subscribers, spam and smishing shares, campaign spread, time to
     /// listing, top senders.
     Impact(ImpactArgs),
+    /// Classification speed on one thread, in CPU time (BENCHMARKS.md):
+    /// the model alone, and rules then model.
+    Bench(BenchArgs),
+}
+
+/// Arguments of `spam bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Messages to classify, `label<TAB>text` or one a line.
+    #[arg(long)]
+    corpus: PathBuf,
+    /// Passes over the messages.
+    #[arg(long, default_value_t = 50)]
+    passes: u32,
+    /// Rules evaluated before the model in the second measurement.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// A model file (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
 }
 
 /// Arguments of `spam learn`.
@@ -277,6 +297,7 @@ pub fn run(c: SpamCommand) -> Result<ExitCode> {
         SpamCommand::Campaigns(a) => campaigns(a),
         SpamCommand::Reputation(a) => reputation(a),
         SpamCommand::Impact(a) => impact(a),
+        SpamCommand::Bench(a) => bench(a),
     }
 }
 
@@ -618,4 +639,62 @@ fn print_json(v: &Value) -> Result<()> {
     out.write_all(b"\n")?;
     out.flush()?;
     Ok(())
+}
+
+/// Nanoseconds this thread has spent on a CPU (Linux schedstat), if known.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+fn bench(a: BenchArgs) -> Result<ExitCode> {
+    let model = load_model(a.model.as_ref())?;
+    let rules = load_rules(a.rules.as_ref())?;
+    let text = std::fs::read_to_string(&a.corpus)
+        .with_context(|| format!("reading {}", a.corpus.display()))?;
+    let texts: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_once('\t').map_or(l, |(_, t)| t))
+        .collect();
+    if texts.is_empty() || a.passes == 0 {
+        bail!("nothing to classify");
+    }
+    let at = chrono::Utc::now();
+    let mut results = Vec::new();
+    for with_rules in [false, true] {
+        let mut ws = Workspace::default();
+        let mut spam = 0u64;
+        let wall = std::time::Instant::now();
+        let cpu0 = thread_cpu_ns();
+        for _ in 0..a.passes {
+            for t in &texts {
+                spam += u64::from(if with_rules {
+                    let msg = c5hub_spam::rules::Message {
+                        text: t,
+                        sender: Some("+447911123456"),
+                        recipient: None,
+                        received_at: at,
+                    };
+                    c5hub_spam::rules::decide(&rules, &model, &msg, &mut ws).spam
+                } else {
+                    model.classify(std::hint::black_box(t), &mut ws).spam
+                });
+            }
+        }
+        let wall = wall.elapsed().as_secs_f64();
+        let cpu = cpu0.zip(thread_cpu_ns()).map(|(a, b)| (b - a) as f64 / 1e9);
+        let n = texts.len() as f64 * f64::from(a.passes);
+        results.push(json!({
+            "measure": if with_rules { "rules_then_model" } else { "model" },
+            "rules": rules.len(),
+            "messages": n,
+            "spam": spam,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "messages_per_cpu_second": cpu.map(|c| n / c),
+            "messages_per_wall_second": n / wall,
+        }));
+    }
+    print_json(&json!({"corpus": a.corpus.display().to_string(), "results": results}))?;
+    Ok(ExitCode::SUCCESS)
 }
