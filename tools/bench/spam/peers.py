@@ -200,6 +200,9 @@ def run_rspamd(args, corpus, paths):
     for name, text in RSPAMD_LOCAL.items():
         with open(os.path.join(work, "local.d", name), "w") as f:
             f.write(text.format(**ports))
+            if name == "classifier-bayes.conf" and args.rspamd_min_tokens is not None:
+                # Debian's default is 11: shorter texts get no Bayes verdict.
+                f.write(f"min_tokens = {args.rspamd_min_tokens};\n")
     for m in RSPAMD_OFF:
         with open(os.path.join(work, "override.d", f"{m}.conf"), "w") as f:
             f.write("enabled = false;\n")
@@ -380,6 +383,8 @@ def main():
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--only", default="c5hub,rspamd,spamassassin")
     ap.add_argument("--out")
+    ap.add_argument("--rspamd-min-tokens", type=int,
+                    help="override Rspamd Bayes min_tokens (Debian default 11)")
     ap.add_argument("--redis-port", type=int, default=16379)
     ap.add_argument("--rspamd-port", type=int, default=11433)
     ap.add_argument("--spamd-port", type=int, default=17830)
