@@ -458,7 +458,7 @@ fn load_key(path: &PathBuf) -> Result<PseudonymKey> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading the key {}", path.display()))?;
     let trimmed = bytes.trim_ascii();
-    Ok(PseudonymKey::new(trimmed).with_context(|| format!("in {}", path.display()))?)
+    PseudonymKey::new(trimmed).with_context(|| format!("in {}", path.display()))
 }
 
 /// Imports every file, runs the pipeline; returns the analysis, the key,
