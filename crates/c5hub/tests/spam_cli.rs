@@ -202,6 +202,49 @@ fn reports_reputation_and_impact() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["reports"], 4);
     assert_eq!(v["campaigns"]["across_operators"], 1);
+    let store = temp("store");
+    let store = store.display().to_string();
+    for round in 0..2 {
+        let out = c5hub(
+            &[
+                "spam",
+                "reports",
+                &reports,
+                "--key-file",
+                &key,
+                "--rules",
+                &rules,
+                "--store",
+                "--data",
+                &store,
+            ],
+            None,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        let want = if round == 0 {
+            "stored 4 new spam reports"
+        } else {
+            "stored 0 new spam reports"
+        };
+        assert!(err.contains(want), "round {round}: {err}");
+    }
+    let out = c5hub(
+        &[
+            "lookup",
+            "dhl-parcel-fee.top",
+            "--data",
+            &store,
+            "--as",
+            "op-b",
+        ],
+        None,
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 matching incident(s)"),
+        "confirmed spam became incidents that correlate: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = c5hub(&["spam", "rules", &data("reports/reports.csv")], None);
     assert_eq!(out.status.code(), Some(1), "not a rules file");
 }

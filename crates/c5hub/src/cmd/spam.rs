@@ -123,7 +123,8 @@ pub struct AnalysisArgs {
 pub struct ReportsArgs {
     #[command(flatten)]
     analysis: AnalysisArgs,
-    /// Store confirmed spam as incidents (reported by each report's operator).
+    /// Store every report durably (once per operator and content), and
+    /// confirmed spam also as incidents reported by the report's operator.
     #[arg(long)]
     store: bool,
     /// TLP of the stored incidents.
@@ -546,6 +547,41 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
     out.flush()?;
     if a.store {
         let mut store = a.backend.open()?;
+        let mut new_reports = 0;
+        for p in &analysis.processed {
+            let decided_by = match &p.decision.by {
+                DecidedBy::Rule(m) => format!("rule:{}", m.rule),
+                DecidedBy::Model => "model".to_owned(),
+            };
+            let r = &p.report;
+            let campaign = p
+                .campaign
+                .and_then(|c| analysis.campaigns.get(c))
+                .map(|c| c.fingerprint.as_str());
+            let (_, new) = store
+                .add_spam_report(&c5hub_store::NewSpamReport {
+                    id: &r.id,
+                    operator: &r.operator,
+                    channel: r.channel.as_str(),
+                    text: &r.text,
+                    sender: r.sender.as_deref(),
+                    recipient_hash: r.recipient_hash.as_deref(),
+                    received_at: r.received_at,
+                    reported_at: r.reported_at,
+                    verdict: match r.verdict {
+                        c5hub_spam::report::UserVerdict::Spam => "spam",
+                        c5hub_spam::report::UserVerdict::Ham => "ham",
+                    },
+                    label: Some(if p.decision.spam { "spam" } else { "ham" }),
+                    score: Some(f64::from(p.decision.score)),
+                    decided_by: Some(&decided_by),
+                    smishing: p.smishing,
+                    campaign,
+                })
+                .with_context(|| format!("storing report {}", r.id))?;
+            new_reports += usize::from(new);
+        }
+        eprintln!("stored {new_reports} new spam reports");
         for chunk in incidents.chunks(1000) {
             let batch: Vec<Submission<'_>> = chunk
                 .iter()
