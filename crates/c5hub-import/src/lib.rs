@@ -164,6 +164,12 @@ pub fn detect(head: &[u8]) -> Option<Format> {
 /// file when there is one (its header names, `skip_rows`, `header`,
 /// delimiter; see [`c5hub_feeds::detect_with`]).
 pub fn detect_with(head: &[u8], mapping: Option<&c5hub_feeds::Mapping>) -> Option<Format> {
+    let iodef = c5hub_iodef::Binding::detect(head);
+    // XML first: a mapping that gives the header takes any text that is
+    // not JSON for a headerless CSV feed.
+    if matches!(iodef, Some(c5hub_iodef::Binding::Xml)) {
+        return Some(Format::IodefXml);
+    }
     let feed = match mapping {
         Some(m) => c5hub_feeds::detect_with(head, m),
         None => c5hub_feeds::detect(head),
@@ -173,7 +179,7 @@ pub fn detect_with(head: &[u8], mapping: Option<&c5hub_feeds::Mapping>) -> Optio
         Some(c5hub_feeds::FeedFormat::Csv) => return Some(Format::Csv),
         None => {}
     }
-    match c5hub_iodef::Binding::detect(head) {
+    match iodef {
         Some(c5hub_iodef::Binding::Xml) => Some(Format::IodefXml),
         Some(c5hub_iodef::Binding::Json) => Some(Format::IodefJson),
         None => None,
@@ -520,4 +526,32 @@ fn quarantine_rows(f: &Path, opts: &ImportOptions, bad: &[(u64, String)]) -> Res
         text.push_str(&format!("line {l}: {e}\n"));
     }
     fs::write(&errs, text).map_err(|e| Error::Io(errs.clone(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A feed whose header only a mapping file knows: detected as CSV with
+    /// the mapping, and not without it.
+    #[test]
+    fn detection_uses_the_mapping_file() {
+        let feed = b"Infected Host;Seen\n203.0.113.9;2026-11-01 10:00\n";
+        let mapping = c5hub_feeds::Mapping::from_toml(
+            "[columns]\n\"Infected Host\" = \"source.ip\"\n\"Seen\" = \"time.source\"\n",
+        )
+        .expect("mapping parses");
+        assert_eq!(detect(feed), None);
+        assert_eq!(detect_with(feed, Some(&mapping)), Some(Format::Csv));
+        // A mapping that gives the header: a feed without a header line.
+        let headerless = b"203.0.113.9,2026-11-01T10:00:00Z\n";
+        let mapping =
+            c5hub_feeds::Mapping::from_toml("header = [\"source.ip\", \"time.source\"]\n")
+                .expect("mapping parses");
+        assert_eq!(detect(headerless), None);
+        assert_eq!(detect_with(headerless, Some(&mapping)), Some(Format::Csv));
+        // IODEF is still IODEF.
+        let xml = b"<?xml version=\"1.0\"?><IODEF-Document version=\"2.00\" xmlns=\"urn:ietf:params:xml:ns:iodef-2.0\"/>";
+        assert_eq!(detect_with(xml, Some(&mapping)), Some(Format::IodefXml));
+    }
 }
