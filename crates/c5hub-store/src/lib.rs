@@ -41,9 +41,9 @@ pub use accounts::{
     new_secret,
 };
 pub use correlate::WarningList;
+use db::{Db, Row, Value};
 pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamReportRow};
 pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
-use db::{Db, Row, Value};
 
 /// Where the store lives.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -75,7 +75,8 @@ impl Backend {
     /// Opens (and migrates) the store.
     pub fn open(&self) -> Result<Store> {
         let loc = self.location();
-        Store::open(&loc, self.options()?).with_context(|| format!("cannot open the store at {loc}"))
+        Store::open(&loc, self.options()?)
+            .with_context(|| format!("cannot open the store at {loc}"))
     }
 }
 
@@ -655,12 +656,14 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
             let mut out = Vec::new();
             c5hub_feeds::export::write_csv(
                 &mut out,
-                incidents.iter().map(|i| c5hub_feeds::export::ExportedIncident {
-                    key: i.key,
-                    reporter: &i.reporter,
-                    created_at: i.created_at,
-                    incident: &i.incident,
-                }),
+                incidents
+                    .iter()
+                    .map(|i| c5hub_feeds::export::ExportedIncident {
+                        key: i.key,
+                        reporter: &i.reporter,
+                        created_at: i.created_at,
+                        incident: &i.incident,
+                    }),
             )?;
             String::from_utf8(out)?
         }
