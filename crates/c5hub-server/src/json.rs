@@ -347,8 +347,7 @@ mod tests {
             .expect("unknown field");
         assert!(e.detail.contains("colour"), "{}", e.detail);
         let ok = parse_native(br#"{"id":"bank.test:1","tlp":"amber","observables":["198.51.100.7",{"value":"evil.example","role":"indicator"}],"shared_with":["telco-a"]}"#)
-            .ok()
-            .expect("valid");
+        .expect("valid");
         assert_eq!(ok.incident.observables.len(), 2);
         assert_eq!(ok.shared_with, ["telco-a"]);
     }

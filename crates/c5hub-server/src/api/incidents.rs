@@ -182,9 +182,7 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
-    let p = caller
-        .allowed(Role::can_triage, "change status or assignee")?
-        .clone();
+    caller.allowed(Role::can_triage, "change status or assignee")?;
     let k = key(&id)?;
     let u: Update = json_body(&body)?;
     let status = match u.status.as_deref() {
@@ -198,6 +196,40 @@ pub(crate) async fn update(
             "nothing to change: give status and/or assignee",
         ));
     }
+    apply_triage(
+        &s,
+        &caller,
+        k,
+        Triage {
+            status,
+            assignee: u.assignee,
+            note: u.note,
+        },
+    )
+    .await?;
+    get_one(State(s), caller, Path(id)).await
+}
+
+/// A change to an incident's triage: status (with a note) and/or assignee
+/// (`Some(None)` clears it).
+pub(crate) struct Triage {
+    pub(crate) status: Option<IncidentStatus>,
+    pub(crate) assignee: Option<Option<String>>,
+    pub(crate) note: Option<String>,
+}
+
+/// Applies a triage change to an incident the caller may read and writes
+/// its audit entries; an unreadable incident is "not found". The API and
+/// the web UI both triage through here.
+pub(crate) async fn apply_triage(
+    s: &AppState,
+    caller: &Caller,
+    k: i64,
+    t: Triage,
+) -> Result<(), Problem> {
+    let p = caller
+        .allowed(Role::can_triage, "change status or assignee")?
+        .clone();
     let viewer = caller.viewer();
     let done = s
         .pool
@@ -205,33 +237,58 @@ pub(crate) async fn update(
             if !st.readable_key(k, &viewer)? {
                 return Ok(false);
             }
-            if let Some(to) = status {
-                st.set_status(k, to, &p.name, u.note.as_deref())?;
+            let target = format!("incident:{k}");
+            if let Some(to) = t.status {
+                st.set_status(k, to, &p.name, t.note.as_deref())?;
                 st.audit(
                     &p.name,
                     Some(&p.org),
                     "incident.status",
-                    Some(&format!("incident:{k}")),
+                    Some(&target),
                     Some(to.as_str()),
                 )?;
             }
-            if let Some(a) = &u.assignee {
+            if let Some(a) = &t.assignee {
                 st.set_assignee(k, a.as_deref(), &p.name)?;
                 st.audit(
                     &p.name,
                     Some(&p.org),
                     "incident.assign",
-                    Some(&format!("incident:{k}")),
+                    Some(&target),
                     a.as_deref(),
                 )?;
             }
             Ok(true)
         })
         .await?;
-    if !done {
-        return Err(gone(k));
-    }
-    get_one(State(s), caller, Path(id)).await
+    if done { Ok(()) } else { Err(gone(k)) }
+}
+
+/// Adds a comment to an incident the caller may read, with its audit
+/// entry; shared by the API and the web UI.
+pub(crate) async fn comment_on(
+    s: &AppState,
+    caller: &Caller,
+    k: i64,
+    body: String,
+) -> Result<c5hub_store::Comment, Problem> {
+    let p = caller.allowed(Role::can_comment, "comment")?.clone();
+    s.pool
+        .run(move |st| {
+            let c = st.add_comment(k, &p.name, &p.org, &body)?;
+            if c.is_some() {
+                st.audit(
+                    &p.name,
+                    Some(&p.org),
+                    "incident.comment",
+                    Some(&format!("incident:{k}")),
+                    None,
+                )?;
+            }
+            Ok(c)
+        })
+        .await?
+        .ok_or_else(|| gone(k))
 }
 
 pub(crate) async fn history(
@@ -282,26 +339,10 @@ pub(crate) async fn add_comment(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let p = caller.allowed(Role::can_comment, "comment")?.clone();
+    caller.allowed(Role::can_comment, "comment")?;
     let k = key(&id)?;
     let c: NewComment = json_body(&body)?;
-    let added = s
-        .pool
-        .run(move |st| {
-            let c = st.add_comment(k, &p.name, &p.org, &c.body)?;
-            if c.is_some() {
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "incident.comment",
-                    Some(&format!("incident:{k}")),
-                    None,
-                )?;
-            }
-            Ok(c)
-        })
-        .await?
-        .ok_or_else(|| gone(k))?;
+    let added = comment_on(&s, &caller, k, c.body).await?;
     Ok((StatusCode::CREATED, Json(json::comment(&added))).into_response())
 }
 

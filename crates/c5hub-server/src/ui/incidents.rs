@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::page::{Page, csrf_field, page, tlp};
 use super::{check_csrf, error_page};
 use crate::AppState;
+use crate::api::incidents::{Triage, apply_triage, comment_on};
 use crate::api::submit::{self, BodyKind};
 use crate::auth::Caller;
 use crate::problem::Problem;
@@ -326,42 +327,21 @@ pub(crate) async fn set_status(
     Path(id): Path<i64>,
     Form(f): Form<StatusForm>,
 ) -> Response {
-    let run = async {
+    let done = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller.allowed(Role::can_triage, "change status")?.clone();
         let to: IncidentStatus = f
             .status
             .parse()
             .map_err(|e: c5hub_model::Error| Problem::invalid("status", e.to_string()))?;
-        let viewer = caller.viewer();
         let note = Some(f.note.trim().to_owned()).filter(|n| !n.is_empty());
-        let ok = s
-            .pool
-            .run(move |st| {
-                if !st.readable_key(id, &viewer)? {
-                    return Ok(false);
-                }
-                st.set_status(id, to, &p.name, note.as_deref())?;
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "incident.status",
-                    Some(&format!("incident:{id}")),
-                    Some(to.as_str()),
-                )?;
-                Ok(true)
-            })
-            .await?;
-        if ok {
-            Ok(())
-        } else {
-            Err(Problem::not_found(format!("incident {id}")))
-        }
+        let t = Triage {
+            status: Some(to),
+            assignee: None,
+            note,
+        };
+        apply_triage(&s, &caller, id, t).await
     };
-    match run.await {
-        Ok(()) => Redirect::to(&format!("/incidents/{id}")).into_response(),
-        Err(p) => error_page(&caller, &p),
-    }
+    back_to_incident(&caller, id, done.await)
 }
 
 #[derive(Deserialize)]
@@ -378,38 +358,17 @@ pub(crate) async fn set_assignee(
     Path(id): Path<i64>,
     Form(f): Form<AssigneeForm>,
 ) -> Response {
-    let run = async {
+    let done = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller.allowed(Role::can_triage, "assign")?.clone();
-        let viewer = caller.viewer();
         let who = Some(f.assignee.trim().to_owned()).filter(|a| !a.is_empty());
-        let ok = s
-            .pool
-            .run(move |st| {
-                if !st.readable_key(id, &viewer)? {
-                    return Ok(false);
-                }
-                st.set_assignee(id, who.as_deref(), &p.name)?;
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "incident.assign",
-                    Some(&format!("incident:{id}")),
-                    who.as_deref(),
-                )?;
-                Ok(true)
-            })
-            .await?;
-        if ok {
-            Ok(())
-        } else {
-            Err(Problem::not_found(format!("incident {id}")))
-        }
+        let t = Triage {
+            status: None,
+            assignee: Some(who),
+            note: None,
+        };
+        apply_triage(&s, &caller, id, t).await
     };
-    match run.await {
-        Ok(()) => Redirect::to(&format!("/incidents/{id}")).into_response(),
-        Err(p) => error_page(&caller, &p),
-    }
+    back_to_incident(&caller, id, done.await)
 }
 
 #[derive(Deserialize)]
@@ -425,34 +384,18 @@ pub(crate) async fn comment(
     Path(id): Path<i64>,
     Form(f): Form<CommentForm>,
 ) -> Response {
-    let run = async {
+    let done = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller.allowed(Role::can_comment, "comment")?.clone();
-        let added = s
-            .pool
-            .run(move |st| {
-                let c = st.add_comment(id, &p.name, &p.org, &f.body)?;
-                if c.is_some() {
-                    st.audit(
-                        &p.name,
-                        Some(&p.org),
-                        "incident.comment",
-                        Some(&format!("incident:{id}")),
-                        None,
-                    )?;
-                }
-                Ok(c.is_some())
-            })
-            .await?;
-        if added {
-            Ok(())
-        } else {
-            Err(Problem::not_found(format!("incident {id}")))
-        }
+        comment_on(&s, &caller, id, f.body).await.map(drop)
     };
-    match run.await {
+    back_to_incident(&caller, id, done.await)
+}
+
+/// After a form on an incident page: back to the page, or the error.
+fn back_to_incident(caller: &Caller, id: i64, done: Result<(), Problem>) -> Response {
+    match done {
         Ok(()) => Redirect::to(&format!("/incidents/{id}")).into_response(),
-        Err(p) => error_page(&caller, &p),
+        Err(p) => error_page(caller, &p),
     }
 }
 
