@@ -14,7 +14,7 @@ use crate::problem::Problem;
 
 pub(crate) struct StorePool {
     idle: Arc<Mutex<Vec<Store>>>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
 }
 
 impl StorePool {
@@ -29,7 +29,7 @@ impl StorePool {
         }
         Ok(StorePool {
             idle: Arc::new(Mutex::new(stores)),
-            permits: Semaphore::new(n),
+            permits: Arc::new(Semaphore::new(n)),
         })
     }
 
@@ -39,9 +39,14 @@ impl StorePool {
         R: Send + 'static,
         F: FnOnce(&mut Store) -> Result<R, c5hub_store::Error> + Send + 'static,
     {
-        let _permit = self
+        // The permit travels with the connection and is released only once
+        // the connection is back: a caller that gives up (a client that
+        // disconnects) must not free a permit whose connection is still
+        // busy on the blocking thread.
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| Problem::unavailable("the store is closing"))?;
         let store = self
@@ -59,6 +64,7 @@ impl StorePool {
             if let Ok(mut v) = idle.lock() {
                 v.push(store);
             }
+            drop(permit);
             out
         })
         .await

@@ -36,5 +36,6 @@ wait $r $s
 echo "== reads: GET /api/v1/incidents/{id}"; cat "$data/read.txt"
 echo "== submissions: POST /api/v1/incidents (IODEF XML)"; cat "$data/submit.txt"
 echo "== server peak memory: $(grep VmHWM /proc/$pid/status)"
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^c5hub_(incidents|commits_total|committed_incidents_total|submissions_total)' || true
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^c5hub_(incidents|commits_total|committed_incidents_total|submissions_total)|^c5hub_http_requests_total' || true
+echo "== server warnings and errors:"; grep -E 'WARN|ERROR' "$data/serve.log" | sort | uniq -c | sort -rn | head -5 || true
 kill -TERM $pid; wait $pid || true
