@@ -17,6 +17,7 @@
 //! This crate knows nothing of wire formats or HTTP.
 
 mod accounts;
+mod assess;
 mod correlate;
 mod db;
 mod ingest;
@@ -39,6 +40,10 @@ use chrono::{DateTime, Utc};
 pub use accounts::{
     AuditEntry, MIN_PASSWORD_CHARS, MIN_SECRET_CHARS, Org, Principal, Session, TokenInfo, User,
     new_secret,
+};
+pub use assess::{
+    Actor, AnswerInput, Decision, Edition, EvidenceInfo, MAX_ANSWER_FIELD_BYTES,
+    MAX_EVIDENCE_BYTES, NewEdition, NewEvidence, Response, ResponseStatus, StoredAnswer,
 };
 pub use correlate::WarningList;
 use db::{Db, Row, Value};

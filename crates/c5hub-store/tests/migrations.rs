@@ -7,7 +7,7 @@ mod common;
 use common::locations;
 
 use c5hub_model::Viewer;
-use c5hub_store::{Location, Options, Store, WarningList};
+use c5hub_store::{Actor, Location, NewEdition, Options, Store, WarningList};
 
 #[test]
 fn every_earlier_schema_upgrades() {
@@ -61,6 +61,27 @@ fn every_earlier_schema_upgrades() {
                 l.matches.is_empty(),
                 "{loc}: a subdomain is not the same domain"
             );
+            if v >= 4 {
+                let report = s.spam_report(1, Some("peer")).expect("read");
+                assert_eq!(report.map(|r| r.id).as_deref(), Some("r-old"), "{loc}");
+            }
+            // The assessment tables of version 5 work on an upgraded database.
+            let by = Actor {
+                name: "c5hub",
+                org: "peer",
+            };
+            let ed = s
+                .add_edition(
+                    &NewEdition {
+                        methodology: "cirt-readiness",
+                        methodology_version: "1.0.0",
+                        year: 2025,
+                        title: "after upgrade",
+                    },
+                    by,
+                )
+                .expect("edition on an upgraded database");
+            assert_eq!(s.editions().expect("editions"), vec![ed], "{loc}");
             // Reopening is a no-op.
             drop(s);
             let mut again = Store::open(&loc, opts()).expect("reopen");

@@ -1,0 +1,815 @@
+//! National assessment campaigns: editions, one response per country and
+//! edition, answers with their evidence, and the validation workflow.
+//!
+//! A response moves draft → submitted → validated, or submitted →
+//! returned (with a reason) → submitted again. Answers and evidence change
+//! only while the response is a draft or returned and its edition is open;
+//! validating stamps every answer as validated by the validator. Every
+//! change writes its audit line in the same transaction, so the audit log
+//! never misses a committed change nor records one that was rolled back.
+//!
+//! Answers are kept as text: which answers a question accepts and what
+//! they score is the methodology's business (`c5hub-assess`, called by the
+//! server), never this crate's. Who may do what is the caller's decision;
+//! every method names the actor for the audit log.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::db::{Row, Value};
+use crate::{Error, Store, now_ms, time};
+
+/// Largest evidence document stored (bytes).
+pub const MAX_EVIDENCE_BYTES: usize = 4 * 1024 * 1024;
+/// Longest answer value, evidence link or note (bytes); the same limit as
+/// `c5hub-assess` puts on a field of a response file.
+pub const MAX_ANSWER_FIELD_BYTES: usize = 8 * 1024;
+/// Longest edition title or return reason (bytes).
+const MAX_TITLE_BYTES: usize = 500;
+
+/// Where a response is in its workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResponseStatus {
+    /// Being filled in by the country's organisation.
+    Draft,
+    /// Waiting for a validator.
+    Submitted,
+    /// Checked and accepted: counts in the results.
+    Validated,
+    /// Sent back to the country with a reason; editable again.
+    Returned,
+}
+
+impl ResponseStatus {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseStatus::Draft => "draft",
+            ResponseStatus::Submitted => "submitted",
+            ResponseStatus::Validated => "validated",
+            ResponseStatus::Returned => "returned",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<ResponseStatus> {
+        match s {
+            "draft" => Some(ResponseStatus::Draft),
+            "submitted" => Some(ResponseStatus::Submitted),
+            "validated" => Some(ResponseStatus::Validated),
+            "returned" => Some(ResponseStatus::Returned),
+            _ => None,
+        }
+    }
+
+    /// Whether answers and evidence may change.
+    pub fn editable(self) -> bool {
+        matches!(self, ResponseStatus::Draft | ResponseStatus::Returned)
+    }
+}
+
+impl fmt::Display for ResponseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who acts, for the audit log.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor<'a> {
+    /// User or token name.
+    pub name: &'a str,
+    /// Their organisation.
+    pub org: &'a str,
+}
+
+/// An edition (campaign) to open.
+#[derive(Clone, Debug)]
+pub struct NewEdition<'a> {
+    /// The methodology's id.
+    pub methodology: &'a str,
+    /// The methodology's version: answers are scored with exactly it.
+    pub methodology_version: &'a str,
+    /// The edition's year.
+    pub year: i32,
+    /// Its title.
+    pub title: &'a str,
+}
+
+/// A stored edition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edition {
+    /// Key.
+    pub id: i64,
+    /// Methodology id.
+    pub methodology: String,
+    /// Methodology version.
+    pub methodology_version: String,
+    /// Year.
+    pub year: i32,
+    /// Title.
+    pub title: String,
+    /// Open for answers.
+    pub open: bool,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// Who made it.
+    pub created_by: String,
+}
+
+/// One country's response to an edition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    /// Key.
+    pub id: i64,
+    /// The edition's key.
+    pub edition: i64,
+    /// ISO 3166-1 alpha-3, upper case.
+    pub iso3: String,
+    /// The organisation that answers for the country.
+    pub org: String,
+    /// Workflow state.
+    pub status: ResponseStatus,
+    /// Why it was returned (when returned).
+    pub reason: Option<String>,
+    /// Last change of answers or state.
+    pub updated_at: DateTime<Utc>,
+    /// Last submission.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Who submitted last.
+    pub submitted_by: Option<String>,
+    /// Last validation or return.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Who decided last.
+    pub decided_by: Option<String>,
+}
+
+/// An answer to store. An empty value with no evidence and no note removes
+/// the answer.
+#[derive(Clone, Debug, Default)]
+pub struct AnswerInput<'a> {
+    /// The question's id.
+    pub question: &'a str,
+    /// The answer as text (empty: unanswered).
+    pub value: &'a str,
+    /// A link to evidence.
+    pub evidence_url: Option<&'a str>,
+    /// An uploaded evidence document of this response.
+    pub evidence_doc: Option<i64>,
+    /// `self-reported` or `desk-research` (validation sets `validated`).
+    pub provenance: Option<&'a str>,
+    /// Free comment.
+    pub note: Option<&'a str>,
+}
+
+/// A stored answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredAnswer {
+    /// The question's id.
+    pub question: String,
+    /// The answer as text.
+    pub value: String,
+    /// Link to evidence.
+    pub evidence_url: Option<String>,
+    /// Uploaded evidence document.
+    pub evidence_doc: Option<EvidenceInfo>,
+    /// Where the answer comes from.
+    pub provenance: Option<String>,
+    /// Who validated it.
+    pub validated_by: Option<String>,
+    /// When (a date).
+    pub validated_on: Option<NaiveDate>,
+    /// Comment.
+    pub note: Option<String>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Who changed it last.
+    pub updated_by: String,
+}
+
+/// An evidence document to store.
+#[derive(Clone, Debug)]
+pub struct NewEvidence<'a> {
+    /// The question it supports.
+    pub question: &'a str,
+    /// The file name as uploaded (shown, never used as a path).
+    pub filename: &'a str,
+    /// The media type as uploaded.
+    pub media_type: &'a str,
+    /// The content.
+    pub bytes: &'a [u8],
+}
+
+/// A stored evidence document, without its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvidenceInfo {
+    /// Key.
+    pub id: i64,
+    /// The response it belongs to.
+    pub response: i64,
+    /// The question it was uploaded for.
+    pub question: String,
+    /// File name as uploaded.
+    pub filename: String,
+    /// Media type as uploaded.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+    /// Who.
+    pub uploaded_by: String,
+}
+
+/// A validator's decision on a submitted response.
+#[derive(Clone, Copy, Debug)]
+pub enum Decision<'a> {
+    /// Accept: every answer becomes validated by the actor on this date.
+    Validate {
+        /// The validation date written on each answer.
+        on: NaiveDate,
+    },
+    /// Send back to the country.
+    Return {
+        /// Why, shown to the country.
+        reason: &'a str,
+    },
+}
+
+const EDITION_COLUMNS: &str =
+    "id, methodology, methodology_version, year, title, open, created_at, created_by";
+const RESPONSE_COLUMNS: &str = "id, edition, iso3, org, status, reason, updated_at, \
+submitted_at, submitted_by, decided_at, decided_by";
+const EVIDENCE_COLUMNS: &str = "id, response, question, filename, media_type, \
+LENGTH(bytes), sha256, uploaded_at, uploaded_by";
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::text).map(str::to_owned)
+}
+
+fn edition_from(r: &Row) -> Result<Edition, Error> {
+    let bad = |what: &str| Error::Corrupt(format!("assessment edition: {what}"));
+    Ok(Edition {
+        id: r.first().and_then(Value::int).ok_or_else(|| bad("id"))?,
+        methodology: text(r.get(1)).ok_or_else(|| bad("methodology"))?,
+        methodology_version: text(r.get(2)).ok_or_else(|| bad("methodology_version"))?,
+        year: r
+            .get(3)
+            .and_then(Value::int)
+            .and_then(|y| i32::try_from(y).ok())
+            .ok_or_else(|| bad("year"))?,
+        title: text(r.get(4)).unwrap_or_default(),
+        open: r.get(5).and_then(Value::int) == Some(1),
+        created_at: r.get(6).and_then(time).ok_or_else(|| bad("created_at"))?,
+        created_by: text(r.get(7)).unwrap_or_default(),
+    })
+}
+
+fn response_from(r: &Row) -> Result<Response, Error> {
+    let bad = |what: &str| Error::Corrupt(format!("assessment response: {what}"));
+    Ok(Response {
+        id: r.first().and_then(Value::int).ok_or_else(|| bad("id"))?,
+        edition: r
+            .get(1)
+            .and_then(Value::int)
+            .ok_or_else(|| bad("edition"))?,
+        iso3: text(r.get(2)).ok_or_else(|| bad("iso3"))?,
+        org: text(r.get(3)).ok_or_else(|| bad("org"))?,
+        status: r
+            .get(4)
+            .and_then(Value::text)
+            .and_then(ResponseStatus::parse)
+            .ok_or_else(|| bad("status"))?,
+        reason: text(r.get(5)),
+        updated_at: r.get(6).and_then(time).ok_or_else(|| bad("updated_at"))?,
+        submitted_at: r.get(7).and_then(time),
+        submitted_by: text(r.get(8)),
+        decided_at: r.get(9).and_then(time),
+        decided_by: text(r.get(10)),
+    })
+}
+
+fn evidence_from(r: &[Value]) -> Result<EvidenceInfo, Error> {
+    let bad = |what: &str| Error::Corrupt(format!("assessment evidence: {what}"));
+    Ok(EvidenceInfo {
+        id: r.first().and_then(Value::int).ok_or_else(|| bad("id"))?,
+        response: r
+            .get(1)
+            .and_then(Value::int)
+            .ok_or_else(|| bad("response"))?,
+        question: text(r.get(2)).unwrap_or_default(),
+        filename: text(r.get(3)).unwrap_or_default(),
+        media_type: text(r.get(4)).unwrap_or_default(),
+        size: r
+            .get(5)
+            .and_then(Value::int)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_default(),
+        sha256: match r.get(6) {
+            Some(Value::Blob(b)) => hex(b),
+            _ => String::new(),
+        },
+        uploaded_at: r.get(7).and_then(time).ok_or_else(|| bad("uploaded_at"))?,
+        uploaded_by: text(r.get(8)).unwrap_or_default(),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn check_len(what: &str, s: &str, max: usize) -> Result<(), Error> {
+    if s.len() > max {
+        Err(Error::Invalid(format!(
+            "{what} is longer than {max} bytes ({})",
+            s.len()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+fn non_blank(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl Store {
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled
+    /// back otherwise.
+    fn in_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.db.begin()?;
+        match f(self) {
+            Ok(v) => {
+                self.db.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.db.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens a new edition. The same methodology version and year twice is
+    /// a conflict.
+    pub fn add_edition(&mut self, e: &NewEdition<'_>, by: Actor<'_>) -> Result<Edition, Error> {
+        if e.methodology.trim().is_empty() || e.methodology_version.trim().is_empty() {
+            return Err(Error::Invalid(
+                "an edition needs a methodology id and version".into(),
+            ));
+        }
+        if !(1990..=2100).contains(&e.year) {
+            return Err(Error::Invalid(format!(
+                "year {} is not between 1990 and 2100",
+                e.year
+            )));
+        }
+        let title = e.title.trim();
+        if title.is_empty() {
+            return Err(Error::Invalid("an edition needs a title".into()));
+        }
+        check_len("the title", title, MAX_TITLE_BYTES)?;
+        self.in_transaction(|st| {
+            let dup = st.db.query_one(
+                "SELECT id FROM assess_editions WHERE methodology = $1 AND methodology_version = $2 AND year = $3",
+                &[e.methodology.into(), e.methodology_version.into(), i64::from(e.year).into()],
+            )?;
+            if dup.is_some() {
+                return Err(Error::Conflict(format!(
+                    "an edition of {}@{} for {}",
+                    e.methodology, e.methodology_version, e.year
+                )));
+            }
+            let rows = st.db.query(
+                &format!(
+                    "INSERT INTO assess_editions (methodology, methodology_version, year, title, open, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING {EDITION_COLUMNS}"
+                ),
+                &[
+                    e.methodology.into(),
+                    e.methodology_version.into(),
+                    i64::from(e.year).into(),
+                    title.into(),
+                    now_ms().into(),
+                    by.name.into(),
+                ],
+            )?;
+            let ed = edition_from(rows.first().ok_or_else(|| Error::Corrupt("no edition returned".into()))?)?;
+            st.audit(
+                by.name,
+                Some(by.org),
+                "assess.edition.add",
+                Some(&format!("edition:{}", ed.id)),
+                Some(&format!("{}@{} {}", ed.methodology, ed.methodology_version, ed.year)),
+            )?;
+            Ok(ed)
+        })
+    }
+
+    /// Editions, newest year first.
+    pub fn editions(&mut self) -> Result<Vec<Edition>, Error> {
+        let rows = self.db.query(
+            &format!("SELECT {EDITION_COLUMNS} FROM assess_editions ORDER BY year DESC, id DESC"),
+            &[],
+        )?;
+        rows.iter().map(edition_from).collect()
+    }
+
+    /// One edition.
+    pub fn edition(&mut self, id: i64) -> Result<Option<Edition>, Error> {
+        let row = self.db.query_one(
+            &format!("SELECT {EDITION_COLUMNS} FROM assess_editions WHERE id = $1"),
+            &[id.into()],
+        )?;
+        row.as_ref().map(edition_from).transpose()
+    }
+
+    /// Opens or closes an edition for answers; false when there is no
+    /// such edition.
+    pub fn set_edition_open(&mut self, id: i64, open: bool, by: Actor<'_>) -> Result<bool, Error> {
+        self.in_transaction(|st| {
+            let n = st.db.execute(
+                "UPDATE assess_editions SET open = $1 WHERE id = $2",
+                &[i64::from(open).into(), id.into()],
+            )?;
+            if n == 1 {
+                st.audit(
+                    by.name,
+                    Some(by.org),
+                    if open {
+                        "assess.edition.open"
+                    } else {
+                        "assess.edition.close"
+                    },
+                    Some(&format!("edition:{id}")),
+                    None,
+                )?;
+            }
+            Ok(n == 1)
+        })
+    }
+
+    /// Starts a country's response to an open edition, answered by `org`.
+    /// One response per country and edition.
+    pub fn add_response(
+        &mut self,
+        edition: i64,
+        iso3: &str,
+        org: &str,
+        by: Actor<'_>,
+    ) -> Result<Response, Error> {
+        let iso3 = iso3.trim();
+        if !(iso3.len() == 3 && iso3.chars().all(|c| c.is_ascii_alphabetic())) {
+            return Err(Error::Invalid(format!(
+                "country {iso3:?} is not an ISO 3166-1 alpha-3 code (three letters)"
+            )));
+        }
+        let iso3 = iso3.to_ascii_uppercase();
+        self.in_transaction(|st| {
+            let ed = st
+                .edition(edition)?
+                .ok_or_else(|| Error::NotFound(format!("edition {edition}")))?;
+            if !ed.open {
+                return Err(Error::Invalid(format!("edition {edition} is closed")));
+            }
+            if st.org(org)?.is_none() {
+                return Err(Error::NotFound(format!("organisation {org}")));
+            }
+            let dup = st.db.query_one(
+                "SELECT org FROM assess_responses WHERE edition = $1 AND iso3 = $2",
+                &[edition.into(), iso3.as_str().into()],
+            )?;
+            if let Some(r) = dup {
+                return Err(Error::Conflict(format!(
+                    "{iso3} already answers edition {edition} (organisation {})",
+                    r.first().and_then(Value::text).unwrap_or_default()
+                )));
+            }
+            let now = now_ms();
+            let rows = st.db.query(
+                &format!(
+                    "INSERT INTO assess_responses (edition, iso3, org, status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING {RESPONSE_COLUMNS}"
+                ),
+                &[edition.into(), iso3.as_str().into(), org.into(), now.into()],
+            )?;
+            let r = response_from(rows.first().ok_or_else(|| Error::Corrupt("no response returned".into()))?)?;
+            st.audit(
+                by.name,
+                Some(by.org),
+                "assess.response.add",
+                Some(&format!("response:{}", r.id)),
+                Some(&format!("edition {edition} {iso3} answered by {org}")),
+            )?;
+            Ok(r)
+        })
+    }
+
+    /// The responses to an edition, by country.
+    pub fn responses(&mut self, edition: i64) -> Result<Vec<Response>, Error> {
+        let rows = self.db.query(
+            &format!(
+                "SELECT {RESPONSE_COLUMNS} FROM assess_responses WHERE edition = $1 ORDER BY iso3"
+            ),
+            &[edition.into()],
+        )?;
+        rows.iter().map(response_from).collect()
+    }
+
+    /// One response.
+    pub fn response(&mut self, id: i64) -> Result<Option<Response>, Error> {
+        let row = self.db.query_one(
+            &format!("SELECT {RESPONSE_COLUMNS} FROM assess_responses WHERE id = $1"),
+            &[id.into()],
+        )?;
+        row.as_ref().map(response_from).transpose()
+    }
+
+    /// A response's answers, by question id.
+    pub fn answers(&mut self, response: i64) -> Result<Vec<StoredAnswer>, Error> {
+        let rows = self.db.query(
+            "SELECT a.question, a.value, a.evidence_url, a.evidence_doc, a.provenance, a.validated_by, \
+             a.validated_on, a.note, a.updated_at, a.updated_by, \
+             e.id, e.response, e.question, e.filename, e.media_type, LENGTH(e.bytes), e.sha256, e.uploaded_at, e.uploaded_by \
+             FROM assess_answers a LEFT JOIN assess_evidence e ON e.id = a.evidence_doc \
+             WHERE a.response = $1 ORDER BY a.question",
+            &[response.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let bad = |what: &str| Error::Corrupt(format!("assessment answer: {what}"));
+                Ok(StoredAnswer {
+                    question: text(r.first()).ok_or_else(|| bad("question"))?,
+                    value: text(r.get(1)).unwrap_or_default(),
+                    evidence_url: text(r.get(2)),
+                    evidence_doc: match r.get(3).and_then(Value::int) {
+                        Some(_) => Some(evidence_from(r.get(10..).unwrap_or_default())?),
+                        None => None,
+                    },
+                    provenance: text(r.get(4)),
+                    validated_by: text(r.get(5)),
+                    validated_on: r
+                        .get(6)
+                        .and_then(Value::text)
+                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                    note: text(r.get(7)),
+                    updated_at: r.get(8).and_then(time).ok_or_else(|| bad("updated_at"))?,
+                    updated_by: text(r.get(9)).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Checks that a response exists, is editable and its edition open.
+    fn editable_response(&mut self, id: i64) -> Result<Response, Error> {
+        let r = self
+            .response(id)?
+            .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
+        if !r.status.editable() {
+            return Err(Error::Conflict(format!(
+                "response {id} is {}; only a draft or a returned response changes",
+                r.status
+            )));
+        }
+        let open = self.edition(r.edition)?.is_some_and(|e| e.open);
+        if !open {
+            return Err(Error::Invalid(format!("edition {} is closed", r.edition)));
+        }
+        Ok(r)
+    }
+
+    /// Saves answers of an editable response in one transaction (all or
+    /// none). An answer with nothing in it removes the question's answer.
+    pub fn save_answers(
+        &mut self,
+        response: i64,
+        answers: &[AnswerInput<'_>],
+        by: Actor<'_>,
+    ) -> Result<(), Error> {
+        for a in answers {
+            if a.question.trim().is_empty() {
+                return Err(Error::Invalid("an answer needs a question id".into()));
+            }
+            check_len(
+                &format!("the answer to {}", a.question),
+                a.value,
+                MAX_ANSWER_FIELD_BYTES,
+            )?;
+            for (what, v) in [
+                ("evidence link", a.evidence_url),
+                ("note", a.note),
+                ("provenance", a.provenance),
+            ] {
+                check_len(
+                    &format!("the {what} of {}", a.question),
+                    v.unwrap_or_default(),
+                    MAX_ANSWER_FIELD_BYTES,
+                )?;
+            }
+        }
+        self.in_transaction(|st| {
+            st.editable_response(response)?;
+            let now = now_ms();
+            let mut saved = 0usize;
+            for a in answers {
+                if let Some(doc) = a.evidence_doc {
+                    let owner = st.db.query_one(
+                        "SELECT response FROM assess_evidence WHERE id = $1",
+                        &[doc.into()],
+                    )?;
+                    if owner.and_then(|r| r.first().and_then(Value::int)) != Some(response) {
+                        return Err(Error::NotFound(format!(
+                            "evidence document {doc} of response {response}"
+                        )));
+                    }
+                }
+                st.db.execute(
+                    "DELETE FROM assess_answers WHERE response = $1 AND question = $2",
+                    &[response.into(), a.question.into()],
+                )?;
+                let blank = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
+                if a.value.trim().is_empty()
+                    && blank(a.evidence_url)
+                    && a.evidence_doc.is_none()
+                    && blank(a.note)
+                {
+                    continue;
+                }
+                st.db.execute(
+                    "INSERT INTO assess_answers (response, question, value, evidence_url, evidence_doc, provenance, note, updated_at, updated_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    &[
+                        response.into(),
+                        a.question.into(),
+                        a.value.trim().into(),
+                        non_blank(a.evidence_url).into(),
+                        a.evidence_doc.into(),
+                        non_blank(a.provenance).into(),
+                        non_blank(a.note).into(),
+                        now.into(),
+                        by.name.into(),
+                    ],
+                )?;
+                saved += 1;
+            }
+            st.db.execute(
+                "UPDATE assess_responses SET updated_at = $1 WHERE id = $2",
+                &[now.into(), response.into()],
+            )?;
+            st.audit(
+                by.name,
+                Some(by.org),
+                "assess.answers.save",
+                Some(&format!("response:{response}")),
+                Some(&format!("{saved} answers kept of {} sent", answers.len())),
+            )
+        })
+    }
+
+    /// Stores an evidence document for a question of an editable response.
+    pub fn add_evidence(
+        &mut self,
+        response: i64,
+        doc: &NewEvidence<'_>,
+        by: Actor<'_>,
+    ) -> Result<EvidenceInfo, Error> {
+        if doc.bytes.len() > MAX_EVIDENCE_BYTES {
+            return Err(Error::Invalid(format!(
+                "evidence document {:?} is {} bytes; the limit is {MAX_EVIDENCE_BYTES}",
+                doc.filename,
+                doc.bytes.len()
+            )));
+        }
+        if doc.bytes.is_empty() {
+            return Err(Error::Invalid(format!(
+                "evidence document {:?} is empty",
+                doc.filename
+            )));
+        }
+        check_len("the file name", doc.filename, 255)?;
+        check_len("the media type", doc.media_type, 255)?;
+        let digest: Vec<u8> = Sha256::digest(doc.bytes).to_vec();
+        self.in_transaction(|st| {
+            st.editable_response(response)?;
+            let rows = st.db.query(
+                &format!(
+                    "INSERT INTO assess_evidence (response, question, filename, media_type, bytes, sha256, uploaded_at, uploaded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {EVIDENCE_COLUMNS}"
+                ),
+                &[
+                    response.into(),
+                    doc.question.into(),
+                    doc.filename.into(),
+                    doc.media_type.into(),
+                    doc.bytes.to_vec().into(),
+                    digest.clone().into(),
+                    now_ms().into(),
+                    by.name.into(),
+                ],
+            )?;
+            let info = evidence_from(rows.first().ok_or_else(|| Error::Corrupt("no evidence returned".into()))?)?;
+            st.audit(
+                by.name,
+                Some(by.org),
+                "assess.evidence.add",
+                Some(&format!("response:{response}")),
+                Some(&format!(
+                    "{} for {} ({} bytes, sha256 {})",
+                    info.filename, info.question, info.size, info.sha256
+                )),
+            )?;
+            Ok(info)
+        })
+    }
+
+    /// An evidence document and its bytes.
+    pub fn evidence(&mut self, id: i64) -> Result<Option<(EvidenceInfo, Vec<u8>)>, Error> {
+        let row = self.db.query_one(
+            &format!("SELECT {EVIDENCE_COLUMNS}, bytes FROM assess_evidence WHERE id = $1"),
+            &[id.into()],
+        )?;
+        let Some(mut r) = row else {
+            return Ok(None);
+        };
+        let bytes = r.pop().and_then(Value::into_blob).unwrap_or_default();
+        Ok(Some((evidence_from(&r)?, bytes)))
+    }
+
+    /// Submits a draft or returned response for validation.
+    pub fn submit_response(&mut self, id: i64, by: Actor<'_>) -> Result<Response, Error> {
+        self.in_transaction(|st| {
+            st.editable_response(id)?;
+            let now = now_ms();
+            st.db.execute(
+                "UPDATE assess_responses SET status = 'submitted', submitted_at = $1, submitted_by = $2, updated_at = $1 WHERE id = $3",
+                &[now.into(), by.name.into(), id.into()],
+            )?;
+            st.audit(by.name, Some(by.org), "assess.response.submit", Some(&format!("response:{id}")), None)?;
+            st.response(id)?
+                .ok_or_else(|| Error::NotFound(format!("response {id}")))
+        })
+    }
+
+    /// Validates or returns a submitted response.
+    pub fn decide_response(
+        &mut self,
+        id: i64,
+        decision: Decision<'_>,
+        by: Actor<'_>,
+    ) -> Result<Response, Error> {
+        if let Decision::Return { reason } = decision {
+            if reason.trim().is_empty() {
+                return Err(Error::Invalid(
+                    "returning a response needs a reason the country can act on".into(),
+                ));
+            }
+            check_len("the reason", reason, MAX_TITLE_BYTES * 4)?;
+        }
+        self.in_transaction(|st| {
+            let r = st
+                .response(id)?
+                .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
+            if r.status != ResponseStatus::Submitted {
+                return Err(Error::Conflict(format!(
+                    "response {id} is {}; only a submitted response is validated or returned",
+                    r.status
+                )));
+            }
+            let now = now_ms();
+            match decision {
+                Decision::Validate { on } => {
+                    let on = on.format("%Y-%m-%d").to_string();
+                    st.db.execute(
+                        "UPDATE assess_answers SET provenance = 'validated', validated_by = $1, validated_on = $2 WHERE response = $3",
+                        &[by.name.into(), on.as_str().into(), id.into()],
+                    )?;
+                    st.db.execute(
+                        "UPDATE assess_responses SET status = 'validated', reason = NULL, decided_at = $1, decided_by = $2, updated_at = $1 WHERE id = $3",
+                        &[now.into(), by.name.into(), id.into()],
+                    )?;
+                    st.audit(by.name, Some(by.org), "assess.response.validate", Some(&format!("response:{id}")), Some(&on))?;
+                }
+                Decision::Return { reason } => {
+                    st.db.execute(
+                        "UPDATE assess_responses SET status = 'returned', reason = $1, decided_at = $2, decided_by = $3, updated_at = $2 WHERE id = $4",
+                        &[reason.trim().into(), now.into(), by.name.into(), id.into()],
+                    )?;
+                    st.audit(by.name, Some(by.org), "assess.response.return", Some(&format!("response:{id}")), Some(reason.trim()))?;
+                }
+            }
+            st.response(id)?
+                .ok_or_else(|| Error::NotFound(format!("response {id}")))
+        })
+    }
+}
