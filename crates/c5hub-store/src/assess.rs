@@ -337,6 +337,30 @@ fn check_len(what: &str, s: &str, max: usize) -> Result<(), Error> {
     }
 }
 
+fn check_evidence(doc: &NewEvidence<'_>) -> Result<(), Error> {
+    if doc.bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(Error::Invalid(format!(
+            "evidence document {:?} for {} is {} bytes; the limit is {MAX_EVIDENCE_BYTES}",
+            doc.filename,
+            doc.question,
+            doc.bytes.len()
+        )));
+    }
+    if doc.bytes.is_empty() {
+        return Err(Error::Invalid(format!(
+            "evidence document {:?} for {} is empty",
+            doc.filename, doc.question
+        )));
+    }
+    if doc.question.trim().is_empty() {
+        return Err(Error::Invalid(
+            "an evidence document needs a question id".into(),
+        ));
+    }
+    check_len("the file name", doc.filename, 255)?;
+    check_len("the media type", doc.media_type, 255)
+}
+
 fn non_blank(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|v| !v.is_empty())
 }
@@ -589,14 +613,20 @@ impl Store {
         Ok(r)
     }
 
-    /// Saves answers of an editable response in one transaction (all or
-    /// none). An answer with nothing in it removes the question's answer.
+    /// Saves answers of an editable response and stores `uploads` in one
+    /// transaction (all or none). An upload becomes the evidence document
+    /// of the answer to its question. An answer with nothing in it removes
+    /// the question's answer.
     pub fn save_answers(
         &mut self,
         response: i64,
         answers: &[AnswerInput<'_>],
+        uploads: &[NewEvidence<'_>],
         by: Actor<'_>,
     ) -> Result<(), Error> {
+        for doc in uploads {
+            check_evidence(doc)?;
+        }
         for a in answers {
             if a.question.trim().is_empty() {
                 return Err(Error::Invalid("an answer needs a question id".into()));
@@ -620,10 +650,16 @@ impl Store {
         }
         self.in_transaction(|st| {
             st.editable_response(response)?;
+            let mut uploaded = std::collections::HashMap::new();
+            for doc in uploads {
+                let info = st.insert_evidence(response, doc, by)?;
+                uploaded.insert(doc.question, info.id);
+            }
             let now = now_ms();
             let mut saved = 0usize;
             for a in answers {
-                if let Some(doc) = a.evidence_doc {
+                let evidence_doc = uploaded.get(a.question).copied().or(a.evidence_doc);
+                if let Some(doc) = a.evidence_doc.filter(|_| !uploaded.contains_key(a.question)) {
                     let owner = st.db.query_one(
                         "SELECT response FROM assess_evidence WHERE id = $1",
                         &[doc.into()],
@@ -641,7 +677,7 @@ impl Store {
                 let blank = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
                 if a.value.trim().is_empty()
                     && blank(a.evidence_url)
-                    && a.evidence_doc.is_none()
+                    && evidence_doc.is_none()
                     && blank(a.note)
                 {
                     continue;
@@ -654,7 +690,7 @@ impl Store {
                         a.question.into(),
                         a.value.trim().into(),
                         non_blank(a.evidence_url).into(),
-                        a.evidence_doc.into(),
+                        evidence_doc.into(),
                         non_blank(a.provenance).into(),
                         non_blank(a.note).into(),
                         now.into(),
@@ -684,53 +720,53 @@ impl Store {
         doc: &NewEvidence<'_>,
         by: Actor<'_>,
     ) -> Result<EvidenceInfo, Error> {
-        if doc.bytes.len() > MAX_EVIDENCE_BYTES {
-            return Err(Error::Invalid(format!(
-                "evidence document {:?} is {} bytes; the limit is {MAX_EVIDENCE_BYTES}",
-                doc.filename,
-                doc.bytes.len()
-            )));
-        }
-        if doc.bytes.is_empty() {
-            return Err(Error::Invalid(format!(
-                "evidence document {:?} is empty",
-                doc.filename
-            )));
-        }
-        check_len("the file name", doc.filename, 255)?;
-        check_len("the media type", doc.media_type, 255)?;
-        let digest: Vec<u8> = Sha256::digest(doc.bytes).to_vec();
+        check_evidence(doc)?;
         self.in_transaction(|st| {
             st.editable_response(response)?;
-            let rows = st.db.query(
-                &format!(
-                    "INSERT INTO assess_evidence (response, question, filename, media_type, bytes, sha256, uploaded_at, uploaded_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {EVIDENCE_COLUMNS}"
-                ),
-                &[
-                    response.into(),
-                    doc.question.into(),
-                    doc.filename.into(),
-                    doc.media_type.into(),
-                    doc.bytes.to_vec().into(),
-                    digest.clone().into(),
-                    now_ms().into(),
-                    by.name.into(),
-                ],
-            )?;
-            let info = evidence_from(rows.first().ok_or_else(|| Error::Corrupt("no evidence returned".into()))?)?;
-            st.audit(
-                by.name,
-                Some(by.org),
-                "assess.evidence.add",
-                Some(&format!("response:{response}")),
-                Some(&format!(
-                    "{} for {} ({} bytes, sha256 {})",
-                    info.filename, info.question, info.size, info.sha256
-                )),
-            )?;
-            Ok(info)
+            st.insert_evidence(response, doc, by)
         })
+    }
+
+    /// Inserts a checked document, with its audit line, inside the
+    /// caller's transaction.
+    fn insert_evidence(
+        &mut self,
+        response: i64,
+        doc: &NewEvidence<'_>,
+        by: Actor<'_>,
+    ) -> Result<EvidenceInfo, Error> {
+        let digest: Vec<u8> = Sha256::digest(doc.bytes).to_vec();
+        let rows = self.db.query(
+            &format!(
+                "INSERT INTO assess_evidence (response, question, filename, media_type, bytes, sha256, uploaded_at, uploaded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {EVIDENCE_COLUMNS}"
+            ),
+            &[
+                response.into(),
+                doc.question.into(),
+                doc.filename.into(),
+                doc.media_type.into(),
+                doc.bytes.to_vec().into(),
+                digest.into(),
+                now_ms().into(),
+                by.name.into(),
+            ],
+        )?;
+        let info = evidence_from(
+            rows.first()
+                .ok_or_else(|| Error::Corrupt("no evidence returned".into()))?,
+        )?;
+        self.audit(
+            by.name,
+            Some(by.org),
+            "assess.evidence.add",
+            Some(&format!("response:{response}")),
+            Some(&format!(
+                "{} for {} ({} bytes, sha256 {})",
+                info.filename, info.question, info.size, info.sha256
+            )),
+        )?;
+        Ok(info)
     }
 
     /// An evidence document and its bytes.

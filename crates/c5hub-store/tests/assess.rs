@@ -93,6 +93,7 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
                 // Nothing in it: no row.
                 answer("mandate.legal-basis.powers", " "),
             ],
+            &[],
             FOCAL,
         )
         .expect("save");
@@ -113,6 +114,29 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
             Some("https://gov.example/decree")
         );
         assert_eq!(inst.updated_by, "focal@xaa");
+        // An upload sent with the answers becomes its question's document.
+        s.save_answers(
+            r.id,
+            &[answer("mandate.legal-basis.powers", "partial")],
+            &[NewEvidence {
+                question: "mandate.legal-basis.powers",
+                filename: "powers.txt",
+                media_type: "text/plain",
+                bytes: b"article 7",
+            }],
+            FOCAL,
+        )
+        .expect("save with upload");
+        let powers = s
+            .answers(r.id)
+            .expect("answers")
+            .into_iter()
+            .find(|a| a.question == "mandate.legal-basis.powers")
+            .expect("saved");
+        assert_eq!(
+            powers.evidence_doc.map(|d| (d.filename, d.size)),
+            Some(("powers.txt".to_owned(), 9))
+        );
         let (info, bytes) = s.evidence(doc.id).expect("read").expect("stored");
         assert_eq!(
             (info, bytes.as_slice()),
@@ -136,7 +160,12 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
         assert_eq!(sub.submitted_by.as_deref(), Some("focal@xaa"));
         // Submitted answers are frozen.
         let err = s
-            .save_answers(r.id, &[answer("mandate.legal-basis.host", "yes")], FOCAL)
+            .save_answers(
+                r.id,
+                &[answer("mandate.legal-basis.host", "yes")],
+                &[],
+                FOCAL,
+            )
             .expect_err("frozen");
         assert!(matches!(err, Error::Conflict(_)), "{err}");
 
@@ -159,8 +188,13 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
             back.reason.as_deref(),
             Some("attach the decree's gazette page")
         );
-        s.save_answers(r.id, &[answer("mandate.legal-basis.host", "yes")], FOCAL)
-            .expect("editable again");
+        s.save_answers(
+            r.id,
+            &[answer("mandate.legal-basis.host", "yes")],
+            &[],
+            FOCAL,
+        )
+        .expect("editable again");
         s.submit_response(r.id, FOCAL).expect("resubmit");
 
         let on = NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
@@ -191,6 +225,8 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
             [
                 ("assess.edition.add", "admin@hub"),
                 ("assess.response.add", "admin@hub"),
+                ("assess.evidence.add", "focal@xaa"),
+                ("assess.answers.save", "focal@xaa"),
                 ("assess.evidence.add", "focal@xaa"),
                 ("assess.answers.save", "focal@xaa"),
                 ("assess.response.submit", "focal@xaa"),
@@ -274,11 +310,24 @@ fn editions_and_responses_refuse_bad_input() {
                 evidence_doc: Some(foreign.id),
                 ..answer("q", "yes")
             }],
+            &[NewEvidence {
+                question: "q2",
+                ..doc(b"rolled back")
+            }],
             FOCAL,
         );
         assert!(matches!(stolen, Err(Error::NotFound(_))), "{stolen:?}");
         // All or nothing: the refused save left no answer behind.
         assert!(s.answers(r.id).expect("answers").is_empty());
+        let target = format!("response:{}", r.id);
+        assert!(
+            !s.audit_log(None, 100)
+                .expect("audit")
+                .iter()
+                .any(|a| a.action == "assess.evidence.add"
+                    && a.target.as_deref() == Some(target.as_str())),
+            "{loc}: the upload of the refused save was rolled back with its audit line"
+        );
 
         // A closed edition takes no new responses and no changes.
         assert!(s.set_edition_open(ed, false, HUB).expect("close"));
@@ -288,7 +337,7 @@ fn editions_and_responses_refuse_bad_input() {
             Err(Error::Invalid(_))
         ));
         assert!(matches!(
-            s.save_answers(r.id, &[answer("q", "yes")], FOCAL),
+            s.save_answers(r.id, &[answer("q", "yes")], &[], FOCAL),
             Err(Error::Invalid(_))
         ));
         assert!(!s.set_edition_open(999, true, HUB).expect("no such edition"));
