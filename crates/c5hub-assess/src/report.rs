@@ -163,8 +163,10 @@ fn scores_table(
 }
 
 /// Horizontal stacked bars: one row per region, segments per tier, each
-/// labelled with its tier code and count when wide enough.
-fn tiers_by_region_svg(m: &Methodology, rows: &[(String, Vec<usize>)]) -> String {
+/// labelled with its tier code and count when wide enough. `rows` are a
+/// label and the countries per tier (methodology tier order). Presentation
+/// attributes only (no `style`), so a page with a strict CSP can embed it.
+pub fn tiers_by_region_svg(m: &Methodology, rows: &[(String, Vec<usize>)]) -> String {
     let label_w = 130.0;
     let bar_w = 470.0;
     let row_h = 28.0;
@@ -263,7 +265,8 @@ fn tiers_by_region_svg(m: &Methodology, rows: &[(String, Vec<usize>)]) -> String
 }
 
 /// One country's pillar profile: a bar per pillar, labelled with points.
-fn profile_svg(m: &Methodology, s: &CountryScore, id: usize) -> String {
+/// `id` makes the chart's title id unique on a page holding several.
+pub fn profile_svg(m: &Methodology, s: &CountryScore, id: usize) -> String {
     let label_w = 120.0;
     let bar_w = 130.0;
     let row_h = 18.0;
@@ -313,7 +316,7 @@ fn profile_svg(m: &Methodology, s: &CountryScore, id: usize) -> String {
 }
 
 /// A histogram of tier stability in ten bins, bars labelled with counts.
-fn stability_histogram_svg(report: &SensitivityReport) -> String {
+pub fn stability_histogram_svg(report: &SensitivityReport) -> String {
     let mut bins = [0usize; 10];
     for c in &report.countries {
         let b = ((c.stability * 10.0).floor() as usize).min(9);

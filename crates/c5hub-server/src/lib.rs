@@ -22,6 +22,7 @@ pub mod config;
 pub mod demo;
 
 mod api;
+mod assess;
 mod auth;
 mod json;
 mod metrics;

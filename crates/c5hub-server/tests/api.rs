@@ -431,6 +431,8 @@ fn openapi_lists_every_route_and_every_listed_route_exists() {
         "/api/v1/tokens",
         "/api/v1/tokens/1",
         "/api/v1/audit",
+        "/api/v1/assess/editions",
+        "/api/v1/assess/editions/1/results",
     ] {
         for method in ["GET", "POST", "PATCH", "DELETE", "PUT"] {
             let r = call(

@@ -3,6 +3,7 @@
 //! pages, operations endpoints, and the middleware around them all.
 
 mod admin;
+mod assess;
 pub(crate) mod incidents;
 pub(crate) mod openapi;
 pub(crate) mod submit;
@@ -87,6 +88,8 @@ api_routes! {
     get "/api/v1/tokens" => admin::tokens, "admin", "API tokens, without secrets (admins)", query: &[], body: &[], ok: 200;
     post "/api/v1/tokens" => admin::create_token, "admin", "Make an API token; the secret is in this answer only (admins)", query: &[], body: &["application/json"], ok: 201;
     delete "/api/v1/tokens/{id}" => admin::revoke_token, "admin", "Revoke a token (admins)", query: &[], body: &[], ok: 204;
+    get "/api/v1/assess/editions" => assess::editions, "assessment", "National assessment editions", query: &[], body: &[], ok: 200;
+    get "/api/v1/assess/editions/{id}/results" => assess::results, "assessment", "An edition's scores, tiers and flags from validated responses (tiers, not ranks, unless asked)", query: &[("ranks", "true to add ranks (default false)")], body: &[], ok: 200;
     get "/api/v1/audit" => admin::audit, "admin", "The audit log, newest first (admins)", query: &[("format", "json (default) or csv"), ("cursor", "next_cursor of the previous page"), ("limit", "rows, 1 to 10000 (default 100)")], body: &[], ok: 200;
 }
 

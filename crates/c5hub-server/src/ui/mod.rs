@@ -6,6 +6,7 @@
 //! state carry the session's CSRF token.
 
 mod admin;
+mod assess;
 mod incidents;
 mod page;
 
@@ -39,6 +40,21 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/submit/form", post(incidents::submit_fields))
         .route("/lookup", get(incidents::lookup))
+        .route("/assess", get(assess::editions))
+        .route("/assess/editions", post(assess::add_edition))
+        .route("/assess/editions/{id}", get(assess::edition))
+        .route(
+            "/assess/editions/{id}/responses",
+            post(assess::add_response),
+        )
+        .route("/assess/editions/{id}/open", post(assess::set_open))
+        .route("/assess/editions/{id}/results", get(assess::results))
+        .route(
+            "/assess/responses/{id}",
+            get(assess::response).post(assess::save),
+        )
+        .route("/assess/responses/{id}/decision", post(assess::decide))
+        .route("/assess/evidence/{id}", get(assess::evidence))
         .route("/admin", get(admin::overview))
         .route("/admin/orgs", post(admin::add_org))
         .route("/admin/users", post(admin::add_user))

@@ -58,6 +58,7 @@ pub(crate) fn page(p: &Page, body: Markup) -> Html<String> {
         ("incidents", "/incidents", "Incidents"),
         ("submit", "/submit", "Submit"),
         ("lookup", "/lookup", "Lookup"),
+        ("assess", "/assess", "Assessment"),
     ];
     Html(html! {
         (DOCTYPE)

@@ -1,0 +1,64 @@
+//! The national assessment, read side: editions and an edition's results
+//! (scores, tiers, flags), computed from validated responses only. Answers
+//! themselves are not served here: they are read on their response's page
+//! by the country and the validators.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::Problem;
+
+pub(crate) async fn editions(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, Problem> {
+    caller.member()?;
+    let eds = s.pool.run(|st| st.editions()).await?;
+    Ok(Json(json!({
+        "editions": eds.iter().map(|e| json!({
+            "id": e.id,
+            "methodology": e.methodology,
+            "methodology_version": e.methodology_version,
+            "year": e.year,
+            "title": e.title,
+            "open": e.open,
+        })).collect::<Vec<_>>()
+    })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResultsQuery {
+    #[serde(default)]
+    ranks: Option<String>,
+}
+
+/// The scores document of `c5hub assess score --format json`, so scripts
+/// read the hub's results and the CLI's the same way.
+pub(crate) async fn results(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ResultsQuery>,
+) -> Result<Response, Problem> {
+    caller.member()?;
+    let ranks = match q.ranks.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(Problem::invalid(
+                "ranks",
+                format!("{other:?}: expected true or false"),
+            ));
+        }
+    };
+    let res = crate::assess::results(&s, id).await?;
+    let r = ranks.then(|| c5hub_assess::scoring::ranks(&res.scores));
+    let body = c5hub_assess::render::scores_json(&res.methodology, &res.scores, r.as_deref());
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}

@@ -1,0 +1,1200 @@
+//! National assessment pages: editions, a country's questionnaire with its
+//! evidence, submission and validation, and an edition's results with
+//! tiers, stability and regions. Who may do what is `crate::assess`'s rule.
+//!
+//! The questionnaire is one multipart form: every answer, evidence link,
+//! note and document of the page is checked against the methodology before
+//! anything is stored, and a form with a mistake comes back with what the
+//! user typed and the mistake beside its question.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Body;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use c5hub_assess::methodology::{AnswerKind, normalise_option};
+use c5hub_assess::{Flag, Methodology, Provenance, Region, report, scoring};
+use c5hub_store::{
+    Actor, AnswerInput, Decision, Edition, EvidenceInfo, MAX_EVIDENCE_BYTES, NewEdition,
+    NewEvidence, Response as Resp, ResponseStatus, StoredAnswer,
+};
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use super::page::{Page, csrf_field, page};
+use super::{check_csrf, error_page, not_found_for};
+use crate::AppState;
+use crate::assess::{
+    Results, is_operator, is_validator, may_decide, may_edit, may_read, methodology_of,
+};
+use crate::auth::Caller;
+use crate::problem::Problem;
+
+fn status_label(s: ResponseStatus) -> &'static str {
+    match s {
+        ResponseStatus::Draft => "Draft",
+        ResponseStatus::Submitted => "Submitted for validation",
+        ResponseStatus::Validated => "Validated",
+        ResponseStatus::Returned => "Returned to the country",
+    }
+}
+
+fn status_badge(s: ResponseStatus) -> Markup {
+    html! { span class={ "status status-" (s.as_str()) } { (status_label(s)) } }
+}
+
+fn actor(p: &c5hub_store::Principal) -> Actor<'_> {
+    Actor {
+        name: &p.name,
+        org: &p.org,
+    }
+}
+
+// ---------------------------------------------------------------- editions
+
+/// What the new-edition form holds, to show it again with its error.
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct EditionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    methodology: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    title: String,
+}
+
+pub(crate) async fn editions(State(s): State<AppState>, caller: Caller) -> Response {
+    render_editions(&s, &caller, &EditionForm::default(), None).await
+}
+
+async fn render_editions(
+    s: &AppState,
+    caller: &Caller,
+    form: &EditionForm,
+    error: Option<&str>,
+) -> Response {
+    let p = match caller.member() {
+        Ok(p) => p.clone(),
+        Err(e) => return error_page(caller, &e),
+    };
+    let eds = match s.pool.run(|st| st.editions()).await {
+        Ok(e) => e,
+        Err(e) => return error_page(caller, &e),
+    };
+    let operator = is_operator(&p, &s.config.org);
+    let ctx = Page::of(caller, "National assessment", "assess");
+    let body = page(
+        &ctx,
+        html! {
+            h1 { "National assessment" }
+            p { "Editions of the national cybersecurity assessment. Results are shown as tiers, not ranks." }
+            @if eds.is_empty() {
+                p.muted { "No edition has been opened yet." }
+            } @else {
+                table {
+                    caption { "Editions" }
+                    thead { tr { th scope="col" { "Edition" } th scope="col" { "Year" } th scope="col" { "Methodology" } th scope="col" { "State" } th scope="col" { "Results" } } }
+                    tbody { @for e in &eds { tr {
+                        td { a href={ "/assess/editions/" (e.id) } { (e.title) } }
+                        td { (e.year) }
+                        td { code { (e.methodology) "@" (e.methodology_version) } }
+                        td { @if e.open { "open" } @else { "closed" } }
+                        td { a href={ "/assess/editions/" (e.id) "/results" } aria-label={ "Results of " (e.title) } { "Results" } }
+                    } } }
+                }
+            }
+            @if operator {
+                section aria-labelledby="new-edition-h" {
+                    h2 id="new-edition-h" { "Open an edition" }
+                    @if let Some(e) = error { div.error role="alert" { (e) } }
+                    form.filters method="post" action="/assess/editions" {
+                        (csrf_field(caller.csrf()))
+                        label { "Methodology" select name="methodology" {
+                            @for name in c5hub_assess::methodology::builtin_names() {
+                                option value=(name) selected[form.methodology == name] { (name) }
+                            }
+                        } }
+                        label { "Year" input type="number" name="year" min="1990" max="2100" required value=(form.year); }
+                        label { "Title" input name="title" required maxlength="500" value=(form.title); }
+                        button type="submit" { "Open edition" }
+                    }
+                }
+            }
+        },
+    );
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, body).into_response()
+}
+
+pub(crate) async fn add_edition(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(f): Form<EditionForm>,
+) -> Response {
+    if let Err(p) = check_csrf(&caller, &f.csrf) {
+        return error_page(&caller, &p);
+    }
+    let p = match caller.member() {
+        Ok(p) if is_operator(p, &s.config.org) => p.clone(),
+        Ok(_) => {
+            return error_page(
+                &caller,
+                &Problem::forbidden("only the hub operator's admins open editions"),
+            );
+        }
+        Err(e) => return error_page(&caller, &e),
+    };
+    let m = match Methodology::builtin(f.methodology.trim()) {
+        Ok(m) => m,
+        Err(e) => return render_editions(&s, &caller, &f, Some(&e.to_string())).await,
+    };
+    let Some(year) = f
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1990..=2100).contains(y))
+    else {
+        let msg = format!("Year: {:?} is not a year from 1990 to 2100.", f.year.trim());
+        return render_editions(&s, &caller, &f, Some(&msg)).await;
+    };
+    let title = f.title.trim().to_owned();
+    let got = s
+        .pool
+        .run(move |st| {
+            st.add_edition(
+                &NewEdition {
+                    methodology: &m.id,
+                    methodology_version: &m.version,
+                    year,
+                    title: &title,
+                },
+                actor(&p),
+            )
+        })
+        .await;
+    match got {
+        Ok(e) => Redirect::to(&format!("/assess/editions/{}", e.id)).into_response(),
+        Err(e) if e.status.is_client_error() => {
+            render_editions(&s, &caller, &f, Some(&e.detail)).await
+        }
+        Err(e) => error_page(&caller, &e),
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    iso3: String,
+    #[serde(default)]
+    org: String,
+}
+
+pub(crate) async fn edition(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Response {
+    render_edition(&s, &caller, id, &AssignForm::default(), None).await
+}
+
+async fn render_edition(
+    s: &AppState,
+    caller: &Caller,
+    id: i64,
+    form: &AssignForm,
+    error: Option<&str>,
+) -> Response {
+    let p = match caller.member() {
+        Ok(p) => p.clone(),
+        Err(e) => return error_page(caller, &e),
+    };
+    let got = s
+        .pool
+        .run(move |st| {
+            let Some(e) = st.edition(id)? else {
+                return Ok(None);
+            };
+            Ok(Some((e, st.responses(id)?, st.orgs()?)))
+        })
+        .await;
+    let (ed, responses, orgs) = match got {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found_for(caller),
+        Err(e) => return error_page(caller, &e),
+    };
+    let hub = &s.config.org;
+    let operator = is_operator(&p, hub);
+    let title = format!("{} ({})", ed.title, ed.year);
+    let ctx = Page::of(caller, &title, "assess");
+    let body = page(
+        &ctx,
+        html! {
+            h1 { (title) }
+            p {
+                "Methodology " code { (ed.methodology) "@" (ed.methodology_version) } ". "
+                @if ed.open { "Open for answers." } @else { "Closed: answers no longer change." }
+                " " a href={ "/assess/editions/" (ed.id) "/results" } { "See the results" }
+            }
+            table {
+                caption { "Responses (" (responses.len()) ")" }
+                thead { tr { th scope="col" { "Country" } th scope="col" { "Answered by" } th scope="col" { "State" } th scope="col" { "Last change" } } }
+                tbody { @for r in &responses { tr {
+                    td { @if may_read(&p, r, hub) { a href={ "/assess/responses/" (r.id) } { (r.iso3) } } @else { (r.iso3) } }
+                    td { (r.org) }
+                    td { (status_badge(r.status)) }
+                    td { time datetime=(r.updated_at.to_rfc3339()) { (r.updated_at.format("%Y-%m-%d %H:%M")) } }
+                } } }
+            }
+            @if operator {
+                section aria-labelledby="assign-h" {
+                    h2 id="assign-h" { "Name a country's focal point" }
+                    p.muted { "The organisation named answers the questionnaire for the country." }
+                    @if let Some(e) = error { div.error role="alert" { (e) } }
+                    form.filters method="post" action={ "/assess/editions/" (ed.id) "/responses" } {
+                        (csrf_field(caller.csrf()))
+                        label { "Country (ISO 3166-1 alpha-3)" input name="iso3" required pattern="[A-Za-z]{3}" maxlength="3" value=(form.iso3); }
+                        label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) selected[form.org == o.name] { (o.name) } } } }
+                        button type="submit" { "Add country" }
+                    }
+                    form.inline method="post" action={ "/assess/editions/" (ed.id) "/open" } {
+                        (csrf_field(caller.csrf()))
+                        input type="hidden" name="open" value=(if ed.open { "0" } else { "1" });
+                        button type="submit" { @if ed.open { "Close this edition" } @else { "Reopen this edition" } }
+                    }
+                }
+            }
+        },
+    );
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, body).into_response()
+}
+
+pub(crate) async fn add_response(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    if let Err(p) = check_csrf(&caller, &f.csrf) {
+        return error_page(&caller, &p);
+    }
+    let p = match caller.member() {
+        Ok(p) if is_operator(p, &s.config.org) => p.clone(),
+        Ok(_) => {
+            return error_page(
+                &caller,
+                &Problem::forbidden("only the hub operator's admins name focal points"),
+            );
+        }
+        Err(e) => return error_page(&caller, &e),
+    };
+    let (iso3, org) = (f.iso3.clone(), f.org.clone());
+    let got = s
+        .pool
+        .run(move |st| st.add_response(id, &iso3, &org, actor(&p)))
+        .await;
+    match got {
+        Ok(_) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND && e.detail.starts_with("edition") => {
+            not_found_for(&caller)
+        }
+        Err(e) if e.status.is_client_error() => {
+            render_edition(&s, &caller, id, &f, Some(&e.detail)).await
+        }
+        Err(e) => error_page(&caller, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct OpenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    open: String,
+}
+
+pub(crate) async fn set_open(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<OpenForm>,
+) -> Response {
+    let run = async {
+        check_csrf(&caller, &f.csrf)?;
+        let p = caller.member()?.clone();
+        if !is_operator(&p, &s.config.org) {
+            return Err(Problem::forbidden(
+                "only the hub operator's admins open and close editions",
+            ));
+        }
+        let open = f.open == "1";
+        s.pool
+            .run(move |st| st.set_edition_open(id, open, actor(&p)))
+            .await
+    };
+    match run.await {
+        Ok(true) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
+        Ok(false) => not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+// ----------------------------------------------------------- questionnaire
+
+/// What the user sent for one question, as typed.
+#[derive(Clone, Debug, Default)]
+struct Draft {
+    /// Multiple-choice answers arrive as several values.
+    values: Vec<String>,
+    url: String,
+    provenance: String,
+    note: String,
+    /// The document already attached, kept unless removed or replaced.
+    doc: Option<i64>,
+    remove_doc: bool,
+    upload: Option<Upload>,
+}
+
+#[derive(Clone, Debug)]
+struct Upload {
+    filename: String,
+    media_type: String,
+    bytes: Vec<u8>,
+}
+
+impl Draft {
+    fn from_stored(a: &StoredAnswer) -> Draft {
+        Draft {
+            values: a.value.split(';').map(|v| v.trim().to_owned()).collect(),
+            url: a.evidence_url.clone().unwrap_or_default(),
+            provenance: a.provenance.clone().unwrap_or_default(),
+            note: a.note.clone().unwrap_or_default(),
+            doc: a.evidence_doc.as_ref().map(|d| d.id),
+            remove_doc: false,
+            upload: None,
+        }
+    }
+
+    fn value(&self) -> String {
+        self.values
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    fn has(&self, option: &str) -> bool {
+        self.values.iter().any(|v| normalise_option(v) == option)
+    }
+}
+
+/// Everything a questionnaire page shows.
+struct Sheet {
+    edition: Edition,
+    response: Resp,
+    methodology: Methodology,
+    stored: BTreeMap<String, StoredAnswer>,
+}
+
+async fn load_sheet(s: &AppState, caller: &Caller, id: i64) -> Result<Sheet, Response> {
+    let p = caller.member().map_err(|e| error_page(caller, &e))?.clone();
+    let hub = s.config.org.clone();
+    let got = s
+        .pool
+        .run(move |st| {
+            let Some(r) = st.response(id)? else {
+                return Ok(None);
+            };
+            // Not readable is answered as not found, before anything else
+            // is read.
+            if !may_read(&p, &r, &hub) {
+                return Ok(None);
+            }
+            let Some(e) = st.edition(r.edition)? else {
+                return Ok(None);
+            };
+            let answers = st.answers(id)?;
+            Ok(Some((e, r, answers)))
+        })
+        .await
+        .map_err(|e| error_page(caller, &e))?;
+    let Some((edition, response, answers)) = got else {
+        return Err(not_found_for(caller));
+    };
+    let methodology = methodology_of(&edition).map_err(|e| error_page(caller, &e))?;
+    Ok(Sheet {
+        edition,
+        response,
+        methodology,
+        stored: answers
+            .into_iter()
+            .map(|a| (a.question.clone(), a))
+            .collect(),
+    })
+}
+
+pub(crate) async fn response(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Response {
+    let sheet = match load_sheet(&s, &caller, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let drafts = sheet
+        .stored
+        .iter()
+        .map(|(q, a)| (q.clone(), Draft::from_stored(a)))
+        .collect();
+    render_sheet(
+        &s,
+        &caller,
+        &sheet,
+        &drafts,
+        &HashMap::new(),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn render_sheet(
+    s: &AppState,
+    caller: &Caller,
+    sheet: &Sheet,
+    drafts: &HashMap<String, Draft>,
+    errors: &HashMap<String, String>,
+    decision_error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let Some(p) = caller.principal.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let (r, m, ed) = (&sheet.response, &sheet.methodology, &sheet.edition);
+    let editable = may_edit(p, r) && r.status.editable() && ed.open;
+    let decides = may_decide(p, r, &s.config.org) && r.status == ResponseStatus::Submitted;
+    let title = format!("{} · {}", r.iso3, ed.title);
+    let ctx = Page::of(caller, &title, "assess");
+    let answered = m
+        .questions()
+        .filter(|(_, q)| drafts.get(&q.id).is_some_and(|d| !d.value().is_empty()))
+        .count();
+    let body = page(
+        &ctx,
+        html! {
+            h1 { (title) }
+            p {
+                (status_badge(r.status)) " · answered by " (r.org) " · "
+                (answered) " of " (m.question_count()) " questions answered · "
+                a href={ "/assess/editions/" (ed.id) } { "Back to the edition" }
+            }
+            @if let (ResponseStatus::Returned, Some(reason)) = (r.status, &r.reason) {
+                div.notice role="status" { p { strong { "Returned by " (r.decided_by.as_deref().unwrap_or("the validator")) ": " } (reason) } }
+            }
+            @if r.status == ResponseStatus::Validated {
+                div.notice role="status" { p { "Validated by " (r.decided_by.as_deref().unwrap_or_default()) " on " (r.decided_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) "." } }
+            }
+            @if !errors.is_empty() {
+                div.error role="alert" id="form-errors" {
+                    p { "Nothing was saved: " (errors.len()) " answer(s) need a correction. Documents you chose must be chosen again." }
+                    ul { @for (_, q) in m.questions() { @if let Some(e) = errors.get(&q.id) {
+                        li { a href={ "#q-" (q.id) } { (q.id) } ": " (e) }
+                    } } }
+                }
+            }
+            @if decides {
+                (decision_form(caller, r, decision_error))
+            }
+            @if editable {
+                form.sheet method="post" action={ "/assess/responses/" (r.id) } enctype="multipart/form-data" {
+                    (csrf_field(caller.csrf()))
+                    (questions(m, drafts, errors, &sheet.stored, true))
+                    div.actions {
+                        button type="submit" name="action" value="save" { "Save draft" }
+                        button type="submit" name="action" value="submit" { "Save and submit for validation" }
+                    }
+                }
+            } @else {
+                (questions(m, drafts, errors, &sheet.stored, false))
+            }
+        },
+    );
+    (status, body).into_response()
+}
+
+fn decision_form(caller: &Caller, r: &Resp, error: Option<&str>) -> Markup {
+    html! {
+        section.panel aria-labelledby="decide-h" {
+            h2 id="decide-h" { "Validation" }
+            p { "Check each answer against its evidence, then validate the response or return it to " (r.org) " with what to fix." }
+            @if let Some(e) = error { div.error role="alert" id="decision-error" { (e) } }
+            form.stack method="post" action={ "/assess/responses/" (r.id) "/decision" } {
+                (csrf_field(caller.csrf()))
+                label { "Reason (required to return)" textarea name="reason" rows="3" aria-describedby=[error.map(|_| "decision-error")] {} }
+                div.actions {
+                    button type="submit" name="decision" value="validate" { "Validate" }
+                    button type="submit" name="decision" value="return" { "Return to the country" }
+                }
+            }
+        }
+    }
+}
+
+fn evidence_link(d: &EvidenceInfo) -> Markup {
+    html! {
+        a href={ "/assess/evidence/" (d.id) } { (d.filename) } " (" (d.size) " bytes)"
+    }
+}
+
+/// The methodology's pillars, indicators and questions, with inputs when
+/// `edit`, as read-only answers otherwise.
+fn questions(
+    m: &Methodology,
+    drafts: &HashMap<String, Draft>,
+    errors: &HashMap<String, String>,
+    stored: &BTreeMap<String, StoredAnswer>,
+    edit: bool,
+) -> Markup {
+    let empty = Draft::default();
+    html! {
+        @for p in &m.pillars {
+            section.pillar aria-labelledby={ "p-" (p.id) } {
+                h2 id={ "p-" (p.id) } { (p.name) }
+                @if !p.description.is_empty() { p.muted { (p.description) } }
+                @for ind in &p.indicators {
+                    h3 { (ind.name) }
+                    @for sub in &ind.subindicators {
+                        @for q in &sub.questions {
+                            @let d = drafts.get(&q.id).unwrap_or(&empty);
+                            @let err = errors.get(&q.id);
+                            @let stored = stored.get(&q.id);
+                            @if edit {
+                                (question_inputs(m, q, d, err, stored))
+                            } @else {
+                                (question_view(q, d, stored))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn question_view(
+    q: &c5hub_assess::methodology::Question,
+    d: &Draft,
+    stored: Option<&StoredAnswer>,
+) -> Markup {
+    let value = d.value();
+    html! {
+        div.question id={ "q-" (q.id) } {
+            p.qtext { (q.text) " " span.muted { "(" (q.id) ")" } }
+            dl {
+                dt { "Answer" } dd { @if value.is_empty() { span.muted { "not answered" } } @else { (value) } }
+                @if !d.url.is_empty() { dt { "Evidence link" } dd { a href=(d.url) rel="noopener noreferrer" { (d.url) } } }
+                @if let Some(doc) = stored.and_then(|a| a.evidence_doc.as_ref()) { dt { "Evidence document" } dd { (evidence_link(doc)) } }
+                @if !d.provenance.is_empty() { dt { "Source" } dd { (d.provenance) } }
+                @if let Some(by) = stored.and_then(|a| a.validated_by.as_deref()) {
+                    dt { "Validated" } dd { (by) @if let Some(on) = stored.and_then(|a| a.validated_on) { " on " (on) } }
+                }
+                @if !d.note.is_empty() { dt { "Note" } dd { (d.note) } }
+            }
+        }
+    }
+}
+
+fn question_inputs(
+    m: &Methodology,
+    q: &c5hub_assess::methodology::Question,
+    d: &Draft,
+    err: Option<&String>,
+    stored: Option<&StoredAnswer>,
+) -> Markup {
+    let a = format!("a:{}", q.id);
+    let err_id = format!("err-{}", q.id);
+    let described = err.map(|_| err_id.as_str());
+    let kind = m.answer_type(&q.answer_type).map(|t| &t.kind);
+    let value = d.value();
+    html! {
+        fieldset.question id={ "q-" (q.id) } aria-invalid=[err.map(|_| "true")] aria-describedby=[described] {
+            legend { (q.text) " " span.muted { "(" (q.id) ")" } }
+            @if let Some(e) = err { p.error id=(err_id) { (e) } }
+            @if !q.guidance.is_empty() { p.muted { "Evidence: " (q.guidance) } }
+            @match kind {
+                Some(AnswerKind::Choice { options }) => {
+                    div.choices role="radiogroup" aria-label={ "Answer to " (q.id) } {
+                        @for (name, _) in options {
+                            label.choice { input type="radio" name=(a) value=(name) checked[d.has(name)]; " " (name) }
+                        }
+                        label.choice { input type="radio" name=(a) value="" checked[value.is_empty()]; " no answer" }
+                    }
+                }
+                Some(AnswerKind::Multiple { options }) => {
+                    div.choices role="group" aria-label={ "Answers to " (q.id) " (any number)" } {
+                        @for (name, _) in options {
+                            label.choice { input type="checkbox" name=(a) value=(name) checked[d.has(name)]; " " (name) }
+                        }
+                    }
+                }
+                Some(AnswerKind::Count(_)) => {
+                    label { "Answer (a non-negative number)" input type="number" name=(a) min="0" step="any" value=(value); }
+                }
+                Some(AnswerKind::Percentage { .. }) => {
+                    label { "Answer (per cent, 0 to 100)" input type="number" name=(a) min="0" max="100" step="any" value=(value); }
+                }
+                None => {
+                    label { "Answer" input name=(a) value=(value); }
+                }
+            }
+            div.evidence {
+                label { "Source" select name={ "p:" (q.id) } {
+                    option value="self-reported" selected[d.provenance != "desk-research"] { "self-reported" }
+                    option value="desk-research" selected[d.provenance == "desk-research"] { "desk-research" }
+                } }
+                label { "Evidence link" input type="url" name={ "e:" (q.id) } placeholder="https://" value=(d.url); }
+                @if let Some(doc) = stored.and_then(|a| a.evidence_doc.as_ref()).filter(|doc| Some(doc.id) == d.doc) {
+                    input type="hidden" name={ "d:" (q.id) } value=(doc.id);
+                    span { "Attached: " (evidence_link(doc)) }
+                    label.choice { input type="checkbox" name={ "r:" (q.id) } value="1" checked[d.remove_doc]; " remove it" }
+                }
+                label { "Evidence document (up to " (MAX_EVIDENCE_BYTES / (1024 * 1024)) " MiB)" input type="file" name={ "f:" (q.id) }; }
+                label { "Note" textarea name={ "n:" (q.id) } rows="1" { (d.note) } }
+            }
+        }
+    }
+}
+
+/// Reads the questionnaire form: per question what was typed and chosen.
+async fn read_sheet_form(
+    mut mp: Multipart,
+) -> Result<(String, String, HashMap<String, Draft>), Problem> {
+    let mut csrf = String::new();
+    let mut action = String::new();
+    let mut drafts: HashMap<String, Draft> = HashMap::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| {
+        Problem::bad_request(format!(
+            "the form could not be read ({e}); is it larger than the hub accepts?"
+        ))
+    })? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let media_type = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let bytes = field.bytes().await.map_err(|e| {
+            Problem::bad_request(format!("the form field {name} could not be read ({e})"))
+        })?;
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.split_once(':') {
+            None if name == "csrf" => csrf = text(),
+            None if name == "action" => action = text(),
+            Some((kind, q)) => {
+                let d = drafts.entry(q.to_owned()).or_default();
+                match kind {
+                    "a" => d.values.push(text()),
+                    "e" => d.url = text().trim().to_owned(),
+                    "p" => d.provenance = text(),
+                    "n" => d.note = text(),
+                    "d" => d.doc = text().trim().parse().ok(),
+                    "r" => d.remove_doc = true,
+                    "f" if !bytes.is_empty() => {
+                        d.upload = Some(Upload {
+                            filename: filename.unwrap_or_else(|| "evidence".to_owned()),
+                            media_type,
+                            bytes: bytes.to_vec(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            None => {}
+        }
+    }
+    Ok((csrf, action, drafts))
+}
+
+/// Checks each question's draft against the methodology; returns the
+/// problems by question id.
+fn check_drafts(m: &Methodology, drafts: &HashMap<String, Draft>) -> HashMap<String, String> {
+    let mut errors = HashMap::new();
+    for (_, q) in m.questions() {
+        let Some(d) = drafts.get(&q.id) else {
+            continue;
+        };
+        let mut problems = Vec::new();
+        let value = d.value();
+        if !value.is_empty() {
+            if let Some(t) = m.answer_type(&q.answer_type) {
+                if let Err(e) = t.score(&value) {
+                    problems.push(format!("answer: {e}; expected {}", t.accepted()));
+                }
+            }
+        }
+        if value.len() > c5hub_store::MAX_ANSWER_FIELD_BYTES {
+            problems.push("answer: too long".to_owned());
+        }
+        if !d.url.is_empty() && !valid_link(&d.url) {
+            problems.push(format!(
+                "evidence link: {:?} is not an http(s) address",
+                d.url
+            ));
+        }
+        if !d.provenance.is_empty()
+            && !matches!(
+                Provenance::parse(&d.provenance),
+                Some(Provenance::SelfReported | Provenance::DeskResearch)
+            )
+        {
+            problems.push(format!(
+                "source: {:?} is not self-reported or desk-research",
+                d.provenance
+            ));
+        }
+        if d.note.len() > c5hub_store::MAX_ANSWER_FIELD_BYTES {
+            problems.push(format!(
+                "note: longer than {} bytes",
+                c5hub_store::MAX_ANSWER_FIELD_BYTES
+            ));
+        }
+        if let Some(u) = &d.upload {
+            if u.bytes.len() > MAX_EVIDENCE_BYTES {
+                problems.push(format!(
+                    "evidence document: {} is {} bytes; the limit is {} MiB",
+                    u.filename,
+                    u.bytes.len(),
+                    MAX_EVIDENCE_BYTES / (1024 * 1024)
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            errors.insert(q.id.clone(), problems.join("; "));
+        }
+    }
+    errors
+}
+
+fn valid_link(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && s.len() <= 2048 && !s.chars().any(char::is_whitespace))
+}
+
+pub(crate) async fn save(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> Response {
+    let form = read_sheet_form(mp).await;
+    let (csrf, action, mut drafts) = match form {
+        Ok(f) => f,
+        Err(p) => return error_page(&caller, &p),
+    };
+    if let Err(p) = check_csrf(&caller, &csrf) {
+        return error_page(&caller, &p);
+    }
+    let sheet = match load_sheet(&s, &caller, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(p) = caller.principal.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    if !may_edit(&p, &sheet.response) {
+        return error_page(
+            &caller,
+            &Problem::forbidden(format!(
+                "only admins, analysts and reporters of {} fill in this response",
+                sheet.response.org
+            )),
+        );
+    }
+    if !sheet.response.status.editable() {
+        return error_page(
+            &caller,
+            &Problem::new(
+                StatusCode::CONFLICT,
+                "not-editable",
+                "This response does not change now",
+                format!(
+                    "response {id} is {}; only a draft or a returned response changes",
+                    sheet.response.status
+                ),
+            ),
+        );
+    }
+    // Only questions of the methodology are kept: anything else cannot
+    // come from this page.
+    drafts.retain(|q, _| sheet.methodology.question(q).is_some());
+    let errors = check_drafts(&sheet.methodology, &drafts);
+    if !errors.is_empty() {
+        return render_sheet(
+            &s,
+            &caller,
+            &sheet,
+            &drafts,
+            &errors,
+            None,
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let submit = action == "submit";
+    let got = s
+        .pool
+        .run(move |st| {
+            let answers: Vec<(String, Draft, String)> = drafts
+                .into_iter()
+                .map(|(q, d)| {
+                    let v = d.value();
+                    (q, d, v)
+                })
+                .collect();
+            let inputs: Vec<AnswerInput<'_>> = answers
+                .iter()
+                .map(|(q, d, value)| AnswerInput {
+                    question: q,
+                    value,
+                    evidence_url: Some(d.url.as_str()),
+                    evidence_doc: d.doc.filter(|_| !d.remove_doc),
+                    provenance: Some(d.provenance.as_str()),
+                    note: Some(d.note.as_str()),
+                })
+                .collect();
+            let uploads: Vec<NewEvidence<'_>> = answers
+                .iter()
+                .filter_map(|(q, d, _)| {
+                    d.upload.as_ref().map(|u| NewEvidence {
+                        question: q,
+                        filename: &u.filename,
+                        media_type: &u.media_type,
+                        bytes: &u.bytes,
+                    })
+                })
+                .collect();
+            st.save_answers(id, &inputs, &uploads, actor(&p))?;
+            if submit {
+                st.submit_response(id, actor(&p))?;
+            }
+            Ok(())
+        })
+        .await;
+    match got {
+        Ok(()) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
+        Err(e) => error_page(&caller, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub(crate) async fn decide(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    if let Err(p) = check_csrf(&caller, &f.csrf) {
+        return error_page(&caller, &p);
+    }
+    let sheet = match load_sheet(&s, &caller, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(p) = caller.principal.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    if !may_decide(&p, &sheet.response, &s.config.org) {
+        let why = if is_validator(&p, &s.config.org) {
+            "a validator does not validate their own organisation's response"
+        } else {
+            "only admins and analysts of the hub operator validate responses"
+        };
+        return error_page(&caller, &Problem::forbidden(why));
+    }
+    let reshow = |msg: &str| {
+        let drafts = sheet
+            .stored
+            .iter()
+            .map(|(q, a)| (q.clone(), Draft::from_stored(a)))
+            .collect();
+        render_sheet(
+            &s,
+            &caller,
+            &sheet,
+            &drafts,
+            &HashMap::new(),
+            Some(msg),
+            StatusCode::BAD_REQUEST,
+        )
+    };
+    let reason = f.reason.trim().to_owned();
+    let validate = match f.decision.as_str() {
+        "validate" => true,
+        "return" if reason.is_empty() => {
+            return reshow("Say why the response goes back, so the country can fix it.");
+        }
+        "return" => false,
+        other => return reshow(&format!("Unknown decision {other:?}.")),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let got = s
+        .pool
+        .run(move |st| {
+            let d = if validate {
+                Decision::Validate { on: today }
+            } else {
+                Decision::Return { reason: &reason }
+            };
+            st.decide_response(id, d, actor(&p))
+        })
+        .await;
+    match got {
+        Ok(_) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
+        Err(e) if e.status.is_client_error() => reshow(&e.detail),
+        Err(e) => error_page(&caller, &e),
+    }
+}
+
+/// Media types served as themselves; anything else is a download of
+/// bytes, so an uploaded page can never run in the hub's origin.
+const INLINE_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg", "text/plain"];
+
+pub(crate) async fn evidence(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Response {
+    let p = match caller.member() {
+        Ok(p) => p.clone(),
+        Err(e) => return error_page(&caller, &e),
+    };
+    let hub = s.config.org.clone();
+    let got = s
+        .pool
+        .run(move |st| {
+            let Some((info, bytes)) = st.evidence(id)? else {
+                return Ok(None);
+            };
+            let Some(r) = st.response(info.response)? else {
+                return Ok(None);
+            };
+            Ok(may_read(&p, &r, &hub).then_some((info, bytes)))
+        })
+        .await;
+    match got {
+        Ok(Some((info, bytes))) => {
+            let ct = if INLINE_TYPES.contains(&info.media_type.as_str()) {
+                info.media_type.clone()
+            } else {
+                "application/octet-stream".to_owned()
+            };
+            // Only safe characters in the header; the name is a hint.
+            let name: String = info
+                .filename
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (
+                [
+                    (header::CONTENT_TYPE, ct),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                    (header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
+                ],
+                Body::from(bytes),
+            )
+                .into_response()
+        }
+        Ok(None) => not_found_for(&caller),
+        Err(e) => error_page(&caller, &e),
+    }
+}
+
+// ----------------------------------------------------------------- results
+
+#[derive(Deserialize)]
+pub(crate) struct ResultsQuery {
+    #[serde(default)]
+    ranks: Option<String>,
+}
+
+pub(crate) async fn results(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ResultsQuery>,
+) -> Response {
+    if let Err(e) = caller.member() {
+        return error_page(&caller, &e);
+    }
+    let res = match crate::assess::results(&s, id).await {
+        Ok(r) => r,
+        Err(e) if e.status == StatusCode::NOT_FOUND => return not_found_for(&caller),
+        Err(e) => return error_page(&caller, &e),
+    };
+    let show_ranks = q.ranks.as_deref() == Some("1");
+    let title = format!("Results: {} ({})", res.edition.title, res.edition.year);
+    let ctx = Page::of(&caller, &title, "assess");
+    page(&ctx, results_body(&res, &title, show_ranks)).into_response()
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn results_body(res: &Results, title: &str, show_ranks: bool) -> Markup {
+    let m = &res.methodology;
+    let ranks = show_ranks.then(|| scoring::ranks(&res.scores));
+    let view = c5hub_assess::views::regional(m, &res.scores, &res.regions);
+    let rows: Vec<(String, Vec<usize>)> = view
+        .iter()
+        .map(|g| {
+            (
+                g.region.map_or("Unlisted", Region::name).to_owned(),
+                g.tier_counts.clone(),
+            )
+        })
+        .collect();
+    let label = m.tier_label.to_lowercase();
+    html! {
+        h1 { (title) }
+        p {
+            (res.scores.len()) " validated response(s) of " (res.responses) " in this edition, scored with "
+            code { (m.id) "@" (m.version) } ". Results are shown by " (label) ", not by rank (WTDC Resolution 45)"
+            @if show_ranks { "; ranks are shown on request" } "."
+        }
+        p {
+            @if show_ranks { a href="?" { "Hide ranks" } } @else { a href="?ranks=1" { "Show ranks" } }
+            " · " a href={ "/api/v1/assess/editions/" (res.edition.id) "/results" } { "These results as JSON" }
+            " · " a href={ "/assess/editions/" (res.edition.id) } { "Back to the edition" }
+        }
+        @if res.scores.is_empty() {
+            p.notice role="status" { "No response has been validated yet: there is nothing to score." }
+        } @else {
+            div.scroll {
+                table.results {
+                    caption { "Scores by country (overall 0–" (m.scale) ")" }
+                    thead { tr {
+                        th scope="col" { "Country" }
+                        th scope="col" { "Region" }
+                        @if ranks.is_some() { th scope="col" { "Rank" } }
+                        th scope="col" { (m.tier_label) }
+                        th scope="col" { "Overall" }
+                        @for p in &m.pillars { th scope="col" { (p.name) } }
+                        th scope="col" { (m.tier_label) " stability" }
+                        th scope="col" { "Flags" }
+                    } }
+                    tbody {
+                        @for (i, sc) in res.scores.iter().enumerate() {
+                            @let stab = res.sensitivity.as_ref().and_then(|r| r.countries.get(i));
+                            tr {
+                                th scope="row" { (res.regions.name_of(&sc.iso3)) " (" (sc.iso3) ")" }
+                                td { (res.regions.region_of(&sc.iso3).map_or("Unlisted", Region::name)) }
+                                @if let Some(r) = &ranks { td { (r.get(i).copied().unwrap_or_default()) } }
+                                td { span.tier { (sc.tier_code) " " (sc.tier_name) } }
+                                td.num { (format!("{:.2}", sc.overall)) }
+                                @for (j, ps) in sc.pillars.iter().enumerate() {
+                                    td.num { @match ps.fraction {
+                                        Some(_) => { (format!("{:.2}", ps.points)) " / " (format!("{:.0}", m.pillar_max(j))) }
+                                        None => { span.muted { "no data" } }
+                                    } }
+                                }
+                                td.num { @if let Some(c) = stab {
+                                    (pct(c.stability))
+                                    @if c.near_threshold.is_some() { " " span.flag { "near a threshold" } }
+                                } }
+                                td { @for f in &sc.flags {
+                                    span class=(if f.is_missing_data() { "flag flag-missing" } else { "flag" }) { (flag_text(f)) } " "
+                                } }
+                            }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="regions-h" {
+                h2 id="regions-h" { (m.tier_label) "s by ITU region" }
+                figure.chart {
+                    (PreEscaped(report::tiers_by_region_svg(m, &rows)))
+                    figcaption { "Countries in each " (label) " by ITU region; the table below gives the counts." }
+                }
+                table {
+                    caption { "Countries per " (label) " by region" }
+                    thead { tr { th scope="col" { "Region" } th scope="col" { "Countries" } @for t in &m.tiers { th scope="col" { (t.code) " " (t.name) } } th scope="col" { "Mean overall" } } }
+                    tbody { @for g in &view { tr {
+                        th scope="row" { (g.region.map_or("Unlisted", Region::name)) }
+                        td.num { (g.countries) }
+                        @for k in &g.tier_counts { td.num { (k) } }
+                        td.num { (format!("{:.2}", g.overall_mean)) }
+                    } } }
+                }
+            }
+            @if let Some(sens) = &res.sensitivity {
+                section aria-labelledby="stability-h" {
+                    h2 id="stability-h" { (m.tier_label) " stability" }
+                    p {
+                        "Share of " (sens.config.draws) " random pillar weightings (Dirichlet, concentration "
+                        (sens.config.concentration) ") under which a country keeps its " (label) ". "
+                        (sens.unstable) " country(ies) keep it in fewer than " (pct(sens.config.stable_share)) " of them; "
+                        (sens.near_threshold) " are within " (sens.config.margin) " points of a threshold."
+                    }
+                    figure.chart {
+                        (PreEscaped(report::stability_histogram_svg(sens)))
+                        figcaption { "Countries by tier stability." }
+                    }
+                }
+            }
+            section aria-labelledby="profiles-h" {
+                h2 id="profiles-h" { "Pillar profiles" }
+                div.grid {
+                    @for (i, sc) in res.scores.iter().enumerate() {
+                        figure.chart {
+                            (PreEscaped(report::profile_svg(m, sc, i)))
+                            figcaption { (res.regions.name_of(&sc.iso3)) " (" (sc.iso3) "): " (sc.tier_code) " " (sc.tier_name) ", " (format!("{:.2}", sc.overall)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn flag_text(f: &Flag) -> String {
+    if f.is_missing_data() {
+        format!("missing data: {f}")
+    } else {
+        f.to_string()
+    }
+}

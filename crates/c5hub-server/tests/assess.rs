@@ -1,0 +1,591 @@
+//! The national assessment through the web UI and the API over real HTTP,
+//! on SQLite and PostgreSQL: the operator opens an edition and names
+//! focal points, a country fills in the questionnaire with evidence and
+//! submits it, a validator returns and then validates it, and every member
+//! sees the results as tiers. Each step also checks who may not do it.
+
+mod support;
+
+use c5hub_assess::methodology::AnswerKind;
+use c5hub_assess::{Answer, CountryResponses, Methodology, ResponseSet, scoring};
+use c5hub_model::{OrgKind, Role};
+use c5hub_store::{MAX_EVIDENCE_BYTES, ResponseStatus};
+use serde_json::Value;
+use support::{Hub, get, locations};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A logged-in browser: its session cookie and CSRF token.
+struct Browser {
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+struct Reply {
+    status: u16,
+    location: String,
+    content_type: String,
+    disposition: String,
+    set_cookie: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn send(
+    method: &str,
+    url: &str,
+    cookie: Option<&str>,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> Reply {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut req = agent.request(method, url);
+    if let Some(c) = cookie {
+        req = req.set("Cookie", c);
+    }
+    if let Some(ct) = content_type {
+        req = req.set("Content-Type", ct);
+    }
+    let result = match body {
+        Some(b) => req.send_bytes(b),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let header = |n: &str| resp.header(n).unwrap_or_default().to_owned();
+    let (status, location, content_type, disposition) = (
+        resp.status(),
+        header("location"),
+        header("content-type"),
+        header("content-disposition"),
+    );
+    let set_cookie = header("set-cookie");
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut body).expect("body");
+    Reply {
+        status,
+        location,
+        content_type,
+        disposition,
+        set_cookie,
+        body,
+    }
+}
+
+fn form_encode(fields: &[(&str, &str)]) -> Vec<u8> {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
+}
+
+/// One multipart part: name, file name (for files), bytes.
+type Part<'a> = (String, Option<&'a str>, Vec<u8>);
+
+fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "c5hub-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, file, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Browser {
+    fn login(hub: &Hub, fields: &[(&str, &str)]) -> Browser {
+        let r = send(
+            "POST",
+            &hub.url("/login"),
+            None,
+            Some("application/x-www-form-urlencoded"),
+            Some(&form_encode(fields)),
+        );
+        assert_eq!(r.status, 303, "login: {}", r.text());
+        let cookie = r.set_cookie.split(';').next().expect("cookie").to_owned();
+        let me = send("GET", &hub.url("/api/v1/me"), Some(&cookie), None, None);
+        let me: Value = serde_json::from_slice(&me.body).expect("me");
+        Browser {
+            base: hub.base.clone(),
+            cookie,
+            csrf: me["csrf"].as_str().expect("csrf").to_owned(),
+        }
+    }
+
+    fn user(hub: &Hub, email: &str) -> Browser {
+        Browser::login(hub, &[("email", email), ("password", PASSWORD)])
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        send(
+            "GET",
+            &format!("{}{path}", self.base),
+            Some(&self.cookie),
+            None,
+            None,
+        )
+    }
+
+    fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        send(
+            "POST",
+            &format!("{}{path}", self.base),
+            Some(&self.cookie),
+            Some("application/x-www-form-urlencoded"),
+            Some(&form_encode(&all)),
+        )
+    }
+
+    fn post_multipart(&self, path: &str, parts: &[Part<'_>]) -> Reply {
+        let mut all: Vec<Part<'_>> = vec![("csrf".into(), None, self.csrf.clone().into_bytes())];
+        all.extend_from_slice(parts);
+        let (ct, body) = multipart(&all);
+        send(
+            "POST",
+            &format!("{}{path}", self.base),
+            Some(&self.cookie),
+            Some(&ct),
+            Some(&body),
+        )
+    }
+}
+
+/// The best answer to every question of `m`: the top option, every
+/// option, or a full count or share.
+fn best_answers(m: &Methodology) -> Vec<(String, Vec<String>)> {
+    m.questions()
+        .map(|(_, q)| {
+            let values = match &m.answer_type(&q.answer_type).expect("type").kind {
+                AnswerKind::Choice { options } => {
+                    let best = options
+                        .iter()
+                        .max_by(|a, b| a.1.total_cmp(&b.1))
+                        .expect("options");
+                    vec![best.0.clone()]
+                }
+                AnswerKind::Multiple { options } => options.iter().map(|o| o.0.clone()).collect(),
+                AnswerKind::Count(_) => vec!["1000".to_owned()],
+                AnswerKind::Percentage { .. } => vec!["100".to_owned()],
+            };
+            (q.id.clone(), values)
+        })
+        .collect()
+}
+
+fn answer_parts(answers: &[(String, Vec<String>)]) -> Vec<Part<'static>> {
+    let mut parts = Vec::new();
+    for (q, values) in answers {
+        for v in values {
+            parts.push((format!("a:{q}"), None, v.clone().into_bytes()));
+        }
+        parts.push((format!("p:{q}"), None, b"self-reported".to_vec()));
+    }
+    parts
+}
+
+#[test]
+fn an_edition_from_questionnaire_to_validated_results() {
+    for loc in locations("assess_workflow") {
+        let hub = Hub::start(loc, false);
+        {
+            let mut st = hub.store();
+            st.add_org("cirt-xaa", OrgKind::NationalCirt).expect("org");
+            st.add_org("cirt-xbb", OrgKind::NationalCirt).expect("org");
+            for (email, org, role) in [
+                ("focal@xaa.test", "cirt-xaa", Role::Reporter),
+                ("viewer@xaa.test", "cirt-xaa", Role::Viewer),
+                ("focal@xbb.test", "cirt-xbb", Role::Reporter),
+                ("analyst@hub.test", "national-cirt", Role::Analyst),
+            ] {
+                st.add_user(email, org, role, Some(PASSWORD)).expect("user");
+            }
+            // PostgreSQL stores are closed on plain threads, as the server does.
+            std::thread::spawn(move || drop(st)).join().expect("close");
+        }
+        let admin = Browser::login(&hub, &[("token", hub.admin.as_str())]);
+        let focal = Browser::user(&hub, "focal@xaa.test");
+        let viewer = Browser::user(&hub, "viewer@xaa.test");
+        let other = Browser::user(&hub, "focal@xbb.test");
+        let analyst = Browser::user(&hub, "analyst@hub.test");
+
+        // The operator opens an edition; nobody else may, and a bad year
+        // comes back with what was typed.
+        let new = [
+            ("methodology", "cirt-readiness"),
+            ("year", "2025"),
+            ("title", "Readiness 2025"),
+        ];
+        assert_eq!(focal.post("/assess/editions", &new).status, 403);
+        let bad = admin.post(
+            "/assess/editions",
+            &[
+                ("methodology", "cirt-readiness"),
+                ("year", "25"),
+                ("title", "Typed title"),
+            ],
+        );
+        assert_eq!(bad.status, 400);
+        assert!(
+            bad.text().contains("Year: &quot;25&quot; is not a year")
+                && bad.text().contains("value=\"Typed title\""),
+            "{}",
+            bad.text()
+        );
+        let made = admin.post("/assess/editions", &new);
+        assert_eq!(made.status, 303, "{}", made.text());
+        let edition_path = made.location.clone();
+        let ed: i64 = edition_path
+            .rsplit('/')
+            .next()
+            .expect("id")
+            .parse()
+            .expect("edition id");
+        let no_csrf = send(
+            "POST",
+            &hub.url("/assess/editions"),
+            Some(&admin.cookie),
+            Some("application/x-www-form-urlencoded"),
+            Some(&form_encode(&new)),
+        );
+        assert_eq!(
+            no_csrf.status, 403,
+            "a form without the CSRF token is refused"
+        );
+
+        // Focal points.
+        let assign = format!("{edition_path}/responses");
+        assert_eq!(
+            admin
+                .post(&assign, &[("iso3", "xaa"), ("org", "cirt-xaa")])
+                .status,
+            303
+        );
+        assert_eq!(
+            admin
+                .post(&assign, &[("iso3", "XBB"), ("org", "cirt-xbb")])
+                .status,
+            303
+        );
+        let dup = admin.post(&assign, &[("iso3", "XAA"), ("org", "cirt-xbb")]);
+        assert_eq!(dup.status, 400);
+        assert!(
+            dup.text().contains("XAA already answers") && dup.text().contains("value=\"XAA\""),
+            "{}",
+            dup.text()
+        );
+        assert_eq!(
+            analyst
+                .post(&assign, &[("iso3", "XCC"), ("org", "cirt-xbb")])
+                .status,
+            403
+        );
+
+        let ids = {
+            let mut st = hub.store();
+            let rs = st.responses(ed).expect("responses");
+            std::thread::spawn(move || drop(st)).join().expect("close");
+            rs
+        };
+        let (xaa, xbb) = (ids[0].id, ids[1].id);
+        let xaa_path = format!("/assess/responses/{xaa}");
+        let xbb_path = format!("/assess/responses/{xbb}");
+
+        // Who sees what: the country's members and the validators read;
+        // another country's focal point gets "not found".
+        let page = focal.get(&edition_path).text();
+        assert!(
+            page.contains(&format!("href=\"{xaa_path}\""))
+                && !page.contains(&format!("href=\"{xbb_path}\"")),
+            "{page}"
+        );
+        assert_eq!(other.get(&xaa_path).status, 404);
+        assert_eq!(analyst.get(&xaa_path).status, 200);
+        let seen = viewer.get(&xaa_path);
+        assert_eq!(seen.status, 200);
+        assert!(!seen.text().contains("Save draft"), "a viewer gets no form");
+
+        // A mistake: nothing is stored, the form comes back with the input.
+        let m = Methodology::builtin("cirt-readiness").expect("methodology");
+        let best = best_answers(&m);
+        let count_q = m
+            .questions()
+            .find(|(_, q)| {
+                matches!(
+                    m.answer_type(&q.answer_type).map(|t| &t.kind),
+                    Some(AnswerKind::Count(_))
+                )
+            })
+            .map(|(_, q)| q.id.clone())
+            .expect("a count question");
+        let mut wrong = answer_parts(&best);
+        wrong.retain(|(n, _, _)| *n != format!("a:{count_q}"));
+        wrong.push((format!("a:{count_q}"), None, b"many".to_vec()));
+        wrong.push((format!("e:{count_q}"), None, b"not a link".to_vec()));
+        let r = focal.post_multipart(&xaa_path, &wrong);
+        assert_eq!(r.status, 400);
+        let text = r.text();
+        assert!(text.contains("&quot;many&quot; is not a number"), "{text}");
+        assert!(
+            text.contains("value=\"many\"") && text.contains("value=\"not a link\""),
+            "the form shows what was typed"
+        );
+        assert!(
+            text.contains(&format!("href=\"#q-{count_q}\"")),
+            "the summary links to the question"
+        );
+        assert_eq!(
+            viewer
+                .post_multipart(&xaa_path, &answer_parts(&best))
+                .status,
+            403
+        );
+        let too_big = focal.post_multipart(
+            &xaa_path,
+            &[(
+                "f:mandate.legal-basis.instrument".into(),
+                Some("big.pdf"),
+                vec![b'x'; MAX_EVIDENCE_BYTES + 1],
+            )],
+        );
+        assert_eq!(too_big.status, 400);
+        assert!(
+            too_big.text().contains("the limit is 4 MiB"),
+            "{}",
+            too_big.text()
+        );
+
+        // A good save with a document and a link.
+        let mut parts = answer_parts(&best);
+        parts.push((
+            "f:mandate.legal-basis.instrument".into(),
+            Some("decree.pdf"),
+            b"%PDF-1.4 decree".to_vec(),
+        ));
+        parts.push((
+            "e:mandate.legal-basis.host".into(),
+            None,
+            b"https://gov.example/cirt".to_vec(),
+        ));
+        parts.push(("action".into(), None, b"save".to_vec()));
+        let saved = focal.post_multipart(&xaa_path, &parts);
+        assert_eq!(
+            (saved.status, saved.location.as_str()),
+            (303, xaa_path.as_str()),
+            "{}",
+            saved.text()
+        );
+        let page = focal.get(&xaa_path).text();
+        let doc_href = page
+            .split("href=\"/assess/evidence/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a link to the document")
+            .to_owned();
+        let doc = focal.get(&format!("/assess/evidence/{doc_href}"));
+        assert_eq!(doc.body, b"%PDF-1.4 decree");
+        assert!(
+            doc.disposition.starts_with("attachment"),
+            "{}",
+            doc.disposition
+        );
+        assert_eq!(
+            other.get(&format!("/assess/evidence/{doc_href}")).status,
+            404
+        );
+        assert!(page.contains("value=\"https://gov.example/cirt\""));
+
+        // Submit; then the answers are frozen and only a validator decides.
+        let sub = focal.post_multipart(
+            &xaa_path,
+            &[parts, vec![("action".into(), None, b"submit".to_vec())]].concat(),
+        );
+        assert_eq!(sub.status, 303);
+        let frozen = focal.post_multipart(&xaa_path, &answer_parts(&best));
+        assert_eq!(frozen.status, 409, "{}", frozen.text());
+        assert!(
+            frozen
+                .text()
+                .contains("only a draft or a returned response changes"),
+            "{}",
+            frozen.text()
+        );
+        let decision = format!("{xaa_path}/decision");
+        assert_eq!(
+            focal.post(&decision, &[("decision", "validate")]).status,
+            403
+        );
+        let no_reason = analyst.post(&decision, &[("decision", "return"), ("reason", " ")]);
+        assert_eq!(no_reason.status, 400);
+        assert!(no_reason.text().contains("Say why"));
+        assert_eq!(
+            analyst
+                .post(
+                    &decision,
+                    &[
+                        ("decision", "return"),
+                        ("reason", "Attach the gazette page")
+                    ]
+                )
+                .status,
+            303
+        );
+        assert!(
+            focal
+                .get(&xaa_path)
+                .text()
+                .contains("Attach the gazette page")
+        );
+        let again = focal.post_multipart(
+            &xaa_path,
+            &[
+                answer_parts(&best),
+                vec![("action".into(), None, b"submit".to_vec())],
+            ]
+            .concat(),
+        );
+        assert_eq!(again.status, 303);
+        assert_eq!(
+            analyst.post(&decision, &[("decision", "validate")]).status,
+            303
+        );
+
+        // XBB answers one question only and is validated too: its missing
+        // data is flagged.
+        let one = vec![
+            ("a:mandate.legal-basis.host".into(), None, b"yes".to_vec()),
+            ("action".into(), None, b"submit".to_vec()),
+        ];
+        assert_eq!(other.post_multipart(&xbb_path, &one).status, 303);
+        assert_eq!(
+            admin
+                .post(&format!("{xbb_path}/decision"), &[("decision", "validate")])
+                .status,
+            303
+        );
+
+        {
+            let mut st = hub.store();
+            let r = st.response(xaa).expect("read").expect("stored");
+            assert_eq!(r.status, ResponseStatus::Validated);
+            let answers = st.answers(xaa).expect("answers");
+            assert_eq!(answers.len(), m.question_count());
+            assert!(
+                answers
+                    .iter()
+                    .all(|a| a.provenance.as_deref() == Some("validated")
+                        && a.validated_by.as_deref() == Some("analyst@hub.test"))
+            );
+            let actions: Vec<String> = st
+                .audit_log(None, 1000)
+                .expect("audit")
+                .into_iter()
+                .map(|a| a.action)
+                .filter(|a| a.starts_with("assess."))
+                .collect();
+            assert_eq!(
+                actions
+                    .iter()
+                    .filter(|a| *a == "assess.response.validate")
+                    .count(),
+                2,
+                "{actions:?}"
+            );
+            std::thread::spawn(move || drop(st)).join().expect("close");
+        }
+
+        // Results, for every member: tiers without ranks unless asked.
+        let expected = {
+            let set = ResponseSet {
+                methodology: None,
+                countries: vec![CountryResponses {
+                    iso3: "XAA".into(),
+                    year: 2025,
+                    answers: best
+                        .iter()
+                        .map(|(q, v)| Answer::new(q.clone(), v.join(";")))
+                        .collect(),
+                }],
+            };
+            scoring::score_responses(&m, &set).value.remove(0)
+        };
+        let res = other.get(&format!("{edition_path}/results"));
+        assert_eq!(res.status, 200);
+        assert!(
+            res.content_type.starts_with("text/html"),
+            "{}",
+            res.content_type
+        );
+        let text = res.text();
+        assert!(
+            text.contains(&format!("{} {}", expected.tier_code, expected.tier_name)),
+            "{text}"
+        );
+        assert!(
+            text.contains("missing data: missing-answers"),
+            "XBB's missing answers are flagged: {text}"
+        );
+        assert!(
+            text.contains("by ITU region") && text.contains("<svg") && text.contains("stability")
+        );
+        assert!(!text.contains(">Rank<"), "no ranks by default");
+        assert!(
+            other
+                .get(&format!("{edition_path}/results?ranks=1"))
+                .text()
+                .contains(">Rank<")
+        );
+        assert!(
+            !text.contains(" style=\""),
+            "no inline styles under the CSP"
+        );
+
+        let api = get(
+            &hub.url(&format!("/api/v1/assess/editions/{ed}/results")),
+            Some(&hub.admin),
+        );
+        assert_eq!(api.status, 200, "{}", api.body);
+        let v = api.json();
+        let rows = v.as_array().expect("array");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["iso3"], "XAA");
+        assert_eq!(rows[0]["tier"], expected.tier_code.as_str());
+        assert!(rows[0].get("rank").is_none());
+        let editions = get(&hub.url("/api/v1/assess/editions"), Some(&hub.admin)).json();
+        assert_eq!(editions["editions"][0]["methodology"], "cirt-readiness");
+        assert_eq!(get(&hub.url("/api/v1/assess/editions"), None).status, 401);
+        hub.stop();
+    }
+}
