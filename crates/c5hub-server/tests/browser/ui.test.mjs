@@ -8,13 +8,14 @@
 // earlier incident of organisation B, triages and comments on it, and looks
 // a value up; then a user of B logs in and must not see A's AMBER+STRICT
 // incident anywhere. Last, the admin logs in with a token and makes and
-// revokes an API token. Every page visited is checked for the keyboard and
+// revokes an API token, and runs a national assessment edition from
+// questionnaire to validated result. Every page visited is checked for the keyboard and
 // labelling basics and for CSP violations. Screenshots go to
 // C5HUB_BROWSER_ARTIFACTS.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -478,4 +479,110 @@ step('the admin logs in with a token, makes an API token and revokes it', async 
   assert.equal(await page.getByRole('row').filter({ hasText: `browser test ${RUN}` }).getByRole('cell').last().innerText(), 'revoked');
   assert.equal((await api()).status, 401, 'a revoked token is refused');
   await shot('admin-revoked');
+});
+
+// The national assessment: the operator opens an edition and names A as
+// the focal point of a country; A fills in the questionnaire, attaches a
+// document and a link, and submits it; the admin validates it and the
+// results show the country with a tier (not a rank) and the charts.
+const EDITION_TITLE = `Readiness ${RUN}`;
+const ISO3 = 'XAA';
+
+step('the admin opens an assessment edition and names A for a country', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assessment' }).click();
+  assert.equal(await h1(), 'National assessment');
+  await checkPageBasics('assessment editions');
+  await checkKeyboard('assessment editions');
+  const form = page.locator('form[action="/assess/editions"]');
+  await form.getByLabel('Methodology').selectOption('cirt-readiness');
+  await form.getByLabel('Year').fill('2025');
+  await form.getByLabel('Title').fill(EDITION_TITLE);
+  await Promise.all([page.waitForURL(/\/assess\/editions\/\d+$/), form.getByRole('button', { name: 'Open edition' }).click()]);
+  key.edition = page.url();
+  assert.equal(await h1(), `${EDITION_TITLE} (2025)`);
+  const assign = page.locator('form[action$="/responses"]');
+  await assign.getByLabel(/Country/).fill(ISO3.toLowerCase());
+  await assign.getByLabel('Organisation').selectOption(ORG_A);
+  await assign.getByRole('button', { name: 'Add country' }).click();
+  await page.waitForURL(key.edition);
+  const row = page.getByRole('row').filter({ hasText: ISO3 });
+  assert.match(await row.innerText(), new RegExp(`${ISO3}\\s+${ORG_A}\\s+Draft`));
+  key.response = new URL(await row.getByRole('link', { name: ISO3 }).getAttribute('href'), BASE).href;
+  await checkPageBasics('assessment edition');
+  await shot('assess-edition');
+});
+
+step('A fills in the questionnaire, attaches evidence and submits it', async () => {
+  await logout();
+  await login(USER_A);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assessment' }).click();
+  await page.getByRole('link', { name: EDITION_TITLE, exact: true }).click();
+  await page.getByRole('link', { name: ISO3 }).click();
+  assert.equal(page.url(), key.response);
+  assert.equal(await h1(), `${ISO3} · ${EDITION_TITLE}`);
+  await checkPageBasics('questionnaire');
+  await checkKeyboard('questionnaire');
+  const questions = page.locator('fieldset.question');
+  const n = await questions.count();
+  assert.ok(n >= 20, `the questionnaire lists the methodology's questions (${n})`);
+  for (let i = 0; i < n; i++) {
+    const q = questions.nth(i);
+    if ((await q.locator('input[type=radio]').count()) > 0) {
+      await q.locator('input[type=radio]').first().check();
+    } else if ((await q.locator('input[type=checkbox][name^="a:"]').count()) > 0) {
+      for (const box of await q.locator('input[type=checkbox][name^="a:"]').all()) await box.check();
+    } else {
+      await q.getByLabel(/^Answer/).fill('100');
+    }
+  }
+  const first = questions.first();
+  const dir = mkdtempSync(join(tmpdir(), 'c5hub-evidence-'));
+  const file = join(dir, 'decree.pdf');
+  writeFileSync(file, `%PDF-1.4 decree ${RUN}`);
+  await first.getByLabel(/Evidence document/).setInputFiles(file);
+  await questions.nth(1).getByLabel('Evidence link').fill('https://gov.example/cirt-decree');
+  await questions.nth(1).getByLabel('Note').fill(`Decree of ${RUN}`);
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.waitForURL(key.response);
+  rmSync(dir, { recursive: true, force: true });
+  assert.match(await page.locator('main p').first().innerText(), new RegExp(`Draft · answered by ${ORG_A} · ${n} of ${n} questions answered`));
+  const attached = page.locator('fieldset.question').first().getByRole('link', { name: 'decree.pdf' });
+  assert.ok(await attached.isVisible(), 'the document is attached to its question');
+  const doc = await page.request.get(new URL(await attached.getAttribute('href'), BASE).href);
+  assert.equal(await doc.text(), `%PDF-1.4 decree ${RUN}`);
+  assert.equal(await page.locator('fieldset.question').nth(1).getByLabel('Evidence link').inputValue(), 'https://gov.example/cirt-decree');
+  await checkPageBasics('questionnaire saved');
+  await shot('assess-questionnaire');
+  await Promise.all([page.waitForURL(key.response), page.getByRole('button', { name: 'Save and submit for validation' }).click()]);
+  assert.match(await page.locator('main').innerText(), /Submitted for validation/);
+  assert.equal(await page.getByRole('button', { name: 'Save draft' }).count(), 0, 'a submitted response is read-only');
+  await checkPageBasics('questionnaire submitted');
+  await shot('assess-submitted');
+});
+
+step('the admin validates the response and sees the result with a tier', async () => {
+  await logout();
+  await page.getByLabel('Token').fill(ADMIN_TOKEN);
+  await Promise.all([page.waitForURL(`${BASE}/`), page.getByRole('button', { name: 'Log in with token' }).click()]);
+  await page.goto(key.response);
+  const decide = page.getByRole('region', { name: 'Validation' });
+  await decide.getByRole('button', { name: 'Return to the country' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /Say why/, 'returning needs a reason');
+  await page.getByRole('button', { name: 'Validate' }).click();
+  await page.waitForURL(key.response);
+  assert.match(await page.locator('main').innerText(), /Validated by admin@/);
+  await checkPageBasics('response validated');
+  await shot('assess-validated');
+  await page.goto(key.edition);
+  await page.getByRole('link', { name: 'See the results' }).click();
+  assert.match(await h1(), new RegExp(`^Results: ${EDITION_TITLE}`));
+  const table = page.getByRole('table').filter({ has: page.locator('caption', { hasText: 'Scores by country' }) });
+  const row = table.getByRole('row').filter({ hasText: `(${ISO3})` });
+  assert.match(await row.innerText(), /L5 Optimising/, 'full marks give the top maturity level');
+  assert.equal(await table.getByRole('columnheader', { name: 'Rank' }).count(), 0, 'no ranks by default');
+  assert.ok(await page.getByRole('img', { name: /by region/ }).isVisible(), 'the tiers-by-region chart is shown');
+  assert.ok(await page.getByRole('heading', { name: 'Maturity level stability' }).isVisible());
+  await checkPageBasics('results');
+  await checkKeyboard('results');
+  await shot('assess-results');
 });
