@@ -306,6 +306,13 @@ fn an_edition_from_questionnaire_to_validated_results() {
             "{}",
             dup.text()
         );
+        let nobody = admin.post(&assign, &[("iso3", "XCC"), ("org", "nobody")]);
+        assert_eq!(nobody.status, 400);
+        assert!(
+            nobody.text().contains("Not found: organisation nobody"),
+            "{}",
+            nobody.text()
+        );
         assert_eq!(
             analyst
                 .post(&assign, &[("iso3", "XCC"), ("org", "cirt-xbb")])

@@ -183,7 +183,8 @@ pub(crate) async fn add_edition(
     match got {
         Ok(e) => Redirect::to(&format!("/assess/editions/{}", e.id)).into_response(),
         Err(e) if e.status.is_client_error() => {
-            render_editions(&s, &caller, &f, Some(&e.detail)).await
+            let msg = format!("{}: {}", e.title, e.detail);
+            render_editions(&s, &caller, &f, Some(&msg)).await
         }
         Err(e) => error_page(&caller, &e),
     }
@@ -313,7 +314,8 @@ pub(crate) async fn add_response(
             not_found_for(&caller)
         }
         Err(e) if e.status.is_client_error() => {
-            render_edition(&s, &caller, id, &f, Some(&e.detail)).await
+            let msg = format!("{}: {}", e.title, e.detail);
+            render_edition(&s, &caller, id, &f, Some(&msg)).await
         }
         Err(e) => error_page(&caller, &e),
     }
