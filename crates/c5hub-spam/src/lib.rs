@@ -9,6 +9,9 @@
 //!   explanations, the versioned model file; [`default_model`] is trained on
 //!   the SMS Spam Collection and shipped in the crate.
 //! - [`eval`]: corpora, cross-validation, TREC-style online evaluation.
+//! - [`report`], [`indicators`], [`campaign`], [`reputation`], [`analysis`]:
+//!   reports, what they point to, campaigns, the shared list, the impact
+//!   metrics; [`chart`] draws those metrics as SVG.
 //!
 //! Invariants: no HTTP and no database code (the store and the server call
 //! this crate with plain values); no panics on input (model files, rules
@@ -17,6 +20,7 @@
 
 pub mod analysis;
 pub mod campaign;
+pub mod chart;
 pub mod error;
 pub mod eval;
 pub mod features;

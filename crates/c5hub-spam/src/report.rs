@@ -75,6 +75,42 @@ pub enum Channel {
     Email,
 }
 
+impl UserVerdict {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserVerdict::Spam => "spam",
+            UserVerdict::Ham => "ham",
+        }
+    }
+}
+
+impl std::str::FromStr for UserVerdict {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "spam" => Ok(UserVerdict::Spam),
+            "ham" => Ok(UserVerdict::Ham),
+            other => Err(format!("{other:?} is not a verdict: spam or ham")),
+        }
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sms" => Ok(Channel::Sms),
+            "mms" => Ok(Channel::Mms),
+            "im" => Ok(Channel::Im),
+            "email" => Ok(Channel::Email),
+            other => Err(format!("{other:?} is not a channel: sms, mms, im or email")),
+        }
+    }
+}
+
 impl Channel {
     /// The lowercase name.
     pub fn as_str(self) -> &'static str {

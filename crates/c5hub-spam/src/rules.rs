@@ -146,6 +146,14 @@ pub struct Rule {
     window: Option<Window>,
 }
 
+impl Rule {
+    /// Whether the rule applies to every recipient (X.1242 global rule)
+    /// rather than to one recipient's own list.
+    pub fn is_global(&self) -> bool {
+        self.recipient.is_none()
+    }
+}
+
 /// What the rules see of a message.
 #[derive(Clone, Copy, Debug)]
 pub struct Message<'a> {
@@ -342,6 +350,11 @@ impl Rules {
         self.rules.is_empty()
     }
 
+    /// The rules in evaluation order within their scope (file order).
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter()
+    }
+
     /// The first matching rule: the recipient's own, then the global ones.
     pub fn evaluate(&self, msg: &Message<'_>) -> Option<RuleMatch> {
         if self.rules.is_empty() {
@@ -383,6 +396,22 @@ pub struct Decision {
     pub score: f32,
     /// What decided.
     pub by: DecidedBy,
+}
+
+impl Decision {
+    /// `spam` or `ham`.
+    pub fn label(&self) -> &'static str {
+        if self.spam { "spam" } else { "ham" }
+    }
+
+    /// `model`, or `rule:ID` for the rule that decided: how the store
+    /// records who decided.
+    pub fn decided_by(&self) -> String {
+        match &self.by {
+            DecidedBy::Rule(m) => format!("rule:{}", m.rule),
+            DecidedBy::Model => "model".to_owned(),
+        }
+    }
 }
 
 /// Rules first, then the model.
