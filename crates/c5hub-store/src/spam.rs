@@ -242,6 +242,77 @@ impl Store {
         rows.iter().map(row_to_report).collect()
     }
 
+    /// Reports of `operator` (None: all), newest first (by key), with a key
+    /// below `before` (a cursor: the last key of the previous page), at
+    /// most `limit`.
+    pub fn latest_spam_reports(
+        &mut self,
+        operator: Option<&str>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<SpamReportRow>, Error> {
+        let before = before.unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match operator {
+            Some(op) => self.db.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 AND key < $2 \
+                     ORDER BY key DESC LIMIT $3"
+                ),
+                &[op.into(), before.into(), limit.into()],
+            )?,
+            None => self.db.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE key < $1 ORDER BY key DESC LIMIT $2"
+                ),
+                &[before.into(), limit.into()],
+            )?,
+        };
+        rows.iter().map(row_to_report).collect()
+    }
+
+    /// Records a confirmed verdict (`spam` or `ham`) on a report of
+    /// `operator` (None: any operator's), replacing the user's; returns
+    /// the report as it now is, or None when there is no such report
+    /// (for this operator).
+    pub fn set_spam_verdict(
+        &mut self,
+        key: i64,
+        operator: Option<&str>,
+        verdict: &str,
+    ) -> Result<Option<SpamReportRow>, Error> {
+        if !matches!(verdict, "spam" | "ham") {
+            return Err(Error::Invalid(format!(
+                "verdict {verdict:?} is neither spam nor ham"
+            )));
+        }
+        if self.spam_report(key, operator)?.is_none() {
+            return Ok(None);
+        }
+        self.db.execute(
+            "UPDATE spam_reports SET verdict = $1 WHERE key = $2",
+            &[verdict.into(), key.into()],
+        )?;
+        self.spam_report(key, operator)
+    }
+
+    /// How many reports there are and the newest key: changes whenever a
+    /// report is added, so a cache of what is derived from the reports
+    /// knows when it is stale.
+    pub fn spam_reports_state(&mut self) -> Result<(i64, i64), Error> {
+        let rows = self.db.query(
+            "SELECT COUNT(*), COALESCE(MAX(key), 0) FROM spam_reports",
+            &[],
+        )?;
+        let r = rows
+            .first()
+            .ok_or_else(|| Error::Corrupt("COUNT gave no row".into()))?;
+        Ok((
+            r.first().and_then(Value::int).unwrap_or(0),
+            r.get(1).and_then(Value::int).unwrap_or(0),
+        ))
+    }
+
     /// Step one of the two-step intake: the forwarded text. Returns the
     /// intake's id, which step two names.
     pub fn start_spam_intake(

@@ -118,3 +118,66 @@ fn two_step_intake() {
         );
     }
 }
+
+#[test]
+fn confirmed_verdicts_and_the_reports_state() {
+    for loc in locations("spam_verdicts") {
+        let mut s = Store::open(
+            &loc,
+            Options {
+                warning_list: WarningList::empty(),
+            },
+        )
+        .expect("open");
+        assert_eq!(s.spam_reports_state().expect("state"), (0, 0), "{loc}");
+        let (k, _) = s
+            .add_spam_report(&report("r1", "op-a", 1_714_557_600))
+            .expect("store");
+        assert_eq!(s.spam_reports_state().expect("state"), (1, k));
+        let (k2, _) = s
+            .add_spam_report(&report("r2", "op-b", 1_714_557_000))
+            .expect("store");
+        let keys =
+            |rows: Vec<c5hub_store::SpamReportRow>| rows.iter().map(|r| r.key).collect::<Vec<_>>();
+        assert_eq!(
+            keys(s.latest_spam_reports(None, None, 10).expect("page")),
+            [k2, k],
+            "{loc}: newest first"
+        );
+        assert_eq!(
+            keys(s.latest_spam_reports(None, Some(k2), 10).expect("page")),
+            [k]
+        );
+        assert_eq!(
+            keys(s.latest_spam_reports(Some("op-a"), None, 10).expect("page")),
+            [k]
+        );
+        assert_eq!(
+            keys(s.latest_spam_reports(None, None, 1).expect("page")),
+            [k2]
+        );
+        assert_eq!(
+            s.set_spam_verdict(k, Some("op-b"), "ham").expect("update"),
+            None,
+            "{loc}: another operator's report is not found"
+        );
+        let got = s
+            .set_spam_verdict(k, Some("op-a"), "ham")
+            .expect("update")
+            .expect("own report");
+        assert_eq!(got.verdict, "ham");
+        assert_eq!(
+            got.label.as_deref(),
+            Some("spam"),
+            "the filter's label stays"
+        );
+        assert!(matches!(
+            s.set_spam_verdict(k, None, "maybe"),
+            Err(Error::Invalid(_))
+        ));
+        assert_eq!(
+            s.spam_report(k, None).expect("read").expect("kept").verdict,
+            "ham"
+        );
+    }
+}
