@@ -9,7 +9,15 @@
 //! session_hours = 8
 //! read_connections = 4
 //! max_batch = 512              # submissions per group commit
+//!
+//! [spam]                       # countering spam (see `SpamConfig`)
+//! key_file = "/etc/c5hub/spam.key"
+//! rules_file = "/etc/c5hub/x1242.toml"
+//! subscribers = { telco-alpha = 2400000, telco-beta = 900000 }
 //! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
@@ -34,6 +42,58 @@ pub struct Config {
     pub read_connections: usize,
     /// Most incidents committed in one group commit.
     pub max_batch: usize,
+    /// Countering spam: keys, rules, model, subscriber counts.
+    pub spam: SpamConfig,
+}
+
+/// The `[spam]` table: how the hub handles operators' spam reports.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpamConfig {
+    /// Secret key (a file of at least 16 bytes) for recipient hashes and
+    /// the HMAC pseudonyms of phone numbers and e-mail addresses in feeds,
+    /// campaigns and metrics. Partners that match pseudonyms share it.
+    /// Without one the hub makes a random key at start, and pseudonyms
+    /// change at every restart (`c5hub serve` on a data directory keeps
+    /// `DATA/spam.key` instead).
+    pub key_file: Option<PathBuf>,
+    /// X.1242 rules (TOML, see `c5hub spam rules`) evaluated before the
+    /// model for every report; global and per-recipient rules, managed in
+    /// this file, not through the API.
+    pub rules_file: Option<PathBuf>,
+    /// The classifier (default: the shipped model). Confirmed verdicts
+    /// update the model online; with this set, the updated model is
+    /// written back here so it survives a restart.
+    pub model_file: Option<PathBuf>,
+    /// Region (ISO 3166 alpha-2) for national phone numbers in messages.
+    pub region: Option<String>,
+    /// Subscribers per operator, for reports per thousand subscribers.
+    pub subscribers: BTreeMap<String, u64>,
+    /// TLP of the incidents confirmed spam becomes.
+    pub incident_tlp: String,
+    /// Days of reports that campaigns, the reputation list and the impact
+    /// metrics are computed over.
+    pub window_days: u32,
+    /// Confidence at which a reputation entry is listed (0..1).
+    pub listing_confidence: f64,
+    /// Days a reputation entry lives after its last report.
+    pub ttl_days: u32,
+}
+
+impl Default for SpamConfig {
+    fn default() -> Self {
+        SpamConfig {
+            key_file: None,
+            rules_file: None,
+            model_file: None,
+            region: None,
+            subscribers: BTreeMap::new(),
+            incident_tlp: "green".to_owned(),
+            window_days: 90,
+            listing_confidence: 0.85,
+            ttl_days: 30,
+        }
+    }
 }
 
 impl Default for Config {
@@ -47,6 +107,7 @@ impl Default for Config {
             session_hours: 8,
             read_connections: 4,
             max_batch: 512,
+            spam: SpamConfig::default(),
         }
     }
 }
@@ -71,5 +132,18 @@ mod tests {
         assert_eq!(c.org, "national-cirt");
         let e = Config::from_toml("lisen = \"x\"").expect_err("typo");
         assert!(e.contains("lisen"), "{e}");
+        let e = Config::from_toml("[spam]\nsubscriber = {}\n").expect_err("typo");
+        assert!(e.contains("subscriber"), "{e}");
+    }
+
+    #[test]
+    fn spam_settings() {
+        let c = Config::from_toml(
+            "[spam]\nsubscribers = { telco-a = 2000 }\nincident_tlp = \"amber\"\n",
+        )
+        .expect("valid");
+        assert_eq!(c.spam.subscribers.get("telco-a"), Some(&2000));
+        assert_eq!(c.spam.incident_tlp, "amber");
+        assert_eq!(c.spam.window_days, 90);
     }
 }

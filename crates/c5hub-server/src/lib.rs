@@ -12,6 +12,8 @@
 //!   built from it.
 //! - `ui`: server-rendered HTML pages with embedded assets.
 //! - `demo`: the seeded demonstration hub.
+//! - [`spam`]: spam reports through the API and the UI (rules, model,
+//!   storage, the derived campaigns, reputation feed and impact metrics).
 //!
 //! Invariants: every read of incident data passes the caller's
 //! [`c5hub_model::Viewer`] to the store, which applies TLP 2.0; nothing in
@@ -20,6 +22,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod spam;
 
 mod api;
 mod assess;
@@ -50,6 +53,7 @@ pub(crate) struct AppState {
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) ready: Arc<AtomicBool>,
     pub(crate) tokens: Arc<auth::TokenCache>,
+    pub(crate) spam: Arc<spam::SpamState>,
 }
 
 /// How the admin account came to be on start-up.
@@ -168,6 +172,7 @@ pub async fn start(
     config: Config,
     signals: bool,
 ) -> Result<Running, String> {
+    let spam = Arc::new(spam::SpamState::load(&config.spam)?);
     let config = Arc::new(config);
     let readers = config.read_connections.max(1);
     let pool = {
@@ -193,6 +198,7 @@ pub async fn start(
         metrics,
         ready: Arc::new(AtomicBool::new(true)),
         tokens: Arc::new(auth::TokenCache::default()),
+        spam,
     };
     let ready = state.ready.clone();
     let app = api::router(state);

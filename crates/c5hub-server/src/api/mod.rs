@@ -6,6 +6,7 @@ mod admin;
 mod assess;
 pub(crate) mod incidents;
 pub(crate) mod openapi;
+pub(crate) mod spam;
 pub(crate) mod submit;
 
 use std::time::Instant;
@@ -90,6 +91,17 @@ api_routes! {
     delete "/api/v1/tokens/{id}" => admin::revoke_token, "admin", "Revoke a token (admins)", query: &[], body: &[], ok: 204;
     get "/api/v1/assess/editions" => assess::editions, "assessment", "National assessment editions", query: &[], body: &[], ok: 200;
     get "/api/v1/assess/editions/{id}/results" => assess::results, "assessment", "An edition's scores, tiers and flags from validated responses (tiers, not ranks, unless asked)", query: &[("ranks", "true to add ranks (default false)")], body: &[], ok: 200;
+    post "/api/v1/spam/reports" => spam::submit, "spam", "Submit spam reports (operators): one object, an array, or {\"reports\": [...]}; each is decided (X.1242 rules, then the model) and stored before the answer, with reasons; confirmed spam becomes an incident", query: &[], body: &["application/json"], ok: 201;
+    get "/api/v1/spam/reports" => spam::list, "spam", "Spam reports, newest first: an operator's own; every operator's for the hub's organisation (recipients never shown)", query: &[("operator", "only this operator's (hub organisation)"), ("cursor", "next_cursor of the previous page"), ("limit", "rows per page, 1 to 1000 (default 100)")], body: &[], ok: 200;
+    get "/api/v1/spam/reports/{id}" => spam::get_one, "spam", "One spam report with its campaign and reasons", query: &[], body: &[], ok: 200;
+    post "/api/v1/spam/reports/{id}/verdict" => spam::confirm, "spam", "Confirm a report as spam or ham (analysts); the model learns from it at once", query: &[], body: &["application/json"], ok: 200;
+    post "/api/v1/spam/intake" => spam::intake_start, "spam", "Two-step intake, step one: the forwarded message (and the subscriber's number, kept only as a keyed hash)", query: &[], body: &["application/json"], ok: 201;
+    post "/api/v1/spam/intake/{id}" => spam::intake_sender, "spam", "Two-step intake, step two: the sender; the report is decided, stored and acknowledged", query: &[], body: &["application/json"], ok: 201;
+    post "/api/v1/spam/classify" => spam::classify, "spam", "Classify messages without storing them: rules, then the model, with reasons", query: &[], body: &["application/json"], ok: 200;
+    get "/api/v1/spam/campaigns" => spam::campaigns, "spam", "Campaigns of confirmed spam across operators, largest first", query: &[("limit", "campaigns, 1 to 1000 (default 50)")], body: &[], ok: 200;
+    get "/api/v1/spam/reputation" => spam::reputation, "spam", "The reputation feed an SMS firewall polls (ETag, Last-Modified, 304); phone numbers and e-mail addresses as HMAC pseudonyms", query: &[("format", "json (default) or csv"), ("since", "only entries seen since (RFC 3339)")], body: &[], ok: 200;
+    get "/api/v1/spam/impact" => spam::impact, "spam", "Impact metrics (regulators, operators, the hub): reports per operator and per thousand subscribers, spam and smishing shares, campaign spread, time to listing, top senders", query: &[("top", "campaigns and senders listed, 1 to 100 (default 10)")], body: &[], ok: 200;
+    get "/api/v1/spam/rules" => spam::rules, "spam", "The X.1242 rules in force (managed in the hub's configuration)", query: &[], body: &[], ok: 200;
     get "/api/v1/audit" => admin::audit, "admin", "The audit log, newest first (admins)", query: &[("format", "json (default) or csv"), ("cursor", "next_cursor of the previous page"), ("limit", "rows, 1 to 10000 (default 100)")], body: &[], ok: 200;
 }
 

@@ -50,7 +50,7 @@ pub(crate) fn document() -> Value {
         "info": {
             "title": "c5hub API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The c5hub cooperation hub: incidents (IODEF v2 / ITU-T X.1541), correlation, workflow and administration. Every read applies TLP 2.0 for the caller's organisation. Errors are RFC 9457 problem details.",
+            "description": "The c5hub cooperation hub: incidents (IODEF v2 / ITU-T X.1541), correlation, workflow, countering spam (ITU-T X.1240 series) and administration. Every read applies TLP 2.0 for the caller's organisation. Errors are RFC 9457 problem details.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],

@@ -99,14 +99,23 @@ pub fn test_config() -> Config {
     }
 }
 
-/// An HTTP answer: status, content type, body.
+/// An HTTP answer: status, content type, body, and every header.
 pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub body: String,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Answer {
+    /// A header's value (names compared without case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -123,7 +132,22 @@ pub fn call(
     content_type: Option<&str>,
     body: Option<&[u8]>,
 ) -> Answer {
+    call_with(method, url, token, &[], content_type, body)
+}
+
+/// `call` with extra request headers.
+pub fn call_with(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> Answer {
     let mut req = agent().request(method, url);
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
     if let Some(t) = token {
         req = req.set("Authorization", &format!("Bearer {t}"));
     }
@@ -141,11 +165,17 @@ pub fn call(
     };
     let status = resp.status();
     let content_type = resp.header("content-type").unwrap_or_default().to_owned();
+    let headers = resp
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_owned())))
+        .collect();
     let body = resp.into_string().expect("body");
     Answer {
         status,
         content_type,
         body,
+        headers,
     }
 }
 

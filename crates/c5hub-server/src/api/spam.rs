@@ -1,0 +1,790 @@
+//! Countering spam over REST: operators submit reports (one, a batch, or
+//! the two-step 7726-style intake) and read and confirm their own; every
+//! member classifies text, reads campaigns and pulls the reputation feed;
+//! operators, regulators and the hub's own organisation read the impact
+//! metrics. Who may do what is `crate::spam::Access`.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use c5hub_model::Role;
+use c5hub_spam::report::{Channel, SpamReport, UserVerdict};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::{Problem, Where};
+use crate::spam::{self, Access, Incoming, MAX_BATCH};
+
+type Q = Query<HashMap<String, String>>;
+
+/// The body as JSON, refusing other media types and oversized bodies.
+fn json_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Value, Problem> {
+    let body = body.map_err(|e| {
+        Problem::new(
+            e.status(),
+            "body",
+            "The request body was not accepted",
+            format!(
+                "{} (limit {} bytes)",
+                e.body_text(),
+                state.config.max_body_bytes
+            ),
+        )
+    })?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !matches!(ct.as_str(), "application/json" | "") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!("{ct} is not accepted; send application/json"),
+        ));
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        Problem::invalid(
+            format!("body line {} column {}", e.line(), e.column()),
+            format!("not JSON: {e}"),
+        )
+    })
+}
+
+fn parse_at<T: serde::de::DeserializeOwned>(v: Value, at: &str) -> Result<T, Problem> {
+    serde_json::from_value(v)
+        .map_err(|e| Problem::invalid(if at.is_empty() { "/" } else { at }, e.to_string()))
+}
+
+fn time(v: Option<&str>, at: String, errors: &mut Vec<Where>) -> Option<DateTime<Utc>> {
+    let v = v.map(str::trim).filter(|v| !v.is_empty())?;
+    match DateTime::parse_from_rfc3339(v) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(e) => {
+            errors.push(Where {
+                at,
+                detail: format!("{v:?} is not an RFC 3339 time: {e}"),
+            });
+            None
+        }
+    }
+}
+
+/// One report in a request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportIn {
+    #[serde(default)]
+    channel: Option<String>,
+    text: String,
+    #[serde(default)]
+    sender: Option<String>,
+    #[serde(default)]
+    recipient: Option<String>,
+    #[serde(default)]
+    received_at: Option<String>,
+    #[serde(default)]
+    reported_at: Option<String>,
+    #[serde(default)]
+    verdict: Option<String>,
+    /// Optional; when present it must be the caller's organisation.
+    #[serde(default)]
+    operator: Option<String>,
+}
+
+/// Reads `{report}`, `[report, ...]` or `{"reports": [...]}`; every bad
+/// report is named by its JSON pointer, and nothing is stored unless all
+/// are good.
+fn incoming(v: Value, org: &str) -> Result<(Vec<Incoming>, String), Problem> {
+    let (items, prefix) = match v {
+        Value::Array(a) => (a, String::new()),
+        Value::Object(mut o) if o.contains_key("reports") => match o.remove("reports") {
+            Some(Value::Array(a)) if o.is_empty() => (a, "/reports".to_owned()),
+            Some(Value::Array(_)) => {
+                let extra = o.keys().next().cloned().unwrap_or_default();
+                return Err(Problem::invalid(format!("/{extra}"), "unknown field"));
+            }
+            _ => return Err(Problem::invalid("/reports", "expected an array of reports")),
+        },
+        obj @ Value::Object(_) => (vec![obj], "#single".to_owned()),
+        _ => {
+            return Err(Problem::invalid(
+                "/",
+                "expected a report object, an array of reports or {\"reports\": [...]}",
+            ));
+        }
+    };
+    if items.is_empty() {
+        return Err(Problem::invalid("/", "no report in the request"));
+    }
+    if items.len() > MAX_BATCH {
+        return Err(Problem::invalid(
+            if prefix == "#single" || prefix.is_empty() {
+                "/"
+            } else {
+                &prefix
+            },
+            format!("{} reports; at most {MAX_BATCH} a request", items.len()),
+        ));
+    }
+    let single = prefix == "#single";
+    let at = |i: usize, field: &str| {
+        if single {
+            format!("/{field}")
+        } else {
+            format!(
+                "{prefix}/{i}{}{field}",
+                if field.is_empty() { "" } else { "/" }
+            )
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let r: ReportIn = match serde_json::from_value(item) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(Where {
+                    at: if single { "/".to_owned() } else { at(i, "") },
+                    detail: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if r.operator.as_deref().is_some_and(|o| o != org) {
+            errors.push(Where {
+                at: at(i, "operator"),
+                detail: format!("reports are submitted for the caller's organisation ({org}) only"),
+            });
+        }
+        let channel = match r.channel.as_deref().map(str::parse::<Channel>) {
+            None => Channel::Sms,
+            Some(Ok(c)) => c,
+            Some(Err(e)) => {
+                errors.push(Where {
+                    at: at(i, "channel"),
+                    detail: e,
+                });
+                Channel::Sms
+            }
+        };
+        let verdict = match r.verdict.as_deref().map(str::parse::<UserVerdict>) {
+            None => UserVerdict::Spam,
+            Some(Ok(v)) => v,
+            Some(Err(e)) => {
+                errors.push(Where {
+                    at: at(i, "verdict"),
+                    detail: e,
+                });
+                UserVerdict::Spam
+            }
+        };
+        let received_at = time(r.received_at.as_deref(), at(i, "received_at"), &mut errors);
+        let reported_at = time(r.reported_at.as_deref(), at(i, "reported_at"), &mut errors);
+        out.push(Incoming {
+            channel,
+            text: r.text,
+            sender: r.sender,
+            recipient: r.recipient,
+            received_at,
+            reported_at,
+            verdict,
+        });
+    }
+    if !errors.is_empty() {
+        let n = errors.len();
+        return Err(Problem::bad_request(format!(
+            "{n} problem(s) in the reports; none was stored"
+        ))
+        .with(errors));
+    }
+    Ok((out, if single { String::new() } else { prefix }))
+}
+
+async fn operator(state: &AppState, caller: &Caller) -> Result<c5hub_store::Principal, Problem> {
+    let p = caller
+        .allowed(Role::can_submit, "submit spam reports")?
+        .clone();
+    if Access::of(state, &p).await? != Access::Operator {
+        return Err(Problem::forbidden(
+            "spam reports are submitted by telecom operators (organisation type operator)",
+        ));
+    }
+    Ok(p)
+}
+
+fn created(body: Value, location: Option<String>) -> Response {
+    let mut resp = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Some(v) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// `POST /api/v1/spam/reports`.
+pub(crate) async fn submit(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let p = operator(&s, &caller).await?;
+    let v = json_body(&s, &headers, body)?;
+    let (items, prefix) = incoming(v, &p.org)?;
+    let reports = spam::reports_from(&s.spam, &p.org, items, Utc::now()).map_err(|errs| {
+        Problem::bad_request(format!("{} report(s) refused; none was stored", errs.len())).with(
+            errs.into_iter()
+                .map(|(i, detail)| Where {
+                    at: if prefix.is_empty() {
+                        "/".to_owned()
+                    } else {
+                        format!("{prefix}/{i}")
+                    },
+                    detail,
+                })
+                .collect(),
+        )
+    })?;
+    let done = spam::submit(&s, &p, reports).await?;
+    let location = done
+        .first()
+        .map(|d| format!("/api/v1/spam/reports/{}", d.key));
+    let body = json!({"results": done.iter().map(|d| d.to_json(&s.spam)).collect::<Vec<_>>()});
+    Ok(created(body, location))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntakeStart {
+    text: String,
+    #[serde(default)]
+    recipient: Option<String>,
+}
+
+/// `POST /api/v1/spam/intake`: step one, the forwarded message.
+pub(crate) async fn intake_start(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let p = operator(&s, &caller).await?;
+    let b: IntakeStart = parse_at(json_body(&s, &headers, body)?, "")?;
+    if b.text.trim().is_empty() {
+        return Err(Problem::invalid("/text", "the forwarded message is empty"));
+    }
+    let hash = b
+        .recipient
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| s.spam.key.pseudonym(r));
+    let org = p.org.clone();
+    let id = s
+        .pool
+        .run(move |st| st.start_spam_intake(&org, hash.as_deref(), &b.text))
+        .await?;
+    let next = format!("/api/v1/spam/intake/{id}");
+    Ok(created(
+        json!({
+            "intake": id,
+            "status": "awaiting-sender",
+            "next": next,
+            "message": "Thank you. Now send the number or name the message came from.",
+        }),
+        Some(next.clone()),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntakeSender {
+    sender: String,
+}
+
+fn key_of(id: &str, what: &str) -> Result<i64, Problem> {
+    id.parse()
+        .map_err(|_| Problem::invalid("path", format!("{id:?} is not a {what} id")))
+}
+
+/// `POST /api/v1/spam/intake/{id}`: step two, the sender; the report is
+/// decided, stored and acknowledged.
+pub(crate) async fn intake_sender(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let p = operator(&s, &caller).await?;
+    let intake = key_of(&id, "spam intake")?;
+    let b: IntakeSender = parse_at(json_body(&s, &headers, body)?, "")?;
+    let sender = b.sender.trim().to_owned();
+    if sender.is_empty() || sender.len() > 320 {
+        return Err(Problem::invalid(
+            "/sender",
+            "the sender is empty or longer than 320 bytes",
+        ));
+    }
+    let org = p.org.clone();
+    let done = s
+        .pool
+        .run(move |st| st.complete_spam_intake(intake, &org, &sender))
+        .await?;
+    let mut report = SpamReport::new(
+        Channel::Sms,
+        &p.org,
+        &done.text,
+        Some(&done.sender),
+        None,
+        None,
+        done.started_at,
+        UserVerdict::Spam,
+        &s.spam.key,
+    )
+    .map_err(|e| Problem::invalid("/sender", e))?;
+    // The subscriber's number was hashed at step one; it is never seen
+    // again in clear.
+    report.recipient_hash = done.recipient_hash;
+    let mut stored = spam::submit(&s, &p, vec![report]).await?;
+    let one = stored
+        .pop()
+        .ok_or_else(|| Problem::internal("a stored report went missing"))?;
+    let key = one.key;
+    s.pool
+        .run(move |st| st.acknowledge_spam_intake(intake, key))
+        .await?;
+    Ok(created(
+        json!({
+            "intake": intake,
+            "status": "acknowledged",
+            "acknowledgement": format!("Thank you: your report is stored as {key}."),
+            "result": one.to_json(&s.spam),
+        }),
+        Some(format!("/api/v1/spam/reports/{key}")),
+    ))
+}
+
+fn bad_params(q: &HashMap<String, String>, known: &[&str]) -> Result<(), Problem> {
+    let errors: Vec<Where> = q
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| Where {
+            at: format!("query parameter {k}"),
+            detail: "unknown parameter".to_owned(),
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::bad_request("bad query parameters").with(errors))
+    }
+}
+
+fn number_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+) -> Result<i64, Problem> {
+    match q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                Problem::invalid(
+                    format!("query parameter {name}"),
+                    format!("a number from {} to {}", range.start(), range.end()),
+                )
+            }),
+    }
+}
+
+/// `GET /api/v1/spam/reports`: newest first.
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Response, Problem> {
+    bad_params(&q, &["limit", "cursor", "operator"])?;
+    let p = caller.member()?.clone();
+    let access = Access::of(&s, &p).await?;
+    let mut of = access.reports_of(&p)?.map(str::to_owned);
+    if let Some(op) = q
+        .get("operator")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        match &of {
+            None => of = Some(op.to_owned()),
+            Some(own) if own == op => {}
+            Some(_) => {
+                return Err(Problem::forbidden(
+                    "query parameter operator: an operator reads its own reports only",
+                ));
+            }
+        }
+    }
+    let limit = number_param(&q, "limit", 1..=1000, 100)? as usize;
+    let cursor = match q.get("cursor").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            Problem::invalid(
+                "query parameter cursor",
+                "not a cursor from a previous page",
+            )
+        })?),
+    };
+    let rows = s
+        .pool
+        .run(move |st| st.latest_spam_reports(of.as_deref(), cursor, limit))
+        .await?;
+    let next = (rows.len() == limit)
+        .then(|| rows.last().map(|r| r.key.to_string()))
+        .flatten();
+    Ok(axum::Json(json!({
+        "items": rows.iter().map(|r| spam::row_json(&s.spam, r, &p.org)).collect::<Vec<_>>(),
+        "next_cursor": next,
+    }))
+    .into_response())
+}
+
+/// `GET /api/v1/spam/reports/{id}`.
+pub(crate) async fn get_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let p = caller.member()?.clone();
+    let access = Access::of(&s, &p).await?;
+    let of = access.reports_of(&p)?.map(str::to_owned);
+    let k = key_of(&id, "spam report")?;
+    let row = s
+        .pool
+        .run(move |st| st.spam_report(k, of.as_deref()))
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("spam report {k}")))?;
+    let snap = spam::snapshot(&s).await?;
+    let mut v = spam::row_json(&s.spam, &row, &p.org);
+    v["campaign"] = json!(snap.campaign(&row));
+    v["reasons"] = json!(s.spam.reasons(&row.text));
+    Ok(axum::Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerdictIn {
+    verdict: String,
+}
+
+/// `POST /api/v1/spam/reports/{id}/verdict`: an analyst confirms spam or
+/// ham; the model learns from it at once.
+pub(crate) async fn confirm(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let p = caller
+        .allowed(Role::can_triage, "confirm spam verdicts")?
+        .clone();
+    let access = Access::of(&s, &p).await?;
+    let of = access.reports_of(&p)?.map(str::to_owned);
+    let k = key_of(&id, "spam report")?;
+    let b: VerdictIn = parse_at(json_body(&s, &headers, body)?, "")?;
+    let verdict: UserVerdict = b
+        .verdict
+        .parse()
+        .map_err(|e: String| Problem::invalid("/verdict", e))?;
+    let row = s
+        .pool
+        .run(move |st| st.set_spam_verdict(k, of.as_deref(), verdict.as_str()))
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("spam report {k}")))?;
+    let spam_state = s.spam.clone();
+    let text = row.text.clone();
+    let learned =
+        tokio::task::spawn_blocking(move || spam_state.learn(&text, verdict == UserVerdict::Spam))
+            .await
+            .map_err(|e| Problem::internal(e.to_string()))?
+            .map_err(Problem::internal)?;
+    s.spam.touch();
+    let (who, org, detail) = (
+        p.name.clone(),
+        p.org.clone(),
+        format!("spam report {k}: {}", verdict.as_str()),
+    );
+    s.pool
+        .run(move |st| st.audit(&who, Some(&org), "spam.verdict", None, Some(&detail)))
+        .await?;
+    Ok(axum::Json(json!({
+        "report": spam::row_json(&s.spam, &row, &p.org),
+        "model": {"score_before": learned.0, "examples": learned.1},
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyIn {
+    text: String,
+    #[serde(default)]
+    sender: Option<String>,
+}
+
+/// `POST /api/v1/spam/classify`: rules then model, nothing stored.
+pub(crate) async fn classify(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let p = caller.member()?.clone();
+    let v = json_body(&s, &headers, body)?;
+    let (items, single) = match v {
+        Value::Object(mut o) if o.contains_key("messages") => match o.remove("messages") {
+            Some(Value::Array(a)) if o.is_empty() => (a, false),
+            _ => {
+                return Err(Problem::invalid(
+                    "/messages",
+                    "expected an array of {\"text\": ...} and nothing beside it",
+                ));
+            }
+        },
+        other => (vec![other], true),
+    };
+    if items.len() > MAX_BATCH {
+        return Err(Problem::invalid(
+            "/messages",
+            format!("{} messages; at most {MAX_BATCH} a request", items.len()),
+        ));
+    }
+    let mut msgs = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let at = if single {
+            String::new()
+        } else {
+            format!("/messages/{i}")
+        };
+        let m: ClassifyIn = parse_at(item, &at)?;
+        if m.text.len() > c5hub_spam::report::MAX_TEXT {
+            return Err(Problem::invalid(
+                format!("{at}/text"),
+                "text longer than 64 KiB",
+            ));
+        }
+        msgs.push(m);
+    }
+    let spam = s.spam.clone();
+    let org = p.org.clone();
+    let results: Vec<Value> = tokio::task::spawn_blocking(move || {
+        let now = Utc::now();
+        msgs.into_iter()
+            .map(|m| {
+                // Classified as if reported as spam, so `smishing` says
+                // whether the filter's spam carries a link, number or lure.
+                let report = SpamReport {
+                    id: String::new(),
+                    channel: Channel::Sms,
+                    operator: org.clone(),
+                    text: m.text,
+                    sender: m.sender.filter(|s| !s.trim().is_empty()),
+                    recipient_hash: None,
+                    received_at: None,
+                    reported_at: now,
+                    verdict: UserVerdict::Spam,
+                };
+                let mut v = spam.report_json(&spam.process(report));
+                if let Some(o) = v.as_object_mut() {
+                    for k in ["id", "operator", "seen_at", "confirmed", "campaign"] {
+                        o.remove(k);
+                    }
+                }
+                v
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| Problem::internal(e.to_string()))?;
+    let body = if single {
+        results.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        json!({"results": results})
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+/// `GET /api/v1/spam/campaigns`: largest first.
+pub(crate) async fn campaigns(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Response, Problem> {
+    bad_params(&q, &["limit"])?;
+    caller.member()?;
+    let limit = number_param(&q, "limit", 1..=1000, 50)? as usize;
+    let snap = spam::snapshot(&s).await?;
+    let mut all = match snap.analysis.campaigns_json(&s.spam.key) {
+        Value::Array(a) => a,
+        _ => Vec::new(),
+    };
+    all.sort_by(|a, b| {
+        b["volume"]
+            .as_u64()
+            .cmp(&a["volume"].as_u64())
+            .then(a["id"].as_u64().cmp(&b["id"].as_u64()))
+    });
+    all.truncate(limit);
+    Ok(axum::Json(json!({
+        "window_days": s.spam.window_days,
+        "campaigns": all,
+    }))
+    .into_response())
+}
+
+fn http_date(t: DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// `GET /api/v1/spam/reputation`: the pull feed. Conditional requests
+/// (ETag and If-None-Match, Last-Modified and If-Modified-Since) answer
+/// 304 when nothing changed, so a firewall may poll often and cheaply.
+pub(crate) async fn reputation(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    bad_params(&q, &["format", "since"])?;
+    caller.member()?;
+    let csv = match q.get("format").map(|v| v.trim()) {
+        None | Some("") | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(Problem::invalid(
+                "query parameter format",
+                format!("{other:?}: json or csv"),
+            ));
+        }
+    };
+    let mut errors = Vec::new();
+    let since = time(
+        q.get("since").map(String::as_str),
+        "query parameter since".to_owned(),
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(Problem::bad_request("bad query parameters").with(errors));
+    }
+    let snap = spam::snapshot(&s).await?;
+    let now = Utc::now();
+    let rep = &snap.analysis.reputation;
+    let feed = rep.feed(now, since);
+    let ttl = rep.policy().ttl;
+    // An entry that expired changes the feed as much as a new report does.
+    let expired = rep
+        .entries()
+        .filter(|e| e.listed_at.is_some())
+        .map(|e| e.last_seen + ttl)
+        .filter(|x| *x <= now)
+        .max();
+    let modified = expired.map_or(snap.last_change, |x| x.max(snap.last_change));
+    let (body, content_type, tagged) = if csv {
+        let body = rep.to_csv(&feed, &s.spam.key);
+        (body.clone(), "text/csv; charset=utf-8", body)
+    } else {
+        let v = rep.to_json(&feed, &s.spam.key, now);
+        let tagged = v["entries"].to_string();
+        (v.to_string(), "application/json", tagged)
+    };
+    let digest = Sha256::digest(format!("{csv}\n{tagged}").as_bytes());
+    let etag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let etag = format!("\"{etag}\"");
+    let last_modified = http_date(modified);
+    let not_modified = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(inm) => inm
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == etag || t == "*"),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .is_some_and(|ims| modified.timestamp() <= ims.timestamp()),
+    };
+    let cache = [
+        (header::ETAG, etag),
+        (header::LAST_MODIFIED, last_modified),
+        (header::CACHE_CONTROL, "private, max-age=60".to_owned()),
+        (header::VARY, "Authorization, Cookie".to_owned()),
+    ];
+    if not_modified {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        cache,
+        [(header::CONTENT_TYPE, content_type.to_owned())],
+        body,
+    )
+        .into_response())
+}
+
+/// The impact metrics over the window, as the API and the web page show
+/// them.
+pub(crate) fn impact_json(s: &AppState, snap: &spam::Snapshot, top: usize) -> Value {
+    let mut v = snap.analysis.impact(&s.spam.subscribers, &s.spam.key, top);
+    v["window_days"] = json!(s.spam.window_days);
+    v
+}
+
+/// `GET /api/v1/spam/impact`.
+pub(crate) async fn impact(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Response, Problem> {
+    bad_params(&q, &["top"])?;
+    let p = caller.member()?.clone();
+    if !Access::of(&s, &p).await?.reads_impact() {
+        return Err(Problem::forbidden(
+            "the impact metrics are read by regulators, operators and the hub's own organisation",
+        ));
+    }
+    let top = number_param(&q, "top", 1..=100, 10)? as usize;
+    let snap = spam::snapshot(&s).await?;
+    Ok(axum::Json(impact_json(&s, &snap, top)).into_response())
+}
+
+/// `GET /api/v1/spam/rules`: the X.1242 rules in force (managed in the
+/// hub's `spam.rules_file`).
+pub(crate) async fn rules(State(s): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+    caller.member()?;
+    Ok(axum::Json(json!({
+        "managed_in": "spam.rules_file of the hub's configuration",
+        "rules": s.spam.rule_list.iter().map(|(id, action, global)| json!({
+            "id": id, "action": action, "scope": if *global { "global" } else { "recipient" },
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}

@@ -1,0 +1,535 @@
+//! Countering spam in the hub: what the API and the web UI share.
+//!
+//! - [`SpamState`]: the pseudonym key, the X.1242 rules, the model (updated
+//!   online from confirmed verdicts) and the settings, loaded at start.
+//! - Who may do what ([`Access`]), from the caller's organisation type.
+//! - Intake: reports are decided (rules, then model), stored, and confirmed
+//!   spam becomes incidents through the writer, so it correlates with
+//!   everything else; the answer comes after both have committed.
+//! - A snapshot of what is derived from all stored reports (campaigns, the
+//!   reputation list, the impact metrics), recomputed only when reports or
+//!   the model change.
+//!
+//! [`stored_report`] is public: `c5hub spam reports --store` stores reports
+//! the same way.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use c5hub_model::{OrgKind, Tlp};
+use c5hub_spam::analysis::{self, Analysis, Processed, Settings};
+use c5hub_spam::report::{Channel, PseudonymKey, SpamReport, UserVerdict};
+use c5hub_spam::reputation::Policy;
+use c5hub_spam::rules::Rules;
+use c5hub_spam::{Model, Workspace};
+use c5hub_store::{NewSpamReport, Principal, SpamReportRow};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::config::SpamConfig;
+use crate::problem::Problem;
+use crate::writer::OwnedSubmission;
+
+/// How many features an answer names as reasons.
+pub(crate) const REASONS: usize = 5;
+/// Most reports one request may carry.
+pub(crate) const MAX_BATCH: usize = 1000;
+/// Most reports a snapshot is computed over.
+const MAX_SNAPSHOT_REPORTS: usize = 500_000;
+
+/// A report as the store keeps it, from a processed report: the filter's
+/// label and score, `model` or `rule:ID` in `decided_by`, the smishing flag
+/// and the campaign fingerprint.
+pub fn stored_report<'a>(
+    p: &'a Processed,
+    decided_by: &'a str,
+    campaign: Option<&'a str>,
+) -> NewSpamReport<'a> {
+    let r = &p.report;
+    NewSpamReport {
+        id: &r.id,
+        operator: &r.operator,
+        channel: r.channel.as_str(),
+        text: &r.text,
+        sender: r.sender.as_deref(),
+        recipient_hash: r.recipient_hash.as_deref(),
+        received_at: r.received_at,
+        reported_at: r.reported_at,
+        verdict: r.verdict.as_str(),
+        label: Some(p.decision.label()),
+        score: Some(f64::from(p.decision.score)),
+        decided_by: Some(decided_by),
+        smishing: p.smishing,
+        campaign,
+    }
+}
+
+/// What derived views are computed from, and when.
+pub(crate) struct Snapshot {
+    version: (i64, i64, u64),
+    pub(crate) analysis: Analysis,
+    /// When the newest report considered was stored: the feed's
+    /// Last-Modified.
+    pub(crate) last_change: DateTime<Utc>,
+    /// (operator, report id) → campaign.
+    campaign_of: HashMap<(String, String), u32>,
+}
+
+impl Snapshot {
+    /// The campaign fingerprint of a stored report, if it is confirmed spam
+    /// inside the window.
+    pub(crate) fn campaign(&self, row: &SpamReportRow) -> Option<&str> {
+        let id = self
+            .campaign_of
+            .get(&(row.operator.clone(), row.id.clone()))?;
+        self.analysis
+            .campaigns
+            .get(*id)
+            .map(|c| c.fingerprint.as_str())
+    }
+}
+
+/// The hub's spam settings and model.
+pub(crate) struct SpamState {
+    pub(crate) key: PseudonymKey,
+    rules: Rules,
+    pub(crate) rule_list: Vec<(String, &'static str, bool)>,
+    model: RwLock<Model>,
+    model_file: Option<std::path::PathBuf>,
+    settings: Settings,
+    pub(crate) tlp: Tlp,
+    pub(crate) subscribers: HashMap<String, u64>,
+    pub(crate) window_days: u32,
+    /// Bumped whenever a verdict or the model changes, so the snapshot is
+    /// recomputed even though no report was added.
+    generation: AtomicU64,
+    snapshot: Mutex<Option<Arc<Snapshot>>>,
+}
+
+fn read_file(what: &str, p: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(p).map_err(|e| format!("spam.{what} {}: {e}", p.display()))
+}
+
+impl SpamState {
+    /// Loads key, rules and model; an error names the setting and file.
+    pub(crate) fn load(c: &SpamConfig) -> Result<SpamState, String> {
+        let key = match &c.key_file {
+            Some(p) => PseudonymKey::new(read_file("key_file", p)?.trim_ascii())
+                .map_err(|e| format!("spam.key_file {}: {e}", p.display()))?,
+            None => {
+                tracing::warn!(
+                    "no spam.key_file: spam pseudonyms and recipient hashes use a random key until the hub restarts"
+                );
+                let secret: [u8; 32] = rand::random();
+                PseudonymKey::new(&secret).map_err(|e| e.to_string())?
+            }
+        };
+        let rules = match &c.rules_file {
+            Some(p) => {
+                let bytes = read_file("rules_file", p)?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("spam.rules_file {}: not UTF-8", p.display()))?;
+                Rules::parse(&text).map_err(|e| format!("spam.rules_file {}: {e}", p.display()))?
+            }
+            None => Rules::default(),
+        };
+        let model = match &c.model_file {
+            Some(p) if p.exists() => Model::from_bytes(&read_file("model_file", p)?)
+                .map_err(|e| format!("spam.model_file {}: {e}", p.display()))?,
+            _ => c5hub_spam::default_model().map_err(|e| format!("the shipped model: {e}"))?,
+        };
+        let tlp: Tlp = c
+            .incident_tlp
+            .parse()
+            .map_err(|e| format!("spam.incident_tlp: {e}"))?;
+        if !(0.0..=1.0).contains(&c.listing_confidence) || c.ttl_days == 0 || c.window_days == 0 {
+            return Err(
+                "spam.listing_confidence must be in 0..1, spam.ttl_days and spam.window_days at least 1"
+                    .to_owned(),
+            );
+        }
+        let rule_list = rules
+            .iter()
+            .map(|r| {
+                let action = match r.action {
+                    c5hub_spam::rules::Action::Allow => "allow",
+                    c5hub_spam::rules::Action::Block => "block",
+                };
+                (r.id.clone(), action, r.is_global())
+            })
+            .collect();
+        Ok(SpamState {
+            key,
+            rules,
+            rule_list,
+            model: RwLock::new(model),
+            model_file: c.model_file.clone(),
+            settings: Settings {
+                region: c.region.clone(),
+                policy: Policy {
+                    listing_confidence: c.listing_confidence,
+                    ttl: chrono::Duration::days(i64::from(c.ttl_days)),
+                    publisher: "c5hub",
+                },
+                ..Settings::default()
+            },
+            tlp,
+            subscribers: c.subscribers.clone().into_iter().collect(),
+            window_days: c.window_days,
+            generation: AtomicU64::new(0),
+            snapshot: Mutex::new(None),
+        })
+    }
+
+    fn model(&self) -> std::sync::RwLockReadGuard<'_, Model> {
+        // A panic while learning cannot leave the weights half-written in a
+        // way that matters more than refusing every later request would.
+        self.model.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Decides one report (rules, then model) and extracts its indicators.
+    pub(crate) fn process(&self, report: SpamReport) -> Processed {
+        let mut ws = Workspace::default();
+        analysis::process(
+            report,
+            &self.rules,
+            &self.model(),
+            self.settings.region.as_deref(),
+            &mut ws,
+        )
+    }
+
+    /// A processed report as JSON, with the reasons.
+    pub(crate) fn report_json(&self, p: &Processed) -> Value {
+        analysis::report_json(p, &self.model(), &self.key, REASONS)
+    }
+
+    /// The features that weighed most for a text, under the current model.
+    pub(crate) fn reasons(&self, text: &str) -> Vec<Value> {
+        self.model()
+            .explain(text, REASONS)
+            .top
+            .iter()
+            .map(|c| json!({"feature": c.feature, "weight": c.weight}))
+            .collect()
+    }
+
+    /// One online step from a confirmed verdict; writes the model back to
+    /// `spam.model_file` when set. Returns the score before the update and
+    /// how many examples the model has seen.
+    pub(crate) fn learn(&self, text: &str, spam: bool) -> Result<(f32, u64), String> {
+        let mut m = self.model.write().unwrap_or_else(|e| e.into_inner());
+        let before = m.learn(text, spam, &mut Workspace::default());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(p) = &self.model_file {
+            // Write then rename, so a crash never leaves half a model.
+            let tmp = p.with_extension("tmp");
+            std::fs::write(&tmp, m.to_bytes())
+                .and_then(|()| std::fs::rename(&tmp, p))
+                .map_err(|e| format!("writing spam.model_file {}: {e}", p.display()))?;
+        }
+        Ok((before, m.examples()))
+    }
+
+    /// Something derived changed without a new report (a verdict).
+    pub(crate) fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// What the caller's organisation may do with spam data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// A telecom operator: submits, reads and confirms its own reports.
+    Operator,
+    /// The hub's own organisation: reads and confirms every operator's
+    /// reports (senders of other operators as pseudonyms).
+    Hub,
+    /// A regulator: reads the impact metrics.
+    Regulator,
+    /// Any other member: campaigns, the reputation feed, classification.
+    Member,
+}
+
+impl Access {
+    pub(crate) async fn of(state: &AppState, p: &Principal) -> Result<Access, Problem> {
+        if p.org == state.config.org {
+            return Ok(Access::Hub);
+        }
+        let org = p.org.clone();
+        let kind = state.pool.run(move |s| s.org(&org)).await?.map(|o| o.kind);
+        Ok(match kind {
+            Some(OrgKind::Operator) => Access::Operator,
+            Some(OrgKind::Regulator) => Access::Regulator,
+            _ => Access::Member,
+        })
+    }
+
+    /// Whose reports the caller reads: `Some(org)` its own, `None` all.
+    pub(crate) fn reports_of(self, p: &Principal) -> Result<Option<&str>, Problem> {
+        match self {
+            Access::Operator => Ok(Some(&p.org)),
+            Access::Hub => Ok(None),
+            _ => Err(Problem::forbidden(
+                "spam reports are read by the reporting operator and the hub's own organisation; other members read campaigns, the reputation feed and (regulators) the impact metrics",
+            )),
+        }
+    }
+
+    pub(crate) fn reads_impact(self) -> bool {
+        self != Access::Member
+    }
+}
+
+/// One report as submitted, before the key hashes its recipient.
+#[derive(Clone, Debug)]
+pub(crate) struct Incoming {
+    pub(crate) channel: Channel,
+    pub(crate) text: String,
+    pub(crate) sender: Option<String>,
+    pub(crate) recipient: Option<String>,
+    pub(crate) received_at: Option<DateTime<Utc>>,
+    pub(crate) reported_at: Option<DateTime<Utc>>,
+    pub(crate) verdict: UserVerdict,
+}
+
+/// One stored report, as acknowledged.
+pub(crate) struct Submitted {
+    pub(crate) key: i64,
+    pub(crate) new: bool,
+    pub(crate) processed: Processed,
+    /// (incident key, global id) of the incident confirmed spam became.
+    pub(crate) incident: Option<(i64, String)>,
+}
+
+impl Submitted {
+    pub(crate) fn to_json(&self, spam: &SpamState) -> Value {
+        json!({
+            "key": self.key,
+            "outcome": if self.new { "new" } else { "duplicate" },
+            "location": format!("/api/v1/spam/reports/{}", self.key),
+            "report": spam.report_json(&self.processed),
+            "incident": self.incident.as_ref().map(|(k, g)| json!({"id": k, "global_id": g})),
+        })
+    }
+}
+
+/// Builds reports for `operator`; an error names the report's index.
+pub(crate) fn reports_from(
+    spam: &SpamState,
+    operator: &str,
+    incoming: Vec<Incoming>,
+    now: DateTime<Utc>,
+) -> Result<Vec<SpamReport>, Vec<(usize, String)>> {
+    let mut out = Vec::with_capacity(incoming.len());
+    let mut errors = Vec::new();
+    for (i, r) in incoming.into_iter().enumerate() {
+        if r.text.trim().is_empty() {
+            errors.push((i, "text is empty".to_owned()));
+            continue;
+        }
+        match SpamReport::new(
+            r.channel,
+            operator,
+            &r.text,
+            r.sender.as_deref(),
+            r.recipient.as_deref(),
+            r.received_at,
+            r.reported_at.unwrap_or(now),
+            r.verdict,
+            &spam.key,
+        ) {
+            Ok(rep) => out.push(rep),
+            Err(e) => errors.push((i, e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Decides, stores and acknowledges reports of `principal`'s organisation:
+/// every report is committed before the answer, and the confirmed spam
+/// among the new ones becomes incidents through the writer.
+pub(crate) async fn submit(
+    state: &AppState,
+    principal: &Principal,
+    reports: Vec<SpamReport>,
+) -> Result<Vec<Submitted>, Problem> {
+    let spam = state.spam.clone();
+    let processed: Vec<Processed> =
+        tokio::task::spawn_blocking(move || reports.into_iter().map(|r| spam.process(r)).collect())
+            .await
+            .map_err(|e| Problem::internal(e.to_string()))?;
+    let processed = Arc::new(processed);
+    let stored = {
+        let processed = processed.clone();
+        state
+            .pool
+            .run(move |s| {
+                processed
+                    .iter()
+                    .map(|p| {
+                        let by = p.decision.decided_by();
+                        s.add_spam_report(&stored_report(p, &by, None))
+                    })
+                    .collect::<Result<Vec<(i64, bool)>, _>>()
+            })
+            .await?
+    };
+    let processed = Arc::try_unwrap(processed).unwrap_or_else(|a| (*a).clone());
+    let mut subs = Vec::new();
+    let mut wanted = Vec::new();
+    for (i, (p, (_, new))) in processed.iter().zip(&stored).enumerate() {
+        if !(p.confirmed && *new) {
+            continue;
+        }
+        let incident = c5hub_spam::indicators::to_incident(
+            &p.report,
+            &p.indicators,
+            p.smishing,
+            state.spam.tlp,
+        )
+        .map_err(|e| Problem::internal(format!("report {}: {e}", p.report.id)))?;
+        wanted.push((i, incident.id.to_string()));
+        subs.push(OwnedSubmission {
+            incident,
+            reporter: principal.org.clone(),
+            source: format!("api-spam:{}", principal.name),
+            shared_with: Vec::new(),
+            recipients: Vec::new(),
+        });
+    }
+    let outcomes = if subs.is_empty() {
+        Vec::new()
+    } else {
+        state.writer.submit(subs).await?
+    };
+    let mut incidents: HashMap<usize, (i64, String)> = wanted
+        .into_iter()
+        .zip(outcomes)
+        .map(|((i, g), o)| (i, (o.key(), g)))
+        .collect();
+    let summary = stored
+        .iter()
+        .map(|(k, new)| format!("{k}{}", if *new { "" } else { "(duplicate)" }))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (who, org) = (principal.name.clone(), principal.org.clone());
+    state
+        .pool
+        .run(move |s| s.audit(&who, Some(&org), "spam.report", None, Some(&summary)))
+        .await?;
+    Ok(processed
+        .into_iter()
+        .zip(stored)
+        .enumerate()
+        .map(|(i, (p, (key, new)))| Submitted {
+            key,
+            new,
+            processed: p,
+            incident: incidents.remove(&i),
+        })
+        .collect())
+}
+
+fn report_from_row(r: &SpamReportRow) -> Option<SpamReport> {
+    Some(SpamReport {
+        id: r.id.clone(),
+        channel: r.channel.parse().ok()?,
+        operator: r.operator.clone(),
+        text: r.text.clone(),
+        sender: r.sender.clone(),
+        recipient_hash: r.recipient_hash.clone(),
+        received_at: r.received_at,
+        reported_at: r.reported_at,
+        verdict: r.verdict.parse().ok()?,
+    })
+}
+
+/// The snapshot of campaigns, reputation and impact over the stored
+/// reports of the window, recomputed when a report was added or a verdict
+/// or the model changed since the last one.
+pub(crate) async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, Problem> {
+    let spam = state.spam.clone();
+    let (count, max_key) = state.pool.run(|s| s.spam_reports_state()).await?;
+    let version = (count, max_key, spam.generation.load(Ordering::SeqCst));
+    if let Ok(g) = spam.snapshot.lock() {
+        if let Some(s) = g.as_ref().filter(|s| s.version == version) {
+            return Ok(s.clone());
+        }
+    }
+    let since = Utc::now() - chrono::Duration::days(i64::from(spam.window_days));
+    let rows = state
+        .pool
+        .run(move |s| s.spam_reports(None, Some(since), MAX_SNAPSHOT_REPORTS))
+        .await?;
+    let snap = tokio::task::spawn_blocking(move || {
+        let last_change = rows
+            .iter()
+            .map(|r| r.stored_at)
+            .max()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let reports: Vec<SpamReport> = rows.iter().filter_map(report_from_row).collect();
+        let analysis = analysis::analyse(reports, &spam.rules, &spam.model(), &spam.settings);
+        let campaign_of = analysis
+            .processed
+            .iter()
+            .filter_map(|p| {
+                p.campaign
+                    .map(|c| ((p.report.operator.clone(), p.report.id.clone()), c))
+            })
+            .collect();
+        let snap = Arc::new(Snapshot {
+            version,
+            analysis,
+            last_change,
+            campaign_of,
+        });
+        if let Ok(mut g) = spam.snapshot.lock() {
+            *g = Some(snap.clone());
+        }
+        snap
+    })
+    .await
+    .map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(snap)
+}
+
+/// A stored report as the caller may see it: never the recipient (only
+/// whether one was given); the sender in clear for the reporting operator,
+/// and as a pseudonym (phone numbers, e-mail addresses) for the hub's
+/// analysts reading another operator's report.
+pub(crate) fn row_json(spam: &SpamState, r: &SpamReportRow, caller_org: &str) -> Value {
+    let sender = r.sender.as_deref().map(|s| {
+        if r.operator == caller_org {
+            s.to_owned()
+        } else {
+            match c5hub_spam::indicators::parse_sender(s, spam.settings.region.as_deref()) {
+                Some(o) => analysis::shared_sender(&o, &spam.key),
+                None => spam.key.pseudonym(s),
+            }
+        }
+    });
+    json!({
+        "key": r.key,
+        "id": r.id,
+        "operator": r.operator,
+        "channel": r.channel,
+        "text": r.text,
+        "sender": sender,
+        "recipient_given": r.recipient_hash.is_some(),
+        "received_at": r.received_at.map(|t| t.to_rfc3339()),
+        "reported_at": r.reported_at.to_rfc3339(),
+        "stored_at": r.stored_at.to_rfc3339(),
+        "verdict": r.verdict,
+        "label": r.label,
+        "score": r.score,
+        "decided_by": r.decided_by,
+        "smishing": r.smishing,
+    })
+}
