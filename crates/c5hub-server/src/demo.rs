@@ -27,6 +27,115 @@ pub const ORGS: [(&str, OrgKind); 6] = [
     ("peer-ncirt", OrgKind::PeerHub),
 ];
 
+/// Spam messages of the demo: (template, sender). `{n}` varies per
+/// message so campaigns hold near-duplicates, not copies. Synthetic texts
+/// in the style of the SMS Spam Collection (not taken from it), senders
+/// from numbers reserved for fiction (ACMA's 0491 570 156-159, the North
+/// American 555-01xx, Ofcom's premium-rate 0909 8790xxx; Ofcom's mobile
+/// 07700 900xxx would be better known but the
+/// phone parser rightly refuses it as unallocated) and `.test` links, so
+/// no real subscriber or site is named.
+const SPAM_TEMPLATES: [(&str, &str); 6] = [
+    (
+        "WINNER!! You have been selected to receive a £{n}00 prize reward. To claim call 09098790461 now. Valid 12 hours only",
+        "+61491570156",
+    ),
+    (
+        "URGENT! Your mobile number has been awarded a £{n}000 bonus caller prize. Call 09098790462 from a landline",
+        "+61491570157",
+    ),
+    (
+        "FREE entry into our weekly competition to win {n} concert tickets. Text WIN to 80086 now. T&C apply",
+        "80086",
+    ),
+    (
+        "Congratulations! You won a free holiday voucher worth £{n}00. Claim your prize at http://claim-prize.test before it expires",
+        "PRIZE-DESK",
+    ),
+    (
+        "Your parcel could not be delivered. Pay the {n}.99 GBP redelivery fee at http://parcel-redelivery.test/pay",
+        "+12025550147",
+    ),
+    (
+        "Hi mum, running late again, home by {n}. Can you save me some dinner?",
+        "+61491570158",
+    ),
+];
+
+/// Seeds spam reports from the two demo operators, when the store has
+/// none: some 60 reports over the last two weeks, decided by the hub's
+/// rules and model like any report, the confirmed ones also stored as
+/// incidents, so the spam page, campaigns, the feed and the impact
+/// metrics have something to show. Returns how many were stored.
+pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<usize, String> {
+    if store.spam_reports_state().map_err(|e| e.to_string())?.0 > 0 {
+        return Ok(0);
+    }
+    let state = crate::spam::SpamState::load(spam)?;
+    let tlp = state.tlp;
+    let mut rng = ChaCha8Rng::seed_from_u64(7726);
+    let now = Utc::now();
+    let mut processed = Vec::new();
+    for n in 0..60u32 {
+        let operator = if rng.gen_bool(0.6) {
+            "telco-alpha"
+        } else {
+            "telco-beta"
+        };
+        // Mostly the prize campaigns; a few unconfirmed lures and a
+        // subscriber who reported a message from family.
+        let t = match rng.gen_range(0..100) {
+            0..30 => 0,
+            30..50 => 1,
+            50..65 => 2,
+            65..80 => 3,
+            80..92 => 4,
+            _ => 5,
+        };
+        let (template, sender) = SPAM_TEMPLATES[t];
+        let text = template.replace("{n}", &rng.gen_range(2..10).to_string());
+        let reported = now - Duration::minutes(rng.gen_range(10..14 * 24 * 60));
+        let recipient = format!("+1202555{:04}", 100 + n % 100);
+        let report = c5hub_spam::report::SpamReport::new(
+            c5hub_spam::report::Channel::Sms,
+            operator,
+            &text,
+            Some(sender),
+            Some(&recipient),
+            Some(reported - Duration::minutes(rng.gen_range(1..120))),
+            reported,
+            c5hub_spam::report::UserVerdict::Spam,
+            &state.key,
+        )?;
+        processed.push(state.process(report));
+    }
+    let mut incidents = Vec::new();
+    for p in &processed {
+        let by = p.decision.decided_by();
+        let (_, new) = store
+            .add_spam_report(&crate::spam::stored_report(p, &by, None))
+            .map_err(|e| e.to_string())?;
+        if new && p.confirmed {
+            let inc =
+                c5hub_spam::indicators::to_incident(&p.report, &p.indicators, p.smishing, tlp)
+                    .map_err(|e| e.to_string())?;
+            incidents.push((inc, p.report.operator.clone()));
+        }
+    }
+    let subs: Vec<Submission<'_>> = incidents
+        .iter()
+        .map(|(inc, op)| Submission {
+            incident: inc,
+            reporter: op,
+            source: "demo-spam",
+            shared_with: &[],
+            recipients: &[],
+        })
+        .collect();
+    store.ingest(&subs).map_err(|e| e.to_string())?;
+    Ok(processed.len())
+}
+
 /// What seeding made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seeded {

@@ -80,6 +80,9 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
     if a.insecure_cookies {
         config.secure_cookies = false;
     }
+    if config.spam.key_file.is_none() {
+        config.spam.key_file = spam_key_file(&a.backend)?;
+    }
     let mut store = a.backend.open()?;
     let env_token = std::env::var("C5HUB_ADMIN_TOKEN")
         .ok()
@@ -114,6 +117,21 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
             }
             None => eprintln!("the store already holds incidents: demo data not seeded"),
         }
+        if config.spam.subscribers.is_empty() {
+            // Invented subscriber counts, so the demo shows reports per
+            // thousand subscribers.
+            config.spam.subscribers = [
+                ("telco-alpha".to_owned(), 2_400_000),
+                ("telco-beta".to_owned(), 900_000),
+            ]
+            .into_iter()
+            .collect();
+        }
+        match c5hub_server::demo::seed_spam(&mut store, &config.spam) {
+            Ok(0) => {}
+            Ok(n) => eprintln!("Demo spam reports seeded: {n} from telco-alpha and telco-beta."),
+            Err(e) => bail!("seeding demo spam reports: {e}"),
+        }
     }
     drop(store);
     let location = a.backend.location();
@@ -125,6 +143,43 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
     })
     .map_err(|e| anyhow::anyhow!(e))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The spam pseudonym key when the config names none: `C5HUB_SPAM_KEY_FILE`
+/// (as for `c5hub spam`), else `DATA/spam.key` for the embedded store,
+/// made with 32 random bytes on first start, so pseudonyms and recipient
+/// hashes stay the same across restarts. With PostgreSQL and neither, the
+/// server uses a key that lasts until it stops (and says so).
+fn spam_key_file(backend: &Backend) -> Result<Option<PathBuf>> {
+    if let Some(p) = std::env::var_os("C5HUB_SPAM_KEY_FILE").filter(|p| !p.is_empty()) {
+        return Ok(Some(PathBuf::from(p)));
+    }
+    if backend.database.is_some() {
+        return Ok(None);
+    }
+    let path = backend.data.join("spam.key");
+    if !path.exists() {
+        std::fs::create_dir_all(&backend.data)
+            .with_context(|| format!("cannot create {}", backend.data.display()))?;
+        let hex: String = c5hub_store::new_secret();
+        write_private(&path, hex.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("made the spam pseudonym key {}", path.display());
+    }
+    Ok(Some(path))
+}
+
+/// Writes a secret readable by its owner only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?.write_all(bytes)
 }
 
 /// `c5hub orgs`.

@@ -13,7 +13,7 @@ use c5hub_spam::analysis::{self, Analysis, Settings};
 use c5hub_spam::eval::{self, Algorithm, Metrics};
 use c5hub_spam::report::{self, PseudonymKey};
 use c5hub_spam::reputation::Policy;
-use c5hub_spam::rules::{DecidedBy, Rules};
+use c5hub_spam::rules::Rules;
 use c5hub_spam::{FeatureConfig, Model, TrainOptions, Workspace};
 use c5hub_store::Submission;
 use clap::{Args, Subcommand, ValueEnum};
@@ -47,9 +47,9 @@ pub enum SpamCommand {
     /// The reputation feed (senders, URLs, domains, campaign
     /// fingerprints; phone numbers and e-mails as HMAC pseudonyms).
     Reputation(ReputationArgs),
-    /// Impact metrics as JSON: reports per operator and per thousand
-    /// subscribers, spam and smishing shares, campaign spread, time to
-    /// listing, top senders.
+    /// Impact metrics as JSON (or an HTML report with charts): reports per
+    /// operator and per thousand subscribers, spam and smishing shares,
+    /// campaign spread, time to listing, top senders.
     Impact(ImpactArgs),
     /// Classification speed on one thread, in CPU time (BENCHMARKS.md):
     /// the model alone, and rules then model.
@@ -173,6 +173,19 @@ pub struct ImpactArgs {
     /// How many campaigns and senders to list.
     #[arg(long, default_value_t = 10)]
     top: usize,
+    /// `json`, or `html`: a self-contained report with the same SVG charts
+    /// as the hub's spam page.
+    #[arg(long, value_enum, default_value = "json")]
+    format: ImpactFormat,
+}
+
+/// Formats of `spam impact`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ImpactFormat {
+    /// The metrics as JSON.
+    Json,
+    /// An HTML report with charts.
+    Html,
 }
 
 /// Training knobs shared by `train` and `eval`.
@@ -506,36 +519,8 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut incidents = Vec::new();
     for p in &analysis.processed {
-        let (by, rule) = match &p.decision.by {
-            DecidedBy::Rule(m) => ("rule", Some(m.rule.as_str())),
-            DecidedBy::Model => ("model", None),
-        };
-        let reasons: Vec<Value> = model
-            .explain(&p.report.text, 5)
-            .top
-            .iter()
-            .map(|c| json!({"feature": c.feature, "weight": c.weight}))
-            .collect();
+        let line = analysis::report_json(p, &model, &key, 5);
         let ind = &p.indicators;
-        let line = json!({
-            "id": p.report.id,
-            "operator": p.report.operator,
-            "channel": p.report.channel.as_str(),
-            "seen_at": p.report.seen_at().to_rfc3339(),
-            "label": if p.decision.spam { "spam" } else { "ham" },
-            "score": p.decision.score,
-            "decided_by": by,
-            "rule": rule,
-            "reasons": reasons,
-            "confirmed": p.confirmed,
-            "smishing": p.smishing,
-            "lures": ind.lures,
-            "campaign": p.campaign,
-            "sender": ind.sender.as_ref().map(|s| if s.kind() == c5hub_model::ObservableKind::SenderId { s.value().to_owned() } else { key.pseudonym(s.value()) }),
-            "urls": ind.urls.iter().map(|u| json!({"url": u.url.value(), "registrable_domain": u.registrable_domain, "shortener": u.shortener})).collect::<Vec<_>>(),
-            "phones": ind.phones.iter().map(|o| key.pseudonym(o.value())).collect::<Vec<_>>(),
-            "emails": ind.emails.iter().map(|o| key.pseudonym(o.value())).collect::<Vec<_>>(),
-        });
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
         if a.store && p.confirmed {
@@ -549,36 +534,14 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
         let mut store = a.backend.open()?;
         let mut new_reports = 0;
         for p in &analysis.processed {
-            let decided_by = match &p.decision.by {
-                DecidedBy::Rule(m) => format!("rule:{}", m.rule),
-                DecidedBy::Model => "model".to_owned(),
-            };
-            let r = &p.report;
+            let decided_by = p.decision.decided_by();
             let campaign = p
                 .campaign
                 .and_then(|c| analysis.campaigns.get(c))
                 .map(|c| c.fingerprint.as_str());
             let (_, new) = store
-                .add_spam_report(&c5hub_store::NewSpamReport {
-                    id: &r.id,
-                    operator: &r.operator,
-                    channel: r.channel.as_str(),
-                    text: &r.text,
-                    sender: r.sender.as_deref(),
-                    recipient_hash: r.recipient_hash.as_deref(),
-                    received_at: r.received_at,
-                    reported_at: r.reported_at,
-                    verdict: match r.verdict {
-                        c5hub_spam::report::UserVerdict::Spam => "spam",
-                        c5hub_spam::report::UserVerdict::Ham => "ham",
-                    },
-                    label: Some(if p.decision.spam { "spam" } else { "ham" }),
-                    score: Some(f64::from(p.decision.score)),
-                    decided_by: Some(&decided_by),
-                    smishing: p.smishing,
-                    campaign,
-                })
-                .with_context(|| format!("storing report {}", r.id))?;
+                .add_spam_report(&c5hub_server::spam::stored_report(p, &decided_by, campaign))
+                .with_context(|| format!("storing report {}", p.report.id))?;
             new_reports += usize::from(new);
         }
         eprintln!("stored {new_reports} new spam reports");
@@ -664,7 +627,15 @@ fn impact(a: ImpactArgs) -> Result<ExitCode> {
         }
     }
     let (analysis, key, refused) = analyse(&a.analysis, Policy::default())?;
-    print_json(&analysis.impact(&subscribers, &key, a.top))?;
+    let impact = analysis.impact(&subscribers, &key, a.top);
+    match a.format {
+        ImpactFormat::Json => print_json(&impact)?,
+        ImpactFormat::Html => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(c5hub_spam::chart::impact_html(&impact, "Spam impact").as_bytes())?;
+            out.flush()?;
+        }
+    }
     Ok(exit(refused))
 }
 
