@@ -232,11 +232,6 @@ impl SpamState {
         }
         Ok((before, m.examples()))
     }
-
-    /// Something derived changed without a new report (a verdict).
-    pub(crate) fn touch(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 /// What the caller's organisation may do with spam data.
@@ -435,6 +430,43 @@ pub(crate) async fn submit(
             incident: incidents.remove(&i),
         })
         .collect())
+}
+
+/// Records an analyst's verdict on a report the caller may read, lets the
+/// model learn from it, and audits it. Returns the report as it now is and
+/// (score before the update, examples seen).
+pub(crate) async fn confirm(
+    state: &AppState,
+    principal: &Principal,
+    key: i64,
+    verdict: UserVerdict,
+) -> Result<(SpamReportRow, (f32, u64)), Problem> {
+    let of = Access::of(state, principal)
+        .await?
+        .reports_of(principal)?
+        .map(str::to_owned);
+    let row = state
+        .pool
+        .run(move |st| st.set_spam_verdict(key, of.as_deref(), verdict.as_str()))
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("spam report {key}")))?;
+    let spam = state.spam.clone();
+    let text = row.text.clone();
+    let learned =
+        tokio::task::spawn_blocking(move || spam.learn(&text, verdict == UserVerdict::Spam))
+            .await
+            .map_err(|e| Problem::internal(e.to_string()))?
+            .map_err(Problem::internal)?;
+    let (who, org, detail) = (
+        principal.name.clone(),
+        principal.org.clone(),
+        format!("spam report {key}: {}", verdict.as_str()),
+    );
+    state
+        .pool
+        .run(move |st| st.audit(&who, Some(&org), "spam.verdict", None, Some(&detail)))
+        .await?;
+    Ok((row, learned))
 }
 
 fn report_from_row(r: &SpamReportRow) -> Option<SpamReport> {

@@ -511,3 +511,35 @@ fn oversized_bodies_are_refused_and_nothing_is_stored() {
         hub.stop();
     }
 }
+
+#[test]
+fn the_demo_seeds_spam_reports_once() {
+    for loc in locations("spam_demo") {
+        let (key, _) = files("demo");
+        let config = SpamConfig {
+            key_file: Some(key),
+            ..SpamConfig::default()
+        };
+        let mut store = c5hub_store::Store::open(&loc, support::options()).expect("open");
+        let n = c5hub_server::demo::seed_spam(&mut store, &config).expect("seeded");
+        assert_eq!(n, 60);
+        assert_eq!(
+            c5hub_server::demo::seed_spam(&mut store, &config).expect("no-op"),
+            0,
+            "{loc}: seeded once"
+        );
+        let rows = store.spam_reports(None, None, 1000).expect("read");
+        assert_eq!(rows.len(), 60);
+        let ops: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r.operator.as_str()).collect();
+        assert_eq!(ops, ["telco-alpha", "telco-beta"].into_iter().collect());
+        assert!(rows.iter().any(|r| r.label.as_deref() == Some("spam")));
+        assert!(rows.iter().all(|r| {
+            r.recipient_hash
+                .as_deref()
+                .is_some_and(|h| h.starts_with("hmac-sha256:"))
+        }));
+        let (incidents, _, _) = store.counts().expect("counts");
+        assert!(incidents > 0, "confirmed spam became incidents");
+    }
+}

@@ -37,14 +37,14 @@ fn number(v: f64) -> String {
 
 /// Labels longer than this are cut (with an ellipsis) so they fit the
 /// label column; the full label stays in the bar's tooltip.
-const LABEL_CHARS: usize = 24;
+const LABEL_CHARS: usize = 20;
 
 /// A horizontal bar chart: one bar per `(label, value)`, scaled to the
 /// largest, with the value written after the bar and `unit` after the
 /// value. `description` becomes the accessible name.
 pub fn bar_chart(description: &str, bars: &[(String, f64)], unit: &str) -> String {
-    let (label_w, bar_w, row_h) = (170.0_f64, 330.0_f64, 22.0_f64);
-    let width = label_w + bar_w + 90.0;
+    let (label_w, bar_w, row_h) = (150.0_f64, 260.0_f64, 24.0_f64);
+    let width = label_w + bar_w + 70.0;
     let height = (bars.len().max(1) as f64) * row_h + 4.0;
     let max = bars
         .iter()
@@ -72,14 +72,14 @@ pub fn bar_chart(description: &str, bars: &[(String, f64)], unit: &str) -> Strin
         let shown = format!("{}{unit}", number(value));
         svg.push_str(&format!(
             "<text x=\"0\" y=\"{:.1}\">{}</text><rect class=\"bar\" x=\"{label_w:.0}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>{}: {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            y + 14.0,
+            y + 15.0,
             escape(&short),
             w.max(1.0),
             row_h - 6.0,
             escape(label),
             escape(&shown),
             label_w + w + 6.0,
-            y + 14.0,
+            y + 15.0,
             escape(&shown),
         ));
     }
@@ -121,12 +121,9 @@ pub fn impact_charts(impact: &Value) -> Vec<Chart> {
         .map(|o| (s(&o["operator"]), f(&o["reports_per_thousand_subscribers"])))
         .collect();
     let shares = vec![
+        ("spam of reports".to_owned(), f(&impact["spam_share_pct"])),
         (
-            "confirmed spam of reports".to_owned(),
-            f(&impact["spam_share_pct"]),
-        ),
-        (
-            "smishing of confirmed spam".to_owned(),
+            "smishing of spam".to_owned(),
             f(&impact["smishing_share_of_spam_pct"]),
         ),
     ];
@@ -136,11 +133,7 @@ pub fn impact_charts(impact: &Value) -> Vec<Chart> {
         .iter()
         .map(|c| {
             (
-                format!(
-                    "campaign {} ({} operators)",
-                    s(&c["id"]),
-                    s(&c["operators"])
-                ),
+                format!("#{} · {} operator(s)", s(&c["id"]), s(&c["operators"])),
                 f(&c["volume"]),
             )
         })
@@ -199,7 +192,7 @@ pub fn impact_html(impact: &Value, title: &str) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
     out.push_str(&escape(title));
-    out.push_str("</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}svg.chart{width:100%;height:auto}svg.chart rect.bar{fill:#1f5fa8}svg.chart text{font-size:11px;fill:#444}dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}</style></head><body>");
+    out.push_str("</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}svg.chart{width:100%;height:auto}svg.chart rect.bar{fill:#1f5fa8}svg.chart text{font-size:13px;fill:#333}dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}</style></head><body>");
     out.push_str(&format!("<h1>{}</h1>", escape(title)));
     let listing = &impact["listing"];
     let rows = [
@@ -244,8 +237,8 @@ mod tests {
     #[test]
     fn bars_scale_to_the_largest_and_labels_are_escaped() {
         let svg = bar_chart("test", &[("op-a".into(), 10.0), ("<b>&".into(), 5.0)], "");
-        assert!(svg.contains("width=\"330.0\""), "{svg}");
-        assert!(svg.contains("width=\"165.0\""), "{svg}");
+        assert!(svg.contains("width=\"260.0\""), "{svg}");
+        assert!(svg.contains("width=\"130.0\""), "{svg}");
         assert!(
             svg.contains("&lt;b&gt;&amp;") && !svg.contains("<b>"),
             "{svg}"

@@ -202,6 +202,27 @@ fn reports_reputation_and_impact() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["reports"], 4);
     assert_eq!(v["campaigns"]["across_operators"], 1);
+    // The same metrics as an HTML report with the hub's charts.
+    let out = c5hub(
+        &[
+            "spam",
+            "impact",
+            &reports,
+            "--key-file",
+            &key,
+            "--rules",
+            &rules,
+            "--format",
+            "html",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let html = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert_eq!(html.matches("<svg class=\"chart hbars\"").count(), 5);
+    assert!(html.contains(">op-a</text>"), "operators are labelled");
+    assert!(!html.contains("447911123456"), "no number in clear");
     let store = temp("store");
     let store = store.display().to_string();
     for round in 0..2 {

@@ -505,35 +505,13 @@ pub(crate) async fn confirm(
     let p = caller
         .allowed(Role::can_triage, "confirm spam verdicts")?
         .clone();
-    let access = Access::of(&s, &p).await?;
-    let of = access.reports_of(&p)?.map(str::to_owned);
     let k = key_of(&id, "spam report")?;
     let b: VerdictIn = parse_at(json_body(&s, &headers, body)?, "")?;
     let verdict: UserVerdict = b
         .verdict
         .parse()
         .map_err(|e: String| Problem::invalid("/verdict", e))?;
-    let row = s
-        .pool
-        .run(move |st| st.set_spam_verdict(k, of.as_deref(), verdict.as_str()))
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("spam report {k}")))?;
-    let spam_state = s.spam.clone();
-    let text = row.text.clone();
-    let learned =
-        tokio::task::spawn_blocking(move || spam_state.learn(&text, verdict == UserVerdict::Spam))
-            .await
-            .map_err(|e| Problem::internal(e.to_string()))?
-            .map_err(Problem::internal)?;
-    s.spam.touch();
-    let (who, org, detail) = (
-        p.name.clone(),
-        p.org.clone(),
-        format!("spam report {k}: {}", verdict.as_str()),
-    );
-    s.pool
-        .run(move |st| st.audit(&who, Some(&org), "spam.verdict", None, Some(&detail)))
-        .await?;
+    let (row, learned) = spam::confirm(&s, &p, k, verdict).await?;
     Ok(axum::Json(json!({
         "report": spam::row_json(&s.spam, &row, &p.org),
         "model": {"score_before": learned.0, "examples": learned.1},

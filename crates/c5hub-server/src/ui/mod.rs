@@ -9,6 +9,7 @@ mod admin;
 mod assess;
 mod incidents;
 mod page;
+mod spam;
 
 use axum::Router;
 use axum::extract::{Form, State};
@@ -55,6 +56,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/assess/responses/{id}/decision", post(assess::decide))
         .route("/assess/evidence/{id}", get(assess::evidence))
+        .route("/spam", get(spam::overview))
+        .route("/spam/report", post(spam::report))
+        .route("/spam/reports/{id}", get(spam::detail))
+        .route("/spam/reports/{id}/verdict", post(spam::verdict))
         .route("/admin", get(admin::overview))
         .route("/admin/orgs", post(admin::add_org))
         .route("/admin/users", post(admin::add_user))

@@ -59,6 +59,7 @@ pub(crate) fn page(p: &Page, body: Markup) -> Html<String> {
         ("submit", "/submit", "Submit"),
         ("lookup", "/lookup", "Lookup"),
         ("assess", "/assess", "Assessment"),
+        ("spam", "/spam", "Spam"),
     ];
     Html(html! {
         (DOCTYPE)

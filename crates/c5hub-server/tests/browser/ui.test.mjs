@@ -586,3 +586,95 @@ step('the admin validates the response and sees the result with a tier', async (
   await checkKeyboard('results');
   await shot('assess-results');
 });
+
+// Countering spam: B (an operator) reports a message on the spam page and
+// confirms the verdict; more reports through the API make a campaign; the
+// page shows the impact charts; A (a sector CIRT) sees campaigns but no
+// operator's reports; the hub's admin sees every operator's reports with
+// senders only as pseudonyms.
+const SPAM_SENDER = '+61491570156';
+const SPAM_TEXT = (n) => `WINNER!! You have been selected to receive a £${n}00 prize reward ${RUN}. To claim call 09098790461 now. Valid 12 hours only`;
+
+async function loginToken(token) {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('Token').fill(token);
+  await Promise.all([page.waitForURL(`${BASE}/`), page.getByRole('button', { name: 'Log in with token' }).click()]);
+}
+
+step('B reports a spam message on the spam page and confirms the verdict', async () => {
+  await logout();
+  await login(USER_B);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Spam' }).click();
+  assert.equal(await h1(), 'Countering spam');
+  await checkPageBasics('spam page');
+  await checkKeyboard('spam page');
+  const form = page.locator('form[action="/spam/report"]');
+  await form.getByLabel('Channel').selectOption('sms');
+  await form.getByLabel(/^Sender/).fill(SPAM_SENDER);
+  await form.getByLabel('Message', { exact: true }).fill(SPAM_TEXT(9));
+  await Promise.all([page.waitForURL(/\/spam\/reports\/\d+$/), form.getByRole('button', { name: 'Report' }).click()]);
+  key.spam = Number(new URL(page.url()).pathname.split('/').pop());
+  assert.equal(await h1(), `Spam report ${key.spam}`);
+  const facts = await page.locator('dl.facts').innerText();
+  assert.match(facts, /Filter\s+spam/, 'the classifier calls it spam');
+  assert.match(facts, /Decided by\s+model/);
+  assert.match(facts, new RegExp(SPAM_SENDER.replace('+', '\\+')), 'the reporting operator sees its own sender');
+  const reasons = page.getByRole('table').filter({ has: page.locator('caption', { hasText: 'Features of the classifier' }) });
+  assert.ok((await reasons.getByRole('row').count()) >= 3, 'the features that weighed most are listed');
+  await checkPageBasics('spam report');
+  await shot('spam-report-b');
+  await page.getByLabel('This message is').selectOption('spam');
+  await Promise.all([page.waitForURL(`${BASE}/spam/reports/${key.spam}`), page.getByRole('button', { name: 'Confirm and teach the classifier' }).click()]);
+  assert.match(await page.locator('dl.facts').innerText(), /Verdict\s+spam/);
+});
+
+step('the spam page shows the impact charts, the campaign and the latest reports', async () => {
+  const r = await fetch(`${BASE}/api/v1/spam/reports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN_B}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reports: [8, 7].map((n) => ({ text: SPAM_TEXT(n), sender: SPAM_SENDER, recipient: '+61491570159' })) }),
+  });
+  const body = await r.json();
+  assert.equal(r.status, 201, JSON.stringify(body));
+  assert.ok(body.results.every((x) => x.report.label === 'spam' && x.report.reasons.length > 0), JSON.stringify(body));
+  await page.goto(`${BASE}/spam`);
+  for (const name of [/Spam reports per operator/, /Share of reports confirmed as spam/, /largest campaigns/]) {
+    assert.ok(await page.getByRole('img', { name }).isVisible(), `the chart ${name} is shown`);
+  }
+  const campaigns = page.getByRole('table').filter({ has: page.locator('caption', { hasText: 'Campaigns of confirmed spam' }) });
+  const row = campaigns.getByRole('row').filter({ hasText: RUN });
+  assert.equal(await row.getByRole('cell').first().innerText(), '3', 'the three near-duplicates are one campaign');
+  const latest = page.getByRole('region', { name: `Latest reports of ${ORG_B}` });
+  assert.ok((await latest.locator(`a[href="/spam/reports/${key.spam}"]`).count()) === 1, 'the report is among the latest');
+  assert.ok(!(await page.content()).includes('+61491570159'), 'no recipient anywhere');
+  await checkPageBasics('spam page with data');
+  await shot('spam-page-b');
+});
+
+step('A, a sector CIRT, sees campaigns but no operator reports', async () => {
+  await logout();
+  await login(USER_A);
+  await page.goto(`${BASE}/spam`);
+  assert.equal(await h1(), 'Countering spam');
+  assert.equal(await page.locator('form[action="/spam/report"]').count(), 0, 'only operators report');
+  assert.equal(await page.getByRole('region', { name: /Latest reports/ }).count(), 0, 'no reports of any operator');
+  assert.ok(await page.getByRole('table').filter({ hasText: RUN }).isVisible(), 'campaigns are shared with every member');
+  assert.ok(!(await page.content()).includes(SPAM_SENDER), 'no sender number');
+  const resp = await page.goto(`${BASE}/spam/reports/${key.spam}`);
+  assert.equal(resp.status(), 403, "an operator's report is not for a sector CIRT");
+  await checkPageBasics('spam report refused');
+  await page.goto(`${BASE}/spam`);
+  await shot('spam-page-a');
+});
+
+step("the hub's admin sees every operator's reports with senders as pseudonyms", async () => {
+  await logout();
+  await loginToken(ADMIN_TOKEN);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Spam' }).click();
+  const latest = page.getByRole('region', { name: 'Latest reports of every operator' });
+  assert.ok((await latest.locator(`a[href="/spam/reports/${key.spam}"]`).count()) === 1);
+  assert.match(await latest.innerText(), /hmac-sha256:/, 'senders of other operators as pseudonyms');
+  assert.ok(!(await page.content()).includes(SPAM_SENDER), 'never the number in clear');
+  await checkPageBasics('spam page, hub');
+  await shot('spam-page-hub');
+});

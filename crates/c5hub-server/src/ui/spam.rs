@@ -1,0 +1,388 @@
+//! The spam page: the impact metrics as charts, campaigns across
+//! operators, the latest reports of the caller's organisation, and a form
+//! to report a message; one page per report with its reasons and the
+//! analyst's verdict. Reads and writes go through `crate::spam`, as the
+//! API's do, so the page shows what the API would.
+
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use c5hub_model::Role;
+use c5hub_spam::report::{Channel, UserVerdict};
+use c5hub_store::SpamReportRow;
+use chrono::Utc;
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::page::{Page, csrf_field, page};
+use super::{check_csrf, error_page};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::Problem;
+use crate::spam::{self, Access, Incoming};
+
+const LATEST: usize = 20;
+const CAMPAIGNS: usize = 10;
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn reports_table(
+    rows: &[SpamReportRow],
+    caption: &str,
+    spam: &spam::SpamState,
+    org: &str,
+) -> Markup {
+    html! {
+        table {
+            caption { (caption) }
+            thead { tr {
+                th scope="col" { "#" } th scope="col" { "Reported" } th scope="col" { "Operator" }
+                th scope="col" { "Sender" } th scope="col" { "Message" } th scope="col" { "Filter" }
+                th scope="col" { "Decided by" } th scope="col" { "Verdict" }
+            } }
+            tbody {
+                @for r in rows {
+                    @let v = spam::row_json(spam, r, org);
+                    tr {
+                        td { a href={ "/spam/reports/" (r.key) } { (r.key) } }
+                        td { time datetime=(r.reported_at.to_rfc3339()) { (r.reported_at.format("%Y-%m-%d %H:%M")) } }
+                        td { (r.operator) }
+                        td { code { (short(v["sender"].as_str().unwrap_or("—"), 24)) } }
+                        td { (short(&r.text, 80)) }
+                        td {
+                            (r.label.as_deref().unwrap_or("—"))
+                            @if r.smishing { " " span.flag { "smishing" } }
+                        }
+                        td { (r.decided_by.as_deref().unwrap_or("—")) }
+                        td { (r.verdict) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An RFC 3339 time from the JSON as `YYYY-MM-DD HH:MM` (UTC).
+fn when(v: &Value) -> String {
+    v.as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn campaigns_table(campaigns: &[Value]) -> Markup {
+    html! {
+        table {
+            caption { "Campaigns of confirmed spam, largest first" }
+            thead { tr {
+                th scope="col" { "Messages" } th scope="col" { "Operators" } th scope="col" { "First seen" }
+                th scope="col" { "Last seen" } th scope="col" { "Sample" } th scope="col" { "Links" }
+            } }
+            tbody {
+                @for c in campaigns {
+                    tr {
+                        td.num { (c["volume"]) }
+                        td { (c["operators"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
+                        td { (when(&c["first_seen"])) }
+                        td { (when(&c["last_seen"])) }
+                        td { (short(c["sample"].as_str().unwrap_or_default(), 90)) }
+                        td { @for u in c["urls"].as_array().into_iter().flatten().take(3) { code { (u.as_str().unwrap_or_default()) } " " } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn impact_section(impact: &Value) -> Markup {
+    let figure = |v: &Value| match v.as_f64() {
+        Some(x) if x.fract() != 0.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.0}"),
+        None => "—".to_owned(),
+    };
+    html! {
+        section aria-labelledby="impact-h" {
+            h2 id="impact-h" { "Impact over the last " (impact["window_days"]) " days" }
+            dl.figures {
+                div { dt { "Reports" } dd { (impact["reports"]) } }
+                div { dt { "Confirmed spam" } dd { (figure(&impact["spam_share_pct"])) " %" } }
+                div { dt { "Smishing of spam" } dd { (figure(&impact["smishing_share_of_spam_pct"])) " %" } }
+                div { dt { "Campaigns across operators" } dd { (impact["campaigns"]["across_operators"]) " of " (impact["campaigns"]["count"]) } }
+                div { dt { "Minutes to listing (median)" } dd { (figure(&impact["listing"]["minutes_first_report_to_listing_median"])) } }
+            }
+            div.charts {
+                @for c in c5hub_spam::chart::impact_charts(impact) {
+                    figure.chart {
+                        figcaption { (c.heading) }
+                        (PreEscaped(c.svg))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn report_form(csrf: Option<&str>) -> Markup {
+    html! {
+        section aria-labelledby="report-h" {
+            h2 id="report-h" { "Report a message" }
+            form.stack method="post" action="/spam/report" {
+                (csrf_field(csrf))
+                label { "Channel"
+                    select name="channel" {
+                        option value="sms" selected { "SMS" }
+                        option value="mms" { "MMS" }
+                        option value="im" { "Instant message" }
+                        option value="email" { "E-mail" }
+                    }
+                }
+                label { "Sender (number, short code, sender name or e-mail)" input type="text" name="sender" maxlength="320"; }
+                label { "Message" textarea name="text" rows="4" required {} }
+                label { "The subscriber says"
+                    select name="verdict" {
+                        option value="spam" selected { "spam" }
+                        option value="ham" { "not spam (a filter blocked it)" }
+                    }
+                }
+                button type="submit" { "Report" }
+            }
+        }
+    }
+}
+
+pub(crate) async fn overview(State(s): State<AppState>, caller: Caller) -> Response {
+    match overview_inner(&s, &caller).await {
+        Ok(r) => r,
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Problem> {
+    let p = caller.member()?.clone();
+    let access = Access::of(s, &p).await?;
+    let snap = spam::snapshot(s).await?;
+    let mut campaigns = match snap.analysis.campaigns_json(&s.spam.key) {
+        Value::Array(a) => a,
+        _ => Vec::new(),
+    };
+    campaigns.sort_by(|a, b| b["volume"].as_u64().cmp(&a["volume"].as_u64()));
+    campaigns.truncate(CAMPAIGNS);
+    let impact = access
+        .reads_impact()
+        .then(|| crate::api::spam::impact_json(s, &snap, 10));
+    let of = access.reports_of(&p).ok();
+    let rows = match of {
+        Some(of) => {
+            let of = of.map(str::to_owned);
+            Some(
+                s.pool
+                    .run(move |st| st.latest_spam_reports(of.as_deref(), None, LATEST))
+                    .await?,
+            )
+        }
+        None => None,
+    };
+    let ctx = Page::of(caller, "Spam", "spam");
+    Ok(page(&ctx, html! {
+        h1 { "Countering spam" }
+        p.muted { "Reports from operators, decided by the hub's X.1242 rules and then the classifier; confirmed spam feeds campaigns and the reputation feed (" code { "/api/v1/spam/reputation" } "), where phone numbers appear only as keyed pseudonyms." }
+        @if access == Access::Operator && p.role.can_submit() {
+            (report_form(caller.csrf()))
+        }
+        @if let Some(i) = &impact { (impact_section(i)) }
+        section aria-labelledby="campaigns-h" {
+            h2 id="campaigns-h" { "Campaigns" }
+            @if campaigns.is_empty() { p { "No campaign of confirmed spam yet." } } @else { div.scroll { (campaigns_table(&campaigns)) } }
+        }
+        @if let Some(rows) = &rows {
+            section aria-labelledby="reports-h" {
+                h2 id="reports-h" { @if access == Access::Hub { "Latest reports of every operator" } @else { "Latest reports of " (p.org) } }
+                @if rows.is_empty() { p { "No report yet." } } @else {
+                    div.scroll { (reports_table(rows, "Newest first", &s.spam, &p.org)) }
+                }
+            }
+        }
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    sender: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    verdict: String,
+}
+
+pub(crate) async fn report(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(f): Form<ReportForm>,
+) -> Response {
+    match report_inner(&s, &caller, f).await {
+        Ok(r) => r,
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+async fn report_inner(s: &AppState, caller: &Caller, f: ReportForm) -> Result<Response, Problem> {
+    check_csrf(caller, &f.csrf)?;
+    let p = caller
+        .allowed(Role::can_submit, "submit spam reports")?
+        .clone();
+    if Access::of(s, &p).await? != Access::Operator {
+        return Err(Problem::forbidden(
+            "spam reports are submitted by telecom operators (organisation type operator)",
+        ));
+    }
+    let channel: Channel = f
+        .channel
+        .parse()
+        .map_err(|e: String| Problem::invalid("field channel", e))?;
+    let verdict: UserVerdict = f
+        .verdict
+        .parse()
+        .map_err(|e: String| Problem::invalid("field verdict", e))?;
+    let incoming = Incoming {
+        channel,
+        text: f.text.replace("\r\n", "\n"),
+        sender: Some(f.sender).filter(|s| !s.trim().is_empty()),
+        recipient: None,
+        received_at: None,
+        reported_at: None,
+        verdict,
+    };
+    let reports =
+        spam::reports_from(&s.spam, &p.org, vec![incoming], Utc::now()).map_err(|errs| {
+            let detail = errs
+                .into_iter()
+                .map(|(_, e)| e)
+                .collect::<Vec<_>>()
+                .join("; ");
+            Problem::invalid("field text", detail)
+        })?;
+    let done = spam::submit(s, &p, reports).await?;
+    let key = done
+        .first()
+        .map(|d| d.key)
+        .ok_or_else(|| Problem::internal("a stored report went missing"))?;
+    Ok(Redirect::to(&format!("/spam/reports/{key}")).into_response())
+}
+
+pub(crate) async fn detail(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    match detail_inner(&s, &caller, &id).await {
+        Ok(r) => r,
+        Err(p) if p.status == axum::http::StatusCode::NOT_FOUND => super::not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Response, Problem> {
+    let p = caller.member()?.clone();
+    let of = Access::of(s, &p).await?.reports_of(&p)?.map(str::to_owned);
+    let k: i64 = id
+        .parse()
+        .map_err(|_| Problem::not_found(format!("spam report {id}")))?;
+    let row = s
+        .pool
+        .run(move |st| st.spam_report(k, of.as_deref()))
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("spam report {k}")))?;
+    let snap = spam::snapshot(s).await?;
+    let campaign = snap.campaign(&row).map(str::to_owned);
+    let v = spam::row_json(&s.spam, &row, &p.org);
+    let reasons = s.spam.reasons(&row.text);
+    let ctx = Page::of(caller, &format!("Spam report {k}"), "spam");
+    Ok(page(&ctx, html! {
+        p { a href="/spam" { "← Spam" } }
+        h1 { "Spam report " (k) }
+        dl.facts {
+            dt { "Operator" } dd { (row.operator) }
+            dt { "Channel" } dd { (row.channel) }
+            dt { "Sender" } dd { code { (v["sender"].as_str().unwrap_or("—")) } }
+            dt { "Reported" } dd { time datetime=(row.reported_at.to_rfc3339()) { (row.reported_at.format("%Y-%m-%d %H:%M")) } }
+            dt { "Filter" } dd { (row.label.as_deref().unwrap_or("—")) @if let Some(sc) = row.score { " (score " (format!("{sc:.3}")) ")" } @if row.smishing { " " span.flag { "smishing" } } }
+            dt { "Decided by" } dd { (row.decided_by.as_deref().unwrap_or("—")) }
+            dt { "Verdict" } dd { (row.verdict) }
+            dt { "Campaign" } dd { @if let Some(c) = &campaign { code { (short(c, 40)) } } @else { "—" } }
+        }
+        h2 { "Message" }
+        blockquote.message { (row.text) }
+        h2 { "What weighed most" }
+        table.bars {
+            caption { "Features of the classifier (positive: towards spam)" }
+            tbody {
+                @for r in &reasons {
+                    tr { th scope="row" { code { (r["feature"].as_str().unwrap_or_default()) } } td.num { (format!("{:+.3}", r["weight"].as_f64().unwrap_or(0.0))) } }
+                }
+            }
+        }
+        @if p.role.can_triage() {
+            h2 { "Confirm" }
+            form.stack method="post" action={ "/spam/reports/" (k) "/verdict" } {
+                (csrf_field(caller.csrf()))
+                label { "This message is"
+                    select name="verdict" {
+                        option value="spam" selected[row.verdict == "spam"] { "spam" }
+                        option value="ham" selected[row.verdict == "ham"] { "not spam" }
+                    }
+                }
+                button type="submit" { "Confirm and teach the classifier" }
+            }
+        }
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct VerdictForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    verdict: String,
+}
+
+pub(crate) async fn verdict(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(f): Form<VerdictForm>,
+) -> Response {
+    let go = async {
+        check_csrf(&caller, &f.csrf)?;
+        let p = caller
+            .allowed(Role::can_triage, "confirm spam verdicts")?
+            .clone();
+        let k: i64 = id
+            .parse()
+            .map_err(|_| Problem::not_found(format!("spam report {id}")))?;
+        let verdict: UserVerdict = f
+            .verdict
+            .parse()
+            .map_err(|e: String| Problem::invalid("field verdict", e))?;
+        spam::confirm(&s, &p, k, verdict).await?;
+        Ok::<_, Problem>(Redirect::to(&format!("/spam/reports/{k}")).into_response())
+    };
+    match go.await {
+        Ok(r) => r,
+        Err(p) => error_page(&caller, &p),
+    }
+}
