@@ -300,3 +300,18 @@ pub fn read_submission(
         .map(|p| p.incidents)
         .map_err(to_text)
 }
+
+/// Reads a spam report body exactly as `POST /api/v1/spam/reports` does
+/// (one report, an array, or `{"reports": [...]}`, each checked and made a
+/// report for `operator`) and returns how many reports it holds, or the
+/// problem as text. For the fuzzer.
+pub fn read_spam_reports(operator: &str, body: &[u8]) -> Result<usize, String> {
+    let to_text = |p: problem::Problem| p.to_json().to_string();
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let (items, _) = api::spam::incoming(v, operator).map_err(to_text)?;
+    let key = c5hub_spam::report::PseudonymKey::new(b"a fuzzing key, not a secret")
+        .map_err(|e| e.to_string())?;
+    spam::reports_from(&key, operator, items, chrono::Utc::now())
+        .map(|r| r.len())
+        .map_err(|e| format!("{e:?}"))
+}

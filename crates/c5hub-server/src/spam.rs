@@ -313,7 +313,7 @@ impl Submitted {
 
 /// Builds reports for `operator`; an error names the report's index.
 pub(crate) fn reports_from(
-    spam: &SpamState,
+    key: &PseudonymKey,
     operator: &str,
     incoming: Vec<Incoming>,
     now: DateTime<Utc>,
@@ -334,7 +334,7 @@ pub(crate) fn reports_from(
             r.received_at,
             r.reported_at.unwrap_or(now),
             r.verdict,
-            &spam.key,
+            key,
         ) {
             Ok(rep) => out.push(rep),
             Err(e) => errors.push((i, e)),
@@ -409,6 +409,15 @@ pub(crate) async fn submit(
         .zip(outcomes)
         .map(|((i, g), o)| (i, (o.key(), g)))
         .collect();
+    tracing::info!(
+        target: "c5hub::spam",
+        operator = %principal.org,
+        received = processed.len(),
+        new = stored.iter().filter(|(_, n)| *n).count(),
+        confirmed = processed.iter().filter(|p| p.confirmed).count(),
+        incidents = incidents.len(),
+        "spam reports stored"
+    );
     let summary = stored
         .iter()
         .map(|(k, new)| format!("{k}{}", if *new { "" } else { "(duplicate)" }))
@@ -496,10 +505,20 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, Problem>
         }
     }
     let since = Utc::now() - chrono::Duration::days(i64::from(spam.window_days));
-    let rows = state
+    // The newest reports by key, so that past the cap it is the oldest
+    // that are left out; then the window.
+    let mut rows = state
         .pool
-        .run(move |s| s.spam_reports(None, Some(since), MAX_SNAPSHOT_REPORTS))
+        .run(move |s| s.latest_spam_reports(None, None, MAX_SNAPSHOT_REPORTS))
         .await?;
+    let capped = rows.len() == MAX_SNAPSHOT_REPORTS;
+    rows.retain(|r| r.reported_at >= since);
+    if capped {
+        tracing::warn!(
+            cap = MAX_SNAPSHOT_REPORTS,
+            "spam: campaigns, feed and impact computed over the newest reports only"
+        );
+    }
     let snap = tokio::task::spawn_blocking(move || {
         let last_change = rows
             .iter()

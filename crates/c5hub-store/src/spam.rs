@@ -8,7 +8,9 @@
 //! pending intake with its text), then sends the sender's number (step
 //! two: the intake completes and hands back the text so the caller can
 //! classify it and store the report), then receives an acknowledgement
-//! with the report's key. Pending intakes survive restarts.
+//! with the report's key. Pending intakes survive restarts, and step two
+//! may be repeated with the same sender until the acknowledgement, so a
+//! report that could not be stored is not lost.
 //!
 //! Who may read which report is the caller's decision (an operator reads
 //! its own, a regulator all): every read takes the operator filter
@@ -340,8 +342,11 @@ impl Store {
             .ok_or_else(|| Error::Corrupt("INSERT RETURNING gave no id".into()))
     }
 
-    /// Step two: the sender's number. Completes the intake (once; a second
-    /// completion is a conflict) and returns what was forwarded.
+    /// Step two: the sender's number. Completes the intake and returns
+    /// what was forwarded. Until the intake is acknowledged, completing it
+    /// again with the same sender returns the same (a caller whose report
+    /// could not be stored retries); another sender, or any completion
+    /// after the acknowledgement, is a conflict.
     pub fn complete_spam_intake(
         &mut self,
         intake: i64,
@@ -349,7 +354,8 @@ impl Store {
         sender: &str,
     ) -> Result<CompletedIntake, Error> {
         let rows = self.db.query(
-            "SELECT operator, recipient_hash, body, started_at, completed_at FROM spam_intake WHERE id = $1",
+            "SELECT operator, recipient_hash, body, started_at, completed_at, sender, report_key \
+             FROM spam_intake WHERE id = $1",
             &[intake.into()],
         )?;
         let Some(r) = rows
@@ -358,7 +364,20 @@ impl Store {
         else {
             return Err(Error::NotFound(format!("spam intake {intake}")));
         };
+        let done = || CompletedIntake {
+            intake,
+            operator: operator.to_owned(),
+            text: r.get(2).and_then(text).unwrap_or_default(),
+            sender: sender.to_owned(),
+            recipient_hash: r.get(1).and_then(text),
+            started_at: r.get(3).and_then(time).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        };
         if r.get(4).and_then(Value::int).is_some() {
+            let same_sender = r.get(5).and_then(Value::text) == Some(sender);
+            let acknowledged = r.get(6).and_then(Value::int).is_some();
+            if same_sender && !acknowledged {
+                return Ok(done());
+            }
             return Err(Error::Conflict(format!("spam intake {intake} is complete")));
         }
         let changed = self.db.execute(
@@ -368,14 +387,7 @@ impl Store {
         if changed != 1 {
             return Err(Error::Conflict(format!("spam intake {intake} is complete")));
         }
-        Ok(CompletedIntake {
-            intake,
-            operator: operator.to_owned(),
-            text: r.get(2).and_then(text).unwrap_or_default(),
-            sender: sender.to_owned(),
-            recipient_hash: r.get(1).and_then(text),
-            started_at: r.get(3).and_then(time).unwrap_or(DateTime::<Utc>::MIN_UTC),
-        })
+        Ok(done())
     }
 
     /// Links a completed intake to the report it became (the

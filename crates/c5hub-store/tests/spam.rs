@@ -103,14 +103,28 @@ fn two_step_intake() {
             .expect("step two");
         assert_eq!(done.text, "WIN a prize, call 09061234567");
         assert_eq!(done.recipient_hash.as_deref(), Some("hmac-sha256:00ff"));
-        assert!(matches!(
-            s.complete_spam_intake(id, "op-a", "+447911123456"),
-            Err(Error::Conflict(_))
-        ));
+        assert!(
+            matches!(
+                s.complete_spam_intake(id, "op-a", "+447700900999"),
+                Err(Error::Conflict(_))
+            ),
+            "{loc}: another sender for a completed intake"
+        );
+        let retried = s
+            .complete_spam_intake(id, "op-a", "+447911123456")
+            .expect("a retry before the acknowledgement");
+        assert_eq!(retried, done, "{loc}: the same intake again");
         let (key, _) = s
             .add_spam_report(&report("r9", "op-a", 1_714_557_600))
             .expect("store");
         s.acknowledge_spam_intake(id, key).expect("acknowledged");
+        assert!(
+            matches!(
+                s.complete_spam_intake(id, "op-a", "+447911123456"),
+                Err(Error::Conflict(_))
+            ),
+            "{loc}: acknowledged intakes are closed"
+        );
         let pending = s.start_spam_intake("op-a", None, "x").expect("step one");
         assert!(
             s.acknowledge_spam_intake(pending, key).is_err(),

@@ -109,7 +109,7 @@ struct ReportIn {
 /// Reads `{report}`, `[report, ...]` or `{"reports": [...]}`; every bad
 /// report is named by its JSON pointer, and nothing is stored unless all
 /// are good.
-fn incoming(v: Value, org: &str) -> Result<(Vec<Incoming>, String), Problem> {
+pub(crate) fn incoming(v: Value, org: &str) -> Result<(Vec<Incoming>, String), Problem> {
     let (items, prefix) = match v {
         Value::Array(a) => (a, String::new()),
         Value::Object(mut o) if o.contains_key("reports") => match o.remove("reports") {
@@ -245,7 +245,7 @@ pub(crate) async fn submit(
     let p = operator(&s, &caller).await?;
     let v = json_body(&s, &headers, body)?;
     let (items, prefix) = incoming(v, &p.org)?;
-    let reports = spam::reports_from(&s.spam, &p.org, items, Utc::now()).map_err(|errs| {
+    let reports = spam::reports_from(&s.spam.key, &p.org, items, Utc::now()).map_err(|errs| {
         Problem::bad_request(format!("{} report(s) refused; none was stored", errs.len())).with(
             errs.into_iter()
                 .map(|(i, detail)| Where {
@@ -765,4 +765,40 @@ pub(crate) async fn rules(State(s): State<AppState>, caller: Caller) -> Result<R
         })).collect::<Vec<_>>(),
     }))
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(body: &str) -> Result<usize, Vec<String>> {
+        let v: Value = serde_json::from_str(body).expect("JSON");
+        incoming(v, "op-a")
+            .map(|(r, _)| r.len())
+            .map_err(|p| p.errors.into_iter().map(|e| e.at).collect())
+    }
+
+    #[test]
+    fn bodies_and_where_their_problems_are() {
+        let cases: &[(&str, Result<usize, &[&str]>)] = &[
+            (r#"{"text": "hi"}"#, Ok(1)),
+            (r#"[{"text": "a"}, {"text": "b"}]"#, Ok(2)),
+            (r#"{"reports": [{"text": "a"}]}"#, Ok(1)),
+            (r#"{"reports": [], "x": 1}"#, Err(&["/x"])),
+            (r#"{"reports": {}}"#, Err(&["/reports"])),
+            (r#"[]"#, Err(&["/"])),
+            (r#""text""#, Err(&["/"])),
+            (r#"{"text": "a", "verdict": "meh"}"#, Err(&["/verdict"])),
+            (r#"{"txt": "a"}"#, Err(&["/"])),
+            (
+                r#"[{"text": "a", "reported_at": "now"}, {"text": "b", "channel": "fax", "operator": "op-b"}]"#,
+                Err(&["/0/reported_at", "/1/operator", "/1/channel"]),
+            ),
+            (r#"{"reports": [{"text": 1}]}"#, Err(&["/reports/0"])),
+        ];
+        for (body, want) in cases {
+            let want = want.map_err(|w| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+            assert_eq!(at(body), want, "{body}");
+        }
+    }
 }

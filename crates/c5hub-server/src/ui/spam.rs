@@ -267,7 +267,7 @@ async fn report_inner(s: &AppState, caller: &Caller, f: ReportForm) -> Result<Re
         verdict,
     };
     let reports =
-        spam::reports_from(&s.spam, &p.org, vec![incoming], Utc::now()).map_err(|errs| {
+        spam::reports_from(&s.spam.key, &p.org, vec![incoming], Utc::now()).map_err(|errs| {
             let detail = errs
                 .into_iter()
                 .map(|(_, e)| e)
