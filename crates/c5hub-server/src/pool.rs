@@ -73,6 +73,18 @@ impl StorePool {
     }
 }
 
+impl StorePool {
+    /// Like [`run`](Self::run) for closures that only read: they see one
+    /// snapshot of the store ([`Store::read`]).
+    pub(crate) async fn read<R, F>(&self, f: F) -> Result<R, Problem>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<R, c5hub_store::Error> + Send + 'static,
+    {
+        self.run(move |st| st.read(f)).await
+    }
+}
+
 impl Drop for StorePool {
     /// The PostgreSQL client blocks on its own runtime when it closes, which
     /// panics inside an async context: close the connections on a plain

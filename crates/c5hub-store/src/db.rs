@@ -226,6 +226,9 @@ pub(crate) trait Db {
     /// Runs several statements (migrations).
     fn batch(&mut self, sql: &str) -> Result<(), Error>;
     fn begin(&mut self) -> Result<(), Error>;
+    /// Starts a read-only transaction: the statements until `commit` see
+    /// one snapshot of the database.
+    fn begin_read(&mut self) -> Result<(), Error>;
     fn commit(&mut self) -> Result<(), Error>;
     fn rollback(&mut self) -> Result<(), Error>;
     /// Which SQL dialect, for the few statements that differ.
@@ -498,6 +501,13 @@ impl Db for Sqlite {
         self.batch("BEGIN IMMEDIATE")
     }
 
+    fn begin_read(&mut self) -> Result<(), Error> {
+        // Deferred: the first SELECT takes the WAL read lock, which the
+        // transaction then holds, instead of every statement taking and
+        // dropping its own (with the file locks that go with it).
+        self.batch("BEGIN DEFERRED")
+    }
+
     fn commit(&mut self) -> Result<(), Error> {
         self.batch("COMMIT")?;
         if let Some(c) = &self.checkpointer {
@@ -767,6 +777,10 @@ impl Db for Postgres {
 
     fn begin(&mut self) -> Result<(), Error> {
         self.batch("BEGIN")
+    }
+
+    fn begin_read(&mut self) -> Result<(), Error> {
+        self.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     }
 
     fn commit(&mut self) -> Result<(), Error> {

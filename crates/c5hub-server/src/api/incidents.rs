@@ -128,21 +128,12 @@ pub(crate) async fn get_one(
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let org = viewer.org().map(str::to_owned);
-    let found = s
-        .pool
-        .run(move |st| {
-            let Some(i) = st.incident(k, &viewer)? else {
-                return Ok(None);
-            };
-            let a = st.assignments(k, &viewer)?.and_then(|a| a.0);
-            Ok(Some((i, a)))
-        })
-        .await?;
-    let (i, assignee) = found.ok_or_else(|| gone(k))?;
+    let found = s.pool.read(move |st| st.incident(k, &viewer)).await?;
+    let i = found.ok_or_else(|| gone(k))?;
     Ok(Json(json::incident(
         &i,
         org.as_deref(),
-        assignee.as_deref(),
+        i.assignee.as_deref(),
     )))
 }
 
@@ -300,7 +291,7 @@ pub(crate) async fn history(
     let k = key(&id)?;
     let found = s
         .pool
-        .run(move |st| {
+        .read(move |st| {
             let Some(h) = st.history(k, &viewer)? else {
                 return Ok(None);
             };
@@ -399,7 +390,7 @@ pub(crate) async fn export(
     let filter = filter_from(&q, false)?;
     let (text, ct) = s
         .pool
-        .run(move |st| {
+        .read(move |st| {
             let rows = st.list(&filter, &viewer)?;
             let mut incidents = Vec::with_capacity(rows.len());
             for r in &rows {
@@ -465,7 +456,7 @@ pub(crate) async fn stats(
             .ok_or_else(|| Problem::invalid("query parameter days", "a number from 1 to 366"))?,
         None => 30,
     };
-    let st = s.pool.run(move |st| st.stats(&viewer, days)).await?;
+    let st = s.pool.read(move |st| st.stats(&viewer, days)).await?;
     Ok(Json(json!({
         "total": st.total,
         "by_class": st.by_class.iter().map(|(c, n)| json!({"classification": c.map(|c| c.path()), "count": n})).collect::<Vec<_>>(),

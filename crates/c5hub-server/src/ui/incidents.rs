@@ -91,7 +91,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Resp
     let v2 = viewer.clone();
     let got = s
         .pool
-        .run(move |st| {
+        .read(move |st| {
             let stats = st.stats(&viewer, 30)?;
             let recent = st.list(
                 &c5hub_store::IncidentFilter {
@@ -204,7 +204,7 @@ pub(crate) async fn detail(
     };
     let got = s
         .pool
-        .run(move |st| {
+        .read(move |st| {
             let Some(i) = st.incident(id, &viewer)? else {
                 return Ok(None);
             };
