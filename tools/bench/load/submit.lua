@@ -29,3 +29,15 @@ request = function()
   local body = string.format(template, run, thread_id, n, thread_id, math.floor(n / 256) % 256, n % 256, n % 5000)
   return wrk.format(nil, "/api/v1/incidents", nil, body)
 end
+
+-- C5HUB_LOAD_SUBMIT_DELAY_MS: each connection waits this long after a
+-- response before its next submission, which holds the submission stream
+-- near connections / (delay + latency) per second instead of saturating
+-- the server (wrk has no fixed-rate mode; the rate reached is what wrk
+-- reports).
+local pause = tonumber(os.getenv("C5HUB_LOAD_SUBMIT_DELAY_MS") or "0")
+if pause > 0 then
+  delay = function()
+    return pause
+  end
+end

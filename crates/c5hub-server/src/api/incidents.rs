@@ -128,7 +128,7 @@ pub(crate) async fn get_one(
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let org = viewer.org().map(str::to_owned);
-    let found = s.pool.read(move |st| st.incident(k, &viewer)).await?;
+    let found = s.pool.read_short(move |st| st.incident(k, &viewer)).await?;
     let i = found.ok_or_else(|| gone(k))?;
     Ok(Json(json::incident(
         &i,
