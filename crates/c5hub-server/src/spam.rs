@@ -441,15 +441,27 @@ pub(crate) async fn submit(
         .collect())
 }
 
+/// What confirming a verdict did.
+pub(crate) struct Confirmed {
+    pub(crate) row: SpamReportRow,
+    /// The model's score for the text before it learned from it.
+    pub(crate) score_before: f32,
+    /// Examples the model has learned from.
+    pub(crate) examples: u64,
+    /// (key, global id) of the incident confirmed spam is stored as.
+    pub(crate) incident: Option<(i64, String)>,
+}
+
 /// Records an analyst's verdict on a report the caller may read, lets the
-/// model learn from it, and audits it. Returns the report as it now is and
-/// (score before the update, examples seen).
+/// model learn from it, and audits it. An analyst's "spam" outweighs the
+/// filter: the report becomes an incident (reported by its operator) even
+/// if the filter had let it through; storing it twice is a no-op.
 pub(crate) async fn confirm(
     state: &AppState,
     principal: &Principal,
     key: i64,
     verdict: UserVerdict,
-) -> Result<(SpamReportRow, (f32, u64)), Problem> {
+) -> Result<Confirmed, Problem> {
     let of = Access::of(state, principal)
         .await?
         .reports_of(principal)?
@@ -460,12 +472,42 @@ pub(crate) async fn confirm(
         .await?
         .ok_or_else(|| Problem::not_found(format!("spam report {key}")))?;
     let spam = state.spam.clone();
-    let text = row.text.clone();
-    let learned =
-        tokio::task::spawn_blocking(move || spam.learn(&text, verdict == UserVerdict::Spam))
-            .await
-            .map_err(|e| Problem::internal(e.to_string()))?
-            .map_err(Problem::internal)?;
+    let report = report_from_row(&row)
+        .ok_or_else(|| Problem::internal(format!("spam report {key} has an unknown channel")))?;
+    let (learned, incident) = tokio::task::spawn_blocking(move || {
+        let learned = spam.learn(&report.text, verdict == UserVerdict::Spam)?;
+        let incident = if verdict == UserVerdict::Spam {
+            let p = spam.process(report);
+            let smishing = p.indicators.smishing(true);
+            Some(
+                c5hub_spam::indicators::to_incident(&p.report, &p.indicators, smishing, spam.tlp)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            None
+        };
+        Ok::<_, String>((learned, incident))
+    })
+    .await
+    .map_err(|e| Problem::internal(e.to_string()))?
+    .map_err(Problem::internal)?;
+    let incident = match incident {
+        Some(inc) => {
+            let global = inc.id.to_string();
+            let outcome = state
+                .writer
+                .submit(vec![OwnedSubmission {
+                    incident: inc,
+                    reporter: row.operator.clone(),
+                    source: format!("api-spam-verdict:{}", principal.name),
+                    shared_with: Vec::new(),
+                    recipients: Vec::new(),
+                }])
+                .await?;
+            outcome.first().map(|o| (o.key(), global))
+        }
+        None => None,
+    };
     let (who, org, detail) = (
         principal.name.clone(),
         principal.org.clone(),
@@ -475,7 +517,12 @@ pub(crate) async fn confirm(
         .pool
         .run(move |st| st.audit(&who, Some(&org), "spam.verdict", None, Some(&detail)))
         .await?;
-    Ok((row, learned))
+    Ok(Confirmed {
+        row,
+        score_before: learned.0,
+        examples: learned.1,
+        incident,
+    })
 }
 
 fn report_from_row(r: &SpamReportRow) -> Option<SpamReport> {

@@ -468,6 +468,34 @@ fn reports_intake_feed_campaigns_impact_and_permissions() {
         // Confirmed ham no longer counts as confirmed spam.
         let m = get(&hub.url("/api/v1/spam/impact"), Some(&t.regulator)).json();
         assert_eq!(m["confirmed_spam"], confirmed_before - 1, "{m}");
+        // An analyst's "spam" outweighs the filter: a lure the model lets
+        // through becomes a phishing incident once confirmed.
+        let r = post_json(
+            &reports,
+            Some(&t.a),
+            &json!({"text": "Hello, your account needs a quick check, see https://account-check.test/login", "sender": "InfoDesk"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let missed = &r.json()["results"][0];
+        assert_eq!(missed["report"]["label"], "ham", "{missed}");
+        assert!(missed["incident"].is_null());
+        let k = missed["key"].as_i64().expect("key");
+        let r = post_json(
+            &hub.url(&format!("/api/v1/spam/reports/{k}/verdict")),
+            Some(&t.a_analyst),
+            &json!({"verdict": "spam"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let incident = r.json()["incident"]["id"]
+            .as_i64()
+            .expect("an incident now");
+        let inc = get(
+            &hub.url(&format!("/api/v1/incidents/{incident}")),
+            Some(&t.a),
+        )
+        .json();
+        assert_eq!(inc["classification"], "fraud/phishing", "{inc}");
+        assert_eq!(inc["reporter"], "telco-a");
 
         // The rules in force, and the routes in the OpenAPI document.
         let rules = get(&hub.url("/api/v1/spam/rules"), Some(&t.bank)).json();

@@ -511,10 +511,11 @@ pub(crate) async fn confirm(
         .verdict
         .parse()
         .map_err(|e: String| Problem::invalid("/verdict", e))?;
-    let (row, learned) = spam::confirm(&s, &p, k, verdict).await?;
+    let c = spam::confirm(&s, &p, k, verdict).await?;
     Ok(axum::Json(json!({
-        "report": spam::row_json(&s.spam, &row, &p.org),
-        "model": {"score_before": learned.0, "examples": learned.1},
+        "report": spam::row_json(&s.spam, &c.row, &p.org),
+        "model": {"score_before": c.score_before, "examples": c.examples},
+        "incident": c.incident.map(|(k, g)| json!({"id": k, "global_id": g})),
     }))
     .into_response())
 }
