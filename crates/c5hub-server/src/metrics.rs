@@ -28,6 +28,7 @@ pub(crate) struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     submissions: Mutex<BTreeMap<&'static str, u64>>,
+    spam_reports: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     batches: AtomicU64,
     batched: AtomicU64,
 }
@@ -54,6 +55,14 @@ impl Metrics {
     pub(crate) fn observe_submission(&self, outcome: &'static str) {
         if let Ok(mut m) = self.submissions.lock() {
             *m.entry(outcome).or_default() += 1;
+        }
+    }
+
+    /// One spam report stored (`new` or `duplicate`) with the filter's
+    /// label.
+    pub(crate) fn observe_spam_report(&self, outcome: &'static str, label: &'static str) {
+        if let Ok(mut m) = self.spam_reports.lock() {
+            *m.entry((outcome, label)).or_default() += 1;
         }
     }
 
@@ -107,6 +116,15 @@ impl Metrics {
         if let Ok(m) = self.submissions.lock() {
             for (outcome, n) in m.iter() {
                 let _ = writeln!(out, "c5hub_submissions_total{{outcome=\"{outcome}\"}} {n}");
+            }
+        }
+        out.push_str("# HELP c5hub_spam_reports_total Spam reports received, by outcome and the filter's label.\n# TYPE c5hub_spam_reports_total counter\n");
+        if let Ok(m) = self.spam_reports.lock() {
+            for ((outcome, label), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "c5hub_spam_reports_total{{outcome=\"{outcome}\",label=\"{label}\"}} {n}"
+                );
             }
         }
         let _ = writeln!(

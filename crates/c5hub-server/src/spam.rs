@@ -409,6 +409,11 @@ pub(crate) async fn submit(
         .zip(outcomes)
         .map(|((i, g), o)| (i, (o.key(), g)))
         .collect();
+    for (p, (_, new)) in processed.iter().zip(&stored) {
+        state
+            .metrics
+            .observe_spam_report(if *new { "new" } else { "duplicate" }, p.decision.label());
+    }
     tracing::info!(
         target: "c5hub::spam",
         operator = %principal.org,

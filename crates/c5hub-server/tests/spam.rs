@@ -497,6 +497,14 @@ fn reports_intake_feed_campaigns_impact_and_permissions() {
         assert_eq!(inc["classification"], "fraud/phishing", "{inc}");
         assert_eq!(inc["reporter"], "telco-a");
 
+        // Operations see the intake in the metrics.
+        let metrics = get(&hub.url("/metrics"), None).body;
+        assert!(
+            metrics.contains("c5hub_spam_reports_total{outcome=\"duplicate\",label=\"spam\"} 1"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("c5hub_spam_reports_total{outcome=\"new\",label=\"ham\"} 1"));
+
         // The rules in force, and the routes in the OpenAPI document.
         let rules = get(&hub.url("/api/v1/spam/rules"), Some(&t.bank)).json();
         assert_eq!(
