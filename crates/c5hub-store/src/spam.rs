@@ -157,21 +157,14 @@ impl Store {
         if let Some(s) = r.score.filter(|s| !(0.0..=1.0).contains(s)) {
             return Err(Error::Invalid(format!("score {s} is not in 0..1")));
         }
-        let existing = self.db.query(
-            "SELECT key FROM spam_reports WHERE operator = $1 AND report_id = $2",
-            &[r.operator.into(), r.id.into()],
-        )?;
-        if let Some(k) = existing
-            .first()
-            .and_then(|row| row.first())
-            .and_then(Value::int)
-        {
-            return Ok((k, false));
-        }
+        // Insert first and look up only on a conflict: two requests with the
+        // same report at the same moment must both get its key, and a
+        // look-up before the insert would let both try to insert.
         let rows = self.db.query(
             "INSERT INTO spam_reports (report_id, operator, channel, body, sender, recipient_hash, \
              received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING key",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (operator, report_id) DO NOTHING RETURNING key",
             &[
                 r.id.into(),
                 r.operator.into(),
@@ -190,12 +183,23 @@ impl Store {
                 now_ms().into(),
             ],
         )?;
-        let key = rows
+        if let Some(key) = rows
             .first()
             .and_then(|row| row.first())
             .and_then(Value::int)
-            .ok_or_else(|| Error::Corrupt("INSERT RETURNING gave no key".into()))?;
-        Ok((key, true))
+        {
+            return Ok((key, true));
+        }
+        let existing = self.db.query(
+            "SELECT key FROM spam_reports WHERE report_id = $1 AND operator = $2",
+            &[r.id.into(), r.operator.into()],
+        )?;
+        let key = existing
+            .first()
+            .and_then(|row| row.first())
+            .and_then(Value::int)
+            .ok_or_else(|| Error::Corrupt("spam report conflicted but is not there".into()))?;
+        Ok((key, false))
     }
 
     /// One report by key, if it belongs to `operator` (None: any operator).

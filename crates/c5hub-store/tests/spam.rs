@@ -195,3 +195,60 @@ fn confirmed_verdicts_and_the_reports_state() {
         );
     }
 }
+
+/// The same report sent twice at once (a client retrying before its first
+/// answer) is stored once, and both callers get its key.
+#[test]
+fn concurrent_duplicates_get_one_key() {
+    for loc in locations("spam_concurrent") {
+        let open = || {
+            Store::open(
+                &loc,
+                Options {
+                    warning_list: WarningList::empty(),
+                },
+            )
+            .expect("open")
+        };
+        drop(open());
+        let label = loc.to_string();
+        let label = &label;
+        let barrier = std::sync::Barrier::new(4);
+        let results: Vec<Vec<(i64, bool)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let barrier = &barrier;
+                    let mut s = open();
+                    scope.spawn(move || {
+                        barrier.wait();
+                        (0..20)
+                            .map(|i| {
+                                let id = format!("dup{i}");
+                                s.add_spam_report(&report(&id, "op-a", 1_714_557_600))
+                                    .unwrap_or_else(|e| panic!("{label}: {id}: {e}"))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        for i in 0..20 {
+            let got: Vec<(i64, bool)> = results.iter().map(|r| r[i]).collect();
+            let keys: std::collections::BTreeSet<i64> = got.iter().map(|g| g.0).collect();
+            assert_eq!(
+                keys.len(),
+                1,
+                "{loc}: dup{i}: one key for all callers: {got:?}"
+            );
+            assert_eq!(
+                got.iter().filter(|g| g.1).count(),
+                1,
+                "{loc}: dup{i}: exactly one caller stored it: {got:?}"
+            );
+        }
+    }
+}
