@@ -13,7 +13,9 @@
 //! - Validators are the admins and analysts of the hub's own organisation.
 //!   They read every response and validate or return submitted ones, but
 //!   never one their own organisation answers (four eyes).
-//! - Everyone else learns nothing of a response: it answers "not found".
+//! - Everyone else learns nothing of a response (it answers "not found")
+//!   beyond how many countries take part in an edition and how many are
+//!   validated.
 //! - Results (scores, tiers, stability, regions) are computed from
 //!   validated responses only and shown to every member: like the GCI, the
 //!   outcome is published to the community, the answers are not.

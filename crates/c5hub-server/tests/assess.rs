@@ -334,6 +334,10 @@ fn an_edition_from_questionnaire_to_validated_results() {
         // another country's focal point gets "not found".
         let page = focal.get(&edition_path).text();
         assert!(
+            page.contains("2 countries take part") && !page.contains("cirt-xbb"),
+            "another country's organisation is not named: {page}"
+        );
+        assert!(
             page.contains(&format!("href=\"{xaa_path}\""))
                 && !page.contains(&format!("href=\"{xbb_path}\"")),
             "{page}"

@@ -235,6 +235,9 @@ async fn render_edition(
     };
     let hub = &s.config.org;
     let operator = is_operator(&p, hub);
+    // Which organisation answers for a country, and how far it got, is
+    // the country's and the validators' business.
+    let readable: Vec<&Resp> = responses.iter().filter(|r| may_read(&p, r, hub)).collect();
     let title = format!("{} ({})", ed.title, ed.year);
     let ctx = Page::of(caller, &title, "assess");
     let body = page(
@@ -246,11 +249,15 @@ async fn render_edition(
                 @if ed.open { "Open for answers." } @else { "Closed: answers no longer change." }
                 " " a href={ "/assess/editions/" (ed.id) "/results" } { "See the results" }
             }
+            p {
+                (responses.len()) " countries take part; "
+                (responses.iter().filter(|r| r.status == ResponseStatus::Validated).count()) " validated."
+            }
             table {
-                caption { "Responses (" (responses.len()) ")" }
+                caption { "Responses you may read (" (readable.len()) ")" }
                 thead { tr { th scope="col" { "Country" } th scope="col" { "Answered by" } th scope="col" { "State" } th scope="col" { "Last change" } } }
-                tbody { @for r in &responses { tr {
-                    td { @if may_read(&p, r, hub) { a href={ "/assess/responses/" (r.id) } { (r.iso3) } } @else { (r.iso3) } }
+                tbody { @for r in &readable { tr {
+                    td { a href={ "/assess/responses/" (r.id) } { (r.iso3) } }
                     td { (r.org) }
                     td { (status_badge(r.status)) }
                     td { time datetime=(r.updated_at.to_rfc3339()) { (r.updated_at.format("%Y-%m-%d %H:%M")) } }
