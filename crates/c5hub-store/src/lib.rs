@@ -51,11 +51,15 @@ pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamReportRow};
 pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
 
 /// Where the store lives.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Printing it (`Display` or `Debug`) never shows a PostgreSQL password,
+/// in either form libpq accepts: a `postgres://` URL or `key=value` pairs.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Location {
     /// The embedded store: `c5hub.sqlite` in this directory.
     Sqlite(PathBuf),
-    /// A PostgreSQL database, as a `postgres://` URL.
+    /// A PostgreSQL database: a `postgres://` URL or a libpq `key=value`
+    /// connection string.
     Postgres(String),
 }
 
@@ -63,15 +67,114 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Sqlite(dir) => write!(f, "{}", dir.join(SQLITE_FILE).display()),
-            Location::Postgres(url) => {
-                // Never print a password.
-                match url.split_once('@') {
-                    Some((_, host)) => write!(f, "postgres://…@{host}"),
-                    None => f.write_str(url),
-                }
-            }
+            Location::Postgres(conn) => f.write_str(&mask_password(conn)),
         }
     }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(dir) => f.debug_tuple("Sqlite").field(dir).finish(),
+            Location::Postgres(_) => f.debug_tuple("Postgres").field(&self.to_string()).finish(),
+        }
+    }
+}
+
+/// What a masked password prints as.
+const MASK: &str = "***";
+
+/// A PostgreSQL connection string with its password replaced by [`MASK`]:
+/// the user info and any `password` parameter of a URL, the `password`
+/// pair of a `key=value` string. A string that does not parse as either is
+/// masked whole, since the password cannot be told from the rest.
+fn mask_password(conn: &str) -> String {
+    let t = conn.trim();
+    if let Some(rest) = t
+        .strip_prefix("postgres://")
+        .map(|r| ("postgres://", r))
+        .or_else(|| {
+            t.strip_prefix("postgresql://")
+                .map(|r| ("postgresql://", r))
+        })
+    {
+        let (scheme, rest) = rest;
+        // The user info ends at the last `@` before the path or query.
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let host = match authority.rsplit_once('@') {
+            Some((user, host)) => match user.split_once(':') {
+                Some((name, _)) => format!("{name}:{MASK}@{host}"),
+                None => format!("{user}@{host}"),
+            },
+            None => authority.to_owned(),
+        };
+        let tail = match tail.split_once('?') {
+            Some((path, query)) => {
+                let query: Vec<String> = query
+                    .split('&')
+                    .map(|kv| match kv.split_once('=') {
+                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}={MASK}"),
+                        _ => kv.to_owned(),
+                    })
+                    .collect();
+                format!("{path}?{}", query.join("&"))
+            }
+            None => tail.to_owned(),
+        };
+        return format!("{scheme}{host}{tail}");
+    }
+    match conninfo_pairs(t) {
+        Some(pairs) => pairs
+            .into_iter()
+            .map(|(k, v)| {
+                if k == "password" {
+                    format!("{k}={MASK}")
+                } else {
+                    format!("{k}={v}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => format!("(PostgreSQL connection string, {MASK})"),
+    }
+}
+
+/// The pairs of a libpq `key=value` connection string, values as written
+/// (quotes kept); `None` when it does not parse.
+fn conninfo_pairs(s: &str) -> Option<Vec<(&str, &str)>> {
+    let mut out = Vec::new();
+    let mut rest = s.trim_start();
+    while !rest.is_empty() {
+        let key_end = rest.find(|c: char| c == '=' || c.is_whitespace())?;
+        let key = &rest[..key_end];
+        rest = rest[key_end..].trim_start().strip_prefix('=')?.trim_start();
+        let value_end = if rest.starts_with('\'') {
+            // A quoted value: up to the first quote not escaped by a backslash.
+            let mut escaped = false;
+            let mut end = None;
+            for (i, c) in rest.char_indices().skip(1) {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '\'' => {
+                        end = Some(i + 1);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            end?
+        } else {
+            rest.find(char::is_whitespace).unwrap_or(rest.len())
+        };
+        if key.is_empty() {
+            return None;
+        }
+        out.push((key, &rest[..value_end]));
+        rest = rest[value_end..].trim_start();
+    }
+    Some(out)
 }
 
 const SQLITE_FILE: &str = "c5hub.sqlite";

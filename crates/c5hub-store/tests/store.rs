@@ -619,3 +619,40 @@ fn versions_within_one_batch() {
         );
     }
 }
+
+/// A PostgreSQL password is never printed, whichever form the location
+/// takes: `key=value` pairs (it was printed in clear) or a URL.
+#[test]
+fn location_never_prints_a_password() {
+    for (conn, shown) in [
+        (
+            "host=127.0.0.1 user=c5hub password=secret dbname=c5hub",
+            "host=127.0.0.1 user=c5hub password=*** dbname=c5hub",
+        ),
+        (
+            "host=db user=c5hub password = 'se cr\\'et' dbname=c5hub",
+            "host=db user=c5hub password=*** dbname=c5hub",
+        ),
+        (
+            "postgres://c5hub:secret@db.example:5432/c5hub",
+            "postgres://c5hub:***@db.example:5432/c5hub",
+        ),
+        (
+            "postgresql://db.example/c5hub?user=c5hub&password=secret",
+            "postgresql://db.example/c5hub?user=c5hub&password=***",
+        ),
+        (
+            "host=db password='unterminated",
+            "(PostgreSQL connection string, ***)",
+        ),
+    ] {
+        let loc = Location::Postgres(conn.to_owned());
+        assert_eq!(loc.to_string(), shown, "{conn}");
+        let debug = format!("{loc:?}");
+        assert!(
+            !debug.contains("secret") && !debug.contains("cr"),
+            "{debug}"
+        );
+    }
+}
+
