@@ -170,8 +170,17 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
         .iter()
         .map(|a| (correlate::ip_range(a.obs), correlate::domain_key(a.obs)))
         .collect();
+    // Upserted in (kind, value) order, the order of the table's unique
+    // key: each row's seek then lands next to the one before, in pages
+    // already in the cache, instead of anywhere in the index.
+    let mut order: Vec<usize> = (0..aggs.len()).collect();
+    order.sort_unstable_by(|&x, &y| {
+        let (a, b) = (aggs[x].obs, aggs[y].obs);
+        (a.kind().as_str(), a.value()).cmp(&(b.kind().as_str(), b.value()))
+    });
     let mut params: Vec<Param<'_>> = Vec::with_capacity(aggs.len() * 8);
-    for (a, (range, domain)) in aggs.iter().zip(&keys) {
+    for &at in &order {
+        let (a, (range, domain)) = (&aggs[at], &keys[at]);
         let (lo, hi) = match range {
             Some((l, h)) => (Param::Blob(l), Param::Blob(h)),
             None => (Param::Null, Param::Null),
@@ -208,8 +217,8 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
         &params,
     )?;
     drop(params);
-    for (a, id) in aggs.iter_mut().zip(ids) {
-        a.id = id.unwrap_or_default();
+    for (&at, id) in order.iter().zip(ids) {
+        aggs[at].id = id.unwrap_or_default();
     }
     if let Some(a) = aggs.iter().find(|a| a.id == 0) {
         return Err(Error::Corrupt(format!(
