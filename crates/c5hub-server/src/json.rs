@@ -122,6 +122,8 @@ pub(crate) fn lookup(l: &Lookup) -> Value {
     json!({
         "value": observable(&l.value),
         "warning": l.warning,
+        "total": l.total,
+        "next": l.next,
         "matches": l.matches.iter().map(one_match).collect::<Vec<_>>(),
         "sightings": l.sightings.iter().map(|s| json!({
             "observable": observable(&s.observable),

@@ -154,7 +154,35 @@ fn submit_read_triage_correlate_export() {
             Some(&regulator),
         )
         .json();
-        assert!(l["matches"].as_array().expect("matches").len() >= 2, "{l}");
+        let all = l["matches"].as_array().expect("matches").len();
+        assert!(all >= 2, "{l}");
+        assert_eq!(l["total"].as_u64(), Some(all as u64), "{l}");
+        assert!(l["next"].is_null(), "{l}");
+        // One match a page: the total stays, the cursor pages on.
+        let mut paged = 0;
+        let mut before = String::new();
+        loop {
+            let p = get(
+                &hub.url(&format!(
+                    "/api/v1/lookup?value={}&limit=1{before}",
+                    urlencode(&shared_value)
+                )),
+                Some(&regulator),
+            )
+            .json();
+            assert_eq!(p["total"].as_u64(), Some(all as u64), "{p}");
+            paged += p["matches"].as_array().expect("matches").len();
+            match p["next"].as_i64() {
+                Some(n) => before = format!("&before={n}"),
+                None => break,
+            }
+        }
+        assert_eq!(paged, all);
+        let bad = get(
+            &hub.url("/api/v1/lookup?value=evil.test&limit=0"),
+            Some(&regulator),
+        );
+        assert_eq!(bad.status, 400, "{}", bad.body);
 
         // Workflow: the viewer may not triage, the analyst may.
         let body =

@@ -438,11 +438,61 @@ pub struct Lookup {
     pub value: Observable,
     /// Why the value is on the warning list, when it is.
     pub warning: Option<String>,
-    /// Incidents holding the value or a related one, newest first.
+    /// One page of the incidents holding the value or a related one,
+    /// newest first (see [`LookupPage`]).
     pub matches: Vec<Match>,
-    /// Sightings of the matching values.
+    /// Readable matches on every page together.
+    pub total: usize,
+    /// When more matches follow: the [`LookupPage::before`] of the next page.
+    pub next: Option<i64>,
+    /// Sightings of the values on this page, each counted over every
+    /// readable match (not only this page).
     pub sightings: Vec<Sighting>,
 }
+
+/// Every readable match of a lookup, before it is paged.
+#[derive(Default)]
+struct Matching {
+    /// The matches; newest incident first once sorted.
+    matches: Vec<RawMatch>,
+    /// The readable incidents' summaries.
+    summaries: Vec<IncidentSummary>,
+    /// Incident key: its place in `summaries`, `None` when unreadable.
+    readable: HashMap<i64, Option<usize>>,
+    /// Observable key: its value, parsed only when it is shown.
+    texts: HashMap<i64, ValueText>,
+}
+
+/// A matching value as the store holds it.
+enum ValueText {
+    Parsed(Observable),
+    /// Kind and value columns, not parsed yet.
+    Stored(Value, Value),
+    /// Not read yet.
+    Unread,
+}
+
+/// One match of [`Matching`].
+struct RawMatch {
+    observable: i64,
+    summary: usize,
+    role: ObservableRole,
+    how: MatchKind,
+}
+
+/// Which page of a lookup's matches to return.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LookupPage {
+    /// Only matches in incidents with a key below this one: the
+    /// [`Lookup::next`] of the page before. `None`: the first page.
+    pub before: Option<i64>,
+    /// Most matches on the page (0: [`DEFAULT_LOOKUP_LIMIT`]). A page ends
+    /// with whole incidents, so it can hold a few more.
+    pub limit: usize,
+}
+
+/// Matches on a lookup page unless the caller asks for another number.
+pub const DEFAULT_LOOKUP_LIMIT: usize = 50;
 
 /// An incident related to another through shared values.
 #[derive(Clone, Debug)]
@@ -751,117 +801,167 @@ impl Store {
 
     /// Everything the store knows about a value: the incidents holding it
     /// (exactly, by prefix containment either way, or by domain) and its
-    /// sightings. `raw` is normalised first (kind guessed).
+    /// sightings. `raw` is normalised first (kind guessed). The answer is
+    /// the first page ([`LookupPage::default`]): the newest
+    /// [`DEFAULT_LOOKUP_LIMIT`] matches, with the total and a cursor.
     pub fn lookup(
         &mut self,
         raw: &str,
         viewer: &Viewer,
     ) -> Result<Result<Lookup, c5hub_model::Error>, Error> {
+        self.lookup_page(raw, viewer, LookupPage::default())
+    }
+
+    /// [`Store::lookup`], one page of it.
+    pub fn lookup_page(
+        &mut self,
+        raw: &str,
+        viewer: &Viewer,
+        page: LookupPage,
+    ) -> Result<Result<Lookup, c5hub_model::Error>, Error> {
         let value = match Observable::guess(raw) {
             Ok(v) => v,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(Ok(self.lookup_observable(&value, viewer)?))
+        Ok(Ok(self.lookup_observable(&value, viewer, page)?))
     }
 
-    /// [`Store::lookup`] for a normalised value.
+    /// [`Store::lookup_page`] for a normalised value.
     pub fn lookup_observable(
         &mut self,
         value: &Observable,
         viewer: &Viewer,
+        page: LookupPage,
     ) -> Result<Lookup, Error> {
         let warning = self.opts.warning_list.reason(value).map(str::to_owned);
-        let candidates = self.related_values(value)?;
-        let mut matches = Vec::new();
-        let mut summaries: HashMap<i64, Option<IncidentSummary>> = HashMap::new();
-        // One statement per matching value, the incidents' summaries
-        // joined in (a statement per incident made a value held by a few
-        // hundred incidents cost milliseconds).
-        let sql = format!(
-            "SELECT {SUMMARY_COLS}, p.role FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 ORDER BY p.incident DESC"
-        );
-        for (obs_id, obs, how) in &candidates {
-            for r in self.db.query(&sql, &[(*obs_id).into()])? {
-                let key = r[0].int().unwrap_or_default();
-                let role = r[SUMMARY_COLS_N]
-                    .text()
-                    .and_then(|x| ObservableRole::from_str(x).ok())
-                    .unwrap_or(ObservableRole::Unknown);
-                if let std::collections::hash_map::Entry::Vacant(slot) = summaries.entry(key) {
-                    let s = summary_from(&r)?;
-                    let visible = if self.can_read(viewer, &s)? {
-                        Some(s)
-                    } else {
-                        None
-                    };
-                    slot.insert(visible);
-                }
-                if let Some(Some(s)) = summaries.get(&key) {
-                    if matches.len() < MAX_MATCHES {
-                        matches.push(Match {
-                            incident: s.clone(),
-                            observable: obs.clone(),
-                            role,
-                            how: how.clone(),
-                        });
-                    }
-                }
+        let mut found = self.matching(value, viewer)?;
+        let total = found.matches.len();
+        // Sightings count every readable match, on every page: a count that
+        // included hidden incidents would reveal that they exist.
+        let mut counted: HashMap<i64, Sighting> = HashMap::new();
+        for m in &found.matches {
+            let s = &found.summaries[m.summary];
+            let t = s.detected.unwrap_or(s.created_at);
+            let x = counted.entry(m.observable).or_insert_with(|| Sighting {
+                observable: value.clone(),
+                count: 0,
+                first_seen: t,
+                last_seen: t,
+                sources: Vec::new(),
+            });
+            x.count += 1;
+            x.first_seen = x.first_seen.min(t);
+            x.last_seen = x.last_seen.max(t);
+            match x.sources.iter_mut().find(|(r, _)| *r == s.reporter) {
+                Some((_, n)) => *n += 1,
+                None => x.sources.push((s.reporter.clone(), 1)),
             }
         }
-        matches.sort_by_key(|m| std::cmp::Reverse(m.incident.key));
-        // Sightings count what the viewer may read: a count that included
-        // hidden incidents would reveal that they exist.
+        // The page: whole incidents, newest first, until `limit` matches.
+        let limit = if page.limit == 0 {
+            DEFAULT_LOOKUP_LIMIT
+        } else {
+            page.limit
+        };
+        let start = page.before.map_or(0, |b| {
+            found
+                .matches
+                .partition_point(|m| found.summaries[m.summary].key >= b)
+        });
+        let mut end = start;
+        while end < found.matches.len() {
+            let key = found.summaries[found.matches[end].summary].key;
+            if end - start >= limit {
+                break;
+            }
+            while end < found.matches.len()
+                && found.summaries[found.matches[end].summary].key == key
+            {
+                end += 1;
+            }
+        }
+        let next = (end < found.matches.len())
+            .then(|| end.checked_sub(1))
+            .flatten()
+            .filter(|&last| last >= start)
+            .map(|last| found.summaries[found.matches[last].summary].key);
+        let mut matches = Vec::with_capacity(end - start);
         let mut sightings: Vec<Sighting> = Vec::new();
-        for m in &matches {
-            let t = m.incident.detected.unwrap_or(m.incident.created_at);
-            let s = match sightings.iter_mut().find(|s| s.observable == m.observable) {
-                Some(s) => s,
-                None => {
-                    sightings.push(Sighting {
-                        observable: m.observable.clone(),
-                        count: 0,
-                        first_seen: t,
-                        last_seen: t,
-                        sources: Vec::new(),
-                    });
-                    sightings.last_mut().expect("just pushed")
+        let Matching {
+            matches: all,
+            summaries,
+            texts,
+            ..
+        } = &mut found;
+        for m in &all[start..end] {
+            let text = texts.get_mut(&m.observable);
+            if let Some(t @ ValueText::Unread) = text {
+                let r = self
+                    .db
+                    .query_one(
+                        "SELECT kind, value FROM observables WHERE id = $1",
+                        &[m.observable.into()],
+                    )?
+                    .ok_or_else(|| {
+                        Error::Corrupt(format!("observable {} vanished", m.observable))
+                    })?;
+                let mut r = r.into_iter();
+                *t = ValueText::Stored(
+                    r.next().unwrap_or(Value::Null),
+                    r.next().unwrap_or(Value::Null),
+                );
+            }
+            let observable = match texts.get_mut(&m.observable) {
+                Some(ValueText::Parsed(o)) => o.clone(),
+                Some(t @ ValueText::Stored(..)) => {
+                    let ValueText::Stored(kind, value) = &*t else {
+                        unreachable!("matched as stored")
+                    };
+                    let (o, _) = observable_from(kind, value, &Value::Null)?;
+                    *t = ValueText::Parsed(o.clone());
+                    o
+                }
+                Some(ValueText::Unread) | None => {
+                    return Err(Error::Corrupt(format!(
+                        "observable {} matched without a value",
+                        m.observable
+                    )));
                 }
             };
-            s.count += 1;
-            s.first_seen = s.first_seen.min(t);
-            s.last_seen = s.last_seen.max(t);
-            match s
-                .sources
-                .iter_mut()
-                .find(|(r, _)| *r == m.incident.reporter)
-            {
-                Some((_, n)) => *n += 1,
-                None => s.sources.push((m.incident.reporter.clone(), 1)),
+            if let Some(mut s) = counted.remove(&m.observable) {
+                s.observable = observable.clone();
+                sightings.push(s);
             }
+            matches.push(Match {
+                incident: summaries[m.summary].clone(),
+                observable,
+                role: m.role,
+                how: m.how.clone(),
+            });
         }
         Ok(Lookup {
             value: value.clone(),
             warning,
             matches,
+            total,
+            next,
             sightings,
         })
     }
 
-    /// Stored values matching `value`: itself, prefixes containing it,
-    /// values inside it, and values of the same domain.
-    fn related_values(
-        &mut self,
-        value: &Observable,
-    ) -> Result<Vec<(i64, Observable, MatchKind)>, Error> {
-        let mut out: Vec<(i64, Observable, MatchKind)> = Vec::new();
-        let mut seen = HashSet::new();
-        let mut push = |out: &mut Vec<_>, id: i64, o: Observable, how: MatchKind| {
-            if seen.insert(id) {
-                out.push((id, o, how));
-            }
-        };
+    /// Every readable match of `value` (up to [`MAX_MATCHES`] rows from
+    /// each kind of match), newest incident first. The values and
+    /// incidents are read with one statement for each kind of match, not
+    /// one for each matching value or incident: a domain held by a few
+    /// hundred URLs made that cost milliseconds.
+    fn matching(&mut self, value: &Observable, viewer: &Viewer) -> Result<Matching, Error> {
+        let mut found = Matching::default();
+        // Values named exactly (the value, stored prefixes containing it):
+        // their text is known; their postings a statement each (at most
+        // one per prefix length).
+        let mut named: Vec<(i64, Observable, MatchKind)> = Vec::new();
         if let Some(id) = self.observable_id(value)? {
-            push(&mut out, id, value.clone(), MatchKind::Exact);
+            named.push((id, value.clone(), MatchKind::Exact));
         }
         let ip: Option<(IpAddr, u8)> = value
             .ip_addr()
@@ -887,52 +987,113 @@ impl Store {
                     &[prefix.into()],
                 )? {
                     let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
-                    push(
-                        &mut out,
-                        r[0].int().unwrap_or_default(),
-                        o,
-                        MatchKind::InStoredPrefix,
-                    );
+                    named.push((r[0].int().unwrap_or_default(), o, MatchKind::InStoredPrefix));
                 }
             }
-            if value.ip_net().is_some() {
-                if let Some((lo, hi)) = correlate::ip_range(value) {
-                    let rows = self.db.query(
-                        &format!("SELECT id, kind, value FROM observables WHERE ip_lo >= $1 AND ip_lo <= $2 AND (ip_hi <= $2) LIMIT {MAX_MATCHES}"),
-                        &[lo.to_vec().into(), hi.to_vec().into()],
-                    )?;
-                    for r in rows {
-                        let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
-                        if o != *value {
-                            push(
-                                &mut out,
-                                r[0].int().unwrap_or_default(),
-                                o,
-                                MatchKind::InLookedUpPrefix,
-                            );
-                        }
-                    }
-                }
+        }
+        let by_id = format!(
+            "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
+        );
+        for (id, o, how) in named {
+            if found.texts.contains_key(&id) {
+                continue;
+            }
+            found.texts.insert(id, ValueText::Parsed(o));
+            let rows = self.db.query(&by_id, &[id.into()])?;
+            self.take(&mut found, rows, &how, false, viewer)?;
+        }
+        // Values inside a looked-up prefix, and values of the same domain:
+        // their postings and incidents joined in.
+        const JOINED: &str = "o.id, o.kind, o.value, p.role";
+        if value.ip_net().is_some() {
+            if let Some((lo, hi)) = correlate::ip_range(value) {
+                let rows = self.db.query(
+                    &format!("SELECT {JOINED}, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 LIMIT {MAX_MATCHES}"),
+                    &[lo.to_vec().into(), hi.to_vec().into()],
+                )?;
+                self.take(&mut found, rows, &MatchKind::InLookedUpPrefix, true, viewer)?;
             }
         }
         if let Some(d) = correlate::domain_key(value) {
+            // The index on `domain` holds the values' keys: reading their
+            // text here would cost a seek into the table for each, so it is
+            // read only for the values a page shows.
             let rows = self.db.query(
-                &format!(
-                    "SELECT id, kind, value FROM observables WHERE domain = $1 LIMIT {MAX_MATCHES}"
-                ),
+                &format!("SELECT o.id, NULL, NULL, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.domain = $1 LIMIT {MAX_MATCHES}"),
                 &[d.into()],
             )?;
-            for r in rows {
-                let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
-                push(
-                    &mut out,
-                    r[0].int().unwrap_or_default(),
-                    o,
-                    MatchKind::SameDomain,
-                );
-            }
+            self.take(&mut found, rows, &MatchKind::SameDomain, true, viewer)?;
         }
-        Ok(out)
+        found
+            .matches
+            .sort_by_key(|m| std::cmp::Reverse(found.summaries[m.summary].key));
+        Ok(found)
+    }
+
+    /// Adds the readable rows of one kind of match: observable id, kind,
+    /// value (NULL when not read), role, then [`SUMMARY_COLS`]. `fresh`:
+    /// the rows meet values not named before; a value already matched
+    /// another way keeps its first, closer, match.
+    fn take(
+        &mut self,
+        found: &mut Matching,
+        rows: Vec<Row>,
+        how: &MatchKind,
+        fresh: bool,
+        viewer: &Viewer,
+    ) -> Result<(), Error> {
+        let mut claimed: HashSet<i64> = HashSet::new();
+        for mut r in rows {
+            let obs = r[0].int().unwrap_or_default();
+            if fresh {
+                // A value met for the first time by this kind of match.
+                match found.texts.entry(obs) {
+                    std::collections::hash_map::Entry::Occupied(_) if !claimed.contains(&obs) => {
+                        continue;
+                    }
+                    std::collections::hash_map::Entry::Occupied(_) => {}
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        let kind = std::mem::replace(&mut r[1], Value::Null);
+                        let value = std::mem::replace(&mut r[2], Value::Null);
+                        slot.insert(if kind == Value::Null {
+                            ValueText::Unread
+                        } else {
+                            ValueText::Stored(kind, value)
+                        });
+                        claimed.insert(obs);
+                    }
+                }
+            }
+            let summary = match found.readable.get(&r[4].int().unwrap_or_default()) {
+                Some(&s) => s,
+                None => {
+                    let s = summary_from(&r[4..])?;
+                    let key = s.key;
+                    let slot = if self.can_read(viewer, &s)? {
+                        found.summaries.push(s);
+                        Some(found.summaries.len() - 1)
+                    } else {
+                        None
+                    };
+                    found.readable.insert(key, slot);
+                    slot
+                }
+            };
+            let Some(summary) = summary else {
+                continue;
+            };
+            let role = r[3]
+                .text()
+                .and_then(|x| ObservableRole::from_str(x).ok())
+                .unwrap_or(ObservableRole::Unknown);
+            found.matches.push(RawMatch {
+                observable: obs,
+                summary,
+                role,
+                how: how.clone(),
+            });
+        }
+        Ok(())
     }
 
     fn summary(&mut self, key: i64) -> Result<Option<IncidentSummary>, Error> {
@@ -956,7 +1117,12 @@ impl Store {
             if self.opts.warning_list.reason(&io.observable).is_some() {
                 continue;
             }
-            let l = self.lookup_observable(&io.observable, viewer)?;
+            // Every match, not a page: a relation is complete.
+            let every = LookupPage {
+                before: None,
+                limit: usize::MAX,
+            };
+            let l = self.lookup_observable(&io.observable, viewer, every)?;
             for m in l.matches {
                 if m.incident.key == key || self.opts.warning_list.reason(&m.observable).is_some() {
                     continue;
@@ -1085,10 +1251,8 @@ impl Store {
 }
 
 const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
-/// How many columns [`SUMMARY_COLS`] names.
-const SUMMARY_COLS_N: usize = 10;
 
-fn summary_from(r: &Row) -> Result<IncidentSummary, Error> {
+fn summary_from(r: &[Value]) -> Result<IncidentSummary, Error> {
     let bad = |what: &str| Error::Corrupt(format!("incident {:?}: {what}", r.first()));
     Ok(IncidentSummary {
         key: r[0].int().ok_or_else(|| bad("no key"))?,

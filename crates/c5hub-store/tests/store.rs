@@ -13,7 +13,8 @@ use c5hub_model::{
     OriginalDocument, RsitClass, Tlp, Viewer,
 };
 use c5hub_store::{
-    IncidentFilter, Location, MatchKind, Options, Outcome, Store, Submission, WarningList,
+    IncidentFilter, Location, LookupPage, MatchKind, Options, Outcome, Store, Submission,
+    WarningList,
 };
 
 fn open(loc: &Location) -> Store {
@@ -656,3 +657,86 @@ fn location_never_prints_a_password() {
     }
 }
 
+/// A lookup answers one page: the newest matches (whole incidents), the
+/// total over every page, and the cursor of the next page. Pages together
+/// hold every readable match once; incidents the viewer may not read are
+/// in no page and no count.
+#[test]
+fn lookup_pages_count_only_readable_matches() {
+    for loc in locations("lookuppages") {
+        let mut s = open(&loc);
+        let mut keys = Vec::new();
+        for n in 0..25 {
+            let tlp = if n % 5 == 4 { Tlp::Red } else { Tlp::Green };
+            let url = format!("http://paged.test/login/{n}");
+            let mut values = vec![(url.as_str(), ObservableRole::Url)];
+            if n % 3 == 0 {
+                values.push(("paged.test", ObservableRole::Indicator));
+            }
+            let m = incident(
+                "feed.test",
+                &format!("P{n}"),
+                tlp,
+                &values,
+                &format!("p{n}"),
+            );
+            let k = submit(&mut s, &m, "feed").key();
+            if tlp == Tlp::Green {
+                keys.push(k);
+            }
+        }
+        keys.reverse();
+        let v = Viewer::member("peer");
+        let mut seen: Vec<i64> = Vec::new();
+        let mut before = None;
+        let mut pages = 0;
+        loop {
+            let l = s
+                .lookup_page("paged.test", &v, LookupPage { before, limit: 4 })
+                .expect("lookup")
+                .expect("valid");
+            pages += 1;
+            // 20 readable incidents; 7 of them hold the domain too.
+            assert_eq!(l.total, 27, "{loc}");
+            assert!(l.matches.len() <= 5, "{loc}: {}", l.matches.len());
+            let mut page_keys: Vec<i64> = l.matches.iter().map(|m| m.incident.key).collect();
+            page_keys.dedup();
+            seen.extend(page_keys);
+            for x in &l.sightings {
+                let all = if x.observable.value() == "paged.test" {
+                    7
+                } else {
+                    1
+                };
+                assert_eq!(x.count, all, "{loc}: {}", x.observable.value());
+            }
+            match l.next {
+                Some(n) => before = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen, keys,
+            "{loc}: every readable incident once, newest first"
+        );
+        assert!(pages >= 5, "{loc}: {pages} pages");
+        // The default page holds them all here, with the same total.
+        let l = s.lookup("paged.test", &v).expect("lookup").expect("valid");
+        assert_eq!((l.matches.len(), l.total, l.next), (27, 27, None), "{loc}");
+        // Someone who may read nothing sees nothing, and no count.
+        let l = s
+            .lookup(
+                "paged.test",
+                &Viewer::Anonymous {
+                    public_access: true,
+                },
+            )
+            .expect("lookup")
+            .expect("valid");
+        assert_eq!(
+            (l.matches.len(), l.total, l.sightings.len()),
+            (0, 0, 0),
+            "{loc}"
+        );
+    }
+}

@@ -363,12 +363,43 @@ pub(crate) async fn lookup(
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
         .ok_or_else(|| Problem::invalid("query parameter value", "give the value to look up"))?;
+    let page = lookup_page(&q).map_err(|(p, why)| Problem::invalid(p, why))?;
     let l = s
         .pool
-        .run(move |st| st.lookup(&value, &viewer))
+        .run(move |st| st.lookup_page(&value, &viewer, page))
         .await?
         .map_err(|e| Problem::invalid("query parameter value", e.to_string()))?;
     Ok(Json(json::lookup(&l)))
+}
+
+/// The page of a lookup the query asks for: `limit` (default
+/// [`c5hub_store::DEFAULT_LOOKUP_LIMIT`], at most 1,000) and `before` (the
+/// `next` of the page before). The API and the web UI read the same names.
+pub(crate) fn lookup_page(
+    q: &HashMap<String, String>,
+) -> Result<c5hub_store::LookupPage, (&'static str, String)> {
+    let limit = match q.get("limit").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                return Err((
+                    "query parameter limit",
+                    "a number from 1 to 1000".to_owned(),
+                ));
+            }
+        },
+        None => c5hub_store::DEFAULT_LOOKUP_LIMIT,
+    };
+    let before = match q.get("before").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+            (
+                "query parameter before",
+                "an incident key (the next of the page before)".to_owned(),
+            )
+        })?),
+        None => None,
+    };
+    Ok(c5hub_store::LookupPage { before, limit })
 }
 
 pub(crate) async fn export(

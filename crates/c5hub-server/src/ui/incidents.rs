@@ -597,11 +597,19 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
         Err(p) => return error_page(&caller, &p),
     };
     let value = q.get("q").map(|v| v.trim().to_owned()).unwrap_or_default();
+    let wanted = match crate::api::incidents::lookup_page(&q) {
+        Ok(p) => p,
+        Err((what, why)) => return error_page(&caller, &Problem::invalid(what, why)),
+    };
     let result = if value.is_empty() {
         None
     } else {
         let v = value.clone();
-        match s.pool.run(move |st| st.lookup(&v, &viewer)).await {
+        match s
+            .pool
+            .run(move |st| st.lookup_page(&v, &viewer, wanted))
+            .await
+        {
             Ok(r) => Some(r),
             Err(p) => return error_page(&caller, &p),
         }
@@ -620,7 +628,7 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
                 p { "Normalised: " code { (l.value.value()) } " (" (l.value.kind().as_str()) ")" }
                 @if let Some(w) = &l.warning { div.notice { "On the warning list: " (w) ". It never correlates." } }
                 table {
-                    caption { (l.matches.len()) " matching incident(s)" }
+                    caption { (l.total) " matching incident(s)" @if l.matches.len() < l.total { ", " (l.matches.len()) " shown, newest first" } }
                     thead { tr { th scope="col" { "Incident" } th scope="col" { "Stored value" } th scope="col" { "Match" } th scope="col" { "TLP" } th scope="col" { "Reporter" } } }
                     tbody {
                         @for m in &l.matches {
@@ -633,6 +641,9 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
                             }
                         }
                     }
+                }
+                @if let Some(next) = l.next {
+                    p { a href={ "/lookup?q=" (enc(&value)) "&before=" (next) } { "Older matches" } }
                 }
                 @if !l.sightings.is_empty() {
                     table {
