@@ -29,7 +29,7 @@ pub struct StoreBench {
     #[arg(long, default_value_t = 1_000_000)]
     observables: u64,
     /// Incidents per transaction.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 100_000)]
     batch: usize,
     /// Lookups to time after the ingest.
     #[arg(long, default_value_t = 20_000)]
@@ -43,6 +43,11 @@ pub struct StoreBench {
     /// Seed of the generator.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Time only the lookups, on a store an earlier run with the same
+    /// `--observables`, `--batch` and `--seed` filled: the values are
+    /// generated again, not stored.
+    #[arg(long)]
+    existing: bool,
 }
 
 /// Runs a benchmark.
@@ -161,6 +166,25 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
+/// Nanoseconds this thread has run on a CPU (`CLOCK_THREAD_CPUTIME_ID`):
+/// a lookup's on-CPU time is its latency without the time other processes
+/// held the CPU, which on a shared machine decides wall-clock percentiles.
+struct ThreadCpu;
+
+impl ThreadCpu {
+    fn open() -> ThreadCpu {
+        ThreadCpu
+    }
+
+    fn now(&self) -> Option<u64> {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        u64::try_from(t.tv_sec)
+            .ok()?
+            .checked_mul(1_000_000_000)?
+            .checked_add(u64::try_from(t.tv_nsec).ok()?)
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -194,7 +218,7 @@ fn store(b: StoreBench) -> Result<ExitCode> {
         },
     )
     .with_context(|| format!("cannot open {loc}"))?;
-    if s.counts()?.0 > 0 {
+    if s.counts()?.0 > 0 && !b.existing {
         bail!("{loc} is not empty: the benchmark needs a new store");
     }
     let mut g = Generator {
@@ -222,6 +246,13 @@ fn store(b: StoreBench) -> Result<ExitCode> {
                 recipients: &[],
             })
             .collect();
+        if b.existing {
+            done_obs += batch
+                .iter()
+                .map(|m| m.observables.len() as u64)
+                .sum::<u64>();
+            continue;
+        }
         let t = Instant::now();
         let c = cpu_seconds();
         s.ingest(&subs)?;
@@ -241,44 +272,52 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     }
     let (inc_total, distinct, postings) = s.counts()?;
     let secs = busy.as_secs_f64();
-    println!("store: {loc}");
-    println!(
-        "ingested {incidents} incidents, {done_obs} observables ({distinct} distinct values, {postings} postings) in {secs:.1} s of store time"
-    );
-    println!(
-        "ingest rate: {:.0} incidents/s, {:.0} observables/s (correlation index on), wall clock",
-        incidents as f64 / secs,
-        done_obs as f64 / secs
-    );
-    if cpu > 0.0 {
-        // For PostgreSQL the server's CPU is not in this figure.
+    if b.existing {
         println!(
-            "ingest cost: {cpu:.1} CPU s in this process = {:.0} observables per CPU second",
-            done_obs as f64 / cpu
+            "store: {loc}, existing: {inc_total} incidents, {distinct} distinct values, {postings} postings"
         );
-    }
-    if let Location::Sqlite(dir) = &loc {
-        drop(s);
-        // Checkpoint the WAL so the main file holds everything.
-        let conn = Store::open(&loc, Options::default())?;
-        drop(conn);
-        let bytes = dir_size(dir);
+    } else {
+        println!("store: {loc}");
         println!(
-            "on disk: {bytes} bytes = {:.1} bytes per observable ingested ({:.1} per posting), incidents {inc_total}",
-            bytes as f64 / done_obs as f64,
-            bytes as f64 / postings.max(1) as f64
+            "ingested {incidents} incidents, {done_obs} observables ({distinct} distinct values, {postings} postings) in {secs:.1} s of store time"
         );
-        s = Store::open(
-            &loc,
-            Options {
-                warning_list: WarningList::empty(),
-            },
-        )?;
+        println!(
+            "ingest rate: {:.0} incidents/s, {:.0} observables/s (correlation index on), wall clock",
+            incidents as f64 / secs,
+            done_obs as f64 / secs
+        );
+        if cpu > 0.0 {
+            // For PostgreSQL the server's CPU is not in this figure.
+            println!(
+                "ingest cost: {cpu:.1} CPU s in this process = {:.0} observables per CPU second",
+                done_obs as f64 / cpu
+            );
+        }
+        if let Location::Sqlite(dir) = &loc {
+            drop(s);
+            // Checkpoint the WAL so the main file holds everything.
+            let conn = Store::open(&loc, Options::default())?;
+            drop(conn);
+            let bytes = dir_size(dir);
+            println!(
+                "on disk: {bytes} bytes = {:.1} bytes per observable ingested ({:.1} per posting), incidents {inc_total}",
+                bytes as f64 / done_obs as f64,
+                bytes as f64 / postings.max(1) as f64
+            );
+            s = Store::open(
+                &loc,
+                Options {
+                    warning_list: WarningList::empty(),
+                },
+            )?;
+        }
     }
     // Lookups: a third existing addresses, a third addresses inside stored
     // prefixes or elsewhere, a third domains and misses.
     let mut rng = Rng(b.seed ^ 0xABCD);
     let mut times = Vec::with_capacity(b.lookups);
+    let mut on_cpu = Vec::with_capacity(b.lookups);
+    let clock = ThreadCpu::open();
     let mut hits = 0usize;
     for i in 0..b.lookups {
         let q = match i % 3 {
@@ -290,9 +329,13 @@ fn store(b: StoreBench) -> Result<ExitCode> {
             .to_string(),
             _ => format!("d{}.bench.test", rng.below(10_000)),
         };
+        let c = clock.now();
         let t = Instant::now();
         let l = s.lookup(&q, &viewer)?.map_err(|e| anyhow::anyhow!("{e}"))?;
         times.push(t.elapsed());
+        if let (Some(a), Some(b)) = (c, clock.now()) {
+            on_cpu.push(Duration::from_nanos(b.saturating_sub(a)));
+        }
         hits += usize::from(!l.matches.is_empty());
     }
     times.sort();
@@ -303,5 +346,13 @@ fn store(b: StoreBench) -> Result<ExitCode> {
         percentile(&times, 0.99).as_secs_f64() * 1e3,
         times.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
+    if on_cpu.len() == times.len() {
+        on_cpu.sort();
+        println!(
+            "lookup on-CPU time (this thread's CPU time, without waiting for other processes): p50 {:.3} ms, p99 {:.3} ms",
+            percentile(&on_cpu, 0.50).as_secs_f64() * 1e3,
+            percentile(&on_cpu, 0.99).as_secs_f64() * 1e3,
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
