@@ -27,6 +27,7 @@ struct Reply {
     location: String,
     content_type: String,
     disposition: String,
+    csp: String,
     set_cookie: String,
     body: Vec<u8>,
 }
@@ -68,6 +69,7 @@ fn send(
         header("content-disposition"),
     );
     let set_cookie = header("set-cookie");
+    let csp = header("content-security-policy");
     let mut body = Vec::new();
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut body).expect("body");
     Reply {
@@ -75,6 +77,7 @@ fn send(
         location,
         content_type,
         disposition,
+        csp,
         set_cookie,
         body,
     }
@@ -110,7 +113,7 @@ fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         match file {
             Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: {}\r\n\r\n", if f.ends_with(".html") { "text/html" } else { "application/pdf" }).as_bytes(),
             ),
             None => body.extend_from_slice(
                 format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
@@ -436,7 +439,37 @@ fn an_edition_from_questionnaire_to_validated_results() {
             other.get(&format!("/assess/evidence/{doc_href}")).status,
             404
         );
+        assert_eq!(doc.content_type, "application/pdf");
+        assert_eq!(
+            doc.csp, "sandbox",
+            "a document never runs in the hub's origin"
+        );
         assert!(page.contains("value=\"https://gov.example/cirt\""));
+
+        // An uploaded page is only ever a download.
+        let html = focal.post_multipart(
+            &xaa_path,
+            &[
+                answer_parts(&best),
+                vec![(
+                    "f:mandate.legal-basis.powers".into(),
+                    Some("page.html"),
+                    b"<script>alert(1)</script>".to_vec(),
+                )],
+            ]
+            .concat(),
+        );
+        assert_eq!(html.status, 303, "{}", html.text());
+        let page = focal.get(&xaa_path).text();
+        let html_href = page
+            .split("href=\"/assess/evidence/")
+            .find(|s| s.contains(">page.html<"))
+            .and_then(|s| s.split('"').next())
+            .expect("a link to the page")
+            .to_owned();
+        let served = focal.get(&format!("/assess/evidence/{html_href}"));
+        assert_eq!(served.content_type, "application/octet-stream");
+        assert!(served.disposition.starts_with("attachment"));
 
         // Submit; then the answers are frozen and only a validator decides.
         let sub = focal.post_multipart(
