@@ -102,15 +102,21 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// Where an event sits in the source, for messages.
+/// Where an event sits in the source, for messages: line and column, the
+/// column counted in characters.
+///
+/// The parser's error position is a byte offset and may fall inside a
+/// multi-byte character (found by fuzzing, with a byte-order mark after
+/// the first): it counts from the start of that character.
 fn line_col(src: &str, pos: usize) -> (usize, usize) {
-    let before = &src[..pos.min(src.len())];
+    let mut end = pos.min(src.len());
+    while !src.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &src[..end];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
 }
 
 impl<'a> XmlDecoder<'a> {
@@ -785,6 +791,24 @@ pub(crate) fn is_xml_fragment(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_inside_a_character_do_not_panic() {
+        let src = "ab\ncd\u{feff}ef";
+        // Byte 6 is the middle of the byte-order mark (bytes 5..8).
+        assert_eq!(line_col(src, 6), (2, 3));
+        assert_eq!(line_col(src, 8), (2, 4));
+        assert_eq!(line_col(src, 999), (2, 6));
+        assert_eq!(line_col("é", 0), (1, 1));
+    }
+
+    #[test]
+    fn fuzzed_bom_document_is_an_error_not_a_panic() {
+        // fuzz/artifacts/submission/crash-249d1ef2...: two byte-order marks
+        // and a broken start tag.
+        let input = b"\xef\xbb\xbf\xef\xbb\xbfpurpose=\"mitig'EF-lc\xef\xbb\xbf\n<IO\"s\":[\"vebsion=\"2.2,";
+        assert!(crate::decode_xml(input, &crate::Limits::default()).is_err());
+    }
 
     #[test]
     fn fragments_gain_the_declarations_they_need() {
