@@ -93,14 +93,21 @@ impl Problem {
         )
     }
 
+    /// A failure of the hub itself. What went wrong goes to the log only
+    /// (it may hold SQL, paths or other members' data); the client gets a
+    /// reference to quote to the hub's operators, which the log line holds
+    /// too.
     pub(crate) fn internal(detail: impl Into<String>) -> Problem {
-        let detail = detail.into();
-        tracing::error!("internal error: {detail}");
+        let reference = format!("{:016x}", rand::random::<u64>());
+        tracing::error!(reference = %reference, "internal error: {}", detail.into());
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "Internal error",
-            detail,
+            format!(
+                "the hub could not complete this request; its operators can find out why \
+                 with reference {reference}"
+            ),
         )
     }
 
@@ -127,7 +134,7 @@ impl From<c5hub_store::Error> for Problem {
         use c5hub_store::Error as E;
         match e {
             E::Invalid(m) => Problem::bad_request(m),
-            E::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", "Already exists", m),
+            E::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", m),
             E::NotFound(m) => Problem::not_found(m),
             other => Problem::internal(other.to_string()),
         }
@@ -143,5 +150,20 @@ impl IntoResponse for Problem {
             body,
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_cause_out_of_the_answer() {
+        let cause = "database error: no such table: secrets (in: SELECT token FROM secrets)";
+        let p = Problem::from(c5hub_store::Error::Corrupt(cause.into()));
+        assert_eq!(p.status, StatusCode::INTERNAL_SERVER_ERROR);
+        let body = p.to_json().to_string();
+        assert!(!body.contains("secrets"), "{body}");
+        assert!(body.contains("reference "), "{body}");
     }
 }
