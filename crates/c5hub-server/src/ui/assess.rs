@@ -133,22 +133,32 @@ async fn render_editions(
     (status, body).into_response()
 }
 
+/// The caller, after the form's CSRF check, if they are an admin of the
+/// hub's own organisation (who runs editions); otherwise why not, naming
+/// what they tried to do.
+fn hub_admin(
+    s: &AppState,
+    caller: &Caller,
+    csrf: &str,
+    what: &str,
+) -> Result<c5hub_store::Principal, Problem> {
+    check_csrf(caller, csrf)?;
+    let p = caller.member()?;
+    if !is_operator(p, &s.config.org) {
+        return Err(Problem::forbidden(format!(
+            "only the hub operator's admins {what}"
+        )));
+    }
+    Ok(p.clone())
+}
+
 pub(crate) async fn add_edition(
     State(s): State<AppState>,
     caller: Caller,
     Form(f): Form<EditionForm>,
 ) -> Response {
-    if let Err(p) = check_csrf(&caller, &f.csrf) {
-        return error_page(&caller, &p);
-    }
-    let p = match caller.member() {
-        Ok(p) if is_operator(p, &s.config.org) => p.clone(),
-        Ok(_) => {
-            return error_page(
-                &caller,
-                &Problem::forbidden("only the hub operator's admins open editions"),
-            );
-        }
+    let p = match hub_admin(&s, &caller, &f.csrf, "open editions") {
+        Ok(p) => p,
         Err(e) => return error_page(&caller, &e),
     };
     let m = match Methodology::builtin(f.methodology.trim()) {
@@ -297,17 +307,8 @@ pub(crate) async fn add_response(
     Path(id): Path<i64>,
     Form(f): Form<AssignForm>,
 ) -> Response {
-    if let Err(p) = check_csrf(&caller, &f.csrf) {
-        return error_page(&caller, &p);
-    }
-    let p = match caller.member() {
-        Ok(p) if is_operator(p, &s.config.org) => p.clone(),
-        Ok(_) => {
-            return error_page(
-                &caller,
-                &Problem::forbidden("only the hub operator's admins name focal points"),
-            );
-        }
+    let p = match hub_admin(&s, &caller, &f.csrf, "name focal points") {
+        Ok(p) => p,
         Err(e) => return error_page(&caller, &e),
     };
     let (iso3, org) = (f.iso3.clone(), f.org.clone());
@@ -343,13 +344,7 @@ pub(crate) async fn set_open(
     Form(f): Form<OpenForm>,
 ) -> Response {
     let run = async {
-        check_csrf(&caller, &f.csrf)?;
-        let p = caller.member()?.clone();
-        if !is_operator(&p, &s.config.org) {
-            return Err(Problem::forbidden(
-                "only the hub operator's admins open and close editions",
-            ));
-        }
+        let p = hub_admin(&s, &caller, &f.csrf, "open and close editions")?;
         let open = f.open == "1";
         s.pool
             .run(move |st| st.set_edition_open(id, open, actor(&p)))
