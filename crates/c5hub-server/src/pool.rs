@@ -37,6 +37,15 @@ impl StorePool {
         })
     }
 
+    /// An idle connection; the caller holds a permit, so there is one.
+    fn take(&self) -> Result<Store, Problem> {
+        self.idle
+            .lock()
+            .map_err(|_| Problem::internal("store pool poisoned"))?
+            .pop()
+            .ok_or_else(|| Problem::internal("no idle store connection"))
+    }
+
     /// Runs `f` on an idle connection in a blocking thread.
     pub(crate) async fn run<R, F>(&self, f: F) -> Result<R, Problem>
     where
@@ -53,12 +62,7 @@ impl StorePool {
             .acquire_owned()
             .await
             .map_err(|_| Problem::unavailable("the store is closing"))?;
-        let store = self
-            .idle
-            .lock()
-            .map_err(|_| Problem::internal("store pool poisoned"))?
-            .pop()
-            .ok_or_else(|| Problem::internal("no idle store connection"))?;
+        let store = self.take()?;
         let idle = self.idle.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let mut store = store;
@@ -112,12 +116,7 @@ impl StorePool {
             .map_err(|_| Problem::unavailable("the store is closing"))?;
         // No await from here on: the connection is back before anyone
         // could cancel this future.
-        let mut store = self
-            .idle
-            .lock()
-            .map_err(|_| Problem::internal("store pool poisoned"))?
-            .pop()
-            .ok_or_else(|| Problem::internal("no idle store connection"))?;
+        let mut store = self.take()?;
         let out = store.read(f);
         if let Ok(mut v) = self.idle.lock() {
             v.push(store);
