@@ -251,12 +251,30 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
 
     // Postings: one per value, incident and role, in key order (values
     // first seen in this batch have the highest keys, so theirs append).
+    // The postings of values with a domain key go into domain_postings
+    // too, with the incident's TLP and reporter, so that a domain lookup
+    // reads one range of one index (migration 6).
     let mut postings: Vec<(i64, i64, &'static str)> = Vec::with_capacity(slots.len());
+    let mut by_domain: Vec<(&str, i64, i64, &'static str, i64, &str)> = Vec::new();
     let mut slot = slots.iter();
     for &(i, k, _) in &stored {
-        for io in &batch[i].incident.observables {
-            let id = slot.next().map_or(0, |&at| aggs[at].id);
+        let s = &batch[i];
+        for io in &s.incident.observables {
+            let Some(&at) = slot.next() else {
+                return Err(Error::Corrupt("an observable without its value".to_owned()));
+            };
+            let id = aggs[at].id;
             postings.push((id, k, io.role.as_str()));
+            if let Some(d) = &keys[at].1 {
+                by_domain.push((
+                    d,
+                    k,
+                    id,
+                    io.role.as_str(),
+                    tlp_rank(s.incident.tlp),
+                    s.reporter,
+                ));
+            }
         }
     }
     postings.sort_unstable();
@@ -268,6 +286,27 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
     db.insert_rows(
         "INSERT INTO postings (observable, incident, role) VALUES ",
         3,
+        &params,
+        " ON CONFLICT DO NOTHING",
+    )?;
+    by_domain.sort_unstable();
+    by_domain.dedup();
+    let params: Vec<Param<'_>> = by_domain
+        .iter()
+        .flat_map(|&(d, k, o, role, tlp, reporter)| {
+            [
+                Param::Text(d),
+                Param::Int(k),
+                Param::Int(o),
+                Param::Text(role),
+                Param::Int(tlp),
+                Param::Text(reporter),
+            ]
+        })
+        .collect();
+    db.insert_rows(
+        "INSERT INTO domain_postings (domain, incident, observable, role, tlp, reporter) VALUES ",
+        6,
         &params,
         " ON CONFLICT DO NOTHING",
     )?;
@@ -361,6 +400,8 @@ fn existing_incident(
         &p,
     )?;
     for sql in [
+        // By domain first: the postings say which domains to look in.
+        "DELETE FROM domain_postings WHERE incident = $1 AND domain IN (SELECT o.domain FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1 AND o.domain IS NOT NULL)",
         "DELETE FROM postings WHERE incident = $1",
         "DELETE FROM contacts WHERE incident = $1",
         "DELETE FROM incident_shares WHERE incident = $1",

@@ -455,10 +455,12 @@ pub struct Lookup {
 struct Matching {
     /// The matches; newest incident first once sorted.
     matches: Vec<RawMatch>,
-    /// The readable incidents' summaries.
-    summaries: Vec<IncidentSummary>,
-    /// Incident key: its place in `summaries`, `None` when unreadable.
-    readable: HashMap<i64, Option<usize>>,
+    /// Incident key: whether the viewer may read it.
+    readable: HashMap<i64, bool>,
+    /// Summaries of readable incidents, read only for the incidents an
+    /// answer shows or counts sightings in (a domain's matches come from
+    /// `domain_postings` without their incidents).
+    summaries: HashMap<i64, IncidentSummary>,
     /// Observable key: its value, parsed only when it is shown.
     texts: HashMap<i64, ValueText>,
 }
@@ -475,7 +477,7 @@ enum ValueText {
 /// One match of [`Matching`].
 struct RawMatch {
     observable: i64,
-    summary: usize,
+    incident: i64,
     role: ObservableRole,
     how: MatchKind,
 }
@@ -767,7 +769,7 @@ impl Store {
             for r in rows {
                 let s = summary_from(&r)?;
                 before = Some(s.key);
-                if self.can_read(viewer, &s)? {
+                if self.can_read(viewer, s.key, s.tlp, &s.reporter)? {
                     out.push(s);
                     if filter.limit != 0 && out.len() == filter.limit {
                         return Ok(out);
@@ -780,13 +782,31 @@ impl Store {
         }
     }
 
-    fn can_read(&mut self, viewer: &Viewer, s: &IncidentSummary) -> Result<bool, Error> {
+    /// Whether `viewer` may read incident `key`, reported by `reporter`
+    /// under `tlp`.
+    fn can_read(
+        &mut self,
+        viewer: &Viewer,
+        key: i64,
+        tlp: Tlp,
+        reporter: &str,
+    ) -> Result<bool, Error> {
         // Only AMBER and RED depend on the sharing lists; skip the query otherwise.
-        if matches!(s.tlp, Tlp::Amber | Tlp::Red) && viewer.org().is_some_and(|o| o != s.reporter) {
-            let (shared, recipients) = self.shares(s.key)?;
-            return Ok(readable(viewer, s, &shared, &recipients));
-        }
-        Ok(readable(viewer, s, &[], &[]))
+        let (shared, recipients) = if matches!(tlp, Tlp::Amber | Tlp::Red)
+            && viewer.org().is_some_and(|o| o != reporter)
+        {
+            self.shares(key)?
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
+        let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
+        Ok(viewer.can_read(&Audience {
+            reporter,
+            tlp,
+            shared_with: &shared,
+            recipients: &recipients,
+        }))
     }
 
     fn observable_id(&mut self, o: &Observable) -> Result<Option<i64>, Error> {
@@ -835,12 +855,55 @@ impl Store {
     ) -> Result<Lookup, Error> {
         let warning = self.opts.warning_list.reason(value).map(str::to_owned);
         let mut found = self.matching(value, viewer)?;
-        let total = found.matches.len();
-        // Sightings count every readable match, on every page: a count that
-        // included hidden incidents would reveal that they exist.
+        let all = &found.matches;
+        let total = all.len();
+        // The page: whole incidents, newest first, until `limit` matches.
+        let limit = if page.limit == 0 {
+            DEFAULT_LOOKUP_LIMIT
+        } else {
+            page.limit
+        };
+        let start = page
+            .before
+            .map_or(0, |b| all.partition_point(|m| m.incident >= b));
+        let mut end = start;
+        while end < all.len() && end - start < limit {
+            let key = all[end].incident;
+            while end < all.len() && all[end].incident == key {
+                end += 1;
+            }
+        }
+        let next = (end < all.len() && end > start).then(|| all[end - 1].incident);
+        // Sightings count every readable match of a value on the page, on
+        // every page: a count that included hidden incidents would reveal
+        // that they exist. So the summaries needed are those of the page
+        // and of the other matches of its values.
+        let shown: HashSet<i64> = all[start..end].iter().map(|m| m.observable).collect();
+        let needed: Vec<i64> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| (start..end).contains(i) || shown.contains(&m.observable))
+            .map(|(_, m)| m.incident)
+            .filter(|k| !found.summaries.contains_key(k))
+            .collect();
+        for key in needed {
+            if found.summaries.contains_key(&key) {
+                continue;
+            }
+            let s = self
+                .summary(key)?
+                .ok_or_else(|| Error::Corrupt(format!("incident {key} vanished")))?;
+            found.summaries.insert(key, s);
+        }
+        let Matching {
+            matches: all,
+            summaries,
+            texts,
+            ..
+        } = &mut found;
         let mut counted: HashMap<i64, Sighting> = HashMap::new();
-        for m in &found.matches {
-            let s = &found.summaries[m.summary];
+        for m in all.iter().filter(|m| shown.contains(&m.observable)) {
+            let s = &summaries[&m.incident];
             let t = s.detected.unwrap_or(s.created_at);
             let x = counted.entry(m.observable).or_insert_with(|| Sighting {
                 observable: value.clone(),
@@ -857,42 +920,8 @@ impl Store {
                 None => x.sources.push((s.reporter.clone(), 1)),
             }
         }
-        // The page: whole incidents, newest first, until `limit` matches.
-        let limit = if page.limit == 0 {
-            DEFAULT_LOOKUP_LIMIT
-        } else {
-            page.limit
-        };
-        let start = page.before.map_or(0, |b| {
-            found
-                .matches
-                .partition_point(|m| found.summaries[m.summary].key >= b)
-        });
-        let mut end = start;
-        while end < found.matches.len() {
-            let key = found.summaries[found.matches[end].summary].key;
-            if end - start >= limit {
-                break;
-            }
-            while end < found.matches.len()
-                && found.summaries[found.matches[end].summary].key == key
-            {
-                end += 1;
-            }
-        }
-        let next = (end < found.matches.len())
-            .then(|| end.checked_sub(1))
-            .flatten()
-            .filter(|&last| last >= start)
-            .map(|last| found.summaries[found.matches[last].summary].key);
         let mut matches = Vec::with_capacity(end - start);
         let mut sightings: Vec<Sighting> = Vec::new();
-        let Matching {
-            matches: all,
-            summaries,
-            texts,
-            ..
-        } = &mut found;
         for m in &all[start..end] {
             let text = texts.get_mut(&m.observable);
             if let Some(t @ ValueText::Unread) = text {
@@ -933,7 +962,7 @@ impl Store {
                 sightings.push(s);
             }
             matches.push(Match {
-                incident: summaries[m.summary].clone(),
+                incident: summaries[&m.incident].clone(),
                 observable,
                 role: m.role,
                 how: m.how.clone(),
@@ -1002,36 +1031,35 @@ impl Store {
             let rows = self.db.query(&by_id, &[id.into()])?;
             self.take(&mut found, rows, &how, false, viewer)?;
         }
-        // Values inside a looked-up prefix, and values of the same domain:
-        // their postings and incidents joined in.
-        const JOINED: &str = "o.id, o.kind, o.value, p.role";
+        // Values inside a looked-up prefix: their postings and incidents
+        // joined in.
         if value.ip_net().is_some() {
             if let Some((lo, hi)) = correlate::ip_range(value) {
                 let rows = self.db.query(
-                    &format!("SELECT {JOINED}, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 LIMIT {MAX_MATCHES}"),
+                    &format!("SELECT o.id, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 LIMIT {MAX_MATCHES}"),
                     &[lo.to_vec().into(), hi.to_vec().into()],
                 )?;
                 self.take(&mut found, rows, &MatchKind::InLookedUpPrefix, true, viewer)?;
             }
         }
+        // Values of the same domain: one range of `domain_postings`, newest
+        // first, which says who may read each match without reading the
+        // incident. Their text and incidents are read only for what the
+        // answer shows.
         if let Some(d) = correlate::domain_key(value) {
-            // The index on `domain` holds the values' keys: reading their
-            // text here would cost a seek into the table for each, so it is
-            // read only for the values a page shows.
             let rows = self.db.query(
-                &format!("SELECT o.id, NULL, NULL, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.domain = $1 LIMIT {MAX_MATCHES}"),
+                &format!("SELECT observable, NULL, NULL, role, incident, tlp, reporter FROM domain_postings WHERE domain = $1 ORDER BY incident DESC LIMIT {MAX_MATCHES}"),
                 &[d.into()],
             )?;
             self.take(&mut found, rows, &MatchKind::SameDomain, true, viewer)?;
         }
-        found
-            .matches
-            .sort_by_key(|m| std::cmp::Reverse(found.summaries[m.summary].key));
+        found.matches.sort_by_key(|m| std::cmp::Reverse(m.incident));
         Ok(found)
     }
 
     /// Adds the readable rows of one kind of match: observable id, kind,
-    /// value (NULL when not read), role, then [`SUMMARY_COLS`]. `fresh`:
+    /// value (NULL when not read), role, then either [`SUMMARY_COLS`] or
+    /// the incident's key, TLP and reporter (7 columns in all). `fresh`:
     /// the rows meet values not named before; a value already matched
     /// another way keeps its first, closer, match.
     fn take(
@@ -1064,31 +1092,37 @@ impl Store {
                     }
                 }
             }
-            let summary = match found.readable.get(&r[4].int().unwrap_or_default()) {
-                Some(&s) => s,
+            let key = r[4]
+                .int()
+                .ok_or_else(|| Error::Corrupt(format!("a posting of {obs} without an incident")))?;
+            let readable = match found.readable.get(&key) {
+                Some(&yes) => yes,
+                None if r.len() == 7 => {
+                    let tlp = tlp_of(r[5].int().unwrap_or(4));
+                    let yes = self.can_read(viewer, key, tlp, r[6].text().unwrap_or_default())?;
+                    found.readable.insert(key, yes);
+                    yes
+                }
                 None => {
                     let s = summary_from(&r[4..])?;
-                    let key = s.key;
-                    let slot = if self.can_read(viewer, &s)? {
-                        found.summaries.push(s);
-                        Some(found.summaries.len() - 1)
-                    } else {
-                        None
-                    };
-                    found.readable.insert(key, slot);
-                    slot
+                    let yes = self.can_read(viewer, key, s.tlp, &s.reporter)?;
+                    found.readable.insert(key, yes);
+                    if yes {
+                        found.summaries.insert(key, s);
+                    }
+                    yes
                 }
             };
-            let Some(summary) = summary else {
+            if !readable {
                 continue;
-            };
+            }
             let role = r[3]
                 .text()
                 .and_then(|x| ObservableRole::from_str(x).ok())
                 .unwrap_or(ObservableRole::Unknown);
             found.matches.push(RawMatch {
                 observable: obs,
-                summary,
+                incident: key,
                 role,
                 how: how.clone(),
             });
@@ -1199,7 +1233,7 @@ impl Store {
         let Some(s) = self.summary(key)? else {
             return Ok(None);
         };
-        if !self.can_read(viewer, &s)? {
+        if !self.can_read(viewer, s.key, s.tlp, &s.reporter)? {
             return Ok(None);
         }
         let rows = self.db.query(

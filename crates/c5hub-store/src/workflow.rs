@@ -226,7 +226,7 @@ impl Store {
     /// Whether the incident exists and the viewer may read it.
     pub fn readable_key(&mut self, key: i64, viewer: &Viewer) -> Result<bool, Error> {
         match self.summary(key)? {
-            Some(s) => self.can_read(viewer, &s),
+            Some(s) => self.can_read(viewer, s.key, s.tlp, &s.reporter),
             None => Ok(false),
         }
     }

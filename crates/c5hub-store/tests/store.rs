@@ -413,6 +413,111 @@ fn tlp_hides_incidents_and_their_counts() {
     }
 }
 
+/// Domain matches come from their own index (domain_postings), which
+/// holds each match's TLP and reporter: it must hide what the viewer may
+/// not read, and follow new versions (values dropped, TLP changed).
+#[test]
+fn domain_matches_follow_tlp_and_new_versions() {
+    for loc in locations("domaintlp") {
+        let mut s = open(&loc);
+        let green = submit(
+            &mut s,
+            &incident(
+                "a.test",
+                "G",
+                Tlp::Green,
+                &[("http://evil.test/a", ObservableRole::Url)],
+                "g1",
+            ),
+            "bank",
+        )
+        .key();
+        let amber_m = incident(
+            "a.test",
+            "A",
+            Tlp::Amber,
+            &[("http://evil.test/b", ObservableRole::Url)],
+            "a1",
+        );
+        let shared = vec!["telco".to_owned()];
+        let amber = s
+            .ingest(&[Submission {
+                incident: &amber_m,
+                reporter: "bank",
+                source: "t",
+                shared_with: &shared,
+                recipients: &[],
+            }])
+            .expect("ingest")[0]
+            .key();
+        let red = submit(
+            &mut s,
+            &incident(
+                "a.test",
+                "R",
+                Tlp::Red,
+                &[("abuse@evil.test", ObservableRole::Indicator)],
+                "r1",
+            ),
+            "bank",
+        )
+        .key();
+        let seen = |s: &mut Store, who: &str| -> (usize, Vec<i64>, i64) {
+            let l = s
+                .lookup("evil.test", &Viewer::member(who))
+                .expect("lookup")
+                .expect("valid");
+            let keys = l.matches.iter().map(|m| m.incident.key).collect();
+            (l.total, keys, l.sightings.iter().map(|x| x.count).sum())
+        };
+        assert_eq!(
+            seen(&mut s, "bank"),
+            (3, vec![red, amber, green], 3),
+            "{loc}"
+        );
+        assert_eq!(seen(&mut s, "telco"), (2, vec![amber, green], 2), "{loc}");
+        assert_eq!(seen(&mut s, "other"), (1, vec![green], 1), "{loc}");
+        // A new version that moves to another domain and to RED leaves
+        // nothing under evil.test, and its new value is found.
+        let moved = incident(
+            "a.test",
+            "G",
+            Tlp::Red,
+            &[("http://elsewhere.test/a", ObservableRole::Url)],
+            "g2",
+        );
+        assert!(matches!(
+            submit(&mut s, &moved, "bank"),
+            Outcome::NewVersion { .. }
+        ));
+        assert_eq!(seen(&mut s, "other"), (0, vec![], 0), "{loc}");
+        assert_eq!(seen(&mut s, "bank"), (2, vec![red, amber], 2), "{loc}");
+        let l = s
+            .lookup("elsewhere.test", &Viewer::member("bank"))
+            .expect("lookup")
+            .expect("valid");
+        assert_eq!(l.total, 1, "{loc}");
+        let l = s
+            .lookup("elsewhere.test", &Viewer::member("other"))
+            .expect("lookup")
+            .expect("valid");
+        assert_eq!(l.total, 0, "{loc}: the new version's RED hides it");
+        // A new version at GREEN keeping its value: now everyone sees it.
+        let opened = incident(
+            "a.test",
+            "A",
+            Tlp::Green,
+            &[("http://evil.test/b", ObservableRole::Url)],
+            "a2",
+        );
+        assert!(matches!(
+            submit(&mut s, &opened, "bank"),
+            Outcome::NewVersion { .. }
+        ));
+        assert_eq!(seen(&mut s, "other"), (1, vec![amber], 1), "{loc}");
+    }
+}
+
 #[test]
 fn workflow_history_and_filters() {
     for loc in locations("workflow") {
