@@ -198,11 +198,39 @@ fn has_non_hierarchical_scheme(text: &str) -> bool {
 /// The byte range of a canonical URL's host within its text, and whether the
 /// host is a domain (as opposed to an IP literal).
 pub(super) fn url_host(value: &str) -> Option<(&str, bool)> {
+    if let Some(found) = special_url_host(value) {
+        return Some(found);
+    }
     let url = Url::parse(value).ok()?;
     let is_domain = url.domain().is_some();
     let start = url[..Position::BeforeHost].len();
     let end = url[..Position::AfterHost].len();
     Some((value.get(start..end)?, is_domain))
+}
+
+/// The host of a URL of a special scheme as [`normalize_url`] wrote it,
+/// read from the text: correlation asks for the hosts of millions of
+/// stored URLs, and parsing each again cost more than storing it. The
+/// serializer's form makes this safe: the scheme ends with `://`, `@`, `/`,
+/// `?` and `#` inside the userinfo are escaped, an IPv4 host is dotted
+/// decimal and an IPv6 one is bracketed. `None` (other schemes) means "ask
+/// the parser".
+fn special_url_host(value: &str) -> Option<(&str, bool)> {
+    let (scheme, rest) = value.split_once("://")?;
+    if !matches!(scheme, "http" | "https" | "ftp" | "ws" | "wss") {
+        return None;
+    }
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        let close = host_port.find(']')?;
+        return Some((&host_port[..=close], false));
+    }
+    let host = host_port.split_once(':').map_or(host_port, |(h, _)| h);
+    if host.is_empty() {
+        return None;
+    }
+    Some((host, host.parse::<std::net::Ipv4Addr>().is_err()))
 }
 
 /// The canonical URL with its host in Unicode form, for display.
@@ -291,6 +319,46 @@ mod tests {
         match Observable::parse(kind, input) {
             Ok(obs) => panic!("parse({kind}, {input:?}) = {obs:?}, expected an error"),
             Err(e) => assert_eq!(e.to_string(), expected, "parse({kind}, {input:?})"),
+        }
+    }
+
+    /// The host read from a stored URL's text is the one the URL parser
+    /// finds, for every shape of authority the serializer writes.
+    #[test]
+    fn url_host_from_text_agrees_with_the_parser() {
+        for raw in [
+            "http://evil.example/login",
+            "HTTPS://User:P%40ss@Evil.Example:8443/a/b?c=d#frag",
+            "https://a@b@host.example/x",
+            "http://198.51.100.7/x",
+            "http://198.51.100.7:8080",
+            "http://[2001:DB8::1]:81/p",
+            "https://bücher.example?q=1",
+            "ftp://files.example/pub/",
+            "ws://chat.example:9000/socket",
+            "http://0x7f.1/",
+            "http://evil.example./path",
+            "ssh://git.example/repo",
+            "mailto:someone@example.com",
+        ] {
+            let Ok(o) = Observable::parse(Url, raw) else {
+                continue;
+            };
+            let url = url::Url::parse(o.value()).expect("stored URLs parse");
+            let by_parser = url
+                .host_str()
+                .map(|h| (h.to_owned(), url.domain().is_some()));
+            let by_text = super::url_host(o.value()).map(|(h, d)| (h.to_owned(), d));
+            assert_eq!(by_text, by_parser, "{raw} stored as {}", o.value());
+            if let Some(fast) = super::special_url_host(o.value()) {
+                assert_eq!(Some((fast.0.to_owned(), fast.1)), by_parser, "{raw}");
+            }
+            let ip = match url.host() {
+                Some(url::Host::Ipv4(v4)) => Some(std::net::IpAddr::V4(v4)),
+                Some(url::Host::Ipv6(v6)) => Some(std::net::IpAddr::V6(v6)),
+                _ => None,
+            };
+            assert_eq!(o.ip_addr(), ip, "{raw}");
         }
     }
 

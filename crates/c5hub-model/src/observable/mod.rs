@@ -389,10 +389,13 @@ impl Observable {
     pub fn ip_addr(&self) -> Option<IpAddr> {
         match self.kind {
             ObservableKind::Ipv4 | ObservableKind::Ipv6 => self.value.parse().ok(),
-            ObservableKind::Url => match url::Url::parse(&self.value).ok()?.host()? {
-                url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
-                url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
-                url::Host::Domain(_) => None,
+            ObservableKind::Url => match dns::url_host(&self.value)? {
+                (_, true) => None,
+                (host, false) => host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse()
+                    .ok(),
             },
             _ => None,
         }
