@@ -21,7 +21,7 @@ use std::sync::mpsc;
 
 use c5hub_iodef::Limits;
 use c5hub_model::{DocumentFormat, Incident, OriginalDocument};
-use c5hub_store::{Outcome, Store, Submission};
+use c5hub_store::{Outcome, Plan, Store, Submission};
 
 /// What the importer needs to know.
 #[derive(Clone, Debug)]
@@ -338,98 +338,85 @@ fn import_feed(
         Ok(rows) => rows,
         Err(e) => return reject_file(f, opts, sum, on, vec![e.to_string()]),
     };
-    let mut batch: Vec<Incident> = Vec::with_capacity(opts.batch_size);
-    let mut first_line = 0u64;
-    let mut last_line = 0u64;
     let mut bad_rows: Vec<(u64, String)> = Vec::new();
-    let flush = |batch: &mut Vec<Incident>,
-                 first: u64,
-                 last: u64,
-                 store: &mut Store,
-                 sum: &mut Summary,
-                 on: &mut dyn FnMut(Event<'_>)|
-     -> Result<(), Error> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let subs: Vec<Submission<'_>> = batch
-            .iter()
-            .map(|m| submission(m, &opts.reporter, &source))
-            .collect();
-        let outcomes = store.ingest(&subs)?;
-        sum.observables += batch
-            .iter()
-            .map(|m| m.observables.len() as u64)
-            .sum::<u64>();
-        count(sum, &outcomes);
-        on(Event::Committed {
-            file: f,
-            rows: Some((first, last)),
-            outcomes: &outcomes,
-        });
-        batch.clear();
-        Ok(())
-    };
-    // Reading and parsing run on a thread of their own, a batch ahead of
-    // the store: on two cores, parsing the next rows costs the store no
-    // time. The channel is bounded, so memory is too; nothing is
-    // acknowledged before the store commits it, so this changes nothing
-    // for what survives a crash.
-    let (tx, rx) = mpsc::sync_channel::<Vec<Result<Incident, c5hub_feeds::RowError>>>(
-        (2 * opts.batch_size / PARSED_CHUNK).max(2),
-    );
+    // Reading, parsing and the store's in-memory half of each batch (its
+    // plan: derived columns, distinct values, correlation keys) run on a
+    // thread of their own, a batch ahead of the store: on two cores the
+    // store then spends its time writing. The channel is bounded, so memory
+    // is too (three batches at most); nothing is acknowledged before the
+    // store commits it, so this changes nothing for what survives a crash.
+    let (tx, rx) = mpsc::sync_channel::<ParsedBatch>(1);
+    let batch_size = opts.batch_size.max(1);
     std::thread::scope(|scope| -> Result<(), Error> {
+        let source = &source;
         scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(PARSED_CHUNK);
+            // Rows are numbered as read (1 is the first data row);
+            // acknowledgements name the rows a transaction stored.
+            let mut row_no = 0u64;
+            let mut next = ParsedBatch::default();
+            let send = |b: ParsedBatch| -> bool {
+                let b = b.planned(&opts.reporter, source);
+                tx.send(b).is_ok()
+            };
             for row in rows {
-                chunk.push(row);
-                if chunk.len() == PARSED_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(PARSED_CHUNK));
-                    if tx.send(full).is_err() {
-                        // The store side stopped (an error): stop reading.
-                        return;
+                row_no += 1;
+                match row {
+                    Ok(m) => {
+                        if next.incidents.is_empty() {
+                            next.rows.0 = row_no;
+                        }
+                        next.rows.1 = row_no;
+                        next.incidents.push(m);
+                        if next.incidents.len() >= batch_size
+                            && !send(std::mem::take(&mut next))
+                        {
+                            // The store side stopped (an error): stop reading.
+                            return;
+                        }
                     }
+                    Err(e) => next.errors.push(e),
                 }
             }
-            if !chunk.is_empty() {
-                let _ = tx.send(chunk);
+            if !next.incidents.is_empty() || !next.errors.is_empty() {
+                let _ = send(next);
             }
         });
-        // Rows are numbered as read (1 is the first data row);
-        // acknowledgements name the rows a transaction stored.
-        let mut row_no = 0u64;
-        for row in rx.iter().flatten() {
-            row_no += 1;
-            match row {
-                Ok(m) => {
-                    if batch.is_empty() {
-                        first_line = row_no;
-                    }
-                    last_line = row_no;
-                    batch.push(m);
-                    if batch.len() >= opts.batch_size {
-                        // On an error, dropping `rx` (by returning) stops
-                        // the reading thread.
-                        flush(&mut batch, first_line, last_line, store, sum, on)?;
-                        let read = counter.load(Ordering::Relaxed);
-                        on(Event::Read(read - reported));
-                        reported = read;
-                    }
-                }
-                Err(e) => {
-                    let r = Rejection {
-                        input: format!("{}:{}", f.display(), e.line()),
-                        reason: e.to_string(),
-                    };
-                    on(Event::Rejected(&r));
-                    bad_rows.push((e.line(), e.to_string()));
-                    sum.rejected.push(r);
-                }
+        // On an error, returning drops `rx`, which stops the reading thread.
+        for b in rx {
+            for e in &b.errors {
+                let r = Rejection {
+                    input: format!("{}:{}", f.display(), e.line()),
+                    reason: e.to_string(),
+                };
+                on(Event::Rejected(&r));
+                bad_rows.push((e.line(), e.to_string()));
+                sum.rejected.push(r);
             }
+            if let Some(plan) = b.plan {
+                let subs: Vec<Submission<'_>> = b
+                    .incidents
+                    .iter()
+                    .map(|m| submission(m, &opts.reporter, source))
+                    .collect();
+                let outcomes = store.ingest_planned(&subs, plan)?;
+                sum.observables += b
+                    .incidents
+                    .iter()
+                    .map(|m| m.observables.len() as u64)
+                    .sum::<u64>();
+                count(sum, &outcomes);
+                on(Event::Committed {
+                    file: f,
+                    rows: Some(b.rows),
+                    outcomes: &outcomes,
+                });
+            }
+            let read = counter.load(Ordering::Relaxed);
+            on(Event::Read(read - reported));
+            reported = read;
         }
         Ok(())
     })?;
-    flush(&mut batch, first_line, last_line, store, sum, on)?;
     on(Event::Read(counter.load(Ordering::Relaxed) - reported));
     if !bad_rows.is_empty() {
         quarantine_rows(f, opts, &bad_rows)?;
@@ -437,8 +424,31 @@ fn import_feed(
     Ok(())
 }
 
-/// Rows the reading thread hands over at a time.
-const PARSED_CHUNK: usize = 512;
+/// Feed rows read and parsed, a store transaction's worth, with their plan.
+#[derive(Default)]
+struct ParsedBatch {
+    incidents: Vec<Incident>,
+    /// The store's plan for `incidents` (none when there are none).
+    plan: Option<Plan>,
+    /// The first and last data rows of `incidents`.
+    rows: (u64, u64),
+    /// Rows rejected among them.
+    errors: Vec<c5hub_feeds::RowError>,
+}
+
+impl ParsedBatch {
+    fn planned(mut self, reporter: &str, source: &str) -> ParsedBatch {
+        if !self.incidents.is_empty() {
+            let subs: Vec<Submission<'_>> = self
+                .incidents
+                .iter()
+                .map(|m| submission(m, reporter, source))
+                .collect();
+            self.plan = Some(Store::plan(&subs));
+        }
+        self
+    }
+}
 
 /// Counts bytes read, for progress.
 struct CountingReader<R> {

@@ -5,6 +5,12 @@
 //! its rows through [`Db::insert_rows`], with parameters borrowed from the
 //! submissions (nothing is copied to be bound). Incident rows go first:
 //! their outcome (new, new version, duplicate) decides the rest.
+//!
+//! The in-memory half needs no store, so it is a [`Plan`] of its own that a
+//! bulk import works out on another thread while the store writes the batch
+//! before (see [`crate::Store::plan`]). A plan assumes that every submission
+//! is stored; when some turn out to be duplicates, the values are
+//! aggregated again over those that were.
 
 use std::collections::HashMap;
 
@@ -14,19 +20,188 @@ use sha2::{Digest, Sha256};
 use crate::db::{Db, Param, Upsert, Value};
 use crate::{Error, Outcome, Submission, correlate, now_ms, tlp_rank};
 
-pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Outcome>, Error> {
-    let now = now_ms();
+/// What can be worked out about a batch before the store is touched: its
+/// incident rows' derived columns and its distinct values with their
+/// correlation keys, in the order of the observables' unique key. It holds
+/// no borrows, so it can be sent to the writer's thread with its batch;
+/// [`ingest`] checks that it is given the batch it was made from.
+pub struct Plan {
+    /// Submissions in the batch.
+    len: usize,
+    /// When the batch was received: its rows' `created_at`.
+    now: i64,
+    rows: Vec<RowKeys>,
+    values: Values,
+}
+
+/// The derived columns of one incident row.
+struct RowKeys {
+    gid: String,
+    rsit: Option<String>,
+    doc_sha: Option<[u8; 32]>,
+}
+
+/// A batch's distinct values, aggregated over some of its submissions.
+struct Values {
+    /// The submissions included, in order.
+    included: Vec<usize>,
+    /// Distinct values in the order of the observables' unique key.
+    aggs: Vec<Agg>,
+    /// For each observable of each included submission, in order: its
+    /// place in `aggs`.
+    slots: Vec<usize>,
+}
+
+/// One distinct value: where it first occurs in the batch, its sightings
+/// and its correlation keys.
+struct Agg {
+    submission: usize,
+    observable: usize,
+    n: i64,
+    first: i64,
+    last: i64,
+    range: Option<([u8; 16], [u8; 16])>,
+    domain: Option<String>,
+}
+
+impl Plan {
+    pub(crate) fn new(batch: &[Submission<'_>]) -> Plan {
+        let now = now_ms();
+        Plan {
+            len: batch.len(),
+            now,
+            rows: batch.iter().map(RowKeys::of).collect(),
+            values: Values::of(batch, (0..batch.len()).collect(), now),
+        }
+    }
+}
+
+impl RowKeys {
+    fn of(s: &Submission<'_>) -> RowKeys {
+        let m = s.incident;
+        RowKeys {
+            gid: m.id.to_string(),
+            rsit: m.classification.map(|c| c.path()),
+            doc_sha: m.original.as_ref().map(|d| Sha256::digest(&d.bytes).into()),
+        }
+    }
+}
+
+impl Values {
+    fn of(batch: &[Submission<'_>], included: Vec<usize>, now: i64) -> Values {
+        let observable = |a: &Agg| -> &Observable {
+            &batch[a.submission].incident.observables[a.observable].observable
+        };
+        let mut index: HashMap<(ObservableKind, &str), usize> = HashMap::new();
+        let mut aggs: Vec<Agg> = Vec::new();
+        let mut slots: Vec<usize> = Vec::new();
+        for &i in &included {
+            let m = batch[i].incident;
+            let seen = m
+                .times
+                .detected
+                .or(m.times.start)
+                .or(m.times.reported)
+                .or(m.times.generated)
+                .map_or(now, |t| t.timestamp_millis());
+            for (j, io) in m.observables.iter().enumerate() {
+                let o = &io.observable;
+                let at = *index.entry((o.kind(), o.value())).or_insert_with(|| {
+                    aggs.push(Agg {
+                        submission: i,
+                        observable: j,
+                        n: 0,
+                        first: seen,
+                        last: seen,
+                        range: None,
+                        domain: None,
+                    });
+                    aggs.len() - 1
+                });
+                slots.push(at);
+                let a = &mut aggs[at];
+                a.n += 1;
+                a.first = a.first.min(seen);
+                a.last = a.last.max(seen);
+            }
+        }
+        drop(index);
+        for a in &mut aggs {
+            let o = &batch[a.submission].incident.observables[a.observable].observable;
+            a.range = correlate::ip_range(o);
+            a.domain = correlate::domain_key(o);
+        }
+        // In (kind, value) order, the order of the table's unique key: each
+        // row's seek then lands next to the one before, in pages already in
+        // the cache, instead of anywhere in the index.
+        // The keys side by side: comparing then reads one value's text,
+        // not the submission, incident and observable that hold it.
+        let mut order: Vec<(&str, &str, usize)> = aggs
+            .iter()
+            .enumerate()
+            .map(|(at, a)| {
+                let o = observable(a);
+                (o.kind().as_str(), o.value(), at)
+            })
+            .collect();
+        order.sort_unstable();
+        let order: Vec<usize> = order.into_iter().map(|(_, _, at)| at).collect();
+        let mut place = vec![0; aggs.len()];
+        for (to, &from) in order.iter().enumerate() {
+            place[from] = to;
+        }
+        for s in &mut slots {
+            *s = place[*s];
+        }
+        let mut taken: Vec<Option<Agg>> = aggs.into_iter().map(Some).collect();
+        let aggs = order
+            .iter()
+            .map(|&from| taken[from].take().expect("each value once"))
+            .collect();
+        Values {
+            included,
+            aggs,
+            slots,
+        }
+    }
+}
+
+pub(crate) fn ingest(
+    db: &mut dyn Db,
+    batch: &[Submission<'_>],
+    plan: Plan,
+) -> Result<Vec<Outcome>, Error> {
+    if plan.len != batch.len() {
+        return Err(Error::Corrupt(format!(
+            "a plan for {} submissions given {}",
+            plan.len,
+            batch.len()
+        )));
+    }
+    let Plan {
+        now,
+        rows,
+        mut values,
+        ..
+    } = plan;
     let mut outcomes = Vec::with_capacity(batch.len());
     // (submission, incident key, version) of what was stored, not duplicates.
     let mut stored: Vec<(usize, i64, i64)> = Vec::with_capacity(batch.len());
     // Incident rows: every submission's row, inserting only incidents not
     // seen before; the rest (new versions, duplicates, the same incident
     // twice in a batch) one by one, in order.
-    let rows: Vec<IncidentRow<'_>> = batch.iter().map(IncidentRow::of).collect();
+    let rows: Vec<IncidentRow<'_>> = batch
+        .iter()
+        .zip(rows)
+        .map(|(s, keys)| IncidentRow {
+            incident: s.incident,
+            keys,
+        })
+        .collect();
     let mut params: Vec<Param<'_>> = Vec::with_capacity(batch.len() * 16);
     for (s, r) in batch.iter().zip(&rows) {
         params.push(s.reporter.into());
-        params.push(r.gid.as_str().into());
+        params.push(r.keys.gid.as_str().into());
         params.extend(r.fields());
         params.extend([Param::Int(1), Param::Int(now), Param::Int(now)]);
     }
@@ -124,73 +299,28 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
         " ON CONFLICT DO NOTHING",
     )?;
 
-    // Observables: each distinct value once per batch, with its sightings.
-    struct Agg<'a> {
-        obs: &'a Observable,
-        n: i64,
-        first: i64,
-        last: i64,
-        id: i64,
+    // Observables: each distinct value once per batch, with its sightings,
+    // as planned unless some submissions were not stored.
+    if stored.len() != values.included.len() {
+        values = Values::of(batch, stored.iter().map(|&(i, _, _)| i).collect(), now);
     }
-    let mut index: HashMap<(ObservableKind, &str), usize> = HashMap::new();
-    let mut aggs: Vec<Agg<'_>> = Vec::new();
-    // For each stored observable in order: its place in `aggs`.
-    let mut slots: Vec<usize> = Vec::new();
-    for &(i, _, _) in &stored {
-        let m = batch[i].incident;
-        let seen = m
-            .times
-            .detected
-            .or(m.times.start)
-            .or(m.times.reported)
-            .or(m.times.generated)
-            .map_or(now, |t| t.timestamp_millis());
-        for io in &m.observables {
-            let o = &io.observable;
-            let at = *index.entry((o.kind(), o.value())).or_insert_with(|| {
-                aggs.push(Agg {
-                    obs: o,
-                    n: 0,
-                    first: seen,
-                    last: seen,
-                    id: 0,
-                });
-                aggs.len() - 1
-            });
-            slots.push(at);
-            let a = &mut aggs[at];
-            a.n += 1;
-            a.first = a.first.min(seen);
-            a.last = a.last.max(seen);
-        }
-    }
-    // Each value's correlation keys: its address range, its domain.
-    type Keys = (Option<([u8; 16], [u8; 16])>, Option<String>);
-    let keys: Vec<Keys> = aggs
-        .iter()
-        .map(|a| (correlate::ip_range(a.obs), correlate::domain_key(a.obs)))
-        .collect();
-    // Upserted in (kind, value) order, the order of the table's unique
-    // key: each row's seek then lands next to the one before, in pages
-    // already in the cache, instead of anywhere in the index.
-    let mut order: Vec<usize> = (0..aggs.len()).collect();
-    order.sort_unstable_by(|&x, &y| {
-        let (a, b) = (aggs[x].obs, aggs[y].obs);
-        (a.kind().as_str(), a.value()).cmp(&(b.kind().as_str(), b.value()))
-    });
+    let Values { aggs, slots, .. } = &values;
+    let observable = |a: &Agg| -> &Observable {
+        &batch[a.submission].incident.observables[a.observable].observable
+    };
     let mut params: Vec<Param<'_>> = Vec::with_capacity(aggs.len() * 8);
-    for &at in &order {
-        let (a, (range, domain)) = (&aggs[at], &keys[at]);
-        let (lo, hi) = match range {
+    for a in aggs {
+        let (lo, hi) = match &a.range {
             Some((l, h)) => (Param::Blob(l), Param::Blob(h)),
             None => (Param::Null, Param::Null),
         };
+        let o = observable(a);
         params.extend([
-            a.obs.kind().as_str().into(),
-            a.obs.value().into(),
+            o.kind().as_str().into(),
+            o.value().into(),
             lo,
             hi,
-            domain.as_deref().into(),
+            a.domain.as_deref().into(),
             Param::Int(a.first),
             Param::Int(a.last),
             Param::Int(a.n),
@@ -217,21 +347,23 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
         &params,
     )?;
     drop(params);
-    for (&at, id) in order.iter().zip(ids) {
-        aggs[at].id = id.unwrap_or_default();
-    }
-    if let Some(a) = aggs.iter().find(|a| a.id == 0) {
+    if ids.len() != aggs.len() || ids.iter().any(Option::is_none) {
+        let a = ids
+            .iter()
+            .position(Option::is_none)
+            .and_then(|at| aggs.get(at))
+            .map(observable);
         return Err(Error::Corrupt(format!(
-            "no key came back for {} {}",
-            a.obs.kind().as_str(),
-            a.obs.value()
+            "no key came back for {}",
+            a.map_or_else(String::new, |o| format!("{} {}", o.kind().as_str(), o.value()))
         )));
     }
+    let ids: Vec<i64> = ids.into_iter().map(Option::unwrap_or_default).collect();
     // Prefix lengths present, for containment lookups.
     let mut lens: Vec<(i64, i64)> = aggs
         .iter()
         .filter_map(|a| {
-            a.obs
+            observable(a)
                 .ip_net()
                 .map(|n| (correlate::family(n.network()), i64::from(n.prefix_len())))
         })
@@ -263,9 +395,9 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
             let Some(&at) = slot.next() else {
                 return Err(Error::Corrupt("an observable without its value".to_owned()));
             };
-            let id = aggs[at].id;
+            let id = ids[at];
             postings.push((id, k, io.role.as_str()));
-            if let Some(d) = &keys[at].1 {
+            if let Some(d) = &aggs[at].domain {
                 by_domain.push((
                     d,
                     k,
@@ -316,22 +448,10 @@ pub(crate) fn ingest(db: &mut dyn Db, batch: &[Submission<'_>]) -> Result<Vec<Ou
 /// The values of an incident's row.
 struct IncidentRow<'a> {
     incident: &'a c5hub_model::Incident,
-    gid: String,
-    rsit: Option<String>,
-    doc_sha: Option<[u8; 32]>,
+    keys: RowKeys,
 }
 
-impl<'a> IncidentRow<'a> {
-    fn of(s: &Submission<'a>) -> IncidentRow<'a> {
-        let m = s.incident;
-        IncidentRow {
-            incident: m,
-            gid: m.id.to_string(),
-            rsit: m.classification.map(|c| c.path()),
-            doc_sha: m.original.as_ref().map(|d| Sha256::digest(&d.bytes).into()),
-        }
-    }
-
+impl IncidentRow<'_> {
     /// status, tlp, rsit, title, description, detected, started, ended,
     /// reported, generated, doc_sha256.
     fn fields(&self) -> [Param<'_>; 11] {
@@ -342,7 +462,7 @@ impl<'a> IncidentRow<'a> {
         [
             m.status.as_str().into(),
             Param::Int(tlp_rank(m.tlp)),
-            self.rsit.as_deref().into(),
+            self.keys.rsit.as_deref().into(),
             m.title.as_deref().into(),
             m.description.as_deref().into(),
             ms(m.times.detected),
@@ -350,7 +470,7 @@ impl<'a> IncidentRow<'a> {
             ms(m.times.end),
             ms(m.times.reported),
             ms(m.times.generated),
-            self.doc_sha.as_ref().map(|d| &d[..]).into(),
+            self.keys.doc_sha.as_ref().map(|d| &d[..]).into(),
         ]
     }
 }
@@ -365,16 +485,16 @@ fn existing_incident(
     let row = db
             .query_one(
             "SELECT id, version, doc_sha256, updated_at FROM incidents WHERE reporter = $1 AND global_id = $2",
-            &[s.reporter.into(), r.gid.as_str().into()],
+            &[s.reporter.into(), r.keys.gid.as_str().into()],
         )?
-        .ok_or_else(|| Error::Corrupt(format!("incident {} of {} vanished", r.gid, s.reporter)))?;
+        .ok_or_else(|| Error::Corrupt(format!("incident {} of {} vanished", r.keys.gid, s.reporter)))?;
     let key = row[0].int().unwrap_or_default();
     let current = row[1].int().unwrap_or(1);
     // The same bytes for the same incident from the same reporter:
     // already stored, as the current or an earlier version. (One
     // document may hold several incidents, so the bytes alone do not
     // name the incident.)
-    if let Some(sha) = &r.doc_sha {
+    if let Some(sha) = &r.keys.doc_sha {
         let is_current = matches!(&row[2], Value::Blob(b) if b[..] == sha[..]);
         let is_earlier = !is_current
             && db

@@ -46,6 +46,7 @@ pub use assess::{
     MAX_EVIDENCE_BYTES, NewEdition, NewEvidence, Response, ResponseStatus, StoredAnswer,
 };
 pub use correlate::WarningList;
+pub use ingest::Plan;
 use db::{Db, Row, Value};
 pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamReportRow};
 pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
@@ -583,8 +584,27 @@ impl Store {
     /// Stores submissions in one transaction: either all are stored, or
     /// (on error) none.
     pub fn ingest(&mut self, batch: &[Submission<'_>]) -> Result<Vec<Outcome>, Error> {
+        self.ingest_planned(batch, Store::plan(batch))
+    }
+
+    /// The half of [`Store::ingest`] that needs no store, for a bulk
+    /// import to work out on another thread while the store writes the
+    /// batch before: the incident rows' derived columns, and the batch's
+    /// distinct values with their correlation keys. It takes the batch's
+    /// receipt time.
+    pub fn plan(batch: &[Submission<'_>]) -> Plan {
+        Plan::new(batch)
+    }
+
+    /// [`Store::ingest`] with the batch's [`Store::plan`], which must be
+    /// the plan of this batch.
+    pub fn ingest_planned(
+        &mut self,
+        batch: &[Submission<'_>],
+        plan: Plan,
+    ) -> Result<Vec<Outcome>, Error> {
         self.db.begin()?;
-        match ingest::ingest(self.db.as_mut(), batch) {
+        match ingest::ingest(self.db.as_mut(), batch, plan) {
             Ok(out) => {
                 self.db.commit()?;
                 Ok(out)

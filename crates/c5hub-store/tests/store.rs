@@ -728,6 +728,65 @@ fn versions_within_one_batch() {
 
 /// A PostgreSQL password is never printed, whichever form the location
 /// takes: `key=value` pairs (it was printed in clear) or a URL.
+/// A plan worked out on another thread stores what `ingest` stores, also
+/// when some submissions turn out to be duplicates (the plan assumed all
+/// would be stored); a plan made for another batch is refused.
+#[test]
+fn planned_batches_store_what_ingest_stores() {
+    for loc in locations("planned") {
+        let mut s = open(&loc);
+        let a = incident(
+            "bank.test",
+            "A",
+            Tlp::Green,
+            &[("203.0.114.10", ObservableRole::Source)],
+            "a",
+        );
+        let b = incident(
+            "bank.test",
+            "B",
+            Tlp::Green,
+            &[("http://planned.test/b", ObservableRole::Url)],
+            "b",
+        );
+        let sub = |m| Submission {
+            incident: m,
+            reporter: "bank",
+            source: "t",
+            shared_with: &[],
+            recipients: &[],
+        };
+        let batch = [sub(&a), sub(&a), sub(&b)];
+        let plan = std::thread::scope(|t| {
+            t.spawn(|| Store::plan(&batch))
+                .join()
+                .expect("planning thread")
+        });
+        let out = s.ingest_planned(&batch, plan).expect("ingest");
+        assert!(matches!(out[1], Outcome::Duplicate(_)), "{loc}: {out:?}");
+        let b_key = out[2].key();
+        let l = s
+            .lookup("planned.test", &Viewer::member("bank"))
+            .expect("lookup")
+            .expect("valid");
+        assert_eq!(
+            l.matches.iter().map(|m| m.incident.key).collect::<Vec<_>>(),
+            vec![b_key],
+            "{loc}: b's value is posted to b"
+        );
+        assert_eq!(
+            s.counts().expect("counts"),
+            (2, 2, 2),
+            "{loc}: incidents, distinct values, postings"
+        );
+        let other = [sub(&b)];
+        let err = s
+            .ingest_planned(&other, Store::plan(&batch))
+            .expect_err("another batch's plan");
+        assert!(err.to_string().contains("plan"), "{loc}: {err}");
+    }
+}
+
 #[test]
 fn location_never_prints_a_password() {
     for (conn, shown) in [
