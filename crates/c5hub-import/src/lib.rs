@@ -367,9 +367,7 @@ fn import_feed(
                         }
                         next.rows.1 = row_no;
                         next.incidents.push(m);
-                        if next.incidents.len() >= batch_size
-                            && !send(std::mem::take(&mut next))
-                        {
+                        if next.incidents.len() >= batch_size && !send(std::mem::take(&mut next)) {
                             // The store side stopped (an error): stop reading.
                             return;
                         }

@@ -26,8 +26,9 @@ use crate::{Error, Outcome, Submission, correlate, now_ms, tlp_rank};
 /// no borrows, so it can be sent to the writer's thread with its batch;
 /// [`ingest`] checks that it is given the batch it was made from.
 pub struct Plan {
-    /// Submissions in the batch.
-    len: usize,
+    /// Observables of each submission in the batch: a plan given another
+    /// batch is refused rather than read out of bounds.
+    shape: Vec<usize>,
     /// When the batch was received: its rows' `created_at`.
     now: i64,
     rows: Vec<RowKeys>,
@@ -68,7 +69,7 @@ impl Plan {
     pub(crate) fn new(batch: &[Submission<'_>]) -> Plan {
         let now = now_ms();
         Plan {
-            len: batch.len(),
+            shape: batch.iter().map(|s| s.incident.observables.len()).collect(),
             now,
             rows: batch.iter().map(RowKeys::of).collect(),
             values: Values::of(batch, (0..batch.len()).collect(), now),
@@ -133,9 +134,9 @@ impl Values {
         }
         // In (kind, value) order, the order of the table's unique key: each
         // row's seek then lands next to the one before, in pages already in
-        // the cache, instead of anywhere in the index.
-        // The keys side by side: comparing then reads one value's text,
-        // not the submission, incident and observable that hold it.
+        // the cache, instead of anywhere in the index. The keys are laid
+        // side by side: a comparison then reads one value's text, not the
+        // submission, incident and observable that hold it.
         let mut order: Vec<(&str, &str, usize)> = aggs
             .iter()
             .enumerate()
@@ -171,10 +172,15 @@ pub(crate) fn ingest(
     batch: &[Submission<'_>],
     plan: Plan,
 ) -> Result<Vec<Outcome>, Error> {
-    if plan.len != batch.len() {
+    if !plan
+        .shape
+        .iter()
+        .copied()
+        .eq(batch.iter().map(|s| s.incident.observables.len()))
+    {
         return Err(Error::Corrupt(format!(
-            "a plan for {} submissions given {}",
-            plan.len,
+            "a plan for another batch ({} submissions) given {} submissions",
+            plan.shape.len(),
             batch.len()
         )));
     }
@@ -355,7 +361,11 @@ pub(crate) fn ingest(
             .map(observable);
         return Err(Error::Corrupt(format!(
             "no key came back for {}",
-            a.map_or_else(String::new, |o| format!("{} {}", o.kind().as_str(), o.value()))
+            a.map_or_else(String::new, |o| format!(
+                "{} {}",
+                o.kind().as_str(),
+                o.value()
+            ))
         )));
     }
     let ids: Vec<i64> = ids.into_iter().map(Option::unwrap_or_default).collect();

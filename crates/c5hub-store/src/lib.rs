@@ -46,8 +46,8 @@ pub use assess::{
     MAX_EVIDENCE_BYTES, NewEdition, NewEvidence, Response, ResponseStatus, StoredAnswer,
 };
 pub use correlate::WarningList;
-pub use ingest::Plan;
 use db::{Db, Row, Value};
+pub use ingest::Plan;
 pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamReportRow};
 pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
 

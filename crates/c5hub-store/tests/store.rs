@@ -784,6 +784,13 @@ fn planned_batches_store_what_ingest_stores() {
             .ingest_planned(&other, Store::plan(&batch))
             .expect_err("another batch's plan");
         assert!(err.to_string().contains("plan"), "{loc}: {err}");
+        // As many submissions, but not the same: refused, not misread.
+        let bare = incident("bank.test", "C", Tlp::Green, &[], "c");
+        let same_length = [sub(&a), sub(&bare), sub(&b)];
+        let err = s
+            .ingest_planned(&same_length, Store::plan(&batch))
+            .expect_err("a plan of another batch of the same length");
+        assert!(err.to_string().contains("plan"), "{loc}: {err}");
     }
 }
 
