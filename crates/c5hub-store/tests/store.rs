@@ -726,8 +726,6 @@ fn versions_within_one_batch() {
     }
 }
 
-/// A PostgreSQL password is never printed, whichever form the location
-/// takes: `key=value` pairs (it was printed in clear) or a URL.
 /// A plan worked out on another thread stores what `ingest` stores, also
 /// when some submissions turn out to be duplicates (the plan assumed all
 /// would be stored); a plan made for another batch is refused.
@@ -794,6 +792,8 @@ fn planned_batches_store_what_ingest_stores() {
     }
 }
 
+/// A PostgreSQL password is never printed, whichever form the location
+/// takes: `key=value` pairs (it was printed in clear) or a URL.
 #[test]
 fn location_never_prints_a_password() {
     for (conn, shown) in [
