@@ -65,6 +65,13 @@ struct Agg {
     domain: Option<String>,
 }
 
+impl Agg {
+    /// The value, in the batch the plan was made for.
+    fn observable_in<'b>(&self, batch: &'b [Submission<'_>]) -> &'b Observable {
+        &batch[self.submission].incident.observables[self.observable].observable
+    }
+}
+
 impl Plan {
     pub(crate) fn new(batch: &[Submission<'_>]) -> Plan {
         let now = now_ms();
@@ -90,9 +97,7 @@ impl RowKeys {
 
 impl Values {
     fn of(batch: &[Submission<'_>], included: Vec<usize>, now: i64) -> Values {
-        let observable = |a: &Agg| -> &Observable {
-            &batch[a.submission].incident.observables[a.observable].observable
-        };
+        let observable = |a: &Agg| a.observable_in(batch);
         let mut index: HashMap<(ObservableKind, &str), usize> = HashMap::new();
         let mut aggs: Vec<Agg> = Vec::new();
         let mut slots: Vec<usize> = Vec::new();
@@ -128,7 +133,7 @@ impl Values {
         }
         drop(index);
         for a in &mut aggs {
-            let o = &batch[a.submission].incident.observables[a.observable].observable;
+            let o = a.observable_in(batch);
             a.range = correlate::ip_range(o);
             a.domain = correlate::domain_key(o);
         }
@@ -311,9 +316,7 @@ pub(crate) fn ingest(
         values = Values::of(batch, stored.iter().map(|&(i, _, _)| i).collect(), now);
     }
     let Values { aggs, slots, .. } = &values;
-    let observable = |a: &Agg| -> &Observable {
-        &batch[a.submission].incident.observables[a.observable].observable
-    };
+    let observable = |a: &Agg| a.observable_in(batch);
     let mut params: Vec<Param<'_>> = Vec::with_capacity(aggs.len() * 8);
     for a in aggs {
         let (lo, hi) = match &a.range {

@@ -644,7 +644,7 @@ impl Store {
         };
         let summary = summary_from(&row)?;
         let (shared, recipients) = self.shares(key)?;
-        if !readable(viewer, &summary, &shared, &recipients) {
+        if !readable(viewer, &summary.reporter, summary.tlp, &shared, &recipients) {
             return Ok(None);
         }
         let id =
@@ -819,14 +819,7 @@ impl Store {
         } else {
             (Vec::new(), Vec::new())
         };
-        let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
-        let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
-        Ok(viewer.can_read(&Audience {
-            reporter,
-            tlp,
-            shared_with: &shared,
-            recipients: &recipients,
-        }))
+        Ok(readable(viewer, reporter, tlp, &shared, &recipients))
     }
 
     fn observable_id(&mut self, o: &Observable) -> Result<Option<i64>, Error> {
@@ -1345,15 +1338,16 @@ fn observable_from(
 
 fn readable(
     viewer: &Viewer,
-    s: &IncidentSummary,
+    reporter: &str,
+    tlp: Tlp,
     shared: &[String],
     recipients: &[String],
 ) -> bool {
     let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
     let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
     viewer.can_read(&Audience {
-        reporter: &s.reporter,
-        tlp: s.tlp,
+        reporter,
+        tlp,
         shared_with: &shared,
         recipients: &recipients,
     })
