@@ -14,9 +14,9 @@
 //!
 //! Every incident gets a global id whose name is the caller's name for the
 //! feed (for instance the reporting organisation's domain), or the mapping's
-//! or the row's feed name, and whose id is the first 16 hex digits of a
-//! SHA-256 over the row's normalized values: the same row imported twice
-//! gets the same id. Its original document is the row's bytes (after the
+//! or the row's feed name, and whose id is the event's time (UTC, to the
+//! second) followed by the first 16 hex digits of a SHA-256 over the row's
+//! normalized values: the same row imported twice gets the same id. Its original document is the row's bytes (after the
 //! header line, for CSV).
 //!
 //! Invariants: this crate does no I/O of its own (callers hand it readers

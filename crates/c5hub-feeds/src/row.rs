@@ -13,6 +13,8 @@ use c5hub_model::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentObservable, Observable, ObservableKind,
     ObservableRole, OriginalDocument, Tlp,
 };
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -309,7 +311,14 @@ pub(crate) fn build_incident(
         .or_else(|| scalars.feed_name.and_then(|n| cache.id_name(n)))
         .unwrap_or_else(|| FALLBACK_NAME.to_owned());
     let digest = hasher.finalize();
-    let mut local_id = String::with_capacity(16);
+    // The event's time first: a feed arrives roughly in time order, so the
+    // ids of a batch land next to each other in the store's (reporter,
+    // global id) index instead of all over it, and people can read when
+    // the event was from its id. The digest covers the time too.
+    let mut local_id = String::with_capacity(40);
+    if let Some(t) = scalars.time_source.or(scalars.time_observation) {
+        let _ = write!(local_id, "{}-", t.format("%Y%m%dT%H%M%SZ"));
+    }
     for byte in &digest[..8] {
         local_id.push(char::from(HEX[usize::from(byte >> 4)]));
         local_id.push(char::from(HEX[usize::from(byte & 15)]));
