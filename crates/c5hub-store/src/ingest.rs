@@ -62,6 +62,8 @@ struct Agg {
     first: i64,
     last: i64,
     range: Option<([u8; 16], [u8; 16])>,
+    /// IP family and prefix length of an address or prefix value.
+    prefix: Option<(i64, i64)>,
     domain: Option<String>,
 }
 
@@ -120,6 +122,7 @@ impl Values {
                         first: seen,
                         last: seen,
                         range: None,
+                        prefix: None,
                         domain: None,
                     });
                     aggs.len() - 1
@@ -135,6 +138,9 @@ impl Values {
         for a in &mut aggs {
             let o = a.observable_in(batch);
             a.range = correlate::ip_range(o);
+            a.prefix = o
+                .ip_net()
+                .map(|n| (correlate::family(n.network()), i64::from(n.prefix_len())));
             a.domain = correlate::domain_key(o);
         }
         // In (kind, value) order, the order of the table's unique key: each
@@ -373,14 +379,7 @@ pub(crate) fn ingest(
     }
     let ids: Vec<i64> = ids.into_iter().map(Option::unwrap_or_default).collect();
     // Prefix lengths present, for containment lookups.
-    let mut lens: Vec<(i64, i64)> = aggs
-        .iter()
-        .filter_map(|a| {
-            observable(a)
-                .ip_net()
-                .map(|n| (correlate::family(n.network()), i64::from(n.prefix_len())))
-        })
-        .collect();
+    let mut lens: Vec<(i64, i64)> = aggs.iter().filter_map(|a| a.prefix).collect();
     lens.sort_unstable();
     lens.dedup();
     let params: Vec<Param<'_>> = lens
