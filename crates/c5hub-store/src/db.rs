@@ -281,13 +281,15 @@ pub(crate) enum Dialect {
 pub(crate) struct Sqlite {
     pub(crate) conn: rusqlite::Connection,
     checkpointer: Option<Checkpointer>,
+    /// [`WAL_MAX_BYTES`] in pages of this database.
+    wal_max_frames: i64,
 }
 
-/// WAL frames (pages) past which the writer, before its next transaction,
-/// waits for the log to be copied into the database and starts it again:
-/// the bound on the WAL's size when the background checkpoints never catch
-/// up with a writer that commits back to back.
-const WAL_MAX_FRAMES: i64 = 65_536;
+/// WAL size past which the writer, before its next transaction, waits for
+/// the log to be copied into the database and starts it again: the bound
+/// on the WAL's size when the background checkpoints never catch up with a
+/// writer that commits back to back.
+const WAL_MAX_BYTES: i64 = 256 << 20;
 
 impl Sqlite {
     /// The store's connection, with a checkpointer of its own.
@@ -301,18 +303,27 @@ impl Sqlite {
     /// has reached the WAL, whenever it is checkpointed.
     pub(crate) fn new(conn: rusqlite::Connection, path: &Path) -> Result<Sqlite, Error> {
         let checkpointer = Checkpointer::start(path);
+        let sql = "PRAGMA page_size";
+        let page: i64 = conn
+            .query_row(sql, [], |r| r.get(0))
+            .map_err(|e| Error::db(sql, e))?;
+        let wal_max_frames = WAL_MAX_BYTES / page.max(512);
         // With the checkpointer, SQLite's own automatic checkpoint is only
-        // a fallback (WAL_MAX_FRAMES in `begin` is the real bound). After a
+        // a fallback (WAL_MAX_BYTES in `begin` is the real bound). After a
         // checkpoint, a WAL file larger than journal_size_limit is cut back.
         let auto = if checkpointer.is_some() {
-            2 * WAL_MAX_FRAMES
+            2 * wal_max_frames
         } else {
             1000
         };
         let sql =
             format!("PRAGMA wal_autocheckpoint = {auto}; PRAGMA journal_size_limit = 67108864;");
         conn.execute_batch(&sql).map_err(|e| Error::db(&sql, e))?;
-        Ok(Sqlite { conn, checkpointer })
+        Ok(Sqlite {
+            conn,
+            checkpointer,
+            wal_max_frames,
+        })
     }
 }
 
@@ -488,7 +499,7 @@ impl Db for Sqlite {
 
     fn begin(&mut self) -> Result<(), Error> {
         if let Some(c) = &self.checkpointer {
-            if c.shared.wal_frames.load(Ordering::Relaxed) > WAL_MAX_FRAMES {
+            if c.shared.wal_frames.load(Ordering::Relaxed) > self.wal_max_frames {
                 // Copy the rest and have this transaction start the WAL
                 // from its beginning (waits for the checkpointer's turn).
                 let sql = "PRAGMA wal_checkpoint(RESTART)";
