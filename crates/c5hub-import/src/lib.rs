@@ -30,7 +30,8 @@ pub struct ImportOptions {
     pub reporter: String,
     /// Where rejected input goes.
     pub quarantine: PathBuf,
-    /// Feed rows per transaction.
+    /// Feed rows per transaction, at most (the first transactions of a
+    /// feed are smaller).
     pub batch_size: usize,
     /// Accept IODEF documents with schema violations when they convert.
     pub lenient: bool,
@@ -354,6 +355,10 @@ fn import_feed(
             // acknowledgements name the rows a transaction stored.
             let mut row_no = 0u64;
             let mut next = ParsedBatch::default();
+            // Batches start small and double up to `batch_size`: the store
+            // waits only for a small first batch, and the large ones after
+            // it rewrite each index page fewer times.
+            let mut size = (batch_size / 16).max(1);
             let send = |b: ParsedBatch| -> bool {
                 let b = b.planned(&opts.reporter, source);
                 tx.send(b).is_ok()
@@ -367,9 +372,12 @@ fn import_feed(
                         }
                         next.rows.1 = row_no;
                         next.incidents.push(m);
-                        if next.incidents.len() >= batch_size && !send(std::mem::take(&mut next)) {
-                            // The store side stopped (an error): stop reading.
-                            return;
+                        if next.incidents.len() >= size {
+                            size = (size * 2).min(batch_size);
+                            if !send(std::mem::take(&mut next)) {
+                                // The store side stopped (an error): stop reading.
+                                return;
+                            }
                         }
                     }
                     Err(e) => next.errors.push(e),
