@@ -16,8 +16,8 @@
 //! feed (for instance the reporting organisation's domain), or the mapping's
 //! or the row's feed name, and whose id is the event's time (UTC, to the
 //! second) followed by the first 16 hex digits of a SHA-256 over the row's
-//! normalized values: the same row imported twice gets the same id. Its original document is the row's bytes (after the
-//! header line, for CSV).
+//! normalized values: the same row imported twice gets the same id. Its
+//! original document is the row's bytes (after the header line, for CSV).
 //!
 //! Invariants: this crate does no I/O of its own (callers hand it readers
 //! or bytes) and knows nothing of IODEF or storage. Reading never panics on

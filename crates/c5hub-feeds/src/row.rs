@@ -9,12 +9,12 @@
 //! observables, times and labels, feeds the id hash and stops at the first
 //! bad value.
 
+use std::fmt::Write as _;
+
 use c5hub_model::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentObservable, Observable, ObservableKind,
     ObservableRole, OriginalDocument, Tlp,
 };
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 

@@ -6,8 +6,8 @@ mod common;
 
 use common::locations;
 
-use c5hub_model::Viewer;
-use c5hub_store::{Actor, Location, NewEdition, Options, Store, WarningList};
+use c5hub_model::{GlobalId, Incident, Observable, ObservableRole, Tlp, Viewer};
+use c5hub_store::{Actor, Location, NewEdition, Options, Outcome, Store, Submission, WarningList};
 
 #[test]
 fn every_earlier_schema_upgrades() {
@@ -126,4 +126,52 @@ fn a_newer_database_is_refused() {
             "{err}"
         );
     }
+}
+
+/// A new SQLite store gets 16 KiB pages (cheaper random index inserts); a
+/// database made with another page size keeps it, since SQLite cannot
+/// change it in WAL mode, and still opens and stores.
+#[test]
+fn new_sqlite_stores_have_16k_pages_and_old_ones_keep_theirs() {
+    let page_size = |dir: &std::path::Path| -> i64 {
+        let conn = rusqlite::Connection::open(dir.join("c5hub.sqlite")).expect("open file");
+        conn.query_row("PRAGMA page_size", [], |r| r.get(0))
+            .expect("page size")
+    };
+    let dir = std::env::temp_dir().join(format!("c5hub-page-size-{}", std::process::id()));
+    let (new, old) = (dir.join("new"), dir.join("old"));
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(Store::open(&Location::Sqlite(new.clone()), Options::default()).expect("new store"));
+    assert_eq!(page_size(&new), 16384);
+
+    std::fs::create_dir_all(&old).expect("old dir");
+    {
+        let conn = rusqlite::Connection::open(old.join("c5hub.sqlite")).expect("create");
+        conn.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER); DROP TABLE t;")
+            .expect("4 KiB database");
+    }
+    let mut s = Store::open(&Location::Sqlite(old.clone()), Options::default()).expect("opens");
+    let mut m = Incident::new(GlobalId::new("bank.test", "P-1").expect("id"), Tlp::Green);
+    m.add_observable(
+        Observable::parse_ip("198.51.100.7").expect("ip"),
+        ObservableRole::Source,
+    );
+    let outcome = s
+        .ingest(&[Submission {
+            incident: &m,
+            reporter: "bank.test",
+            source: "test",
+            shared_with: &[],
+            recipients: &[],
+        }])
+        .expect("stores");
+    assert!(matches!(outcome[..], [Outcome::New(_)]));
+    let l = s
+        .lookup("198.51.100.7", &Viewer::member("peer"))
+        .expect("lookup")
+        .expect("valid");
+    assert_eq!(l.matches.len(), 1);
+    drop(s);
+    assert_eq!(page_size(&old), 4096);
+    let _ = std::fs::remove_dir_all(&dir);
 }
