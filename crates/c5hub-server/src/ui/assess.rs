@@ -1108,7 +1108,7 @@ fn results_body(res: &Results, title: &str, show_ranks: bool) -> Markup {
         @if res.scores.is_empty() {
             p.notice role="status" { "No response has been validated yet: there is nothing to score." }
         } @else {
-            div.scroll {
+            div.scroll tabindex="0" role="region" aria-label="Scores by country" {
                 table.results {
                     caption { "Scores by country (overall 0–" (m.scale) ")" }
                     thead { tr {

@@ -200,13 +200,13 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         @if let Some(i) = &impact { (impact_section(i)) }
         section aria-labelledby="campaigns-h" {
             h2 id="campaigns-h" { "Campaigns" }
-            @if campaigns.is_empty() { p { "No campaign of confirmed spam yet." } } @else { div.scroll { (campaigns_table(&campaigns)) } }
+            @if campaigns.is_empty() { p { "No campaign of confirmed spam yet." } } @else { div.scroll tabindex="0" role="region" aria-label="Campaigns" { (campaigns_table(&campaigns)) } }
         }
         @if let Some(rows) = &rows {
             section aria-labelledby="reports-h" {
                 h2 id="reports-h" { @if access == Access::Hub { "Latest reports of every operator" } @else { "Latest reports of " (p.org) } }
                 @if rows.is_empty() { p { "No report yet." } } @else {
-                    div.scroll { (reports_table(rows, "Newest first", &s.spam, &p.org)) }
+                    div.scroll tabindex="0" role="region" aria-label="Latest reports" { (reports_table(rows, "Newest first", &s.spam, &p.org)) }
                 }
             }
         }

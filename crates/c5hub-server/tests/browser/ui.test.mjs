@@ -118,6 +118,15 @@ async function checkPageBasics(where) {
     for (const nav of document.querySelectorAll('nav')) {
       if (!nav.getAttribute('aria-label') && !nav.getAttribute('aria-labelledby')) p.push('<nav> without a label');
     }
+    // A box that scrolls on its own (a wide table) must take the focus,
+    // so a keyboard can scroll it, and say what it holds.
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.matches('input, select, textarea')) continue;
+      const cs = getComputedStyle(el);
+      if (![cs.overflowX, cs.overflowY].some((o) => o === 'auto' || o === 'scroll')) continue;
+      const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (el.tabIndex < 0 || !named) p.push(`scrolling <${el.tagName.toLowerCase()} class="${el.className}"> not focusable or not named`);
+    }
     const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
     for (const id of new Set(ids.filter((id, i) => ids.indexOf(id) !== i))) p.push(`duplicate id "${id}"`);
     if (document.querySelector('[style]')) p.push('inline style attribute');
