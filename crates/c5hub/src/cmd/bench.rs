@@ -28,8 +28,8 @@ pub struct StoreBench {
     /// How many observables to ingest.
     #[arg(long, default_value_t = 1_000_000)]
     observables: u64,
-    /// Incidents per transaction.
-    #[arg(long, default_value_t = 100_000)]
+    /// Incidents per transaction (the default is `import`'s).
+    #[arg(long, default_value_t = 250_000)]
     batch: usize,
     /// Lookups to time after the ingest.
     #[arg(long, default_value_t = 20_000)]
