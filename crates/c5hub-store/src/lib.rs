@@ -1280,6 +1280,27 @@ impl Store {
         Ok(Some(changes))
     }
 
+    /// After a bulk load, brings the query planner's statistics up to date
+    /// for the tables an ingest writes, so that the queries right after it
+    /// are planned for the tables as they now are.
+    ///
+    /// On PostgreSQL this is `ANALYZE`: without it, the lookups in the
+    /// minute or so before autovacuum gets to a freshly loaded store are
+    /// planned from empty-table statistics (measured after 1M observables:
+    /// lookup p99 50 ms before, 5.8 ms after an `ANALYZE` of 0.7 s). On
+    /// SQLite it does nothing: its planner picks the indexes of our
+    /// queries by its rules, without statistics, and lookups were as fast
+    /// with `sqlite_stat1` filled as without.
+    pub fn refresh_statistics(&mut self) -> Result<(), Error> {
+        match self.db.dialect() {
+            db::Dialect::Postgres => self.db.batch(
+                "ANALYZE incidents, incident_versions, documents, contacts, incident_shares, \
+                 observables, prefix_lengths, postings, domain_postings",
+            ),
+            db::Dialect::Sqlite => Ok(()),
+        }
+    }
+
     /// Counts of what is stored: incidents, distinct values, postings.
     pub fn counts(&mut self) -> Result<(i64, i64, i64), Error> {
         let mut one = |sql: &str| -> Result<i64, Error> {
