@@ -17,7 +17,8 @@
 //! or the row's feed name, and whose id is the event's time (UTC, to the
 //! second) followed by the first 16 hex digits of a SHA-256 over the row's
 //! normalized values: the same row imported twice gets the same id. Its
-//! original document is the row's bytes (after the header line, for CSV).
+//! original document is the row's bytes, preceded for CSV by the header
+//! line, so that each row can be read from its original alone.
 //!
 //! Invariants: this crate does no I/O of its own (callers hand it readers
 //! or bytes) and knows nothing of IODEF or storage. Reading never panics on
