@@ -12,6 +12,7 @@ fn c5hub(args: &[&str], data: &Path) -> Output {
         .arg(data)
         .env_remove("C5HUB_DATABASE_URL")
         .env_remove("C5HUB_ORG")
+        .env_remove("C5HUB_WARNING_LIST")
         .output()
         .expect("c5hub runs")
 }
@@ -230,4 +231,86 @@ fn tlp_applies_to_the_command_line() {
     );
     let show = c5hub(&["incidents", "show", "1", "--as", "telco"], &data);
     assert_eq!(show.status.code(), Some(1));
+}
+
+/// README's walk-through on the repository's samples: their documentation
+/// addresses correlate only under the samples' warning list, which the
+/// reading commands take from `--warning-list` or `C5HUB_WARNING_LIST`.
+#[test]
+fn the_samples_correlate_under_their_warning_list() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples");
+    let list = samples.join("warning-list.txt");
+    let data = std::env::temp_dir().join(format!("c5hub-store-cli-{}-samples", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let out = c5hub(
+        &[
+            "import",
+            samples.join("inputs").to_str().expect("utf-8 path"),
+        ],
+        &data,
+    );
+    assert!(out.status.success(), "{out:?}");
+
+    let list_rows = c5hub(&["incidents", "list", "--format", "json"], &data);
+    let rows: serde_json::Value = serde_json::from_slice(&list_rows.stdout).expect("json");
+    let id_of = |global: &str| {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["global_id"] == global)
+            .unwrap_or_else(|| panic!("{global} listed"))["id"]
+            .as_i64()
+            .expect("id")
+            .to_string()
+    };
+    let bank = id_of("csirt.bank.example:BANK-2026-0311");
+    let related = |o: &Output| -> Vec<String> {
+        assert!(o.status.success(), "{o:?}");
+        let inc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        inc["related"]
+            .as_array()
+            .expect("related")
+            .iter()
+            .map(|r| r.to_string())
+            .collect()
+    };
+
+    let builtin = c5hub(&["incidents", "show", &bank, "--format", "json"], &data);
+    assert_eq!(
+        related(&builtin),
+        Vec::<String>::new(),
+        "the built-in list keeps documentation addresses apart"
+    );
+
+    let by_flag = c5hub(
+        &[
+            "incidents",
+            "show",
+            &bank,
+            "--format",
+            "json",
+            "--warning-list",
+            list.to_str().expect("utf-8 path"),
+        ],
+        &data,
+    );
+    let by_env = Command::new(env!("CARGO_BIN_EXE_c5hub"))
+        .args(["incidents", "show", &bank, "--format", "json", "--data"])
+        .arg(&data)
+        .env_remove("C5HUB_DATABASE_URL")
+        .env_remove("C5HUB_ORG")
+        .env("C5HUB_WARNING_LIST", &list)
+        .output()
+        .expect("c5hub runs");
+    for (how, o) in [
+        ("--warning-list", &by_flag),
+        ("C5HUB_WARNING_LIST", &by_env),
+    ] {
+        let r = related(o);
+        assert!(
+            r.iter()
+                .any(|r| r.contains("abuse.telco.example:SMS-44718")),
+            "{how}: the bank's report is related to the operator's SMS report: {r:?}"
+        );
+    }
 }

@@ -46,7 +46,10 @@ pub struct Backend {
     /// Values that never correlate: one address, prefix or domain a line.
     /// Default: the built-in list (private, documentation and loopback
     /// ranges, public resolvers, very common domains).
-    #[arg(long, global = true)]
+    // The list is applied when correlations are read, not when they are
+    // stored, so every reading command needs the same one: the variable
+    // saves repeating the flag.
+    #[arg(long, env = "C5HUB_WARNING_LIST", global = true)]
     pub warning_list: Option<PathBuf>,
 }
 
