@@ -52,7 +52,8 @@ pub struct Summary {
     pub versions: u64,
     /// Inputs stored before (the same bytes): nothing changed.
     pub duplicates: u64,
-    /// Observables stored with the incidents.
+    /// Observables of the new incidents and new versions (a duplicate's
+    /// were stored before).
     pub observables: u64,
     /// What was rejected, and why.
     pub rejected: Vec<Rejection>,
@@ -241,13 +242,20 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-fn count(sum: &mut Summary, outcomes: &[Outcome]) {
-    for o in outcomes {
+/// Adds a stored batch to the summary; `outcomes` are its incidents' in
+/// order. A duplicate's observables were stored before, so they are not
+/// counted again.
+fn count(sum: &mut Summary, incidents: &[Incident], outcomes: &[Outcome]) {
+    for (m, o) in incidents.iter().zip(outcomes) {
         match o {
             Outcome::New(_) => sum.new += 1,
             Outcome::NewVersion { .. } => sum.versions += 1,
-            Outcome::Duplicate(_) => sum.duplicates += 1,
+            Outcome::Duplicate(_) => {
+                sum.duplicates += 1;
+                continue;
+            }
         }
+        sum.observables += m.observables.len() as u64;
     }
 }
 
@@ -296,11 +304,7 @@ fn import_iodef(
         .map(|m| submission(m, &opts.reporter, &source))
         .collect();
     let outcomes = store.ingest(&subs)?;
-    sum.observables += incidents
-        .iter()
-        .map(|m| m.observables.len() as u64)
-        .sum::<u64>();
-    count(sum, &outcomes);
+    count(sum, &incidents, &outcomes);
     on(Event::Committed {
         file: f,
         rows: None,
@@ -414,12 +418,7 @@ fn import_feed(
                     .map(|m| submission(m, &opts.reporter, source))
                     .collect();
                 let outcomes = store.ingest_planned(&subs, plan)?;
-                sum.observables += b
-                    .incidents
-                    .iter()
-                    .map(|m| m.observables.len() as u64)
-                    .sum::<u64>();
-                count(sum, &outcomes);
+                count(sum, &b.incidents, &outcomes);
                 on(Event::Committed {
                     file: f,
                     rows: Some(b.rows),

@@ -107,9 +107,10 @@ fn import_correlate_export() {
         &["import", inputs.join("bank.xml").to_str().expect("path")],
         &data,
     );
+    let again = String::from_utf8_lossy(&again.stderr);
     assert!(
-        String::from_utf8_lossy(&again.stderr).contains("1 duplicates"),
-        "{again:?}"
+        again.contains("1 duplicates, 0 observables"),
+        "a duplicate's observables are not counted again: {again}"
     );
 
     // The address links the bank report, the feed row and the scan prefix.
