@@ -6,15 +6,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn c5hub(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_c5hub"))
-        .args(args)
+    c5hub_with_warning_list(args, data, None)
+}
+
+/// `c5hub` with `C5HUB_WARNING_LIST` set to `list`, or unset for `None`.
+fn c5hub_with_warning_list(args: &[&str], data: &Path, list: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_c5hub"));
+    cmd.args(args)
         .arg("--data")
         .arg(data)
         .env_remove("C5HUB_DATABASE_URL")
         .env_remove("C5HUB_ORG")
-        .env_remove("C5HUB_WARNING_LIST")
-        .output()
-        .expect("c5hub runs")
+        .env_remove("C5HUB_WARNING_LIST");
+    if let Some(list) = list {
+        cmd.env("C5HUB_WARNING_LIST", list);
+    }
+    cmd.output().expect("c5hub runs")
 }
 
 fn text(o: &Output) -> String {
@@ -295,14 +302,11 @@ fn the_samples_correlate_under_their_warning_list() {
         ],
         &data,
     );
-    let by_env = Command::new(env!("CARGO_BIN_EXE_c5hub"))
-        .args(["incidents", "show", &bank, "--format", "json", "--data"])
-        .arg(&data)
-        .env_remove("C5HUB_DATABASE_URL")
-        .env_remove("C5HUB_ORG")
-        .env("C5HUB_WARNING_LIST", &list)
-        .output()
-        .expect("c5hub runs");
+    let by_env = c5hub_with_warning_list(
+        &["incidents", "show", &bank, "--format", "json"],
+        &data,
+        Some(&list),
+    );
     for (how, o) in [
         ("--warning-list", &by_flag),
         ("C5HUB_WARNING_LIST", &by_env),
