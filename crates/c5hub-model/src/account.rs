@@ -124,6 +124,19 @@ impl Role {
     pub fn can_administer(self) -> bool {
         self == Role::Admin
     }
+
+    /// Whether this role may do everything `other` may: a role can grant
+    /// only roles it includes.
+    pub fn includes(self, other: Role) -> bool {
+        // `ALL` and the declaration order run from most to least powerful.
+        self <= other
+    }
+
+    /// The less powerful of two roles: what a session opened with a token
+    /// acts with, whichever of the user and the token was granted less.
+    pub fn lesser(self, other: Role) -> Role {
+        self.max(other)
+    }
 }
 
 impl fmt::Display for Role {
@@ -179,5 +192,17 @@ mod tests {
         assert_eq!(caps(Role::Analyst), (true, true, true, false));
         assert_eq!(caps(Role::Reporter), (true, true, false, false));
         assert_eq!(caps(Role::Viewer), (false, false, false, false));
+    }
+
+    #[test]
+    fn a_role_includes_only_the_roles_below_it() {
+        assert!(Role::Admin.includes(Role::Admin));
+        assert!(Role::Admin.includes(Role::Viewer));
+        assert!(Role::Analyst.includes(Role::Reporter));
+        assert!(!Role::Analyst.includes(Role::Admin));
+        assert!(!Role::Viewer.includes(Role::Reporter));
+        assert_eq!(Role::Admin.lesser(Role::Viewer), Role::Viewer);
+        assert_eq!(Role::Reporter.lesser(Role::Analyst), Role::Reporter);
+        assert_eq!(Role::Analyst.lesser(Role::Analyst), Role::Analyst);
     }
 }

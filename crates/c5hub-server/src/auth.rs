@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use c5hub_model::{Role, Viewer};
 use c5hub_store::Principal;
 
@@ -121,6 +121,15 @@ impl Caller {
         }
     }
 
+    /// The caller as the operations layer sees it, on a hub operated by
+    /// `hub_org`; 401 when anonymous.
+    pub(crate) fn authority(&self, hub_org: &str) -> Result<c5hub_hub::Authority, Problem> {
+        Ok(c5hub_hub::Authority::member(
+            self.member()?.clone(),
+            hub_org,
+        ))
+    }
+
     /// The session's CSRF token, for forms.
     pub(crate) fn csrf(&self) -> Option<&str> {
         match &self.via {
@@ -131,8 +140,12 @@ impl Caller {
 }
 
 pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+/// A cookie's value from the request headers.
+pub(crate) fn cookie_in<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -140,6 +153,13 @@ pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// Compares a CSRF token sent with a request to the session's in constant
+/// time, so the comparison's duration says nothing of how much matched.
+pub(crate) fn csrf_matches(expected: &str, sent: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -195,7 +215,7 @@ impl FromRequestParts<AppState> for Caller {
                         .headers
                         .get("x-csrf-token")
                         .and_then(|v| v.to_str().ok());
-                    if sent != Some(session.csrf.as_str()) {
+                    if !sent.is_some_and(|t| csrf_matches(&session.csrf, t)) {
                         return Err(Problem::forbidden(
                             "missing or wrong X-CSRF-Token for this session",
                         ));

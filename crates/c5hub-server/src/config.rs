@@ -9,6 +9,7 @@
 //! session_hours = 8
 //! read_connections = 4
 //! max_batch = 512              # submissions per group commit
+//! metrics_listen = "10.0.0.5:9100"  # /metrics here, unauthenticated
 //!
 //! [spam]                       # countering spam (see `SpamConfig`)
 //! key_file = "/etc/c5hub/spam.key"
@@ -42,6 +43,11 @@ pub struct Config {
     pub read_connections: usize,
     /// Most incidents committed in one group commit.
     pub max_batch: usize,
+    /// A second address serving `/metrics` alone, without authentication
+    /// (for a Prometheus on a private network). When it is set, the main
+    /// address answers `/metrics` with 404; when not, the main address
+    /// serves it to the hub operator's admins only (bearer token).
+    pub metrics_listen: Option<String>,
     /// Countering spam: keys, rules, model, subscriber counts.
     pub spam: SpamConfig,
 }
@@ -107,6 +113,7 @@ impl Default for Config {
             session_hours: 8,
             read_connections: 4,
             max_batch: 512,
+            metrics_listen: None,
             spam: SpamConfig::default(),
         }
     }

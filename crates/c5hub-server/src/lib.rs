@@ -28,6 +28,7 @@ mod api;
 mod assess;
 mod auth;
 mod json;
+mod login;
 mod metrics;
 mod pool;
 mod problem;
@@ -53,6 +54,7 @@ pub(crate) struct AppState {
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) ready: Arc<AtomicBool>,
     pub(crate) tokens: Arc<auth::TokenCache>,
+    pub(crate) logins: Arc<login::LoginThrottle>,
     pub(crate) spam: Arc<spam::SpamState>,
 }
 
@@ -141,7 +143,10 @@ pub fn ensure_admin(
 pub struct Running {
     /// The address it listens on (useful with port 0).
     pub addr: SocketAddr,
+    /// The metrics address, when `metrics_listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    metrics_task: Option<tokio::task::JoinHandle<()>>,
     shutdown: tokio::sync::watch::Sender<bool>,
     writer: writer::WriterThread,
 }
@@ -156,7 +161,12 @@ impl Running {
 
     /// Waits until the server stops (after a shutdown request or signal).
     pub async fn wait(self) -> std::io::Result<()> {
-        let served = self.task.await.map_err(std::io::Error::other)?;
+        let served = self.task.await.map_err(std::io::Error::other);
+        // The metrics address serves no request that needs finishing.
+        if let Some(t) = self.metrics_task {
+            t.abort();
+        }
+        let served = served?;
         // The router, and with it every writer handle, is gone: the writer
         // drains its queue and ends.
         self.writer.join();
@@ -198,9 +208,11 @@ pub async fn start(
         metrics,
         ready: Arc::new(AtomicBool::new(true)),
         tokens: Arc::new(auth::TokenCache::default()),
+        logins: Arc::new(login::LoginThrottle::default()),
         spam,
     };
     let ready = state.ready.clone();
+    let metrics_app = api::metrics_router(state.clone());
     let app = api::router(state);
     let listener = TcpListener::bind(&config.listen)
         .await
@@ -226,6 +238,19 @@ pub async fn start(
         ready.store(false, Ordering::SeqCst);
         tracing::info!("shutting down: finishing in-flight requests");
     };
+    let (metrics_addr, metrics_task) = match &config.metrics_listen {
+        Some(at) => {
+            let l = TcpListener::bind(at)
+                .await
+                .map_err(|e| format!("cannot listen on {at} (metrics_listen): {e}"))?;
+            let a = l.local_addr().map_err(|e| e.to_string())?;
+            let t = tokio::spawn(async move {
+                let _ = axum::serve(l, metrics_app).await;
+            });
+            (Some(a), Some(t))
+        }
+        None => (None, None),
+    };
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -236,7 +261,9 @@ pub async fn start(
     });
     Ok(Running {
         addr,
+        metrics_addr,
         task,
+        metrics_task,
         shutdown: tx,
         writer: thread,
     })

@@ -71,8 +71,8 @@ impl Metrics {
         self.batched.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    /// The exposition text, with store gauges appended by the caller.
-    pub(crate) fn render(&self, gauges: &[(&str, &str, i64)]) -> String {
+    /// The exposition text.
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         out.push_str("# HELP c5hub_http_requests_total HTTP requests by method, route and status.\n# TYPE c5hub_http_requests_total counter\n");
         if let Ok(m) = self.requests.lock() {
@@ -137,9 +137,6 @@ impl Metrics {
             "# HELP c5hub_committed_incidents_total Incidents written by group commits.\n# TYPE c5hub_committed_incidents_total counter\nc5hub_committed_incidents_total {}",
             self.batched.load(Ordering::Relaxed)
         );
-        for (name, help, v) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
-        }
         out
     }
 }

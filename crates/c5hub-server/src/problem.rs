@@ -141,6 +141,18 @@ impl From<c5hub_store::Error> for Problem {
     }
 }
 
+impl From<c5hub_hub::Error> for Problem {
+    fn from(e: c5hub_hub::Error) -> Problem {
+        use c5hub_hub::Error as E;
+        match e {
+            E::Forbidden(why) => Problem::forbidden(why),
+            E::NotFound(what) => Problem::not_found(what),
+            E::Invalid { field, detail } => Problem::invalid(field, detail),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = self.to_json().to_string();

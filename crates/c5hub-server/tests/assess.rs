@@ -28,7 +28,6 @@ struct Reply {
     content_type: String,
     disposition: String,
     csp: String,
-    set_cookie: String,
     body: Vec<u8>,
 }
 
@@ -68,7 +67,6 @@ fn send(
         header("content-type"),
         header("content-disposition"),
     );
-    let set_cookie = header("set-cookie");
     let csp = header("content-security-policy");
     let mut body = Vec::new();
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut body).expect("body");
@@ -78,7 +76,6 @@ fn send(
         content_type,
         disposition,
         csp,
-        set_cookie,
         body,
     }
 }
@@ -128,15 +125,9 @@ fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
 
 impl Browser {
     fn login(hub: &Hub, fields: &[(&str, &str)]) -> Browser {
-        let r = send(
-            "POST",
-            &hub.url("/login"),
-            None,
-            Some("application/x-www-form-urlencoded"),
-            Some(&form_encode(fields)),
-        );
-        assert_eq!(r.status, 303, "login: {}", r.text());
-        let cookie = r.set_cookie.split(';').next().expect("cookie").to_owned();
+        let (r, cookie) = support::login(&hub.base, fields);
+        assert_eq!(r.status, 303, "login: {}", r.body);
+        let cookie = cookie.expect("session cookie");
         let me = send("GET", &hub.url("/api/v1/me"), Some(&cookie), None, None);
         let me: Value = serde_json::from_slice(&me.body).expect("me");
         Browser {

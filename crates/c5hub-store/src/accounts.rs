@@ -92,6 +92,9 @@ pub struct Principal {
     pub name: String,
     /// The user's key, for people.
     pub user_id: Option<i64>,
+    /// The API token authenticated with, if any: a session opened with it
+    /// ends with it.
+    pub token_id: Option<i64>,
 }
 
 /// A browser session as found by its secret.
@@ -304,6 +307,15 @@ impl Store {
         rows.iter().map(user_from).collect()
     }
 
+    /// The users of one organisation, by email.
+    pub fn users_of(&mut self, org: &str) -> Result<Vec<User>, Error> {
+        let rows = self.db.query(
+            &format!("SELECT {USER_COLS} FROM users WHERE org = $1 ORDER BY email"),
+            &[org.into()],
+        )?;
+        rows.iter().map(user_from).collect()
+    }
+
     /// Sets a user's password.
     pub fn set_password(&mut self, email: &str, password: &str) -> Result<(), Error> {
         let hash = checked_hash(password)?;
@@ -361,6 +373,7 @@ impl Store {
             role: role_of(&r[2])?,
             name: email,
             user_id: r[0].int(),
+            token_id: None,
         }))
     }
 
@@ -469,6 +482,7 @@ impl Store {
                 .text()
                 .map_or_else(|| format!("token:{id}"), str::to_owned),
             user_id: r[5].int(),
+            token_id: Some(id),
         }))
     }
 
@@ -487,6 +501,15 @@ impl Store {
         rows.iter().map(token_from).collect()
     }
 
+    /// One token by its id (revoked or not).
+    pub fn token(&mut self, id: i64) -> Result<Option<TokenInfo>, Error> {
+        let rows = self.db.query(
+            &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"),
+            &[id.into()],
+        )?;
+        rows.first().map(token_from).transpose()
+    }
+
     /// Revokes a token; `false` when there is no such (unrevoked) token.
     pub fn revoke_token(&mut self, id: i64) -> Result<bool, Error> {
         Ok(self.db.execute(
@@ -496,10 +519,13 @@ impl Store {
     }
 
     /// Starts a browser session for a user; returns its secret (for the
-    /// cookie) and the session.
+    /// cookie) and the session. A session opened with an API token
+    /// (`token`) ends when the token expires or is revoked, and acts with
+    /// the lesser of the token's and the user's role.
     pub fn create_session(
         &mut self,
         user_id: i64,
+        token: Option<i64>,
         ttl: chrono::Duration,
     ) -> Result<(String, Session), Error> {
         let secret = new_secret();
@@ -507,8 +533,8 @@ impl Store {
         let now = now_ms();
         let expires = now + ttl.num_milliseconds();
         self.db.execute(
-            "INSERT INTO sessions (secret_sha256, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-            &[digest(&secret).into(), user_id.into(), csrf.as_str().into(), now.into(), expires.into()],
+            "INSERT INTO sessions (secret_sha256, user_id, csrf, created_at, expires_at, token_id) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[digest(&secret).into(), user_id.into(), csrf.as_str().into(), now.into(), expires.into(), token.into()],
         )?;
         let session = self
             .session(&secret)?
@@ -521,21 +547,35 @@ impl Store {
         if secret.len() > 256 {
             return Ok(None);
         }
+        let now = now_ms();
+        // A token-bound session is live only while its token is: the token
+        // must exist, be unrevoked and unexpired, and belong to the user.
         let Some(r) = self.db.query_one(
-            "SELECT s.csrf, s.expires_at, u.id, u.email, u.org, u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0",
-            &[digest(secret).into(), now_ms().into()],
+            "SELECT s.csrf, s.expires_at, u.id, u.email, u.org, u.role, s.token_id, t.role, t.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN api_tokens t ON t.id = s.token_id WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0 AND (s.token_id IS NULL OR (t.id IS NOT NULL AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND t.user_email = u.email))",
+            &[digest(secret).into(), now.into()],
         )?
         else {
             return Ok(None);
         };
+        let user_role = role_of(&r[5])?;
+        let (role, expires_at) = match r[6].int() {
+            Some(_) => {
+                let token_role = role_of(&r[7])?;
+                let session_end = r[1].int().unwrap_or(now);
+                let end = r[8].int().map_or(session_end, |t| t.min(session_end));
+                (user_role.lesser(token_role), time(&end.into()))
+            }
+            None => (user_role, time(&r[1])),
+        };
         Ok(Some(Session {
             csrf: r[0].text().unwrap_or_default().to_owned(),
-            expires_at: time(&r[1]).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            expires_at: expires_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
             principal: Principal {
                 user_id: r[2].int(),
                 name: r[3].text().unwrap_or_default().to_owned(),
                 org: r[4].text().unwrap_or_default().to_owned(),
-                role: role_of(&r[5])?,
+                role,
+                token_id: r[6].int(),
             },
         }))
     }
@@ -571,11 +611,29 @@ impl Store {
         before: Option<i64>,
         limit: usize,
     ) -> Result<Vec<AuditEntry>, Error> {
+        self.audit_log_of(None, before, limit)
+    }
+
+    /// Audit log lines of one organisation (`Some`) or of the whole hub
+    /// (`None`), newest first, below `before` when given.
+    pub fn audit_log_of(
+        &mut self,
+        org: Option<&str>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, Error> {
         let limit = limit.clamp(1, 10_000) as i64;
-        let rows = self.db.query(
-            "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
-            &[before.unwrap_or(i64::MAX).into(), limit.into()],
-        )?;
+        let before = before.unwrap_or(i64::MAX);
+        let rows = match org {
+            Some(o) => self.db.query(
+                "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE org = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                &[o.into(), before.into(), limit.into()],
+            )?,
+            None => self.db.query(
+                "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                &[before.into(), limit.into()],
+            )?,
+        };
         Ok(rows
             .into_iter()
             .map(|r| AuditEntry {

@@ -555,6 +555,22 @@ INSERT INTO domain_postings (domain, incident, observable, role, tlp, reporter)
 DROP INDEX observables_domain;
 ",
     },
+    Migration {
+        version: 9,
+        name: "sessions opened with an API token end with the token",
+        // A session started by logging in with a token remembers it: the
+        // session then lives only as long as the token (expiry, revocation)
+        // and acts with the lesser of the token's and the user's role. A
+        // member organisation's admin reads its own audit lines: by org.
+        sqlite: r"
+ALTER TABLE sessions ADD COLUMN token_id INTEGER;
+CREATE INDEX audit_log_org ON audit_log (org, id);
+",
+        postgres: r"
+ALTER TABLE sessions ADD COLUMN token_id BIGINT;
+CREATE INDEX audit_log_org ON audit_log (org, id);
+",
+    },
 ];
 
 /// The schema version this build writes.

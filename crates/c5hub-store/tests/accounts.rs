@@ -146,12 +146,16 @@ fn sessions_end_on_logout_and_disable() {
         let u = s
             .add_user("r@reg.test", "reg", Role::Viewer, Some("a long passphrase"))
             .expect("user");
-        let (secret, session) = s.create_session(u.id, Duration::hours(8)).expect("session");
+        let (secret, session) = s
+            .create_session(u.id, None, Duration::hours(8))
+            .expect("session");
         assert_eq!(s.session(&secret).expect("read").expect("live"), session);
         assert!(session.csrf.len() >= 32);
         s.end_session(&secret).expect("logout");
         assert!(s.session(&secret).expect("read").is_none());
-        let (secret, _) = s.create_session(u.id, Duration::hours(8)).expect("session");
+        let (secret, _) = s
+            .create_session(u.id, None, Duration::hours(8))
+            .expect("session");
         s.set_user_disabled("r@reg.test", true).expect("disable");
         assert!(s.session(&secret).expect("read").is_none());
     }

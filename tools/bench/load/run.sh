@@ -31,7 +31,9 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && b
 echo "machine: $(nproc) cores, $(uname -r); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "server pid $pid, store $data (SQLite)"
 C5HUB_LOAD_TOKEN="$reporter" C5HUB_LOAD_SUBMIT_DELAY_MS=0 wrk -t1 -c32 -d10s -s "$here/submit.lua" "http://127.0.0.1:$port" >"$data/warmup.txt"
-max_id="$(curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "c5hub_incidents" {print $2}')"
+# /metrics is for the hub's admins and counts what the writer committed
+# (the store is fresh, so incident ids run from 1 to that count).
+max_id="$(curl -s -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/metrics" | awk '$1 == "c5hub_committed_incidents_total" {print $2}')"
 echo "== warm-up (submissions only, 10 s): $(grep Requests/sec "$data/warmup.txt"); $max_id incidents stored"
 C5HUB_LOAD_TOKEN="$admin" C5HUB_LOAD_MAX_ID="$max_id" wrk -t1 -c32 -d"${duration}s" --latency -s "$here/read.lua" "http://127.0.0.1:$port" >"$data/read.txt" &
 r=$!
@@ -42,6 +44,6 @@ wait $r $s
 echo "== reads: GET /api/v1/incidents/{id}"; cat "$data/read.txt"
 echo "== submissions: POST /api/v1/incidents (IODEF XML; ${C5HUB_LOAD_SUBMIT_CONNECTIONS:-32} connections, ${C5HUB_LOAD_SUBMIT_DELAY_MS:-0} ms pause after each response)"; cat "$data/submit.txt"
 echo "== server peak memory: $(grep VmHWM /proc/$pid/status)"
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^c5hub_(incidents|commits_total|committed_incidents_total|submissions_total)|^c5hub_http_requests_total' || true
+curl -s -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/metrics" | grep -E '^c5hub_(commits_total|committed_incidents_total|submissions_total)|^c5hub_http_requests_total' || true
 echo "== server warnings and errors:"; grep -E 'WARN|ERROR' "$data/serve.log" | sort | uniq -c | sort -rn | head -5 || true
 kill -TERM $pid; wait $pid || true

@@ -1,6 +1,6 @@
-//! Administration: organisations, users, tokens, the audit log. Everything
-//! here but `me` and the organisation list is for admins, and every change
-//! is written to the audit log.
+//! Administration: organisations, users, tokens, the audit log. Each
+//! handler parses, calls one operation of `c5hub_hub::accounts` (which holds
+//! the rule of who administers what and writes the audit line) and renders.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -14,6 +14,8 @@ use c5hub_model::{OrgKind, Role};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use c5hub_hub::accounts;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -43,7 +45,7 @@ pub(crate) async fn orgs(
     caller: Caller,
 ) -> Result<Json<Value>, Problem> {
     caller.member()?;
-    let o = s.pool.run(|st| st.orgs()).await?;
+    let o = s.pool.run(|st| Ok(accounts::orgs(st))).await??;
     Ok(Json(Value::Array(o.iter().map(json::org).collect())))
 }
 
@@ -60,25 +62,13 @@ pub(crate) async fn add_org(
     caller: Caller,
     b: Bytes,
 ) -> Result<Response, Problem> {
-    let p = caller
-        .allowed(Role::can_administer, "add organisations")?
-        .clone();
+    let who = caller.authority(&s.config.org)?;
     let n: NewOrg = body(&b)?;
     let kind = OrgKind::from_str(&n.kind).map_err(|e| Problem::invalid("/type", e.to_string()))?;
     let o = s
         .pool
-        .run(move |st| {
-            let o = st.add_org(&n.name, kind)?;
-            st.audit(
-                &p.name,
-                Some(&p.org),
-                "org.add",
-                Some(&format!("org:{}", o.name)),
-                Some(kind.as_str()),
-            )?;
-            Ok(o)
-        })
-        .await?;
+        .run(move |st| Ok(accounts::add_org(st, &who, &n.name, kind)))
+        .await??;
     Ok((StatusCode::CREATED, Json(json::org(&o))).into_response())
 }
 
@@ -86,8 +76,11 @@ pub(crate) async fn users(
     State(s): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, Problem> {
-    caller.allowed(Role::can_administer, "list users")?;
-    let u = s.pool.run(|st| st.users()).await?;
+    let who = caller.authority(&s.config.org)?;
+    let u = s
+        .pool
+        .run(move |st| Ok(accounts::users(st, &who)))
+        .await??;
     Ok(Json(Value::Array(u.iter().map(json::user).collect())))
 }
 
@@ -106,23 +99,19 @@ pub(crate) async fn add_user(
     caller: Caller,
     b: Bytes,
 ) -> Result<Response, Problem> {
-    let p = caller.allowed(Role::can_administer, "add users")?.clone();
+    let who = caller.authority(&s.config.org)?;
     let n: NewUser = body(&b)?;
     let role = Role::from_str(&n.role).map_err(|e| Problem::invalid("/role", e.to_string()))?;
+    let new = accounts::NewUser {
+        email: n.email,
+        org: n.org,
+        role,
+        password: n.password,
+    };
     let u = s
         .pool
-        .run(move |st| {
-            let u = st.add_user(&n.email, &n.org, role, n.password.as_deref())?;
-            st.audit(
-                &p.name,
-                Some(&p.org),
-                "user.add",
-                Some(&format!("user:{}", u.email)),
-                Some(&format!("{} {}", u.org, role)),
-            )?;
-            Ok(u)
-        })
-        .await?;
+        .run(move |st| Ok(accounts::add_user(st, &who, &new)))
+        .await??;
     Ok((StatusCode::CREATED, Json(json::user(&u))).into_response())
 }
 
@@ -130,8 +119,11 @@ pub(crate) async fn tokens(
     State(s): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, Problem> {
-    caller.allowed(Role::can_administer, "list tokens")?;
-    let t = s.pool.run(|st| st.tokens(None)).await?;
+    let who = caller.authority(&s.config.org)?;
+    let t = s
+        .pool
+        .run(move |st| Ok(accounts::tokens(st, &who)))
+        .await??;
     Ok(Json(Value::Array(t.iter().map(json::token).collect())))
 }
 
@@ -154,10 +146,10 @@ pub(crate) async fn create_token(
     caller: Caller,
     b: Bytes,
 ) -> Result<Response, Problem> {
-    let p = caller.allowed(Role::can_administer, "make tokens")?.clone();
+    let who = caller.authority(&s.config.org)?;
     let n: NewToken = body(&b)?;
     let role = Role::from_str(&n.role).map_err(|e| Problem::invalid("/role", e.to_string()))?;
-    let expires = match &n.expires_at {
+    let expires_at = match &n.expires_at {
         Some(t) => Some(
             DateTime::parse_from_rfc3339(t)
                 .map(|d| d.with_timezone(&Utc))
@@ -167,27 +159,17 @@ pub(crate) async fn create_token(
         ),
         None => None,
     };
+    let new = accounts::NewToken {
+        org: n.org,
+        role,
+        user: n.user,
+        label: n.label,
+        expires_at,
+    };
     let (info, secret) = s
         .pool
-        .run(move |st| {
-            let (info, secret) = st.create_token(
-                &n.org,
-                role,
-                n.user.as_deref(),
-                n.label.as_deref(),
-                expires,
-                None,
-            )?;
-            st.audit(
-                &p.name,
-                Some(&p.org),
-                "token.create",
-                Some(&format!("token:{}", info.id)),
-                Some(&format!("{} {}", info.org, role)),
-            )?;
-            Ok((info, secret))
-        })
-        .await?;
+        .run(move |st| Ok(accounts::create_token(st, &who, &new)))
+        .await??;
     let mut v = json::token(&info);
     v["token"] = Value::String(secret);
     Ok((StatusCode::CREATED, Json(v)).into_response())
@@ -198,36 +180,17 @@ pub(crate) async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let p = caller
-        .allowed(Role::can_administer, "revoke tokens")?
-        .clone();
+    let who = caller.authority(&s.config.org)?;
     let id: i64 = id
         .parse()
         .map_err(|_| Problem::invalid("path", format!("{id:?} is not a token id")))?;
     let done = s
         .pool
-        .run(move |st| {
-            let done = st.revoke_token(id)?;
-            if done {
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "token.revoke",
-                    Some(&format!("token:{id}")),
-                    None,
-                )?;
-            }
-            Ok(done)
-        })
+        .run(move |st| Ok(accounts::revoke_token(st, &who, id)))
         .await?;
     s.tokens.clear();
-    if done {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(Problem::not_found(format!(
-            "token {id} (or already revoked)"
-        )))
-    }
+    done?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(crate) async fn audit(
@@ -235,7 +198,7 @@ pub(crate) async fn audit(
     caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, Problem> {
-    caller.allowed(Role::can_administer, "read the audit log")?;
+    let who = caller.authority(&s.config.org)?;
     let before = match q.get("cursor") {
         Some(c) => Some(c.parse::<i64>().map_err(|_| {
             Problem::invalid(
@@ -253,7 +216,10 @@ pub(crate) async fn audit(
             .ok_or_else(|| Problem::invalid("query parameter limit", "a number from 1 to 10000"))?,
         None => 100,
     };
-    let rows = s.pool.run(move |st| st.audit_log(before, limit)).await?;
+    let rows = s
+        .pool
+        .run(move |st| Ok(accounts::audit_log(st, &who, before, limit)))
+        .await??;
     match q.get("format").map(String::as_str) {
         Some("csv") => {
             let mut w = csv::Writer::from_writer(Vec::new());

@@ -20,6 +20,8 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use std::sync::atomic::Ordering;
 
 use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::Problem;
 
 /// One API route as documented.
 #[derive(Clone, Copy, Debug)]
@@ -144,21 +146,41 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(s): State<AppState>) -> Response {
-    let counts = s.pool.run(|st| st.counts()).await;
-    let gauges = match &counts {
-        Ok((i, v, p)) => vec![
-            ("c5hub_incidents", "Incidents stored.", *i),
-            ("c5hub_observable_values", "Distinct observable values.", *v),
-            ("c5hub_postings", "Value-incident postings.", *p),
-        ],
-        Err(_) => Vec::new(),
+/// `/metrics` on the main address: the hub operator's admins only, and not
+/// at all when a separate metrics address is configured. Store-wide counts
+/// are not exported: TLP hides some incidents from every reader, and a
+/// count that moves when a value is added would tell anyone whether the
+/// hub already holds it.
+async fn metrics(State(s): State<AppState>, caller: Caller) -> Response {
+    if s.config.metrics_listen.is_some() {
+        return Problem::not_found("/metrics is served on the metrics address").into_response();
+    }
+    let who = match caller.authority(&s.config.org) {
+        Ok(w) => w,
+        Err(p) => return p.into_response(),
     };
+    if who.admin_scope() != Some(c5hub_hub::AdminScope::Hub) {
+        return Problem::forbidden("/metrics is for the hub operator's admins").into_response();
+    }
+    metrics_text(&s)
+}
+
+fn metrics_text(s: &AppState) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(&gauges),
+        s.metrics.render(),
     )
         .into_response()
+}
+
+/// The router of the separate metrics address: `/metrics` only.
+pub(crate) fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(s): State<AppState>| async move { metrics_text(&s) }),
+        )
+        .with_state(state)
 }
 
 /// Records metrics and a structured log line for every request; adds
@@ -170,12 +192,22 @@ async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Respons
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    // An answer to a request with credentials may hold what only this
+    // caller may read: no cache, shared or private, keeps it.
+    let credentials = req.headers().contains_key(header::AUTHORIZATION)
+        || crate::auth::cookie_in(req.headers(), crate::auth::SESSION_COOKIE).is_some();
     let mut resp = next.run(req).await;
     let took = start.elapsed();
     let status = resp.status().as_u16();
     s.metrics.observe_request(&method, &route, status, took);
     tracing::info!(target: "c5hub::http", method, route, status, micros = took.as_micros() as u64, "request");
     let h = resp.headers_mut();
+    if credentials {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         header::HeaderValue::from_static("nosniff"),

@@ -714,7 +714,9 @@ pub(crate) async fn reputation(
     let cache = [
         (header::ETAG, etag),
         (header::LAST_MODIFIED, last_modified),
-        (header::CACHE_CONTROL, "private, max-age=60".to_owned()),
+        // Conditional requests still save the transfer; no cache may keep
+        // a member's answer (the middleware says the same).
+        (header::CACHE_CONTROL, "no-store".to_owned()),
         (header::VARY, "Authorization, Cookie".to_owned()),
     ];
     if not_modified {

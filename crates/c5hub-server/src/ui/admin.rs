@@ -1,4 +1,6 @@
-//! Administration pages: organisations, users, tokens, audit log.
+//! Administration pages: organisations, users, tokens, audit log. The
+//! rule of who administers what is `c5hub_hub::accounts`'s; these pages
+//! call its operations and offer only the forms it would accept.
 
 use std::collections::HashMap;
 
@@ -10,6 +12,8 @@ use serde::Deserialize;
 
 use super::page::{Page, csrf_field, page};
 use super::{check_csrf, error_page};
+use c5hub_hub::{AdminScope, accounts};
+
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::Problem;
@@ -19,16 +23,44 @@ pub(crate) async fn overview(State(s): State<AppState>, caller: Caller) -> Respo
 }
 
 async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>) -> Response {
-    if let Err(p) = caller.allowed(Role::can_administer, "administer the hub") {
-        return error_page(caller, &p);
-    }
+    let who = match caller.authority(&s.config.org) {
+        Ok(w) => w,
+        Err(p) => return error_page(caller, &p),
+    };
+    let Some(scope) = who.admin_scope() else {
+        return error_page(caller, &Problem::forbidden("only admins may administer"));
+    };
     let got = s
         .pool
-        .run(|st| Ok((st.orgs()?, st.users()?, st.tokens(None)?)))
+        .run(move |st| {
+            Ok((|| {
+                Ok::<_, c5hub_hub::Error>((
+                    accounts::orgs(st)?,
+                    accounts::users(st, &who)?,
+                    accounts::tokens(st, &who)?,
+                ))
+            })())
+        })
         .await;
     let (orgs, users, tokens) = match got {
-        Ok(x) => x,
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return error_page(caller, &e.into()),
         Err(p) => return error_page(caller, &p),
+    };
+    let hub = scope == AdminScope::Hub;
+    // The forms offer only what the rule allows: a member's admin adds
+    // users and tokens to its own organisation, with roles up to its own.
+    let own: Vec<&str> = orgs
+        .iter()
+        .map(|o| o.name.as_str())
+        .filter(|o| scope.covers(o))
+        .collect();
+    let grantable: Vec<Role> = match caller.principal.as_ref() {
+        Some(p) if !hub => Role::ALL
+            .into_iter()
+            .filter(|r| p.role.includes(*r))
+            .collect(),
+        _ => Role::ALL.to_vec(),
     };
     let csrf = caller.csrf();
     let ctx = Page::of(caller, "Administration", "admin");
@@ -40,16 +72,21 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
                 p.secret id="new-token" { (secret) }
             }
         }
+        @if !hub {
+            p { "You administer the accounts of " strong { (own.join(", ")) } " only: the hub's organisations and other members' accounts are the hub operator's." }
+        }
         p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } }
         section aria-labelledby="orgs-h" {
             h2 id="orgs-h" { "Organisations (" (orgs.len()) ")" }
             table { thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Added" } } }
                 tbody { @for o in &orgs { tr { td { (o.name) } td { (o.kind.label()) } td { (o.created_at.format("%Y-%m-%d")) } } } } }
-            form.filters method="post" action="/admin/orgs" {
-                (csrf_field(csrf))
-                label { "Name" input name="name" required pattern="[A-Za-z0-9._-]{1,64}"; }
-                label { "Type" select name="type" { @for k in OrgKind::ALL { option value=(k.as_str()) { (k.label()) } } } }
-                button type="submit" { "Add organisation" }
+            @if hub {
+                form.filters method="post" action="/admin/orgs" {
+                    (csrf_field(csrf))
+                    label { "Name" input name="name" required pattern="[A-Za-z0-9._-]{1,64}"; }
+                    label { "Type" select name="type" { @for k in OrgKind::ALL { option value=(k.as_str()) { (k.label()) } } } }
+                    button type="submit" { "Add organisation" }
+                }
             }
         }
         section aria-labelledby="users-h" {
@@ -59,8 +96,8 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
             form.filters method="post" action="/admin/users" {
                 (csrf_field(csrf))
                 label { "Email" input type="email" name="email" required; }
-                label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) { (o.name) } } } }
-                label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Analyst] { (r.as_str()) } } } }
+                label { "Organisation" select name="org" { @for o in &own { option value=(o) { (o) } } } }
+                label { "Role" select name="role" { @for r in &grantable { option value=(r.as_str()) selected[*r == Role::Analyst] { (r.as_str()) } } } }
                 label { "Password (12+ characters)" input type="password" name="password" minlength="12" autocomplete="new-password"; }
                 button type="submit" { "Add user" }
             }
@@ -78,8 +115,8 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
                 } } } }
             form.filters method="post" action="/admin/tokens" {
                 (csrf_field(csrf))
-                label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) { (o.name) } } } }
-                label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Reporter] { (r.as_str()) } } } }
+                label { "Organisation" select name="org" { @for o in &own { option value=(o) { (o) } } } }
+                label { "Role" select name="role" { @for r in &grantable { option value=(r.as_str()) selected[*r == Role::Reporter] { (r.as_str()) } } } }
                 label { "Label" input name="label"; }
                 label { "Valid for days (empty: no expiry)" input type="number" name="days" min="1" max="3650"; }
                 button type="submit" { "Make token" }
@@ -105,25 +142,15 @@ pub(crate) async fn add_org(
 ) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller
-            .allowed(Role::can_administer, "add organisations")?
-            .clone();
+        let who = caller.authority(&s.config.org)?;
         let kind: OrgKind = f
             .kind
             .parse()
             .map_err(|e: c5hub_model::Error| Problem::invalid("type", e.to_string()))?;
         s.pool
-            .run(move |st| {
-                st.add_org(f.name.trim(), kind)?;
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "org.add",
-                    Some(&format!("org:{}", f.name.trim())),
-                    Some(kind.as_str()),
-                )
-            })
-            .await
+            .run(move |st| Ok(accounts::add_org(st, &who, &f.name, kind)))
+            .await??;
+        Ok::<_, Problem>(())
     };
     match run.await {
         Ok(()) => Redirect::to("/admin").into_response(),
@@ -149,24 +176,21 @@ pub(crate) async fn add_user(
 ) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller.allowed(Role::can_administer, "add users")?.clone();
+        let who = caller.authority(&s.config.org)?;
         let role: Role = f
             .role
             .parse()
             .map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
-        let pw = Some(f.password.clone()).filter(|x| !x.is_empty());
+        let new = accounts::NewUser {
+            email: f.email,
+            org: f.org,
+            role,
+            password: Some(f.password).filter(|x| !x.is_empty()),
+        };
         s.pool
-            .run(move |st| {
-                let u = st.add_user(&f.email, &f.org, role, pw.as_deref())?;
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "user.add",
-                    Some(&format!("user:{}", u.email)),
-                    Some(&format!("{} {role}", u.org)),
-                )
-            })
-            .await
+            .run(move |st| Ok(accounts::add_user(st, &who, &new)))
+            .await??;
+        Ok::<_, Problem>(())
     };
     match run.await {
         Ok(()) => Redirect::to("/admin").into_response(),
@@ -193,12 +217,12 @@ pub(crate) async fn create_token(
 ) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller.allowed(Role::can_administer, "make tokens")?.clone();
+        let who = caller.authority(&s.config.org)?;
         let role: Role = f
             .role
             .parse()
             .map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
-        let expires = match f.days.trim() {
+        let expires_at = match f.days.trim() {
             "" => None,
             d => Some(
                 chrono::Utc::now()
@@ -212,21 +236,18 @@ pub(crate) async fn create_token(
                     ),
             ),
         };
-        let label = Some(f.label.trim().to_owned()).filter(|l| !l.is_empty());
-        s.pool
-            .run(move |st| {
-                let (info, secret) =
-                    st.create_token(&f.org, role, None, label.as_deref(), expires, None)?;
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "token.create",
-                    Some(&format!("token:{}", info.id)),
-                    Some(&format!("{} {role}", info.org)),
-                )?;
-                Ok((info.id, secret))
-            })
-            .await
+        let new = accounts::NewToken {
+            org: f.org,
+            role,
+            user: None,
+            label: Some(f.label.trim().to_owned()).filter(|l| !l.is_empty()),
+            expires_at,
+        };
+        let (info, secret) = s
+            .pool
+            .run(move |st| Ok(accounts::create_token(st, &who, &new)))
+            .await??;
+        Ok::<_, Problem>((info.id, secret))
     };
     match run.await {
         Ok(t) => render(&s, &caller, Some(t)).await,
@@ -248,23 +269,11 @@ pub(crate) async fn revoke_token(
 ) -> Response {
     let run = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller
-            .allowed(Role::can_administer, "revoke tokens")?
-            .clone();
+        let who = caller.authority(&s.config.org)?;
         s.pool
-            .run(move |st| {
-                if st.revoke_token(id)? {
-                    st.audit(
-                        &p.name,
-                        Some(&p.org),
-                        "token.revoke",
-                        Some(&format!("token:{id}")),
-                        None,
-                    )?;
-                }
-                Ok(())
-            })
-            .await
+            .run(move |st| Ok(accounts::revoke_token(st, &who, id)))
+            .await??;
+        Ok::<_, Problem>(())
     };
     let result = run.await;
     s.tokens.clear();
@@ -279,12 +288,18 @@ pub(crate) async fn audit(
     caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(p) = caller.allowed(Role::can_administer, "read the audit log") {
-        return error_page(&caller, &p);
-    }
+    let who = match caller.authority(&s.config.org) {
+        Ok(w) => w,
+        Err(p) => return error_page(&caller, &p),
+    };
     let before = q.get("cursor").and_then(|c| c.parse::<i64>().ok());
-    let rows = match s.pool.run(move |st| st.audit_log(before, 200)).await {
-        Ok(r) => r,
+    let rows = match s
+        .pool
+        .run(move |st| Ok(accounts::audit_log(st, &who, before, 200)))
+        .await
+    {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return error_page(&caller, &e.into()),
         Err(p) => return error_page(&caller, &p),
     };
     let ctx = Page::of(&caller, "Audit log", "admin");

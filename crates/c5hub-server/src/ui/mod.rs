@@ -8,7 +8,7 @@
 mod admin;
 mod assess;
 mod incidents;
-mod page;
+pub(crate) mod page;
 mod spam;
 
 use axum::Router;
@@ -28,7 +28,7 @@ const STYLE: &str = include_str!("../../assets/style.css");
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(incidents::dashboard))
-        .route("/login", get(login_form).post(login))
+        .route("/login", get(crate::login::form).post(crate::login::submit))
         .route("/logout", post(logout))
         .route("/incidents", get(incidents::list))
         .route("/incidents/{id}", get(incidents::detail))
@@ -123,87 +123,11 @@ pub(crate) fn error_page(caller: &Caller, p: &crate::problem::Problem) -> Respon
 /// Checks a form's CSRF token against the session.
 pub(crate) fn check_csrf(caller: &Caller, sent: &str) -> Result<(), crate::problem::Problem> {
     match caller.csrf() {
-        Some(c) if c == sent => Ok(()),
+        Some(c) if crate::auth::csrf_matches(c, sent) => Ok(()),
         Some(_) => Err(crate::problem::Problem::forbidden(
             "this form has expired; reload the page and try again",
         )),
         None => Err(crate::problem::Problem::unauthorized()),
-    }
-}
-
-fn login_page(error: Option<&str>) -> axum::response::Html<String> {
-    page(
-        &Page::anonymous("Log in"),
-        html! {
-            h1 { "Log in to c5hub" }
-            @if let Some(e) = error { div.error role="alert" { (e) } }
-            form.stack method="post" action="/login" {
-                label { "Email" input type="email" name="email" autocomplete="username"; }
-                label { "Password" input type="password" name="password" autocomplete="current-password"; }
-                button type="submit" { "Log in" }
-            }
-            h2 { "Or with an API token" }
-            p.muted { "Administrators log in with the admin token printed when the hub first started." }
-            form.stack method="post" action="/login" {
-                label { "Token" input type="password" name="token" autocomplete="off"; }
-                button type="submit" { "Log in with token" }
-            }
-        },
-    )
-}
-
-async fn login_form() -> axum::response::Html<String> {
-    login_page(None)
-}
-
-#[derive(Deserialize)]
-struct Login {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    token: String,
-}
-
-async fn login(State(s): State<AppState>, Form(f): Form<Login>) -> Response {
-    let ttl = chrono::Duration::hours(i64::from(s.config.session_hours.max(1)));
-    let result = s
-        .pool
-        .run(move |st| {
-            let principal = if f.token.trim().is_empty() {
-                st.check_password(&f.email, &f.password)?
-            } else {
-                st.authenticate_token(f.token.trim())?
-            };
-            let Some(p) = principal else {
-                return Ok(Err("Wrong email and password, or token."));
-            };
-            let Some(uid) = p.user_id else {
-                return Ok(Err(
-                    "This token belongs to no user: it works for the API only.",
-                ));
-            };
-            let (secret, _) = st.create_session(uid, ttl)?;
-            st.audit(&p.name, Some(&p.org), "session.login", None, None)?;
-            Ok(Ok(secret))
-        })
-        .await;
-    match result {
-        Ok(Ok(secret)) => {
-            let secure = if s.config.secure_cookies {
-                "; Secure"
-            } else {
-                ""
-            };
-            let cookie = format!(
-                "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-                ttl.num_seconds()
-            );
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
-        }
-        Ok(Err(msg)) => (StatusCode::UNAUTHORIZED, login_page(Some(msg))).into_response(),
-        Err(p) => (p.status, login_page(Some(&p.detail))).into_response(),
     }
 }
 

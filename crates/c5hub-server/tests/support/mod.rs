@@ -68,6 +68,11 @@ impl Hub {
         }
     }
 
+    /// The separate metrics address, when the configuration set one.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.running.as_ref().and_then(|r| r.metrics_addr)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -191,4 +196,99 @@ pub fn post_json(url: &str, token: Option<&str>, v: &Value) -> Answer {
         Some("application/json"),
         Some(v.to_string().as_bytes()),
     )
+}
+
+/// A browser login: the form first (for its pre-session cookie and token),
+/// then the POST of `fields`. Returns the answer to the POST and, when it
+/// set one, the session cookie (`c5hub_session=...`).
+pub fn login(base: &str, fields: &[(&str, &str)]) -> (Answer, Option<String>) {
+    let (pre, token) = login_form(base);
+    let mut all = vec![("login_csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    login_post(base, Some(&pre), &all, &[])
+}
+
+/// The login form's pre-session cookie (`c5hub_login=...`) and the token
+/// the form repeats.
+pub fn login_form(base: &str) -> (String, String) {
+    let resp = agent()
+        .get(&format!("{base}/login"))
+        .call()
+        .expect("login form");
+    let cookie = resp
+        .all("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("c5hub_login="))
+        .and_then(|c| c.split(';').next())
+        .expect("login cookie")
+        .to_owned();
+    let page = resp.into_string().expect("page");
+    let token = page
+        .split("name=\"login_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("login_csrf field")
+        .to_owned();
+    (cookie, token)
+}
+
+/// POSTs a login form with the given cookie header and extra headers.
+pub fn login_post(
+    base: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> (Answer, Option<String>) {
+    let body: String = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_value(k), form_value(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut req = agent()
+        .post(&format!("{base}/login"))
+        .set("Content-Type", "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        req = req.set("Cookie", c);
+    }
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    let resp = match req.send_bytes(body.as_bytes()) {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("POST /login: {e}"),
+    };
+    let session = resp
+        .all("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("c5hub_session=") && !c.starts_with("c5hub_session=;"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned);
+    let status = resp.status();
+    let content_type = resp.header("content-type").unwrap_or_default().to_owned();
+    let headers = resp
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_owned())))
+        .collect();
+    let body = resp.into_string().expect("body");
+    (
+        Answer {
+            status,
+            content_type,
+            body,
+            headers,
+        },
+        session,
+    )
+}
+
+fn form_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use c5hub_hub::{Authority, accounts};
 use c5hub_model::{OrgKind, Role};
 use c5hub_server::{AdminToken, Config};
 use clap::{Args, Subcommand, ValueEnum};
@@ -260,11 +261,16 @@ pub enum TokensCommand {
     },
 }
 
-fn actor() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
-    )
+/// Whoever runs the command line on the store holds the hub (they hold its
+/// database): the account commands act with the hub's authority, through
+/// the same operations as the API and the web UI.
+fn console() -> Authority {
+    Authority::Console {
+        name: format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+        ),
+    }
 }
 
 /// Runs `c5hub orgs`.
@@ -277,14 +283,7 @@ pub fn orgs(c: OrgsCommand) -> Result<ExitCode> {
         } => {
             let kind: OrgKind = kind.parse()?;
             let mut s = backend.open()?;
-            let o = s.add_org(&name, kind)?;
-            s.audit(
-                &actor(),
-                None,
-                "org.add",
-                Some(&format!("org:{}", o.name)),
-                Some(kind.as_str()),
-            )?;
+            let o = accounts::add_org(&mut s, &console(), &name, kind)?;
             println!("{}\t{}", o.name, o.kind);
         }
         OrgsCommand::List { backend } => {
@@ -310,18 +309,17 @@ pub fn users(c: UsersCommand) -> Result<ExitCode> {
                 .ok()
                 .filter(|p| !p.is_empty());
             let mut s = backend.open()?;
-            let u = s.add_user(&email, &org, role, password.as_deref())?;
-            s.audit(
-                &actor(),
-                None,
-                "user.add",
-                Some(&format!("user:{}", u.email)),
-                Some(&format!("{} {role}", u.org)),
-            )?;
+            let new = accounts::NewUser {
+                email,
+                org,
+                role,
+                password,
+            };
+            let u = accounts::add_user(&mut s, &console(), &new)?;
             println!("{}\t{}\t{}", u.email, u.org, u.role);
         }
         UsersCommand::List { backend } => {
-            for u in backend.open()?.users()? {
+            for u in accounts::users(&mut backend.open()?, &console())? {
                 println!(
                     "{}\t{}\t{}\t{}",
                     u.email,
@@ -352,20 +350,19 @@ pub fn tokens(c: TokensCommand) -> Result<ExitCode> {
                 bail!("--expires-days must be at least 1");
             }
             let mut s = backend.open()?;
-            let (info, secret) =
-                s.create_token(&org, role, None, label.as_deref(), expires, None)?;
-            s.audit(
-                &actor(),
-                Some(&org),
-                "token.create",
-                Some(&format!("token:{}", info.id)),
-                Some(role.as_str()),
-            )?;
+            let new = accounts::NewToken {
+                org: org.clone(),
+                role,
+                user: None,
+                label,
+                expires_at: expires,
+            };
+            let (info, secret) = accounts::create_token(&mut s, &console(), &new)?;
             eprintln!("token {} for {org} ({role}); shown only now:", info.id);
             println!("{secret}");
         }
         TokensCommand::List { backend } => {
-            for t in backend.open()?.tokens(None)? {
+            for t in accounts::tokens(&mut backend.open()?, &console())? {
                 let state = if t.revoked_at.is_some() {
                     "revoked"
                 } else {
@@ -383,16 +380,12 @@ pub fn tokens(c: TokensCommand) -> Result<ExitCode> {
         }
         TokensCommand::Revoke { id, backend } => {
             let mut s = backend.open()?;
-            if !s.revoke_token(id)? {
-                bail!("no active token {id}");
+            if let Err(e) = accounts::revoke_token(&mut s, &console(), id) {
+                match e {
+                    c5hub_hub::Error::NotFound(_) => bail!("no active token {id}"),
+                    other => return Err(other.into()),
+                }
             }
-            s.audit(
-                &actor(),
-                None,
-                "token.revoke",
-                Some(&format!("token:{id}")),
-                None,
-            )?;
             eprintln!("token {id} revoked");
         }
     }

@@ -1,0 +1,21 @@
+//! The hub's use cases, written once: every door (the REST API, the web UI,
+//! the command line, and the protocols to come) parses its input, calls one
+//! operation here with the caller, and renders the result.
+//!
+//! An operation takes an [`Authority`] (who acts), checks the rule of who
+//! may do what, calls the store, writes the audit line, and returns a typed
+//! result or an [`Error`]. The rules live here and nowhere else; the doors
+//! never decide.
+//!
+//! - [`accounts`]: organisations, users, API tokens and the audit log, with
+//!   the administration rule ([`accounts::AdminScope`]).
+//!
+//! Invariants: no HTTP, no HTML, no terminal output, no wire format. The
+//! store applies TLP 2.0 on reads; this crate decides who may *change*.
+
+pub mod accounts;
+
+mod error;
+
+pub use accounts::{AdminScope, Authority};
+pub use error::Error;
