@@ -22,6 +22,10 @@ if ! python3 -c 'import jsonschema, rfc3339_validator' 2>/dev/null; then
   python3 -m pip install -q jsonschema rfc3339-validator
 fi
 
+echo "== gates: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 echo "== cargo test (workspace, all targets)"
 cargo test --workspace --all-targets --locked
 
