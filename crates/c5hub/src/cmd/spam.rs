@@ -524,8 +524,15 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
         if a.store && p.confirmed {
-            let inc = c5hub_spam::indicators::to_incident(&p.report, ind, p.smishing, tlp)
-                .map_err(|e| anyhow::anyhow!("report {}: {e}", p.report.id))?;
+            let inc = c5hub_spam::indicators::to_incident(
+                &p.report,
+                ind,
+                p.smishing,
+                tlp,
+                &key,
+                a.analysis.region.as_deref(),
+            )
+            .map_err(|e| anyhow::anyhow!("report {}: {e}", p.report.id))?;
             incidents.push((inc, p.report.operator.clone()));
         }
     }
