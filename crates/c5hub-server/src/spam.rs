@@ -335,13 +335,24 @@ impl SpamState {
         analysis::report_json(p, &self.model(), &self.key, REASONS)
     }
 
-    /// The features that weighed most for a text, under the current model.
-    pub(crate) fn reasons(&self, text: &str) -> Vec<Value> {
+    /// The features that weighed most for a stored report's text, under
+    /// the current model. Word features keep digits as written, so for
+    /// anyone but the reporting operator their numbers and addresses are
+    /// pseudonyms, as in the text.
+    pub(crate) fn reasons(&self, r: &SpamReportRow, caller_org: &str) -> Vec<Value> {
+        let own = r.operator == caller_org;
         self.model()
-            .explain(text, REASONS)
+            .explain(&r.text, REASONS)
             .top
             .iter()
-            .map(|c| json!({"feature": c.feature, "weight": c.weight}))
+            .map(|c| {
+                let feature = if own {
+                    c.feature.clone()
+                } else {
+                    SpamPseudonyms::text(self, &c.feature)
+                };
+                json!({"feature": feature, "weight": c.weight})
+            })
             .collect()
     }
 
@@ -838,7 +849,7 @@ pub(crate) fn row_json(spam: &SpamState, r: &SpamReportRow, caller_org: &str) ->
     let text = if own {
         r.text.clone()
     } else {
-        spam.text(&r.text)
+        SpamPseudonyms::text(spam, &r.text)
     };
     json!({
         "key": r.key,

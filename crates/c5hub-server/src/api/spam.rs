@@ -483,7 +483,7 @@ pub(crate) async fn get_one(
     let snap = spam::snapshot(&s).await?;
     let mut v = spam::row_json(&s.spam, &row, &p.org);
     v["campaign"] = json!(snap.campaign(&row));
-    v["reasons"] = json!(s.spam.reasons(&row.text));
+    v["reasons"] = json!(s.spam.reasons(&row, &p.org));
     Ok(axum::Json(v).into_response())
 }
 
