@@ -178,7 +178,8 @@ impl SpamState {
                     .to_owned(),
             );
         }
-        if c.listing_min_operators == 0 || !(c.learning_budget >= 0.0) {
+        if c.listing_min_operators == 0 || !c.learning_budget.is_finite() || c.learning_budget < 0.0
+        {
             return Err(
                 "spam.listing_min_operators must be at least 1 and spam.learning_budget at least 0"
                     .to_owned(),
