@@ -33,3 +33,8 @@ INSERT INTO observables (id, kind, value, ip_lo, ip_hi, domain, first_seen, last
 INSERT INTO postings (observable, incident, role) VALUES (3, 2, 'source'), (4, 2, 'indicator'), (5, 2, 'url');
 INSERT INTO domain_postings (domain, incident, observable, role, tlp, reporter)
   VALUES ('mail.example', 2, 4, 'indicator', 1, 'peer'), ('parcel.test', 2, 5, 'url', 1, 'peer');
+-- Not a spam incident: another reporter's IODEF that happens to use the name, with the same number. Migration 7 leaves it alone.
+INSERT INTO incidents (id, reporter, global_id, version, status, tlp, rsit, title, description, detected, created_at, updated_at)
+  VALUES (3, 'bank', 'spam-report.peer:not-ours', 1, 'new', 1, 'fraud/phishing', 'a fraud line', NULL, 1700000000000, 1700000060000, 1700000060000);
+INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES (3, 1, NULL, 1700000060000);
+INSERT INTO postings (observable, incident, role) VALUES (3, 3, 'indicator');
