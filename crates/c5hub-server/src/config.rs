@@ -15,6 +15,9 @@
 //! key_file = "/etc/c5hub/spam.key"
 //! rules_file = "/etc/c5hub/x1242.toml"
 //! subscribers = { telco-alpha = 2400000, telco-beta = 900000 }
+//! listing_min_operators = 2    # operators behind a feed entry
+//! verdicts_per_hour = 60       # verdicts one organisation may post
+//! learning_budget = 3.0        # how far one organisation moves the model a day
 //! ```
 
 use std::collections::BTreeMap;
@@ -84,6 +87,25 @@ pub struct SpamConfig {
     pub listing_confidence: f64,
     /// Days a reputation entry lives after its last report.
     pub ttl_days: u32,
+    /// Distinct operators whose confirmed reports must back a value before
+    /// the reputation feed lists it (at least 1; default 2, so no operator
+    /// lists a number, URL or domain on its own). A hub analyst's "spam"
+    /// verdict lists a report's values at once.
+    pub listing_min_operators: usize,
+    /// Verdicts (`POST /api/v1/spam/reports/{id}/verdict` and the web
+    /// form) one organisation may post in an hour; past it the hub answers
+    /// 429 with Retry-After.
+    pub verdicts_per_hour: u32,
+    /// How far the verdicts of one organisation may move the shared
+    /// classifier in 24 hours: the sum of the model's errors it learns
+    /// from (each verdict's |score − verdict|, at most 1). Every step moves
+    /// each weight by at most the online rate times its error, so no
+    /// organisation moves any weight further than the online rate times
+    /// this budget in a day. Past it verdicts are recorded and become
+    /// incidents, but the model does not learn from them. Each report
+    /// teaches the model once: a repeated verdict does nothing, a changed
+    /// one takes one step the other way.
+    pub learning_budget: f64,
 }
 
 impl Default for SpamConfig {
@@ -98,6 +120,9 @@ impl Default for SpamConfig {
             window_days: 90,
             listing_confidence: 0.85,
             ttl_days: 30,
+            listing_min_operators: 2,
+            verdicts_per_hour: 60,
+            learning_budget: 3.0,
         }
     }
 }
@@ -152,5 +177,18 @@ mod tests {
         assert_eq!(c.spam.subscribers.get("telco-a"), Some(&2000));
         assert_eq!(c.spam.incident_tlp, "amber");
         assert_eq!(c.spam.window_days, 90);
+        assert_eq!(c.spam.listing_min_operators, 2);
+        let c = Config::from_toml(
+            "[spam]\nlisting_min_operators = 1\nverdicts_per_hour = 5\nlearning_budget = 0.5\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            (
+                c.spam.listing_min_operators,
+                c.spam.verdicts_per_hour,
+                c.spam.learning_budget
+            ),
+            (1, 5, 0.5)
+        );
     }
 }

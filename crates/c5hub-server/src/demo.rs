@@ -72,7 +72,6 @@ pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<
         return Ok(0);
     }
     let state = crate::spam::SpamState::load(spam)?;
-    let tlp = state.tlp;
     let mut rng = ChaCha8Rng::seed_from_u64(7726);
     let now = Utc::now();
     let mut processed = Vec::new();
@@ -116,9 +115,7 @@ pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<
             .add_spam_report(&crate::spam::stored_report(p, &by, None))
             .map_err(|e| e.to_string())?;
         if new && p.confirmed {
-            let inc =
-                c5hub_spam::indicators::to_incident(&p.report, &p.indicators, p.smishing, tlp)
-                    .map_err(|e| e.to_string())?;
+            let inc = state.incident(p, p.smishing)?;
             incidents.push((inc, p.report.operator.clone()));
         }
     }

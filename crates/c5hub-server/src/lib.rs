@@ -183,6 +183,14 @@ pub async fn start(
     signals: bool,
 ) -> Result<Running, String> {
     let spam = Arc::new(spam::SpamState::load(&config.spam)?);
+    {
+        // Spam incidents stored in clear by older versions get their
+        // pseudonyms before anyone can read them.
+        let (location, options, spam) = (location.clone(), options.clone(), spam.clone());
+        tokio::task::spawn_blocking(move || spam::pseudonymise_stored(&location, &options, &spam))
+            .await
+            .map_err(|e| e.to_string())??;
+    }
     let config = Arc::new(config);
     let readers = config.read_connections.max(1);
     let pool = {

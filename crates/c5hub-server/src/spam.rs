@@ -13,17 +13,18 @@
 //! [`stored_report`] is public: `c5hub spam reports --store` stores reports
 //! the same way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
-use c5hub_model::{OrgKind, Tlp};
+use c5hub_model::{ObservableKind, OrgKind, Tlp};
 use c5hub_spam::analysis::{self, Analysis, Processed, Settings};
 use c5hub_spam::report::{Channel, PseudonymKey, SpamReport, UserVerdict};
 use c5hub_spam::reputation::Policy;
 use c5hub_spam::rules::Rules;
 use c5hub_spam::{Model, Workspace};
-use c5hub_store::{NewSpamReport, Principal, SpamReportRow};
+use c5hub_store::{NewSpamReport, Principal, SpamPseudonyms, SpamReportRow};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -106,6 +107,33 @@ pub(crate) struct SpamState {
     /// recomputed even though no report was added.
     generation: AtomicU64,
     snapshot: Mutex<Option<Arc<Snapshot>>>,
+    verdicts_per_hour: u32,
+    learning_budget: f64,
+    /// Per organisation: its recent verdicts (rate limit) and the learning
+    /// it spent (budget). In memory: a restart forgets both, which at
+    /// worst allows one more hour's verdicts and one more day's budget.
+    verdict_log: Mutex<HashMap<String, VerdictLog>>,
+}
+
+/// One organisation's recent verdicts and learning.
+#[derive(Default)]
+struct VerdictLog {
+    posted: VecDeque<Instant>,
+    learned: VecDeque<(Instant, f64)>,
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// What the model learned from one verdict.
+pub(crate) struct Learned {
+    /// The score before the step.
+    pub(crate) score_before: f32,
+    /// Examples the model has learned from.
+    pub(crate) examples: u64,
+    /// How large the step was (0: none: a repeated verdict, or the
+    /// organisation's budget is spent).
+    pub(crate) step: f32,
 }
 
 fn read_file(what: &str, p: &std::path::Path) -> Result<Vec<u8>, String> {
@@ -150,6 +178,13 @@ impl SpamState {
                     .to_owned(),
             );
         }
+        if c.listing_min_operators == 0 || !c.learning_budget.is_finite() || c.learning_budget < 0.0
+        {
+            return Err(
+                "spam.listing_min_operators must be at least 1 and spam.learning_budget at least 0"
+                    .to_owned(),
+            );
+        }
         let rule_list = rules
             .iter()
             .map(|r| {
@@ -171,6 +206,7 @@ impl SpamState {
                 policy: Policy {
                     listing_confidence: c.listing_confidence,
                     ttl: chrono::Duration::days(i64::from(c.ttl_days)),
+                    min_operators: c.listing_min_operators,
                     publisher: "c5hub",
                 },
                 ..Settings::default()
@@ -180,9 +216,103 @@ impl SpamState {
             window_days: c.window_days,
             generation: AtomicU64::new(0),
             snapshot: Mutex::new(None),
+            verdicts_per_hour: c.verdicts_per_hour,
+            learning_budget: c.learning_budget,
+            verdict_log: Mutex::new(HashMap::new()),
         })
     }
 
+    /// The region national numbers are read with.
+    pub(crate) fn region(&self) -> Option<&str> {
+        self.settings.region.as_deref()
+    }
+
+    /// The incident a processed report becomes: numbers and addresses
+    /// only as pseudonyms under the hub's key.
+    pub(crate) fn incident(
+        &self,
+        p: &Processed,
+        smishing: bool,
+    ) -> Result<c5hub_model::Incident, String> {
+        c5hub_spam::indicators::to_incident(
+            &p.report,
+            &p.indicators,
+            smishing,
+            self.tlp,
+            &self.key,
+            self.region(),
+        )
+        .map_err(|e| format!("report {}: {e}", p.report.id))
+    }
+
+    fn verdict_log(&self) -> std::sync::MutexGuard<'_, HashMap<String, VerdictLog>> {
+        self.verdict_log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a verdict of `org` against its hourly limit; past it, how
+    /// long until the next one is accepted.
+    pub(crate) fn admit_verdict(&self, org: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut logs = self.verdict_log();
+        let log = logs.entry(org.to_owned()).or_default();
+        while log
+            .posted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= HOUR)
+        {
+            log.posted.pop_front();
+        }
+        if log.posted.len() >= self.verdicts_per_hour as usize {
+            let oldest = log.posted.front().copied().unwrap_or(now);
+            return Err(HOUR.saturating_sub(now.duration_since(oldest)));
+        }
+        log.posted.push_back(now);
+        Ok(())
+    }
+}
+
+/// Incidents written before pseudonymisation (marked by the store's
+/// migration 7) are rewritten with the hub's key: see
+/// [`pseudonymise_stored`].
+impl SpamPseudonyms for SpamState {
+    fn observable(&self, kind: ObservableKind, value: &str) -> Option<String> {
+        let personal = match kind {
+            ObservableKind::PhoneNumber | ObservableKind::Email => true,
+            ObservableKind::SenderId => !value.chars().any(char::is_alphabetic),
+            _ => false,
+        };
+        personal.then(|| self.key.pseudonym_hex(value))
+    }
+
+    fn text(&self, text: &str) -> String {
+        c5hub_spam::indicators::redact_text(text, self.region(), &self.key)
+    }
+}
+
+/// Rewrites what older versions stored in clear in the incidents made
+/// from spam reports (the store's migration 7 marks them; each is
+/// rewritten once, and a store with none marked costs one query). Run by
+/// the server at start, before it serves, with the key it serves with.
+pub(crate) fn pseudonymise_stored(
+    location: &c5hub_store::Location,
+    options: &c5hub_store::Options,
+    state: &SpamState,
+) -> Result<usize, String> {
+    let mut store =
+        c5hub_store::Store::open(location, options.clone()).map_err(|e| e.to_string())?;
+    let n = store
+        .pseudonymise_spam_incidents(state)
+        .map_err(|e| format!("pseudonymising stored spam incidents: {e}"))?;
+    if n > 0 {
+        tracing::info!(
+            incidents = n,
+            "spam: phone numbers and e-mail addresses of older spam incidents replaced by pseudonyms"
+        );
+    }
+    Ok(n)
+}
+
+impl SpamState {
     fn model(&self) -> std::sync::RwLockReadGuard<'_, Model> {
         // A panic while learning cannot leave the weights half-written in a
         // way that matters more than refusing every later request would.
@@ -206,22 +336,61 @@ impl SpamState {
         analysis::report_json(p, &self.model(), &self.key, REASONS)
     }
 
-    /// The features that weighed most for a text, under the current model.
-    pub(crate) fn reasons(&self, text: &str) -> Vec<Value> {
+    /// The features that weighed most for a stored report's text, under
+    /// the current model. Word features keep digits as written, so for
+    /// anyone but the reporting operator their numbers and addresses are
+    /// pseudonyms, as in the text.
+    pub(crate) fn reasons(&self, r: &SpamReportRow, caller_org: &str) -> Vec<Value> {
+        let own = r.operator == caller_org;
         self.model()
-            .explain(text, REASONS)
+            .explain(&r.text, REASONS)
             .top
             .iter()
-            .map(|c| json!({"feature": c.feature, "weight": c.weight}))
+            .map(|c| {
+                let feature = if own {
+                    c.feature.clone()
+                } else {
+                    SpamPseudonyms::text(self, &c.feature)
+                };
+                json!({"feature": feature, "weight": c.weight})
+            })
             .collect()
     }
 
-    /// One online step from a confirmed verdict; writes the model back to
-    /// `spam.model_file` when set. Returns the score before the update and
-    /// how many examples the model has seen.
-    pub(crate) fn learn(&self, text: &str, spam: bool) -> Result<(f32, u64), String> {
+    /// One online step from a confirmed verdict of `org`, at most as large
+    /// as what is left of `org`'s learning budget for the last 24 hours;
+    /// writes the model back to `spam.model_file` when set.
+    pub(crate) fn learn(&self, org: &str, text: &str, spam: bool) -> Result<Learned, String> {
         let mut m = self.model.write().unwrap_or_else(|e| e.into_inner());
-        let before = m.learn(text, spam, &mut Workspace::default());
+        let now = Instant::now();
+        let left = {
+            let mut logs = self.verdict_log();
+            let log = logs.entry(org.to_owned()).or_default();
+            while log
+                .learned
+                .front()
+                .is_some_and(|(t, _)| now.duration_since(*t) >= DAY)
+            {
+                log.learned.pop_front();
+            }
+            self.learning_budget - log.learned.iter().map(|(_, g)| g).sum::<f64>()
+        };
+        let mut ws = Workspace::default();
+        if left <= 1e-9 {
+            let before = m.classify(text, &mut ws).score;
+            tracing::warn!(target: "c5hub::spam", org, "spam: learning budget spent, the model does not learn from this verdict");
+            return Ok(Learned {
+                score_before: before,
+                examples: m.examples(),
+                step: 0.0,
+            });
+        }
+        let (before, step) = m.learn_limited(text, spam, left.min(1.0) as f32, &mut ws);
+        self.verdict_log()
+            .entry(org.to_owned())
+            .or_default()
+            .learned
+            .push_back((now, f64::from(step)));
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(p) = &self.model_file {
             // Write then rename, so a crash never leaves half a model.
@@ -230,7 +399,16 @@ impl SpamState {
                 .and_then(|()| std::fs::rename(&tmp, p))
                 .map_err(|e| format!("writing spam.model_file {}: {e}", p.display()))?;
         }
-        Ok((before, m.examples()))
+        Ok(Learned {
+            score_before: before,
+            examples: m.examples(),
+            step,
+        })
+    }
+
+    /// The model's score for a text, without learning.
+    fn score(&self, text: &str) -> f32 {
+        self.model().classify(text, &mut Workspace::default()).score
     }
 }
 
@@ -383,13 +561,10 @@ pub(crate) async fn submit(
         if !(p.confirmed && *new) {
             continue;
         }
-        let incident = c5hub_spam::indicators::to_incident(
-            &p.report,
-            &p.indicators,
-            p.smishing,
-            state.spam.tlp,
-        )
-        .map_err(|e| Problem::internal(format!("report {}: {e}", p.report.id)))?;
+        let incident = state
+            .spam
+            .incident(p, p.smishing)
+            .map_err(Problem::internal)?;
         wanted.push((i, incident.id.to_string()));
         subs.push(OwnedSubmission {
             incident,
@@ -453,6 +628,8 @@ pub(crate) struct Confirmed {
     pub(crate) score_before: f32,
     /// Examples the model has learned from.
     pub(crate) examples: u64,
+    /// Whether the model learned from this verdict, and how large a step.
+    pub(crate) step: f32,
     /// (key, global id) of the incident confirmed spam is stored as.
     pub(crate) incident: Option<(i64, String)>,
 }
@@ -461,6 +638,12 @@ pub(crate) struct Confirmed {
 /// model learn from it, and audits it. An analyst's "spam" outweighs the
 /// filter: the report becomes an incident (reported by its operator) even
 /// if the filter had let it through; storing it twice is a no-op.
+///
+/// The shared model is protected from one organisation's verdicts: at most
+/// `spam.verdicts_per_hour` verdicts an hour (429 past it), one learning
+/// step per report and verdict (the same verdict again teaches nothing, a
+/// changed one takes one step the other way), and no more learning than
+/// `spam.learning_budget` a day.
 pub(crate) async fn confirm(
     state: &AppState,
     principal: &Principal,
@@ -471,23 +654,53 @@ pub(crate) async fn confirm(
         .await?
         .reports_of(principal)?
         .map(str::to_owned);
+    if let Err(wait) = state.spam.admit_verdict(&principal.org) {
+        return Err(Problem::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too-many-verdicts",
+            "Too many verdicts",
+            format!(
+                "at most {} verdicts an hour per organisation (spam.verdicts_per_hour); try again in {} seconds",
+                state.spam.verdicts_per_hour,
+                wait.as_secs().max(1)
+            ),
+        ));
+    }
+    let by = principal.org.clone();
     let row = state
         .pool
-        .run(move |st| st.set_spam_verdict(key, of.as_deref(), verdict.as_str()))
+        .run(move |st| {
+            let row = st.confirm_spam_verdict(key, of.as_deref(), verdict.as_str(), Some(&by))?;
+            let first = match &row {
+                Some(_) => st.mark_spam_learned(key, verdict.as_str())?,
+                None => false,
+            };
+            Ok::<_, c5hub_store::Error>(row.map(|r| (r, first)))
+        })
         .await?
         .ok_or_else(|| Problem::not_found(format!("spam report {key}")))?;
+    let (row, first) = row;
     let spam = state.spam.clone();
     let report = report_from_row(&row)
         .ok_or_else(|| Problem::internal(format!("spam report {key} has an unknown channel")))?;
+    let org = principal.org.clone();
     let (learned, incident) = tokio::task::spawn_blocking(move || {
-        let learned = spam.learn(&report.text, verdict == UserVerdict::Spam)?;
+        let learned = if first {
+            spam.learn(&org, &report.text, verdict == UserVerdict::Spam)?
+        } else {
+            // This report already taught the model this verdict.
+            Learned {
+                score_before: spam.score(&report.text),
+                examples: spam.model().examples(),
+                step: 0.0,
+            }
+        };
+        // The snapshot follows the verdict (confirmed spam, hub listings).
+        spam.generation.fetch_add(1, Ordering::SeqCst);
         let incident = if verdict == UserVerdict::Spam {
             let p = spam.process(report);
             let smishing = p.indicators.smishing(true);
-            Some(
-                c5hub_spam::indicators::to_incident(&p.report, &p.indicators, smishing, spam.tlp)
-                    .map_err(|e| e.to_string())?,
-            )
+            Some(spam.incident(&p, smishing)?)
         } else {
             None
         };
@@ -516,7 +729,11 @@ pub(crate) async fn confirm(
     let (who, org, detail) = (
         principal.name.clone(),
         principal.org.clone(),
-        format!("spam report {key}: {}", verdict.as_str()),
+        format!(
+            "spam report {key}: {} (model step {:.3})",
+            verdict.as_str(),
+            learned.step
+        ),
     );
     state
         .pool
@@ -524,8 +741,9 @@ pub(crate) async fn confirm(
         .await?;
     Ok(Confirmed {
         row,
-        score_before: learned.0,
-        examples: learned.1,
+        score_before: learned.score_before,
+        examples: learned.examples,
+        step: learned.step,
         incident,
     })
 }
@@ -571,14 +789,26 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, Problem>
             "spam: campaigns, feed and impact computed over the newest reports only"
         );
     }
+    let hub = state.config.org.clone();
     let snap = tokio::task::spawn_blocking(move || {
+        let hub_confirmed: HashSet<(String, String)> = rows
+            .iter()
+            .filter(|r| r.verdict == "spam" && r.verdict_by.as_deref() == Some(hub.as_str()))
+            .map(|r| (r.operator.clone(), r.id.clone()))
+            .collect();
         let last_change = rows
             .iter()
             .map(|r| r.stored_at)
             .max()
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         let reports: Vec<SpamReport> = rows.iter().filter_map(report_from_row).collect();
-        let analysis = analysis::analyse(reports, &spam.rules, &spam.model(), &spam.settings);
+        let analysis = analysis::analyse_with(
+            reports,
+            &spam.rules,
+            &spam.model(),
+            &spam.settings,
+            &hub_confirmed,
+        );
         let campaign_of = analysis
             .processed
             .iter()
@@ -604,26 +834,30 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<Arc<Snapshot>, Problem>
 }
 
 /// A stored report as the caller may see it: never the recipient (only
-/// whether one was given); the sender in clear for the reporting operator,
-/// and as a pseudonym (phone numbers, e-mail addresses) for the hub's
-/// analysts reading another operator's report.
+/// whether one was given); the sender and the text in clear for the
+/// reporting operator; for the hub's analysts reading another operator's
+/// report, the sender as a pseudonym unless it is an alphanumeric sender
+/// id, and the text's numbers and addresses as pseudonyms.
 pub(crate) fn row_json(spam: &SpamState, r: &SpamReportRow, caller_org: &str) -> Value {
+    let own = r.operator == caller_org;
     let sender = r.sender.as_deref().map(|s| {
-        if r.operator == caller_org {
+        if own {
             s.to_owned()
         } else {
-            match c5hub_spam::indicators::parse_sender(s, spam.settings.region.as_deref()) {
-                Some(o) => analysis::shared_sender(&o, &spam.key),
-                None => spam.key.pseudonym(s),
-            }
+            c5hub_spam::indicators::shared_raw_sender(s, spam.region(), &spam.key)
         }
     });
+    let text = if own {
+        r.text.clone()
+    } else {
+        SpamPseudonyms::text(spam, &r.text)
+    };
     json!({
         "key": r.key,
         "id": r.id,
         "operator": r.operator,
         "channel": r.channel,
-        "text": r.text,
+        "text": text,
         "sender": sender,
         "recipient_given": r.recipient_hash.is_some(),
         "received_at": r.received_at.map(|t| t.to_rfc3339()),

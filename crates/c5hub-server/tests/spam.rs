@@ -385,10 +385,11 @@ fn reports_intake_feed_campaigns_impact_and_permissions() {
         assert_eq!(r.json()["entries"], json!([]));
         assert_eq!(get(&feed_url, None).status, 401);
         // A new listing changes the feed: the old tag no longer matches.
-        for n in 0..2 {
+        // (Two operators report the new sender: one alone lists nothing.)
+        for (n, who) in [(0, &t.b), (1, &t.a)] {
             let r = post_json(
                 &reports,
-                Some(&t.b),
+                Some(who),
                 &json!({"text": format!("Your parcel is held: pay {n}.50 GBP at https://parcel-fee-{n}.test/pay"), "sender": "+447911999999"}),
             );
             assert_eq!(r.status, 201, "{}", r.body);
@@ -412,10 +413,13 @@ fn reports_intake_feed_campaigns_impact_and_permissions() {
         let a = &m["operators"][0];
         assert_eq!(a["operator"], "telco-a");
         assert_eq!(
-            a["reports_per_thousand_subscribers"], 1.0,
-            "2 reports, 2000 subscribers"
+            a["reports_per_thousand_subscribers"], 1.5,
+            "3 reports, 2000 subscribers"
         );
-        assert_eq!(m["campaigns"]["across_operators"], 1);
+        assert_eq!(
+            m["campaigns"]["across_operators"], 2,
+            "the parcel campaign and the fee campaign both operators reported"
+        );
         assert!(!m.to_string().contains("447911123456"));
         let confirmed_before = m["confirmed_spam"].as_u64().expect("count");
         assert_eq!(get(&hub.url("/api/v1/spam/impact"), Some(&t.a)).status, 200);
@@ -449,7 +453,7 @@ fn reports_intake_feed_campaigns_impact_and_permissions() {
             get(&reports, Some(&t.a)).json()["items"]
                 .as_array()
                 .map(Vec::len),
-            Some(2),
+            Some(3),
             "classify stores nothing"
         );
 
@@ -579,5 +583,388 @@ fn the_demo_seeds_spam_reports_once() {
         }));
         let (incidents, _, _) = store.counts().expect("counts");
         assert!(incidents > 0, "confirmed spam became incidents");
+    }
+}
+
+fn lookup_total(hub: &Hub, token: &str, value: &str) -> i64 {
+    let encoded: String = value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let r = get(
+        &hub.url(&format!("/api/v1/lookup?value={encoded}")),
+        Some(token),
+    );
+    assert_eq!(r.status, 200, "{value}: {}", r.body);
+    r.json()["total"].as_i64().expect("total")
+}
+
+/// Issue 14, findings 2 and 8: confirmed spam became GREEN incidents with
+/// the sender's number and the text's numbers and addresses in clear (any
+/// member's lookup of the number found them, export carried it), and
+/// senders the phone parser cannot read were shown in clear in the hub's
+/// report list, campaigns and impact.
+#[test]
+fn what_spam_becomes_carries_numbers_and_addresses_only_as_pseudonyms() {
+    for loc in locations("spam_pseudonyms") {
+        let hub = start(loc, "pseudonyms", 8 * 1024 * 1024);
+        let t = setup(&hub);
+        let key = PseudonymKey::new(KEY).expect("key");
+        let text = "Your parcel is held at the depot. Call +61491570156 or mail fees@parcel-help.test, pay at https://parcel-fee.test/pay";
+        let mut incidents = Vec::new();
+        for (who, sender) in [
+            (&t.a, "+61491570156"),
+            (&t.b, "0412-345678"),
+            (&t.a, "+1 555 0100"),
+        ] {
+            let r = post_json(
+                &hub.url("/api/v1/spam/reports"),
+                Some(who),
+                &json!({"text": text, "sender": sender, "reported_at": recent(5)}),
+            );
+            assert_eq!(r.status, 201, "{}", r.body);
+            let v = r.json();
+            incidents.push(
+                v["results"][0]["incident"]["id"]
+                    .as_i64()
+                    .expect("an incident"),
+            );
+        }
+        let clear = [
+            "61491570156",
+            "0491570156",
+            "345678",
+            "555 0100",
+            "5550100",
+            "fees@parcel-help.test",
+        ];
+        let no_clear = |what: &str, body: &str| {
+            for c in clear {
+                assert!(!body.contains(c), "{what} carries {c}: {body}");
+            }
+        };
+        // Any member: lookups of the number and the address find nothing,
+        // the incidents and the export carry neither.
+        for value in ["+61491570156", "fees@parcel-help.test"] {
+            assert_eq!(lookup_total(&hub, &t.bank, value), 0, "{value}");
+        }
+        assert_eq!(
+            lookup_total(&hub, &t.bank, &key.pseudonym_hex("+61491570156")),
+            4,
+            "the pseudonym correlates: as a sender once, in the text of all three"
+        );
+        assert!(lookup_total(&hub, &t.bank, "https://parcel-fee.test/pay") >= 3);
+        for id in &incidents {
+            let r = get(&hub.url(&format!("/api/v1/incidents/{id}")), Some(&t.bank));
+            assert_eq!(r.status, 200, "{}", r.body);
+            no_clear("an incident", &r.body);
+            assert!(r.body.contains("https://parcel-fee.test/pay"), "{}", r.body);
+        }
+        let export = get(&hub.url("/api/v1/export?format=csv"), Some(&t.bank));
+        assert_eq!(export.status, 200);
+        no_clear("the export", &export.body);
+        let mut store = hub.store();
+        for id in &incidents {
+            let inc = store
+                .incident(*id, &c5hub_model::Viewer::member("bank-csirt"))
+                .expect("read")
+                .expect("readable");
+            let original =
+                String::from_utf8(inc.incident.original.expect("original").bytes).expect("UTF-8");
+            no_clear("the original document", &original);
+            assert!(
+                original.contains(&key.pseudonym("+61491570156")),
+                "{original}"
+            );
+        }
+        drop(store);
+        // The hub's list of every operator's reports, campaigns (every
+        // member) and impact (regulators): no sender or text number in
+        // clear for anyone but the reporting operator.
+        let all = get(&hub.url("/api/v1/spam/reports"), Some(&hub.admin));
+        no_clear("the hub's report list", &all.body);
+        assert!(
+            all.body.contains(&key.pseudonym("0412-345678")),
+            "{}",
+            all.body
+        );
+        let page = get(&hub.url("/spam"), Some(&hub.admin));
+        no_clear("the hub's spam page", &page.body);
+        for k in 1..=3 {
+            let one = get(
+                &hub.url(&format!("/api/v1/spam/reports/{k}")),
+                Some(&hub.admin),
+            );
+            assert_eq!(one.status, 200, "{}", one.body);
+            no_clear("a report read by the hub", &one.body);
+            let page = get(&hub.url(&format!("/spam/reports/{k}")), Some(&hub.admin));
+            assert_eq!(page.status, 200);
+            no_clear("a report's page read by the hub", &page.body);
+        }
+        let c = get(&hub.url("/api/v1/spam/campaigns"), Some(&t.bank));
+        no_clear("campaigns", &c.body);
+        assert!(c.body.contains(&key.pseudonym("+1 555 0100")), "{}", c.body);
+        let m = get(&hub.url("/api/v1/spam/impact"), Some(&t.regulator));
+        no_clear("impact", &m.body);
+        let own = get(&hub.url("/api/v1/spam/reports"), Some(&t.b));
+        assert!(own.body.contains("0412-345678"), "its own sender in clear");
+        hub.stop();
+    }
+}
+
+/// Issue 14, finding 2: a store holding a spam incident written the old
+/// way (number and address in clear) is rewritten when the new server
+/// opens it: the clear values no longer answer a lookup.
+#[test]
+fn older_clear_spam_incidents_are_pseudonymised_when_the_hub_starts() {
+    use c5hub_model::{
+        DocumentFormat, GlobalId, Incident, Observable, ObservableKind, ObservableRole,
+        OriginalDocument, Tlp,
+    };
+    for loc in locations("spam_rewrite") {
+        let text = "Your parcel is held. Call +61491570156 or mail fees@parcel-help.test, pay at https://parcel-fee.test/pay";
+        {
+            let mut old = c5hub_store::Store::open_at_version(&loc, support::options(), 6)
+                .expect("a store at schema 6");
+            let mut m = Incident::new(
+                GlobalId::new("spam-report.telco-a", "0123456789abcdef01234567").expect("id"),
+                Tlp::Green,
+            );
+            m.reporter = Some("telco-a".to_owned());
+            m.title = Some("sms smishing report".to_owned());
+            for (kind, value, role) in [
+                (
+                    ObservableKind::PhoneNumber,
+                    "+61491570156",
+                    ObservableRole::Source,
+                ),
+                (
+                    ObservableKind::Email,
+                    "fees@parcel-help.test",
+                    ObservableRole::Indicator,
+                ),
+                (
+                    ObservableKind::Url,
+                    "https://parcel-fee.test/pay",
+                    ObservableRole::Url,
+                ),
+            ] {
+                m.add_observable(Observable::parse(kind, value).expect("valid"), role);
+            }
+            m.original = Some(OriginalDocument::new(
+                DocumentFormat::Native,
+                text.as_bytes().to_vec(),
+            ));
+            old.ingest(&[c5hub_store::Submission {
+                incident: &m,
+                reporter: "telco-a",
+                source: "api-spam:old",
+                shared_with: &[],
+                recipients: &[],
+            }])
+            .expect("stored the old way");
+            let l = old
+                .lookup("+61491570156", &c5hub_model::Viewer::member("bank-csirt"))
+                .expect("lookup")
+                .expect("valid");
+            assert_eq!(l.total, 1, "{loc}: in clear before");
+        }
+        let hub = start(loc, "rewrite", 8 * 1024 * 1024);
+        let t = setup(&hub);
+        let key = PseudonymKey::new(KEY).expect("key");
+        assert_eq!(
+            lookup_total(&hub, &t.bank, "+61491570156"),
+            0,
+            "{}",
+            hub.base
+        );
+        assert_eq!(lookup_total(&hub, &t.bank, "fees@parcel-help.test"), 0);
+        assert_eq!(
+            lookup_total(&hub, &t.bank, &key.pseudonym_hex("+61491570156")),
+            1
+        );
+        assert_eq!(
+            lookup_total(&hub, &t.bank, "https://parcel-fee.test/pay"),
+            1
+        );
+        let export = get(&hub.url("/api/v1/export?format=csv"), Some(&t.bank));
+        assert!(!export.body.contains("61491570156"), "{}", export.body);
+        let mut store = hub.store();
+        let inc = store
+            .incident(1, &c5hub_model::Viewer::member("bank-csirt"))
+            .expect("read")
+            .expect("readable");
+        let original =
+            String::from_utf8(inc.incident.original.expect("original").bytes).expect("UTF-8");
+        assert!(
+            !original.contains("61491570156") && !original.contains("fees@"),
+            "{original}"
+        );
+        assert!(
+            original.contains(&key.pseudonym("+61491570156")),
+            "{original}"
+        );
+        hub.stop();
+    }
+}
+
+/// Issue 14, finding 9: 150 repeated `ham` verdicts on one report flipped
+/// another operator's classification of the same text from spam to ham.
+#[test]
+fn one_operator_cannot_poison_the_shared_classifier() {
+    for loc in locations("spam_poison") {
+        let hub = start(loc, "poison", 8 * 1024 * 1024);
+        let t = setup(&hub);
+        let classify = |text: &str| {
+            let r = post_json(
+                &hub.url("/api/v1/spam/classify"),
+                Some(&t.b),
+                &json!({"text": text}),
+            );
+            assert_eq!(r.status, 200, "{}", r.body);
+            let v = r.json();
+            (
+                v["label"].as_str().unwrap_or_default().to_owned(),
+                v["score"].as_f64().unwrap_or(0.0),
+            )
+        };
+        let prize = "WINNER!! As a valued network customer you have been selected to receive a £900 prize reward! To claim call 09061701461";
+        assert_eq!(classify(prize).0, "spam");
+        let r = post_json(
+            &hub.url("/api/v1/spam/reports"),
+            Some(&t.a),
+            &json!({"text": prize, "sender": "88066"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let k = r.json()["results"][0]["key"].as_i64().expect("key");
+        let verdict = hub.url(&format!("/api/v1/spam/reports/{k}/verdict"));
+        let (mut learned, mut ok, mut limited) = (0, 0, 0);
+        for _ in 0..150 {
+            let r = post_json(&verdict, Some(&t.a_analyst), &json!({"verdict": "ham"}));
+            match r.status {
+                200 => {
+                    ok += 1;
+                    learned += usize::from(r.json()["model"]["learned"] == true);
+                }
+                429 => {
+                    limited += 1;
+                    assert!(r.body.contains("verdicts_per_hour"), "{}", r.body);
+                }
+                s => panic!("{s}: {}", r.body),
+            }
+        }
+        assert_eq!((ok, limited), (60, 90), "60 verdicts an hour");
+        assert_eq!(learned, 1, "one learning step per report");
+        let (label, score) = classify(prize);
+        assert_eq!(label, "spam", "telco-b's classification: {score}");
+
+        // Many reports of one text from one operator, each marked ham:
+        // the organisation's learning budget bounds how far they move the
+        // model.
+        let lure = "URGENT! Your mobile number has been awarded a 2000 bonus caller prize. Call 09066364349 from landline now";
+        let (before_label, before) = classify(lure);
+        assert_eq!(before_label, "spam", "{before}");
+        let batch: Vec<_> = (0..40)
+            .map(|n| json!({"text": lure, "sender": "87121", "reported_at": recent(n + 1)}))
+            .collect();
+        let r = post_json(&hub.url("/api/v1/spam/reports"), Some(&t.b), &json!(batch));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let keys: Vec<i64> = r.json()["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|x| x["key"].as_i64().expect("key"))
+            .collect();
+        let verdict_on = |k: i64, v: &str| {
+            let r = post_json(
+                &hub.url(&format!("/api/v1/spam/reports/{k}/verdict")),
+                Some(&t.b_analyst),
+                &json!({"verdict": v}),
+            );
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.json()["model"]["step"].as_f64().expect("step")
+        };
+        assert!(verdict_on(keys[0], "ham") > 0.0, "a first verdict teaches");
+        assert_eq!(verdict_on(keys[0], "ham"), 0.0, "the same again does not");
+        assert!(
+            verdict_on(keys[0], "spam") > 0.0,
+            "a changed one teaches once"
+        );
+        let steps: f64 = keys[1..].iter().map(|k| verdict_on(*k, "ham")).sum();
+        assert!(steps <= 3.0, "the default budget is 3.0 a day: {steps}");
+        let (label, score) = classify(lure);
+        assert_eq!(label, "spam", "after 40 ham verdicts: {before} -> {score}");
+        hub.stop();
+    }
+}
+
+/// Issue 14, finding 14: two reports from one operator listed a URL in the
+/// shared feed, and `reported_at` in year 9999 was accepted, so a listing
+/// never expired.
+#[test]
+fn the_feed_needs_two_operators_or_the_hub_and_future_times_are_refused() {
+    for loc in locations("spam_listing") {
+        let hub = start(loc, "listing", 8 * 1024 * 1024);
+        let t = setup(&hub);
+        let reports = hub.url("/api/v1/spam/reports");
+        let text = "Your parcel is held at the depot. Pay the fee at https://solo-fee.test/pay";
+        let mut keys = Vec::new();
+        for n in 0..3 {
+            let r = post_json(
+                &reports,
+                Some(&t.a),
+                &json!({"text": text, "sender": "ParcelInfo", "reported_at": recent(n + 1)}),
+            );
+            assert_eq!(r.status, 201, "{}", r.body);
+            keys.push(r.json()["results"][0]["key"].as_i64().expect("key"));
+        }
+        let feed = || get(&hub.url("/api/v1/spam/reputation"), Some(&t.bank)).body;
+        let f = feed();
+        assert!(
+            !f.contains("solo-fee.test"),
+            "one operator lists nothing: {f}"
+        );
+        assert!(!f.contains("ParcelInfo"), "{f}");
+        // The hub's analyst confirms one: listed at once.
+        let r = post_json(
+            &hub.url(&format!("/api/v1/spam/reports/{}/verdict", keys[0])),
+            Some(&hub.admin),
+            &json!({"verdict": "spam"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let f = feed();
+        assert!(f.contains("https://solo-fee.test/pay"), "{f}");
+        assert!(f.contains("ParcelInfo"), "{f}");
+
+        // Times in the future: refused with a clear error, nothing stored.
+        for field in ["reported_at", "received_at"] {
+            let r = post_json(
+                &reports,
+                Some(&t.b),
+                &json!({"text": text, field: "9999-01-01T00:00:00Z"}),
+            );
+            assert_eq!(r.status, 400, "{}", r.body);
+            assert!(
+                r.body.contains(field) && r.body.contains("future"),
+                "{}",
+                r.body
+            );
+        }
+        let soon = (chrono::Utc::now() + chrono::Duration::minutes(2)).to_rfc3339();
+        let r = post_json(
+            &reports,
+            Some(&t.b),
+            &json!({"text": text, "reported_at": soon}),
+        );
+        assert_eq!(r.status, 201, "two minutes of clock skew: {}", r.body);
+        let own = get(&reports, Some(&t.b)).json();
+        assert_eq!(own["items"].as_array().map(Vec::len), Some(1));
+        hub.stop();
     }
 }

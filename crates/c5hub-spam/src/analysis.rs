@@ -7,7 +7,7 @@
 //! kept and counted (they are reports), but feed neither campaigns nor the
 //! reputation list: one user's word does not block a number.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -55,6 +55,9 @@ pub struct Processed {
     pub smishing: bool,
     /// The campaign of confirmed spam.
     pub campaign: Option<u32>,
+    /// A hub analyst confirmed it as spam: it counts as confirmed whatever
+    /// the filter said, and lists its values in the feed at once.
+    pub hub_confirmed: bool,
 }
 
 /// The pipeline's result.
@@ -66,6 +69,8 @@ pub struct Analysis {
     pub campaigns: Campaigns,
     /// The reputation list.
     pub reputation: Reputation,
+    /// The region national numbers were read with (for redacting samples).
+    region: Option<String>,
 }
 
 /// Processes one report (no clustering): decision and indicators.
@@ -93,15 +98,28 @@ pub fn process(
         confirmed,
         smishing,
         campaign: None,
+        hub_confirmed: false,
     }
 }
 
 /// Runs the whole pipeline over `reports` (sorted by time first).
 pub fn analyse(
+    reports: Vec<SpamReport>,
+    rules: &Rules,
+    model: &Model,
+    settings: &Settings,
+) -> Analysis {
+    analyse_with(reports, rules, model, settings, &HashSet::new())
+}
+
+/// [`analyse`], where the reports named in `hub_confirmed` (operator,
+/// report id) were confirmed as spam by a hub analyst.
+pub fn analyse_with(
     mut reports: Vec<SpamReport>,
     rules: &Rules,
     model: &Model,
     settings: &Settings,
+    hub_confirmed: &HashSet<(String, String)>,
 ) -> Analysis {
     reports.sort_by(|a, b| a.seen_at().cmp(&b.seen_at()).then_with(|| a.id.cmp(&b.id)));
     let mut ws = Workspace::default();
@@ -110,7 +128,15 @@ pub fn analyse(
     let mut processed = Vec::with_capacity(reports.len());
     for r in reports {
         let mut p = process(r, rules, model, settings.region.as_deref(), &mut ws);
+        if p.report.verdict == UserVerdict::Spam
+            && hub_confirmed.contains(&(p.report.operator.clone(), p.report.id.clone()))
+        {
+            p.hub_confirmed = true;
+            p.confirmed = true;
+            p.smishing = p.indicators.smishing(true);
+        }
         if p.confirmed {
+            let by_hub = p.hub_confirmed;
             let at = p.report.seen_at();
             let op = p.report.operator.as_str();
             let weight = if p.smishing { 0.7 } else { 0.5 };
@@ -130,22 +156,22 @@ pub fn analyse(
             });
             p.campaign = Some(id);
             if let Some(s) = &p.indicators.sender {
-                if let Some(kind) = EntryKind::of_sender(s.kind()) {
-                    reputation.record(kind, s.value(), op, at, weight);
+                if let Some(kind) = EntryKind::of_sender(s) {
+                    reputation.record(kind, s.value(), op, at, weight, by_hub);
                 }
             }
             for u in &p.indicators.urls {
-                reputation.record(EntryKind::Url, u.url.value(), op, at, weight);
+                reputation.record(EntryKind::Url, u.url.value(), op, at, weight, by_hub);
                 if let Some(d) = u.registrable_domain.as_deref().filter(|_| !u.shortener) {
-                    reputation.record(EntryKind::Domain, d, op, at, weight);
+                    reputation.record(EntryKind::Domain, d, op, at, weight, by_hub);
                 }
             }
             for ph in &p.indicators.phones {
-                reputation.record(EntryKind::Phone, ph.value(), op, at, weight);
+                reputation.record(EntryKind::Phone, ph.value(), op, at, weight, by_hub);
             }
             if let Some(c) = campaigns.get(id) {
                 let fp = c.fingerprint.clone();
-                reputation.record(EntryKind::Campaign, &fp, op, at, weight);
+                reputation.record(EntryKind::Campaign, &fp, op, at, weight, by_hub);
             }
         }
         processed.push(p);
@@ -154,6 +180,7 @@ pub fn analyse(
         processed,
         campaigns,
         reputation,
+        region: settings.region.clone(),
     }
 }
 
@@ -218,7 +245,7 @@ impl Analysis {
         let mut senders: HashMap<(EntryKind, &str), u64> = HashMap::new();
         for p in self.processed.iter().filter(|p| p.confirmed) {
             if let Some(s) = &p.indicators.sender {
-                if let Some(k) = EntryKind::of_sender(s.kind()) {
+                if let Some(k) = EntryKind::of_sender(s) {
                     *senders.entry((k, s.value())).or_default() += 1;
                 }
             }
@@ -263,15 +290,20 @@ impl Analysis {
         })
     }
 
-    /// The campaigns as JSON.
+    /// The campaigns as JSON, as every member reads them: senders other
+    /// than alphanumeric sender ids, and the numbers and addresses in the
+    /// sample text, as pseudonyms.
     pub fn campaigns_json(&self, key: &PseudonymKey) -> Value {
+        // Senders are normalised values: clear only with a letter and
+        // without an '@' (the shape of an alphanumeric sender id).
         let pseudo = |v: &str| {
-            if v.starts_with('+') || v.contains('@') {
-                key.pseudonym(v)
-            } else {
+            if v.chars().any(char::is_alphabetic) && !v.contains('@') {
                 v.to_owned()
+            } else {
+                key.pseudonym(v)
             }
         };
+        let region = self.region.as_deref();
         Value::Array(
             self.campaigns
                 .campaigns()
@@ -280,7 +312,7 @@ impl Analysis {
                     json!({
                         "id": c.id,
                         "fingerprint": c.fingerprint,
-                        "sample": c.sample,
+                        "sample": indicators::redact_text(&c.sample, region, key),
                         "first_seen": c.first_seen.to_rfc3339(),
                         "last_seen": c.last_seen.to_rfc3339(),
                         "volume": c.volume,
@@ -333,15 +365,7 @@ pub fn report_json(p: &Processed, model: &Model, key: &PseudonymKey, explain: us
     })
 }
 
-/// A sender as it may be shared: sender ids and short codes as they are,
-/// phone numbers and e-mail addresses as pseudonyms.
-pub fn shared_sender(s: &c5hub_model::Observable, key: &PseudonymKey) -> String {
-    if s.kind() == c5hub_model::ObservableKind::SenderId {
-        s.value().to_owned()
-    } else {
-        key.pseudonym(s.value())
-    }
-}
+pub use crate::indicators::shared_sender;
 
 /// When the analysis is "now" for feeds: the last report's time.
 pub fn last_seen(a: &Analysis) -> Option<DateTime<Utc>> {
@@ -399,5 +423,55 @@ mod tests {
         // smishing reports, 0.7 each): listed 60 minutes after the first.
         assert_eq!(m["listing"]["minutes_first_report_to_listing_median"], 60.0);
         assert!(!m.to_string().contains("+447911123456"));
+    }
+
+    /// Issue 14, finding 8: senders the phone parser cannot read were
+    /// shown in clear in campaigns (every member) and impact (regulators).
+    #[test]
+    fn unreadable_numbers_stay_pseudonyms_in_campaigns_and_impact() {
+        let key = PseudonymKey::new(b"test key, not secret, 32 bytes!").expect("long enough");
+        let rules = Rules::parse(
+            "[[rule]]\nid = \"fee\"\naction = \"block\"\nkeywords = [\"parcel is held\"]\n",
+        )
+        .expect("valid rule");
+        let model = crate::default_model().expect("shipped model");
+        let at = |m: i64| DateTime::from_timestamp(1_714_557_600 + m * 60, 0).expect("valid");
+        let reports: Vec<SpamReport> = [
+            ("op-a", "0412-345678"),
+            ("op-b", "+1 555 0100"),
+            ("op-a", "InfoBank"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(n, (op, sender))| {
+            SpamReport::new(
+                report::Channel::Sms,
+                op,
+                "Your parcel is held, call 0412 345 678 or write to fees@parcel.example",
+                Some(sender),
+                None,
+                None,
+                at(n as i64),
+                UserVerdict::Spam,
+                &key,
+            )
+            .expect("valid")
+        })
+        .collect();
+        let a = analyse(reports, &rules, &model, &Settings::default());
+        assert!(a.processed.iter().all(|p| p.confirmed));
+        let campaigns = a.campaigns_json(&key).to_string();
+        let impact = a.impact(&HashMap::new(), &key, 10).to_string();
+        for out in [&campaigns, &impact] {
+            for clear in ["345678", "555 0100", "5550100", "fees@"] {
+                assert!(!out.contains(clear), "{clear}: {out}");
+            }
+            assert!(out.contains("InfoBank"), "{out}");
+        }
+        assert!(
+            campaigns.contains(&key.pseudonym("0412-345678")),
+            "{campaigns}"
+        );
+        assert!(impact.contains(&key.pseudonym("+1 555 0100")), "{impact}");
     }
 }

@@ -2,6 +2,15 @@
 //! registrable domain), phone numbers (E.164), e-mail addresses, the
 //! sender, and the smishing flag; and the incident they become.
 //!
+//! Privacy: what leaves the reporting operator (the incident a report
+//! becomes, campaigns, the feed, the impact metrics, another operator's
+//! report read by the hub) carries phone numbers and e-mail addresses only
+//! as keyed pseudonyms ([`PseudonymKey`]). A sender goes out in clear only
+//! when it has the shape of an alphanumeric sender id: it contains a letter
+//! ([`sender_in_clear`]); a number the parser could not read
+//! (`0412-345678` without a region, `+1 555 0100`) or a short code is a
+//! pseudonym. URLs and domains stay as they are.
+//!
 //! Normalisation is `c5hub-model`'s ([`Observable`]), so an indicator found
 //! here correlates with the same value from any other source in the store.
 //! The registrable domain (eTLD+1) comes from the public suffix list
@@ -13,7 +22,7 @@ use c5hub_model::{
 };
 
 use crate::features::SHORTENERS;
-use crate::report::SpamReport;
+use crate::report::{PseudonymKey, SpamReport};
 use crate::text;
 
 /// A URL with its registrable domain.
@@ -194,9 +203,11 @@ pub fn parse_sender(s: &str, region: Option<&str>) -> Option<Observable> {
 }
 
 /// Phone-number candidates: digit runs with single spaces, dashes, dots
-/// or parentheses inside, 7 to 15 digits, optionally after `+`.
-fn phones(text: &str, region: Option<&str>, out: &mut Vec<Observable>) {
+/// or parentheses inside, 7 to 15 digits, optionally after `+`, as byte
+/// ranges of `text`.
+fn phone_candidates(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let start_plus = bytes[i] == b'+' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
@@ -224,14 +235,22 @@ fn phones(text: &str, region: Option<&str>, out: &mut Vec<Observable>) {
             }
         }
         if (7..=15).contains(&digits) {
-            let candidate = text[start..j].trim_end();
-            if let Ok(p) = Observable::parse_phone(candidate, region) {
-                if !out.contains(&p) {
-                    out.push(p);
-                }
-            }
+            let end = start + text[start..j].trim_end().len();
+            out.push((start, end));
         }
         i = j.max(i + 1);
+    }
+    out
+}
+
+/// The phone numbers among the candidates that parse.
+fn phones(text: &str, region: Option<&str>, out: &mut Vec<Observable>) {
+    for (a, b) in phone_candidates(text) {
+        if let Ok(p) = Observable::parse_phone(&text[a..b], region) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
     }
 }
 
@@ -243,14 +262,123 @@ impl Indicators {
     }
 }
 
+/// Whether a sender may be shared as it is: only an alphanumeric sender id
+/// (one containing a letter). Phone numbers, e-mail addresses, short codes
+/// and numbers the parser could not read are shared as pseudonyms.
+pub fn sender_in_clear(o: &Observable) -> bool {
+    o.kind() == ObservableKind::SenderId && o.value().chars().any(char::is_alphabetic)
+}
+
+/// A sender as it may be shared: an alphanumeric sender id as it is,
+/// anything else as its pseudonym.
+pub fn shared_sender(o: &Observable, key: &PseudonymKey) -> String {
+    if sender_in_clear(o) {
+        o.value().to_owned()
+    } else {
+        key.pseudonym(o.value())
+    }
+}
+
+/// A sender as received (not parsed yet) as it may be shared: parsed with
+/// `region`, then [`shared_sender`]; what does not parse is a pseudonym.
+pub fn shared_raw_sender(s: &str, region: Option<&str>, key: &PseudonymKey) -> String {
+    match parse_sender(s, region) {
+        Some(o) => shared_sender(&o, key),
+        None => key.pseudonym(s.trim()),
+    }
+}
+
+/// The pseudonym of `value` as an observable: its HMAC as a `sha256`
+/// value, so incidents carrying the same number correlate with each other
+/// (and with a partner holding the key, who computes the same digest) and
+/// nobody else learns the number.
+pub fn pseudonym_observable(value: &str, key: &PseudonymKey) -> Observable {
+    Observable::parse(ObservableKind::Sha256, &key.pseudonym_hex(value))
+        .expect("an HMAC-SHA-256 in hex is a SHA-256 value")
+}
+
+/// An observable as an incident from a spam report carries it: URLs,
+/// domains and alphanumeric sender ids as they are; phone numbers, e-mail
+/// addresses and every other sender as their pseudonym.
+pub fn shared_observable(o: &Observable, key: &PseudonymKey) -> Observable {
+    match o.kind() {
+        ObservableKind::PhoneNumber | ObservableKind::Email => pseudonym_observable(o.value(), key),
+        ObservableKind::SenderId if !sender_in_clear(o) => pseudonym_observable(o.value(), key),
+        _ => o.clone(),
+    }
+}
+
+/// Byte range of `sub` inside `text` (`sub` is a slice of `text`).
+fn span_of(text: &str, sub: &str) -> (usize, usize) {
+    let start = sub.as_ptr() as usize - text.as_ptr() as usize;
+    (start, start + sub.len())
+}
+
+/// `text` with every e-mail address and every phone-number candidate
+/// replaced by its pseudonym (`hmac-sha256:…`): the E.164 number's when it
+/// parses (with `region` for national numbers), so it matches the feed,
+/// else the candidate's as written. Links are left as they are, digits
+/// inside them too.
+pub fn redact_text(text: &str, region: Option<&str>, key: &PseudonymKey) -> String {
+    let mut keep: Vec<(usize, usize)> = Vec::new();
+    let mut replace: Vec<(usize, usize, String)> = Vec::new();
+    for raw in text.split_whitespace() {
+        let token = trim_token(raw);
+        if token.is_empty() {
+            continue;
+        }
+        if let Some((local, domain)) = token.split_once('@') {
+            if !token.contains('/') && !local.is_empty() && !domain.is_empty() {
+                let value = Observable::parse(ObservableKind::Email, token)
+                    .map_or_else(|_| token.to_owned(), Observable::into_value);
+                let (a, b) = span_of(text, token);
+                replace.push((a, b, key.pseudonym(&value)));
+                continue;
+            }
+        }
+        if looks_like_link(token) {
+            keep.push(span_of(text, token));
+        }
+    }
+    for (a, b) in phone_candidates(text) {
+        let inside = |s: &(usize, usize)| a < s.1 && s.0 < b;
+        if keep.iter().any(inside) || replace.iter().any(|(x, y, _)| inside(&(*x, *y))) {
+            continue;
+        }
+        let candidate = &text[a..b];
+        let value = Observable::parse_phone(candidate, region)
+            .map_or_else(|_| candidate.to_owned(), Observable::into_value);
+        replace.push((a, b, key.pseudonym(&value)));
+    }
+    replace.sort_by_key(|r| r.0);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (a, b, p) in replace {
+        if a < at {
+            continue;
+        }
+        out.push_str(&text[at..a]);
+        out.push_str(&p);
+        at = b;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// The incident a spam report becomes: RSIT `fraud/phishing` for smishing,
 /// `abusive-content/spam` otherwise; its id is the report's, its observables
 /// the indicators (sender as source), its original the message text.
+/// Whatever its TLP, phone numbers and e-mail addresses (and senders other
+/// than alphanumeric sender ids) are only their pseudonyms under `key`,
+/// in the observables ([`shared_observable`]) and in the text
+/// ([`redact_text`], national numbers read with `region`).
 pub fn to_incident(
     report: &SpamReport,
     indicators: &Indicators,
     smishing: bool,
     tlp: Tlp,
+    key: &PseudonymKey,
+    region: Option<&str>,
 ) -> Result<Incident, c5hub_model::Error> {
     let id = GlobalId::new(&format!("spam-report.{}", report.operator), &report.id)?;
     let mut incident = Incident::new(id, tlp);
@@ -268,21 +396,25 @@ pub fn to_incident(
         report.channel.as_str(),
         if smishing { "smishing" } else { "spam" }
     ));
+    incident.description = Some(PSEUDONYM_NOTE.to_owned());
     if let Some(s) = &indicators.sender {
-        incident.add_observable(s.clone(), ObservableRole::Source);
+        incident.add_observable(shared_observable(s, key), ObservableRole::Source);
     }
     for u in &indicators.urls {
         incident.add_observable(u.url.clone(), ObservableRole::Url);
     }
     for o in indicators.phones.iter().chain(&indicators.emails) {
-        incident.add_observable(o.clone(), ObservableRole::Indicator);
+        incident.add_observable(shared_observable(o, key), ObservableRole::Indicator);
     }
     incident.original = Some(OriginalDocument::new(
         DocumentFormat::Native,
-        report.text.clone().into_bytes(),
+        redact_text(&report.text, region, key).into_bytes(),
     ));
     Ok(incident)
 }
+
+/// The description of every incident made from a spam report.
+pub const PSEUDONYM_NOTE: &str = "Made from a spam report. Phone numbers, e-mail addresses and numeric senders appear only as keyed pseudonyms (HMAC-SHA-256 under the hub's spam key, as in the reputation feed): sha256 observables, and hmac-sha256:… in the message.";
 
 #[cfg(test)]
 mod tests {
@@ -373,17 +505,130 @@ mod tests {
         )
         .expect("valid report");
         let i = extract(&r.text, r.sender.as_deref(), None);
-        let inc = to_incident(&r, &i, i.smishing(true), Tlp::Green).expect("valid");
+        let inc = to_incident(&r, &i, i.smishing(true), Tlp::Green, &key, None).expect("valid");
         assert_eq!(
             inc.classification.map(|c| c.to_string()).as_deref(),
             Some("fraud/phishing")
         );
         assert_eq!(inc.observables.len(), 2);
         inc.validate().expect("a valid incident");
-        let inc = to_incident(&r, &i, false, Tlp::Green).expect("valid");
+        let inc = to_incident(&r, &i, false, Tlp::Green, &key, None).expect("valid");
         assert_eq!(
             inc.classification.map(|c| c.to_string()).as_deref(),
             Some("abusive-content/spam")
+        );
+    }
+
+    fn report(text: &str, sender: &str) -> SpamReport {
+        SpamReport::new(
+            crate::report::Channel::Sms,
+            "op-a",
+            text,
+            Some(sender),
+            None,
+            None,
+            chrono::DateTime::from_timestamp(1_714_557_600, 0).expect("valid"),
+            crate::report::UserVerdict::Spam,
+            &key(),
+        )
+        .expect("valid report")
+    }
+
+    fn key() -> PseudonymKey {
+        PseudonymKey::new(b"0123456789abcdef").expect("long enough")
+    }
+
+    /// Issue 14, finding 2: the incident a report becomes carried the
+    /// sender's and the text's numbers and addresses in clear.
+    #[test]
+    fn incidents_carry_numbers_and_addresses_only_as_pseudonyms() {
+        let key = key();
+        let text = "Pay at https://fee.example.com/p?ref=20240501777 or call +44 20 7946 0958, mail help@pay-fee.example.com";
+        let r = report(text, "+447911123456");
+        let i = extract(&r.text, r.sender.as_deref(), None);
+        let inc = to_incident(&r, &i, true, Tlp::Amber, &key, None).expect("valid");
+        inc.validate().expect("a valid incident");
+        let values: Vec<(ObservableKind, &str)> = inc
+            .observables
+            .iter()
+            .map(|o| (o.observable.kind(), o.observable.value()))
+            .collect();
+        let hex = |v: &str| key.pseudonym_hex(v);
+        assert!(values.contains(&(ObservableKind::Sha256, hex("+447911123456").as_str())));
+        assert!(values.contains(&(ObservableKind::Sha256, hex("+442079460958").as_str())));
+        assert!(values.contains(&(
+            ObservableKind::Sha256,
+            hex("help@pay-fee.example.com").as_str()
+        )));
+        assert!(values.contains(&(
+            ObservableKind::Url,
+            "https://fee.example.com/p?ref=20240501777"
+        )));
+        let original = String::from_utf8(inc.original.expect("original").bytes).expect("UTF-8");
+        for clear in ["7911123456", "7946 0958", "help@"] {
+            assert!(!original.contains(clear), "{original}");
+            assert!(!format!("{values:?}").contains(clear), "{values:?}");
+        }
+        assert!(
+            original.contains(&key.pseudonym("+442079460958")),
+            "{original}"
+        );
+        assert!(
+            original.contains("https://fee.example.com/p?ref=20240501777"),
+            "links stay as they are: {original}"
+        );
+    }
+
+    /// Issue 14, finding 8: senders the phone parser cannot read fell back
+    /// to sender ids and were shared in clear.
+    #[test]
+    fn only_senders_with_a_letter_are_shared_in_clear() {
+        let key = key();
+        for (sender, clear) in [
+            ("0412-345678", false),
+            ("+1 555 0100", false),
+            ("87121", false),
+            ("+447911123456", false),
+            ("a@b.example", false),
+            ("InfoBank", true),
+            ("DHL-Express", true),
+        ] {
+            let shared = shared_raw_sender(sender, None, &key);
+            assert_eq!(shared == sender, clear, "{sender}: {shared}");
+            assert_eq!(shared.starts_with("hmac-sha256:"), !clear, "{sender}");
+            let r = report("Call us back today", sender);
+            let i = extract(&r.text, r.sender.as_deref(), None);
+            let inc = to_incident(&r, &i, true, Tlp::Green, &key, None).expect("valid");
+            let source = &inc.observables[0].observable;
+            assert_eq!(source.kind() == ObservableKind::SenderId, clear, "{sender}");
+            let digits: String = sender.chars().filter(char::is_ascii_digit).collect();
+            if !clear && digits.len() > 3 {
+                assert!(!source.value().contains(&digits[1..]), "{sender}");
+            }
+        }
+    }
+
+    #[test]
+    fn redacting_keeps_links_and_replaces_numbers_and_addresses() {
+        let key = key();
+        let got = redact_text(
+            "Call 0412-345678 or +1 555 0100 (x@y.example) at https://a.example/1234567 on 5.30pm",
+            None,
+            &key,
+        );
+        assert_eq!(
+            got,
+            format!(
+                "Call {} or {} ({}) at https://a.example/1234567 on 5.30pm",
+                key.pseudonym("0412-345678"),
+                key.pseudonym("+1 555 0100"),
+                key.pseudonym("x@y.example"),
+            )
+        );
+        let national = redact_text("ring 020 7946 0958 now", Some("GB"), &key);
+        assert_eq!(
+            national,
+            format!("ring {} now", key.pseudonym("+442079460958"))
         );
     }
 }

@@ -329,6 +329,37 @@ impl Model {
         before
     }
 
+    /// One online step like [`Model::learn`], whose size is at most
+    /// `limit`: the step's error term (`score - label`, at most 1 in size)
+    /// is clamped to `limit`, so a caller that keeps a budget of `limit`s
+    /// bounds how far its examples move the weights (each weight by at most
+    /// the online rate times the budget). Returns the score before and the
+    /// size used.
+    pub fn learn_limited(
+        &mut self,
+        text: &str,
+        spam: bool,
+        limit: f32,
+        ws: &mut Workspace,
+    ) -> (f32, f32) {
+        let (scratch, buckets) = ws.buckets(&self.cfg);
+        features::extract(&self.cfg, text, scratch, buckets);
+        let x = std::mem::take(&mut buckets.indices);
+        let p = self.score_featurized(&x);
+        let err = p - if spam { 1.0 } else { 0.0 };
+        let g = err.clamp(-limit.max(0.0), limit.max(0.0));
+        let s = scale(x.len());
+        for &i in &x {
+            self.weights[i as usize] -= self.online_rate * g * s;
+        }
+        self.bias -= self.online_rate * g;
+        self.examples += 1;
+        if let Some(b) = ws.buckets.as_mut() {
+            b.indices = x;
+        }
+        (p, g.abs())
+    }
+
     pub(crate) fn learn_featurized(&mut self, x: &[u32], spam: bool) -> f32 {
         let p = self.score_featurized(x);
         let g = p - if spam { 1.0 } else { 0.0 };
@@ -593,6 +624,30 @@ impl NaiveBayes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limited_steps_move_the_model_no_further_than_their_limit() {
+        let text = "WINNER!! You have been selected for a prize, call 09061701461 now";
+        let base = crate::default_model().expect("shipped model");
+        let mut ws = Workspace::default();
+        let mut none = base.clone();
+        let (before, used) = none.learn_limited(text, false, 0.0, &mut ws);
+        assert_eq!(used, 0.0);
+        assert_eq!(
+            none.classify(text, &mut ws).score,
+            before,
+            "a zero limit moves nothing"
+        );
+        let (mut full, mut small) = (base.clone(), base.clone());
+        full.learn(text, false, &mut ws);
+        let (_, used) = small.learn_limited(text, false, 0.1, &mut ws);
+        assert!((used - 0.1).abs() < 1e-6);
+        let (f, s) = (
+            full.classify(text, &mut ws).score,
+            small.classify(text, &mut ws).score,
+        );
+        assert!(f < s && s < before, "{f} < {s} < {before}");
+    }
 
     fn ex(text: &str, spam: bool) -> Example {
         Example {

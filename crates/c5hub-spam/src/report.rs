@@ -48,18 +48,32 @@ impl PseudonymKey {
 
     /// `hmac-sha256:` and the hex HMAC of `value`.
     pub fn pseudonym(&self, value: &str) -> String {
+        format!("{PSEUDONYM_PREFIX}{}", self.pseudonym_hex(value))
+    }
+
+    /// The HMAC of `value` as 64 lowercase hex digits: the pseudonym
+    /// without its prefix, as incidents carry it (a `sha256` observable).
+    pub fn pseudonym_hex(&self, value: &str) -> String {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(value.as_bytes());
         let tag = mac.finalize().into_bytes();
-        let mut out = String::with_capacity(12 + 64);
-        out.push_str("hmac-sha256:");
+        let mut out = String::with_capacity(64);
         for b in tag {
             out.push_str(&format!("{b:02x}"));
         }
         out
     }
 }
+
+/// What starts every pseudonym.
+pub const PSEUDONYM_PREFIX: &str = "hmac-sha256:";
+
+/// How far in the future a report's times may be (clock skew between an
+/// operator and the hub). A time beyond it is refused: the reputation feed
+/// keeps an entry until its last report's time plus the TTL, so a report
+/// dated in year 9999 would list its values for ever.
+pub const MAX_FUTURE: chrono::Duration = chrono::Duration::minutes(5);
 
 /// How the message travelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -183,6 +197,18 @@ impl SpamReport {
         }
         if text.len() > MAX_TEXT {
             return Err("text longer than 64 KiB".into());
+        }
+        let latest = Utc::now() + MAX_FUTURE;
+        for (field, t) in [
+            ("received_at", received_at),
+            ("reported_at", Some(reported_at)),
+        ] {
+            if let Some(t) = t.filter(|t| *t > latest) {
+                return Err(format!(
+                    "{field} {} is in the future (more than 5 minutes after the hub's clock)",
+                    t.to_rfc3339()
+                ));
+            }
         }
         let sender = sender.map(str::trim).filter(|s| !s.is_empty());
         if sender.is_some_and(|s| s.len() > 320) {
@@ -421,6 +447,28 @@ mod tests {
             errs[2].starts_with("line 4: ") && errs[2].contains("unknown field"),
             "{errs:?}"
         );
+    }
+
+    #[test]
+    fn times_in_the_future_are_refused() {
+        let line =
+            |t: &str| format!(r#"{{"operator": "op-a", "text": "hi", "reported_at": "{t}"}}"#);
+        let soon = (Utc::now() + chrono::Duration::minutes(2)).to_rfc3339();
+        let body = [
+            line("9999-01-01T00:00:00Z"),
+            line(&soon),
+            r#"{"operator": "op-a", "text": "hi", "reported_at": "2024-05-01T10:00:00Z", "received_at": "2999-01-01T00:00:00Z"}"#.to_owned(),
+        ]
+        .join("\n");
+        let got = import(body.as_bytes(), &key());
+        assert_eq!(got.reports.len(), 1, "two minutes ahead is clock skew");
+        let errs: Vec<String> = got.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs[0].starts_with("line 1: reported_at 9999-01-01") && errs[0].contains("future"),
+            "{errs:?}"
+        );
+        assert!(errs[1].starts_with("line 3: received_at 2999"), "{errs:?}");
     }
 
     #[test]

@@ -10,12 +10,15 @@
 //!
 //! Confidence is a noisy-OR over confirmed reports (0.5 each, 0.7 for
 //! smishing), so independent reports add up; an entry is *listed* once
-//! its confidence reaches the listing threshold, and `listed_at` records
-//! when, for the impact metrics.
+//! its confidence reaches the listing threshold *and* reports from at
+//! least [`Policy::min_operators`] distinct operators back it, or once a
+//! hub analyst has confirmed a report carrying it; `listed_at` records
+//! when, for the impact metrics. One operator alone, however many reports
+//! it sends, lists nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use c5hub_model::ObservableKind;
+use c5hub_model::{Observable, ObservableKind};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -57,11 +60,16 @@ impl EntryKind {
         matches!(self, EntryKind::Phone | EntryKind::Email)
     }
 
-    /// The entry kind of a sender observable.
-    pub fn of_sender(kind: ObservableKind) -> Option<EntryKind> {
-        match kind {
+    /// The entry kind of a sender observable. A sender id without a letter
+    /// (a short code, or a number the phone parser could not read) is a
+    /// phone entry, pseudonymised like one.
+    pub fn of_sender(o: &Observable) -> Option<EntryKind> {
+        match o.kind() {
             ObservableKind::PhoneNumber => Some(EntryKind::Phone),
-            ObservableKind::SenderId => Some(EntryKind::SenderId),
+            ObservableKind::SenderId if crate::indicators::sender_in_clear(o) => {
+                Some(EntryKind::SenderId)
+            }
+            ObservableKind::SenderId => Some(EntryKind::Phone),
             ObservableKind::Email => Some(EntryKind::Email),
             _ => None,
         }
@@ -85,8 +93,11 @@ pub struct Entry {
     pub first_seen: DateTime<Utc>,
     /// Last confirmed report.
     pub last_seen: DateTime<Utc>,
-    /// When confidence first reached the listing threshold.
+    /// When the entry was first listed: confidence at the threshold and
+    /// enough operators, or a hub analyst's confirmation.
     pub listed_at: Option<DateTime<Utc>>,
+    /// Whether a hub analyst confirmed a report carrying it.
+    pub hub_confirmed: bool,
 }
 
 /// How entries are scored and aged.
@@ -96,6 +107,9 @@ pub struct Policy {
     pub listing_confidence: f64,
     /// Time to live after the last report.
     pub ttl: Duration,
+    /// Distinct operators whose reports must back an entry before it is
+    /// listed (unless a hub analyst confirmed it).
+    pub min_operators: usize,
     /// Who publishes the list (provenance).
     pub publisher: &'static str,
 }
@@ -105,6 +119,7 @@ impl Default for Policy {
         Policy {
             listing_confidence: 0.85,
             ttl: Duration::days(30),
+            min_operators: 2,
             publisher: "c5hub",
         }
     }
@@ -127,8 +142,9 @@ impl Reputation {
     }
 
     /// Records one confirmed report against `value`; `weight` is that
-    /// report's probability of being right (0.5 plain, 0.7 smishing).
-    /// Reports must come in time order for `listed_at` to be exact.
+    /// report's probability of being right (0.5 plain, 0.7 smishing);
+    /// `by_hub`: a hub analyst confirmed it. Reports must come in time
+    /// order for `listed_at` to be exact.
     pub fn record(
         &mut self,
         kind: EntryKind,
@@ -136,6 +152,7 @@ impl Reputation {
         operator: &str,
         at: DateTime<Utc>,
         weight: f64,
+        by_hub: bool,
     ) {
         let e = self
             .entries
@@ -149,13 +166,17 @@ impl Reputation {
                 first_seen: at,
                 last_seen: at,
                 listed_at: None,
+                hub_confirmed: false,
             });
         e.reports += 1;
         e.operators.insert(operator.to_owned());
         e.first_seen = e.first_seen.min(at);
         e.last_seen = e.last_seen.max(at);
         e.confidence = 1.0 - (1.0 - e.confidence) * (1.0 - weight.clamp(0.0, 0.99));
-        if e.listed_at.is_none() && e.confidence >= self.policy.listing_confidence {
+        e.hub_confirmed |= by_hub;
+        let backed = e.operators.len() >= self.policy.min_operators
+            && e.confidence >= self.policy.listing_confidence;
+        if e.listed_at.is_none() && (backed || e.hub_confirmed) {
             e.listed_at = Some(at);
         }
     }
@@ -256,10 +277,10 @@ mod tests {
     #[test]
     fn confidence_accumulates_and_listing_is_timed() {
         let mut r = Reputation::new(Policy::default());
-        r.record(EntryKind::Phone, "+447911123456", "op-a", t(0), 0.5);
-        r.record(EntryKind::Phone, "+447911123456", "op-b", t(1), 0.5);
+        r.record(EntryKind::Phone, "+447911123456", "op-a", t(0), 0.5, false);
+        r.record(EntryKind::Phone, "+447911123456", "op-b", t(1), 0.5, false);
         assert!(r.feed(t(2), None).is_empty(), "0.75 is below 0.85");
-        r.record(EntryKind::Phone, "+447911123456", "op-b", t(3), 0.7);
+        r.record(EntryKind::Phone, "+447911123456", "op-b", t(3), 0.7, false);
         let feed = r.feed(t(4), None);
         assert_eq!(feed.len(), 1);
         let e = feed[0];
@@ -277,8 +298,10 @@ mod tests {
     fn phone_numbers_never_leave_in_plain() {
         let mut r = Reputation::new(Policy::default());
         for h in 0..3 {
-            r.record(EntryKind::Phone, "+447911123456", "op-a", t(h), 0.7);
-            r.record(EntryKind::SenderId, "InfoBank", "op-a", t(h), 0.7);
+            r.record(EntryKind::Phone, "+447911123456", "op-a", t(h), 0.7, false);
+            r.record(EntryKind::SenderId, "InfoBank", "op-b", t(h), 0.7, false);
+            r.record(EntryKind::Phone, "+447911123456", "op-b", t(h), 0.7, false);
+            r.record(EntryKind::SenderId, "InfoBank", "op-a", t(h), 0.7, false);
         }
         let key = PseudonymKey::new(b"federation key for the test").expect("long enough");
         let feed = r.feed(t(4), None);
@@ -290,5 +313,33 @@ mod tests {
             assert!(out.contains("InfoBank"));
         }
         assert_eq!(csv.lines().count(), 3);
+    }
+
+    /// Issue 14, finding 14: two reports from one operator listed any
+    /// value in the shared feed.
+    #[test]
+    fn one_operator_alone_lists_nothing_but_the_hub_may() {
+        let mut r = Reputation::new(Policy::default());
+        for h in 0..10 {
+            r.record(EntryKind::Url, "http://a.test/x", "op-a", t(h), 0.7, false);
+        }
+        assert!(r.feed(t(11), None).is_empty(), "one operator, ten reports");
+        r.record(EntryKind::Url, "http://a.test/x", "op-b", t(12), 0.5, false);
+        assert_eq!(r.feed(t(13), None).len(), 1, "a second operator");
+        assert_eq!(r.feed(t(13), None)[0].listed_at, Some(t(12)));
+        r.record(EntryKind::Url, "http://b.test/y", "op-a", t(14), 0.5, true);
+        let feed = r.feed(t(15), None);
+        assert!(
+            feed.iter()
+                .any(|e| e.value == "http://b.test/y" && e.hub_confirmed),
+            "a hub analyst's confirmation lists at once"
+        );
+        let mut one = Reputation::new(Policy {
+            min_operators: 1,
+            ..Policy::default()
+        });
+        one.record(EntryKind::Url, "http://a.test/x", "op-a", t(0), 0.7, false);
+        one.record(EntryKind::Url, "http://a.test/x", "op-a", t(1), 0.7, false);
+        assert_eq!(one.feed(t(2), None).len(), 1, "configurable");
     }
 }

@@ -48,7 +48,7 @@ pub use assess::{
 pub use correlate::WarningList;
 use db::{Db, Row, Value};
 pub use ingest::Plan;
-pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamReportRow};
+pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamPseudonyms, SpamReportRow};
 pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
 
 /// Where the store lives.

@@ -556,6 +556,32 @@ DROP INDEX observables_domain;
 ",
     },
     Migration {
+        version: 7,
+        name: "spam incidents to pseudonymise, who confirmed a spam verdict and what the model learned",
+        // Incidents made from spam reports (IncidentID name
+        // `spam-report.OPERATOR`, reported by OPERATOR) used to carry phone numbers and e-mail
+        // addresses in clear. SQL cannot compute the HMAC that replaces
+        // them (its key is in the server's settings, not here): this marks
+        // them, and `Store::pseudonymise_spam_incidents`, run by the server
+        // at start with the key, rewrites and unmarks them.
+        sqlite: r"
+CREATE TABLE spam_pseudonymise (incident INTEGER PRIMARY KEY);
+INSERT INTO spam_pseudonymise (incident)
+  SELECT id FROM incidents
+  WHERE global_id LIKE 'spam-report.%' AND substr(global_id, 13, length(reporter) + 1) = reporter || ':';
+ALTER TABLE spam_reports ADD COLUMN verdict_by TEXT;
+ALTER TABLE spam_reports ADD COLUMN learned TEXT;
+",
+        postgres: r"
+CREATE TABLE spam_pseudonymise (incident BIGINT PRIMARY KEY);
+INSERT INTO spam_pseudonymise (incident)
+  SELECT id FROM incidents
+  WHERE global_id LIKE 'spam-report.%' AND substr(global_id, 13, length(reporter) + 1) = reporter || ':';
+ALTER TABLE spam_reports ADD COLUMN verdict_by TEXT;
+ALTER TABLE spam_reports ADD COLUMN learned TEXT;
+",
+    },
+    Migration {
         version: 9,
         name: "sessions opened with an API token end with the token",
         // A session started by logging in with a token remembers it: the

@@ -16,7 +16,9 @@
 //! its own, a regulator all): every read takes the operator filter
 //! explicitly. This module knows no classifier and no wire format.
 
+use c5hub_model::ObservableKind;
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::db::{Row, Value};
 use crate::{Error, Store, now_ms, time};
@@ -92,6 +94,8 @@ pub struct SpamReportRow {
     pub campaign: Option<String>,
     /// When the store received it.
     pub stored_at: DateTime<Utc>,
+    /// The organisation whose analyst confirmed the verdict, if one did.
+    pub verdict_by: Option<String>,
 }
 
 /// A completed two-step intake: what the caller classifies and stores.
@@ -111,8 +115,18 @@ pub struct CompletedIntake {
     pub started_at: DateTime<Utc>,
 }
 
+/// How [`Store::pseudonymise_spam_incidents`] replaces personal data: the
+/// store knows no key and no spam rules, the caller does.
+pub trait SpamPseudonyms {
+    /// The pseudonym (64 lowercase hex digits, stored as a `sha256`
+    /// value) that replaces a value of `kind`, or None to keep it.
+    fn observable(&self, kind: ObservableKind, value: &str) -> Option<String>;
+    /// A text with its personal data replaced.
+    fn text(&self, text: &str) -> String;
+}
+
 const COLUMNS: &str = "key, report_id, operator, channel, body, sender, recipient_hash, \
-received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at";
+received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at, verdict_by";
 
 fn text(v: &Value) -> Option<String> {
     v.text().map(str::to_owned)
@@ -138,6 +152,7 @@ fn row_to_report(r: &Row) -> Result<SpamReportRow, Error> {
         smishing: get(13)?.int() == Some(1),
         campaign: text(get(14)?),
         stored_at: time(get(15)?).ok_or_else(|| bad("created_at"))?,
+        verdict_by: text(get(16)?),
     })
 }
 
@@ -287,6 +302,19 @@ impl Store {
         operator: Option<&str>,
         verdict: &str,
     ) -> Result<Option<SpamReportRow>, Error> {
+        self.confirm_spam_verdict(key, operator, verdict, None)
+    }
+
+    /// [`Store::set_spam_verdict`], recording which organisation's analyst
+    /// confirmed it (`by`; the reputation feed lists a value at once on
+    /// the hub's own confirmation).
+    pub fn confirm_spam_verdict(
+        &mut self,
+        key: i64,
+        operator: Option<&str>,
+        verdict: &str,
+        by: Option<&str>,
+    ) -> Result<Option<SpamReportRow>, Error> {
         if !matches!(verdict, "spam" | "ham") {
             return Err(Error::Invalid(format!(
                 "verdict {verdict:?} is neither spam nor ham"
@@ -296,10 +324,174 @@ impl Store {
             return Ok(None);
         }
         self.db.execute(
-            "UPDATE spam_reports SET verdict = $1 WHERE key = $2",
-            &[verdict.into(), key.into()],
+            "UPDATE spam_reports SET verdict = $1, verdict_by = $2 WHERE key = $3",
+            &[verdict.into(), by.into(), key.into()],
         )?;
         self.spam_report(key, operator)
+    }
+
+    /// Records that the shared model learned `verdict` from report `key`;
+    /// true when it had not learned that verdict from this report before
+    /// (never, or the other verdict), so the caller takes one learning
+    /// step; false: a repeated verdict, the model must not learn again.
+    /// One statement, so two concurrent repeats cannot both learn.
+    pub fn mark_spam_learned(&mut self, key: i64, verdict: &str) -> Result<bool, Error> {
+        let n = self.db.execute(
+            "UPDATE spam_reports SET learned = $1 WHERE key = $2 AND (learned IS NULL OR learned <> $1)",
+            &[verdict.into(), key.into()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Rewrites the incidents made from spam reports that migration 7
+    /// marked (written before phone numbers and e-mail addresses were
+    /// pseudonymised): every posting of a value `p` replaces (see
+    /// [`SpamPseudonyms::observable`]) moves to its pseudonym, a `sha256`
+    /// value (with its `domain_postings` rows gone, and the clear value's
+    /// row too when nothing else names it); every stored version of the
+    /// original document, the title and the description go through
+    /// [`SpamPseudonyms::text`]. Each incident is one transaction and is
+    /// unmarked in it, so an interrupted run resumes where it stopped.
+    /// Returns how many incidents were rewritten.
+    pub fn pseudonymise_spam_incidents(&mut self, p: &dyn SpamPseudonyms) -> Result<usize, Error> {
+        let pending: Vec<i64> = self
+            .db
+            .query(
+                "SELECT incident FROM spam_pseudonymise ORDER BY incident",
+                &[],
+            )?
+            .iter()
+            .filter_map(|r| r.first().and_then(Value::int))
+            .collect();
+        for &incident in &pending {
+            self.db.begin()?;
+            match self.pseudonymise_one(incident, p) {
+                Ok(()) => self.db.commit()?,
+                Err(e) => {
+                    let _ = self.db.rollback();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(pending.len())
+    }
+
+    fn pseudonymise_one(&mut self, incident: i64, p: &dyn SpamPseudonyms) -> Result<(), Error> {
+        let postings = self.db.query(
+            "SELECT o.id, o.kind, o.value, p.role, o.first_seen, o.last_seen \
+             FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1",
+            &[incident.into()],
+        )?;
+        for row in &postings {
+            let (Some(id), Some(kind), Some(value), Some(role)) = (
+                row.first().and_then(Value::int),
+                row.get(1).and_then(Value::text),
+                row.get(2).and_then(Value::text),
+                row.get(3).and_then(Value::text),
+            ) else {
+                return Err(Error::Corrupt(format!("a posting of incident {incident}")));
+            };
+            let Ok(kind) = kind.parse::<ObservableKind>() else {
+                continue;
+            };
+            let Some(hex) = p.observable(kind, value) else {
+                continue;
+            };
+            let (first, last) = (
+                row.get(4).and_then(Value::int).unwrap_or(0),
+                row.get(5).and_then(Value::int).unwrap_or(0),
+            );
+            let role = role.to_owned();
+            self.db.execute(
+                "DELETE FROM postings WHERE observable = $1 AND incident = $2 AND role = $3",
+                &[id.into(), incident.into(), role.as_str().into()],
+            )?;
+            self.db.execute(
+                "DELETE FROM domain_postings WHERE observable = $1 AND incident = $2",
+                &[id.into(), incident.into()],
+            )?;
+            self.db.execute(
+                "DELETE FROM observables WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM postings WHERE observable = $1)",
+                &[id.into()],
+            )?;
+            self.db.execute(
+                "UPDATE observables SET sightings = sightings - 1 WHERE id = $1 AND sightings > 1",
+                &[id.into()],
+            )?;
+            let new = self
+                .db
+                .query(
+                    "INSERT INTO observables (kind, value, first_seen, last_seen, sightings) \
+                     VALUES ($1, $2, $3, $4, 1) ON CONFLICT (kind, value) DO UPDATE SET \
+                     sightings = observables.sightings + 1 RETURNING id",
+                    &[
+                        ObservableKind::Sha256.as_str().into(),
+                        hex.as_str().into(),
+                        first.into(),
+                        last.into(),
+                    ],
+                )?
+                .first()
+                .and_then(|r| r.first())
+                .and_then(Value::int)
+                .ok_or_else(|| Error::Corrupt("no key came back for a pseudonym".into()))?;
+            self.db.execute(
+                "INSERT INTO postings (observable, incident, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[new.into(), incident.into(), role.as_str().into()],
+            )?;
+        }
+        let docs = self.db.query(
+            "SELECT version, bytes FROM documents WHERE incident = $1",
+            &[incident.into()],
+        )?;
+        for d in &docs {
+            let (Some(version), Some(Value::Blob(bytes))) =
+                (d.first().and_then(Value::int), d.get(1))
+            else {
+                continue;
+            };
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                continue;
+            };
+            let redacted = p.text(text).into_bytes();
+            if redacted == *bytes {
+                continue;
+            }
+            let sha = Sha256::digest(&redacted).to_vec();
+            self.db.execute(
+                "UPDATE documents SET bytes = $1 WHERE incident = $2 AND version = $3",
+                &[redacted.into(), incident.into(), version.into()],
+            )?;
+            self.db.execute(
+                "UPDATE incident_versions SET doc_sha256 = $1 WHERE incident = $2 AND version = $3",
+                &[sha.clone().into(), incident.into(), version.into()],
+            )?;
+            self.db.execute(
+                "UPDATE incidents SET doc_sha256 = $1 WHERE id = $2 AND version = $3",
+                &[sha.into(), incident.into(), version.into()],
+            )?;
+        }
+        let texts = self.db.query(
+            "SELECT title, description FROM incidents WHERE id = $1",
+            &[incident.into()],
+        )?;
+        if let Some(r) = texts.first() {
+            let title = r.first().and_then(Value::text).map(|t| p.text(t));
+            let description = r.get(1).and_then(Value::text).map(|t| p.text(t));
+            self.db.execute(
+                "UPDATE incidents SET title = $1, description = $2 WHERE id = $3",
+                &[
+                    title.as_deref().into(),
+                    description.as_deref().into(),
+                    incident.into(),
+                ],
+            )?;
+        }
+        self.db.execute(
+            "DELETE FROM spam_pseudonymise WHERE incident = $1",
+            &[incident.into()],
+        )?;
+        Ok(())
     }
 
     /// How many reports there are and the newest key: changes whenever a

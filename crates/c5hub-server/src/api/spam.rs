@@ -483,7 +483,7 @@ pub(crate) async fn get_one(
     let snap = spam::snapshot(&s).await?;
     let mut v = spam::row_json(&s.spam, &row, &p.org);
     v["campaign"] = json!(snap.campaign(&row));
-    v["reasons"] = json!(s.spam.reasons(&row.text));
+    v["reasons"] = json!(s.spam.reasons(&row, &p.org));
     Ok(axum::Json(v).into_response())
 }
 
@@ -514,7 +514,7 @@ pub(crate) async fn confirm(
     let c = spam::confirm(&s, &p, k, verdict).await?;
     Ok(axum::Json(json!({
         "report": spam::row_json(&s.spam, &c.row, &p.org),
-        "model": {"score_before": c.score_before, "examples": c.examples},
+        "model": {"score_before": c.score_before, "examples": c.examples, "learned": c.step > 0.0, "step": c.step},
         "incident": c.incident.map(|(k, g)| json!({"id": k, "global_id": g})),
     }))
     .into_response())

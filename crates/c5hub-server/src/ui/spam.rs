@@ -56,7 +56,7 @@ fn reports_table(
                         td { time datetime=(r.reported_at.to_rfc3339()) { (r.reported_at.format("%Y-%m-%d %H:%M")) } }
                         td { (r.operator) }
                         td { code { (short(v["sender"].as_str().unwrap_or("—"), 24)) } }
-                        td { (short(&r.text, 80)) }
+                        td { (short(v["text"].as_str().unwrap_or_default(), 80)) }
                         td {
                             (r.label.as_deref().unwrap_or("—"))
                             @if r.smishing { " " span.flag { "smishing" } }
@@ -309,7 +309,7 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
     let snap = spam::snapshot(s).await?;
     let campaign = snap.campaign(&row).map(str::to_owned);
     let v = spam::row_json(&s.spam, &row, &p.org);
-    let reasons = s.spam.reasons(&row.text);
+    let reasons = s.spam.reasons(&row, &p.org);
     let ctx = Page::of(caller, &format!("Spam report {k}"), "spam");
     Ok(page(&ctx, html! {
         p { a href="/spam" { "← Spam" } }
@@ -325,7 +325,7 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
             dt { "Campaign" } dd { @if let Some(c) = &campaign { code { (short(c, 40)) } } @else { "—" } }
         }
         h2 { "Message" }
-        blockquote.message { (row.text) }
+        blockquote.message { (v["text"].as_str().unwrap_or_default()) }
         h2 { "What weighed most" }
         table.bars {
             caption { "Features of the classifier (positive: towards spam)" }

@@ -160,6 +160,10 @@ pub struct ReputationArgs {
     /// Confidence at which an entry is listed.
     #[arg(long, default_value_t = 0.85)]
     listing_confidence: f64,
+    /// Distinct operators whose reports must back an entry before it is
+    /// listed (as the hub's `[spam] listing_min_operators`).
+    #[arg(long, default_value_t = 2)]
+    min_operators: usize,
 }
 
 /// Arguments of `spam impact`.
@@ -524,8 +528,15 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
         if a.store && p.confirmed {
-            let inc = c5hub_spam::indicators::to_incident(&p.report, ind, p.smishing, tlp)
-                .map_err(|e| anyhow::anyhow!("report {}: {e}", p.report.id))?;
+            let inc = c5hub_spam::indicators::to_incident(
+                &p.report,
+                ind,
+                p.smishing,
+                tlp,
+                &key,
+                a.analysis.region.as_deref(),
+            )
+            .map_err(|e| anyhow::anyhow!("report {}: {e}", p.report.id))?;
             incidents.push((inc, p.report.operator.clone()));
         }
     }
@@ -573,12 +584,13 @@ fn campaigns(a: AnalysisArgs) -> Result<ExitCode> {
 }
 
 fn reputation(a: ReputationArgs) -> Result<ExitCode> {
-    if a.ttl_days < 1 || !(0.0..=1.0).contains(&a.listing_confidence) {
-        bail!("--ttl-days must be at least 1 and --listing-confidence in 0..1");
+    if a.ttl_days < 1 || !(0.0..=1.0).contains(&a.listing_confidence) || a.min_operators < 1 {
+        bail!("--ttl-days and --min-operators must be at least 1 and --listing-confidence in 0..1");
     }
     let policy = Policy {
         listing_confidence: a.listing_confidence,
         ttl: chrono::Duration::days(a.ttl_days),
+        min_operators: a.min_operators,
         ..Policy::default()
     };
     let since = a
