@@ -911,3 +911,132 @@ fn lookup_pages_count_only_readable_matches() {
         );
     }
 }
+
+/// Issue 14, finding 3: several versions of one incident in one batch (a
+/// group commit) are stored as successive versions, and only the last
+/// one's sharing lists, recipients, contacts and postings remain;
+/// `domain_postings` follow the last version's TLP. Also when the
+/// incident existed before the batch.
+fn sub<'a>(m: &'a Incident, shared: &'a [String], recipients: &'a [String]) -> Submission<'a> {
+    Submission {
+        incident: m,
+        reporter: "bank",
+        source: "t",
+        shared_with: shared,
+        recipients,
+    }
+}
+
+#[test]
+fn versions_in_one_batch_replace_each_other() {
+    for loc in locations("batchreplace") {
+        let mut s = open(&loc);
+        let energy = vec!["energy-cert".to_owned()];
+        let both = vec!["energy-cert".to_owned(), "telco".to_owned()];
+        let none: Vec<String> = Vec::new();
+        let v = |id: &str, tlp: Tlp, url: &str, doc: &str| {
+            incident("bank.test", id, tlp, &[(url, ObservableRole::Url)], doc)
+        };
+        let reads = |s: &mut Store, key: i64, who: &str| {
+            s.incident(key, &Viewer::member(who))
+                .expect("read")
+                .is_some()
+        };
+        let domain = |s: &mut Store, who: &str| -> Vec<i64> {
+            let l = s
+                .lookup("http://evil.test/other", &Viewer::member(who))
+                .expect("lookup")
+                .expect("valid");
+            l.matches.iter().map(|m| m.incident.key).collect()
+        };
+
+        // AMBER shared with energy-cert, then AMBER shared with nobody.
+        let a1 = v("AMB", Tlp::Amber, "http://evil.test/a1", "amb1");
+        let a2 = v("AMB", Tlp::Amber, "http://evil.test/a2", "amb2");
+        let out = s
+            .ingest(&[sub(&a1, &energy, &none), sub(&a2, &none, &none)])
+            .expect("ingest");
+        assert!(
+            matches!(out[..], [Outcome::New(_), Outcome::NewVersion { version: 2, .. }]),
+            "{loc}: {out:?}"
+        );
+        let amber = out[0].key();
+        assert!(
+            !reads(&mut s, amber, "energy-cert"),
+            "{loc}: the superseded version's sharing list still applies"
+        );
+        let got = s
+            .incident(amber, &Viewer::member("bank"))
+            .expect("read")
+            .expect("own");
+        assert!(got.shared_with.is_empty(), "{loc}: {:?}", got.shared_with);
+        assert_eq!(got.version, 2, "{loc}");
+        let values: Vec<&str> = got
+            .incident
+            .observables
+            .iter()
+            .map(|o| o.observable.value())
+            .collect();
+        assert_eq!(values, ["http://evil.test/a2"], "{loc}: postings of v2 only");
+        assert_eq!(got.incident.contacts.len(), 1, "{loc}: contacts of v2 only");
+
+        // GREEN, then AMBER+STRICT: the domain's other URLs no longer
+        // find it for anyone but the reporter.
+        let g1 = v("GRN", Tlp::Green, "http://evil.test/g", "grn1");
+        let g2 = v("GRN", Tlp::AmberStrict, "http://evil.test/g", "grn2");
+        let out = s
+            .ingest(&[sub(&g1, &none, &none), sub(&g2, &none, &none)])
+            .expect("ingest");
+        let strict = out[1].key();
+        assert_eq!(out[0].key(), strict, "{loc}");
+        assert!(!reads(&mut s, strict, "other"), "{loc}");
+        assert!(
+            !domain(&mut s, "other").contains(&strict),
+            "{loc}: the superseded GREEN copy in domain_postings still matches"
+        );
+        assert!(domain(&mut s, "bank").contains(&strict), "{loc}");
+
+        // An existing incident, then three versions in one batch: stricter,
+        // looser, with shrinking lists. Only the last one counts.
+        let r1 = v("RED", Tlp::Red, "http://evil.test/r", "red1");
+        let red = s
+            .ingest(&[sub(&r1, &none, &both)])
+            .expect("ingest")[0]
+            .key();
+        let r2 = v("RED", Tlp::Amber, "http://evil.test/r", "red2");
+        let r3 = v("RED", Tlp::Green, "http://evil.test/r", "red3");
+        let r4 = v("RED", Tlp::Amber, "http://evil.test/r", "red4");
+        let out = s
+            .ingest(&[
+                sub(&r2, &both, &none),
+                sub(&r3, &none, &none),
+                sub(&r4, &energy, &none),
+            ])
+            .expect("ingest");
+        assert_eq!(
+            out.last().copied(),
+            Some(Outcome::NewVersion {
+                key: red,
+                version: 4
+            }),
+            "{loc}: {out:?}"
+        );
+        assert!(reads(&mut s, red, "energy-cert"), "{loc}");
+        assert!(!reads(&mut s, red, "telco"), "{loc}: an earlier list leaks");
+        assert!(!reads(&mut s, red, "other"), "{loc}: the GREEN version leaks");
+        assert!(
+            !domain(&mut s, "other").contains(&red),
+            "{loc}: the GREEN version's domain_postings copy leaks"
+        );
+        assert!(domain(&mut s, "energy-cert").contains(&red), "{loc}");
+        let got = s
+            .incident(red, &Viewer::member("bank"))
+            .expect("read")
+            .expect("own");
+        assert_eq!(
+            (got.shared_with.clone(), got.recipients.clone()),
+            (energy.clone(), none.clone()),
+            "{loc}"
+        );
+    }
+}
