@@ -140,10 +140,9 @@ fn every_earlier_schema_upgrades() {
 /// The schema versions this build has (numbers can be skipped when they
 /// were given to work on another branch), found by asking the store.
 fn written_versions() -> Vec<i64> {
-    let loc = Location::Sqlite(std::env::temp_dir().join(format!(
-        "c5hub-store-versions-{}",
-        std::process::id()
-    )));
+    let loc = Location::Sqlite(
+        std::env::temp_dir().join(format!("c5hub-store-versions-{}", std::process::id())),
+    );
     let mut out = Vec::new();
     for v in 1..=Store::latest_schema_version() {
         if let Location::Sqlite(dir) = &loc {

@@ -957,7 +957,10 @@ fn versions_in_one_batch_replace_each_other() {
             .ingest(&[sub(&a1, &energy, &none), sub(&a2, &none, &none)])
             .expect("ingest");
         assert!(
-            matches!(out[..], [Outcome::New(_), Outcome::NewVersion { version: 2, .. }]),
+            matches!(
+                out[..],
+                [Outcome::New(_), Outcome::NewVersion { version: 2, .. }]
+            ),
             "{loc}: {out:?}"
         );
         let amber = out[0].key();
@@ -977,7 +980,11 @@ fn versions_in_one_batch_replace_each_other() {
             .iter()
             .map(|o| o.observable.value())
             .collect();
-        assert_eq!(values, ["http://evil.test/a2"], "{loc}: postings of v2 only");
+        assert_eq!(
+            values,
+            ["http://evil.test/a2"],
+            "{loc}: postings of v2 only"
+        );
         assert_eq!(got.incident.contacts.len(), 1, "{loc}: contacts of v2 only");
 
         // GREEN, then AMBER+STRICT: the domain's other URLs no longer
@@ -999,10 +1006,7 @@ fn versions_in_one_batch_replace_each_other() {
         // An existing incident, then three versions in one batch: stricter,
         // looser, with shrinking lists. Only the last one counts.
         let r1 = v("RED", Tlp::Red, "http://evil.test/r", "red1");
-        let red = s
-            .ingest(&[sub(&r1, &none, &both)])
-            .expect("ingest")[0]
-            .key();
+        let red = s.ingest(&[sub(&r1, &none, &both)]).expect("ingest")[0].key();
         let r2 = v("RED", Tlp::Amber, "http://evil.test/r", "red2");
         let r3 = v("RED", Tlp::Green, "http://evil.test/r", "red3");
         let r4 = v("RED", Tlp::Amber, "http://evil.test/r", "red4");
@@ -1023,7 +1027,10 @@ fn versions_in_one_batch_replace_each_other() {
         );
         assert!(reads(&mut s, red, "energy-cert"), "{loc}");
         assert!(!reads(&mut s, red, "telco"), "{loc}: an earlier list leaks");
-        assert!(!reads(&mut s, red, "other"), "{loc}: the GREEN version leaks");
+        assert!(
+            !reads(&mut s, red, "other"),
+            "{loc}: the GREEN version leaks"
+        );
         assert!(
             !domain(&mut s, "other").contains(&red),
             "{loc}: the GREEN version's domain_postings copy leaks"
