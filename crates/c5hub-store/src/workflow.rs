@@ -62,10 +62,24 @@ pub const MAX_COMMENT_BYTES: usize = 16 * 1024;
 /// `$first`. It is the TLP rule of [`Viewer::can_read`] in SQL, so that
 /// counts can be computed by the database; a test checks the two agree.
 pub(crate) fn visible_sql(viewer: &Viewer, first: usize) -> (String, Vec<Value>) {
+    visible_sql_on(viewer, first, "i", "i.id")
+}
+
+/// [`visible_sql`] on any table alias with `tlp` and `reporter` columns
+/// (`incidents`, `domain_postings`), `key` naming its incident key.
+pub(crate) fn visible_sql_on(
+    viewer: &Viewer,
+    first: usize,
+    alias: &str,
+    key: &str,
+) -> (String, Vec<Value>) {
     match viewer {
         Viewer::Anonymous {
             public_access: true,
-        } => (format!("i.tlp = {}", tlp_rank(Tlp::Clear)), Vec::new()),
+        } => (
+            format!("{alias}.tlp = {}", tlp_rank(Tlp::Clear)),
+            Vec::new(),
+        ),
         Viewer::Anonymous {
             public_access: false,
         } => ("1 = 0".to_owned(), Vec::new()),
@@ -73,9 +87,9 @@ pub(crate) fn visible_sql(viewer: &Viewer, first: usize) -> (String, Vec<Value>)
             let p = format!("${first}");
             (
                 format!(
-                    "(i.reporter = {p} OR i.tlp <= {green} \
-                     OR (i.tlp = {amber} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = i.id AND s.org = {p} AND s.kind = 'share')) \
-                     OR (i.tlp = {red} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = i.id AND s.org = {p} AND s.kind = 'recipient')))",
+                    "({alias}.reporter = {p} OR {alias}.tlp <= {green} \
+                     OR ({alias}.tlp = {amber} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = {key} AND s.org = {p} AND s.kind = 'share')) \
+                     OR ({alias}.tlp = {red} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = {key} AND s.org = {p} AND s.kind = 'recipient')))",
                     green = tlp_rank(Tlp::Green),
                     amber = tlp_rank(Tlp::Amber),
                     red = tlp_rank(Tlp::Red),

@@ -13,8 +13,8 @@ use c5hub_model::{
     OriginalDocument, RsitClass, Tlp, Viewer,
 };
 use c5hub_store::{
-    IncidentFilter, Location, LookupPage, MatchKind, Options, Outcome, Store, Submission,
-    WarningList,
+    IncidentFilter, Location, LookupPage, MatchKind, Options, Outcome,
+    RELATED_MAX_MATCHES_PER_VALUE, Store, Submission, WarningList,
 };
 
 fn open(loc: &Location) -> Store {
@@ -1045,5 +1045,152 @@ fn versions_in_one_batch_replace_each_other() {
             (energy.clone(), none.clone()),
             "{loc}"
         );
+    }
+}
+
+/// Issue 14, finding 7: one member's incident holding more values on a
+/// domain than a lookup reads must not push the other members' matches on
+/// that domain out of their answers: readability is decided before the
+/// limit. The bulky incident is the newest, so it comes first.
+#[test]
+fn correlation_is_not_hidden_by_one_members_many_values() {
+    for loc in locations("hidden") {
+        let mut s = open(&loc);
+        let visible = submit(
+            &mut s,
+            &incident(
+                "telco.test",
+                "V",
+                Tlp::Green,
+                &[
+                    ("http://evil.test/visible", ObservableRole::Url),
+                    ("198.51.100.77", ObservableRole::Source),
+                ],
+                "v",
+            ),
+            "telco",
+        )
+        .key();
+        let mut bulky = Incident::new(
+            GlobalId::new("bank.test", "BULK").expect("id"),
+            Tlp::AmberStrict,
+        );
+        for n in 0..10_001 {
+            bulky.add_observable(
+                Observable::guess(&format!("http://evil.test/{n}")).expect("url"),
+                ObservableRole::Url,
+            );
+            if n < 300 {
+                bulky.add_observable(
+                    Observable::guess(&format!("198.51.100.0/{}", 24 + n % 8)).expect("prefix"),
+                    ObservableRole::Source,
+                );
+            }
+        }
+        submit(&mut s, &bulky, "bank");
+        let l = s
+            .lookup("http://evil.test/other", &Viewer::member("peer"))
+            .expect("lookup")
+            .expect("valid");
+        let keys: Vec<i64> = l.matches.iter().map(|m| m.incident.key).collect();
+        assert_eq!(
+            (l.total, keys),
+            (1, vec![visible]),
+            "{loc}: domain match hidden"
+        );
+        let l = s
+            .lookup("198.51.100.0/24", &Viewer::member("peer"))
+            .expect("lookup")
+            .expect("valid");
+        assert!(
+            l.matches.iter().any(|m| m.incident.key == visible),
+            "{loc}: prefix match hidden"
+        );
+        // The reporter still sees its own.
+        let l = s
+            .lookup("http://evil.test/other", &Viewer::member("bank"))
+            .expect("lookup")
+            .expect("valid");
+        assert!(l.total >= 10_000, "{loc}: {}", l.total);
+    }
+}
+
+/// Issue 14, finding 7: `related` is bounded: an incident whose value has
+/// more same-domain matches than [`RELATED_MAX_MATCHES_PER_VALUE`] relates
+/// to the newest of them only, and a spent read budget ends the search.
+#[test]
+fn related_is_bounded() {
+    for loc in locations("relbound") {
+        let mut s = open(&loc);
+        let asked = submit(
+            &mut s,
+            &incident(
+                "a.test",
+                "ASK",
+                Tlp::Green,
+                &[
+                    ("http://pop.test/asked", ObservableRole::Url),
+                    ("http://pop.test/asked2", ObservableRole::Url),
+                ],
+                "ask",
+            ),
+            "bank",
+        )
+        .key();
+        let n = RELATED_MAX_MATCHES_PER_VALUE + 50;
+        let others: Vec<Incident> = (0..n)
+            .map(|i| {
+                incident(
+                    "b.test",
+                    &format!("P-{i}"),
+                    Tlp::Green,
+                    &[(&format!("http://pop.test/{i}"), ObservableRole::Url)],
+                    &format!("p{i}"),
+                )
+            })
+            .collect();
+        let batch: Vec<Submission<'_>> = others
+            .iter()
+            .map(|m| Submission {
+                incident: m,
+                reporter: "telco",
+                source: "t",
+                shared_with: &[],
+                recipients: &[],
+            })
+            .collect();
+        let keys: Vec<i64> = s
+            .ingest(&batch)
+            .expect("ingest")
+            .iter()
+            .map(|o| o.key())
+            .collect();
+        let viewer = Viewer::member("peer");
+        let related = s
+            .related(asked, &viewer)
+            .expect("related")
+            .expect("readable");
+        assert_eq!(
+            related.len(),
+            RELATED_MAX_MATCHES_PER_VALUE,
+            "{loc}: related is not bounded per value"
+        );
+        let newest: std::collections::BTreeSet<i64> = keys
+            [keys.len() - RELATED_MAX_MATCHES_PER_VALUE..]
+            .iter()
+            .copied()
+            .collect();
+        let got: std::collections::BTreeSet<i64> = related.iter().map(|r| r.incident.key).collect();
+        assert_eq!(got, newest, "{loc}: the newest matches");
+        // Both values of the asked incident share the domain with each: two
+        // links, each once.
+        assert!(related.iter().all(|r| r.shared.len() == 2), "{loc}");
+        // A spent budget answers at once with what was found (nothing).
+        s.set_read_budget(std::time::Duration::ZERO);
+        let related = s
+            .related(asked, &viewer)
+            .expect("related")
+            .expect("readable");
+        assert!(related.is_empty(), "{loc}");
     }
 }
