@@ -50,7 +50,9 @@ pub use correlate::WarningList;
 use db::{Db, Row, Value};
 pub use ingest::Plan;
 pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamReportRow};
-pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
+pub use workflow::{
+    Assignment, Assignments, Comment, MAX_ASSIGNEE_BYTES, MAX_COMMENT_BYTES, MAX_NOTE_BYTES, Stats,
+};
 
 /// Where the store lives.
 ///
@@ -894,7 +896,7 @@ impl Store {
         page: LookupPage,
     ) -> Result<Lookup, Error> {
         let warning = self.opts.warning_list.reason(value).map(str::to_owned);
-        let mut found = self.matching(value, viewer, MAX_MATCHES)?;
+        let mut found = self.matching(value, viewer, MAX_MATCHES, None)?;
         let all = &found.matches;
         let total = all.len();
         // The page: whole incidents, newest first, until `limit` matches.
@@ -1029,13 +1031,19 @@ impl Store {
     /// limit applied first would let one member's incident holding more
     /// values than the limit push every other match out of everyone
     /// else's answer.
+    ///
+    /// `exclude`: an incident whose matches are left out before the limit
+    /// (`related` asks for an incident's relations, not its own values).
     fn matching(
         &mut self,
         value: &Observable,
         viewer: &Viewer,
         limit: usize,
+        exclude: Option<i64>,
     ) -> Result<Matching, Error> {
         let limit = limit.min(MAX_MATCHES);
+        // A key, not text: safe to write into the statement.
+        let not = |col: &str| exclude.map_or_else(String::new, |k| format!(" AND {col} <> {k}"));
         let mut found = Matching::default();
         // Values named exactly (the value, stored prefixes containing it):
         // their text is known; their postings a statement each (at most
@@ -1074,7 +1082,8 @@ impl Store {
         }
         let (visible, vis_params) = workflow::visible_sql_on(viewer, 2, "i", "i.id");
         let by_id = format!(
-            "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible} ORDER BY p.incident DESC LIMIT {limit}"
+            "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
+            not("p.incident")
         );
         for (id, o, how) in named {
             if found.texts.contains_key(&id) {
@@ -1094,7 +1103,7 @@ impl Store {
                 let mut params: Vec<Value> = vec![lo.to_vec().into(), hi.to_vec().into()];
                 params.extend(vis);
                 let rows = self.db.query(
-                    &format!("SELECT o.id, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 AND {visible} ORDER BY p.incident DESC LIMIT {limit}"),
+                    &format!("SELECT o.id, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}", not("p.incident")),
                     &params,
                 )?;
                 self.take(&mut found, rows, &MatchKind::InLookedUpPrefix, true, viewer)?;
@@ -1109,7 +1118,7 @@ impl Store {
             let mut params: Vec<Value> = vec![d.into()];
             params.extend(vis);
             let rows = self.db.query(
-                &format!("SELECT dp.observable, NULL, NULL, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible} ORDER BY dp.incident DESC LIMIT {limit}"),
+                &format!("SELECT dp.observable, NULL, NULL, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
                 &params,
             )?;
             self.take(&mut found, rows, &MatchKind::SameDomain, true, viewer)?;
@@ -1237,7 +1246,7 @@ impl Store {
             if started.elapsed() >= self.read_budget {
                 break;
             }
-            let found = self.matching(o, viewer, RELATED_MAX_MATCHES_PER_VALUE)?;
+            let found = self.matching(o, viewer, RELATED_MAX_MATCHES_PER_VALUE, Some(key))?;
             let Matching {
                 matches,
                 mut summaries,
@@ -1324,6 +1333,12 @@ impl Store {
         actor: &str,
         note: Option<&str>,
     ) -> Result<bool, Error> {
+        if let Some(n) = note.filter(|n| n.len() > MAX_NOTE_BYTES) {
+            return Err(Error::Invalid(format!(
+                "a note has at most {MAX_NOTE_BYTES} bytes, this one {}",
+                n.len()
+            )));
+        }
         self.db.begin()?;
         let result = (|| -> Result<bool, Error> {
             let Some(r) = self

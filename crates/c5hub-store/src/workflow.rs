@@ -57,6 +57,12 @@ pub struct Stats {
 /// Longest comment accepted, in bytes.
 pub const MAX_COMMENT_BYTES: usize = 16 * 1024;
 
+/// Longest note on a status change, in bytes.
+pub const MAX_NOTE_BYTES: usize = 16 * 1024;
+
+/// Longest assignee (a user's e-mail address), in bytes.
+pub const MAX_ASSIGNEE_BYTES: usize = 320;
+
 /// The SQL condition (on `incidents i`) that holds exactly for the
 /// incidents `viewer` may read, with its parameters numbered from
 /// `$first`. It is the TLP rule of [`Viewer::can_read`] in SQL, so that
@@ -109,6 +115,12 @@ impl Store {
         assignee: Option<&str>,
         actor: &str,
     ) -> Result<bool, Error> {
+        if let Some(a) = assignee.filter(|a| a.len() > MAX_ASSIGNEE_BYTES) {
+            return Err(Error::Invalid(format!(
+                "an assignee has at most {MAX_ASSIGNEE_BYTES} bytes, this one {}",
+                a.len()
+            )));
+        }
         self.db.begin()?;
         let result = (|| -> Result<bool, Error> {
             let now = now_ms();
