@@ -1194,3 +1194,56 @@ fn related_is_bounded() {
         assert!(related.is_empty(), "{loc}");
     }
 }
+
+/// Issue 14, finding 15: the store refuses a NUL byte in any text it is
+/// given, on both backends (PostgreSQL failed deep in the write), and
+/// stores nothing of the batch.
+#[test]
+fn nul_bytes_are_refused() {
+    for loc in locations("nul") {
+        let mut s = open(&loc);
+        let mut m = incident("bank.test", "NUL", Tlp::Green, &[], "nul");
+        m.description = Some("a\0b".to_owned());
+        let err = s
+            .ingest(&[Submission {
+                incident: &m,
+                reporter: "bank",
+                source: "t",
+                shared_with: &[],
+                recipients: &[],
+            }])
+            .expect_err("refused");
+        assert!(
+            matches!(err, c5hub_store::Error::Invalid(ref m) if m.contains("NUL")),
+            "{loc}: {err}"
+        );
+        assert_eq!(s.counts().expect("counts").0, 0, "{loc}");
+        let ok = submit(
+            &mut s,
+            &incident("bank.test", "OK", Tlp::Green, &[], "ok"),
+            "bank",
+        )
+        .key();
+        assert!(
+            matches!(
+                s.add_comment(ok, "ana@bank", "bank", "x\0y"),
+                Err(c5hub_store::Error::Invalid(_))
+            ),
+            "{loc}"
+        );
+        assert!(
+            matches!(
+                s.set_status(ok, IncidentStatus::Triaged, "ana", Some("x\0y")),
+                Err(c5hub_store::Error::Invalid(_))
+            ),
+            "{loc}"
+        );
+        assert!(
+            matches!(
+                s.set_assignee(ok, Some("a\0@b"), "ana"),
+                Err(c5hub_store::Error::Invalid(_))
+            ),
+            "{loc}"
+        );
+    }
+}
