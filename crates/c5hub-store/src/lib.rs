@@ -1080,11 +1080,26 @@ impl Store {
                 }
             }
         }
-        let (visible, vis_params) = workflow::visible_sql_on(viewer, 2, "i", "i.id");
-        let by_id = format!(
-            "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
-            not("p.incident")
-        );
+        // A lookup reads a named value's postings whole, as it always did
+        // (no limit, so nothing can be pushed out; `take` keeps the
+        // readable ones). `related` takes a bounded number of readable
+        // ones, the asked incident left out.
+        let bounded = limit < MAX_MATCHES || exclude.is_some();
+        let (visible, vis_params) = if bounded {
+            workflow::visible_sql_on(viewer, 2, "i", "i.id")
+        } else {
+            ("1 = 1".to_owned(), Vec::new())
+        };
+        let by_id = if bounded {
+            format!(
+                "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
+                not("p.incident")
+            )
+        } else {
+            format!(
+                "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
+            )
+        };
         for (id, o, how) in named {
             if found.texts.contains_key(&id) {
                 continue;
