@@ -113,18 +113,29 @@ impl From<c5hub_store::Error> for Error {
 }
 
 /// Every file under `paths` (directories recursively, hidden entries
-/// skipped), in a stable order.
+/// skipped), in a stable order. Symbolic links are followed, but each
+/// directory is walked once: a link back to a directory above it (a loop)
+/// or a second way to the same directory adds nothing.
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
-        walk(p, &mut out)?;
+        walk(p, &mut out, &mut seen)?;
     }
     Ok(out)
 }
 
-fn walk(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+fn walk(
+    p: &Path,
+    out: &mut Vec<PathBuf>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), Error> {
     let meta = fs::metadata(p).map_err(|e| Error::Io(p.to_owned(), e))?;
     if meta.is_dir() {
+        let real = fs::canonicalize(p).map_err(|e| Error::Io(p.to_owned(), e))?;
+        if !seen.insert(real) {
+            return Ok(());
+        }
         let mut entries: Vec<PathBuf> = fs::read_dir(p)
             .map_err(|e| Error::Io(p.to_owned(), e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -135,7 +146,7 @@ fn walk(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
             .collect();
         entries.sort();
         for e in entries {
-            walk(&e, out)?;
+            walk(&e, out, seen)?;
         }
     } else {
         out.push(p.to_owned());
@@ -478,11 +489,24 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// The file name a rejected input is kept under: its whole path, readable,
+/// with `%`, the path separators and a leading dot percent-encoded
+/// (`a/b_c.xml` -> `a%2Fb_c.xml`, `../x.xml` -> `%2E.%2Fx.xml`). Different
+/// paths give different names: `%` is encoded too, so no two paths can
+/// meet (an earlier `_` for `/` made `a/b_c.xml` and `a_b/c.xml` one name).
 fn quarantine_name(f: &Path) -> String {
-    // Keep the path readable and unique: a/b/c.xml -> a_b_c.xml
-    f.to_string_lossy()
-        .trim_start_matches(['/', '.'])
-        .replace(['/', '\\'], "_")
+    let path = f.to_string_lossy();
+    let mut out = String::with_capacity(path.len() + 8);
+    for (i, c) in path.chars().enumerate() {
+        match c {
+            '%' => out.push_str("%25"),
+            '/' => out.push_str("%2F"),
+            '\\' => out.push_str("%5C"),
+            '.' if i == 0 => out.push_str("%2E"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn reject_file(
@@ -555,6 +579,49 @@ fn quarantine_rows(f: &Path, opts: &ImportOptions, bad: &[(u64, String)]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14, finding 15: different paths never share a quarantine name.
+    #[test]
+    fn quarantine_names_do_not_collide() {
+        let names: Vec<String> = [
+            "a/b_c.xml",
+            "a_b/c.xml",
+            "a%2Fb_c.xml",
+            "../x.xml",
+            "x.xml",
+            "/x.xml",
+            ".x.xml",
+            "a\\b.xml",
+        ]
+        .iter()
+        .map(|p| quarantine_name(Path::new(p)))
+        .collect();
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.contains('/') && !n.starts_with('.')),
+            "{names:?}"
+        );
+        assert_eq!(names[0], "a%2Fb_c.xml");
+    }
+
+    /// Issue 14, finding 15: a symbolic link back to a directory above it
+    /// is not followed round for ever; each file is listed once.
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_end() {
+        let dir = std::env::temp_dir().join(format!("c5hub-import-loop-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("a/b")).expect("dirs");
+        fs::write(dir.join("a/b/f.csv"), "x\n").expect("file");
+        std::os::unix::fs::symlink(dir.join("a"), dir.join("a/b/up")).expect("loop");
+        std::os::unix::fs::symlink(dir.join("a/b"), dir.join("again")).expect("second way");
+        let files = collect_files(std::slice::from_ref(&dir)).expect("walks");
+        assert_eq!(files, vec![dir.join("a/b/f.csv")], "{files:?}");
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     /// A feed whose header only a mapping file knows: detected as CSV with
     /// the mapping, and not without it.

@@ -20,6 +20,21 @@
 //! Writing uses the first row of each TLP level, except AMBER+STRICT, which
 //! is written as `ext-value` with `ext-restriction="TLP:AMBER+STRICT"` only
 //! when it must be told apart from `private` — it never has to, so `private`.
+//!
+//! ## Element-level restriction
+//!
+//! RFC 7970 §3.3.1 lets any element inside an Incident carry a
+//! `restriction` of its own, stricter (or looser) than the Incident's; an
+//! element without one (or with `default`) inherits its parent's. c5hub
+//! keeps one TLP per incident, and every read path (lookups, related
+//! incidents, the original document, export, the web page) shows the whole
+//! incident to whoever may read it. So the incident's TLP is raised to the
+//! strictest effective restriction of any element it holds, and a
+//! [`Note`] names the element that raised it. "Strictest" means the level
+//! whose readers are in both: AMBER and RED together make AMBER+STRICT
+//! (the reporter only), since neither's readers contain the other's. A
+//! looser element never lowers the incident's TLP, and an unknown
+//! restriction on an element counts as AMBER+STRICT.
 
 use std::fmt::Write;
 use std::str::FromStr;
@@ -157,6 +172,7 @@ fn incident(inc: &Element, path: &str, notes: &mut Vec<Note>) -> Option<Incident
         inc.attr("ext-restriction"),
     )
     .unwrap_or(Tlp::AmberStrict);
+    let tlp = strictest_within(inc, tlp, path, notes);
     let mut m = Incident::new(id, tlp);
     m.times.detected = time(inc, Class::DetectTime, path, notes);
     m.times.start = time(inc, Class::StartTime, path, notes);
@@ -199,6 +215,68 @@ fn incident(inc: &Element, path: &str, notes: &mut Vec<Note>) -> Option<Incident
     let mut walker = Walker { m: &mut m, notes };
     walker.walk(inc, path.to_owned(), ObservableRole::Unknown);
     Some(m)
+}
+
+/// The TLP level whose readers may read both `a` and `b` (see the module
+/// docs): the stricter one, or AMBER+STRICT for AMBER and RED.
+pub fn stricter_tlp(a: Tlp, b: Tlp) -> Tlp {
+    let rank = |t: Tlp| match t {
+        Tlp::Clear => 0,
+        Tlp::Green => 1,
+        Tlp::Amber | Tlp::Red => 2,
+        Tlp::AmberStrict => 3,
+    };
+    match rank(a).cmp(&rank(b)) {
+        std::cmp::Ordering::Less => b,
+        std::cmp::Ordering::Greater => a,
+        std::cmp::Ordering::Equal if a == b => a,
+        // AMBER and RED: only the reporter is among the readers of both.
+        std::cmp::Ordering::Equal => Tlp::AmberStrict,
+    }
+}
+
+/// The incident's TLP raised to the strictest effective restriction of the
+/// elements inside it (RFC 7970 §3.3.1), with a note for each element that
+/// raised it.
+fn strictest_within(inc: &Element, tlp: Tlp, path: &str, notes: &mut Vec<Note>) -> Tlp {
+    fn walk(el: &Element, inherited: Tlp, path: &str, acc: &mut Tlp, notes: &mut Vec<Note>) {
+        let mut counts: Vec<(Class, usize)> = Vec::new();
+        for c in el.elements() {
+            let n = match counts.iter_mut().find(|(k, _)| *k == c.class) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n - 1
+                }
+                None => {
+                    counts.push((c.class, 1));
+                    0
+                }
+            };
+            let p = format!("{path}/{}[{n}]", c.class.name());
+            let own = match c.attr("restriction") {
+                None | Some("default") => inherited,
+                Some(r) => {
+                    tlp_from_restriction(r, c.attr("ext-restriction")).unwrap_or(Tlp::AmberStrict)
+                }
+            };
+            let raised = stricter_tlp(*acc, own);
+            if raised != *acc {
+                notes.push(Note {
+                    path: p.clone(),
+                    message: format!(
+                        "restriction {:?} is stricter than the incident's {}: the incident is stored as {raised} (RFC 7970 section 3.3.1)",
+                        c.attr("restriction").unwrap_or_default(),
+                        *acc,
+                    ),
+                });
+                *acc = raised;
+            }
+            walk(c, own, &p, acc, notes);
+        }
+    }
+    let mut acc = tlp;
+    walk(inc, tlp, path, &mut acc, notes);
+    acc
 }
 
 /// Reads an RSIT class from `rsit:fraud="phishing"`, `fraud/phishing` or
@@ -838,6 +916,47 @@ mod tests {
             }
         }
         assert_eq!(base64_encode(b"abcd"), "YWJjZA==");
+    }
+
+    /// Issue 14, finding 5: a child's stricter restriction raises the
+    /// incident's TLP (RFC 7970 §3.3.1), with a note naming the element;
+    /// a looser child changes nothing.
+    #[test]
+    fn element_restriction_raises_the_incident_tlp() {
+        let doc = |contact: &str, event: &str| {
+            format!(
+                r#"<IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:ns:iodef-2.0">
+  <Incident purpose="reporting" restriction="green">
+    <IncidentID name="csirt.example">R-1</IncidentID>
+    <GenerationTime>2026-11-20T08:05:00Z</GenerationTime>
+    <Contact role="creator" type="person"{contact}><ContactName>Jane</ContactName></Contact>
+    <EventData{event}><Flow><System category="source"><Node><Address category="ipv4-addr">203.0.113.9</Address></Node></System></Flow></EventData>
+  </Incident>
+</IODEF-Document>"#
+            )
+        };
+        let read = |xml: String| {
+            let d = crate::decode_xml(xml.as_bytes(), &crate::Limits::default()).expect("decodes");
+            assert_eq!(crate::validate(&d.document), vec![], "{xml}");
+            let (got, notes) = incidents_from_document(&d.document, None);
+            (got[0].tlp, notes)
+        };
+        let (tlp, notes) = read(doc("", ""));
+        assert_eq!((tlp, notes.len()), (Tlp::Green, 0));
+        let (tlp, notes) = read(doc(r#" restriction="private""#, ""));
+        assert_eq!(tlp, Tlp::AmberStrict);
+        assert_eq!(notes[0].path, "/IODEF-Document/Incident[0]/Contact[0]");
+        let (tlp, notes) = read(doc("", r#" restriction="need-to-know""#));
+        assert_eq!(tlp, Tlp::Amber);
+        assert_eq!(notes[0].path, "/IODEF-Document/Incident[0]/EventData[0]");
+        // Inherited: the Address inside a RED EventData is RED.
+        let (tlp, _) = read(doc(r#" restriction="public""#, r#" restriction="red""#));
+        assert_eq!(tlp, Tlp::Red);
+        // AMBER and RED: only the reporter reads both.
+        let (tlp, _) = read(doc(r#" restriction="amber""#, r#" restriction="red""#));
+        assert_eq!(tlp, Tlp::AmberStrict);
+        assert_eq!(stricter_tlp(Tlp::Clear, Tlp::Green), Tlp::Green);
+        assert_eq!(stricter_tlp(Tlp::Red, Tlp::AmberStrict), Tlp::AmberStrict);
     }
 
     #[test]

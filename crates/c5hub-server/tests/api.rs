@@ -184,7 +184,11 @@ fn submit_read_triage_correlate_export() {
         );
         assert_eq!(bad.status, 400, "{}", bad.body);
 
-        // Workflow: the viewer may not triage, the analyst may.
+        // Workflow: the viewer may not triage, the analyst may. The
+        // assignee is a user of an organisation that reads the incident.
+        hub.store()
+            .add_user("ana@bank", "bank-csirt", c5hub_model::Role::Analyst, None)
+            .expect("user");
         let body =
             json!({"status": "triaged", "assignee": "ana@bank", "note": "on it"}).to_string();
         let r = call(

@@ -2,7 +2,10 @@
 //! the rule itself (not from the code under test): generated organisations,
 //! incidents, TLP levels, sharing lists and recipients; for every caller,
 //! every endpoint that reads incidents (API and web UI) must show exactly
-//! the incidents the rule allows, and counts must match.
+//! the incidents the rule allows, and counts must match. Incidents come
+//! with earlier versions (other TLP levels, sharing lists and values), all
+//! stored in one batch as a group commit stores them: only the last
+//! version decides who reads.
 
 mod support;
 
@@ -26,6 +29,17 @@ const POOL: [&str; 6] = [
 #[derive(Clone, Debug)]
 struct Gen {
     reporter: usize,
+    tlp: usize,
+    shared: u8,
+    recipients: u8,
+    values: u8,
+    /// Versions sent before this one, in the same batch, oldest first.
+    earlier: Vec<Version>,
+}
+
+/// An earlier version of a generated incident.
+#[derive(Clone, Debug)]
+struct Version {
     tlp: usize,
     shared: u8,
     recipients: u8,
@@ -80,41 +94,65 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
                 .1,
         );
     }
-    let mut keys = Vec::new();
-    for (n, g) in gens.iter().enumerate() {
+    // Every version of every incident in one batch: the earlier versions
+    // first, interleaved across incidents, then each incident's last.
+    let pick = |bits: u8| -> Vec<String> {
+        (0..n_orgs)
+            .filter(|i| bits & (1 << i) != 0)
+            .map(org)
+            .collect()
+    };
+    let version = |n: usize, v: &Version| {
         let mut m = Incident::new(
             GlobalId::new("gen.test", &format!("G-{n}")).expect("id"),
-            Tlp::ALL[g.tlp],
+            Tlp::ALL[v.tlp],
         );
-        m.title = Some(format!("generated {n}"));
-        for (i, v) in POOL.iter().enumerate() {
-            if g.values & (1 << i) != 0 {
+        m.title = Some(format!("generated {n} at {}", Tlp::ALL[v.tlp]));
+        for (i, x) in POOL.iter().enumerate() {
+            if v.values & (1 << i) != 0 {
                 m.add_observable(
-                    Observable::guess(v).expect("pool value"),
+                    Observable::guess(x).expect("pool value"),
                     ObservableRole::Source,
                 );
             }
         }
-        let pick = |bits: u8| -> Vec<String> {
-            (0..n_orgs)
-                .filter(|i| bits & (1 << i) != 0)
-                .map(org)
-                .collect()
+        (m, org(gens[n].reporter), pick(v.shared), pick(v.recipients))
+    };
+    let rounds = gens.iter().map(|g| g.earlier.len()).max().unwrap_or(0);
+    let mut owned = Vec::new();
+    for r in 0..rounds {
+        for (n, g) in gens.iter().enumerate() {
+            if let Some(v) = g.earlier.get(r) {
+                owned.push(version(n, v));
+            }
+        }
+    }
+    let first_last = owned.len();
+    for (n, g) in gens.iter().enumerate() {
+        let last = Version {
+            tlp: g.tlp,
+            shared: g.shared,
+            recipients: g.recipients,
+            values: g.values,
         };
-        let key = store
-            .ingest(&[Submission {
-                incident: &m,
-                reporter: &org(g.reporter),
-                source: "prop",
-                shared_with: &pick(g.shared),
-                recipients: &pick(g.recipients),
-            }])
-            .expect("ingest")[0]
-            .key();
+        owned.push(version(n, &last));
+    }
+    let batch: Vec<Submission<'_>> = owned
+        .iter()
+        .map(|(m, reporter, shared, recipients)| Submission {
+            incident: m,
+            reporter,
+            source: "prop",
+            shared_with: shared,
+            recipients,
+        })
+        .collect();
+    let outcomes = store.ingest(&batch).expect("ingest");
+    let keys: Vec<i64> = outcomes[first_last..].iter().map(|o| o.key()).collect();
+    for (g, &key) in gens.iter().zip(&keys) {
         store
             .add_comment(key, "someone", &org(g.reporter), "note")
             .expect("comment");
-        keys.push(key);
     }
     drop(store);
 
@@ -301,16 +339,34 @@ fn urlencode(s: &str) -> String {
 
 fn gen_strategy(n_orgs: usize) -> impl Strategy<Value = Vec<Gen>> {
     let mask = (1u8 << n_orgs) - 1;
+    let earlier = proptest::collection::vec(
+        (0..5usize, any::<u8>(), any::<u8>(), 1u8..64).prop_map(move |(tlp, s, r, values)| {
+            Version {
+                tlp,
+                shared: s & mask,
+                recipients: r & mask,
+                values,
+            }
+        }),
+        0..3,
+    );
     proptest::collection::vec(
-        (0..n_orgs, 0..5usize, any::<u8>(), any::<u8>(), 1u8..64).prop_map(
-            move |(reporter, tlp, s, r, values)| Gen {
+        (
+            0..n_orgs,
+            0..5usize,
+            any::<u8>(),
+            any::<u8>(),
+            1u8..64,
+            earlier,
+        )
+            .prop_map(move |(reporter, tlp, s, r, values, earlier)| Gen {
                 reporter,
                 tlp,
                 shared: s & mask,
                 recipients: r & mask,
                 values,
-            },
-        ),
+                earlier,
+            }),
         1..10,
     )
 }
@@ -334,7 +390,15 @@ fn explicit_cases_on_every_backend() {
         shared,
         recipients,
         values: 0b1111,
+        earlier: Vec::new(),
     };
+    let was = |tlp, shared, recipients| Version {
+        tlp,
+        shared,
+        recipients,
+        values: 0b111111,
+    };
+    let with = |g: Gen, earlier: Vec<Version>| Gen { earlier, ..g };
     let gens = vec![
         all(0, 0, 0, 0),         // CLEAR
         all(0, 1, 0, 0),         // GREEN
@@ -342,6 +406,14 @@ fn explicit_cases_on_every_backend() {
         all(0, 3, 0b110, 0b110), // AMBER+STRICT: sharing lists ignored
         all(0, 4, 0, 0b100),     // RED to org2
         all(1, 3, 0, 0),         // org1's own AMBER+STRICT
+        // Earlier versions in the same batch, looser than the last one:
+        // a shrinking sharing list, GREEN then AMBER+STRICT, RED recipients
+        // then AMBER shared with others.
+        with(all(0, 2, 0b010, 0), vec![was(2, 0b110, 0)]),
+        with(all(0, 3, 0, 0), vec![was(1, 0, 0), was(0, 0b110, 0b110)]),
+        with(all(0, 2, 0b100, 0), vec![was(4, 0, 0b010)]),
+        // Stricter earlier versions: the last, looser one decides.
+        with(all(1, 1, 0, 0), vec![was(3, 0, 0), was(4, 0, 0b001)]),
     ];
     for public in [false, true] {
         for loc in locations("tlp_explicit") {

@@ -87,6 +87,16 @@ pub(crate) enum Param<'a> {
     Blob(&'a [u8]),
 }
 
+impl<'a> Param<'a> {
+    /// The text, when it is text.
+    pub(crate) fn text(&self) -> Option<&'a str> {
+        match self {
+            Param::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 impl From<Param<'_>> for Value {
     fn from(p: Param<'_>) -> Self {
         match p {
@@ -211,6 +221,20 @@ impl From<&Value> for KeyPart {
     fn from(v: &Value) -> Self {
         KeyPart::from(&Param::from(v))
     }
+}
+
+/// Refuses text holding a NUL byte, on every statement of both backends:
+/// PostgreSQL cannot store it (an error deep in a write), and SQLite would
+/// store text that other tools cut short. One check here covers every write
+/// path (submissions, comments, notes, accounts, spam reports); the server
+/// answers its own clearer error before it gets here.
+fn refuse_nul<'a>(mut texts: impl Iterator<Item = &'a str>) -> Result<(), Error> {
+    if texts.any(|t| t.contains('\0')) {
+        return Err(Error::Invalid(
+            "a text value holds a NUL byte (U+0000), which the store does not accept".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Rows per multi-row statement: well under both databases' parameter
@@ -463,6 +487,7 @@ fn from_sqlite(v: rusqlite::types::ValueRef<'_>) -> Value {
 
 impl Db for Sqlite {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+        refuse_nul(params.iter().filter_map(Value::text))?;
         let mut stmt = self
             .conn
             .prepare_cached(sql)
@@ -483,6 +508,7 @@ impl Db for Sqlite {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        refuse_nul(params.iter().filter_map(Value::text))?;
         let mut stmt = self
             .conn
             .prepare_cached(sql)
@@ -542,6 +568,7 @@ impl Db for Sqlite {
         params: &[Param<'_>],
         tail: &str,
     ) -> Result<Vec<Row>, Error> {
+        refuse_nul(params.iter().filter_map(Param::text))?;
         let mut out = Vec::new();
         if params.is_empty() || cols == 0 {
             return Ok(out);
@@ -583,6 +610,7 @@ impl Db for Sqlite {
         u: &Upsert<'_>,
         params: &[Param<'_>],
     ) -> Result<Vec<Option<i64>>, Error> {
+        refuse_nul(params.iter().filter_map(Param::text))?;
         // No RETURNING: SQLite runs it as a trigger, and a statement with
         // a trigger keeps a statement journal (a copy of each page it
         // touches). Each row is tried as an insert that does nothing on a
@@ -749,6 +777,7 @@ fn from_pg(row: &postgres::Row) -> Row {
 
 impl Db for Postgres {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+        refuse_nul(params.iter().filter_map(Value::text))?;
         let stmt = self.prepare(sql)?;
         let p: Vec<PgParam<'_>> = params.iter().map(|v| PgParam(v.into())).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
@@ -760,6 +789,7 @@ impl Db for Postgres {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        refuse_nul(params.iter().filter_map(Value::text))?;
         let stmt = self.prepare(sql)?;
         let p: Vec<PgParam<'_>> = params.iter().map(|v| PgParam(v.into())).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
@@ -801,6 +831,7 @@ impl Db for Postgres {
         params: &[Param<'_>],
         tail: &str,
     ) -> Result<Vec<Row>, Error> {
+        refuse_nul(params.iter().filter_map(Param::text))?;
         let mut out = Vec::new();
         if cols == 0 {
             return Ok(out);
@@ -831,6 +862,7 @@ impl Db for Postgres {
         u: &Upsert<'_>,
         params: &[Param<'_>],
     ) -> Result<Vec<Option<i64>>, Error> {
+        refuse_nul(params.iter().filter_map(Param::text))?;
         let cols = u.columns.len();
         if params.is_empty() || cols == 0 {
             return Ok(Vec::new());

@@ -263,6 +263,30 @@ pub(crate) fn ingest(
         }
     }
 
+    // Several versions of one incident in this batch are stored as
+    // successive versions (each with its document above), but only the
+    // last one is current: its contacts, sharing lists and postings are
+    // the incident's, and an earlier one's must not be written beside
+    // them (they would widen who reads it, or keep an older TLP in
+    // `domain_postings`). A repeat always makes a new version, so a batch
+    // without new versions (a bulk load) skips the bookkeeping.
+    let superseded: Vec<bool> = if stored
+        .iter()
+        .any(|&(i, _, _)| matches!(outcomes[i], Outcome::NewVersion { .. }))
+    {
+        let mut last: HashMap<i64, usize> = HashMap::with_capacity(stored.len());
+        for (at, &(_, k, _)) in stored.iter().enumerate() {
+            last.insert(k, at);
+        }
+        stored
+            .iter()
+            .enumerate()
+            .map(|(at, &(_, k, _))| last.get(&k) != Some(&at))
+            .collect()
+    } else {
+        vec![false; stored.len()]
+    };
+
     // The original documents, keyed by the incident version they made: the
     // key only grows, so storing one never reshuffles an index. (A document
     // holding several incidents is kept once per incident.)
@@ -287,7 +311,7 @@ pub(crate) fn ingest(
 
     let mut contacts: Vec<Param<'_>> = Vec::new();
     let mut shares: Vec<Param<'_>> = Vec::new();
-    for &(i, k, _) in &stored {
+    for (&(i, k, _), _) in stored.iter().zip(&superseded).filter(|(_, old)| !**old) {
         let s = &batch[i];
         for c in &s.incident.contacts {
             contacts.extend([
@@ -401,12 +425,16 @@ pub(crate) fn ingest(
     let mut postings: Vec<(i64, i64, &'static str)> = Vec::with_capacity(slots.len());
     let mut by_domain: Vec<(&str, i64, i64, &'static str, i64, &str)> = Vec::new();
     let mut slot = slots.iter();
-    for &(i, k, _) in &stored {
+    for (&(i, k, _), &old) in stored.iter().zip(&superseded) {
         let s = &batch[i];
         for io in &s.incident.observables {
             let Some(&at) = slot.next() else {
                 return Err(Error::Corrupt("an observable without its value".to_owned()));
             };
+            if old {
+                // Counted in the sightings above, but no longer held.
+                continue;
+            }
             let id = ids[at];
             postings.push((id, k, io.role.as_str()));
             if let Some(d) = &aggs[at].domain {

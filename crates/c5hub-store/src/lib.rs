@@ -25,11 +25,12 @@ mod migrations;
 mod spam;
 mod workflow;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use c5hub_model::{
     Audience, Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable,
@@ -49,7 +50,9 @@ pub use correlate::WarningList;
 use db::{Db, Row, Value};
 pub use ingest::Plan;
 pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamPseudonyms, SpamReportRow};
-pub use workflow::{Assignment, Assignments, Comment, MAX_COMMENT_BYTES, Stats};
+pub use workflow::{
+    Assignment, Assignments, Comment, MAX_ASSIGNEE_BYTES, MAX_COMMENT_BYTES, MAX_NOTE_BYTES, Stats,
+};
 
 /// Where the store lives.
 ///
@@ -380,7 +383,7 @@ pub struct IncidentFilter {
 }
 
 /// How a stored value matches a looked-up one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MatchKind {
     /// The same normalised value.
     Exact,
@@ -506,6 +509,10 @@ pub struct Related {
     pub shared: Vec<(Observable, Observable, MatchKind)>,
 }
 
+/// One value shared by two incidents while `related` collects them: the
+/// asked incident's observable (its place), the matched value's key, how.
+type Link = (usize, i64, MatchKind);
+
 /// A status change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusChange {
@@ -526,9 +533,24 @@ pub struct Store {
     db: Box<dyn Db + Send>,
     opts: Options,
     location: Location,
+    /// See [`DEFAULT_READ_BUDGET`].
+    read_budget: Duration,
 }
 
+/// Most rows read for one kind of match of one value (readable rows: the
+/// limit applies after the TLP rule).
 const MAX_MATCHES: usize = 10_000;
+
+/// [`Store::related`] considers at most this many values of the incident.
+pub const RELATED_MAX_VALUES: usize = 500;
+
+/// [`Store::related`] takes at most this many readable matches of each
+/// kind for one value (the newest).
+pub const RELATED_MAX_MATCHES_PER_VALUE: usize = 200;
+
+/// How long an expensive read ([`Store::related`]) may run before it
+/// answers with what it found so far.
+pub const DEFAULT_READ_BUDGET: Duration = Duration::from_secs(5);
 
 impl Store {
     /// Opens (creating if needed) and migrates the store.
@@ -556,7 +578,14 @@ impl Store {
             db,
             opts,
             location: location.clone(),
+            read_budget: DEFAULT_READ_BUDGET,
         })
+    }
+
+    /// How long an expensive read may run on this connection (default
+    /// [`DEFAULT_READ_BUDGET`]); it then answers with what it found.
+    pub fn set_read_budget(&mut self, budget: Duration) {
+        self.read_budget = budget;
     }
 
     /// Runs raw SQL: for upgrade tests that must write data the way an
@@ -867,7 +896,7 @@ impl Store {
         page: LookupPage,
     ) -> Result<Lookup, Error> {
         let warning = self.opts.warning_list.reason(value).map(str::to_owned);
-        let mut found = self.matching(value, viewer)?;
+        let mut found = self.matching(value, viewer, MAX_MATCHES, None)?;
         let all = &found.matches;
         let total = all.len();
         // The page: whole incidents, newest first, until `limit` matches.
@@ -991,12 +1020,30 @@ impl Store {
         })
     }
 
-    /// Every readable match of `value` (up to [`MAX_MATCHES`] rows from
-    /// each kind of match), newest incident first. The values and
-    /// incidents are read with one statement for each kind of match, not
-    /// one for each matching value or incident: a domain held by a few
-    /// hundred URLs made that cost milliseconds.
-    fn matching(&mut self, value: &Observable, viewer: &Viewer) -> Result<Matching, Error> {
+    /// Every readable match of `value` (up to `limit` rows from each kind
+    /// of match, at most [`MAX_MATCHES`]), newest incident first. The
+    /// values and incidents are read with one statement for each kind of
+    /// match, not one for each matching value or incident: a domain held
+    /// by a few hundred URLs made that cost milliseconds.
+    ///
+    /// Each statement keeps only the rows the viewer may read (the TLP
+    /// rule in SQL, [`workflow::visible_sql_on`]) before its limit: a
+    /// limit applied first would let one member's incident holding more
+    /// values than the limit push every other match out of everyone
+    /// else's answer.
+    ///
+    /// `exclude`: an incident whose matches are left out before the limit
+    /// (`related` asks for an incident's relations, not its own values).
+    fn matching(
+        &mut self,
+        value: &Observable,
+        viewer: &Viewer,
+        limit: usize,
+        exclude: Option<i64>,
+    ) -> Result<Matching, Error> {
+        let limit = limit.min(MAX_MATCHES);
+        // A key, not text: safe to write into the statement.
+        let not = |col: &str| exclude.map_or_else(String::new, |k| format!(" AND {col} <> {k}"));
         let mut found = Matching::default();
         // Values named exactly (the value, stored prefixes containing it):
         // their text is known; their postings a statement each (at most
@@ -1033,24 +1080,46 @@ impl Store {
                 }
             }
         }
-        let by_id = format!(
-            "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
-        );
+        // A lookup reads a named value's postings whole, as it always did
+        // (no limit, so nothing can be pushed out; `take` keeps the
+        // readable ones). `related` takes a bounded number of readable
+        // ones, the asked incident left out.
+        let bounded = limit < MAX_MATCHES || exclude.is_some();
+        let (visible, vis_params) = if bounded {
+            workflow::visible_sql_on(viewer, 2, "i", "i.id")
+        } else {
+            ("1 = 1".to_owned(), Vec::new())
+        };
+        let by_id = if bounded {
+            format!(
+                "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
+                not("p.incident")
+            )
+        } else {
+            format!(
+                "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
+            )
+        };
         for (id, o, how) in named {
             if found.texts.contains_key(&id) {
                 continue;
             }
             found.texts.insert(id, ValueText::Parsed(o));
-            let rows = self.db.query(&by_id, &[id.into()])?;
+            let mut params: Vec<Value> = vec![id.into()];
+            params.extend(vis_params.iter().cloned());
+            let rows = self.db.query(&by_id, &params)?;
             self.take(&mut found, rows, &how, false, viewer)?;
         }
         // Values inside a looked-up prefix: their postings and incidents
         // joined in.
         if value.ip_net().is_some() {
             if let Some((lo, hi)) = correlate::ip_range(value) {
+                let (visible, vis) = workflow::visible_sql_on(viewer, 3, "i", "i.id");
+                let mut params: Vec<Value> = vec![lo.to_vec().into(), hi.to_vec().into()];
+                params.extend(vis);
                 let rows = self.db.query(
-                    &format!("SELECT o.id, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 LIMIT {MAX_MATCHES}"),
-                    &[lo.to_vec().into(), hi.to_vec().into()],
+                    &format!("SELECT o.id, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}", not("p.incident")),
+                    &params,
                 )?;
                 self.take(&mut found, rows, &MatchKind::InLookedUpPrefix, true, viewer)?;
             }
@@ -1060,9 +1129,12 @@ impl Store {
         // incident. Their text and incidents are read only for what the
         // answer shows.
         if let Some(d) = correlate::domain_key(value) {
+            let (visible, vis) = workflow::visible_sql_on(viewer, 2, "dp", "dp.incident");
+            let mut params: Vec<Value> = vec![d.into()];
+            params.extend(vis);
             let rows = self.db.query(
-                &format!("SELECT observable, NULL, NULL, role, incident, tlp, reporter FROM domain_postings WHERE domain = $1 ORDER BY incident DESC LIMIT {MAX_MATCHES}"),
-                &[d.into()],
+                &format!("SELECT dp.observable, NULL, NULL, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
+                &params,
             )?;
             self.take(&mut found, rows, &MatchKind::SameDomain, true, viewer)?;
         }
@@ -1155,38 +1227,110 @@ impl Store {
 
     /// Incidents sharing values with `key`, for a viewer who may read `key`;
     /// warning-listed values are left out. Most shared first.
+    ///
+    /// Bounded, since one incident can hold thousands of values on a
+    /// popular domain: the first [`RELATED_MAX_VALUES`] values of the
+    /// incident are considered, each with its newest
+    /// [`RELATED_MAX_MATCHES_PER_VALUE`] readable matches of each kind,
+    /// and the search stops when the store's read budget
+    /// ([`DEFAULT_READ_BUDGET`], [`Store::set_read_budget`]) is spent,
+    /// answering with the relations found so far.
     pub fn related(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Vec<Related>>, Error> {
+        let started = Instant::now();
         let Some(stored) = self.incident(key, viewer)? else {
             return Ok(None);
         };
-        let mut by_incident: BTreeMap<i64, Related> = BTreeMap::new();
-        for io in &stored.incident.observables {
-            if self.opts.warning_list.reason(&io.observable).is_some() {
-                continue;
+        // Per related incident: its summary and the links found (value of
+        // ours, matched value's key, how); `links` holds them all with
+        // their incident, so that a link met twice costs a hash, not a
+        // scan of the incident's list.
+        let mut by_incident: HashMap<i64, (Option<IncidentSummary>, Vec<Link>)> = HashMap::new();
+        let mut links: HashSet<(i64, usize, i64, MatchKind)> = HashSet::new();
+        // Matched values parsed, and warning-listed ones, across values.
+        let mut values: HashMap<i64, Option<Observable>> = HashMap::new();
+        let mine: Vec<(usize, &Observable)> = stored
+            .incident
+            .observables
+            .iter()
+            .map(|io| &io.observable)
+            .enumerate()
+            .filter(|(_, o)| self.opts.warning_list.reason(o).is_none())
+            .take(RELATED_MAX_VALUES)
+            .collect();
+        for (at, o) in mine {
+            if started.elapsed() >= self.read_budget {
+                break;
             }
-            // Every match, not a page: a relation is complete.
-            let every = LookupPage {
-                before: None,
-                limit: usize::MAX,
-            };
-            let l = self.lookup_observable(&io.observable, viewer, every)?;
-            for m in l.matches {
-                if m.incident.key == key || self.opts.warning_list.reason(&m.observable).is_some() {
+            let found = self.matching(o, viewer, RELATED_MAX_MATCHES_PER_VALUE, Some(key))?;
+            let Matching {
+                matches,
+                mut summaries,
+                mut texts,
+                ..
+            } = found;
+            for m in matches {
+                if m.incident == key {
                     continue;
                 }
-                let entry = by_incident
-                    .entry(m.incident.key)
-                    .or_insert_with(|| Related {
-                        incident: m.incident.clone(),
-                        shared: Vec::new(),
-                    });
-                let link = (io.observable.clone(), m.observable.clone(), m.how.clone());
-                if !entry.shared.contains(&link) {
-                    entry.shared.push(link);
+                let matched = match values.get(&m.observable) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let o = match texts.remove(&m.observable) {
+                            Some(ValueText::Parsed(o)) => o,
+                            Some(ValueText::Stored(kind, value)) => {
+                                observable_from(&kind, &value, &Value::Null)?.0
+                            }
+                            Some(ValueText::Unread) | None => {
+                                let r = self
+                                    .db
+                                    .query_one(
+                                        "SELECT kind, value FROM observables WHERE id = $1",
+                                        &[m.observable.into()],
+                                    )?
+                                    .ok_or_else(|| {
+                                        Error::Corrupt(format!(
+                                            "observable {} vanished",
+                                            m.observable
+                                        ))
+                                    })?;
+                                observable_from(&r[0], &r[1], &Value::Null)?.0
+                            }
+                        };
+                        let keep = self.opts.warning_list.reason(&o).is_none().then_some(o);
+                        values.insert(m.observable, keep.clone());
+                        keep
+                    }
+                };
+                if matched.is_none() {
+                    continue;
+                }
+                if links.insert((m.incident, at, m.observable, m.how.clone())) {
+                    by_incident
+                        .entry(m.incident)
+                        .or_insert_with(|| (summaries.remove(&m.incident), Vec::new()))
+                        .1
+                        .push((at, m.observable, m.how));
                 }
             }
         }
-        let mut out: Vec<Related> = by_incident.into_values().collect();
+        let mut out = Vec::with_capacity(by_incident.len());
+        for (k, (summary, shared)) in by_incident {
+            let incident = match summary {
+                Some(s) => s,
+                None => self
+                    .summary(k)?
+                    .ok_or_else(|| Error::Corrupt(format!("incident {k} vanished")))?,
+            };
+            let shared = shared
+                .into_iter()
+                .filter_map(|(at, id, how)| {
+                    let theirs = values.get(&id).cloned().flatten()?;
+                    let ours = stored.incident.observables.get(at)?.observable.clone();
+                    Some((ours, theirs, how))
+                })
+                .collect();
+            out.push(Related { incident, shared });
+        }
         out.sort_by(|a, b| {
             b.shared
                 .len()
@@ -1204,6 +1348,12 @@ impl Store {
         actor: &str,
         note: Option<&str>,
     ) -> Result<bool, Error> {
+        if let Some(n) = note.filter(|n| n.len() > MAX_NOTE_BYTES) {
+            return Err(Error::Invalid(format!(
+                "a note has at most {MAX_NOTE_BYTES} bytes, this one {}",
+                n.len()
+            )));
+        }
         self.db.begin()?;
         let result = (|| -> Result<bool, Error> {
             let Some(r) = self

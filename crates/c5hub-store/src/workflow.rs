@@ -57,15 +57,35 @@ pub struct Stats {
 /// Longest comment accepted, in bytes.
 pub const MAX_COMMENT_BYTES: usize = 16 * 1024;
 
+/// Longest note on a status change, in bytes.
+pub const MAX_NOTE_BYTES: usize = 16 * 1024;
+
+/// Longest assignee (a user's e-mail address), in bytes.
+pub const MAX_ASSIGNEE_BYTES: usize = 320;
+
 /// The SQL condition (on `incidents i`) that holds exactly for the
 /// incidents `viewer` may read, with its parameters numbered from
 /// `$first`. It is the TLP rule of [`Viewer::can_read`] in SQL, so that
 /// counts can be computed by the database; a test checks the two agree.
 pub(crate) fn visible_sql(viewer: &Viewer, first: usize) -> (String, Vec<Value>) {
+    visible_sql_on(viewer, first, "i", "i.id")
+}
+
+/// [`visible_sql`] on any table alias with `tlp` and `reporter` columns
+/// (`incidents`, `domain_postings`), `key` naming its incident key.
+pub(crate) fn visible_sql_on(
+    viewer: &Viewer,
+    first: usize,
+    alias: &str,
+    key: &str,
+) -> (String, Vec<Value>) {
     match viewer {
         Viewer::Anonymous {
             public_access: true,
-        } => (format!("i.tlp = {}", tlp_rank(Tlp::Clear)), Vec::new()),
+        } => (
+            format!("{alias}.tlp = {}", tlp_rank(Tlp::Clear)),
+            Vec::new(),
+        ),
         Viewer::Anonymous {
             public_access: false,
         } => ("1 = 0".to_owned(), Vec::new()),
@@ -73,9 +93,9 @@ pub(crate) fn visible_sql(viewer: &Viewer, first: usize) -> (String, Vec<Value>)
             let p = format!("${first}");
             (
                 format!(
-                    "(i.reporter = {p} OR i.tlp <= {green} \
-                     OR (i.tlp = {amber} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = i.id AND s.org = {p} AND s.kind = 'share')) \
-                     OR (i.tlp = {red} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = i.id AND s.org = {p} AND s.kind = 'recipient')))",
+                    "({alias}.reporter = {p} OR {alias}.tlp <= {green} \
+                     OR ({alias}.tlp = {amber} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = {key} AND s.org = {p} AND s.kind = 'share')) \
+                     OR ({alias}.tlp = {red} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = {key} AND s.org = {p} AND s.kind = 'recipient')))",
                     green = tlp_rank(Tlp::Green),
                     amber = tlp_rank(Tlp::Amber),
                     red = tlp_rank(Tlp::Red),
@@ -95,6 +115,12 @@ impl Store {
         assignee: Option<&str>,
         actor: &str,
     ) -> Result<bool, Error> {
+        if let Some(a) = assignee.filter(|a| a.len() > MAX_ASSIGNEE_BYTES) {
+            return Err(Error::Invalid(format!(
+                "an assignee has at most {MAX_ASSIGNEE_BYTES} bytes, this one {}",
+                a.len()
+            )));
+        }
         self.db.begin()?;
         let result = (|| -> Result<bool, Error> {
             let now = now_ms();

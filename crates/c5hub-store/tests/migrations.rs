@@ -75,6 +75,28 @@ fn every_earlier_schema_upgrades() {
                 (1, Some(1)),
                 "{loc}: a domain written by v{v} is found after the upgrade"
             );
+            if v == 7 {
+                // Migration 8: the merged incident's GREEN copy in
+                // domain_postings now says AMBER, and the share its
+                // superseded version brought is gone.
+                let l = s
+                    .lookup("http://merged.test/b", &Viewer::member("other"))
+                    .expect("lookup")
+                    .expect("valid");
+                assert_eq!(l.total, 0, "{loc}: a stale GREEN copy still matches");
+                assert!(
+                    s.incident(2, &viewer).expect("read").is_none(),
+                    "{loc}: the merged share still lets peer read it"
+                );
+                assert!(
+                    s.incident(2, &Viewer::member("bank"))
+                        .expect("read")
+                        .is_some(),
+                    "{loc}: the reporter reads its own incident"
+                );
+                // The unaffected incident keeps its share.
+                assert_eq!(got.shared_with, vec!["peer".to_owned()], "{loc}");
+            }
             if v >= 4 {
                 let report = s.spam_report(1, Some("peer")).expect("read");
                 assert_eq!(report.map(|r| r.id).as_deref(), Some("r-old"), "{loc}");
@@ -106,7 +128,9 @@ fn every_earlier_schema_upgrades() {
                 want.push("before the upgrade".to_owned());
             }
             assert_eq!(titles, want, "{loc}");
-            if v >= 6 {
+            if v == 6 {
+                // Migration 7 marks what v6 wrote; v7 and later wrote
+                // pseudonyms in the first place.
                 spam_incident_is_pseudonymised(&mut s, &loc);
             }
             // Reopening is a no-op.

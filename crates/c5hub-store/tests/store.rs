@@ -13,8 +13,8 @@ use c5hub_model::{
     OriginalDocument, RsitClass, Tlp, Viewer,
 };
 use c5hub_store::{
-    IncidentFilter, Location, LookupPage, MatchKind, Options, Outcome, Store, Submission,
-    WarningList,
+    IncidentFilter, Location, LookupPage, MatchKind, Options, Outcome,
+    RELATED_MAX_MATCHES_PER_VALUE, Store, Submission, WarningList,
 };
 
 fn open(loc: &Location) -> Store {
@@ -907,6 +907,342 @@ fn lookup_pages_count_only_readable_matches() {
         assert_eq!(
             (l.matches.len(), l.total, l.sightings.len()),
             (0, 0, 0),
+            "{loc}"
+        );
+    }
+}
+
+/// Issue 14, finding 3: several versions of one incident in one batch (a
+/// group commit) are stored as successive versions, and only the last
+/// one's sharing lists, recipients, contacts and postings remain;
+/// `domain_postings` follow the last version's TLP. Also when the
+/// incident existed before the batch.
+fn sub<'a>(m: &'a Incident, shared: &'a [String], recipients: &'a [String]) -> Submission<'a> {
+    Submission {
+        incident: m,
+        reporter: "bank",
+        source: "t",
+        shared_with: shared,
+        recipients,
+    }
+}
+
+#[test]
+fn versions_in_one_batch_replace_each_other() {
+    for loc in locations("batchreplace") {
+        let mut s = open(&loc);
+        let energy = vec!["energy-cert".to_owned()];
+        let both = vec!["energy-cert".to_owned(), "telco".to_owned()];
+        let none: Vec<String> = Vec::new();
+        let v = |id: &str, tlp: Tlp, url: &str, doc: &str| {
+            incident("bank.test", id, tlp, &[(url, ObservableRole::Url)], doc)
+        };
+        let reads = |s: &mut Store, key: i64, who: &str| {
+            s.incident(key, &Viewer::member(who))
+                .expect("read")
+                .is_some()
+        };
+        let domain = |s: &mut Store, who: &str| -> Vec<i64> {
+            let l = s
+                .lookup("http://evil.test/other", &Viewer::member(who))
+                .expect("lookup")
+                .expect("valid");
+            l.matches.iter().map(|m| m.incident.key).collect()
+        };
+
+        // AMBER shared with energy-cert, then AMBER shared with nobody.
+        let a1 = v("AMB", Tlp::Amber, "http://evil.test/a1", "amb1");
+        let a2 = v("AMB", Tlp::Amber, "http://evil.test/a2", "amb2");
+        let out = s
+            .ingest(&[sub(&a1, &energy, &none), sub(&a2, &none, &none)])
+            .expect("ingest");
+        assert!(
+            matches!(
+                out[..],
+                [Outcome::New(_), Outcome::NewVersion { version: 2, .. }]
+            ),
+            "{loc}: {out:?}"
+        );
+        let amber = out[0].key();
+        assert!(
+            !reads(&mut s, amber, "energy-cert"),
+            "{loc}: the superseded version's sharing list still applies"
+        );
+        let got = s
+            .incident(amber, &Viewer::member("bank"))
+            .expect("read")
+            .expect("own");
+        assert!(got.shared_with.is_empty(), "{loc}: {:?}", got.shared_with);
+        assert_eq!(got.version, 2, "{loc}");
+        let values: Vec<&str> = got
+            .incident
+            .observables
+            .iter()
+            .map(|o| o.observable.value())
+            .collect();
+        assert_eq!(
+            values,
+            ["http://evil.test/a2"],
+            "{loc}: postings of v2 only"
+        );
+        assert_eq!(got.incident.contacts.len(), 1, "{loc}: contacts of v2 only");
+
+        // GREEN, then AMBER+STRICT: the domain's other URLs no longer
+        // find it for anyone but the reporter.
+        let g1 = v("GRN", Tlp::Green, "http://evil.test/g", "grn1");
+        let g2 = v("GRN", Tlp::AmberStrict, "http://evil.test/g", "grn2");
+        let out = s
+            .ingest(&[sub(&g1, &none, &none), sub(&g2, &none, &none)])
+            .expect("ingest");
+        let strict = out[1].key();
+        assert_eq!(out[0].key(), strict, "{loc}");
+        assert!(!reads(&mut s, strict, "other"), "{loc}");
+        assert!(
+            !domain(&mut s, "other").contains(&strict),
+            "{loc}: the superseded GREEN copy in domain_postings still matches"
+        );
+        assert!(domain(&mut s, "bank").contains(&strict), "{loc}");
+
+        // An existing incident, then three versions in one batch: stricter,
+        // looser, with shrinking lists. Only the last one counts.
+        let r1 = v("RED", Tlp::Red, "http://evil.test/r", "red1");
+        let red = s.ingest(&[sub(&r1, &none, &both)]).expect("ingest")[0].key();
+        let r2 = v("RED", Tlp::Amber, "http://evil.test/r", "red2");
+        let r3 = v("RED", Tlp::Green, "http://evil.test/r", "red3");
+        let r4 = v("RED", Tlp::Amber, "http://evil.test/r", "red4");
+        let out = s
+            .ingest(&[
+                sub(&r2, &both, &none),
+                sub(&r3, &none, &none),
+                sub(&r4, &energy, &none),
+            ])
+            .expect("ingest");
+        assert_eq!(
+            out.last().copied(),
+            Some(Outcome::NewVersion {
+                key: red,
+                version: 4
+            }),
+            "{loc}: {out:?}"
+        );
+        assert!(reads(&mut s, red, "energy-cert"), "{loc}");
+        assert!(!reads(&mut s, red, "telco"), "{loc}: an earlier list leaks");
+        assert!(
+            !reads(&mut s, red, "other"),
+            "{loc}: the GREEN version leaks"
+        );
+        assert!(
+            !domain(&mut s, "other").contains(&red),
+            "{loc}: the GREEN version's domain_postings copy leaks"
+        );
+        assert!(domain(&mut s, "energy-cert").contains(&red), "{loc}");
+        let got = s
+            .incident(red, &Viewer::member("bank"))
+            .expect("read")
+            .expect("own");
+        assert_eq!(
+            (got.shared_with.clone(), got.recipients.clone()),
+            (energy.clone(), none.clone()),
+            "{loc}"
+        );
+    }
+}
+
+/// Issue 14, finding 7: one member's incident holding more values on a
+/// domain than a lookup reads must not push the other members' matches on
+/// that domain out of their answers: readability is decided before the
+/// limit. The bulky incident is the newest, so it comes first.
+#[test]
+fn correlation_is_not_hidden_by_one_members_many_values() {
+    for loc in locations("hidden") {
+        let mut s = open(&loc);
+        let visible = submit(
+            &mut s,
+            &incident(
+                "telco.test",
+                "V",
+                Tlp::Green,
+                &[
+                    ("http://evil.test/visible", ObservableRole::Url),
+                    ("198.51.100.77", ObservableRole::Source),
+                ],
+                "v",
+            ),
+            "telco",
+        )
+        .key();
+        let mut bulky = Incident::new(
+            GlobalId::new("bank.test", "BULK").expect("id"),
+            Tlp::AmberStrict,
+        );
+        for n in 0..10_001 {
+            bulky.add_observable(
+                Observable::guess(&format!("http://evil.test/{n}")).expect("url"),
+                ObservableRole::Url,
+            );
+            if n < 300 {
+                bulky.add_observable(
+                    Observable::guess(&format!("198.51.100.0/{}", 24 + n % 8)).expect("prefix"),
+                    ObservableRole::Source,
+                );
+            }
+        }
+        submit(&mut s, &bulky, "bank");
+        let l = s
+            .lookup("http://evil.test/other", &Viewer::member("peer"))
+            .expect("lookup")
+            .expect("valid");
+        let keys: Vec<i64> = l.matches.iter().map(|m| m.incident.key).collect();
+        assert_eq!(
+            (l.total, keys),
+            (1, vec![visible]),
+            "{loc}: domain match hidden"
+        );
+        let l = s
+            .lookup("198.51.100.0/24", &Viewer::member("peer"))
+            .expect("lookup")
+            .expect("valid");
+        assert!(
+            l.matches.iter().any(|m| m.incident.key == visible),
+            "{loc}: prefix match hidden"
+        );
+        // The reporter still sees its own.
+        let l = s
+            .lookup("http://evil.test/other", &Viewer::member("bank"))
+            .expect("lookup")
+            .expect("valid");
+        assert!(l.total >= 10_000, "{loc}: {}", l.total);
+    }
+}
+
+/// Issue 14, finding 7: `related` is bounded: an incident whose value has
+/// more same-domain matches than [`RELATED_MAX_MATCHES_PER_VALUE`] relates
+/// to the newest of them only, and a spent read budget ends the search.
+#[test]
+fn related_is_bounded() {
+    for loc in locations("relbound") {
+        let mut s = open(&loc);
+        let asked = submit(
+            &mut s,
+            &incident(
+                "a.test",
+                "ASK",
+                Tlp::Green,
+                &[
+                    ("http://pop.test/asked", ObservableRole::Url),
+                    ("http://pop.test/asked2", ObservableRole::Url),
+                ],
+                "ask",
+            ),
+            "bank",
+        )
+        .key();
+        let n = RELATED_MAX_MATCHES_PER_VALUE + 50;
+        let others: Vec<Incident> = (0..n)
+            .map(|i| {
+                incident(
+                    "b.test",
+                    &format!("P-{i}"),
+                    Tlp::Green,
+                    &[(&format!("http://pop.test/{i}"), ObservableRole::Url)],
+                    &format!("p{i}"),
+                )
+            })
+            .collect();
+        let batch: Vec<Submission<'_>> = others
+            .iter()
+            .map(|m| Submission {
+                incident: m,
+                reporter: "telco",
+                source: "t",
+                shared_with: &[],
+                recipients: &[],
+            })
+            .collect();
+        let keys: Vec<i64> = s
+            .ingest(&batch)
+            .expect("ingest")
+            .iter()
+            .map(|o| o.key())
+            .collect();
+        let viewer = Viewer::member("peer");
+        let related = s
+            .related(asked, &viewer)
+            .expect("related")
+            .expect("readable");
+        assert_eq!(
+            related.len(),
+            RELATED_MAX_MATCHES_PER_VALUE,
+            "{loc}: related is not bounded per value"
+        );
+        let newest: std::collections::BTreeSet<i64> = keys
+            [keys.len() - RELATED_MAX_MATCHES_PER_VALUE..]
+            .iter()
+            .copied()
+            .collect();
+        let got: std::collections::BTreeSet<i64> = related.iter().map(|r| r.incident.key).collect();
+        assert_eq!(got, newest, "{loc}: the newest matches");
+        // Both values of the asked incident share the domain with each: two
+        // links, each once.
+        assert!(related.iter().all(|r| r.shared.len() == 2), "{loc}");
+        // A spent budget answers at once with what was found (nothing).
+        s.set_read_budget(std::time::Duration::ZERO);
+        let related = s
+            .related(asked, &viewer)
+            .expect("related")
+            .expect("readable");
+        assert!(related.is_empty(), "{loc}");
+    }
+}
+
+/// Issue 14, finding 15: the store refuses a NUL byte in any text it is
+/// given, on both backends (PostgreSQL failed deep in the write), and
+/// stores nothing of the batch.
+#[test]
+fn nul_bytes_are_refused() {
+    for loc in locations("nul") {
+        let mut s = open(&loc);
+        let mut m = incident("bank.test", "NUL", Tlp::Green, &[], "nul");
+        m.description = Some("a\0b".to_owned());
+        let err = s
+            .ingest(&[Submission {
+                incident: &m,
+                reporter: "bank",
+                source: "t",
+                shared_with: &[],
+                recipients: &[],
+            }])
+            .expect_err("refused");
+        assert!(
+            matches!(err, c5hub_store::Error::Invalid(ref m) if m.contains("NUL")),
+            "{loc}: {err}"
+        );
+        assert_eq!(s.counts().expect("counts").0, 0, "{loc}");
+        let ok = submit(
+            &mut s,
+            &incident("bank.test", "OK", Tlp::Green, &[], "ok"),
+            "bank",
+        )
+        .key();
+        assert!(
+            matches!(
+                s.add_comment(ok, "ana@bank", "bank", "x\0y"),
+                Err(c5hub_store::Error::Invalid(_))
+            ),
+            "{loc}"
+        );
+        assert!(
+            matches!(
+                s.set_status(ok, IncidentStatus::Triaged, "ana", Some("x\0y")),
+                Err(c5hub_store::Error::Invalid(_))
+            ),
+            "{loc}"
+        );
+        assert!(
+            matches!(
+                s.set_assignee(ok, Some("a\0@b"), "ana"),
+                Err(c5hub_store::Error::Invalid(_))
+            ),
             "{loc}"
         );
     }

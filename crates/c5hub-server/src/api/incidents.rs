@@ -10,12 +10,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use c5hub_model::{IncidentStatus, Observable, Role, RsitClass, Tlp};
-use c5hub_store::IncidentFilter;
+use c5hub_store::{IncidentFilter, MAX_NOTE_BYTES};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::api::submit::{refuse_nul, unprocessable};
 use crate::auth::Caller;
 use crate::json;
 use crate::problem::{Problem, Where};
@@ -221,12 +222,41 @@ pub(crate) async fn apply_triage(
     let p = caller
         .allowed(Role::can_triage, "change status or assignee")?
         .clone();
+    if let Some(note) = &t.note {
+        refuse_nul("/note", note)?;
+        if note.len() > MAX_NOTE_BYTES {
+            return Err(unprocessable(
+                "/note",
+                format!(
+                    "a note has at most {MAX_NOTE_BYTES} bytes, this one {}",
+                    note.len()
+                ),
+            ));
+        }
+    }
+    if let Some(Some(a)) = &t.assignee {
+        refuse_nul("/assignee", a)?;
+    }
     let viewer = caller.viewer();
     let done = s
         .pool
         .run(move |st| {
             if !st.readable_key(k, &viewer)? {
-                return Ok(false);
+                return Ok(Triaged::NotFound);
+            }
+            // The assignee is a user of an organisation that may read the
+            // incident: a name that is nobody's (yet) would be shown to
+            // every reader, and could later be taken.
+            if let Some(Some(a)) = &t.assignee {
+                let reads = match st.user(a)? {
+                    Some(u) if !u.disabled => {
+                        st.readable_key(k, &c5hub_model::Viewer::member(&u.org))?
+                    }
+                    _ => false,
+                };
+                if !reads {
+                    return Ok(Triaged::UnknownAssignee);
+                }
             }
             let target = format!("incident:{k}");
             if let Some(to) = t.status {
@@ -249,10 +279,24 @@ pub(crate) async fn apply_triage(
                     a.as_deref(),
                 )?;
             }
-            Ok(true)
+            Ok(Triaged::Done)
         })
         .await?;
-    if done { Ok(()) } else { Err(gone(k)) }
+    match done {
+        Triaged::Done => Ok(()),
+        Triaged::NotFound => Err(gone(k)),
+        Triaged::UnknownAssignee => Err(unprocessable(
+            "/assignee",
+            "the assignee must be the e-mail address of an active user of an organisation that may read this incident",
+        )),
+    }
+}
+
+/// How [`apply_triage`] ended.
+enum Triaged {
+    Done,
+    NotFound,
+    UnknownAssignee,
 }
 
 /// Adds a comment to an incident the caller may read, with its audit
@@ -264,6 +308,7 @@ pub(crate) async fn comment_on(
     body: String,
 ) -> Result<c5hub_store::Comment, Problem> {
     let p = caller.allowed(Role::can_comment, "comment")?.clone();
+    refuse_nul("/body", &body)?;
     s.pool
         .run(move |st| {
             let c = st.add_comment(k, &p.name, &p.org, &body)?;
