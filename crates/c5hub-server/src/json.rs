@@ -105,6 +105,37 @@ pub(crate) fn history(h: &[StatusChange], a: &[Assignment]) -> Value {
     Value::Array(events.into_iter().map(|e| e.1).collect())
 }
 
+/// Who anonymous readers (public access) see acting: never a user's e-mail
+/// address.
+const SOMEONE: &str = "a member";
+
+/// Hides the people in an incident's history from an anonymous reader:
+/// who changed the status, who assigned, and to whom.
+pub(crate) fn anonymise_history(h: &mut [StatusChange], a: &mut [Assignment]) {
+    for c in h {
+        c.actor = SOMEONE.to_owned();
+    }
+    for x in a {
+        x.actor = SOMEONE.to_owned();
+        if x.assignee.is_some() {
+            x.assignee = Some(SOMEONE.to_owned());
+        }
+    }
+}
+
+/// Hides comment authors from an anonymous reader; their organisation
+/// stays.
+pub(crate) fn anonymise_comments(c: &mut [Comment]) {
+    for x in c {
+        x.author = SOMEONE.to_owned();
+    }
+}
+
+/// Hides the assignee from an anonymous reader (it says that someone is).
+pub(crate) fn anonymise_assignee(a: Option<&str>) -> Option<&'static str> {
+    a.map(|_| SOMEONE)
+}
+
 pub(crate) fn comment(c: &Comment) -> Value {
     json!({"id": c.id, "at": c.at.to_rfc3339(), "author": c.author, "org": c.org, "body": c.body})
 }

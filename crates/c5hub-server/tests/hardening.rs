@@ -190,7 +190,23 @@ fn correlation_survives_a_bulky_incident() {
             "related took {:?}",
             started.elapsed()
         );
+        // A shutdown asked for while such a read runs waits for it only as
+        // long as the store's read budget lets it run.
+        let url = hub.url(&format!("/api/v1/incidents/{key}/related"));
+        let reader = std::thread::spawn(move || {
+            let _ = ureq::get(&url)
+                .set("Authorization", &format!("Bearer {bank}"))
+                .call();
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let stopping = std::time::Instant::now();
         hub.stop();
+        let took = stopping.elapsed();
+        assert!(
+            took < c5hub_store::DEFAULT_READ_BUDGET + std::time::Duration::from_secs(10),
+            "shutdown waited {took:?} for an expensive read"
+        );
+        let _ = reader.join();
     }
 }
 

@@ -592,3 +592,76 @@ fn a_forged_csrf_token_is_refused() {
         hub.stop();
     }
 }
+
+/// With public access, anonymous readers see TLP:CLEAR incidents but never
+/// the e-mail addresses of the people who commented, triaged or were
+/// assigned; members still do.
+#[test]
+fn anonymous_readers_see_no_e_mail_addresses() {
+    for loc in locations("sec_anon_people") {
+        let hub = Hub::start(loc.clone(), true);
+        let analyst = {
+            let mut s = hub.store();
+            s.add_org(MEMBERS[0], OrgKind::SectorCirt).expect("org");
+            s.add_user("ana@fin.test", MEMBERS[0], Role::Analyst, None)
+                .expect("user");
+            let (_, t) = s
+                .create_token(
+                    MEMBERS[0],
+                    Role::Analyst,
+                    Some("ana@fin.test"),
+                    None,
+                    None,
+                    None,
+                )
+                .expect("token");
+            t
+        };
+        let r = post_json(
+            &hub.url("/api/v1/incidents"),
+            Some(&analyst),
+            &json!({"id": "fin.test:PUBLIC-1", "tlp": "clear", "title": "public advisory"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let key = r.json()["results"][0]["id"].as_i64().expect("id");
+        let base = format!("/api/v1/incidents/{key}");
+        let r = post_json(
+            &hub.url(&format!("{base}/comments")),
+            Some(&analyst),
+            &json!({"body": "patched on our side"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = call(
+            "PATCH",
+            &hub.url(&base),
+            Some(&analyst),
+            Some("application/json"),
+            Some(
+                json!({"status": "in-progress", "assignee": "ana@fin.test"})
+                    .to_string()
+                    .as_bytes(),
+            ),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let web = format!("/incidents/{key}");
+        for path in [
+            base.clone(),
+            format!("{base}/history"),
+            format!("{base}/comments"),
+            web.clone(),
+        ] {
+            let anon = get(&hub.url(&path), None);
+            assert_eq!(anon.status, 200, "{loc}: {path}: {}", anon.body);
+            assert!(
+                !anon.body.contains("ana@fin.test"),
+                "{loc}: {path} shows an address to an anonymous reader: {}",
+                anon.body
+            );
+            if path != web {
+                let member = get(&hub.url(&path), Some(&analyst));
+                assert!(member.body.contains("ana@fin.test"), "{loc}: {path}");
+            }
+        }
+        hub.stop();
+    }
+}

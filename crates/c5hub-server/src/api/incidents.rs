@@ -131,11 +131,11 @@ pub(crate) async fn get_one(
     let org = viewer.org().map(str::to_owned);
     let found = s.pool.read_short(move |st| st.incident(k, &viewer)).await?;
     let i = found.ok_or_else(|| gone(k))?;
-    Ok(Json(json::incident(
-        &i,
-        org.as_deref(),
-        i.assignee.as_deref(),
-    )))
+    let assignee = match caller.principal {
+        Some(_) => i.assignee.as_deref(),
+        None => json::anonymise_assignee(i.assignee.as_deref()),
+    };
+    Ok(Json(json::incident(&i, org.as_deref(), assignee)))
 }
 
 #[derive(Deserialize)]
@@ -344,7 +344,10 @@ pub(crate) async fn history(
             Ok(Some((h, a)))
         })
         .await?;
-    let (h, a) = found.ok_or_else(|| gone(k))?;
+    let (mut h, mut a) = found.ok_or_else(|| gone(k))?;
+    if caller.principal.is_none() {
+        json::anonymise_history(&mut h, &mut a);
+    }
     Ok(Json(json::history(&h, &a)))
 }
 
@@ -355,11 +358,14 @@ pub(crate) async fn comments(
 ) -> Result<Json<Value>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
-    let c = s
+    let mut c = s
         .pool
         .run(move |st| st.comments(k, &viewer))
         .await?
         .ok_or_else(|| gone(k))?;
+    if caller.principal.is_none() {
+        json::anonymise_comments(&mut c);
+    }
     Ok(Json(Value::Array(c.iter().map(json::comment).collect())))
 }
 

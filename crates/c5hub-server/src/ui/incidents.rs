@@ -215,11 +215,16 @@ pub(crate) async fn detail(
             Ok(Some((i, h, a, c, r)))
         })
         .await;
-    let (i, history, (assignee, assignments), comments, related) = match got {
+    let (i, mut history, (mut assignee, mut assignments), mut comments, related) = match got {
         Ok(Some(x)) => x,
         Ok(None) => return super::not_found_for(&caller),
         Err(p) => return error_page(&caller, &p),
     };
+    if caller.principal.is_none() {
+        crate::json::anonymise_history(&mut history, &mut assignments);
+        crate::json::anonymise_comments(&mut comments);
+        assignee = crate::json::anonymise_assignee(assignee.as_deref()).map(str::to_owned);
+    }
     let m = &i.incident;
     let role = caller.principal.as_ref().map(|p| p.role);
     let csrf = caller.csrf();
