@@ -9,11 +9,14 @@
 //!
 //! - [`accounts`]: organisations, users, API tokens and the audit log, with
 //!   the administration rule ([`accounts::AdminScope`]).
+//! - [`incidents`]: triage, co-handlers and comments, with the rule of who
+//!   may change an incident.
 //!
 //! Invariants: no HTTP, no HTML, no terminal output, no wire format. The
 //! store applies TLP 2.0 on reads; this crate decides who may *change*.
 
 pub mod accounts;
+pub mod incidents;
 
 mod error;
 

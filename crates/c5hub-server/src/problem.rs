@@ -147,7 +147,9 @@ impl From<c5hub_hub::Error> for Problem {
         match e {
             E::Forbidden(why) => Problem::forbidden(why),
             E::NotFound(what) => Problem::not_found(what),
-            E::Invalid { field, detail } => Problem::invalid(field, detail),
+            // The request was understood; what it asks cannot be done as
+            // given (an assignee who is nobody's, a note too long).
+            E::Invalid { field, detail } => crate::api::submit::unprocessable(field, detail),
             E::Store(e) => e.into(),
         }
     }

@@ -564,7 +564,9 @@ fn existing_incident(
         "DELETE FROM domain_postings WHERE incident = $1 AND domain IN (SELECT o.domain FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1 AND o.domain IS NOT NULL)",
         "DELETE FROM postings WHERE incident = $1",
         "DELETE FROM contacts WHERE incident = $1",
-        "DELETE FROM incident_shares WHERE incident = $1",
+        // A new version brings its own sharing lists; the co-handlers the
+        // reporter named stay until it names others.
+        "DELETE FROM incident_shares WHERE incident = $1 AND kind <> 'handler'",
     ] {
         db.execute(sql, &[key.into()])?;
     }

@@ -740,10 +740,12 @@ impl Store {
             &[key.into()],
         )? {
             let org = r[0].text().unwrap_or_default().to_owned();
-            if r[1].text() == Some("recipient") {
-                recipients.push(org)
-            } else {
-                shared.push(org)
+            // Co-handlers (`handler`) are kept beside the sharing lists but
+            // never widen who reads.
+            match r[1].text() {
+                Some("recipient") => recipients.push(org),
+                Some("share") => shared.push(org),
+                _ => {}
             }
         }
         Ok((shared, recipients))
@@ -1363,6 +1365,11 @@ impl Store {
                 return Ok(false);
             };
             let from = r[0].text().unwrap_or_default().to_owned();
+            if from == to.as_str() {
+                // The status it already has: nothing changes, nothing is
+                // recorded.
+                return Ok(true);
+            }
             let now = now_ms();
             self.db.execute(
                 "UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3",

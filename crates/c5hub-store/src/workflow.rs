@@ -249,6 +249,52 @@ impl Store {
         ))
     }
 
+    /// The organisations the reporter named as co-handlers of an incident
+    /// (whoever asks: the caller checks who may know).
+    pub fn handlers(&mut self, key: i64) -> Result<Vec<String>, Error> {
+        Ok(self
+            .db
+            .query(
+                "SELECT org FROM incident_shares WHERE incident = $1 AND kind = 'handler' ORDER BY org",
+                &[key.into()],
+            )?
+            .iter()
+            .map(|r| r[0].text().unwrap_or_default().to_owned())
+            .collect())
+    }
+
+    /// Replaces an incident's co-handlers (organisations that may triage it
+    /// beside its reporter and the hub operator). Each must be a member
+    /// organisation.
+    pub fn set_handlers(&mut self, key: i64, orgs: &[String]) -> Result<(), Error> {
+        for o in orgs {
+            if self.org(o)?.is_none() {
+                return Err(Error::NotFound(format!("organisation {o:?}")));
+            }
+        }
+        self.db.begin()?;
+        let result = (|| -> Result<(), Error> {
+            self.db.execute(
+                "DELETE FROM incident_shares WHERE incident = $1 AND kind = 'handler'",
+                &[key.into()],
+            )?;
+            for o in orgs {
+                self.db.execute(
+                    "INSERT INTO incident_shares (incident, org, kind) VALUES ($1, $2, 'handler') ON CONFLICT DO NOTHING",
+                    &[key.into(), o.as_str().into()],
+                )?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.db.commit(),
+            Err(e) => {
+                let _ = self.db.rollback();
+                Err(e)
+            }
+        }
+    }
+
     /// Whether the incident exists and the viewer may read it.
     pub fn readable_key(&mut self, key: i64, viewer: &Viewer) -> Result<bool, Error> {
         match self.summary(key)? {

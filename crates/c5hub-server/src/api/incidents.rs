@@ -9,14 +9,15 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use c5hub_model::{IncidentStatus, Observable, Role, RsitClass, Tlp};
-use c5hub_store::{IncidentFilter, MAX_NOTE_BYTES};
+use c5hub_hub::incidents;
+use c5hub_model::{IncidentStatus, Observable, RsitClass, Tlp};
+use c5hub_store::IncidentFilter;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::submit::{refuse_nul, unprocessable};
+use crate::api::submit::refuse_nul;
 use crate::auth::Caller;
 use crate::json;
 use crate::problem::{Problem, Where};
@@ -174,7 +175,6 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
-    caller.allowed(Role::can_triage, "change status or assignee")?;
     let k = key(&id)?;
     let u: Update = json_body(&body)?;
     let status = match u.status.as_deref() {
@@ -202,101 +202,28 @@ pub(crate) async fn update(
     get_one(State(s), caller, Path(id)).await
 }
 
-/// A change to an incident's triage: status (with a note) and/or assignee
-/// (`Some(None)` clears it).
-pub(crate) struct Triage {
-    pub(crate) status: Option<IncidentStatus>,
-    pub(crate) assignee: Option<Option<String>>,
-    pub(crate) note: Option<String>,
-}
+pub(crate) use c5hub_hub::incidents::Triage;
 
-/// Applies a triage change to an incident the caller may read and writes
-/// its audit entries; an unreadable incident is "not found". The API and
-/// the web UI both triage through here.
+/// Applies a triage change through the operations layer, which holds the
+/// rule of who may change what; the API and the web UI both triage
+/// through here. An unreadable incident is "not found".
 pub(crate) async fn apply_triage(
     s: &AppState,
     caller: &Caller,
     k: i64,
     t: Triage,
 ) -> Result<(), Problem> {
-    let p = caller
-        .allowed(Role::can_triage, "change status or assignee")?
-        .clone();
     if let Some(note) = &t.note {
         refuse_nul("/note", note)?;
-        if note.len() > MAX_NOTE_BYTES {
-            return Err(unprocessable(
-                "/note",
-                format!(
-                    "a note has at most {MAX_NOTE_BYTES} bytes, this one {}",
-                    note.len()
-                ),
-            ));
-        }
     }
     if let Some(Some(a)) = &t.assignee {
         refuse_nul("/assignee", a)?;
     }
-    let viewer = caller.viewer();
-    let done = s
-        .pool
-        .run(move |st| {
-            if !st.readable_key(k, &viewer)? {
-                return Ok(Triaged::NotFound);
-            }
-            // The assignee is a user of an organisation that may read the
-            // incident: a name that is nobody's (yet) would be shown to
-            // every reader, and could later be taken.
-            if let Some(Some(a)) = &t.assignee {
-                let reads = match st.user(a)? {
-                    Some(u) if !u.disabled => {
-                        st.readable_key(k, &c5hub_model::Viewer::member(&u.org))?
-                    }
-                    _ => false,
-                };
-                if !reads {
-                    return Ok(Triaged::UnknownAssignee);
-                }
-            }
-            let target = format!("incident:{k}");
-            if let Some(to) = t.status {
-                st.set_status(k, to, &p.name, t.note.as_deref())?;
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "incident.status",
-                    Some(&target),
-                    Some(to.as_str()),
-                )?;
-            }
-            if let Some(a) = &t.assignee {
-                st.set_assignee(k, a.as_deref(), &p.name)?;
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "incident.assign",
-                    Some(&target),
-                    a.as_deref(),
-                )?;
-            }
-            Ok(Triaged::Done)
-        })
-        .await?;
-    match done {
-        Triaged::Done => Ok(()),
-        Triaged::NotFound => Err(gone(k)),
-        Triaged::UnknownAssignee => Err(unprocessable(
-            "/assignee",
-            "the assignee must be the e-mail address of an active user of an organisation that may read this incident",
-        )),
-    }
-}
-
-/// How [`apply_triage`] ended.
-enum Triaged {
-    Done,
-    NotFound,
-    UnknownAssignee,
+    let who = caller.authority(&s.config.org)?;
+    s.pool
+        .run(move |st| Ok(incidents::triage(st, &who, k, &t)))
+        .await??;
+    Ok(())
 }
 
 /// Adds a comment to an incident the caller may read, with its audit
@@ -307,24 +234,59 @@ pub(crate) async fn comment_on(
     k: i64,
     body: String,
 ) -> Result<c5hub_store::Comment, Problem> {
-    let p = caller.allowed(Role::can_comment, "comment")?.clone();
     refuse_nul("/body", &body)?;
-    s.pool
-        .run(move |st| {
-            let c = st.add_comment(k, &p.name, &p.org, &body)?;
-            if c.is_some() {
-                st.audit(
-                    &p.name,
-                    Some(&p.org),
-                    "incident.comment",
-                    Some(&format!("incident:{k}")),
-                    None,
-                )?;
+    let who = caller.authority(&s.config.org)?;
+    Ok(s.pool
+        .run(move |st| Ok(incidents::comment(st, &who, k, &body)))
+        .await??)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Handlers {
+    handlers: Vec<String>,
+}
+
+/// Names an incident's co-handlers (the reporter's and the hub operator's
+/// analysts and admins).
+pub(crate) async fn set_handlers(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, Problem> {
+    let k = key(&id)?;
+    let h: Handlers = json_body(&body)?;
+    for (i, o) in h.handlers.iter().enumerate() {
+        refuse_nul(&format!("/handlers/{i}"), o)?;
+    }
+    let who = caller.authority(&s.config.org)?;
+    let named = s
+        .pool
+        .run(move |st| Ok(incidents::set_handlers(st, &who, k, &h.handlers)))
+        .await??;
+    Ok(Json(json!({ "handlers": named })))
+}
+
+/// The co-handlers of an incident the caller may read.
+pub(crate) async fn handlers(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let viewer = caller.reader()?;
+    let k = key(&id)?;
+    let found = s
+        .pool
+        .read(move |st| {
+            if !st.readable_key(k, &viewer)? {
+                return Ok(None);
             }
-            Ok(c)
+            st.handlers(k).map(Some)
         })
         .await?
-        .ok_or_else(|| gone(k))
+        .ok_or_else(|| gone(k))?;
+    Ok(Json(json!({ "handlers": found })))
 }
 
 pub(crate) async fn history(
@@ -381,7 +343,6 @@ pub(crate) async fn add_comment(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    caller.allowed(Role::can_comment, "comment")?;
     let k = key(&id)?;
     let c: NewComment = json_body(&body)?;
     let added = comment_on(&s, &caller, k, c.body).await?;

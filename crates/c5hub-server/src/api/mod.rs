@@ -16,7 +16,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use std::sync::atomic::Ordering;
 
 use crate::AppState;
@@ -79,6 +79,8 @@ api_routes! {
     get "/api/v1/incidents/{id}/history" => incidents::history, "incidents", "Status and assignment history", query: &[], body: &[], ok: 200;
     get "/api/v1/incidents/{id}/comments" => incidents::comments, "incidents", "Comments, oldest first", query: &[], body: &[], ok: 200;
     post "/api/v1/incidents/{id}/comments" => incidents::add_comment, "incidents", "Add a comment", query: &[], body: &["application/json"], ok: 201;
+    get "/api/v1/incidents/{id}/handlers" => incidents::handlers, "incidents", "The co-handlers the reporter named (organisations that may triage it beside its reporter and the hub operator)", query: &[], body: &[], ok: 200;
+    put "/api/v1/incidents/{id}/handlers" => incidents::set_handlers, "incidents", "Name the co-handlers: {\"handlers\": [org, ...]} (analysts and admins of the reporter and of the hub operator)", query: &[], body: &["application/json"], ok: 200;
     get "/api/v1/incidents/{id}/related" => incidents::related, "correlation", "Incidents sharing values with this one", query: &[], body: &[], ok: 200;
     get "/api/v1/lookup" => incidents::lookup, "correlation", "Everything known about a value: exact, CIDR either way, same domain; and sightings", query: &[("value", "the value to look up (IP, prefix, domain, URL, email, hash, phone, ...)"), ("limit", "matches per page, newest first (default 50, at most 1000); total gives them all"), ("before", "the next of the page before")], body: &[], ok: 200;
     get "/api/v1/export" => incidents::export, "incidents", "Export readable incidents", query: &[("format", "iodef-xml, iodef-json or csv"), ("since", "stored at or after"), ("until", "stored before"), ("classification", "RSIT class"), ("tlp", "TLP label"), ("status", "status"), ("reporter", "reporter"), ("observable", "value")], body: &[], ok: 200;

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use c5hub_hub::incidents::{self, Permissions};
 use c5hub_model::{IncidentStatus, Role, RsitClass, Tlp};
 use c5hub_store::{IncidentSummary, Stats};
 use maud::{Markup, html};
@@ -212,21 +213,32 @@ pub(crate) async fn detail(
             let a = st.assignments(id, &viewer)?.unwrap_or_default();
             let c = st.comments(id, &viewer)?.unwrap_or_default();
             let r = st.related(id, &viewer)?.unwrap_or_default();
-            Ok(Some((i, h, a, c, r)))
+            let handlers = st.handlers(id)?;
+            Ok(Some((i, h, a, c, r, handlers)))
         })
         .await;
-    let (i, mut history, (mut assignee, mut assignments), mut comments, related) = match got {
-        Ok(Some(x)) => x,
-        Ok(None) => return super::not_found_for(&caller),
-        Err(p) => return error_page(&caller, &p),
-    };
+    let (i, mut history, (mut assignee, mut assignments), mut comments, related, handlers) =
+        match got {
+            Ok(Some(x)) => x,
+            Ok(None) => return super::not_found_for(&caller),
+            Err(p) => return error_page(&caller, &p),
+        };
     if caller.principal.is_none() {
         crate::json::anonymise_history(&mut history, &mut assignments);
         crate::json::anonymise_comments(&mut comments);
         assignee = crate::json::anonymise_assignee(assignee.as_deref()).map(str::to_owned);
     }
     let m = &i.incident;
-    let role = caller.principal.as_ref().map(|p| p.role);
+    // The page offers only the forms the rule of who may change what would
+    // accept (the operations layer decides, here as on every door).
+    let may = caller.principal.as_ref().map_or(
+        Permissions {
+            triage: false,
+            name_handlers: false,
+            comment: false,
+        },
+        |p| incidents::permissions(p, &s.config.org, &i.reporter, &handlers),
+    );
     let csrf = caller.csrf();
     let title = m.title.clone().unwrap_or_else(|| m.id.to_string());
     let ctx = Page::of(&caller, &title, "incidents");
@@ -240,11 +252,12 @@ pub(crate) async fn detail(
             dt { "Class" } dd { (m.classification.map(|c| c.path()).unwrap_or_else(|| "unclassified".into())) }
             dt { "Status" } dd id="status" { (m.status.as_str()) }
             dt { "Assignee" } dd { (assignee.as_deref().unwrap_or("nobody")) }
+            dt { "Co-handlers" } dd { @if handlers.is_empty() { "none" } @else { (handlers.join(", ")) } }
             dt { "Version" } dd { (i.version) }
             @if let Some(d) = m.times.detected { dt { "Detected" } dd { (d.to_rfc3339()) } }
         }
         @if let Some(d) = &m.description { p { (d) } }
-        @if role.is_some_and(Role::can_triage) {
+        @if may.triage {
             section aria-labelledby="triage-h" {
                 h2 id="triage-h" { "Triage" }
                 form.filters method="post" action={ "/incidents/" (i.key) "/status" } {
@@ -259,6 +272,13 @@ pub(crate) async fn detail(
                     (csrf_field(csrf))
                     label { "Assignee" input name="assignee" value=(assignee.as_deref().unwrap_or_default()); }
                     button type="submit" { "Assign" }
+                }
+                @if may.name_handlers {
+                    form.filters method="post" action={ "/incidents/" (i.key) "/handlers" } {
+                        (csrf_field(csrf))
+                        label { "Co-handlers (organisations, comma-separated)" input name="handlers" value=(handlers.join(", ")); }
+                        button type="submit" { "Name co-handlers" }
+                    }
                 }
             }
         }
@@ -305,7 +325,7 @@ pub(crate) async fn detail(
             @for c in &comments {
                 article.panel { p { (c.body) } p.muted { (c.author) " (" (c.org) "), " (c.at.to_rfc3339()) } }
             }
-            @if role.is_some_and(Role::can_comment) {
+            @if may.comment {
                 form.stack method="post" action={ "/incidents/" (i.key) "/comments" } {
                     (csrf_field(csrf))
                     label { "Comment" textarea name="body" rows="3" required {} }
@@ -372,6 +392,38 @@ pub(crate) async fn set_assignee(
             note: None,
         };
         apply_triage(&s, &caller, id, t).await
+    };
+    back_to_incident(&caller, id, done.await)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct HandlersForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    handlers: String,
+}
+
+pub(crate) async fn set_handlers(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<HandlersForm>,
+) -> Response {
+    let done = async {
+        check_csrf(&caller, &f.csrf)?;
+        let orgs: Vec<String> = f
+            .handlers
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let who = caller.authority(&s.config.org)?;
+        s.pool
+            .run(move |st| Ok(incidents::set_handlers(st, &who, id, &orgs)))
+            .await??;
+        Ok(())
     };
     back_to_incident(&caller, id, done.await)
 }

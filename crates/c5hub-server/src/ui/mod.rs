@@ -35,6 +35,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/incidents/{id}/status", post(incidents::set_status))
         .route("/incidents/{id}/assignee", post(incidents::set_assignee))
         .route("/incidents/{id}/comments", post(incidents::comment))
+        .route("/incidents/{id}/handlers", post(incidents::set_handlers))
         .route(
             "/submit",
             get(incidents::submit_form).post(incidents::submit_upload),
