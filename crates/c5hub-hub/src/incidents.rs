@@ -23,7 +23,7 @@
 //!   writes neither history nor audit line.
 
 use c5hub_model::{IncidentStatus, Viewer};
-use c5hub_store::{Comment, MAX_NOTE_BYTES, Principal, Store};
+use c5hub_store::{Comment, MAX_ASSIGNEE_BYTES, MAX_NOTE_BYTES, Principal, Store};
 
 use crate::{Authority, Error};
 
@@ -141,6 +141,17 @@ pub fn triage(store: &mut Store, who: &Authority, key: i64, t: &Triage) -> Resul
         } else {
             format!("role {} may not change status or assignee", p.role)
         }));
+    }
+    if let Some(Some(a)) = &t.assignee
+        && a.len() > MAX_ASSIGNEE_BYTES
+    {
+        return Err(Error::Invalid {
+            field: "/assignee",
+            detail: format!(
+                "an assignee is a user's e-mail address of at most {MAX_ASSIGNEE_BYTES} bytes, not {}",
+                a.len()
+            ),
+        });
     }
     if let Some(Some(a)) = &t.assignee {
         // A user of an organisation that handles the incident and reads

@@ -249,8 +249,14 @@ fn limits_name_their_field() {
             "a 7 MB assignee: {}",
             &r.body[..r.body.len().min(300)]
         );
+        // Reading is not enough: the assignee's organisation handles the
+        // incident (reporter, hub operator or co-handler; tests/changes.rs).
         let r = patch(json!({"assignee": "tom@telco.test"}));
-        assert_eq!(r.status, 200, "telco reads the AMBER incident: {}", r.body);
+        assert_eq!(
+            r.status, 422,
+            "telco reads but does not handle it: {}",
+            r.body
+        );
         let r = patch(json!({"assignee": "ana@bank.test"}));
         assert_eq!(r.status, 200, "{}", r.body);
         // The note: 16 KiB at most.
