@@ -12,6 +12,7 @@
 //!   built from it.
 //! - `ui`: server-rendered HTML pages with embedded assets.
 //! - `demo`: the seeded demonstration hub.
+//! - [`feed`]: the change feed's answer, shared with the CLI.
 //! - [`spam`]: spam reports through the API and the UI (rules, model,
 //!   storage, the derived campaigns, reputation feed and impact metrics).
 //!
@@ -22,6 +23,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod feed;
 pub mod spam;
 
 mod api;

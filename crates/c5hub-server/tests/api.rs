@@ -457,6 +457,7 @@ fn openapi_lists_every_route_and_every_listed_route_exists() {
         "/api/v1/lookup",
         "/api/v1/export",
         "/api/v1/stats",
+        "/api/v1/changes",
         "/api/v1/me",
         "/api/v1/orgs",
         "/api/v1/users",

@@ -250,7 +250,7 @@ fn limits_name_their_field() {
             &r.body[..r.body.len().min(300)]
         );
         // Reading is not enough: the assignee's organisation handles the
-        // incident (reporter, hub operator or co-handler; tests/changes.rs).
+        // incident (reporter, hub operator or co-handler; tests/writes.rs).
         let r = patch(json!({"assignee": "tom@telco.test"}));
         assert_eq!(
             r.status, 422,

@@ -482,6 +482,9 @@ pub(crate) fn ingest(
         &params,
         " ON CONFLICT DO NOTHING",
     )?;
+    // Last: on PostgreSQL this takes the change feed's lock until commit.
+    let changed: Vec<(i64, i64)> = stored.iter().map(|&(_, k, v)| (k, v)).collect();
+    crate::changes::record_stored(db, &changed, now)?;
     Ok(outcomes)
 }
 

@@ -18,6 +18,7 @@
 
 mod accounts;
 mod assess;
+mod changes;
 mod correlate;
 mod db;
 mod ingest;
@@ -46,6 +47,7 @@ pub use assess::{
     Actor, AnswerInput, Decision, Edition, EvidenceInfo, MAX_ANSWER_FIELD_BYTES,
     MAX_EVIDENCE_BYTES, NewEdition, NewEvidence, Response, ResponseStatus, StoredAnswer,
 };
+pub use changes::{Change, ChangeKind, ChangePage, MAX_CHANGES_PAGE};
 pub use correlate::WarningList;
 use db::{Db, Row, Value};
 pub use ingest::Plan;
@@ -1379,6 +1381,7 @@ impl Store {
                 "INSERT INTO status_history (incident, at, actor, old_status, new_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
                 &[key.into(), now.into(), actor.into(), from.into(), to.as_str().into(), note.into()],
             )?;
+            changes::record(self.db.as_mut(), ChangeKind::Status, key, None, now)?;
             Ok(true)
         })();
         match result {

@@ -135,6 +135,13 @@ impl Store {
                 "INSERT INTO assignments (incident, at, actor, assignee) VALUES ($1, $2, $3, $4)",
                 &[key.into(), now.into(), actor.into(), assignee.into()],
             )?;
+            crate::changes::record(
+                self.db.as_mut(),
+                crate::ChangeKind::Assignee,
+                key,
+                None,
+                now,
+            )?;
             Ok(true)
         })();
         match result {
@@ -200,24 +207,46 @@ impl Store {
             return Ok(None);
         }
         let now = now_ms();
-        self.db.execute(
-            "INSERT INTO comments (incident, at, author, org, body) VALUES ($1, $2, $3, $4, $5)",
-            &[
-                key.into(),
-                now.into(),
-                author.into(),
-                org.into(),
-                body.into(),
-            ],
-        )?;
-        let id = self
-            .db
-            .query_one(
-                "SELECT MAX(id) FROM comments WHERE incident = $1 AND author = $2",
-                &[key.into(), author.into()],
-            )?
-            .and_then(|r| r[0].int())
-            .unwrap_or_default();
+        // The comment and its change-feed row commit together.
+        self.db.begin()?;
+        let result = (|| -> Result<i64, Error> {
+            self.db.execute(
+                "INSERT INTO comments (incident, at, author, org, body) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    key.into(),
+                    now.into(),
+                    author.into(),
+                    org.into(),
+                    body.into(),
+                ],
+            )?;
+            let id = self
+                .db
+                .query_one(
+                    "SELECT MAX(id) FROM comments WHERE incident = $1 AND author = $2",
+                    &[key.into(), author.into()],
+                )?
+                .and_then(|r| r[0].int())
+                .unwrap_or_default();
+            crate::changes::record(
+                self.db.as_mut(),
+                crate::ChangeKind::Comment,
+                key,
+                Some(id),
+                now,
+            )?;
+            Ok(id)
+        })();
+        let id = match result {
+            Ok(id) => {
+                self.db.commit()?;
+                id
+            }
+            Err(e) => {
+                let _ = self.db.rollback();
+                return Err(e);
+            }
+        };
         Ok(Some(Comment {
             id,
             at: time(&now.into()).unwrap_or(DateTime::<Utc>::MIN_UTC),

@@ -6,9 +6,12 @@ mod common;
 
 use common::locations;
 
-use c5hub_model::{GlobalId, Incident, Observable, ObservableKind, ObservableRole, Tlp, Viewer};
+use c5hub_model::{
+    GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole, Tlp, Viewer,
+};
 use c5hub_store::{
-    Actor, Location, NewEdition, Options, Outcome, SpamPseudonyms, Store, Submission, WarningList,
+    Actor, ChangeKind, IncidentFilter, Location, NewEdition, Options, Outcome, SpamPseudonyms,
+    Store, Submission, WarningList,
 };
 use sha2::{Digest, Sha256};
 
@@ -97,6 +100,45 @@ fn every_earlier_schema_upgrades() {
                 // The unaffected incident keeps its share.
                 assert_eq!(got.shared_with, vec!["peer".to_owned()], "{loc}");
             }
+            // Migration 10 starts the change feed with one change per
+            // incident at its current version, in key order; new changes
+            // number after them.
+            let feed = s
+                .changes_since(0, &Viewer::member("bank"), 0)
+                .expect("changes");
+            let mut want: Vec<(i64, i64)> = s
+                .list(&IncidentFilter::default(), &Viewer::member("bank"))
+                .expect("list")
+                .iter()
+                .map(|i| (i.key, i.version))
+                .collect();
+            want.sort_unstable();
+            assert_eq!(
+                feed.changes
+                    .iter()
+                    .map(|c| (c.incident, c.version))
+                    .collect::<Vec<_>>(),
+                want,
+                "{loc}"
+            );
+            assert_eq!(feed.changes[0].kind, ChangeKind::Incident, "{loc}");
+            assert_eq!(feed.changes[0].global_id, "bank.test:OLD-1", "{loc}");
+            assert!(
+                s.set_status(1, IncidentStatus::Triaged, "c5hub", None)
+                    .expect("status")
+            );
+            let after = s
+                .changes_since(feed.next, &Viewer::member("bank"), 0)
+                .expect("changes");
+            assert_eq!(
+                after
+                    .changes
+                    .iter()
+                    .map(|c| (c.kind, c.incident))
+                    .collect::<Vec<_>>(),
+                vec![(ChangeKind::Status, 1)],
+                "{loc}"
+            );
             if v >= 4 {
                 let report = s.spam_report(1, Some("peer")).expect("read");
                 assert_eq!(report.map(|r| r.id).as_deref(), Some("r-old"), "{loc}");

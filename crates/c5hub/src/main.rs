@@ -38,6 +38,9 @@ enum Command {
     Lookup(cmd::store::LookupArgs),
     /// Export incidents as IODEF XML, IODEF JSON or CSV.
     Export(cmd::store::ExportArgs),
+    /// The change feed: new incidents and versions, status and assignee
+    /// changes and comments, in commit order, over incidents you may read.
+    Changes(cmd::store::ChangesArgs),
     /// Measurements for BENCHMARKS.md (ingest rate, lookup latency, size).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Incidents(c) => cmd::store::incidents(c),
         Command::Lookup(a) => cmd::store::lookup(a),
         Command::Export(a) => cmd::store::export(a),
+        Command::Changes(a) => cmd::store::changes(a),
         Command::Bench(c) => cmd::bench::run(c),
         Command::Spam(c) => cmd::spam::run(c),
         Command::Serve(a) => cmd::serve::serve(a),

@@ -48,6 +48,12 @@ pub struct StoreBench {
     /// generated again, not stored.
     #[arg(long)]
     existing: bool,
+    /// After the lookups, page through the change feed from the start
+    /// (one change per stored incident), 10,000 changes a page, as the
+    /// reporter and as another member (whose TLP condition is evaluated
+    /// row by row), and print changes per second.
+    #[arg(long)]
+    feed: bool,
 }
 
 /// Runs a benchmark.
@@ -363,6 +369,28 @@ fn store(b: StoreBench) -> Result<ExitCode> {
             percentile(&on_cpu, 0.50).as_secs_f64() * 1e3,
             percentile(&on_cpu, 0.99).as_secs_f64() * 1e3,
         );
+    }
+    if b.feed {
+        for org in ["bench", "bench-peer"] {
+            let viewer = Viewer::member(org);
+            let t = Instant::now();
+            let (mut since, mut read, mut pages) = (0i64, 0u64, 0u64);
+            loop {
+                let page = s.changes_since(since, &viewer, c5hub_store::MAX_CHANGES_PAGE)?;
+                if page.changes.is_empty() {
+                    break;
+                }
+                read += page.changes.len() as u64;
+                pages += 1;
+                since = page.next;
+            }
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "change feed as {org}: {read} changes in {pages} pages of {} in {secs:.2} s = {:.0} changes/s",
+                c5hub_store::MAX_CHANGES_PAGE,
+                read as f64 / secs.max(1e-9)
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,5 @@
-//! `c5hub import`, `c5hub incidents`, `c5hub lookup`, `c5hub export`: the
-//! store from the command line.
+//! `c5hub import`, `c5hub incidents`, `c5hub lookup`, `c5hub export`,
+//! `c5hub changes`: the store from the command line.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -701,5 +701,64 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     eprintln!("exported {} incident(s)", incidents.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `c5hub changes`.
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// Changes after this number: 0 for all, else the `next` of the page
+    /// before.
+    #[arg(long, default_value_t = 0)]
+    since: u64,
+    /// Changes per page, 1 to 10000.
+    #[arg(long, default_value_t = c5hub_server::feed::DEFAULT_CHANGES_LIMIT as u64,
+          value_parser = clap::value_parser!(u64).range(1..=c5hub_store::MAX_CHANGES_PAGE as u64))]
+    limit: u64,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ListFormat,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Runs `c5hub changes`: one page of the change feed, as
+/// `GET /api/v1/changes` answers it.
+pub fn changes(a: ChangesArgs) -> Result<ExitCode> {
+    let since = i64::try_from(a.since).context("--since is too large")?;
+    let limit = usize::try_from(a.limit).context("--limit is too large")?;
+    let mut s = a.store.open()?;
+    let page = s.changes_since(since, &a.store.viewer(), limit)?;
+    let answer = c5hub_server::feed::ChangesAnswer::from(&page);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match a.format {
+        // Exactly the API's body for the same question.
+        ListFormat::Json => writeln!(out, "{}", serde_json::to_string(&answer)?)?,
+        ListFormat::Table => {
+            writeln!(
+                out,
+                "{:>9}  {:<19}  {:<8}  {:>8}  {:>3}  {:<16}  INCIDENT ID",
+                "SEQ", "AT (UTC)", "KIND", "INCIDENT", "V", "REPORTER",
+            )?;
+            for c in &page.changes {
+                let kind = match c.comment {
+                    Some(id) => format!("{} {id}", c.kind.as_str()),
+                    None => c.kind.as_str().to_owned(),
+                };
+                writeln!(
+                    out,
+                    "{:>9}  {:<19}  {:<8}  {:>8}  {:>3}  {:<16}  {}",
+                    c.seq,
+                    c.at.format("%Y-%m-%d %H:%M:%S"),
+                    kind,
+                    c.incident,
+                    c.version,
+                    clip(&c.reporter, 16),
+                    c.global_id,
+                )?;
+            }
+            writeln!(out, "next: {}", page.next)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
