@@ -493,7 +493,8 @@ impl<R: Read> Read for CountingReader<R> {
 /// with `%`, the path separators and a leading dot percent-encoded
 /// (`a/b_c.xml` -> `a%2Fb_c.xml`, `../x.xml` -> `%2E.%2Fx.xml`). Different
 /// paths give different names: `%` is encoded too, so no two paths can
-/// meet (an earlier `_` for `/` made `a/b_c.xml` and `a_b/c.xml` one name).
+/// meet (an earlier `_` for `/` made `a/b_c.xml` and `a_b/c.xml` one name),
+/// and none meets the `.errors.txt` or `.rejected` file of another.
 fn quarantine_name(f: &Path) -> String {
     let path = f.to_string_lossy();
     let mut out = String::with_capacity(path.len() + 8);
@@ -504,6 +505,16 @@ fn quarantine_name(f: &Path) -> String {
             '\\' => out.push_str("%5C"),
             '.' if i == 0 => out.push_str("%2E"),
             c => out.push(c),
+        }
+    }
+    // The quarantine adds `.errors.txt` and `.rejected` to a name for the
+    // files it writes beside it: a name that already ends so has that dot
+    // encoded, so no input's copy can meet another input's errors or
+    // rejected rows (`x.errors.txt` is kept as `x%2Eerrors.txt`).
+    for suffix in [".errors.txt", ".rejected"] {
+        if out.ends_with(suffix) {
+            let at = out.len() - suffix.len();
+            out.replace_range(at..=at, "%2E");
         }
     }
     out
@@ -605,6 +616,22 @@ mod tests {
             "{names:?}"
         );
         assert_eq!(names[0], "a%2Fb_c.xml");
+        // Nor the files the quarantine writes beside them: an input named
+        // like another's errors file or rejected rows.
+        let inputs = ["x", "x.errors.txt", "x.rejected", "x.rejected.errors.txt"];
+        let mut written = std::collections::HashSet::new();
+        for p in inputs {
+            let n = quarantine_name(Path::new(p));
+            for f in [
+                n.clone(),
+                format!("{n}.errors.txt"),
+                format!("{n}.rejected"),
+                format!("{n}.rejected.errors.txt"),
+            ] {
+                assert!(written.insert(f.clone()), "{p}: {f} is another input's");
+            }
+        }
+        assert_eq!(quarantine_name(Path::new("x.errors.txt")), "x%2Eerrors.txt");
     }
 
     /// Issue 14, finding 15: a symbolic link back to a directory above it
