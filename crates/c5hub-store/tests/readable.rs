@@ -130,7 +130,7 @@ fn run(ops: &[Op], loc: &Location) {
     let mut s = open(loc);
     let mut known: BTreeMap<usize, Known> = BTreeMap::new();
     let mut pending: Vec<(usize, Version)> = Vec::new();
-    let mut flush =
+    let flush =
         |s: &mut Store, pending: &mut Vec<(usize, Version)>, known: &mut BTreeMap<usize, Known>| {
             if pending.is_empty() {
                 return;
