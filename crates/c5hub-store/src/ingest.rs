@@ -18,6 +18,7 @@ use c5hub_model::{Observable, ObservableKind};
 use sha2::{Digest, Sha256};
 
 use crate::db::{Db, Param, Upsert, Value};
+use crate::stats::{Facts, Tally};
 use crate::{Error, Outcome, Submission, correlate, now_ms, tlp_rank};
 
 /// What can be worked out about a batch before the store is touched: its
@@ -249,11 +250,16 @@ pub(crate) fn ingest(
         &params,
     )?;
     drop(params);
+    // Dashboard counts move with the incidents (see `stats`).
+    let mut tally = Tally::default();
     for (i, ((s, r), new)) in batch.iter().zip(&rows).zip(inserted).enumerate() {
         // The first submission of an incident the statements inserted is new.
         let o = match new {
-            Some(key) => Outcome::New(key),
-            None => existing_incident(db, s, r, now)?,
+            Some(key) => {
+                tally.created(key, now);
+                Outcome::New(key)
+            }
+            None => existing_incident(db, s, r, now, &mut tally)?,
         };
         outcomes.push(o);
         match o {
@@ -313,6 +319,8 @@ pub(crate) fn ingest(
     let mut shares: Vec<Param<'_>> = Vec::new();
     for (&(i, k, _), _) in stored.iter().zip(&superseded).filter(|(_, old)| !**old) {
         let s = &batch[i];
+        let created_at = tally.leave(db, k)?;
+        tally.add(&Facts::of(s, created_at), 1);
         for c in &s.incident.contacts {
             contacts.extend([
                 Param::Int(k),
@@ -482,6 +490,7 @@ pub(crate) fn ingest(
         &params,
         " ON CONFLICT DO NOTHING",
     )?;
+    tally.write(db)?;
     // Last: on PostgreSQL this takes the change feed's lock until commit.
     let changed: Vec<(i64, i64)> = stored.iter().map(|&(_, k, v)| (k, v)).collect();
     crate::changes::record_stored(db, &changed, now)?;
@@ -524,6 +533,7 @@ fn existing_incident(
     s: &Submission<'_>,
     r: &IncidentRow<'_>,
     now: i64,
+    tally: &mut Tally,
 ) -> Result<Outcome, Error> {
     let row = db
             .query_one(
@@ -550,6 +560,8 @@ fn existing_incident(
             return Ok(Outcome::Duplicate(key));
         }
     }
+    // Its counts as stored go; the batch's last version's come back.
+    tally.leave(db, key)?;
     // incident_versions keeps the versions a newer one replaced.
     db.execute(
         "INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)",

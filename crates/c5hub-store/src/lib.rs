@@ -24,6 +24,7 @@ mod db;
 mod ingest;
 mod migrations;
 mod spam;
+mod stats;
 mod workflow;
 
 use std::collections::{HashMap, HashSet};
@@ -754,6 +755,11 @@ impl Store {
     }
 
     /// Incidents the viewer may read, newest first.
+    ///
+    /// The TLP rule is applied by the database ([`workflow::visible_sql`],
+    /// checked against [`Viewer::can_read`] by a test), with the filters,
+    /// so a page costs the rows it returns and the unreadable rows between
+    /// them in key order, not a sharing query for each of those.
     pub fn list(
         &mut self,
         filter: &IncidentFilter,
@@ -774,8 +780,15 @@ impl Store {
             None => None,
         };
         loop {
-            let mut sql = format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE 1 = 1");
-            let mut params: Vec<Value> = Vec::new();
+            let want = if filter.limit == 0 {
+                page
+            } else {
+                (filter.limit - out.len()).min(page)
+            };
+            // The rule's parameters come first: SQLite numbers `$n` in
+            // order of first appearance.
+            let (cond, mut params) = workflow::visible_sql(viewer, 1);
+            let mut sql = format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE {cond}");
             let mut bind = |sql: &mut String, clause: &str, v: Value| {
                 params.push(v);
                 sql.push_str(&clause.replace('?', &format!("${}", params.len())));
@@ -816,20 +829,15 @@ impl Store {
                     o.into(),
                 );
             }
-            sql.push_str(&format!(" ORDER BY i.id DESC LIMIT {page}"));
+            sql.push_str(&format!(" ORDER BY i.id DESC LIMIT {want}"));
             let rows = self.db.query(&sql, &params)?;
             let n = rows.len();
             for r in rows {
                 let s = summary_from(&r)?;
                 before = Some(s.key);
-                if self.can_read(viewer, s.key, s.tlp, &s.reporter)? {
-                    out.push(s);
-                    if filter.limit != 0 && out.len() == filter.limit {
-                        return Ok(out);
-                    }
-                }
+                out.push(s);
             }
-            if n < page {
+            if n < want || (filter.limit != 0 && out.len() >= filter.limit) {
                 return Ok(out);
             }
         }
@@ -1372,6 +1380,7 @@ impl Store {
                 // recorded.
                 return Ok(true);
             }
+            stats::restatus(self.db.as_mut(), key, to)?;
             let now = now_ms();
             self.db.execute(
                 "UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3",

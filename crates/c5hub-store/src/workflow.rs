@@ -4,10 +4,10 @@
 //! incident its reader may not see.
 
 use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::db::Value;
-use crate::{Error, Store, now_ms, time, tlp_of, tlp_rank};
+use crate::{Error, Store, now_ms, time, tlp_rank};
 
 /// A comment on an incident.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +66,8 @@ pub const MAX_ASSIGNEE_BYTES: usize = 320;
 /// The SQL condition (on `incidents i`) that holds exactly for the
 /// incidents `viewer` may read, with its parameters numbered from
 /// `$first`. It is the TLP rule of [`Viewer::can_read`] in SQL, so that
-/// counts can be computed by the database; a test checks the two agree.
+/// lists and counts are filtered by the database; a test checks the two
+/// agree (`tests/readable.rs`).
 pub(crate) fn visible_sql(viewer: &Viewer, first: usize) -> (String, Vec<Value>) {
     visible_sql_on(viewer, first, "i", "i.id")
 }
@@ -330,92 +331,5 @@ impl Store {
             Some(s) => self.can_read(viewer, s.key, s.tlp, &s.reporter),
             None => Ok(false),
         }
-    }
-
-    /// Dashboard figures over the incidents the viewer may read; `daily`
-    /// covers the `days` days up to and including today (UTC), by
-    /// detection time (what an analyst charts), falling back to the time
-    /// the hub received the incident.
-    pub fn stats(&mut self, viewer: &Viewer, days: u32) -> Result<Stats, Error> {
-        let (cond, params) = visible_sql(viewer, 1);
-        let mut grouped = |col: &str| -> Result<Vec<(Value, i64)>, Error> {
-            let rows = self.db.query(
-                &format!("SELECT {col}, COUNT(*) FROM incidents i WHERE {cond} GROUP BY {col}"),
-                &params,
-            )?;
-            Ok(rows
-                .into_iter()
-                .map(|mut r| {
-                    let n = r[1].int().unwrap_or(0);
-                    (std::mem::replace(&mut r[0], Value::Null), n)
-                })
-                .collect())
-        };
-        let mut by_class: Vec<(Option<RsitClass>, i64)> = grouped("i.rsit")?
-            .into_iter()
-            .map(|(v, n)| (v.text().and_then(|p| RsitClass::from_path(p).ok()), n))
-            .collect();
-        by_class.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then(a.0.map(|c| c.path()).cmp(&b.0.map(|c| c.path())))
-        });
-        let tlps = grouped("i.tlp")?;
-        let by_tlp = Tlp::ALL
-            .iter()
-            .map(|t| {
-                let n = tlps
-                    .iter()
-                    .filter(|(v, _)| v.int().map(tlp_of) == Some(*t))
-                    .map(|(_, n)| n)
-                    .sum();
-                (*t, n)
-            })
-            .collect();
-        let statuses = grouped("i.status")?;
-        let by_status: Vec<(IncidentStatus, i64)> = IncidentStatus::ALL
-            .iter()
-            .map(|s| {
-                let n = statuses
-                    .iter()
-                    .filter(|(v, _)| v.text() == Some(s.as_str()))
-                    .map(|(_, n)| n)
-                    .sum();
-                (*s, n)
-            })
-            .collect();
-        let total = by_status.iter().map(|(_, n)| n).sum();
-        let today = Utc::now().date_naive();
-        let first = today - Duration::days(i64::from(days.max(1)) - 1);
-        let start_ms = first
-            .and_hms_opt(0, 0, 0)
-            .map_or(0, |t| t.and_utc().timestamp_millis());
-        // SQLite numbers `$n` parameters in order of first appearance, so
-        // the day's start, which the SELECT list uses, must be `$1`.
-        let (cond, vis) = visible_sql(viewer, 2);
-        let mut p: Vec<Value> = vec![start_ms.into()];
-        p.extend(vis);
-        let rows = self.db.query(
-            &format!(
-                "SELECT (COALESCE(i.detected, i.created_at) - $1) / 86400000, COUNT(*) FROM incidents i WHERE COALESCE(i.detected, i.created_at) >= $1 AND {cond} GROUP BY (COALESCE(i.detected, i.created_at) - $1) / 86400000"
-            ),
-            &p,
-        )?;
-        let mut daily: Vec<(NaiveDate, i64)> = (0..i64::from(days.max(1)))
-            .map(|d| (first + Duration::days(d), 0))
-            .collect();
-        for r in rows {
-            if let (Some(d), Some(n)) = (r[0].int(), r[1].int()) {
-                if let Some(slot) = usize::try_from(d).ok().and_then(|d| daily.get_mut(d)) {
-                    slot.1 += n;
-                }
-            }
-        }
-        Ok(Stats {
-            total,
-            by_class,
-            by_tlp,
-            by_status,
-            daily,
-        })
     }
 }

@@ -259,8 +259,21 @@ fn changes_since_agrees_with_can_read() {
                     (key, kind, None)
                 }
                 2 => {
-                    let key = facts[rng.gen_range(0..facts.len())].0;
-                    let to = IncidentStatus::ALL[rng.gen_range(0..IncidentStatus::ALL.len())];
+                    let (key, f) = &facts[rng.gen_range(0..facts.len())];
+                    let key = *key;
+                    // Another status than it has: setting the same one
+                    // changes nothing and records no change.
+                    let now = s
+                        .incident(key, &Viewer::member(f.reporter.as_str()))
+                        .expect("read")
+                        .expect("the reporter reads it")
+                        .incident
+                        .status;
+                    let others: Vec<IncidentStatus> = IncidentStatus::ALL
+                        .into_iter()
+                        .filter(|x| *x != now)
+                        .collect();
+                    let to = others[rng.gen_range(0..others.len())];
                     assert!(s.set_status(key, to, "x@a", None).expect("status"));
                     (key, ChangeKind::Status, None)
                 }

@@ -100,6 +100,39 @@ fn every_earlier_schema_upgrades() {
                 // The unaffected incident keeps its share.
                 assert_eq!(got.shared_with, vec!["peer".to_owned()], "{loc}");
             }
+            // Migration 11 counts what is stored for the dashboard: every
+            // viewer's figures are those of a direct count, over every day
+            // back to 1969 (the v9 data holds an incident detected then).
+            let days = u32::try_from(
+                (chrono::Utc::now().date_naive()
+                    - chrono::NaiveDate::from_ymd_opt(1969, 12, 1).expect("date"))
+                .num_days(),
+            )
+            .expect("days");
+            for who in [
+                Viewer::member("bank"),
+                Viewer::member("peer"),
+                Viewer::member("other"),
+                Viewer::member("outsider"),
+                Viewer::Anonymous {
+                    public_access: true,
+                },
+                Viewer::Anonymous {
+                    public_access: false,
+                },
+            ] {
+                let st = s.stats(&who, days).expect("stats");
+                assert_eq!(
+                    common::Figures::of(&st),
+                    common::direct_figures(&mut s, &who, 10, days),
+                    "{loc}: v{v} counts for {who:?}"
+                );
+                if v == 9 && who == Viewer::member("peer") {
+                    // Its GREEN one, bank's AMBER shared with it, the RED
+                    // addressed to it, its own CLEAR one, other's GREEN.
+                    assert_eq!(st.total, 5, "{loc}");
+                }
+            }
             // Migration 10 starts the change feed with one change per
             // incident at its current version, in key order; new changes
             // number after them.

@@ -1,4 +1,4 @@
--- Data as schema version 9 wrote it (valid SQL for SQLite and PostgreSQL): the v8 data (sessions gained token_id, written by no row here).
+-- Data as schema version 9 wrote it (valid SQL for SQLite and PostgreSQL): the v8 data, plus incidents of every TLP level, status and sharing case that migration 11 counts for the dashboard (an AMBER one shared with peer and with its own reporter, a RED one addressed to peer, an AMBER+STRICT one, an unclassified CLEAR one of peer's without a detection time, and one detected before 1970).
 -- A reporter's incident with an address, a prefix and a domain.
 INSERT INTO incidents (id, reporter, global_id, version, status, tlp, rsit, title, description, detected, created_at, updated_at)
   VALUES (1, 'bank', 'bank.test:OLD-1', 1, 'new', 1, 'fraud/phishing', 'old incident', 'stored by schema v1', 1700000000000, 1700000000000, 1700000000000);
@@ -23,3 +23,10 @@ INSERT INTO assess_editions (id, methodology, methodology_version, year, title, 
 INSERT INTO assess_responses (id, edition, iso3, org, status, reason, created_at, updated_at)
   VALUES (1, 7, 'GHA', 'peer', 'draft', NULL, 1700000000000, 1700000000000);
 INSERT INTO domain_postings (domain, incident, observable, role, tlp, reporter) VALUES ('old.test', 1, 2, 'indicator', 1, 'bank');
+INSERT INTO incidents (id, reporter, global_id, version, status, tlp, rsit, title, description, detected, created_at, updated_at)
+  VALUES (2, 'bank', 'bank.test:AMBER-1', 1, 'triaged', 2, 'fraud/phishing', 'amber shared', NULL, 1700086400000, 1700086400000, 1700086400000),
+         (3, 'bank', 'bank.test:RED-1', 1, 'closed', 4, 'availability/ddos', 'red addressed', NULL, 1700172800000, 1700172800000, 1700172800000),
+         (4, 'bank', 'bank.test:STRICT-1', 1, 'new', 3, NULL, 'amber strict', NULL, 1700000000000, 1700000000000, 1700000000000),
+         (5, 'peer', 'peer.test:CLEAR-1', 1, 'in-progress', 0, NULL, 'clear, no detection time', NULL, NULL, 1700259200000, 1700259200000),
+         (6, 'other', 'other.test:OLD-1', 1, 'resolved', 1, 'fraud/phishing', 'detected in 1969', NULL, -1000, 1700000000000, 1700000000000);
+INSERT INTO incident_shares (incident, org, kind) VALUES (2, 'peer', 'share'), (2, 'bank', 'share'), (2, 'other', 'recipient'), (3, 'peer', 'recipient'), (3, 'other', 'share'), (4, 'peer', 'share');

@@ -38,3 +38,97 @@ pub fn locations(test: &str) -> Vec<Location> {
     }
     out
 }
+
+/// The dashboard figures of `viewer` counted directly: every incident key
+/// from 1 to `max_key` read with the viewer (the store answers only what
+/// [`c5hub_model::Viewer::can_read`] allows), over `days` days up to today.
+/// Compared as [`Figures`], so ties in the class order do not matter.
+#[allow(dead_code)] // Not every test file that includes this module counts.
+pub fn direct_figures(
+    s: &mut c5hub_store::Store,
+    viewer: &c5hub_model::Viewer,
+    max_key: i64,
+    days: u32,
+) -> Figures {
+    let mut incidents = Vec::new();
+    for k in 1..=max_key {
+        if let Some(i) = s.incident(k, viewer).expect("read") {
+            let when = i.incident.times.detected.unwrap_or(i.created_at);
+            incidents.push((
+                i.incident.tlp,
+                i.incident.classification,
+                i.incident.status,
+                when.date_naive(),
+            ));
+        }
+    }
+    Figures::count(&incidents, days)
+}
+
+/// Dashboard figures in a form that compares exactly.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Figures {
+    pub total: i64,
+    pub by_class: std::collections::BTreeMap<Option<String>, i64>,
+    pub by_tlp: Vec<(c5hub_model::Tlp, i64)>,
+    pub by_status: Vec<(c5hub_model::IncidentStatus, i64)>,
+    pub daily: Vec<(chrono::NaiveDate, i64)>,
+}
+
+#[allow(dead_code)]
+impl Figures {
+    /// What the store answered.
+    pub fn of(st: &c5hub_store::Stats) -> Figures {
+        Figures {
+            total: st.total,
+            by_class: st
+                .by_class
+                .iter()
+                .map(|(c, n)| (c.map(|c| c.path()), *n))
+                .collect(),
+            by_tlp: st.by_tlp.clone(),
+            by_status: st.by_status.clone(),
+            daily: st.daily.clone(),
+        }
+    }
+
+    /// Counted from (TLP, class, status, day) of each readable incident.
+    pub fn count(
+        incidents: &[(
+            c5hub_model::Tlp,
+            Option<c5hub_model::RsitClass>,
+            c5hub_model::IncidentStatus,
+            chrono::NaiveDate,
+        )],
+        days: u32,
+    ) -> Figures {
+        let mut by_class = std::collections::BTreeMap::new();
+        for (_, c, _, _) in incidents {
+            *by_class.entry(c.map(|c| c.path())).or_insert(0) += 1;
+        }
+        let today = chrono::Utc::now().date_naive();
+        let daily = (0..i64::from(days))
+            .rev()
+            .map(|back| {
+                let d = today - chrono::Duration::days(back);
+                (
+                    d,
+                    incidents.iter().filter(|(_, _, _, day)| *day == d).count() as i64,
+                )
+            })
+            .collect();
+        Figures {
+            total: incidents.len() as i64,
+            by_class,
+            by_tlp: c5hub_model::Tlp::ALL
+                .iter()
+                .map(|t| (*t, incidents.iter().filter(|i| i.0 == *t).count() as i64))
+                .collect(),
+            by_status: c5hub_model::IncidentStatus::ALL
+                .iter()
+                .map(|st| (*st, incidents.iter().filter(|i| i.2 == *st).count() as i64))
+                .collect(),
+            daily,
+        }
+    }
+}
