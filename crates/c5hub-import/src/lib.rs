@@ -71,11 +71,15 @@ pub struct Rejection {
 /// What happened, as it happens.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// A unit (a document, or feed rows `first..=last`) is durably stored.
+    /// A unit (a document, feed rows `first..=last`, or incidents
+    /// `first..=last` of an IODEF XML document stored in several
+    /// transactions) is durably stored.
     Committed {
         /// The file.
         file: &'a Path,
-        /// For feeds: the rows committed (1 is the first data row).
+        /// For feeds: the rows committed (1 is the first data row); for an
+        /// IODEF XML document stored in several transactions: its
+        /// Incidents committed (1 is the first); `None` for a whole document.
         rows: Option<(u64, u64)>,
         /// Outcomes of its incidents.
         outcomes: &'a [Outcome],
@@ -215,9 +219,8 @@ pub fn import(
             read_up_to(&mut file, &mut head).map_err(|e| Error::Io(f.clone(), e))?
         };
         match detect_with(&head[..n], opts.feed_mapping.as_ref()) {
-            Some(Format::IodefXml | Format::IodefJson) => {
-                import_iodef(store, f, opts, &mut sum, on)?
-            }
+            Some(Format::IodefXml) => import_iodef_xml(store, f, opts, &mut sum, on)?,
+            Some(Format::IodefJson) => import_iodef(store, f, opts, &mut sum, on)?,
             Some(format @ (Format::Csv | Format::IntelMq)) => {
                 import_feed(store, f, format, opts, &mut sum, on)?
             }
@@ -319,6 +322,155 @@ fn import_iodef(
     on(Event::Committed {
         file: f,
         rows: None,
+        outcomes: &outcomes,
+    });
+    Ok(())
+}
+
+/// Bytes of original documents one transaction of a streamed IODEF XML
+/// document holds at most (besides [`ImportOptions::batch_size`]
+/// incidents): what bounds the importer's memory on a document of any size.
+const IODEF_BATCH_BYTES: usize = 64 << 20;
+
+/// Imports an IODEF XML document incident by incident
+/// ([`c5hub_iodef::XmlIncidents`]): the limits guard each Incident, not the
+/// file, and memory stays bounded whatever the document's size.
+///
+/// Each Incident is stored with its own original document (the
+/// IODEF-Document's start tag, the Incident, the end tag). Incidents are
+/// stored in transactions of up to `batch_size` incidents or
+/// [`IODEF_BATCH_BYTES`]; a document that fits one is stored whole or not
+/// at all when it cannot be read (syntax, DOCTYPE, wrong root), as before.
+/// An Incident that is invalid (unless `lenient`), too large, or does not
+/// convert is not stored; the rest are, and the file is quarantined with
+/// every error, each naming its Incident's path.
+fn import_iodef_xml(
+    store: &mut Store,
+    f: &Path,
+    opts: &ImportOptions,
+    sum: &mut Summary,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<(), Error> {
+    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let reader = BufReader::with_capacity(
+        1 << 20,
+        CountingReader {
+            inner: file,
+            read: Arc::clone(&counter),
+        },
+    );
+    let mut incidents = c5hub_iodef::XmlIncidents::new(reader, opts.limits);
+    let source = f.display().to_string();
+    let mut errors: Vec<String> = Vec::new();
+    let mut batch: Vec<Incident> = Vec::new();
+    let mut batch_bytes = 0usize;
+    // The incidents (1 is the document's first) of the batch being read.
+    let (mut first, mut last) = (1u64, 0u64);
+    let mut committed_any = false;
+    let mut reported = 0u64;
+    let batch_size = opts.batch_size.max(1);
+    let mut fatal = false;
+    while let Some(item) = incidents.next() {
+        let doc = match item {
+            Ok(doc) => doc,
+            Err(v) => {
+                errors.push(v.to_string());
+                if incidents.is_done() {
+                    fatal = true;
+                }
+                continue;
+            }
+        };
+        let number = doc.index as u64 + 1;
+        if batch.is_empty() {
+            first = number;
+        }
+        last = number;
+        match read_incident(&doc, opts) {
+            Ok(ms) => {
+                batch_bytes += doc.bytes.len();
+                batch.extend(ms);
+            }
+            Err(why) => errors.extend(why),
+        }
+        if batch.len() >= batch_size || batch_bytes >= IODEF_BATCH_BYTES {
+            store_batch(
+                store,
+                f,
+                &source,
+                opts,
+                &batch,
+                Some((first, last)),
+                sum,
+                on,
+            )?;
+            committed_any = true;
+            batch.clear();
+            batch_bytes = 0;
+            let read = counter.load(Ordering::Relaxed);
+            on(Event::Read(read - reported));
+            reported = read;
+        }
+    }
+    // A document that cannot be read to its end stores nothing more: what
+    // was read of it since the last commit is not stored.
+    if !fatal && !batch.is_empty() {
+        // One transaction for the whole document: reported as a document.
+        let rows = committed_any.then_some((first, last));
+        store_batch(store, f, &source, opts, &batch, rows, sum, on)?;
+    }
+    on(Event::Read(counter.load(Ordering::Relaxed) - reported));
+    if !errors.is_empty() {
+        reject_file(f, opts, sum, on, errors)?;
+    }
+    Ok(())
+}
+
+/// One Incident's document decoded, checked and converted; or why not.
+fn read_incident(
+    doc: &c5hub_iodef::IncidentDocument,
+    opts: &ImportOptions,
+) -> Result<Vec<Incident>, Vec<String>> {
+    let decoded = doc.decode(&opts.limits).map_err(|v| vec![v.to_string()])?;
+    if !decoded.is_valid() && !opts.lenient {
+        return Err(decoded.violations.iter().map(ToString::to_string).collect());
+    }
+    let original = OriginalDocument::new(DocumentFormat::IodefXml, doc.bytes.clone());
+    let (incidents, notes) =
+        c5hub_iodef::model::incidents_from_document(&decoded.document, Some(&original));
+    if incidents.is_empty() {
+        let mut why = vec![format!("{}: no incident could be converted", doc.path())];
+        why.extend(
+            notes
+                .iter()
+                .map(|n| format!("{}: {}", doc.reindex(&n.path), n.message)),
+        );
+        return Err(why);
+    }
+    Ok(incidents)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn store_batch(
+    store: &mut Store,
+    f: &Path,
+    source: &str,
+    opts: &ImportOptions,
+    batch: &[Incident],
+    rows: Option<(u64, u64)>,
+    sum: &mut Summary,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<(), Error> {
+    let subs: Vec<Submission<'_>> = batch
+        .iter()
+        .map(|m| submission(m, &opts.reporter, source))
+        .collect();
+    let outcomes = store.ingest(&subs)?;
+    count(sum, batch, &outcomes);
+    on(Event::Committed {
+        file: f,
+        rows,
         outcomes: &outcomes,
     });
     Ok(())

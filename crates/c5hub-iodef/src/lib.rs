@@ -10,6 +10,8 @@
 //!   turns any violation into an error. [`encode_xml`] and [`encode_json`]
 //!   write a tree back.
 //! - [`model`] converts between documents and the c5hub domain model.
+//! - [`XmlIncidents`] reads an XML document of any size one Incident at a
+//!   time, each as a document of its own, in bounded memory.
 //!
 //! This crate does no I/O: callers hand it bytes and get bytes back.
 
@@ -17,11 +19,13 @@ mod diagnostic;
 mod json;
 pub mod model;
 pub mod schema;
+mod split;
 mod tree;
 mod validate;
 mod xml;
 
 pub use diagnostic::{Limits, Rule, Violation};
+pub use split::{IncidentDocument, XmlIncidents};
 pub use tree::{Descendants, Document, Element, Foreign, Node};
 
 /// The two bindings of IODEF v2.

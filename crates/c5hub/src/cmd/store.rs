@@ -117,6 +117,18 @@ pub struct ImportArgs {
     /// Print one line per stored unit (`ok FILE [rows A-B]`) once it is committed.
     #[arg(long)]
     ack: bool,
+    /// Largest IODEF document, or Incident of an XML document, accepted,
+    /// in bytes (XML documents are read one Incident at a time, so a file
+    /// may be larger).
+    #[arg(long, default_value_t = c5hub_iodef::Limits::default().max_bytes)]
+    max_bytes: usize,
+    /// Deepest element nesting accepted in an IODEF document.
+    #[arg(long, default_value_t = c5hub_iodef::Limits::default().max_depth)]
+    max_depth: usize,
+    /// Most elements accepted in an IODEF document, or Incident of an XML
+    /// document.
+    #[arg(long, default_value_t = c5hub_iodef::Limits::default().max_elements)]
+    max_elements: usize,
 }
 
 /// Output format of listings.
@@ -302,7 +314,11 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| a.store.backend.data.join("quarantine")),
         batch_size: a.batch.max(1),
         lenient: a.lenient,
-        limits: c5hub_iodef::Limits::default(),
+        limits: c5hub_iodef::Limits {
+            max_bytes: a.max_bytes,
+            max_depth: a.max_depth,
+            max_elements: a.max_elements,
+        },
         feed_mapping: mapping,
     };
     // A progress bar on a terminal only; logs and pipes get the summary.
