@@ -74,7 +74,7 @@ impl Problem {
         Problem::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "Not allowed for this role",
+            "Not allowed",
             detail,
         )
     }
