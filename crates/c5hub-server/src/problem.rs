@@ -71,12 +71,7 @@ impl Problem {
     }
 
     pub(crate) fn forbidden(detail: impl Into<String>) -> Problem {
-        Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Not allowed",
-            detail,
-        )
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
     }
 
     /// Also what an unreadable incident gets: its existence is not revealed.
