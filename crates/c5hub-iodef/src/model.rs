@@ -173,8 +173,8 @@ pub const TITLE: &str = "c5hub:title";
 pub const ROLE: &str = "c5hub:role";
 
 /// Like [`incidents_from_document`], with the [`HubRecord`] each Incident
-/// carries (`None` when it carries none, or an unreadable one, with a
-/// note). For importing a hub's export only: the record asserts the
+/// carries (`None`, with a note, when it carries none or an unreadable
+/// one). For importing a hub's export only: the record asserts the
 /// reporter and sharing lists, which no ordinary submission may.
 pub fn exported_incidents(
     doc: &Document,
@@ -187,10 +187,36 @@ pub fn exported_incidents(
         if let Some(mut m) = incident(inc, &path, &mut notes) {
             m.original = original.cloned();
             let record = hub_record(inc, &path, &mut notes);
+            if record.is_none() && additional_data(inc, HUB_REPORTER).next().is_none() {
+                notes.push(Note {
+                    path,
+                    message: format!("no hub record (AdditionalData {HUB_REPORTER})"),
+                });
+            }
             out.push((m, record));
         }
     }
     (out, notes)
+}
+
+/// The incident `id` as an earlier version's original document states it,
+/// for a hub's export of every version: `None` when the document is not
+/// IODEF (a feed row, a native submission), cannot be read within
+/// `limits`, or holds no such incident.
+pub fn incident_from_original(
+    original: &OriginalDocument,
+    id: &GlobalId,
+    limits: &crate::Limits,
+) -> Option<Incident> {
+    if !matches!(
+        original.format,
+        c5hub_model::DocumentFormat::IodefXml | c5hub_model::DocumentFormat::IodefJson
+    ) {
+        return None;
+    }
+    let decoded = crate::decode(&original.bytes, limits).ok()?;
+    let (incidents, _) = incidents_from_document(&decoded.document, Some(original));
+    incidents.into_iter().find(|m| &m.id == id)
 }
 
 fn additional_data<'a>(el: &'a Element, meaning: &'a str) -> impl Iterator<Item = &'a str> + 'a {
@@ -1296,7 +1322,13 @@ mod tests {
             let back = crate::decode(text.as_bytes(), &crate::Limits::default()).expect("decodes");
             assert_eq!(back.violations, vec![]);
             let (got, notes) = exported_incidents(&back.document, None);
-            assert_eq!(notes, vec![]);
+            assert_eq!(
+                notes,
+                vec![Note {
+                    path: "/IODEF-Document/Incident[1]".to_owned(),
+                    message: format!("no hub record (AdditionalData {HUB_REPORTER})"),
+                }]
+            );
             assert_eq!(got.len(), 2);
             assert_eq!(got[0].1.as_ref(), Some(&record), "{binding:?}");
             assert_eq!(got[1].1, None);
