@@ -934,6 +934,9 @@ fn indicator(m: &Incident, id: &str, o: &Observable, role: ObservableRole) -> El
         ObservableKind::SenderId => address("ext-value", Some("sender-id")),
         ObservableKind::Domain => {
             let mut d = Element::new(Class::DomainData);
+            // Both required by RFC 7970 §3.20; c5hub knows neither.
+            d.set_attr("system-status", "unknown");
+            d.set_attr("domain-status", "unknown");
             d.children
                 .push(Node::Element(text_el(Class::Name, o.value())));
             d
@@ -1285,6 +1288,9 @@ mod tests {
         assert_eq!(crate::validate(&doc), vec![]);
         for binding in [Binding::Xml, Binding::Json] {
             let text = crate::encode(&doc, binding);
+            // RFC 7970 §3.20 requires both (the RFC 8727 JSON schema checks
+            // it; c5hub's table does not).
+            assert!(text.contains("system-status") && text.contains("domain-status"));
             let back = crate::decode(text.as_bytes(), &crate::Limits::default()).expect("decodes");
             assert_eq!(back.violations, vec![], "{text}");
             let (got, notes) = incidents_from_document(&back.document, None);
