@@ -1249,6 +1249,8 @@ mod tests {
             "d41d8cd98f00b204e9800998ecf8427e",
             "+41446681800",
             "AS64500",
+            // No IODEF class: written as AdditionalData c5hub:cve.
+            "CVE-2024-3094",
         ];
         let mut incidents = Vec::new();
         for (n, title) in [
