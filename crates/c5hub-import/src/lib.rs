@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use c5hub_iodef::Limits;
+use c5hub_iodef::model::HubRecord;
 use c5hub_model::{DocumentFormat, Incident, OriginalDocument};
 use c5hub_store::{Outcome, Plan, Store, Submission};
 
@@ -39,6 +40,12 @@ pub struct ImportOptions {
     pub limits: Limits,
     /// The feed mapping for CSV headers c5hub does not know.
     pub feed_mapping: Option<c5hub_feeds::Mapping>,
+    /// The IODEF files are a hub's export: each incident is stored under
+    /// the reporter, sharing lists and recipients its hub record states
+    /// ([`c5hub_iodef::model::HubRecord`]), and an Incident without one is
+    /// rejected. Off, `reporter` reports everything and no sharing list is
+    /// ever taken from a document. Only for the hub's operator.
+    pub hub_export: bool,
 }
 
 /// Counts at the end of an import.
@@ -256,11 +263,57 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// An incident read from an IODEF document, with the hub record it carries
+/// when the import reads a hub's export (never otherwise).
+struct Converted {
+    incident: Incident,
+    record: Option<HubRecord>,
+}
+
+/// The incidents of a decoded IODEF document: with their hub records when
+/// `opts.hub_export` (an Incident without one is an error), else as any
+/// submission, reported by `opts.reporter`.
+fn convert(
+    document: &c5hub_iodef::Document,
+    original: &OriginalDocument,
+    opts: &ImportOptions,
+) -> (Vec<Converted>, Vec<c5hub_iodef::model::Note>) {
+    if !opts.hub_export {
+        let (incidents, notes) =
+            c5hub_iodef::model::incidents_from_document(document, Some(original));
+        let read = incidents
+            .into_iter()
+            .map(|incident| Converted {
+                incident,
+                record: None,
+            })
+            .collect();
+        return (read, notes);
+    }
+    // An Incident without a record has a note saying so and is not stored:
+    // --hub-export never falls back to `reporter`.
+    let (incidents, notes) = c5hub_iodef::model::exported_incidents(document, Some(original));
+    let read = incidents
+        .into_iter()
+        .filter_map(|(incident, record)| {
+            record.map(|r| Converted {
+                incident,
+                record: Some(r),
+            })
+        })
+        .collect();
+    (read, notes)
+}
+
 /// Adds a stored batch to the summary; `outcomes` are its incidents' in
 /// order. A duplicate's observables were stored before, so they are not
 /// counted again.
-fn count(sum: &mut Summary, incidents: &[Incident], outcomes: &[Outcome]) {
-    for (m, o) in incidents.iter().zip(outcomes) {
+fn count<'a>(
+    sum: &mut Summary,
+    incidents: impl IntoIterator<Item = &'a Incident>,
+    outcomes: &[Outcome],
+) {
+    for (m, o) in incidents.into_iter().zip(outcomes) {
         match o {
             Outcome::New(_) => sum.new += 1,
             Outcome::NewVersion { .. } => sum.versions += 1,
@@ -305,8 +358,7 @@ fn import_iodef(
         c5hub_iodef::Binding::Json => DocumentFormat::IodefJson,
     };
     let original = OriginalDocument::new(format, bytes);
-    let (incidents, notes) =
-        c5hub_iodef::model::incidents_from_document(&decoded.document, Some(&original));
+    let (incidents, notes) = convert(&decoded.document, &original, opts);
     if incidents.is_empty() {
         let mut why = vec!["no incident could be converted".to_owned()];
         why.extend(notes.iter().map(|n| format!("{}: {}", n.path, n.message)));
@@ -318,7 +370,7 @@ fn import_iodef(
         .map(|m| submission(m, &opts.reporter, &source))
         .collect();
     let outcomes = store.ingest(&subs)?;
-    count(sum, &incidents, &outcomes);
+    count(sum, incidents.iter().map(|r| &r.incident), &outcomes);
     on(Event::Committed {
         file: f,
         rows: None,
@@ -363,7 +415,7 @@ fn import_iodef_xml(
     let mut incidents = c5hub_iodef::XmlIncidents::new(reader, opts.limits);
     let source = f.display().to_string();
     let mut errors: Vec<String> = Vec::new();
-    let mut batch: Vec<Incident> = Vec::new();
+    let mut batch: Vec<Converted> = Vec::new();
     let mut batch_bytes = 0usize;
     // The incidents (1 is the document's first) of the batch being read.
     let (mut first, mut last) = (1u64, 0u64);
@@ -431,14 +483,13 @@ fn import_iodef_xml(
 fn read_incident(
     doc: &c5hub_iodef::IncidentDocument,
     opts: &ImportOptions,
-) -> Result<Vec<Incident>, Vec<String>> {
+) -> Result<Vec<Converted>, Vec<String>> {
     let decoded = doc.decode(&opts.limits).map_err(|v| vec![v.to_string()])?;
     if !decoded.is_valid() && !opts.lenient {
         return Err(decoded.violations.iter().map(ToString::to_string).collect());
     }
     let original = OriginalDocument::new(DocumentFormat::IodefXml, doc.bytes.clone());
-    let (incidents, notes) =
-        c5hub_iodef::model::incidents_from_document(&decoded.document, Some(&original));
+    let (incidents, notes) = convert(&decoded.document, &original, opts);
     if incidents.is_empty() {
         let mut why = vec![format!("{}: no incident could be converted", doc.path())];
         why.extend(
@@ -457,7 +508,7 @@ fn store_batch(
     f: &Path,
     source: &str,
     opts: &ImportOptions,
-    batch: &[Incident],
+    batch: &[Converted],
     rows: Option<(u64, u64)>,
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
@@ -467,7 +518,7 @@ fn store_batch(
         .map(|m| submission(m, &opts.reporter, source))
         .collect();
     let outcomes = store.ingest(&subs)?;
-    count(sum, batch, &outcomes);
+    count(sum, batch.iter().map(|r| &r.incident), &outcomes);
     on(Event::Committed {
         file: f,
         rows,
@@ -476,7 +527,23 @@ fn store_batch(
     Ok(())
 }
 
-fn submission<'a>(m: &'a Incident, reporter: &'a str, source: &'a str) -> Submission<'a> {
+/// What is stored for an IODEF incident: under its hub record's reporter
+/// and sharing lists when it has one (only a hub-export import reads
+/// records), else under `reporter` and shared with no one.
+fn submission<'a>(r: &'a Converted, reporter: &'a str, source: &'a str) -> Submission<'a> {
+    match &r.record {
+        Some(h) => Submission {
+            incident: &r.incident,
+            reporter: &h.reporter,
+            source,
+            shared_with: &h.shared_with,
+            recipients: &h.recipients,
+        },
+        None => feed_submission(&r.incident, reporter, source),
+    }
+}
+
+fn feed_submission<'a>(m: &'a Incident, reporter: &'a str, source: &'a str) -> Submission<'a> {
     Submission {
         incident: m,
         reporter,
@@ -578,7 +645,7 @@ fn import_feed(
                 let subs: Vec<Submission<'_>> = b
                     .incidents
                     .iter()
-                    .map(|m| submission(m, &opts.reporter, source))
+                    .map(|m| feed_submission(m, &opts.reporter, source))
                     .collect();
                 let outcomes = store.ingest_planned(&subs, plan)?;
                 count(sum, &b.incidents, &outcomes);
@@ -619,7 +686,7 @@ impl ParsedBatch {
             let subs: Vec<Submission<'_>> = self
                 .incidents
                 .iter()
-                .map(|m| submission(m, reporter, source))
+                .map(|m| feed_submission(m, reporter, source))
                 .collect();
             self.plan = Some(Store::plan(&subs));
         }

@@ -65,6 +65,7 @@ fn a_bulk_import_refreshes_the_planner_statistics() {
         lenient: false,
         limits: c5hub_iodef::Limits::default(),
         feed_mapping: None,
+        hub_export: false,
     };
     let options = Options {
         warning_list: WarningList::empty(),

@@ -112,7 +112,10 @@ pub fn status_to_iodef(status: IncidentStatus) -> (&'static str, Option<&'static
 
 /// Converts every Incident of a document to the domain model.
 ///
-/// `original` (the submitted bytes) is attached to each incident.
+/// `original` (the submitted bytes) is attached to each incident. A hub
+/// record ([`HubRecord`]) an Incident carries is not read: who reported an
+/// incident and with whom it is shared are never taken from a document,
+/// except by [`exported_incidents`] on an operator's explicit request.
 pub fn incidents_from_document(
     doc: &Document,
     original: Option<&OriginalDocument>,
@@ -130,6 +133,132 @@ pub fn incidents_from_document(
         }
     }
     (out, notes)
+}
+
+/// What a hub's export says of an incident beyond IODEF: who reported it,
+/// with whom it is shared, and which version it is. Written by
+/// [`document_from_export`] as `AdditionalData` children of the Incident
+/// (see [`HUB_REPORTER`] and the constants after it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HubRecord {
+    /// The reporting member organisation.
+    pub reporter: String,
+    /// Organisations an AMBER incident is shared with.
+    pub shared_with: Vec<String>,
+    /// Named recipients of a RED incident.
+    pub recipients: Vec<String>,
+    /// The incident's version this Incident element is (1 is the first);
+    /// versions of one incident follow each other in order.
+    pub version: Option<i64>,
+}
+
+/// `meaning` of the Incident's `AdditionalData` (`dtype="string"`) naming
+/// the reporting member organisation in a hub's export.
+pub const HUB_REPORTER: &str = "c5hub:hub-reporter";
+/// `meaning` of an `AdditionalData` (`dtype="string"`) naming one
+/// organisation the incident is shared with; one element per organisation.
+pub const HUB_SHARED_WITH: &str = "c5hub:hub-shared-with";
+/// `meaning` of an `AdditionalData` (`dtype="string"`) naming one named
+/// recipient of a RED incident; one element per organisation.
+pub const HUB_RECIPIENT: &str = "c5hub:hub-recipient";
+/// `meaning` of an `AdditionalData` (`dtype="integer"`) giving the version.
+pub const HUB_VERSION: &str = "c5hub:hub-version";
+/// `meaning` of the Incident's `AdditionalData` (`dtype="string"`) holding
+/// its one-line title (empty: no title), which IODEF has no element for.
+pub const TITLE: &str = "c5hub:title";
+/// `meaning` of an Indicator's `AdditionalData` (`dtype="string"`) holding
+/// the role (`source`, `target`, ... as [`ObservableRole::as_str`]) of the
+/// observable it holds; it takes precedence over the roles IODEF's
+/// structure implies (System category, IndicatorData).
+pub const ROLE: &str = "c5hub:role";
+
+/// Like [`incidents_from_document`], with the [`HubRecord`] each Incident
+/// carries (`None`, with a note, when it carries none or an unreadable
+/// one). For importing a hub's export only: the record asserts the
+/// reporter and sharing lists, which no ordinary submission may.
+pub fn exported_incidents(
+    doc: &Document,
+    original: Option<&OriginalDocument>,
+) -> (Vec<(Incident, Option<HubRecord>)>, Vec<Note>) {
+    let mut notes = Vec::new();
+    let mut out = Vec::new();
+    for (i, inc) in doc.root.children_of(Class::Incident).enumerate() {
+        let path = format!("/IODEF-Document/Incident[{i}]");
+        if let Some(mut m) = incident(inc, &path, &mut notes) {
+            m.original = original.cloned();
+            let record = hub_record(inc, &path, &mut notes);
+            if record.is_none() && additional_data(inc, HUB_REPORTER).next().is_none() {
+                notes.push(Note {
+                    path,
+                    message: format!("no hub record (AdditionalData {HUB_REPORTER})"),
+                });
+            }
+            out.push((m, record));
+        }
+    }
+    (out, notes)
+}
+
+/// The incident `id` as an earlier version's original document states it,
+/// for a hub's export of every version: `None` when the document is not
+/// IODEF (a feed row, a native submission), cannot be read within
+/// `limits`, or holds no such incident.
+pub fn incident_from_original(
+    original: &OriginalDocument,
+    id: &GlobalId,
+    limits: &crate::Limits,
+) -> Option<Incident> {
+    if !matches!(
+        original.format,
+        c5hub_model::DocumentFormat::IodefXml | c5hub_model::DocumentFormat::IodefJson
+    ) {
+        return None;
+    }
+    let decoded = crate::decode(&original.bytes, limits).ok()?;
+    let (incidents, _) = incidents_from_document(&decoded.document, Some(original));
+    incidents.into_iter().find(|m| &m.id == id)
+}
+
+fn additional_data<'a>(el: &'a Element, meaning: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    el.children_of(Class::AdditionalData)
+        .filter(move |a| a.attr("meaning") == Some(meaning))
+        .map(|a| a.text.as_deref().unwrap_or("").trim())
+}
+
+fn hub_record(inc: &Element, path: &str, notes: &mut Vec<Note>) -> Option<HubRecord> {
+    let reporter = additional_data(inc, HUB_REPORTER).next()?;
+    if reporter.is_empty() {
+        notes.push(Note {
+            path: path.to_owned(),
+            message: format!("AdditionalData {HUB_REPORTER} is empty"),
+        });
+        return None;
+    }
+    let version = match additional_data(inc, HUB_VERSION).next() {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                notes.push(Note {
+                    path: path.to_owned(),
+                    message: format!("AdditionalData {HUB_VERSION} {v:?} is no version"),
+                });
+                return None;
+            }
+        },
+    };
+    let list = |meaning| {
+        additional_data(inc, meaning)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    Some(HubRecord {
+        reporter: reporter.to_owned(),
+        shared_with: list(HUB_SHARED_WITH),
+        recipients: list(HUB_RECIPIENT),
+        version,
+    })
 }
 
 fn time(el: &Element, class: Class, path: &str, notes: &mut Vec<Note>) -> Option<DateTime<Utc>> {
@@ -193,6 +322,11 @@ fn incident(inc: &Element, path: &str, notes: &mut Vec<Note>) -> Option<Incident
             .next()
             .map(|l| l.chars().take(200).collect());
     }
+    // c5hub's own title, when the document carries one, says exactly what
+    // the title is (empty: none), whatever the description holds.
+    if let Some(t) = additional_data(inc, TITLE).next() {
+        m.title = (!t.is_empty()).then(|| t.to_owned());
+    }
     m.classification = inc
         .children_of(Class::Assessment)
         .flat_map(|a| a.children_of(Class::IncidentCategory))
@@ -212,7 +346,11 @@ fn incident(inc: &Element, path: &str, notes: &mut Vec<Note>) -> Option<Incident
         }
         m.contacts.push(contact);
     }
-    let mut walker = Walker { m: &mut m, notes };
+    let mut walker = Walker {
+        m: &mut m,
+        notes,
+        stated: None,
+    };
     walker.walk(inc, path.to_owned(), ObservableRole::Unknown);
     Some(m)
 }
@@ -292,10 +430,14 @@ fn rsit_from_category(text: &str) -> Option<RsitClass> {
 struct Walker<'a> {
     m: &'a mut Incident,
     notes: &'a mut Vec<Note>,
+    /// The role the enclosing Indicator states ([`ROLE`]), which every
+    /// observable inside it takes.
+    stated: Option<ObservableRole>,
 }
 
 impl Walker<'_> {
     fn add(&mut self, kind: Option<ObservableKind>, raw: &str, role: ObservableRole, path: &str) {
+        let role = self.stated.unwrap_or(role);
         let parsed = match kind {
             Some(k) => Observable::parse(k, raw.trim()),
             None => Observable::guess(raw.trim()),
@@ -336,6 +478,24 @@ impl Walker<'_> {
                 _ => role,
             };
             match c.class {
+                Class::Indicator if self.stated.is_none() => {
+                    let stated = additional_data(c, ROLE)
+                        .next()
+                        .and_then(|r| ObservableRole::from_str(r).ok());
+                    self.stated = stated;
+                    self.walk(c, p, role);
+                    self.stated = None;
+                }
+                // A kind IODEF has no class for, as c5hub writes it.
+                Class::AdditionalData => {
+                    let kind = c
+                        .attr("meaning")
+                        .and_then(|m| m.strip_prefix("c5hub:"))
+                        .and_then(|k| ObservableKind::from_str(k).ok());
+                    if let Some(k) = kind {
+                        self.add(Some(k), c.text.as_deref().unwrap_or(""), role, &p);
+                    }
+                }
                 Class::Address => self.address(c, role, &p),
                 Class::Name => self.add(
                     Some(ObservableKind::Domain),
@@ -411,6 +571,7 @@ impl Walker<'_> {
             Some(k) => self.add(Some(k), text, role, path),
             None => match Observable::parse_ip(text.trim()) {
                 Ok(o) => {
+                    let role = self.stated.unwrap_or(role);
                     self.m.add_observable(o, role);
                 }
                 Err(e) => self.notes.push(Note {
@@ -587,11 +748,39 @@ fn ts(t: DateTime<Utc>) -> String {
 /// Writes incidents as one IODEF document. `now` stands in for a missing
 /// generation time (IODEF requires one).
 pub fn document_from_incidents(incidents: &[Incident], now: DateTime<Utc>) -> Document {
+    document_from_export(incidents.iter().map(|m| (m, None)), now)
+}
+
+/// Writes incidents as one IODEF document, each with the [`HubRecord`]
+/// given for it (a hub's export; [`exported_incidents`] reads it back).
+/// `now` stands in for a missing generation time.
+pub fn document_from_export<'a>(
+    incidents: impl IntoIterator<Item = (&'a Incident, Option<&'a HubRecord>)>,
+    now: DateTime<Utc>,
+) -> Document {
     let mut root = Element::new(Class::IodefDocument);
     root.set_attr("version", "2.00");
-    for (n, m) in incidents.iter().enumerate() {
-        root.children
-            .push(Node::Element(incident_element(m, n, now)));
+    for (n, (m, record)) in incidents.into_iter().enumerate() {
+        let mut inc = incident_element(m, n, now);
+        if let Some(r) = record {
+            let mut data = |meaning: &str, dtype: &str, text: String| {
+                let mut a = text_el(Class::AdditionalData, text);
+                a.set_attr("dtype", dtype);
+                a.set_attr("meaning", meaning);
+                inc.children.push(Node::Element(a));
+            };
+            data(HUB_REPORTER, "string", r.reporter.clone());
+            if let Some(v) = r.version {
+                data(HUB_VERSION, "integer", v.to_string());
+            }
+            for o in &r.shared_with {
+                data(HUB_SHARED_WITH, "string", o.clone());
+            }
+            for o in &r.recipients {
+                data(HUB_RECIPIENT, "string", o.clone());
+            }
+        }
+        root.children.push(Node::Element(inc));
     }
     Document { root }
 }
@@ -657,6 +846,19 @@ fn incident_element(m: &Incident, n: usize, now: DateTime<Utc>) -> Element {
             )));
         }
         kids.push(data);
+    }
+    // The title as it is: a reader would otherwise take the description's
+    // first line for it. Written when the two could differ.
+    let derived = m
+        .description
+        .as_deref()
+        .and_then(|d| d.lines().next())
+        .map(|l| l.chars().take(200).collect::<String>());
+    if m.title != derived {
+        let mut a = text_el(Class::AdditionalData, m.title.clone().unwrap_or_default());
+        a.set_attr("dtype", "string");
+        a.set_attr("meaning", TITLE);
+        kids.push(a);
     }
     inc.children = kids.into_iter().map(Node::Element).collect();
     inc
@@ -732,6 +934,9 @@ fn indicator(m: &Incident, id: &str, o: &Observable, role: ObservableRole) -> El
         ObservableKind::SenderId => address("ext-value", Some("sender-id")),
         ObservableKind::Domain => {
             let mut d = Element::new(Class::DomainData);
+            // Both required by RFC 7970 §3.20; c5hub knows neither.
+            d.set_attr("system-status", "unknown");
+            d.set_attr("domain-status", "unknown");
             d.children
                 .push(Node::Element(text_el(Class::Name, o.value())));
             d
@@ -762,6 +967,13 @@ fn indicator(m: &Incident, id: &str, o: &Observable, role: ObservableRole) -> El
     };
     obs.children.push(Node::Element(leaf));
     ind.children.push(Node::Element(obs));
+    // The role as it is: IODEF's structure says source, target and
+    // intermediate for addresses only, and a reader takes everything else
+    // in IndicatorData for an indicator.
+    let mut r = text_el(Class::AdditionalData, role.as_str());
+    r.set_attr("dtype", "string");
+    r.set_attr("meaning", ROLE);
+    ind.children.push(Node::Element(r));
     ind
 }
 
@@ -1020,5 +1232,117 @@ mod tests {
             v
         };
         assert_eq!(kinds(g), kinds(&m));
+    }
+
+    /// Issue 15, item 10: the title and every (value, role) pair survive
+    /// export and import, in both bindings, including a value held in two
+    /// roles and roles IODEF's structure cannot say (a domain as target, an
+    /// email as sender, a kind IODEF has no class for).
+    #[test]
+    fn titles_and_every_role_round_trip() {
+        let raws = [
+            "192.0.2.7",
+            "2001:db8::/48",
+            "target.example",
+            "mallory@evil.example",
+            "http://phish.example/a",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "+41446681800",
+            "AS64500",
+            // No IODEF class: written as AdditionalData c5hub:cve.
+            "CVE-2024-3094",
+        ];
+        let mut incidents = Vec::new();
+        for (n, title) in [
+            Some("A title unlike the description"),
+            None,
+            Some("First line"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = GlobalId::new("csirt.example", &format!("RT-{n}")).expect("id");
+            let mut m = Incident::new(id, Tlp::Green);
+            m.title = title.map(str::to_owned);
+            m.description = Some("First line\nsecond line".to_owned());
+            for (i, raw) in raws.iter().enumerate() {
+                let o = Observable::guess(raw).expect("observable");
+                // Every value in two roles, and every role for some value.
+                for role in [
+                    ObservableRole::ALL[(i + n) % 8],
+                    ObservableRole::ALL[(i + n + 3) % 8],
+                ] {
+                    m.add_observable(o.clone(), role);
+                }
+            }
+            incidents.push(m);
+        }
+        let pairs = |m: &Incident| {
+            let mut v: Vec<(String, &str)> = m
+                .observables
+                .iter()
+                .map(|o| (o.observable.to_string(), o.role.as_str()))
+                .collect();
+            v.sort();
+            v
+        };
+        let doc = document_from_incidents(&incidents, Utc::now());
+        assert_eq!(crate::validate(&doc), vec![]);
+        for binding in [Binding::Xml, Binding::Json] {
+            let text = crate::encode(&doc, binding);
+            // RFC 7970 §3.20 requires both (the RFC 8727 JSON schema checks
+            // it; c5hub's table does not).
+            assert!(text.contains("system-status") && text.contains("domain-status"));
+            let back = crate::decode(text.as_bytes(), &crate::Limits::default()).expect("decodes");
+            assert_eq!(back.violations, vec![], "{text}");
+            let (got, notes) = incidents_from_document(&back.document, None);
+            assert_eq!(notes, vec![]);
+            assert_eq!(got.len(), incidents.len());
+            for (g, m) in got.iter().zip(&incidents) {
+                assert_eq!(g.title, m.title, "{binding:?}");
+                assert_eq!(g.description, m.description);
+                assert_eq!(pairs(g), pairs(m), "{binding:?} {}", m.id);
+            }
+        }
+    }
+
+    /// A hub's export carries reporter, sharing lists, recipients and
+    /// version; [`exported_incidents`] reads them back, and the ordinary
+    /// reading ignores them.
+    #[test]
+    fn hub_records_round_trip_and_are_ignored_by_default() {
+        let id = GlobalId::new("csirt.example", "HUB-1").expect("id");
+        let m = Incident::new(id, Tlp::Amber);
+        let record = HubRecord {
+            reporter: "fin-cert".to_owned(),
+            shared_with: vec!["telco-alpha".to_owned(), "gov <cert> & co".to_owned()],
+            recipients: vec!["red-reader".to_owned()],
+            version: Some(3),
+        };
+        let plain = Incident::new(
+            GlobalId::new("csirt.example", "HUB-2").expect("id"),
+            Tlp::Red,
+        );
+        let doc = document_from_export([(&m, Some(&record)), (&plain, None)], Utc::now());
+        assert_eq!(crate::validate(&doc), vec![]);
+        for binding in [Binding::Xml, Binding::Json] {
+            let text = crate::encode(&doc, binding);
+            let back = crate::decode(text.as_bytes(), &crate::Limits::default()).expect("decodes");
+            assert_eq!(back.violations, vec![]);
+            let (got, notes) = exported_incidents(&back.document, None);
+            assert_eq!(
+                notes,
+                vec![Note {
+                    path: "/IODEF-Document/Incident[1]".to_owned(),
+                    message: format!("no hub record (AdditionalData {HUB_REPORTER})"),
+                }]
+            );
+            assert_eq!(got.len(), 2);
+            assert_eq!(got[0].1.as_ref(), Some(&record), "{binding:?}");
+            assert_eq!(got[1].1, None);
+            let (plain_read, _) = incidents_from_document(&back.document, None);
+            // The contact-derived reporter name only, never the record's.
+            assert_eq!(plain_read[0].reporter.as_deref(), Some("csirt.example"));
+        }
     }
 }

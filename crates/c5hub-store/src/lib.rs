@@ -337,6 +337,17 @@ pub struct StoredIncident {
     pub incident: Incident,
 }
 
+/// One stored version of an incident: the document it was made from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredVersion {
+    /// The version (1 is the first).
+    pub version: i64,
+    /// When it was stored.
+    pub received_at: DateTime<Utc>,
+    /// The document as submitted.
+    pub document: OriginalDocument,
+}
+
 /// One line of a listing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IncidentSummary {
@@ -733,6 +744,47 @@ impl Store {
             assignee: row[17].text().map(str::to_owned),
             incident: m,
         }))
+    }
+
+    /// The original document of every version of an incident the viewer
+    /// may read, oldest first (`None` when it may not read it). A version
+    /// submitted without a document (none is kept for it) is left out, so
+    /// numbers may skip. Readability is the incident's current TLP and
+    /// sharing lists, as for [`Store::incident`].
+    pub fn versions(
+        &mut self,
+        key: i64,
+        viewer: &Viewer,
+    ) -> Result<Option<Vec<StoredVersion>>, Error> {
+        let Some(row) = self.db.query_one(
+            "SELECT reporter, tlp FROM incidents WHERE id = $1",
+            &[key.into()],
+        )?
+        else {
+            return Ok(None);
+        };
+        let reporter = row[0].text().unwrap_or_default().to_owned();
+        let tlp = tlp_of(row[1].int().unwrap_or(4));
+        let (shared, recipients) = self.shares(key)?;
+        if !readable(viewer, &reporter, tlp, &shared, &recipients) {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for r in self.db.query(
+            "SELECT version, format, bytes, received_at FROM documents WHERE incident = $1 ORDER BY version",
+            &[key.into()],
+        )? {
+            let format = r[1]
+                .text()
+                .and_then(|f| DocumentFormat::from_str(f).ok())
+                .unwrap_or(DocumentFormat::Native);
+            out.push(StoredVersion {
+                version: r[0].int().unwrap_or_default(),
+                received_at: time(&r[3]).unwrap_or_default(),
+                document: OriginalDocument::new(format, r[2].clone().into_blob().unwrap_or_default()),
+            });
+        }
+        Ok(Some(out))
     }
 
     fn shares(&mut self, key: i64) -> Result<(Vec<String>, Vec<String>), Error> {

@@ -1247,3 +1247,50 @@ fn nul_bytes_are_refused() {
         );
     }
 }
+
+/// Issue 15, item 10: `Store::versions` gives every version's document,
+/// oldest first, to whoever may read the incident, and nothing to others.
+#[test]
+fn versions_give_every_document_in_order() {
+    for loc in locations("versions_docs") {
+        let mut s = open(&loc);
+        let mut key = 0;
+        for (n, doc) in ["<v>1</v>", "<v>2</v>", "<v>3</v>"].iter().enumerate() {
+            let m = incident("bank.test", "V-1", Tlp::Amber, &[], doc);
+            key = submit(&mut s, &m, "bank").key();
+            assert_eq!(
+                s.incident(key, &Viewer::member("bank"))
+                    .expect("read")
+                    .map(|i| i.version),
+                Some(n as i64 + 1)
+            );
+        }
+        let got = s
+            .versions(key, &Viewer::member("bank"))
+            .expect("versions")
+            .expect("readable");
+        let docs: Vec<(i64, &[u8])> = got
+            .iter()
+            .map(|v| (v.version, v.document.bytes.as_slice()))
+            .collect();
+        assert_eq!(
+            docs,
+            vec![(1, &b"<v>1</v>"[..]), (2, b"<v>2</v>"), (3, b"<v>3</v>")],
+            "{loc}"
+        );
+        assert!(
+            got.iter()
+                .all(|v| v.document.format == DocumentFormat::IodefXml)
+        );
+        assert_eq!(
+            s.versions(key, &Viewer::member("telco")).expect("versions"),
+            None,
+            "{loc}: AMBER, not shared"
+        );
+        assert_eq!(
+            s.versions(key + 1000, &Viewer::member("bank"))
+                .expect("versions"),
+            None
+        );
+    }
+}

@@ -1,7 +1,11 @@
 //! A hub's export imports back (issue 15, item 10): `c5hub export --format
-//! iodef-xml` of a generated store, larger than the per-document limit,
-//! imported into an empty store gives the same incidents; and an Incident
-//! larger than the limit is still refused, by name.
+//! iodef-xml --all-versions` of a generated store, larger than the
+//! per-document limit, imported with `--hub-export` into an empty store
+//! gives the same incidents: reporters, versions (each earlier version's
+//! content too), titles, observables with their roles, TLP, sharing lists
+//! and recipients. A plain import of the same file takes none of the
+//! reporters or sharing lists it carries. And an Incident larger than the
+//! limit is still refused, by name.
 //!
 //! The store holds 5,000 incidents by default (a debug build exports and
 //! imports them in seconds); `C5HUB_ROUNDTRIP_INCIDENTS=100000` runs the
@@ -12,11 +16,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use c5hub_model::{
-    GlobalId, Incident, IncidentStatus, Observable, ObservableRole, RsitClass, Tlp, Viewer,
+    DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableRole,
+    OriginalDocument, RsitClass, Tlp, Viewer,
 };
 use c5hub_store::{IncidentFilter, Location, Options, Store, Submission};
+use chrono::{DateTime, Utc};
 
-const REPORTER: &str = "hub-a";
+/// The organisation that exports: it reads all of its own incidents and
+/// the others' it may.
+const EXPORTER: &str = "hub-a";
+const ORGS: [&str; 4] = [EXPORTER, "fin-cert", "telco", "gov-cert"];
 
 fn c5hub(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_c5hub"))
@@ -44,16 +53,29 @@ fn next(s: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// `n` incidents of every TLP, class and status, each with one to five
-/// observables of several kinds and roles.
-fn generate(n: usize) -> Vec<Incident> {
-    let tlps = [
-        Tlp::Clear,
-        Tlp::Green,
-        Tlp::Amber,
-        Tlp::AmberStrict,
-        Tlp::Red,
-    ];
+/// One stored version: the incident, its reporter and sharing lists.
+struct Version {
+    incident: Incident,
+    reporter: &'static str,
+    shared_with: Vec<String>,
+    recipients: Vec<String>,
+}
+
+fn pick_orgs(seed: &mut u64, reporter: &str) -> Vec<String> {
+    let r = next(seed);
+    ORGS.iter()
+        .enumerate()
+        .filter(|&(k, o)| *o != reporter && r >> k & 1 == 1)
+        .map(|(_, o)| (*o).to_owned())
+        .collect()
+}
+
+/// Version `v` (1 is the first) of incident `i`: random TLP, status,
+/// title (none, the description's first line, or its own), sharing lists
+/// and recipients, one to six observables of several kinds, some held in
+/// two roles; its original document is its own IODEF XML, as a submission
+/// through the API keeps it.
+fn version(i: usize, v: usize, seed: &mut u64, generated: DateTime<Utc>) -> Version {
     let classes = [
         "fraud/phishing",
         "malicious-code/infected-system",
@@ -64,75 +86,127 @@ fn generate(n: usize) -> Vec<Incident> {
         IncidentStatus::InProgress,
         IncidentStatus::Resolved,
     ];
-    let roles = [
-        ObservableRole::Source,
-        ObservableRole::Target,
-        ObservableRole::Indicator,
-    ];
-    let mut seed = 15u64;
-    (0..n)
-        .map(|i| {
-            let r = next(&mut seed);
-            let id = GlobalId::new("csirt.hub-a.test", &format!("RT-{i}")).expect("id");
-            let mut m = Incident::new(id, tlps[i % tlps.len()]);
-            m.classification = Some(
-                classes[i % classes.len()]
-                    .parse::<RsitClass>()
-                    .expect("class"),
-            );
-            m.status = statuses[(r % 3) as usize];
-            for k in 0..(1 + r % 5) {
-                let v = next(&mut seed);
-                let raw = match k % 3 {
-                    0 => format!("45.{}.{}.{}", v % 256, (v >> 8) % 256, (v >> 16) % 256),
-                    1 => format!("host{}.example-{}.test", v % 10_000, i % 97),
-                    _ => format!("http://p{}.example.test/login?id={}", v % 1000, i),
-                };
-                let o = Observable::guess(&raw).expect("observable");
-                m.add_observable(o, roles[(v % 3) as usize]);
-            }
-            m
-        })
-        .collect()
+    let reporter = ORGS[i % ORGS.len()];
+    let r = next(seed);
+    let id = GlobalId::new(&format!("csirt.{reporter}.test"), &format!("RT-{i}")).expect("id");
+    let mut m = Incident::new(id, Tlp::ALL[(r % 5) as usize]);
+    m.classification = Some(
+        classes[(r >> 8) as usize % classes.len()]
+            .parse::<RsitClass>()
+            .expect("class"),
+    );
+    m.status = statuses[(r >> 16) as usize % 3];
+    m.description = Some(format!("Seen on day {v}\nincident {i}, version {v}"));
+    m.title = match (r >> 24) % 3 {
+        0 => None,
+        1 => Some(format!("Seen on day {v}")),
+        _ => Some(format!("Incident {i}, version {v}")),
+    };
+    m.times.generated = Some(generated);
+    for k in 0..(1 + (r >> 32) % 6) {
+        let x = next(seed);
+        let raw = match k % 6 {
+            0 => format!("45.{}.{}.{}", x % 256, (x >> 8) % 256, (x >> 16) % 256),
+            1 => format!("host{}.example-{}.test", x % 10_000, i % 97),
+            2 => format!("http://p{}.example.test/login?id={i}", x % 1000),
+            3 => format!("user{}@mail{}.example", x % 500, i % 31),
+            4 => format!("{:032x}", u128::from(x) * 0x1_0000_0001),
+            _ => format!("AS{}", 64_496 + x % 16),
+        };
+        let o = Observable::guess(&raw).expect("observable");
+        m.add_observable(o.clone(), ObservableRole::ALL[(x >> 20) as usize % 8]);
+        if x >> 40 & 1 == 1 {
+            m.add_observable(o, ObservableRole::ALL[(x >> 44) as usize % 8]);
+        }
+    }
+    let xml = c5hub_iodef::encode_xml(&c5hub_iodef::model::document_from_incidents(
+        std::slice::from_ref(&m),
+        generated,
+    ));
+    m.original = Some(OriginalDocument::new(
+        DocumentFormat::IodefXml,
+        xml.into_bytes(),
+    ));
+    let shared_with = if m.tlp == Tlp::Amber {
+        pick_orgs(seed, reporter)
+    } else {
+        Vec::new()
+    };
+    let recipients = if m.tlp == Tlp::Red {
+        pick_orgs(seed, reporter)
+    } else {
+        Vec::new()
+    };
+    Version {
+        incident: m,
+        reporter,
+        shared_with,
+        recipients,
+    }
 }
 
-type Seen = BTreeMap<
-    String,
-    (
-        i64,
-        Tlp,
-        Option<RsitClass>,
-        IncidentStatus,
-        Vec<(String, String)>,
-    ),
->;
+/// What must survive of one version.
+type Content = (
+    Option<String>,
+    Option<String>,
+    Tlp,
+    Option<RsitClass>,
+    IncidentStatus,
+    Vec<(String, String)>,
+);
 
-/// Every incident of a store as its reporter sees it.
-fn read_all(data: &Path) -> Seen {
+fn content(m: &Incident) -> Content {
+    let mut obs: Vec<(String, String)> = m
+        .observables
+        .iter()
+        .map(|o| (o.observable.to_string(), o.role.as_str().to_owned()))
+        .collect();
+    obs.sort();
+    (
+        m.title.clone(),
+        m.description.clone(),
+        m.tlp,
+        m.classification,
+        m.status,
+        obs,
+    )
+}
+
+/// One incident as the store holds it: current version number, sharing
+/// lists, recipients, and the content of every version, oldest first.
+type Held = (i64, Vec<String>, Vec<String>, Vec<Content>);
+
+/// Every incident `viewer` may read, keyed by reporter and global id.
+fn read_all(data: &Path, viewer: &str) -> BTreeMap<(String, String), Held> {
     let mut s = Store::open(&Location::Sqlite(data.to_owned()), Options::default()).expect("open");
-    let viewer = Viewer::member(REPORTER);
+    let viewer = Viewer::member(viewer);
     let rows = s.list(&IncidentFilter::default(), &viewer).expect("list");
     let mut out = BTreeMap::new();
     for r in rows {
         let i = s.incident(r.key, &viewer).expect("read").expect("readable");
-        let mut obs: Vec<(String, String)> = i
-            .incident
-            .observables
+        let mut versions: Vec<Content> = s
+            .versions(r.key, &viewer)
+            .expect("versions")
+            .expect("readable")
             .iter()
-            .map(|o| {
-                (
-                    o.observable.value().to_owned(),
-                    o.observable.kind().as_str().to_owned(),
+            .filter(|v| v.version < i.version)
+            .map(|v| {
+                let m = c5hub_iodef::model::incident_from_original(
+                    &v.document,
+                    &i.incident.id,
+                    &c5hub_iodef::Limits::default(),
                 )
+                .expect("an earlier version's IODEF document");
+                content(&m)
             })
             .collect();
-        // The value and its kind; a value held in two roles comes back
-        // once, and roles do not all survive IODEF (see the report).
-        obs.sort();
-        obs.dedup();
+        versions.push(content(&i.incident));
+        let (mut shared, mut recipients) = (i.shared_with.clone(), i.recipients.clone());
+        shared.sort();
+        recipients.sort();
         out.insert(
-            r.global_id.clone(),
-            (r.version, r.tlp, r.classification, r.status, obs),
+            (i.reporter.clone(), r.global_id.clone()),
+            (i.version, shared, recipients, versions),
         );
     }
     out
@@ -145,22 +219,33 @@ fn a_hubs_export_imports_back() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5_000);
     let d = dir("main");
-    let (a, b) = (d.join("a"), d.join("b"));
+    let (a, b, c) = (d.join("a"), d.join("b"), d.join("c"));
     {
         let mut s = Store::open(&Location::Sqlite(a.clone()), Options::default()).expect("open a");
-        let incidents = generate(n);
-        for chunk in incidents.chunks(10_000) {
-            let subs: Vec<Submission<'_>> = chunk
-                .iter()
-                .map(|m| Submission {
-                    incident: m,
-                    reporter: REPORTER,
-                    source: "generated",
-                    shared_with: &[],
-                    recipients: &[],
-                })
+        let mut seed = 15u64;
+        let t0 = DateTime::parse_from_rfc3339("2026-11-01T10:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        // One, two or three versions, each round in batches of its own.
+        for v in 1..=3 {
+            let generated = t0 + chrono::Duration::days(v as i64);
+            let versions: Vec<Version> = (0..n)
+                .filter(|i| i % 3 + 1 >= v)
+                .map(|i| version(i, v, &mut seed, generated))
                 .collect();
-            s.ingest(&subs).expect("ingest");
+            for chunk in versions.chunks(10_000) {
+                let subs: Vec<Submission<'_>> = chunk
+                    .iter()
+                    .map(|x| Submission {
+                        incident: &x.incident,
+                        reporter: x.reporter,
+                        source: "generated",
+                        shared_with: &x.shared_with,
+                        recipients: &x.recipients,
+                    })
+                    .collect();
+                s.ingest(&subs).expect("ingest");
+            }
         }
     }
     let file = d.join("export.xml");
@@ -168,8 +253,9 @@ fn a_hubs_export_imports_back() {
         "export",
         "--format",
         "iodef-xml",
+        "--all-versions",
         "--as",
-        REPORTER,
+        EXPORTER,
         "--data",
         a.to_str().expect("path"),
         "-o",
@@ -183,27 +269,67 @@ fn a_hubs_export_imports_back() {
     // Smaller than the file, so the file is read incident by incident: a
     // whole-document reading would refuse it.
     let limit = std::fs::metadata(&file).expect("exported").len() / 4;
-    let out = c5hub(&[
-        "import",
-        file.to_str().expect("path"),
-        "--as",
-        REPORTER,
-        "--data",
-        b.to_str().expect("path"),
-        "--max-bytes",
-        &limit.to_string(),
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    assert!(err.contains(&format!("{n} new incidents")), "{err}");
-    let (before, after) = (read_all(&a), read_all(&b));
-    assert_eq!(before.len(), n);
-    assert_eq!(before.len(), after.len());
-    for (id, was) in &before {
-        assert_eq!(
-            Some(was),
-            after.get(id),
-            "{id}: version, TLP, class, status, observables"
+    let import = |to: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            file.to_str().expect("path"),
+            "--data",
+            to.to_str().expect("path"),
+            "--max-bytes",
+        ];
+        let limit = limit.to_string();
+        args.push(&limit);
+        args.extend(extra);
+        let out = c5hub(&args);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    // `--as` names the console's organisation, not the reporters.
+    import(&b, &["--hub-export", "--as", "console"]);
+    for viewer in ORGS {
+        let (before, after) = (read_all(&a, viewer), read_all(&b, viewer));
+        // What the exporter read is what the others may read of it.
+        let exported = read_all(&a, EXPORTER);
+        let expected: BTreeMap<_, _> = before
+            .into_iter()
+            .filter(|(k, _)| exported.contains_key(k))
+            .collect();
+        if viewer == EXPORTER {
+            assert!(expected.len() >= n / 4, "{}", expected.len());
+            assert!(
+                expected.values().any(|h| h.0 == 3 && !h.1.is_empty()),
+                "versions and sharing lists are exercised"
+            );
+        }
+        assert_eq!(expected.len(), after.len(), "{viewer}");
+        for (key, was) in &expected {
+            assert_eq!(
+                Some(was),
+                after.get(key),
+                "{viewer} {key:?}: version, sharing lists, recipients, every version's title, description, TLP, class, status, observables with roles"
+            );
+        }
+    }
+
+    // A plain import of the same file: every incident is the importer's,
+    // shared with no one, whatever the file says.
+    let err = import(&c, &["--as", "intruder"]);
+    assert!(err.contains("new incidents"), "{err}");
+    let mine = read_all(&c, "intruder");
+    assert_eq!(mine.len(), read_all(&b, EXPORTER).len());
+    for ((reporter, id), (_, shared, recipients, _)) in &mine {
+        assert_eq!(reporter, "intruder", "{id}");
+        assert!(shared.is_empty() && recipients.is_empty(), "{id}");
+    }
+    for viewer in ORGS {
+        let seen = read_all(&c, viewer);
+        assert!(
+            seen.values().all(|h| h
+                .3
+                .last()
+                .is_some_and(|c| matches!(c.2, Tlp::Clear | Tlp::Green))),
+            "{viewer} reads only what TLP gives every member"
         );
     }
     let _ = std::fs::remove_dir_all(&d);

@@ -129,6 +129,12 @@ pub struct ImportArgs {
     /// document.
     #[arg(long, default_value_t = c5hub_iodef::Limits::default().max_elements)]
     max_elements: usize,
+    /// The files are a hub's IODEF export (`c5hub export`): store each
+    /// incident under the reporter, sharing lists and recipients it
+    /// carries, and its versions in order, instead of as `--as`'s. For the
+    /// hub's operator moving a hub: it asserts who reported what.
+    #[arg(long)]
+    hub_export: bool,
 }
 
 /// Output format of listings.
@@ -284,6 +290,11 @@ pub struct ExportArgs {
     filter: FilterArgs,
     #[command(flatten)]
     store: StoreArgs,
+    /// IODEF: every stored version of each incident, oldest first, not
+    /// only the current one (earlier versions are read from their original
+    /// IODEF documents; those stored from feeds or forms are left out).
+    #[arg(long)]
+    all_versions: bool,
 }
 
 /// Runs `c5hub import`.
@@ -320,6 +331,7 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
             max_elements: a.max_elements,
         },
         feed_mapping: mapping,
+        hub_export: a.hub_export,
     };
     // A progress bar on a terminal only; logs and pipes get the summary.
     let bar = if std::io::stderr().is_terminal() {
@@ -687,8 +699,16 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
     }
     let text = match a.format {
         ExportFormat::IodefXml | ExportFormat::IodefJson => {
-            let models: Vec<_> = incidents.iter().map(|i| i.incident.clone()).collect();
-            let doc = c5hub_iodef::model::document_from_incidents(&models, Utc::now());
+            let (items, missing) = hub_export_items(&mut s, &viewer, &incidents, a.all_versions)?;
+            if missing > 0 {
+                eprintln!(
+                    "{missing} earlier version(s) without an IODEF document were not exported"
+                );
+            }
+            let doc = c5hub_iodef::model::document_from_export(
+                items.iter().map(|(m, r)| (m, Some(r))),
+                Utc::now(),
+            );
             match a.format {
                 ExportFormat::IodefXml => c5hub_iodef::encode_xml(&doc),
                 _ => c5hub_iodef::encode_json(&doc, true) + "\n",
@@ -718,6 +738,59 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
     }
     eprintln!("exported {} incident(s)", incidents.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each incident with its hub record (reporter, sharing lists,
+/// recipients, version), preceded by its earlier versions when asked; and
+/// how many earlier versions could not be read back.
+fn hub_export_items(
+    s: &mut Store,
+    viewer: &Viewer,
+    incidents: &[c5hub_store::StoredIncident],
+    all_versions: bool,
+) -> Result<(
+    Vec<(c5hub_model::Incident, c5hub_iodef::model::HubRecord)>,
+    usize,
+)> {
+    let limits = c5hub_iodef::Limits {
+        max_bytes: c5hub_model::Incident::MAX_ORIGINAL_LEN,
+        ..c5hub_iodef::Limits::default()
+    };
+    let mut items = Vec::with_capacity(incidents.len());
+    let mut missing = 0;
+    for i in incidents {
+        if all_versions && i.version > 1 {
+            let versions = s.versions(i.key, viewer)?.unwrap_or_default();
+            for v in 1..i.version {
+                let earlier = versions.iter().find(|d| d.version == v).and_then(|d| {
+                    c5hub_iodef::model::incident_from_original(&d.document, &i.incident.id, &limits)
+                });
+                match earlier {
+                    Some(m) => items.push((
+                        m,
+                        c5hub_iodef::model::HubRecord {
+                            reporter: i.reporter.clone(),
+                            version: Some(v),
+                            // Earlier sharing lists are not kept: a
+                            // version's lists replace its predecessor's.
+                            ..Default::default()
+                        },
+                    )),
+                    None => missing += 1,
+                }
+            }
+        }
+        items.push((
+            i.incident.clone(),
+            c5hub_iodef::model::HubRecord {
+                reporter: i.reporter.clone(),
+                shared_with: i.shared_with.clone(),
+                recipients: i.recipients.clone(),
+                version: Some(i.version),
+            },
+        ));
+    }
+    Ok((items, missing))
 }
 
 /// `c5hub changes`.
