@@ -24,19 +24,17 @@ use std::time::Duration;
 
 use c5hub_feeds::{CsvFeed, FeedOptions, IntelMqFeed, Mapping};
 use criterion::{Criterion, Throughput};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 
 const ROWS: usize = 100_000;
 
-/// A small deterministic generator, so every run parses the same feed.
-struct Lcg(u64);
+/// A seeded generator, so every run parses the same feed.
+struct Rng(ChaCha8Rng);
 
-impl Lcg {
+impl Rng {
     fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) as u32
+        self.0.next_u32()
     }
 }
 
@@ -58,7 +56,7 @@ struct Event {
 }
 
 fn events() -> Vec<Event> {
-    let mut rng = Lcg(42);
+    let mut rng = Rng(ChaCha8Rng::seed_from_u64(42));
     (0..ROWS)
         .map(|i| {
             let (taxonomy, type_) = TYPES[i % TYPES.len()];
@@ -130,7 +128,7 @@ fn jsonl(events: &[Event]) -> Vec<u8> {
 }
 
 fn urls() -> Vec<u8> {
-    let mut rng = Lcg(7);
+    let mut rng = Rng(ChaCha8Rng::seed_from_u64(7));
     let mut out = String::from("url,timestamp,type\n");
     for i in 0..ROWS {
         let _ = writeln!(

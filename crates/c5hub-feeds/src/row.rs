@@ -319,9 +319,10 @@ pub(crate) fn build_incident(
     if let Some(t) = scalars.time_source.or(scalars.time_observation) {
         let _ = write!(local_id, "{}-", t.format("%Y%m%dT%H%M%SZ"));
     }
-    for byte in &digest[..8] {
-        local_id.push(char::from(HEX[usize::from(byte >> 4)]));
-        local_id.push(char::from(HEX[usize::from(byte & 15)]));
+    // Into a buffer on the stack: one row at a time is the feed's hot path.
+    let mut digits = [0u8; 16];
+    if hex::encode_to_slice(&digest[..8], &mut digits).is_ok() {
+        local_id.extend(digits.iter().map(|&b| char::from(b)));
     }
     let id = GlobalId::new(&name, &local_id).map_err(|e| fail(None, RowErrorKind::Value(e)))?;
 
@@ -349,8 +350,6 @@ pub(crate) fn build_incident(
         .map_err(|v| fail(None, RowErrorKind::Invalid(v)))?;
     Ok(incident)
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The processing order: fields in declaration order, then extra columns.
 fn rank(target: ColumnTarget) -> usize {

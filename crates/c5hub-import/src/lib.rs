@@ -141,26 +141,33 @@ fn walk(
     out: &mut Vec<PathBuf>,
     seen: &mut std::collections::HashSet<PathBuf>,
 ) -> Result<(), Error> {
-    let meta = fs::metadata(p).map_err(|e| Error::Io(p.to_owned(), e))?;
-    if meta.is_dir() {
-        let real = fs::canonicalize(p).map_err(|e| Error::Io(p.to_owned(), e))?;
-        if !seen.insert(real) {
-            return Ok(());
+    let mut it = walkdir::WalkDir::new(p)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            // A link back to a directory above it: walkdir found the loop
+            // and goes no further; the directory is being walked already.
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => {
+                let at = e.path().unwrap_or(p).to_owned();
+                return Err(Error::Io(at, e.into()));
+            }
+        };
+        if entry.file_type().is_dir() {
+            // walkdir finds loops only; a second way to a directory seen
+            // already (not above this one) is skipped here.
+            let real = fs::canonicalize(entry.path())
+                .map_err(|e| Error::Io(entry.path().to_owned(), e))?;
+            if !seen.insert(real) {
+                it.skip_current_dir();
+            }
+        } else {
+            out.push(entry.into_path());
         }
-        let mut entries: Vec<PathBuf> = fs::read_dir(p)
-            .map_err(|e| Error::Io(p.to_owned(), e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|e| {
-                !e.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        entries.sort();
-        for e in entries {
-            walk(&e, out, seen)?;
-        }
-    } else {
-        out.push(p.to_owned());
     }
     Ok(())
 }

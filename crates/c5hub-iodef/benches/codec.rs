@@ -1,5 +1,5 @@
 //! Throughput of the IODEF codec over a generated corpus of 10,000 realistic
-//! documents (see `corpus/mod.rs`), single-threaded:
+//! documents (see `c5hub_test_support::iodef_corpus`), single-threaded:
 //!
 //! - `xml_decode_validate`: `decode_xml` over the whole XML corpus;
 //! - `json_decode_validate`: `decode_json` over the whole JSON corpus;
@@ -21,14 +21,12 @@
 //! processes compete for the cores: time spent waiting for a core is not
 //! counted, though caches shared with them still cost something.
 
-mod corpus;
-
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use c5hub_iodef::Limits;
-use corpus::{Corpus, Spec, mb};
+use c5hub_test_support::iodef_corpus::{Corpus, Spec, mb};
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, SamplingMode, Throughput};
 

@@ -13,14 +13,11 @@
 //! c5hub-iodef --bench codec`) gives the statistically sound figures; this
 //! is for a fast check and for profilers.
 
-#[path = "../benches/corpus/mod.rs"]
-mod corpus;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use c5hub_iodef::Limits;
-use corpus::{Corpus, SizeClass, Spec, mb};
+use c5hub_test_support::iodef_corpus::{Corpus, SizeClass, Spec, mb};
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -619,10 +619,7 @@ impl Walker<'_> {
         let hex = match kind.hex_len() {
             Some(n) if v.len() == n && v.bytes().all(|b| b.is_ascii_hexdigit()) => v.to_owned(),
             _ => match base64_decode(v) {
-                Some(bytes) => bytes.iter().fold(String::new(), |mut s, b| {
-                    let _ = write!(s, "{b:02x}");
-                    s
-                }),
+                Some(bytes) => hex::encode(bytes),
                 None => {
                     self.notes.push(Note {
                         path: path.to_owned(),

@@ -10,17 +10,15 @@ use c5hub_iodef::{
     validate,
 };
 use proptest::prelude::*;
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 
-/// splitmix64: small, seedable, good enough to pick shapes.
-struct Rng(u64);
+/// A seeded generator, to pick shapes.
+struct Rng(ChaCha8Rng);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
@@ -243,7 +241,7 @@ fn leafish(t: Target) -> bool {
 
 fn generate(seed: u64) -> Document {
     let mut g = Gen {
-        rng: Rng(seed),
+        rng: Rng(ChaCha8Rng::seed_from_u64(seed)),
         next_id: 0,
         elements: 0,
     };

@@ -143,16 +143,17 @@ pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     cookie_in(&parts.headers, name)
 }
 
-/// A cookie's value from the request headers.
+/// A cookie's value from the request headers: the first pair of that name
+/// in any `Cookie` header; pairs that do not parse are skipped.
 pub(crate) fn cookie_in<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .and_then(|c| c.value_raw())
 }
 
 /// Compares a CSRF token sent with a request to the session's in constant
@@ -236,5 +237,30 @@ impl FromRequestParts<AppState> for Caller {
             via: None,
             public_access,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn cookies_found_by_name_in_every_cookie_header() {
+        let mut h = HeaderMap::new();
+        assert_eq!(cookie_in(&h, "c5hub_session"), None);
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark;  c5hub_login=abc ; other"),
+        );
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("c5hub_session=s3cr3t; c5hub_session=second"),
+        );
+        assert_eq!(cookie_in(&h, "c5hub_login"), Some("abc"));
+        assert_eq!(cookie_in(&h, "c5hub_session"), Some("s3cr3t"));
+        assert_eq!(cookie_in(&h, "theme"), Some("dark"));
+        assert_eq!(cookie_in(&h, "other"), None);
+        assert_eq!(cookie_in(&h, "c5hub"), None);
     }
 }

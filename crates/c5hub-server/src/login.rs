@@ -219,8 +219,7 @@ fn account_key(f: &Login) -> String {
     } else {
         use sha2::{Digest, Sha256};
         let d = Sha256::digest(f.token.trim().as_bytes());
-        let hex: String = d.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        format!("token:{hex}")
+        format!("token:{}", hex::encode(&d[..8]))
     }
 }
 

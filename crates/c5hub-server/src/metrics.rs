@@ -1,13 +1,15 @@
-//! Prometheus metrics, in the text exposition format.
+//! Prometheus metrics, in the OpenMetrics text format (`prometheus-client`).
 //!
-//! Hand-written rather than a metrics framework: a handful of counters and
-//! one histogram, labelled by the route *template* (never the raw path, so
-//! ids cannot blow up the label space).
+//! A handful of counters and one histogram, labelled by the route
+//! *template* (never the raw path, so ids cannot blow up the label space).
+//! Only what this process saw: no store-wide count, which would tell a
+//! scraper what TLP hides from it.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram, in seconds.
@@ -15,128 +17,133 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SpamLabels {
+    outcome: &'static str,
+    label: &'static str,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
 /// The server's metrics.
-#[derive(Default)]
 pub(crate) struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
-    submissions: Mutex<BTreeMap<&'static str, u64>>,
-    spam_reports: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
-    batches: AtomicU64,
-    batched: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabel, Histogram, fn() -> Histogram>,
+    submissions: Family<OutcomeLabel, Counter>,
+    spam_reports: Family<SpamLabels, Counter>,
+    batches: Counter,
+    batched: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let m = Metrics {
+            registry: Registry::default(),
+            requests: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram),
+            submissions: Family::default(),
+            spam_reports: Family::default(),
+            batches: Counter::default(),
+            batched: Counter::default(),
+        };
+        // The registry holds clones (handles to the same values); the help
+        // texts get their closing full stop from the registry. Counters are
+        // named without `_total`, which the encoder appends to each sample.
+        let mut registry = Registry::default();
+        registry.register(
+            "c5hub_http_requests",
+            "HTTP requests by method, route and status",
+            m.requests.clone(),
+        );
+        registry.register(
+            "c5hub_http_request_duration_seconds",
+            "Request latency by route",
+            m.latency.clone(),
+        );
+        registry.register(
+            "c5hub_submissions",
+            "Incidents submitted, by outcome",
+            m.submissions.clone(),
+        );
+        registry.register(
+            "c5hub_spam_reports",
+            "Spam reports received, by outcome and the filter's label",
+            m.spam_reports.clone(),
+        );
+        registry.register(
+            "c5hub_commits",
+            "Group commits of submissions",
+            m.batches.clone(),
+        );
+        registry.register(
+            "c5hub_committed_incidents",
+            "Incidents written by group commits",
+            m.batched.clone(),
+        );
+        Metrics { registry, ..m }
+    }
 }
 
 impl Metrics {
     pub(crate) fn observe_request(&self, method: &str, route: &str, status: u16, took: Duration) {
-        if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_owned(), route.to_owned(), status))
-                .or_default() += 1;
-        }
-        if let Ok(mut m) = self.latency.lock() {
-            let h = m.entry(route.to_owned()).or_default();
-            let s = took.as_secs_f64();
-            for (i, b) in BUCKETS.iter().enumerate() {
-                if s <= *b {
-                    h.counts[i] += 1;
-                }
-            }
-            h.count += 1;
-            h.sum += s;
-        }
+        // prometheus-client writes label values as they are: escape here.
+        let route = escape(route);
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: escape(method),
+                route: route.clone(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabel { route })
+            .observe(took.as_secs_f64());
     }
 
     pub(crate) fn observe_submission(&self, outcome: &'static str) {
-        if let Ok(mut m) = self.submissions.lock() {
-            *m.entry(outcome).or_default() += 1;
-        }
+        self.submissions
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc();
     }
 
     /// One spam report stored (`new` or `duplicate`) with the filter's
     /// label.
     pub(crate) fn observe_spam_report(&self, outcome: &'static str, label: &'static str) {
-        if let Ok(mut m) = self.spam_reports.lock() {
-            *m.entry((outcome, label)).or_default() += 1;
-        }
+        self.spam_reports
+            .get_or_create(&SpamLabels { outcome, label })
+            .inc();
     }
 
     pub(crate) fn observe_batch(&self, n: usize) {
-        self.batches.fetch_add(1, Ordering::Relaxed);
-        self.batched.fetch_add(n as u64, Ordering::Relaxed);
+        self.batches.inc();
+        self.batched.inc_by(n as u64);
     }
 
-    /// The exposition text.
+    /// The exposition text (OpenMetrics, ending in `# EOF`).
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str("# HELP c5hub_http_requests_total HTTP requests by method, route and status.\n# TYPE c5hub_http_requests_total counter\n");
-        if let Ok(m) = self.requests.lock() {
-            for ((method, route, status), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "c5hub_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-                    escape(route)
-                );
-            }
-        }
-        out.push_str("# HELP c5hub_http_request_duration_seconds Request latency by route.\n# TYPE c5hub_http_request_duration_seconds histogram\n");
-        if let Ok(m) = self.latency.lock() {
-            for (route, h) in m.iter() {
-                let route = escape(route);
-                for (i, b) in BUCKETS.iter().enumerate() {
-                    let _ = writeln!(
-                        out,
-                        "c5hub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}",
-                        h.counts[i]
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "c5hub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
-                    h.count
-                );
-                let _ = writeln!(
-                    out,
-                    "c5hub_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                    h.sum
-                );
-                let _ = writeln!(
-                    out,
-                    "c5hub_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                    h.count
-                );
-            }
-        }
-        out.push_str("# HELP c5hub_submissions_total Incidents submitted, by outcome.\n# TYPE c5hub_submissions_total counter\n");
-        if let Ok(m) = self.submissions.lock() {
-            for (outcome, n) in m.iter() {
-                let _ = writeln!(out, "c5hub_submissions_total{{outcome=\"{outcome}\"}} {n}");
-            }
-        }
-        out.push_str("# HELP c5hub_spam_reports_total Spam reports received, by outcome and the filter's label.\n# TYPE c5hub_spam_reports_total counter\n");
-        if let Ok(m) = self.spam_reports.lock() {
-            for ((outcome, label), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "c5hub_spam_reports_total{{outcome=\"{outcome}\",label=\"{label}\"}} {n}"
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP c5hub_commits_total Group commits of submissions.\n# TYPE c5hub_commits_total counter\nc5hub_commits_total {}",
-            self.batches.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP c5hub_committed_incidents_total Incidents written by group commits.\n# TYPE c5hub_committed_incidents_total counter\nc5hub_committed_incidents_total {}",
-            self.batched.load(Ordering::Relaxed)
-        );
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
 }
@@ -145,4 +152,48 @@ fn escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposition_keeps_names_labels_and_help() {
+        let m = Metrics::default();
+        m.observe_request(
+            "GET",
+            "/api/v1/incidents/{id}",
+            200,
+            Duration::from_millis(3),
+        );
+        m.observe_request("GET", "/a\"b", 404, Duration::from_secs(9));
+        m.observe_submission("stored");
+        m.observe_spam_report("new", "ham");
+        m.observe_batch(3);
+        let t = m.render();
+        for line in [
+            "# HELP c5hub_http_requests HTTP requests by method, route and status.",
+            "# TYPE c5hub_http_requests counter",
+            "c5hub_http_requests_total{method=\"GET\",route=\"/api/v1/incidents/{id}\",status=\"200\"} 1",
+            "c5hub_http_requests_total{method=\"GET\",route=\"/a\\\"b\",status=\"404\"} 1",
+            "# HELP c5hub_http_request_duration_seconds Request latency by route.",
+            "# TYPE c5hub_http_request_duration_seconds histogram",
+            "c5hub_http_request_duration_seconds_bucket{le=\"0.0025\",route=\"/api/v1/incidents/{id}\"} 0",
+            "c5hub_http_request_duration_seconds_bucket{le=\"0.005\",route=\"/api/v1/incidents/{id}\"} 1",
+            "c5hub_http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/a\\\"b\"} 1",
+            "c5hub_http_request_duration_seconds_count{route=\"/a\\\"b\"} 1",
+            "# HELP c5hub_submissions Incidents submitted, by outcome.",
+            "c5hub_submissions_total{outcome=\"stored\"} 1",
+            "# HELP c5hub_spam_reports Spam reports received, by outcome and the filter's label.",
+            "c5hub_spam_reports_total{outcome=\"new\",label=\"ham\"} 1",
+            "# HELP c5hub_commits Group commits of submissions.",
+            "c5hub_commits_total 1",
+            "# HELP c5hub_committed_incidents Incidents written by group commits.",
+            "c5hub_committed_incidents_total 3",
+            "# EOF",
+        ] {
+            assert!(t.lines().any(|l| l == line), "{line}\nnot in\n{t}");
+        }
+    }
 }

@@ -361,6 +361,10 @@ fn metrics_answer_the_hubs_admins_only_and_count_nothing_tlp_hides() {
             },
         );
         let at = hub.metrics_addr().expect("metrics address");
+        // One request on the main address for the counters to show: the
+        // exposition (OpenMetrics) names a counter family without
+        // `_total` and writes the suffix on its samples only.
+        assert_eq!(get(&hub.url("/healthz"), None).status, 200);
         let r = get(&format!("http://{at}/metrics"), None);
         assert_eq!(r.status, 200, "{loc}");
         assert!(r.body.contains("c5hub_http_requests_total"));

@@ -57,12 +57,7 @@ impl PseudonymKey {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(value.as_bytes());
-        let tag = mac.finalize().into_bytes();
-        let mut out = String::with_capacity(64);
-        for b in tag {
-            out.push_str(&format!("{b:02x}"));
-        }
-        out
+        hex::encode(mac.finalize().into_bytes())
     }
 }
 
@@ -233,10 +228,7 @@ impl SpamReport {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        let id: String = h.finalize()[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let id = hex::encode(&h.finalize()[..12]);
         Ok(SpamReport {
             id,
             channel,

@@ -131,12 +131,7 @@ pub struct AuditEntry {
 pub fn new_secret() -> String {
     let mut bytes = [0u8; SECRET_BYTES];
     OsRng.fill_bytes(&mut bytes);
-    let mut s = String::with_capacity(TOKEN_PREFIX.len() + 2 * SECRET_BYTES);
-    s.push_str(TOKEN_PREFIX);
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
 }
 
 fn digest(secret: &str) -> Vec<u8> {

@@ -310,19 +310,11 @@ fn evidence_from(r: &[Value]) -> Result<EvidenceInfo, Error> {
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or_default(),
         sha256: match r.get(6) {
-            Some(Value::Blob(b)) => hex(b),
+            Some(Value::Blob(b)) => hex::encode(b),
             _ => String::new(),
         },
         uploaded_at: r.get(7).and_then(time).ok_or_else(|| bad("uploaded_at"))?,
         uploaded_by: text(r.get(8)).unwrap_or_default(),
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
     })
 }
 

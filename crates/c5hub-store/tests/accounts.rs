@@ -2,9 +2,7 @@
 //! workflow (assignment, comments, dashboard statistics), on every
 //! configured backend.
 
-mod common;
-
-use common::locations;
+use c5hub_test_support::locations;
 
 use c5hub_model::{GlobalId, Incident, OrgKind, Role, Tlp, Viewer};
 use c5hub_store::{Error, IncidentFilter, Location, Options, Store, Submission, WarningList};

@@ -1,15 +1,13 @@
 //! Assessment editions, responses, answers, evidence and the validation
 //! workflow, on SQLite and PostgreSQL.
 
-mod common;
-
 use c5hub_model::OrgKind;
 use c5hub_store::{
     Actor, AnswerInput, Decision, Error, MAX_EVIDENCE_BYTES, NewEdition, NewEvidence, Options,
     ResponseStatus, Store, WarningList,
 };
+use c5hub_test_support::locations;
 use chrono::NaiveDate;
-use common::locations;
 
 const HUB: Actor<'static> = Actor {
     name: "admin@hub",

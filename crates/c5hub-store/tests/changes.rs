@@ -2,9 +2,7 @@
 //! join without gap or repeat, and what a viewer gets follows the
 //! incident's current TLP and sharing lists.
 
-mod common;
-
-use common::locations;
+use c5hub_test_support::locations;
 
 use c5hub_model::{Audience, GlobalId, Incident, IncidentStatus, Tlp, Viewer};
 use c5hub_store::{Change, ChangeKind, Location, Options, Store, Submission, WarningList};

@@ -2,9 +2,7 @@
 //! this build, migrates forward, and still answers. Each earlier version `v`
 //! has its data in `test-data/migrations/v{v}.sql`.
 
-mod common;
-
-use common::locations;
+use c5hub_test_support::locations;
 
 use c5hub_model::{
     GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole, Tlp, Viewer,
@@ -123,8 +121,8 @@ fn every_earlier_schema_upgrades() {
             ] {
                 let st = s.stats(&who, days).expect("stats");
                 assert_eq!(
-                    common::Figures::of(&st),
-                    common::direct_figures(&mut s, &who, 10, days),
+                    c5hub_test_support::Figures::of(&st),
+                    c5hub_test_support::direct_figures(&mut s, &who, 10, days),
                     "{loc}: v{v} counts for {who:?}"
                 );
                 if v == 9 && who == Viewer::member("peer") {
@@ -222,12 +220,8 @@ struct Pseudonyms;
 
 impl SpamPseudonyms for Pseudonyms {
     fn observable(&self, kind: ObservableKind, value: &str) -> Option<String> {
-        matches!(kind, ObservableKind::PhoneNumber | ObservableKind::Email).then(|| {
-            Sha256::digest(format!("k:{value}"))
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        })
+        matches!(kind, ObservableKind::PhoneNumber | ObservableKind::Email)
+            .then(|| hex::encode(Sha256::digest(format!("k:{value}"))))
     }
     fn text(&self, text: &str) -> String {
         text.replace("+447911123456", "[pseudonym]")

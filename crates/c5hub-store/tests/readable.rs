@@ -8,8 +8,6 @@
 //! [`Viewer::can_read`] allows over a model of what was sent, kept here.
 //! On SQLite and PostgreSQL.
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use c5hub_model::{
@@ -17,8 +15,8 @@ use c5hub_model::{
     Viewer,
 };
 use c5hub_store::{IncidentFilter, Location, Options, Store, Submission, WarningList};
+use c5hub_test_support::{Figures, locations};
 use chrono::{Duration, Utc};
-use common::{Figures, locations};
 use proptest::prelude::*;
 
 const ORGS: usize = 4;

@@ -1,10 +1,8 @@
 //! Spam reports and the two-step intake, on SQLite and PostgreSQL.
 
-mod common;
-
 use c5hub_store::{Error, NewSpamReport, Options, Store, WarningList};
+use c5hub_test_support::locations;
 use chrono::DateTime;
-use common::locations;
 
 fn report<'a>(id: &'a str, operator: &'a str, at: i64) -> NewSpamReport<'a> {
     NewSpamReport {

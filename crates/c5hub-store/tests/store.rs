@@ -4,9 +4,7 @@
 //! a database of its own. Without it the PostgreSQL half is skipped with a
 //! message, except in CI (`CI` set), where that is a failure.
 
-mod common;
-
-use common::locations;
+use c5hub_test_support::locations;
 
 use c5hub_model::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableRole,

@@ -279,7 +279,7 @@ proptest! {
 
     #[test]
     fn hash_idempotent(bytes in prop::collection::vec(any::<u8>(), 64), upper in any::<bool>()) {
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(&bytes);
         let hex = if upper { hex.to_uppercase() } else { hex };
         for kind in [ObservableKind::Md5, ObservableKind::Sha1, ObservableKind::Sha256, ObservableKind::Sha512] {
             let len = kind.hex_len().expect("hash kind");

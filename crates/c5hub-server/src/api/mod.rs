@@ -170,7 +170,10 @@ async fn metrics(State(s): State<AppState>, caller: Caller) -> Response {
 
 fn metrics_text(s: &AppState) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         s.metrics.render(),
     )
         .into_response()

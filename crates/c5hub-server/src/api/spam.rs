@@ -43,13 +43,17 @@ fn json_body(
             ),
         )
     })?;
+    // No Content-Type (or an empty one) is taken as JSON.
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
+        .map(str::trim)
         .unwrap_or_default();
-    if !matches!(ct.as_str(), "application/json" | "") {
+    if !ct.is_empty()
+        && ct.parse::<mime::Mime>().map_or(true, |m| {
+            m.essence_str() != mime::APPLICATION_JSON.essence_str()
+        })
+    {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
@@ -638,8 +642,21 @@ pub(crate) async fn campaigns(
     .into_response())
 }
 
+/// An IMF-fixdate; a time before 1970 (never a feed's) reads as 1970.
 fn http_date(t: DateTime<Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    let secs = u64::try_from(t.timestamp()).unwrap_or(0);
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+}
+
+/// Whether a feed last modified at `modified` is unchanged since the
+/// `If-Modified-Since` date `ims` (any of HTTP's three date formats; one
+/// that does not parse says nothing, so the feed is sent).
+fn unchanged_since(modified: DateTime<Utc>, ims: &str) -> bool {
+    httpdate::parse_http_date(ims)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|t| i64::try_from(t.as_secs()).ok())
+        .is_some_and(|t| modified.timestamp() <= t)
 }
 
 /// `GET /api/v1/spam/reputation`: the pull feed. Conditional requests
@@ -694,8 +711,7 @@ pub(crate) async fn reputation(
         (v.to_string(), "application/json", tagged)
     };
     let digest = Sha256::digest(format!("{csv}\n{tagged}").as_bytes());
-    let etag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    let etag = format!("\"{etag}\"");
+    let etag = format!("\"{}\"", hex::encode(&digest[..12]));
     let last_modified = http_date(modified);
     let not_modified = match headers
         .get(header::IF_NONE_MATCH)
@@ -708,8 +724,7 @@ pub(crate) async fn reputation(
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
-            .is_some_and(|ims| modified.timestamp() <= ims.timestamp()),
+            .is_some_and(|ims| unchanged_since(modified, ims)),
     };
     let cache = [
         (header::ETAG, etag),
@@ -773,6 +788,23 @@ pub(crate) async fn rules(State(s): State<AppState>, caller: Caller) -> Result<R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_written_and_read() {
+        let t = DateTime::from_timestamp(784_111_777, 0).expect("in range");
+        assert_eq!(http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+        for same in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert!(unchanged_since(t, same), "{same}");
+        }
+        assert!(unchanged_since(t, "Sun, 06 Nov 1994 08:49:38 GMT"));
+        assert!(!unchanged_since(t, "Sun, 06 Nov 1994 08:49:36 GMT"));
+        assert!(!unchanged_since(t, "yesterday"));
+        assert!(!unchanged_since(t, ""));
+    }
 
     fn at(body: &str) -> Result<usize, Vec<String>> {
         let v: Value = serde_json::from_str(body).expect("JSON");

@@ -985,7 +985,10 @@ pub(crate) async fn decide(
 }
 
 /// Media types served as themselves; anything else is a download of
-/// bytes, so an uploaded page can never run in the hub's origin.
+/// bytes, so an uploaded page can never run in the hub's origin. Compared
+/// as exact strings, not parsed with `mime`: a parsed match would also let
+/// through the uploader's own parameters (`text/plain; charset=...`),
+/// which this list must never serve.
 const INLINE_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg", "text/plain"];
 
 pub(crate) async fn evidence(

@@ -595,11 +595,8 @@ pub(crate) async fn submit_upload(
 
 fn looks_like_iodef_json(b: &[u8]) -> bool {
     let head = &b[..b.len().min(4096)];
-    memfind(head, b"\"Incident\"") || memfind(head, b"\"version\"")
-}
-
-fn memfind(h: &[u8], n: &[u8]) -> bool {
-    h.windows(n.len()).any(|w| w == n)
+    memchr::memmem::find(head, b"\"Incident\"").is_some()
+        || memchr::memmem::find(head, b"\"version\"").is_some()
 }
 
 #[derive(Deserialize)]

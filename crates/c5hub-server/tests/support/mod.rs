@@ -4,10 +4,7 @@
 
 #![allow(dead_code)]
 
-#[path = "../../../c5hub-store/tests/common/mod.rs"]
-mod store_common;
-
-pub use store_common::locations;
+pub use c5hub_test_support::locations;
 
 use c5hub_server::{AdminToken, Config, Running};
 use c5hub_store::{Location, Options, Store, WarningList};

@@ -1,5 +1,6 @@
 //! `c5hub bench`: measurements recorded in BENCHMARKS.md. Never a test:
-//! timings depend on the machine, so they are reported, not asserted.
+//! timings depend on the machine, so they are reported, not asserted. The
+//! data comes from the `c5hub-bench` crate; this module measures and prints.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -7,10 +8,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use c5hub_model::{
-    DocumentFormat, GlobalId, Incident, Observable, ObservableRole, OriginalDocument, RsitClass,
-    Tlp, Viewer,
-};
+use c5hub_bench::Generator;
+use c5hub_model::{Incident, Viewer};
 use c5hub_store::{Location, Options, Store, Submission, WarningList};
 use clap::{Args, Subcommand};
 
@@ -60,102 +59,6 @@ pub struct StoreBench {
 pub fn run(c: BenchCommand) -> Result<ExitCode> {
     match c {
         BenchCommand::Store(b) => store(b),
-    }
-}
-
-/// splitmix64: a fast, seedable generator for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-/// Feed-like incidents: one source address each (a third of them seen
-/// before), a domain in half, a URL in a fifth, a /24 now and then.
-struct Generator {
-    rng: Rng,
-    seen_ips: Vec<u32>,
-    n: u64,
-}
-
-const CLASSES: [(&str, &str); 6] = [
-    ("malicious-code", "infected-system"),
-    ("fraud", "phishing"),
-    ("information-gathering", "scanner"),
-    ("abusive-content", "spam"),
-    ("availability", "ddos"),
-    ("intrusion-attempts", "brute-force"),
-];
-
-impl Generator {
-    fn ip(&mut self) -> u32 {
-        if !self.seen_ips.is_empty() && self.rng.below(3) == 0 {
-            return self.seen_ips[self.rng.below(self.seen_ips.len() as u64) as usize];
-        }
-        // Public-looking space: 64 /16s in 45.0.0.0/8 .. 223.0.0.0/8.
-        let hi = 45 + (self.rng.below(64) as u32 * 3) % 178;
-        let ip =
-            (hi << 24) | ((self.rng.below(256) as u32) << 16) | (self.rng.below(65_536) as u32);
-        if self.seen_ips.len() < 1_000_000 {
-            self.seen_ips.push(ip);
-        }
-        ip
-    }
-
-    fn incident(&mut self) -> Incident {
-        self.n += 1;
-        let id = GlobalId::new("bench-feed.example", &format!("row-{}", self.n)).expect("valid id");
-        let mut m = Incident::new(id, Tlp::Green);
-        let (c, t) = CLASSES[self.rng.below(CLASSES.len() as u64) as usize];
-        m.classification = RsitClass::lookup(c, t).or_else(|| RsitClass::lookup("other", "other"));
-        let ip = self.ip();
-        let ip_text = std::net::Ipv4Addr::from(ip).to_string();
-        let mut row = format!("{ip_text},{c},{t},row {}", self.n);
-        if let Ok(o) = Observable::parse_ip(&ip_text) {
-            m.add_observable(o, ObservableRole::Source);
-        }
-        let r = self.rng.below(100);
-        if r < 50 {
-            let d = format!(
-                "host{}.d{}.bench.test",
-                self.rng.below(50_000),
-                self.rng.below(5_000)
-            );
-            row.push(',');
-            row.push_str(&d);
-            if let Ok(o) = Observable::guess(&d) {
-                m.add_observable(o, ObservableRole::Indicator);
-            }
-        }
-        if r < 20 {
-            let u = format!(
-                "http://d{}.bench.test/login/{}",
-                self.rng.below(5_000),
-                self.rng.below(1_000_000)
-            );
-            row.push(',');
-            row.push_str(&u);
-            if let Ok(o) = Observable::guess(&u) {
-                m.add_observable(o, ObservableRole::Url);
-            }
-        }
-        if r == 99 {
-            let net = format!("{}/24", std::net::Ipv4Addr::from(ip & 0xFFFF_FF00));
-            if let Ok(o) = Observable::guess(&net) {
-                m.add_observable(o, ObservableRole::Source);
-            }
-        }
-        m.original = Some(OriginalDocument::new(DocumentFormat::Csv, row.into_bytes()));
-        m
     }
 }
 
@@ -227,11 +130,7 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     if s.counts()?.0 > 0 && !b.existing {
         bail!("{loc} is not empty: the benchmark needs a new store");
     }
-    let mut g = Generator {
-        rng: Rng(b.seed),
-        seen_ips: Vec::new(),
-        n: 0,
-    };
+    let mut g = Generator::new(b.seed);
     let bar = std::io::stderr()
         .is_terminal()
         .then(|| indicatif::ProgressBar::new(b.observables));
@@ -330,21 +229,12 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     }
     // Lookups: a third existing addresses, a third addresses inside stored
     // prefixes or elsewhere, a third domains and misses.
-    let mut rng = Rng(b.seed ^ 0xABCD);
+    let queries = g.lookups(b.seed ^ 0xABCD);
     let mut times = Vec::with_capacity(b.lookups);
     let mut on_cpu = Vec::with_capacity(b.lookups);
     let clock = ThreadCpu::open();
     let mut hits = 0usize;
-    for i in 0..b.lookups {
-        let q = match i % 3 {
-            0 => std::net::Ipv4Addr::from(g.seen_ips[rng.below(g.seen_ips.len() as u64) as usize])
-                .to_string(),
-            1 => std::net::Ipv4Addr::from(
-                g.seen_ips[rng.below(g.seen_ips.len() as u64) as usize] ^ 0x7F,
-            )
-            .to_string(),
-            _ => format!("d{}.bench.test", rng.below(10_000)),
-        };
+    for q in queries.take(b.lookups) {
         let c = clock.now();
         let t = Instant::now();
         let l = s.lookup(&q, &viewer)?.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -1,3 +1,6 @@
+//! Helpers shared by the c5hub test suites, as a dev-dependency (never
+//! shipped): one copy instead of files included by path.
+//!
 //! Which backends a store test runs against: always a real SQLite file, and
 //! PostgreSQL when `C5HUB_TEST_DATABASE_URL` names a server (a libpq
 //! conninfo such as `host=/var/run/postgresql user=postgres`), each test in
@@ -5,6 +8,8 @@
 //! message, except in CI (`CI` set), where that is a failure.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub mod iodef_corpus;
 
 use c5hub_store::Location;
 
@@ -43,7 +48,6 @@ pub fn locations(test: &str) -> Vec<Location> {
 /// from 1 to `max_key` read with the viewer (the store answers only what
 /// [`c5hub_model::Viewer::can_read`] allows), over `days` days up to today.
 /// Compared as [`Figures`], so ties in the class order do not matter.
-#[allow(dead_code)] // Not every test file that includes this module counts.
 pub fn direct_figures(
     s: &mut c5hub_store::Store,
     viewer: &c5hub_model::Viewer,
@@ -68,14 +72,18 @@ pub fn direct_figures(
 /// Dashboard figures in a form that compares exactly.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Figures {
+    /// Incidents.
     pub total: i64,
+    /// By RSIT class path (`None`: unclassified).
     pub by_class: std::collections::BTreeMap<Option<String>, i64>,
+    /// By TLP, every level.
     pub by_tlp: Vec<(c5hub_model::Tlp, i64)>,
+    /// By status, every status.
     pub by_status: Vec<(c5hub_model::IncidentStatus, i64)>,
+    /// By day, oldest first.
     pub daily: Vec<(chrono::NaiveDate, i64)>,
 }
 
-#[allow(dead_code)]
 impl Figures {
     /// What the store answered.
     pub fn of(st: &c5hub_store::Stats) -> Figures {
