@@ -14,7 +14,7 @@ use super::page::{Page, csrf_field, page, tlp};
 use super::{check_csrf, error_page};
 use crate::AppState;
 use crate::api::incidents::{Triage, apply_triage, comment_on};
-use crate::api::submit::{self, BodyKind};
+use crate::api::submit;
 use crate::auth::Caller;
 use crate::problem::Problem;
 
@@ -563,43 +563,29 @@ pub(crate) async fn submit_upload(
             &Problem::invalid("document", "choose a file to upload"),
         );
     };
-    // Browsers label uploads loosely: trust the bytes for XML, the media
-    // type only for the IODEF JSON binding.
-    let kind = match c5hub_iodef::Binding::detect(&bytes) {
-        Some(c5hub_iodef::Binding::Xml) => BodyKind::IodefXml,
-        Some(c5hub_iodef::Binding::Json)
-            if ct.as_deref() == Some("application/json") && !looks_like_iodef_json(&bytes) =>
-        {
-            BodyKind::Native
-        }
-        Some(c5hub_iodef::Binding::Json) => BodyKind::IodefJson,
-        None => {
-            return error_page(
-                &caller,
-                &Problem::invalid("document", "the file is neither XML nor JSON"),
-            );
-        }
+    // Browsers label uploads loosely: the registry trusts the bytes for
+    // XML, the media type only to tell the native JSON from RFC 8727.
+    let hints = c5hub_formats::Hints {
+        media_type: ct.as_deref(),
+        mapping: None,
     };
-    let parsed = tokio::task::spawn_blocking(move || submit::parse(kind, &bytes)).await;
+    let Some(format) = c5hub_formats::detect(c5hub_formats::Door::Upload, &bytes, &hints) else {
+        return error_page(
+            &caller,
+            &Problem::invalid("document", "the file is neither XML nor JSON"),
+        );
+    };
+    let parsed = tokio::task::spawn_blocking(move || submit::parse(format, &bytes)).await;
     let mut parsed = match parsed {
         Ok(Ok(p)) => p,
         Ok(Err(p)) => return error_page(&caller, &p),
         Err(e) => return error_page(&caller, &Problem::internal(e.to_string())),
     };
-    if kind != BodyKind::Native {
+    if !parsed.carries_sharing {
         parsed.shared_with = split_list(&shared);
         parsed.recipients = split_list(&recipients);
     }
     store_and_redirect(&s, &caller, parsed).await
-}
-
-fn looks_like_iodef_json(b: &[u8]) -> bool {
-    let head = &b[..b.len().min(4096)];
-    memfind(head, b"\"Incident\"") || memfind(head, b"\"version\"")
-}
-
-fn memfind(h: &[u8], n: &[u8]) -> bool {
-    h.windows(n.len()).any(|w| w == n)
 }
 
 #[derive(Deserialize)]
@@ -642,7 +628,7 @@ pub(crate) async fn submit_fields(
         "recipients": split_list(&f.recipients),
     });
     let body = native.to_string().into_bytes();
-    match submit::parse(BodyKind::Native, &body) {
+    match submit::parse(&c5hub_formats::native::FORMAT, &body) {
         Ok(parsed) => store_and_redirect(&s, &caller, parsed).await,
         Err(p) => error_page(&caller, &p),
     }

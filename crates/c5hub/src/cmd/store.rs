@@ -260,23 +260,19 @@ pub struct LookupArgs {
     store: StoreArgs,
 }
 
-/// Export formats.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ExportFormat {
-    /// One IODEF v2 XML document.
-    IodefXml,
-    /// One IODEF v2 JSON (RFC 8727) document.
-    IodefJson,
-    /// One row per incident and observable.
-    Csv,
+/// The formats export can write, from the format registry.
+fn export_formats() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        c5hub_formats::encoders().map(|f| clap::builder::PossibleValue::new(f.name).help(f.label)),
+    )
 }
 
 /// `c5hub export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Format.
-    #[arg(long, value_enum)]
-    format: ExportFormat,
+    #[arg(long, value_parser = export_formats())]
+    format: String,
     /// Output file (standard output when absent).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -685,36 +681,28 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
             incidents.push(i);
         }
     }
-    let text = match a.format {
-        ExportFormat::IodefXml | ExportFormat::IodefJson => {
-            let models: Vec<_> = incidents.iter().map(|i| i.incident.clone()).collect();
-            let doc = c5hub_iodef::model::document_from_incidents(&models, Utc::now());
-            match a.format {
-                ExportFormat::IodefXml => c5hub_iodef::encode_xml(&doc),
-                _ => c5hub_iodef::encode_json(&doc, true) + "\n",
-            }
-        }
-        ExportFormat::Csv => {
-            let mut out = Vec::new();
-            c5hub_feeds::export::write_csv(
-                &mut out,
-                incidents
-                    .iter()
-                    .map(|i| c5hub_feeds::export::ExportedIncident {
-                        key: i.key,
-                        reporter: &i.reporter,
-                        created_at: i.created_at,
-                        incident: &i.incident,
-                    }),
-            )?;
-            String::from_utf8(out)?
-        }
-    };
+    let format = c5hub_formats::by_name(&a.format)
+        .with_context(|| format!("{}: not a format c5hub writes", a.format))?;
+    let exported: Vec<c5hub_formats::Exported<'_>> = incidents
+        .iter()
+        .map(|i| c5hub_formats::Exported {
+            key: i.key,
+            reporter: &i.reporter,
+            created_at: i.created_at,
+            incident: &i.incident,
+        })
+        .collect();
+    let mut text = Vec::new();
+    c5hub_formats::encode(format, &mut text, &exported, Utc::now())?;
+    // A file ends with a line end (the IODEF JSON encoder writes none).
+    if !text.ends_with(b"\n") {
+        text.push(b'\n');
+    }
     match &a.output {
         Some(p) => {
             std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
         }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        None => std::io::stdout().write_all(&text)?,
     }
     eprintln!("exported {} incident(s)", incidents.len());
     Ok(ExitCode::SUCCESS)
