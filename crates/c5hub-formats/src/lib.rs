@@ -218,6 +218,51 @@ pub fn by_media_type(door: Door, media_type: &str) -> Option<&'static Format> {
         .find(|f| f.media_types.contains(&mt.as_str()))
 }
 
+/// Why a request body's format was not found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unrecognised {
+    /// The content is none of the formats the door recognises.
+    Content,
+    /// The media type (as compared: lower case, no parameters) names no
+    /// format the door reads.
+    MediaType(String),
+}
+
+/// The format of a request body at `door`, as that door decides it.
+///
+/// - The API (`Content-Type`): a media type names the format
+///   ([`by_media_type`]); without one, or `application/octet-stream`, the
+///   content decides ([`detect`]: `<` is IODEF XML, `{` the native JSON).
+/// - Other doors: the content decides, with the media type as a hint only
+///   (browsers label uploads loosely: an upload labelled
+///   `application/json` is RFC 8727 only when it looks like IODEF).
+pub fn for_body(
+    door: Door,
+    media_type: Option<&str>,
+    body: &[u8],
+) -> Result<&'static Format, Unrecognised> {
+    if door == Door::Api {
+        let mt = media_type
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        if !matches!(mt.as_str(), "" | "application/octet-stream") {
+            return by_media_type(door, &mt).ok_or(Unrecognised::MediaType(mt));
+        }
+        return detect(door, body, &Hints::default()).ok_or(Unrecognised::Content);
+    }
+    let hints = Hints {
+        media_type,
+        mapping: None,
+    };
+    detect(door, body, &hints).ok_or(Unrecognised::Content)
+}
+
 /// The format of this name.
 pub fn by_name(name: &str) -> Option<&'static Format> {
     FORMATS.iter().copied().find(|f| f.name == name)

@@ -9,7 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use c5hub_formats::{DecodeOptions, Door, Format, Hints, Note};
+use c5hub_formats::{DecodeOptions, Door, Format, Note, Unrecognised};
 use c5hub_model::Incident;
 use c5hub_store::{Outcome, Principal};
 use serde_json::json;
@@ -26,31 +26,17 @@ pub(crate) fn body_format(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<&'static Format, Problem> {
-    let ct = content_type
-        .map(|c| {
-            c.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
-    match ct.as_str() {
-        "" | "application/octet-stream" => {
-            c5hub_formats::detect(Door::Api, body, &Hints::default())
-                .ok_or_else(|| Problem::bad_request("the body is neither XML nor JSON"))
-        }
-        other => c5hub_formats::by_media_type(Door::Api, other).ok_or_else(|| {
-            Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Unsupported media type",
-                format!(
-                    "{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727) or application/json (native)"
-                ),
-            )
-        }),
-    }
+    c5hub_formats::for_body(Door::Api, content_type, body).map_err(|why| match why {
+        Unrecognised::Content => Problem::bad_request("the body is neither XML nor JSON"),
+        Unrecognised::MediaType(other) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!(
+                "{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727) or application/json (native)"
+            ),
+        ),
+    })
 }
 
 /// Incidents read from a body, with conversion notes and sharing lists.

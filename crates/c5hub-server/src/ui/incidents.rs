@@ -565,11 +565,8 @@ pub(crate) async fn submit_upload(
     };
     // Browsers label uploads loosely: the registry trusts the bytes for
     // XML, the media type only to tell the native JSON from RFC 8727.
-    let hints = c5hub_formats::Hints {
-        media_type: ct.as_deref(),
-        mapping: None,
-    };
-    let Some(format) = c5hub_formats::detect(c5hub_formats::Door::Upload, &bytes, &hints) else {
+    let Ok(format) = c5hub_formats::for_body(c5hub_formats::Door::Upload, ct.as_deref(), &bytes)
+    else {
         return error_page(
             &caller,
             &Problem::invalid("document", "the file is neither XML nor JSON"),
