@@ -252,3 +252,44 @@ fn detection_uses_the_mapping_file() {
     let xml = b"<?xml version=\"1.0\"?><IODEF-Document version=\"2.00\" xmlns=\"urn:ietf:params:xml:ns:iodef-2.0\"/>";
     assert_eq!(import(xml, Some(&mapping)), Some("iodef-xml"));
 }
+
+/// What every encoder writes is recognised by import as the same format,
+/// and the IODEF ones read back to the same incidents.
+#[test]
+fn exports_are_detected_and_read_back() {
+    let native = c5hub_formats::by_name("native-json").expect("registered");
+    let decode = native.document.expect("reads documents");
+    let opts = c5hub_formats::DecodeOptions::default();
+    let incidents: Vec<c5hub_model::Incident> = [
+        br#"{"id":"bank.test:1","tlp":"amber","title":"phish","observables":["198.51.100.7","evil.example"]}"#.as_slice(),
+        br#"{"id":"bank.test:2","tlp":"green","classification":"malicious-code/infected-system","observables":["source.example"]}"#,
+    ]
+    .iter()
+    .flat_map(|b| decode(b, &opts).expect("valid").incidents)
+    .collect();
+    let now = chrono::Utc::now();
+    let exported: Vec<c5hub_formats::Exported<'_>> = incidents
+        .iter()
+        .enumerate()
+        .map(|(i, m)| c5hub_formats::Exported {
+            key: i as i64 + 1,
+            reporter: "bank",
+            created_at: now,
+            incident: m,
+        })
+        .collect();
+    let mut written = 0;
+    for format in c5hub_formats::encoders() {
+        let mut out = Vec::new();
+        c5hub_formats::encode(format, &mut out, &exported, now).expect("writes");
+        let found = detect(Door::Import, &out, &Hints::default());
+        assert_eq!(found, Some(format), "{} export detected", format.name);
+        if let Some(read) = format.document {
+            let back = read(&out, &opts).expect("reads back");
+            let ids: Vec<String> = back.incidents.iter().map(|m| m.id.to_string()).collect();
+            assert_eq!(ids, ["bank.test:1", "bank.test:2"], "{}", format.name);
+        }
+        written += 1;
+    }
+    assert_eq!(written, 3);
+}
