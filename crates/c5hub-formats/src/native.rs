@@ -207,13 +207,10 @@ mod tests {
     fn native_errors_name_every_field() {
         let opts = DecodeOptions::default();
         let e = decode(br#"{"id":"bank.test:1","tlp":"purple","classification":"fraud/nothing","observables":["1.2.3.4",{"value":"x","kind":"ipv4"}]}"#, &opts)
-            .err()
-            .expect("invalid");
+            .expect_err("invalid");
         let at: Vec<&str> = e.errors.iter().map(|w| w.at.as_str()).collect();
         assert_eq!(at, ["/tlp", "/classification", "/observables/1/value"]);
-        let e = decode(br#"{"id":"x","tlp":"red","colour":1}"#, &opts)
-            .err()
-            .expect("unknown field");
+        let e = decode(br#"{"id":"x","tlp":"red","colour":1}"#, &opts).expect_err("unknown field");
         assert!(e.detail.contains("colour"), "{}", e.detail);
         let ok = decode(br#"{"id":"bank.test:1","tlp":"amber","observables":["198.51.100.7",{"value":"evil.example","role":"indicator"}],"shared_with":["telco-a"]}"#, &opts)
         .expect("valid");
