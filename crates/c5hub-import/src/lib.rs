@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
+use c5hub_formats::{DecodeOptions, DocumentDecoder, Door, FailureKind, Format, Hints, Stream};
 use c5hub_iodef::Limits;
 use c5hub_iodef::model::HubRecord;
-use c5hub_model::{DocumentFormat, Incident, OriginalDocument};
+use c5hub_model::Incident;
 use c5hub_store::{Outcome, Plan, Store, Submission};
 
 /// What the importer needs to know.
@@ -172,49 +173,15 @@ fn walk(
     Ok(())
 }
 
-/// The formats the importer recognises from content.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// IODEF v2 XML.
-    IodefXml,
-    /// IODEF v2 JSON (RFC 8727).
-    IodefJson,
-    /// A CSV feed.
-    Csv,
-    /// IntelMQ events, one JSON object a line.
-    IntelMq,
-}
-
-/// Detects a file's format from its first bytes, with the built-in feed
-/// header names.
-pub fn detect(head: &[u8]) -> Option<Format> {
-    detect_with(head, None)
-}
-
-/// Detects a file's format from its first bytes, knowing the feed mapping
-/// file when there is one (its header names, `skip_rows`, `header`,
-/// delimiter; see [`c5hub_feeds::detect_with`]).
-pub fn detect_with(head: &[u8], mapping: Option<&c5hub_feeds::Mapping>) -> Option<Format> {
-    let iodef = c5hub_iodef::Binding::detect(head);
-    // XML first: a mapping that gives the header takes any text that is
-    // not JSON for a headerless CSV feed.
-    if matches!(iodef, Some(c5hub_iodef::Binding::Xml)) {
-        return Some(Format::IodefXml);
-    }
-    let feed = match mapping {
-        Some(m) => c5hub_feeds::detect_with(head, m),
-        None => c5hub_feeds::detect(head),
+/// The format of a file from its first bytes, among those import reads
+/// (IODEF XML or JSON, a CSV feed, IntelMQ lines), asked of the format
+/// registry with the feed mapping file when there is one.
+pub fn detect(head: &[u8], mapping: Option<&c5hub_feeds::Mapping>) -> Option<&'static Format> {
+    let hints = Hints {
+        media_type: None,
+        mapping,
     };
-    match feed {
-        Some(c5hub_feeds::FeedFormat::IntelMqJsonLines) => return Some(Format::IntelMq),
-        Some(c5hub_feeds::FeedFormat::Csv) => return Some(Format::Csv),
-        None => {}
-    }
-    match iodef {
-        Some(c5hub_iodef::Binding::Xml) => Some(Format::IodefXml),
-        Some(c5hub_iodef::Binding::Json) => Some(Format::IodefJson),
-        None => None,
-    }
+    c5hub_formats::detect(Door::Import, head, &hints)
 }
 
 /// Imports files into the store.
@@ -232,12 +199,23 @@ pub fn import(
             let mut file = fs::File::open(f).map_err(|e| Error::Io(f.clone(), e))?;
             read_up_to(&mut file, &mut head).map_err(|e| Error::Io(f.clone(), e))?
         };
-        match detect_with(&head[..n], opts.feed_mapping.as_ref()) {
-            Some(Format::IodefXml) => import_iodef_xml(store, f, opts, &mut sum, on)?,
-            Some(Format::IodefJson) => import_iodef(store, f, opts, &mut sum, on)?,
-            Some(format @ (Format::Csv | Format::IntelMq)) => {
-                import_feed(store, f, format, opts, &mut sum, on)?
-            }
+        // A format that can be read piece by piece is, whatever its size;
+        // one that is read whole is read within the limits.
+        match detect(&head[..n], opts.feed_mapping.as_ref()) {
+            Some(format) => match (format.stream, format.document) {
+                (Some(Stream::IodefIncidents), _) => {
+                    import_iodef_xml(store, f, opts, &mut sum, on)?
+                }
+                (Some(Stream::Feed(feed)), _) => import_feed(store, f, feed, opts, &mut sum, on)?,
+                (None, Some(decode)) => import_document(store, f, decode, opts, &mut sum, on)?,
+                (None, None) => reject_file(
+                    f,
+                    opts,
+                    &mut sum,
+                    on,
+                    vec![format!("{} cannot be imported", format.name)],
+                )?,
+            },
             None => reject_file(
                 f,
                 opts,
@@ -277,41 +255,6 @@ struct Converted {
     record: Option<HubRecord>,
 }
 
-/// The incidents of a decoded IODEF document: with their hub records when
-/// `opts.hub_export` (an Incident without one is an error), else as any
-/// submission, reported by `opts.reporter`.
-fn convert(
-    document: &c5hub_iodef::Document,
-    original: &OriginalDocument,
-    opts: &ImportOptions,
-) -> (Vec<Converted>, Vec<c5hub_iodef::model::Note>) {
-    if !opts.hub_export {
-        let (incidents, notes) =
-            c5hub_iodef::model::incidents_from_document(document, Some(original));
-        let read = incidents
-            .into_iter()
-            .map(|incident| Converted {
-                incident,
-                record: None,
-            })
-            .collect();
-        return (read, notes);
-    }
-    // An Incident without a record has a note saying so and is not stored:
-    // --hub-export never falls back to `reporter`.
-    let (incidents, notes) = c5hub_iodef::model::exported_incidents(document, Some(original));
-    let read = incidents
-        .into_iter()
-        .filter_map(|(incident, record)| {
-            record.map(|r| Converted {
-                incident,
-                record: Some(r),
-            })
-        })
-        .collect();
-    (read, notes)
-}
-
 /// Adds a stored batch to the summary; `outcomes` are its incidents' in
 /// order. A duplicate's observables were stored before, so they are not
 /// counted again.
@@ -333,9 +276,12 @@ fn count<'a>(
     }
 }
 
-fn import_iodef(
+/// Imports a document read whole by its format's decoder (IODEF JSON, and
+/// any format without a stream reader), in one transaction.
+fn import_document(
     store: &mut Store,
     f: &Path,
+    decode: DocumentDecoder,
     opts: &ImportOptions,
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
@@ -352,25 +298,33 @@ fn import_iodef(
     }
     let bytes = fs::read(f).map_err(|e| Error::Io(f.to_owned(), e))?;
     on(Event::Read(bytes.len() as u64));
-    let decoded = match c5hub_iodef::decode(&bytes, &opts.limits) {
-        Ok(d) => d,
-        Err(v) => return reject_file(f, opts, sum, on, vec![v.to_string()]),
+    let incidents: Vec<Converted> = match decode(&bytes, &decode_options(opts)) {
+        Ok(d) if opts.hub_export => d
+            .incidents
+            .into_iter()
+            .zip(d.records)
+            .map(|(incident, r)| Converted {
+                incident,
+                record: Some(r),
+            })
+            .collect(),
+        Ok(d) => d
+            .incidents
+            .into_iter()
+            .map(|incident| Converted {
+                incident,
+                record: None,
+            })
+            .collect(),
+        Err(failure) => {
+            let mut why = Vec::new();
+            if failure.kind == FailureKind::NoIncident {
+                why.push("no incident could be converted".to_owned());
+            }
+            why.extend(failure.errors.iter().map(ToString::to_string));
+            return reject_file(f, opts, sum, on, why);
+        }
     };
-    if !decoded.is_valid() && !opts.lenient {
-        let errors = decoded.violations.iter().map(ToString::to_string).collect();
-        return reject_file(f, opts, sum, on, errors);
-    }
-    let format = match decoded.binding {
-        c5hub_iodef::Binding::Xml => DocumentFormat::IodefXml,
-        c5hub_iodef::Binding::Json => DocumentFormat::IodefJson,
-    };
-    let original = OriginalDocument::new(format, bytes);
-    let (incidents, notes) = convert(&decoded.document, &original, opts);
-    if incidents.is_empty() {
-        let mut why = vec!["no incident could be converted".to_owned()];
-        why.extend(notes.iter().map(|n| format!("{}: {}", n.path, n.message)));
-        return reject_file(f, opts, sum, on, why);
-    }
     let source = f.display().to_string();
     let subs: Vec<Submission<'_>> = incidents
         .iter()
@@ -384,6 +338,15 @@ fn import_iodef(
         outcomes: &outcomes,
     });
     Ok(())
+}
+
+/// How documents are read, from the import's options.
+fn decode_options(opts: &ImportOptions) -> DecodeOptions {
+    DecodeOptions {
+        limits: opts.limits,
+        lenient: opts.lenient,
+        hub_export: opts.hub_export,
+    }
 }
 
 /// Bytes of original documents one transaction of a streamed IODEF XML
@@ -446,10 +409,13 @@ fn import_iodef_xml(
             first = number;
         }
         last = number;
-        match read_incident(&doc, opts) {
+        match c5hub_formats::iodef_xml::read_incident(&doc, &decode_options(opts)) {
             Ok(ms) => {
                 batch_bytes += doc.bytes.len();
-                batch.extend(ms);
+                batch.extend(
+                    ms.into_iter()
+                        .map(|(incident, record)| Converted { incident, record }),
+                );
             }
             Err(why) => errors.extend(why),
         }
@@ -484,29 +450,6 @@ fn import_iodef_xml(
         reject_file(f, opts, sum, on, errors)?;
     }
     Ok(())
-}
-
-/// One Incident's document decoded, checked and converted; or why not.
-fn read_incident(
-    doc: &c5hub_iodef::IncidentDocument,
-    opts: &ImportOptions,
-) -> Result<Vec<Converted>, Vec<String>> {
-    let decoded = doc.decode(&opts.limits).map_err(|v| vec![v.to_string()])?;
-    if !decoded.is_valid() && !opts.lenient {
-        return Err(decoded.violations.iter().map(ToString::to_string).collect());
-    }
-    let original = OriginalDocument::new(DocumentFormat::IodefXml, doc.bytes.clone());
-    let (incidents, notes) = convert(&decoded.document, &original, opts);
-    if incidents.is_empty() {
-        let mut why = vec![format!("{}: no incident could be converted", doc.path())];
-        why.extend(
-            notes
-                .iter()
-                .map(|n| format!("{}: {}", doc.reindex(&n.path), n.message)),
-        );
-        return Err(why);
-    }
-    Ok(incidents)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -563,7 +506,7 @@ fn feed_submission<'a>(m: &'a Incident, reporter: &'a str, source: &'a str) -> S
 fn import_feed(
     store: &mut Store,
     f: &Path,
-    format: Format,
+    feed_format: c5hub_feeds::FeedFormat,
     opts: &ImportOptions,
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
@@ -579,10 +522,6 @@ fn import_feed(
     );
     let mut reported = 0u64;
     let source = f.display().to_string();
-    let feed_format = match format {
-        Format::Csv => c5hub_feeds::FeedFormat::Csv,
-        _ => c5hub_feeds::FeedFormat::IntelMqJsonLines,
-    };
     let mapping = opts.feed_mapping.clone().unwrap_or_default();
     let feed_opts = c5hub_feeds::FeedOptions::default();
     let rows = match c5hub_feeds::Feed::new(feed_format, reader, &mapping, &feed_opts) {
@@ -791,7 +730,7 @@ fn quarantine_rows(f: &Path, opts: &ImportOptions, bad: &[(u64, String)]) -> Res
     for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
         let n = i as u64 + 1;
         let line = line.map_err(|e| Error::Io(f.to_owned(), e))?;
-        if n == 1 && !matches!(detect(&line), Some(Format::IntelMq)) {
+        if n == 1 && detect(&line, None) != Some(&c5hub_formats::intelmq::FORMAT) {
             out.write_all(&line)
                 .and_then(|()| out.write_all(b"\n"))
                 .map_err(|e| Error::Io(dest.clone(), e))?;
@@ -874,28 +813,5 @@ mod tests {
         let files = collect_files(std::slice::from_ref(&dir)).expect("walks");
         assert_eq!(files, vec![dir.join("a/b/f.csv")], "{files:?}");
         let _ = fs::remove_dir_all(&dir);
-    }
-
-    /// A feed whose header only a mapping file knows: detected as CSV with
-    /// the mapping, and not without it.
-    #[test]
-    fn detection_uses_the_mapping_file() {
-        let feed = b"Infected Host;Seen\n203.0.113.9;2026-11-01 10:00\n";
-        let mapping = c5hub_feeds::Mapping::from_toml(
-            "[columns]\n\"Infected Host\" = \"source.ip\"\n\"Seen\" = \"time.source\"\n",
-        )
-        .expect("mapping parses");
-        assert_eq!(detect(feed), None);
-        assert_eq!(detect_with(feed, Some(&mapping)), Some(Format::Csv));
-        // A mapping that gives the header: a feed without a header line.
-        let headerless = b"203.0.113.9,2026-11-01T10:00:00Z\n";
-        let mapping =
-            c5hub_feeds::Mapping::from_toml("header = [\"source.ip\", \"time.source\"]\n")
-                .expect("mapping parses");
-        assert_eq!(detect(headerless), None);
-        assert_eq!(detect_with(headerless, Some(&mapping)), Some(Format::Csv));
-        // IODEF is still IODEF.
-        let xml = b"<?xml version=\"1.0\"?><IODEF-Document version=\"2.00\" xmlns=\"urn:ietf:params:xml:ns:iodef-2.0\"/>";
-        assert_eq!(detect_with(xml, Some(&mapping)), Some(Format::IodefXml));
     }
 }

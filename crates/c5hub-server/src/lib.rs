@@ -332,8 +332,8 @@ pub fn read_submission(
     body: &[u8],
 ) -> Result<Vec<c5hub_model::Incident>, String> {
     let to_text = |p: problem::Problem| p.to_json().to_string();
-    let kind = api::submit::BodyKind::of(content_type, body).map_err(to_text)?;
-    api::submit::parse(kind, body)
+    let format = api::submit::body_format(content_type, body).map_err(to_text)?;
+    api::submit::parse(format, body)
         .map(|p| p.incidents)
         .map_err(to_text)
 }

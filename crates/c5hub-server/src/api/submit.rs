@@ -1,5 +1,6 @@
-//! Submissions: IODEF v2 in either binding or the native JSON, turned into
-//! model incidents, queued to the writer, acknowledged after commit.
+//! Submissions: IODEF v2 in either binding or the native JSON, read
+//! through the format registry (`c5hub-formats`) into model incidents,
+//! queued to the writer, acknowledged after commit.
 
 use std::collections::HashMap;
 
@@ -8,8 +9,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use c5hub_iodef::{Binding, Limits};
-use c5hub_model::{DocumentFormat, Incident, OriginalDocument};
+use c5hub_formats::{DecodeOptions, Door, Format, Note, Unrecognised};
+use c5hub_model::Incident;
 use c5hub_store::{Outcome, Principal};
 use serde_json::json;
 
@@ -18,45 +19,24 @@ use crate::auth::Caller;
 use crate::problem::{Problem, Where};
 use crate::writer::OwnedSubmission;
 
-/// What a request body holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum BodyKind {
-    IodefXml,
-    IodefJson,
-    Native,
-}
-
-impl BodyKind {
-    /// From the media type; without one, from the first byte (`<` is XML).
-    pub(crate) fn of(content_type: Option<&str>, body: &[u8]) -> Result<BodyKind, Problem> {
-        let ct = content_type
-            .map(|c| {
-                c.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .unwrap_or_default();
-        match ct.as_str() {
-            "application/xml" | "text/xml" | "application/iodef+xml" => Ok(BodyKind::IodefXml),
-            "application/iodef+json" => Ok(BodyKind::IodefJson),
-            "application/json" => Ok(BodyKind::Native),
-            "" | "application/octet-stream" => match Binding::detect(body) {
-                Some(Binding::Xml) => Ok(BodyKind::IodefXml),
-                Some(Binding::Json) => Ok(BodyKind::Native),
-                None => Err(Problem::bad_request("the body is neither XML nor JSON")),
-            },
-            other => Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Unsupported media type",
-                format!(
-                    "{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727) or application/json (native)"
-                ),
-            )),
-        }
-    }
+/// The format of a request body: the one its media type names; without
+/// one (or `application/octet-stream`), the one the API recognises from
+/// the first byte (`<` is IODEF XML, `{` the native JSON).
+pub(crate) fn body_format(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<&'static Format, Problem> {
+    c5hub_formats::for_body(Door::Api, content_type, body).map_err(|why| match why {
+        Unrecognised::Content => Problem::bad_request("the body is neither XML nor JSON"),
+        Unrecognised::MediaType(other) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!(
+                "{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727) or application/json (native)"
+            ),
+        ),
+    })
 }
 
 /// Incidents read from a body, with conversion notes and sharing lists.
@@ -65,79 +45,38 @@ pub(crate) struct Parsed {
     pub(crate) notes: Vec<Where>,
     pub(crate) shared_with: Vec<String>,
     pub(crate) recipients: Vec<String>,
+    /// The sharing lists came with the document (the native JSON); else the
+    /// door takes them from the request.
+    pub(crate) carries_sharing: bool,
 }
 
-/// Reads a body into incidents; every problem is reported with where.
-pub(crate) fn parse(kind: BodyKind, body: &[u8]) -> Result<Parsed, Problem> {
-    if kind == BodyKind::Native {
-        let n = crate::json::parse_native(body)?;
-        return Ok(Parsed {
-            incidents: vec![n.incident],
-            notes: Vec::new(),
-            shared_with: n.shared_with,
-            recipients: n.recipients,
-        });
+fn place(n: Note) -> Where {
+    Where {
+        at: n.at,
+        detail: n.detail,
     }
-    let limits = Limits::default();
-    let (decoded, format) = match kind {
-        BodyKind::IodefXml => (
-            c5hub_iodef::decode_xml(body, &limits),
-            DocumentFormat::IodefXml,
-        ),
-        _ => (
-            c5hub_iodef::decode_json(body, &limits),
-            DocumentFormat::IodefJson,
-        ),
+}
+
+/// Reads a body in `format` (through the format registry) into incidents;
+/// every problem is reported with where.
+pub(crate) fn parse(format: &Format, body: &[u8]) -> Result<Parsed, Problem> {
+    let Some(decode) = format.document else {
+        return Err(Problem::bad_request(format!(
+            "{} is not accepted in a request",
+            format.name
+        )));
     };
-    let decoded = decoded.map_err(|v| {
-        Problem::bad_request(format!("cannot read the IODEF document: {}", v.message)).with(vec![
-            Where {
-                at: v.path.clone(),
-                detail: format!("{} [{}]", v.message, v.rule.code()),
-            },
-        ])
+    let decoded = decode(body, &DecodeOptions::default()).map_err(|f| {
+        Problem::bad_request(f.detail).with(f.errors.into_iter().map(place).collect())
     })?;
-    let doc = decoded.strict().map_err(|violations| {
-        let n = violations.len();
-        Problem::bad_request(format!(
-            "the IODEF document has {n} violation(s) of RFC 7970"
-        ))
-        .with(
-            violations
-                .into_iter()
-                .map(|v| Where {
-                    at: v.path,
-                    detail: format!("{} [{}]", v.message, v.rule.code()),
-                })
-                .collect(),
-        )
-    })?;
-    let original = OriginalDocument::new(format, body.to_vec());
-    let (incidents, notes) = c5hub_iodef::model::incidents_from_document(&doc, Some(&original));
-    if incidents.is_empty() {
-        return Err(
-            Problem::bad_request("the document holds no incident that could be read").with(
-                notes
-                    .into_iter()
-                    .map(|n| Where {
-                        at: n.path,
-                        detail: n.message,
-                    })
-                    .collect(),
-            ),
-        );
-    }
+    let carries_sharing = decoded.sharing.is_some();
+    let sharing = decoded.sharing.unwrap_or_default();
     Ok(Parsed {
-        incidents,
-        notes: notes
-            .into_iter()
-            .map(|n| Where {
-                at: n.path,
-                detail: n.message,
-            })
-            .collect(),
-        shared_with: Vec::new(),
-        recipients: Vec::new(),
+        incidents: decoded.incidents,
+        notes: decoded.notes.into_iter().map(place).collect(),
+        shared_with: sharing.shared_with,
+        recipients: sharing.recipients,
+        carries_sharing,
     })
 }
 
@@ -356,16 +295,16 @@ pub(crate) async fn submit(
             ),
         )
     })?;
-    let kind = BodyKind::of(
+    let format = body_format(
         headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok()),
         &body,
     )?;
-    let mut parsed = tokio::task::spawn_blocking(move || parse(kind, &body))
+    let mut parsed = tokio::task::spawn_blocking(move || parse(format, &body))
         .await
         .map_err(|e| Problem::internal(e.to_string()))??;
-    if kind != BodyKind::Native {
+    if !parsed.carries_sharing {
         parsed.shared_with = list_param(&q, "shared_with");
         parsed.recipients = list_param(&q, "recipients");
     }

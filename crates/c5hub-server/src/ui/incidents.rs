@@ -14,7 +14,7 @@ use super::page::{Page, csrf_field, page, tlp};
 use super::{check_csrf, error_page};
 use crate::AppState;
 use crate::api::incidents::{Triage, apply_triage, comment_on};
-use crate::api::submit::{self, BodyKind};
+use crate::api::submit;
 use crate::auth::Caller;
 use crate::problem::Problem;
 
@@ -563,40 +563,26 @@ pub(crate) async fn submit_upload(
             &Problem::invalid("document", "choose a file to upload"),
         );
     };
-    // Browsers label uploads loosely: trust the bytes for XML, the media
-    // type only for the IODEF JSON binding.
-    let kind = match c5hub_iodef::Binding::detect(&bytes) {
-        Some(c5hub_iodef::Binding::Xml) => BodyKind::IodefXml,
-        Some(c5hub_iodef::Binding::Json)
-            if ct.as_deref() == Some("application/json") && !looks_like_iodef_json(&bytes) =>
-        {
-            BodyKind::Native
-        }
-        Some(c5hub_iodef::Binding::Json) => BodyKind::IodefJson,
-        None => {
-            return error_page(
-                &caller,
-                &Problem::invalid("document", "the file is neither XML nor JSON"),
-            );
-        }
+    // Browsers label uploads loosely: the registry trusts the bytes for
+    // XML, the media type only to tell the native JSON from RFC 8727.
+    let Ok(format) = c5hub_formats::for_body(c5hub_formats::Door::Upload, ct.as_deref(), &bytes)
+    else {
+        return error_page(
+            &caller,
+            &Problem::invalid("document", "the file is neither XML nor JSON"),
+        );
     };
-    let parsed = tokio::task::spawn_blocking(move || submit::parse(kind, &bytes)).await;
+    let parsed = tokio::task::spawn_blocking(move || submit::parse(format, &bytes)).await;
     let mut parsed = match parsed {
         Ok(Ok(p)) => p,
         Ok(Err(p)) => return error_page(&caller, &p),
         Err(e) => return error_page(&caller, &Problem::internal(e.to_string())),
     };
-    if kind != BodyKind::Native {
+    if !parsed.carries_sharing {
         parsed.shared_with = split_list(&shared);
         parsed.recipients = split_list(&recipients);
     }
     store_and_redirect(&s, &caller, parsed).await
-}
-
-fn looks_like_iodef_json(b: &[u8]) -> bool {
-    let head = &b[..b.len().min(4096)];
-    memchr::memmem::find(head, b"\"Incident\"").is_some()
-        || memchr::memmem::find(head, b"\"version\"").is_some()
 }
 
 #[derive(Deserialize)]
@@ -639,7 +625,7 @@ pub(crate) async fn submit_fields(
         "recipients": split_list(&f.recipients),
     });
     let body = native.to_string().into_bytes();
-    match submit::parse(BodyKind::Native, &body) {
+    match submit::parse(&c5hub_formats::native::FORMAT, &body) {
         Ok(parsed) => store_and_redirect(&s, &caller, parsed).await,
         Err(p) => error_page(&caller, &p),
     }

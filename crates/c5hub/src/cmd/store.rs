@@ -266,23 +266,19 @@ pub struct LookupArgs {
     store: StoreArgs,
 }
 
-/// Export formats.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ExportFormat {
-    /// One IODEF v2 XML document.
-    IodefXml,
-    /// One IODEF v2 JSON (RFC 8727) document.
-    IodefJson,
-    /// One row per incident and observable.
-    Csv,
+/// The formats export can write, from the format registry.
+fn export_formats() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        c5hub_formats::encoders().map(|f| clap::builder::PossibleValue::new(f.name).help(f.label)),
+    )
 }
 
 /// `c5hub export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Format.
-    #[arg(long, value_enum)]
-    format: ExportFormat,
+    #[arg(long, value_parser = export_formats())]
+    format: String,
     /// Output file (standard output when absent).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -697,59 +693,56 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
             incidents.push(i);
         }
     }
-    let text = match a.format {
-        ExportFormat::IodefXml | ExportFormat::IodefJson => {
-            let (items, missing) = hub_export_items(&mut s, &viewer, &incidents, a.all_versions)?;
-            if missing > 0 {
-                eprintln!(
-                    "{missing} earlier version(s) without an IODEF document were not exported"
-                );
+    let format = c5hub_formats::by_name(&a.format)
+        .with_context(|| format!("{}: not a format c5hub writes", a.format))?;
+    // A hub's own export: each incident with its record (reporter, sharing
+    // lists, version), and with --all-versions its earlier versions, which
+    // `import --hub-export` restores; formats with no place for the record
+    // (CSV) leave it out.
+    let (items, missing) = hub_export_items(&mut s, &viewer, &incidents, a.all_versions)?;
+    if missing > 0 {
+        eprintln!("{missing} earlier version(s) without an IODEF document were not exported");
+    }
+    let exported: Vec<c5hub_formats::Exported<'_>> = items
+        .iter()
+        .map(|(at, m, r)| {
+            let i = &incidents[*at];
+            c5hub_formats::Exported {
+                key: i.key,
+                reporter: &i.reporter,
+                created_at: i.created_at,
+                incident: m,
+                record: Some(r),
             }
-            let doc = c5hub_iodef::model::document_from_export(
-                items.iter().map(|(m, r)| (m, Some(r))),
-                Utc::now(),
-            );
-            match a.format {
-                ExportFormat::IodefXml => c5hub_iodef::encode_xml(&doc),
-                _ => c5hub_iodef::encode_json(&doc, true) + "\n",
-            }
-        }
-        ExportFormat::Csv => {
-            let mut out = Vec::new();
-            c5hub_feeds::export::write_csv(
-                &mut out,
-                incidents
-                    .iter()
-                    .map(|i| c5hub_feeds::export::ExportedIncident {
-                        key: i.key,
-                        reporter: &i.reporter,
-                        created_at: i.created_at,
-                        incident: &i.incident,
-                    }),
-            )?;
-            String::from_utf8(out)?
-        }
-    };
+        })
+        .collect();
+    let mut text = Vec::new();
+    c5hub_formats::encode(format, &mut text, &exported, Utc::now())?;
+    // A file ends with a line end (the IODEF JSON encoder writes none).
+    if !text.ends_with(b"\n") {
+        text.push(b'\n');
+    }
     match &a.output {
         Some(p) => {
             std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
         }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        None => std::io::stdout().write_all(&text)?,
     }
     eprintln!("exported {} incident(s)", incidents.len());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Each incident with its hub record (reporter, sharing lists,
-/// recipients, version), preceded by its earlier versions when asked; and
-/// how many earlier versions could not be read back.
+/// Each incident (by its place in `incidents`) with its hub record
+/// (reporter, sharing lists, recipients, version), preceded by its earlier
+/// versions when asked; and how many earlier versions could not be read
+/// back.
 fn hub_export_items(
     s: &mut Store,
     viewer: &Viewer,
     incidents: &[c5hub_store::StoredIncident],
     all_versions: bool,
 ) -> Result<(
-    Vec<(c5hub_model::Incident, c5hub_iodef::model::HubRecord)>,
+    Vec<(usize, c5hub_model::Incident, c5hub_iodef::model::HubRecord)>,
     usize,
 )> {
     let limits = c5hub_iodef::Limits {
@@ -758,7 +751,7 @@ fn hub_export_items(
     };
     let mut items = Vec::with_capacity(incidents.len());
     let mut missing = 0;
-    for i in incidents {
+    for (at, i) in incidents.iter().enumerate() {
         if all_versions && i.version > 1 {
             let versions = s.versions(i.key, viewer)?.unwrap_or_default();
             for v in 1..i.version {
@@ -767,6 +760,7 @@ fn hub_export_items(
                 });
                 match earlier {
                     Some(m) => items.push((
+                        at,
                         m,
                         c5hub_iodef::model::HubRecord {
                             reporter: i.reporter.clone(),
@@ -781,6 +775,7 @@ fn hub_export_items(
             }
         }
         items.push((
+            at,
             i.incident.clone(),
             c5hub_iodef::model::HubRecord {
                 reporter: i.reporter.clone(),
