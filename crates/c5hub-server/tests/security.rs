@@ -272,15 +272,7 @@ fn the_admin_pages_hold_a_members_admin_to_its_organisation() {
         );
         assert_eq!(r.status, 303, "{}", r.body);
         let cookie = cookie.expect("session");
-        let me = support::call_with(
-            "GET",
-            &hub.url("/api/v1/me"),
-            None,
-            &[("Cookie", &cookie)],
-            None,
-            None,
-        )
-        .json();
+        let me = support::me_by_cookie(&hub.base, &cookie);
         let csrf = me["csrf"].as_str().expect("csrf").to_owned();
         let page = support::call_with(
             "GET",
@@ -564,15 +556,7 @@ fn a_forged_csrf_token_is_refused() {
         let hub = Hub::start(loc.clone(), false);
         let (_, cookie) = login(&hub.base, &[("token", hub.admin.as_str())]);
         let cookie = cookie.expect("session");
-        let me: Value = support::call_with(
-            "GET",
-            &hub.url("/api/v1/me"),
-            None,
-            &[("Cookie", &cookie)],
-            None,
-            None,
-        )
-        .json();
+        let me: Value = support::me_by_cookie(&hub.base, &cookie);
         let real = me["csrf"].as_str().expect("csrf");
         let mut forged: Vec<u8> = real.bytes().collect();
         let last = forged.len() - 1;

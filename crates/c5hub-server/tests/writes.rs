@@ -91,15 +91,7 @@ fn setup(hub: &Hub) -> (Vec<Actor>, Vec<(i64, &'static str)>, String) {
             let (r, cookie) = login(&hub.base, &[("token", token.as_str())]);
             assert_eq!(r.status, 303, "{}", r.body);
             let cookie = cookie.expect("session");
-            let me = call_with(
-                "GET",
-                &hub.url("/api/v1/me"),
-                None,
-                &[("Cookie", &cookie)],
-                None,
-                None,
-            )
-            .json();
+            let me = support::me_by_cookie(&hub.base, &cookie);
             let csrf = me["csrf"].as_str().expect("csrf").to_owned();
             Actor {
                 org,

@@ -160,11 +160,14 @@ pub fn call_with(
         Some(b) => req.send_bytes(b),
         None => req.call(),
     };
-    let resp = match result {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
+    match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => answer(r),
         Err(e) => panic!("{method} {url}: {e}"),
-    };
+    }
+}
+
+/// The answer as the tests read it.
+fn answer(resp: ureq::Response) -> Answer {
     let status = resp.status();
     let content_type = resp.header("content-type").unwrap_or_default().to_owned();
     let headers = resp
@@ -193,6 +196,19 @@ pub fn post_json(url: &str, token: Option<&str>, v: &Value) -> Answer {
         Some("application/json"),
         Some(v.to_string().as_bytes()),
     )
+}
+
+/// `GET /api/v1/me` with a session cookie: who it is and its CSRF token.
+pub fn me_by_cookie(base: &str, cookie: &str) -> Value {
+    call_with(
+        "GET",
+        &format!("{base}/api/v1/me"),
+        None,
+        &[("Cookie", cookie)],
+        None,
+        None,
+    )
+    .json()
 }
 
 /// A browser login: the form first (for its pre-session cookie and token),
@@ -260,23 +276,7 @@ pub fn login_post(
         .find(|c| c.starts_with("c5hub_session=") && !c.starts_with("c5hub_session=;"))
         .and_then(|c| c.split(';').next())
         .map(str::to_owned);
-    let status = resp.status();
-    let content_type = resp.header("content-type").unwrap_or_default().to_owned();
-    let headers = resp
-        .headers_names()
-        .into_iter()
-        .filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_owned())))
-        .collect();
-    let body = resp.into_string().expect("body");
-    (
-        Answer {
-            status,
-            content_type,
-            body,
-            headers,
-        },
-        session,
-    )
+    (answer(resp), session)
 }
 
 fn form_value(s: &str) -> String {

@@ -732,6 +732,10 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One Incident element of a hub's export: the place of its incident in
+/// the list exported, the version's model, and its hub record.
+type ExportItem = (usize, c5hub_model::Incident, c5hub_iodef::model::HubRecord);
+
 /// Each incident (by its place in `incidents`) with its hub record
 /// (reporter, sharing lists, recipients, version), preceded by its earlier
 /// versions when asked; and how many earlier versions could not be read
@@ -741,10 +745,7 @@ fn hub_export_items(
     viewer: &Viewer,
     incidents: &[c5hub_store::StoredIncident],
     all_versions: bool,
-) -> Result<(
-    Vec<(usize, c5hub_model::Incident, c5hub_iodef::model::HubRecord)>,
-    usize,
-)> {
+) -> Result<(Vec<ExportItem>, usize)> {
     let limits = c5hub_iodef::Limits {
         max_bytes: c5hub_model::Incident::MAX_ORIGINAL_LEN,
         ..c5hub_iodef::Limits::default()
