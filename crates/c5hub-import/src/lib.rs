@@ -354,6 +354,21 @@ fn decode_options(opts: &ImportOptions) -> DecodeOptions {
 /// incidents): what bounds the importer's memory on a document of any size.
 const IODEF_BATCH_BYTES: usize = 64 << 20;
 
+/// A file read through a large buffer, with a counter of the bytes read
+/// so far (for the progress bar while a batch is being stored).
+fn open_counted(f: &Path) -> Result<(BufReader<CountingReader<fs::File>>, Arc<AtomicU64>), Error> {
+    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let reader = BufReader::with_capacity(
+        1 << 20,
+        CountingReader {
+            inner: file,
+            read: Arc::clone(&counter),
+        },
+    );
+    Ok((reader, counter))
+}
+
 /// Imports an IODEF XML document incident by incident
 /// ([`c5hub_iodef::XmlIncidents`]): the limits guard each Incident, not the
 /// file, and memory stays bounded whatever the document's size.
@@ -373,15 +388,7 @@ fn import_iodef_xml(
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
-    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
-    let counter = Arc::new(AtomicU64::new(0));
-    let reader = BufReader::with_capacity(
-        1 << 20,
-        CountingReader {
-            inner: file,
-            read: Arc::clone(&counter),
-        },
-    );
+    let (reader, counter) = open_counted(f)?;
     let mut incidents = c5hub_iodef::XmlIncidents::new(reader, opts.limits);
     let source = f.display().to_string();
     let mut errors: Vec<String> = Vec::new();
@@ -511,15 +518,7 @@ fn import_feed(
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
-    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
-    let counter = Arc::new(AtomicU64::new(0));
-    let reader = BufReader::with_capacity(
-        1 << 20,
-        CountingReader {
-            inner: file,
-            read: Arc::clone(&counter),
-        },
-    );
+    let (reader, counter) = open_counted(f)?;
     let mut reported = 0u64;
     let source = f.display().to_string();
     let mapping = opts.feed_mapping.clone().unwrap_or_default();
