@@ -1,0 +1,3 @@
+
+ALTER TABLE sessions ADD COLUMN token_id BIGINT;
+CREATE INDEX audit_log_org ON audit_log (org, id);
