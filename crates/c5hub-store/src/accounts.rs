@@ -15,7 +15,7 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 use std::str::FromStr;
 
-use crate::db::{Row, Value};
+use crate::db::{FromRow, NamedRow, Read, Value};
 use crate::{Error, Store, now_ms, time};
 
 /// Random bytes in a token or session secret: 192 bits.
@@ -185,30 +185,139 @@ fn role_of(v: &Value) -> Result<Role, Error> {
         .ok_or_else(|| Error::Corrupt(format!("role {v:?}")))
 }
 
-fn token_from(r: &Row) -> Result<TokenInfo, Error> {
-    Ok(TokenInfo {
-        id: r[0].int().unwrap_or_default(),
-        org: r[1].text().unwrap_or_default().to_owned(),
-        role: role_of(&r[2])?,
-        user: r[3].text().map(str::to_owned),
-        label: r[4].text().map(str::to_owned),
-        created_at: time(&r[5]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-        expires_at: time(&r[6]),
-        revoked_at: time(&r[7]),
-        last_used_at: time(&r[8]),
-    })
+impl FromRow for TokenInfo {
+    /// A row of `SELECT {TOKEN_COLS}`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(TokenInfo {
+            id: r.int("id")?.unwrap_or_default(),
+            org: r.text("org")?.unwrap_or_default(),
+            role: role_of(&r.take("role")?)?,
+            user: r.text("user_email")?,
+            label: r.text("label")?,
+            created_at: r.time("created_at")?.unwrap_or(DateTime::<Utc>::MIN_UTC),
+            expires_at: r.time("expires_at")?,
+            revoked_at: r.time("revoked_at")?,
+            last_used_at: r.time("last_used_at")?,
+        })
+    }
 }
 
-fn user_from(r: &Row) -> Result<User, Error> {
-    Ok(User {
-        id: r[0].int().unwrap_or_default(),
-        email: r[1].text().unwrap_or_default().to_owned(),
-        org: r[2].text().unwrap_or_default().to_owned(),
-        role: role_of(&r[3])?,
-        has_password: r[4].text().is_some(),
-        disabled: r[5].int().unwrap_or(0) != 0,
-        created_at: time(&r[6]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-    })
+impl FromRow for User {
+    /// A row of `SELECT {USER_COLS}`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(User {
+            id: r.int("id")?.unwrap_or_default(),
+            email: r.text("email")?.unwrap_or_default(),
+            org: r.text("org")?.unwrap_or_default(),
+            role: role_of(&r.take("role")?)?,
+            has_password: r.text("password_hash")?.is_some(),
+            disabled: r.int("disabled")?.unwrap_or(0) != 0,
+            created_at: r.time("created_at")?.unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
+    }
+}
+
+impl FromRow for Org {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let kind = r.take("kind")?;
+        Ok(Org {
+            name: r.text("name")?.unwrap_or_default(),
+            kind: kind
+                .text()
+                .and_then(|k| OrgKind::from_str(k).ok())
+                .ok_or_else(|| Error::Corrupt(format!("organisation kind {kind:?}")))?,
+            created_at: r.time("created_at")?.unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
+    }
+}
+
+impl FromRow for AuditEntry {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(AuditEntry {
+            id: r.int("id")?.unwrap_or_default(),
+            at: r.time("at")?.unwrap_or(DateTime::<Utc>::MIN_UTC),
+            actor: r.text("actor")?.unwrap_or_default(),
+            org: r.text("org")?,
+            action: r.text("action")?.unwrap_or_default(),
+            target: r.text("target")?,
+            detail: r.text("detail")?,
+        })
+    }
+}
+
+/// What checking a password reads of a user.
+struct Credentials {
+    id: Option<i64>,
+    org: Option<String>,
+    role: Value,
+    password_hash: Option<String>,
+    disabled: Option<i64>,
+}
+
+impl FromRow for Credentials {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Credentials {
+            id: r.int("id")?,
+            org: r.text("org")?,
+            role: r.take("role")?,
+            password_hash: r.text("password_hash")?,
+            disabled: r.int("disabled")?,
+        })
+    }
+}
+
+/// A live token with its user, if it has one.
+struct LiveToken {
+    id: Option<i64>,
+    org: Option<String>,
+    role: Value,
+    user_email: Option<String>,
+    last_used_at: Option<i64>,
+    user_id: Option<i64>,
+    user_disabled: Option<i64>,
+}
+
+impl FromRow for LiveToken {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(LiveToken {
+            id: r.int("id")?,
+            org: r.text("org")?,
+            role: r.take("role")?,
+            user_email: r.text("user_email")?,
+            last_used_at: r.int("last_used_at")?,
+            user_id: r.int("user_id")?,
+            user_disabled: r.int("user_disabled")?,
+        })
+    }
+}
+
+/// A live session with its user and, when it was opened with one, token.
+struct LiveSession {
+    csrf: Option<String>,
+    expires_at: Option<i64>,
+    user_id: Option<i64>,
+    email: Option<String>,
+    org: Option<String>,
+    user_role: Value,
+    token_id: Option<i64>,
+    token_role: Value,
+    token_expires_at: Option<i64>,
+}
+
+impl FromRow for LiveSession {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(LiveSession {
+            csrf: r.text("csrf")?,
+            expires_at: r.int("expires_at")?,
+            user_id: r.int("user_id")?,
+            email: r.text("email")?,
+            org: r.text("org")?,
+            user_role: r.take("user_role")?,
+            token_id: r.int("token_id")?,
+            token_role: r.take("token_role")?,
+            token_expires_at: r.int("token_expires_at")?,
+        })
+    }
 }
 
 const TOKEN_COLS: &str =
@@ -236,19 +345,16 @@ impl Store {
 
     /// An organisation by name.
     pub fn org(&mut self, name: &str) -> Result<Option<Org>, Error> {
-        let rows = self.db.query(
+        self.db.one(
             "SELECT name, kind, created_at FROM orgs WHERE name = $1",
             &[name.into()],
-        )?;
-        rows.first().map(org_from).transpose()
+        )
     }
 
     /// Every organisation, by name.
     pub fn orgs(&mut self) -> Result<Vec<Org>, Error> {
-        let rows = self
-            .db
-            .query("SELECT name, kind, created_at FROM orgs ORDER BY name", &[])?;
-        rows.iter().map(org_from).collect()
+        self.db
+            .all("SELECT name, kind, created_at FROM orgs ORDER BY name", &[])
     }
 
     /// Adds a user of an existing organisation.
@@ -286,29 +392,26 @@ impl Store {
     /// A user by email.
     pub fn user(&mut self, email: &str) -> Result<Option<User>, Error> {
         let email = email.trim().to_ascii_lowercase();
-        let rows = self.db.query(
+        self.db.one(
             &format!("SELECT {USER_COLS} FROM users WHERE email = $1"),
             &[email.into()],
-        )?;
-        rows.first().map(user_from).transpose()
+        )
     }
 
     /// Every user, by organisation and email.
     pub fn users(&mut self) -> Result<Vec<User>, Error> {
-        let rows = self.db.query(
+        self.db.all(
             &format!("SELECT {USER_COLS} FROM users ORDER BY org, email"),
             &[],
-        )?;
-        rows.iter().map(user_from).collect()
+        )
     }
 
     /// The users of one organisation, by email.
     pub fn users_of(&mut self, org: &str) -> Result<Vec<User>, Error> {
-        let rows = self.db.query(
+        self.db.all(
             &format!("SELECT {USER_COLS} FROM users WHERE org = $1 ORDER BY email"),
             &[org.into()],
-        )?;
-        rows.iter().map(user_from).collect()
+        )
     }
 
     /// Sets a user's password.
@@ -348,7 +451,7 @@ impl Store {
         password: &str,
     ) -> Result<Option<Principal>, Error> {
         let email = email.trim().to_ascii_lowercase();
-        let row = self.db.query_one(
+        let row = self.db.one::<Credentials>(
             "SELECT id, org, role, password_hash, disabled FROM users WHERE email = $1",
             &[email.as_str().into()],
         )?;
@@ -356,18 +459,18 @@ impl Store {
             verify_password(password, dummy_hash());
             return Ok(None);
         };
-        let Some(hash) = r[3].text() else {
+        let Some(hash) = r.password_hash else {
             verify_password(password, dummy_hash());
             return Ok(None);
         };
-        if !verify_password(password, hash) || r[4].int().unwrap_or(0) != 0 {
+        if !verify_password(password, &hash) || r.disabled.unwrap_or(0) != 0 {
             return Ok(None);
         }
         Ok(Some(Principal {
-            org: r[1].text().unwrap_or_default().to_owned(),
-            role: role_of(&r[2])?,
+            org: r.org.unwrap_or_default(),
+            role: role_of(&r.role)?,
             name: email,
-            user_id: r[0].int(),
+            user_id: r.id,
             token_id: None,
         }))
     }
@@ -422,14 +525,14 @@ impl Store {
                 expires_at.map(|t| t.timestamp_millis()).into(),
             ],
         )?;
-        let r = self
+        let token = self
             .db
-            .query_one(
+            .one(
                 &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE secret_sha256 = $1"),
                 &[digest(&secret).into()],
             )?
             .ok_or_else(|| Error::Corrupt("new token vanished".to_owned()))?;
-        Ok((token_from(&r)?, secret))
+        Ok((token, secret))
     }
 
     /// Whether a token with this secret exists (revoked or not).
@@ -450,19 +553,18 @@ impl Store {
             return Ok(None);
         }
         let now = now_ms();
-        let Some(r) = self.db.query_one(
-            "SELECT t.id, t.org, t.role, t.user_email, t.last_used_at, u.id, u.disabled FROM api_tokens t LEFT JOIN users u ON u.email = t.user_email WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
+        let Some(r) = self.db.one::<LiveToken>(
+            "SELECT t.id, t.org, t.role, t.user_email, t.last_used_at, u.id AS user_id, u.disabled AS user_disabled FROM api_tokens t LEFT JOIN users u ON u.email = t.user_email WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
             &[digest(secret).into(), now.into()],
         )?
         else {
             return Ok(None);
         };
-        if r[6].int().unwrap_or(0) != 0 {
+        if r.user_disabled.unwrap_or(0) != 0 {
             return Ok(None);
         }
-        let id = r[0].int().unwrap_or_default();
-        if r[4]
-            .int()
+        let id = r.id.unwrap_or_default();
+        if r.last_used_at
             .is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS)
         {
             self.db.execute(
@@ -471,38 +573,34 @@ impl Store {
             )?;
         }
         Ok(Some(Principal {
-            org: r[1].text().unwrap_or_default().to_owned(),
-            role: role_of(&r[2])?,
-            name: r[3]
-                .text()
-                .map_or_else(|| format!("token:{id}"), str::to_owned),
-            user_id: r[5].int(),
+            org: r.org.unwrap_or_default(),
+            role: role_of(&r.role)?,
+            name: r.user_email.unwrap_or_else(|| format!("token:{id}")),
+            user_id: r.user_id,
             token_id: Some(id),
         }))
     }
 
     /// Tokens, newest first; of one organisation when `org` is given.
     pub fn tokens(&mut self, org: Option<&str>) -> Result<Vec<TokenInfo>, Error> {
-        let rows = match org {
-            Some(o) => self.db.query(
+        match org {
+            Some(o) => self.db.all(
                 &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE org = $1 ORDER BY id DESC"),
                 &[o.into()],
-            )?,
-            None => self.db.query(
+            ),
+            None => self.db.all(
                 &format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id DESC"),
                 &[],
-            )?,
-        };
-        rows.iter().map(token_from).collect()
+            ),
+        }
     }
 
     /// One token by its id (revoked or not).
     pub fn token(&mut self, id: i64) -> Result<Option<TokenInfo>, Error> {
-        let rows = self.db.query(
+        self.db.one(
             &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"),
             &[id.into()],
-        )?;
-        rows.first().map(token_from).transpose()
+        )
     }
 
     /// Revokes a token; `false` when there is no such (unrevoked) token.
@@ -545,32 +643,34 @@ impl Store {
         let now = now_ms();
         // A token-bound session is live only while its token is: the token
         // must exist, be unrevoked and unexpired, and belong to the user.
-        let Some(r) = self.db.query_one(
-            "SELECT s.csrf, s.expires_at, u.id, u.email, u.org, u.role, s.token_id, t.role, t.expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN api_tokens t ON t.id = s.token_id WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0 AND (s.token_id IS NULL OR (t.id IS NOT NULL AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND t.user_email = u.email))",
+        let Some(r) = self.db.one::<LiveSession>(
+            "SELECT s.csrf, s.expires_at, u.id AS user_id, u.email, u.org, u.role AS user_role, s.token_id, t.role AS token_role, t.expires_at AS token_expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN api_tokens t ON t.id = s.token_id WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0 AND (s.token_id IS NULL OR (t.id IS NOT NULL AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND t.user_email = u.email))",
             &[digest(secret).into(), now.into()],
         )?
         else {
             return Ok(None);
         };
-        let user_role = role_of(&r[5])?;
-        let (role, expires_at) = match r[6].int() {
+        let user_role = role_of(&r.user_role)?;
+        let (role, expires_at) = match r.token_id {
             Some(_) => {
-                let token_role = role_of(&r[7])?;
-                let session_end = r[1].int().unwrap_or(now);
-                let end = r[8].int().map_or(session_end, |t| t.min(session_end));
+                let token_role = role_of(&r.token_role)?;
+                let session_end = r.expires_at.unwrap_or(now);
+                let end = r
+                    .token_expires_at
+                    .map_or(session_end, |t| t.min(session_end));
                 (user_role.lesser(token_role), time(&end.into()))
             }
-            None => (user_role, time(&r[1])),
+            None => (user_role, time(&r.expires_at.into())),
         };
         Ok(Some(Session {
-            csrf: r[0].text().unwrap_or_default().to_owned(),
+            csrf: r.csrf.unwrap_or_default(),
             expires_at: expires_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
             principal: Principal {
-                user_id: r[2].int(),
-                name: r[3].text().unwrap_or_default().to_owned(),
-                org: r[4].text().unwrap_or_default().to_owned(),
+                user_id: r.user_id,
+                name: r.email.unwrap_or_default(),
+                org: r.org.unwrap_or_default(),
                 role,
-                token_id: r[6].int(),
+                token_id: r.token_id,
             },
         }))
     }
@@ -619,28 +719,16 @@ impl Store {
     ) -> Result<Vec<AuditEntry>, Error> {
         let limit = limit.clamp(1, 10_000) as i64;
         let before = before.unwrap_or(i64::MAX);
-        let rows = match org {
-            Some(o) => self.db.query(
+        match org {
+            Some(o) => self.db.all(
                 "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE org = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                 &[o.into(), before.into(), limit.into()],
-            )?,
-            None => self.db.query(
+            ),
+            None => self.db.all(
                 "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
                 &[before.into(), limit.into()],
-            )?,
-        };
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r[0].int().unwrap_or_default(),
-                at: time(&r[1]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-                actor: r[2].text().unwrap_or_default().to_owned(),
-                org: r[3].text().map(str::to_owned),
-                action: r[4].text().unwrap_or_default().to_owned(),
-                target: r[5].text().map(str::to_owned),
-                detail: r[6].text().map(str::to_owned),
-            })
-            .collect())
+            ),
+        }
     }
 }
 
@@ -656,15 +744,4 @@ fn checked_hash(password: &str) -> Result<String, Error> {
         ));
     }
     hash_password(password)
-}
-
-fn org_from(r: &Row) -> Result<Org, Error> {
-    Ok(Org {
-        name: r[0].text().unwrap_or_default().to_owned(),
-        kind: r[1]
-            .text()
-            .and_then(|k| OrgKind::from_str(k).ok())
-            .ok_or_else(|| Error::Corrupt(format!("organisation kind {:?}", r[1])))?,
-        created_at: time(&r[2]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-    })
 }

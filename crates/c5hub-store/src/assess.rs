@@ -18,8 +18,8 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Row, Value};
-use crate::{Error, Store, now_ms, time};
+use crate::db::{FromRow, NamedRow, Read};
+use crate::{Error, Store, now_ms};
 
 /// Largest evidence document stored (bytes).
 pub const MAX_EVIDENCE_BYTES: usize = 4 * 1024 * 1024;
@@ -245,77 +245,114 @@ const EDITION_COLUMNS: &str =
 const RESPONSE_COLUMNS: &str = "id, edition, iso3, org, status, reason, updated_at, \
 submitted_at, submitted_by, decided_at, decided_by";
 const EVIDENCE_COLUMNS: &str = "id, response, question, filename, media_type, \
-LENGTH(bytes), sha256, uploaded_at, uploaded_by";
+LENGTH(bytes) AS size, sha256, uploaded_at, uploaded_by";
 
-fn text(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::text).map(str::to_owned)
+impl FromRow for Edition {
+    /// A row of `SELECT {EDITION_COLUMNS}`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let bad = |what: &str| Error::Corrupt(format!("assessment edition: {what}"));
+        Ok(Edition {
+            id: r.int("id")?.ok_or_else(|| bad("id"))?,
+            methodology: r.text("methodology")?.ok_or_else(|| bad("methodology"))?,
+            methodology_version: r
+                .text("methodology_version")?
+                .ok_or_else(|| bad("methodology_version"))?,
+            year: r
+                .int("year")?
+                .and_then(|y| i32::try_from(y).ok())
+                .ok_or_else(|| bad("year"))?,
+            title: r.text("title")?.unwrap_or_default(),
+            open: r.int("open")? == Some(1),
+            created_at: r.time("created_at")?.ok_or_else(|| bad("created_at"))?,
+            created_by: r.text("created_by")?.unwrap_or_default(),
+        })
+    }
 }
 
-fn edition_from(r: &Row) -> Result<Edition, Error> {
-    let bad = |what: &str| Error::Corrupt(format!("assessment edition: {what}"));
-    Ok(Edition {
-        id: r.first().and_then(Value::int).ok_or_else(|| bad("id"))?,
-        methodology: text(r.get(1)).ok_or_else(|| bad("methodology"))?,
-        methodology_version: text(r.get(2)).ok_or_else(|| bad("methodology_version"))?,
-        year: r
-            .get(3)
-            .and_then(Value::int)
-            .and_then(|y| i32::try_from(y).ok())
-            .ok_or_else(|| bad("year"))?,
-        title: text(r.get(4)).unwrap_or_default(),
-        open: r.get(5).and_then(Value::int) == Some(1),
-        created_at: r.get(6).and_then(time).ok_or_else(|| bad("created_at"))?,
-        created_by: text(r.get(7)).unwrap_or_default(),
-    })
+impl FromRow for Response {
+    /// A row of `SELECT {RESPONSE_COLUMNS}`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let bad = |what: &str| Error::Corrupt(format!("assessment response: {what}"));
+        Ok(Response {
+            id: r.int("id")?.ok_or_else(|| bad("id"))?,
+            edition: r.int("edition")?.ok_or_else(|| bad("edition"))?,
+            iso3: r.text("iso3")?.ok_or_else(|| bad("iso3"))?,
+            org: r.text("org")?.ok_or_else(|| bad("org"))?,
+            status: r
+                .text("status")?
+                .as_deref()
+                .and_then(ResponseStatus::parse)
+                .ok_or_else(|| bad("status"))?,
+            reason: r.text("reason")?,
+            updated_at: r.time("updated_at")?.ok_or_else(|| bad("updated_at"))?,
+            submitted_at: r.time("submitted_at")?,
+            submitted_by: r.text("submitted_by")?,
+            decided_at: r.time("decided_at")?,
+            decided_by: r.text("decided_by")?,
+        })
+    }
 }
 
-fn response_from(r: &Row) -> Result<Response, Error> {
-    let bad = |what: &str| Error::Corrupt(format!("assessment response: {what}"));
-    Ok(Response {
-        id: r.first().and_then(Value::int).ok_or_else(|| bad("id"))?,
-        edition: r
-            .get(1)
-            .and_then(Value::int)
-            .ok_or_else(|| bad("edition"))?,
-        iso3: text(r.get(2)).ok_or_else(|| bad("iso3"))?,
-        org: text(r.get(3)).ok_or_else(|| bad("org"))?,
-        status: r
-            .get(4)
-            .and_then(Value::text)
-            .and_then(ResponseStatus::parse)
-            .ok_or_else(|| bad("status"))?,
-        reason: text(r.get(5)),
-        updated_at: r.get(6).and_then(time).ok_or_else(|| bad("updated_at"))?,
-        submitted_at: r.get(7).and_then(time),
-        submitted_by: text(r.get(8)),
-        decided_at: r.get(9).and_then(time),
-        decided_by: text(r.get(10)),
-    })
-}
-
-fn evidence_from(r: &[Value]) -> Result<EvidenceInfo, Error> {
+/// An evidence document's columns, each named `{prefix}{column}`: a row of
+/// `SELECT {EVIDENCE_COLUMNS}` with no prefix, the joined document of an
+/// answer with `doc_`.
+fn evidence_from(r: &mut NamedRow<'_>, prefix: &str) -> Result<EvidenceInfo, Error> {
     let bad = |what: &str| Error::Corrupt(format!("assessment evidence: {what}"));
+    let col = |c: &str| format!("{prefix}{c}");
     Ok(EvidenceInfo {
-        id: r.first().and_then(Value::int).ok_or_else(|| bad("id"))?,
-        response: r
-            .get(1)
-            .and_then(Value::int)
-            .ok_or_else(|| bad("response"))?,
-        question: text(r.get(2)).unwrap_or_default(),
-        filename: text(r.get(3)).unwrap_or_default(),
-        media_type: text(r.get(4)).unwrap_or_default(),
+        id: r.int(&col("id"))?.ok_or_else(|| bad("id"))?,
+        response: r.int(&col("response"))?.ok_or_else(|| bad("response"))?,
+        question: r.text(&col("question"))?.unwrap_or_default(),
+        filename: r.text(&col("filename"))?.unwrap_or_default(),
+        media_type: r.text(&col("media_type"))?.unwrap_or_default(),
         size: r
-            .get(5)
-            .and_then(Value::int)
+            .int(&col("size"))?
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or_default(),
-        sha256: match r.get(6) {
-            Some(Value::Blob(b)) => hex::encode(b),
-            _ => String::new(),
-        },
-        uploaded_at: r.get(7).and_then(time).ok_or_else(|| bad("uploaded_at"))?,
-        uploaded_by: text(r.get(8)).unwrap_or_default(),
+        sha256: r.blob(&col("sha256"))?.map(hex::encode).unwrap_or_default(),
+        uploaded_at: r
+            .time(&col("uploaded_at"))?
+            .ok_or_else(|| bad("uploaded_at"))?,
+        uploaded_by: r.text(&col("uploaded_by"))?.unwrap_or_default(),
     })
+}
+
+impl FromRow for EvidenceInfo {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        evidence_from(&mut r, "")
+    }
+}
+
+impl FromRow for (EvidenceInfo, Vec<u8>) {
+    /// A row of `SELECT {EVIDENCE_COLUMNS}, bytes`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let bytes = r.blob("bytes")?.unwrap_or_default();
+        Ok((evidence_from(&mut r, "")?, bytes))
+    }
+}
+
+impl FromRow for StoredAnswer {
+    /// An answer with its evidence document's columns as `doc_*`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let bad = |what: &str| Error::Corrupt(format!("assessment answer: {what}"));
+        Ok(StoredAnswer {
+            question: r.text("question")?.ok_or_else(|| bad("question"))?,
+            value: r.text("value")?.unwrap_or_default(),
+            evidence_url: r.text("evidence_url")?,
+            evidence_doc: match r.int("evidence_doc")? {
+                Some(_) => Some(evidence_from(&mut r, "doc_")?),
+                None => None,
+            },
+            provenance: r.text("provenance")?,
+            validated_by: r.text("validated_by")?,
+            validated_on: r
+                .text("validated_on")?
+                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            note: r.text("note")?,
+            updated_at: r.time("updated_at")?.ok_or_else(|| bad("updated_at"))?,
+            updated_by: r.text("updated_by")?.unwrap_or_default(),
+        })
+    }
 }
 
 fn check_len(what: &str, s: &str, max: usize) -> Result<(), Error> {
@@ -407,7 +444,7 @@ impl Store {
                     e.methodology, e.methodology_version, e.year
                 )));
             }
-            let rows = st.db.query(
+            let ed: Edition = st.db.one(
                 &format!(
                     "INSERT INTO assess_editions (methodology, methodology_version, year, title, open, created_at, created_by) \
                      VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING {EDITION_COLUMNS}"
@@ -420,8 +457,8 @@ impl Store {
                     now_ms().into(),
                     by.name.into(),
                 ],
-            )?;
-            let ed = edition_from(rows.first().ok_or_else(|| Error::Corrupt("no edition returned".into()))?)?;
+            )?
+            .ok_or_else(|| Error::Corrupt("no edition returned".into()))?;
             st.audit(
                 by.name,
                 Some(by.org),
@@ -435,20 +472,18 @@ impl Store {
 
     /// Editions, newest year first.
     pub fn editions(&mut self) -> Result<Vec<Edition>, Error> {
-        let rows = self.db.query(
+        self.db.all(
             &format!("SELECT {EDITION_COLUMNS} FROM assess_editions ORDER BY year DESC, id DESC"),
             &[],
-        )?;
-        rows.iter().map(edition_from).collect()
+        )
     }
 
     /// One edition.
     pub fn edition(&mut self, id: i64) -> Result<Option<Edition>, Error> {
-        let row = self.db.query_one(
+        self.db.one(
             &format!("SELECT {EDITION_COLUMNS} FROM assess_editions WHERE id = $1"),
             &[id.into()],
-        )?;
-        row.as_ref().map(edition_from).transpose()
+        )
     }
 
     /// Opens or closes an edition for answers; false when there is no
@@ -502,25 +537,25 @@ impl Store {
             if st.org(org)?.is_none() {
                 return Err(Error::NotFound(format!("organisation {org}")));
             }
-            let dup = st.db.query_one(
+            let dup = st.db.texts(
                 "SELECT org FROM assess_responses WHERE edition = $1 AND iso3 = $2",
                 &[edition.into(), iso3.as_str().into()],
+                "org",
             )?;
-            if let Some(r) = dup {
+            if let Some(answering) = dup.into_iter().next() {
                 return Err(Error::Conflict(format!(
-                    "{iso3} already answers edition {edition} (organisation {})",
-                    r.first().and_then(Value::text).unwrap_or_default()
+                    "{iso3} already answers edition {edition} (organisation {answering})"
                 )));
             }
             let now = now_ms();
-            let rows = st.db.query(
+            let r: Response = st.db.one(
                 &format!(
                     "INSERT INTO assess_responses (edition, iso3, org, status, created_at, updated_at) \
                      VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING {RESPONSE_COLUMNS}"
                 ),
                 &[edition.into(), iso3.as_str().into(), org.into(), now.into()],
-            )?;
-            let r = response_from(rows.first().ok_or_else(|| Error::Corrupt("no response returned".into()))?)?;
+            )?
+            .ok_or_else(|| Error::Corrupt("no response returned".into()))?;
             st.audit(
                 by.name,
                 Some(by.org),
@@ -534,57 +569,34 @@ impl Store {
 
     /// The responses to an edition, by country.
     pub fn responses(&mut self, edition: i64) -> Result<Vec<Response>, Error> {
-        let rows = self.db.query(
+        self.db.all(
             &format!(
                 "SELECT {RESPONSE_COLUMNS} FROM assess_responses WHERE edition = $1 ORDER BY iso3"
             ),
             &[edition.into()],
-        )?;
-        rows.iter().map(response_from).collect()
+        )
     }
 
     /// One response.
     pub fn response(&mut self, id: i64) -> Result<Option<Response>, Error> {
-        let row = self.db.query_one(
+        self.db.one(
             &format!("SELECT {RESPONSE_COLUMNS} FROM assess_responses WHERE id = $1"),
             &[id.into()],
-        )?;
-        row.as_ref().map(response_from).transpose()
+        )
     }
 
     /// A response's answers, by question id.
     pub fn answers(&mut self, response: i64) -> Result<Vec<StoredAnswer>, Error> {
-        let rows = self.db.query(
+        self.db.all(
             "SELECT a.question, a.value, a.evidence_url, a.evidence_doc, a.provenance, a.validated_by, \
              a.validated_on, a.note, a.updated_at, a.updated_by, \
-             e.id, e.response, e.question, e.filename, e.media_type, LENGTH(e.bytes), e.sha256, e.uploaded_at, e.uploaded_by \
+             e.id AS doc_id, e.response AS doc_response, e.question AS doc_question, e.filename AS doc_filename, \
+             e.media_type AS doc_media_type, LENGTH(e.bytes) AS doc_size, e.sha256 AS doc_sha256, \
+             e.uploaded_at AS doc_uploaded_at, e.uploaded_by AS doc_uploaded_by \
              FROM assess_answers a LEFT JOIN assess_evidence e ON e.id = a.evidence_doc \
              WHERE a.response = $1 ORDER BY a.question",
             &[response.into()],
-        )?;
-        rows.iter()
-            .map(|r| {
-                let bad = |what: &str| Error::Corrupt(format!("assessment answer: {what}"));
-                Ok(StoredAnswer {
-                    question: text(r.first()).ok_or_else(|| bad("question"))?,
-                    value: text(r.get(1)).unwrap_or_default(),
-                    evidence_url: text(r.get(2)),
-                    evidence_doc: match r.get(3).and_then(Value::int) {
-                        Some(_) => Some(evidence_from(r.get(10..).unwrap_or_default())?),
-                        None => None,
-                    },
-                    provenance: text(r.get(4)),
-                    validated_by: text(r.get(5)),
-                    validated_on: r
-                        .get(6)
-                        .and_then(Value::text)
-                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-                    note: text(r.get(7)),
-                    updated_at: r.get(8).and_then(time).ok_or_else(|| bad("updated_at"))?,
-                    updated_by: text(r.get(9)).unwrap_or_default(),
-                })
-            })
-            .collect()
+        )
     }
 
     /// Checks that a response exists, is editable and its edition open.
@@ -652,11 +664,12 @@ impl Store {
             for a in answers {
                 let evidence_doc = uploaded.get(a.question).copied().or(a.evidence_doc);
                 if let Some(doc) = a.evidence_doc.filter(|_| !uploaded.contains_key(a.question)) {
-                    let owner = st.db.query_one(
+                    let owner = st.db.int(
                         "SELECT response FROM assess_evidence WHERE id = $1",
                         &[doc.into()],
+                        "response",
                     )?;
-                    if owner.and_then(|r| r.first().and_then(Value::int)) != Some(response) {
+                    if owner != Some(response) {
                         return Err(Error::NotFound(format!(
                             "evidence document {doc} of response {response}"
                         )));
@@ -728,7 +741,7 @@ impl Store {
         by: Actor<'_>,
     ) -> Result<EvidenceInfo, Error> {
         let digest: Vec<u8> = Sha256::digest(doc.bytes).to_vec();
-        let rows = self.db.query(
+        let info: EvidenceInfo = self.db.one(
             &format!(
                 "INSERT INTO assess_evidence (response, question, filename, media_type, bytes, sha256, uploaded_at, uploaded_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {EVIDENCE_COLUMNS}"
@@ -743,11 +756,8 @@ impl Store {
                 now_ms().into(),
                 by.name.into(),
             ],
-        )?;
-        let info = evidence_from(
-            rows.first()
-                .ok_or_else(|| Error::Corrupt("no evidence returned".into()))?,
-        )?;
+        )?
+        .ok_or_else(|| Error::Corrupt("no evidence returned".into()))?;
         self.audit(
             by.name,
             Some(by.org),
@@ -763,15 +773,10 @@ impl Store {
 
     /// An evidence document and its bytes.
     pub fn evidence(&mut self, id: i64) -> Result<Option<(EvidenceInfo, Vec<u8>)>, Error> {
-        let row = self.db.query_one(
+        self.db.one(
             &format!("SELECT {EVIDENCE_COLUMNS}, bytes FROM assess_evidence WHERE id = $1"),
             &[id.into()],
-        )?;
-        let Some(mut r) = row else {
-            return Ok(None);
-        };
-        let bytes = r.pop().and_then(Value::into_blob).unwrap_or_default();
-        Ok(Some((evidence_from(&r)?, bytes)))
+        )
     }
 
     /// Submits a draft or returned response for validation.

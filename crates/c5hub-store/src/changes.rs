@@ -23,7 +23,7 @@
 use c5hub_model::Viewer;
 use chrono::{DateTime, Utc};
 
-use crate::db::{Db, Dialect, Param, Value};
+use crate::db::{Db, Dialect, FromRow, NamedRow, Param, Read, Value};
 use crate::workflow::visible_sql_on;
 use crate::{Error, Store, time};
 
@@ -190,7 +190,7 @@ impl Store {
         let (cond, vis) = visible_sql_on(viewer, 2, "i", "i.id");
         let mut params: Vec<Value> = vec![since.into()];
         params.extend(vis);
-        let rows = self.db.query(
+        let changes: Vec<Change> = self.db.all(
             &format!(
                 "SELECT c.seq, c.at, c.kind, c.incident, i.global_id, i.reporter, c.version, c.comment \
                  FROM changes c JOIN incidents i ON i.id = c.incident \
@@ -198,33 +198,32 @@ impl Store {
             ),
             &params,
         )?;
-        let mut changes = Vec::with_capacity(rows.len());
-        for mut r in rows {
-            let seq = r[0]
-                .int()
-                .ok_or_else(|| Error::Corrupt("a change without its seq".to_owned()))?;
-            let bad = |what: &str| Error::Corrupt(format!("change {seq}: {what}"));
-            let kind = r[2]
-                .text()
-                .and_then(ChangeKind::parse)
-                .ok_or_else(|| bad("kind"))?;
-            let incident = r[3].int().ok_or_else(|| bad("no incident"))?;
-            changes.push(Change {
-                seq,
-                at: time(&r[1]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-                kind,
-                incident,
-                global_id: std::mem::replace(&mut r[4], Value::Null)
-                    .into_text()
-                    .unwrap_or_default(),
-                reporter: std::mem::replace(&mut r[5], Value::Null)
-                    .into_text()
-                    .unwrap_or_default(),
-                version: r[6].int().unwrap_or(1),
-                comment: r[7].int(),
-            });
-        }
         let next = changes.last().map_or(since, |c| c.seq);
         Ok(ChangePage { changes, next })
+    }
+}
+
+impl FromRow for Change {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let seq = r
+            .int("seq")?
+            .ok_or_else(|| Error::Corrupt("a change without its seq".to_owned()))?;
+        let bad = |what: &str| Error::Corrupt(format!("change {seq}: {what}"));
+        let kind = r
+            .text("kind")?
+            .as_deref()
+            .and_then(ChangeKind::parse)
+            .ok_or_else(|| bad("kind"))?;
+        let incident = r.int("incident")?.ok_or_else(|| bad("no incident"))?;
+        Ok(Change {
+            seq,
+            at: time(&r.take("at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            kind,
+            incident,
+            global_id: r.text("global_id")?.unwrap_or_default(),
+            reporter: r.text("reporter")?.unwrap_or_default(),
+            version: r.int("version")?.unwrap_or(1),
+            comment: r.int("comment")?,
+        })
     }
 }

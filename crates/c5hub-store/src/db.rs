@@ -77,6 +77,156 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 
 pub(crate) type Row = Vec<Value>;
 
+/// What a statement returned: the names of its columns and its rows.
+pub(crate) struct Rows {
+    pub(crate) columns: Arc<[String]>,
+    pub(crate) rows: Vec<Row>,
+}
+
+/// One returned row, read by column name: a reader names what it reads,
+/// so a statement's columns can move or grow without shifting every
+/// reader. A statement gives each column read this way a plain name
+/// (`COUNT(*) AS n`): the two backends name expressions differently.
+pub(crate) struct NamedRow<'c> {
+    columns: &'c [String],
+    values: Row,
+}
+
+impl NamedRow<'_> {
+    fn index(&self, name: &str) -> Result<usize, Error> {
+        self.columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| Error::Schema(format!("a statement returned no column {name}")))
+    }
+
+    /// Whether the statement returned a column of this name.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c == name)
+    }
+
+    /// The column's value, taken out of the row (what is read twice is
+    /// read with [`NamedRow::int`]).
+    pub(crate) fn take(&mut self, name: &str) -> Result<Value, Error> {
+        let i = self.index(name)?;
+        Ok(std::mem::replace(&mut self.values[i], Value::Null))
+    }
+
+    /// The column as an integer (`None` for NULL or another type).
+    pub(crate) fn int(&self, name: &str) -> Result<Option<i64>, Error> {
+        Ok(self.values[self.index(name)?].int())
+    }
+
+    /// The column as a time in milliseconds since the epoch (`None` for
+    /// NULL, another type or out of range).
+    pub(crate) fn time(&self, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+        Ok(self
+            .int(name)?
+            .and_then(chrono::DateTime::from_timestamp_millis))
+    }
+
+    /// The column as text (`None` for NULL or another type).
+    pub(crate) fn text(&mut self, name: &str) -> Result<Option<String>, Error> {
+        Ok(self.take(name)?.into_text())
+    }
+
+    /// The column as bytes (`None` for NULL or another type).
+    pub(crate) fn blob(&mut self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.take(name)?.into_blob())
+    }
+}
+
+/// A statement's row as a struct, read by column name.
+pub(crate) trait FromRow: Sized {
+    fn from_row(row: NamedRow<'_>) -> Result<Self, Error>;
+}
+
+/// Reading rows into structs, for every connection.
+pub(crate) trait Read {
+    /// Every row, each as a `T`.
+    fn all<T: FromRow>(&mut self, sql: &str, params: &[Value]) -> Result<Vec<T>, Error>;
+    /// The first row, as a `T`.
+    fn one<T: FromRow>(&mut self, sql: &str, params: &[Value]) -> Result<Option<T>, Error>;
+    /// The integer column `column` of the first row (`None` without a row
+    /// or for NULL).
+    fn int(&mut self, sql: &str, params: &[Value], column: &str) -> Result<Option<i64>, Error>;
+    /// The integer column `column` of every row where it is not NULL.
+    fn ints(&mut self, sql: &str, params: &[Value], column: &str) -> Result<Vec<i64>, Error>;
+    /// The text column `column` of every row where it is not NULL.
+    fn texts(&mut self, sql: &str, params: &[Value], column: &str) -> Result<Vec<String>, Error>;
+}
+
+impl<D: Db + ?Sized> Read for D {
+    fn all<T: FromRow>(&mut self, sql: &str, params: &[Value]) -> Result<Vec<T>, Error> {
+        let Rows { columns, rows } = self.query_rows(sql, params)?;
+        rows.into_iter()
+            .map(|values| {
+                T::from_row(NamedRow {
+                    columns: &columns,
+                    values,
+                })
+            })
+            .collect()
+    }
+
+    fn one<T: FromRow>(&mut self, sql: &str, params: &[Value]) -> Result<Option<T>, Error> {
+        let Rows { columns, rows } = self.query_rows(sql, params)?;
+        rows.into_iter()
+            .next()
+            .map(|values| {
+                T::from_row(NamedRow {
+                    columns: &columns,
+                    values,
+                })
+            })
+            .transpose()
+    }
+
+    fn int(&mut self, sql: &str, params: &[Value], column: &str) -> Result<Option<i64>, Error> {
+        let Rows { columns, rows } = self.query_rows(sql, params)?;
+        match rows.into_iter().next() {
+            Some(values) => NamedRow {
+                columns: &columns,
+                values,
+            }
+            .int(column),
+            None => Ok(None),
+        }
+    }
+
+    fn ints(&mut self, sql: &str, params: &[Value], column: &str) -> Result<Vec<i64>, Error> {
+        let Rows { columns, rows } = self.query_rows(sql, params)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for values in rows {
+            if let Some(v) = (NamedRow {
+                columns: &columns,
+                values,
+            })
+            .int(column)?
+            {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    fn texts(&mut self, sql: &str, params: &[Value], column: &str) -> Result<Vec<String>, Error> {
+        let Rows { columns, rows } = self.query_rows(sql, params)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for values in rows {
+            if let Some(v) = (NamedRow {
+                columns: &columns,
+                values,
+            })
+            .text(column)?
+            {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A parameter borrowed from where the value already lives: binding it
 /// copies nothing on the Rust side. The ingest path binds millions of them.
 #[derive(Clone, Copy, Debug)]
@@ -243,8 +393,14 @@ const CHUNK: usize = 256;
 
 /// A connection that runs statements inside the current transaction.
 pub(crate) trait Db {
-    /// Runs a statement; returns the rows it returned (if any).
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error>;
+    /// Runs a statement; returns the rows it returned (if any) and the
+    /// names of their columns. Readers use [`Read`].
+    fn query_rows(&mut self, sql: &str, params: &[Value]) -> Result<Rows, Error>;
+    /// Runs a statement; returns the rows it returned (if any), for
+    /// callers that only count them.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+        Ok(self.query_rows(sql, params)?.rows)
+    }
     /// Runs a statement that returns nothing; returns rows affected.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error>;
     /// Runs several statements (migrations).
@@ -304,6 +460,8 @@ pub(crate) enum Dialect {
 
 pub(crate) struct Sqlite {
     pub(crate) conn: rusqlite::Connection,
+    /// The column names of each statement run by `query_rows`.
+    columns: HashMap<String, Arc<[String]>>,
     checkpointer: Option<Checkpointer>,
     /// [`WAL_MAX_BYTES`] in pages of this database.
     wal_max_frames: i64,
@@ -329,7 +487,7 @@ impl Sqlite {
         let checkpointer = Checkpointer::start(path);
         let sql = "PRAGMA page_size";
         let page: i64 = conn
-            .query_row(sql, [], |r| r.get(0))
+            .query_row(sql, [], |r| r.get("page_size"))
             .map_err(|e| Error::db(sql, e))?;
         let wal_max_frames = WAL_MAX_BYTES / page.max(512);
         // With the checkpointer, SQLite's own automatic checkpoint is only
@@ -345,6 +503,7 @@ impl Sqlite {
         conn.execute_batch(&sql).map_err(|e| Error::db(&sql, e))?;
         Ok(Sqlite {
             conn,
+            columns: HashMap::new(),
             checkpointer,
             wal_max_frames,
         })
@@ -486,13 +645,28 @@ fn from_sqlite(v: rusqlite::types::ValueRef<'_>) -> Value {
 }
 
 impl Db for Sqlite {
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+    fn query_rows(&mut self, sql: &str, params: &[Value]) -> Result<Rows, Error> {
         refuse_nul(params.iter().filter_map(Value::text))?;
         let mut stmt = self
             .conn
             .prepare_cached(sql)
             .map_err(|e| Error::db(sql, e))?;
         let n = stmt.column_count();
+        // Names kept per statement text: reading them allocates, and
+        // ingest asks the same few statements again and again.
+        let columns = match self.columns.get(sql) {
+            Some(c) => Arc::clone(c),
+            None => {
+                let c: Arc<[String]> = stmt.column_names().into_iter().map(str::to_owned).collect();
+                // Some statement texts carry a limit or a list's length:
+                // bound the map as SQLite bounds its statement cache.
+                if self.columns.len() >= 256 {
+                    self.columns.clear();
+                }
+                self.columns.insert(sql.to_owned(), Arc::clone(&c));
+                c
+            }
+        };
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params.iter()))
             .map_err(|e| Error::db(sql, e))?;
@@ -504,7 +678,7 @@ impl Db for Sqlite {
             }
             out.push(row);
         }
-        Ok(out)
+        Ok(Rows { columns, rows: out })
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
@@ -697,7 +871,8 @@ impl Db for Sqlite {
 
 pub(crate) struct Postgres {
     pub(crate) client: postgres::Client,
-    statements: HashMap<String, postgres::Statement>,
+    /// Prepared statements with their column names.
+    statements: HashMap<String, (postgres::Statement, Arc<[String]>)>,
 }
 
 impl Postgres {
@@ -709,12 +884,19 @@ impl Postgres {
     }
 
     fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, Error> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
+        Ok(self.prepare_named(sql)?.0)
+    }
+
+    /// The prepared statement and the names of its columns.
+    fn prepare_named(&mut self, sql: &str) -> Result<(postgres::Statement, Arc<[String]>), Error> {
+        if let Some((s, c)) = self.statements.get(sql) {
+            return Ok((s.clone(), Arc::clone(c)));
         }
         let s = self.client.prepare(sql).map_err(|e| Error::db(sql, e))?;
-        self.statements.insert(sql.to_owned(), s.clone());
-        Ok(s)
+        let c: Arc<[String]> = s.columns().iter().map(|c| c.name().to_owned()).collect();
+        self.statements
+            .insert(sql.to_owned(), (s.clone(), Arc::clone(&c)));
+        Ok((s, c))
     }
 }
 
@@ -776,16 +958,19 @@ fn from_pg(row: &postgres::Row) -> Row {
 }
 
 impl Db for Postgres {
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+    fn query_rows(&mut self, sql: &str, params: &[Value]) -> Result<Rows, Error> {
         refuse_nul(params.iter().filter_map(Value::text))?;
-        let stmt = self.prepare(sql)?;
+        let (stmt, columns) = self.prepare_named(sql)?;
         let p: Vec<PgParam<'_>> = params.iter().map(|v| PgParam(v.into())).collect();
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
         let rows = self
             .client
             .query(&stmt, &refs)
             .map_err(|e| Error::db(sql, e))?;
-        Ok(rows.iter().map(from_pg).collect())
+        Ok(Rows {
+            columns,
+            rows: rows.iter().map(from_pg).collect(),
+        })
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
@@ -876,6 +1061,9 @@ impl Db for Postgres {
         );
         let returned = self.insert_rows(&u.head(), cols, params, &tail)?;
         let mut ids: HashMap<Vec<KeyPart>, i64> = HashMap::with_capacity(returned.len());
+        // Read by place, unlike every other row: this function wrote the
+        // `RETURNING` just above (the id, then the key's columns, as many as
+        // the table's key has), and it is the ingest path's hottest loop.
         for r in &returned {
             if let Some(id) = r.first().and_then(Value::int) {
                 ids.insert(r[1..].iter().map(KeyPart::from).collect(), id);
@@ -941,4 +1129,65 @@ fn statement_text(head: &str, cols: usize, rows: usize, mark: char, tail: &str) 
     }
     sql.push_str(tail);
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Pair {
+        a: Option<i64>,
+        b: Option<String>,
+    }
+
+    impl FromRow for Pair {
+        fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+            Ok(Pair {
+                a: r.int("a")?,
+                b: r.text("b")?,
+            })
+        }
+    }
+
+    /// Rows are read by column name whatever the columns' order, the same
+    /// on both backends; a name the statement does not return is an error,
+    /// not another column's value.
+    fn by_name_on(db: &mut dyn Db) {
+        let want = Pair {
+            a: Some(7),
+            b: Some("x".to_owned()),
+        };
+        for sql in ["SELECT 7 AS a, 'x' AS b", "SELECT 'x' AS b, 7 AS a"] {
+            assert_eq!(db.one::<Pair>(sql, &[]).expect(sql).as_ref(), Some(&want));
+        }
+        assert_eq!(
+            db.int("SELECT 'x' AS b, 7 AS a", &[], "a").expect("int"),
+            Some(7)
+        );
+        // An expression's own name differs between the backends
+        // (`COUNT(*)`, `count`): it must be given one.
+        let err = db
+            .int("SELECT COUNT(*) FROM (SELECT 1 AS x) t", &[], "n")
+            .expect_err("unnamed");
+        assert!(matches!(err, Error::Schema(_)), "{err}");
+        assert!(db.one::<Pair>("SELECT 7 AS a", &[]).is_err(), "b missing");
+    }
+
+    #[test]
+    fn rows_are_read_by_column_name_on_both_backends() {
+        let path =
+            std::env::temp_dir().join(format!("c5hub-store-named-{}.sqlite", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let conn = rusqlite::Connection::open(&path).expect("sqlite");
+        by_name_on(&mut Sqlite::new(conn, &path).expect("sqlite"));
+        let _ = std::fs::remove_file(&path);
+        match std::env::var("C5HUB_TEST_DATABASE_URL") {
+            Ok(base) if !base.trim().is_empty() => {
+                let client = postgres::Client::connect(&base, postgres::NoTls).expect("connects");
+                by_name_on(&mut Postgres::new(client));
+            }
+            _ => eprintln!("SKIPPED PostgreSQL half: set C5HUB_TEST_DATABASE_URL to run it"),
+        }
+    }
 }

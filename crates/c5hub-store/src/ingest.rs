@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use c5hub_model::{Observable, ObservableKind};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, Param, Upsert, Value};
+use crate::db::{Db, FromRow, NamedRow, Param, Read, Upsert, Value};
 use crate::stats::{Facts, Tally};
 use crate::{Error, Outcome, Submission, correlate, now_ms, tlp_rank};
 
@@ -536,19 +536,19 @@ fn existing_incident(
     tally: &mut Tally,
 ) -> Result<Outcome, Error> {
     let row = db
-            .query_one(
+        .one::<Stored>(
             "SELECT id, version, doc_sha256, updated_at FROM incidents WHERE reporter = $1 AND global_id = $2",
             &[s.reporter.into(), r.keys.gid.as_str().into()],
         )?
         .ok_or_else(|| Error::Corrupt(format!("incident {} of {} vanished", r.keys.gid, s.reporter)))?;
-    let key = row[0].int().unwrap_or_default();
-    let current = row[1].int().unwrap_or(1);
+    let key = row.id.unwrap_or_default();
+    let current = row.version.unwrap_or(1);
     // The same bytes for the same incident from the same reporter:
     // already stored, as the current or an earlier version. (One
     // document may hold several incidents, so the bytes alone do not
     // name the incident.)
     if let Some(sha) = &r.keys.doc_sha {
-        let is_current = matches!(&row[2], Value::Blob(b) if b[..] == sha[..]);
+        let is_current = matches!(&row.doc_sha256, Value::Blob(b) if b[..] == sha[..]);
         let is_earlier = !is_current
             && db
                 .query_one(
@@ -565,7 +565,7 @@ fn existing_incident(
     // incident_versions keeps the versions a newer one replaced.
     db.execute(
         "INSERT INTO incident_versions (incident, version, doc_sha256, submitted_at) VALUES ($1, $2, $3, $4)",
-        &[key.into(), current.into(), row[2].clone(), row[3].clone()],
+        &[key.into(), current.into(), row.doc_sha256, row.updated_at],
     )?;
     let version = current + 1;
     let mut p: Vec<Value> = r.fields().iter().map(|&p| p.into()).collect();
@@ -586,4 +586,24 @@ fn existing_incident(
         db.execute(sql, &[key.into()])?;
     }
     Ok(Outcome::NewVersion { key, version })
+}
+
+/// What a new version replaces: the incident's current version as stored.
+struct Stored {
+    id: Option<i64>,
+    version: Option<i64>,
+    /// Kept as read: it moves to `incident_versions` unchanged.
+    doc_sha256: Value,
+    updated_at: Value,
+}
+
+impl FromRow for Stored {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Stored {
+            id: r.int("id")?,
+            version: r.int("version")?,
+            doc_sha256: r.take("doc_sha256")?,
+            updated_at: r.take("updated_at")?,
+        })
+    }
 }

@@ -50,7 +50,7 @@ pub use assess::{
 };
 pub use changes::{Change, ChangeKind, ChangePage, MAX_CHANGES_PAGE};
 pub use correlate::WarningList;
-use db::{Db, Row, Value};
+use db::{Db, FromRow, NamedRow, Read, Value};
 pub use ingest::Plan;
 pub use spam::{CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, SpamPseudonyms, SpamReportRow};
 pub use workflow::{
@@ -682,10 +682,10 @@ impl Store {
 
     /// One incident, if it exists and the viewer may read it.
     pub fn incident(&mut self, key: i64, viewer: &Viewer) -> Result<Option<StoredIncident>, Error> {
-        let Some(row) = self.db.query_one(&format!("SELECT {SUMMARY_COLS}, i.description, i.started, i.ended, i.reported, i.generated, i.updated_at, i.doc_sha256, i.assignee FROM incidents i WHERE i.id = $1"), &[key.into()])? else {
+        let Some(row) = self.db.one::<IncidentRow>(&format!("SELECT {SUMMARY_COLS}, i.description, i.started, i.ended, i.reported, i.generated, i.updated_at, i.doc_sha256, i.assignee FROM incidents i WHERE i.id = $1"), &[key.into()])? else {
             return Ok(None);
         };
-        let summary = summary_from(&row)?;
+        let summary = row.summary;
         let (shared, recipients) = self.shares(key)?;
         if !readable(viewer, &summary.reporter, summary.tlp, &shared, &recipients) {
             return Ok(None);
@@ -697,40 +697,27 @@ impl Store {
         m.classification = summary.classification;
         m.title = summary.title.clone();
         m.reporter = Some(summary.reporter.clone());
-        m.description = row[10].text().map(str::to_owned);
+        m.description = row.description;
         m.times.detected = summary.detected;
-        m.times.start = time(&row[11]);
-        m.times.end = time(&row[12]);
-        m.times.reported = time(&row[13]);
-        m.times.generated = time(&row[14]);
-        let updated_at = time(&row[15]).unwrap_or(summary.created_at);
-        for r in self.db.query("SELECT o.kind, o.value, p.role FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1 ORDER BY o.id", &[key.into()])? {
-            let (o, role) = observable_from(&r[0], &r[1], &r[2])?;
+        m.times.start = row.started;
+        m.times.end = row.ended;
+        m.times.reported = row.reported;
+        m.times.generated = row.generated;
+        let updated_at = row.updated_at.unwrap_or(summary.created_at);
+        for r in self.db.all::<ValueRow>("SELECT o.kind, o.value, p.role FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1 ORDER BY o.id", &[key.into()])? {
+            let (o, role) = observable_from(&r.kind, &r.value, &r.role)?;
             m.add_observable(o, role);
         }
-        for r in self.db.query(
+        m.contacts.extend(self.db.all::<Contact>(
             "SELECT name, email, role FROM contacts WHERE incident = $1",
             &[key.into()],
-        )? {
-            let mut it = r.into_iter();
-            let name = it.next().and_then(Value::into_text);
-            let email = it.next().and_then(Value::into_text);
-            let role = it.next().and_then(Value::into_text).unwrap_or_default();
-            m.contacts.push(Contact { name, email, role });
-        }
-        if row[16].clone().into_blob().is_some() {
-            if let Some(d) = self.db.query_one(
+        )?);
+        if row.has_document {
+            if let Some(d) = self.db.one::<DocumentRow>(
                 "SELECT format, bytes FROM documents WHERE incident = $1 AND version = $2",
                 &[key.into(), summary.version.into()],
             )? {
-                let format = d[0]
-                    .text()
-                    .and_then(|f| DocumentFormat::from_str(f).ok())
-                    .unwrap_or(DocumentFormat::Native);
-                m.original = d[1]
-                    .clone()
-                    .into_blob()
-                    .map(|b| OriginalDocument::new(format, b));
+                m.original = d.bytes.map(|b| OriginalDocument::new(d.format, b));
             }
         }
         Ok(Some(StoredIncident {
@@ -741,7 +728,7 @@ impl Store {
             updated_at,
             shared_with: shared,
             recipients,
-            assignee: row[17].text().map(str::to_owned),
+            assignee: row.assignee,
             incident: m,
         }))
     }
@@ -756,48 +743,35 @@ impl Store {
         key: i64,
         viewer: &Viewer,
     ) -> Result<Option<Vec<StoredVersion>>, Error> {
-        let Some(row) = self.db.query_one(
+        let Some(row) = self.db.one::<ReaderRow>(
             "SELECT reporter, tlp FROM incidents WHERE id = $1",
             &[key.into()],
         )?
         else {
             return Ok(None);
         };
-        let reporter = row[0].text().unwrap_or_default().to_owned();
-        let tlp = tlp_of(row[1].int().unwrap_or(4));
+        let (reporter, tlp) = (row.reporter, row.tlp);
         let (shared, recipients) = self.shares(key)?;
         if !readable(viewer, &reporter, tlp, &shared, &recipients) {
             return Ok(None);
         }
-        let mut out = Vec::new();
-        for r in self.db.query(
+        Ok(Some(self.db.all(
             "SELECT version, format, bytes, received_at FROM documents WHERE incident = $1 ORDER BY version",
             &[key.into()],
-        )? {
-            let format = r[1]
-                .text()
-                .and_then(|f| DocumentFormat::from_str(f).ok())
-                .unwrap_or(DocumentFormat::Native);
-            out.push(StoredVersion {
-                version: r[0].int().unwrap_or_default(),
-                received_at: time(&r[3]).unwrap_or_default(),
-                document: OriginalDocument::new(format, r[2].clone().into_blob().unwrap_or_default()),
-            });
-        }
-        Ok(Some(out))
+        )?))
     }
 
     fn shares(&mut self, key: i64) -> Result<(Vec<String>, Vec<String>), Error> {
         let mut shared = Vec::new();
         let mut recipients = Vec::new();
-        for r in self.db.query(
+        for r in self.db.all::<ShareRow>(
             "SELECT org, kind FROM incident_shares WHERE incident = $1",
             &[key.into()],
         )? {
-            let org = r[0].text().unwrap_or_default().to_owned();
+            let org = r.org.unwrap_or_default();
             // Co-handlers (`handler`) are kept beside the sharing lists but
             // never widen who reads.
-            match r[1].text() {
+            match r.kind.as_deref() {
                 Some("recipient") => recipients.push(org),
                 Some("share") => shared.push(org),
                 _ => {}
@@ -882,10 +856,9 @@ impl Store {
                 );
             }
             sql.push_str(&format!(" ORDER BY i.id DESC LIMIT {want}"));
-            let rows = self.db.query(&sql, &params)?;
+            let rows: Vec<IncidentSummary> = self.db.all(&sql, &params)?;
             let n = rows.len();
-            for r in rows {
-                let s = summary_from(&r)?;
+            for s in rows {
                 before = Some(s.key);
                 out.push(s);
             }
@@ -916,13 +889,11 @@ impl Store {
     }
 
     fn observable_id(&mut self, o: &Observable) -> Result<Option<i64>, Error> {
-        Ok(self
-            .db
-            .query_one(
-                "SELECT id FROM observables WHERE kind = $1 AND value = $2",
-                &[o.kind().as_str().into(), o.value().into()],
-            )?
-            .and_then(|r| r[0].int()))
+        self.db.int(
+            "SELECT id FROM observables WHERE kind = $1 AND value = $2",
+            &[o.kind().as_str().into(), o.value().into()],
+            "id",
+        )
     }
 
     /// Everything the store knows about a value: the incidents holding it
@@ -1033,18 +1004,14 @@ impl Store {
             if let Some(t @ ValueText::Unread) = text {
                 let r = self
                     .db
-                    .query_one(
+                    .one::<ValueRow>(
                         "SELECT kind, value FROM observables WHERE id = $1",
                         &[m.observable.into()],
                     )?
                     .ok_or_else(|| {
                         Error::Corrupt(format!("observable {} vanished", m.observable))
                     })?;
-                let mut r = r.into_iter();
-                *t = ValueText::Stored(
-                    r.next().unwrap_or(Value::Null),
-                    r.next().unwrap_or(Value::Null),
-                );
+                *t = ValueText::Stored(r.kind, r.value);
             }
             let observable = match texts.get_mut(&m.observable) {
                 Some(ValueText::Parsed(o)) => o.clone(),
@@ -1122,25 +1089,21 @@ impl Store {
             .or_else(|| value.ip_net().map(|n| (n.network(), n.prefix_len())));
         if let Some((ip, own_len)) = ip {
             let fam = correlate::family(ip);
-            let lens: Vec<i64> = self
-                .db
-                .query(
-                    "SELECT len FROM prefix_lengths WHERE family = $1 ORDER BY len",
-                    &[fam.into()],
-                )?
-                .iter()
-                .filter_map(|r| r[0].int())
-                .collect();
+            let lens: Vec<i64> = self.db.ints(
+                "SELECT len FROM prefix_lengths WHERE family = $1 ORDER BY len",
+                &[fam.into()],
+                "len",
+            )?;
             for len in lens.into_iter().filter(|l| *l < own_len as i64) {
                 let Some(prefix) = correlate::prefix_of(ip, len as u8) else {
                     continue;
                 };
-                if let Some(r) = self.db.query_one(
+                if let Some(r) = self.db.one::<ValueRow>(
                     "SELECT id, kind, value FROM observables WHERE kind = 'cidr' AND value = $1",
                     &[prefix.into()],
                 )? {
-                    let (o, _) = observable_from(&r[1], &r[2], &Value::Null)?;
-                    named.push((r[0].int().unwrap_or_default(), o, MatchKind::InStoredPrefix));
+                    let (o, _) = observable_from(&r.kind, &r.value, &Value::Null)?;
+                    named.push((r.id.unwrap_or_default(), o, MatchKind::InStoredPrefix));
                 }
             }
         }
@@ -1156,12 +1119,12 @@ impl Store {
         };
         let by_id = if bounded {
             format!(
-                "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
+                "SELECT p.observable, NULL AS kind, NULL AS value, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
                 not("p.incident")
             )
         } else {
             format!(
-                "SELECT p.observable, NULL, NULL, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
+                "SELECT p.observable, NULL AS kind, NULL AS value, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
             )
         };
         for (id, o, how) in named {
@@ -1171,7 +1134,7 @@ impl Store {
             found.texts.insert(id, ValueText::Parsed(o));
             let mut params: Vec<Value> = vec![id.into()];
             params.extend(vis_params.iter().cloned());
-            let rows = self.db.query(&by_id, &params)?;
+            let rows = self.db.all(&by_id, &params)?;
             self.take(&mut found, rows, &how, false, viewer)?;
         }
         // Values inside a looked-up prefix: their postings and incidents
@@ -1181,8 +1144,8 @@ impl Store {
                 let (visible, vis) = workflow::visible_sql_on(viewer, 3, "i", "i.id");
                 let mut params: Vec<Value> = vec![lo.to_vec().into(), hi.to_vec().into()];
                 params.extend(vis);
-                let rows = self.db.query(
-                    &format!("SELECT o.id, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}", not("p.incident")),
+                let rows = self.db.all(
+                    &format!("SELECT o.id AS observable, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}", not("p.incident")),
                     &params,
                 )?;
                 self.take(&mut found, rows, &MatchKind::InLookedUpPrefix, true, viewer)?;
@@ -1196,8 +1159,8 @@ impl Store {
             let (visible, vis) = workflow::visible_sql_on(viewer, 2, "dp", "dp.incident");
             let mut params: Vec<Value> = vec![d.into()];
             params.extend(vis);
-            let rows = self.db.query(
-                &format!("SELECT dp.observable, NULL, NULL, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
+            let rows = self.db.all(
+                &format!("SELECT dp.observable, NULL AS kind, NULL AS value, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
                 &params,
             )?;
             self.take(&mut found, rows, &MatchKind::SameDomain, true, viewer)?;
@@ -1206,22 +1169,20 @@ impl Store {
         Ok(found)
     }
 
-    /// Adds the readable rows of one kind of match: observable id, kind,
-    /// value (NULL when not read), role, then either [`SUMMARY_COLS`] or
-    /// the incident's key, TLP and reporter (7 columns in all). `fresh`:
+    /// Adds the readable rows of one kind of match (see [`MatchRow`]). `fresh`:
     /// the rows meet values not named before; a value already matched
     /// another way keeps its first, closer, match.
     fn take(
         &mut self,
         found: &mut Matching,
-        rows: Vec<Row>,
+        rows: Vec<MatchRow>,
         how: &MatchKind,
         fresh: bool,
         viewer: &Viewer,
     ) -> Result<(), Error> {
         let mut claimed: HashSet<i64> = HashSet::new();
-        for mut r in rows {
-            let obs = r[0].int().unwrap_or_default();
+        for r in rows {
+            let obs = r.observable;
             if fresh {
                 // A value met for the first time by this kind of match.
                 match found.texts.entry(obs) {
@@ -1230,30 +1191,24 @@ impl Store {
                     }
                     std::collections::hash_map::Entry::Occupied(_) => {}
                     std::collections::hash_map::Entry::Vacant(slot) => {
-                        let kind = std::mem::replace(&mut r[1], Value::Null);
-                        let value = std::mem::replace(&mut r[2], Value::Null);
-                        slot.insert(if kind == Value::Null {
+                        slot.insert(if r.kind == Value::Null {
                             ValueText::Unread
                         } else {
-                            ValueText::Stored(kind, value)
+                            ValueText::Stored(r.kind, r.value)
                         });
                         claimed.insert(obs);
                     }
                 }
             }
-            let key = r[4]
-                .int()
-                .ok_or_else(|| Error::Corrupt(format!("a posting of {obs} without an incident")))?;
-            let readable = match found.readable.get(&key) {
-                Some(&yes) => yes,
-                None if r.len() == 7 => {
-                    let tlp = tlp_of(r[5].int().unwrap_or(4));
-                    let yes = self.can_read(viewer, key, tlp, r[6].text().unwrap_or_default())?;
+            let key = r.incident;
+            let readable = match (found.readable.get(&key), r.of) {
+                (Some(&yes), _) => yes,
+                (None, Of::Reader { tlp, reporter }) => {
+                    let yes = self.can_read(viewer, key, tlp, &reporter)?;
                     found.readable.insert(key, yes);
                     yes
                 }
-                None => {
-                    let s = summary_from(&r[4..])?;
+                (None, Of::Summary(s)) => {
                     let yes = self.can_read(viewer, key, s.tlp, &s.reporter)?;
                     found.readable.insert(key, yes);
                     if yes {
@@ -1265,8 +1220,9 @@ impl Store {
             if !readable {
                 continue;
             }
-            let role = r[3]
-                .text()
+            let role = r
+                .role
+                .as_deref()
                 .and_then(|x| ObservableRole::from_str(x).ok())
                 .unwrap_or(ObservableRole::Unknown);
             found.matches.push(RawMatch {
@@ -1280,13 +1236,10 @@ impl Store {
     }
 
     fn summary(&mut self, key: i64) -> Result<Option<IncidentSummary>, Error> {
-        match self.db.query_one(
+        self.db.one(
             &format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE i.id = $1"),
             &[key.into()],
-        )? {
-            Some(r) => Ok(Some(summary_from(&r)?)),
-            None => Ok(None),
-        }
+        )
     }
 
     /// Incidents sharing values with `key`, for a viewer who may read `key`;
@@ -1347,7 +1300,7 @@ impl Store {
                             Some(ValueText::Unread) | None => {
                                 let r = self
                                     .db
-                                    .query_one(
+                                    .one::<ValueRow>(
                                         "SELECT kind, value FROM observables WHERE id = $1",
                                         &[m.observable.into()],
                                     )?
@@ -1357,7 +1310,7 @@ impl Store {
                                             m.observable
                                         ))
                                     })?;
-                                observable_from(&r[0], &r[1], &Value::Null)?.0
+                                observable_from(&r.kind, &r.value, &Value::Null)?.0
                             }
                         };
                         let keep = self.opts.warning_list.reason(&o).is_none().then_some(o);
@@ -1422,11 +1375,11 @@ impl Store {
         let result = (|| -> Result<bool, Error> {
             let Some(r) = self
                 .db
-                .query_one("SELECT status FROM incidents WHERE id = $1", &[key.into()])?
+                .one::<ValueRow>("SELECT status FROM incidents WHERE id = $1", &[key.into()])?
             else {
                 return Ok(false);
             };
-            let from = r[0].text().unwrap_or_default().to_owned();
+            let from = r.status.unwrap_or_default();
             if from == to.as_str() {
                 // The status it already has: nothing changes, nothing is
                 // recorded.
@@ -1470,23 +1423,10 @@ impl Store {
         if !self.can_read(viewer, s.key, s.tlp, &s.reporter)? {
             return Ok(None);
         }
-        let rows = self.db.query(
+        let mut changes: Vec<StatusChange> = self.db.all(
             "SELECT at, actor, old_status, new_status, note FROM status_history WHERE incident = $1 ORDER BY at, id",
             &[key.into()],
         )?;
-        let mut changes: Vec<StatusChange> = rows
-            .into_iter()
-            .map(|r| StatusChange {
-                at: time(&r[0]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-                actor: r[1].text().unwrap_or_default().to_owned(),
-                from: r[2].text().and_then(|x| IncidentStatus::from_str(x).ok()),
-                to: r[3]
-                    .text()
-                    .and_then(|x| IncidentStatus::from_str(x).ok())
-                    .unwrap_or(IncidentStatus::New),
-                note: r[4].text().map(str::to_owned),
-            })
-            .collect();
         // Creation is not written as a row (it would cost a statement per
         // ingested incident): it is the incident's creation time, and the
         // status it had then is the first change's starting point.
@@ -1524,40 +1464,234 @@ impl Store {
 
     /// Counts of what is stored: incidents, distinct values, postings.
     pub fn counts(&mut self) -> Result<(i64, i64, i64), Error> {
-        let mut one = |sql: &str| -> Result<i64, Error> {
-            Ok(self
-                .db
-                .query_one(sql, &[])?
-                .and_then(|r| r[0].int())
-                .unwrap_or(0))
-        };
+        let mut one =
+            |sql: &str| -> Result<i64, Error> { Ok(self.db.int(sql, &[], "n")?.unwrap_or(0)) };
         Ok((
-            one("SELECT COUNT(*) FROM incidents")?,
-            one("SELECT COUNT(*) FROM observables")?,
-            one("SELECT COUNT(*) FROM postings")?,
+            one("SELECT COUNT(*) AS n FROM incidents")?,
+            one("SELECT COUNT(*) AS n FROM observables")?,
+            one("SELECT COUNT(*) AS n FROM postings")?,
         ))
     }
 }
 
 const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
 
-fn summary_from(r: &[Value]) -> Result<IncidentSummary, Error> {
-    let bad = |what: &str| Error::Corrupt(format!("incident {:?}: {what}", r.first()));
+/// An incident's summary from the columns of [`SUMMARY_COLS`].
+fn summary_of(r: &mut NamedRow<'_>) -> Result<IncidentSummary, Error> {
+    let key = r.int("id")?;
+    let bad = |what: &str| Error::Corrupt(format!("incident {key:?}: {what}"));
     Ok(IncidentSummary {
-        key: r[0].int().ok_or_else(|| bad("no key"))?,
-        reporter: r[1].text().unwrap_or_default().to_owned(),
-        global_id: r[2].text().unwrap_or_default().to_owned(),
-        version: r[3].int().unwrap_or(1),
-        status: r[4]
-            .text()
-            .and_then(|s| IncidentStatus::from_str(s).ok())
+        key: key.ok_or_else(|| bad("no key"))?,
+        reporter: r.text("reporter")?.unwrap_or_default(),
+        global_id: r.text("global_id")?.unwrap_or_default(),
+        version: r.int("version")?.unwrap_or(1),
+        status: r
+            .text("status")?
+            .and_then(|s| IncidentStatus::from_str(&s).ok())
             .ok_or_else(|| bad("status"))?,
-        tlp: tlp_of(r[5].int().unwrap_or(4)),
-        classification: r[6].text().and_then(|p| RsitClass::from_path(p).ok()),
-        title: r[7].text().map(str::to_owned),
-        created_at: time(&r[8]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-        detected: time(&r[9]),
+        tlp: tlp_of(r.int("tlp")?.unwrap_or(4)),
+        classification: r.text("rsit")?.and_then(|p| RsitClass::from_path(&p).ok()),
+        title: r.text("title")?,
+        created_at: r.time("created_at")?.unwrap_or(DateTime::<Utc>::MIN_UTC),
+        detected: r.time("detected")?,
     })
+}
+
+impl FromRow for IncidentSummary {
+    /// A row of `SELECT {SUMMARY_COLS}`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        summary_of(&mut r)
+    }
+}
+
+/// A whole incident's row: its summary and the rest of its columns.
+struct IncidentRow {
+    summary: IncidentSummary,
+    description: Option<String>,
+    started: Option<DateTime<Utc>>,
+    ended: Option<DateTime<Utc>>,
+    reported: Option<DateTime<Utc>>,
+    generated: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+    /// Whether the current version has its document kept.
+    has_document: bool,
+    assignee: Option<String>,
+}
+
+impl FromRow for IncidentRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(IncidentRow {
+            summary: summary_of(&mut r)?,
+            description: r.text("description")?,
+            started: r.time("started")?,
+            ended: r.time("ended")?,
+            reported: r.time("reported")?,
+            generated: r.time("generated")?,
+            updated_at: r.time("updated_at")?,
+            has_document: r.blob("doc_sha256")?.is_some(),
+            assignee: r.text("assignee")?,
+        })
+    }
+}
+
+/// A stored value: whichever of its id, kind, value, the role of its
+/// posting and an incident's status the statement returned (the others
+/// are NULL).
+struct ValueRow {
+    id: Option<i64>,
+    kind: Value,
+    value: Value,
+    role: Value,
+    status: Option<String>,
+}
+
+impl FromRow for ValueRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let mut opt = |c: &str| {
+            if r.has(c) { r.take(c) } else { Ok(Value::Null) }
+        };
+        Ok(ValueRow {
+            id: opt("id")?.int(),
+            kind: opt("kind")?,
+            value: opt("value")?,
+            role: opt("role")?,
+            status: opt("status")?.into_text(),
+        })
+    }
+}
+
+/// Who may read an incident depends on: its reporter and TLP.
+struct ReaderRow {
+    reporter: String,
+    tlp: Tlp,
+}
+
+impl FromRow for ReaderRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(ReaderRow {
+            reporter: r.text("reporter")?.unwrap_or_default(),
+            tlp: tlp_of(r.int("tlp")?.unwrap_or(4)),
+        })
+    }
+}
+
+/// One entry of an incident's sharing lists (or co-handlers).
+struct ShareRow {
+    org: Option<String>,
+    kind: Option<String>,
+}
+
+impl FromRow for ShareRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(ShareRow {
+            org: r.text("org")?,
+            kind: r.text("kind")?,
+        })
+    }
+}
+
+/// A kept original document.
+struct DocumentRow {
+    format: DocumentFormat,
+    bytes: Option<Vec<u8>>,
+}
+
+fn document_format(f: Option<String>) -> DocumentFormat {
+    f.and_then(|f| DocumentFormat::from_str(&f).ok())
+        .unwrap_or(DocumentFormat::Native)
+}
+
+impl FromRow for DocumentRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(DocumentRow {
+            format: document_format(r.text("format")?),
+            bytes: r.blob("bytes")?,
+        })
+    }
+}
+
+impl FromRow for StoredVersion {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let format = document_format(r.text("format")?);
+        Ok(StoredVersion {
+            version: r.int("version")?.unwrap_or_default(),
+            received_at: r.time("received_at")?.unwrap_or_default(),
+            document: OriginalDocument::new(format, r.blob("bytes")?.unwrap_or_default()),
+        })
+    }
+}
+
+impl FromRow for Contact {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Contact {
+            name: r.text("name")?,
+            email: r.text("email")?,
+            role: r.text("role")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromRow for StatusChange {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(StatusChange {
+            at: r.time("at")?.unwrap_or(DateTime::<Utc>::MIN_UTC),
+            actor: r.text("actor")?.unwrap_or_default(),
+            from: r
+                .text("old_status")?
+                .and_then(|x| IncidentStatus::from_str(&x).ok()),
+            to: r
+                .text("new_status")?
+                .and_then(|x| IncidentStatus::from_str(&x).ok())
+                .unwrap_or(IncidentStatus::New),
+            note: r.text("note")?,
+        })
+    }
+}
+
+/// One match a lookup read: the value's id, its kind and value (NULL when
+/// the statement did not read them), the posting's role, and the incident:
+/// either its summary ([`SUMMARY_COLS`]) or, from `domain_postings`, its
+/// key (`incident`), TLP and reporter.
+struct MatchRow {
+    observable: i64,
+    kind: Value,
+    value: Value,
+    role: Option<String>,
+    incident: i64,
+    of: Of,
+}
+
+/// What a [`MatchRow`] says of its incident.
+enum Of {
+    Summary(IncidentSummary),
+    Reader { tlp: Tlp, reporter: String },
+}
+
+impl FromRow for MatchRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let observable = r.int("observable")?.unwrap_or_default();
+        let (incident, of) = if r.has("global_id") {
+            let s = summary_of(&mut r)?;
+            (s.key, Of::Summary(s))
+        } else {
+            let key = r.int("incident")?.ok_or_else(|| {
+                Error::Corrupt(format!("a posting of {observable} without an incident"))
+            })?;
+            let reader = Of::Reader {
+                tlp: tlp_of(r.int("tlp")?.unwrap_or(4)),
+                reporter: r.text("reporter")?.unwrap_or_default(),
+            };
+            (key, reader)
+        };
+        Ok(MatchRow {
+            observable,
+            kind: r.take("kind")?,
+            value: r.take("value")?,
+            role: r.text("role")?,
+            incident,
+            of,
+        })
+    }
 }
 
 fn observable_from(

@@ -14,7 +14,7 @@
 //! not have, so it only marks rows and the server finishes the work at
 //! start (`Store::pseudonymise_spam_incidents`).
 
-use crate::db::{Db, Dialect, Value};
+use crate::db::{Db, Dialect, Read};
 use crate::{Error, now_ms};
 
 /// One migration: its number and its SQL for each backend.
@@ -144,9 +144,12 @@ pub(crate) fn latest() -> i64 {
 /// The version a database is at (0 when new).
 pub(crate) fn current(db: &mut dyn Db) -> Result<i64, Error> {
     db.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")?;
-    let row = db.query_one("SELECT MAX(version) FROM schema_migrations", &[])?;
-    Ok(row
-        .and_then(|r| r.first().and_then(Value::int))
+    Ok(db
+        .int(
+            "SELECT MAX(version) AS version FROM schema_migrations",
+            &[],
+            "version",
+        )?
         .unwrap_or(0))
 }
 
@@ -235,8 +238,9 @@ mod tests {
     fn fill(db: &mut dyn Db) -> Result<(), Error> {
         // Reads what the version's SQL wrote: the step runs after it, in
         // its transaction.
-        let n = db.query_one("SELECT COUNT(*) AS n FROM t", &[])?;
-        let n = n.and_then(|r| r.first().and_then(Value::int)).unwrap_or(0);
+        let n = db
+            .int("SELECT COUNT(*) AS n FROM t", &[], "n")?
+            .unwrap_or(0);
         db.execute("INSERT INTO t (x) VALUES ($1)", &[(n + 10).into()])?;
         Ok(())
     }
@@ -258,11 +262,8 @@ mod tests {
     }
 
     fn xs(db: &mut dyn Db) -> Vec<i64> {
-        db.query("SELECT x FROM t ORDER BY x", &[])
+        db.ints("SELECT x FROM t ORDER BY x", &[], "x")
             .expect("read")
-            .iter()
-            .filter_map(|r| r.first().and_then(Value::int))
-            .collect()
     }
 
     /// The runner on one backend: versions in order, a Rust step after its

@@ -20,8 +20,8 @@ use c5hub_model::ObservableKind;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Row, Value};
-use crate::{Error, Store, now_ms, time};
+use crate::db::{FromRow, NamedRow, Read, Value};
+use crate::{Error, Store, now_ms};
 
 /// Longest message text stored (bytes).
 pub const MAX_SPAM_TEXT: usize = 64 * 1024;
@@ -128,32 +128,108 @@ pub trait SpamPseudonyms {
 const COLUMNS: &str = "key, report_id, operator, channel, body, sender, recipient_hash, \
 received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at, verdict_by";
 
-fn text(v: &Value) -> Option<String> {
-    v.text().map(str::to_owned)
+impl FromRow for SpamReportRow {
+    /// A row of `SELECT {COLUMNS}`.
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let bad = |what: &str| Error::Corrupt(format!("spam report: {what}"));
+        Ok(SpamReportRow {
+            key: r.int("key")?.ok_or_else(|| bad("key"))?,
+            id: r.text("report_id")?.ok_or_else(|| bad("report_id"))?,
+            operator: r.text("operator")?.ok_or_else(|| bad("operator"))?,
+            channel: r.text("channel")?.ok_or_else(|| bad("channel"))?,
+            text: r.text("body")?.ok_or_else(|| bad("body"))?,
+            sender: r.text("sender")?,
+            recipient_hash: r.text("recipient_hash")?,
+            received_at: r.time("received_at")?,
+            reported_at: r.time("reported_at")?.ok_or_else(|| bad("reported_at"))?,
+            verdict: r.text("verdict")?.ok_or_else(|| bad("verdict"))?,
+            label: r.text("label")?,
+            score: r.int("score_ppm")?.map(|p| p as f64 / 1e6),
+            decided_by: r.text("decided_by")?,
+            smishing: r.int("smishing")? == Some(1),
+            campaign: r.text("campaign")?,
+            stored_at: r.time("created_at")?.ok_or_else(|| bad("created_at"))?,
+            verdict_by: r.text("verdict_by")?,
+        })
+    }
 }
 
-fn row_to_report(r: &Row) -> Result<SpamReportRow, Error> {
-    let bad = |what: &str| Error::Corrupt(format!("spam report: {what}"));
-    let get = |i: usize| r.get(i).ok_or_else(|| bad("missing column"));
-    Ok(SpamReportRow {
-        key: get(0)?.int().ok_or_else(|| bad("key"))?,
-        id: text(get(1)?).ok_or_else(|| bad("report_id"))?,
-        operator: text(get(2)?).ok_or_else(|| bad("operator"))?,
-        channel: text(get(3)?).ok_or_else(|| bad("channel"))?,
-        text: text(get(4)?).ok_or_else(|| bad("body"))?,
-        sender: text(get(5)?),
-        recipient_hash: text(get(6)?),
-        received_at: time(get(7)?),
-        reported_at: time(get(8)?).ok_or_else(|| bad("reported_at"))?,
-        verdict: text(get(9)?).ok_or_else(|| bad("verdict"))?,
-        label: text(get(10)?),
-        score: get(11)?.int().map(|p| p as f64 / 1e6),
-        decided_by: text(get(12)?),
-        smishing: get(13)?.int() == Some(1),
-        campaign: text(get(14)?),
-        stored_at: time(get(15)?).ok_or_else(|| bad("created_at"))?,
-        verdict_by: text(get(16)?),
-    })
+/// A posting of an incident made from a spam report, with its value.
+struct SpamPosting {
+    id: Option<i64>,
+    kind: Option<String>,
+    value: Option<String>,
+    role: Option<String>,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
+}
+
+impl FromRow for SpamPosting {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(SpamPosting {
+            id: r.int("id")?,
+            kind: r.text("kind")?,
+            value: r.text("value")?,
+            role: r.text("role")?,
+            first_seen: r.int("first_seen")?,
+            last_seen: r.int("last_seen")?,
+        })
+    }
+}
+
+/// One stored version of an original document.
+struct VersionBytes {
+    version: Option<i64>,
+    bytes: Value,
+}
+
+impl FromRow for VersionBytes {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(VersionBytes {
+            version: r.int("version")?,
+            bytes: r.take("bytes")?,
+        })
+    }
+}
+
+/// An incident's free texts.
+struct Texts {
+    title: Option<String>,
+    description: Option<String>,
+}
+
+impl FromRow for Texts {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Texts {
+            title: r.text("title")?,
+            description: r.text("description")?,
+        })
+    }
+}
+
+/// A two-step intake as stored.
+struct Intake {
+    operator: Option<String>,
+    recipient_hash: Option<String>,
+    body: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    completed_at: Option<i64>,
+    sender: Option<String>,
+    report_key: Option<i64>,
+}
+
+impl FromRow for Intake {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Intake {
+            operator: r.text("operator")?,
+            recipient_hash: r.text("recipient_hash")?,
+            body: r.text("body")?,
+            started_at: r.time("started_at")?,
+            completed_at: r.int("completed_at")?,
+            sender: r.text("sender")?,
+            report_key: r.int("report_key")?,
+        })
+    }
 }
 
 impl Store {
@@ -175,7 +251,7 @@ impl Store {
         // Insert first and look up only on a conflict: two requests with the
         // same report at the same moment must both get its key, and a
         // look-up before the insert would let both try to insert.
-        let rows = self.db.query(
+        let inserted = self.db.int(
             "INSERT INTO spam_reports (report_id, operator, channel, body, sender, recipient_hash, \
              received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
@@ -197,22 +273,18 @@ impl Store {
                 r.campaign.into(),
                 now_ms().into(),
             ],
+            "key",
         )?;
-        if let Some(key) = rows
-            .first()
-            .and_then(|row| row.first())
-            .and_then(Value::int)
-        {
+        if let Some(key) = inserted {
             return Ok((key, true));
         }
-        let existing = self.db.query(
-            "SELECT key FROM spam_reports WHERE report_id = $1 AND operator = $2",
-            &[r.id.into(), r.operator.into()],
-        )?;
-        let key = existing
-            .first()
-            .and_then(|row| row.first())
-            .and_then(Value::int)
+        let key = self
+            .db
+            .int(
+                "SELECT key FROM spam_reports WHERE report_id = $1 AND operator = $2",
+                &[r.id.into(), r.operator.into()],
+                "key",
+            )?
             .ok_or_else(|| Error::Corrupt("spam report conflicted but is not there".into()))?;
         Ok((key, false))
     }
@@ -223,14 +295,13 @@ impl Store {
         key: i64,
         operator: Option<&str>,
     ) -> Result<Option<SpamReportRow>, Error> {
-        let rows = self.db.query(
+        let Some(r) = self.db.one::<SpamReportRow>(
             &format!("SELECT {COLUMNS} FROM spam_reports WHERE key = $1"),
             &[key.into()],
-        )?;
-        let Some(r) = rows.first() else {
+        )?
+        else {
             return Ok(None);
         };
-        let r = row_to_report(r)?;
         Ok(operator.is_none_or(|o| o == r.operator).then_some(r))
     }
 
@@ -244,23 +315,22 @@ impl Store {
     ) -> Result<Vec<SpamReportRow>, Error> {
         let since = since.map_or(i64::MIN, |t| t.timestamp_millis());
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = match operator {
-            Some(op) => self.db.query(
+        match operator {
+            Some(op) => self.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 AND reported_at >= $2 \
                      ORDER BY reported_at, key LIMIT $3"
                 ),
                 &[op.into(), since.into(), limit.into()],
-            )?,
-            None => self.db.query(
+            ),
+            None => self.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE reported_at >= $1 \
                      ORDER BY reported_at, key LIMIT $2"
                 ),
                 &[since.into(), limit.into()],
-            )?,
-        };
-        rows.iter().map(row_to_report).collect()
+            ),
+        }
     }
 
     /// Reports of `operator` (None: all), newest first (by key), with a key
@@ -274,22 +344,21 @@ impl Store {
     ) -> Result<Vec<SpamReportRow>, Error> {
         let before = before.unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = match operator {
-            Some(op) => self.db.query(
+        match operator {
+            Some(op) => self.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 AND key < $2 \
                      ORDER BY key DESC LIMIT $3"
                 ),
                 &[op.into(), before.into(), limit.into()],
-            )?,
-            None => self.db.query(
+            ),
+            None => self.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE key < $1 ORDER BY key DESC LIMIT $2"
                 ),
                 &[before.into(), limit.into()],
-            )?,
-        };
-        rows.iter().map(row_to_report).collect()
+            ),
+        }
     }
 
     /// Records a confirmed verdict (`spam` or `ham`) on a report of
@@ -354,15 +423,11 @@ impl Store {
     /// unmarked in it, so an interrupted run resumes where it stopped.
     /// Returns how many incidents were rewritten.
     pub fn pseudonymise_spam_incidents(&mut self, p: &dyn SpamPseudonyms) -> Result<usize, Error> {
-        let pending: Vec<i64> = self
-            .db
-            .query(
-                "SELECT incident FROM spam_pseudonymise ORDER BY incident",
-                &[],
-            )?
-            .iter()
-            .filter_map(|r| r.first().and_then(Value::int))
-            .collect();
+        let pending: Vec<i64> = self.db.ints(
+            "SELECT incident FROM spam_pseudonymise ORDER BY incident",
+            &[],
+            "incident",
+        )?;
         for &incident in &pending {
             self.db.begin()?;
             match self.pseudonymise_one(incident, p) {
@@ -377,31 +442,24 @@ impl Store {
     }
 
     fn pseudonymise_one(&mut self, incident: i64, p: &dyn SpamPseudonyms) -> Result<(), Error> {
-        let postings = self.db.query(
+        let postings: Vec<SpamPosting> = self.db.all(
             "SELECT o.id, o.kind, o.value, p.role, o.first_seen, o.last_seen \
              FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1",
             &[incident.into()],
         )?;
-        for row in &postings {
-            let (Some(id), Some(kind), Some(value), Some(role)) = (
-                row.first().and_then(Value::int),
-                row.get(1).and_then(Value::text),
-                row.get(2).and_then(Value::text),
-                row.get(3).and_then(Value::text),
-            ) else {
+        for row in postings {
+            let (Some(id), Some(kind), Some(value), Some(role)) =
+                (row.id, row.kind, row.value, row.role)
+            else {
                 return Err(Error::Corrupt(format!("a posting of incident {incident}")));
             };
             let Ok(kind) = kind.parse::<ObservableKind>() else {
                 continue;
             };
-            let Some(hex) = p.observable(kind, value) else {
+            let Some(hex) = p.observable(kind, &value) else {
                 continue;
             };
-            let (first, last) = (
-                row.get(4).and_then(Value::int).unwrap_or(0),
-                row.get(5).and_then(Value::int).unwrap_or(0),
-            );
-            let role = role.to_owned();
+            let (first, last) = (row.first_seen.unwrap_or(0), row.last_seen.unwrap_or(0));
             self.db.execute(
                 "DELETE FROM postings WHERE observable = $1 AND incident = $2 AND role = $3",
                 &[id.into(), incident.into(), role.as_str().into()],
@@ -420,7 +478,7 @@ impl Store {
             )?;
             let new = self
                 .db
-                .query(
+                .int(
                     "INSERT INTO observables (kind, value, first_seen, last_seen, sightings) \
                      VALUES ($1, $2, $3, $4, 1) ON CONFLICT (kind, value) DO UPDATE SET \
                      sightings = observables.sightings + 1 RETURNING id",
@@ -430,24 +488,20 @@ impl Store {
                         first.into(),
                         last.into(),
                     ],
+                    "id",
                 )?
-                .first()
-                .and_then(|r| r.first())
-                .and_then(Value::int)
                 .ok_or_else(|| Error::Corrupt("no key came back for a pseudonym".into()))?;
             self.db.execute(
                 "INSERT INTO postings (observable, incident, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 &[new.into(), incident.into(), role.as_str().into()],
             )?;
         }
-        let docs = self.db.query(
+        let docs: Vec<VersionBytes> = self.db.all(
             "SELECT version, bytes FROM documents WHERE incident = $1",
             &[incident.into()],
         )?;
         for d in &docs {
-            let (Some(version), Some(Value::Blob(bytes))) =
-                (d.first().and_then(Value::int), d.get(1))
-            else {
+            let (Some(version), Value::Blob(bytes)) = (d.version, &d.bytes) else {
                 continue;
             };
             let Ok(text) = std::str::from_utf8(bytes) else {
@@ -471,13 +525,12 @@ impl Store {
                 &[sha.into(), incident.into(), version.into()],
             )?;
         }
-        let texts = self.db.query(
+        if let Some(r) = self.db.one::<Texts>(
             "SELECT title, description FROM incidents WHERE id = $1",
             &[incident.into()],
-        )?;
-        if let Some(r) = texts.first() {
-            let title = r.first().and_then(Value::text).map(|t| p.text(t));
-            let description = r.get(1).and_then(Value::text).map(|t| p.text(t));
+        )? {
+            let title = r.title.map(|t| p.text(&t));
+            let description = r.description.map(|t| p.text(&t));
             self.db.execute(
                 "UPDATE incidents SET title = $1, description = $2 WHERE id = $3",
                 &[
@@ -498,17 +551,14 @@ impl Store {
     /// report is added, so a cache of what is derived from the reports
     /// knows when it is stale.
     pub fn spam_reports_state(&mut self) -> Result<(i64, i64), Error> {
-        let rows = self.db.query(
-            "SELECT COUNT(*), COALESCE(MAX(key), 0) FROM spam_reports",
-            &[],
-        )?;
-        let r = rows
-            .first()
+        let r = self
+            .db
+            .one::<ReportsState>(
+                "SELECT COUNT(*) AS n, COALESCE(MAX(key), 0) AS newest FROM spam_reports",
+                &[],
+            )?
             .ok_or_else(|| Error::Corrupt("COUNT gave no row".into()))?;
-        Ok((
-            r.first().and_then(Value::int).unwrap_or(0),
-            r.get(1).and_then(Value::int).unwrap_or(0),
-        ))
+        Ok((r.n.unwrap_or(0), r.newest.unwrap_or(0)))
     }
 
     /// Step one of the two-step intake: the forwarded text. Returns the
@@ -522,19 +572,18 @@ impl Store {
         if text.len() > MAX_SPAM_TEXT {
             return Err(Error::Invalid("forwarded text longer than 64 KiB".into()));
         }
-        let rows = self.db.query(
-            "INSERT INTO spam_intake (operator, recipient_hash, body, started_at) \
+        self.db
+            .int(
+                "INSERT INTO spam_intake (operator, recipient_hash, body, started_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
-            &[
-                operator.into(),
-                recipient_hash.into(),
-                text.into(),
-                now_ms().into(),
-            ],
-        )?;
-        rows.first()
-            .and_then(|row| row.first())
-            .and_then(Value::int)
+                &[
+                    operator.into(),
+                    recipient_hash.into(),
+                    text.into(),
+                    now_ms().into(),
+                ],
+                "id",
+            )?
             .ok_or_else(|| Error::Corrupt("INSERT RETURNING gave no id".into()))
     }
 
@@ -549,28 +598,28 @@ impl Store {
         operator: &str,
         sender: &str,
     ) -> Result<CompletedIntake, Error> {
-        let rows = self.db.query(
-            "SELECT operator, recipient_hash, body, started_at, completed_at, sender, report_key \
+        let Some(r) = self
+            .db
+            .one::<Intake>(
+                "SELECT operator, recipient_hash, body, started_at, completed_at, sender, report_key \
              FROM spam_intake WHERE id = $1",
-            &[intake.into()],
-        )?;
-        let Some(r) = rows
-            .first()
-            .filter(|r| r.first().and_then(Value::text) == Some(operator))
+                &[intake.into()],
+            )?
+            .filter(|r| r.operator.as_deref() == Some(operator))
         else {
             return Err(Error::NotFound(format!("spam intake {intake}")));
         };
         let done = || CompletedIntake {
             intake,
             operator: operator.to_owned(),
-            text: r.get(2).and_then(text).unwrap_or_default(),
+            text: r.body.clone().unwrap_or_default(),
             sender: sender.to_owned(),
-            recipient_hash: r.get(1).and_then(text),
-            started_at: r.get(3).and_then(time).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            recipient_hash: r.recipient_hash.clone(),
+            started_at: r.started_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
         };
-        if r.get(4).and_then(Value::int).is_some() {
-            let same_sender = r.get(5).and_then(Value::text) == Some(sender);
-            let acknowledged = r.get(6).and_then(Value::int).is_some();
+        if r.completed_at.is_some() {
+            let same_sender = r.sender.as_deref() == Some(sender);
+            let acknowledged = r.report_key.is_some();
             if same_sender && !acknowledged {
                 return Ok(done());
             }
@@ -598,5 +647,20 @@ impl Store {
         } else {
             Err(Error::NotFound(format!("completed spam intake {intake}")))
         }
+    }
+}
+
+/// How many reports there are and the newest key.
+struct ReportsState {
+    n: Option<i64>,
+    newest: Option<i64>,
+}
+
+impl FromRow for ReportsState {
+    fn from_row(r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(ReportsState {
+            n: r.int("n")?,
+            newest: r.int("newest")?,
+        })
     }
 }

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
 use chrono::{Duration, NaiveDate, Utc};
 
-use crate::db::{Db, Param, Value};
+use crate::db::{Db, FromRow, NamedRow, Param, Read, Value};
 use crate::workflow::Stats;
 use crate::{Error, Store, Submission, tlp_of, tlp_rank};
 
@@ -101,36 +101,33 @@ impl Facts {
 
     /// The facts of a stored incident; `None` when there is none.
     pub(crate) fn read(db: &mut dyn Db, key: i64) -> Result<Option<Facts>, Error> {
-        let Some(r) = db.query_one(
-            "SELECT reporter, tlp, rsit, status, COALESCE(detected, created_at) FROM incidents WHERE id = $1",
+        let Some(r) = db.one::<FactsRow>(
+            "SELECT reporter, tlp, rsit, status, COALESCE(detected, created_at) AS at FROM incidents WHERE id = $1",
             &[key.into()],
         )?
         else {
             return Ok(None);
         };
-        let tlp = tlp_of(r[1].int().unwrap_or(4));
+        let tlp = tlp_of(r.tlp.unwrap_or(4));
         let kind = match tlp {
             Tlp::Amber => Some("share"),
             Tlp::Red => Some("recipient"),
             _ => None,
         };
         let readers = match kind {
-            Some(kind) => db
-                .query(
-                    "SELECT org FROM incident_shares WHERE incident = $1 AND kind = $2",
-                    &[key.into(), kind.into()],
-                )?
-                .into_iter()
-                .filter_map(|r| r[0].text().map(str::to_owned))
-                .collect(),
+            Some(kind) => db.texts(
+                "SELECT org FROM incident_shares WHERE incident = $1 AND kind = $2",
+                &[key.into(), kind.into()],
+                "org",
+            )?,
             None => Vec::new(),
         };
         Ok(Some(Facts::new(
-            r[0].text().unwrap_or_default().to_owned(),
+            r.reporter.unwrap_or_default(),
             tlp,
-            r[2].text().unwrap_or_default().to_owned(),
-            r[3].text().unwrap_or_default().to_owned(),
-            r[4].int().unwrap_or_default(),
+            r.rsit.unwrap_or_default(),
+            r.status.unwrap_or_default(),
+            r.at.unwrap_or_default(),
             readers,
         )))
     }
@@ -189,11 +186,11 @@ impl Tally {
             return Ok(at);
         }
         let created_at = db
-            .query_one(
+            .int(
                 "SELECT created_at FROM incidents WHERE id = $1",
                 &[key.into()],
+                "created_at",
             )?
-            .and_then(|r| r[0].int())
             .unwrap_or_default();
         if let Some(f) = Facts::read(db, key)? {
             self.add(&f, -1);
@@ -289,9 +286,9 @@ impl Store {
                 public_access: false,
             } => ("1 = 0 AND tlp = $1", vec![0.into()]),
         };
-        let rows = self.db.query(
+        let rows: Vec<CountRow> = self.db.all(
             &format!(
-                "SELECT tlp, rsit, status, CAST(SUM(n) AS BIGINT) FROM incident_counts WHERE {cond} GROUP BY tlp, rsit, status"
+                "SELECT tlp, rsit, status, CAST(SUM(n) AS BIGINT) AS n FROM incident_counts WHERE {cond} GROUP BY tlp, rsit, status"
             ),
             &params,
         )?;
@@ -299,18 +296,14 @@ impl Store {
         let mut tlps = [0i64; 5];
         let mut statuses: HashMap<String, i64> = HashMap::new();
         for r in rows {
-            let n = r[3].int().unwrap_or(0);
+            let n = r.n.unwrap_or(0);
             if n == 0 {
                 continue;
             }
-            let tlp = usize::try_from(r[0].int().unwrap_or(4)).unwrap_or(4).min(4);
+            let tlp = usize::try_from(r.tlp.unwrap_or(4)).unwrap_or(4).min(4);
             tlps[tlp] += n;
-            *by_class
-                .entry(r[1].text().unwrap_or_default().to_owned())
-                .or_default() += n;
-            *statuses
-                .entry(r[2].text().unwrap_or_default().to_owned())
-                .or_default() += n;
+            *by_class.entry(r.rsit.unwrap_or_default()).or_default() += n;
+            *statuses.entry(r.status.unwrap_or_default()).or_default() += n;
         }
         let mut by_class: Vec<(Option<RsitClass>, i64)> = by_class
             .into_iter()
@@ -338,9 +331,9 @@ impl Store {
         // condition's come first, the day after them.
         params.push(first_day.into());
         let at = params.len();
-        let rows = self.db.query(
+        let rows: Vec<DayRow> = self.db.all(
             &format!(
-                "SELECT day, CAST(SUM(n) AS BIGINT) FROM incident_days WHERE {cond} AND day >= ${at} GROUP BY day"
+                "SELECT day, CAST(SUM(n) AS BIGINT) AS n FROM incident_days WHERE {cond} AND day >= ${at} GROUP BY day"
             ),
             &params,
         )?;
@@ -348,7 +341,7 @@ impl Store {
             .map(|d| (first + Duration::days(d), 0))
             .collect();
         for r in rows {
-            if let (Some(d), Some(n)) = (r[0].int(), r[1].int()) {
+            if let (Some(d), Some(n)) = (r.day, r.n) {
                 if let Some(slot) = usize::try_from(d - first_day)
                     .ok()
                     .and_then(|d| daily.get_mut(d))
@@ -363,6 +356,62 @@ impl Store {
             by_tlp,
             by_status,
             daily,
+        })
+    }
+}
+
+/// An incident's facts as stored.
+struct FactsRow {
+    reporter: Option<String>,
+    tlp: Option<i64>,
+    rsit: Option<String>,
+    status: Option<String>,
+    /// Detection time, else receipt time.
+    at: Option<i64>,
+}
+
+impl FromRow for FactsRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(FactsRow {
+            reporter: r.text("reporter")?,
+            tlp: r.int("tlp")?,
+            rsit: r.text("rsit")?,
+            status: r.text("status")?,
+            at: r.int("at")?,
+        })
+    }
+}
+
+/// One line of `incident_counts` summed over a viewer's audiences.
+struct CountRow {
+    tlp: Option<i64>,
+    rsit: Option<String>,
+    status: Option<String>,
+    n: Option<i64>,
+}
+
+impl FromRow for CountRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(CountRow {
+            tlp: r.int("tlp")?,
+            rsit: r.text("rsit")?,
+            status: r.text("status")?,
+            n: r.int("n")?,
+        })
+    }
+}
+
+/// One day of `incident_days` summed over a viewer's audiences.
+struct DayRow {
+    day: Option<i64>,
+    n: Option<i64>,
+}
+
+impl FromRow for DayRow {
+    fn from_row(r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(DayRow {
+            day: r.int("day")?,
+            n: r.int("n")?,
         })
     }
 }

@@ -6,7 +6,7 @@
 use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::db::Value;
+use crate::db::{FromRow, NamedRow, Read, Value};
 use crate::{Error, Store, now_ms, time, tlp_rank};
 
 /// A comment on an incident.
@@ -165,23 +165,17 @@ impl Store {
         }
         let current = self
             .db
-            .query_one(
+            .texts(
                 "SELECT assignee FROM incidents WHERE id = $1",
                 &[key.into()],
+                "assignee",
             )?
-            .and_then(|r| r[0].text().map(str::to_owned));
-        let rows = self.db.query(
+            .into_iter()
+            .next();
+        let history = self.db.all(
             "SELECT at, actor, assignee FROM assignments WHERE incident = $1 ORDER BY at, id",
             &[key.into()],
         )?;
-        let history = rows
-            .into_iter()
-            .map(|r| Assignment {
-                at: time(&r[0]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-                actor: r[1].text().unwrap_or_default().to_owned(),
-                assignee: r[2].text().map(str::to_owned),
-            })
-            .collect();
         Ok(Some((current, history)))
     }
 
@@ -223,11 +217,11 @@ impl Store {
             )?;
             let id = self
                 .db
-                .query_one(
-                    "SELECT MAX(id) FROM comments WHERE incident = $1 AND author = $2",
+                .int(
+                    "SELECT MAX(id) AS id FROM comments WHERE incident = $1 AND author = $2",
                     &[key.into(), author.into()],
+                    "id",
                 )?
-                .and_then(|r| r[0].int())
                 .unwrap_or_default();
             crate::changes::record(
                 self.db.as_mut(),
@@ -262,35 +256,20 @@ impl Store {
         if !self.readable_key(key, viewer)? {
             return Ok(None);
         }
-        let rows = self.db.query(
+        Ok(Some(self.db.all(
             "SELECT id, at, author, org, body FROM comments WHERE incident = $1 ORDER BY id",
             &[key.into()],
-        )?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|r| Comment {
-                    id: r[0].int().unwrap_or_default(),
-                    at: time(&r[1]).unwrap_or(DateTime::<Utc>::MIN_UTC),
-                    author: r[2].text().unwrap_or_default().to_owned(),
-                    org: r[3].text().unwrap_or_default().to_owned(),
-                    body: r[4].text().unwrap_or_default().to_owned(),
-                })
-                .collect(),
-        ))
+        )?))
     }
 
     /// The organisations the reporter named as co-handlers of an incident
     /// (whoever asks: the caller checks who may know).
     pub fn handlers(&mut self, key: i64) -> Result<Vec<String>, Error> {
-        Ok(self
-            .db
-            .query(
-                "SELECT org FROM incident_shares WHERE incident = $1 AND kind = 'handler' ORDER BY org",
-                &[key.into()],
-            )?
-            .iter()
-            .map(|r| r[0].text().unwrap_or_default().to_owned())
-            .collect())
+        self.db.texts(
+            "SELECT org FROM incident_shares WHERE incident = $1 AND kind = 'handler' ORDER BY org",
+            &[key.into()],
+            "org",
+        )
     }
 
     /// Replaces an incident's co-handlers (organisations that may triage it
@@ -331,5 +310,27 @@ impl Store {
             Some(s) => self.can_read(viewer, s.key, s.tlp, &s.reporter),
             None => Ok(false),
         }
+    }
+}
+
+impl FromRow for Assignment {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Assignment {
+            at: time(&r.take("at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            actor: r.text("actor")?.unwrap_or_default(),
+            assignee: r.text("assignee")?,
+        })
+    }
+}
+
+impl FromRow for Comment {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Comment {
+            id: r.int("id")?.unwrap_or_default(),
+            at: time(&r.take("at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            author: r.text("author")?.unwrap_or_default(),
+            org: r.text("org")?.unwrap_or_default(),
+            body: r.text("body")?.unwrap_or_default(),
+        })
     }
 }
