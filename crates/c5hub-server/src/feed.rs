@@ -23,7 +23,7 @@ pub(crate) async fn changes(
     caller: Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<ChangesAnswer>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let since = match q.get("since") {
         Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
             Problem::invalid(
@@ -48,7 +48,7 @@ pub(crate) async fn changes(
     };
     let page = s
         .pool
-        .run(move |st| st.changes_since(since, &viewer, limit))
-        .await?;
+        .run(move |st| Ok(c5hub_hub::reads::changes(st, &who, since, limit)))
+        .await??;
     Ok(Json(ChangesAnswer::from(&page)))
 }

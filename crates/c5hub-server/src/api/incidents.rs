@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use c5hub_hub::incidents;
+use c5hub_hub::{incidents, reads};
 use c5hub_model::{IncidentStatus, Observable, RsitClass, Tlp};
 use c5hub_store::IncidentFilter;
 use c5hub_wire::incidents as wire;
@@ -18,7 +18,6 @@ use chrono::{DateTime, Utc};
 use crate::AppState;
 use crate::api::submit::refuse_nul;
 use crate::auth::Caller;
-use crate::json;
 use crate::problem::{Problem, Where};
 
 type Q = Query<HashMap<String, String>>;
@@ -97,19 +96,18 @@ fn key(id: &str) -> Result<i64, Problem> {
         .map_err(|_| Problem::invalid("path", format!("{id:?} is not an incident id")))
 }
 
-fn gone(id: i64) -> Problem {
-    Problem::not_found(format!("incident {id}"))
-}
-
 pub(crate) async fn list(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Q,
 ) -> Result<Json<wire::IncidentPage>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let filter = filter_from(&q, true)?;
     let limit = filter.limit;
-    let rows = s.pool.run(move |st| st.list(&filter, &viewer)).await?;
+    let rows = s
+        .pool
+        .run(move |st| Ok(reads::list(st, &who, &filter)))
+        .await??;
     Ok(Json(wire::IncidentPage::new(&rows, limit)))
 }
 
@@ -118,19 +116,17 @@ pub(crate) async fn get_one(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<wire::IncidentAnswer>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
-    let org = viewer.org().map(str::to_owned);
-    let found = s.pool.read_short(move |st| st.incident(k, &viewer)).await?;
-    let i = found.ok_or_else(|| gone(k))?;
-    let assignee = match caller.principal {
-        Some(_) => i.assignee.as_deref(),
-        None => json::anonymise_assignee(i.assignee.as_deref()),
-    };
+    let org = who.org().map(str::to_owned);
+    let i = s
+        .pool
+        .read_short(move |st| Ok(reads::incident(st, &who, k)))
+        .await??;
     Ok(Json(wire::IncidentAnswer::new(
         &i,
         org.as_deref(),
-        assignee,
+        i.assignee.as_deref(),
     )))
 }
 
@@ -242,18 +238,12 @@ pub(crate) async fn handlers(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<wire::Handlers>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
     let found = s
         .pool
-        .read(move |st| {
-            if !st.readable_key(k, &viewer)? {
-                return Ok(None);
-            }
-            st.handlers(k).map(Some)
-        })
-        .await?
-        .ok_or_else(|| gone(k))?;
+        .read(move |st| Ok(reads::handlers(st, &who, k)))
+        .await??;
     Ok(Json(wire::Handlers { handlers: found }))
 }
 
@@ -262,22 +252,12 @@ pub(crate) async fn history(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<wire::HistoryEntry>>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
-    let found = s
+    let (h, a) = s
         .pool
-        .read(move |st| {
-            let Some(h) = st.history(k, &viewer)? else {
-                return Ok(None);
-            };
-            let a = st.assignments(k, &viewer)?.map(|a| a.1).unwrap_or_default();
-            Ok(Some((h, a)))
-        })
-        .await?;
-    let (mut h, mut a) = found.ok_or_else(|| gone(k))?;
-    if caller.principal.is_none() {
-        json::anonymise_history(&mut h, &mut a);
-    }
+        .read(move |st| Ok(reads::history(st, &who, k)))
+        .await??;
     Ok(Json(wire::history(&h, &a)))
 }
 
@@ -286,16 +266,12 @@ pub(crate) async fn comments(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<wire::CommentAnswer>>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
-    let mut c = s
+    let c = s
         .pool
-        .run(move |st| st.comments(k, &viewer))
-        .await?
-        .ok_or_else(|| gone(k))?;
-    if caller.principal.is_none() {
-        json::anonymise_comments(&mut c);
-    }
+        .run(move |st| Ok(reads::comments(st, &who, k)))
+        .await??;
     Ok(Json(c.iter().map(wire::CommentAnswer::from).collect()))
 }
 
@@ -316,13 +292,12 @@ pub(crate) async fn related(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<wire::RelatedAnswer>>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
     let r = s
         .pool
-        .run(move |st| st.related(k, &viewer))
-        .await?
-        .ok_or_else(|| gone(k))?;
+        .run(move |st| Ok(reads::related(st, &who, k)))
+        .await??;
     Ok(Json(r.iter().map(wire::RelatedAnswer::from).collect()))
 }
 
@@ -331,7 +306,7 @@ pub(crate) async fn lookup(
     caller: Caller,
     Query(q): Q,
 ) -> Result<Json<wire::LookupAnswer>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let value = q
         .get("value")
         .map(|v| v.trim().to_owned())
@@ -340,9 +315,16 @@ pub(crate) async fn lookup(
     let page = lookup_page(&q).map_err(|(p, why)| Problem::invalid(p, why))?;
     let l = s
         .pool
-        .run(move |st| st.lookup_page(&value, &viewer, page))
+        .run(move |st| Ok(reads::lookup(st, &who, &value, page)))
         .await?
-        .map_err(|e| Problem::invalid("query parameter value", e.to_string()))?;
+        .map_err(|e| match e {
+            // A value that is no observable is a bad query parameter, as
+            // every other one.
+            c5hub_hub::Error::Invalid { detail, .. } => {
+                Problem::invalid("query parameter value", detail)
+            }
+            other => other.into(),
+        })?;
     Ok(Json(wire::LookupAnswer::from(&l)))
 }
 
@@ -381,7 +363,7 @@ pub(crate) async fn export(
     caller: Caller,
     Query(q): Q,
 ) -> Result<Response, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let name = q.get("format").map_or("iodef-json", String::as_str);
     let format = c5hub_formats::by_name(name)
         .filter(|f| f.encode.is_some())
@@ -394,19 +376,11 @@ pub(crate) async fn export(
             )
         })?;
     let filter = filter_from(&q, false)?;
-    let (text, ct) = s
+    let incidents = s
         .pool
-        .read(move |st| {
-            let rows = st.list(&filter, &viewer)?;
-            let mut incidents = Vec::with_capacity(rows.len());
-            for r in &rows {
-                if let Some(i) = st.incident(r.key, &viewer)? {
-                    incidents.push(i);
-                }
-            }
-            Ok(render_export(format, &incidents))
-        })
-        .await?;
+        .read(move |st| Ok(reads::export(st, &who, &filter)))
+        .await??;
+    let (text, ct) = render_export(format, &incidents);
     Ok(([(header::CONTENT_TYPE, ct)], text).into_response())
 }
 
@@ -442,7 +416,7 @@ pub(crate) async fn stats(
     caller: Caller,
     Query(q): Q,
 ) -> Result<Json<wire::StatsAnswer>, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let days = match q.get("days") {
         Some(d) => d
             .parse::<u32>()
@@ -451,6 +425,9 @@ pub(crate) async fn stats(
             .ok_or_else(|| Problem::invalid("query parameter days", "a number from 1 to 366"))?,
         None => 30,
     };
-    let st = s.pool.read(move |st| st.stats(&viewer, days)).await?;
+    let st = s
+        .pool
+        .read(move |st| Ok(reads::stats(st, &who, days)))
+        .await??;
     Ok(Json(wire::StatsAnswer::from(&st)))
 }
