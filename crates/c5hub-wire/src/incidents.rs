@@ -719,3 +719,17 @@ impl From<&Stats> for StatsAnswer {
         }
     }
 }
+
+/// `c5hub incidents show --format json`: one incident with what the API
+/// answers about it at `/api/v1/incidents/{id}`, `.../history` and
+/// `.../related`, each in the API's shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentShow {
+    /// The incident.
+    pub incident: IncidentAnswer,
+    /// Its status and assignee changes, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// Readable incidents sharing values with it.
+    pub related: Vec<RelatedAnswer>,
+}
