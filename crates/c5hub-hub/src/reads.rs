@@ -169,3 +169,52 @@ pub fn changes(
 pub fn stats(store: &mut Store, who: &Authority, days: u32) -> Result<Stats, Error> {
     Ok(store.stats(&who.viewer()?, days)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use c5hub_model::Role;
+    use c5hub_store::Principal;
+
+    use super::*;
+
+    fn member(org: &str, role: Role) -> Authority {
+        Authority::member(
+            Principal {
+                org: org.to_owned(),
+                role,
+                name: format!("{role}@{org}"),
+                user_id: None,
+                token_id: None,
+            },
+            "hub",
+        )
+    }
+
+    #[test]
+    fn each_authority_reads_as_its_organisation_and_the_console_as_none() {
+        assert_eq!(
+            member("bank", Role::Viewer).viewer().ok(),
+            Some(Viewer::member("bank"))
+        );
+        assert_eq!(
+            Authority::ReadingAs {
+                org: "telco".to_owned()
+            }
+            .viewer()
+            .ok(),
+            Some(Viewer::member("telco"))
+        );
+        assert_eq!(
+            Authority::Public.viewer().ok(),
+            Some(Viewer::Anonymous {
+                public_access: true
+            })
+        );
+        let console = Authority::Console {
+            name: "cli:root".to_owned(),
+        };
+        assert!(matches!(console.viewer(), Err(Error::Forbidden(_))));
+        assert!(Authority::Public.anonymous());
+        assert!(!member("bank", Role::Admin).anonymous());
+    }
+}

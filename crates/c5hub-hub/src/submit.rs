@@ -75,3 +75,41 @@ pub fn record(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use c5hub_model::Role;
+
+    use super::*;
+
+    #[test]
+    fn reporters_and_above_of_a_member_submit_and_nobody_else() {
+        for role in [Role::Viewer, Role::Reporter, Role::Analyst, Role::Admin] {
+            let who = Authority::member(
+                Principal {
+                    org: "bank".to_owned(),
+                    role,
+                    name: format!("{role}@bank"),
+                    user_id: None,
+                    token_id: None,
+                },
+                "hub",
+            );
+            assert_eq!(submitter(&who).is_ok(), role != Role::Viewer, "{role}");
+        }
+        for who in [
+            Authority::Public,
+            Authority::ReadingAs {
+                org: "bank".to_owned(),
+            },
+            Authority::Console {
+                name: "cli:root".to_owned(),
+            },
+        ] {
+            assert!(
+                matches!(submitter(&who), Err(Error::Forbidden(_))),
+                "{who:?}"
+            );
+        }
+    }
+}
