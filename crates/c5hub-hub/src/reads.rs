@@ -11,7 +11,7 @@
 use c5hub_model::Viewer;
 use c5hub_store::{
     Assignment, ChangePage, Comment, IncidentFilter, IncidentSummary, Lookup, LookupPage, Related,
-    Stats, StatusChange, Store, StoredIncident,
+    Stats, StatusChange, Store, StoredIncident, StoredVersion,
 };
 
 use crate::{Authority, Error};
@@ -152,6 +152,14 @@ pub fn export(
         }
     }
     Ok(out)
+}
+
+/// The stored versions of incident `key` (each with its original
+/// document), for a hub's export with every version.
+pub fn versions(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<StoredVersion>, Error> {
+    store
+        .versions(key, &who.viewer()?)?
+        .ok_or_else(|| not_found(key))
 }
 
 /// One page of the change feed after `since`, over incidents the caller

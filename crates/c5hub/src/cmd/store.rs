@@ -9,7 +9,7 @@ use std::str::FromStr;
 use anyhow::{Context, Result, bail};
 use c5hub_hub::{Authority, reads};
 use c5hub_import::{Event, ImportOptions};
-use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
+use c5hub_model::{IncidentStatus, RsitClass, Tlp};
 use c5hub_store::{
     IncidentFilter, IncidentSummary, Location, Options, Outcome, Store, WarningList,
 };
@@ -652,7 +652,6 @@ pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
 /// Runs `c5hub export`.
 pub fn export(a: ExportArgs) -> Result<ExitCode> {
     let mut s = a.store.open()?;
-    let viewer = Viewer::member(a.store.org.clone());
     let incidents = reads::export(&mut s, &a.store.reader(), &a.filter.filter()?)?;
     let format = c5hub_formats::by_name(&a.format)
         .with_context(|| format!("{}: not a format c5hub writes", a.format))?;
@@ -660,7 +659,7 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
     // lists, version), and with --all-versions its earlier versions, which
     // `import --hub-export` restores; formats with no place for the record
     // (CSV) leave it out.
-    let (items, missing) = hub_export_items(&mut s, &viewer, &incidents, a.all_versions)?;
+    let (items, missing) = hub_export_items(&mut s, &a.store.reader(), &incidents, a.all_versions)?;
     if missing > 0 {
         eprintln!("{missing} earlier version(s) without an IODEF document were not exported");
     }
@@ -703,7 +702,7 @@ type ExportItem = (usize, c5hub_model::Incident, c5hub_iodef::model::HubRecord);
 /// back.
 fn hub_export_items(
     s: &mut Store,
-    viewer: &Viewer,
+    who: &Authority,
     incidents: &[c5hub_store::StoredIncident],
     all_versions: bool,
 ) -> Result<(Vec<ExportItem>, usize)> {
@@ -715,7 +714,12 @@ fn hub_export_items(
     let mut missing = 0;
     for (at, i) in incidents.iter().enumerate() {
         if all_versions && i.version > 1 {
-            let versions = s.versions(i.key, viewer)?.unwrap_or_default();
+            let versions = match reads::versions(s, who, i.key) {
+                Ok(v) => v,
+                // Gone since it was listed: its current version only.
+                Err(c5hub_hub::Error::NotFound(_)) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
             for v in 1..i.version {
                 let earlier = versions.iter().find(|d| d.version == v).and_then(|d| {
                     c5hub_iodef::model::incident_from_original(&d.document, &i.incident.id, &limits)
