@@ -407,6 +407,22 @@ fn every_route_answers_what_the_document_says() {
         assert_eq!(r.status, 400);
         let r = c.get("/api/v1/audit", "/api/v1/audit?limit=2", admin);
         assert!(r.json()["next_cursor"].is_string());
+        // Each submission's audit line, written by the operations layer.
+        let r = c.get("/api/v1/audit", "/api/v1/audit?limit=1000", admin);
+        let items = r.json()["items"].as_array().expect("items").clone();
+        let submitted: Vec<&Value> = items
+            .iter()
+            .filter(|a| a["action"] == "incident.submit")
+            .collect();
+        assert_eq!(submitted.len(), 3, "{}", r.body);
+        assert!(
+            submitted.iter().any(|a| a["org"] == "telco-a"
+                && a["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("telco-a.test:SMS-1="))),
+            "{}",
+            r.body
+        );
         let r = c.get("/api/v1/audit", "/api/v1/audit?format=csv", admin);
         assert!(r.content_type.starts_with("text/csv"));
 

@@ -91,6 +91,9 @@ pub(crate) fn document() -> Value {
                 "401": {"$ref": "#/components/responses/Problem"},
                 "403": {"$ref": "#/components/responses/Problem"},
                 "404": {"$ref": "#/components/responses/Problem"},
+                // A failure of the hub itself, or a hub shutting down.
+                "500": {"$ref": "#/components/responses/Problem"},
+                "503": {"$ref": "#/components/responses/Problem"},
             },
         });
         if let Some(c) = content(r.body, &mut components) {
