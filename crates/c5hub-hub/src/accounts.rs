@@ -33,6 +33,15 @@ pub enum Authority {
         /// The audit log's actor (`cli:USER`).
         name: String,
     },
+    /// The command line reading as member organisation `org` (`--as`):
+    /// it reads what that organisation reads and changes nothing.
+    ReadingAs {
+        /// The organisation whose reads it makes.
+        org: String,
+    },
+    /// Nobody logged in, on a hub that serves TLP:CLEAR to the public:
+    /// reads CLEAR incidents, never sees who acted.
+    Public,
     /// An authenticated user or token of a member organisation, on a hub
     /// operated by `hub_org`.
     Member {
@@ -83,6 +92,8 @@ impl Authority {
     pub fn name(&self) -> &str {
         match self {
             Authority::Console { name } => name,
+            Authority::ReadingAs { org } => org,
+            Authority::Public => "public",
             Authority::Member { principal, .. } => &principal.name,
         }
     }
@@ -90,7 +101,8 @@ impl Authority {
     /// The organisation acted for, for the audit log (`None` on the console).
     pub fn org(&self) -> Option<&str> {
         match self {
-            Authority::Console { .. } => None,
+            Authority::Console { .. } | Authority::Public => None,
+            Authority::ReadingAs { org } => Some(org),
             Authority::Member { principal, .. } => Some(&principal.org),
         }
     }
@@ -99,6 +111,7 @@ impl Authority {
     pub fn admin_scope(&self) -> Option<AdminScope> {
         match self {
             Authority::Console { .. } => Some(AdminScope::Hub),
+            Authority::ReadingAs { .. } | Authority::Public => None,
             Authority::Member { principal, hub_org } => {
                 if !principal.role.can_administer() {
                     None

@@ -77,10 +77,12 @@ pub fn permissions(
 fn member(who: &Authority) -> Result<(&Principal, &str), Error> {
     match who {
         Authority::Member { principal, hub_org } => Ok((principal, hub_org)),
-        Authority::Console { .. } => Err(Error::Forbidden(
-            "incidents are changed by a member organisation's users, not from the console"
-                .to_owned(),
-        )),
+        Authority::Console { .. } | Authority::ReadingAs { .. } | Authority::Public => {
+            Err(Error::Forbidden(
+                "incidents are changed by a member organisation's users, not from the console"
+                    .to_owned(),
+            ))
+        }
     }
 }
 

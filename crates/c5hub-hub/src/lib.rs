@@ -11,12 +11,19 @@
 //!   the administration rule ([`accounts::AdminScope`]).
 //! - [`incidents`]: triage, co-handlers and comments, with the rule of who
 //!   may change an incident.
+//! - [`reads`]: list, one incident, history, comments, co-handlers, lookup,
+//!   related, export, the change feed and statistics: the caller's
+//!   [`Authority`] becomes the store's `Viewer` here, never in a door.
+//! - [`submit`]: who may submit, which sharing lists are accepted, and the
+//!   audit line of a submission.
 //!
 //! Invariants: no HTTP, no HTML, no terminal output, no wire format. The
 //! store applies TLP 2.0 on reads; this crate decides who may *change*.
 
 pub mod accounts;
 pub mod incidents;
+pub mod reads;
+pub mod submit;
 
 mod error;
 

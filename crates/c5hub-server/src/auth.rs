@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
-use c5hub_model::{Role, Viewer};
+use c5hub_model::Role;
 use c5hub_store::Principal;
 
 use crate::AppState;
@@ -85,24 +85,6 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    /// Whom the store shows incidents to.
-    pub(crate) fn viewer(&self) -> Viewer {
-        match &self.principal {
-            Some(p) => Viewer::member(p.org.clone()),
-            None => Viewer::Anonymous {
-                public_access: self.public_access,
-            },
-        }
-    }
-
-    /// For reads: members always, anonymous readers only with public access.
-    pub(crate) fn reader(&self) -> Result<Viewer, Problem> {
-        if self.principal.is_none() && !self.public_access {
-            return Err(Problem::unauthorized());
-        }
-        Ok(self.viewer())
-    }
-
     /// The authenticated principal, or 401.
     pub(crate) fn member(&self) -> Result<&Principal, Problem> {
         self.principal.as_ref().ok_or_else(Problem::unauthorized)
@@ -128,6 +110,16 @@ impl Caller {
             self.member()?.clone(),
             hub_org,
         ))
+    }
+
+    /// The caller as the operations layer sees a reader: a member, or the
+    /// public on a hub with public access; 401 otherwise.
+    pub(crate) fn reading(&self, hub_org: &str) -> Result<c5hub_hub::Authority, Problem> {
+        match &self.principal {
+            Some(p) => Ok(c5hub_hub::Authority::member(p.clone(), hub_org)),
+            None if self.public_access => Ok(c5hub_hub::Authority::Public),
+            None => Err(Problem::unauthorized()),
+        }
     }
 
     /// The session's CSRF token, for forms.

@@ -29,7 +29,6 @@ pub mod spam;
 mod api;
 mod assess;
 mod auth;
-mod json;
 mod login;
 mod metrics;
 mod pool;

@@ -131,7 +131,7 @@ fn import_correlate_export() {
         .map(|m| format!("{} {}", m["incident"]["global_id"], m["how"]))
         .collect();
     hows.sort();
-    assert_eq!(v["count"], 3, "{hows:?}");
+    assert_eq!(v["total"], 3, "{hows:?}");
     assert!(
         hows.iter()
             .any(|h| h.contains("csirt.bank.test:PH-1") && h.contains("exact")),
@@ -141,12 +141,12 @@ fn import_correlate_export() {
     // The domain links the bank's domain and the telco's URL.
     let l = c5hub(&["lookup", "phish.test", "--format", "json"], &data);
     let v: serde_json::Value = serde_json::from_slice(&l.stdout).expect("json");
-    assert!(v["count"].as_u64().expect("count") >= 1, "{v}");
+    assert!(v["total"].as_u64().expect("total") >= 1, "{v}");
 
     // The list, then one incident with its related incidents.
     let list = c5hub(&["incidents", "list", "--format", "json"], &data);
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
-    let bank = rows
+    let bank = rows["items"]
         .as_array()
         .expect("rows")
         .iter()
@@ -227,7 +227,7 @@ fn tlp_applies_to_the_command_line() {
         &data,
     );
     let n = |o: &Output| {
-        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")["count"]
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")["total"]
             .as_u64()
             .expect("count")
     };
@@ -262,7 +262,8 @@ fn the_samples_correlate_under_their_warning_list() {
     let list_rows = c5hub(&["incidents", "list", "--format", "json"], &data);
     let rows: serde_json::Value = serde_json::from_slice(&list_rows.stdout).expect("json");
     let id_of = |global: &str| {
-        rows.as_array()
+        rows["items"]
+            .as_array()
             .expect("rows")
             .iter()
             .find(|r| r["global_id"] == global)

@@ -9,17 +9,15 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use c5hub_hub::incidents;
+use c5hub_hub::{incidents, reads};
 use c5hub_model::{IncidentStatus, Observable, RsitClass, Tlp};
 use c5hub_store::IncidentFilter;
+use c5hub_wire::incidents as wire;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::submit::refuse_nul;
 use crate::auth::Caller;
-use crate::json;
 use crate::problem::{Problem, Where};
 
 type Q = Query<HashMap<String, String>>;
@@ -98,66 +96,38 @@ fn key(id: &str) -> Result<i64, Problem> {
         .map_err(|_| Problem::invalid("path", format!("{id:?} is not an incident id")))
 }
 
-fn gone(id: i64) -> Problem {
-    Problem::not_found(format!("incident {id}"))
-}
-
 pub(crate) async fn list(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Q,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<wire::IncidentPage>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let filter = filter_from(&q, true)?;
     let limit = filter.limit;
-    let rows = s.pool.run(move |st| st.list(&filter, &viewer)).await?;
-    let next = if rows.len() == limit {
-        rows.last().map(|r| r.key.to_string())
-    } else {
-        None
-    };
-    Ok(Json(json!({
-        "items": rows.iter().map(json::summary).collect::<Vec<_>>(),
-        "next_cursor": next,
-    })))
+    let rows = s
+        .pool
+        .run(move |st| Ok(reads::list(st, &who, &filter)))
+        .await??;
+    Ok(Json(wire::IncidentPage::new(&rows, limit)))
 }
 
 pub(crate) async fn get_one(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<wire::IncidentAnswer>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
-    let org = viewer.org().map(str::to_owned);
-    let found = s.pool.read_short(move |st| st.incident(k, &viewer)).await?;
-    let i = found.ok_or_else(|| gone(k))?;
-    let assignee = match caller.principal {
-        Some(_) => i.assignee.as_deref(),
-        None => json::anonymise_assignee(i.assignee.as_deref()),
-    };
-    Ok(Json(json::incident(&i, org.as_deref(), assignee)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Update {
-    #[serde(default)]
-    status: Option<String>,
-    /// `null` clears the assignee; absent leaves it.
-    #[serde(default, with = "double_option")]
-    assignee: Option<Option<String>>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(d).map(Some)
-    }
+    let org = who.org().map(str::to_owned);
+    let i = s
+        .pool
+        .read_short(move |st| Ok(reads::incident(st, &who, k)))
+        .await??;
+    Ok(Json(wire::IncidentAnswer::new(
+        &i,
+        org.as_deref(),
+        i.assignee.as_deref(),
+    )))
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
@@ -174,9 +144,9 @@ pub(crate) async fn update(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::IncidentAnswer>, Problem> {
     let k = key(&id)?;
-    let u: Update = json_body(&body)?;
+    let u: wire::TriageRequest = json_body(&body)?;
     let status = match u.status.as_deref() {
         Some(x) => Some(
             IncidentStatus::from_str(x).map_err(|e| Problem::invalid("/status", e.to_string()))?,
@@ -241,12 +211,6 @@ pub(crate) async fn comment_on(
         .await??)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Handlers {
-    handlers: Vec<String>,
-}
-
 /// Names an incident's co-handlers (the reporter's and the hub operator's
 /// analysts and admins).
 pub(crate) async fn set_handlers(
@@ -254,9 +218,9 @@ pub(crate) async fn set_handlers(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::Handlers>, Problem> {
     let k = key(&id)?;
-    let h: Handlers = json_body(&body)?;
+    let h: wire::Handlers = json_body(&body)?;
     for (i, o) in h.handlers.iter().enumerate() {
         refuse_nul(&format!("/handlers/{i}"), o)?;
     }
@@ -265,7 +229,7 @@ pub(crate) async fn set_handlers(
         .pool
         .run(move |st| Ok(incidents::set_handlers(st, &who, k, &h.handlers)))
         .await??;
-    Ok(Json(json!({ "handlers": named })))
+    Ok(Json(wire::Handlers { handlers: named }))
 }
 
 /// The co-handlers of an incident the caller may read.
@@ -273,68 +237,42 @@ pub(crate) async fn handlers(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<wire::Handlers>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
     let found = s
         .pool
-        .read(move |st| {
-            if !st.readable_key(k, &viewer)? {
-                return Ok(None);
-            }
-            st.handlers(k).map(Some)
-        })
-        .await?
-        .ok_or_else(|| gone(k))?;
-    Ok(Json(json!({ "handlers": found })))
+        .read(move |st| Ok(reads::handlers(st, &who, k)))
+        .await??;
+    Ok(Json(wire::Handlers { handlers: found }))
 }
 
 pub(crate) async fn history(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<Vec<wire::HistoryEntry>>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
-    let found = s
+    let (h, a) = s
         .pool
-        .read(move |st| {
-            let Some(h) = st.history(k, &viewer)? else {
-                return Ok(None);
-            };
-            let a = st.assignments(k, &viewer)?.map(|a| a.1).unwrap_or_default();
-            Ok(Some((h, a)))
-        })
-        .await?;
-    let (mut h, mut a) = found.ok_or_else(|| gone(k))?;
-    if caller.principal.is_none() {
-        json::anonymise_history(&mut h, &mut a);
-    }
-    Ok(Json(json::history(&h, &a)))
+        .read(move |st| Ok(reads::history(st, &who, k)))
+        .await??;
+    Ok(Json(wire::history(&h, &a)))
 }
 
 pub(crate) async fn comments(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<Vec<wire::CommentAnswer>>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
-    let mut c = s
+    let c = s
         .pool
-        .run(move |st| st.comments(k, &viewer))
-        .await?
-        .ok_or_else(|| gone(k))?;
-    if caller.principal.is_none() {
-        json::anonymise_comments(&mut c);
-    }
-    Ok(Json(Value::Array(c.iter().map(json::comment).collect())))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewComment {
-    body: String,
+        .run(move |st| Ok(reads::comments(st, &who, k)))
+        .await??;
+    Ok(Json(c.iter().map(wire::CommentAnswer::from).collect()))
 }
 
 pub(crate) async fn add_comment(
@@ -344,32 +282,31 @@ pub(crate) async fn add_comment(
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
     let k = key(&id)?;
-    let c: NewComment = json_body(&body)?;
+    let c: wire::NewComment = json_body(&body)?;
     let added = comment_on(&s, &caller, k, c.body).await?;
-    Ok((StatusCode::CREATED, Json(json::comment(&added))).into_response())
+    Ok((StatusCode::CREATED, Json(wire::CommentAnswer::from(&added))).into_response())
 }
 
 pub(crate) async fn related(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<Vec<wire::RelatedAnswer>>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let k = key(&id)?;
     let r = s
         .pool
-        .run(move |st| st.related(k, &viewer))
-        .await?
-        .ok_or_else(|| gone(k))?;
-    Ok(Json(json::related(&r)))
+        .run(move |st| Ok(reads::related(st, &who, k)))
+        .await??;
+    Ok(Json(r.iter().map(wire::RelatedAnswer::from).collect()))
 }
 
 pub(crate) async fn lookup(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Q,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<wire::LookupAnswer>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let value = q
         .get("value")
         .map(|v| v.trim().to_owned())
@@ -378,10 +315,17 @@ pub(crate) async fn lookup(
     let page = lookup_page(&q).map_err(|(p, why)| Problem::invalid(p, why))?;
     let l = s
         .pool
-        .run(move |st| st.lookup_page(&value, &viewer, page))
+        .run(move |st| Ok(reads::lookup(st, &who, &value, page)))
         .await?
-        .map_err(|e| Problem::invalid("query parameter value", e.to_string()))?;
-    Ok(Json(json::lookup(&l)))
+        .map_err(|e| match e {
+            // A value that is no observable is a bad query parameter, as
+            // every other one.
+            c5hub_hub::Error::Invalid { detail, .. } => {
+                Problem::invalid("query parameter value", detail)
+            }
+            other => other.into(),
+        })?;
+    Ok(Json(wire::LookupAnswer::from(&l)))
 }
 
 /// The page of a lookup the query asks for: `limit` (default
@@ -419,7 +363,7 @@ pub(crate) async fn export(
     caller: Caller,
     Query(q): Q,
 ) -> Result<Response, Problem> {
-    let viewer = caller.reader()?;
+    let who = caller.reading(&s.config.org)?;
     let name = q.get("format").map_or("iodef-json", String::as_str);
     let format = c5hub_formats::by_name(name)
         .filter(|f| f.encode.is_some())
@@ -432,19 +376,11 @@ pub(crate) async fn export(
             )
         })?;
     let filter = filter_from(&q, false)?;
-    let (text, ct) = s
+    let incidents = s
         .pool
-        .read(move |st| {
-            let rows = st.list(&filter, &viewer)?;
-            let mut incidents = Vec::with_capacity(rows.len());
-            for r in &rows {
-                if let Some(i) = st.incident(r.key, &viewer)? {
-                    incidents.push(i);
-                }
-            }
-            Ok(render_export(format, &incidents))
-        })
-        .await?;
+        .read(move |st| Ok(reads::export(st, &who, &filter)))
+        .await??;
+    let (text, ct) = render_export(format, &incidents);
     Ok(([(header::CONTENT_TYPE, ct)], text).into_response())
 }
 
@@ -479,8 +415,8 @@ pub(crate) async fn stats(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Q,
-) -> Result<Json<Value>, Problem> {
-    let viewer = caller.reader()?;
+) -> Result<Json<wire::StatsAnswer>, Problem> {
+    let who = caller.reading(&s.config.org)?;
     let days = match q.get("days") {
         Some(d) => d
             .parse::<u32>()
@@ -489,12 +425,9 @@ pub(crate) async fn stats(
             .ok_or_else(|| Problem::invalid("query parameter days", "a number from 1 to 366"))?,
         None => 30,
     };
-    let st = s.pool.read(move |st| st.stats(&viewer, days)).await?;
-    Ok(Json(json!({
-        "total": st.total,
-        "by_class": st.by_class.iter().map(|(c, n)| json!({"classification": c.map(|c| c.path()), "count": n})).collect::<Vec<_>>(),
-        "by_tlp": st.by_tlp.iter().map(|(t, n)| json!({"tlp": t.as_str(), "count": n})).collect::<Vec<_>>(),
-        "by_status": st.by_status.iter().map(|(x, n)| json!({"status": x.as_str(), "count": n})).collect::<Vec<_>>(),
-        "daily": st.daily.iter().map(|(d, n)| json!({"date": d.to_string(), "count": n})).collect::<Vec<_>>(),
-    })))
+    let st = s
+        .pool
+        .read(move |st| Ok(reads::stats(st, &who, days)))
+        .await??;
+    Ok(Json(wire::StatsAnswer::from(&st)))
 }

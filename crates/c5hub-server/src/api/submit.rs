@@ -11,8 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use c5hub_formats::{DecodeOptions, Door, Format, Note, Unrecognised};
 use c5hub_model::Incident;
-use c5hub_store::{Outcome, Principal};
-use serde_json::json;
+use c5hub_store::Outcome;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -181,53 +180,31 @@ fn check_limits(parsed: &Parsed) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Stores parsed incidents as `principal`'s and answers with one result per
-/// incident. Every door that submits (API, web form) comes through here, so
-/// the limits are checked here: [`MAX_OBSERVABLES_PER_REQUEST`], sharing
-/// lists of at most [`MAX_SHARING_LIST`] organisations that all exist (a
-/// name that is not an organisation yet would give access to whoever
-/// takes it later), and no NUL byte in any text.
+/// Stores parsed incidents for `who` and answers with one result per
+/// incident. Every door that submits (API, web form) comes through here:
+/// the limits are checked here ([`MAX_OBSERVABLES_PER_REQUEST`], sharing
+/// lists of at most [`MAX_SHARING_LIST`] organisations, no NUL byte in any
+/// text); who may submit, which sharing lists are accepted and the audit
+/// line are the operations layer's (`c5hub_hub::submit`).
 pub(crate) async fn store(
     state: &AppState,
-    principal: &Principal,
+    who: &c5hub_hub::Authority,
     parsed: Parsed,
 ) -> Result<Vec<(Outcome, String)>, Problem> {
+    let principal = c5hub_hub::submit::submitter(who)?.clone();
     check_limits(&parsed)?;
-    let named: Vec<(&'static str, String)> = [
-        ("shared_with", &parsed.shared_with),
-        ("recipients", &parsed.recipients),
-    ]
-    .into_iter()
-    .flat_map(|(field, list)| list.iter().map(move |o| (field, o.clone())))
-    .collect();
-    if !named.is_empty() {
-        let unknown = state
+    if !parsed.shared_with.is_empty() || !parsed.recipients.is_empty() {
+        let (shared_with, recipients) = (parsed.shared_with.clone(), parsed.recipients.clone());
+        state
             .pool
             .read(move |st| {
-                let mut unknown = Vec::new();
-                for (field, org) in named {
-                    if st.org(&org)?.is_none() {
-                        unknown.push((field, org));
-                    }
-                }
-                Ok(unknown)
+                Ok(c5hub_hub::submit::check_sharing(
+                    st,
+                    &shared_with,
+                    &recipients,
+                ))
             })
-            .await?;
-        if !unknown.is_empty() {
-            let errors: Vec<Where> = unknown
-                .iter()
-                .map(|(field, org)| Where {
-                    at: (*field).to_owned(),
-                    detail: format!("{org:?} is not an organisation of this hub"),
-                })
-                .collect();
-            let (field, org) = &unknown[0];
-            return Err(unprocessable(
-                *field,
-                format!("{field} names {org:?}, which is not an organisation of this hub"),
-            )
-            .with(errors));
-        }
+            .await??;
     }
     let ids: Vec<String> = parsed.incidents.iter().map(|i| i.id.to_string()).collect();
     let subs = parsed
@@ -249,28 +226,13 @@ pub(crate) async fn store(
             Outcome::Duplicate(_) => "duplicate",
         });
     }
-    let summary = outcomes
-        .iter()
-        .zip(&ids)
-        .map(|(o, id)| format!("{id}={}", o.key()))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let (who, org) = (principal.name.clone(), principal.org.clone());
+    let stored: Vec<(Outcome, String)> = outcomes.into_iter().zip(ids).collect();
+    let (who, audit) = (who.clone(), stored.clone());
     state
         .pool
-        .run(move |s| s.audit(&who, Some(&org), "incident.submit", None, Some(&summary)))
-        .await?;
-    Ok(outcomes.into_iter().zip(ids).collect())
-}
-
-pub(crate) fn outcome_json(o: &Outcome, id: &str) -> serde_json::Value {
-    match o {
-        Outcome::New(k) => json!({"id": k, "global_id": id, "outcome": "new", "version": 1}),
-        Outcome::NewVersion { key, version } => {
-            json!({"id": key, "global_id": id, "outcome": "new-version", "version": version})
-        }
-        Outcome::Duplicate(k) => json!({"id": k, "global_id": id, "outcome": "duplicate"}),
-    }
+        .run(move |s| Ok(c5hub_hub::submit::record(s, &who, &audit)))
+        .await??;
+    Ok(stored)
 }
 
 pub(crate) async fn submit(
@@ -280,9 +242,9 @@ pub(crate) async fn submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let principal = caller
-        .allowed(c5hub_model::Role::can_submit, "submit incidents")?
-        .clone();
+    // Refused before the body is read.
+    let who = caller.authority(&state.config.org)?;
+    c5hub_hub::submit::submitter(&who)?;
     let body = body.map_err(|e| {
         Problem::new(
             e.status(),
@@ -308,17 +270,23 @@ pub(crate) async fn submit(
         parsed.shared_with = list_param(&q, "shared_with");
         parsed.recipients = list_param(&q, "recipients");
     }
-    let notes: Vec<serde_json::Value> = parsed
+    let notes: Vec<c5hub_wire::incidents::SubmitNote> = parsed
         .notes
         .iter()
-        .map(|n| json!({"at": n.at, "detail": n.detail}))
+        .map(|n| c5hub_wire::incidents::SubmitNote {
+            at: n.at.clone(),
+            detail: n.detail.clone(),
+        })
         .collect();
-    let results = store(&state, &principal, parsed).await?;
+    let results = store(&state, &who, parsed).await?;
     let first = results.first().map(|(o, _)| o.key());
-    let body = json!({
-        "results": results.iter().map(|(o, id)| outcome_json(o, id)).collect::<Vec<_>>(),
-        "notes": notes,
-    });
+    let body = c5hub_wire::incidents::Submitted {
+        results: results
+            .iter()
+            .map(|(o, id)| c5hub_wire::incidents::SubmitResult::new(o, id))
+            .collect(),
+        notes,
+    };
     let mut resp = (StatusCode::CREATED, axum::Json(body)).into_response();
     if let Some(k) = first {
         if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/incidents/{k}")) {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use c5hub_hub::incidents::{self, Permissions};
+use c5hub_hub::reads;
 use c5hub_model::{IncidentStatus, Role, RsitClass, Tlp};
 use c5hub_store::{IncidentSummary, Stats};
 use maud::{Markup, html};
@@ -85,27 +86,24 @@ fn counts<T>(caption: &str, rows: &[(T, i64)], total: i64, name: impl Fn(&T) -> 
 }
 
 pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Response {
-    let viewer = match caller.reader() {
+    let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
     };
-    let v2 = viewer.clone();
     let got = s
         .pool
         .read(move |st| {
-            let stats = st.stats(&viewer, 30)?;
-            let recent = st.list(
-                &c5hub_store::IncidentFilter {
-                    limit: 10,
-                    ..Default::default()
-                },
-                &v2,
-            )?;
-            Ok((stats, recent))
+            let recent = c5hub_store::IncidentFilter {
+                limit: 10,
+                ..Default::default()
+            };
+            Ok(reads::stats(st, &who, 30)
+                .and_then(|stats| reads::list(st, &who, &recent).map(|recent| (stats, recent))))
         })
         .await;
     let (st, recent) = match got {
-        Ok(x) => x,
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return error_page(&caller, &e.into()),
         Err(p) => return error_page(&caller, &p),
     };
     let ctx = Page::of(&caller, "Dashboard", "dashboard");
@@ -132,7 +130,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Resp
 }
 
 pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Response {
-    let viewer = match caller.reader() {
+    let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
     };
@@ -141,8 +139,13 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
         Err(p) => return error_page(&caller, &p),
     };
     let limit = filter.limit;
-    let rows = match s.pool.run(move |st| st.list(&filter, &viewer)).await {
-        Ok(r) => r,
+    let rows = match s
+        .pool
+        .run(move |st| Ok(reads::list(st, &who, &filter)))
+        .await
+    {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return error_page(&caller, &e.into()),
         Err(p) => return error_page(&caller, &p),
     };
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
@@ -199,35 +202,31 @@ pub(crate) async fn detail(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Response {
-    let viewer = match caller.reader() {
+    let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
     };
     let got = s
         .pool
         .read(move |st| {
-            let Some(i) = st.incident(id, &viewer)? else {
-                return Ok(None);
+            let one = |st: &mut c5hub_store::Store| {
+                let i = reads::incident(st, &who, id)?;
+                let (h, a) = reads::history(st, &who, id)?;
+                let c = reads::comments(st, &who, id)?;
+                let r = reads::related(st, &who, id)?;
+                let handlers = reads::handlers(st, &who, id)?;
+                Ok::<_, c5hub_hub::Error>((i, h, a, c, r, handlers))
             };
-            let h = st.history(id, &viewer)?.unwrap_or_default();
-            let a = st.assignments(id, &viewer)?.unwrap_or_default();
-            let c = st.comments(id, &viewer)?.unwrap_or_default();
-            let r = st.related(id, &viewer)?.unwrap_or_default();
-            let handlers = st.handlers(id)?;
-            Ok(Some((i, h, a, c, r, handlers)))
+            Ok(one(st))
         })
         .await;
-    let (i, mut history, (mut assignee, mut assignments), mut comments, related, handlers) =
-        match got {
-            Ok(Some(x)) => x,
-            Ok(None) => return super::not_found_for(&caller),
-            Err(p) => return error_page(&caller, &p),
-        };
-    if caller.principal.is_none() {
-        crate::json::anonymise_history(&mut history, &mut assignments);
-        crate::json::anonymise_comments(&mut comments);
-        assignee = crate::json::anonymise_assignee(assignee.as_deref()).map(str::to_owned);
-    }
+    let (i, history, assignments, comments, related, handlers) = match got {
+        Ok(Ok(x)) => x,
+        Ok(Err(c5hub_hub::Error::NotFound(_))) => return super::not_found_for(&caller),
+        Ok(Err(e)) => return error_page(&caller, &e.into()),
+        Err(p) => return error_page(&caller, &p),
+    };
+    let assignee = i.assignee.clone();
     let m = &i.incident;
     // The page offers only the forms the rule of who may change what would
     // accept (the operations layer decides, here as on every door).
@@ -242,7 +241,7 @@ pub(crate) async fn detail(
     let csrf = caller.csrf();
     let title = m.title.clone().unwrap_or_else(|| m.id.to_string());
     let ctx = Page::of(&caller, &title, "incidents");
-    let events = crate::json::history(&history, &assignments);
+    let events = c5hub_wire::incidents::history(&history, &assignments);
     page(&ctx, html! {
         h1 { "Incident " (i.key) ": " (title) }
         dl {
@@ -311,11 +310,11 @@ pub(crate) async fn detail(
         section aria-labelledby="hist-h" {
             h2 id="hist-h" { "History" }
             ol {
-                @for e in events.as_array().into_iter().flatten() {
+                @for e in &events {
                     li {
-                        (e["at"].as_str().unwrap_or_default()) " · " (e["actor"].as_str().unwrap_or_default()) " · "
-                        @if e["change"] == "status" { "status " (e["from"].as_str().unwrap_or("—")) " → " (e["to"].as_str().unwrap_or_default()) @if let Some(n) = e["note"].as_str() { " (" (n) ")" } }
-                        @else { "assigned to " (e["to"].as_str().unwrap_or("nobody")) }
+                        (e.at) " · " (e.actor) " · "
+                        @if e.change == "status" { "status " (e.from.clone().flatten().as_deref().unwrap_or("—")) " → " (e.to.as_deref().unwrap_or_default()) @if let Some(Some(n)) = &e.note { " (" (n) ")" } }
+                        @else { "assigned to " (e.to.as_deref().unwrap_or("nobody")) }
                     }
                 }
             }
@@ -503,11 +502,11 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 async fn store_and_redirect(s: &AppState, caller: &Caller, parsed: submit::Parsed) -> Response {
-    let p = match caller.allowed(Role::can_submit, "submit incidents") {
-        Ok(p) => p.clone(),
+    let who = match caller.authority(&s.config.org) {
+        Ok(w) => w,
         Err(e) => return error_page(caller, &e),
     };
-    match submit::store(s, &p, parsed).await {
+    match submit::store(s, &who, parsed).await {
         Ok(results) => match results.first() {
             Some((o, _)) => Redirect::to(&format!("/incidents/{}", o.key())).into_response(),
             None => error_page(caller, &Problem::bad_request("nothing was stored")),
@@ -632,7 +631,7 @@ pub(crate) async fn submit_fields(
 }
 
 pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Response {
-    let viewer = match caller.reader() {
+    let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
     };
@@ -647,10 +646,13 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
         let v = value.clone();
         match s
             .pool
-            .run(move |st| st.lookup_page(&v, &viewer, wanted))
+            .run(move |st| Ok(reads::lookup(st, &who, &v, wanted)))
             .await
         {
-            Ok(r) => Some(r),
+            // A value that is no observable is said on the page.
+            Ok(Err(c5hub_hub::Error::Invalid { detail, .. })) => Some(Err(detail)),
+            Ok(Err(e)) => return error_page(&caller, &e.into()),
+            Ok(Ok(l)) => Some(Ok(l)),
             Err(p) => return error_page(&caller, &p),
         }
     };
@@ -663,7 +665,7 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
         }
         @match &result {
             None => {}
-            Some(Err(e)) => { div.error role="alert" { (e.to_string()) } }
+            Some(Err(e)) => { div.error role="alert" { (e) } }
             Some(Ok(l)) => {
                 p { "Normalised: " code { (l.value.value()) } " (" (l.value.kind().as_str()) ")" }
                 @if let Some(w) = &l.warning { div.notice { "On the warning list: " (w) ". It never correlates." } }

@@ -11,7 +11,8 @@ use c5hub_model::{OrgKind, Role};
 use c5hub_server::{AdminToken, Config};
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::store::Backend;
+use super::store::{Backend, ListFormat};
+use c5hub_wire::admin as wire;
 
 /// Log line format.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -198,6 +199,9 @@ pub enum OrgsCommand {
     },
     /// List organisations.
     List {
+        /// Output format (`json`: the API's `GET /api/v1/orgs`).
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
         #[command(flatten)]
         backend: Backend,
     },
@@ -222,6 +226,9 @@ pub enum UsersCommand {
     },
     /// List users.
     List {
+        /// Output format (`json`: the API's `GET /api/v1/users`).
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
         #[command(flatten)]
         backend: Backend,
     },
@@ -249,6 +256,9 @@ pub enum TokensCommand {
     },
     /// List tokens (never their secrets).
     List {
+        /// Output format (`json`: the API's `GET /api/v1/tokens`).
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
         #[command(flatten)]
         backend: Backend,
     },
@@ -273,6 +283,15 @@ fn console() -> Authority {
     }
 }
 
+/// Prints a listing as the API answers it: one JSON array.
+fn print_json<T: serde::Serialize>(items: impl Iterator<Item = T>) -> Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&items.collect::<Vec<_>>())?
+    );
+    Ok(())
+}
+
 /// Runs `c5hub orgs`.
 pub fn orgs(c: OrgsCommand) -> Result<ExitCode> {
     match c {
@@ -286,9 +305,15 @@ pub fn orgs(c: OrgsCommand) -> Result<ExitCode> {
             let o = accounts::add_org(&mut s, &console(), &name, kind)?;
             println!("{}\t{}", o.name, o.kind);
         }
-        OrgsCommand::List { backend } => {
-            for o in backend.open()?.orgs()? {
-                println!("{}\t{}\t{}", o.name, o.kind, o.created_at.to_rfc3339());
+        OrgsCommand::List { format, backend } => {
+            let orgs = accounts::orgs(&mut backend.open()?)?;
+            match format {
+                ListFormat::Json => print_json(orgs.iter().map(wire::OrgAnswer::from))?,
+                ListFormat::Table => {
+                    for o in orgs {
+                        println!("{}\t{}\t{}", o.name, o.kind, o.created_at.to_rfc3339());
+                    }
+                }
             }
         }
     }
@@ -318,8 +343,13 @@ pub fn users(c: UsersCommand) -> Result<ExitCode> {
             let u = accounts::add_user(&mut s, &console(), &new)?;
             println!("{}\t{}\t{}", u.email, u.org, u.role);
         }
-        UsersCommand::List { backend } => {
-            for u in accounts::users(&mut backend.open()?, &console())? {
+        UsersCommand::List { format, backend } => {
+            let users = accounts::users(&mut backend.open()?, &console())?;
+            if let ListFormat::Json = format {
+                print_json(users.iter().map(wire::UserAnswer::from))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for u in users {
                 println!(
                     "{}\t{}\t{}\t{}",
                     u.email,
@@ -361,8 +391,13 @@ pub fn tokens(c: TokensCommand) -> Result<ExitCode> {
             eprintln!("token {} for {org} ({role}); shown only now:", info.id);
             println!("{secret}");
         }
-        TokensCommand::List { backend } => {
-            for t in accounts::tokens(&mut backend.open()?, &console())? {
+        TokensCommand::List { format, backend } => {
+            let tokens = accounts::tokens(&mut backend.open()?, &console())?;
+            if let ListFormat::Json = format {
+                print_json(tokens.iter().map(wire::TokenAnswer::from))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for t in tokens {
                 let state = if t.revoked_at.is_some() {
                     "revoked"
                 } else {

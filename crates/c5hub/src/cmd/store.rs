@@ -7,14 +7,15 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use anyhow::{Context, Result, bail};
+use c5hub_hub::{Authority, reads};
 use c5hub_import::{Event, ImportOptions};
-use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
+use c5hub_model::{IncidentStatus, RsitClass, Tlp};
 use c5hub_store::{
     IncidentFilter, IncidentSummary, Location, Options, Outcome, Store, WarningList,
 };
+use c5hub_wire::incidents as wire;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::{Value, json};
 
 /// Where the store is and who is asking.
 #[derive(Debug, Args)]
@@ -88,8 +89,12 @@ impl StoreArgs {
         self.backend.open()
     }
 
-    fn viewer(&self) -> Viewer {
-        Viewer::member(self.org.clone())
+    /// Who reads: the organisation named by `--as`, through the hub's
+    /// operations (which apply its TLP, as for a member on the API).
+    fn reader(&self) -> Authority {
+        Authority::ReadingAs {
+            org: self.org.clone(),
+        }
     }
 }
 
@@ -228,6 +233,10 @@ pub enum IncidentsCommand {
     List {
         #[command(flatten)]
         filter: FilterArgs,
+        /// Incidents older than this key: the `next_cursor` of the page
+        /// before.
+        #[arg(long)]
+        cursor: Option<i64>,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
@@ -426,21 +435,6 @@ fn describe(outcomes: &[Outcome]) -> String {
     format!("new={n} versions={v} duplicates={d}")
 }
 
-fn summary_json(s: &IncidentSummary) -> Value {
-    json!({
-        "id": s.key,
-        "global_id": s.global_id,
-        "reporter": s.reporter,
-        "version": s.version,
-        "status": s.status.as_str(),
-        "tlp": s.tlp.as_str(),
-        "classification": s.classification.map(|c| c.path()),
-        "title": s.title,
-        "created_at": s.created_at.to_rfc3339(),
-        "detected": s.detected.map(|t| t.to_rfc3339()),
-    })
-}
-
 fn table_row(s: &IncidentSummary) -> String {
     format!(
         "{:>7}  {:<19}  {:<16}  {:<11}  {:<16}  {:<28}  {}",
@@ -468,20 +462,24 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
     match c {
         IncidentsCommand::List {
             filter,
+            cursor,
             format,
             store,
         } => {
             let mut s = store.open()?;
-            let rows = s.list(&filter.filter()?, &store.viewer())?;
+            let filter = IncidentFilter {
+                before: cursor,
+                ..filter.filter()?
+            };
+            let rows = reads::list(&mut s, &store.reader(), &filter)?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             match format {
+                // The API's answer to the same question.
                 ListFormat::Json => writeln!(
                     out,
                     "{}",
-                    serde_json::to_string_pretty(
-                        &rows.iter().map(summary_json).collect::<Vec<_>>()
-                    )?
+                    serde_json::to_string_pretty(&wire::IncidentPage::new(&rows, filter.limit))?
                 )?,
                 ListFormat::Table => {
                     writeln!(
@@ -498,44 +496,29 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
         }
         IncidentsCommand::Show { id, format, store } => {
             let mut s = store.open()?;
-            let viewer = store.viewer();
+            let who = store.reader();
             // Not found and not allowed look the same: the answer must not
             // reveal that an incident exists.
-            let Some(inc) = s.incident(id, &viewer)? else {
-                eprintln!("c5hub: no incident {id} that {} may read", store.org);
-                return Ok(ExitCode::from(1));
+            let inc = match reads::incident(&mut s, &who, id) {
+                Ok(i) => i,
+                Err(c5hub_hub::Error::NotFound(_)) => {
+                    eprintln!("c5hub: no incident {id} that {} may read", store.org);
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e.into()),
             };
-            let history = s.history(id, &viewer)?.unwrap_or_default();
-            let related = s.related(id, &viewer)?.unwrap_or_default();
+            let (history, assignments) = reads::history(&mut s, &who, id)?;
+            let related = reads::related(&mut s, &who, id)?;
             let m = &inc.incident;
-            let v = json!({
-                "id": inc.key,
-                "global_id": m.id.to_string(),
-                "reporter": inc.reporter,
-                "version": inc.version,
-                "status": m.status.as_str(),
-                "tlp": m.tlp.as_str(),
-                "classification": m.classification.map(|c| c.path()),
-                "title": m.title,
-                "description": m.description,
-                "created_at": inc.created_at.to_rfc3339(),
-                "updated_at": inc.updated_at.to_rfc3339(),
-                "times": {
-                    "detected": m.times.detected.map(|t| t.to_rfc3339()),
-                    "start": m.times.start.map(|t| t.to_rfc3339()),
-                    "end": m.times.end.map(|t| t.to_rfc3339()),
-                    "reported": m.times.reported.map(|t| t.to_rfc3339()),
-                    "generated": m.times.generated.map(|t| t.to_rfc3339()),
-                },
-                "observables": m.observables.iter().map(|o| json!({"kind": o.observable.kind().as_str(), "value": o.observable.value(), "role": o.role.as_str()})).collect::<Vec<_>>(),
-                "contacts": m.contacts.iter().map(|c| json!({"role": c.role, "name": c.name, "email": c.email})).collect::<Vec<_>>(),
-                "original": m.original.as_ref().map(|d| json!({"format": d.format.as_str(), "bytes": d.bytes.len()})),
-                "history": history.iter().map(|h| json!({"at": h.at.to_rfc3339(), "actor": h.actor, "from": h.from.map(|s| s.as_str()), "to": h.to.as_str(), "note": h.note})).collect::<Vec<_>>(),
-                "related": related.iter().map(|r| json!({
-                    "incident": summary_json(&r.incident),
-                    "shared": r.shared.iter().map(|(a, b, how)| json!({"here": a.value(), "there": b.value(), "how": how.as_str()})).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            });
+            let v = wire::IncidentShow {
+                incident: wire::IncidentAnswer::new(
+                    &inc,
+                    Some(store.org.as_str()),
+                    inc.assignee.as_deref(),
+                ),
+                history: wire::history(&history, &assignments),
+                related: related.iter().map(wire::RelatedAnswer::from).collect(),
+            };
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             match format {
@@ -609,36 +592,20 @@ pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
         before: a.before,
         limit: a.limit.max(1),
     };
-    let l = match s.lookup_page(&a.value, &a.store.viewer(), page)? {
+    let l = match reads::lookup(&mut s, &a.store.reader(), &a.value, page) {
         Ok(l) => l,
-        Err(e) => bail!("{e}"),
+        Err(c5hub_hub::Error::Invalid { detail, .. }) => bail!("{detail}"),
+        Err(e) => return Err(e.into()),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match a.format {
-        ListFormat::Json => {
-            let v = json!({
-                "value": {"kind": l.value.kind().as_str(), "value": l.value.value()},
-                "warning": l.warning,
-                "count": l.total,
-                "shown": l.matches.len(),
-                "next": l.next,
-                "matches": l.matches.iter().map(|m| json!({
-                    "incident": summary_json(&m.incident),
-                    "observable": {"kind": m.observable.kind().as_str(), "value": m.observable.value()},
-                    "role": m.role.as_str(),
-                    "how": m.how.as_str(),
-                })).collect::<Vec<_>>(),
-                "sightings": l.sightings.iter().map(|s| json!({
-                    "observable": s.observable.value(),
-                    "count": s.count,
-                    "first_seen": s.first_seen.to_rfc3339(),
-                    "last_seen": s.last_seen.to_rfc3339(),
-                    "sources": s.sources.iter().map(|(src, n)| json!({"source": src, "count": n})).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            });
-            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-        }
+        // The API's answer to the same question.
+        ListFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&wire::LookupAnswer::from(&l))?
+        )?,
         ListFormat::Table => {
             let shown = if l.matches.len() < l.total {
                 format!(", the newest {} shown", l.matches.len())
@@ -685,21 +652,14 @@ pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
 /// Runs `c5hub export`.
 pub fn export(a: ExportArgs) -> Result<ExitCode> {
     let mut s = a.store.open()?;
-    let viewer = a.store.viewer();
-    let rows = s.list(&a.filter.filter()?, &viewer)?;
-    let mut incidents = Vec::with_capacity(rows.len());
-    for r in &rows {
-        if let Some(i) = s.incident(r.key, &viewer)? {
-            incidents.push(i);
-        }
-    }
+    let incidents = reads::export(&mut s, &a.store.reader(), &a.filter.filter()?)?;
     let format = c5hub_formats::by_name(&a.format)
         .with_context(|| format!("{}: not a format c5hub writes", a.format))?;
     // A hub's own export: each incident with its record (reporter, sharing
     // lists, version), and with --all-versions its earlier versions, which
     // `import --hub-export` restores; formats with no place for the record
     // (CSV) leave it out.
-    let (items, missing) = hub_export_items(&mut s, &viewer, &incidents, a.all_versions)?;
+    let (items, missing) = hub_export_items(&mut s, &a.store.reader(), &incidents, a.all_versions)?;
     if missing > 0 {
         eprintln!("{missing} earlier version(s) without an IODEF document were not exported");
     }
@@ -742,7 +702,7 @@ type ExportItem = (usize, c5hub_model::Incident, c5hub_iodef::model::HubRecord);
 /// back.
 fn hub_export_items(
     s: &mut Store,
-    viewer: &Viewer,
+    who: &Authority,
     incidents: &[c5hub_store::StoredIncident],
     all_versions: bool,
 ) -> Result<(Vec<ExportItem>, usize)> {
@@ -754,7 +714,12 @@ fn hub_export_items(
     let mut missing = 0;
     for (at, i) in incidents.iter().enumerate() {
         if all_versions && i.version > 1 {
-            let versions = s.versions(i.key, viewer)?.unwrap_or_default();
+            let versions = match reads::versions(s, who, i.key) {
+                Ok(v) => v,
+                // Gone since it was listed: its current version only.
+                Err(c5hub_hub::Error::NotFound(_)) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
             for v in 1..i.version {
                 let earlier = versions.iter().find(|d| d.version == v).and_then(|d| {
                     c5hub_iodef::model::incident_from_original(&d.document, &i.incident.id, &limits)
@@ -812,8 +777,8 @@ pub fn changes(a: ChangesArgs) -> Result<ExitCode> {
     let since = i64::try_from(a.since).context("--since is too large")?;
     let limit = usize::try_from(a.limit).context("--limit is too large")?;
     let mut s = a.store.open()?;
-    let page = s.changes_since(since, &a.store.viewer(), limit)?;
-    let answer = c5hub_server::feed::ChangesAnswer::from(&page);
+    let page = reads::changes(&mut s, &a.store.reader(), since, limit)?;
+    let answer = wire::ChangesAnswer::from(&page);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match a.format {
