@@ -11,12 +11,19 @@
 //!   the administration rule ([`accounts::AdminScope`]).
 //! - [`incidents`]: triage, co-handlers and comments, with the rule of who
 //!   may change an incident.
+//! - [`spam`]: countering spam (reports, intake, verdicts, classification,
+//!   campaigns, feed, impact), with the rule of who may do what and the
+//!   [`spam::SpamDesk`] every door shares.
+//! - [`assess`]: the national assessment's access rule and the hand-off of
+//!   validated responses to `c5hub-assess` for scoring.
 //!
 //! Invariants: no HTTP, no HTML, no terminal output, no wire format. The
 //! store applies TLP 2.0 on reads; this crate decides who may *change*.
 
 pub mod accounts;
+pub mod assess;
 pub mod incidents;
+pub mod spam;
 
 mod error;
 
