@@ -20,6 +20,8 @@ pub enum Error {
     /// The caller asked too often; `retry_after` says when to ask again
     /// (the doors answer 429).
     TooMany {
+        /// What was asked too often (`verdicts`).
+        what: &'static str,
         /// How long until the next request is accepted.
         retry_after: std::time::Duration,
         /// The limit, in words a user reads.

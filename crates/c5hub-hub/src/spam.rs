@@ -314,7 +314,7 @@ impl SpamDesk {
 
     /// The incident a processed report becomes: numbers and addresses
     /// only as pseudonyms under the hub's key.
-    fn incident(&self, p: &Processed, smishing: bool) -> Result<c5hub_model::Incident, Error> {
+    pub fn incident(&self, p: &Processed, smishing: bool) -> Result<c5hub_model::Incident, Error> {
         c5hub_spam::indicators::to_incident(
             &p.report,
             &p.indicators,
@@ -876,6 +876,7 @@ pub fn confirm(
     let org = who.org().unwrap_or("(console)").to_owned();
     if let Err(wait) = desk.admit_verdict(&org) {
         return Err(Error::TooMany {
+            what: "verdicts",
             retry_after: wait,
             detail: format!(
                 "at most {} verdicts an hour per organisation (spam.verdicts_per_hour); try again in {} seconds",
