@@ -25,7 +25,10 @@ use c5hub_assess::{
     SensitivityConfig, SensitivityReport, scoring, sensitivity,
 };
 use c5hub_model::Role;
-use c5hub_store::{Edition, Principal, Response, ResponseStatus, Store, StoredAnswer};
+use c5hub_store::{
+    Actor, AnswerInput, Decision, Edition, EvidenceInfo, NewEdition, NewEvidence, Principal,
+    Response, ResponseStatus, Store, StoredAnswer,
+};
 
 use crate::{Authority, Error};
 
@@ -54,16 +57,235 @@ pub fn may_decide(p: &Principal, r: &Response, hub_org: &str) -> bool {
     is_validator(p, hub_org) && p.org != r.org
 }
 
+/// The member acting, or a refusal: the command line reads the
+/// assessment but changes nothing in it (it acts for no organisation).
+fn member<'a>(who: &'a Authority, what: &str) -> Result<(&'a Principal, &'a str), Error> {
+    match who {
+        Authority::Member { principal, hub_org } => Ok((principal, hub_org)),
+        Authority::Console { .. } => Err(Error::Forbidden(format!(
+            "the command line does not {what}: it acts for no organisation"
+        ))),
+    }
+}
+
+fn actor(p: &Principal) -> Actor<'_> {
+    Actor {
+        name: &p.name,
+        org: &p.org,
+    }
+}
+
+/// Whether `who` runs the assessment (the console reads as the operator).
+pub fn runs_assessment(who: &Authority) -> bool {
+    match who {
+        Authority::Console { .. } => true,
+        Authority::Member { principal, hub_org } => is_operator(principal, hub_org),
+    }
+}
+
+fn operator<'a>(who: &'a Authority, what: &str) -> Result<&'a Principal, Error> {
+    let (p, hub_org) = member(who, what)?;
+    if is_operator(p, hub_org) {
+        Ok(p)
+    } else {
+        Err(Error::Forbidden(format!(
+            "only the hub operator's admins {what}"
+        )))
+    }
+}
+
+/// Every edition; every member reads them.
+pub fn editions(store: &mut Store, _who: &Authority) -> Result<Vec<Edition>, Error> {
+    Ok(store.editions()?)
+}
+
+/// Opens an edition (the hub operator's admins).
+pub fn add_edition(
+    store: &mut Store,
+    who: &Authority,
+    edition: &NewEdition<'_>,
+) -> Result<Edition, Error> {
+    let p = operator(who, "open editions")?;
+    Ok(store.add_edition(edition, actor(p))?)
+}
+
+/// Opens or closes an edition (the hub operator's admins).
+pub fn set_open(store: &mut Store, who: &Authority, id: i64, open: bool) -> Result<(), Error> {
+    let p = operator(who, "open and close editions")?;
+    if store.set_edition_open(id, open, actor(p))? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("edition {id}")))
+    }
+}
+
+/// Names the organisation that answers for a country in an edition (the
+/// hub operator's admins).
+pub fn add_response(
+    store: &mut Store,
+    who: &Authority,
+    edition: i64,
+    iso3: &str,
+    org: &str,
+) -> Result<Response, Error> {
+    let p = operator(who, "name focal points")?;
+    Ok(store.add_response(edition, iso3, org, actor(p))?)
+}
+
+/// An edition, its responses (all of them, for the counts) and which of
+/// them `who` may read.
+pub struct EditionView {
+    /// The edition.
+    pub edition: Edition,
+    /// How many countries take part.
+    pub responses: usize,
+    /// How many responses are validated.
+    pub validated: usize,
+    /// The responses `who` may read.
+    pub readable: Vec<Response>,
+}
+
+/// One edition as `who` sees it: which organisation answers for a country,
+/// and how far it got, is the country's and the validators' business.
+pub fn edition(store: &mut Store, who: &Authority, id: i64) -> Result<EditionView, Error> {
+    let ed = store
+        .edition(id)?
+        .ok_or_else(|| Error::NotFound(format!("edition {id}")))?;
+    let all = store.responses(id)?;
+    let validated = all
+        .iter()
+        .filter(|r| r.status == ResponseStatus::Validated)
+        .count();
+    let n = all.len();
+    let readable = all.into_iter().filter(|r| reads(who, r)).collect();
+    Ok(EditionView {
+        edition: ed,
+        responses: n,
+        validated,
+        readable,
+    })
+}
+
+fn reads(who: &Authority, r: &Response) -> bool {
+    match who {
+        Authority::Console { .. } => true,
+        Authority::Member { principal, hub_org } => may_read(principal, r, hub_org),
+    }
+}
+
 /// Response `id` if `who` may read it; "not found" otherwise, exactly as
 /// for a response that does not exist. The console reads every response.
 pub fn readable_response(store: &mut Store, who: &Authority, id: i64) -> Result<Response, Error> {
-    let r = store.response(id)?;
-    match (r, who) {
-        (Some(r), Authority::Console { .. }) => Ok(r),
-        (Some(r), Authority::Member { principal, hub_org }) if may_read(principal, &r, hub_org) => {
-            Ok(r)
-        }
+    match store.response(id)? {
+        Some(r) if reads(who, &r) => Ok(r),
         _ => Err(Error::NotFound(format!("response {id}"))),
+    }
+}
+
+/// A response with its edition, methodology and answers.
+pub struct Sheet {
+    /// The edition.
+    pub edition: Edition,
+    /// The response.
+    pub response: Response,
+    /// The methodology the edition was opened with.
+    pub methodology: Methodology,
+    /// The stored answers.
+    pub answers: Vec<StoredAnswer>,
+}
+
+/// Response `id` with its answers, if `who` may read it (not readable is
+/// answered as not found, before anything else is read).
+pub fn sheet(store: &mut Store, who: &Authority, id: i64) -> Result<Sheet, Error> {
+    let response = readable_response(store, who, id)?;
+    let edition = store
+        .edition(response.edition)?
+        .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
+    let answers = store.answers(id)?;
+    let methodology = methodology_of(&edition)?;
+    Ok(Sheet {
+        edition,
+        response,
+        methodology,
+        answers,
+    })
+}
+
+/// Whether `who` fills in response `r`, or why not.
+pub fn check_edit(who: &Authority, r: &Response) -> Result<(), Error> {
+    let (p, _) = member(who, "fill in responses")?;
+    if may_edit(p, r) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "only admins, analysts and reporters of {} fill in this response",
+            r.org
+        )))
+    }
+}
+
+/// Saves answers (and uploads) of response `id`, and submits it for
+/// validation when `submit`: its own organisation's admins, analysts and
+/// reporters, while the store says the response is editable.
+pub fn save(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+    answers: &[AnswerInput<'_>],
+    uploads: &[NewEvidence<'_>],
+    submit: bool,
+) -> Result<(), Error> {
+    let r = readable_response(store, who, id)?;
+    check_edit(who, &r)?;
+    let (p, _) = member(who, "fill in responses")?;
+    store.save_answers(id, answers, uploads, actor(p))?;
+    if submit {
+        store.submit_response(id, actor(p))?;
+    }
+    Ok(())
+}
+
+/// Whether `who` validates or returns response `r`, or why not.
+pub fn check_decide(who: &Authority, r: &Response) -> Result<(), Error> {
+    let (p, hub_org) = member(who, "validate responses")?;
+    if may_decide(p, r, hub_org) {
+        Ok(())
+    } else if is_validator(p, hub_org) {
+        Err(Error::Forbidden(
+            "a validator does not validate their own organisation's response".to_owned(),
+        ))
+    } else {
+        Err(Error::Forbidden(
+            "only admins and analysts of the hub operator validate responses".to_owned(),
+        ))
+    }
+}
+
+/// Validates or returns response `id` (four eyes: never one's own
+/// organisation's).
+pub fn decide(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+    decision: Decision<'_>,
+) -> Result<Response, Error> {
+    let r = readable_response(store, who, id)?;
+    check_decide(who, &r)?;
+    let (p, _) = member(who, "validate responses")?;
+    Ok(store.decide_response(id, decision, actor(p))?)
+}
+
+/// An evidence document, if `who` may read its response.
+pub fn evidence(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+) -> Result<(EvidenceInfo, Vec<u8>), Error> {
+    let not_found = || Error::NotFound(format!("evidence {id}"));
+    let (info, bytes) = store.evidence(id)?.ok_or_else(not_found)?;
+    match store.response(info.response)? {
+        Some(r) if reads(who, &r) => Ok((info, bytes)),
+        _ => Err(not_found()),
     }
 }
 

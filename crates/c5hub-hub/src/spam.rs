@@ -394,7 +394,9 @@ impl SpamDesk {
             let tmp = p.with_extension("tmp");
             std::fs::write(&tmp, m.to_bytes())
                 .and_then(|()| std::fs::rename(&tmp, p))
-                .map_err(|e| Error::Internal(format!("writing spam.model_file {}: {e}", p.display())))?;
+                .map_err(|e| {
+                    Error::Internal(format!("writing spam.model_file {}: {e}", p.display()))
+                })?;
         }
         Ok(Learned {
             score_before: before,
@@ -584,7 +586,9 @@ pub fn store_processed(
     let operator = submitter(store, who)?;
     if let (Some(op), Some((p, _))) = (
         &operator,
-        processed.iter().find(|(p, _)| operator.as_deref() != Some(p.report.operator.as_str())),
+        processed
+            .iter()
+            .find(|(p, _)| operator.as_deref() != Some(p.report.operator.as_str())),
     ) {
         return Err(Error::Invalid {
             field: "operator",
@@ -754,9 +758,10 @@ impl SpamDesk {
         let own = who.org() == Some(r.operator.as_str());
         let mut row = r.clone();
         if !own {
-            row.sender = r.sender.as_deref().map(|s| {
-                c5hub_spam::indicators::shared_raw_sender(s, self.region(), &self.key)
-            });
+            row.sender = r
+                .sender
+                .as_deref()
+                .map(|s| c5hub_spam::indicators::shared_raw_sender(s, self.region(), &self.key));
             row.text = SpamPseudonyms::text(self, &r.text);
         }
         row.recipient_hash = None;
@@ -890,7 +895,9 @@ pub fn confirm(
         .ok_or_else(|| Error::NotFound(format!("spam report {key}")))?;
     let first = store.mark_spam_learned(key, verdict.as_str())?;
     let report = report_from_row(&row).ok_or_else(|| {
-        Error::Internal(format!("spam report {key} has an unknown channel or verdict"))
+        Error::Internal(format!(
+            "spam report {key} has an unknown channel or verdict"
+        ))
     })?;
     let learned = if first {
         desk.learn(&org, &report.text, verdict == UserVerdict::Spam)?
@@ -1014,7 +1021,11 @@ impl Snapshot {
 /// reports of the window (every member reads campaigns and the feed),
 /// recomputed when a report was added or a verdict or the model changed
 /// since the last one.
-pub fn snapshot(desk: &SpamDesk, who: &Authority, store: &mut Store) -> Result<Arc<Snapshot>, Error> {
+pub fn snapshot(
+    desk: &SpamDesk,
+    who: &Authority,
+    store: &mut Store,
+) -> Result<Arc<Snapshot>, Error> {
     let (count, max_key) = store.spam_reports_state()?;
     let version = (count, max_key, desk.generation.load(Ordering::SeqCst));
     if let Ok(g) = desk.snapshot.lock() {

@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use c5hub_hub::spam::{self as ops, DeskSettings, ReportView, SpamDesk, Submitted};
 use c5hub_hub::Authority;
+use c5hub_hub::spam::{self as ops, DeskSettings, ReportView, SpamDesk, Submitted};
 use c5hub_spam::Model;
 use c5hub_spam::analysis::{self, Processed};
 use c5hub_spam::report::{PseudonymKey, SpamReport, UserVerdict};

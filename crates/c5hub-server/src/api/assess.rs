@@ -18,8 +18,8 @@ pub(crate) async fn editions(
     State(s): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, Problem> {
-    caller.member()?;
-    let eds = s.pool.run(|st| st.editions()).await?;
+    let p = caller.member()?;
+    let eds = crate::assess::run(&s, p, |who, st| c5hub_hub::assess::editions(st, who)).await?;
     Ok(Json(json!({
         "editions": eds.iter().map(|e| json!({
             "id": e.id,
@@ -46,7 +46,7 @@ pub(crate) async fn results(
     Path(id): Path<i64>,
     Query(q): Query<ResultsQuery>,
 ) -> Result<Response, Problem> {
-    caller.member()?;
+    let p = caller.member()?.clone();
     let ranks = match q.ranks.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
@@ -57,7 +57,7 @@ pub(crate) async fn results(
             ));
         }
     };
-    let res = crate::assess::results(&s, id).await?;
+    let res = crate::assess::results(&s, &p, id).await?;
     let r = ranks.then(|| c5hub_assess::scoring::ranks(&res.scores));
     let body = c5hub_assess::render::scores_json(&res.methodology, &res.scores, r.as_deref());
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())

@@ -6,8 +6,8 @@
 
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use c5hub_spam::report::{Channel, UserVerdict};
 use c5hub_hub::spam::{self as ops, Access, ReportView};
+use c5hub_spam::report::{Channel, UserVerdict};
 use chrono::Utc;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
