@@ -167,7 +167,7 @@ pub(crate) async fn confirm(
 
 /// The snapshot of campaigns, reputation and impact.
 pub(crate) async fn snapshot(state: &AppState, p: &Principal) -> Result<Arc<Snapshot>, Problem> {
-    run(state, p, |desk, who, st| ops::snapshot(desk, who, st)).await
+    run(state, p, ops::snapshot).await
 }
 
 /// A processed report as JSON, with the reasons.

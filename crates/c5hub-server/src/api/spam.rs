@@ -694,7 +694,7 @@ pub(crate) async fn impact(
 ) -> Result<Response, Problem> {
     bad_params(&q, &["top"])?;
     let p = caller.member()?.clone();
-    let snap = spam::run(&s, &p, |desk, who, st| ops::impact(desk, who, st)).await?;
+    let snap = spam::run(&s, &p, ops::impact).await?;
     let top = number_param(&q, "top", 1..=100, 10)? as usize;
     Ok(axum::Json(impact_json(&s, &snap, top)).into_response())
 }
