@@ -1,13 +1,12 @@
 //! The change feed on the wire: `GET /api/v1/changes` and `c5hub changes
-//! --format json` serialise the same [`ChangesAnswer`], so the two doors
-//! cannot drift apart.
+//! --format json` serialise the same [`ChangesAnswer`] (from `c5hub-wire`),
+//! so the two doors cannot drift apart.
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use c5hub_store::{ChangePage, MAX_CHANGES_PAGE};
-use serde::Serialize;
+use c5hub_store::MAX_CHANGES_PAGE;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -16,58 +15,7 @@ use crate::problem::Problem;
 /// Changes per page when the caller names no limit.
 pub const DEFAULT_CHANGES_LIMIT: usize = 1000;
 
-/// One page of the change feed, as the API and the CLI answer it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ChangesAnswer {
-    /// Changes to incidents the caller may read now, oldest first.
-    pub changes: Vec<ChangeJson>,
-    /// `since` for the next page: the last `seq` here, or the `since`
-    /// asked when the page is empty.
-    pub next: i64,
-}
-
-/// One change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ChangeJson {
-    /// Its sequence number (increasing in commit order, with gaps).
-    pub seq: i64,
-    /// When it was stored (RFC 3339).
-    pub at: String,
-    /// `incident`, `version`, `status`, `assignee` or `comment`.
-    pub kind: &'static str,
-    /// The incident's key (`/api/v1/incidents/{id}`).
-    pub incident: i64,
-    /// The incident's IODEF IncidentID.
-    pub global_id: String,
-    /// The reporting organisation.
-    pub reporter: String,
-    /// The incident's version the change applies to.
-    pub version: i64,
-    /// The comment's id, for a comment.
-    pub comment: Option<i64>,
-}
-
-impl From<&ChangePage> for ChangesAnswer {
-    fn from(p: &ChangePage) -> Self {
-        ChangesAnswer {
-            changes: p
-                .changes
-                .iter()
-                .map(|c| ChangeJson {
-                    seq: c.seq,
-                    at: c.at.to_rfc3339(),
-                    kind: c.kind.as_str(),
-                    incident: c.incident,
-                    global_id: c.global_id.clone(),
-                    reporter: c.reporter.clone(),
-                    version: c.version,
-                    comment: c.comment,
-                })
-                .collect(),
-            next: p.next,
-        }
-    }
-}
+pub use c5hub_wire::incidents::{ChangeAnswer as ChangeJson, ChangesAnswer};
 
 /// `GET /api/v1/changes?since=SEQ&limit=N`.
 pub(crate) async fn changes(

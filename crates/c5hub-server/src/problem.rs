@@ -2,7 +2,7 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// One thing wrong, with where: a JSON pointer into the request, an IODEF
 /// element path, a query parameter or a line.
@@ -106,21 +106,27 @@ impl Problem {
         )
     }
 
-    pub(crate) fn to_json(&self) -> Value {
-        let mut v = json!({
-            "type": format!("urn:c5hub:problem:{}", self.slug),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if !self.errors.is_empty() {
-            v["errors"] = self
+    /// The answer's body, as `c5hub_wire::Problem` (the schema the OpenAPI
+    /// document gives every error).
+    pub(crate) fn to_wire(&self) -> c5hub_wire::Problem {
+        c5hub_wire::Problem {
+            kind: format!("urn:c5hub:problem:{}", self.slug),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: self
                 .errors
                 .iter()
-                .map(|e| json!({"at": e.at, "detail": e.detail}))
-                .collect();
+                .map(|e| c5hub_wire::ProblemAt {
+                    at: e.at.clone(),
+                    detail: e.detail.clone(),
+                })
+                .collect(),
         }
-        v
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        serde_json::to_value(self.to_wire()).unwrap_or(Value::Null)
     }
 }
 

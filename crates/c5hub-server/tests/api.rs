@@ -424,7 +424,7 @@ fn openapi_lists_every_route_and_every_listed_route_exists() {
     let loc = locations("api_openapi").remove(0);
     let hub = Hub::start(loc, false);
     let doc = get(&hub.url("/api/openapi.json"), None).json();
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().expect("paths");
     let mut documented = 0;
     for (path, ops) in paths {

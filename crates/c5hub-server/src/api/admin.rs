@@ -11,15 +11,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use c5hub_model::{OrgKind, Role};
+use c5hub_wire::admin as wire;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use c5hub_hub::accounts;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::json;
 use crate::problem::Problem;
 
 fn body<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, Problem> {
@@ -31,11 +29,14 @@ fn body<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, Problem> {
     })
 }
 
-pub(crate) async fn me(caller: Caller) -> Result<Json<Value>, Problem> {
+pub(crate) async fn me(caller: Caller) -> Result<Json<wire::Me>, Problem> {
     let p = caller.member()?;
-    Ok(Json(
-        json!({"name": p.name, "org": p.org, "role": p.role.as_str(), "csrf": caller.csrf()}),
-    ))
+    Ok(Json(wire::Me {
+        name: p.name.clone(),
+        org: p.org.clone(),
+        role: p.role.as_str().to_owned(),
+        csrf: caller.csrf().map(str::to_owned),
+    }))
 }
 
 /// Members may see who the other members are (they name them in sharing
@@ -43,18 +44,10 @@ pub(crate) async fn me(caller: Caller) -> Result<Json<Value>, Problem> {
 pub(crate) async fn orgs(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<wire::OrgAnswer>>, Problem> {
     caller.member()?;
     let o = s.pool.run(|st| Ok(accounts::orgs(st))).await??;
-    Ok(Json(Value::Array(o.iter().map(json::org).collect())))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewOrg {
-    name: String,
-    #[serde(rename = "type")]
-    kind: String,
+    Ok(Json(o.iter().map(wire::OrgAnswer::from).collect()))
 }
 
 pub(crate) async fn add_org(
@@ -63,35 +56,25 @@ pub(crate) async fn add_org(
     b: Bytes,
 ) -> Result<Response, Problem> {
     let who = caller.authority(&s.config.org)?;
-    let n: NewOrg = body(&b)?;
+    let n: wire::NewOrg = body(&b)?;
     let kind = OrgKind::from_str(&n.kind).map_err(|e| Problem::invalid("/type", e.to_string()))?;
     let o = s
         .pool
         .run(move |st| Ok(accounts::add_org(st, &who, &n.name, kind)))
         .await??;
-    Ok((StatusCode::CREATED, Json(json::org(&o))).into_response())
+    Ok((StatusCode::CREATED, Json(wire::OrgAnswer::from(&o))).into_response())
 }
 
 pub(crate) async fn users(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<wire::UserAnswer>>, Problem> {
     let who = caller.authority(&s.config.org)?;
     let u = s
         .pool
         .run(move |st| Ok(accounts::users(st, &who)))
         .await??;
-    Ok(Json(Value::Array(u.iter().map(json::user).collect())))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewUser {
-    email: String,
-    org: String,
-    role: String,
-    #[serde(default)]
-    password: Option<String>,
+    Ok(Json(u.iter().map(wire::UserAnswer::from).collect()))
 }
 
 pub(crate) async fn add_user(
@@ -100,7 +83,7 @@ pub(crate) async fn add_user(
     b: Bytes,
 ) -> Result<Response, Problem> {
     let who = caller.authority(&s.config.org)?;
-    let n: NewUser = body(&b)?;
+    let n: wire::NewUser = body(&b)?;
     let role = Role::from_str(&n.role).map_err(|e| Problem::invalid("/role", e.to_string()))?;
     let new = accounts::NewUser {
         email: n.email,
@@ -112,33 +95,19 @@ pub(crate) async fn add_user(
         .pool
         .run(move |st| Ok(accounts::add_user(st, &who, &new)))
         .await??;
-    Ok((StatusCode::CREATED, Json(json::user(&u))).into_response())
+    Ok((StatusCode::CREATED, Json(wire::UserAnswer::from(&u))).into_response())
 }
 
 pub(crate) async fn tokens(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<wire::TokenAnswer>>, Problem> {
     let who = caller.authority(&s.config.org)?;
     let t = s
         .pool
         .run(move |st| Ok(accounts::tokens(st, &who)))
         .await??;
-    Ok(Json(Value::Array(t.iter().map(json::token).collect())))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewToken {
-    org: String,
-    role: String,
-    #[serde(default)]
-    user: Option<String>,
-    #[serde(default)]
-    label: Option<String>,
-    /// RFC 3339; absent: never expires.
-    #[serde(default)]
-    expires_at: Option<String>,
+    Ok(Json(t.iter().map(wire::TokenAnswer::from).collect()))
 }
 
 pub(crate) async fn create_token(
@@ -147,7 +116,7 @@ pub(crate) async fn create_token(
     b: Bytes,
 ) -> Result<Response, Problem> {
     let who = caller.authority(&s.config.org)?;
-    let n: NewToken = body(&b)?;
+    let n: wire::NewToken = body(&b)?;
     let role = Role::from_str(&n.role).map_err(|e| Problem::invalid("/role", e.to_string()))?;
     let expires_at = match &n.expires_at {
         Some(t) => Some(
@@ -170,9 +139,11 @@ pub(crate) async fn create_token(
         .pool
         .run(move |st| Ok(accounts::create_token(st, &who, &new)))
         .await??;
-    let mut v = json::token(&info);
-    v["token"] = Value::String(secret);
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(wire::CreatedToken::new(&info, secret)),
+    )
+        .into_response())
 }
 
 pub(crate) async fn revoke_token(
@@ -238,14 +209,7 @@ pub(crate) async fn audit(
             let bytes = w.into_inner().unwrap_or_default();
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
         }
-        None | Some("json") => {
-            let next = if rows.len() == limit {
-                rows.last().map(|a| a.id.to_string())
-            } else {
-                None
-            };
-            Ok(Json(json!({"items": rows.iter().map(json::audit).collect::<Vec<_>>(), "next_cursor": next})).into_response())
-        }
+        None | Some("json") => Ok(Json(wire::AuditPage::new(&rows, limit)).into_response()),
         Some(f) => Err(Problem::invalid(
             "query parameter format",
             format!("{f:?}: use json or csv"),

@@ -12,9 +12,8 @@ use axum::response::{IntoResponse, Response};
 use c5hub_hub::incidents;
 use c5hub_model::{IncidentStatus, Observable, RsitClass, Tlp};
 use c5hub_store::IncidentFilter;
+use c5hub_wire::incidents as wire;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::submit::refuse_nul;
@@ -106,27 +105,19 @@ pub(crate) async fn list(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Q,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::IncidentPage>, Problem> {
     let viewer = caller.reader()?;
     let filter = filter_from(&q, true)?;
     let limit = filter.limit;
     let rows = s.pool.run(move |st| st.list(&filter, &viewer)).await?;
-    let next = if rows.len() == limit {
-        rows.last().map(|r| r.key.to_string())
-    } else {
-        None
-    };
-    Ok(Json(json!({
-        "items": rows.iter().map(json::summary).collect::<Vec<_>>(),
-        "next_cursor": next,
-    })))
+    Ok(Json(wire::IncidentPage::new(&rows, limit)))
 }
 
 pub(crate) async fn get_one(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::IncidentAnswer>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let org = viewer.org().map(str::to_owned);
@@ -136,28 +127,11 @@ pub(crate) async fn get_one(
         Some(_) => i.assignee.as_deref(),
         None => json::anonymise_assignee(i.assignee.as_deref()),
     };
-    Ok(Json(json::incident(&i, org.as_deref(), assignee)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Update {
-    #[serde(default)]
-    status: Option<String>,
-    /// `null` clears the assignee; absent leaves it.
-    #[serde(default, with = "double_option")]
-    assignee: Option<Option<String>>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(d).map(Some)
-    }
+    Ok(Json(wire::IncidentAnswer::new(
+        &i,
+        org.as_deref(),
+        assignee,
+    )))
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
@@ -174,9 +148,9 @@ pub(crate) async fn update(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::IncidentAnswer>, Problem> {
     let k = key(&id)?;
-    let u: Update = json_body(&body)?;
+    let u: wire::TriageRequest = json_body(&body)?;
     let status = match u.status.as_deref() {
         Some(x) => Some(
             IncidentStatus::from_str(x).map_err(|e| Problem::invalid("/status", e.to_string()))?,
@@ -241,12 +215,6 @@ pub(crate) async fn comment_on(
         .await??)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Handlers {
-    handlers: Vec<String>,
-}
-
 /// Names an incident's co-handlers (the reporter's and the hub operator's
 /// analysts and admins).
 pub(crate) async fn set_handlers(
@@ -254,9 +222,9 @@ pub(crate) async fn set_handlers(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::Handlers>, Problem> {
     let k = key(&id)?;
-    let h: Handlers = json_body(&body)?;
+    let h: wire::Handlers = json_body(&body)?;
     for (i, o) in h.handlers.iter().enumerate() {
         refuse_nul(&format!("/handlers/{i}"), o)?;
     }
@@ -265,7 +233,7 @@ pub(crate) async fn set_handlers(
         .pool
         .run(move |st| Ok(incidents::set_handlers(st, &who, k, &h.handlers)))
         .await??;
-    Ok(Json(json!({ "handlers": named })))
+    Ok(Json(wire::Handlers { handlers: named }))
 }
 
 /// The co-handlers of an incident the caller may read.
@@ -273,7 +241,7 @@ pub(crate) async fn handlers(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::Handlers>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let found = s
@@ -286,14 +254,14 @@ pub(crate) async fn handlers(
         })
         .await?
         .ok_or_else(|| gone(k))?;
-    Ok(Json(json!({ "handlers": found })))
+    Ok(Json(wire::Handlers { handlers: found }))
 }
 
 pub(crate) async fn history(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<wire::HistoryEntry>>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let found = s
@@ -310,14 +278,14 @@ pub(crate) async fn history(
     if caller.principal.is_none() {
         json::anonymise_history(&mut h, &mut a);
     }
-    Ok(Json(json::history(&h, &a)))
+    Ok(Json(wire::history(&h, &a)))
 }
 
 pub(crate) async fn comments(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<wire::CommentAnswer>>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let mut c = s
@@ -328,13 +296,7 @@ pub(crate) async fn comments(
     if caller.principal.is_none() {
         json::anonymise_comments(&mut c);
     }
-    Ok(Json(Value::Array(c.iter().map(json::comment).collect())))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewComment {
-    body: String,
+    Ok(Json(c.iter().map(wire::CommentAnswer::from).collect()))
 }
 
 pub(crate) async fn add_comment(
@@ -344,16 +306,16 @@ pub(crate) async fn add_comment(
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
     let k = key(&id)?;
-    let c: NewComment = json_body(&body)?;
+    let c: wire::NewComment = json_body(&body)?;
     let added = comment_on(&s, &caller, k, c.body).await?;
-    Ok((StatusCode::CREATED, Json(json::comment(&added))).into_response())
+    Ok((StatusCode::CREATED, Json(wire::CommentAnswer::from(&added))).into_response())
 }
 
 pub(crate) async fn related(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<wire::RelatedAnswer>>, Problem> {
     let viewer = caller.reader()?;
     let k = key(&id)?;
     let r = s
@@ -361,14 +323,14 @@ pub(crate) async fn related(
         .run(move |st| st.related(k, &viewer))
         .await?
         .ok_or_else(|| gone(k))?;
-    Ok(Json(json::related(&r)))
+    Ok(Json(r.iter().map(wire::RelatedAnswer::from).collect()))
 }
 
 pub(crate) async fn lookup(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Q,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::LookupAnswer>, Problem> {
     let viewer = caller.reader()?;
     let value = q
         .get("value")
@@ -381,7 +343,7 @@ pub(crate) async fn lookup(
         .run(move |st| st.lookup_page(&value, &viewer, page))
         .await?
         .map_err(|e| Problem::invalid("query parameter value", e.to_string()))?;
-    Ok(Json(json::lookup(&l)))
+    Ok(Json(wire::LookupAnswer::from(&l)))
 }
 
 /// The page of a lookup the query asks for: `limit` (default
@@ -479,7 +441,7 @@ pub(crate) async fn stats(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Q,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<wire::StatsAnswer>, Problem> {
     let viewer = caller.reader()?;
     let days = match q.get("days") {
         Some(d) => d
@@ -490,11 +452,5 @@ pub(crate) async fn stats(
         None => 30,
     };
     let st = s.pool.read(move |st| st.stats(&viewer, days)).await?;
-    Ok(Json(json!({
-        "total": st.total,
-        "by_class": st.by_class.iter().map(|(c, n)| json!({"classification": c.map(|c| c.path()), "count": n})).collect::<Vec<_>>(),
-        "by_tlp": st.by_tlp.iter().map(|(t, n)| json!({"tlp": t.as_str(), "count": n})).collect::<Vec<_>>(),
-        "by_status": st.by_status.iter().map(|(x, n)| json!({"status": x.as_str(), "count": n})).collect::<Vec<_>>(),
-        "daily": st.daily.iter().map(|(d, n)| json!({"date": d.to_string(), "count": n})).collect::<Vec<_>>(),
-    })))
+    Ok(Json(wire::StatsAnswer::from(&st)))
 }

@@ -22,6 +22,7 @@ use std::sync::atomic::Ordering;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::Problem;
+use utoipa::openapi::{RefOr, schema::Schema};
 
 /// One API route as documented.
 #[derive(Clone, Copy, Debug)]
@@ -31,11 +32,55 @@ pub(crate) struct RouteDoc {
     pub(crate) summary: &'static str,
     /// Query parameters: (name, description).
     pub(crate) query: &'static [(&'static str, &'static str)],
-    /// Request body media types.
-    pub(crate) body: &'static [&'static str],
+    /// The request body.
+    pub(crate) body: Shape,
+    /// The success answer.
+    pub(crate) answer: Shape,
     /// Success status.
     pub(crate) ok: u16,
     pub(crate) tag: &'static str,
+}
+
+/// Collects a type's component schemas and answers the schema to use.
+pub(crate) type SchemaOf = fn(&mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema>;
+
+/// What a request body or a success answer is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Shape {
+    /// Nothing (no body; a 204 answer).
+    None,
+    /// JSON of a `c5hub_wire` type ([`typed`], [`list`]).
+    Json(SchemaOf),
+    /// JSON of a `c5hub_wire` type by default, or one of these media
+    /// types when `?format=` asks for it.
+    JsonOr(SchemaOf, &'static [&'static str]),
+    /// A document in one of these media types (IODEF XML, RFC 8727 JSON,
+    /// the native JSON), read by the format registry.
+    Documents(&'static [&'static str]),
+    /// The incidents written by one of the format registry's encoders
+    /// (`?format=`).
+    Exported,
+    /// JSON not typed yet (the spam and assessment routes, until their
+    /// wire types land): documented with an empty schema.
+    Untyped(&'static [&'static str]),
+}
+
+/// The schema of `T`, registered as a component and referred to.
+pub(crate) fn typed<T: utoipa::ToSchema>(c: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    T::schemas(c);
+    let name = T::name().into_owned();
+    c.push((name.clone(), T::schema()));
+    RefOr::Ref(utoipa::openapi::Ref::from_schema_name(name))
+}
+
+/// An array of `T`.
+pub(crate) fn list<T: utoipa::ToSchema>(c: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    let item = typed::<T>(c);
+    RefOr::T(Schema::Array(
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(item)
+            .build(),
+    ))
 }
 
 const LIST_FILTERS: &[(&str, &str)] = &[
@@ -52,9 +97,9 @@ const LIST_FILTERS: &[(&str, &str)] = &[
 
 /// Builds the router and the route documentation from the same table.
 macro_rules! api_routes {
-    ($($method:ident $path:literal => $handler:path, $tag:literal, $summary:literal, query: $query:expr, body: $body:expr, ok: $ok:literal;)*) => {
+    ($($method:ident $path:literal => $handler:path, $tag:literal, $summary:literal, query: $query:expr, body: $body:expr, answer: $answer:expr, ok: $ok:literal;)*) => {
         pub(crate) const ROUTES: &[RouteDoc] = &[
-            $(RouteDoc { method: stringify!($method), path: $path, summary: $summary, query: $query, body: $body, ok: $ok, tag: $tag },)*
+            $(RouteDoc { method: stringify!($method), path: $path, summary: $summary, query: $query, body: $body, answer: $answer, ok: $ok, tag: $tag },)*
         ];
         fn api_router() -> Router<AppState> {
             let mut r = Router::new();
@@ -72,42 +117,42 @@ const IODEF_BODIES: &[&str] = &[
 ];
 
 api_routes! {
-    post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: IODEF_BODIES, ok: 201;
-    get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first", query: LIST_FILTERS, body: &[], ok: 200;
-    get "/api/v1/incidents/{id}" => incidents::get_one, "incidents", "One incident", query: &[], body: &[], ok: 200;
-    patch "/api/v1/incidents/{id}" => incidents::update, "incidents", "Change status and/or assignee (analysts and admins)", query: &[], body: &["application/json"], ok: 200;
-    get "/api/v1/incidents/{id}/history" => incidents::history, "incidents", "Status and assignment history", query: &[], body: &[], ok: 200;
-    get "/api/v1/incidents/{id}/comments" => incidents::comments, "incidents", "Comments, oldest first", query: &[], body: &[], ok: 200;
-    post "/api/v1/incidents/{id}/comments" => incidents::add_comment, "incidents", "Add a comment", query: &[], body: &["application/json"], ok: 201;
-    get "/api/v1/incidents/{id}/handlers" => incidents::handlers, "incidents", "The co-handlers the reporter named (organisations that may triage it beside its reporter and the hub operator)", query: &[], body: &[], ok: 200;
-    put "/api/v1/incidents/{id}/handlers" => incidents::set_handlers, "incidents", "Name the co-handlers: {\"handlers\": [org, ...]} (analysts and admins of the reporter and of the hub operator)", query: &[], body: &["application/json"], ok: 200;
-    get "/api/v1/incidents/{id}/related" => incidents::related, "correlation", "Incidents sharing values with this one", query: &[], body: &[], ok: 200;
-    get "/api/v1/lookup" => incidents::lookup, "correlation", "Everything known about a value: exact, CIDR either way, same domain; and sightings", query: &[("value", "the value to look up (IP, prefix, domain, URL, email, hash, phone, ...)"), ("limit", "matches per page, newest first (default 50, at most 1000); total gives them all"), ("before", "the next of the page before")], body: &[], ok: 200;
-    get "/api/v1/export" => incidents::export, "incidents", "Export readable incidents", query: &[("format", "iodef-xml, iodef-json or csv"), ("since", "stored at or after"), ("until", "stored before"), ("classification", "RSIT class"), ("tlp", "TLP label"), ("status", "status"), ("reporter", "reporter"), ("observable", "value")], body: &[], ok: 200;
-    get "/api/v1/changes" => crate::feed::changes, "incidents", "The change feed: every new incident, new version (content, TLP, sharing), status and assignee change and comment, numbered in commit order, oldest first, over incidents the caller may read now", query: &[("since", "the next of the page before (default 0: from the start)"), ("limit", "changes per page, 1 to 10000 (default 1000)")], body: &[], ok: 200;
-    get "/api/v1/stats" => incidents::stats, "incidents", "Counts by class, TLP and status, and per day for 30 days, over readable incidents", query: &[("days", "days of the daily series (1 to 366, default 30)")], body: &[], ok: 200;
-    get "/api/v1/me" => admin::me, "admin", "Who the caller is", query: &[], body: &[], ok: 200;
-    get "/api/v1/orgs" => admin::orgs, "admin", "Member organisations", query: &[], body: &[], ok: 200;
-    post "/api/v1/orgs" => admin::add_org, "admin", "Add an organisation (admins)", query: &[], body: &["application/json"], ok: 201;
-    get "/api/v1/users" => admin::users, "admin", "Users (admins)", query: &[], body: &[], ok: 200;
-    post "/api/v1/users" => admin::add_user, "admin", "Add a user (admins)", query: &[], body: &["application/json"], ok: 201;
-    get "/api/v1/tokens" => admin::tokens, "admin", "API tokens, without secrets (admins)", query: &[], body: &[], ok: 200;
-    post "/api/v1/tokens" => admin::create_token, "admin", "Make an API token; the secret is in this answer only (admins)", query: &[], body: &["application/json"], ok: 201;
-    delete "/api/v1/tokens/{id}" => admin::revoke_token, "admin", "Revoke a token (admins)", query: &[], body: &[], ok: 204;
-    get "/api/v1/assess/editions" => assess::editions, "assessment", "National assessment editions", query: &[], body: &[], ok: 200;
-    get "/api/v1/assess/editions/{id}/results" => assess::results, "assessment", "An edition's scores, tiers and flags from validated responses (tiers, not ranks, unless asked)", query: &[("ranks", "true to add ranks (default false)")], body: &[], ok: 200;
-    post "/api/v1/spam/reports" => spam::submit, "spam", "Submit spam reports (operators): one object, an array, or {\"reports\": [...]}; each is decided (X.1242 rules, then the model) and stored before the answer, with reasons; confirmed spam becomes an incident", query: &[], body: &["application/json"], ok: 201;
-    get "/api/v1/spam/reports" => spam::list, "spam", "Spam reports, newest first: an operator's own; every operator's for the hub's organisation (recipients never shown)", query: &[("operator", "only this operator's (hub organisation)"), ("cursor", "next_cursor of the previous page"), ("limit", "rows per page, 1 to 1000 (default 100)")], body: &[], ok: 200;
-    get "/api/v1/spam/reports/{id}" => spam::get_one, "spam", "One spam report with its campaign and reasons", query: &[], body: &[], ok: 200;
-    post "/api/v1/spam/reports/{id}/verdict" => spam::confirm, "spam", "Confirm a report as spam or ham (analysts); the model learns from it at once", query: &[], body: &["application/json"], ok: 200;
-    post "/api/v1/spam/intake" => spam::intake_start, "spam", "Two-step intake, step one: the forwarded message (and the subscriber's number, kept only as a keyed hash)", query: &[], body: &["application/json"], ok: 201;
-    post "/api/v1/spam/intake/{id}" => spam::intake_sender, "spam", "Two-step intake, step two: the sender; the report is decided, stored and acknowledged", query: &[], body: &["application/json"], ok: 201;
-    post "/api/v1/spam/classify" => spam::classify, "spam", "Classify messages without storing them: rules, then the model, with reasons", query: &[], body: &["application/json"], ok: 200;
-    get "/api/v1/spam/campaigns" => spam::campaigns, "spam", "Campaigns of confirmed spam across operators, largest first", query: &[("limit", "campaigns, 1 to 1000 (default 50)")], body: &[], ok: 200;
-    get "/api/v1/spam/reputation" => spam::reputation, "spam", "The reputation feed an SMS firewall polls (ETag, Last-Modified, 304); phone numbers and e-mail addresses as HMAC pseudonyms", query: &[("format", "json (default) or csv"), ("since", "only entries seen since (RFC 3339)")], body: &[], ok: 200;
-    get "/api/v1/spam/impact" => spam::impact, "spam", "Impact metrics (regulators, operators, the hub): reports per operator and per thousand subscribers, spam and smishing shares, campaign spread, time to listing, top senders", query: &[("top", "campaigns and senders listed, 1 to 100 (default 10)")], body: &[], ok: 200;
-    get "/api/v1/spam/rules" => spam::rules, "spam", "The X.1242 rules in force (managed in the hub's configuration)", query: &[], body: &[], ok: 200;
-    get "/api/v1/audit" => admin::audit, "admin", "The audit log, newest first (admins)", query: &[("format", "json (default) or csv"), ("cursor", "next_cursor of the previous page"), ("limit", "rows, 1 to 10000 (default 100)")], body: &[], ok: 200;
+    post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: Shape::Documents(IODEF_BODIES), answer: Shape::Json(typed::<c5hub_wire::incidents::Submitted>), ok: 201;
+    get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first", query: LIST_FILTERS, body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentPage>), ok: 200;
+    get "/api/v1/incidents/{id}" => incidents::get_one, "incidents", "One incident", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;
+    patch "/api/v1/incidents/{id}" => incidents::update, "incidents", "Change status and/or assignee (analysts and admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::TriageRequest>), answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;
+    get "/api/v1/incidents/{id}/history" => incidents::history, "incidents", "Status and assignment history", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::incidents::HistoryEntry>), ok: 200;
+    get "/api/v1/incidents/{id}/comments" => incidents::comments, "incidents", "Comments, oldest first", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::incidents::CommentAnswer>), ok: 200;
+    post "/api/v1/incidents/{id}/comments" => incidents::add_comment, "incidents", "Add a comment", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::NewComment>), answer: Shape::Json(typed::<c5hub_wire::incidents::CommentAnswer>), ok: 201;
+    get "/api/v1/incidents/{id}/handlers" => incidents::handlers, "incidents", "The co-handlers the reporter named (organisations that may triage it beside its reporter and the hub operator)", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::Handlers>), ok: 200;
+    put "/api/v1/incidents/{id}/handlers" => incidents::set_handlers, "incidents", "Name the co-handlers: {\"handlers\": [org, ...]} (analysts and admins of the reporter and of the hub operator)", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::Handlers>), answer: Shape::Json(typed::<c5hub_wire::incidents::Handlers>), ok: 200;
+    get "/api/v1/incidents/{id}/related" => incidents::related, "correlation", "Incidents sharing values with this one", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::incidents::RelatedAnswer>), ok: 200;
+    get "/api/v1/lookup" => incidents::lookup, "correlation", "Everything known about a value: exact, CIDR either way, same domain; and sightings", query: &[("value", "the value to look up (IP, prefix, domain, URL, email, hash, phone, ...)"), ("limit", "matches per page, newest first (default 50, at most 1000); total gives them all"), ("before", "the next of the page before")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::LookupAnswer>), ok: 200;
+    get "/api/v1/export" => incidents::export, "incidents", "Export readable incidents", query: &[("format", "iodef-xml, iodef-json or csv"), ("since", "stored at or after"), ("until", "stored before"), ("classification", "RSIT class"), ("tlp", "TLP label"), ("status", "status"), ("reporter", "reporter"), ("observable", "value")], body: Shape::None, answer: Shape::Exported, ok: 200;
+    get "/api/v1/changes" => crate::feed::changes, "incidents", "The change feed: every new incident, new version (content, TLP, sharing), status and assignee change and comment, numbered in commit order, oldest first, over incidents the caller may read now", query: &[("since", "the next of the page before (default 0: from the start)"), ("limit", "changes per page, 1 to 10000 (default 1000)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::ChangesAnswer>), ok: 200;
+    get "/api/v1/stats" => incidents::stats, "incidents", "Counts by class, TLP and status, and per day for 30 days, over readable incidents", query: &[("days", "days of the daily series (1 to 366, default 30)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::StatsAnswer>), ok: 200;
+    get "/api/v1/me" => admin::me, "admin", "Who the caller is", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::admin::Me>), ok: 200;
+    get "/api/v1/orgs" => admin::orgs, "admin", "Member organisations", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::admin::OrgAnswer>), ok: 200;
+    post "/api/v1/orgs" => admin::add_org, "admin", "Add an organisation (admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::admin::NewOrg>), answer: Shape::Json(typed::<c5hub_wire::admin::OrgAnswer>), ok: 201;
+    get "/api/v1/users" => admin::users, "admin", "Users (admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::admin::UserAnswer>), ok: 200;
+    post "/api/v1/users" => admin::add_user, "admin", "Add a user (admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::admin::NewUser>), answer: Shape::Json(typed::<c5hub_wire::admin::UserAnswer>), ok: 201;
+    get "/api/v1/tokens" => admin::tokens, "admin", "API tokens, without secrets (admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::admin::TokenAnswer>), ok: 200;
+    post "/api/v1/tokens" => admin::create_token, "admin", "Make an API token; the secret is in this answer only (admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::admin::NewToken>), answer: Shape::Json(typed::<c5hub_wire::admin::CreatedToken>), ok: 201;
+    delete "/api/v1/tokens/{id}" => admin::revoke_token, "admin", "Revoke a token (admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
+    get "/api/v1/assess/editions" => assess::editions, "assessment", "National assessment editions", query: &[], body: Shape::None, answer: Shape::Untyped(&["application/json"]), ok: 200;
+    get "/api/v1/assess/editions/{id}/results" => assess::results, "assessment", "An edition's scores, tiers and flags from validated responses (tiers, not ranks, unless asked)", query: &[("ranks", "true to add ranks (default false)")], body: Shape::None, answer: Shape::Untyped(&["application/json"]), ok: 200;
+    post "/api/v1/spam/reports" => spam::submit, "spam", "Submit spam reports (operators): one object, an array, or {\"reports\": [...]}; each is decided (X.1242 rules, then the model) and stored before the answer, with reasons; confirmed spam becomes an incident", query: &[], body: Shape::Untyped(&["application/json"]), answer: Shape::Untyped(&["application/json"]), ok: 201;
+    get "/api/v1/spam/reports" => spam::list, "spam", "Spam reports, newest first: an operator's own; every operator's for the hub's organisation (recipients never shown)", query: &[("operator", "only this operator's (hub organisation)"), ("cursor", "next_cursor of the previous page"), ("limit", "rows per page, 1 to 1000 (default 100)")], body: Shape::None, answer: Shape::Untyped(&["application/json"]), ok: 200;
+    get "/api/v1/spam/reports/{id}" => spam::get_one, "spam", "One spam report with its campaign and reasons", query: &[], body: Shape::None, answer: Shape::Untyped(&["application/json"]), ok: 200;
+    post "/api/v1/spam/reports/{id}/verdict" => spam::confirm, "spam", "Confirm a report as spam or ham (analysts); the model learns from it at once", query: &[], body: Shape::Untyped(&["application/json"]), answer: Shape::Untyped(&["application/json"]), ok: 200;
+    post "/api/v1/spam/intake" => spam::intake_start, "spam", "Two-step intake, step one: the forwarded message (and the subscriber's number, kept only as a keyed hash)", query: &[], body: Shape::Untyped(&["application/json"]), answer: Shape::Untyped(&["application/json"]), ok: 201;
+    post "/api/v1/spam/intake/{id}" => spam::intake_sender, "spam", "Two-step intake, step two: the sender; the report is decided, stored and acknowledged", query: &[], body: Shape::Untyped(&["application/json"]), answer: Shape::Untyped(&["application/json"]), ok: 201;
+    post "/api/v1/spam/classify" => spam::classify, "spam", "Classify messages without storing them: rules, then the model, with reasons", query: &[], body: Shape::Untyped(&["application/json"]), answer: Shape::Untyped(&["application/json"]), ok: 200;
+    get "/api/v1/spam/campaigns" => spam::campaigns, "spam", "Campaigns of confirmed spam across operators, largest first", query: &[("limit", "campaigns, 1 to 1000 (default 50)")], body: Shape::None, answer: Shape::Untyped(&["application/json"]), ok: 200;
+    get "/api/v1/spam/reputation" => spam::reputation, "spam", "The reputation feed an SMS firewall polls (ETag, Last-Modified, 304); phone numbers and e-mail addresses as HMAC pseudonyms", query: &[("format", "json (default) or csv"), ("since", "only entries seen since (RFC 3339)")], body: Shape::None, answer: Shape::Untyped(&["application/json", "text/csv"]), ok: 200;
+    get "/api/v1/spam/impact" => spam::impact, "spam", "Impact metrics (regulators, operators, the hub): reports per operator and per thousand subscribers, spam and smishing shares, campaign spread, time to listing, top senders", query: &[("top", "campaigns and senders listed, 1 to 100 (default 10)")], body: Shape::None, answer: Shape::Untyped(&["application/json"]), ok: 200;
+    get "/api/v1/spam/rules" => spam::rules, "spam", "The X.1242 rules in force (managed in the hub's configuration)", query: &[], body: Shape::None, answer: Shape::Untyped(&["application/json"]), ok: 200;
+    get "/api/v1/audit" => admin::audit, "admin", "The audit log, newest first (admins)", query: &[("format", "json (default) or csv"), ("cursor", "next_cursor of the previous page"), ("limit", "rows, 1 to 10000 (default 100)")], body: Shape::None, answer: Shape::JsonOr(typed::<c5hub_wire::admin::AuditPage>, &["text/csv"]), ok: 200;
 }
 
 /// The whole application.

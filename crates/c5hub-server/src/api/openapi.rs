@@ -1,9 +1,12 @@
-//! The OpenAPI 3 document, generated from the route table.
+//! The OpenAPI 3.1 document, generated from the route table: each route's
+//! request body and answer name their `c5hub_wire` type, whose schema
+//! utoipa derives, so the document describes what the handlers return.
 
 use axum::Json;
 use serde_json::{Map, Value, json};
+use utoipa::openapi::{RefOr, schema::Schema};
 
-use super::ROUTES;
+use super::{ROUTES, Shape};
 
 fn path_params(path: &str) -> Vec<&str> {
     path.split('/')
@@ -11,8 +14,61 @@ fn path_params(path: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A schema as JSON (utoipa's types serialise to the document's JSON).
+fn to_json(s: &RefOr<Schema>) -> Value {
+    serde_json::to_value(s).unwrap_or_else(|_| json!({}))
+}
+
+/// The `content` of a body or an answer of this shape; `None` when it has
+/// none.
+fn content(shape: Shape, components: &mut Vec<(String, RefOr<Schema>)>) -> Option<Value> {
+    let document = |m: &str| {
+        if m.ends_with("json") {
+            json!({"schema": {"type": "object", "description": "a document: RFC 8727 IODEF JSON, or the native JSON (c5hub-formats)"}})
+        } else {
+            json!({"schema": {"type": "string", "description": "a document in this media type"}})
+        }
+    };
+    Some(match shape {
+        Shape::None => return None,
+        Shape::Json(f) => json!({"application/json": {"schema": to_json(&f(components))}}),
+        Shape::JsonOr(f, others) => {
+            let mut m = Map::new();
+            m.insert(
+                "application/json".to_owned(),
+                json!({"schema": to_json(&f(components))}),
+            );
+            for o in others {
+                m.insert((*o).to_owned(), json!({"schema": {"type": "string"}}));
+            }
+            Value::Object(m)
+        }
+        Shape::Documents(media) => media
+            .iter()
+            .map(|m| ((*m).to_owned(), document(m)))
+            .collect::<Map<_, _>>()
+            .into(),
+        Shape::Exported => c5hub_formats::encoders()
+            .map(|f| {
+                // A media type's parameters (charset) are not part of its
+                // name in `content`.
+                let m = f.media_type.split(';').next().unwrap_or_default().trim();
+                (m.to_owned(), document(m))
+            })
+            .collect::<Map<_, _>>()
+            .into(),
+        Shape::Untyped(media) => media
+            .iter()
+            .map(|m| ((*m).to_owned(), json!({"schema": {}})))
+            .collect::<Map<_, _>>()
+            .into(),
+    })
+}
+
 /// The document.
 pub(crate) fn document() -> Value {
+    let mut components: Vec<(String, RefOr<Schema>)> = Vec::new();
+    let problem = super::typed::<c5hub_wire::Problem>(&mut components);
     let mut paths: Map<String, Value> = Map::new();
     for r in ROUTES {
         let mut params: Vec<Value> = path_params(r.path)
@@ -20,33 +76,37 @@ pub(crate) fn document() -> Value {
             .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "integer"}}))
             .collect();
         params.extend(r.query.iter().map(|(name, d)| json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})));
+        let mut ok = json!({"description": "success"});
+        if let Some(c) = content(r.answer, &mut components) {
+            ok["content"] = c;
+        }
         let mut op = json!({
             "summary": r.summary,
             "operationId": format!("{}_{}", r.method, r.path.trim_start_matches("/api/v1/").replace(['/', '{', '}'], "_")),
             "tags": [r.tag],
             "parameters": params,
             "responses": {
-                r.ok.to_string(): {"description": "success", "content": if r.ok == 204 { json!({}) } else { json!({"application/json": {"schema": {}}}) }},
+                r.ok.to_string(): ok,
                 "400": {"$ref": "#/components/responses/Problem"},
                 "401": {"$ref": "#/components/responses/Problem"},
                 "403": {"$ref": "#/components/responses/Problem"},
                 "404": {"$ref": "#/components/responses/Problem"},
             },
         });
-        if !r.body.is_empty() {
-            let content: Map<String, Value> = r
-                .body
-                .iter()
-                .map(|m| ((*m).to_owned(), json!({"schema": {}})))
-                .collect();
-            op["requestBody"] = json!({"required": true, "content": content});
+        if let Some(c) = content(r.body, &mut components) {
+            op["requestBody"] = json!({"required": true, "content": c});
             op["responses"]["413"] = json!({"$ref": "#/components/responses/Problem"});
+            op["responses"]["422"] = json!({"$ref": "#/components/responses/Problem"});
         }
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
         entry[r.method] = op;
     }
+    let schemas: Map<String, Value> = components
+        .iter()
+        .map(|(name, s)| (name.clone(), to_json(s)))
+        .collect();
     json!({
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "c5hub API",
             "version": env!("CARGO_PKG_VERSION"),
@@ -62,19 +122,10 @@ pub(crate) fn document() -> Value {
             "responses": {
                 "Problem": {
                     "description": "RFC 9457 problem details",
-                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    "content": {"application/problem+json": {"schema": to_json(&problem)}},
                 },
             },
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "properties": {
-                        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                        "detail": {"type": "string"},
-                        "errors": {"type": "array", "items": {"type": "object", "properties": {"at": {"type": "string"}, "detail": {"type": "string"}}}},
-                    },
-                },
-            },
+            "schemas": schemas,
         },
     })
 }

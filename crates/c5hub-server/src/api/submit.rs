@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use c5hub_formats::{DecodeOptions, Door, Format, Note, Unrecognised};
 use c5hub_model::Incident;
 use c5hub_store::{Outcome, Principal};
-use serde_json::json;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -263,16 +262,6 @@ pub(crate) async fn store(
     Ok(outcomes.into_iter().zip(ids).collect())
 }
 
-pub(crate) fn outcome_json(o: &Outcome, id: &str) -> serde_json::Value {
-    match o {
-        Outcome::New(k) => json!({"id": k, "global_id": id, "outcome": "new", "version": 1}),
-        Outcome::NewVersion { key, version } => {
-            json!({"id": key, "global_id": id, "outcome": "new-version", "version": version})
-        }
-        Outcome::Duplicate(k) => json!({"id": k, "global_id": id, "outcome": "duplicate"}),
-    }
-}
-
 pub(crate) async fn submit(
     State(state): State<AppState>,
     caller: Caller,
@@ -308,17 +297,23 @@ pub(crate) async fn submit(
         parsed.shared_with = list_param(&q, "shared_with");
         parsed.recipients = list_param(&q, "recipients");
     }
-    let notes: Vec<serde_json::Value> = parsed
+    let notes: Vec<c5hub_wire::incidents::SubmitNote> = parsed
         .notes
         .iter()
-        .map(|n| json!({"at": n.at, "detail": n.detail}))
+        .map(|n| c5hub_wire::incidents::SubmitNote {
+            at: n.at.clone(),
+            detail: n.detail.clone(),
+        })
         .collect();
     let results = store(&state, &principal, parsed).await?;
     let first = results.first().map(|(o, _)| o.key());
-    let body = json!({
-        "results": results.iter().map(|(o, id)| outcome_json(o, id)).collect::<Vec<_>>(),
-        "notes": notes,
-    });
+    let body = c5hub_wire::incidents::Submitted {
+        results: results
+            .iter()
+            .map(|(o, id)| c5hub_wire::incidents::SubmitResult::new(o, id))
+            .collect(),
+        notes,
+    };
     let mut resp = (StatusCode::CREATED, axum::Json(body)).into_response();
     if let Some(k) = first {
         if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/incidents/{k}")) {

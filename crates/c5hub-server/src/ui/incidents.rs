@@ -242,7 +242,7 @@ pub(crate) async fn detail(
     let csrf = caller.csrf();
     let title = m.title.clone().unwrap_or_else(|| m.id.to_string());
     let ctx = Page::of(&caller, &title, "incidents");
-    let events = crate::json::history(&history, &assignments);
+    let events = c5hub_wire::incidents::history(&history, &assignments);
     page(&ctx, html! {
         h1 { "Incident " (i.key) ": " (title) }
         dl {
@@ -311,11 +311,11 @@ pub(crate) async fn detail(
         section aria-labelledby="hist-h" {
             h2 id="hist-h" { "History" }
             ol {
-                @for e in events.as_array().into_iter().flatten() {
+                @for e in &events {
                     li {
-                        (e["at"].as_str().unwrap_or_default()) " · " (e["actor"].as_str().unwrap_or_default()) " · "
-                        @if e["change"] == "status" { "status " (e["from"].as_str().unwrap_or("—")) " → " (e["to"].as_str().unwrap_or_default()) @if let Some(n) = e["note"].as_str() { " (" (n) ")" } }
-                        @else { "assigned to " (e["to"].as_str().unwrap_or("nobody")) }
+                        (e.at) " · " (e.actor) " · "
+                        @if e.change == "status" { "status " (e.from.clone().flatten().as_deref().unwrap_or("—")) " → " (e.to.as_deref().unwrap_or_default()) @if let Some(Some(n)) = &e.note { " (" (n) ")" } }
+                        @else { "assigned to " (e.to.as_deref().unwrap_or("nobody")) }
                     }
                 }
             }
