@@ -9,13 +9,11 @@
 use std::sync::Arc;
 
 use c5hub_hub::Authority;
-use c5hub_hub::spam::{self as ops, DeskSettings, ReportView, SpamDesk, Submitted};
+use c5hub_hub::spam::{self as ops, DeskSettings, SpamDesk, Submitted};
 use c5hub_spam::Model;
-use c5hub_spam::analysis::{self, Processed};
 use c5hub_spam::report::{PseudonymKey, SpamReport, UserVerdict};
 use c5hub_spam::rules::Rules;
 use c5hub_store::Principal;
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::config::SpamConfig;
@@ -170,41 +168,7 @@ pub(crate) async fn snapshot(state: &AppState, p: &Principal) -> Result<Arc<Snap
     run(state, p, ops::snapshot).await
 }
 
-/// A processed report as JSON, with the reasons.
-pub(crate) fn report_json(desk: &SpamDesk, p: &Processed) -> Value {
-    analysis::report_json(p, &desk.model(), desk.key(), REASONS)
-}
-
 /// One stored report as acknowledged.
-pub(crate) fn submitted_json(desk: &SpamDesk, d: &Submitted) -> Value {
-    json!({
-        "key": d.key,
-        "outcome": if d.new { "new" } else { "duplicate" },
-        "location": format!("/api/v1/spam/reports/{}", d.key),
-        "report": report_json(desk, &d.processed),
-        "incident": d.incident.as_ref().map(|(k, g)| json!({"id": k, "global_id": g})),
-    })
-}
-
-/// A stored report as the caller may see it (the operations layer has
-/// already pseudonymised what it must).
-pub(crate) fn row_json(v: &ReportView) -> Value {
-    let r = &v.row;
-    json!({
-        "key": r.key,
-        "id": r.id,
-        "operator": r.operator,
-        "channel": r.channel,
-        "text": r.text,
-        "sender": r.sender,
-        "recipient_given": v.recipient_given,
-        "received_at": r.received_at.map(|t| t.to_rfc3339()),
-        "reported_at": r.reported_at.to_rfc3339(),
-        "stored_at": r.stored_at.to_rfc3339(),
-        "verdict": r.verdict,
-        "label": r.label,
-        "score": r.score,
-        "decided_by": r.decided_by,
-        "smishing": r.smishing,
-    })
+pub(crate) fn submitted(desk: &SpamDesk, d: &Submitted) -> c5hub_wire::spam::SubmittedReport {
+    c5hub_wire::spam::SubmittedReport::new(d, &desk.model(), desk.key(), REASONS)
 }

@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -17,19 +16,12 @@ use crate::problem::Problem;
 pub(crate) async fn editions(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<c5hub_wire::assess::EditionsAnswer>, Problem> {
     let p = caller.member()?;
     let eds = crate::assess::run(&s, p, |who, st| c5hub_hub::assess::editions(st, who)).await?;
-    Ok(Json(json!({
-        "editions": eds.iter().map(|e| json!({
-            "id": e.id,
-            "methodology": e.methodology,
-            "methodology_version": e.methodology_version,
-            "year": e.year,
-            "title": e.title,
-            "open": e.open,
-        })).collect::<Vec<_>>()
-    })))
+    Ok(Json(c5hub_wire::assess::EditionsAnswer::from(
+        eds.as_slice(),
+    )))
 }
 
 #[derive(Deserialize)]

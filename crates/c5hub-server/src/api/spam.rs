@@ -23,6 +23,8 @@ use crate::auth::Caller;
 use crate::problem::{Problem, Where};
 use crate::spam::{self, Incoming, MAX_BATCH};
 use c5hub_hub::spam as ops;
+use c5hub_hub::spam::REASONS;
+use c5hub_wire::spam as wire;
 
 type Q = Query<HashMap<String, String>>;
 
@@ -228,7 +230,7 @@ async fn operator(state: &AppState, caller: &Caller) -> Result<c5hub_store::Prin
     Ok(p)
 }
 
-fn created(body: Value, location: Option<String>) -> Response {
+fn created(body: impl serde::Serialize, location: Option<String>) -> Response {
     let mut resp = (StatusCode::CREATED, axum::Json(body)).into_response();
     if let Some(v) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -264,7 +266,9 @@ pub(crate) async fn submit(
     let location = done
         .first()
         .map(|d| format!("/api/v1/spam/reports/{}", d.key));
-    let body = json!({"results": done.iter().map(|d| spam::submitted_json(&s.spam, d)).collect::<Vec<_>>()});
+    let body = wire::SubmitAnswer {
+        results: done.iter().map(|d| spam::submitted(&s.spam, d)).collect(),
+    };
     Ok(created(body, location))
 }
 
@@ -294,13 +298,13 @@ pub(crate) async fn intake_start(
     .await?;
     let next = format!("/api/v1/spam/intake/{id}");
     Ok(created(
-        json!({
-            "intake": id,
-            "status": "awaiting-sender",
-            "next": next,
-            "message": "Thank you. Now send the number or name the message came from.",
-        }),
-        Some(next.clone()),
+        wire::IntakeStarted {
+            intake: id,
+            status: "awaiting-sender".to_owned(),
+            next: next.clone(),
+            message: "Thank you. Now send the number or name the message came from.".to_owned(),
+        },
+        Some(next),
     ))
 }
 
@@ -341,12 +345,12 @@ pub(crate) async fn intake_sender(
     spam::observe(&s, std::slice::from_ref(&one));
     let key = one.key;
     Ok(created(
-        json!({
-            "intake": intake,
-            "status": "acknowledged",
-            "acknowledgement": format!("Thank you: your report is stored as {key}."),
-            "result": spam::submitted_json(&s.spam, &one),
-        }),
+        wire::IntakeAcknowledged {
+            intake,
+            status: "acknowledged".to_owned(),
+            acknowledgement: format!("Thank you: your report is stored as {key}."),
+            result: spam::submitted(&s.spam, &one),
+        },
         Some(format!("/api/v1/spam/reports/{key}")),
     ))
 }
@@ -411,11 +415,7 @@ pub(crate) async fn list(
         ops::list(desk, who, st, operator.as_deref(), cursor, limit)
     })
     .await?;
-    Ok(axum::Json(json!({
-        "items": page.items.iter().map(spam::row_json).collect::<Vec<_>>(),
-        "next_cursor": page.next_cursor.map(|k| k.to_string()),
-    }))
-    .into_response())
+    Ok(axum::Json(wire::StoredReportPage::from(&page)).into_response())
 }
 
 /// `GET /api/v1/spam/reports/{id}`.
@@ -427,14 +427,7 @@ pub(crate) async fn get_one(
     let p = caller.member()?.clone();
     let k = key_of(&id, "spam report")?;
     let d = spam::run(&s, &p, move |desk, who, st| ops::report(desk, who, st, k)).await?;
-    let mut v = spam::row_json(&d.view);
-    v["campaign"] = json!(d.campaign);
-    v["reasons"] = json!(
-        d.reasons
-            .iter()
-            .map(|r| json!({"feature": r.feature, "weight": r.weight}))
-            .collect::<Vec<_>>()
-    );
+    let v = wire::StoredReportDetail::from(&d);
     Ok(axum::Json(v).into_response())
 }
 
@@ -461,12 +454,7 @@ pub(crate) async fn confirm(
         .parse()
         .map_err(|e: String| Problem::invalid("/verdict", e))?;
     let c = spam::confirm(&s, &p, k, verdict).await?;
-    Ok(axum::Json(json!({
-        "report": spam::row_json(&c.report),
-        "model": {"score_before": c.score_before, "examples": c.examples, "learned": c.step > 0.0, "step": c.step},
-        "incident": c.incident.map(|(k, g)| json!({"id": k, "global_id": g})),
-    }))
-    .into_response())
+    Ok(axum::Json(wire::VerdictAnswer::from(&c)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -521,25 +509,22 @@ pub(crate) async fn classify(
         msgs.push(m);
     }
     let msgs = msgs.into_iter().map(|m| (m.text, m.sender)).collect();
-    let results: Vec<Value> = spam::run(&s, &p, move |desk, who, _| {
+    let mut results: Vec<wire::Classified> = spam::run(&s, &p, move |desk, who, _| {
+        let model = desk.model();
         Ok(ops::classify(desk, who, msgs)?
             .iter()
-            .map(|p| {
-                let mut v = spam::report_json(desk, p);
-                if let Some(o) = v.as_object_mut() {
-                    for k in ["id", "operator", "seen_at", "confirmed", "campaign"] {
-                        o.remove(k);
-                    }
-                }
-                v
-            })
+            .map(|p| wire::SpamDecision::new(p, &model, desk.key(), REASONS).into())
             .collect())
     })
     .await?;
     let body = if single {
-        results.into_iter().next().unwrap_or(Value::Null)
+        wire::ClassifyAnswer::One(
+            results
+                .pop()
+                .ok_or_else(|| Problem::internal("a classification went missing"))?,
+        )
     } else {
-        json!({"results": results})
+        wire::ClassifyAnswer::Many { results }
     };
     Ok(axum::Json(body).into_response())
 }
@@ -565,10 +550,10 @@ pub(crate) async fn campaigns(
             .then(a["id"].as_u64().cmp(&b["id"].as_u64()))
     });
     all.truncate(limit);
-    Ok(axum::Json(json!({
-        "window_days": s.spam.window_days(),
-        "campaigns": all,
-    }))
+    Ok(axum::Json(wire::CampaignsAnswer {
+        window_days: s.spam.window_days(),
+        campaigns: all,
+    })
     .into_response())
 }
 
@@ -696,7 +681,7 @@ pub(crate) async fn impact(
     let p = caller.member()?.clone();
     let snap = spam::run(&s, &p, ops::impact).await?;
     let top = number_param(&q, "top", 1..=100, 10)? as usize;
-    Ok(axum::Json(impact_json(&s, &snap, top)).into_response())
+    Ok(axum::Json(wire::ImpactAnswer(impact_json(&s, &snap, top))).into_response())
 }
 
 /// `GET /api/v1/spam/rules`: the X.1242 rules in force (managed in the
@@ -704,12 +689,10 @@ pub(crate) async fn impact(
 pub(crate) async fn rules(State(s): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let p = caller.member()?;
     let who = spam::authority(&s, p);
-    Ok(axum::Json(json!({
-        "managed_in": "spam.rules_file of the hub's configuration",
-        "rules": s.spam.rules(&who).iter().map(|r| json!({
-            "id": r.id, "action": r.action, "scope": if r.global { "global" } else { "recipient" },
-        })).collect::<Vec<_>>(),
-    }))
+    Ok(axum::Json(wire::RulesAnswer::new(
+        "spam.rules_file of the hub's configuration",
+        s.spam.rules(&who),
+    ))
     .into_response())
 }
 

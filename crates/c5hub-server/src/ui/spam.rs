@@ -45,13 +45,12 @@ fn reports_table(views: &[ReportView], caption: &str) -> Markup {
             tbody {
                 @for view in views {
                     @let r = &view.row;
-                    @let v = spam::row_json(view);
                     tr {
                         td { a href={ "/spam/reports/" (r.key) } { (r.key) } }
                         td { time datetime=(r.reported_at.to_rfc3339()) { (r.reported_at.format("%Y-%m-%d %H:%M")) } }
                         td { (r.operator) }
-                        td { code { (short(v["sender"].as_str().unwrap_or("—"), 24)) } }
-                        td { (short(v["text"].as_str().unwrap_or_default(), 80)) }
+                        td { code { (short(r.sender.as_deref().unwrap_or("—"), 24)) } }
+                        td { (short(&r.text, 80)) }
                         td {
                             (r.label.as_deref().unwrap_or("—"))
                             @if r.smishing { " " span.flag { "smishing" } }
@@ -287,7 +286,6 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
         .map_err(|_| Problem::not_found(format!("spam report {id}")))?;
     let d = spam::run(s, &p, move |desk, who, st| ops::report(desk, who, st, k)).await?;
     let (row, campaign, reasons) = (&d.view.row, d.campaign, d.reasons);
-    let v = spam::row_json(&d.view);
     let ctx = Page::of(caller, &format!("Spam report {k}"), "spam");
     Ok(page(&ctx, html! {
         p { a href="/spam" { "← Spam" } }
@@ -295,7 +293,7 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
         dl.facts {
             dt { "Operator" } dd { (row.operator) }
             dt { "Channel" } dd { (row.channel) }
-            dt { "Sender" } dd { code { (v["sender"].as_str().unwrap_or("—")) } }
+            dt { "Sender" } dd { code { (row.sender.as_deref().unwrap_or("—")) } }
             dt { "Reported" } dd { time datetime=(row.reported_at.to_rfc3339()) { (row.reported_at.format("%Y-%m-%d %H:%M")) } }
             dt { "Filter" } dd { (row.label.as_deref().unwrap_or("—")) @if let Some(sc) = row.score { " (score " (format!("{sc:.3}")) ")" } @if row.smishing { " " span.flag { "smishing" } } }
             dt { "Decided by" } dd { (row.decided_by.as_deref().unwrap_or("—")) }
@@ -303,7 +301,7 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
             dt { "Campaign" } dd { @if let Some(c) = &campaign { code { (short(c, 40)) } } @else { "—" } }
         }
         h2 { "Message" }
-        blockquote.message { (v["text"].as_str().unwrap_or_default()) }
+        blockquote.message { (row.text) }
         h2 { "What weighed most" }
         table.bars {
             caption { "Features of the classifier (positive: towards spam)" }
