@@ -42,6 +42,10 @@ pub enum SpamCommand {
     /// indicators, smishing flag and campaign. With --store, confirmed
     /// spam becomes incidents (abusive-content/spam or fraud/phishing).
     Reports(ReportsArgs),
+    /// Reports stored in a hub's store, newest first, as JSON (the answer
+    /// of `GET /api/v1/spam/reports` to the hub's own organisation: senders
+    /// and numbers in the text as pseudonyms under the key).
+    Stored(StoredArgs),
     /// Campaigns of confirmed spam across operators, as JSON.
     Campaigns(AnalysisArgs),
     /// The reputation feed (senders, URLs, domains, campaign
@@ -130,6 +134,28 @@ pub struct ReportsArgs {
     /// TLP of the stored incidents.
     #[arg(long, default_value = "green")]
     tlp: String,
+    #[command(flatten)]
+    backend: super::store::Backend,
+}
+
+/// Arguments of `spam stored`.
+#[derive(Debug, Args)]
+pub struct StoredArgs {
+    /// The hub's pseudonym key (its `spam.key_file`).
+    #[arg(long, env = "C5HUB_SPAM_KEY_FILE")]
+    key_file: PathBuf,
+    /// Region for national phone numbers (the hub's `spam.region`).
+    #[arg(long)]
+    region: Option<String>,
+    /// Only this operator's reports.
+    #[arg(long)]
+    operator: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[arg(long)]
+    cursor: Option<i64>,
+    /// Reports per page, 1 to 1000.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    limit: u16,
     #[command(flatten)]
     backend: super::store::Backend,
 }
@@ -312,6 +338,7 @@ pub fn run(c: SpamCommand) -> Result<ExitCode> {
         SpamCommand::Learn(a) => learn(a),
         SpamCommand::Rules(a) => rules(a),
         SpamCommand::Reports(a) => reports(a),
+        SpamCommand::Stored(a) => stored(a),
         SpamCommand::Campaigns(a) => campaigns(a),
         SpamCommand::Reputation(a) => reputation(a),
         SpamCommand::Impact(a) => impact(a),
@@ -522,7 +549,7 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
     let model = load_model(a.analysis.model.as_ref())?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     for p in &analysis.processed {
-        let line = analysis::report_json(p, &model, &key, REASONS);
+        let line = c5hub_wire::spam::SpamDecision::new(p, &model, &key, REASONS);
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
     }
@@ -530,22 +557,13 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
     if a.store {
         // The same operation as `POST /api/v1/spam/reports`: reports,
         // then confirmed new spam as incidents, then the audit line.
-        let desk = SpamDesk::new(DeskSettings {
+        let desk = console_desk(
             key,
-            rules: load_rules(a.analysis.rules.as_ref())?,
+            load_rules(a.analysis.rules.as_ref())?,
             model,
-            model_file: None,
-            region: a.analysis.region.clone(),
-            incident_tlp: tlp,
-            subscribers: Default::default(),
-            window_days: 30,
-            listing_confidence: Policy::default().listing_confidence,
-            ttl_days: 30,
-            listing_min_operators: 1,
-            verdicts_per_hour: 0,
-            learning_budget: 0.0,
-        })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+            a.analysis.region.clone(),
+            tlp,
+        )?;
         let processed = analysis
             .processed
             .iter()
@@ -575,6 +593,58 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
         );
     }
     Ok(exit(refused))
+}
+
+/// A desk for the console: the key, rules and model the hub would use,
+/// with the settings a run that learns nothing needs.
+fn console_desk(
+    key: PseudonymKey,
+    rules: Rules,
+    model: Model,
+    region: Option<String>,
+    incident_tlp: Tlp,
+) -> Result<SpamDesk> {
+    SpamDesk::new(DeskSettings {
+        key,
+        rules,
+        model,
+        model_file: None,
+        region,
+        incident_tlp,
+        subscribers: Default::default(),
+        window_days: 30,
+        listing_confidence: Policy::default().listing_confidence,
+        ttl_days: 30,
+        listing_min_operators: 1,
+        verdicts_per_hour: 0,
+        learning_budget: 0.0,
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn stored(a: StoredArgs) -> Result<ExitCode> {
+    let desk = console_desk(
+        load_key(&a.key_file)?,
+        Rules::default(),
+        load_model(None)?,
+        a.region.clone(),
+        Tlp::Green,
+    )?;
+    let mut store = a.backend.open()?;
+    let page = c5hub_hub::spam::list(
+        &desk,
+        &super::serve::console(),
+        &mut store,
+        a.operator.as_deref(),
+        a.cursor,
+        usize::from(a.limit),
+    )
+    .context("reading spam reports")?;
+    println!(
+        "{}",
+        serde_json::to_string(&c5hub_wire::spam::StoredReportPage::from(&page))?
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn campaigns(a: AnalysisArgs) -> Result<ExitCode> {
