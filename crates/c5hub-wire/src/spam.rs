@@ -566,8 +566,8 @@ pub enum ClassifyAnswer {
         /// One per message, in order.
         results: Vec<Classified>,
     },
-    /// For one message.
-    One(Classified),
+    /// For one message (boxed: the answer is built once and serialised).
+    One(Box<Classified>),
 }
 
 /// Campaigns of confirmed spam.

@@ -518,11 +518,11 @@ pub(crate) async fn classify(
     })
     .await?;
     let body = if single {
-        wire::ClassifyAnswer::One(
+        wire::ClassifyAnswer::One(Box::new(
             results
                 .pop()
                 .ok_or_else(|| Problem::internal("a classification went missing"))?,
-        )
+        ))
     } else {
         wire::ClassifyAnswer::Many { results }
     };
