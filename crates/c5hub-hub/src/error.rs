@@ -17,6 +17,20 @@ pub enum Error {
         /// What is wrong with it.
         detail: String,
     },
+    /// The caller asked too often; `retry_after` says when to ask again
+    /// (the doors answer 429).
+    TooMany {
+        /// What was asked too often (`verdicts`).
+        what: &'static str,
+        /// How long until the next request is accepted.
+        retry_after: std::time::Duration,
+        /// The limit, in words a user reads.
+        detail: String,
+    },
+    /// The hub failed for a reason that is not the caller's (a file it
+    /// could not write, data it cannot read back); the doors answer 500
+    /// and log the text.
+    Internal(String),
     /// The store refused or failed.
     Store(c5hub_store::Error),
 }
@@ -27,6 +41,8 @@ impl fmt::Display for Error {
             Error::Forbidden(why) => write!(f, "not allowed: {why}"),
             Error::NotFound(what) => write!(f, "not found: {what}"),
             Error::Invalid { field, detail } => write!(f, "{field}: {detail}"),
+            Error::TooMany { detail, .. } => write!(f, "too many requests: {detail}"),
+            Error::Internal(why) => f.write_str(why),
             Error::Store(e) => e.fmt(f),
         }
     }

@@ -16,13 +16,20 @@
 //!   [`Authority`] becomes the store's `Viewer` here, never in a door.
 //! - [`submit`]: who may submit, which sharing lists are accepted, and the
 //!   audit line of a submission.
+//! - [`spam`]: countering spam (reports, intake, verdicts, classification,
+//!   campaigns, feed, impact), with the rule of who may do what and the
+//!   [`spam::SpamDesk`] every door shares.
+//! - [`assess`]: the national assessment's access rule and the hand-off of
+//!   validated responses to `c5hub-assess` for scoring.
 //!
 //! Invariants: no HTTP, no HTML, no terminal output, no wire format. The
 //! store applies TLP 2.0 on reads; this crate decides who may *change*.
 
 pub mod accounts;
+pub mod assess;
 pub mod incidents;
 pub mod reads;
+pub mod spam;
 pub mod submit;
 
 mod error;

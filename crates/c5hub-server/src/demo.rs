@@ -71,7 +71,7 @@ pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<
     if store.spam_reports_state().map_err(|e| e.to_string())?.0 > 0 {
         return Ok(0);
     }
-    let state = crate::spam::SpamState::load(spam)?;
+    let state = crate::spam::load(spam)?;
     let mut rng = ChaCha8Rng::seed_from_u64(7726);
     let now = Utc::now();
     let mut processed = Vec::new();
@@ -104,7 +104,7 @@ pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<
             Some(reported - Duration::minutes(rng.gen_range(1..120))),
             reported,
             c5hub_spam::report::UserVerdict::Spam,
-            &state.key,
+            state.key(),
         )?;
         processed.push(state.process(report));
     }
@@ -115,7 +115,7 @@ pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<
             .add_spam_report(&crate::spam::stored_report(p, &by, None))
             .map_err(|e| e.to_string())?;
         if new && p.confirmed {
-            let inc = state.incident(p, p.smishing)?;
+            let inc = state.incident(p, p.smishing).map_err(|e| e.to_string())?;
             incidents.push((inc, p.report.operator.clone()));
         }
     }

@@ -56,7 +56,7 @@ pub(crate) struct AppState {
     pub(crate) ready: Arc<AtomicBool>,
     pub(crate) tokens: Arc<auth::TokenCache>,
     pub(crate) logins: Arc<login::LoginThrottle>,
-    pub(crate) spam: Arc<spam::SpamState>,
+    pub(crate) spam: Arc<c5hub_hub::spam::SpamDesk>,
 }
 
 /// How the admin account came to be on start-up.
@@ -183,7 +183,7 @@ pub async fn start(
     config: Config,
     signals: bool,
 ) -> Result<Running, String> {
-    let spam = Arc::new(spam::SpamState::load(&config.spam)?);
+    let spam = Arc::new(spam::load(&config.spam)?);
     {
         // Spam incidents stored in clear by older versions get their
         // pseudonyms before anyone can read them.

@@ -151,6 +151,14 @@ impl From<c5hub_hub::Error> for Problem {
             // The request was understood; what it asks cannot be done as
             // given (an assignee who is nobody's, a note too long).
             E::Invalid { field, detail } => crate::api::submit::unprocessable(field, detail),
+            E::TooMany { what, detail, .. } => {
+                let (slug, title) = match what {
+                    "verdicts" => ("too-many-verdicts", "Too many verdicts"),
+                    _ => ("too-many-requests", "Too many requests"),
+                };
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, slug, title, detail)
+            }
+            E::Internal(why) => Problem::internal(why),
             E::Store(e) => e.into(),
         }
     }

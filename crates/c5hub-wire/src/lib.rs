@@ -10,13 +10,18 @@
 //! - [`incidents`]: incidents, their workflow, correlation, the change
 //!   feed and statistics.
 //! - [`admin`]: who the caller is, organisations, users, tokens, audit.
+//! - [`spam`]: spam reports, intake, verdicts, classification, campaigns,
+//!   the reputation feed, impact and rules.
+//! - [`assess`]: assessment editions and results.
 //! - [`Problem`]: the RFC 9457 error answer every route may give.
 //!
 //! Invariants: no HTTP, no store calls, no I/O. The domain model stays
 //! free of serde; only this crate knows the hub's JSON.
 
 pub mod admin;
+pub mod assess;
 pub mod incidents;
+pub mod spam;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

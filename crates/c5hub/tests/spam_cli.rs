@@ -250,6 +250,27 @@ fn reports_reputation_and_impact() {
         };
         assert!(err.contains(want), "round {round}: {err}");
     }
+    // Stored as the API stores them: the console's audit line, one per
+    // run, naming each report's key (the second run's as duplicates).
+    {
+        let mut st = c5hub_store::Store::open(
+            &c5hub_store::Location::Sqlite(PathBuf::from(&store)),
+            c5hub_store::Options::default(),
+        )
+        .expect("the store opens");
+        let lines = st.audit_log(None, 100).expect("audit log");
+        let spam: Vec<_> = lines.iter().filter(|l| l.action == "spam.report").collect();
+        assert_eq!(spam.len(), 2, "{lines:?}");
+        assert!(
+            spam.iter()
+                .all(|l| l.actor.starts_with("cli:") && l.org.is_none())
+        );
+        let newest = spam[0].detail.as_deref().unwrap_or_default();
+        assert_eq!(newest.matches("(duplicate)").count(), 4, "{newest}");
+        let first = spam[1].detail.as_deref().unwrap_or_default();
+        assert_eq!(first.split(' ').count(), 4, "{first}");
+        assert!(!first.contains("duplicate"), "{first}");
+    }
     let out = c5hub(
         &[
             "lookup",

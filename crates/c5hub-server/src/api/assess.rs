@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -17,19 +16,12 @@ use crate::problem::Problem;
 pub(crate) async fn editions(
     State(s): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
-    caller.member()?;
-    let eds = s.pool.run(|st| st.editions()).await?;
-    Ok(Json(json!({
-        "editions": eds.iter().map(|e| json!({
-            "id": e.id,
-            "methodology": e.methodology,
-            "methodology_version": e.methodology_version,
-            "year": e.year,
-            "title": e.title,
-            "open": e.open,
-        })).collect::<Vec<_>>()
-    })))
+) -> Result<Json<c5hub_wire::assess::EditionsAnswer>, Problem> {
+    let p = caller.member()?;
+    let eds = crate::assess::run(&s, p, |who, st| c5hub_hub::assess::editions(st, who)).await?;
+    Ok(Json(c5hub_wire::assess::EditionsAnswer::from(
+        eds.as_slice(),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -46,7 +38,7 @@ pub(crate) async fn results(
     Path(id): Path<i64>,
     Query(q): Query<ResultsQuery>,
 ) -> Result<Response, Problem> {
-    caller.member()?;
+    let p = caller.member()?.clone();
     let ranks = match q.ranks.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
@@ -57,7 +49,7 @@ pub(crate) async fn results(
             ));
         }
     };
-    let res = crate::assess::results(&s, id).await?;
+    let res = crate::assess::results(&s, &p, id).await?;
     let r = ranks.then(|| c5hub_assess::scoring::ranks(&res.scores));
     let body = c5hub_assess::render::scores_json(&res.methodology, &res.scores, r.as_deref());
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())

@@ -57,11 +57,6 @@ fn content(shape: Shape, components: &mut Vec<(String, RefOr<Schema>)>) -> Optio
             })
             .collect::<Map<_, _>>()
             .into(),
-        Shape::Untyped(media) => media
-            .iter()
-            .map(|m| ((*m).to_owned(), json!({"schema": {}})))
-            .collect::<Map<_, _>>()
-            .into(),
     })
 }
 

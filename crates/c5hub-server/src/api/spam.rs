@@ -2,7 +2,8 @@
 //! the two-step 7726-style intake) and read and confirm their own; every
 //! member classifies text, reads campaigns and pulls the reputation feed;
 //! operators, regulators and the hub's own organisation read the impact
-//! metrics. Who may do what is `crate::spam::Access`.
+//! metrics. Who may do what, and every use case, is `c5hub_hub::spam`'s:
+//! a handler parses, calls one operation, and renders.
 
 use std::collections::HashMap;
 
@@ -11,8 +12,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use c5hub_model::Role;
-use c5hub_spam::report::{Channel, SpamReport, UserVerdict};
+use c5hub_spam::report::{Channel, UserVerdict};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -21,7 +21,10 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::{Problem, Where};
-use crate::spam::{self, Access, Incoming, MAX_BATCH};
+use crate::spam::{self, Incoming, MAX_BATCH};
+use c5hub_hub::spam as ops;
+use c5hub_hub::spam::REASONS;
+use c5hub_wire::spam as wire;
 
 type Q = Query<HashMap<String, String>>;
 
@@ -219,19 +222,15 @@ pub(crate) fn incoming(v: Value, org: &str) -> Result<(Vec<Incoming>, String), P
     Ok((out, if single { String::new() } else { prefix }))
 }
 
+/// The caller, if the operations layer lets it submit reports (checked
+/// before the body is read, so a refused caller learns nothing of it).
 async fn operator(state: &AppState, caller: &Caller) -> Result<c5hub_store::Principal, Problem> {
-    let p = caller
-        .allowed(Role::can_submit, "submit spam reports")?
-        .clone();
-    if Access::of(state, &p).await? != Access::Operator {
-        return Err(Problem::forbidden(
-            "spam reports are submitted by telecom operators (organisation type operator)",
-        ));
-    }
+    let p = caller.member()?.clone();
+    spam::run(state, &p, |_, who, st| ops::submitter(st, who)).await?;
     Ok(p)
 }
 
-fn created(body: Value, location: Option<String>) -> Response {
+fn created(body: impl serde::Serialize, location: Option<String>) -> Response {
     let mut resp = (StatusCode::CREATED, axum::Json(body)).into_response();
     if let Some(v) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -249,7 +248,7 @@ pub(crate) async fn submit(
     let p = operator(&s, &caller).await?;
     let v = json_body(&s, &headers, body)?;
     let (items, prefix) = incoming(v, &p.org)?;
-    let reports = spam::reports_from(&s.spam.key, &p.org, items, Utc::now()).map_err(|errs| {
+    let reports = spam::reports_from(s.spam.key(), &p.org, items, Utc::now()).map_err(|errs| {
         Problem::bad_request(format!("{} report(s) refused; none was stored", errs.len())).with(
             errs.into_iter()
                 .map(|(i, detail)| Where {
@@ -267,7 +266,9 @@ pub(crate) async fn submit(
     let location = done
         .first()
         .map(|d| format!("/api/v1/spam/reports/{}", d.key));
-    let body = json!({"results": done.iter().map(|d| d.to_json(&s.spam)).collect::<Vec<_>>()});
+    let body = wire::SubmitAnswer {
+        results: done.iter().map(|d| spam::submitted(&s.spam, d)).collect(),
+    };
     Ok(created(body, location))
 }
 
@@ -291,26 +292,19 @@ pub(crate) async fn intake_start(
     if b.text.trim().is_empty() {
         return Err(Problem::invalid("/text", "the forwarded message is empty"));
     }
-    let hash = b
-        .recipient
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(|r| s.spam.key.pseudonym(r));
-    let org = p.org.clone();
-    let id = s
-        .pool
-        .run(move |st| st.start_spam_intake(&org, hash.as_deref(), &b.text))
-        .await?;
+    let id = spam::run(&s, &p, move |desk, who, st| {
+        ops::intake_start(desk, who, st, &b.text, b.recipient.as_deref())
+    })
+    .await?;
     let next = format!("/api/v1/spam/intake/{id}");
     Ok(created(
-        json!({
-            "intake": id,
-            "status": "awaiting-sender",
-            "next": next,
-            "message": "Thank you. Now send the number or name the message came from.",
-        }),
-        Some(next.clone()),
+        wire::IntakeStarted {
+            intake: id,
+            status: "awaiting-sender".to_owned(),
+            next: next.clone(),
+            message: "Thank you. Now send the number or name the message came from.".to_owned(),
+        },
+        Some(next),
     ))
 }
 
@@ -344,41 +338,19 @@ pub(crate) async fn intake_sender(
             "the sender is empty or longer than 320 bytes",
         ));
     }
-    let org = p.org.clone();
-    let done = s
-        .pool
-        .run(move |st| st.complete_spam_intake(intake, &org, &sender))
-        .await?;
-    let mut report = SpamReport::new(
-        Channel::Sms,
-        &p.org,
-        &done.text,
-        Some(&done.sender),
-        None,
-        None,
-        done.started_at,
-        UserVerdict::Spam,
-        &s.spam.key,
-    )
-    .map_err(|e| Problem::invalid("/sender", e))?;
-    // The subscriber's number was hashed at step one; it is never seen
-    // again in clear.
-    report.recipient_hash = done.recipient_hash;
-    let mut stored = spam::submit(&s, &p, vec![report]).await?;
-    let one = stored
-        .pop()
-        .ok_or_else(|| Problem::internal("a stored report went missing"))?;
+    let one = spam::run(&s, &p, move |desk, who, st| {
+        ops::intake_complete(desk, who, st, intake, &sender)
+    })
+    .await?;
+    spam::observe(&s, std::slice::from_ref(&one));
     let key = one.key;
-    s.pool
-        .run(move |st| st.acknowledge_spam_intake(intake, key))
-        .await?;
     Ok(created(
-        json!({
-            "intake": intake,
-            "status": "acknowledged",
-            "acknowledgement": format!("Thank you: your report is stored as {key}."),
-            "result": one.to_json(&s.spam),
-        }),
+        wire::IntakeAcknowledged {
+            intake,
+            status: "acknowledged".to_owned(),
+            acknowledgement: format!("Thank you: your report is stored as {key}."),
+            result: spam::submitted(&s.spam, &one),
+        },
         Some(format!("/api/v1/spam/reports/{key}")),
     ))
 }
@@ -428,23 +400,6 @@ pub(crate) async fn list(
 ) -> Result<Response, Problem> {
     bad_params(&q, &["limit", "cursor", "operator"])?;
     let p = caller.member()?.clone();
-    let access = Access::of(&s, &p).await?;
-    let mut of = access.reports_of(&p)?.map(str::to_owned);
-    if let Some(op) = q
-        .get("operator")
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
-    {
-        match &of {
-            None => of = Some(op.to_owned()),
-            Some(own) if own == op => {}
-            Some(_) => {
-                return Err(Problem::forbidden(
-                    "query parameter operator: an operator reads its own reports only",
-                ));
-            }
-        }
-    }
     let limit = number_param(&q, "limit", 1..=1000, 100)? as usize;
     let cursor = match q.get("cursor").map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => None,
@@ -455,18 +410,12 @@ pub(crate) async fn list(
             )
         })?),
     };
-    let rows = s
-        .pool
-        .run(move |st| st.latest_spam_reports(of.as_deref(), cursor, limit))
-        .await?;
-    let next = (rows.len() == limit)
-        .then(|| rows.last().map(|r| r.key.to_string()))
-        .flatten();
-    Ok(axum::Json(json!({
-        "items": rows.iter().map(|r| spam::row_json(&s.spam, r, &p.org)).collect::<Vec<_>>(),
-        "next_cursor": next,
-    }))
-    .into_response())
+    let operator = q.get("operator").cloned();
+    let page = spam::run(&s, &p, move |desk, who, st| {
+        ops::list(desk, who, st, operator.as_deref(), cursor, limit)
+    })
+    .await?;
+    Ok(axum::Json(wire::StoredReportPage::from(&page)).into_response())
 }
 
 /// `GET /api/v1/spam/reports/{id}`.
@@ -476,18 +425,9 @@ pub(crate) async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let p = caller.member()?.clone();
-    let access = Access::of(&s, &p).await?;
-    let of = access.reports_of(&p)?.map(str::to_owned);
     let k = key_of(&id, "spam report")?;
-    let row = s
-        .pool
-        .run(move |st| st.spam_report(k, of.as_deref()))
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("spam report {k}")))?;
-    let snap = spam::snapshot(&s).await?;
-    let mut v = spam::row_json(&s.spam, &row, &p.org);
-    v["campaign"] = json!(snap.campaign(&row));
-    v["reasons"] = json!(s.spam.reasons(&row, &p.org));
+    let d = spam::run(&s, &p, move |desk, who, st| ops::report(desk, who, st, k)).await?;
+    let v = wire::StoredReportDetail::from(&d);
     Ok(axum::Json(v).into_response())
 }
 
@@ -506,9 +446,7 @@ pub(crate) async fn confirm(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let p = caller
-        .allowed(Role::can_triage, "confirm spam verdicts")?
-        .clone();
+    let p = caller.member()?.clone();
     let k = key_of(&id, "spam report")?;
     let b: VerdictIn = parse_at(json_body(&s, &headers, body)?, "")?;
     let verdict: UserVerdict = b
@@ -516,12 +454,7 @@ pub(crate) async fn confirm(
         .parse()
         .map_err(|e: String| Problem::invalid("/verdict", e))?;
     let c = spam::confirm(&s, &p, k, verdict).await?;
-    Ok(axum::Json(json!({
-        "report": spam::row_json(&s.spam, &c.row, &p.org),
-        "model": {"score_before": c.score_before, "examples": c.examples, "learned": c.step > 0.0, "step": c.step},
-        "incident": c.incident.map(|(k, g)| json!({"id": k, "global_id": g})),
-    }))
-    .into_response())
+    Ok(axum::Json(wire::VerdictAnswer::from(&c)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -575,41 +508,23 @@ pub(crate) async fn classify(
         }
         msgs.push(m);
     }
-    let spam = s.spam.clone();
-    let org = p.org.clone();
-    let results: Vec<Value> = tokio::task::spawn_blocking(move || {
-        let now = Utc::now();
-        msgs.into_iter()
-            .map(|m| {
-                // Classified as if reported as spam, so `smishing` says
-                // whether the filter's spam carries a link, number or lure.
-                let report = SpamReport {
-                    id: String::new(),
-                    channel: Channel::Sms,
-                    operator: org.clone(),
-                    text: m.text,
-                    sender: m.sender.filter(|s| !s.trim().is_empty()),
-                    recipient_hash: None,
-                    received_at: None,
-                    reported_at: now,
-                    verdict: UserVerdict::Spam,
-                };
-                let mut v = spam.report_json(&spam.process(report));
-                if let Some(o) = v.as_object_mut() {
-                    for k in ["id", "operator", "seen_at", "confirmed", "campaign"] {
-                        o.remove(k);
-                    }
-                }
-                v
-            })
-            .collect()
+    let msgs = msgs.into_iter().map(|m| (m.text, m.sender)).collect();
+    let mut results: Vec<wire::Classified> = spam::run(&s, &p, move |desk, who, _| {
+        let model = desk.model();
+        Ok(ops::classify(desk, who, msgs)?
+            .iter()
+            .map(|p| wire::SpamDecision::new(p, &model, desk.key(), REASONS).into())
+            .collect())
     })
-    .await
-    .map_err(|e| Problem::internal(e.to_string()))?;
+    .await?;
     let body = if single {
-        results.into_iter().next().unwrap_or(Value::Null)
+        wire::ClassifyAnswer::One(Box::new(
+            results
+                .pop()
+                .ok_or_else(|| Problem::internal("a classification went missing"))?,
+        ))
     } else {
-        json!({"results": results})
+        wire::ClassifyAnswer::Many { results }
     };
     Ok(axum::Json(body).into_response())
 }
@@ -621,10 +536,10 @@ pub(crate) async fn campaigns(
     Query(q): Q,
 ) -> Result<Response, Problem> {
     bad_params(&q, &["limit"])?;
-    caller.member()?;
+    let p = caller.member()?.clone();
     let limit = number_param(&q, "limit", 1..=1000, 50)? as usize;
-    let snap = spam::snapshot(&s).await?;
-    let mut all = match snap.analysis.campaigns_json(&s.spam.key) {
+    let snap = spam::snapshot(&s, &p).await?;
+    let mut all = match snap.analysis.campaigns_json(s.spam.key()) {
         Value::Array(a) => a,
         _ => Vec::new(),
     };
@@ -635,10 +550,10 @@ pub(crate) async fn campaigns(
             .then(a["id"].as_u64().cmp(&b["id"].as_u64()))
     });
     all.truncate(limit);
-    Ok(axum::Json(json!({
-        "window_days": s.spam.window_days,
-        "campaigns": all,
-    }))
+    Ok(axum::Json(wire::CampaignsAnswer {
+        window_days: s.spam.window_days(),
+        campaigns: all,
+    })
     .into_response())
 }
 
@@ -669,7 +584,7 @@ pub(crate) async fn reputation(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     bad_params(&q, &["format", "since"])?;
-    caller.member()?;
+    let p = caller.member()?.clone();
     let csv = match q.get("format").map(|v| v.trim()) {
         None | Some("") | Some("json") => false,
         Some("csv") => true,
@@ -689,7 +604,7 @@ pub(crate) async fn reputation(
     if !errors.is_empty() {
         return Err(Problem::bad_request("bad query parameters").with(errors));
     }
-    let snap = spam::snapshot(&s).await?;
+    let snap = spam::snapshot(&s, &p).await?;
     let now = Utc::now();
     let rep = &snap.analysis.reputation;
     let feed = rep.feed(now, since);
@@ -703,10 +618,10 @@ pub(crate) async fn reputation(
         .max();
     let modified = expired.map_or(snap.last_change, |x| x.max(snap.last_change));
     let (body, content_type, tagged) = if csv {
-        let body = rep.to_csv(&feed, &s.spam.key);
+        let body = rep.to_csv(&feed, s.spam.key());
         (body.clone(), "text/csv; charset=utf-8", body)
     } else {
-        let v = rep.to_json(&feed, &s.spam.key, now);
+        let v = rep.to_json(&feed, s.spam.key(), now);
         let tagged = v["entries"].to_string();
         (v.to_string(), "application/json", tagged)
     };
@@ -749,8 +664,10 @@ pub(crate) async fn reputation(
 /// The impact metrics over the window, as the API and the web page show
 /// them.
 pub(crate) fn impact_json(s: &AppState, snap: &spam::Snapshot, top: usize) -> Value {
-    let mut v = snap.analysis.impact(&s.spam.subscribers, &s.spam.key, top);
-    v["window_days"] = json!(s.spam.window_days);
+    let mut v = snap
+        .analysis
+        .impact(s.spam.subscribers(), s.spam.key(), top);
+    v["window_days"] = json!(s.spam.window_days());
     v
 }
 
@@ -762,26 +679,20 @@ pub(crate) async fn impact(
 ) -> Result<Response, Problem> {
     bad_params(&q, &["top"])?;
     let p = caller.member()?.clone();
-    if !Access::of(&s, &p).await?.reads_impact() {
-        return Err(Problem::forbidden(
-            "the impact metrics are read by regulators, operators and the hub's own organisation",
-        ));
-    }
+    let snap = spam::run(&s, &p, ops::impact).await?;
     let top = number_param(&q, "top", 1..=100, 10)? as usize;
-    let snap = spam::snapshot(&s).await?;
-    Ok(axum::Json(impact_json(&s, &snap, top)).into_response())
+    Ok(axum::Json(wire::ImpactAnswer(impact_json(&s, &snap, top))).into_response())
 }
 
 /// `GET /api/v1/spam/rules`: the X.1242 rules in force (managed in the
 /// hub's `spam.rules_file`).
 pub(crate) async fn rules(State(s): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    caller.member()?;
-    Ok(axum::Json(json!({
-        "managed_in": "spam.rules_file of the hub's configuration",
-        "rules": s.spam.rule_list.iter().map(|(id, action, global)| json!({
-            "id": id, "action": action, "scope": if *global { "global" } else { "recipient" },
-        })).collect::<Vec<_>>(),
-    }))
+    let p = caller.member()?;
+    let who = spam::authority(&s, p);
+    Ok(axum::Json(wire::RulesAnswer::new(
+        "spam.rules_file of the hub's configuration",
+        s.spam.rules(&who),
+    ))
     .into_response())
 }
 

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use c5hub_assess::methodology::{AnswerKind, normalise_option};
 use c5hub_assess::{Flag, Methodology, Provenance, Region, report, scoring};
 use c5hub_store::{
-    Actor, AnswerInput, Decision, Edition, EvidenceInfo, MAX_EVIDENCE_BYTES, NewEdition,
-    NewEvidence, Response as Resp, ResponseStatus, StoredAnswer,
+    AnswerInput, Decision, Edition, EvidenceInfo, MAX_EVIDENCE_BYTES, NewEdition, NewEvidence,
+    Response as Resp, ResponseStatus, StoredAnswer,
 };
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
@@ -25,11 +25,10 @@ use serde::Deserialize;
 use super::page::{Page, csrf_field, page};
 use super::{check_csrf, error_page, not_found_for};
 use crate::AppState;
-use crate::assess::{
-    Results, is_operator, is_validator, may_decide, may_edit, may_read, methodology_of,
-};
+use crate::assess::{authority, run};
 use crate::auth::Caller;
 use crate::problem::Problem;
+use c5hub_hub::assess::{self as ops, Results};
 
 fn status_label(s: ResponseStatus) -> &'static str {
     match s {
@@ -42,13 +41,6 @@ fn status_label(s: ResponseStatus) -> &'static str {
 
 fn status_badge(s: ResponseStatus) -> Markup {
     html! { span class={ "status status-" (s.as_str()) } { (status_label(s)) } }
-}
-
-fn actor(p: &c5hub_store::Principal) -> Actor<'_> {
-    Actor {
-        name: &p.name,
-        org: &p.org,
-    }
 }
 
 // ---------------------------------------------------------------- editions
@@ -80,11 +72,11 @@ async fn render_editions(
         Ok(p) => p.clone(),
         Err(e) => return error_page(caller, &e),
     };
-    let eds = match s.pool.run(|st| st.editions()).await {
+    let eds = match run(s, &p, |who, st| ops::editions(st, who)).await {
         Ok(e) => e,
         Err(e) => return error_page(caller, &e),
     };
-    let operator = is_operator(&p, &s.config.org);
+    let operator = ops::runs_assessment(&authority(s, &p));
     let ctx = Page::of(caller, "National assessment", "assess");
     let body = page(
         &ctx,
@@ -144,7 +136,8 @@ fn hub_admin(
 ) -> Result<c5hub_store::Principal, Problem> {
     check_csrf(caller, csrf)?;
     let p = caller.member()?;
-    if !is_operator(p, &s.config.org) {
+    // Refused before the form is read further; the operation checks again.
+    if !ops::runs_assessment(&authority(s, p)) {
         return Err(Problem::forbidden(format!(
             "only the hub operator's admins {what}"
         )));
@@ -176,20 +169,19 @@ pub(crate) async fn add_edition(
         return render_editions(&s, &caller, &f, Some(&msg)).await;
     };
     let title = f.title.trim().to_owned();
-    let got = s
-        .pool
-        .run(move |st| {
-            st.add_edition(
-                &NewEdition {
-                    methodology: &m.id,
-                    methodology_version: &m.version,
-                    year,
-                    title: &title,
-                },
-                actor(&p),
-            )
-        })
-        .await;
+    let got = run(&s, &p, move |who, st| {
+        ops::add_edition(
+            st,
+            who,
+            &NewEdition {
+                methodology: &m.id,
+                methodology_version: &m.version,
+                year,
+                title: &title,
+            },
+        )
+    })
+    .await;
     match got {
         Ok(e) => Redirect::to(&format!("/assess/editions/{}", e.id)).into_response(),
         Err(e) if e.status.is_client_error() => {
@@ -229,25 +221,18 @@ async fn render_edition(
         Ok(p) => p.clone(),
         Err(e) => return error_page(caller, &e),
     };
-    let got = s
-        .pool
-        .run(move |st| {
-            let Some(e) = st.edition(id)? else {
-                return Ok(None);
-            };
-            Ok(Some((e, st.responses(id)?, st.orgs()?)))
-        })
-        .await;
-    let (ed, responses, orgs) = match got {
-        Ok(Some(x)) => x,
-        Ok(None) => return not_found_for(caller),
+    let got = run(s, &p, move |who, st| {
+        Ok((ops::edition(st, who, id)?, st.orgs()?))
+    })
+    .await;
+    let (view, orgs) = match got {
+        Ok(x) => x,
+        Err(e) if e.status == StatusCode::NOT_FOUND => return not_found_for(caller),
         Err(e) => return error_page(caller, &e),
     };
-    let hub = &s.config.org;
-    let operator = is_operator(&p, hub);
-    // Which organisation answers for a country, and how far it got, is
-    // the country's and the validators' business.
-    let readable: Vec<&Resp> = responses.iter().filter(|r| may_read(&p, r, hub)).collect();
+    let ed = &view.edition;
+    let operator = ops::runs_assessment(&authority(s, &p));
+    let readable: Vec<&Resp> = view.readable.iter().collect();
     let title = format!("{} ({})", ed.title, ed.year);
     let ctx = Page::of(caller, &title, "assess");
     let body = page(
@@ -260,8 +245,8 @@ async fn render_edition(
                 " " a href={ "/assess/editions/" (ed.id) "/results" } { "See the results" }
             }
             p {
-                (responses.len()) " countries take part; "
-                (responses.iter().filter(|r| r.status == ResponseStatus::Validated).count()) " validated."
+                (view.responses) " countries take part; "
+                (view.validated) " validated."
             }
             table {
                 caption { "Responses you may read (" (readable.len()) ")" }
@@ -312,10 +297,10 @@ pub(crate) async fn add_response(
         Err(e) => return error_page(&caller, &e),
     };
     let (iso3, org) = (f.iso3.clone(), f.org.clone());
-    let got = s
-        .pool
-        .run(move |st| st.add_response(id, &iso3, &org, actor(&p)))
-        .await;
+    let got = run(&s, &p, move |who, st| {
+        ops::add_response(st, who, id, &iso3, &org)
+    })
+    .await;
     match got {
         Ok(_) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND && e.detail.starts_with("edition") => {
@@ -343,16 +328,14 @@ pub(crate) async fn set_open(
     Path(id): Path<i64>,
     Form(f): Form<OpenForm>,
 ) -> Response {
-    let run = async {
+    let go = async {
         let p = hub_admin(&s, &caller, &f.csrf, "open and close editions")?;
         let open = f.open == "1";
-        s.pool
-            .run(move |st| st.set_edition_open(id, open, actor(&p)))
-            .await
+        run(&s, &p, move |who, st| ops::set_open(st, who, id, open)).await
     };
-    match run.await {
-        Ok(true) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
-        Ok(false) => not_found_for(&caller),
+    match go.await {
+        Ok(()) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
+        Err(p) if p.status == StatusCode::NOT_FOUND => not_found_for(&caller),
         Err(p) => error_page(&caller, &p),
     }
 }
@@ -417,30 +400,17 @@ struct Sheet {
 
 async fn load_sheet(s: &AppState, caller: &Caller, id: i64) -> Result<Sheet, Response> {
     let p = caller.member().map_err(|e| error_page(caller, &e))?.clone();
-    let hub = s.config.org.clone();
-    let got = s
-        .pool
-        .run(move |st| {
-            let Some(r) = st.response(id)? else {
-                return Ok(None);
-            };
-            // Not readable is answered as not found, before anything else
-            // is read.
-            if !may_read(&p, &r, &hub) {
-                return Ok(None);
-            }
-            let Some(e) = st.edition(r.edition)? else {
-                return Ok(None);
-            };
-            let answers = st.answers(id)?;
-            Ok(Some((e, r, answers)))
-        })
-        .await
-        .map_err(|e| error_page(caller, &e))?;
-    let Some((edition, response, answers)) = got else {
-        return Err(not_found_for(caller));
+    let got = run(s, &p, move |who, st| ops::sheet(st, who, id)).await;
+    let ops::Sheet {
+        edition,
+        response,
+        methodology,
+        answers,
+    } = match got {
+        Ok(x) => x,
+        Err(e) if e.status == StatusCode::NOT_FOUND => return Err(not_found_for(caller)),
+        Err(e) => return Err(error_page(caller, &e)),
     };
-    let methodology = methodology_of(&edition).map_err(|e| error_page(caller, &e))?;
     Ok(Sheet {
         edition,
         response,
@@ -490,8 +460,9 @@ fn render_sheet(
         return Redirect::to("/login").into_response();
     };
     let (r, m, ed) = (&sheet.response, &sheet.methodology, &sheet.edition);
-    let editable = may_edit(p, r) && r.status.editable() && ed.open;
-    let decides = may_decide(p, r, &s.config.org) && r.status == ResponseStatus::Submitted;
+    let who = authority(s, p);
+    let editable = ops::check_edit(&who, r).is_ok() && r.status.editable() && ed.open;
+    let decides = ops::check_decide(&who, r).is_ok() && r.status == ResponseStatus::Submitted;
     let title = format!("{} · {}", r.iso3, ed.title);
     let ctx = Page::of(caller, &title, "assess");
     let answered = m
@@ -822,14 +793,8 @@ pub(crate) async fn save(
     let Some(p) = caller.principal.clone() else {
         return Redirect::to("/login").into_response();
     };
-    if !may_edit(&p, &sheet.response) {
-        return error_page(
-            &caller,
-            &Problem::forbidden(format!(
-                "only admins, analysts and reporters of {} fill in this response",
-                sheet.response.org
-            )),
-        );
+    if let Err(e) = ops::check_edit(&authority(&s, &p), &sheet.response) {
+        return error_page(&caller, &e.into());
     }
     if !sheet.response.status.editable() {
         return error_page(
@@ -861,45 +826,39 @@ pub(crate) async fn save(
         );
     }
     let submit = action == "submit";
-    let got = s
-        .pool
-        .run(move |st| {
-            let answers: Vec<(String, Draft, String)> = drafts
-                .into_iter()
-                .map(|(q, d)| {
-                    let v = d.value();
-                    (q, d, v)
-                })
-                .collect();
-            let inputs: Vec<AnswerInput<'_>> = answers
-                .iter()
-                .map(|(q, d, value)| AnswerInput {
+    let got = run(&s, &p, move |who, st| {
+        let answers: Vec<(String, Draft, String)> = drafts
+            .into_iter()
+            .map(|(q, d)| {
+                let v = d.value();
+                (q, d, v)
+            })
+            .collect();
+        let inputs: Vec<AnswerInput<'_>> = answers
+            .iter()
+            .map(|(q, d, value)| AnswerInput {
+                question: q,
+                value,
+                evidence_url: Some(d.url.as_str()),
+                evidence_doc: d.doc.filter(|_| !d.remove_doc),
+                provenance: Some(d.provenance.as_str()),
+                note: Some(d.note.as_str()),
+            })
+            .collect();
+        let uploads: Vec<NewEvidence<'_>> = answers
+            .iter()
+            .filter_map(|(q, d, _)| {
+                d.upload.as_ref().map(|u| NewEvidence {
                     question: q,
-                    value,
-                    evidence_url: Some(d.url.as_str()),
-                    evidence_doc: d.doc.filter(|_| !d.remove_doc),
-                    provenance: Some(d.provenance.as_str()),
-                    note: Some(d.note.as_str()),
+                    filename: &u.filename,
+                    media_type: &u.media_type,
+                    bytes: &u.bytes,
                 })
-                .collect();
-            let uploads: Vec<NewEvidence<'_>> = answers
-                .iter()
-                .filter_map(|(q, d, _)| {
-                    d.upload.as_ref().map(|u| NewEvidence {
-                        question: q,
-                        filename: &u.filename,
-                        media_type: &u.media_type,
-                        bytes: &u.bytes,
-                    })
-                })
-                .collect();
-            st.save_answers(id, &inputs, &uploads, actor(&p))?;
-            if submit {
-                st.submit_response(id, actor(&p))?;
-            }
-            Ok(())
-        })
-        .await;
+            })
+            .collect();
+        ops::save(st, who, id, &inputs, &uploads, submit)
+    })
+    .await;
     match got {
         Ok(()) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
         Err(e) => error_page(&caller, &e),
@@ -932,13 +891,8 @@ pub(crate) async fn decide(
     let Some(p) = caller.principal.clone() else {
         return Redirect::to("/login").into_response();
     };
-    if !may_decide(&p, &sheet.response, &s.config.org) {
-        let why = if is_validator(&p, &s.config.org) {
-            "a validator does not validate their own organisation's response"
-        } else {
-            "only admins and analysts of the hub operator validate responses"
-        };
-        return error_page(&caller, &Problem::forbidden(why));
+    if let Err(e) = ops::check_decide(&authority(&s, &p), &sheet.response) {
+        return error_page(&caller, &e.into());
     }
     let reshow = |msg: &str| {
         let drafts = sheet
@@ -966,17 +920,15 @@ pub(crate) async fn decide(
         other => return reshow(&format!("Unknown decision {other:?}.")),
     };
     let today = chrono::Utc::now().date_naive();
-    let got = s
-        .pool
-        .run(move |st| {
-            let d = if validate {
-                Decision::Validate { on: today }
-            } else {
-                Decision::Return { reason: &reason }
-            };
-            st.decide_response(id, d, actor(&p))
-        })
-        .await;
+    let got = run(&s, &p, move |who, st| {
+        let d = if validate {
+            Decision::Validate { on: today }
+        } else {
+            Decision::Return { reason: &reason }
+        };
+        ops::decide(st, who, id, d)
+    })
+    .await;
     match got {
         Ok(_) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
         Err(e) if e.status.is_client_error() => reshow(&e.detail),
@@ -1000,21 +952,9 @@ pub(crate) async fn evidence(
         Ok(p) => p.clone(),
         Err(e) => return error_page(&caller, &e),
     };
-    let hub = s.config.org.clone();
-    let got = s
-        .pool
-        .run(move |st| {
-            let Some((info, bytes)) = st.evidence(id)? else {
-                return Ok(None);
-            };
-            let Some(r) = st.response(info.response)? else {
-                return Ok(None);
-            };
-            Ok(may_read(&p, &r, &hub).then_some((info, bytes)))
-        })
-        .await;
+    let got = run(&s, &p, move |who, st| ops::evidence(st, who, id)).await;
     match got {
-        Ok(Some((info, bytes))) => {
+        Ok((info, bytes)) => {
             let ct = if INLINE_TYPES.contains(&info.media_type.as_str()) {
                 info.media_type.clone()
             } else {
@@ -1045,7 +985,7 @@ pub(crate) async fn evidence(
             )
                 .into_response()
         }
-        Ok(None) => not_found_for(&caller),
+        Err(e) if e.status == StatusCode::NOT_FOUND => not_found_for(&caller),
         Err(e) => error_page(&caller, &e),
     }
 }
@@ -1064,10 +1004,11 @@ pub(crate) async fn results(
     Path(id): Path<i64>,
     Query(q): Query<ResultsQuery>,
 ) -> Response {
-    if let Err(e) = caller.member() {
-        return error_page(&caller, &e);
-    }
-    let res = match crate::assess::results(&s, id).await {
+    let p = match caller.member() {
+        Ok(p) => p.clone(),
+        Err(e) => return error_page(&caller, &e),
+    };
+    let res = match crate::assess::results(&s, &p, id).await {
         Ok(r) => r,
         Err(e) if e.status == StatusCode::NOT_FOUND => return not_found_for(&caller),
         Err(e) => return error_page(&caller, &e),

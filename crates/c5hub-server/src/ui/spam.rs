@@ -1,14 +1,13 @@
 //! The spam page: the impact metrics as charts, campaigns across
 //! operators, the latest reports of the caller's organisation, and a form
 //! to report a message; one page per report with its reasons and the
-//! analyst's verdict. Reads and writes go through `crate::spam`, as the
-//! API's do, so the page shows what the API would.
+//! analyst's verdict. Reads and writes are `c5hub_hub::spam` operations,
+//! as the API's are, so the page shows what the API would.
 
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use c5hub_model::Role;
+use c5hub_hub::spam::{self as ops, Access, ReportView};
 use c5hub_spam::report::{Channel, UserVerdict};
-use c5hub_store::SpamReportRow;
 use chrono::Utc;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
@@ -19,7 +18,7 @@ use super::{check_csrf, error_page};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::Problem;
-use crate::spam::{self, Access, Incoming};
+use crate::spam::{self, Incoming};
 
 const LATEST: usize = 20;
 const CAMPAIGNS: usize = 10;
@@ -34,12 +33,7 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
-fn reports_table(
-    rows: &[SpamReportRow],
-    caption: &str,
-    spam: &spam::SpamState,
-    org: &str,
-) -> Markup {
+fn reports_table(views: &[ReportView], caption: &str) -> Markup {
     html! {
         table {
             caption { (caption) }
@@ -49,14 +43,14 @@ fn reports_table(
                 th scope="col" { "Decided by" } th scope="col" { "Verdict" }
             } }
             tbody {
-                @for r in rows {
-                    @let v = spam::row_json(spam, r, org);
+                @for view in views {
+                    @let r = &view.row;
                     tr {
                         td { a href={ "/spam/reports/" (r.key) } { (r.key) } }
                         td { time datetime=(r.reported_at.to_rfc3339()) { (r.reported_at.format("%Y-%m-%d %H:%M")) } }
                         td { (r.operator) }
-                        td { code { (short(v["sender"].as_str().unwrap_or("—"), 24)) } }
-                        td { (short(v["text"].as_str().unwrap_or_default(), 80)) }
+                        td { code { (short(r.sender.as_deref().unwrap_or("—"), 24)) } }
+                        td { (short(&r.text, 80)) }
                         td {
                             (r.label.as_deref().unwrap_or("—"))
                             @if r.smishing { " " span.flag { "smishing" } }
@@ -167,9 +161,17 @@ pub(crate) async fn overview(State(s): State<AppState>, caller: Caller) -> Respo
 
 async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Problem> {
     let p = caller.member()?.clone();
-    let access = Access::of(s, &p).await?;
-    let snap = spam::snapshot(s).await?;
-    let mut campaigns = match snap.analysis.campaigns_json(&s.spam.key) {
+    let (access, snap, rows) = spam::run(s, &p, |desk, who, st| {
+        let access = Access::of(st, who)?;
+        let snap = ops::snapshot(desk, who, st)?;
+        let rows = match access.reports_of(who) {
+            Ok(_) => Some(ops::list(desk, who, st, None, None, LATEST)?.items),
+            Err(_) => None,
+        };
+        Ok((access, snap, rows))
+    })
+    .await?;
+    let mut campaigns = match snap.analysis.campaigns_json(s.spam.key()) {
         Value::Array(a) => a,
         _ => Vec::new(),
     };
@@ -178,18 +180,6 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
     let impact = access
         .reads_impact()
         .then(|| crate::api::spam::impact_json(s, &snap, 10));
-    let of = access.reports_of(&p).ok();
-    let rows = match of {
-        Some(of) => {
-            let of = of.map(str::to_owned);
-            Some(
-                s.pool
-                    .run(move |st| st.latest_spam_reports(of.as_deref(), None, LATEST))
-                    .await?,
-            )
-        }
-        None => None,
-    };
     let ctx = Page::of(caller, "Spam", "spam");
     Ok(page(&ctx, html! {
         h1 { "Countering spam" }
@@ -206,7 +196,7 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
             section aria-labelledby="reports-h" {
                 h2 id="reports-h" { @if access == Access::Hub { "Latest reports of every operator" } @else { "Latest reports of " (p.org) } }
                 @if rows.is_empty() { p { "No report yet." } } @else {
-                    div.scroll tabindex="0" role="region" aria-label="Latest reports" { (reports_table(rows, "Newest first", &s.spam, &p.org)) }
+                    div.scroll tabindex="0" role="region" aria-label="Latest reports" { (reports_table(rows, "Newest first")) }
                 }
             }
         }
@@ -241,14 +231,8 @@ pub(crate) async fn report(
 
 async fn report_inner(s: &AppState, caller: &Caller, f: ReportForm) -> Result<Response, Problem> {
     check_csrf(caller, &f.csrf)?;
-    let p = caller
-        .allowed(Role::can_submit, "submit spam reports")?
-        .clone();
-    if Access::of(s, &p).await? != Access::Operator {
-        return Err(Problem::forbidden(
-            "spam reports are submitted by telecom operators (organisation type operator)",
-        ));
-    }
+    let p = caller.member()?.clone();
+    spam::run(s, &p, |_, who, st| ops::submitter(st, who)).await?;
     let channel: Channel = f
         .channel
         .parse()
@@ -267,7 +251,7 @@ async fn report_inner(s: &AppState, caller: &Caller, f: ReportForm) -> Result<Re
         verdict,
     };
     let reports =
-        spam::reports_from(&s.spam.key, &p.org, vec![incoming], Utc::now()).map_err(|errs| {
+        spam::reports_from(s.spam.key(), &p.org, vec![incoming], Utc::now()).map_err(|errs| {
             let detail = errs
                 .into_iter()
                 .map(|(_, e)| e)
@@ -297,19 +281,11 @@ pub(crate) async fn detail(
 
 async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Response, Problem> {
     let p = caller.member()?.clone();
-    let of = Access::of(s, &p).await?.reports_of(&p)?.map(str::to_owned);
     let k: i64 = id
         .parse()
         .map_err(|_| Problem::not_found(format!("spam report {id}")))?;
-    let row = s
-        .pool
-        .run(move |st| st.spam_report(k, of.as_deref()))
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("spam report {k}")))?;
-    let snap = spam::snapshot(s).await?;
-    let campaign = snap.campaign(&row).map(str::to_owned);
-    let v = spam::row_json(&s.spam, &row, &p.org);
-    let reasons = s.spam.reasons(&row, &p.org);
+    let d = spam::run(s, &p, move |desk, who, st| ops::report(desk, who, st, k)).await?;
+    let (row, campaign, reasons) = (&d.view.row, d.campaign, d.reasons);
     let ctx = Page::of(caller, &format!("Spam report {k}"), "spam");
     Ok(page(&ctx, html! {
         p { a href="/spam" { "← Spam" } }
@@ -317,7 +293,7 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
         dl.facts {
             dt { "Operator" } dd { (row.operator) }
             dt { "Channel" } dd { (row.channel) }
-            dt { "Sender" } dd { code { (v["sender"].as_str().unwrap_or("—")) } }
+            dt { "Sender" } dd { code { (row.sender.as_deref().unwrap_or("—")) } }
             dt { "Reported" } dd { time datetime=(row.reported_at.to_rfc3339()) { (row.reported_at.format("%Y-%m-%d %H:%M")) } }
             dt { "Filter" } dd { (row.label.as_deref().unwrap_or("—")) @if let Some(sc) = row.score { " (score " (format!("{sc:.3}")) ")" } @if row.smishing { " " span.flag { "smishing" } } }
             dt { "Decided by" } dd { (row.decided_by.as_deref().unwrap_or("—")) }
@@ -325,13 +301,13 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
             dt { "Campaign" } dd { @if let Some(c) = &campaign { code { (short(c, 40)) } } @else { "—" } }
         }
         h2 { "Message" }
-        blockquote.message { (v["text"].as_str().unwrap_or_default()) }
+        blockquote.message { (row.text) }
         h2 { "What weighed most" }
         table.bars {
             caption { "Features of the classifier (positive: towards spam)" }
             tbody {
                 @for r in &reasons {
-                    tr { th scope="row" { code { (r["feature"].as_str().unwrap_or_default()) } } td.num { (format!("{:+.3}", r["weight"].as_f64().unwrap_or(0.0))) } }
+                    tr { th scope="row" { code { (r.feature) } } td.num { (format!("{:+.3}", r.weight)) } }
                 }
             }
         }
@@ -368,9 +344,7 @@ pub(crate) async fn verdict(
 ) -> Response {
     let go = async {
         check_csrf(&caller, &f.csrf)?;
-        let p = caller
-            .allowed(Role::can_triage, "confirm spam verdicts")?
-            .clone();
+        let p = caller.member()?.clone();
         let k: i64 = id
             .parse()
             .map_err(|_| Problem::not_found(format!("spam report {id}")))?;

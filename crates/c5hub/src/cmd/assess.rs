@@ -55,6 +55,12 @@ pub enum AssessCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// The hub's assessment editions in a store, as JSON (the answer of
+    /// `GET /api/v1/assess/editions`).
+    Editions {
+        #[command(flatten)]
+        backend: super::store::Backend,
+    },
 }
 
 /// Arguments of `assess score`.
@@ -390,6 +396,16 @@ pub fn run(cmd: AssessCommand) -> Result<ExitCode> {
                 result.config.draws
             );
             Ok(loaded.exit_code(input.strict))
+        }
+        AssessCommand::Editions { backend } => {
+            let mut store = backend.open()?;
+            let eds = c5hub_hub::assess::editions(&mut store, &super::serve::console())
+                .context("reading the editions")?;
+            println!(
+                "{}",
+                serde_json::to_string(&c5hub_wire::assess::EditionsAnswer::from(eds.as_slice()))?
+            );
+            Ok(ExitCode::SUCCESS)
         }
         AssessCommand::Convert { file, to, output } => {
             let text = read_text(&file)?;

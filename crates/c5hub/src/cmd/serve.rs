@@ -274,7 +274,7 @@ pub enum TokensCommand {
 /// Whoever runs the command line on the store holds the hub (they hold its
 /// database): the account commands act with the hub's authority, through
 /// the same operations as the API and the web UI.
-fn console() -> Authority {
+pub(crate) fn console() -> Authority {
     Authority::Console {
         name: format!(
             "cli:{}",

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, bail};
+use c5hub_hub::spam::{DeskSettings, REASONS, SpamDesk};
 use c5hub_model::Tlp;
 use c5hub_spam::analysis::{self, Analysis, Settings};
 use c5hub_spam::eval::{self, Algorithm, Metrics};
@@ -15,7 +16,6 @@ use c5hub_spam::report::{self, PseudonymKey};
 use c5hub_spam::reputation::Policy;
 use c5hub_spam::rules::Rules;
 use c5hub_spam::{FeatureConfig, Model, TrainOptions, Workspace};
-use c5hub_store::Submission;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
@@ -42,6 +42,10 @@ pub enum SpamCommand {
     /// indicators, smishing flag and campaign. With --store, confirmed
     /// spam becomes incidents (abusive-content/spam or fraud/phishing).
     Reports(ReportsArgs),
+    /// Reports stored in a hub's store, newest first, as JSON (the answer
+    /// of `GET /api/v1/spam/reports` to the hub's own organisation: senders
+    /// and numbers in the text as pseudonyms under the key).
+    Stored(StoredArgs),
     /// Campaigns of confirmed spam across operators, as JSON.
     Campaigns(AnalysisArgs),
     /// The reputation feed (senders, URLs, domains, campaign
@@ -130,6 +134,28 @@ pub struct ReportsArgs {
     /// TLP of the stored incidents.
     #[arg(long, default_value = "green")]
     tlp: String,
+    #[command(flatten)]
+    backend: super::store::Backend,
+}
+
+/// Arguments of `spam stored`.
+#[derive(Debug, Args)]
+pub struct StoredArgs {
+    /// The hub's pseudonym key (its `spam.key_file`).
+    #[arg(long, env = "C5HUB_SPAM_KEY_FILE")]
+    key_file: PathBuf,
+    /// Region for national phone numbers (the hub's `spam.region`).
+    #[arg(long)]
+    region: Option<String>,
+    /// Only this operator's reports.
+    #[arg(long)]
+    operator: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[arg(long)]
+    cursor: Option<i64>,
+    /// Reports per page, 1 to 1000.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    limit: u16,
     #[command(flatten)]
     backend: super::store::Backend,
 }
@@ -312,6 +338,7 @@ pub fn run(c: SpamCommand) -> Result<ExitCode> {
         SpamCommand::Learn(a) => learn(a),
         SpamCommand::Rules(a) => rules(a),
         SpamCommand::Reports(a) => reports(a),
+        SpamCommand::Stored(a) => stored(a),
         SpamCommand::Campaigns(a) => campaigns(a),
         SpamCommand::Reputation(a) => reputation(a),
         SpamCommand::Impact(a) => impact(a),
@@ -521,60 +548,103 @@ fn reports(a: ReportsArgs) -> Result<ExitCode> {
     let (analysis, key, refused) = analyse(&a.analysis, Policy::default())?;
     let model = load_model(a.analysis.model.as_ref())?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let mut incidents = Vec::new();
     for p in &analysis.processed {
-        let line = analysis::report_json(p, &model, &key, 5);
-        let ind = &p.indicators;
+        let line = c5hub_wire::spam::SpamDecision::new(p, &model, &key, REASONS);
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
-        if a.store && p.confirmed {
-            let inc = c5hub_spam::indicators::to_incident(
-                &p.report,
-                ind,
-                p.smishing,
-                tlp,
-                &key,
-                a.analysis.region.as_deref(),
-            )
-            .map_err(|e| anyhow::anyhow!("report {}: {e}", p.report.id))?;
-            incidents.push((inc, p.report.operator.clone()));
-        }
     }
     out.flush()?;
     if a.store {
+        // The same operation as `POST /api/v1/spam/reports`: reports,
+        // then confirmed new spam as incidents, then the audit line.
+        let desk = console_desk(
+            key,
+            load_rules(a.analysis.rules.as_ref())?,
+            model,
+            a.analysis.region.clone(),
+            tlp,
+        )?;
+        let processed = analysis
+            .processed
+            .iter()
+            .map(|p| {
+                let campaign = p
+                    .campaign
+                    .and_then(|c| analysis.campaigns.get(c))
+                    .map(|c| c.fingerprint.clone());
+                (p.clone(), campaign)
+            })
+            .collect();
         let mut store = a.backend.open()?;
-        let mut new_reports = 0;
-        for p in &analysis.processed {
-            let decided_by = p.decision.decided_by();
-            let campaign = p
-                .campaign
-                .and_then(|c| analysis.campaigns.get(c))
-                .map(|c| c.fingerprint.as_str());
-            let (_, new) = store
-                .add_spam_report(&c5hub_server::spam::stored_report(p, &decided_by, campaign))
-                .with_context(|| format!("storing report {}", p.report.id))?;
-            new_reports += usize::from(new);
-        }
-        eprintln!("stored {new_reports} new spam reports");
-        for chunk in incidents.chunks(1000) {
-            let batch: Vec<Submission<'_>> = chunk
-                .iter()
-                .map(|(inc, op)| Submission {
-                    incident: inc,
-                    reporter: op,
-                    source: "spam-reports",
-                    shared_with: &[],
-                    recipients: &[],
-                })
-                .collect();
-            store.ingest(&batch).context("storing spam incidents")?;
-        }
+        let done = c5hub_hub::spam::store_processed(
+            &desk,
+            &super::serve::console(),
+            &mut store,
+            processed,
+        )
+        .context("storing spam reports")?;
+        eprintln!(
+            "stored {} new spam reports",
+            done.iter().filter(|d| d.new).count()
+        );
         eprintln!(
             "stored {} confirmed spam reports as incidents",
-            incidents.len()
+            done.iter().filter(|d| d.incident.is_some()).count()
         );
     }
     Ok(exit(refused))
+}
+
+/// A desk for the console: the key, rules and model the hub would use,
+/// with the settings a run that learns nothing needs.
+fn console_desk(
+    key: PseudonymKey,
+    rules: Rules,
+    model: Model,
+    region: Option<String>,
+    incident_tlp: Tlp,
+) -> Result<SpamDesk> {
+    SpamDesk::new(DeskSettings {
+        key,
+        rules,
+        model,
+        model_file: None,
+        region,
+        incident_tlp,
+        subscribers: Default::default(),
+        window_days: 30,
+        listing_confidence: Policy::default().listing_confidence,
+        ttl_days: 30,
+        listing_min_operators: 1,
+        verdicts_per_hour: 0,
+        learning_budget: 0.0,
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn stored(a: StoredArgs) -> Result<ExitCode> {
+    let desk = console_desk(
+        load_key(&a.key_file)?,
+        Rules::default(),
+        load_model(None)?,
+        a.region.clone(),
+        Tlp::Green,
+    )?;
+    let mut store = a.backend.open()?;
+    let page = c5hub_hub::spam::list(
+        &desk,
+        &super::serve::console(),
+        &mut store,
+        a.operator.as_deref(),
+        a.cursor,
+        usize::from(a.limit),
+    )
+    .context("reading spam reports")?;
+    println!(
+        "{}",
+        serde_json::to_string(&c5hub_wire::spam::StoredReportPage::from(&page))?
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn campaigns(a: AnalysisArgs) -> Result<ExitCode> {

@@ -1,0 +1,414 @@
+//! The national assessment: who may do what with an edition or a response,
+//! and the results of an edition, computed by `c5hub-assess` from the
+//! validated responses the store keeps.
+//!
+//! # Who may do what
+//!
+//! - The hub operator (admins of the hub's own organisation) opens and
+//!   closes editions and names, per country, the member organisation that
+//!   answers for it (its focal point).
+//! - Members of that organisation read their country's response; its
+//!   admins, analysts and reporters fill it in, attach evidence and submit
+//!   it. Viewers only read.
+//! - Validators are the admins and analysts of the hub's own organisation.
+//!   They read every response and validate or return submitted ones, but
+//!   never one their own organisation answers (four eyes).
+//! - Everyone else learns nothing of a response (it answers "not found")
+//!   beyond how many countries take part in an edition and how many are
+//!   validated.
+//! - Results (scores, tiers, stability, regions) are computed from
+//!   validated responses only and shown to every member: like the GCI, the
+//!   outcome is published to the community, the answers are not.
+
+use c5hub_assess::{
+    Answer, CountryResponses, CountryScore, Methodology, Provenance, RegionTable, ResponseSet,
+    SensitivityConfig, SensitivityReport, scoring, sensitivity,
+};
+use c5hub_model::Role;
+use c5hub_store::{
+    Actor, AnswerInput, Decision, Edition, EvidenceInfo, NewEdition, NewEvidence, Principal,
+    Response, ResponseStatus, Store, StoredAnswer,
+};
+
+use crate::{Authority, Error};
+
+/// Whether `p` runs the hub's assessment campaigns.
+pub fn is_operator(p: &Principal, hub_org: &str) -> bool {
+    p.role == Role::Admin && p.org == hub_org
+}
+
+/// Whether `p` validates responses.
+pub fn is_validator(p: &Principal, hub_org: &str) -> bool {
+    p.org == hub_org && matches!(p.role, Role::Admin | Role::Analyst)
+}
+
+/// Whether `p` may read response `r` (its answers and evidence).
+pub fn may_read(p: &Principal, r: &Response, hub_org: &str) -> bool {
+    p.org == r.org || is_validator(p, hub_org)
+}
+
+/// Whether `p` may change response `r` (when its state allows).
+pub fn may_edit(p: &Principal, r: &Response) -> bool {
+    p.org == r.org && p.role.can_submit()
+}
+
+/// Whether `p` may validate or return response `r`.
+pub fn may_decide(p: &Principal, r: &Response, hub_org: &str) -> bool {
+    is_validator(p, hub_org) && p.org != r.org
+}
+
+/// The member acting, or a refusal: the command line reads the
+/// assessment but changes nothing in it (it acts for no organisation).
+fn member<'a>(who: &'a Authority, what: &str) -> Result<(&'a Principal, &'a str), Error> {
+    match who {
+        Authority::Member { principal, hub_org } => Ok((principal, hub_org)),
+        Authority::Console { .. } | Authority::ReadingAs { .. } => Err(Error::Forbidden(format!(
+            "the command line does not {what}: it acts for no organisation"
+        ))),
+        Authority::Public => Err(Error::Forbidden(format!(
+            "only members {what}: log in first"
+        ))),
+    }
+}
+
+fn actor(p: &Principal) -> Actor<'_> {
+    Actor {
+        name: &p.name,
+        org: &p.org,
+    }
+}
+
+/// Whether `who` runs the assessment (the console reads as the operator).
+pub fn runs_assessment(who: &Authority) -> bool {
+    match who {
+        Authority::Console { .. } => true,
+        Authority::Member { principal, hub_org } => is_operator(principal, hub_org),
+        Authority::ReadingAs { .. } | Authority::Public => false,
+    }
+}
+
+fn operator<'a>(who: &'a Authority, what: &str) -> Result<&'a Principal, Error> {
+    let (p, hub_org) = member(who, what)?;
+    if is_operator(p, hub_org) {
+        Ok(p)
+    } else {
+        Err(Error::Forbidden(format!(
+            "only the hub operator's admins {what}"
+        )))
+    }
+}
+
+/// Every edition; every member reads them.
+pub fn editions(store: &mut Store, _who: &Authority) -> Result<Vec<Edition>, Error> {
+    Ok(store.editions()?)
+}
+
+/// Opens an edition (the hub operator's admins).
+pub fn add_edition(
+    store: &mut Store,
+    who: &Authority,
+    edition: &NewEdition<'_>,
+) -> Result<Edition, Error> {
+    let p = operator(who, "open editions")?;
+    Ok(store.add_edition(edition, actor(p))?)
+}
+
+/// Opens or closes an edition (the hub operator's admins).
+pub fn set_open(store: &mut Store, who: &Authority, id: i64, open: bool) -> Result<(), Error> {
+    let p = operator(who, "open and close editions")?;
+    if store.set_edition_open(id, open, actor(p))? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("edition {id}")))
+    }
+}
+
+/// Names the organisation that answers for a country in an edition (the
+/// hub operator's admins).
+pub fn add_response(
+    store: &mut Store,
+    who: &Authority,
+    edition: i64,
+    iso3: &str,
+    org: &str,
+) -> Result<Response, Error> {
+    let p = operator(who, "name focal points")?;
+    Ok(store.add_response(edition, iso3, org, actor(p))?)
+}
+
+/// An edition, its responses (all of them, for the counts) and which of
+/// them `who` may read.
+pub struct EditionView {
+    /// The edition.
+    pub edition: Edition,
+    /// How many countries take part.
+    pub responses: usize,
+    /// How many responses are validated.
+    pub validated: usize,
+    /// The responses `who` may read.
+    pub readable: Vec<Response>,
+}
+
+/// One edition as `who` sees it: which organisation answers for a country,
+/// and how far it got, is the country's and the validators' business.
+pub fn edition(store: &mut Store, who: &Authority, id: i64) -> Result<EditionView, Error> {
+    let ed = store
+        .edition(id)?
+        .ok_or_else(|| Error::NotFound(format!("edition {id}")))?;
+    let all = store.responses(id)?;
+    let validated = all
+        .iter()
+        .filter(|r| r.status == ResponseStatus::Validated)
+        .count();
+    let n = all.len();
+    let readable = all.into_iter().filter(|r| reads(who, r)).collect();
+    Ok(EditionView {
+        edition: ed,
+        responses: n,
+        validated,
+        readable,
+    })
+}
+
+fn reads(who: &Authority, r: &Response) -> bool {
+    match who {
+        Authority::Console { .. } => true,
+        Authority::Member { principal, hub_org } => may_read(principal, r, hub_org),
+        // As that organisation's viewers read: its own response only.
+        Authority::ReadingAs { org } => *org == r.org,
+        Authority::Public => false,
+    }
+}
+
+/// Response `id` if `who` may read it; "not found" otherwise, exactly as
+/// for a response that does not exist. The console reads every response.
+pub fn readable_response(store: &mut Store, who: &Authority, id: i64) -> Result<Response, Error> {
+    match store.response(id)? {
+        Some(r) if reads(who, &r) => Ok(r),
+        _ => Err(Error::NotFound(format!("response {id}"))),
+    }
+}
+
+/// A response with its edition, methodology and answers.
+pub struct Sheet {
+    /// The edition.
+    pub edition: Edition,
+    /// The response.
+    pub response: Response,
+    /// The methodology the edition was opened with.
+    pub methodology: Methodology,
+    /// The stored answers.
+    pub answers: Vec<StoredAnswer>,
+}
+
+/// Response `id` with its answers, if `who` may read it (not readable is
+/// answered as not found, before anything else is read).
+pub fn sheet(store: &mut Store, who: &Authority, id: i64) -> Result<Sheet, Error> {
+    let response = readable_response(store, who, id)?;
+    let edition = store
+        .edition(response.edition)?
+        .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
+    let answers = store.answers(id)?;
+    let methodology = methodology_of(&edition)?;
+    Ok(Sheet {
+        edition,
+        response,
+        methodology,
+        answers,
+    })
+}
+
+/// Whether `who` fills in response `r`, or why not.
+pub fn check_edit(who: &Authority, r: &Response) -> Result<(), Error> {
+    let (p, _) = member(who, "fill in responses")?;
+    if may_edit(p, r) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "only admins, analysts and reporters of {} fill in this response",
+            r.org
+        )))
+    }
+}
+
+/// Saves answers (and uploads) of response `id`, and submits it for
+/// validation when `submit`: its own organisation's admins, analysts and
+/// reporters, while the store says the response is editable.
+pub fn save(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+    answers: &[AnswerInput<'_>],
+    uploads: &[NewEvidence<'_>],
+    submit: bool,
+) -> Result<(), Error> {
+    let r = readable_response(store, who, id)?;
+    check_edit(who, &r)?;
+    let (p, _) = member(who, "fill in responses")?;
+    store.save_answers(id, answers, uploads, actor(p))?;
+    if submit {
+        store.submit_response(id, actor(p))?;
+    }
+    Ok(())
+}
+
+/// Whether `who` validates or returns response `r`, or why not.
+pub fn check_decide(who: &Authority, r: &Response) -> Result<(), Error> {
+    let (p, hub_org) = member(who, "validate responses")?;
+    if may_decide(p, r, hub_org) {
+        Ok(())
+    } else if is_validator(p, hub_org) {
+        Err(Error::Forbidden(
+            "a validator does not validate their own organisation's response".to_owned(),
+        ))
+    } else {
+        Err(Error::Forbidden(
+            "only admins and analysts of the hub operator validate responses".to_owned(),
+        ))
+    }
+}
+
+/// Validates or returns response `id` (four eyes: never one's own
+/// organisation's).
+pub fn decide(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+    decision: Decision<'_>,
+) -> Result<Response, Error> {
+    let r = readable_response(store, who, id)?;
+    check_decide(who, &r)?;
+    let (p, _) = member(who, "validate responses")?;
+    Ok(store.decide_response(id, decision, actor(p))?)
+}
+
+/// An evidence document, if `who` may read its response.
+pub fn evidence(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+) -> Result<(EvidenceInfo, Vec<u8>), Error> {
+    let not_found = || Error::NotFound(format!("evidence {id}"));
+    let (info, bytes) = store.evidence(id)?.ok_or_else(not_found)?;
+    match store.response(info.response)? {
+        Some(r) if reads(who, &r) => Ok((info, bytes)),
+        _ => Err(not_found()),
+    }
+}
+
+/// The methodology an edition was opened with: a built-in one, at exactly
+/// the version the edition names.
+pub fn methodology_of(e: &Edition) -> Result<Methodology, Error> {
+    let m = Methodology::builtin(&e.methodology).map_err(|err| {
+        Error::Internal(format!(
+            "edition {} uses methodology {}: {err}",
+            e.id, e.methodology
+        ))
+    })?;
+    if m.version != e.methodology_version {
+        return Err(Error::Internal(format!(
+            "edition {} was opened with {}@{}, this hub has version {}",
+            e.id, e.methodology, e.methodology_version, m.version
+        )));
+    }
+    Ok(m)
+}
+
+/// A stored answer as `c5hub-assess` reads it. An uploaded document is
+/// cited by its hub path, so the evidence stays traceable in exports.
+pub fn to_answer(a: &StoredAnswer) -> Answer {
+    let evidence = match (&a.evidence_url, &a.evidence_doc) {
+        (Some(url), Some(doc)) => format!("{url} ; /assess/evidence/{}", doc.id),
+        (Some(url), None) => url.clone(),
+        (None, Some(doc)) => format!("/assess/evidence/{}", doc.id),
+        (None, None) => String::new(),
+    };
+    Answer {
+        question: a.question.clone(),
+        value: a.value.clone(),
+        evidence,
+        provenance: a.provenance.as_deref().and_then(Provenance::parse),
+        validated_by: a.validated_by.clone().unwrap_or_default(),
+        validated_on: a.validated_on,
+        note: a.note.clone().unwrap_or_default(),
+    }
+}
+
+/// An edition's results.
+pub struct Results {
+    /// The edition.
+    pub edition: Edition,
+    /// The methodology it was opened with.
+    pub methodology: Methodology,
+    /// One per validated response, by country code.
+    pub scores: Vec<CountryScore>,
+    /// Tier stability of `scores` (same order); `None` without scores.
+    pub sensitivity: Option<SensitivityReport>,
+    /// Responses in the edition, whatever their state.
+    pub responses: usize,
+    /// The regions results are grouped by.
+    pub regions: RegionTable,
+}
+
+/// What scoring needs of an edition: the edition, how many responses it
+/// has, and its validated responses' answers.
+pub type Validated = (Edition, usize, Vec<CountryResponses>);
+
+/// Reads an edition's validated responses.
+pub fn load_validated(st: &mut Store, edition: i64) -> Result<Option<Validated>, Error> {
+    let Some(ed) = st.edition(edition)? else {
+        return Ok(None);
+    };
+    let responses = st.responses(edition)?;
+    let mut countries = Vec::new();
+    for r in responses
+        .iter()
+        .filter(|r| r.status == ResponseStatus::Validated)
+    {
+        countries.push(CountryResponses {
+            iso3: r.iso3.clone(),
+            year: ed.year,
+            answers: st.answers(r.id)?.iter().map(to_answer).collect(),
+        });
+    }
+    Ok(Some((ed, responses.len(), countries)))
+}
+
+/// Scores the validated responses and runs the default weight sensitivity
+/// (CPU work: a server calls it on a blocking thread).
+pub fn compute(
+    edition: Edition,
+    responses: usize,
+    countries: Vec<CountryResponses>,
+) -> Result<Results, Error> {
+    let methodology = methodology_of(&edition)?;
+    let set = ResponseSet {
+        methodology: Some(methodology.id.clone()),
+        countries,
+    };
+    let scores = scoring::score_responses(&methodology, &set).value;
+    let sensitivity = if scores.is_empty() {
+        None
+    } else {
+        Some(
+            sensitivity::run(&methodology, &scores, &SensitivityConfig::default())
+                .map_err(|e| Error::Internal(format!("sensitivity: {e}")))?,
+        )
+    };
+    Ok(Results {
+        edition,
+        methodology,
+        scores,
+        sensitivity,
+        responses,
+        regions: RegionTable::itu(),
+    })
+}
+
+/// An edition's results, which every member (and the console) reads: not
+/// found when there is no such edition.
+pub fn results(store: &mut Store, _who: &Authority, edition: i64) -> Result<Results, Error> {
+    let (ed, n, countries) = load_validated(store, edition)?
+        .ok_or_else(|| Error::NotFound(format!("edition {edition}")))?;
+    compute(ed, n, countries)
+}
