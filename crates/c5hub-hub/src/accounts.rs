@@ -169,14 +169,16 @@ impl Authority {
         target: &str,
         detail: Option<&str>,
     ) -> Result<(), Error> {
-        store.audit(self.name(), self.org(), action, Some(target), detail)?;
+        store
+            .accounts()
+            .audit(self.name(), self.org(), action, Some(target), detail)?;
         Ok(())
     }
 }
 
 /// Every organisation: any member may see who the others are.
 pub fn orgs(store: &mut Store) -> Result<Vec<Org>, Error> {
-    Ok(store.orgs()?)
+    Ok(store.accounts().orgs()?)
 }
 
 /// Adds an organisation (hub administration only).
@@ -191,7 +193,7 @@ pub fn add_org(
             "only the hub operator's admins may add organisations".to_owned(),
         ));
     }
-    let o = store.add_org(name.trim(), kind)?;
+    let o = store.accounts().add_org(name.trim(), kind)?;
     who.audit(
         store,
         "org.add",
@@ -205,8 +207,8 @@ pub fn add_org(
 pub fn users(store: &mut Store, who: &Authority) -> Result<Vec<User>, Error> {
     let scope = who.scope_for("list users")?;
     Ok(match scope.only() {
-        Some(org) => store.users_of(org)?,
-        None => store.users()?,
+        Some(org) => store.accounts().users_of(org)?,
+        None => store.accounts().users()?,
     })
 }
 
@@ -228,7 +230,9 @@ pub struct NewUser {
 pub fn add_user(store: &mut Store, who: &Authority, new: &NewUser) -> Result<User, Error> {
     let scope = who.scope_over(&new.org, "add users")?;
     who.check_grant(&scope, new.role)?;
-    let u = store.add_user(&new.email, &new.org, new.role, new.password.as_deref())?;
+    let u = store
+        .accounts()
+        .add_user(&new.email, &new.org, new.role, new.password.as_deref())?;
     who.audit(
         store,
         "user.add",
@@ -241,7 +245,7 @@ pub fn add_user(store: &mut Store, who: &Authority, new: &NewUser) -> Result<Use
 /// The tokens the caller administers, newest first.
 pub fn tokens(store: &mut Store, who: &Authority) -> Result<Vec<TokenInfo>, Error> {
     let scope = who.scope_for("list tokens")?;
-    Ok(store.tokens(scope.only())?)
+    Ok(store.accounts().tokens(scope.only())?)
 }
 
 /// A new API token, as asked for.
@@ -268,7 +272,7 @@ pub fn create_token(
 ) -> Result<(TokenInfo, String), Error> {
     let scope = who.scope_over(&new.org, "make tokens")?;
     who.check_grant(&scope, new.role)?;
-    let (info, secret) = store.create_token(
+    let (info, secret) = store.accounts().create_token(
         &new.org,
         new.role,
         new.user.as_deref(),
@@ -290,11 +294,11 @@ pub fn create_token(
 pub fn revoke_token(store: &mut Store, who: &Authority, id: i64) -> Result<TokenInfo, Error> {
     let scope = who.scope_for("revoke tokens")?;
     let missing = || Error::NotFound(format!("token {id} (or already revoked)"));
-    let token = store.token(id)?.ok_or_else(missing)?;
+    let token = store.accounts().token(id)?.ok_or_else(missing)?;
     if !scope.covers(&token.org) || token.revoked_at.is_some() {
         return Err(missing());
     }
-    if !store.revoke_token(id)? {
+    if !store.accounts().revoke_token(id)? {
         return Err(missing());
     }
     who.audit(
@@ -315,7 +319,7 @@ pub fn audit_log(
     limit: usize,
 ) -> Result<Vec<AuditEntry>, Error> {
     let scope = who.scope_for("read the audit log")?;
-    Ok(store.audit_log_of(scope.only(), before, limit)?)
+    Ok(store.accounts().audit_log_of(scope.only(), before, limit)?)
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ fn operator<'a>(who: &'a Authority, what: &str) -> Result<&'a Principal, Error> 
 
 /// Every edition; every member reads them.
 pub fn editions(store: &mut Store, _who: &Authority) -> Result<Vec<Edition>, Error> {
-    Ok(store.editions()?)
+    Ok(store.assessment().editions()?)
 }
 
 /// Opens an edition (the hub operator's admins).
@@ -110,13 +110,13 @@ pub fn add_edition(
     edition: &NewEdition<'_>,
 ) -> Result<Edition, Error> {
     let p = operator(who, "open editions")?;
-    Ok(store.add_edition(edition, actor(p))?)
+    Ok(store.assessment().add_edition(edition, actor(p))?)
 }
 
 /// Opens or closes an edition (the hub operator's admins).
 pub fn set_open(store: &mut Store, who: &Authority, id: i64, open: bool) -> Result<(), Error> {
     let p = operator(who, "open and close editions")?;
-    if store.set_edition_open(id, open, actor(p))? {
+    if store.assessment().set_edition_open(id, open, actor(p))? {
         Ok(())
     } else {
         Err(Error::NotFound(format!("edition {id}")))
@@ -133,7 +133,9 @@ pub fn add_response(
     org: &str,
 ) -> Result<Response, Error> {
     let p = operator(who, "name focal points")?;
-    Ok(store.add_response(edition, iso3, org, actor(p))?)
+    Ok(store
+        .assessment()
+        .add_response(edition, iso3, org, actor(p))?)
 }
 
 /// An edition, its responses (all of them, for the counts) and which of
@@ -153,9 +155,10 @@ pub struct EditionView {
 /// and how far it got, is the country's and the validators' business.
 pub fn edition(store: &mut Store, who: &Authority, id: i64) -> Result<EditionView, Error> {
     let ed = store
+        .assessment()
         .edition(id)?
         .ok_or_else(|| Error::NotFound(format!("edition {id}")))?;
-    let all = store.responses(id)?;
+    let all = store.assessment().responses(id)?;
     let validated = all
         .iter()
         .filter(|r| r.status == ResponseStatus::Validated)
@@ -183,7 +186,7 @@ fn reads(who: &Authority, r: &Response) -> bool {
 /// Response `id` if `who` may read it; "not found" otherwise, exactly as
 /// for a response that does not exist. The console reads every response.
 pub fn readable_response(store: &mut Store, who: &Authority, id: i64) -> Result<Response, Error> {
-    match store.response(id)? {
+    match store.assessment().response(id)? {
         Some(r) if reads(who, &r) => Ok(r),
         _ => Err(Error::NotFound(format!("response {id}"))),
     }
@@ -206,9 +209,10 @@ pub struct Sheet {
 pub fn sheet(store: &mut Store, who: &Authority, id: i64) -> Result<Sheet, Error> {
     let response = readable_response(store, who, id)?;
     let edition = store
+        .assessment()
         .edition(response.edition)?
         .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
-    let answers = store.answers(id)?;
+    let answers = store.assessment().answers(id)?;
     let methodology = methodology_of(&edition)?;
     Ok(Sheet {
         edition,
@@ -245,9 +249,11 @@ pub fn save(
     let r = readable_response(store, who, id)?;
     check_edit(who, &r)?;
     let (p, _) = member(who, "fill in responses")?;
-    store.save_answers(id, answers, uploads, actor(p))?;
+    store
+        .assessment()
+        .save_answers(id, answers, uploads, actor(p))?;
     if submit {
-        store.submit_response(id, actor(p))?;
+        store.assessment().submit_response(id, actor(p))?;
     }
     Ok(())
 }
@@ -279,7 +285,7 @@ pub fn decide(
     let r = readable_response(store, who, id)?;
     check_decide(who, &r)?;
     let (p, _) = member(who, "validate responses")?;
-    Ok(store.decide_response(id, decision, actor(p))?)
+    Ok(store.assessment().decide_response(id, decision, actor(p))?)
 }
 
 /// An evidence document, if `who` may read its response.
@@ -289,8 +295,8 @@ pub fn evidence(
     id: i64,
 ) -> Result<(EvidenceInfo, Vec<u8>), Error> {
     let not_found = || Error::NotFound(format!("evidence {id}"));
-    let (info, bytes) = store.evidence(id)?.ok_or_else(not_found)?;
-    match store.response(info.response)? {
+    let (info, bytes) = store.assessment().evidence(id)?.ok_or_else(not_found)?;
+    match store.assessment().response(info.response)? {
         Some(r) if reads(who, &r) => Ok((info, bytes)),
         _ => Err(not_found()),
     }
@@ -356,10 +362,10 @@ pub type Validated = (Edition, usize, Vec<CountryResponses>);
 
 /// Reads an edition's validated responses.
 pub fn load_validated(st: &mut Store, edition: i64) -> Result<Option<Validated>, Error> {
-    let Some(ed) = st.edition(edition)? else {
+    let Some(ed) = st.assessment().edition(edition)? else {
         return Ok(None);
     };
-    let responses = st.responses(edition)?;
+    let responses = st.assessment().responses(edition)?;
     let mut countries = Vec::new();
     for r in responses
         .iter()
@@ -368,7 +374,12 @@ pub fn load_validated(st: &mut Store, edition: i64) -> Result<Option<Validated>,
         countries.push(CountryResponses {
             iso3: r.iso3.clone(),
             year: ed.year,
-            answers: st.answers(r.id)?.iter().map(to_answer).collect(),
+            answers: st
+                .assessment()
+                .answers(r.id)?
+                .iter()
+                .map(to_answer)
+                .collect(),
         });
     }
     Ok(Some((ed, responses.len(), countries)))

@@ -102,7 +102,7 @@ pub fn permissions_on(
     let Some(reporter) = reporter_if_readable(store, key, &viewer)? else {
         return Ok(None);
     };
-    let handlers = store.handlers(key)?;
+    let handlers = store.workflow().handlers(key)?;
     Ok(Some(permissions(p, hub_org, &reporter, &handlers)))
 }
 
@@ -111,7 +111,7 @@ fn reporter_if_readable(
     key: i64,
     viewer: &Viewer,
 ) -> Result<Option<String>, Error> {
-    Ok(store.incident(key, viewer)?.map(|i| i.reporter))
+    Ok(store.incidents().incident(key, viewer)?.map(|i| i.reporter))
 }
 
 /// Changes an incident's status and/or assignee, with the history and
@@ -130,10 +130,10 @@ pub fn triage(store: &mut Store, who: &Authority, key: i64, t: &Triage) -> Resul
         });
     }
     let viewer = Viewer::member(p.org.clone());
-    let Some(current) = store.incident(key, &viewer)? else {
+    let Some(current) = store.incidents().incident(key, &viewer)? else {
         return Err(not_found(key));
     };
-    let handlers = store.handlers(key)?;
+    let handlers = store.workflow().handlers(key)?;
     if !permissions(p, hub_org, &current.reporter, &handlers).triage {
         return Err(Error::Forbidden(if p.role.can_triage() {
             format!(
@@ -159,10 +159,12 @@ pub fn triage(store: &mut Store, who: &Authority, key: i64, t: &Triage) -> Resul
         // A user of an organisation that handles the incident and reads
         // it: a name that is nobody's would be shown to every reader and
         // could later be taken.
-        let fits = match store.user(a)? {
+        let fits = match store.accounts().user(a)? {
             Some(u) if !u.disabled => {
                 handles(&u.org, hub_org, &current.reporter, &handlers)
-                    && store.readable_key(key, &Viewer::member(u.org.clone()))?
+                    && store
+                        .incidents()
+                        .readable_key(key, &Viewer::member(u.org.clone()))?
             }
             _ => false,
         };
@@ -179,8 +181,10 @@ pub fn triage(store: &mut Store, who: &Authority, key: i64, t: &Triage) -> Resul
     if let Some(to) = t.status
         && to != current.incident.status
     {
-        store.set_status(key, to, &p.name, t.note.as_deref())?;
-        store.audit(
+        store
+            .workflow()
+            .set_status(key, to, &p.name, t.note.as_deref())?;
+        store.accounts().audit(
             &p.name,
             Some(&p.org),
             "incident.status",
@@ -191,8 +195,8 @@ pub fn triage(store: &mut Store, who: &Authority, key: i64, t: &Triage) -> Resul
     if let Some(a) = &t.assignee
         && a.as_deref() != current.assignee.as_deref()
     {
-        store.set_assignee(key, a.as_deref(), &p.name)?;
-        store.audit(
+        store.workflow().set_assignee(key, a.as_deref(), &p.name)?;
+        store.accounts().audit(
             &p.name,
             Some(&p.org),
             "incident.assign",
@@ -215,7 +219,7 @@ pub fn set_handlers(
     let Some(reporter) = reporter_if_readable(store, key, &viewer)? else {
         return Err(not_found(key));
     };
-    let handlers = store.handlers(key)?;
+    let handlers = store.workflow().handlers(key)?;
     if !permissions(p, hub_org, &reporter, &handlers).name_handlers {
         return Err(Error::Forbidden(format!(
             "only the analysts and admins of the reporting organisation ({reporter}) and of the hub operator ({hub_org}) name co-handlers"
@@ -231,15 +235,15 @@ pub fn set_handlers(
     orgs.sort();
     orgs.dedup();
     for o in &orgs {
-        if store.org(o)?.is_none() {
+        if store.accounts().org(o)?.is_none() {
             return Err(Error::Invalid {
                 field: "/handlers",
                 detail: format!("{o:?} is not a member organisation"),
             });
         }
     }
-    store.set_handlers(key, &orgs)?;
-    store.audit(
+    store.workflow().set_handlers(key, &orgs)?;
+    store.accounts().audit(
         &p.name,
         Some(&p.org),
         "incident.handlers",
@@ -256,16 +260,20 @@ pub const MAX_HANDLERS: usize = 100;
 pub fn comment(store: &mut Store, who: &Authority, key: i64, body: &str) -> Result<Comment, Error> {
     let (p, _) = member(who)?;
     // What one may not read is "not found" whatever one's role.
-    if !store.readable_key(key, &Viewer::member(p.org.clone()))? {
+    if !store
+        .incidents()
+        .readable_key(key, &Viewer::member(p.org.clone()))?
+    {
         return Err(not_found(key));
     }
     if !p.role.can_comment() {
         return Err(Error::Forbidden(format!("role {} may not comment", p.role)));
     }
     let c = store
+        .workflow()
         .add_comment(key, &p.name, &p.org, body)?
         .ok_or_else(|| not_found(key))?;
-    store.audit(
+    store.accounts().audit(
         &p.name,
         Some(&p.org),
         "incident.comment",

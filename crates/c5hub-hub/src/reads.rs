@@ -52,12 +52,13 @@ pub fn list(
     who: &Authority,
     filter: &IncidentFilter,
 ) -> Result<Vec<IncidentSummary>, Error> {
-    Ok(store.list(filter, &who.viewer()?)?)
+    Ok(store.incidents().list(filter, &who.viewer()?)?)
 }
 
 /// One incident, with its assignee as the caller may see it.
 pub fn incident(store: &mut Store, who: &Authority, key: i64) -> Result<StoredIncident, Error> {
     let mut i = store
+        .incidents()
         .incident(key, &who.viewer()?)?
         .ok_or_else(|| not_found(key))?;
     if who.anonymous() && i.assignee.is_some() {
@@ -73,8 +74,12 @@ pub fn history(
     key: i64,
 ) -> Result<(Vec<StatusChange>, Vec<Assignment>), Error> {
     let viewer = who.viewer()?;
-    let mut h = store.history(key, &viewer)?.ok_or_else(|| not_found(key))?;
+    let mut h = store
+        .workflow()
+        .history(key, &viewer)?
+        .ok_or_else(|| not_found(key))?;
     let mut a = store
+        .workflow()
         .assignments(key, &viewer)?
         .map(|a| a.1)
         .unwrap_or_default();
@@ -96,6 +101,7 @@ pub fn history(
 /// authors' organisations only.
 pub fn comments(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<Comment>, Error> {
     let mut c = store
+        .workflow()
         .comments(key, &who.viewer()?)?
         .ok_or_else(|| not_found(key))?;
     if who.anonymous() {
@@ -108,15 +114,16 @@ pub fn comments(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<Comm
 
 /// The co-handlers of an incident the caller may read.
 pub fn handlers(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<String>, Error> {
-    if !store.readable_key(key, &who.viewer()?)? {
+    if !store.incidents().readable_key(key, &who.viewer()?)? {
         return Err(not_found(key));
     }
-    Ok(store.handlers(key)?)
+    Ok(store.workflow().handlers(key)?)
 }
 
 /// Readable incidents sharing values with incident `key`.
 pub fn related(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<Related>, Error> {
     store
+        .incidents()
         .related(key, &who.viewer()?)?
         .ok_or_else(|| not_found(key))
 }
@@ -130,6 +137,7 @@ pub fn lookup(
     page: LookupPage,
 ) -> Result<Lookup, Error> {
     store
+        .incidents()
         .lookup_page(value, &who.viewer()?, page)?
         .map_err(|e| Error::Invalid {
             field: "value",
@@ -144,10 +152,10 @@ pub fn export(
     filter: &IncidentFilter,
 ) -> Result<Vec<StoredIncident>, Error> {
     let viewer = who.viewer()?;
-    let rows = store.list(filter, &viewer)?;
+    let rows = store.incidents().list(filter, &viewer)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        if let Some(i) = store.incident(r.key, &viewer)? {
+        if let Some(i) = store.incidents().incident(r.key, &viewer)? {
             out.push(i);
         }
     }
@@ -158,6 +166,7 @@ pub fn export(
 /// document), for a hub's export with every version.
 pub fn versions(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<StoredVersion>, Error> {
     store
+        .incidents()
         .versions(key, &who.viewer()?)?
         .ok_or_else(|| not_found(key))
 }
@@ -170,12 +179,14 @@ pub fn changes(
     since: i64,
     limit: usize,
 ) -> Result<ChangePage, Error> {
-    Ok(store.changes_since(since, &who.viewer()?, limit)?)
+    Ok(store
+        .incidents()
+        .changes_since(since, &who.viewer()?, limit)?)
 }
 
 /// The dashboard's counts over readable incidents, `days` days back.
 pub fn stats(store: &mut Store, who: &Authority, days: u32) -> Result<Stats, Error> {
-    Ok(store.stats(&who.viewer()?, days)?)
+    Ok(store.incidents().stats(&who.viewer()?, days)?)
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ impl Access {
         if p.org == *hub_org {
             return Ok(Access::Hub);
         }
-        Ok(match store.org(&p.org)?.map(|o| o.kind) {
+        Ok(match store.accounts().org(&p.org)?.map(|o| o.kind) {
             Some(OrgKind::Operator) => Access::Operator,
             Some(OrgKind::Regulator) => Access::Regulator,
             _ => Access::Member,
@@ -613,7 +613,11 @@ pub fn store_processed(
     let mut stored = Vec::with_capacity(processed.len());
     for (p, campaign) in &processed {
         let by = p.decision.decided_by();
-        stored.push(store.add_spam_report(&stored_report(p, &by, campaign.as_deref()))?);
+        stored.push(
+            store
+                .spam()
+                .add_spam_report(&stored_report(p, &by, campaign.as_deref()))?,
+        );
     }
     let source = match who {
         Authority::Member { principal, .. } => format!("api-spam:{}", principal.name),
@@ -642,7 +646,7 @@ pub fn store_processed(
                 recipients: &[],
             })
             .collect();
-        let outcomes = store.ingest(&batch)?;
+        let outcomes = store.incidents().ingest(&batch)?;
         for ((i, inc), o) in chunk.iter().zip(outcomes) {
             incidents.insert(*i, (o.key(), inc.id.to_string()));
         }
@@ -661,7 +665,9 @@ pub fn store_processed(
         .map(|(k, new)| format!("{k}{}", if *new { "" } else { "(duplicate)" }))
         .collect::<Vec<_>>()
         .join(" ");
-    store.audit(who.name(), who.org(), "spam.report", None, Some(&summary))?;
+    store
+        .accounts()
+        .audit(who.name(), who.org(), "spam.report", None, Some(&summary))?;
     Ok(processed
         .into_iter()
         .zip(stored)
@@ -697,7 +703,7 @@ pub fn intake_start(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(|r| desk.key.pseudonym(r));
-    Ok(store.start_spam_intake(&op, hash.as_deref(), text)?)
+    Ok(store.spam().start_spam_intake(&op, hash.as_deref(), text)?)
 }
 
 /// Step two: the sender. The report is decided, stored and acknowledged;
@@ -719,7 +725,7 @@ pub fn intake_complete(
             detail: "the sender is empty or longer than 320 bytes".to_owned(),
         });
     }
-    let done = store.complete_spam_intake(intake, &op, sender)?;
+    let done = store.spam().complete_spam_intake(intake, &op, sender)?;
     let mut report = SpamReport::new(
         Channel::Sms,
         &op,
@@ -741,7 +747,7 @@ pub fn intake_complete(
     let one = submit(desk, who, store, vec![report])?
         .pop()
         .ok_or_else(|| Error::Internal("a stored report went missing".to_owned()))?;
-    store.acknowledge_spam_intake(intake, one.key)?;
+    store.spam().acknowledge_spam_intake(intake, one.key)?;
     Ok(one)
 }
 
@@ -820,7 +826,9 @@ pub fn list(
             }
         }
     }
-    let rows = store.latest_spam_reports(of.as_deref(), cursor, limit)?;
+    let rows = store
+        .spam()
+        .latest_spam_reports(of.as_deref(), cursor, limit)?;
     let next_cursor = (rows.len() == limit)
         .then(|| rows.last().map(|r| r.key))
         .flatten();
@@ -850,6 +858,7 @@ pub fn report(
 ) -> Result<ReportDetail, Error> {
     let of = Access::of(store, who)?.reports_of(who)?;
     let row = store
+        .spam()
         .spam_report(key, of.as_deref())?
         .ok_or_else(|| Error::NotFound(format!("spam report {key}")))?;
     let snap = snapshot(desk, who, store)?;
@@ -908,9 +917,10 @@ pub fn confirm(
         });
     }
     let row = store
+        .spam()
         .confirm_spam_verdict(key, of.as_deref(), verdict.as_str(), who.org())?
         .ok_or_else(|| Error::NotFound(format!("spam report {key}")))?;
-    let first = store.mark_spam_learned(key, verdict.as_str())?;
+    let first = store.spam().mark_spam_learned(key, verdict.as_str())?;
     let report = report_from_row(&row).ok_or_else(|| {
         Error::Internal(format!(
             "spam report {key} has an unknown channel or verdict"
@@ -933,7 +943,7 @@ pub fn confirm(
         let smishing = p.indicators.smishing(true);
         let inc = desk.incident(&p, smishing)?;
         let source = format!("api-spam-verdict:{}", who.name());
-        let outcome = store.ingest(&[Submission {
+        let outcome = store.incidents().ingest(&[Submission {
             incident: &inc,
             reporter: &row.operator,
             source: &source,
@@ -949,7 +959,9 @@ pub fn confirm(
         verdict.as_str(),
         learned.step
     );
-    store.audit(who.name(), who.org(), "spam.verdict", None, Some(&detail))?;
+    store
+        .accounts()
+        .audit(who.name(), who.org(), "spam.verdict", None, Some(&detail))?;
     Ok(Confirmed {
         report: desk.view(who, &row),
         score_before: learned.score_before,
@@ -1043,7 +1055,7 @@ pub fn snapshot(
     who: &Authority,
     store: &mut Store,
 ) -> Result<Arc<Snapshot>, Error> {
-    let (count, max_key) = store.spam_reports_state()?;
+    let (count, max_key) = store.spam().spam_reports_state()?;
     let version = (count, max_key, desk.generation.load(Ordering::SeqCst));
     if let Ok(g) = desk.snapshot.lock() {
         if let Some(s) = g.as_ref().filter(|s| s.version == version) {
@@ -1053,7 +1065,9 @@ pub fn snapshot(
     let since = Utc::now() - chrono::Duration::days(i64::from(desk.window_days));
     // The newest reports by key, so that past the cap it is the oldest
     // that are left out; then the window.
-    let mut rows = store.latest_spam_reports(None, None, MAX_SNAPSHOT_REPORTS)?;
+    let mut rows = store
+        .spam()
+        .latest_spam_reports(None, None, MAX_SNAPSHOT_REPORTS)?;
     let capped = rows.len() == MAX_SNAPSHOT_REPORTS;
     rows.retain(|r| r.reported_at >= since);
     if capped {

@@ -36,7 +36,7 @@ pub fn check_sharing(
     let mut unknown: Vec<(&'static str, &str)> = Vec::new();
     for (field, list) in [("shared_with", shared_with), ("recipients", recipients)] {
         for org in list {
-            if store.org(org)?.is_none() {
+            if store.accounts().org(org)?.is_none() {
                 unknown.push((field, org));
             }
         }
@@ -66,7 +66,7 @@ pub fn record(
         .map(|(o, id)| format!("{id}={}", o.key()))
         .collect::<Vec<_>>()
         .join(" ");
-    store.audit(
+    store.accounts().audit(
         who.name(),
         who.org(),
         "incident.submit",

@@ -330,7 +330,7 @@ fn import_document(
         .iter()
         .map(|m| submission(m, &opts.reporter, &source))
         .collect();
-    let outcomes = store.ingest(&subs)?;
+    let outcomes = store.incidents().ingest(&subs)?;
     count(sum, incidents.iter().map(|r| &r.incident), &outcomes);
     on(Event::Committed {
         file: f,
@@ -474,7 +474,7 @@ fn store_batch(
         .iter()
         .map(|m| submission(m, &opts.reporter, source))
         .collect();
-    let outcomes = store.ingest(&subs)?;
+    let outcomes = store.incidents().ingest(&subs)?;
     count(sum, batch.iter().map(|r| &r.incident), &outcomes);
     on(Event::Committed {
         file: f,
@@ -592,7 +592,7 @@ fn import_feed(
                     .iter()
                     .map(|m| feed_submission(m, &opts.reporter, source))
                     .collect();
-                let outcomes = store.ingest_planned(&subs, plan)?;
+                let outcomes = store.incidents().ingest_planned(&subs, plan)?;
                 count(sum, &b.incidents, &outcomes);
                 on(Event::Committed {
                     file: f,

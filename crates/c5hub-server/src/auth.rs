@@ -177,7 +177,10 @@ impl FromRequestParts<AppState> for Caller {
                 Some(p) => Some(p),
                 None => {
                     let t = token.clone();
-                    let p = state.pool.run(move |s| s.authenticate_token(&t)).await?;
+                    let p = state
+                        .pool
+                        .run(move |s| s.accounts().authenticate_token(&t))
+                        .await?;
                     if let Some(p) = &p {
                         state.tokens.put(&token, p);
                     }
@@ -200,7 +203,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         if let Some(secret) = cookie(parts, SESSION_COOKIE).map(str::to_owned) {
             let s2 = secret.clone();
-            if let Some(session) = state.pool.run(move |s| s.session(&s2)).await? {
+            if let Some(session) = state.pool.run(move |s| s.accounts().session(&s2)).await? {
                 let unsafe_method =
                     !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
                 if unsafe_method && parts.uri.path().starts_with("/api/") {

@@ -68,7 +68,13 @@ const SPAM_TEMPLATES: [(&str, &str); 6] = [
 /// incidents, so the spam page, campaigns, the feed and the impact
 /// metrics have something to show. Returns how many were stored.
 pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<usize, String> {
-    if store.spam_reports_state().map_err(|e| e.to_string())?.0 > 0 {
+    if store
+        .spam()
+        .spam_reports_state()
+        .map_err(|e| e.to_string())?
+        .0
+        > 0
+    {
         return Ok(0);
     }
     let state = crate::spam::load(spam)?;
@@ -112,6 +118,7 @@ pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<
     for p in &processed {
         let by = p.decision.decided_by();
         let (_, new) = store
+            .spam()
             .add_spam_report(&crate::spam::stored_report(p, &by, None))
             .map_err(|e| e.to_string())?;
         if new && p.confirmed {
@@ -129,7 +136,7 @@ pub fn seed_spam(store: &mut Store, spam: &crate::config::SpamConfig) -> Result<
             recipients: &[],
         })
         .collect();
-    store.ingest(&subs).map_err(|e| e.to_string())?;
+    store.incidents().ingest(&subs).map_err(|e| e.to_string())?;
     Ok(processed.len())
 }
 
@@ -176,17 +183,17 @@ pub fn seed(
     password: &str,
     incidents: usize,
 ) -> Result<Option<Seeded>, Error> {
-    if store.counts()?.0 > 0 {
+    if store.incidents().counts()?.0 > 0 {
         return Ok(None);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let mut orgs: Vec<String> = vec![hub_org.to_owned()];
-    if store.org(hub_org)?.is_none() {
-        store.add_org(hub_org, OrgKind::NationalCirt)?;
+    if store.accounts().org(hub_org)?.is_none() {
+        store.accounts().add_org(hub_org, OrgKind::NationalCirt)?;
     }
     for (name, kind) in ORGS {
-        if store.org(name)?.is_none() {
-            store.add_org(name, kind)?;
+        if store.accounts().org(name)?.is_none() {
+            store.accounts().add_org(name, kind)?;
         }
         orgs.push(name.to_owned());
     }
@@ -194,8 +201,10 @@ pub fn seed(
     for org in &orgs {
         for role in [Role::Analyst, Role::Viewer] {
             let email = format!("{}@{org}.test", role.as_str());
-            if store.user(&email)?.is_none() {
-                store.add_user(&email, org, role, Some(password))?;
+            if store.accounts().user(&email)?.is_none() {
+                store
+                    .accounts()
+                    .add_user(&email, org, role, Some(password))?;
             }
             users.push((email, org.clone(), role));
         }
@@ -291,19 +300,21 @@ pub fn seed(
             recipients: rc,
         })
         .collect();
-    let outcomes = store.ingest(&subs)?;
+    let outcomes = store.incidents().ingest(&subs)?;
     for (i, o) in outcomes.iter().enumerate().filter(|(i, _)| i % 9 == 0) {
         let reporter = &sharing[i].0;
         let analyst = format!("analyst@{reporter}.test");
-        store.add_comment(
+        store.workflow().add_comment(
             o.key(),
             &analyst,
             reporter,
             "Confirmed with the hosting provider; takedown requested.",
         )?;
-        store.set_assignee(o.key(), Some(&analyst), &analyst)?;
+        store
+            .workflow()
+            .set_assignee(o.key(), Some(&analyst), &analyst)?;
     }
-    store.audit(
+    store.accounts().audit(
         "c5hub",
         Some(hub_org),
         "demo.seed",

@@ -87,18 +87,22 @@ pub fn ensure_admin(
     config: &Config,
     env_token: Option<&str>,
 ) -> Result<AdminToken, c5hub_store::Error> {
-    if store.org(&config.org)?.is_none() {
-        store.add_org(&config.org, OrgKind::NationalCirt)?;
+    if store.accounts().org(&config.org)?.is_none() {
+        store
+            .accounts()
+            .add_org(&config.org, OrgKind::NationalCirt)?;
     }
     let admin = admin_user(&config.org);
-    if store.user(&admin)?.is_none() {
-        store.add_user(&admin, &config.org, Role::Admin, None)?;
+    if store.accounts().user(&admin)?.is_none() {
+        store
+            .accounts()
+            .add_user(&admin, &config.org, Role::Admin, None)?;
     }
     if let Some(secret) = env_token {
-        if store.token_exists(secret)? {
+        if store.accounts().token_exists(secret)? {
             return Ok(AdminToken::Existing);
         }
-        store.create_token(
+        store.accounts().create_token(
             &config.org,
             Role::Admin,
             Some(&admin),
@@ -106,7 +110,7 @@ pub fn ensure_admin(
             None,
             Some(secret),
         )?;
-        store.audit(
+        store.accounts().audit(
             "c5hub",
             Some(&config.org),
             "token.create",
@@ -116,13 +120,14 @@ pub fn ensure_admin(
         return Ok(AdminToken::FromEnvironment);
     }
     let has_admin = store
+        .accounts()
         .tokens(Some(&config.org))?
         .iter()
         .any(|t| t.role == Role::Admin && t.revoked_at.is_none());
     if has_admin {
         return Ok(AdminToken::Existing);
     }
-    let (_, secret) = store.create_token(
+    let (_, secret) = store.accounts().create_token(
         &config.org,
         Role::Admin,
         Some(&admin),
@@ -130,7 +135,7 @@ pub fn ensure_admin(
         None,
         None,
     )?;
-    store.audit(
+    store.accounts().audit(
         "c5hub",
         Some(&config.org),
         "token.create",

@@ -265,9 +265,9 @@ pub(crate) async fn submit(
         .pool
         .run(move |st| {
             let principal = if by_token {
-                st.authenticate_token(f.token.trim())?
+                st.accounts().authenticate_token(f.token.trim())?
             } else {
-                st.check_password(&f.email, &f.password)?
+                st.accounts().check_password(&f.email, &f.password)?
             };
             let Some(p) = principal else {
                 return Ok(Err("Wrong email and password, or token."));
@@ -279,13 +279,14 @@ pub(crate) async fn submit(
             };
             // A token's session ends with the token and acts with the
             // lesser of its role and the user's (the store's `session`).
-            let (secret, _) = st.create_session(uid, p.token_id, ttl)?;
+            let (secret, _) = st.accounts().create_session(uid, p.token_id, ttl)?;
             let how = if p.token_id.is_some() {
                 "token"
             } else {
                 "password"
             };
-            st.audit(&p.name, Some(&p.org), "session.login", None, Some(how))?;
+            st.accounts()
+                .audit(&p.name, Some(&p.org), "session.login", None, Some(how))?;
             Ok(Ok(secret))
         })
         .await;
@@ -335,7 +336,10 @@ pub(crate) async fn submit(
             let target = account.clone();
             let _ = s
                 .pool
-                .run(move |st| st.audit("anonymous", None, action, Some(&target), Some(&detail)))
+                .run(move |st| {
+                    st.accounts()
+                        .audit("anonymous", None, action, Some(&target), Some(&detail))
+                })
                 .await;
             form_response(StatusCode::UNAUTHORIZED, Some(msg), &s)
         }

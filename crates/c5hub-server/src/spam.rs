@@ -91,6 +91,7 @@ pub(crate) fn pseudonymise_stored(
     let mut store =
         c5hub_store::Store::open(location, options.clone()).map_err(|e| e.to_string())?;
     let n = store
+        .spam()
         .pseudonymise_spam_incidents(desk)
         .map_err(|e| format!("pseudonymising stored spam incidents: {e}"))?;
     if n > 0 {

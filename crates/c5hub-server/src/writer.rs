@@ -110,7 +110,7 @@ fn submissions(subs: &[OwnedSubmission]) -> Vec<Submission<'_>> {
 fn commit(store: &mut Store, jobs: Vec<Job>, metrics: &Metrics) {
     let all: Vec<Submission<'_>> = jobs.iter().flat_map(|j| submissions(&j.subs)).collect();
     metrics.observe_batch(all.len());
-    match store.ingest(&all) {
+    match store.incidents().ingest(&all) {
         Ok(outcomes) => {
             drop(all);
             let mut it = outcomes.into_iter();
@@ -125,6 +125,7 @@ fn commit(store: &mut Store, jobs: Vec<Job>, metrics: &Metrics) {
             drop(all);
             for j in jobs {
                 let result = store
+                    .incidents()
                     .ingest(&submissions(&j.subs))
                     .map_err(|e| e.to_string());
                 let _ = j.reply.send(result);

@@ -187,6 +187,7 @@ fn submit_read_triage_correlate_export() {
         // Workflow: the viewer may not triage, the analyst may. The
         // assignee is a user of an organisation that reads the incident.
         hub.store()
+            .accounts()
             .add_user("ana@bank", "bank-csirt", c5hub_model::Role::Analyst, None)
             .expect("user");
         let body =

@@ -216,15 +216,21 @@ fn an_edition_from_questionnaire_to_validated_results() {
         let hub = Hub::start(loc, false);
         {
             let mut st = hub.store();
-            st.add_org("cirt-xaa", OrgKind::NationalCirt).expect("org");
-            st.add_org("cirt-xbb", OrgKind::NationalCirt).expect("org");
+            st.accounts()
+                .add_org("cirt-xaa", OrgKind::NationalCirt)
+                .expect("org");
+            st.accounts()
+                .add_org("cirt-xbb", OrgKind::NationalCirt)
+                .expect("org");
             for (email, org, role) in [
                 ("focal@xaa.test", "cirt-xaa", Role::Reporter),
                 ("viewer@xaa.test", "cirt-xaa", Role::Viewer),
                 ("focal@xbb.test", "cirt-xbb", Role::Reporter),
                 ("analyst@hub.test", "national-cirt", Role::Analyst),
             ] {
-                st.add_user(email, org, role, Some(PASSWORD)).expect("user");
+                st.accounts()
+                    .add_user(email, org, role, Some(PASSWORD))
+                    .expect("user");
             }
             // PostgreSQL stores are closed on plain threads, as the server does.
             std::thread::spawn(move || drop(st)).join().expect("close");
@@ -316,7 +322,7 @@ fn an_edition_from_questionnaire_to_validated_results() {
 
         let ids = {
             let mut st = hub.store();
-            let rs = st.responses(ed).expect("responses");
+            let rs = st.assessment().responses(ed).expect("responses");
             std::thread::spawn(move || drop(st)).join().expect("close");
             rs
         };
@@ -533,9 +539,13 @@ fn an_edition_from_questionnaire_to_validated_results() {
 
         {
             let mut st = hub.store();
-            let r = st.response(xaa).expect("read").expect("stored");
+            let r = st
+                .assessment()
+                .response(xaa)
+                .expect("read")
+                .expect("stored");
             assert_eq!(r.status, ResponseStatus::Validated);
-            let answers = st.answers(xaa).expect("answers");
+            let answers = st.assessment().answers(xaa).expect("answers");
             assert_eq!(answers.len(), m.question_count());
             assert!(
                 answers
@@ -544,6 +554,7 @@ fn an_edition_from_questionnaire_to_validated_results() {
                         && a.validated_by.as_deref() == Some("analyst@hub.test"))
             );
             let actions: Vec<String> = st
+                .accounts()
                 .audit_log(None, 1000)
                 .expect("audit")
                 .into_iter()

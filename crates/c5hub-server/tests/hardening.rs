@@ -20,16 +20,19 @@ fn setup(hub: &Hub) -> (String, String, String) {
         ("telco", Role::Analyst),
         ("regulator", Role::Viewer),
     ] {
-        s.add_org(org, OrgKind::SectorCirt).expect("org");
+        s.accounts().add_org(org, OrgKind::SectorCirt).expect("org");
         tokens.push(
-            s.create_token(org, role, None, None, None, None)
+            s.accounts()
+                .create_token(org, role, None, None, None, None)
                 .expect("token")
                 .1,
         );
     }
-    s.add_user("ana@bank.test", "bank", Role::Analyst, None)
+    s.accounts()
+        .add_user("ana@bank.test", "bank", Role::Analyst, None)
         .expect("user");
-    s.add_user("tom@telco.test", "telco", Role::Analyst, None)
+    s.accounts()
+        .add_user("tom@telco.test", "telco", Role::Analyst, None)
         .expect("user");
     (tokens[0].clone(), tokens[1].clone(), tokens[2].clone())
 }
@@ -157,6 +160,7 @@ fn correlation_survives_a_bulky_incident() {
         }
         let key = hub
             .store()
+            .incidents()
             .ingest(&[Submission {
                 incident: &bulky,
                 reporter: "bank",

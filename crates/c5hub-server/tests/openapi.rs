@@ -535,6 +535,7 @@ fn every_route_answers_what_the_document_says() {
             .expect("a built-in methodology");
         let edition = hub
             .store()
+            .assessment()
             .add_edition(
                 &c5hub_store::NewEdition {
                     methodology: &m.id,

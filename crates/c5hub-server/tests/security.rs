@@ -27,23 +27,29 @@ struct Setup {
 impl Setup {
     fn new(hub: Hub) -> Setup {
         let mut s = hub.store();
-        s.add_org(MEMBERS[0], OrgKind::SectorCirt).expect("org");
-        s.add_org(MEMBERS[1], OrgKind::Operator).expect("org");
+        s.accounts()
+            .add_org(MEMBERS[0], OrgKind::SectorCirt)
+            .expect("org");
+        s.accounts()
+            .add_org(MEMBERS[1], OrgKind::Operator)
+            .expect("org");
         let mut tokens = Vec::new();
         for org in [HUB, MEMBERS[0], MEMBERS[1]] {
             for role in Role::ALL {
                 let (_, secret) = s
+                    .accounts()
                     .create_token(org, role, None, Some("test"), None, None)
                     .expect("token");
                 tokens.push((org.to_owned(), role, secret));
             }
-            s.add_user(
-                &format!("analyst@{org}.test"),
-                org,
-                Role::Analyst,
-                Some(PASSWORD),
-            )
-            .expect("user");
+            s.accounts()
+                .add_user(
+                    &format!("analyst@{org}.test"),
+                    org,
+                    Role::Analyst,
+                    Some(PASSWORD),
+                )
+                .expect("user");
         }
         drop(s);
         Setup { hub, tokens }
@@ -262,8 +268,11 @@ fn the_admin_pages_hold_a_members_admin_to_its_organisation() {
         let hub = Hub::start(loc.clone(), false);
         {
             let mut s = hub.store();
-            s.add_org(MEMBERS[0], OrgKind::SectorCirt).expect("org");
-            s.add_user("admin@fin.test", MEMBERS[0], Role::Admin, Some(PASSWORD))
+            s.accounts()
+                .add_org(MEMBERS[0], OrgKind::SectorCirt)
+                .expect("org");
+            s.accounts()
+                .add_user("admin@fin.test", MEMBERS[0], Role::Admin, Some(PASSWORD))
                 .expect("user");
         }
         let (r, cookie) = login(
@@ -371,11 +380,15 @@ fn a_token_login_takes_the_lesser_role_and_ends_with_the_token() {
         let hub = Hub::start(loc.clone(), false);
         let (low, high, short) = {
             let mut s = hub.store();
-            s.add_org(MEMBERS[0], OrgKind::SectorCirt).expect("org");
-            s.add_user("viewer@fin.test", MEMBERS[0], Role::Viewer, None)
+            s.accounts()
+                .add_org(MEMBERS[0], OrgKind::SectorCirt)
+                .expect("org");
+            s.accounts()
+                .add_user("viewer@fin.test", MEMBERS[0], Role::Viewer, None)
                 .expect("user");
             // An analyst token held by a viewer: logs in as a viewer.
             let (_, high) = s
+                .accounts()
                 .create_token(
                     MEMBERS[0],
                     Role::Analyst,
@@ -385,10 +398,12 @@ fn a_token_login_takes_the_lesser_role_and_ends_with_the_token() {
                     None,
                 )
                 .expect("token");
-            s.add_user("analyst@fin.test", MEMBERS[0], Role::Analyst, None)
+            s.accounts()
+                .add_user("analyst@fin.test", MEMBERS[0], Role::Analyst, None)
                 .expect("user");
             // A viewer token held by an analyst: logs in as a viewer.
             let (low_info, low) = s
+                .accounts()
                 .create_token(
                     MEMBERS[0],
                     Role::Viewer,
@@ -400,6 +415,7 @@ fn a_token_login_takes_the_lesser_role_and_ends_with_the_token() {
                 .expect("token");
             let soon = chrono::Utc::now() + chrono::Duration::seconds(2);
             let (_, short) = s
+                .accounts()
                 .create_token(
                     MEMBERS[0],
                     Role::Analyst,
@@ -431,7 +447,7 @@ fn a_token_login_takes_the_lesser_role_and_ends_with_the_token() {
         let (_, cookie) = login(&hub.base, &[("token", &low.1)]);
         let cookie = cookie.expect("session");
         assert_eq!(me(&cookie).status, 200);
-        hub.store().revoke_token(low.0).expect("revoke");
+        hub.store().accounts().revoke_token(low.0).expect("revoke");
         assert_eq!(
             me(&cookie).status,
             401,
@@ -457,15 +473,18 @@ fn failed_logins_are_throttled_per_account_and_per_address_and_audited() {
         let hub = Hub::start(loc.clone(), false);
         {
             let mut s = hub.store();
-            s.add_org(MEMBERS[0], OrgKind::SectorCirt).expect("org");
+            s.accounts()
+                .add_org(MEMBERS[0], OrgKind::SectorCirt)
+                .expect("org");
             for i in 0..3 {
-                s.add_user(
-                    &format!("u{i}@fin.test"),
-                    MEMBERS[0],
-                    Role::Analyst,
-                    Some(PASSWORD),
-                )
-                .expect("user");
+                s.accounts()
+                    .add_user(
+                        &format!("u{i}@fin.test"),
+                        MEMBERS[0],
+                        Role::Analyst,
+                        Some(PASSWORD),
+                    )
+                    .expect("user");
             }
         }
         let try_login = |email: &str, password: &str| {
@@ -590,10 +609,14 @@ fn anonymous_readers_see_no_e_mail_addresses() {
         let hub = Hub::start(loc.clone(), true);
         let analyst = {
             let mut s = hub.store();
-            s.add_org(MEMBERS[0], OrgKind::SectorCirt).expect("org");
-            s.add_user("ana@fin.test", MEMBERS[0], Role::Analyst, None)
+            s.accounts()
+                .add_org(MEMBERS[0], OrgKind::SectorCirt)
+                .expect("org");
+            s.accounts()
+                .add_user("ana@fin.test", MEMBERS[0], Role::Analyst, None)
                 .expect("user");
             let (_, t) = s
+                .accounts()
                 .create_token(
                     MEMBERS[0],
                     Role::Analyst,

@@ -570,7 +570,7 @@ fn the_demo_seeds_spam_reports_once() {
             0,
             "{loc}: seeded once"
         );
-        let rows = store.spam_reports(None, None, 1000).expect("read");
+        let rows = store.spam().spam_reports(None, None, 1000).expect("read");
         assert_eq!(rows.len(), 60);
         let ops: std::collections::BTreeSet<&str> =
             rows.iter().map(|r| r.operator.as_str()).collect();
@@ -581,7 +581,7 @@ fn the_demo_seeds_spam_reports_once() {
                 .as_deref()
                 .is_some_and(|h| h.starts_with("hmac-sha256:"))
         }));
-        let (incidents, _, _) = store.counts().expect("counts");
+        let (incidents, _, _) = store.incidents().counts().expect("counts");
         assert!(incidents > 0, "confirmed spam became incidents");
     }
 }
@@ -672,6 +672,7 @@ fn what_spam_becomes_carries_numbers_and_addresses_only_as_pseudonyms() {
         let mut store = hub.store();
         for id in &incidents {
             let inc = store
+                .incidents()
                 .incident(*id, &c5hub_model::Viewer::member("bank-csirt"))
                 .expect("read")
                 .expect("readable");
@@ -763,19 +764,21 @@ fn older_clear_spam_incidents_are_pseudonymised_when_the_hub_starts() {
                 DocumentFormat::Native,
                 text.as_bytes().to_vec(),
             ));
-            old.ingest(&[c5hub_store::Submission {
-                incident: &m,
-                reporter: "telco-a",
-                source: "api-spam:old",
-                shared_with: &[],
-                recipients: &[],
-            }])
-            .expect("stored the old way");
+            old.incidents()
+                .ingest(&[c5hub_store::Submission {
+                    incident: &m,
+                    reporter: "telco-a",
+                    source: "api-spam:old",
+                    shared_with: &[],
+                    recipients: &[],
+                }])
+                .expect("stored the old way");
             old.run_sql_for_tests(
                 "INSERT INTO spam_pseudonymise (incident) SELECT id FROM incidents WHERE global_id LIKE 'spam-report.%'",
             )
             .expect("marked as migration 7 marks");
             let l = old
+                .incidents()
                 .lookup("+61491570156", &c5hub_model::Viewer::member("bank-csirt"))
                 .expect("lookup")
                 .expect("valid");
@@ -803,6 +806,7 @@ fn older_clear_spam_incidents_are_pseudonymised_when_the_hub_starts() {
         assert!(!export.body.contains("61491570156"), "{}", export.body);
         let mut store = hub.store();
         let inc = store
+            .incidents()
             .incident(1, &c5hub_model::Viewer::member("bank-csirt"))
             .expect("read")
             .expect("readable");

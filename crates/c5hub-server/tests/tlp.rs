@@ -86,9 +86,13 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
     let mut store = hub.store();
     let mut tokens = Vec::new();
     for i in 0..n_orgs {
-        store.add_org(&org(i), OrgKind::SectorCirt).expect("org");
+        store
+            .accounts()
+            .add_org(&org(i), OrgKind::SectorCirt)
+            .expect("org");
         tokens.push(
             store
+                .accounts()
                 .create_token(&org(i), Role::Viewer, None, None, None, None)
                 .expect("token")
                 .1,
@@ -147,10 +151,11 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             recipients,
         })
         .collect();
-    let outcomes = store.ingest(&batch).expect("ingest");
+    let outcomes = store.incidents().ingest(&batch).expect("ingest");
     let keys: Vec<i64> = outcomes[first_last..].iter().map(|o| o.key()).collect();
     for (g, &key) in gens.iter().zip(&keys) {
         store
+            .workflow()
             .add_comment(key, "someone", &org(g.reporter), "note")
             .expect("comment");
     }

@@ -72,13 +72,16 @@ fn setup(hub: &Hub) -> (Vec<Actor>, Vec<(i64, &'static str)>, String) {
     {
         let mut s = hub.store();
         for org in &ORGS[1..] {
-            s.add_org(org, OrgKind::SectorCirt).expect("org");
+            s.accounts().add_org(org, OrgKind::SectorCirt).expect("org");
         }
         for org in ORGS {
             for role in Role::ALL {
                 let email = format!("{role}@{org}.test");
-                s.add_user(&email, org, role, None).expect("user");
+                s.accounts()
+                    .add_user(&email, org, role, None)
+                    .expect("user");
                 let (_, token) = s
+                    .accounts()
                     .create_token(org, role, Some(&email), None, None, None)
                     .expect("token");
                 actors.push((org, role, token));

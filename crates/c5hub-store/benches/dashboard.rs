@@ -1,6 +1,6 @@
 //! Dashboard statistics and the first page of a listing at a million
-//! incidents (issue 15): `Store::stats` for three viewers and
-//! `Store::list`'s first page, on a store filled once with a TLP and
+//! incidents (issue 15): `Incidents::stats` for three viewers and
+//! `Incidents::list`'s first page, on a store filled once with a TLP and
 //! sharing mix where one member may read about 1 % of the hub.
 //!
 //! ```text
@@ -123,7 +123,7 @@ fn fill(s: &mut Store, total: u64) {
                 recipients: &x.recipients,
             })
             .collect();
-        s.ingest(&subs).expect("ingest");
+        s.incidents().ingest(&subs).expect("ingest");
         n += batch.len() as u64;
     }
     s.refresh_statistics().expect("statistics");
@@ -157,7 +157,7 @@ fn dashboard(c: &mut Criterion) {
         ),
     };
     let mut s = open(&loc);
-    let have = s.counts().expect("counts").0;
+    let have = s.incidents().counts().expect("counts").0;
     if have != total as i64 {
         assert_eq!(
             have, 0,
@@ -171,7 +171,7 @@ fn dashboard(c: &mut Criterion) {
         ("hub admin national-cirt", Viewer::member(HUB)),
     ];
     for (name, v) in &viewers {
-        let st = s.stats(v, 30).expect("stats");
+        let st = s.incidents().stats(v, 30).expect("stats");
         eprintln!(
             "{name}: reads {} of {total} incidents ({:.2} %)",
             st.total,
@@ -182,7 +182,7 @@ fn dashboard(c: &mut Criterion) {
     g.sample_size(30).measurement_time(Duration::from_secs(3));
     for (name, v) in &viewers {
         g.bench_function(format!("stats 30 days, {name}"), |b| {
-            b.iter(|| s.read(|s| s.stats(v, 30)).expect("stats"))
+            b.iter(|| s.read(|s| s.incidents().stats(v, 30)).expect("stats"))
         });
     }
     for (name, v) in &viewers {
@@ -191,7 +191,10 @@ fn dashboard(c: &mut Criterion) {
             ..IncidentFilter::default()
         };
         g.bench_function(format!("list first page of 50, {name}"), |b| {
-            b.iter(|| s.read(|s| s.list(&first_page, v)).expect("list"))
+            b.iter(|| {
+                s.read(|s| s.incidents().list(&first_page, v))
+                    .expect("list")
+            })
         });
     }
     g.finish();

@@ -324,7 +324,12 @@ const TOKEN_COLS: &str =
     "id, org, role, user_email, label, created_at, expires_at, revoked_at, last_used_at";
 const USER_COLS: &str = "id, email, org, role, password_hash, disabled, created_at";
 
-impl Store {
+/// Organisations, users, API tokens, sessions and the audit log: a handle on the store ([`Store::accounts`]).
+pub struct Accounts<'a> {
+    pub(crate) st: &'a mut Store,
+}
+
+impl Accounts<'_> {
     /// Adds an organisation; an existing name is an error.
     pub fn add_org(&mut self, name: &str, kind: OrgKind) -> Result<Org, Error> {
         check_name("organisation name", name)?;
@@ -332,7 +337,7 @@ impl Store {
             return Err(Error::Conflict(format!("organisation {name:?} exists")));
         }
         let now = now_ms();
-        self.db.execute(
+        self.st.db.execute(
             "INSERT INTO orgs (name, kind, created_at) VALUES ($1, $2, $3)",
             &[name.into(), kind.as_str().into(), now.into()],
         )?;
@@ -345,7 +350,7 @@ impl Store {
 
     /// An organisation by name.
     pub fn org(&mut self, name: &str) -> Result<Option<Org>, Error> {
-        self.db.one(
+        self.st.db.one(
             "SELECT name, kind, created_at FROM orgs WHERE name = $1",
             &[name.into()],
         )
@@ -353,7 +358,8 @@ impl Store {
 
     /// Every organisation, by name.
     pub fn orgs(&mut self) -> Result<Vec<Org>, Error> {
-        self.db
+        self.st
+            .db
             .all("SELECT name, kind, created_at FROM orgs ORDER BY name", &[])
     }
 
@@ -381,7 +387,7 @@ impl Store {
             Some(p) => Some(checked_hash(p)?),
             None => None,
         };
-        self.db.execute(
+        self.st.db.execute(
             "INSERT INTO users (email, org, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
             &[email.as_str().into(), org.into(), role.as_str().into(), hash.into(), now_ms().into()],
         )?;
@@ -392,7 +398,7 @@ impl Store {
     /// A user by email.
     pub fn user(&mut self, email: &str) -> Result<Option<User>, Error> {
         let email = email.trim().to_ascii_lowercase();
-        self.db.one(
+        self.st.db.one(
             &format!("SELECT {USER_COLS} FROM users WHERE email = $1"),
             &[email.into()],
         )
@@ -400,7 +406,7 @@ impl Store {
 
     /// Every user, by organisation and email.
     pub fn users(&mut self) -> Result<Vec<User>, Error> {
-        self.db.all(
+        self.st.db.all(
             &format!("SELECT {USER_COLS} FROM users ORDER BY org, email"),
             &[],
         )
@@ -408,7 +414,7 @@ impl Store {
 
     /// The users of one organisation, by email.
     pub fn users_of(&mut self, org: &str) -> Result<Vec<User>, Error> {
-        self.db.all(
+        self.st.db.all(
             &format!("SELECT {USER_COLS} FROM users WHERE org = $1 ORDER BY email"),
             &[org.into()],
         )
@@ -417,7 +423,7 @@ impl Store {
     /// Sets a user's password.
     pub fn set_password(&mut self, email: &str, password: &str) -> Result<(), Error> {
         let hash = checked_hash(password)?;
-        let n = self.db.execute(
+        let n = self.st.db.execute(
             "UPDATE users SET password_hash = $1 WHERE email = $2",
             &[hash.into(), email.trim().to_ascii_lowercase().into()],
         )?;
@@ -432,12 +438,13 @@ impl Store {
         let Some(u) = self.user(email)? else {
             return Err(Error::NotFound(format!("user {email:?}")));
         };
-        self.db.execute(
+        self.st.db.execute(
             "UPDATE users SET disabled = $1 WHERE id = $2",
             &[i64::from(disabled).into(), u.id.into()],
         )?;
         if disabled {
-            self.db
+            self.st
+                .db
                 .execute("DELETE FROM sessions WHERE user_id = $1", &[u.id.into()])?;
         }
         Ok(())
@@ -451,7 +458,7 @@ impl Store {
         password: &str,
     ) -> Result<Option<Principal>, Error> {
         let email = email.trim().to_ascii_lowercase();
-        let row = self.db.one::<Credentials>(
+        let row = self.st.db.one::<Credentials>(
             "SELECT id, org, role, password_hash, disabled FROM users WHERE email = $1",
             &[email.as_str().into()],
         )?;
@@ -513,7 +520,7 @@ impl Store {
             None => new_secret(),
         };
         let now = now_ms();
-        self.db.execute(
+        self.st.db.execute(
             "INSERT INTO api_tokens (secret_sha256, org, role, user_email, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 digest(&secret).into(),
@@ -526,6 +533,7 @@ impl Store {
             ],
         )?;
         let token = self
+            .st
             .db
             .one(
                 &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE secret_sha256 = $1"),
@@ -538,6 +546,7 @@ impl Store {
     /// Whether a token with this secret exists (revoked or not).
     pub fn token_exists(&mut self, secret: &str) -> Result<bool, Error> {
         Ok(self
+            .st
             .db
             .query_one(
                 "SELECT id FROM api_tokens WHERE secret_sha256 = $1",
@@ -553,7 +562,7 @@ impl Store {
             return Ok(None);
         }
         let now = now_ms();
-        let Some(r) = self.db.one::<LiveToken>(
+        let Some(r) = self.st.db.one::<LiveToken>(
             "SELECT t.id, t.org, t.role, t.user_email, t.last_used_at, u.id AS user_id, u.disabled AS user_disabled FROM api_tokens t LEFT JOIN users u ON u.email = t.user_email WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
             &[digest(secret).into(), now.into()],
         )?
@@ -567,7 +576,7 @@ impl Store {
         if r.last_used_at
             .is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS)
         {
-            self.db.execute(
+            self.st.db.execute(
                 "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
                 &[now.into(), id.into()],
             )?;
@@ -584,11 +593,11 @@ impl Store {
     /// Tokens, newest first; of one organisation when `org` is given.
     pub fn tokens(&mut self, org: Option<&str>) -> Result<Vec<TokenInfo>, Error> {
         match org {
-            Some(o) => self.db.all(
+            Some(o) => self.st.db.all(
                 &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE org = $1 ORDER BY id DESC"),
                 &[o.into()],
             ),
-            None => self.db.all(
+            None => self.st.db.all(
                 &format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id DESC"),
                 &[],
             ),
@@ -597,7 +606,7 @@ impl Store {
 
     /// One token by its id (revoked or not).
     pub fn token(&mut self, id: i64) -> Result<Option<TokenInfo>, Error> {
-        self.db.one(
+        self.st.db.one(
             &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"),
             &[id.into()],
         )
@@ -605,7 +614,7 @@ impl Store {
 
     /// Revokes a token; `false` when there is no such (unrevoked) token.
     pub fn revoke_token(&mut self, id: i64) -> Result<bool, Error> {
-        Ok(self.db.execute(
+        Ok(self.st.db.execute(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
             &[now_ms().into(), id.into()],
         )? > 0)
@@ -625,7 +634,7 @@ impl Store {
         let csrf = new_secret();
         let now = now_ms();
         let expires = now + ttl.num_milliseconds();
-        self.db.execute(
+        self.st.db.execute(
             "INSERT INTO sessions (secret_sha256, user_id, csrf, created_at, expires_at, token_id) VALUES ($1, $2, $3, $4, $5, $6)",
             &[digest(&secret).into(), user_id.into(), csrf.as_str().into(), now.into(), expires.into(), token.into()],
         )?;
@@ -643,7 +652,7 @@ impl Store {
         let now = now_ms();
         // A token-bound session is live only while its token is: the token
         // must exist, be unrevoked and unexpired, and belong to the user.
-        let Some(r) = self.db.one::<LiveSession>(
+        let Some(r) = self.st.db.one::<LiveSession>(
             "SELECT s.csrf, s.expires_at, u.id AS user_id, u.email, u.org, u.role AS user_role, s.token_id, t.role AS token_role, t.expires_at AS token_expires_at FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN api_tokens t ON t.id = s.token_id WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0 AND (s.token_id IS NULL OR (t.id IS NOT NULL AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND t.user_email = u.email))",
             &[digest(secret).into(), now.into()],
         )?
@@ -677,7 +686,7 @@ impl Store {
 
     /// Ends a session (logout), and any expired ones.
     pub fn end_session(&mut self, secret: &str) -> Result<(), Error> {
-        self.db.execute(
+        self.st.db.execute(
             "DELETE FROM sessions WHERE secret_sha256 = $1 OR expires_at <= $2",
             &[digest(secret).into(), now_ms().into()],
         )?;
@@ -693,7 +702,7 @@ impl Store {
         target: Option<&str>,
         detail: Option<&str>,
     ) -> Result<(), Error> {
-        self.db.execute(
+        self.st.db.execute(
             "INSERT INTO audit_log (at, actor, org, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
             &[now_ms().into(), actor.into(), org.into(), action.into(), target.into(), detail.into()],
         )?;
@@ -720,11 +729,11 @@ impl Store {
         let limit = limit.clamp(1, 10_000) as i64;
         let before = before.unwrap_or(i64::MAX);
         match org {
-            Some(o) => self.db.all(
+            Some(o) => self.st.db.all(
                 "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE org = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                 &[o.into(), before.into(), limit.into()],
             ),
-            None => self.db.all(
+            None => self.st.db.all(
                 "SELECT id, at, actor, org, action, target, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
                 &[before.into(), limit.into()],
             ),

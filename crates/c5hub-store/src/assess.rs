@@ -394,24 +394,19 @@ fn non_blank(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|v| !v.is_empty())
 }
 
-impl Store {
-    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled
-    /// back otherwise.
+/// The national assessment: a handle on the store ([`Store::assessment`]).
+pub struct Assessment<'a> {
+    pub(crate) st: &'a mut Store,
+}
+
+impl Assessment<'_> {
+    /// Runs `f` with this handle in one transaction (see
+    /// [`Store::in_transaction`]).
     fn in_transaction<T>(
         &mut self,
-        f: impl FnOnce(&mut Store) -> Result<T, Error>,
+        f: impl FnOnce(&mut Assessment<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.db.begin()?;
-        match f(self) {
-            Ok(v) => {
-                self.db.commit()?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.db.rollback();
-                Err(e)
-            }
-        }
+        self.st.in_transaction(|st| f(&mut st.assessment()))
     }
 
     /// Opens a new edition. The same methodology version and year twice is
@@ -434,7 +429,7 @@ impl Store {
         }
         check_len("the title", title, MAX_TITLE_BYTES)?;
         self.in_transaction(|st| {
-            let dup = st.db.query_one(
+            let dup = st.st.db.query_one(
                 "SELECT id FROM assess_editions WHERE methodology = $1 AND methodology_version = $2 AND year = $3",
                 &[e.methodology.into(), e.methodology_version.into(), i64::from(e.year).into()],
             )?;
@@ -444,7 +439,7 @@ impl Store {
                     e.methodology, e.methodology_version, e.year
                 )));
             }
-            let ed: Edition = st.db.one(
+            let ed: Edition = st.st.db.one(
                 &format!(
                     "INSERT INTO assess_editions (methodology, methodology_version, year, title, open, created_at, created_by) \
                      VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING {EDITION_COLUMNS}"
@@ -459,7 +454,7 @@ impl Store {
                 ],
             )?
             .ok_or_else(|| Error::Corrupt("no edition returned".into()))?;
-            st.audit(
+            st.st.accounts().audit(
                 by.name,
                 Some(by.org),
                 "assess.edition.add",
@@ -472,7 +467,7 @@ impl Store {
 
     /// Editions, newest year first.
     pub fn editions(&mut self) -> Result<Vec<Edition>, Error> {
-        self.db.all(
+        self.st.db.all(
             &format!("SELECT {EDITION_COLUMNS} FROM assess_editions ORDER BY year DESC, id DESC"),
             &[],
         )
@@ -480,7 +475,7 @@ impl Store {
 
     /// One edition.
     pub fn edition(&mut self, id: i64) -> Result<Option<Edition>, Error> {
-        self.db.one(
+        self.st.db.one(
             &format!("SELECT {EDITION_COLUMNS} FROM assess_editions WHERE id = $1"),
             &[id.into()],
         )
@@ -490,12 +485,12 @@ impl Store {
     /// such edition.
     pub fn set_edition_open(&mut self, id: i64, open: bool, by: Actor<'_>) -> Result<bool, Error> {
         self.in_transaction(|st| {
-            let n = st.db.execute(
+            let n = st.st.db.execute(
                 "UPDATE assess_editions SET open = $1 WHERE id = $2",
                 &[i64::from(open).into(), id.into()],
             )?;
             if n == 1 {
-                st.audit(
+                st.st.accounts().audit(
                     by.name,
                     Some(by.org),
                     if open {
@@ -534,10 +529,10 @@ impl Store {
             if !ed.open {
                 return Err(Error::Invalid(format!("edition {edition} is closed")));
             }
-            if st.org(org)?.is_none() {
+            if st.st.accounts().org(org)?.is_none() {
                 return Err(Error::NotFound(format!("organisation {org}")));
             }
-            let dup = st.db.texts(
+            let dup = st.st.db.texts(
                 "SELECT org FROM assess_responses WHERE edition = $1 AND iso3 = $2",
                 &[edition.into(), iso3.as_str().into()],
                 "org",
@@ -548,7 +543,7 @@ impl Store {
                 )));
             }
             let now = now_ms();
-            let r: Response = st.db.one(
+            let r: Response = st.st.db.one(
                 &format!(
                     "INSERT INTO assess_responses (edition, iso3, org, status, created_at, updated_at) \
                      VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING {RESPONSE_COLUMNS}"
@@ -556,7 +551,7 @@ impl Store {
                 &[edition.into(), iso3.as_str().into(), org.into(), now.into()],
             )?
             .ok_or_else(|| Error::Corrupt("no response returned".into()))?;
-            st.audit(
+            st.st.accounts().audit(
                 by.name,
                 Some(by.org),
                 "assess.response.add",
@@ -569,7 +564,7 @@ impl Store {
 
     /// The responses to an edition, by country.
     pub fn responses(&mut self, edition: i64) -> Result<Vec<Response>, Error> {
-        self.db.all(
+        self.st.db.all(
             &format!(
                 "SELECT {RESPONSE_COLUMNS} FROM assess_responses WHERE edition = $1 ORDER BY iso3"
             ),
@@ -579,7 +574,7 @@ impl Store {
 
     /// One response.
     pub fn response(&mut self, id: i64) -> Result<Option<Response>, Error> {
-        self.db.one(
+        self.st.db.one(
             &format!("SELECT {RESPONSE_COLUMNS} FROM assess_responses WHERE id = $1"),
             &[id.into()],
         )
@@ -587,7 +582,7 @@ impl Store {
 
     /// A response's answers, by question id.
     pub fn answers(&mut self, response: i64) -> Result<Vec<StoredAnswer>, Error> {
-        self.db.all(
+        self.st.db.all(
             "SELECT a.question, a.value, a.evidence_url, a.evidence_doc, a.provenance, a.validated_by, \
              a.validated_on, a.note, a.updated_at, a.updated_by, \
              e.id AS doc_id, e.response AS doc_response, e.question AS doc_question, e.filename AS doc_filename, \
@@ -664,7 +659,7 @@ impl Store {
             for a in answers {
                 let evidence_doc = uploaded.get(a.question).copied().or(a.evidence_doc);
                 if let Some(doc) = a.evidence_doc.filter(|_| !uploaded.contains_key(a.question)) {
-                    let owner = st.db.int(
+                    let owner = st.st.db.int(
                         "SELECT response FROM assess_evidence WHERE id = $1",
                         &[doc.into()],
                         "response",
@@ -675,7 +670,7 @@ impl Store {
                         )));
                     }
                 }
-                st.db.execute(
+                st.st.db.execute(
                     "DELETE FROM assess_answers WHERE response = $1 AND question = $2",
                     &[response.into(), a.question.into()],
                 )?;
@@ -687,7 +682,7 @@ impl Store {
                 {
                     continue;
                 }
-                st.db.execute(
+                st.st.db.execute(
                     "INSERT INTO assess_answers (response, question, value, evidence_url, evidence_doc, provenance, note, updated_at, updated_by) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     &[
@@ -704,11 +699,11 @@ impl Store {
                 )?;
                 saved += 1;
             }
-            st.db.execute(
+            st.st.db.execute(
                 "UPDATE assess_responses SET updated_at = $1 WHERE id = $2",
                 &[now.into(), response.into()],
             )?;
-            st.audit(
+            st.st.accounts().audit(
                 by.name,
                 Some(by.org),
                 "assess.answers.save",
@@ -741,7 +736,7 @@ impl Store {
         by: Actor<'_>,
     ) -> Result<EvidenceInfo, Error> {
         let digest: Vec<u8> = Sha256::digest(doc.bytes).to_vec();
-        let info: EvidenceInfo = self.db.one(
+        let info: EvidenceInfo = self.st.db.one(
             &format!(
                 "INSERT INTO assess_evidence (response, question, filename, media_type, bytes, sha256, uploaded_at, uploaded_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {EVIDENCE_COLUMNS}"
@@ -758,7 +753,7 @@ impl Store {
             ],
         )?
         .ok_or_else(|| Error::Corrupt("no evidence returned".into()))?;
-        self.audit(
+        self.st.accounts().audit(
             by.name,
             Some(by.org),
             "assess.evidence.add",
@@ -773,7 +768,7 @@ impl Store {
 
     /// An evidence document and its bytes.
     pub fn evidence(&mut self, id: i64) -> Result<Option<(EvidenceInfo, Vec<u8>)>, Error> {
-        self.db.one(
+        self.st.db.one(
             &format!("SELECT {EVIDENCE_COLUMNS}, bytes FROM assess_evidence WHERE id = $1"),
             &[id.into()],
         )
@@ -784,11 +779,11 @@ impl Store {
         self.in_transaction(|st| {
             st.editable_response(id)?;
             let now = now_ms();
-            st.db.execute(
+            st.st.db.execute(
                 "UPDATE assess_responses SET status = 'submitted', submitted_at = $1, submitted_by = $2, updated_at = $1 WHERE id = $3",
                 &[now.into(), by.name.into(), id.into()],
             )?;
-            st.audit(by.name, Some(by.org), "assess.response.submit", Some(&format!("response:{id}")), None)?;
+            st.st.accounts().audit(by.name, Some(by.org), "assess.response.submit", Some(&format!("response:{id}")), None)?;
             st.response(id)?
                 .ok_or_else(|| Error::NotFound(format!("response {id}")))
         })
@@ -823,22 +818,22 @@ impl Store {
             match decision {
                 Decision::Validate { on } => {
                     let on = on.format("%Y-%m-%d").to_string();
-                    st.db.execute(
+                    st.st.db.execute(
                         "UPDATE assess_answers SET provenance = 'validated', validated_by = $1, validated_on = $2 WHERE response = $3",
                         &[by.name.into(), on.as_str().into(), id.into()],
                     )?;
-                    st.db.execute(
+                    st.st.db.execute(
                         "UPDATE assess_responses SET status = 'validated', reason = NULL, decided_at = $1, decided_by = $2, updated_at = $1 WHERE id = $3",
                         &[now.into(), by.name.into(), id.into()],
                     )?;
-                    st.audit(by.name, Some(by.org), "assess.response.validate", Some(&format!("response:{id}")), Some(&on))?;
+                    st.st.accounts().audit(by.name, Some(by.org), "assess.response.validate", Some(&format!("response:{id}")), Some(&on))?;
                 }
                 Decision::Return { reason } => {
-                    st.db.execute(
+                    st.st.db.execute(
                         "UPDATE assess_responses SET status = 'returned', reason = $1, decided_at = $2, decided_by = $3, updated_at = $2 WHERE id = $4",
                         &[reason.trim().into(), now.into(), by.name.into(), id.into()],
                     )?;
-                    st.audit(by.name, Some(by.org), "assess.response.return", Some(&format!("response:{id}")), Some(reason.trim()))?;
+                    st.st.accounts().audit(by.name, Some(by.org), "assess.response.return", Some(&format!("response:{id}")), Some(reason.trim()))?;
                 }
             }
             st.response(id)?

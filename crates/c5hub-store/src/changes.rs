@@ -1,6 +1,6 @@
 //! The change feed: every stored change (a new incident, a new version, a
 //! status or assignee change, a comment) gets a row in `changes` with a
-//! sequence number, and [`Store::changes_since`] pages through them with
+//! sequence number, and [`Incidents::changes_since`] pages through them with
 //! the reader's TLP applied in SQL.
 //!
 //! Sequence numbers follow commit order, so a reader that pages by the
@@ -25,13 +25,13 @@ use chrono::{DateTime, Utc};
 
 use crate::db::{Db, Dialect, FromRow, NamedRow, Param, Read, Value};
 use crate::workflow::visible_sql_on;
-use crate::{Error, Store, time};
+use crate::{Error, time};
 
 /// The advisory lock every PostgreSQL transaction that writes change rows
 /// holds from its first change row until it commits ("c5ch").
 const FEED_LOCK: i64 = 0x6335_6368;
 
-/// Most changes in one answer of [`Store::changes_since`].
+/// Most changes in one answer of [`Incidents::changes_since`].
 pub const MAX_CHANGES_PAGE: usize = 10_000;
 
 /// What changed.
@@ -165,7 +165,7 @@ pub(crate) fn record_stored(db: &mut dyn Db, stored: &[(i64, i64)], at: i64) -> 
     Ok(())
 }
 
-impl Store {
+impl crate::Incidents<'_> {
     /// Changes after `since` to incidents `viewer` may read now, oldest
     /// first, at most `limit` (1 to [`MAX_CHANGES_PAGE`]; 0 means the
     /// most).
@@ -190,7 +190,7 @@ impl Store {
         let (cond, vis) = visible_sql_on(viewer, 2, "i", "i.id");
         let mut params: Vec<Value> = vec![since.into()];
         params.extend(vis);
-        let changes: Vec<Change> = self.db.all(
+        let changes: Vec<Change> = self.st.db.all(
             &format!(
                 "SELECT c.seq, c.at, c.kind, c.incident, i.global_id, i.reporter, c.version, c.comment \
                  FROM changes c JOIN incidents i ON i.id = c.incident \

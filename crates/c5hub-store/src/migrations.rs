@@ -12,7 +12,7 @@
 //! version's SQL, in the same transaction. No version needs one today:
 //! migration 7's rewrite needs the server's HMAC key, which the store does
 //! not have, so it only marks rows and the server finishes the work at
-//! start (`Store::pseudonymise_spam_incidents`).
+//! start (`Spam::pseudonymise_spam_incidents`).
 
 use crate::db::{Db, Dialect, Read};
 use crate::{Error, now_ms};
@@ -93,7 +93,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     // `spam-report.OPERATOR`, reported by OPERATOR) used to carry phone numbers and e-mail
     // addresses in clear. SQL cannot compute the HMAC that replaces
     // them (its key is in the server's settings, not here): this marks
-    // them, and `Store::pseudonymise_spam_incidents`, run by the server
+    // them, and `Spam::pseudonymise_spam_incidents`, run by the server
     // at start with the key, rewrites and unmarks them.
     migration!(
         7,

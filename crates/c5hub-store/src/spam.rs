@@ -115,7 +115,7 @@ pub struct CompletedIntake {
     pub started_at: DateTime<Utc>,
 }
 
-/// How [`Store::pseudonymise_spam_incidents`] replaces personal data: the
+/// How [`Spam::pseudonymise_spam_incidents`] replaces personal data: the
 /// store knows no key and no spam rules, the caller does.
 pub trait SpamPseudonyms {
     /// The pseudonym (64 lowercase hex digits, stored as a `sha256`
@@ -232,7 +232,12 @@ impl FromRow for Intake {
     }
 }
 
-impl Store {
+/// Countering spam: a handle on the store ([`Store::spam`]).
+pub struct Spam<'a> {
+    pub(crate) st: &'a mut Store,
+}
+
+impl Spam<'_> {
     /// Stores a report; returns its key and whether it is new (false: the
     /// same report from the same operator was stored before, nothing
     /// changed).
@@ -251,7 +256,7 @@ impl Store {
         // Insert first and look up only on a conflict: two requests with the
         // same report at the same moment must both get its key, and a
         // look-up before the insert would let both try to insert.
-        let inserted = self.db.int(
+        let inserted = self.st.db.int(
             "INSERT INTO spam_reports (report_id, operator, channel, body, sender, recipient_hash, \
              received_at, reported_at, verdict, label, score_ppm, decided_by, smishing, campaign, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
@@ -279,6 +284,7 @@ impl Store {
             return Ok((key, true));
         }
         let key = self
+            .st
             .db
             .int(
                 "SELECT key FROM spam_reports WHERE report_id = $1 AND operator = $2",
@@ -295,7 +301,7 @@ impl Store {
         key: i64,
         operator: Option<&str>,
     ) -> Result<Option<SpamReportRow>, Error> {
-        let Some(r) = self.db.one::<SpamReportRow>(
+        let Some(r) = self.st.db.one::<SpamReportRow>(
             &format!("SELECT {COLUMNS} FROM spam_reports WHERE key = $1"),
             &[key.into()],
         )?
@@ -316,14 +322,14 @@ impl Store {
         let since = since.map_or(i64::MIN, |t| t.timestamp_millis());
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         match operator {
-            Some(op) => self.db.all(
+            Some(op) => self.st.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 AND reported_at >= $2 \
                      ORDER BY reported_at, key LIMIT $3"
                 ),
                 &[op.into(), since.into(), limit.into()],
             ),
-            None => self.db.all(
+            None => self.st.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE reported_at >= $1 \
                      ORDER BY reported_at, key LIMIT $2"
@@ -345,14 +351,14 @@ impl Store {
         let before = before.unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         match operator {
-            Some(op) => self.db.all(
+            Some(op) => self.st.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 AND key < $2 \
                      ORDER BY key DESC LIMIT $3"
                 ),
                 &[op.into(), before.into(), limit.into()],
             ),
-            None => self.db.all(
+            None => self.st.db.all(
                 &format!(
                     "SELECT {COLUMNS} FROM spam_reports WHERE key < $1 ORDER BY key DESC LIMIT $2"
                 ),
@@ -374,7 +380,7 @@ impl Store {
         self.confirm_spam_verdict(key, operator, verdict, None)
     }
 
-    /// [`Store::set_spam_verdict`], recording which organisation's analyst
+    /// [`Spam::set_spam_verdict`], recording which organisation's analyst
     /// confirmed it (`by`; the reputation feed lists a value at once on
     /// the hub's own confirmation).
     pub fn confirm_spam_verdict(
@@ -392,7 +398,7 @@ impl Store {
         if self.spam_report(key, operator)?.is_none() {
             return Ok(None);
         }
-        self.db.execute(
+        self.st.db.execute(
             "UPDATE spam_reports SET verdict = $1, verdict_by = $2 WHERE key = $3",
             &[verdict.into(), by.into(), key.into()],
         )?;
@@ -405,7 +411,7 @@ impl Store {
     /// step; false: a repeated verdict, the model must not learn again.
     /// One statement, so two concurrent repeats cannot both learn.
     pub fn mark_spam_learned(&mut self, key: i64, verdict: &str) -> Result<bool, Error> {
-        let n = self.db.execute(
+        let n = self.st.db.execute(
             "UPDATE spam_reports SET learned = $1 WHERE key = $2 AND (learned IS NULL OR learned <> $1)",
             &[verdict.into(), key.into()],
         )?;
@@ -423,17 +429,17 @@ impl Store {
     /// unmarked in it, so an interrupted run resumes where it stopped.
     /// Returns how many incidents were rewritten.
     pub fn pseudonymise_spam_incidents(&mut self, p: &dyn SpamPseudonyms) -> Result<usize, Error> {
-        let pending: Vec<i64> = self.db.ints(
+        let pending: Vec<i64> = self.st.db.ints(
             "SELECT incident FROM spam_pseudonymise ORDER BY incident",
             &[],
             "incident",
         )?;
         for &incident in &pending {
-            self.db.begin()?;
+            self.st.db.begin()?;
             match self.pseudonymise_one(incident, p) {
-                Ok(()) => self.db.commit()?,
+                Ok(()) => self.st.db.commit()?,
                 Err(e) => {
-                    let _ = self.db.rollback();
+                    let _ = self.st.db.rollback();
                     return Err(e);
                 }
             }
@@ -442,7 +448,7 @@ impl Store {
     }
 
     fn pseudonymise_one(&mut self, incident: i64, p: &dyn SpamPseudonyms) -> Result<(), Error> {
-        let postings: Vec<SpamPosting> = self.db.all(
+        let postings: Vec<SpamPosting> = self.st.db.all(
             "SELECT o.id, o.kind, o.value, p.role, o.first_seen, o.last_seen \
              FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1",
             &[incident.into()],
@@ -460,23 +466,24 @@ impl Store {
                 continue;
             };
             let (first, last) = (row.first_seen.unwrap_or(0), row.last_seen.unwrap_or(0));
-            self.db.execute(
+            self.st.db.execute(
                 "DELETE FROM postings WHERE observable = $1 AND incident = $2 AND role = $3",
                 &[id.into(), incident.into(), role.as_str().into()],
             )?;
-            self.db.execute(
+            self.st.db.execute(
                 "DELETE FROM domain_postings WHERE observable = $1 AND incident = $2",
                 &[id.into(), incident.into()],
             )?;
-            self.db.execute(
+            self.st.db.execute(
                 "DELETE FROM observables WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM postings WHERE observable = $1)",
                 &[id.into()],
             )?;
-            self.db.execute(
+            self.st.db.execute(
                 "UPDATE observables SET sightings = sightings - 1 WHERE id = $1 AND sightings > 1",
                 &[id.into()],
             )?;
             let new = self
+                .st
                 .db
                 .int(
                     "INSERT INTO observables (kind, value, first_seen, last_seen, sightings) \
@@ -491,12 +498,12 @@ impl Store {
                     "id",
                 )?
                 .ok_or_else(|| Error::Corrupt("no key came back for a pseudonym".into()))?;
-            self.db.execute(
+            self.st.db.execute(
                 "INSERT INTO postings (observable, incident, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 &[new.into(), incident.into(), role.as_str().into()],
             )?;
         }
-        let docs: Vec<VersionBytes> = self.db.all(
+        let docs: Vec<VersionBytes> = self.st.db.all(
             "SELECT version, bytes FROM documents WHERE incident = $1",
             &[incident.into()],
         )?;
@@ -512,26 +519,26 @@ impl Store {
                 continue;
             }
             let sha = Sha256::digest(&redacted).to_vec();
-            self.db.execute(
+            self.st.db.execute(
                 "UPDATE documents SET bytes = $1 WHERE incident = $2 AND version = $3",
                 &[redacted.into(), incident.into(), version.into()],
             )?;
-            self.db.execute(
+            self.st.db.execute(
                 "UPDATE incident_versions SET doc_sha256 = $1 WHERE incident = $2 AND version = $3",
                 &[sha.clone().into(), incident.into(), version.into()],
             )?;
-            self.db.execute(
+            self.st.db.execute(
                 "UPDATE incidents SET doc_sha256 = $1 WHERE id = $2 AND version = $3",
                 &[sha.into(), incident.into(), version.into()],
             )?;
         }
-        if let Some(r) = self.db.one::<Texts>(
+        if let Some(r) = self.st.db.one::<Texts>(
             "SELECT title, description FROM incidents WHERE id = $1",
             &[incident.into()],
         )? {
             let title = r.title.map(|t| p.text(&t));
             let description = r.description.map(|t| p.text(&t));
-            self.db.execute(
+            self.st.db.execute(
                 "UPDATE incidents SET title = $1, description = $2 WHERE id = $3",
                 &[
                     title.as_deref().into(),
@@ -540,7 +547,7 @@ impl Store {
                 ],
             )?;
         }
-        self.db.execute(
+        self.st.db.execute(
             "DELETE FROM spam_pseudonymise WHERE incident = $1",
             &[incident.into()],
         )?;
@@ -552,6 +559,7 @@ impl Store {
     /// knows when it is stale.
     pub fn spam_reports_state(&mut self) -> Result<(i64, i64), Error> {
         let r = self
+            .st
             .db
             .one::<ReportsState>(
                 "SELECT COUNT(*) AS n, COALESCE(MAX(key), 0) AS newest FROM spam_reports",
@@ -572,7 +580,8 @@ impl Store {
         if text.len() > MAX_SPAM_TEXT {
             return Err(Error::Invalid("forwarded text longer than 64 KiB".into()));
         }
-        self.db
+        self.st
+            .db
             .int(
                 "INSERT INTO spam_intake (operator, recipient_hash, body, started_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -599,7 +608,7 @@ impl Store {
         sender: &str,
     ) -> Result<CompletedIntake, Error> {
         let Some(r) = self
-            .db
+            .st.db
             .one::<Intake>(
                 "SELECT operator, recipient_hash, body, started_at, completed_at, sender, report_key \
              FROM spam_intake WHERE id = $1",
@@ -625,7 +634,7 @@ impl Store {
             }
             return Err(Error::Conflict(format!("spam intake {intake} is complete")));
         }
-        let changed = self.db.execute(
+        let changed = self.st.db.execute(
             "UPDATE spam_intake SET completed_at = $1, sender = $2 WHERE id = $3 AND completed_at IS NULL",
             &[now_ms().into(), sender.into(), intake.into()],
         )?;
@@ -638,7 +647,7 @@ impl Store {
     /// Links a completed intake to the report it became (the
     /// acknowledgement).
     pub fn acknowledge_spam_intake(&mut self, intake: i64, report_key: i64) -> Result<(), Error> {
-        let n = self.db.execute(
+        let n = self.st.db.execute(
             "UPDATE spam_intake SET report_key = $1 WHERE id = $2 AND completed_at IS NOT NULL",
             &[report_key.into(), intake.into()],
         )?;

@@ -27,7 +27,7 @@ use chrono::{Duration, NaiveDate, Utc};
 
 use crate::db::{Db, FromRow, NamedRow, Param, Read, Value};
 use crate::workflow::Stats;
-use crate::{Error, Store, Submission, tlp_of, tlp_rank};
+use crate::{Error, Submission, tlp_of, tlp_rank};
 
 /// A day in milliseconds: `incident_days.day` is the UTC day number
 /// (days since 1970-01-01) of detection, or of receipt.
@@ -260,7 +260,7 @@ pub(crate) fn restatus(db: &mut dyn Db, key: i64, to: IncidentStatus) -> Result<
     t.write(db)
 }
 
-impl Store {
+impl crate::Incidents<'_> {
     /// Dashboard figures over the incidents the viewer may read; `daily`
     /// covers the `days` days up to and including today (UTC), by
     /// detection time (what an analyst charts), falling back to the time
@@ -286,7 +286,7 @@ impl Store {
                 public_access: false,
             } => ("1 = 0 AND tlp = $1", vec![0.into()]),
         };
-        let rows: Vec<CountRow> = self.db.all(
+        let rows: Vec<CountRow> = self.st.db.all(
             &format!(
                 "SELECT tlp, rsit, status, CAST(SUM(n) AS BIGINT) AS n FROM incident_counts WHERE {cond} GROUP BY tlp, rsit, status"
             ),
@@ -331,7 +331,7 @@ impl Store {
         // condition's come first, the day after them.
         params.push(first_day.into());
         let at = params.len();
-        let rows: Vec<DayRow> = self.db.all(
+        let rows: Vec<DayRow> = self.st.db.all(
             &format!(
                 "SELECT day, CAST(SUM(n) AS BIGINT) AS n FROM incident_days WHERE {cond} AND day >= ${at} GROUP BY day"
             ),

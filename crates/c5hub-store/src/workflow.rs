@@ -7,7 +7,8 @@ use c5hub_model::{IncidentStatus, RsitClass, Tlp, Viewer};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::db::{FromRow, NamedRow, Read, Value};
-use crate::{Error, Store, now_ms, time, tlp_rank};
+use crate::incidents::ValueRow;
+use crate::{ChangeKind, Error, Store, changes, now_ms, stats, time, tlp_rank};
 
 /// A comment on an incident.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,7 +108,116 @@ pub(crate) fn visible_sql_on(
     }
 }
 
-impl Store {
+/// A status change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// From (none when created).
+    pub from: Option<IncidentStatus>,
+    /// To.
+    pub to: IncidentStatus,
+    /// Why.
+    pub note: Option<String>,
+}
+
+/// Triage: a handle on the store ([`Store::workflow`]).
+pub struct Workflow<'a> {
+    pub(crate) st: &'a mut Store,
+}
+
+impl Workflow<'_> {
+    /// Changes an incident's status and records who did it.
+    pub fn set_status(
+        &mut self,
+        key: i64,
+        to: IncidentStatus,
+        actor: &str,
+        note: Option<&str>,
+    ) -> Result<bool, Error> {
+        if let Some(n) = note.filter(|n| n.len() > MAX_NOTE_BYTES) {
+            return Err(Error::Invalid(format!(
+                "a note has at most {MAX_NOTE_BYTES} bytes, this one {}",
+                n.len()
+            )));
+        }
+        self.st.db.begin()?;
+        let result = (|| -> Result<bool, Error> {
+            let Some(r) = self
+                .st
+                .db
+                .one::<ValueRow>("SELECT status FROM incidents WHERE id = $1", &[key.into()])?
+            else {
+                return Ok(false);
+            };
+            let from = r.status.unwrap_or_default();
+            if from == to.as_str() {
+                // The status it already has: nothing changes, nothing is
+                // recorded.
+                return Ok(true);
+            }
+            stats::restatus(self.st.db.as_mut(), key, to)?;
+            let now = now_ms();
+            self.st.db.execute(
+                "UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3",
+                &[to.as_str().into(), now.into(), key.into()],
+            )?;
+            self.st.db.execute(
+                "INSERT INTO status_history (incident, at, actor, old_status, new_status, note) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[key.into(), now.into(), actor.into(), from.into(), to.as_str().into(), note.into()],
+            )?;
+            changes::record(self.st.db.as_mut(), ChangeKind::Status, key, None, now)?;
+            Ok(true)
+        })();
+        match result {
+            Ok(v) => {
+                self.st.db.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.st.db.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// The status history of an incident the viewer may read, starting
+    /// with its creation.
+    pub fn history(
+        &mut self,
+        key: i64,
+        viewer: &Viewer,
+    ) -> Result<Option<Vec<StatusChange>>, Error> {
+        let Some(s) = self.st.incidents().summary(key)? else {
+            return Ok(None);
+        };
+        if !self
+            .st
+            .incidents()
+            .can_read(viewer, s.key, s.tlp, &s.reporter)?
+        {
+            return Ok(None);
+        }
+        let mut changes: Vec<StatusChange> = self.st.db.all(
+            "SELECT at, actor, old_status, new_status, note FROM status_history WHERE incident = $1 ORDER BY at, id",
+            &[key.into()],
+        )?;
+        // Creation is not written as a row (it would cost a statement per
+        // ingested incident): it is the incident's creation time, and the
+        // status it had then is the first change's starting point.
+        let created = StatusChange {
+            at: s.created_at,
+            actor: s.reporter.clone(),
+            from: None,
+            to: changes.first().and_then(|c| c.from).unwrap_or(s.status),
+            note: Some("created".to_owned()),
+        };
+        changes.insert(0, created);
+        Ok(Some(changes))
+    }
+
     /// Sets (or clears) the assignee of an incident and records who did it;
     /// `false` when there is no such incident.
     pub fn set_assignee(
@@ -122,22 +232,22 @@ impl Store {
                 a.len()
             )));
         }
-        self.db.begin()?;
+        self.st.db.begin()?;
         let result = (|| -> Result<bool, Error> {
             let now = now_ms();
-            let n = self.db.execute(
+            let n = self.st.db.execute(
                 "UPDATE incidents SET assignee = $1, updated_at = $2 WHERE id = $3",
                 &[assignee.into(), now.into(), key.into()],
             )?;
             if n == 0 {
                 return Ok(false);
             }
-            self.db.execute(
+            self.st.db.execute(
                 "INSERT INTO assignments (incident, at, actor, assignee) VALUES ($1, $2, $3, $4)",
                 &[key.into(), now.into(), actor.into(), assignee.into()],
             )?;
             crate::changes::record(
-                self.db.as_mut(),
+                self.st.db.as_mut(),
                 crate::ChangeKind::Assignee,
                 key,
                 None,
@@ -147,11 +257,11 @@ impl Store {
         })();
         match result {
             Ok(v) => {
-                self.db.commit()?;
+                self.st.db.commit()?;
                 Ok(v)
             }
             Err(e) => {
-                let _ = self.db.rollback();
+                let _ = self.st.db.rollback();
                 Err(e)
             }
         }
@@ -160,10 +270,11 @@ impl Store {
     /// The current assignee and the assignment history of an incident the
     /// viewer may read.
     pub fn assignments(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Assignments>, Error> {
-        if !self.readable_key(key, viewer)? {
+        if !self.st.incidents().readable_key(key, viewer)? {
             return Ok(None);
         }
         let current = self
+            .st
             .db
             .texts(
                 "SELECT assignee FROM incidents WHERE id = $1",
@@ -172,7 +283,7 @@ impl Store {
             )?
             .into_iter()
             .next();
-        let history = self.db.all(
+        let history = self.st.db.all(
             "SELECT at, actor, assignee FROM assignments WHERE incident = $1 ORDER BY at, id",
             &[key.into()],
         )?;
@@ -198,14 +309,18 @@ impl Store {
                 body.len()
             )));
         }
-        if !self.readable_key(key, &Viewer::member(org))? {
+        if !self
+            .st
+            .incidents()
+            .readable_key(key, &Viewer::member(org))?
+        {
             return Ok(None);
         }
         let now = now_ms();
         // The comment and its change-feed row commit together.
-        self.db.begin()?;
+        self.st.db.begin()?;
         let result = (|| -> Result<i64, Error> {
-            self.db.execute(
+            self.st.db.execute(
                 "INSERT INTO comments (incident, at, author, org, body) VALUES ($1, $2, $3, $4, $5)",
                 &[
                     key.into(),
@@ -216,6 +331,7 @@ impl Store {
                 ],
             )?;
             let id = self
+                .st
                 .db
                 .int(
                     "SELECT MAX(id) AS id FROM comments WHERE incident = $1 AND author = $2",
@@ -224,7 +340,7 @@ impl Store {
                 )?
                 .unwrap_or_default();
             crate::changes::record(
-                self.db.as_mut(),
+                self.st.db.as_mut(),
                 crate::ChangeKind::Comment,
                 key,
                 Some(id),
@@ -234,11 +350,11 @@ impl Store {
         })();
         let id = match result {
             Ok(id) => {
-                self.db.commit()?;
+                self.st.db.commit()?;
                 id
             }
             Err(e) => {
-                let _ = self.db.rollback();
+                let _ = self.st.db.rollback();
                 return Err(e);
             }
         };
@@ -253,10 +369,10 @@ impl Store {
 
     /// Comments on an incident the viewer may read, oldest first.
     pub fn comments(&mut self, key: i64, viewer: &Viewer) -> Result<Option<Vec<Comment>>, Error> {
-        if !self.readable_key(key, viewer)? {
+        if !self.st.incidents().readable_key(key, viewer)? {
             return Ok(None);
         }
-        Ok(Some(self.db.all(
+        Ok(Some(self.st.db.all(
             "SELECT id, at, author, org, body FROM comments WHERE incident = $1 ORDER BY id",
             &[key.into()],
         )?))
@@ -265,7 +381,7 @@ impl Store {
     /// The organisations the reporter named as co-handlers of an incident
     /// (whoever asks: the caller checks who may know).
     pub fn handlers(&mut self, key: i64) -> Result<Vec<String>, Error> {
-        self.db.texts(
+        self.st.db.texts(
             "SELECT org FROM incident_shares WHERE incident = $1 AND kind = 'handler' ORDER BY org",
             &[key.into()],
             "org",
@@ -277,18 +393,18 @@ impl Store {
     /// organisation.
     pub fn set_handlers(&mut self, key: i64, orgs: &[String]) -> Result<(), Error> {
         for o in orgs {
-            if self.org(o)?.is_none() {
+            if self.st.accounts().org(o)?.is_none() {
                 return Err(Error::NotFound(format!("organisation {o:?}")));
             }
         }
-        self.db.begin()?;
+        self.st.db.begin()?;
         let result = (|| -> Result<(), Error> {
-            self.db.execute(
+            self.st.db.execute(
                 "DELETE FROM incident_shares WHERE incident = $1 AND kind = 'handler'",
                 &[key.into()],
             )?;
             for o in orgs {
-                self.db.execute(
+                self.st.db.execute(
                     "INSERT INTO incident_shares (incident, org, kind) VALUES ($1, $2, 'handler') ON CONFLICT DO NOTHING",
                     &[key.into(), o.as_str().into()],
                 )?;
@@ -296,19 +412,11 @@ impl Store {
             Ok(())
         })();
         match result {
-            Ok(()) => self.db.commit(),
+            Ok(()) => self.st.db.commit(),
             Err(e) => {
-                let _ = self.db.rollback();
+                let _ = self.st.db.rollback();
                 Err(e)
             }
-        }
-    }
-
-    /// Whether the incident exists and the viewer may read it.
-    pub fn readable_key(&mut self, key: i64, viewer: &Viewer) -> Result<bool, Error> {
-        match self.summary(key)? {
-            Some(s) => self.can_read(viewer, s.key, s.tlp, &s.reporter),
-            None => Ok(false),
         }
     }
 }

@@ -23,25 +23,29 @@ fn open(loc: &Location) -> Store {
 fn orgs_users_and_passwords() {
     for loc in locations("accounts") {
         let mut s = open(&loc);
-        s.add_org("bank-csirt", OrgKind::SectorCirt)
+        s.accounts()
+            .add_org("bank-csirt", OrgKind::SectorCirt)
             .expect("add org");
         assert!(matches!(
-            s.add_org("bank-csirt", OrgKind::Operator),
+            s.accounts().add_org("bank-csirt", OrgKind::Operator),
             Err(Error::Conflict(_))
         ));
         assert!(matches!(
-            s.add_org("bad name", OrgKind::Operator),
+            s.accounts().add_org("bad name", OrgKind::Operator),
             Err(Error::Invalid(_))
         ));
         assert!(matches!(
-            s.add_user("a@bank.test", "nowhere", Role::Analyst, None),
+            s.accounts()
+                .add_user("a@bank.test", "nowhere", Role::Analyst, None),
             Err(Error::NotFound(_))
         ));
         assert!(matches!(
-            s.add_user("a@bank.test", "bank-csirt", Role::Analyst, Some("short")),
+            s.accounts()
+                .add_user("a@bank.test", "bank-csirt", Role::Analyst, Some("short")),
             Err(Error::Invalid(_))
         ));
         let u = s
+            .accounts()
             .add_user(
                 "Ana@Bank.test",
                 "bank-csirt",
@@ -52,6 +56,7 @@ fn orgs_users_and_passwords() {
         assert_eq!(u.email, "ana@bank.test");
         assert!(u.has_password);
         let p = s
+            .accounts()
             .check_password("ana@bank.test", "correct horse battery")
             .expect("check")
             .expect("right password");
@@ -60,25 +65,30 @@ fn orgs_users_and_passwords() {
             ("bank-csirt", Role::Analyst, "ana@bank.test")
         );
         assert!(
-            s.check_password("ana@bank.test", "wrong horse battery")
+            s.accounts()
+                .check_password("ana@bank.test", "wrong horse battery")
                 .expect("check")
                 .is_none()
         );
         assert!(
-            s.check_password("nobody@bank.test", "correct horse battery")
+            s.accounts()
+                .check_password("nobody@bank.test", "correct horse battery")
                 .expect("check")
                 .is_none()
         );
         // Stored hashed: the password appears nowhere in the table.
-        let users = s.users().expect("users");
+        let users = s.accounts().users().expect("users");
         assert_eq!(users.len(), 1);
-        s.set_user_disabled("ana@bank.test", true).expect("disable");
+        s.accounts()
+            .set_user_disabled("ana@bank.test", true)
+            .expect("disable");
         assert!(
-            s.check_password("ana@bank.test", "correct horse battery")
+            s.accounts()
+                .check_password("ana@bank.test", "correct horse battery")
                 .expect("check")
                 .is_none()
         );
-        assert_eq!(s.orgs().expect("orgs").len(), 1);
+        assert_eq!(s.accounts().orgs().expect("orgs").len(), 1);
     }
 }
 
@@ -86,8 +96,11 @@ fn orgs_users_and_passwords() {
 fn tokens_are_hashed_revocable_and_expire() {
     for loc in locations("tokens") {
         let mut s = open(&loc);
-        s.add_org("telco-a", OrgKind::Operator).expect("org");
+        s.accounts()
+            .add_org("telco-a", OrgKind::Operator)
+            .expect("org");
         let (info, secret) = s
+            .accounts()
             .create_token(
                 "telco-a",
                 Role::Reporter,
@@ -98,10 +111,19 @@ fn tokens_are_hashed_revocable_and_expire() {
             )
             .expect("token");
         assert!(secret.len() >= 32, "at least 128 bits");
-        let p = s.authenticate_token(&secret).expect("auth").expect("valid");
+        let p = s
+            .accounts()
+            .authenticate_token(&secret)
+            .expect("auth")
+            .expect("valid");
         assert_eq!((p.org.as_str(), p.role), ("telco-a", Role::Reporter));
         assert_eq!(p.name, format!("token:{}", info.id));
-        assert!(s.authenticate_token("c5h_wrong").expect("auth").is_none());
+        assert!(
+            s.accounts()
+                .authenticate_token("c5h_wrong")
+                .expect("auth")
+                .is_none()
+        );
         // Only a digest is stored: no column holds the secret.
         if let Location::Sqlite(dir) = &loc {
             let raw = std::fs::read(dir.join("c5hub.sqlite")).expect("db file");
@@ -114,25 +136,38 @@ fn tokens_are_hashed_revocable_and_expire() {
                 );
             }
         }
-        assert!(s.revoke_token(info.id).expect("revoke"));
-        assert!(!s.revoke_token(info.id).expect("revoke twice"));
-        assert!(s.authenticate_token(&secret).expect("auth").is_none());
+        assert!(s.accounts().revoke_token(info.id).expect("revoke"));
+        assert!(!s.accounts().revoke_token(info.id).expect("revoke twice"));
+        assert!(
+            s.accounts()
+                .authenticate_token(&secret)
+                .expect("auth")
+                .is_none()
+        );
 
         let past = Utc::now() - Duration::minutes(1);
         let (_, expired) = s
+            .accounts()
             .create_token("telco-a", Role::Viewer, None, None, Some(past), None)
             .expect("token");
-        assert!(s.authenticate_token(&expired).expect("auth").is_none());
+        assert!(
+            s.accounts()
+                .authenticate_token(&expired)
+                .expect("auth")
+                .is_none()
+        );
 
         assert!(matches!(
-            s.create_token("telco-a", Role::Admin, None, None, None, Some("too-short")),
+            s.accounts()
+                .create_token("telco-a", Role::Admin, None, None, None, Some("too-short")),
             Err(Error::Invalid(_))
         ));
         let chosen = "0123456789abcdef0123456789abcdef";
-        s.create_token("telco-a", Role::Admin, None, None, None, Some(chosen))
+        s.accounts()
+            .create_token("telco-a", Role::Admin, None, None, None, Some(chosen))
             .expect("chosen");
-        assert!(s.token_exists(chosen).expect("exists"));
-        assert_eq!(s.tokens(Some("telco-a")).expect("list").len(), 3);
+        assert!(s.accounts().token_exists(chosen).expect("exists"));
+        assert_eq!(s.accounts().tokens(Some("telco-a")).expect("list").len(), 3);
     }
 }
 
@@ -140,22 +175,32 @@ fn tokens_are_hashed_revocable_and_expire() {
 fn sessions_end_on_logout_and_disable() {
     for loc in locations("sessions") {
         let mut s = open(&loc);
-        s.add_org("reg", OrgKind::Regulator).expect("org");
+        s.accounts()
+            .add_org("reg", OrgKind::Regulator)
+            .expect("org");
         let u = s
+            .accounts()
             .add_user("r@reg.test", "reg", Role::Viewer, Some("a long passphrase"))
             .expect("user");
         let (secret, session) = s
+            .accounts()
             .create_session(u.id, None, Duration::hours(8))
             .expect("session");
-        assert_eq!(s.session(&secret).expect("read").expect("live"), session);
+        assert_eq!(
+            s.accounts().session(&secret).expect("read").expect("live"),
+            session
+        );
         assert!(session.csrf.len() >= 32);
-        s.end_session(&secret).expect("logout");
-        assert!(s.session(&secret).expect("read").is_none());
+        s.accounts().end_session(&secret).expect("logout");
+        assert!(s.accounts().session(&secret).expect("read").is_none());
         let (secret, _) = s
+            .accounts()
             .create_session(u.id, None, Duration::hours(8))
             .expect("session");
-        s.set_user_disabled("r@reg.test", true).expect("disable");
-        assert!(s.session(&secret).expect("read").is_none());
+        s.accounts()
+            .set_user_disabled("r@reg.test", true)
+            .expect("disable");
+        assert!(s.accounts().session(&secret).expect("read").is_none());
     }
 }
 
@@ -164,19 +209,20 @@ fn audit_log_pages_newest_first() {
     for loc in locations("audit") {
         let mut s = open(&loc);
         for i in 0..5 {
-            s.audit(
-                "admin",
-                Some("hub"),
-                "org.add",
-                Some(&format!("org:o{i}")),
-                None,
-            )
-            .expect("audit");
+            s.accounts()
+                .audit(
+                    "admin",
+                    Some("hub"),
+                    "org.add",
+                    Some(&format!("org:o{i}")),
+                    None,
+                )
+                .expect("audit");
         }
-        let first = s.audit_log(None, 3).expect("log");
+        let first = s.accounts().audit_log(None, 3).expect("log");
         assert_eq!(first.len(), 3);
         assert_eq!(first[0].target.as_deref(), Some("org:o4"));
-        let rest = s.audit_log(Some(first[2].id), 10).expect("log");
+        let rest = s.accounts().audit_log(Some(first[2].id), 10).expect("log");
         assert_eq!(rest.len(), 2);
         assert_eq!(rest[1].target.as_deref(), Some("org:o0"));
     }
@@ -191,14 +237,15 @@ fn submit(
     recipients: &[String],
 ) -> i64 {
     let m = Incident::new(GlobalId::new("t.test", id).expect("id"), tlp);
-    s.ingest(&[Submission {
-        incident: &m,
-        reporter,
-        source: "test",
-        shared_with: shared,
-        recipients,
-    }])
-    .expect("ingest")[0]
+    s.incidents()
+        .ingest(&[Submission {
+            incident: &m,
+            reporter,
+            source: "test",
+            shared_with: shared,
+            recipients,
+        }])
+        .expect("ingest")[0]
         .key()
 }
 
@@ -208,47 +255,55 @@ fn comments_and_assignment_follow_tlp() {
         let mut s = open(&loc);
         let key = submit(&mut s, "S-1", Tlp::AmberStrict, "bank", &[], &[]);
         assert!(
-            s.add_comment(key, "eve@other", "other", "let me in")
+            s.workflow()
+                .add_comment(key, "eve@other", "other", "let me in")
                 .expect("comment")
                 .is_none()
         );
         let c = s
+            .workflow()
             .add_comment(key, "ana@bank", "bank", "  looking  ")
             .expect("comment")
             .expect("own");
         assert_eq!(c.body, "looking");
         assert!(matches!(
-            s.add_comment(key, "ana@bank", "bank", " "),
+            s.workflow().add_comment(key, "ana@bank", "bank", " "),
             Err(Error::Invalid(_))
         ));
         assert!(
-            s.comments(key, &Viewer::member("other"))
+            s.workflow()
+                .comments(key, &Viewer::member("other"))
                 .expect("read")
                 .is_none()
         );
         assert_eq!(
-            s.comments(key, &Viewer::member("bank"))
+            s.workflow()
+                .comments(key, &Viewer::member("bank"))
                 .expect("read")
                 .expect("own")
                 .len(),
             1
         );
         assert!(
-            s.set_assignee(key, Some("ana@bank"), "lead@bank")
+            s.workflow()
+                .set_assignee(key, Some("ana@bank"), "lead@bank")
                 .expect("assign")
         );
         assert!(
-            !s.set_assignee(9_999, Some("x"), "lead@bank")
+            !s.workflow()
+                .set_assignee(9_999, Some("x"), "lead@bank")
                 .expect("missing")
         );
         let (now, hist) = s
+            .workflow()
             .assignments(key, &Viewer::member("bank"))
             .expect("read")
             .expect("own");
         assert_eq!(now.as_deref(), Some("ana@bank"));
         assert_eq!(hist.len(), 1);
         assert!(
-            s.assignments(key, &Viewer::member("other"))
+            s.workflow()
+                .assignments(key, &Viewer::member("other"))
                 .expect("read")
                 .is_none()
         );
@@ -293,8 +348,11 @@ fn stats_count_exactly_what_each_viewer_may_read() {
             public_access: false,
         });
         for v in &viewers {
-            let listed = s.list(&IncidentFilter::default(), v).expect("list");
-            let stats = s.stats(v, 30).expect("stats");
+            let listed = s
+                .incidents()
+                .list(&IncidentFilter::default(), v)
+                .expect("list");
+            let stats = s.incidents().stats(v, 30).expect("stats");
             assert_eq!(stats.total, listed.len() as i64, "{loc}: {v:?}");
             for (tlp, n) in &stats.by_tlp {
                 let want = listed.iter().filter(|i| i.tlp == *tlp).count() as i64;

@@ -26,23 +26,28 @@ fn open(loc: &c5hub_store::Location) -> Store {
         },
     )
     .expect("open");
-    s.add_org("hub", OrgKind::NationalCirt).expect("org");
-    s.add_org("cirt-xaa", OrgKind::NationalCirt).expect("org");
+    s.accounts()
+        .add_org("hub", OrgKind::NationalCirt)
+        .expect("org");
+    s.accounts()
+        .add_org("cirt-xaa", OrgKind::NationalCirt)
+        .expect("org");
     s
 }
 
 fn edition(s: &mut Store, year: i32) -> i64 {
-    s.add_edition(
-        &NewEdition {
-            methodology: "cirt-readiness",
-            methodology_version: "1.0.0",
-            year,
-            title: "Readiness 2025",
-        },
-        HUB,
-    )
-    .expect("edition")
-    .id
+    s.assessment()
+        .add_edition(
+            &NewEdition {
+                methodology: "cirt-readiness",
+                methodology_version: "1.0.0",
+                year,
+                title: "Readiness 2025",
+            },
+            HUB,
+        )
+        .expect("edition")
+        .id
 }
 
 fn answer<'a>(question: &'a str, value: &'a str) -> AnswerInput<'a> {
@@ -60,11 +65,13 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
         let mut s = open(&loc);
         let ed = edition(&mut s, 2025);
         let r = s
+            .assessment()
             .add_response(ed, "xaa", "cirt-xaa", HUB)
             .expect("response");
         assert_eq!((r.iso3.as_str(), r.status), ("XAA", ResponseStatus::Draft));
 
         let doc = s
+            .assessment()
             .add_evidence(
                 r.id,
                 &NewEvidence {
@@ -78,24 +85,25 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
             .expect("evidence");
         assert_eq!(doc.size, 15);
         assert_eq!(doc.sha256.len(), 64);
-        s.save_answers(
-            r.id,
-            &[
-                AnswerInput {
-                    evidence_doc: Some(doc.id),
-                    evidence_url: Some("https://gov.example/decree"),
-                    note: Some("decree 12/2024"),
-                    ..answer("mandate.legal-basis.instrument", "yes")
-                },
-                answer("mandate.legal-basis.host", "no"),
-                // Nothing in it: no row.
-                answer("mandate.legal-basis.powers", " "),
-            ],
-            &[],
-            FOCAL,
-        )
-        .expect("save");
-        let got = s.answers(r.id).expect("answers");
+        s.assessment()
+            .save_answers(
+                r.id,
+                &[
+                    AnswerInput {
+                        evidence_doc: Some(doc.id),
+                        evidence_url: Some("https://gov.example/decree"),
+                        note: Some("decree 12/2024"),
+                        ..answer("mandate.legal-basis.instrument", "yes")
+                    },
+                    answer("mandate.legal-basis.host", "no"),
+                    // Nothing in it: no row.
+                    answer("mandate.legal-basis.powers", " "),
+                ],
+                &[],
+                FOCAL,
+            )
+            .expect("save");
+        let got = s.assessment().answers(r.id).expect("answers");
         assert_eq!(got.len(), 2, "{loc}: {got:?}");
         let host = &got[0];
         assert_eq!(
@@ -113,19 +121,21 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
         );
         assert_eq!(inst.updated_by, "focal@xaa");
         // An upload sent with the answers becomes its question's document.
-        s.save_answers(
-            r.id,
-            &[answer("mandate.legal-basis.powers", "partial")],
-            &[NewEvidence {
-                question: "mandate.legal-basis.powers",
-                filename: "powers.txt",
-                media_type: "text/plain",
-                bytes: b"article 7",
-            }],
-            FOCAL,
-        )
-        .expect("save with upload");
+        s.assessment()
+            .save_answers(
+                r.id,
+                &[answer("mandate.legal-basis.powers", "partial")],
+                &[NewEvidence {
+                    question: "mandate.legal-basis.powers",
+                    filename: "powers.txt",
+                    media_type: "text/plain",
+                    bytes: b"article 7",
+                }],
+                FOCAL,
+            )
+            .expect("save with upload");
         let powers = s
+            .assessment()
             .answers(r.id)
             .expect("answers")
             .into_iter()
@@ -135,7 +145,11 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
             powers.evidence_doc.map(|d| (d.filename, d.size)),
             Some(("powers.txt".to_owned(), 9))
         );
-        let (info, bytes) = s.evidence(doc.id).expect("read").expect("stored");
+        let (info, bytes) = s
+            .assessment()
+            .evidence(doc.id)
+            .expect("read")
+            .expect("stored");
         assert_eq!(
             (info, bytes.as_slice()),
             (doc.clone(), b"%PDF-1.4 decree".as_slice())
@@ -143,6 +157,7 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
 
         // A draft is not decided on.
         let err = s
+            .assessment()
             .decide_response(
                 r.id,
                 Decision::Validate {
@@ -153,11 +168,12 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
             .expect_err("draft");
         assert!(matches!(err, Error::Conflict(_)), "{err}");
 
-        let sub = s.submit_response(r.id, FOCAL).expect("submit");
+        let sub = s.assessment().submit_response(r.id, FOCAL).expect("submit");
         assert_eq!(sub.status, ResponseStatus::Submitted);
         assert_eq!(sub.submitted_by.as_deref(), Some("focal@xaa"));
         // Submitted answers are frozen.
         let err = s
+            .assessment()
             .save_answers(
                 r.id,
                 &[answer("mandate.legal-basis.host", "yes")],
@@ -169,10 +185,12 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
 
         // Returned needs a reason; then it is editable again.
         let err = s
+            .assessment()
             .decide_response(r.id, Decision::Return { reason: "  " }, HUB)
             .expect_err("reason");
         assert!(matches!(err, Error::Invalid(_)), "{err}");
         let back = s
+            .assessment()
             .decide_response(
                 r.id,
                 Decision::Return {
@@ -186,33 +204,37 @@ fn a_response_goes_from_draft_to_validated_with_its_evidence() {
             back.reason.as_deref(),
             Some("attach the decree's gazette page")
         );
-        s.save_answers(
-            r.id,
-            &[answer("mandate.legal-basis.host", "yes")],
-            &[],
-            FOCAL,
-        )
-        .expect("editable again");
-        s.submit_response(r.id, FOCAL).expect("resubmit");
+        s.assessment()
+            .save_answers(
+                r.id,
+                &[answer("mandate.legal-basis.host", "yes")],
+                &[],
+                FOCAL,
+            )
+            .expect("editable again");
+        s.assessment()
+            .submit_response(r.id, FOCAL)
+            .expect("resubmit");
 
         let on = NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
         let done = s
+            .assessment()
             .decide_response(r.id, Decision::Validate { on }, HUB)
             .expect("validate");
         assert_eq!(
             (done.status, done.reason.as_deref()),
             (ResponseStatus::Validated, None)
         );
-        for a in s.answers(r.id).expect("answers") {
+        for a in s.assessment().answers(r.id).expect("answers") {
             assert_eq!(a.provenance.as_deref(), Some("validated"), "{loc}");
             assert_eq!(a.validated_by.as_deref(), Some("admin@hub"));
             assert_eq!(a.validated_on, Some(on));
         }
         // Validated is final.
-        assert!(s.submit_response(r.id, FOCAL).is_err());
+        assert!(s.assessment().submit_response(r.id, FOCAL).is_err());
 
         // Every step is in the audit log, with its actor.
-        let log = s.audit_log(None, 100).expect("audit");
+        let log = s.accounts().audit_log(None, 100).expect("audit");
         let actions: Vec<(&str, &str)> = log
             .iter()
             .rev()
@@ -243,7 +265,7 @@ fn editions_and_responses_refuse_bad_input() {
     for loc in locations("assess_refusals") {
         let mut s = open(&loc);
         let ed = edition(&mut s, 2025);
-        let dup = s.add_edition(
+        let dup = s.assessment().add_edition(
             &NewEdition {
                 methodology: "cirt-readiness",
                 methodology_version: "1.0.0",
@@ -253,7 +275,7 @@ fn editions_and_responses_refuse_bad_input() {
             HUB,
         );
         assert!(matches!(dup, Err(Error::Conflict(_))), "{dup:?}");
-        let bad_year = s.add_edition(
+        let bad_year = s.assessment().add_edition(
             &NewEdition {
                 methodology: "gci-2024",
                 methodology_version: "1",
@@ -265,15 +287,18 @@ fn editions_and_responses_refuse_bad_input() {
         assert!(matches!(bad_year, Err(Error::Invalid(_))), "{bad_year:?}");
 
         assert!(matches!(
-            s.add_response(ed, "X1A", "cirt-xaa", HUB),
+            s.assessment().add_response(ed, "X1A", "cirt-xaa", HUB),
             Err(Error::Invalid(_))
         ));
         assert!(matches!(
-            s.add_response(ed, "XAA", "nobody", HUB),
+            s.assessment().add_response(ed, "XAA", "nobody", HUB),
             Err(Error::NotFound(_))
         ));
-        let r = s.add_response(ed, "XAA", "cirt-xaa", HUB).expect("first");
-        let again = s.add_response(ed, "xaa", "hub", HUB);
+        let r = s
+            .assessment()
+            .add_response(ed, "XAA", "cirt-xaa", HUB)
+            .expect("first");
+        let again = s.assessment().add_response(ed, "xaa", "hub", HUB);
         assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
 
         // Evidence: too large, empty, or another response's document.
@@ -284,7 +309,7 @@ fn editions_and_responses_refuse_bad_input() {
             media_type: "text/plain",
             bytes,
         };
-        let too_big = s.add_evidence(
+        let too_big = s.assessment().add_evidence(
             r.id,
             &NewEvidence {
                 bytes: &big,
@@ -297,12 +322,18 @@ fn editions_and_responses_refuse_bad_input() {
             "{too_big:?}"
         );
         assert!(matches!(
-            s.add_evidence(r.id, &doc(b""), FOCAL),
+            s.assessment().add_evidence(r.id, &doc(b""), FOCAL),
             Err(Error::Invalid(_))
         ));
-        let other = s.add_response(ed, "XBB", "hub", HUB).expect("second");
-        let foreign = s.add_evidence(other.id, &doc(b"x"), HUB).expect("evidence");
-        let stolen = s.save_answers(
+        let other = s
+            .assessment()
+            .add_response(ed, "XBB", "hub", HUB)
+            .expect("second");
+        let foreign = s
+            .assessment()
+            .add_evidence(other.id, &doc(b"x"), HUB)
+            .expect("evidence");
+        let stolen = s.assessment().save_answers(
             r.id,
             &[AnswerInput {
                 evidence_doc: Some(foreign.id),
@@ -316,10 +347,11 @@ fn editions_and_responses_refuse_bad_input() {
         );
         assert!(matches!(stolen, Err(Error::NotFound(_))), "{stolen:?}");
         // All or nothing: the refused save left no answer behind.
-        assert!(s.answers(r.id).expect("answers").is_empty());
+        assert!(s.assessment().answers(r.id).expect("answers").is_empty());
         let target = format!("response:{}", r.id);
         assert!(
-            !s.audit_log(None, 100)
+            !s.accounts()
+                .audit_log(None, 100)
                 .expect("audit")
                 .iter()
                 .any(|a| a.action == "assess.evidence.add"
@@ -328,22 +360,38 @@ fn editions_and_responses_refuse_bad_input() {
         );
 
         // A closed edition takes no new responses and no changes.
-        assert!(s.set_edition_open(ed, false, HUB).expect("close"));
-        assert!(!s.edition(ed).expect("read").expect("exists").open);
+        assert!(
+            s.assessment()
+                .set_edition_open(ed, false, HUB)
+                .expect("close")
+        );
+        assert!(
+            !s.assessment()
+                .edition(ed)
+                .expect("read")
+                .expect("exists")
+                .open
+        );
         assert!(matches!(
-            s.add_response(ed, "XCC", "hub", HUB),
+            s.assessment().add_response(ed, "XCC", "hub", HUB),
             Err(Error::Invalid(_))
         ));
         assert!(matches!(
-            s.save_answers(r.id, &[answer("q", "yes")], &[], FOCAL),
+            s.assessment()
+                .save_answers(r.id, &[answer("q", "yes")], &[], FOCAL),
             Err(Error::Invalid(_))
         ));
-        assert!(!s.set_edition_open(999, true, HUB).expect("no such edition"));
+        assert!(
+            !s.assessment()
+                .set_edition_open(999, true, HUB)
+                .expect("no such edition")
+        );
 
-        let eds = s.editions().expect("editions");
+        let eds = s.assessment().editions().expect("editions");
         assert_eq!(eds.len(), 1);
         assert_eq!(
-            s.responses(ed)
+            s.assessment()
+                .responses(ed)
                 .expect("responses")
                 .iter()
                 .map(|r| r.iso3.as_str())

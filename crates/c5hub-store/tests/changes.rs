@@ -29,14 +29,15 @@ fn put(
     recipients: &[String],
 ) -> i64 {
     let m = Incident::new(GlobalId::new(reporter, id).expect("id"), tlp);
-    s.ingest(&[Submission {
-        incident: &m,
-        reporter,
-        source: "test",
-        shared_with: shared,
-        recipients,
-    }])
-    .expect("ingest")[0]
+    s.incidents()
+        .ingest(&[Submission {
+            incident: &m,
+            reporter,
+            source: "test",
+            shared_with: shared,
+            recipients,
+        }])
+        .expect("ingest")[0]
         .key()
 }
 
@@ -46,7 +47,10 @@ fn all(s: &mut Store, viewer: &Viewer, since: i64, limit: usize) -> Vec<Change> 
     let mut out: Vec<Change> = Vec::new();
     let mut at = since;
     loop {
-        let page = s.changes_since(at, viewer, limit).expect("changes");
+        let page = s
+            .incidents()
+            .changes_since(at, viewer, limit)
+            .expect("changes");
         assert!(page.changes.len() <= limit);
         if page.changes.is_empty() {
             assert_eq!(page.next, at, "an empty page stays where it was");
@@ -78,18 +82,22 @@ fn every_change_is_numbered_and_follows_current_tlp() {
         let b = put(&mut s, "bank", "B", Tlp::Amber, &["peer".to_owned()], &[]);
         let c = put(&mut s, "bank", "C", Tlp::AmberStrict, &[], &[]);
         assert!(
-            s.set_status(a, IncidentStatus::Triaged, "ana@bank", None)
+            s.workflow()
+                .set_status(a, IncidentStatus::Triaged, "ana@bank", None)
                 .expect("status")
         );
         assert!(
-            s.set_assignee(b, Some("ana@bank"), "ana@bank")
+            s.workflow()
+                .set_assignee(b, Some("ana@bank"), "ana@bank")
                 .expect("assign")
         );
         let comment = s
+            .workflow()
             .add_comment(a, "pat@peer", "peer", "seen it too")
             .expect("comment")
             .expect("peer reads A");
-        s.add_comment(c, "ana@bank", "bank", "strict note")
+        s.workflow()
+            .add_comment(c, "ana@bank", "bank", "strict note")
             .expect("comment")
             .expect("bank reads C");
 
@@ -262,6 +270,7 @@ fn changes_since_agrees_with_can_read() {
                     // Another status than it has: setting the same one
                     // changes nothing and records no change.
                     let now = s
+                        .incidents()
                         .incident(key, &Viewer::member(f.reporter.as_str()))
                         .expect("read")
                         .expect("the reporter reads it")
@@ -272,17 +281,26 @@ fn changes_since_agrees_with_can_read() {
                         .filter(|x| *x != now)
                         .collect();
                     let to = others[rng.gen_range(0..others.len())];
-                    assert!(s.set_status(key, to, "x@a", None).expect("status"));
+                    assert!(
+                        s.workflow()
+                            .set_status(key, to, "x@a", None)
+                            .expect("status")
+                    );
                     (key, ChangeKind::Status, None)
                 }
                 3 => {
                     let key = facts[rng.gen_range(0..facts.len())].0;
-                    assert!(s.set_assignee(key, Some("x@a"), "x@a").expect("assign"));
+                    assert!(
+                        s.workflow()
+                            .set_assignee(key, Some("x@a"), "x@a")
+                            .expect("assign")
+                    );
                     (key, ChangeKind::Assignee, None)
                 }
                 _ => {
                     let (key, f) = &facts[rng.gen_range(0..facts.len())];
                     let c = s
+                        .workflow()
                         .add_comment(*key, "x", &f.reporter, "note")
                         .expect("comment")
                         .expect("the reporter reads it");
@@ -293,6 +311,7 @@ fn changes_since_agrees_with_can_read() {
             // only one after the last.
             let f = &facts.iter().find(|(k, _)| *k == key).expect("known").1;
             let page = s
+                .incidents()
                 .changes_since(last, &Viewer::member(f.reporter.as_str()), 10)
                 .expect("changes");
             assert_eq!(page.changes.len(), 1, "{loc}: op {n}");

@@ -41,6 +41,7 @@ fn every_earlier_schema_upgrades() {
             assert_eq!(s.schema_version().expect("version"), latest, "{loc}");
             let viewer = Viewer::member("peer");
             let got = s
+                .incidents()
                 .incident(1, &viewer)
                 .expect("read")
                 .expect("old incident visible");
@@ -49,6 +50,7 @@ fn every_earlier_schema_upgrades() {
             // Version 2 indexes prefix lengths: an address inside the old
             // prefix must now find it.
             let l = s
+                .incidents()
                 .lookup("203.0.116.9", &viewer)
                 .expect("lookup")
                 .expect("valid");
@@ -58,6 +60,7 @@ fn every_earlier_schema_upgrades() {
                 "{loc}: prefix written by v{v} is found after the upgrade"
             );
             let l = s
+                .incidents()
                 .lookup("www.old.test", &viewer)
                 .expect("lookup")
                 .expect("valid");
@@ -68,6 +71,7 @@ fn every_earlier_schema_upgrades() {
             // Version 6 indexes postings by domain key: a URL on the old
             // domain must now find the old incident through it.
             let l = s
+                .incidents()
                 .lookup("http://old.test/login", &viewer)
                 .expect("lookup")
                 .expect("valid");
@@ -81,16 +85,18 @@ fn every_earlier_schema_upgrades() {
                 // domain_postings now says AMBER, and the share its
                 // superseded version brought is gone.
                 let l = s
+                    .incidents()
                     .lookup("http://merged.test/b", &Viewer::member("other"))
                     .expect("lookup")
                     .expect("valid");
                 assert_eq!(l.total, 0, "{loc}: a stale GREEN copy still matches");
                 assert!(
-                    s.incident(2, &viewer).expect("read").is_none(),
+                    s.incidents().incident(2, &viewer).expect("read").is_none(),
                     "{loc}: the merged share still lets peer read it"
                 );
                 assert!(
-                    s.incident(2, &Viewer::member("bank"))
+                    s.incidents()
+                        .incident(2, &Viewer::member("bank"))
                         .expect("read")
                         .is_some(),
                     "{loc}: the reporter reads its own incident"
@@ -119,7 +125,7 @@ fn every_earlier_schema_upgrades() {
                     public_access: false,
                 },
             ] {
-                let st = s.stats(&who, days).expect("stats");
+                let st = s.incidents().stats(&who, days).expect("stats");
                 assert_eq!(
                     c5hub_test_support::Figures::of(&st),
                     c5hub_test_support::direct_figures(&mut s, &who, 10, days),
@@ -135,9 +141,11 @@ fn every_earlier_schema_upgrades() {
             // incident at its current version, in key order; new changes
             // number after them.
             let feed = s
+                .incidents()
                 .changes_since(0, &Viewer::member("bank"), 0)
                 .expect("changes");
             let mut want: Vec<(i64, i64)> = s
+                .incidents()
                 .list(&IncidentFilter::default(), &Viewer::member("bank"))
                 .expect("list")
                 .iter()
@@ -155,10 +163,12 @@ fn every_earlier_schema_upgrades() {
             assert_eq!(feed.changes[0].kind, ChangeKind::Incident, "{loc}");
             assert_eq!(feed.changes[0].global_id, "bank.test:OLD-1", "{loc}");
             assert!(
-                s.set_status(1, IncidentStatus::Triaged, "c5hub", None)
+                s.workflow()
+                    .set_status(1, IncidentStatus::Triaged, "c5hub", None)
                     .expect("status")
             );
             let after = s
+                .incidents()
                 .changes_since(feed.next, &Viewer::member("bank"), 0)
                 .expect("changes");
             assert_eq!(
@@ -171,7 +181,7 @@ fn every_earlier_schema_upgrades() {
                 "{loc}"
             );
             if v >= 4 {
-                let report = s.spam_report(1, Some("peer")).expect("read");
+                let report = s.spam().spam_report(1, Some("peer")).expect("read");
                 assert_eq!(report.map(|r| r.id).as_deref(), Some("r-old"), "{loc}");
             }
             // The assessment tables of version 5 work on an upgraded database.
@@ -180,6 +190,7 @@ fn every_earlier_schema_upgrades() {
                 org: "peer",
             };
             let ed = s
+                .assessment()
                 .add_edition(
                     &NewEdition {
                         methodology: "cirt-readiness",
@@ -191,6 +202,7 @@ fn every_earlier_schema_upgrades() {
                 )
                 .expect("edition on an upgraded database");
             let titles: Vec<String> = s
+                .assessment()
                 .editions()
                 .expect("editions")
                 .into_iter()
@@ -233,7 +245,8 @@ impl SpamPseudonyms for Pseudonyms {
 fn spam_incident_is_pseudonymised(s: &mut Store, loc: &Location) {
     let viewer = Viewer::member("someone");
     let hits = |s: &mut Store, v: &str| {
-        s.lookup(v, &viewer)
+        s.incidents()
+            .lookup(v, &viewer)
             .expect("lookup")
             .expect("valid")
             .matches
@@ -242,10 +255,13 @@ fn spam_incident_is_pseudonymised(s: &mut Store, loc: &Location) {
     assert_eq!(hits(s, "+447911123456"), 2, "{loc}: before the rewrite");
     assert_eq!(hits(s, "fees@mail.example"), 1, "{loc}: before the rewrite");
     assert_eq!(
-        s.pseudonymise_spam_incidents(&Pseudonyms).expect("rewrite"),
+        s.spam()
+            .pseudonymise_spam_incidents(&Pseudonyms)
+            .expect("rewrite"),
         1
     );
     let l = s
+        .incidents()
         .lookup("+447911123456", &viewer)
         .expect("lookup")
         .expect("valid");
@@ -261,11 +277,16 @@ fn spam_incident_is_pseudonymised(s: &mut Store, loc: &Location) {
         .expect("a pseudonym");
     assert_eq!(hits(s, &hex), 1, "{loc}: the pseudonym finds it");
     let l = s
+        .incidents()
         .lookup("http://parcel.test/other", &viewer)
         .expect("lookup")
         .expect("valid");
     assert_eq!(l.total, 1, "{loc}: the URL stays and is found by domain");
-    let inc = s.incident(2, &viewer).expect("read").expect("readable");
+    let inc = s
+        .incidents()
+        .incident(2, &viewer)
+        .expect("read")
+        .expect("readable");
     let values: Vec<&str> = inc
         .incident
         .observables
@@ -277,7 +298,9 @@ fn spam_incident_is_pseudonymised(s: &mut Store, loc: &Location) {
         "{values:?}"
     );
     assert_eq!(
-        s.pseudonymise_spam_incidents(&Pseudonyms).expect("again"),
+        s.spam()
+            .pseudonymise_spam_incidents(&Pseudonyms)
+            .expect("again"),
         0,
         "once"
     );
@@ -329,6 +352,7 @@ fn new_sqlite_stores_have_16k_pages_and_old_ones_keep_theirs() {
         ObservableRole::Source,
     );
     let outcome = s
+        .incidents()
         .ingest(&[Submission {
             incident: &m,
             reporter: "bank.test",
@@ -339,6 +363,7 @@ fn new_sqlite_stores_have_16k_pages_and_old_ones_keep_theirs() {
         .expect("stores");
     assert!(matches!(outcome[..], [Outcome::New(_)]));
     let l = s
+        .incidents()
         .lookup("198.51.100.7", &Viewer::member("peer"))
         .expect("lookup")
         .expect("valid");

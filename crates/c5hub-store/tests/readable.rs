@@ -154,7 +154,7 @@ fn run(ops: &[Op], loc: &Location) {
                     recipients: rc,
                 })
                 .collect();
-            let out = s.ingest(&subs).expect("ingest");
+            let out = s.incidents().ingest(&subs).expect("ingest");
             for ((n, v), o) in pending.drain(..).zip(out) {
                 known.insert(
                     n,
@@ -178,7 +178,11 @@ fn run(ops: &[Op], loc: &Location) {
                 flush(&mut s, &mut pending, &mut known);
                 if let Some(k) = known.get_mut(n) {
                     let to = IncidentStatus::ALL[*status];
-                    assert!(s.set_status(k.key, to, "tester", None).expect("status"));
+                    assert!(
+                        s.workflow()
+                            .set_status(k.key, to, "tester", None)
+                            .expect("status")
+                    );
                     k.status = to;
                 }
             }
@@ -191,6 +195,7 @@ fn run(ops: &[Op], loc: &Location) {
     let mut received = BTreeMap::new();
     for (n, k) in &known {
         let i = s
+            .incidents()
             .incident(k.key, &Viewer::member(org(n % ORGS)))
             .expect("read")
             .expect("the reporter reads its own");
@@ -228,7 +233,8 @@ fn run(ops: &[Op], loc: &Location) {
 
         // List: whole, and page by page.
         let keys = |f: &IncidentFilter, s: &mut Store| -> Vec<i64> {
-            s.list(f, viewer)
+            s.incidents()
+                .list(f, viewer)
                 .expect("list")
                 .into_iter()
                 .map(|i| i.key)
@@ -305,16 +311,23 @@ fn run(ops: &[Op], loc: &Location) {
 
         // Export: what the API and the CLI export, every listed incident read whole.
         let exported: Vec<i64> = s
+            .incidents()
             .list(&IncidentFilter::default(), viewer)
             .expect("list")
             .iter()
-            .filter_map(|r| s.incident(r.key, viewer).expect("read").map(|i| i.key))
+            .filter_map(|r| {
+                s.incidents()
+                    .incident(r.key, viewer)
+                    .expect("read")
+                    .map(|i| i.key)
+            })
             .collect();
         assert_eq!(exported, want, "{loc} {viewer:?}: export");
 
         // Counts: a lookup's readable total, and the dashboard.
         for (at, value) in VALUES.iter().enumerate() {
             let total = s
+                .incidents()
                 .lookup(value, viewer)
                 .expect("lookup")
                 .map(|l| l.total)
@@ -328,7 +341,8 @@ fn run(ops: &[Op], loc: &Location) {
                 let when =
                     k.v.detected
                         .map(|_| {
-                            s.incident(k.key, viewer)
+                            s.incidents()
+                                .incident(k.key, viewer)
                                 .expect("read")
                                 .and_then(|i| i.incident.times.detected)
                                 .expect("detected")
@@ -343,7 +357,7 @@ fn run(ops: &[Op], loc: &Location) {
             })
             .collect();
         assert_eq!(
-            Figures::of(&s.stats(viewer, DAYS).expect("stats")),
+            Figures::of(&s.incidents().stats(viewer, DAYS).expect("stats")),
             Figures::count(&facts, DAYS),
             "{loc} {viewer:?}: stats"
         );

@@ -34,18 +34,22 @@ fn reports_are_stored_once_and_read_per_operator() {
         )
         .expect("open");
         let (k1, new) = s
+            .spam()
             .add_spam_report(&report("r1", "op-a", 1_714_557_600))
             .expect("store");
         assert!(new);
         let (again, new) = s
+            .spam()
             .add_spam_report(&report("r1", "op-a", 1_714_557_600))
             .expect("store");
         assert_eq!((again, new), (k1, false), "{loc}: same report, same key");
         let (k2, _) = s
+            .spam()
             .add_spam_report(&report("r1", "op-b", 1_714_557_700))
             .expect("store");
         assert_ne!(k1, k2, "another operator's report is another report");
         let got = s
+            .spam()
             .spam_report(k1, Some("op-a"))
             .expect("read")
             .expect("own report");
@@ -54,21 +58,30 @@ fn reports_are_stored_once_and_read_per_operator() {
         assert!(got.smishing);
         assert_eq!(got.decided_by.as_deref(), Some("rule:parcel-fee"));
         assert_eq!(
-            s.spam_report(k1, Some("op-b")).expect("read"),
+            s.spam().spam_report(k1, Some("op-b")).expect("read"),
             None,
             "{loc}: not op-b's"
         );
-        assert_eq!(s.spam_reports(None, None, 10).expect("list").len(), 2);
         assert_eq!(
-            s.spam_reports(Some("op-b"), None, 10).expect("list").len(),
+            s.spam().spam_reports(None, None, 10).expect("list").len(),
+            2
+        );
+        assert_eq!(
+            s.spam()
+                .spam_reports(Some("op-b"), None, 10)
+                .expect("list")
+                .len(),
             1
         );
         let since = DateTime::from_timestamp(1_714_557_650, 0);
-        let later = s.spam_reports(None, since, 10).expect("list");
+        let later = s.spam().spam_reports(None, since, 10).expect("list");
         assert_eq!(later.iter().map(|r| r.key).collect::<Vec<_>>(), [k2]);
         let mut bad = report("r2", "op-a", 1);
         bad.score = Some(1.5);
-        assert!(matches!(s.add_spam_report(&bad), Err(Error::Invalid(_))));
+        assert!(matches!(
+            s.spam().add_spam_report(&bad),
+            Err(Error::Invalid(_))
+        ));
     }
 }
 
@@ -83,6 +96,7 @@ fn two_step_intake() {
         )
         .expect("open");
         let id = s
+            .spam()
             .start_spam_intake(
                 "op-a",
                 Some("hmac-sha256:00ff"),
@@ -91,41 +105,49 @@ fn two_step_intake() {
             .expect("step one");
         assert!(
             matches!(
-                s.complete_spam_intake(id, "op-b", "+447911123456"),
+                s.spam().complete_spam_intake(id, "op-b", "+447911123456"),
                 Err(Error::NotFound(_))
             ),
             "{loc}: another operator cannot complete it"
         );
         let done = s
+            .spam()
             .complete_spam_intake(id, "op-a", "+447911123456")
             .expect("step two");
         assert_eq!(done.text, "WIN a prize, call 09061234567");
         assert_eq!(done.recipient_hash.as_deref(), Some("hmac-sha256:00ff"));
         assert!(
             matches!(
-                s.complete_spam_intake(id, "op-a", "+447700900999"),
+                s.spam().complete_spam_intake(id, "op-a", "+447700900999"),
                 Err(Error::Conflict(_))
             ),
             "{loc}: another sender for a completed intake"
         );
         let retried = s
+            .spam()
             .complete_spam_intake(id, "op-a", "+447911123456")
             .expect("a retry before the acknowledgement");
         assert_eq!(retried, done, "{loc}: the same intake again");
         let (key, _) = s
+            .spam()
             .add_spam_report(&report("r9", "op-a", 1_714_557_600))
             .expect("store");
-        s.acknowledge_spam_intake(id, key).expect("acknowledged");
+        s.spam()
+            .acknowledge_spam_intake(id, key)
+            .expect("acknowledged");
         assert!(
             matches!(
-                s.complete_spam_intake(id, "op-a", "+447911123456"),
+                s.spam().complete_spam_intake(id, "op-a", "+447911123456"),
                 Err(Error::Conflict(_))
             ),
             "{loc}: acknowledged intakes are closed"
         );
-        let pending = s.start_spam_intake("op-a", None, "x").expect("step one");
+        let pending = s
+            .spam()
+            .start_spam_intake("op-a", None, "x")
+            .expect("step one");
         assert!(
-            s.acknowledge_spam_intake(pending, key).is_err(),
+            s.spam().acknowledge_spam_intake(pending, key).is_err(),
             "only completed intakes"
         );
     }
@@ -141,39 +163,56 @@ fn confirmed_verdicts_and_the_reports_state() {
             },
         )
         .expect("open");
-        assert_eq!(s.spam_reports_state().expect("state"), (0, 0), "{loc}");
+        assert_eq!(
+            s.spam().spam_reports_state().expect("state"),
+            (0, 0),
+            "{loc}"
+        );
         let (k, _) = s
+            .spam()
             .add_spam_report(&report("r1", "op-a", 1_714_557_600))
             .expect("store");
-        assert_eq!(s.spam_reports_state().expect("state"), (1, k));
+        assert_eq!(s.spam().spam_reports_state().expect("state"), (1, k));
         let (k2, _) = s
+            .spam()
             .add_spam_report(&report("r2", "op-b", 1_714_557_000))
             .expect("store");
         let keys =
             |rows: Vec<c5hub_store::SpamReportRow>| rows.iter().map(|r| r.key).collect::<Vec<_>>();
         assert_eq!(
-            keys(s.latest_spam_reports(None, None, 10).expect("page")),
+            keys(s.spam().latest_spam_reports(None, None, 10).expect("page")),
             [k2, k],
             "{loc}: newest first"
         );
         assert_eq!(
-            keys(s.latest_spam_reports(None, Some(k2), 10).expect("page")),
+            keys(
+                s.spam()
+                    .latest_spam_reports(None, Some(k2), 10)
+                    .expect("page")
+            ),
             [k]
         );
         assert_eq!(
-            keys(s.latest_spam_reports(Some("op-a"), None, 10).expect("page")),
+            keys(
+                s.spam()
+                    .latest_spam_reports(Some("op-a"), None, 10)
+                    .expect("page")
+            ),
             [k]
         );
         assert_eq!(
-            keys(s.latest_spam_reports(None, None, 1).expect("page")),
+            keys(s.spam().latest_spam_reports(None, None, 1).expect("page")),
             [k2]
         );
         assert_eq!(
-            s.set_spam_verdict(k, Some("op-b"), "ham").expect("update"),
+            s.spam()
+                .set_spam_verdict(k, Some("op-b"), "ham")
+                .expect("update"),
             None,
             "{loc}: another operator's report is not found"
         );
         let got = s
+            .spam()
             .set_spam_verdict(k, Some("op-a"), "ham")
             .expect("update")
             .expect("own report");
@@ -184,11 +223,15 @@ fn confirmed_verdicts_and_the_reports_state() {
             "the filter's label stays"
         );
         assert!(matches!(
-            s.set_spam_verdict(k, None, "maybe"),
+            s.spam().set_spam_verdict(k, None, "maybe"),
             Err(Error::Invalid(_))
         ));
         assert_eq!(
-            s.spam_report(k, None).expect("read").expect("kept").verdict,
+            s.spam()
+                .spam_report(k, None)
+                .expect("read")
+                .expect("kept")
+                .verdict,
             "ham"
         );
     }
@@ -222,7 +265,8 @@ fn concurrent_duplicates_get_one_key() {
                         (0..20)
                             .map(|i| {
                                 let id = format!("dup{i}");
-                                s.add_spam_report(&report(&id, "op-a", 1_714_557_600))
+                                s.spam()
+                                    .add_spam_report(&report(&id, "op-a", 1_714_557_600))
                                     .unwrap_or_else(|e| panic!("{label}: {id}: {e}"))
                             })
                             .collect()

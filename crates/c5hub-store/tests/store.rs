@@ -53,6 +53,7 @@ fn incident(
 
 fn submit(store: &mut Store, m: &Incident, reporter: &str) -> Outcome {
     store
+        .incidents()
         .ingest(&[Submission {
             incident: m,
             reporter,
@@ -105,6 +106,7 @@ fn versions_duplicates_and_reads() {
             "{loc}"
         );
         let got = s
+            .incidents()
             .incident(k, &Viewer::member("bank"))
             .expect("read")
             .expect("visible");
@@ -125,7 +127,7 @@ fn versions_duplicates_and_reads() {
         assert_eq!(got.incident.classification, a.classification);
         assert_eq!(got.incident.contacts, a.contacts);
         assert_eq!(
-            s.counts().expect("counts"),
+            s.incidents().counts().expect("counts"),
             (2, 2, 2),
             "{loc}: incidents, distinct values, postings"
         );
@@ -180,7 +182,11 @@ fn correlation_exact_prefix_and_domain() {
         let kd = submit(&mut s, &d, "isp").key();
         let v = Viewer::member("peer");
         let hits = |s: &mut Store, q: &str| -> Vec<(i64, String, &'static str)> {
-            let l = s.lookup(q, &v).expect("lookup").expect("valid value");
+            let l = s
+                .incidents()
+                .lookup(q, &v)
+                .expect("lookup")
+                .expect("valid value");
             let mut h: Vec<_> = l
                 .matches
                 .iter()
@@ -235,7 +241,11 @@ fn correlation_exact_prefix_and_domain() {
         );
         assert!(hits(&mut s, "198.18.0.1").is_empty());
         // related() groups by incident, most shared first.
-        let rel = s.related(ka, &v).expect("related").expect("visible");
+        let rel = s
+            .incidents()
+            .related(ka, &v)
+            .expect("related")
+            .expect("visible");
         let keys: Vec<i64> = rel.iter().map(|r| r.incident.key).collect();
         assert_eq!(keys, vec![kb, kd], "{loc}");
         assert!(
@@ -246,7 +256,11 @@ fn correlation_exact_prefix_and_domain() {
                     && *how == MatchKind::InStoredPrefix)
         );
         // Sightings count visible postings.
-        let l = s.lookup("203.0.114.5", &v).expect("lookup").expect("valid");
+        let l = s
+            .incidents()
+            .lookup("203.0.114.5", &v)
+            .expect("lookup")
+            .expect("valid");
         assert_eq!(l.sightings.iter().map(|x| x.count).sum::<i64>(), 2);
     }
 }
@@ -281,12 +295,20 @@ fn warning_list_values_never_correlate() {
         let ka = submit(&mut s, &a, "bank").key();
         submit(&mut s, &b, "telco");
         let v = Viewer::member("peer");
-        let rel = s.related(ka, &v).expect("related").expect("visible");
+        let rel = s
+            .incidents()
+            .related(ka, &v)
+            .expect("related")
+            .expect("visible");
         assert!(
             rel.is_empty(),
             "{loc}: linked on a public resolver: {rel:?}"
         );
-        let l = s.lookup("8.8.8.8", &v).expect("lookup").expect("valid");
+        let l = s
+            .incidents()
+            .lookup("8.8.8.8", &v)
+            .expect("lookup")
+            .expect("valid");
         assert_eq!(l.warning.as_deref(), Some("public resolver (Google)"));
         assert_eq!(l.matches.len(), 2, "lookup still answers, flagged");
     }
@@ -312,6 +334,7 @@ fn tlp_hides_incidents_and_their_counts() {
         let amber_m = incident("a.test", "M", Tlp::Amber, &ip, "m");
         let shared = vec!["telco".to_owned()];
         let amber = s
+            .incidents()
             .ingest(&[Submission {
                 incident: &amber_m,
                 reporter: "bank",
@@ -324,6 +347,7 @@ fn tlp_hides_incidents_and_their_counts() {
         let red_m = incident("a.test", "R", Tlp::Red, &ip, "r");
         let rcpt = vec!["regulator".to_owned()];
         let red = s
+            .incidents()
             .ingest(&[Submission {
                 incident: &red_m,
                 reporter: "bank",
@@ -335,6 +359,7 @@ fn tlp_hides_incidents_and_their_counts() {
             .key();
         let seen = |s: &mut Store, v: &Viewer| -> Vec<i64> {
             let mut k: Vec<i64> = s
+                .incidents()
                 .lookup("203.0.114.77", v)
                 .expect("lookup")
                 .expect("valid")
@@ -374,6 +399,7 @@ fn tlp_hides_incidents_and_their_counts() {
             "{loc}"
         );
         let l = s
+            .incidents()
             .lookup("203.0.114.77", &Viewer::member("other"))
             .expect("lookup")
             .expect("valid");
@@ -383,16 +409,19 @@ fn tlp_hides_incidents_and_their_counts() {
             "{loc}: counts hide what cannot be read"
         );
         assert!(
-            s.incident(strict, &Viewer::member("telco"))
+            s.incidents()
+                .incident(strict, &Viewer::member("telco"))
                 .expect("read")
                 .is_none()
         );
         assert!(
-            s.history(strict, &Viewer::member("telco"))
+            s.workflow()
+                .history(strict, &Viewer::member("telco"))
                 .expect("read")
                 .is_none()
         );
         let listed: Vec<i64> = s
+            .incidents()
             .list(&IncidentFilter::default(), &Viewer::member("telco"))
             .expect("list")
             .iter()
@@ -404,6 +433,7 @@ fn tlp_hides_incidents_and_their_counts() {
             "{loc}: newest first, readable only"
         );
         let rel = s
+            .incidents()
             .related(green, &Viewer::member("other"))
             .expect("related")
             .expect("visible");
@@ -439,6 +469,7 @@ fn domain_matches_follow_tlp_and_new_versions() {
         );
         let shared = vec!["telco".to_owned()];
         let amber = s
+            .incidents()
             .ingest(&[Submission {
                 incident: &amber_m,
                 reporter: "bank",
@@ -462,6 +493,7 @@ fn domain_matches_follow_tlp_and_new_versions() {
         .key();
         let seen = |s: &mut Store, who: &str| -> (usize, Vec<i64>, i64) {
             let l = s
+                .incidents()
                 .lookup("evil.test", &Viewer::member(who))
                 .expect("lookup")
                 .expect("valid");
@@ -491,11 +523,13 @@ fn domain_matches_follow_tlp_and_new_versions() {
         assert_eq!(seen(&mut s, "other"), (0, vec![], 0), "{loc}");
         assert_eq!(seen(&mut s, "bank"), (2, vec![red, amber], 2), "{loc}");
         let l = s
+            .incidents()
             .lookup("elsewhere.test", &Viewer::member("bank"))
             .expect("lookup")
             .expect("valid");
         assert_eq!(l.total, 1, "{loc}");
         let l = s
+            .incidents()
             .lookup("elsewhere.test", &Viewer::member("other"))
             .expect("lookup")
             .expect("valid");
@@ -533,24 +567,31 @@ fn workflow_history_and_filters() {
             keys.push(submit(&mut s, &m, if i < 10 { "bank" } else { "telco" }).key());
         }
         assert!(
-            s.set_status(
-                keys[3],
-                IncidentStatus::Triaged,
-                "analyst@cirt",
-                Some("looked at")
-            )
-            .expect("status")
-        );
-        assert!(
-            s.set_status(keys[3], IncidentStatus::Resolved, "analyst@cirt", None)
+            s.workflow()
+                .set_status(
+                    keys[3],
+                    IncidentStatus::Triaged,
+                    "analyst@cirt",
+                    Some("looked at")
+                )
                 .expect("status")
         );
         assert!(
-            !s.set_status(999_999, IncidentStatus::Resolved, "x", None)
+            s.workflow()
+                .set_status(keys[3], IncidentStatus::Resolved, "analyst@cirt", None)
+                .expect("status")
+        );
+        assert!(
+            !s.workflow()
+                .set_status(999_999, IncidentStatus::Resolved, "x", None)
                 .expect("status")
         );
         let v = Viewer::member("peer");
-        let h = s.history(keys[3], &v).expect("history").expect("visible");
+        let h = s
+            .workflow()
+            .history(keys[3], &v)
+            .expect("history")
+            .expect("visible");
         let steps: Vec<(Option<IncidentStatus>, IncidentStatus)> =
             h.iter().map(|c| (c.from, c.to)).collect();
         assert_eq!(
@@ -563,7 +604,9 @@ fn workflow_history_and_filters() {
             "{loc}"
         );
         assert_eq!(h[1].actor, "analyst@cirt");
-        let f = |filter: IncidentFilter, s: &mut Store| s.list(&filter, &v).expect("list").len();
+        let f = |filter: IncidentFilter, s: &mut Store| {
+            s.incidents().list(&filter, &v).expect("list").len()
+        };
         assert_eq!(
             f(
                 IncidentFilter {
@@ -624,6 +667,7 @@ fn workflow_history_and_filters() {
         let mut before = None;
         loop {
             let page = s
+                .incidents()
                 .list(
                     &IncidentFilter {
                         limit: 10,
@@ -664,6 +708,7 @@ fn versions_within_one_batch() {
             "ok2",
         );
         let out = s
+            .incidents()
             .ingest(&[
                 Submission {
                     incident: &v1,
@@ -700,6 +745,7 @@ fn versions_within_one_batch() {
         x.original = v1.original.clone();
         y.original = v1.original.clone();
         let out = s
+            .incidents()
             .ingest(&[
                 Submission {
                     incident: &x,
@@ -758,10 +804,11 @@ fn planned_batches_store_what_ingest_stores() {
                 .join()
                 .expect("planning thread")
         });
-        let out = s.ingest_planned(&batch, plan).expect("ingest");
+        let out = s.incidents().ingest_planned(&batch, plan).expect("ingest");
         assert!(matches!(out[1], Outcome::Duplicate(_)), "{loc}: {out:?}");
         let b_key = out[2].key();
         let l = s
+            .incidents()
             .lookup("planned.test", &Viewer::member("bank"))
             .expect("lookup")
             .expect("valid");
@@ -771,12 +818,13 @@ fn planned_batches_store_what_ingest_stores() {
             "{loc}: b's value is posted to b"
         );
         assert_eq!(
-            s.counts().expect("counts"),
+            s.incidents().counts().expect("counts"),
             (2, 2, 2),
             "{loc}: incidents, distinct values, postings"
         );
         let other = [sub(&b)];
         let err = s
+            .incidents()
             .ingest_planned(&other, Store::plan(&batch))
             .expect_err("another batch's plan");
         assert!(err.to_string().contains("plan"), "{loc}: {err}");
@@ -784,6 +832,7 @@ fn planned_batches_store_what_ingest_stores() {
         let bare = incident("bank.test", "C", Tlp::Green, &[], "c");
         let same_length = [sub(&a), sub(&bare), sub(&b)];
         let err = s
+            .incidents()
             .ingest_planned(&same_length, Store::plan(&batch))
             .expect_err("a plan of another batch of the same length");
         assert!(err.to_string().contains("plan"), "{loc}: {err}");
@@ -861,6 +910,7 @@ fn lookup_pages_count_only_readable_matches() {
         let mut pages = 0;
         loop {
             let l = s
+                .incidents()
                 .lookup_page("paged.test", &v, LookupPage { before, limit: 4 })
                 .expect("lookup")
                 .expect("valid");
@@ -890,10 +940,15 @@ fn lookup_pages_count_only_readable_matches() {
         );
         assert!(pages >= 5, "{loc}: {pages} pages");
         // The default page holds them all here, with the same total.
-        let l = s.lookup("paged.test", &v).expect("lookup").expect("valid");
+        let l = s
+            .incidents()
+            .lookup("paged.test", &v)
+            .expect("lookup")
+            .expect("valid");
         assert_eq!((l.matches.len(), l.total, l.next), (27, 27, None), "{loc}");
         // Someone who may read nothing sees nothing, and no count.
         let l = s
+            .incidents()
             .lookup(
                 "paged.test",
                 &Viewer::Anonymous {
@@ -936,12 +991,14 @@ fn versions_in_one_batch_replace_each_other() {
             incident("bank.test", id, tlp, &[(url, ObservableRole::Url)], doc)
         };
         let reads = |s: &mut Store, key: i64, who: &str| {
-            s.incident(key, &Viewer::member(who))
+            s.incidents()
+                .incident(key, &Viewer::member(who))
                 .expect("read")
                 .is_some()
         };
         let domain = |s: &mut Store, who: &str| -> Vec<i64> {
             let l = s
+                .incidents()
                 .lookup("http://evil.test/other", &Viewer::member(who))
                 .expect("lookup")
                 .expect("valid");
@@ -952,6 +1009,7 @@ fn versions_in_one_batch_replace_each_other() {
         let a1 = v("AMB", Tlp::Amber, "http://evil.test/a1", "amb1");
         let a2 = v("AMB", Tlp::Amber, "http://evil.test/a2", "amb2");
         let out = s
+            .incidents()
             .ingest(&[sub(&a1, &energy, &none), sub(&a2, &none, &none)])
             .expect("ingest");
         assert!(
@@ -967,6 +1025,7 @@ fn versions_in_one_batch_replace_each_other() {
             "{loc}: the superseded version's sharing list still applies"
         );
         let got = s
+            .incidents()
             .incident(amber, &Viewer::member("bank"))
             .expect("read")
             .expect("own");
@@ -990,6 +1049,7 @@ fn versions_in_one_batch_replace_each_other() {
         let g1 = v("GRN", Tlp::Green, "http://evil.test/g", "grn1");
         let g2 = v("GRN", Tlp::AmberStrict, "http://evil.test/g", "grn2");
         let out = s
+            .incidents()
             .ingest(&[sub(&g1, &none, &none), sub(&g2, &none, &none)])
             .expect("ingest");
         let strict = out[1].key();
@@ -1004,11 +1064,16 @@ fn versions_in_one_batch_replace_each_other() {
         // An existing incident, then three versions in one batch: stricter,
         // looser, with shrinking lists. Only the last one counts.
         let r1 = v("RED", Tlp::Red, "http://evil.test/r", "red1");
-        let red = s.ingest(&[sub(&r1, &none, &both)]).expect("ingest")[0].key();
+        let red = s
+            .incidents()
+            .ingest(&[sub(&r1, &none, &both)])
+            .expect("ingest")[0]
+            .key();
         let r2 = v("RED", Tlp::Amber, "http://evil.test/r", "red2");
         let r3 = v("RED", Tlp::Green, "http://evil.test/r", "red3");
         let r4 = v("RED", Tlp::Amber, "http://evil.test/r", "red4");
         let out = s
+            .incidents()
             .ingest(&[
                 sub(&r2, &both, &none),
                 sub(&r3, &none, &none),
@@ -1035,6 +1100,7 @@ fn versions_in_one_batch_replace_each_other() {
         );
         assert!(domain(&mut s, "energy-cert").contains(&red), "{loc}");
         let got = s
+            .incidents()
             .incident(red, &Viewer::member("bank"))
             .expect("read")
             .expect("own");
@@ -1087,6 +1153,7 @@ fn correlation_is_not_hidden_by_one_members_many_values() {
         }
         submit(&mut s, &bulky, "bank");
         let l = s
+            .incidents()
             .lookup("http://evil.test/other", &Viewer::member("peer"))
             .expect("lookup")
             .expect("valid");
@@ -1097,6 +1164,7 @@ fn correlation_is_not_hidden_by_one_members_many_values() {
             "{loc}: domain match hidden"
         );
         let l = s
+            .incidents()
             .lookup("198.51.100.0/24", &Viewer::member("peer"))
             .expect("lookup")
             .expect("valid");
@@ -1106,6 +1174,7 @@ fn correlation_is_not_hidden_by_one_members_many_values() {
         );
         // The reporter still sees its own.
         let l = s
+            .incidents()
             .lookup("http://evil.test/other", &Viewer::member("bank"))
             .expect("lookup")
             .expect("valid");
@@ -1158,6 +1227,7 @@ fn related_is_bounded() {
             })
             .collect();
         let keys: Vec<i64> = s
+            .incidents()
             .ingest(&batch)
             .expect("ingest")
             .iter()
@@ -1165,6 +1235,7 @@ fn related_is_bounded() {
             .collect();
         let viewer = Viewer::member("peer");
         let related = s
+            .incidents()
             .related(asked, &viewer)
             .expect("related")
             .expect("readable");
@@ -1186,6 +1257,7 @@ fn related_is_bounded() {
         // A spent budget answers at once with what was found (nothing).
         s.set_read_budget(std::time::Duration::ZERO);
         let related = s
+            .incidents()
             .related(asked, &viewer)
             .expect("related")
             .expect("readable");
@@ -1203,6 +1275,7 @@ fn nul_bytes_are_refused() {
         let mut m = incident("bank.test", "NUL", Tlp::Green, &[], "nul");
         m.description = Some("a\0b".to_owned());
         let err = s
+            .incidents()
             .ingest(&[Submission {
                 incident: &m,
                 reporter: "bank",
@@ -1215,7 +1288,7 @@ fn nul_bytes_are_refused() {
             matches!(err, c5hub_store::Error::Invalid(ref m) if m.contains("NUL")),
             "{loc}: {err}"
         );
-        assert_eq!(s.counts().expect("counts").0, 0, "{loc}");
+        assert_eq!(s.incidents().counts().expect("counts").0, 0, "{loc}");
         let ok = submit(
             &mut s,
             &incident("bank.test", "OK", Tlp::Green, &[], "ok"),
@@ -1224,21 +1297,22 @@ fn nul_bytes_are_refused() {
         .key();
         assert!(
             matches!(
-                s.add_comment(ok, "ana@bank", "bank", "x\0y"),
+                s.workflow().add_comment(ok, "ana@bank", "bank", "x\0y"),
                 Err(c5hub_store::Error::Invalid(_))
             ),
             "{loc}"
         );
         assert!(
             matches!(
-                s.set_status(ok, IncidentStatus::Triaged, "ana", Some("x\0y")),
+                s.workflow()
+                    .set_status(ok, IncidentStatus::Triaged, "ana", Some("x\0y")),
                 Err(c5hub_store::Error::Invalid(_))
             ),
             "{loc}"
         );
         assert!(
             matches!(
-                s.set_assignee(ok, Some("a\0@b"), "ana"),
+                s.workflow().set_assignee(ok, Some("a\0@b"), "ana"),
                 Err(c5hub_store::Error::Invalid(_))
             ),
             "{loc}"
@@ -1246,7 +1320,7 @@ fn nul_bytes_are_refused() {
     }
 }
 
-/// Issue 15, item 10: `Store::versions` gives every version's document,
+/// Issue 15, item 10: `Incidents::versions` gives every version's document,
 /// oldest first, to whoever may read the incident, and nothing to others.
 #[test]
 fn versions_give_every_document_in_order() {
@@ -1257,13 +1331,15 @@ fn versions_give_every_document_in_order() {
             let m = incident("bank.test", "V-1", Tlp::Amber, &[], doc);
             key = submit(&mut s, &m, "bank").key();
             assert_eq!(
-                s.incident(key, &Viewer::member("bank"))
+                s.incidents()
+                    .incident(key, &Viewer::member("bank"))
                     .expect("read")
                     .map(|i| i.version),
                 Some(n as i64 + 1)
             );
         }
         let got = s
+            .incidents()
             .versions(key, &Viewer::member("bank"))
             .expect("versions")
             .expect("readable");
@@ -1281,12 +1357,15 @@ fn versions_give_every_document_in_order() {
                 .all(|v| v.document.format == DocumentFormat::IodefXml)
         );
         assert_eq!(
-            s.versions(key, &Viewer::member("telco")).expect("versions"),
+            s.incidents()
+                .versions(key, &Viewer::member("telco"))
+                .expect("versions"),
             None,
             "{loc}: AMBER, not shared"
         );
         assert_eq!(
-            s.versions(key + 1000, &Viewer::member("bank"))
+            s.incidents()
+                .versions(key + 1000, &Viewer::member("bank"))
                 .expect("versions"),
             None
         );

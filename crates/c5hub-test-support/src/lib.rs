@@ -56,7 +56,7 @@ pub fn direct_figures(
 ) -> Figures {
     let mut incidents = Vec::new();
     for k in 1..=max_key {
-        if let Some(i) = s.incident(k, viewer).expect("read") {
+        if let Some(i) = s.incidents().incident(k, viewer).expect("read") {
             let when = i.incident.times.detected.unwrap_or(i.created_at);
             incidents.push((
                 i.incident.tlp,

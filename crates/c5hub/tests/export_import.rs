@@ -180,11 +180,19 @@ type Held = (i64, Vec<String>, Vec<String>, Vec<Content>);
 fn read_all(data: &Path, viewer: &str) -> BTreeMap<(String, String), Held> {
     let mut s = Store::open(&Location::Sqlite(data.to_owned()), Options::default()).expect("open");
     let viewer = Viewer::member(viewer);
-    let rows = s.list(&IncidentFilter::default(), &viewer).expect("list");
+    let rows = s
+        .incidents()
+        .list(&IncidentFilter::default(), &viewer)
+        .expect("list");
     let mut out = BTreeMap::new();
     for r in rows {
-        let i = s.incident(r.key, &viewer).expect("read").expect("readable");
+        let i = s
+            .incidents()
+            .incident(r.key, &viewer)
+            .expect("read")
+            .expect("readable");
         let mut versions: Vec<Content> = s
+            .incidents()
             .versions(r.key, &viewer)
             .expect("versions")
             .expect("readable")
@@ -244,7 +252,7 @@ fn a_hubs_export_imports_back() {
                         recipients: &x.recipients,
                     })
                     .collect();
-                s.ingest(&subs).expect("ingest");
+                s.incidents().ingest(&subs).expect("ingest");
             }
         }
     }

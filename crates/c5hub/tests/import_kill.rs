@@ -60,7 +60,8 @@ fn inputs(dir: &Path) -> HashMap<PathBuf, String> {
 fn incident_ids(data: &Path) -> Vec<String> {
     let mut s =
         Store::open(&Location::Sqlite(data.to_owned()), Options::default()).expect("open store");
-    s.list(&IncidentFilter::default(), &Viewer::member("local"))
+    s.incidents()
+        .list(&IncidentFilter::default(), &Viewer::member("local"))
         .expect("list")
         .into_iter()
         .map(|x| x.global_id)

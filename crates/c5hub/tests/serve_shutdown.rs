@@ -160,6 +160,7 @@ fn sigterm_during_a_burst_loses_no_acknowledged_submission() {
     let mut store =
         Store::open(&Location::Sqlite(dir.clone()), Options::default()).expect("reopen");
     let stored: BTreeSet<String> = store
+        .incidents()
         .list(&IncidentFilter::default(), &Viewer::member("bank-csirt"))
         .expect("list")
         .into_iter()

@@ -258,7 +258,7 @@ fn reports_reputation_and_impact() {
             c5hub_store::Options::default(),
         )
         .expect("the store opens");
-        let lines = st.audit_log(None, 100).expect("audit log");
+        let lines = st.accounts().audit_log(None, 100).expect("audit log");
         let spam: Vec<_> = lines.iter().filter(|l| l.action == "spam.report").collect();
         assert_eq!(spam.len(), 2, "{lines:?}");
         assert!(

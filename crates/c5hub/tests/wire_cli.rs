@@ -65,6 +65,7 @@ fn spam_reports_and_assessment_editions_answer_the_same_as_the_api() {
     let m = c5hub_assess::Methodology::builtin(c5hub_assess::methodology::builtin_names()[0])
         .expect("a built-in methodology");
     store
+        .assessment()
         .add_edition(
             &NewEdition {
                 methodology: &m.id,

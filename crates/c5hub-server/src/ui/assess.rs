@@ -222,7 +222,7 @@ async fn render_edition(
         Err(e) => return error_page(caller, &e),
     };
     let got = run(s, &p, move |who, st| {
-        Ok((ops::edition(st, who, id)?, st.orgs()?))
+        Ok((ops::edition(st, who, id)?, st.accounts().orgs()?))
     })
     .await;
     let (view, orgs) = match got {

@@ -143,7 +143,10 @@ async fn logout(State(s): State<AppState>, caller: Caller, Form(f): Form<CsrfOnl
         return error_page(&caller, &p);
     }
     if let Some(Via::Session { secret, .. }) = caller.via.clone() {
-        let _ = s.pool.run(move |st| st.end_session(&secret)).await;
+        let _ = s
+            .pool
+            .run(move |st| st.accounts().end_session(&secret))
+            .await;
     }
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()

@@ -127,7 +127,7 @@ fn store(b: StoreBench) -> Result<ExitCode> {
         },
     )
     .with_context(|| format!("cannot open {loc}"))?;
-    if s.counts()?.0 > 0 && !b.existing {
+    if s.incidents().counts()?.0 > 0 && !b.existing {
         bail!("{loc} is not empty: the benchmark needs a new store");
     }
     let mut g = Generator::new(b.seed);
@@ -160,7 +160,7 @@ fn store(b: StoreBench) -> Result<ExitCode> {
         }
         let t = Instant::now();
         let c = cpu_seconds();
-        s.ingest(&subs)?;
+        s.incidents().ingest(&subs)?;
         busy += t.elapsed();
         if let (Some(a), Some(b)) = (c, cpu_seconds()) {
             cpu += b - a;
@@ -185,7 +185,7 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let (inc_total, distinct, postings) = s.counts()?;
+    let (inc_total, distinct, postings) = s.incidents().counts()?;
     let secs = busy.as_secs_f64();
     if b.existing {
         println!(
@@ -237,7 +237,10 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     for q in queries.take(b.lookups) {
         let c = clock.now();
         let t = Instant::now();
-        let l = s.lookup(&q, &viewer)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let l = s
+            .incidents()
+            .lookup(&q, &viewer)?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         times.push(t.elapsed());
         if let (Some(a), Some(b)) = (c, clock.now()) {
             on_cpu.push(Duration::from_nanos(b.saturating_sub(a)));
@@ -266,7 +269,9 @@ fn store(b: StoreBench) -> Result<ExitCode> {
             let t = Instant::now();
             let (mut since, mut read, mut pages) = (0i64, 0u64, 0u64);
             loop {
-                let page = s.changes_since(since, &viewer, c5hub_store::MAX_CHANGES_PAGE)?;
+                let page =
+                    s.incidents()
+                        .changes_since(since, &viewer, c5hub_store::MAX_CHANGES_PAGE)?;
                 if page.changes.is_empty() {
                     break;
                 }
