@@ -1,12 +1,13 @@
-//! IODEF v2 in the RFC 8727 JSON binding: a JSON object, read whole,
-//! written as one pretty-printed document.
+//! IODEF v2 in the RFC 8727 JSON binding: a JSON object, read whole (or,
+//! by import when larger than the limits, Incident by Incident), written as
+//! one pretty-printed document.
 
 use std::io::{self, Write};
 
 use c5hub_model::DocumentFormat;
 use memchr::memmem;
 
-use crate::{DecodeOptions, Decoded, Door, Exported, Failure, Format, Hints};
+use crate::{DecodeOptions, Decoded, Door, Exported, Failure, Format, Hints, Stream};
 
 /// IODEF v2 JSON (RFC 8727).
 pub static FORMAT: Format = Format {
@@ -20,7 +21,7 @@ pub static FORMAT: Format = Format {
     sniffed_by: &[Door::Import, Door::Upload],
     accepted_by: &[Door::Import, Door::Api, Door::Upload],
     document: Some(decode),
-    stream: None,
+    stream: Some(Stream::IodefJsonIncidents),
     encode: Some(encode),
 };
 

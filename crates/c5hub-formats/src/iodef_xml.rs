@@ -136,9 +136,10 @@ fn violation(v: &c5hub_iodef::Violation) -> Note {
     }
 }
 
-/// One Incident of a streamed document ([`c5hub_iodef::XmlIncidents`])
-/// decoded, checked and converted; or every reason why not, each naming
-/// the Incident's path in the whole document.
+/// One Incident of a streamed document ([`c5hub_iodef::XmlIncidents`] or
+/// [`c5hub_iodef::JsonIncidents`]) decoded, checked and converted; or
+/// every reason why not, each naming the Incident's path in the whole
+/// document.
 pub fn read_incident(
     doc: &IncidentDocument,
     opts: &DecodeOptions,
@@ -147,7 +148,11 @@ pub fn read_incident(
     if !decoded.is_valid() && !opts.lenient {
         return Err(decoded.violations.iter().map(ToString::to_string).collect());
     }
-    let original = OriginalDocument::new(DocumentFormat::IodefXml, doc.bytes.clone());
+    let format = match doc.binding {
+        c5hub_iodef::Binding::Xml => DocumentFormat::IodefXml,
+        c5hub_iodef::Binding::Json => DocumentFormat::IodefJson,
+    };
+    let original = OriginalDocument::new(format, doc.bytes.clone());
     let (incidents, notes) = convert(&decoded.document, &original, opts);
     if incidents.is_empty() {
         let mut why = vec![format!("{}: no incident could be converted", doc.path())];

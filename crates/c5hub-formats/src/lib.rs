@@ -119,6 +119,11 @@ pub enum Stream {
     /// IODEF XML, Incident by Incident ([`c5hub_iodef::XmlIncidents`],
     /// each read with [`iodef_xml::read_incident`]).
     IodefIncidents,
+    /// RFC 8727 JSON, Incident by Incident ([`c5hub_iodef::JsonIncidents`],
+    /// each read with [`iodef_xml::read_incident`]) when it is larger than
+    /// the limits allow a whole document; one within them is read whole
+    /// (any member order, document-wide checks).
+    IodefJsonIncidents,
     /// A feed, row by row ([`c5hub_feeds::Feed`]).
     Feed(c5hub_feeds::FeedFormat),
 }

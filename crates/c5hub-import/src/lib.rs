@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use c5hub_formats::{DecodeOptions, DocumentDecoder, Door, FailureKind, Format, Hints, Stream};
-use c5hub_iodef::Limits;
 use c5hub_iodef::model::HubRecord;
+use c5hub_iodef::{Binding, Limits};
 use c5hub_model::Incident;
 use c5hub_store::{Outcome, Plan, Store, Submission};
 
@@ -204,7 +204,17 @@ pub fn import(
         match detect(&head[..n], opts.feed_mapping.as_ref()) {
             Some(format) => match (format.stream, format.document) {
                 (Some(Stream::IodefIncidents), _) => {
-                    import_iodef_xml(store, f, opts, &mut sum, on)?
+                    import_iodef_stream(store, f, Binding::Xml, opts, &mut sum, on)?
+                }
+                // A JSON document within the limits is read whole, so its
+                // members may come in any order; a larger one is streamed.
+                (Some(Stream::IodefJsonIncidents), Some(decode))
+                    if file_size(f)? <= opts.limits.max_bytes as u64 =>
+                {
+                    import_document(store, f, decode, opts, &mut sum, on)?
+                }
+                (Some(Stream::IodefJsonIncidents), _) => {
+                    import_iodef_stream(store, f, Binding::Json, opts, &mut sum, on)?
                 }
                 (Some(Stream::Feed(feed)), _) => import_feed(store, f, feed, opts, &mut sum, on)?,
                 (None, Some(decode)) => import_document(store, f, decode, opts, &mut sum, on)?,
@@ -369,27 +379,33 @@ fn open_counted(f: &Path) -> Result<(BufReader<CountingReader<fs::File>>, Arc<At
     Ok((reader, counter))
 }
 
-/// Imports an IODEF XML document incident by incident
-/// ([`c5hub_iodef::XmlIncidents`]): the limits guard each Incident, not the
-/// file, and memory stays bounded whatever the document's size.
+/// Imports an IODEF document incident by incident
+/// ([`c5hub_iodef::XmlIncidents`], [`c5hub_iodef::JsonIncidents`]): the
+/// limits guard each Incident, not the file, and memory stays bounded
+/// whatever the document's size.
 ///
-/// Each Incident is stored with its own original document (the
-/// IODEF-Document's start tag, the Incident, the end tag). Incidents are
+/// Each Incident is stored with its own original document (XML: the
+/// IODEF-Document's start tag, the Incident, the end tag; JSON: the
+/// document's members and an Incident array of one). Incidents are
 /// stored in transactions of up to `batch_size` incidents or
 /// [`IODEF_BATCH_BYTES`]; a document that fits one is stored whole or not
 /// at all when it cannot be read (syntax, DOCTYPE, wrong root), as before.
 /// An Incident that is invalid (unless `lenient`), too large, or does not
 /// convert is not stored; the rest are, and the file is quarantined with
 /// every error, each naming its Incident's path.
-fn import_iodef_xml(
+fn import_iodef_stream(
     store: &mut Store,
     f: &Path,
+    binding: Binding,
     opts: &ImportOptions,
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
     let (reader, counter) = open_counted(f)?;
-    let mut incidents = c5hub_iodef::XmlIncidents::new(reader, opts.limits);
+    let mut incidents = match binding {
+        Binding::Xml => Incidents::Xml(c5hub_iodef::XmlIncidents::new(reader, opts.limits)),
+        Binding::Json => Incidents::Json(c5hub_iodef::JsonIncidents::new(reader, opts.limits)),
+    };
     let source = f.display().to_string();
     let mut errors: Vec<String> = Vec::new();
     let mut batch: Vec<Converted> = Vec::new();
@@ -400,7 +416,7 @@ fn import_iodef_xml(
     let mut reported = 0u64;
     let batch_size = opts.batch_size.max(1);
     let mut fatal = false;
-    while let Some(item) = incidents.next() {
+    while let Some(item) = incidents.next_item() {
         let doc = match item {
             Ok(doc) => doc,
             Err(v) => {
@@ -457,6 +473,36 @@ fn import_iodef_xml(
         reject_file(f, opts, sum, on, errors)?;
     }
     Ok(())
+}
+
+/// The Incidents of a streamed document in either binding.
+enum Incidents<R: io::BufRead> {
+    Xml(c5hub_iodef::XmlIncidents<R>),
+    Json(c5hub_iodef::JsonIncidents<R>),
+}
+
+impl<R: io::BufRead> Incidents<R> {
+    fn next_item(
+        &mut self,
+    ) -> Option<Result<c5hub_iodef::IncidentDocument, c5hub_iodef::Violation>> {
+        match self {
+            Incidents::Xml(i) => i.next(),
+            Incidents::Json(i) => i.next(),
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        match self {
+            Incidents::Xml(i) => i.is_done(),
+            Incidents::Json(i) => i.is_done(),
+        }
+    }
+}
+
+fn file_size(f: &Path) -> Result<u64, Error> {
+    Ok(fs::metadata(f)
+        .map_err(|e| Error::Io(f.to_owned(), e))?
+        .len())
 }
 
 #[allow(clippy::too_many_arguments)]

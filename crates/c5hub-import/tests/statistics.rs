@@ -1,7 +1,8 @@
 //! A bulk import leaves PostgreSQL's planner statistics current: the
 //! lookups right after it must not be planned for empty tables. Needs a
 //! real server (`C5HUB_TEST_DATABASE_URL`, a libpq conninfo); without one
-//! the test is skipped with a message, except in CI, where that fails.
+//! the test is skipped with a message, except in CI, where that fails
+//! (`c5hub_test_support::TestDatabase`, like every store suite).
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -34,27 +35,11 @@ fn feed(dir: &std::path::Path, name: &str, rows: std::ops::Range<u32>) -> PathBu
 
 #[test]
 fn a_bulk_import_refreshes_the_planner_statistics() {
-    let base = match std::env::var("C5HUB_TEST_DATABASE_URL") {
-        Ok(base) if !base.trim().is_empty() => base,
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the PostgreSQL tests: set C5HUB_TEST_DATABASE_URL")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED a_bulk_import_refreshes_the_planner_statistics: set C5HUB_TEST_DATABASE_URL to run it"
-            );
-            return;
-        }
+    // Dropped when the test ends (see c5hub-test-support).
+    let Some(database) = c5hub_test_support::TestDatabase::create("import_statistics") else {
+        return;
     };
-    let name = format!("c5hub_test_{}_import_statistics", std::process::id());
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("server");
-    admin
-        .simple_query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .expect("drop");
-    admin
-        .simple_query(&format!("CREATE DATABASE {name}"))
-        .expect("create");
-    let url = format!("{base} dbname={name}");
+    let url = database.url();
     let dir = std::env::temp_dir().join(format!("c5hub-import-statistics-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
@@ -103,6 +88,5 @@ fn a_bulk_import_refreshes_the_planner_statistics() {
     );
 
     drop((store, db));
-    let _ = admin.simple_query(&format!("DROP DATABASE IF EXISTS {name}"));
     let _ = std::fs::remove_dir_all(&dir);
 }

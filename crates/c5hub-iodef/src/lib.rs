@@ -20,12 +20,14 @@ mod json;
 pub mod model;
 pub mod schema;
 mod split;
+mod split_json;
 mod tree;
 mod validate;
 mod xml;
 
 pub use diagnostic::{Limits, Rule, Violation};
 pub use split::{IncidentDocument, XmlIncidents};
+pub use split_json::JsonIncidents;
 pub use tree::{Descendants, Document, Element, Foreign, Node};
 
 /// The two bindings of IODEF v2.

@@ -29,15 +29,18 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::diagnostic::{Limits, Rule, Violation};
 use crate::schema::Ns;
-use crate::{Decoded, decode_xml};
+use crate::{Binding, Decoded, decode_json, decode_xml};
 
 /// One Incident of a streamed document, as a document of its own.
 #[derive(Clone, Debug)]
 pub struct IncidentDocument {
     /// The Incident's index in the whole document (0 is the first).
     pub index: usize,
-    /// The IODEF-Document's start tag, the Incident, and the end tag.
+    /// The IODEF-Document's start tag, the Incident, and the end tag (XML);
+    /// the document object's members and an `Incident` array of one (JSON).
     pub bytes: Vec<u8>,
+    /// The binding of `bytes`.
+    pub binding: Binding,
 }
 
 impl IncidentDocument {
@@ -49,7 +52,11 @@ impl IncidentDocument {
     /// Decodes and validates this Incident's document, with every path and
     /// message naming the Incident by its index in the whole document.
     pub fn decode(&self, limits: &Limits) -> Result<Decoded, Violation> {
-        match decode_xml(&self.bytes, limits) {
+        let decoded = match self.binding {
+            Binding::Xml => decode_xml(&self.bytes, limits),
+            Binding::Json => decode_json(&self.bytes, limits),
+        };
+        match decoded {
             Ok(mut d) => {
                 for v in &mut d.violations {
                     v.path = self.reindex(&v.path);
@@ -315,7 +322,11 @@ impl<R: BufRead> XmlIncidents<R> {
         out.extend_from_slice(b"</");
         out.extend_from_slice(&self.root_name);
         out.push(b'>');
-        Ok(IncidentDocument { index, bytes: out })
+        Ok(IncidentDocument {
+            index,
+            bytes: out,
+            binding: Binding::Xml,
+        })
     }
 
     /// Reads up to the end of the element whose start tag was just read,
@@ -442,7 +453,7 @@ impl<R: BufRead> XmlIncidents<R> {
     }
 }
 
-fn no_incident() -> Violation {
+pub(crate) fn no_incident() -> Violation {
     Violation::new(
         "/IODEF-Document",
         Rule::MissingElement,
@@ -450,7 +461,7 @@ fn no_incident() -> Violation {
     )
 }
 
-fn ordinal(n: usize) -> String {
+pub(crate) fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",

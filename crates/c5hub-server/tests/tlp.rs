@@ -2,7 +2,9 @@
 //! the rule itself (not from the code under test): generated organisations,
 //! incidents, TLP levels, sharing lists and recipients; for every caller,
 //! every endpoint that reads incidents (API and web UI) must show exactly
-//! the incidents the rule allows, and counts must match. Incidents come
+//! the incidents the rule allows, and counts must match; every GET route
+//! of one incident answers 404 to a caller who may not read it; the change
+//! feed lists exactly the changes of the incidents the caller may read. Incidents come
 //! with earlier versions (other TLP levels, sharing lists and values), all
 //! stored in one batch as a group commit stores them: only the last
 //! version decides who reads.
@@ -159,6 +161,32 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             .add_comment(key, "someone", &org(g.reporter), "note")
             .expect("comment");
     }
+    // Every change stored, as the reporters read them (each reads all of
+    // its own): the feed of any viewer must be the part of it about the
+    // incidents that viewer may read.
+    let mut every = std::collections::BTreeMap::new();
+    for i in 0..n_orgs {
+        let viewer = c5hub_model::Viewer::member(org(i));
+        let mut since = 0;
+        loop {
+            let page = store
+                .incidents()
+                .changes_since(since, &viewer, 0)
+                .expect("changes");
+            if page.changes.is_empty() {
+                break;
+            }
+            for c in &page.changes {
+                every.insert(c.seq, (c.kind.as_str().to_owned(), c.incident));
+            }
+            since = page.next;
+        }
+    }
+    for (g, k) in gens.iter().zip(&keys) {
+        let of = |kind: &str| every.values().filter(|(x, i)| x == kind && i == k).count();
+        assert_eq!((of("incident"), of("comment")), (1, 1), "changes of {k}");
+        assert!(of("version") <= g.earlier.len(), "versions of {k}");
+    }
     drop(store);
 
     let viewers: Vec<Option<usize>> = (0..n_orgs).map(Some).chain([None]).collect();
@@ -167,7 +195,15 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
         let expected: BTreeSet<i64> = gens
             .iter()
             .zip(&keys)
-            .filter(|(g, _)| may_read(v, public, g))
+            .filter(|(g, _)| {
+                let rule = may_read(v, public, g);
+                assert_eq!(
+                    rule,
+                    can_read(v, public, g, n_orgs),
+                    "the oracle is the rule"
+                );
+                rule
+            })
             .map(|(_, k)| *k)
             .collect();
         let who = format!("viewer {v:?} (public {public})");
@@ -183,6 +219,7 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
                 "{who}"
             );
             assert_eq!(get(&hub.url("/api/v1/stats"), None).status, 401, "{who}");
+            assert_eq!(get(&hub.url("/api/v1/changes"), None).status, 401, "{who}");
             for k in &keys {
                 assert_eq!(
                     get(&hub.url(&format!("/api/v1/incidents/{k}")), None).status,
@@ -210,10 +247,18 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             }
         }
         assert_eq!(listed, expected, "{who}: list");
+        // The change feed, all pages: exactly the changes of the incidents
+        // this viewer may read, in order.
+        let want: Vec<(i64, String, i64)> = every
+            .iter()
+            .filter(|(_, (_, k))| expected.contains(k))
+            .map(|(seq, (kind, k))| (*seq, kind.clone(), *k))
+            .collect();
+        assert_eq!(changes(&hub, token), want, "{who}: change feed");
         // Every per-incident read.
         for k in &keys {
             let readable = expected.contains(k);
-            for path in ["", "/history", "/comments", "/related"] {
+            for path in ["", "/history", "/comments", "/handlers", "/related"] {
                 let r = get(&hub.url(&format!("/api/v1/incidents/{k}{path}")), token);
                 assert_eq!(
                     r.status == 200,
@@ -328,6 +373,58 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
         );
     }
     hub.stop();
+}
+
+/// `Viewer::can_read` on a generated incident.
+fn can_read(viewer: Option<usize>, public: bool, g: &Gen, n_orgs: usize) -> bool {
+    let v = match viewer {
+        Some(i) => c5hub_model::Viewer::member(org(i)),
+        None => c5hub_model::Viewer::Anonymous {
+            public_access: public,
+        },
+    };
+    let names = |bits: u8| -> Vec<String> {
+        (0..n_orgs)
+            .filter(|i| bits & (1 << i) != 0)
+            .map(org)
+            .collect()
+    };
+    let (shared, recipients) = (names(g.shared), names(g.recipients));
+    let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
+    let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
+    v.can_read(&c5hub_model::Audience {
+        reporter: &org(g.reporter),
+        tlp: Tlp::ALL[g.tlp],
+        shared_with: &shared,
+        recipients: &recipients,
+    })
+}
+
+/// `GET /api/v1/changes`, every page (three changes a page): (seq, kind,
+/// incident) of each change.
+fn changes(hub: &Hub, token: Option<&str>) -> Vec<(i64, String, i64)> {
+    let mut since = 0;
+    let mut out = Vec::new();
+    loop {
+        let r = get(
+            &hub.url(&format!("/api/v1/changes?since={since}&limit=3")),
+            token,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let page = r.json();
+        let items = page["changes"].as_array().expect("changes");
+        if items.is_empty() {
+            return out;
+        }
+        for c in items {
+            out.push((
+                c["seq"].as_i64().expect("seq"),
+                c["kind"].as_str().expect("kind").to_owned(),
+                c["incident"].as_i64().expect("incident"),
+            ));
+        }
+        since = page["next"].as_i64().expect("next");
+    }
 }
 
 fn urlencode(s: &str) -> String {
