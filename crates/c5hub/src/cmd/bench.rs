@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use c5hub_bench::Generator;
-use c5hub_model::{Incident, Viewer};
-use c5hub_store::{Location, Options, Store, Submission, WarningList};
+use c5hub_hub::{Authority, reads};
+use c5hub_model::Incident;
+use c5hub_store::{Location, LookupPage, Options, Store, Submission, WarningList};
 use clap::{Args, Subcommand};
 
 /// The `bench` subcommands.
@@ -134,7 +135,10 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     let bar = std::io::stderr()
         .is_terminal()
         .then(|| indicatif::ProgressBar::new(b.observables));
-    let viewer = Viewer::member("bench");
+    // Lookups and the feed are the hub's operations, as every door runs them.
+    let who = Authority::ReadingAs {
+        org: "bench".to_owned(),
+    };
     let mut done_obs = 0u64;
     let mut incidents = 0u64;
     let mut busy = Duration::ZERO;
@@ -237,10 +241,7 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     for q in queries.take(b.lookups) {
         let c = clock.now();
         let t = Instant::now();
-        let l = s
-            .incidents()
-            .lookup(&q, &viewer)?
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let l = reads::lookup(&mut s, &who, &q, LookupPage::default())?;
         times.push(t.elapsed());
         if let (Some(a), Some(b)) = (c, clock.now()) {
             on_cpu.push(Duration::from_nanos(b.saturating_sub(a)));
@@ -265,13 +266,13 @@ fn store(b: StoreBench) -> Result<ExitCode> {
     }
     if b.feed {
         for org in ["bench", "bench-peer"] {
-            let viewer = Viewer::member(org);
+            let who = Authority::ReadingAs {
+                org: org.to_owned(),
+            };
             let t = Instant::now();
             let (mut since, mut read, mut pages) = (0i64, 0u64, 0u64);
             loop {
-                let page =
-                    s.incidents()
-                        .changes_since(since, &viewer, c5hub_store::MAX_CHANGES_PAGE)?;
+                let page = reads::changes(&mut s, &who, since, c5hub_store::MAX_CHANGES_PAGE)?;
                 if page.changes.is_empty() {
                     break;
                 }
