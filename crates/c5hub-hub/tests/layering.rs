@@ -36,19 +36,17 @@ fn uses_of_access(src: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (n, line) in src.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
+        let mut hit = code.contains("c5hub_model::access");
         let mut rest = code;
         while let Some(at) = rest.find("Viewer") {
             let before = &rest[..at];
             let after = &rest[at + "Viewer".len()..];
             let word_start = !before.ends_with(|c: char| c.is_alphanumeric() || c == '_');
             let word_end = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_');
-            if word_start && word_end && !before.ends_with("Role::") {
-                found.push(format!("{}: {}", n + 1, line.trim()));
-                break;
-            }
+            hit |= word_start && word_end && !before.ends_with("Role::");
             rest = after;
         }
-        if code.contains("c5hub_model::access") {
+        if hit {
             found.push(format!("{}: {}", n + 1, line.trim()));
         }
     }
