@@ -9,9 +9,9 @@ mod support;
 use std::collections::BTreeSet;
 
 use c5hub_assess::methodology::AnswerKind;
-use serde_json::{Value, json};
 use c5hub_server::Config;
 use c5hub_server::config::SpamConfig;
+use serde_json::{Value, json};
 use support::{Answer, Hub, call, locations, test_config};
 
 const BANK_XML: &[u8] = include_bytes!("../../../samples/inputs/bank-phishing.xml");
@@ -189,7 +189,12 @@ impl Checker<'_> {
             let o = v.as_object().expect("a map");
             assert!(!o.is_empty(), "{at} is an empty map");
             for (k, x) in o {
-                self.filled(&Value::Object(map.clone()), x, &format!("{at}/{k}"), optional);
+                self.filled(
+                    &Value::Object(map.clone()),
+                    x,
+                    &format!("{at}/{k}"),
+                    optional,
+                );
             }
         } else if let Some(items) = schema.get("items") {
             let a = v.as_array().expect("an array");
@@ -208,12 +213,13 @@ impl Checker<'_> {
             match v {
                 Value::Object(o) => {
                     let is_object = o.get("type").is_some_and(|t| {
-                        t == "object" || t.as_array().is_some_and(|a| a.iter().any(|x| x == "object"))
+                        t == "object"
+                            || t.as_array()
+                                .is_some_and(|a| a.iter().any(|x| x == "object"))
                     });
                     let described = o.get("properties").is_some_and(Value::is_object)
-                        || o.get("additionalProperties").is_some_and(|a| {
-                            a.as_object().is_some_and(|m| !m.is_empty())
-                        });
+                        || o.get("additionalProperties")
+                            .is_some_and(|a| a.as_object().is_some_and(|m| !m.is_empty()));
                     if is_object && !described && !DOCUMENTS.contains(&at) {
                         bare.push(at.to_owned());
                     }
@@ -669,11 +675,7 @@ fn every_route_answers_what_the_document_says() {
         );
         assert!(r.content_type.starts_with("text/csv"));
         let r = c.get_filled("/api/v1/spam/impact", "/api/v1/spam/impact", telco, &[]);
-        assert_eq!(
-            r.json()["operators"][0]["subscribers"], 2000,
-            "{}",
-            r.body
-        );
+        assert_eq!(r.json()["operators"][0]["subscribers"], 2000, "{}", r.body);
         let r = c.get("/api/v1/spam/impact", "/api/v1/spam/impact", bank);
         assert_eq!(r.status, 403);
         c.get("/api/v1/spam/rules", "/api/v1/spam/rules", bank);

@@ -97,7 +97,10 @@ impl<'de> Deserialize<'de> for PillarPoints {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an object of pillar ids to points or null")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<PillarPoints, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<PillarPoints, A::Error> {
                 let mut v = Vec::new();
                 while let Some(entry) = a.next_entry()? {
                     v.push(entry);
@@ -171,7 +174,8 @@ impl ScoresAnswer {
                             .iter()
                             .zip(&s.pillars)
                             .map(|(p, v)| {
-                                let known = v.fraction.is_some() || m.missing == MissingPolicy::Zero;
+                                let known =
+                                    v.fraction.is_some() || m.missing == MissingPolicy::Zero;
                                 (p.id.clone(), known.then(|| round2(v.points)))
                             })
                             .collect(),
@@ -199,5 +203,43 @@ impl ScoresAnswer {
     pub fn to_pretty(&self) -> String {
         // Strings and finite numbers only: serialising cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use c5hub_assess::{pillar_scores, scoring};
+
+    /// 94.995 is shown as 95.0 and stays T2; pillars keep the
+    /// methodology's order; no rank unless asked; the JSON reads back.
+    #[test]
+    fn scores_round_for_display_keep_order_and_read_back() {
+        let m = Methodology::builtin("gci-2024").expect("built-in");
+        let csv = "iso3,year,legal,technical,organizational,capacity,cooperation\n\
+                   XAA,2024,19,19,19,19,18.996\n";
+        let rows = pillar_scores::read_pillar_scores(&m, csv)
+            .expect("readable")
+            .value;
+        let scores = scoring::score_pillar_rows(&m, &rows);
+        let json = ScoresAnswer::new(&m, &scores, None).to_pretty();
+        assert!(json.contains("\"overall\": 95.0"), "{json}");
+        assert!(json.contains("\"tier\": \"T2\""), "{json}");
+        assert!(!json.contains("rank"), "ranks are off by default");
+        let order: Vec<usize> = [
+            "legal",
+            "technical",
+            "organizational",
+            "capacity",
+            "cooperation",
+        ]
+        .iter()
+        .map(|p| json.find(&format!("\"{p}\":")).expect("a pillar"))
+        .collect();
+        assert!(order.is_sorted(), "{json}");
+        let back: ScoresAnswer = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, ScoresAnswer::new(&m, &scores, None));
+        let ranked = ScoresAnswer::new(&m, &scores, Some(&[1]));
+        assert_eq!(ranked.0[0].rank, Some(1));
     }
 }

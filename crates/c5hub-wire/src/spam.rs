@@ -687,7 +687,12 @@ pub struct ReputationFeed {
 impl ReputationFeed {
     /// The feed of `entries` (from [`Reputation::feed`]) as of `now`,
     /// personal data as pseudonyms under `key`.
-    pub fn new(rep: &Reputation, entries: &[&Entry], key: &PseudonymKey, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        rep: &Reputation,
+        entries: &[&Entry],
+        key: &PseudonymKey,
+        now: DateTime<Utc>,
+    ) -> Self {
         let policy = rep.policy();
         ReputationFeed {
             publisher: policy.publisher.to_string(),

@@ -613,7 +613,8 @@ pub(crate) async fn reputation(
         let v = wire::ReputationFeed::new(rep, &feed, s.spam.key(), now);
         // The time of writing changes every poll; the entries are what a
         // firewall caches on.
-        let tagged = serde_json::to_string(&v.entries).map_err(|e| Problem::internal(e.to_string()))?;
+        let tagged =
+            serde_json::to_string(&v.entries).map_err(|e| Problem::internal(e.to_string()))?;
         let body = serde_json::to_string(&v).map_err(|e| Problem::internal(e.to_string()))?;
         (body, "application/json", tagged)
     };

@@ -676,11 +676,11 @@ fn reputation(a: ReputationArgs) -> Result<ExitCode> {
     let feed = analysis.reputation.feed(now, since);
     match a.format {
         FeedFormat::Json => print_json(&c5hub_wire::spam::ReputationFeed::new(
-                &analysis.reputation,
-                &feed,
-                &key,
-                now,
-            ))?,
+            &analysis.reputation,
+            &feed,
+            &key,
+            now,
+        ))?,
         FeedFormat::Csv => {
             let mut out = std::io::stdout().lock();
             out.write_all(analysis.reputation.to_csv(&feed, &key).as_bytes())?;
@@ -714,7 +714,8 @@ fn impact(a: ImpactArgs) -> Result<ExitCode> {
         }
     }
     let (analysis, key, refused) = analyse(&a.analysis, Policy::default())?;
-    let impact = c5hub_wire::spam::ImpactAnswer::new(&analysis.impact(&subscribers, &key, a.top), None);
+    let impact =
+        c5hub_wire::spam::ImpactAnswer::new(&analysis.impact(&subscribers, &key, a.top), None);
     match a.format {
         ImpactFormat::Json => print_json(&impact)?,
         ImpactFormat::Html => {
