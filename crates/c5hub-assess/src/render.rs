@@ -1,5 +1,7 @@
-//! Machine-readable output: JSON and CSV renderings of scores, sensitivity
-//! results, regional and progress views.
+//! Machine-readable output: CSV renderings of scores, JSON and CSV of
+//! sensitivity results, regional and progress views. The scores' JSON is
+//! the hub's wire type (`c5hub_wire::assess::ScoresAnswer`), which the API
+//! and `c5hub assess score --format json` share.
 //!
 //! Scores and means are rounded to two decimals here, for display; tiers
 //! were assigned on unrounded values. Ranks appear only when the caller
@@ -39,64 +41,6 @@ fn csv_text(header: &[String], rows: &[Vec<String>]) -> String {
 
 fn fmt2(x: f64) -> String {
     format!("{:.2}", round2(x))
-}
-
-/// Scores as a JSON array: per country `iso3`, `year`, `overall`, `tier`,
-/// `tier_name`, `pillars` (id to points), `basis`, `methodology`, `flags`,
-/// `evidence` (answer-based scores), and `rank` only when `ranks` is given.
-pub fn scores_json(m: &Methodology, scores: &[CountryScore], ranks: Option<&[usize]>) -> String {
-    let items: Vec<Value> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut o = Map::new();
-            o.insert("iso3".into(), json!(s.iso3));
-            o.insert("year".into(), json!(s.year));
-            o.insert("overall".into(), num(s.overall));
-            o.insert("tier".into(), json!(s.tier_code));
-            o.insert("tier_name".into(), json!(s.tier_name));
-            if let Some(rank) = ranks.and_then(|r| r.get(i)) {
-                o.insert("rank".into(), json!(rank));
-            }
-            let pillars: Map<String, Value> = m
-                .pillars
-                .iter()
-                .zip(&s.pillars)
-                .map(|(p, v)| {
-                    let value = if v.fraction.is_some() || m.missing == crate::MissingPolicy::Zero {
-                        num(v.points)
-                    } else {
-                        Value::Null
-                    };
-                    (p.id.clone(), value)
-                })
-                .collect();
-            o.insert("pillars".into(), Value::Object(pillars));
-            o.insert("basis".into(), json!(s.basis.as_str()));
-            o.insert("methodology".into(), json!(s.methodology.to_string()));
-            if let crate::Basis::Rescored { from } = &s.basis {
-                o.insert("rescored_from".into(), json!(from.to_string()));
-            }
-            o.insert(
-                "flags".into(),
-                Value::Array(s.flags.iter().map(|f| json!(f.to_string())).collect()),
-            );
-            if let Some(e) = &s.evidence {
-                o.insert(
-                    "evidence".into(),
-                    json!({
-                        "answers": e.answers,
-                        "with_evidence": e.with_evidence,
-                        "self_reported": e.self_reported,
-                        "desk_research": e.desk_research,
-                        "validated": e.validated,
-                    }),
-                );
-            }
-            Value::Object(o)
-        })
-        .collect();
-    pretty(&Value::Array(items))
 }
 
 /// Scores as CSV: `iso3,year,<pillar ids>,overall,tier,tier_name,basis,

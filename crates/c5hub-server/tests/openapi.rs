@@ -8,8 +8,11 @@ mod support;
 
 use std::collections::BTreeSet;
 
+use c5hub_assess::methodology::AnswerKind;
+use c5hub_server::Config;
+use c5hub_server::config::SpamConfig;
 use serde_json::{Value, json};
-use support::{Answer, Hub, call, locations};
+use support::{Answer, Hub, call, locations, test_config};
 
 const BANK_XML: &[u8] = include_bytes!("../../../samples/inputs/bank-phishing.xml");
 
@@ -17,6 +20,15 @@ const BANK_XML: &[u8] = include_bytes!("../../../samples/inputs/bank-phishing.xm
 /// Their schemas are empty, so they are neither required to be called
 /// here nor validated. Nothing may be left out any more.
 const NOT_TYPED_YET: &[(&str, &str)] = &[];
+
+/// Schemas that may stay bare objects: IODEF documents (RFC 8727 JSON or
+/// the native JSON of c5hub-formats), whose schema is the format's own and
+/// not a wire type. Nothing else may be a bare object.
+const DOCUMENTS: &[&str] = &[
+    "#/paths//api/v1/incidents/post/requestBody/content/application/iodef+json/schema",
+    "#/paths//api/v1/incidents/post/requestBody/content/application/json/schema",
+    "#/paths//api/v1/export/get/responses/200/content/application/iodef+json/schema",
+];
 
 /// The document and what the test called of it.
 struct Checker<'h> {
@@ -126,6 +138,109 @@ impl Checker<'_> {
         self.call("GET", route, url, token, None)
     }
 
+    /// Like [`Checker::get`], and the 200 answer fills every field its
+    /// schema has (but `optional`), with no empty array or map and no
+    /// null: the data exercises the whole schema, not an empty shell.
+    fn get_filled(
+        &mut self,
+        route: &str,
+        url: &str,
+        token: Option<&str>,
+        optional: &[&str],
+    ) -> Answer {
+        let a = self.get(route, url, token);
+        assert_eq!(a.status, 200, "{url}: {}", a.body);
+        let schema = self.doc["paths"][route]["get"]["responses"]["200"]["content"]
+            ["application/json"]["schema"]
+            .clone();
+        self.filled(&schema, &a.json(), url, optional);
+        a
+    }
+
+    /// `schema` with its `$ref` resolved and, for a nullable one, the
+    /// branch that is not null.
+    fn resolve(&self, schema: &Value) -> Value {
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.rsplit('/').next().expect("a name");
+            return self.resolve(&self.doc["components"]["schemas"][name]);
+        }
+        for k in ["oneOf", "anyOf", "allOf"] {
+            if let Some(branches) = schema[k].as_array() {
+                if let Some(b) = branches.iter().find(|b| b["type"] != "null") {
+                    return self.resolve(b);
+                }
+            }
+        }
+        schema.clone()
+    }
+
+    fn filled(&self, schema: &Value, v: &Value, at: &str, optional: &[&str]) {
+        let schema = self.resolve(schema);
+        assert!(!v.is_null(), "{at} is null");
+        if let Some(props) = schema["properties"].as_object() {
+            for (name, sub) in props {
+                if optional.contains(&name.as_str()) {
+                    continue;
+                }
+                let field = &v[name];
+                self.filled(sub, field, &format!("{at}/{name}"), optional);
+            }
+        } else if let Some(map) = schema["additionalProperties"].as_object() {
+            let o = v.as_object().expect("a map");
+            assert!(!o.is_empty(), "{at} is an empty map");
+            for (k, x) in o {
+                self.filled(
+                    &Value::Object(map.clone()),
+                    x,
+                    &format!("{at}/{k}"),
+                    optional,
+                );
+            }
+        } else if let Some(items) = schema.get("items") {
+            let a = v.as_array().expect("an array");
+            assert!(!a.is_empty(), "{at} is an empty array");
+            for (i, x) in a.iter().enumerate() {
+                self.filled(items, x, &format!("{at}/{i}"), optional);
+            }
+        }
+    }
+
+    /// No schema anywhere in the document is a bare object: an object
+    /// says its properties, or, when it is a map, the schema of its
+    /// values (`additionalProperties`).
+    fn no_bare_objects(&self) {
+        fn walk(v: &Value, at: &str, bare: &mut Vec<String>) {
+            match v {
+                Value::Object(o) => {
+                    let is_object = o.get("type").is_some_and(|t| {
+                        t == "object"
+                            || t.as_array()
+                                .is_some_and(|a| a.iter().any(|x| x == "object"))
+                    });
+                    let described = o.get("properties").is_some_and(Value::is_object)
+                        || o.get("additionalProperties")
+                            .is_some_and(|a| a.as_object().is_some_and(|m| !m.is_empty()));
+                    if is_object && !described && !DOCUMENTS.contains(&at) {
+                        bare.push(at.to_owned());
+                    }
+                    for (k, x) in o {
+                        walk(x, &format!("{at}/{k}"), bare);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(x, &format!("{at}/{i}"), bare);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut bare = Vec::new();
+        walk(&self.doc["paths"], "#/paths", &mut bare);
+        walk(&self.doc["components"], "#/components", &mut bare);
+        assert!(bare.is_empty(), "schemas without properties: {bare:?}");
+    }
+
     /// Every documented route was called, except the ones not typed yet;
     /// every JSON schema of a typed route is non-empty.
     fn all_called(&self) {
@@ -161,7 +276,18 @@ impl Checker<'_> {
 #[test]
 fn every_route_answers_what_the_document_says() {
     for loc in locations("openapi") {
-        let hub = Hub::start(loc, false);
+        // Subscribers of the operator, so the impact metrics have their
+        // per-thousand figure.
+        let hub = Hub::start_with(
+            loc,
+            Config {
+                spam: SpamConfig {
+                    subscribers: [("telco-a".to_owned(), 2000)].into_iter().collect(),
+                    ..SpamConfig::default()
+                },
+                ..test_config()
+            },
+        );
         let doc = call("GET", &hub.url("/api/openapi.json"), None, None, None);
         assert_eq!(doc.status, 200);
         let doc = doc.json();
@@ -172,6 +298,7 @@ fn every_route_answers_what_the_document_says() {
             called: BTreeSet::new(),
             validated: 0,
         };
+        c.no_bare_objects();
         let admin = hub.admin.clone();
         let admin = Some(admin.as_str());
 
@@ -517,15 +644,38 @@ fn every_route_answers_what_the_document_says() {
             "{}",
             r.body
         );
-        c.get("/api/v1/spam/campaigns", "/api/v1/spam/campaigns", bank);
-        c.get("/api/v1/spam/reputation", "/api/v1/spam/reputation", bank);
+        // Confirmed spam fills campaigns, the feed (the hub confirmed it)
+        // and the impact metrics; each answer fills its whole schema.
+        let r = c.get_filled(
+            "/api/v1/spam/campaigns",
+            "/api/v1/spam/campaigns",
+            bank,
+            &[],
+        );
+        assert_eq!(r.json()["window_days"], 90, "{}", r.body);
+        let r = c.get_filled(
+            "/api/v1/spam/reputation",
+            "/api/v1/spam/reputation",
+            bank,
+            &[],
+        );
+        assert!(
+            r.json()["entries"]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .any(|e| e["kind"] == "phone" && e["pseudonymised"] == true),
+            "{}",
+            r.body
+        );
         let r = c.get(
             "/api/v1/spam/reputation",
             "/api/v1/spam/reputation?format=csv",
             bank,
         );
         assert!(r.content_type.starts_with("text/csv"));
-        c.get("/api/v1/spam/impact", "/api/v1/spam/impact", telco);
+        let r = c.get_filled("/api/v1/spam/impact", "/api/v1/spam/impact", telco, &[]);
+        assert_eq!(r.json()["operators"][0]["subscribers"], 2000, "{}", r.body);
         let r = c.get("/api/v1/spam/impact", "/api/v1/spam/impact", bank);
         assert_eq!(r.status, 403);
         c.get("/api/v1/spam/rules", "/api/v1/spam/rules", bank);
@@ -550,14 +700,73 @@ fn every_route_answers_what_the_document_says() {
             )
             .expect("edition")
             .id;
+        // One country answers every question but the last (a flag) and is
+        // validated, so the results have evidence counts and flags.
+        {
+            let mut st = hub.store();
+            let mut a = st.assessment();
+            let by = c5hub_store::Actor {
+                name: "test",
+                org: "national-cirt",
+            };
+            let resp = a
+                .add_response(edition, "XAA", "bank-csirt", by)
+                .expect("response")
+                .id;
+            let values: Vec<(String, String)> = m
+                .questions()
+                .map(|(_, q)| {
+                    let kind = &m.answer_type(&q.answer_type).expect("its type").kind;
+                    let v = match kind {
+                        AnswerKind::Choice { options } | AnswerKind::Multiple { options } => {
+                            options[0].0.clone()
+                        }
+                        AnswerKind::Count(_) => "1".to_owned(),
+                        AnswerKind::Percentage { .. } => "50".to_owned(),
+                    };
+                    (q.id.clone(), v)
+                })
+                .collect();
+            let answers: Vec<c5hub_store::AnswerInput> = values[..values.len() - 1]
+                .iter()
+                .map(|(q, v)| c5hub_store::AnswerInput {
+                    question: q,
+                    value: v,
+                    evidence_url: Some("https://evidence.test/doc"),
+                    evidence_doc: None,
+                    provenance: Some("self-reported"),
+                    note: None,
+                })
+                .collect();
+            a.save_answers(resp, &answers, &[], by).expect("answers");
+            a.submit_response(resp, by).expect("submitted");
+            a.decide_response(
+                resp,
+                c5hub_store::Decision::Validate {
+                    on: chrono::NaiveDate::from_ymd_opt(2026, 1, 2).expect("a date"),
+                },
+                by,
+            )
+            .expect("validated");
+        }
         let r = c.get("/api/v1/assess/editions", "/api/v1/assess/editions", bank);
         assert_eq!(r.json()["editions"][0]["id"], edition, "{}", r.body);
         let results = "/api/v1/assess/editions/{id}/results";
-        c.get(
+        let r = c.get_filled(
+            results,
+            &format!("/api/v1/assess/editions/{edition}/results?ranks=true"),
+            bank,
+            // Only a score re-scored from another methodology says which.
+            &["rescored_from"],
+        );
+        assert_eq!(r.json()[0]["iso3"], "XAA", "{}", r.body);
+        assert_eq!(r.json()[0]["rank"], 1, "{}", r.body);
+        let r = c.get(
             results,
             &format!("/api/v1/assess/editions/{edition}/results"),
             bank,
         );
+        assert!(r.json()[0].get("rank").is_none(), "{}", r.body);
         let r = c.get(results, "/api/v1/assess/editions/999999/results", bank);
         assert_eq!(r.status, 404);
 

@@ -193,17 +193,112 @@ fn median_and_p90(mut v: Vec<f64>) -> (Option<f64>, Option<f64>) {
     (Some(at(0.5)), Some(at(0.9)))
 }
 
+/// One operator's share of the reports (see [`Impact`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperatorImpact {
+    /// The operator.
+    pub operator: String,
+    /// Reports it sent.
+    pub reports: u64,
+    /// Of which confirmed spam.
+    pub confirmed_spam: u64,
+    /// Of which smishing.
+    pub smishing: u64,
+    /// Its subscribers, when known.
+    pub subscribers: Option<u64>,
+    /// Reports per thousand subscribers, when the subscribers are known
+    /// and not zero.
+    pub reports_per_thousand_subscribers: Option<f64>,
+}
+
+/// A campaign's size, for the largest campaigns (see [`Impact`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignSize {
+    /// The campaign's id.
+    pub id: u32,
+    /// Messages.
+    pub volume: u64,
+    /// Operators that reported it.
+    pub operators: usize,
+    /// First seen.
+    pub first_seen: DateTime<Utc>,
+    /// Last seen.
+    pub last_seen: DateTime<Utc>,
+}
+
+/// A sender of confirmed spam, as every reader may see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopSender {
+    /// What the sender is.
+    pub kind: EntryKind,
+    /// The sender: a pseudonym for phone numbers and e-mail addresses.
+    pub sender: String,
+    /// Confirmed reports from it.
+    pub confirmed_reports: u64,
+}
+
+/// The impact metrics over the analysed reports ([`Analysis::impact`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Impact {
+    /// Reports.
+    pub reports: u64,
+    /// Of which confirmed spam.
+    pub confirmed_spam: u64,
+    /// Confirmed spam in percent of reports (0 without reports).
+    pub spam_share_pct: f64,
+    /// Confirmed spam that is smishing.
+    pub smishing: u64,
+    /// Smishing in percent of confirmed spam (0 without spam).
+    pub smishing_share_of_spam_pct: f64,
+    /// Per operator, by name.
+    pub operators: Vec<OperatorImpact>,
+    /// Campaigns.
+    pub campaigns: usize,
+    /// Campaigns reported by more than one operator.
+    pub campaigns_across_operators: usize,
+    /// Mean operators per campaign (0 without campaigns).
+    pub mean_operators_per_campaign: f64,
+    /// The largest campaigns, largest first.
+    pub largest: Vec<CampaignSize>,
+    /// Reputation entries listed.
+    pub listed_entries: usize,
+    /// Median minutes from an entry's first report to its listing.
+    pub minutes_to_listing_median: Option<f64>,
+    /// 90th percentile of the same.
+    pub minutes_to_listing_p90: Option<f64>,
+    /// Senders with the most confirmed reports, most first.
+    pub top_senders: Vec<TopSender>,
+}
+
+/// A campaign's sender as every member reads it: clear only with a letter
+/// and without an '@' (the shape of an alphanumeric sender id; senders are
+/// normalised values), otherwise a pseudonym under `key`.
+pub fn campaign_sender(v: &str, key: &PseudonymKey) -> String {
+    if v.chars().any(char::is_alphabetic) && !v.contains('@') {
+        v.to_owned()
+    } else {
+        key.pseudonym(v)
+    }
+}
+
 impl Analysis {
-    /// Impact metrics as JSON: reports per operator (and per thousand
-    /// subscribers where `subscribers` has the operator), spam and smishing
-    /// shares, campaign spread, time from first report to listing, top
-    /// senders (phone numbers and e-mails pseudonymised with `key`).
+    /// The region national numbers were read with, for redacting samples
+    /// ([`indicators::redact_text`]).
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// Impact metrics: reports per operator (and per thousand subscribers
+    /// where `subscribers` has the operator), spam and smishing shares,
+    /// campaign spread, time from first report to listing, the `top`
+    /// largest campaigns and senders (phone numbers and e-mails
+    /// pseudonymised with `key`).
     pub fn impact(
         &self,
         subscribers: &HashMap<String, u64>,
         key: &PseudonymKey,
         top: usize,
-    ) -> Value {
+    ) -> Impact {
         let total = self.processed.len() as u64;
         let confirmed = self.processed.iter().filter(|p| p.confirmed).count() as u64;
         let smishing = self.processed.iter().filter(|p| p.smishing).count() as u64;
@@ -214,18 +309,20 @@ impl Analysis {
             e.1 += u64::from(p.confirmed);
             e.2 += u64::from(p.smishing);
         }
-        let operators: Vec<Value> = per_op
+        let operators = per_op
             .iter()
             .map(|(op, (n, c, s))| {
                 let subs = subscribers.get(*op).copied();
-                json!({
-                    "operator": op,
-                    "reports": n,
-                    "confirmed_spam": c,
-                    "smishing": s,
-                    "subscribers": subs,
-                    "reports_per_thousand_subscribers": subs.filter(|s| *s > 0).map(|s| 1000.0 * *n as f64 / s as f64),
-                })
+                OperatorImpact {
+                    operator: (*op).to_owned(),
+                    reports: *n,
+                    confirmed_spam: *c,
+                    smishing: *s,
+                    subscribers: subs,
+                    reports_per_thousand_subscribers: subs
+                        .filter(|s| *s > 0)
+                        .map(|s| 1000.0 * *n as f64 / s as f64),
+                }
             })
             .collect();
         let camps = self.campaigns.campaigns();
@@ -259,70 +356,48 @@ impl Analysis {
                 100.0 * a as f64 / b as f64
             }
         };
-        json!({
-            "reports": total,
-            "confirmed_spam": confirmed,
-            "spam_share_pct": share(confirmed, total),
-            "smishing": smishing,
-            "smishing_share_of_spam_pct": share(smishing, confirmed),
-            "operators": operators,
-            "campaigns": {
-                "count": camps.len(),
-                "across_operators": multi,
-                "mean_operators_per_campaign": if camps.is_empty() { 0.0 } else {
-                    camps.iter().map(|c| c.operators.len()).sum::<usize>() as f64 / camps.len() as f64
-                },
-                "largest": biggest.iter().take(top).map(|c| json!({
-                    "id": c.id, "volume": c.volume, "operators": c.operators.len(),
-                    "first_seen": c.first_seen.to_rfc3339(), "last_seen": c.last_seen.to_rfc3339(),
-                })).collect::<Vec<_>>(),
-            },
-            "listing": {
-                "listed_entries": listed,
-                "minutes_first_report_to_listing_median": median,
-                "minutes_first_report_to_listing_p90": p90,
-            },
-            "top_senders": senders.iter().take(top).map(|((k, v), n)| json!({
-                "kind": k.as_str(),
-                "sender": if k.is_personal() { key.pseudonym(v) } else { (*v).to_owned() },
-                "confirmed_reports": n,
-            })).collect::<Vec<_>>(),
-        })
-    }
-
-    /// The campaigns as JSON, as every member reads them: senders other
-    /// than alphanumeric sender ids, and the numbers and addresses in the
-    /// sample text, as pseudonyms.
-    pub fn campaigns_json(&self, key: &PseudonymKey) -> Value {
-        // Senders are normalised values: clear only with a letter and
-        // without an '@' (the shape of an alphanumeric sender id).
-        let pseudo = |v: &str| {
-            if v.chars().any(char::is_alphabetic) && !v.contains('@') {
-                v.to_owned()
+        Impact {
+            reports: total,
+            confirmed_spam: confirmed,
+            spam_share_pct: share(confirmed, total),
+            smishing,
+            smishing_share_of_spam_pct: share(smishing, confirmed),
+            operators,
+            campaigns: camps.len(),
+            campaigns_across_operators: multi,
+            mean_operators_per_campaign: if camps.is_empty() {
+                0.0
             } else {
-                key.pseudonym(v)
-            }
-        };
-        let region = self.region.as_deref();
-        Value::Array(
-            self.campaigns
-                .campaigns()
+                camps.iter().map(|c| c.operators.len()).sum::<usize>() as f64 / camps.len() as f64
+            },
+            largest: biggest
                 .iter()
-                .map(|c| {
-                    json!({
-                        "id": c.id,
-                        "fingerprint": c.fingerprint,
-                        "sample": indicators::redact_text(&c.sample, region, key),
-                        "first_seen": c.first_seen.to_rfc3339(),
-                        "last_seen": c.last_seen.to_rfc3339(),
-                        "volume": c.volume,
-                        "operators": c.operators,
-                        "senders": c.senders.iter().map(|s| pseudo(s)).collect::<Vec<_>>(),
-                        "urls": c.urls,
-                    })
+                .take(top)
+                .map(|c| CampaignSize {
+                    id: c.id,
+                    volume: c.volume,
+                    operators: c.operators.len(),
+                    first_seen: c.first_seen,
+                    last_seen: c.last_seen,
                 })
                 .collect(),
-        )
+            listed_entries: listed,
+            minutes_to_listing_median: median,
+            minutes_to_listing_p90: p90,
+            top_senders: senders
+                .iter()
+                .take(top)
+                .map(|((k, v), n)| TopSender {
+                    kind: *k,
+                    sender: if k.is_personal() {
+                        key.pseudonym(v)
+                    } else {
+                        (*v).to_owned()
+                    },
+                    confirmed_reports: *n,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -415,14 +490,14 @@ mod tests {
         let mut subs = HashMap::new();
         subs.insert("op-a".to_owned(), 2000u64);
         let m = a.impact(&subs, &key, 5);
-        assert_eq!(m["reports"], 4);
-        assert_eq!(m["confirmed_spam"], 3);
-        assert_eq!(m["campaigns"]["across_operators"], 1);
-        assert_eq!(m["operators"][0]["reports_per_thousand_subscribers"], 1.0);
+        assert_eq!(m.reports, 4);
+        assert_eq!(m.confirmed_spam, 3);
+        assert_eq!(m.campaigns_across_operators, 1);
+        assert_eq!(m.operators[0].reports_per_thousand_subscribers, Some(1.0));
         // The parcel sender reached 0.91 after its second report (two
         // smishing reports, 0.7 each): listed 60 minutes after the first.
-        assert_eq!(m["listing"]["minutes_first_report_to_listing_median"], 60.0);
-        assert!(!m.to_string().contains("+447911123456"));
+        assert_eq!(m.minutes_to_listing_median, Some(60.0));
+        assert!(!format!("{m:?}").contains("+447911123456"));
     }
 
     /// Issue 14, finding 8: senders the phone parser cannot read were
@@ -460,8 +535,21 @@ mod tests {
         .collect();
         let a = analyse(reports, &rules, &model, &Settings::default());
         assert!(a.processed.iter().all(|p| p.confirmed));
-        let campaigns = a.campaigns_json(&key).to_string();
-        let impact = a.impact(&HashMap::new(), &key, 10).to_string();
+        // What every member reads of a campaign: its redacted sample and
+        // its senders.
+        let campaigns = a
+            .campaigns
+            .campaigns()
+            .iter()
+            .map(|c| {
+                let senders: Vec<_> = c.senders.iter().map(|s| campaign_sender(s, &key)).collect();
+                format!(
+                    "{} {senders:?}",
+                    indicators::redact_text(&c.sample, a.region(), &key)
+                )
+            })
+            .collect::<String>();
+        let impact = format!("{:?}", a.impact(&HashMap::new(), &key, 10));
         for out in [&campaigns, &impact] {
             for clear in ["345678", "555 0100", "5550100", "fees@"] {
                 assert!(!out.contains(clear), "{clear}: {out}");

@@ -104,7 +104,7 @@ fn s(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
 
-/// The charts of an impact document ([`crate::analysis::Analysis::impact`]):
+/// The charts of the impact metrics' JSON (as `c5hub-wire` writes them):
 /// reports per operator, reports per thousand subscribers (operators with a
 /// subscriber count), spam and smishing shares, the largest campaigns by
 /// volume, and the top senders.

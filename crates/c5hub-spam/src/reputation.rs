@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use c5hub_model::{Observable, ObservableKind};
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Value, json};
 
 use crate::report::PseudonymKey;
 
@@ -202,33 +201,14 @@ impl Reputation {
             .collect()
     }
 
-    fn shared_value(e: &Entry, key: &PseudonymKey) -> String {
+    /// An entry's value as it leaves the hub: phone numbers and e-mail
+    /// addresses as pseudonyms under `key`, the rest as it is.
+    pub fn shared_value(e: &Entry, key: &PseudonymKey) -> String {
         if e.kind.is_personal() {
             key.pseudonym(&e.value)
         } else {
             e.value.clone()
         }
-    }
-
-    /// The feed as JSON: `{"publisher", "generated_at", "entries": [...]}`.
-    pub fn to_json(&self, entries: &[&Entry], key: &PseudonymKey, now: DateTime<Utc>) -> Value {
-        json!({
-            "publisher": self.policy.publisher,
-            "generated_at": now.to_rfc3339(),
-            "entries": entries.iter().map(|e| json!({
-                "kind": e.kind.as_str(),
-                "value": Self::shared_value(e, key),
-                "pseudonymised": e.kind.is_personal(),
-                "confidence": (e.confidence * 1000.0).round() / 1000.0,
-                "reports": e.reports,
-                "operators": e.operators.len(),
-                "first_seen": e.first_seen.to_rfc3339(),
-                "last_seen": e.last_seen.to_rfc3339(),
-                "expires": (e.last_seen + self.policy.ttl).to_rfc3339(),
-                "ttl_seconds": self.policy.ttl.num_seconds(),
-                "provenance": format!("{}: {} confirmed reports from {} operators", self.policy.publisher, e.reports, e.operators.len()),
-            })).collect::<Vec<_>>(),
-        })
     }
 
     /// The feed as CSV with a header.
@@ -306,8 +286,11 @@ mod tests {
         let key = PseudonymKey::new(b"federation key for the test").expect("long enough");
         let feed = r.feed(t(4), None);
         let csv = r.to_csv(&feed, &key);
-        let json = r.to_json(&feed, &key, t(4)).to_string();
-        for out in [&csv, &json] {
+        let shared: String = feed
+            .iter()
+            .map(|e| Reputation::shared_value(e, &key) + "\n")
+            .collect();
+        for out in [&csv, &shared] {
             assert!(!out.contains("447911123456"), "{out}");
             assert!(out.contains(&key.pseudonym("+447911123456")));
             assert!(out.contains("InfoBank"));

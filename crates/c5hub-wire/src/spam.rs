@@ -5,14 +5,18 @@
 //! [`Processed`] report, so the API and `c5hub spam reports` print the same
 //! fields; stored reports come from the operations layer's views, which
 //! have already pseudonymised what the caller may not read in clear.
-//! Campaigns, the reputation feed and the impact metrics are documents
-//! `c5hub-spam` writes; they are carried as JSON objects.
+//! Campaigns, the reputation feed and the impact metrics are built here
+//! from `c5hub-spam`'s analysis, field by field, so the API, the web page
+//! and `c5hub spam campaigns|reputation|impact` write the same JSON.
 
 use c5hub_hub::spam::{Confirmed, ReportDetail, ReportPage, ReportView, RuleInForce, Submitted};
 use c5hub_spam::Model;
-use c5hub_spam::analysis::{Processed, shared_sender};
+use c5hub_spam::analysis::{Analysis, Impact, Processed, campaign_sender, shared_sender};
+use c5hub_spam::indicators::redact_text;
 use c5hub_spam::report::PseudonymKey;
+use c5hub_spam::reputation::{Entry, Reputation};
 use c5hub_spam::rules::DecidedBy;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -570,27 +574,311 @@ pub enum ClassifyAnswer {
     One(Box<Classified>),
 }
 
+/// A campaign of confirmed spam: near-identical messages clustered
+/// across operators, as every member reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    /// Its id, sequential within one clustering (not stable across
+    /// analyses; `fingerprint` is).
+    pub id: u32,
+    /// The fingerprint of its representative message (hex).
+    pub fingerprint: String,
+    /// Its first message's text, numbers and addresses as pseudonyms.
+    pub sample: String,
+    /// When its first message was seen (RFC 3339).
+    pub first_seen: String,
+    /// When its last message was seen (RFC 3339).
+    pub last_seen: String,
+    /// Messages in it.
+    pub volume: u64,
+    /// The operators that reported it, by name.
+    pub operators: Vec<String>,
+    /// Its senders: alphanumeric sender ids in clear, phone numbers and
+    /// e-mail addresses as pseudonyms.
+    pub senders: Vec<String>,
+    /// The normalised URLs its messages carry.
+    pub urls: Vec<String>,
+}
+
+impl Campaign {
+    /// Every campaign of `a` as members read it, in clustering order,
+    /// personal data as pseudonyms under `key`.
+    pub fn all(a: &Analysis, key: &PseudonymKey) -> Vec<Campaign> {
+        a.campaigns
+            .campaigns()
+            .iter()
+            .map(|c| Campaign {
+                id: c.id,
+                fingerprint: c.fingerprint.clone(),
+                sample: redact_text(&c.sample, a.region(), key),
+                first_seen: time(c.first_seen),
+                last_seen: time(c.last_seen),
+                volume: c.volume,
+                operators: c.operators.iter().cloned().collect(),
+                senders: c.senders.iter().map(|s| campaign_sender(s, key)).collect(),
+                urls: c.urls.iter().cloned().collect(),
+            })
+            .collect()
+    }
+
+    /// The `limit` largest campaigns of `a`, largest first (ties by id).
+    pub fn largest(a: &Analysis, key: &PseudonymKey, limit: usize) -> Vec<Campaign> {
+        let mut all = Campaign::all(a, key);
+        all.sort_by(|x, y| y.volume.cmp(&x.volume).then(x.id.cmp(&y.id)));
+        all.truncate(limit);
+        all
+    }
+}
+
 /// Campaigns of confirmed spam.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignsAnswer {
     /// Days of reports considered.
     pub window_days: u32,
-    /// Campaigns, largest first, as `c5hub spam campaigns` writes them.
-    #[schema(value_type = Vec<Object>)]
-    pub campaigns: Vec<serde_json::Value>,
+    /// Campaigns, largest first (`c5hub spam campaigns` prints the same
+    /// objects, as an array in clustering order).
+    pub campaigns: Vec<Campaign>,
 }
 
-/// The reputation feed (JSON form), as `c5hub spam reputation` writes it.
+/// One entry of the reputation feed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(value_type = Object)]
-pub struct ReputationFeed(pub serde_json::Value);
+#[serde(deny_unknown_fields)]
+pub struct ReputationEntry {
+    /// What the value is: `phone`, `sender-id`, `email`, `url`, `domain`
+    /// or `campaign`.
+    pub kind: String,
+    /// The value: a pseudonym for phone numbers and e-mail addresses.
+    pub value: String,
+    /// Whether `value` is a pseudonym (HMAC under the federation's key).
+    pub pseudonymised: bool,
+    /// Confidence that the value sends spam, 0 to 1, three decimals.
+    pub confidence: f64,
+    /// Confirmed reports carrying it.
+    pub reports: u64,
+    /// Operators whose reports carried it (a count).
+    pub operators: usize,
+    /// Its first confirmed report (RFC 3339).
+    pub first_seen: String,
+    /// Its last confirmed report (RFC 3339).
+    pub last_seen: String,
+    /// When it leaves the feed unless reported again (RFC 3339).
+    pub expires: String,
+    /// How long an entry stays after its last report, in seconds.
+    pub ttl_seconds: i64,
+    /// Who listed it and on what evidence, in words.
+    pub provenance: String,
+}
 
-/// The impact metrics, as `c5hub spam impact` writes them, with the
-/// window.
+/// The reputation feed (JSON form) an SMS firewall polls; `c5hub spam
+/// reputation --format json` prints the same.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(value_type = Object)]
-pub struct ImpactAnswer(pub serde_json::Value);
+#[serde(deny_unknown_fields)]
+pub struct ReputationFeed {
+    /// Who publishes the feed.
+    pub publisher: String,
+    /// When the feed was written (RFC 3339).
+    pub generated_at: String,
+    /// The listed entries still in force.
+    pub entries: Vec<ReputationEntry>,
+}
+
+impl ReputationFeed {
+    /// The feed of `entries` (from [`Reputation::feed`]) as of `now`,
+    /// personal data as pseudonyms under `key`.
+    pub fn new(
+        rep: &Reputation,
+        entries: &[&Entry],
+        key: &PseudonymKey,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let policy = rep.policy();
+        ReputationFeed {
+            publisher: policy.publisher.to_string(),
+            generated_at: time(now),
+            entries: entries
+                .iter()
+                .map(|e| ReputationEntry {
+                    kind: e.kind.as_str().to_owned(),
+                    value: Reputation::shared_value(e, key),
+                    pseudonymised: e.kind.is_personal(),
+                    confidence: (e.confidence * 1000.0).round() / 1000.0,
+                    reports: e.reports,
+                    operators: e.operators.len(),
+                    first_seen: time(e.first_seen),
+                    last_seen: time(e.last_seen),
+                    expires: time(e.last_seen + policy.ttl),
+                    ttl_seconds: policy.ttl.num_seconds(),
+                    provenance: format!(
+                        "{}: {} confirmed reports from {} operators",
+                        policy.publisher,
+                        e.reports,
+                        e.operators.len()
+                    ),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One operator in the impact metrics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorImpact {
+    /// The operator.
+    pub operator: String,
+    /// Reports it sent in the window.
+    pub reports: u64,
+    /// Of which confirmed spam.
+    pub confirmed_spam: u64,
+    /// Of which smishing.
+    pub smishing: u64,
+    /// Its subscribers, when the hub knows them (`null` otherwise).
+    pub subscribers: Option<u64>,
+    /// Reports per thousand subscribers (`null` without subscribers).
+    pub reports_per_thousand_subscribers: Option<f64>,
+}
+
+/// One of the largest campaigns in the impact metrics.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSize {
+    /// The campaign's id (as in the campaigns answer of the same window).
+    pub id: u32,
+    /// Messages in it.
+    pub volume: u64,
+    /// Operators that reported it (a count).
+    pub operators: usize,
+    /// When its first message was seen (RFC 3339).
+    pub first_seen: String,
+    /// When its last message was seen (RFC 3339).
+    pub last_seen: String,
+}
+
+/// How confirmed spam spread into campaigns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSpread {
+    /// Campaigns.
+    pub count: usize,
+    /// Campaigns reported by more than one operator.
+    pub across_operators: usize,
+    /// Mean operators per campaign (0 without campaigns).
+    pub mean_operators_per_campaign: f64,
+    /// The largest campaigns, largest first.
+    pub largest: Vec<CampaignSize>,
+}
+
+/// How fast values reached the reputation feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Listing {
+    /// Reputation entries listed.
+    pub listed_entries: usize,
+    /// Median minutes from an entry's first report to its listing (`null`
+    /// when none is listed).
+    pub minutes_first_report_to_listing_median: Option<f64>,
+    /// 90th percentile of the same, in minutes (`null` when none is
+    /// listed).
+    pub minutes_first_report_to_listing_p90: Option<f64>,
+}
+
+/// A sender of confirmed spam.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopSender {
+    /// `phone`, `sender-id` or `email`.
+    pub kind: String,
+    /// The sender: a pseudonym for phone numbers and e-mail addresses.
+    pub sender: String,
+    /// Confirmed reports from it.
+    pub confirmed_reports: u64,
+}
+
+/// The impact metrics (for regulators, operators and the hub).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactAnswer {
+    /// Reports.
+    pub reports: u64,
+    /// Of which confirmed spam.
+    pub confirmed_spam: u64,
+    /// Confirmed spam in percent of reports (0 without reports).
+    pub spam_share_pct: f64,
+    /// Confirmed spam that is smishing.
+    pub smishing: u64,
+    /// Smishing in percent of confirmed spam (0 without spam).
+    pub smishing_share_of_spam_pct: f64,
+    /// Per operator, by name.
+    pub operators: Vec<OperatorImpact>,
+    /// How spam spread into campaigns.
+    pub campaigns: CampaignSpread,
+    /// How fast values were listed.
+    pub listing: Listing,
+    /// Senders with the most confirmed reports, most first.
+    pub top_senders: Vec<TopSender>,
+    /// Days of reports considered (the hub's window; absent from `c5hub
+    /// spam impact`, which reads every report of its input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_days: Option<u32>,
+}
+
+impl ImpactAnswer {
+    /// The metrics `m`, over a window of `window_days` when there is one.
+    pub fn new(m: &Impact, window_days: Option<u32>) -> Self {
+        ImpactAnswer {
+            reports: m.reports,
+            confirmed_spam: m.confirmed_spam,
+            spam_share_pct: m.spam_share_pct,
+            smishing: m.smishing,
+            smishing_share_of_spam_pct: m.smishing_share_of_spam_pct,
+            operators: m
+                .operators
+                .iter()
+                .map(|o| OperatorImpact {
+                    operator: o.operator.clone(),
+                    reports: o.reports,
+                    confirmed_spam: o.confirmed_spam,
+                    smishing: o.smishing,
+                    subscribers: o.subscribers,
+                    reports_per_thousand_subscribers: o.reports_per_thousand_subscribers,
+                })
+                .collect(),
+            campaigns: CampaignSpread {
+                count: m.campaigns,
+                across_operators: m.campaigns_across_operators,
+                mean_operators_per_campaign: m.mean_operators_per_campaign,
+                largest: m
+                    .largest
+                    .iter()
+                    .map(|c| CampaignSize {
+                        id: c.id,
+                        volume: c.volume,
+                        operators: c.operators,
+                        first_seen: time(c.first_seen),
+                        last_seen: time(c.last_seen),
+                    })
+                    .collect(),
+            },
+            listing: Listing {
+                listed_entries: m.listed_entries,
+                minutes_first_report_to_listing_median: m.minutes_to_listing_median,
+                minutes_first_report_to_listing_p90: m.minutes_to_listing_p90,
+            },
+            top_senders: m
+                .top_senders
+                .iter()
+                .map(|s| TopSender {
+                    kind: s.kind.as_str().to_owned(),
+                    sender: s.sender.clone(),
+                    confirmed_reports: s.confirmed_reports,
+                })
+                .collect(),
+            window_days,
+        }
+    }
+}
 
 /// One rule in force.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

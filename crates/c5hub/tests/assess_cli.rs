@@ -56,6 +56,10 @@ fn score_json_has_the_documented_fields() {
         assert!((sum - overall).abs() < 0.03, "{item}");
         assert_eq!(pillars.len(), 5);
     }
+    // The API's type reads it: no field more, none missing.
+    let typed: c5hub_wire::assess::ScoresAnswer =
+        serde_json::from_slice(&out.stdout).expect("the API's scores answer");
+    assert_eq!(typed.0.len(), 194);
 }
 
 #[test]

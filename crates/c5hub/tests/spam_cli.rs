@@ -202,6 +202,37 @@ fn reports_reputation_and_impact() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["reports"], 4);
     assert_eq!(v["campaigns"]["across_operators"], 1);
+    // Campaigns, the feed and the metrics are the API's types (no field
+    // more, none missing; the metrics without the hub's window).
+    let typed: c5hub_wire::spam::ImpactAnswer =
+        serde_json::from_slice(&out.stdout).expect("the API's impact answer");
+    assert_eq!(typed.window_days, None);
+    assert!(!typed.top_senders.is_empty(), "{v}");
+    let args = ["--key-file", &key, "--rules", &rules];
+    let out = c5hub(
+        &[&["spam", "campaigns", &reports][..], &args].concat(),
+        None,
+    );
+    let campaigns: Vec<c5hub_wire::spam::Campaign> =
+        serde_json::from_slice(&out.stdout).expect("the API's campaigns");
+    assert!(
+        campaigns.iter().any(|c| c.operators.len() == 2),
+        "{campaigns:?}"
+    );
+    let out = c5hub(
+        &[
+            &["spam", "reputation", &reports, "--format", "json"][..],
+            &args,
+        ]
+        .concat(),
+        None,
+    );
+    let feed: c5hub_wire::spam::ReputationFeed =
+        serde_json::from_slice(&out.stdout).expect("the API's feed");
+    assert!(
+        feed.entries.iter().any(|e| e.value == "dhl-parcel-fee.top"),
+        "{feed:?}"
+    );
     // The same metrics as an HTML report with the hub's charts.
     let out = c5hub(
         &[

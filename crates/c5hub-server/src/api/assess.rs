@@ -51,6 +51,7 @@ pub(crate) async fn results(
     };
     let res = crate::assess::results(&s, &p, id).await?;
     let r = ranks.then(|| c5hub_assess::scoring::ranks(&res.scores));
-    let body = c5hub_assess::render::scores_json(&res.methodology, &res.scores, r.as_deref());
+    let body = c5hub_wire::assess::ScoresAnswer::new(&res.methodology, &res.scores, r.as_deref())
+        .to_pretty();
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

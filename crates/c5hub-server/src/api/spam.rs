@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use c5hub_spam::report::{Channel, UserVerdict};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -539,20 +539,9 @@ pub(crate) async fn campaigns(
     let p = caller.member()?.clone();
     let limit = number_param(&q, "limit", 1..=1000, 50)? as usize;
     let snap = spam::snapshot(&s, &p).await?;
-    let mut all = match snap.analysis.campaigns_json(s.spam.key()) {
-        Value::Array(a) => a,
-        _ => Vec::new(),
-    };
-    all.sort_by(|a, b| {
-        b["volume"]
-            .as_u64()
-            .cmp(&a["volume"].as_u64())
-            .then(a["id"].as_u64().cmp(&b["id"].as_u64()))
-    });
-    all.truncate(limit);
     Ok(axum::Json(wire::CampaignsAnswer {
         window_days: s.spam.window_days(),
-        campaigns: all,
+        campaigns: wire::Campaign::largest(&snap.analysis, s.spam.key(), limit),
     })
     .into_response())
 }
@@ -621,9 +610,13 @@ pub(crate) async fn reputation(
         let body = rep.to_csv(&feed, s.spam.key());
         (body.clone(), "text/csv; charset=utf-8", body)
     } else {
-        let v = rep.to_json(&feed, s.spam.key(), now);
-        let tagged = v["entries"].to_string();
-        (v.to_string(), "application/json", tagged)
+        let v = wire::ReputationFeed::new(rep, &feed, s.spam.key(), now);
+        // The time of writing changes every poll; the entries are what a
+        // firewall caches on.
+        let tagged =
+            serde_json::to_string(&v.entries).map_err(|e| Problem::internal(e.to_string()))?;
+        let body = serde_json::to_string(&v).map_err(|e| Problem::internal(e.to_string()))?;
+        (body, "application/json", tagged)
     };
     let digest = Sha256::digest(format!("{csv}\n{tagged}").as_bytes());
     let etag = format!("\"{}\"", hex::encode(&digest[..12]));
@@ -663,12 +656,11 @@ pub(crate) async fn reputation(
 
 /// The impact metrics over the window, as the API and the web page show
 /// them.
-pub(crate) fn impact_json(s: &AppState, snap: &spam::Snapshot, top: usize) -> Value {
-    let mut v = snap
+pub(crate) fn impact_answer(s: &AppState, snap: &spam::Snapshot, top: usize) -> wire::ImpactAnswer {
+    let m = snap
         .analysis
         .impact(s.spam.subscribers(), s.spam.key(), top);
-    v["window_days"] = json!(s.spam.window_days());
-    v
+    wire::ImpactAnswer::new(&m, Some(s.spam.window_days()))
 }
 
 /// `GET /api/v1/spam/impact`.
@@ -681,7 +673,7 @@ pub(crate) async fn impact(
     let p = caller.member()?.clone();
     let snap = spam::run(&s, &p, ops::impact).await?;
     let top = number_param(&q, "top", 1..=100, 10)? as usize;
-    Ok(axum::Json(wire::ImpactAnswer(impact_json(&s, &snap, top))).into_response())
+    Ok(axum::Json(impact_answer(&s, &snap, top)).into_response())
 }
 
 /// `GET /api/v1/spam/rules`: the X.1242 rules in force (managed in the

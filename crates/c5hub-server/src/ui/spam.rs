@@ -65,14 +65,14 @@ fn reports_table(views: &[ReportView], caption: &str) -> Markup {
 }
 
 /// An RFC 3339 time from the JSON as `YYYY-MM-DD HH:MM` (UTC).
-fn when(v: &Value) -> String {
-    v.as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+fn when(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .ok()
         .map(|t| t.with_timezone(&Utc).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
 
-fn campaigns_table(campaigns: &[Value]) -> Markup {
+fn campaigns_table(campaigns: &[c5hub_wire::spam::Campaign]) -> Markup {
     html! {
         table {
             caption { "Campaigns of confirmed spam, largest first" }
@@ -83,12 +83,12 @@ fn campaigns_table(campaigns: &[Value]) -> Markup {
             tbody {
                 @for c in campaigns {
                     tr {
-                        td.num { (c["volume"]) }
-                        td { (c["operators"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
-                        td { (when(&c["first_seen"])) }
-                        td { (when(&c["last_seen"])) }
-                        td { (short(c["sample"].as_str().unwrap_or_default(), 90)) }
-                        td { @for u in c["urls"].as_array().into_iter().flatten().take(3) { code { (u.as_str().unwrap_or_default()) } " " } }
+                        td.num { (c.volume) }
+                        td { (c.operators.join(", ")) }
+                        td { (when(&c.first_seen)) }
+                        td { (when(&c.last_seen)) }
+                        td { (short(&c.sample, 90)) }
+                        td { @for u in c.urls.iter().take(3) { code { (u) } " " } }
                     }
                 }
             }
@@ -171,15 +171,13 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         Ok((access, snap, rows))
     })
     .await?;
-    let mut campaigns = match snap.analysis.campaigns_json(s.spam.key()) {
-        Value::Array(a) => a,
-        _ => Vec::new(),
-    };
-    campaigns.sort_by(|a, b| b["volume"].as_u64().cmp(&a["volume"].as_u64()));
-    campaigns.truncate(CAMPAIGNS);
+    let campaigns = c5hub_wire::spam::Campaign::largest(&snap.analysis, s.spam.key(), CAMPAIGNS);
+    // The charts read the impact document as the API writes it.
     let impact = access
         .reads_impact()
-        .then(|| crate::api::spam::impact_json(s, &snap, 10));
+        .then(|| serde_json::to_value(crate::api::spam::impact_answer(s, &snap, 10)))
+        .transpose()
+        .map_err(|e| Problem::internal(e.to_string()))?;
     let ctx = Page::of(caller, "Spam", "spam");
     Ok(page(&ctx, html! {
         h1 { "Countering spam" }

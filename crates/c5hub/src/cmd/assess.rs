@@ -286,7 +286,10 @@ pub fn run(cmd: AssessCommand) -> Result<ExitCode> {
             let m = &loaded.methodology;
             let ranks = ranks.then(|| scoring::ranks(&loaded.scores));
             let text = match format {
-                ScoreFormat::Json => render::scores_json(m, &loaded.scores, ranks.as_deref()),
+                ScoreFormat::Json => {
+                    c5hub_wire::assess::ScoresAnswer::new(m, &loaded.scores, ranks.as_deref())
+                        .to_pretty()
+                }
                 ScoreFormat::Csv => render::scores_csv(m, &loaded.scores, ranks.as_deref()),
                 ScoreFormat::Html => {
                     report::scores_page(m, &loaded.scores, &loaded.regions, ranks.as_deref())

@@ -649,7 +649,7 @@ fn stored(a: StoredArgs) -> Result<ExitCode> {
 
 fn campaigns(a: AnalysisArgs) -> Result<ExitCode> {
     let (analysis, key, refused) = analyse(&a, Policy::default())?;
-    print_json(&analysis.campaigns_json(&key))?;
+    print_json(&c5hub_wire::spam::Campaign::all(&analysis, &key))?;
     Ok(exit(refused))
 }
 
@@ -675,7 +675,12 @@ fn reputation(a: ReputationArgs) -> Result<ExitCode> {
     let now = analysis::last_seen(&analysis).unwrap_or_else(chrono::Utc::now);
     let feed = analysis.reputation.feed(now, since);
     match a.format {
-        FeedFormat::Json => print_json(&analysis.reputation.to_json(&feed, &key, now))?,
+        FeedFormat::Json => print_json(&c5hub_wire::spam::ReputationFeed::new(
+            &analysis.reputation,
+            &feed,
+            &key,
+            now,
+        ))?,
         FeedFormat::Csv => {
             let mut out = std::io::stdout().lock();
             out.write_all(analysis.reputation.to_csv(&feed, &key).as_bytes())?;
@@ -709,10 +714,13 @@ fn impact(a: ImpactArgs) -> Result<ExitCode> {
         }
     }
     let (analysis, key, refused) = analyse(&a.analysis, Policy::default())?;
-    let impact = analysis.impact(&subscribers, &key, a.top);
+    let impact =
+        c5hub_wire::spam::ImpactAnswer::new(&analysis.impact(&subscribers, &key, a.top), None);
     match a.format {
         ImpactFormat::Json => print_json(&impact)?,
         ImpactFormat::Html => {
+            // The report embeds and charts the same document.
+            let impact = serde_json::to_value(&impact)?;
             let mut out = std::io::stdout().lock();
             out.write_all(c5hub_spam::chart::impact_html(&impact, "Spam impact").as_bytes())?;
             out.flush()?;
@@ -722,7 +730,7 @@ fn impact(a: ImpactArgs) -> Result<ExitCode> {
 }
 
 /// Pretty JSON on stdout; a closed pipe is an error, not a panic.
-fn print_json(v: &Value) -> Result<()> {
+fn print_json(v: &impl serde::Serialize) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
     out.write_all(b"\n")?;
