@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 
 use crate::campaign::{Campaigns, Sighting};
 use crate::indicators::{self, Indicators};
@@ -399,45 +398,6 @@ impl Analysis {
                 .collect(),
         }
     }
-}
-
-/// One processed report as JSON, as `c5hub spam reports` prints it and the
-/// hub's API answers it: the decision and who made it (`decided_by` is
-/// `rule` or `model`, `rule` names the rule), the `explain` features that
-/// weighed most, the confirmation and smishing flags, and the indicators.
-/// Phone numbers and e-mail addresses appear only as pseudonyms under
-/// `key`; sender ids and URLs are not personal data and appear as they are.
-pub fn report_json(p: &Processed, model: &Model, key: &PseudonymKey, explain: usize) -> Value {
-    let rule = match &p.decision.by {
-        rules::DecidedBy::Rule(m) => Some(m.rule.as_str()),
-        rules::DecidedBy::Model => None,
-    };
-    let reasons: Vec<Value> = model
-        .explain(&p.report.text, explain)
-        .top
-        .iter()
-        .map(|c| json!({"feature": c.feature, "weight": c.weight}))
-        .collect();
-    let ind = &p.indicators;
-    json!({
-        "id": p.report.id,
-        "operator": p.report.operator,
-        "channel": p.report.channel.as_str(),
-        "seen_at": p.report.seen_at().to_rfc3339(),
-        "label": p.decision.label(),
-        "score": p.decision.score,
-        "decided_by": if rule.is_some() { "rule" } else { "model" },
-        "rule": rule,
-        "reasons": reasons,
-        "confirmed": p.confirmed,
-        "smishing": p.smishing,
-        "lures": ind.lures,
-        "campaign": p.campaign,
-        "sender": ind.sender.as_ref().map(|s| shared_sender(s, key)),
-        "urls": ind.urls.iter().map(|u| json!({"url": u.url.value(), "registrable_domain": u.registrable_domain, "shortener": u.shortener})).collect::<Vec<_>>(),
-        "phones": ind.phones.iter().map(|o| key.pseudonym(o.value())).collect::<Vec<_>>(),
-        "emails": ind.emails.iter().map(|o| key.pseudonym(o.value())).collect::<Vec<_>>(),
-    })
 }
 
 pub use crate::indicators::shared_sender;
