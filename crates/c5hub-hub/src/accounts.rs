@@ -323,10 +323,12 @@ pub fn audit_log(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn member(org: &str, role: Role) -> Authority {
+    /// A member of `org` with `role` on a hub operated by `hub` (the
+    /// tests of every module use it).
+    pub(crate) fn member(org: &str, role: Role) -> Authority {
         Authority::member(
             Principal {
                 org: org.to_owned(),

@@ -192,22 +192,9 @@ pub fn stats(store: &mut Store, who: &Authority, days: u32) -> Result<Stats, Err
 #[cfg(test)]
 mod tests {
     use c5hub_model::Role;
-    use c5hub_store::Principal;
 
     use super::*;
-
-    fn member(org: &str, role: Role) -> Authority {
-        Authority::member(
-            Principal {
-                org: org.to_owned(),
-                role,
-                name: format!("{role}@{org}"),
-                user_id: None,
-                token_id: None,
-            },
-            "hub",
-        )
-    }
+    use crate::accounts::tests::member;
 
     #[test]
     fn each_authority_reads_as_its_organisation_and_the_console_as_none() {

@@ -81,20 +81,12 @@ mod tests {
     use c5hub_model::Role;
 
     use super::*;
+    use crate::accounts::tests::member;
 
     #[test]
     fn reporters_and_above_of_a_member_submit_and_nobody_else() {
         for role in [Role::Viewer, Role::Reporter, Role::Analyst, Role::Admin] {
-            let who = Authority::member(
-                Principal {
-                    org: "bank".to_owned(),
-                    role,
-                    name: format!("{role}@bank"),
-                    user_id: None,
-                    token_id: None,
-                },
-                "hub",
-            );
+            let who = member("bank", role);
             assert_eq!(submitter(&who).is_ok(), role != Role::Viewer, "{role}");
         }
         for who in [
