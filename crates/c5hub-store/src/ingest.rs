@@ -252,11 +252,17 @@ pub(crate) fn ingest(
     drop(params);
     // Dashboard counts move with the incidents (see `stats`).
     let mut tally = Tally::default();
+    // Only a submission of an existing incident asks the tally whether an
+    // incident is new in this transaction; a batch of new incidents alone
+    // (a bulk load) need not tell it each one.
+    let repeats = inserted.iter().any(Option::is_none);
     for (i, ((s, r), new)) in batch.iter().zip(&rows).zip(inserted).enumerate() {
         // The first submission of an incident the statements inserted is new.
         let o = match new {
             Some(key) => {
-                tally.created(key, now);
+                if repeats {
+                    tally.created(key, now);
+                }
                 Outcome::New(key)
             }
             None => existing_incident(db, s, r, now, &mut tally)?,
@@ -317,10 +323,21 @@ pub(crate) fn ingest(
 
     let mut contacts: Vec<Param<'_>> = Vec::new();
     let mut shares: Vec<Param<'_>> = Vec::new();
+    // New incidents counted by what places them (most of a batch shares a
+    // few dozen), so the tally's owned keys are built once per group, not
+    // once per incident.
+    let mut fresh: HashMap<FreshKey<'_>, (usize, i64)> = HashMap::new();
     for (&(i, k, _), _) in stored.iter().zip(&superseded).filter(|(_, old)| !**old) {
         let s = &batch[i];
-        let created_at = tally.leave(db, k)?;
-        tally.add(&Facts::of(s, created_at), 1);
+        if matches!(outcomes[i], Outcome::New(_)) {
+            fresh
+                .entry(FreshKey::of(s, &rows[i].keys, now))
+                .or_insert((i, 0))
+                .1 += 1;
+        } else {
+            let created_at = tally.leave(db, k)?;
+            tally.add(&Facts::of(s, created_at), 1);
+        }
         for c in &s.incident.contacts {
             contacts.extend([
                 Param::Int(k),
@@ -334,6 +351,9 @@ pub(crate) fn ingest(
                 shares.extend([Param::Int(k), org.as_str().into(), kind.into()]);
             }
         }
+    }
+    for (i, n) in fresh.into_values() {
+        tally.add(&Facts::of(&batch[i], now), n);
     }
     db.insert_rows(
         "INSERT INTO contacts (incident, name, email, role) VALUES ",
@@ -495,6 +515,39 @@ pub(crate) fn ingest(
     let changed: Vec<(i64, i64)> = stored.iter().map(|&(_, k, v)| (k, v)).collect();
     crate::changes::record_stored(db, &changed, now)?;
     Ok(outcomes)
+}
+
+/// What decides where a new incident is counted (see [`Facts::of`]),
+/// borrowed from its submission: new incidents with equal keys have equal
+/// facts.
+#[derive(PartialEq, Eq, Hash)]
+struct FreshKey<'a> {
+    reporter: &'a str,
+    tlp: i64,
+    rsit: Option<&'a str>,
+    status: &'static str,
+    /// The UTC day of detection, or of receipt.
+    day: i64,
+    /// The sharing list that names its readers, as submitted.
+    readers: &'a [String],
+}
+
+impl<'a> FreshKey<'a> {
+    fn of(s: &Submission<'a>, keys: &'a RowKeys, created_at: i64) -> FreshKey<'a> {
+        let m = s.incident;
+        FreshKey {
+            reporter: s.reporter,
+            tlp: tlp_rank(m.tlp),
+            rsit: keys.rsit.as_deref(),
+            status: m.status.as_str(),
+            day: crate::stats::day_of(
+                m.times
+                    .detected
+                    .map_or(created_at, |t| t.timestamp_millis()),
+            ),
+            readers: crate::stats::readers_of(s),
+        }
+    }
 }
 
 /// The values of an incident's row.

@@ -35,7 +35,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// The UTC day number of a time in milliseconds (floored, also before 1970,
 /// as the migration's SQL does).
-fn day_of(ms: i64) -> i64 {
+pub(crate) fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
@@ -55,17 +55,23 @@ pub(crate) struct Facts {
     readers: Vec<String>,
 }
 
+/// The sharing list of a submission that names its incident's readers
+/// besides the reporter: the AMBER sharing list or the RED recipients.
+pub(crate) fn readers_of<'a>(s: &Submission<'a>) -> &'a [String] {
+    match s.incident.tlp {
+        Tlp::Amber => s.shared_with,
+        Tlp::Red => s.recipients,
+        _ => &[],
+    }
+}
+
 impl Facts {
     /// The facts a submission gives its incident once stored, received at
     /// `created_at` (the incident's first receipt, which a new version
     /// keeps).
     pub(crate) fn of(s: &Submission<'_>, created_at: i64) -> Facts {
         let m = s.incident;
-        let lists: &[String] = match m.tlp {
-            Tlp::Amber => s.shared_with,
-            Tlp::Red => s.recipients,
-            _ => &[],
-        };
+        let lists = readers_of(s);
         Facts::new(
             s.reporter.to_owned(),
             m.tlp,

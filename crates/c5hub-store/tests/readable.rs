@@ -374,3 +374,46 @@ proptest! {
         }
     }
 }
+
+/// Ingest counts new incidents by what places them, a group at a time: a
+/// batch of new incidents of one reporter with equal TLP, class, status,
+/// day and sharing list (and others beside them), then a batch mixing new
+/// incidents with new versions of stored ones, must count each incident
+/// once in every audience.
+#[test]
+fn new_incidents_with_equal_facts_in_one_batch() {
+    let v = |tlp, class, shared| Version {
+        tlp,
+        class,
+        status: 1,
+        detected: Some(2),
+        shared,
+        recipients: 0b0110,
+        value: 0,
+    };
+    let send = |n, v: Version, group| Op::Send { n, v, group };
+    // Reporter org0 (n % ORGS == 0): five equal AMBER incidents, two equal
+    // GREEN ones, one RED; org1 one AMBER with the same facts otherwise.
+    let mut ops: Vec<Op> = [0, 4, 8, 12, 16]
+        .into_iter()
+        .map(|n| send(n, v(2, 1, 0b1010), true))
+        .collect();
+    ops.extend([
+        send(20, v(1, 3, 0), true),
+        send(24, v(1, 3, 0), true),
+        send(28, v(4, 0, 0), true),
+        send(1, v(2, 1, 0b1010), false),
+    ]);
+    // New versions of two of them beside new incidents equal to others,
+    // one of which gets a second version in the same batch.
+    ops.extend([
+        send(4, v(1, 2, 0), true),
+        send(32, v(2, 1, 0b1010), true),
+        send(36, v(2, 1, 0b1010), true),
+        send(32, v(4, 2, 0), true),
+        send(8, v(4, 1, 0), false),
+    ]);
+    for loc in locations("readable_groups") {
+        run(&ops, &loc);
+    }
+}
