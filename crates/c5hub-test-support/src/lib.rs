@@ -84,6 +84,12 @@ impl TestDatabase {
         });
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         let pid = std::process::id();
+        // An identifier unquoted in the statements below: a test's name
+        // may hold any character, the database's only [a-z0-9_].
+        let test: String = test
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
         let name = format!("{PREFIX}{pid}_{test}_{n}").to_lowercase();
         let mut admin = postgres::Client::connect(&base, postgres::NoTls)
             .expect("C5HUB_TEST_DATABASE_URL connects");
@@ -278,6 +284,15 @@ mod tests {
         assert_eq!(leftover_pid("c5hub_production"), None);
         assert_eq!(leftover_pid("c5hub_test_x_1"), None);
         assert_eq!(leftover_pid("postgres"), None);
+    }
+
+    #[test]
+    fn a_test_name_with_any_characters_makes_a_database() {
+        // Before: `DROP DATABASE IF EXISTS c5hub_test_1_a-b c_0` was a
+        // syntax error.
+        if let Some(db) = TestDatabase::create("a-b c.d") {
+            assert!(exists(&db.name), "{}", db.name);
+        }
     }
 
     fn exists(name: &str) -> bool {
