@@ -8,22 +8,10 @@ use std::path::Path;
 use c5hub_iodef::{JsonIncidents, Limits, Rule, decode_json, model};
 use c5hub_model::Incident;
 
+mod streamed;
+
 fn streamed(bytes: &[u8], limits: Limits) -> Vec<Result<Vec<Incident>, String>> {
-    JsonIncidents::new(bytes, limits)
-        .map(|item| {
-            let doc = item.map_err(|v| v.to_string())?;
-            let d = doc.decode(&limits).map_err(|v| v.to_string())?;
-            if !d.is_valid() {
-                return Err(d
-                    .violations
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"));
-            }
-            Ok(model::incidents_from_document(&d.document, None).0)
-        })
-        .collect()
+    streamed::decoded(JsonIncidents::new(bytes, limits), limits)
 }
 
 /// Every valid JSON document of the corpus, and every valid XML one
