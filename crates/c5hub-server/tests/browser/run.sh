@@ -6,7 +6,8 @@
 # Builds nothing: it takes the c5hub binary, makes a fresh data directory
 # with three organisations and their users (through the CLI, as an operator
 # would), starts the server on a free loopback port, waits for /readyz, runs
-# ui.test.mjs (playwright-core driving the system's Chromium, headless) and
+# every *.test.mjs here, one file after the other (playwright-core
+# driving the system's Chromium, headless) and
 # always stops the server. Needs `npm ci` done in this directory first.
 #
 # Environment:
@@ -100,7 +101,10 @@ C5HUB_ORG_A=bank-csirt C5HUB_USER_A=analyst@bank.example \
 C5HUB_ORG_B=telco-op C5HUB_USER_B=analyst@telco.example C5HUB_TOKEN_B=$token_b \
 C5HUB_PASSWORD=$password C5HUB_ADMIN_TOKEN=$admin_token \
 C5HUB_SAMPLES=$root/samples \
-  node --test --test-reporter=spec "$here/ui.test.mjs" || status=$?
+  bash -c 'status=0
+    # One file after the other: they share this server, and each drives its own browser.
+    for f in "$@"; do node --test --test-reporter=spec "$f" || status=1; done
+    exit $status' browser-tests "$here"/*.test.mjs || status=$?
 
 if [ "$status" -ne 0 ]; then
   echo "browser tests FAILED (screenshots and server log in $artifacts)" >&2
