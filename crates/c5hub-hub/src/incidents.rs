@@ -207,6 +207,42 @@ pub fn triage(store: &mut Store, who: &Authority, key: i64, t: &Triage) -> Resul
     Ok(())
 }
 
+/// The users incident `key` may be assigned to, for a picker: the active
+/// users of the organisations that handle it who may read it, which is
+/// exactly what [`triage`] accepts. Only a caller who may triage the
+/// incident learns them; anyone else gets an empty list.
+pub fn assignable(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<String>, Error> {
+    let (p, hub_org) = member(who)?;
+    let viewer = Viewer::member(p.org.clone());
+    let Some(reporter) = reporter_if_readable(store, key, &viewer)? else {
+        return Err(not_found(key));
+    };
+    let handlers = store.workflow().handlers(key)?;
+    if !permissions(p, hub_org, &reporter, &handlers).triage {
+        return Ok(Vec::new());
+    }
+    let mut orgs: Vec<&str> = vec![reporter.as_str(), hub_org];
+    orgs.extend(handlers.iter().map(String::as_str));
+    orgs.sort_unstable();
+    orgs.dedup();
+    let mut out = Vec::new();
+    for org in orgs {
+        if !store
+            .incidents()
+            .readable_key(key, &Viewer::member(org.to_owned()))?
+        {
+            continue;
+        }
+        for u in store.accounts().users_of(org)? {
+            if !u.disabled {
+                out.push(u.email);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Names an incident's co-handlers (replacing the earlier list).
 pub fn set_handlers(
     store: &mut Store,

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use c5hub_hub::incidents::{self, Permissions};
 use c5hub_hub::reads;
@@ -11,6 +12,7 @@ use c5hub_store::{IncidentSummary, Stats};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::forms::{FieldErrors, filter_errors, submission_errors};
 use super::page::{Page, csrf_field, page, tlp};
 use super::{check_csrf, error_page};
 use crate::AppState;
@@ -129,60 +131,229 @@ pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Resp
     .into_response()
 }
 
+/// The organisations, for the pickers (any member may see who the others
+/// are); a public reader gets none.
+async fn org_names(s: &AppState, caller: &Caller) -> Vec<String> {
+    if caller.principal.is_none() {
+        return Vec::new();
+    }
+    s.pool
+        .read(|st| Ok(c5hub_hub::accounts::orgs(st)))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|o| o.into_iter().map(|o| o.name).collect())
+        .unwrap_or_default()
+}
+
+/// Pickers of real values: the RSIT taxonomy's classes and the hub's
+/// organisations. A datalist still lets one type (and so a typo gets its
+/// message beside the field).
+fn pickers(orgs: &[String]) -> Markup {
+    html! {
+        datalist id="rsit-classes" { @for c in RsitClass::all() { option value=(c.path()) {} } }
+        datalist id="orgs" { @for o in orgs { option value=(o) {} } }
+    }
+}
+
+/// The list's query without its page, for links that keep the filters.
+fn query_string(q: &HashMap<String, String>, drop: &[&str], add: &[(&str, &str)]) -> String {
+    let mut pairs: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !drop.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in add {
+        pairs.retain(|(x, _)| x != k);
+        pairs.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The export formats the UI offers, with their button labels.
+const EXPORTS: [(&str, &str); 3] = [
+    ("iodef-xml", "IODEF XML"),
+    ("iodef-json", "IODEF JSON"),
+    ("csv", "CSV"),
+];
+
 pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Response {
     let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
     };
-    let filter = match crate::api::incidents::filter_from(&q, true) {
-        Ok(f) => f,
-        Err(p) => return error_page(&caller, &p),
-    };
-    let limit = filter.limit;
-    let rows = match s
-        .pool
-        .run(move |st| Ok(reads::list(st, &who, &filter)))
-        .await
-    {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return error_page(&caller, &e.into()),
-        Err(p) => return error_page(&caller, &p),
+    let orgs = org_names(&s, &caller).await;
+    // A filter the hub refuses is said beside its field, on the list page
+    // itself, with what was typed kept.
+    let (rows, errors, limit) = match crate::api::incidents::filter_from(&q, true) {
+        Ok(filter) => {
+            let limit = filter.limit;
+            match s
+                .pool
+                .run(move |st| Ok(reads::list(st, &who, &filter)))
+                .await
+            {
+                Ok(Ok(r)) => (r, FieldErrors::default(), limit),
+                Ok(Err(e)) => return error_page(&caller, &e.into()),
+                Err(p) => return error_page(&caller, &p),
+            }
+        }
+        Err(p) => (Vec::new(), filter_errors(&p), 0),
     };
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
-    let mut next = q.clone();
-    let older = (rows.len() == limit).then(|| {
-        next.insert(
-            "cursor".into(),
-            rows.last().map(|r| r.key.to_string()).unwrap_or_default(),
-        );
-        let qs: Vec<String> = next
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect();
-        format!("/incidents?{}", qs.join("&"))
+    let older = (limit > 0 && rows.len() == limit).then(|| {
+        let cursor = rows.last().map(|r| r.key.to_string()).unwrap_or_default();
+        format!(
+            "/incidents?{}",
+            query_string(&q, &[], &[("cursor", &cursor)])
+        )
     });
+    let first = q
+        .contains_key("cursor")
+        .then(|| format!("/incidents?{}", query_string(&q, &["cursor"], &[])));
     let ctx = Page::of(&caller, "Incidents", "incidents");
-    page(&ctx, html! {
-        h1 { "Incidents" }
-        form.filters method="get" action="/incidents" role="search" aria-label="Filter incidents" {
-            label { "Value" input type="search" name="observable" value=(get("observable")); }
-            label { "RSIT class" input name="classification" placeholder="fraud/phishing" value=(get("classification")); }
-            label { "TLP" select name="tlp" {
-                option value="" { "any" }
-                @for t in Tlp::ALL { option value=(t.as_str()) selected[get("tlp") == t.as_str()] { (t.as_str()) } }
-            } }
-            label { "Status" select name="status" {
-                option value="" { "any" }
-                @for x in IncidentStatus::ALL { option value=(x.as_str()) selected[get("status") == x.as_str()] { (x.as_str()) } }
-            } }
-            label { "Reporter" input name="reporter" value=(get("reporter")); }
-            button type="submit" { "Filter" }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let field = |name: &'static str, label: &str, input: Markup| {
+        html! {
+            label { (label) (input) }
+            (errors.beside(name))
         }
-        (rows_table(&rows, &format!("{} incident(s) on this page", rows.len())))
-        @if let Some(href) = older { p { a href=(href) rel="next" { "Older incidents" } } }
-    })
-    .into_response()
+    };
+    let body = page(
+        &ctx,
+        html! {
+            h1 { "Incidents" }
+            (pickers(&orgs))
+            (errors.summary_saying("The filter needs a correction: "))
+            form.filters method="get" action="/incidents" role="search" aria-label="Filter incidents" {
+                (field("observable", "Value", html! { input type="search" name="observable" value=(get("observable")) aria-describedby=[errors.described("observable")]; }))
+                (field("classification", "RSIT class", html! { input name="classification" list="rsit-classes" placeholder="fraud/phishing" value=(get("classification")) aria-invalid=[errors.described("classification").map(|_| "true")] aria-describedby=[errors.described("classification")]; }))
+                (field("tlp", "TLP", html! { select name="tlp" {
+                    option value="" { "any" }
+                    @for t in Tlp::ALL { option value=(t.as_str()) selected[get("tlp") == t.as_str()] { (t.as_str()) } }
+                } }))
+                (field("status", "Status", html! { select name="status" {
+                    option value="" { "any" }
+                    @for x in IncidentStatus::ALL { option value=(x.as_str()) selected[get("status") == x.as_str()] { (x.as_str()) } }
+                } }))
+                (field("reporter", "Reporter", html! { input name="reporter" list="orgs" value=(get("reporter")); }))
+                button type="submit" { "Filter" }
+            }
+            @if errors.is_empty() {
+                (rows_table(&rows, &format!("{} incident(s) on this page", rows.len())))
+                p.pager {
+                    @if let Some(href) = &first { a href=(href) rel="first" { "First page" } " " }
+                    @if let Some(href) = &older { a href=(href) rel="next" { "Older incidents" } }
+                }
+                p.exports {
+                    "Export every incident these filters select: "
+                    @for (name, label) in EXPORTS {
+                        a.button href={ "/incidents/export?" (query_string(&q, &["cursor", "limit"], &[("format", name)])) } download { (label) } " "
+                    }
+                }
+            } @else {
+                p.muted { "Correct the filter to see the incidents." }
+            }
+        },
+    );
+    (status, body).into_response()
+}
+
+/// An export of the incidents the list's filters select, as a download:
+/// the same hub operation and TLP rule as `GET /api/v1/export`.
+pub(crate) async fn export_list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Response {
+    let done = async {
+        let who = caller.reading(&s.config.org)?;
+        let format = export_format(&q)?;
+        let mut q = q.clone();
+        q.remove("cursor");
+        q.remove("limit");
+        let filter = crate::api::incidents::filter_from(&q, false)?;
+        let incidents = s
+            .pool
+            .read(move |st| Ok(reads::export(st, &who, &filter)))
+            .await??;
+        Ok::<_, Problem>(download(format, &incidents, "c5hub-incidents"))
+    };
+    match done.await {
+        Ok(r) => r,
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+/// One incident as a download, in the formats of the list's export.
+pub(crate) async fn export_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Q,
+) -> Response {
+    let done = async {
+        let who = caller.reading(&s.config.org)?;
+        let format = export_format(&q)?;
+        let one = s
+            .pool
+            .read(move |st| Ok(reads::incident(st, &who, id)))
+            .await??;
+        Ok::<_, Problem>(download(format, &[one], &format!("c5hub-incident-{id}")))
+    };
+    match done.await {
+        Ok(r) => r,
+        Err(p) if p.status == StatusCode::NOT_FOUND => super::not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+fn export_format(q: &HashMap<String, String>) -> Result<&'static c5hub_formats::Format, Problem> {
+    let name = q.get("format").map_or("iodef-xml", String::as_str);
+    EXPORTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(n, _)| c5hub_formats::by_name(n))
+        .filter(|f| f.encode.is_some())
+        .ok_or_else(|| {
+            Problem::invalid(
+                "query parameter format",
+                format!("{name:?}: use iodef-xml, iodef-json or csv"),
+            )
+        })
+}
+
+fn download(
+    format: &'static c5hub_formats::Format,
+    incidents: &[c5hub_store::StoredIncident],
+    stem: &str,
+) -> Response {
+    let (text, ct) = crate::api::incidents::render_export(format, incidents);
+    let ext = match format.name {
+        "iodef-xml" => "xml",
+        "csv" => "csv",
+        _ => "json",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ct.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{stem}.{ext}\""),
+            ),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 pub(crate) fn enc(s: &str) -> String {
@@ -202,6 +373,62 @@ pub(crate) async fn detail(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Response {
+    detail_page(&s, &caller, id, None).await
+}
+
+/// A form on the incident page that the hub refused: which form, what was
+/// typed, and the messages for its fields. The page is shown again with
+/// them in place.
+pub(crate) struct Recover {
+    form: &'static str,
+    values: HashMap<&'static str, String>,
+    errors: FieldErrors,
+    status: StatusCode,
+}
+
+impl Recover {
+    /// Maps a refusal of form `form` to its fields: the hub names the
+    /// field (`/assignee`, `/note`); a refusal that names none (not
+    /// allowed, an expired form) goes beside the form's main field.
+    fn of(
+        form: &'static str,
+        main: &'static str,
+        values: &[(&'static str, &str)],
+        p: &Problem,
+    ) -> Recover {
+        let mut errors = FieldErrors::default();
+        for e in &p.errors {
+            let field = e.at.trim_start_matches('/');
+            let field = values
+                .iter()
+                .map(|(k, _)| *k)
+                .find(|k| *k == field)
+                .unwrap_or(main);
+            errors.add(field, super::forms::plain(&e.detail));
+        }
+        if errors.is_empty() {
+            errors.add(main, super::forms::plain(&p.detail));
+        }
+        Recover {
+            form,
+            values: values.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            errors,
+            status: p.status,
+        }
+    }
+}
+
+/// Whether the incident page offers form `form` to a caller with `may`.
+fn offered(form: &str, may: Permissions) -> bool {
+    match form {
+        "status" | "assignee" => may.triage,
+        "handlers" => may.name_handlers,
+        _ => may.comment,
+    }
+}
+
+async fn detail_page(s: &AppState, caller: &Caller, id: i64, recover: Option<Recover>) -> Response {
+    let caller = caller.clone();
     let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
@@ -215,17 +442,23 @@ pub(crate) async fn detail(
                 let c = reads::comments(st, &who, id)?;
                 let r = reads::related(st, &who, id)?;
                 let handlers = reads::handlers(st, &who, id)?;
-                Ok::<_, c5hub_hub::Error>((i, h, a, c, r, handlers))
+                // Only a member that may triage learns whom it may assign.
+                let assignable = match &who {
+                    c5hub_hub::Authority::Member { .. } => incidents::assignable(st, &who, id)?,
+                    _ => Vec::new(),
+                };
+                Ok::<_, c5hub_hub::Error>((i, h, a, c, r, handlers, assignable))
             };
             Ok(one(st))
         })
         .await;
-    let (i, history, assignments, comments, related, handlers) = match got {
+    let (i, history, assignments, comments, related, handlers, assignable) = match got {
         Ok(Ok(x)) => x,
         Ok(Err(c5hub_hub::Error::NotFound(_))) => return super::not_found_for(&caller),
         Ok(Err(e)) => return error_page(&caller, &e.into()),
         Err(p) => return error_page(&caller, &p),
     };
+    let orgs = org_names(s, &caller).await;
     let assignee = i.assignee.clone();
     let m = &i.incident;
     // The page offers only the forms the rule of who may change what would
@@ -242,98 +475,132 @@ pub(crate) async fn detail(
     let title = m.title.clone().unwrap_or_else(|| m.id.to_string());
     let ctx = Page::of(&caller, &title, "incidents");
     let events = c5hub_wire::incidents::history(&history, &assignments);
-    page(&ctx, html! {
-        h1 { "Incident " (i.key) ": " (title) }
-        dl {
-            dt { "Global id" } dd { code { (m.id) } }
-            dt { "Reporter" } dd { (i.reporter) }
-            dt { "TLP" } dd { (tlp(m.tlp)) }
-            dt { "Class" } dd { (m.classification.map(|c| c.path()).unwrap_or_else(|| "unclassified".into())) }
-            dt { "Status" } dd id="status" { (m.status.as_str()) }
-            dt { "Assignee" } dd { (assignee.as_deref().unwrap_or("nobody")) }
-            dt { "Co-handlers" } dd { @if handlers.is_empty() { "none" } @else { (handlers.join(", ")) } }
-            dt { "Version" } dd { (i.version) }
-            @if let Some(d) = m.times.detected { dt { "Detected" } dd { (d.to_rfc3339()) } }
-        }
-        @if let Some(d) = &m.description { p { (d) } }
-        @if may.triage {
-            section aria-labelledby="triage-h" {
-                h2 id="triage-h" { "Triage" }
-                form.filters method="post" action={ "/incidents/" (i.key) "/status" } {
-                    (csrf_field(csrf))
-                    label { "New status" select name="status" {
-                        @for x in IncidentStatus::ALL { option value=(x.as_str()) selected[x == m.status] { (x.as_str()) } }
-                    } }
-                    label { "Note" input name="note"; }
-                    button type="submit" { "Change status" }
+    let none = FieldErrors::default();
+    let (errs, status) = recover
+        .as_ref()
+        .map_or((&none, StatusCode::OK), |r| (&r.errors, r.status));
+    // What the refused form held, else what the incident holds now.
+    let kept = |form: &str, field: &str, now: String| -> String {
+        recover
+            .as_ref()
+            .filter(|r| r.form == form)
+            .and_then(|r| r.values.get(field).cloned())
+            .unwrap_or(now)
+    };
+    let status_now = kept("status", "status", m.status.as_str().to_owned());
+    let body = page(
+        &ctx,
+        html! {
+            h1 { "Incident " (i.key) ": " (title) }
+            dl {
+                dt { "Global id" } dd { code { (m.id) } }
+                dt { "Reporter" } dd { (i.reporter) }
+                dt { "TLP" } dd { (tlp(m.tlp)) }
+                dt { "Class" } dd { (m.classification.map(|c| c.path()).unwrap_or_else(|| "unclassified".into())) }
+                dt { "Status" } dd id="status" { (m.status.as_str()) }
+                dt { "Assignee" } dd { (assignee.as_deref().unwrap_or("nobody")) }
+                dt { "Co-handlers" } dd { @if handlers.is_empty() { "none" } @else { (handlers.join(", ")) } }
+                dt { "Version" } dd { (i.version) }
+                @if let Some(d) = m.times.detected { dt { "Detected" } dd { (d.to_rfc3339()) } }
+            }
+            @if let Some(d) = &m.description { p { (d) } }
+            @if let Some(r) = recover.as_ref().filter(|r| !offered(r.form, may)) {
+                // A form this page does not offer (sent from an older page,
+                // or by hand): its refusal is said here.
+                div.error role="alert" { @for m in r.errors.all() { p { (m) } } }
+            }
+            p.exports {
+                "Export this incident: "
+                @for (name, label) in EXPORTS {
+                    a.button href={ "/incidents/" (i.key) "/export?format=" (name) } download { (label) } " "
                 }
-                form.filters method="post" action={ "/incidents/" (i.key) "/assignee" } {
-                    (csrf_field(csrf))
-                    label { "Assignee" input name="assignee" value=(assignee.as_deref().unwrap_or_default()); }
-                    button type="submit" { "Assign" }
-                }
-                @if may.name_handlers {
-                    form.filters method="post" action={ "/incidents/" (i.key) "/handlers" } {
+            }
+            @if may.triage {
+                section aria-labelledby="triage-h" {
+                    h2 id="triage-h" { "Triage" }
+                    form.filters method="post" action={ "/incidents/" (i.key) "/status" } {
                         (csrf_field(csrf))
-                        label { "Co-handlers (organisations, comma-separated)" input name="handlers" value=(handlers.join(", ")); }
-                        button type="submit" { "Name co-handlers" }
+                        label { "New status" select name="status" aria-describedby=[errs.described("status")] {
+                            @for x in IncidentStatus::ALL { option value=(x.as_str()) selected[x.as_str() == status_now] { (x.as_str()) } }
+                        } }
+                        (errs.beside("status"))
+                        label { "Note" input name="note" value=(kept("status", "note", String::new())) aria-describedby=[errs.described("note")]; }
+                        (errs.beside("note"))
+                        button type="submit" { "Change status" }
+                    }
+                    datalist id="assignable" { @for u in &assignable { option value=(u) {} } }
+                    form.filters method="post" action={ "/incidents/" (i.key) "/assignee" } {
+                        (csrf_field(csrf))
+                        label { "Assignee" input name="assignee" list="assignable" value=(kept("assignee", "assignee", assignee.clone().unwrap_or_default())) aria-describedby=[errs.described("assignee")]; }
+                        (errs.beside("assignee"))
+                        button type="submit" { "Assign" }
+                    }
+                    @if may.name_handlers {
+                        datalist id="orgs" { @for o in &orgs { option value=(o) {} } }
+                        form.filters method="post" action={ "/incidents/" (i.key) "/handlers" } {
+                            (csrf_field(csrf))
+                            label { "Co-handlers (organisations, comma-separated)" input name="handlers" list="orgs" value=(kept("handlers", "handlers", handlers.join(", "))) aria-describedby=[errs.described("handlers")]; }
+                            (errs.beside("handlers"))
+                            button type="submit" { "Name co-handlers" }
+                        }
                     }
                 }
             }
-        }
-        section aria-labelledby="obs-h" {
-            h2 id="obs-h" { "Observables (" (m.observables.len()) ")" }
-            table {
-                thead { tr { th scope="col" { "Kind" } th scope="col" { "Value" } th scope="col" { "Role" } } }
-                tbody { @for o in &m.observables { tr { td { (o.observable.kind().as_str()) } td { a href={ "/lookup?q=" (enc(o.observable.value())) } { code { (o.observable.value()) } } } td { (o.role.as_str()) } } } }
-            }
-        }
-        section aria-labelledby="rel-h" id="related" {
-            h2 id="rel-h" { "Related incidents (" (related.len()) ")" }
-            @if related.is_empty() { p.muted { "No readable incident shares a value with this one." } }
-            @else {
+            section aria-labelledby="obs-h" {
+                h2 id="obs-h" { "Observables (" (m.observables.len()) ")" }
                 table {
-                    thead { tr { th scope="col" { "Incident" } th scope="col" { "Reporter" } th scope="col" { "TLP" } th scope="col" { "Shared values" } } }
-                    tbody {
-                        @for r in &related {
-                            tr {
-                                td { a href={ "/incidents/" (r.incident.key) } { (r.incident.key) ": " (r.incident.title.as_deref().unwrap_or(&r.incident.global_id)) } }
-                                td { (r.incident.reporter) }
-                                td { (tlp(r.incident.tlp)) }
-                                td { @for (mine, theirs, how) in &r.shared { code { (mine.value()) } @if mine != theirs { " ~ " code { (theirs.value()) } } " (" (how.as_str()) ") " } }
+                    thead { tr { th scope="col" { "Kind" } th scope="col" { "Value" } th scope="col" { "Role" } } }
+                    tbody { @for o in &m.observables { tr { td { (o.observable.kind().as_str()) } td { a href={ "/lookup?q=" (enc(o.observable.value())) } { code { (o.observable.value()) } } } td { (o.role.as_str()) } } } }
+                }
+            }
+            section aria-labelledby="rel-h" id="related" {
+                h2 id="rel-h" { "Related incidents (" (related.len()) ")" }
+                @if related.is_empty() { p.muted { "No readable incident shares a value with this one." } }
+                @else {
+                    table {
+                        thead { tr { th scope="col" { "Incident" } th scope="col" { "Reporter" } th scope="col" { "TLP" } th scope="col" { "Shared values" } } }
+                        tbody {
+                            @for r in &related {
+                                tr {
+                                    td { a href={ "/incidents/" (r.incident.key) } { (r.incident.key) ": " (r.incident.title.as_deref().unwrap_or(&r.incident.global_id)) } }
+                                    td { (r.incident.reporter) }
+                                    td { (tlp(r.incident.tlp)) }
+                                    td { @for (mine, theirs, how) in &r.shared { code { (mine.value()) } @if mine != theirs { " ~ " code { (theirs.value()) } } " (" (how.as_str()) ") " } }
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        section aria-labelledby="hist-h" {
-            h2 id="hist-h" { "History" }
-            ol {
-                @for e in &events {
-                    li {
-                        (e.at) " · " (e.actor) " · "
-                        @if e.change == "status" { "status " (e.from.clone().flatten().as_deref().unwrap_or("—")) " → " (e.to.as_deref().unwrap_or_default()) @if let Some(Some(n)) = &e.note { " (" (n) ")" } }
-                        @else { "assigned to " (e.to.as_deref().unwrap_or("nobody")) }
+            section aria-labelledby="hist-h" {
+                h2 id="hist-h" { "History" }
+                ol {
+                    @for e in &events {
+                        li {
+                            (e.at) " · " (e.actor) " · "
+                            @if e.change == "status" { "status " (e.from.clone().flatten().as_deref().unwrap_or("—")) " → " (e.to.as_deref().unwrap_or_default()) @if let Some(Some(n)) = &e.note { " (" (n) ")" } }
+                            @else { "assigned to " (e.to.as_deref().unwrap_or("nobody")) }
+                        }
                     }
                 }
             }
-        }
-        section aria-labelledby="com-h" {
-            h2 id="com-h" { "Comments (" (comments.len()) ")" }
-            @for c in &comments {
-                article.panel { p { (c.body) } p.muted { (c.author) " (" (c.org) "), " (c.at.to_rfc3339()) } }
-            }
-            @if may.comment {
-                form.stack method="post" action={ "/incidents/" (i.key) "/comments" } {
-                    (csrf_field(csrf))
-                    label { "Comment" textarea name="body" rows="3" required {} }
-                    button type="submit" { "Add comment" }
+            section aria-labelledby="com-h" {
+                h2 id="com-h" { "Comments (" (comments.len()) ")" }
+                @for c in &comments {
+                    article.panel { p { (c.body) } p.muted { (c.author) " (" (c.org) "), " (c.at.to_rfc3339()) } }
+                }
+                @if may.comment {
+                    form.stack method="post" action={ "/incidents/" (i.key) "/comments" } {
+                        (csrf_field(csrf))
+                        label { "Comment" textarea name="body" rows="3" required aria-describedby=[errs.described("body")] { (kept("comment", "body", String::new())) } }
+                        (errs.beside("body"))
+                        button type="submit" { "Add comment" }
+                    }
                 }
             }
-        }
-    })
-    .into_response()
+        },
+    );
+    (status, body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -365,7 +632,8 @@ pub(crate) async fn set_status(
         };
         apply_triage(&s, &caller, id, t).await
     };
-    back_to_incident(&caller, id, done.await)
+    let values = [("status", f.status.as_str()), ("note", f.note.as_str())];
+    back_to_incident(&s, &caller, id, done.await, "status", &values).await
 }
 
 #[derive(Deserialize)]
@@ -392,7 +660,8 @@ pub(crate) async fn set_assignee(
         };
         apply_triage(&s, &caller, id, t).await
     };
-    back_to_incident(&caller, id, done.await)
+    let values = [("assignee", f.assignee.as_str())];
+    back_to_incident(&s, &caller, id, done.await, "assignee", &values).await
 }
 
 #[derive(Deserialize)]
@@ -424,13 +693,15 @@ pub(crate) async fn set_handlers(
             .await??;
         Ok(())
     };
-    back_to_incident(&caller, id, done.await)
+    let values = [("handlers", f.handlers.as_str())];
+    back_to_incident(&s, &caller, id, done.await, "handlers", &values).await
 }
 
 #[derive(Deserialize)]
 pub(crate) struct CommentForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     body: String,
 }
 
@@ -442,55 +713,169 @@ pub(crate) async fn comment(
 ) -> Response {
     let done = async {
         check_csrf(&caller, &f.csrf)?;
-        comment_on(&s, &caller, id, f.body).await.map(drop)
+        comment_on(&s, &caller, id, f.body.clone()).await.map(drop)
     };
-    back_to_incident(&caller, id, done.await)
+    let values = [("body", f.body.as_str())];
+    back_to_incident(&s, &caller, id, done.await, "comment", &values).await
 }
 
-/// After a form on an incident page: back to the page, or the error.
-fn back_to_incident(caller: &Caller, id: i64, done: Result<(), Problem>) -> Response {
+/// After a form on an incident page: back to the page, or the page again
+/// with the form as it was sent and the messages beside its fields. Only
+/// a missing session leaves the page (to log in).
+async fn back_to_incident(
+    s: &AppState,
+    caller: &Caller,
+    id: i64,
+    done: Result<(), Problem>,
+    form: &'static str,
+    values: &[(&'static str, &str)],
+) -> Response {
     match done {
         Ok(()) => Redirect::to(&format!("/incidents/{id}")).into_response(),
-        Err(p) => error_page(caller, &p),
+        Err(p) if p.status == StatusCode::UNAUTHORIZED => error_page(caller, &p),
+        Err(p) if p.status == StatusCode::NOT_FOUND => super::not_found_for(caller),
+        Err(p) => {
+            let main = values.first().map_or("", |(k, _)| *k);
+            let r = Recover::of(form, main, values, &p);
+            detail_page(s, caller, id, Some(r)).await
+        }
     }
 }
 
-pub(crate) async fn submit_form(caller: Caller) -> Response {
+/// What the submission page's two forms hold: empty on first show, what
+/// was sent when it is shown again with its messages.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Typed {
+    id: String,
+    title: String,
+    classification: String,
+    tlp: String,
+    observables: String,
+    description: String,
+    shared_with: Vec<String>,
+    recipients: Vec<String>,
+    /// Which form was sent (`form` or `upload`), for the messages.
+    sent: &'static str,
+}
+
+impl Typed {
+    /// Reads the fields form (its sharing lists are multiple pickers, so
+    /// a name may come more than once).
+    fn from_pairs(pairs: &[(String, String)]) -> (Typed, String) {
+        let mut t = Typed {
+            sent: "form",
+            ..Typed::default()
+        };
+        let mut csrf = String::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => csrf.clone_from(v),
+                "id" => t.id.clone_from(v),
+                "title" => t.title.clone_from(v),
+                "classification" => t.classification.clone_from(v),
+                "tlp" => t.tlp.clone_from(v),
+                "observables" => t.observables.clone_from(v),
+                "description" => t.description.clone_from(v),
+                "shared_with" => t.shared_with.extend(split_list(v)),
+                "recipients" => t.recipients.extend(split_list(v)),
+                _ => {}
+            }
+        }
+        (t, csrf)
+    }
+}
+
+pub(crate) async fn submit_form(State(s): State<AppState>, caller: Caller) -> Response {
     if let Err(p) = caller.allowed(Role::can_submit, "submit incidents") {
         return error_page(&caller, &p);
     }
-    let ctx = Page::of(&caller, "Submit an incident", "submit");
+    let orgs = org_names(&s, &caller).await;
+    submit_page(
+        &caller,
+        &orgs,
+        &Typed::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+}
+
+/// The submission page, empty or as it was sent with each message beside
+/// its field.
+fn submit_page(
+    caller: &Caller,
+    orgs: &[String],
+    t: &Typed,
+    errs: &FieldErrors,
+    status: StatusCode,
+) -> Response {
+    let ctx = Page::of(caller, "Submit an incident", "submit");
     let csrf = caller.csrf();
-    page(&ctx, html! {
-        h1 { "Submit an incident" }
-        section aria-labelledby="upload-h" {
-            h2 id="upload-h" { "Upload an IODEF document" }
-            p.muted { "IODEF v2 (RFC 7970, ITU-T X.1541) in XML, or its JSON binding (RFC 8727)." }
-            form.stack method="post" action="/submit" enctype="multipart/form-data" {
-                (csrf_field(csrf))
-                label { "Document" input type="file" name="document" accept=".xml,.json,application/xml,application/json" required; }
-                label { "Share AMBER with (organisations, comma-separated)" input name="shared_with"; }
-                label { "RED recipients (organisations, comma-separated)" input name="recipients"; }
-                button type="submit" { "Upload" }
+    let none = FieldErrors::default();
+    let (up, form) = if t.sent == "upload" {
+        (errs, &none)
+    } else {
+        (&none, errs)
+    };
+    let tlp_now = if t.tlp.is_empty() {
+        Tlp::Amber.as_str().to_owned()
+    } else {
+        t.tlp.clone()
+    };
+    let org_picker = |name: &'static str, chosen: &[String], e: &FieldErrors| {
+        html! {
+            select name=(name) multiple size=(orgs.len().clamp(2, 6)) aria-describedby=[e.described(name)] {
+                @for o in orgs { option value=(o) selected[chosen.contains(o)] { (o) } }
             }
         }
-        section aria-labelledby="form-h" {
-            h2 id="form-h" { "Or fill in the form" }
-            form.stack method="post" action="/submit/form" {
-                (csrf_field(csrf))
-                label { "Incident id (name:id, e.g. bank.example:INC-42)" input name="id" required; }
-                label { "Title" input name="title" required; }
-                label { "RSIT class" input name="classification" placeholder="fraud/phishing"; }
-                label { "TLP" select name="tlp" { @for t in Tlp::ALL { option value=(t.as_str()) selected[t == Tlp::Amber] { (t.as_str()) } } } }
-                label { "Observables (one per line: IP, prefix, domain, URL, email, hash, phone)" textarea name="observables" rows="5" {} }
-                label { "Description" textarea name="description" rows="4" {} }
-                label { "Share AMBER with (organisations, comma-separated)" input name="shared_with"; }
-                label { "RED recipients (organisations, comma-separated)" input name="recipients"; }
-                button type="submit" { "Submit" }
+    };
+    let body = page(
+        &ctx,
+        html! {
+            h1 { "Submit an incident" }
+            (pickers(orgs))
+            section aria-labelledby="upload-h" {
+                h2 id="upload-h" { "Upload an IODEF document" }
+                p.muted { "IODEF v2 (RFC 7970, ITU-T X.1541) in XML, or its JSON binding (RFC 8727)." }
+                (up.summary())
+                form.stack method="post" action="/submit" enctype="multipart/form-data" {
+                    (csrf_field(csrf))
+                    label { "Document" input type="file" name="document" accept=".xml,.json,application/xml,application/json" required aria-describedby=[up.described("document")]; }
+                    (up.beside("document"))
+                    label { "Share AMBER with (hold Ctrl to pick several)" (org_picker("shared_with", if t.sent == "upload" { &t.shared_with } else { &[] }, up)) }
+                    (up.beside("shared_with"))
+                    label { "RED recipients" (org_picker("recipients", if t.sent == "upload" { &t.recipients } else { &[] }, up)) }
+                    (up.beside("recipients"))
+                    button type="submit" { "Upload" }
+                }
             }
-        }
-    })
-    .into_response()
+            section aria-labelledby="form-h" {
+                h2 id="form-h" { "Or fill in the form" }
+                (form.summary())
+                form.stack id="incident-form" method="post" action="/submit/form" {
+                    (csrf_field(csrf))
+                    label { "Incident id (name:id, e.g. bank.example:INC-42; leave empty and the hub makes one)"
+                        input name="id" value=(t.id) aria-invalid=[form.described("id").map(|_| "true")] aria-describedby=[form.described("id")]; }
+                    (form.beside("id"))
+                    label { "Title" input name="title" required value=(t.title) aria-describedby=[form.described("title")]; }
+                    (form.beside("title"))
+                    label { "RSIT class" input name="classification" list="rsit-classes" placeholder="fraud/phishing" value=(t.classification) aria-invalid=[form.described("classification").map(|_| "true")] aria-describedby=[form.described("classification")]; }
+                    (form.beside("classification"))
+                    label { "TLP" select name="tlp" aria-describedby=[form.described("tlp")] { @for x in Tlp::ALL { option value=(x.as_str()) selected[x.as_str() == tlp_now] { (x.as_str()) } } } }
+                    (form.beside("tlp"))
+                    label { "Observables (one per line: IP, prefix, domain, URL, email, hash, phone)" textarea name="observables" rows="5" aria-invalid=[form.described("observables").map(|_| "true")] aria-describedby=[form.described("observables")] { (t.observables) } }
+                    (form.beside("observables"))
+                    label { "Description" textarea name="description" rows="4" aria-describedby=[form.described("description")] { (t.description) } }
+                    (form.beside("description"))
+                    label { "Share AMBER with (hold Ctrl to pick several)" (org_picker("shared_with", if t.sent == "form" { &t.shared_with } else { &[] }, form)) }
+                    (form.beside("shared_with"))
+                    label { "RED recipients" (org_picker("recipients", if t.sent == "form" { &t.recipients } else { &[] }, form)) }
+                    (form.beside("recipients"))
+                    button type="submit" { "Submit" }
+                }
+            }
+        },
+    );
+    (status, body).into_response()
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -501,7 +886,15 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-async fn store_and_redirect(s: &AppState, caller: &Caller, parsed: submit::Parsed) -> Response {
+/// Stores a parsed submission and opens the incident; a refusal shows the
+/// submission page again with what was sent.
+async fn store_and_redirect(
+    s: &AppState,
+    caller: &Caller,
+    parsed: submit::Parsed,
+    typed: &Typed,
+    lines: &[usize],
+) -> Response {
     let who = match caller.authority(&s.config.org) {
         Ok(w) => w,
         Err(e) => return error_page(caller, &e),
@@ -509,10 +902,36 @@ async fn store_and_redirect(s: &AppState, caller: &Caller, parsed: submit::Parse
     match submit::store(s, &who, parsed).await {
         Ok(results) => match results.first() {
             Some((o, _)) => Redirect::to(&format!("/incidents/{}", o.key())).into_response(),
-            None => error_page(caller, &Problem::bad_request("nothing was stored")),
+            None => {
+                submit_again(
+                    s,
+                    caller,
+                    typed,
+                    &Problem::bad_request("nothing was stored"),
+                    lines,
+                )
+                .await
+            }
         },
-        Err(e) => error_page(caller, &e),
+        Err(e) => submit_again(s, caller, typed, &e, lines).await,
     }
+}
+
+/// The submission page again after a refusal: 401 still leads to the
+/// login, anything else is said beside the fields.
+async fn submit_again(
+    s: &AppState,
+    caller: &Caller,
+    typed: &Typed,
+    p: &Problem,
+    lines: &[usize],
+) -> Response {
+    if p.status == StatusCode::UNAUTHORIZED {
+        return error_page(caller, p);
+    }
+    let orgs = org_names(s, caller).await;
+    let errs = submission_errors(p, lines);
+    submit_page(caller, &orgs, typed, &errs, p.status)
 }
 
 pub(crate) async fn submit_upload(
@@ -522,111 +941,127 @@ pub(crate) async fn submit_upload(
 ) -> Response {
     let mut csrf = String::new();
     let mut doc: Option<(Option<String>, Vec<u8>)> = None;
-    let (mut shared, mut recipients) = (String::new(), String::new());
+    let mut typed = Typed {
+        sent: "upload",
+        ..Typed::default()
+    };
+    let mut failed = None;
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or_default().to_owned();
                 let ct = field.content_type().map(str::to_owned);
                 match field.bytes().await {
-                    Ok(b) => match name.as_str() {
-                        "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                        "document" => doc = Some((ct, b.to_vec())),
-                        "shared_with" => shared = String::from_utf8_lossy(&b).into_owned(),
-                        "recipients" => recipients = String::from_utf8_lossy(&b).into_owned(),
-                        _ => {}
-                    },
+                    Ok(b) => {
+                        let text = || String::from_utf8_lossy(&b).into_owned();
+                        match name.as_str() {
+                            "csrf" => csrf = text(),
+                            // A browser sends an empty part when no file
+                            // was chosen.
+                            "document" if !b.is_empty() => doc = Some((ct, b.to_vec())),
+                            "shared_with" => typed.shared_with.extend(split_list(&text())),
+                            "recipients" => typed.recipients.extend(split_list(&text())),
+                            _ => {}
+                        }
+                    }
                     Err(e) => {
-                        return error_page(
-                            &caller,
-                            &Problem::bad_request(format!("upload failed: {e}")),
-                        );
+                        failed = Some(Problem::invalid(
+                            "document",
+                            format!("the upload failed: {e}"),
+                        ));
+                        break;
                     }
                 }
             }
             Ok(None) => break,
             Err(e) => {
-                return error_page(
-                    &caller,
-                    &Problem::bad_request(format!("upload failed: {e}")),
-                );
+                failed = Some(Problem::invalid(
+                    "document",
+                    format!("the upload failed: {e}"),
+                ));
+                break;
             }
         }
     }
+    if let Some(p) = failed {
+        return submit_again(&s, &caller, &typed, &p, &[]).await;
+    }
     if let Err(p) = check_csrf(&caller, &csrf) {
-        return error_page(&caller, &p);
+        return submit_again(&s, &caller, &typed, &p, &[]).await;
     }
     let Some((ct, bytes)) = doc else {
-        return error_page(
-            &caller,
-            &Problem::invalid("document", "choose a file to upload"),
-        );
+        let p = Problem::invalid("document", "choose a file to upload");
+        return submit_again(&s, &caller, &typed, &p, &[]).await;
     };
     // Browsers label uploads loosely: the registry trusts the bytes for
     // XML, the media type only to tell the native JSON from RFC 8727.
     let Ok(format) = c5hub_formats::for_body(c5hub_formats::Door::Upload, ct.as_deref(), &bytes)
     else {
-        return error_page(
-            &caller,
-            &Problem::invalid("document", "the file is neither XML nor JSON"),
-        );
+        let p = Problem::invalid("document", "the file is neither XML nor JSON");
+        return submit_again(&s, &caller, &typed, &p, &[]).await;
     };
     let parsed = tokio::task::spawn_blocking(move || submit::parse(format, &bytes)).await;
     let mut parsed = match parsed {
         Ok(Ok(p)) => p,
-        Ok(Err(p)) => return error_page(&caller, &p),
+        Ok(Err(p)) => return submit_again(&s, &caller, &typed, &p, &[]).await,
         Err(e) => return error_page(&caller, &Problem::internal(e.to_string())),
     };
     if !parsed.carries_sharing {
-        parsed.shared_with = split_list(&shared);
-        parsed.recipients = split_list(&recipients);
+        parsed.shared_with.clone_from(&typed.shared_with);
+        parsed.recipients.clone_from(&typed.recipients);
     }
-    store_and_redirect(&s, &caller, parsed).await
+    store_and_redirect(&s, &caller, parsed, &typed, &[]).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct FieldsForm {
-    #[serde(default)]
-    csrf: String,
-    id: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    classification: String,
-    tlp: String,
-    #[serde(default)]
-    observables: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    shared_with: String,
-    #[serde(default)]
-    recipients: String,
+/// An incident id for a form sent without one: the organisation's name
+/// and the time, with a random tail so two forms in one second differ.
+fn generated_id(org: &str) -> String {
+    format!(
+        "{org}:INC-{}-{:04x}",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+        rand::random::<u16>()
+    )
 }
 
 pub(crate) async fn submit_fields(
     State(s): State<AppState>,
     caller: Caller,
-    Form(f): Form<FieldsForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(p) = check_csrf(&caller, &f.csrf) {
-        return error_page(&caller, &p);
+    let (mut t, csrf) = Typed::from_pairs(&pairs);
+    // Each observable sent is the form's line it came from, so a message
+    // about `/observables/1` can name that line.
+    let (values, lines): (Vec<&str>, Vec<usize>) = t
+        .observables
+        .lines()
+        .enumerate()
+        .map(|(n, l)| (l.trim(), n + 1))
+        .filter(|(l, _)| !l.is_empty())
+        .unzip();
+    let values: Vec<String> = values.into_iter().map(str::to_owned).collect();
+    if let Err(p) = check_csrf(&caller, &csrf) {
+        return submit_again(&s, &caller, &t, &p, &lines).await;
+    }
+    if t.id.trim().is_empty()
+        && let Some(p) = &caller.principal
+    {
+        t.id = generated_id(&p.org);
     }
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|x| !x.is_empty());
     let native = serde_json::json!({
-        "id": f.id.trim(),
-        "tlp": f.tlp,
-        "title": opt(&f.title),
-        "classification": opt(&f.classification),
-        "description": opt(&f.description),
-        "observables": f.observables.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>(),
-        "shared_with": split_list(&f.shared_with),
-        "recipients": split_list(&f.recipients),
+        "id": t.id.trim(),
+        "tlp": t.tlp,
+        "title": opt(&t.title),
+        "classification": opt(&t.classification),
+        "description": opt(&t.description),
+        "observables": values,
+        "shared_with": t.shared_with,
+        "recipients": t.recipients,
     });
     let body = native.to_string().into_bytes();
     match submit::parse(&c5hub_formats::native::FORMAT, &body) {
-        Ok(parsed) => store_and_redirect(&s, &caller, parsed).await,
-        Err(p) => error_page(&caller, &p),
+        Ok(parsed) => store_and_redirect(&s, &caller, parsed, &t, &lines).await,
+        Err(p) => submit_again(&s, &caller, &t, &p, &lines).await,
     }
 }
 
