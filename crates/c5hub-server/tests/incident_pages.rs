@@ -445,3 +445,154 @@ fn export_buttons_download_what_the_reader_may_read_in_each_format() {
         hub.stop();
     }
 }
+
+/// The rows of the first table after the list's filters.
+fn listed(page: &str) -> usize {
+    page.split("<tbody>")
+        .nth(1)
+        .and_then(|t| t.split("</tbody>").next())
+        .map_or(0, |t| t.matches("<tr>").count())
+}
+
+#[test]
+fn dashboard_counts_open_the_list_of_what_they_counted_and_dates_filter_it() {
+    for hub in hub("ui_dashboard_links") {
+        let bank = Browser::user(&hub, "analyst@bank.test");
+        for (id, class, tlp) in [
+            ("bank:D-1", "fraud/phishing", "TLP:GREEN"),
+            ("bank:D-2", "fraud/phishing", "TLP:AMBER"),
+            ("bank:D-3", "availability/ddos", "TLP:GREEN"),
+        ] {
+            submit(
+                &bank,
+                &[
+                    ("id", id),
+                    ("title", id),
+                    ("classification", class),
+                    ("tlp", tlp),
+                ],
+            );
+        }
+        let dash = bank.get("/").text();
+        for (href, n) in [
+            ("/incidents?classification=fraud%2Fphishing", 2),
+            ("/incidents?classification=availability%2Fddos", 1),
+            ("/incidents?tlp=TLP%3AGREEN", 2),
+            ("/incidents?status=new", 3),
+            ("/incidents", 3),
+        ] {
+            assert!(
+                dash.contains(&format!(
+                    "<a href=\"{href}\" aria-label=\"{n} incidents\">{n}</a>"
+                )) || dash.contains(&format!("<a href=\"{href}\">{n}</a>")),
+                "{href} counted {n}: {dash}"
+            );
+            assert_eq!(listed(&bank.get(href).text()), n, "{href}");
+        }
+        let today = chrono::Utc::now().date_naive();
+        let tomorrow = today.succ_opt().expect("a day after today");
+        assert_eq!(
+            listed(
+                &bank
+                    .get(&format!("/incidents?from={today}&to={today}"))
+                    .text()
+            ),
+            3
+        );
+        assert_eq!(
+            listed(&bank.get(&format!("/incidents?from={tomorrow}")).text()),
+            0
+        );
+        let bad = bank.get("/incidents?from=yesterday");
+        assert_eq!(bad.status, 400);
+        assert!(
+            bad.text()
+                .contains("Received from: &quot;yesterday&quot; is not a date"),
+            "{}",
+            bad.text()
+        );
+        // The export follows the date range as the list does.
+        let csv = bank
+            .get(&format!("/incidents/export?format=csv&from={tomorrow}"))
+            .text();
+        assert!(!csv.contains("bank:D-1"), "{csv}");
+        // The member's panels: assigned to me, and new and unassigned.
+        let r = bank.post(
+            "/incidents/1/assignee",
+            &[("assignee", "analyst@bank.test")],
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        let dash = bank.get("/").text();
+        let panel = |id: &str| {
+            dash.split(&format!("id=\"{id}\""))
+                .nth(1)
+                .and_then(|p| p.split("</section>").next())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (mine, waiting) = (panel("assigned-to-me"), panel("new-unassigned"));
+        assert!(
+            mine.contains(">bank:D-1<") && !mine.contains("bank:D-2"),
+            "{mine}"
+        );
+        assert!(
+            waiting.contains(">bank:D-2<")
+                && waiting.contains(">bank:D-3<")
+                && !waiting.contains("bank:D-1"),
+            "{waiting}"
+        );
+        assert!(
+            mine.contains("href=\"/incidents?assignee=analyst%40bank.test\""),
+            "{mine}"
+        );
+        assert_eq!(
+            listed(&bank.get("/incidents?assignee=analyst%40bank.test").text()),
+            1
+        );
+        assert_eq!(
+            listed(
+                &bank
+                    .get("/incidents?status=new&unassigned=true&reporter=bank")
+                    .text()
+            ),
+            2
+        );
+        // Spam reports stay out of "Most recent" unless asked; "not this
+        // class" is a list filter too.
+        submit(
+            &bank,
+            &[
+                ("id", "bank:SPAM-1"),
+                ("title", "SPAM-1 sms spam report"),
+                ("classification", "abusive-content/spam"),
+                ("tlp", "TLP:GREEN"),
+            ],
+        );
+        let recent = |path: &str| {
+            bank.get(path)
+                .text()
+                .split("id=\"recent\"")
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(!recent("/").contains("SPAM-1 sms spam report"));
+        assert!(recent("/").contains("bank:D-3"));
+        assert!(recent("/?spam=1").contains("SPAM-1 sms spam report"));
+        assert_eq!(
+            listed(
+                &bank
+                    .get("/incidents?not_classification=abusive-content%2Fspam")
+                    .text()
+            ),
+            3
+        );
+        // A second page links back to the first.
+        let second = bank.get("/incidents?limit=1&cursor=3").text();
+        assert!(
+            second.contains("<a href=\"/incidents?limit=1\" rel=\"first\">First page</a>"),
+            "{second}"
+        );
+        hub.stop();
+    }
+}

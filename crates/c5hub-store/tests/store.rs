@@ -662,6 +662,41 @@ fn workflow_history_and_filters() {
             25,
             "{loc}"
         );
+        // "Not this class" keeps the others; the assignee filters.
+        let not = |c: Option<RsitClass>| IncidentFilter {
+            not_classification: c,
+            ..Default::default()
+        };
+        assert_eq!(
+            f(not(RsitClass::lookup("fraud", "phishing")), &mut s),
+            0,
+            "{loc}"
+        );
+        assert_eq!(
+            f(not(RsitClass::lookup("availability", "ddos")), &mut s),
+            25,
+            "{loc}"
+        );
+        assert!(
+            s.workflow()
+                .set_assignee(keys[4], Some("a@bank"), "analyst@cirt")
+                .expect("assign")
+        );
+        let mine = IncidentFilter {
+            assignee: Some("a@bank".into()),
+            ..Default::default()
+        };
+        let list = s.incidents().list(&mine, &v).expect("list");
+        assert_eq!(
+            list.iter().map(|x| x.key).collect::<Vec<_>>(),
+            [keys[4]],
+            "{loc}"
+        );
+        let nobody = IncidentFilter {
+            unassigned: true,
+            ..Default::default()
+        };
+        assert_eq!(f(nobody, &mut s), 24, "{loc}");
         // Cursor pagination: pages of 10 cover everything once.
         let mut seen = Vec::new();
         let mut before = None;

@@ -65,6 +65,16 @@ pub(crate) fn filter_from(
                 Err(e) => bad(k, &e),
             },
             "reporter" => f.reporter = Some(v.to_owned()),
+            "not_classification" => match RsitClass::from_str(v) {
+                Ok(c) => f.not_classification = Some(c),
+                Err(e) => bad(k, &e),
+            },
+            "assignee" => f.assignee = Some(v.to_owned()),
+            "unassigned" => match v {
+                "true" | "1" => f.unassigned = true,
+                "false" | "0" => {}
+                _ => bad(k, &"true or false"),
+            },
             "observable" => match Observable::guess(v) {
                 Ok(o) => f.observable = Some(o),
                 Err(e) => bad(k, &e),

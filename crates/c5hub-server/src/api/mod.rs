@@ -88,6 +88,15 @@ const LIST_FILTERS: &[(&str, &str)] = &[
     ("status", "new, triaged, in-progress, resolved or closed"),
     ("reporter", "reporting organisation"),
     ("observable", "only incidents holding this value"),
+    (
+        "not_classification",
+        "leave out this RSIT class (unclassified incidents stay)",
+    ),
+    (
+        "assignee",
+        "only incidents assigned to this user (e-mail address)",
+    ),
+    ("unassigned", "true: only incidents assigned to nobody"),
     ("cursor", "next_cursor of the previous page"),
     ("limit", "rows per page, 1 to 1000 (default 100)"),
 ];

@@ -182,8 +182,8 @@ pub(crate) fn filter_errors(p: &Problem) -> FieldErrors {
                     "tlp" => "TLP",
                     "status" => "Status",
                     "reporter" => "Reporter",
-                    "since" => "From",
-                    "until" => "To",
+                    "since" | "from" => "Received from",
+                    "until" | "to" => "Received to",
                     other => other,
                 };
                 out.add(name, format!("{label}: {detail}"));

@@ -74,39 +74,103 @@ fn daily_chart(st: &Stats) -> Markup {
     }
 }
 
-fn counts<T>(caption: &str, rows: &[(T, i64)], total: i64, name: impl Fn(&T) -> Markup) -> Markup {
+/// A table of counts; each count with a filter opens the list filtered to
+/// exactly what it counted.
+fn counts<T>(
+    caption: &str,
+    rows: &[(T, i64)],
+    total: i64,
+    name: impl Fn(&T) -> Markup,
+    filter: impl Fn(&T) -> Option<String>,
+) -> Markup {
     html! {
         table.bars {
             caption { (caption) }
             tbody {
                 @for (k, n) in rows {
-                    tr { th scope="row" { (name(k)) } td { (n) } td.bar { meter min="0" max=(total.max(1)) value=(n) { (n) } } }
+                    tr {
+                        th scope="row" { @match filter(k) { Some(q) => { a href={ "/incidents?" (q) } { (name(k)) } }, None => { (name(k)) } } }
+                        td { @match filter(k) { Some(q) => { a href={ "/incidents?" (q) } aria-label={ (n) " incidents" } { (n) } }, None => { (n) } } }
+                        td.bar { meter min="0" max=(total.max(1)) value=(n) { (n) } }
+                    }
                 }
             }
         }
     }
 }
 
-pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Response {
+/// The class spam reports become (smishing becomes fraud/phishing and
+/// stays in view): kept out of "Most recent" unless asked, since a busy
+/// operator's reports would fill it.
+fn spam_class() -> Option<RsitClass> {
+    RsitClass::lookup("abusive-content", "spam")
+}
+
+pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Response {
     let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
         Err(p) => return error_page(&caller, &p),
     };
+    let with_spam = q.get("spam").is_some_and(|v| v == "1");
+    // The member's own panels: what is assigned to them, and what is new
+    // and unassigned among the incidents their organisation reported (all
+    // readable ones for the hub operator, which handles every incident).
+    let me = caller.principal.as_ref().map(|p| {
+        let mine = c5hub_store::IncidentFilter {
+            assignee: Some(p.name.clone()),
+            limit: 10,
+            ..Default::default()
+        };
+        let waiting = c5hub_store::IncidentFilter {
+            status: Some(IncidentStatus::New),
+            unassigned: true,
+            reporter: (p.org != s.config.org).then(|| p.org.clone()),
+            limit: 10,
+            ..Default::default()
+        };
+        (mine, waiting)
+    });
+    let panels = me.clone();
     let got = s
         .pool
         .read(move |st| {
             let recent = c5hub_store::IncidentFilter {
                 limit: 10,
+                not_classification: if with_spam { None } else { spam_class() },
                 ..Default::default()
             };
-            Ok(reads::stats(st, &who, 30)
-                .and_then(|stats| reads::list(st, &who, &recent).map(|recent| (stats, recent))))
+            let one = |st: &mut c5hub_store::Store| {
+                let stats = reads::stats(st, &who, 30)?;
+                let recent = reads::list(st, &who, &recent)?;
+                let (mine, waiting) = match &me {
+                    Some((m, w)) => (reads::list(st, &who, m)?, reads::list(st, &who, w)?),
+                    None => (Vec::new(), Vec::new()),
+                };
+                Ok::<_, c5hub_hub::Error>((stats, recent, mine, waiting))
+            };
+            Ok(one(st))
         })
         .await;
-    let (st, recent) = match got {
+    let (st, recent, mine, waiting) = match got {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return error_page(&caller, &e.into()),
         Err(p) => return error_page(&caller, &p),
+    };
+    let link = |f: &c5hub_store::IncidentFilter| {
+        let mut parts = Vec::new();
+        if let Some(a) = &f.assignee {
+            parts.push(format!("assignee={}", enc(a)));
+        }
+        if let Some(x) = f.status {
+            parts.push(format!("status={}", enc(x.as_str())));
+        }
+        if f.unassigned {
+            parts.push("unassigned=true".to_owned());
+        }
+        if let Some(r) = &f.reporter {
+            parts.push(format!("reporter={}", enc(r)));
+        }
+        format!("/incidents?{}", parts.join("&"))
     };
     let ctx = Page::of(&caller, "Dashboard", "dashboard");
     page(&ctx, html! {
@@ -114,7 +178,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Resp
         div.grid {
             section.panel aria-labelledby="total-h" {
                 h2 id="total-h" { "Incidents you can read" }
-                p.figure { (st.total) }
+                p.figure { a href="/incidents" { (st.total) } }
             }
             section.panel aria-labelledby="daily-h" {
                 h2 id="daily-h" { "Last 30 days" }
@@ -122,11 +186,33 @@ pub(crate) async fn dashboard(State(s): State<AppState>, caller: Caller) -> Resp
             }
         }
         div.grid {
-            section.panel { (counts("By status", &st.by_status, st.total, |x: &IncidentStatus| html! { (x.as_str()) })) }
-            section.panel { (counts("By TLP", &st.by_tlp, st.total, |x: &Tlp| tlp(*x))) }
-            section.panel { (counts("By RSIT class", &st.by_class, st.total, |x: &Option<RsitClass>| html! { (x.map(|c| c.path()).unwrap_or_else(|| "unclassified".to_owned())) })) }
+            section.panel { (counts("By status", &st.by_status, st.total, |x: &IncidentStatus| html! { (x.as_str()) }, |x| Some(format!("status={}", enc(x.as_str()))))) }
+            section.panel { (counts("By TLP", &st.by_tlp, st.total, |x: &Tlp| tlp(*x), |x| Some(format!("tlp={}", enc(x.as_str()))))) }
+            // The list has no filter for "unclassified": that row is not a link.
+            section.panel { (counts("By RSIT class", &st.by_class, st.total, |x: &Option<RsitClass>| html! { (x.map(|c| c.path()).unwrap_or_else(|| "unclassified".to_owned())) }, |x| x.map(|c| format!("classification={}", enc(&c.path()))))) }
         }
-        (rows_table(&recent, "Most recent"))
+        @if let Some((m, w)) = &panels {
+            div.grid {
+                section.panel aria-labelledby="mine-h" id="assigned-to-me" {
+                    h2 id="mine-h" { "Assigned to me" }
+                    @if mine.is_empty() { p.muted { "Nothing is assigned to you." } }
+                    @else { (rows_table(&mine, "Newest first")) p { a href=(link(m)) { "All incidents assigned to me" } } }
+                }
+                section.panel aria-labelledby="waiting-h" id="new-unassigned" {
+                    h2 id="waiting-h" { "New and unassigned for my organisation" }
+                    @if waiting.is_empty() { p.muted { "Every new incident has someone." } }
+                    @else { (rows_table(&waiting, "Newest first")) p { a href=(link(w)) { "All of them" } } }
+                }
+            }
+        }
+        section aria-labelledby="recent-h" id="recent" {
+            h2 id="recent-h" { "Most recent" }
+            (rows_table(&recent, if with_spam { "Newest first, spam reports included" } else { "Newest first, without spam reports" }))
+            p {
+                @if with_spam { a href="/" { "Leave out spam reports" } }
+                @else { a href="/?spam=1#recent" { "Include spam reports" } }
+            }
+        }
     })
     .into_response()
 }
@@ -175,6 +261,38 @@ fn query_string(q: &HashMap<String, String>, drop: &[&str], add: &[(&str, &str)]
         .join("&")
 }
 
+/// The list's date range (`from`, `to`: days, as a date picker sends
+/// them) as the API's `since` and `until` (times): from the start of
+/// `from` to the end of `to`, UTC. The dates are of receipt, as the API's.
+fn with_times(q: &HashMap<String, String>) -> Result<HashMap<String, String>, Problem> {
+    let mut out = q.clone();
+    let mut errors = Vec::new();
+    for (field, param, next_day) in [("from", "since", false), ("to", "until", true)] {
+        let Some(v) = out.remove(field).filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        match chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
+            Ok(d) => {
+                let d = if next_day {
+                    d.succ_opt().unwrap_or(d)
+                } else {
+                    d
+                };
+                out.insert(param.to_owned(), format!("{d}T00:00:00Z"));
+            }
+            Err(_) => errors.push(crate::problem::Where {
+                at: format!("query parameter {field}"),
+                detail: format!("{v:?} is not a date (year-month-day)"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Problem::bad_request("the date range is not valid").with(errors))
+    }
+}
+
 /// The export formats the UI offers, with their button labels.
 const EXPORTS: [(&str, &str); 3] = [
     ("iodef-xml", "IODEF XML"),
@@ -190,7 +308,8 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
     let orgs = org_names(&s, &caller).await;
     // A filter the hub refuses is said beside its field, on the list page
     // itself, with what was typed kept.
-    let (rows, errors, limit) = match crate::api::incidents::filter_from(&q, true) {
+    let filter = with_times(&q).and_then(|q| crate::api::incidents::filter_from(&q, true));
+    let (rows, errors, limit) = match filter {
         Ok(filter) => {
             let limit = filter.limit;
             match s
@@ -246,6 +365,11 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
                     @for x in IncidentStatus::ALL { option value=(x.as_str()) selected[get("status") == x.as_str()] { (x.as_str()) } }
                 } }))
                 (field("reporter", "Reporter", html! { input name="reporter" list="orgs" value=(get("reporter")); }))
+                (field("not_classification", "Not this class", html! { input name="not_classification" list="rsit-classes" value=(get("not_classification")) aria-describedby=[errors.described("not_classification")]; }))
+                (field("assignee", "Assignee", html! { input name="assignee" value=(get("assignee")); }))
+                (field("unassigned", "Unassigned only", html! { input type="checkbox" name="unassigned" value="true" checked[get("unassigned") == "true"]; }))
+                (field("from", "Received from", html! { input type="date" name="from" value=(get("from")) aria-describedby=[errors.described("from")]; }))
+                (field("to", "Received to", html! { input type="date" name="to" value=(get("to")) aria-describedby=[errors.described("to")]; }))
                 button type="submit" { "Filter" }
             }
             @if errors.is_empty() {
@@ -281,7 +405,7 @@ pub(crate) async fn export_list(
         let mut q = q.clone();
         q.remove("cursor");
         q.remove("limit");
-        let filter = crate::api::incidents::filter_from(&q, false)?;
+        let filter = crate::api::incidents::filter_from(&with_times(&q)?, false)?;
         let incidents = s
             .pool
             .read(move |st| Ok(reads::export(st, &who, &filter)))
