@@ -243,6 +243,46 @@ pub fn assignable(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<St
     Ok(out)
 }
 
+/// Most incidents one bulk change names.
+pub const MAX_BULK: usize = 500;
+
+/// Applies one triage change to each of `keys` (duplicates once, in the
+/// order given), each checked against the rule of who may change what as
+/// if it were changed alone: one incident refused (not readable, not the
+/// caller's to change, an assignee its organisations do not have) does
+/// not stop the others. Returns each key with its outcome.
+pub fn bulk_triage(
+    store: &mut Store,
+    who: &Authority,
+    keys: &[i64],
+    t: &Triage,
+) -> Result<Vec<(i64, Result<(), Error>)>, Error> {
+    member(who)?;
+    if keys.is_empty() {
+        return Err(Error::Invalid {
+            field: "/ids",
+            detail: "name at least one incident".to_owned(),
+        });
+    }
+    if keys.len() > MAX_BULK {
+        return Err(Error::Invalid {
+            field: "/ids",
+            detail: format!(
+                "one bulk change names at most {MAX_BULK} incidents, not {}",
+                keys.len()
+            ),
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for &k in keys {
+        if seen.insert(k) {
+            out.push((k, triage(store, who, k, t)));
+        }
+    }
+    Ok(out)
+}
+
 /// Names an incident's co-handlers (replacing the earlier list).
 pub fn set_handlers(
     store: &mut Store,

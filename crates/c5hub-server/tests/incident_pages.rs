@@ -487,7 +487,12 @@ fn dashboard_counts_open_the_list_of_what_they_counted_and_dates_filter_it() {
                 )) || dash.contains(&format!("<a href=\"{href}\">{n}</a>")),
                 "{href} counted {n}: {dash}"
             );
-            assert_eq!(listed(&bank.get(href).text()), n, "{href}");
+            let list = bank.get(href).text();
+            assert_eq!(listed(&list), n, "{href}");
+            assert!(
+                list.contains(&format!("{n} incident(s) in all")),
+                "{href}: {list}"
+            );
         }
         let today = chrono::Utc::now().date_naive();
         let tomorrow = today.succ_opt().expect("a day after today");
@@ -592,6 +597,109 @@ fn dashboard_counts_open_the_list_of_what_they_counted_and_dates_filter_it() {
         assert!(
             second.contains("<a href=\"/incidents?limit=1\" rel=\"first\">First page</a>"),
             "{second}"
+        );
+        hub.stop();
+    }
+}
+
+#[test]
+fn bulk_status_changes_what_the_rule_allows_and_says_why_not_for_the_rest() {
+    for hub in hub("ui_bulk") {
+        let bank = Browser::user(&hub, "analyst@bank.test");
+        let telco = Browser::user(&hub, "analyst@telco.test");
+        let ours = submit(
+            &bank,
+            &[("id", "bank:B-1"), ("title", "ours"), ("tlp", "TLP:CLEAR")],
+        );
+        let theirs = submit(
+            &telco,
+            &[
+                ("id", "telco:B-2"),
+                ("title", "theirs"),
+                ("tlp", "TLP:CLEAR"),
+            ],
+        );
+        let hidden = submit(
+            &telco,
+            &[
+                ("id", "telco:B-3"),
+                ("title", "hidden"),
+                ("tlp", "TLP:AMBER"),
+            ],
+        );
+        let key = |p: &str| p.rsplit('/').next().expect("key").to_owned();
+        let (ours, theirs, hidden) = (key(&ours), key(&theirs), key(&hidden));
+        let list = bank.get("/incidents").text();
+        assert!(
+            list.contains(&format!("name=\"id\" value=\"{ours}\" form=\"bulk\"")),
+            "{list}"
+        );
+        let r = bank.post(
+            "/incidents/bulk",
+            &[
+                ("id", &ours),
+                ("id", &theirs),
+                ("id", &hidden),
+                ("status", "in-progress"),
+                ("assignee", ""),
+            ],
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let page = r.text();
+        let section = |id: &str| {
+            page.split(&format!("id=\"{id}\""))
+                .nth(1)
+                .and_then(|p| p.split("</section>").next())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (done, refused) = (section("bulk-done"), section("bulk-refused"));
+        assert!(
+            done.contains(&format!("Incident {ours}<"))
+                && !done.contains(&format!("Incident {theirs}<")),
+            "{done}"
+        );
+        assert!(
+            refused.contains(&format!(
+                "Incident {theirs}</a>: only the reporting organisation (telco)"
+            )),
+            "{refused}"
+        );
+        // What bank may not read is "not found", like anywhere else.
+        assert!(
+            refused.contains(&format!("Incident {hidden}</a>: incident {hidden}")),
+            "{refused}"
+        );
+        assert!(
+            bank.get(&format!("/incidents/{ours}"))
+                .text()
+                .contains("<dd id=\"status\">in-progress</dd>")
+        );
+        assert!(
+            telco
+                .get(&format!("/incidents/{theirs}"))
+                .text()
+                .contains("<dd id=\"status\">new</dd>")
+        );
+        // Nothing selected: said, nothing changed.
+        let r = bank.post("/incidents/bulk", &[("status", "closed")]);
+        assert_eq!(r.status, 400);
+        assert!(
+            r.text().contains("select at least one incident"),
+            "{}",
+            r.text()
+        );
+        // The bulk export holds the selected incidents bank may read.
+        let r = bank.post(
+            "/incidents/bulk/export",
+            &[("id", &ours), ("id", &hidden), ("format", "csv")],
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(r.disposition, "attachment; filename=\"c5hub-selected.csv\"");
+        let csv = r.text();
+        assert!(
+            csv.contains("bank:B-1") && !csv.contains("telco:B-3"),
+            "{csv}"
         );
         hub.stop();
     }

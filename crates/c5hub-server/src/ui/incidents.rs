@@ -24,13 +24,20 @@ use crate::problem::Problem;
 type Q = Query<HashMap<String, String>>;
 
 fn rows_table(rows: &[IncidentSummary], caption: &str) -> Markup {
+    table_of(rows, caption, false)
+}
+
+/// The incidents table; with `select`, each row has a box that belongs to
+/// the bulk form (`form="bulk"`).
+fn table_of(rows: &[IncidentSummary], caption: &str, select: bool) -> Markup {
     html! {
         table {
             caption { (caption) }
-            thead { tr { th scope="col" { "#" } th scope="col" { "Title" } th scope="col" { "Class" } th scope="col" { "TLP" } th scope="col" { "Status" } th scope="col" { "Reporter" } th scope="col" { "Received" } } }
+            thead { tr { @if select { th scope="col" { "Select" } } th scope="col" { "#" } th scope="col" { "Title" } th scope="col" { "Class" } th scope="col" { "TLP" } th scope="col" { "Status" } th scope="col" { "Reporter" } th scope="col" { "Received" } } }
             tbody {
                 @for r in rows {
                     tr {
+                        @if select { td { input type="checkbox" name="id" value=(r.key) form="bulk" aria-label={ "Select incident " (r.key) }; } }
                         td { a href={ "/incidents/" (r.key) } { (r.key) } }
                         td { a href={ "/incidents/" (r.key) } { (r.title.as_deref().unwrap_or(&r.global_id)) } }
                         td { (r.classification.map(|c| c.path()).unwrap_or_default()) }
@@ -309,20 +316,31 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
     // A filter the hub refuses is said beside its field, on the list page
     // itself, with what was typed kept.
     let filter = with_times(&q).and_then(|q| crate::api::incidents::filter_from(&q, true));
-    let (rows, errors, limit) = match filter {
+    let (rows, total, errors, limit) = match filter {
         Ok(filter) => {
             let limit = filter.limit;
             match s
                 .pool
-                .run(move |st| Ok(reads::list(st, &who, &filter)))
+                .run(move |st| {
+                    let page = |st: &mut c5hub_store::Store| {
+                        let rows = reads::list(st, &who, &filter)?;
+                        // The total is asked of the first page only: later
+                        // pages have a cursor, which no count knows.
+                        let mut whole = filter.clone();
+                        whole.before = None;
+                        let total = reads::total(st, &who, &whole)?;
+                        Ok::<_, c5hub_hub::Error>((rows, total))
+                    };
+                    Ok(page(st))
+                })
                 .await
             {
-                Ok(Ok(r)) => (r, FieldErrors::default(), limit),
+                Ok(Ok((r, t))) => (r, t, FieldErrors::default(), limit),
                 Ok(Err(e)) => return error_page(&caller, &e.into()),
                 Err(p) => return error_page(&caller, &p),
             }
         }
-        Err(p) => (Vec::new(), filter_errors(&p), 0),
+        Err(p) => (Vec::new(), None, filter_errors(&p), 0),
     };
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let older = (limit > 0 && rows.len() == limit).then(|| {
@@ -373,10 +391,27 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
                 button type="submit" { "Filter" }
             }
             @if errors.is_empty() {
-                (rows_table(&rows, &format!("{} incident(s) on this page", rows.len())))
+                (table_of(&rows, &match total {
+                Some(t) => format!("{t} incident(s) in all, {} on this page", rows.len()),
+                None => format!("{} incident(s) on this page", rows.len()),
+            }, caller.principal.is_some()))
                 p.pager {
                     @if let Some(href) = &first { a href=(href) rel="first" { "First page" } " " }
                     @if let Some(href) = &older { a href=(href) rel="next" { "Older incidents" } }
+                }
+                @if caller.principal.is_some() && !rows.is_empty() {
+                    form #bulk .filters method="post" action="/incidents/bulk" aria-label="With the selected incidents" {
+                        (csrf_field(caller.csrf()))
+                        label { "Set status" select name="status" {
+                            option value="" { "unchanged" }
+                            @for x in IncidentStatus::ALL { option value=(x.as_str()) { (x.as_str()) } }
+                        } }
+                        label { "Assign to" input name="assignee" placeholder="unchanged"; }
+                        button type="submit" { "Change selected" }
+                        @for (name, label) in EXPORTS {
+                            button type="submit" formaction="/incidents/bulk/export" name="format" value=(name) { "Export selected (" (label) ")" }
+                        }
+                    }
                 }
                 p.exports {
                     "Export every incident these filters select: "
@@ -437,6 +472,135 @@ pub(crate) async fn export_one(
     match done.await {
         Ok(r) => r,
         Err(p) if p.status == StatusCode::NOT_FOUND => super::not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+/// The selected incidents of the list's bulk form.
+fn selected(pairs: &[(String, String)]) -> Result<Vec<i64>, Problem> {
+    let ids: Result<Vec<i64>, _> = pairs
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| v.parse::<i64>())
+        .collect();
+    let ids = ids.map_err(|_| Problem::invalid("id", "not an incident key"))?;
+    if ids.is_empty() {
+        return Err(Problem::invalid(
+            "id",
+            "select at least one incident (the boxes in the list)",
+        ));
+    }
+    Ok(ids)
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.trim())
+}
+
+/// The list's bulk change: the hub's bulk triage (the API's `POST
+/// /api/v1/incidents/bulk`), then a page saying which incidents changed
+/// and which were refused, and why.
+pub(crate) async fn bulk(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let done = async {
+        check_csrf(&caller, field(&pairs, "csrf"))?;
+        let ids = selected(&pairs)?;
+        let status = match field(&pairs, "status") {
+            "" => None,
+            x => Some(
+                x.parse::<IncidentStatus>()
+                    .map_err(|e| Problem::invalid("status", e.to_string()))?,
+            ),
+        };
+        let assignee = match field(&pairs, "assignee") {
+            "" => None,
+            a => Some(Some(a.to_owned())),
+        };
+        if status.is_none() && assignee.is_none() {
+            return Err(Problem::invalid(
+                "status",
+                "choose a status or an assignee for the selected incidents",
+            ));
+        }
+        let t = Triage {
+            status,
+            assignee,
+            note: None,
+        };
+        crate::api::incidents::bulk_triage(&s, &caller, ids, t).await
+    };
+    let answer = match done.await {
+        Ok(a) => a,
+        Err(p) if p.status == StatusCode::UNAUTHORIZED => return error_page(&caller, &p),
+        Err(p) => {
+            let ctx = Page::of(&caller, "Bulk change", "incidents");
+            let body = page(
+                &ctx,
+                html! {
+                    h1 { "Bulk change" }
+                    div.error role="alert" { p { "Nothing was changed: " (super::forms::plain(&p.detail)) } }
+                    p { a href="/incidents" { "Back to the list" } }
+                },
+            );
+            return (p.status, body).into_response();
+        }
+    };
+    let ctx = Page::of(&caller, "Bulk change", "incidents");
+    page(&ctx, html! {
+        h1 { "Bulk change" }
+        section aria-labelledby="done-h" id="bulk-done" {
+            h2 id="done-h" { "Changed (" (answer.done.len()) ")" }
+            @if answer.done.is_empty() { p.muted { "None." } }
+            ul { @for k in &answer.done { li { a href={ "/incidents/" (k) } { "Incident " (k) } } } }
+        }
+        section aria-labelledby="refused-h" id="bulk-refused" {
+            h2 id="refused-h" { "Refused (" (answer.refused.len()) ")" }
+            @if answer.refused.is_empty() { p.muted { "None." } }
+            ul { @for r in &answer.refused { li { a href={ "/incidents/" (r.id) } { "Incident " (r.id) } ": " (r.reason) } } }
+        }
+        p { a href="/incidents" { "Back to the list" } }
+    })
+    .into_response()
+}
+
+/// The list's bulk export: the selected incidents the reader may read, in
+/// one file (an unreadable key is left out, as the API's export leaves
+/// out what TLP hides).
+pub(crate) async fn bulk_export(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let done = async {
+        let who = caller.reading(&s.config.org)?;
+        let ids = selected(&pairs)?;
+        let mut q = HashMap::new();
+        q.insert("format".to_owned(), field(&pairs, "format").to_owned());
+        let format = export_format(&q)?;
+        let found = s
+            .pool
+            .read(move |st| {
+                let mut out = Vec::new();
+                for k in ids {
+                    match reads::incident(st, &who, k) {
+                        Ok(i) => out.push(i),
+                        Err(c5hub_hub::Error::NotFound(_)) => {}
+                        Err(e) => return Ok(Err(e)),
+                    }
+                }
+                Ok(Ok(out))
+            })
+            .await??;
+        Ok::<_, Problem>(download(format, &found, "c5hub-selected"))
+    };
+    match done.await {
+        Ok(r) => r,
         Err(p) => error_page(&caller, &p),
     }
 }

@@ -33,6 +33,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/incidents", get(incidents::list))
         .route("/incidents/export", get(incidents::export_list))
+        .route("/incidents/bulk", post(incidents::bulk))
+        .route("/incidents/bulk/export", post(incidents::bulk_export))
         .route("/incidents/{id}", get(incidents::detail))
         .route("/incidents/{id}/export", get(incidents::export_one))
         .route("/incidents/{id}/status", post(incidents::set_status))
