@@ -23,6 +23,7 @@ const ORG_A = env('C5HUB_ORG_A');
 const USER_A = env('C5HUB_USER_A');
 const USER_B = env('C5HUB_USER_B');
 const PASSWORD = env('C5HUB_PASSWORD');
+const ADMIN_TOKEN = env('C5HUB_ADMIN_TOKEN');
 const ARTIFACTS = process.env.C5HUB_BROWSER_ARTIFACTS || 'target/browser-artifacts';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -241,6 +242,43 @@ step('export buttons download each format, with the filters and TLP of the API',
   assert.equal(one.name, `c5hub-incident-${key.fixed}.csv`);
   assert.ok(one.text.includes(DOMAIN));
   assert.deepEqual(pageErrors, []);
+});
+
+step('bulk status on two incidents: one changed, one refused with why', async () => {
+  // An incident A reads but may not change: the hub operator's, AMBER,
+  // shared with A only (B, whose counts ui.test.mjs checks, never sees it).
+  await logout();
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('Token').fill(ADMIN_TOKEN);
+  await Promise.all([page.waitForURL(`${BASE}/`), page.getByRole('button', { name: 'Log in with token' }).click()]);
+  await page.goto(`${BASE}/submit`);
+  const form = page.locator('form[action="/submit/form"]');
+  await form.getByLabel('Title').fill(`The hub's own ${RUN}`);
+  await form.getByLabel('TLP').selectOption('TLP:AMBER');
+  await form.getByLabel(/^Share AMBER with/).selectOption([ORG_A]);
+  await form.getByRole('button', { name: 'Submit' }).click();
+  await page.waitForURL(/\/incidents\/\d+$/);
+  key.theirs = Number(new URL(page.url()).pathname.split('/').pop());
+  await logout();
+  await login(USER_A);
+  await page.goto(`${BASE}/incidents`);
+  await page.getByRole('checkbox', { name: `Select incident ${key.fixed}`, exact: true }).check();
+  await page.getByRole('checkbox', { name: `Select incident ${key.theirs}`, exact: true }).check();
+  await page.locator('#bulk').getByLabel('Set status').selectOption('in-progress');
+  await page.locator('#bulk').getByRole('button', { name: 'Change selected' }).click();
+  await page.waitForURL(`${BASE}/incidents/bulk`);
+  assert.equal(await h1(), 'Bulk change');
+  assert.match(await page.locator('#bulk-done').innerText(), new RegExp(`Incident ${key.fixed}\\b`));
+  assert.match(await page.locator('#bulk-refused').innerText(), new RegExp(`Incident ${key.theirs}: only the reporting organisation`));
+  await shot('bulk-result');
+  await page.goto(`${BASE}/incidents/${key.fixed}`);
+  assert.equal(await page.locator('#status').innerText(), 'in-progress');
+  // The selected incidents export too.
+  await page.goto(`${BASE}/incidents`);
+  await page.getByRole('checkbox', { name: `Select incident ${key.fixed}`, exact: true }).check();
+  const got = await download(page.locator('#bulk').getByRole('button', { name: 'Export selected (CSV)' }));
+  assert.equal(got.name, 'c5hub-selected.csv');
+  assert.ok(got.text.includes(DOMAIN));
 });
 
 step("B's export leaves out A's AMBER incident, as the API's does", async () => {
