@@ -243,6 +243,9 @@ pub fn assignable(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<St
     Ok(out)
 }
 
+/// One incident of a bulk change: its key, and done or why not.
+pub type BulkOutcome = (i64, Result<(), Error>);
+
 /// Most incidents one bulk change names.
 pub const MAX_BULK: usize = 500;
 
@@ -256,7 +259,7 @@ pub fn bulk_triage(
     who: &Authority,
     keys: &[i64],
     t: &Triage,
-) -> Result<Vec<(i64, Result<(), Error>)>, Error> {
+) -> Result<Vec<BulkOutcome>, Error> {
     member(who)?;
     if keys.is_empty() {
         return Err(Error::Invalid {

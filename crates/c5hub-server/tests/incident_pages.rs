@@ -23,7 +23,6 @@ struct Reply {
     location: String,
     content_type: String,
     disposition: String,
-    csp: String,
     body: Vec<u8>,
 }
 
@@ -63,7 +62,6 @@ fn send(
         header("content-type"),
         header("content-disposition"),
     );
-    let csp = header("content-security-policy");
     let mut body = Vec::new();
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut body).expect("body");
     Reply {
@@ -71,7 +69,6 @@ fn send(
         location,
         content_type,
         disposition,
-        csp,
         body,
     }
 }
