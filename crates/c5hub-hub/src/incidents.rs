@@ -207,6 +207,85 @@ pub fn triage(store: &mut Store, who: &Authority, key: i64, t: &Triage) -> Resul
     Ok(())
 }
 
+/// The users incident `key` may be assigned to, for a picker: the active
+/// users of the organisations that handle it who may read it, which is
+/// exactly what [`triage`] accepts. Only a caller who may triage the
+/// incident learns them; anyone else gets an empty list.
+pub fn assignable(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<String>, Error> {
+    let (p, hub_org) = member(who)?;
+    let viewer = Viewer::member(p.org.clone());
+    let Some(reporter) = reporter_if_readable(store, key, &viewer)? else {
+        return Err(not_found(key));
+    };
+    let handlers = store.workflow().handlers(key)?;
+    if !permissions(p, hub_org, &reporter, &handlers).triage {
+        return Ok(Vec::new());
+    }
+    let mut orgs: Vec<&str> = vec![reporter.as_str(), hub_org];
+    orgs.extend(handlers.iter().map(String::as_str));
+    orgs.sort_unstable();
+    orgs.dedup();
+    let mut out = Vec::new();
+    for org in orgs {
+        if !store
+            .incidents()
+            .readable_key(key, &Viewer::member(org.to_owned()))?
+        {
+            continue;
+        }
+        for u in store.accounts().users_of(org)? {
+            if !u.disabled {
+                out.push(u.email);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// One incident of a bulk change: its key, and done or why not.
+pub type BulkOutcome = (i64, Result<(), Error>);
+
+/// Most incidents one bulk change names.
+pub const MAX_BULK: usize = 500;
+
+/// Applies one triage change to each of `keys` (duplicates once, in the
+/// order given), each checked against the rule of who may change what as
+/// if it were changed alone: one incident refused (not readable, not the
+/// caller's to change, an assignee its organisations do not have) does
+/// not stop the others. Returns each key with its outcome.
+pub fn bulk_triage(
+    store: &mut Store,
+    who: &Authority,
+    keys: &[i64],
+    t: &Triage,
+) -> Result<Vec<BulkOutcome>, Error> {
+    member(who)?;
+    if keys.is_empty() {
+        return Err(Error::Invalid {
+            field: "/ids",
+            detail: "name at least one incident".to_owned(),
+        });
+    }
+    if keys.len() > MAX_BULK {
+        return Err(Error::Invalid {
+            field: "/ids",
+            detail: format!(
+                "one bulk change names at most {MAX_BULK} incidents, not {}",
+                keys.len()
+            ),
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for &k in keys {
+        if seen.insert(k) {
+            out.push((k, triage(store, who, k, t)));
+        }
+    }
+    Ok(out)
+}
+
 /// Names an incident's co-handlers (replacing the earlier list).
 pub fn set_handlers(
     store: &mut Store,

@@ -55,6 +55,17 @@ pub fn list(
     Ok(store.incidents().list(filter, &who.viewer()?)?)
 }
 
+/// How many readable incidents `filter` selects, when the counts kept at
+/// write time can tell (a filter by TLP, class, "not this class" and
+/// status only); `None` otherwise.
+pub fn total(
+    store: &mut Store,
+    who: &Authority,
+    filter: &IncidentFilter,
+) -> Result<Option<i64>, Error> {
+    Ok(store.incidents().total(filter, &who.viewer()?)?)
+}
+
 /// One incident, with its assignee as the caller may see it.
 pub fn incident(store: &mut Store, who: &Authority, key: i64) -> Result<StoredIncident, Error> {
     let mut i = store

@@ -470,6 +470,26 @@ fn every_route_answers_what_the_document_says() {
             &json!({"status": "closed"}),
         );
         assert_eq!(r.status, 403);
+        // One change for many incidents: each checked alone.
+        let r = c.json(
+            "POST",
+            "/api/v1/incidents/bulk",
+            "/api/v1/incidents/bulk",
+            bank,
+            &json!({"ids": [first, 999_999], "note": "bulk"}),
+        );
+        assert_eq!(r.status, 400, "nothing to change: {}", r.body);
+        let r = c.json(
+            "POST",
+            "/api/v1/incidents/bulk",
+            "/api/v1/incidents/bulk",
+            bank,
+            &json!({"ids": [first, 999_999], "status": "triaged"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["done"], json!([first]), "{}", r.body);
+        assert_eq!(r.json()["refused"][0]["id"], json!(999_999), "{}", r.body);
+        assert_eq!(r.json()["refused"][0]["status"], json!(404), "{}", r.body);
         let r = c.get(
             "/api/v1/incidents/{id}/history",
             &format!("{one}/history"),

@@ -133,6 +133,12 @@ pub struct IncidentFilter {
     pub reporter: Option<String>,
     /// Only incidents holding this observable value (normalised).
     pub observable: Option<Observable>,
+    /// Not this RSIT class (unclassified incidents are kept).
+    pub not_classification: Option<RsitClass>,
+    /// Assigned to this user (an e-mail address).
+    pub assignee: Option<String>,
+    /// Assigned to nobody.
+    pub unassigned: bool,
     /// Keys below this one (cursor for the next page; listings are newest first).
     pub before: Option<i64>,
     /// Most rows to return (0: no limit).
@@ -481,6 +487,19 @@ impl Incidents<'_> {
             }
             if let Some(r) = &filter.reporter {
                 bind(&mut sql, " AND i.reporter = ?", r.as_str().into());
+            }
+            if let Some(c) = filter.not_classification {
+                bind(
+                    &mut sql,
+                    " AND (i.rsit IS NULL OR i.rsit <> ?)",
+                    c.path().into(),
+                );
+            }
+            if let Some(a) = &filter.assignee {
+                bind(&mut sql, " AND i.assignee = ?", a.as_str().into());
+            }
+            if filter.unassigned {
+                sql.push_str(" AND i.assignee IS NULL");
             }
             if let Some(o) = obs_id {
                 bind(

@@ -134,6 +134,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0011_incident_counts",
         "dashboard counts kept at write time; sharing lists by organisation"
     ),
+    migration!(
+        12,
+        "0012_incident_panels",
+        "indexes for the dashboard's panels: by assignee, by reporter and status"
+    ),
 ];
 
 /// The schema version this build writes.

@@ -267,6 +267,53 @@ pub(crate) fn restatus(db: &mut dyn Db, key: i64, to: IncidentStatus) -> Result<
 }
 
 impl crate::Incidents<'_> {
+    /// How many incidents `filter` selects for `viewer`, from the counts
+    /// kept at write time, when they can tell: a filter by TLP, class,
+    /// "not this class" and status only (the dashboard's figures, so a
+    /// count there and the list it opens agree). `None` for any other
+    /// filter: counting those would read every matching row.
+    pub fn total(
+        &mut self,
+        filter: &crate::IncidentFilter,
+        viewer: &Viewer,
+    ) -> Result<Option<i64>, Error> {
+        let f = filter;
+        if f.since.is_some()
+            || f.until.is_some()
+            || f.reporter.is_some()
+            || f.observable.is_some()
+            || f.assignee.is_some()
+            || f.unassigned
+        {
+            return Ok(None);
+        }
+        let (cond, params) = audience(viewer);
+        let rows: Vec<CountRow> = self.st.db.all(
+            &format!(
+                "SELECT tlp, rsit, status, CAST(SUM(n) AS BIGINT) AS n FROM incident_counts WHERE {cond} GROUP BY tlp, rsit, status"
+            ),
+            &params,
+        )?;
+        let path = |c: Option<RsitClass>| c.map(|c| c.path());
+        let (class, not_class) = (path(f.classification), path(f.not_classification));
+        let n = rows
+            .iter()
+            .filter(|r| f.tlp.is_none_or(|t| r.tlp == Some(tlp_rank(t))))
+            .filter(|r| {
+                f.status
+                    .is_none_or(|s| r.status.as_deref() == Some(s.as_str()))
+            })
+            .filter(|r| class.as_ref().is_none_or(|c| r.rsit.as_ref() == Some(c)))
+            .filter(|r| {
+                not_class
+                    .as_ref()
+                    .is_none_or(|c| r.rsit.as_ref() != Some(c))
+            })
+            .filter_map(|r| r.n)
+            .sum();
+        Ok(Some(n))
+    }
+
     /// Dashboard figures over the incidents the viewer may read; `daily`
     /// covers the `days` days up to and including today (UTC), by
     /// detection time (what an analyst charts), falling back to the time
@@ -275,23 +322,7 @@ impl crate::Incidents<'_> {
     /// Read from the counts kept at write time (see the module): a few
     /// hundred rows whatever the size of the store.
     pub fn stats(&mut self, viewer: &Viewer, days: u32) -> Result<Stats, Error> {
-        // The viewer's rows: everyone's and its own (an org named "" reads
-        // both scopes of "", and only those); anonymous readers CLEAR only.
-        let (cond, mut params): (&str, Vec<Value>) = match viewer {
-            Viewer::Member { org } => (
-                "org IN ('', $1) AND (scope = 0 OR org = $1)",
-                vec![org.as_str().into()],
-            ),
-            Viewer::Anonymous {
-                public_access: true,
-            } => (
-                "org = '' AND scope = 0 AND tlp = $1",
-                vec![tlp_rank(Tlp::Clear).into()],
-            ),
-            Viewer::Anonymous {
-                public_access: false,
-            } => ("1 = 0 AND tlp = $1", vec![0.into()]),
-        };
+        let (cond, mut params) = audience(viewer);
         let rows: Vec<CountRow> = self.st.db.all(
             &format!(
                 "SELECT tlp, rsit, status, CAST(SUM(n) AS BIGINT) AS n FROM incident_counts WHERE {cond} GROUP BY tlp, rsit, status"
@@ -389,6 +420,26 @@ impl FromRow for FactsRow {
 }
 
 /// One line of `incident_counts` summed over a viewer's audiences.
+/// The count rows `viewer` reads: everyone's and its own (an org named ""
+/// reads both scopes of "", and only those); anonymous readers CLEAR only.
+fn audience(viewer: &Viewer) -> (&'static str, Vec<Value>) {
+    match viewer {
+        Viewer::Member { org } => (
+            "org IN ('', $1) AND (scope = 0 OR org = $1)",
+            vec![org.as_str().into()],
+        ),
+        Viewer::Anonymous {
+            public_access: true,
+        } => (
+            "org = '' AND scope = 0 AND tlp = $1",
+            vec![tlp_rank(Tlp::Clear).into()],
+        ),
+        Viewer::Anonymous {
+            public_access: false,
+        } => ("1 = 0 AND tlp = $1", vec![0.into()]),
+    }
+}
+
 struct CountRow {
     tlp: Option<i64>,
     rsit: Option<String>,

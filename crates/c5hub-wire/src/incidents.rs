@@ -307,6 +307,50 @@ pub struct TriageRequest {
     pub note: Option<String>,
 }
 
+/// `POST /api/v1/incidents/bulk`: one triage change for many incidents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkTriageRequest {
+    /// The incidents (keys), at most 500.
+    pub ids: Vec<i64>,
+    /// The new status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The new assignee: `null` clears it, absent leaves it.
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub assignee: Option<Option<String>>,
+    /// Why (kept with each status change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a bulk change did: the incidents changed, and each one refused
+/// with why.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkAnswer {
+    /// Incidents changed (or already as asked).
+    pub done: Vec<i64>,
+    /// Incidents refused.
+    pub refused: Vec<BulkRefusal>,
+}
+
+/// One incident a bulk change refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkRefusal {
+    /// The incident's key.
+    pub id: i64,
+    /// The status a change of this incident alone would have had (403,
+    /// 404, 422).
+    pub status: u16,
+    /// Why, in words a user reads.
+    pub reason: String,
+}
+
 /// `null` and absent differ for the assignee: serde's `Option` reads both
 /// as `None`.
 mod double_option {

@@ -65,6 +65,16 @@ pub(crate) fn filter_from(
                 Err(e) => bad(k, &e),
             },
             "reporter" => f.reporter = Some(v.to_owned()),
+            "not_classification" => match RsitClass::from_str(v) {
+                Ok(c) => f.not_classification = Some(c),
+                Err(e) => bad(k, &e),
+            },
+            "assignee" => f.assignee = Some(v.to_owned()),
+            "unassigned" => match v {
+                "true" | "1" => f.unassigned = true,
+                "false" | "0" => {}
+                _ => bad(k, &"true or false"),
+            },
             "observable" => match Observable::guess(v) {
                 Ok(o) => f.observable = Some(o),
                 Err(e) => bad(k, &e),
@@ -170,6 +180,69 @@ pub(crate) async fn update(
     )
     .await?;
     get_one(State(s), caller, Path(id)).await
+}
+
+/// `POST /api/v1/incidents/bulk`: one triage change for many incidents,
+/// through the same hub operation as the web UI's bulk actions.
+pub(crate) async fn bulk(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Json<wire::BulkAnswer>, Problem> {
+    let u: wire::BulkTriageRequest = json_body(&body)?;
+    let status = match u.status.as_deref() {
+        Some(x) => Some(
+            IncidentStatus::from_str(x).map_err(|e| Problem::invalid("/status", e.to_string()))?,
+        ),
+        None => None,
+    };
+    if status.is_none() && u.assignee.is_none() {
+        return Err(Problem::bad_request(
+            "nothing to change: give status and/or assignee",
+        ));
+    }
+    let t = Triage {
+        status,
+        assignee: u.assignee,
+        note: u.note,
+    };
+    bulk_triage(&s, &caller, u.ids, t).await.map(Json)
+}
+
+/// Runs a bulk triage change and sorts the outcomes; shared by the API
+/// and the web UI.
+pub(crate) async fn bulk_triage(
+    s: &AppState,
+    caller: &Caller,
+    ids: Vec<i64>,
+    t: Triage,
+) -> Result<wire::BulkAnswer, Problem> {
+    if let Some(note) = &t.note {
+        refuse_nul("/note", note)?;
+    }
+    if let Some(Some(a)) = &t.assignee {
+        refuse_nul("/assignee", a)?;
+    }
+    let who = caller.authority(&s.config.org)?;
+    let outcomes = s
+        .pool
+        .run(move |st| Ok(incidents::bulk_triage(st, &who, &ids, &t)))
+        .await??;
+    let mut answer = wire::BulkAnswer::default();
+    for (id, r) in outcomes {
+        match r {
+            Ok(()) => answer.done.push(id),
+            Err(e) => {
+                let p = Problem::from(e);
+                answer.refused.push(wire::BulkRefusal {
+                    id,
+                    status: p.status.as_u16(),
+                    reason: p.detail,
+                });
+            }
+        }
+    }
+    Ok(answer)
 }
 
 pub(crate) use c5hub_hub::incidents::Triage;

@@ -88,6 +88,15 @@ const LIST_FILTERS: &[(&str, &str)] = &[
     ("status", "new, triaged, in-progress, resolved or closed"),
     ("reporter", "reporting organisation"),
     ("observable", "only incidents holding this value"),
+    (
+        "not_classification",
+        "leave out this RSIT class (unclassified incidents stay)",
+    ),
+    (
+        "assignee",
+        "only incidents assigned to this user (e-mail address)",
+    ),
+    ("unassigned", "true: only incidents assigned to nobody"),
     ("cursor", "next_cursor of the previous page"),
     ("limit", "rows per page, 1 to 1000 (default 100)"),
 ];
@@ -116,6 +125,7 @@ const IODEF_BODIES: &[&str] = &[
 api_routes! {
     post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: Shape::Documents(IODEF_BODIES), answer: Shape::Json(typed::<c5hub_wire::incidents::Submitted>), ok: 201;
     get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first", query: LIST_FILTERS, body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentPage>), ok: 200;
+    post "/api/v1/incidents/bulk" => incidents::bulk, "incidents", "One triage change (status and/or assignee) for many incidents, each checked as if changed alone: the answer lists those changed and those refused, with why", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::BulkTriageRequest>), answer: Shape::Json(typed::<c5hub_wire::incidents::BulkAnswer>), ok: 200;
     get "/api/v1/incidents/{id}" => incidents::get_one, "incidents", "One incident", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;
     patch "/api/v1/incidents/{id}" => incidents::update, "incidents", "Change status and/or assignee (analysts and admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::TriageRequest>), answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;
     get "/api/v1/incidents/{id}/history" => incidents::history, "incidents", "Status and assignment history", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::incidents::HistoryEntry>), ok: 200;

@@ -7,6 +7,7 @@
 
 mod admin;
 mod assess;
+mod forms;
 mod incidents;
 pub(crate) mod page;
 mod spam;
@@ -31,7 +32,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/login", get(crate::login::form).post(crate::login::submit))
         .route("/logout", post(logout))
         .route("/incidents", get(incidents::list))
+        .route("/incidents/export", get(incidents::export_list))
+        .route("/incidents/bulk", post(incidents::bulk))
+        .route("/incidents/bulk/export", post(incidents::bulk_export))
         .route("/incidents/{id}", get(incidents::detail))
+        .route("/incidents/{id}/export", get(incidents::export_one))
         .route("/incidents/{id}/status", post(incidents::set_status))
         .route("/incidents/{id}/assignee", post(incidents::set_assignee))
         .route("/incidents/{id}/comments", post(incidents::comment))

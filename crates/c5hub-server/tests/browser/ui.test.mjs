@@ -303,8 +303,9 @@ step('the submission form explains a mistake', async () => {
   await form.getByLabel('Observables').fill('not a value at all');
   const [resp] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/submit/form')), form.getByRole('button', { name: 'Submit' }).click()]);
   assert.equal(resp.status(), 400);
-  const alert = await page.getByRole('alert').innerText();
-  assert.match(alert, /\/id: expected `name:id`/, alert);
+  // The message is beside its field, in words (issue 16: forms that recover).
+  const alert = await page.locator('#err-id').innerText();
+  assert.match(alert, /Incident id: expected `name:id`/, alert);
   await checkPageBasics('submission error');
   await shot('submit-error');
 });

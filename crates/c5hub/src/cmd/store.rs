@@ -222,6 +222,7 @@ impl FilterArgs {
                 .transpose()?,
             before: None,
             limit: self.limit,
+            ..IncidentFilter::default()
         })
     }
 }
