@@ -134,6 +134,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0011_incident_counts",
         "dashboard counts kept at write time; sharing lists by organisation"
     ),
+    // The hub operator's organisation, recorded by the server at every
+    // start, so commands run on the store alone (import's default
+    // reporter, the last admin credential) know whose hub it is.
+    migration!(12, "0012_hub_settings", "the hub operator's organisation"),
 ];
 
 /// The schema version this build writes.
