@@ -320,6 +320,9 @@ pub(crate) struct OpenForm {
     csrf: String,
     #[serde(default)]
     open: String,
+    /// `1` once the admin confirmed closing on the page `set_open` shows.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub(crate) async fn set_open(
@@ -331,10 +334,35 @@ pub(crate) async fn set_open(
     let go = async {
         let p = hub_admin(&s, &caller, &f.csrf, "open and close editions")?;
         let open = f.open == "1";
-        run(&s, &p, move |who, st| ops::set_open(st, who, id, open)).await
+        // Closing freezes every country's answers: asked once more, on a
+        // page that works without script. Reopening needs no question.
+        if !open && f.confirm != "1" {
+            return Ok::<bool, Problem>(false);
+        }
+        run(&s, &p, move |who, st| ops::set_open(st, who, id, open)).await?;
+        Ok(true)
     };
     match go.await {
-        Ok(()) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
+        Ok(false) => {
+            let ctx = Page::of(&caller, "Close this edition?", "assess");
+            page(
+                &ctx,
+                html! {
+                    h1 { "Close this edition?" }
+                    p { "Once it is closed, answers no longer change. You can reopen it later." }
+                    form.inline method="post" action={ "/assess/editions/" (id) "/open" } {
+                        (csrf_field(caller.csrf()))
+                        input type="hidden" name="open" value="0";
+                        input type="hidden" name="confirm" value="1";
+                        button type="submit" { "Close the edition" }
+                    }
+                    " "
+                    a href={ "/assess/editions/" (id) } { "Cancel" }
+                },
+            )
+            .into_response()
+        }
+        Ok(true) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
         Err(p) if p.status == StatusCode::NOT_FOUND => not_found_for(&caller),
         Err(p) => error_page(&caller, &p),
     }

@@ -64,6 +64,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin", get(admin::overview))
         .route("/admin/orgs", post(admin::add_org))
         .route("/admin/users", post(admin::add_user))
+        .route("/admin/users/{email}", post(admin::change_user))
         .route("/admin/tokens", post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/admin/audit", get(admin::audit))

@@ -488,7 +488,11 @@ step('the admin logs in with a token, makes an API token and revokes it', async 
   const row = page.getByRole('row').filter({ hasText: `browser test ${RUN}` });
   const id = (await row.getByRole('cell').first().innerText()).trim();
   await row.getByRole('button', { name: `Revoke token ${id}` }).click();
-  await page.waitForURL(/\/admin/);
+  // Issue 16: a page asks first (no script needed); its button revokes.
+  await page.waitForURL(/\/admin\/tokens\/\d+\/revoke$/);
+  assert.equal(await h1(), `Revoke token ${id}?`);
+  await page.getByRole('button', { name: `Revoke token ${id}` }).click();
+  await page.waitForURL(`${BASE}/admin`);
   assert.equal(await page.getByRole('row').filter({ hasText: `browser test ${RUN}` }).getByRole('cell').last().innerText(), 'revoked');
   assert.equal((await api()).status, 401, 'a revoked token is refused');
   await shot('admin-revoked');
