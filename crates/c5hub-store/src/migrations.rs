@@ -136,8 +136,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     ),
     // The hub operator's organisation, recorded by the server at every
     // start, so commands run on the store alone (import's default
-    // reporter, the last admin credential) know whose hub it is.
-    migration!(12, "0012_hub_settings", "the hub operator's organisation"),
+    // reporter, the last admin credential) know whose hub it is. An
+    // edition names who validates the operator's own country.
+    migration!(
+        12,
+        "0012_hub_settings",
+        "the hub operator's organisation; an edition's second validator"
+    ),
 ];
 
 /// The schema version this build writes.

@@ -248,6 +248,11 @@ async fn render_edition(
                 (view.responses) " countries take part; "
                 (view.validated) " validated."
             }
+            p id="second-validator" {
+                "The hub operator's own country is validated by "
+                @if let Some(v) = &ed.second_validator { "the admins and analysts of " strong { (v) } ", the second validator." }
+                @else { "a hub admin (no second validator named: a conflict of interest, recorded and shown on the results)." }
+            }
             table {
                 caption { "Responses you may read (" (readable.len()) ")" }
                 thead { tr { th scope="col" { "Country" } th scope="col" { "Answered by" } th scope="col" { "State" } th scope="col" { "Last change" } } }
@@ -268,6 +273,14 @@ async fn render_edition(
                         label { "Country (ISO 3166-1 alpha-3)" input name="iso3" required pattern="[A-Za-z]{3}" maxlength="3" value=(form.iso3); }
                         label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) selected[form.org == o.name] { (o.name) } } } }
                         button type="submit" { "Add country" }
+                    }
+                    form.filters method="post" action={ "/assess/editions/" (ed.id) "/second-validator" } {
+                        (csrf_field(caller.csrf()))
+                        label { "Second validator (validates the hub operator's own country)" select name="org" {
+                            option value="" selected[ed.second_validator.is_none()] { "none: a hub admin, as a recorded conflict" }
+                            @for o in orgs.iter().filter(|o| o.name != s.config.org) { option value=(o.name) selected[ed.second_validator.as_deref() == Some(o.name.as_str())] { (o.name) } }
+                        } }
+                        button type="submit" { "Name the second validator" }
                     }
                     form.inline method="post" action={ "/assess/editions/" (ed.id) "/open" } {
                         (csrf_field(caller.csrf()))
@@ -364,6 +377,37 @@ pub(crate) async fn set_open(
         }
         Ok(true) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
         Err(p) if p.status == StatusCode::NOT_FOUND => not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SecondValidatorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    org: String,
+}
+
+pub(crate) async fn set_second_validator(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<SecondValidatorForm>,
+) -> Response {
+    let go = async {
+        let p = hub_admin(&s, &caller, &f.csrf, "name second validators")?;
+        let org = Some(f.org.trim().to_owned()).filter(|o| !o.is_empty());
+        run(&s, &p, move |who, st| {
+            ops::set_second_validator(st, who, id, org.as_deref())
+        })
+        .await
+    };
+    match go.await {
+        Ok(()) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
+        Err(p) if p.status == StatusCode::NOT_FOUND && p.detail.starts_with("edition") => {
+            not_found_for(&caller)
+        }
         Err(p) => error_page(&caller, &p),
     }
 }
@@ -490,7 +534,8 @@ fn render_sheet(
     let (r, m, ed) = (&sheet.response, &sheet.methodology, &sheet.edition);
     let who = authority(s, p);
     let editable = ops::check_edit(&who, r).is_ok() && r.status.editable() && ed.open;
-    let decides = ops::check_decide(&who, r).is_ok() && r.status == ResponseStatus::Submitted;
+    let decides = ops::check_decide(&who, r, ed).is_ok() && r.status == ResponseStatus::Submitted;
+    let validated_by = ops::who_validates(r, &s.config.org, ed);
     let title = format!("{} · {}", r.iso3, ed.title);
     let ctx = Page::of(caller, &title, "assess");
     let answered = m
@@ -519,6 +564,10 @@ fn render_sheet(
                         li { a href={ "#q-" (q.id) } { (q.id) } ": " (e) }
                     } } }
                 }
+            }
+            @if r.status == ResponseStatus::Submitted {
+                // Never "Submitted" without a word on who moves it on.
+                div.notice role="note" id="who-validates" { p { strong { "Waiting for validation. " } (validated_by) } }
             }
             @if decides {
                 (decision_form(caller, r, decision_error))
@@ -919,7 +968,7 @@ pub(crate) async fn decide(
     let Some(p) = caller.principal.clone() else {
         return Redirect::to("/login").into_response();
     };
-    if let Err(e) = ops::check_decide(&authority(&s, &p), &sheet.response) {
+    if let Err(e) = ops::check_decide(&authority(&s, &p), &sheet.response, &sheet.edition) {
         return error_page(&caller, &e.into());
     }
     let reshow = |msg: &str| {
@@ -1067,6 +1116,11 @@ fn results_body(res: &Results, title: &str, show_ranks: bool) -> Markup {
     let label = m.tier_label.to_lowercase();
     html! {
         h1 { (title) }
+        @if !res.conflicts.is_empty() {
+            div.notice role="note" {
+                p { strong { "Conflict of interest: " } (res.conflicts.join(", ")) " — the hub operator's own country, validated by the hub operator's own admins because the edition names no second validator (recorded in the audit log)." }
+            }
+        }
         p {
             (res.scores.len()) " validated response(s) of " (res.responses) " in this edition, scored with "
             code { (m.id) "@" (m.version) } ". Results are shown by " (label) ", not by rank (WTDC Resolution 45)"

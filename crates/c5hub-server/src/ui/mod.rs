@@ -50,6 +50,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(assess::add_response),
         )
         .route("/assess/editions/{id}/open", post(assess::set_open))
+        .route(
+            "/assess/editions/{id}/second-validator",
+            post(assess::set_second_validator),
+        )
         .route("/assess/editions/{id}/results", get(assess::results))
         .route(
             "/assess/responses/{id}",

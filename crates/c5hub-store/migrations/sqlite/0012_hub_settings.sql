@@ -5,3 +5,8 @@ CREATE TABLE hub_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- The organisation whose admins and analysts validate the hub operator's
+-- own country's response (validators never validate their own
+-- organisation's); NULL: the hub operator's admins do, as a recorded
+-- conflict of interest.
+ALTER TABLE assess_editions ADD COLUMN second_validator TEXT;
