@@ -289,9 +289,64 @@ pub fn check_edit(who: &Authority, r: &Response) -> Result<(), Error> {
     }
 }
 
+/// What a response lacks before it goes to validation: questions without
+/// an answer, and answers without evidence (no link, no document), by
+/// question id in the methodology's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// Questions not answered.
+    pub unanswered: Vec<String>,
+    /// Questions answered without evidence.
+    pub without_evidence: Vec<String>,
+}
+
+impl Gaps {
+    /// Whether nothing is missing.
+    pub fn is_empty(&self) -> bool {
+        self.unanswered.is_empty() && self.without_evidence.is_empty()
+    }
+}
+
+/// The gaps of stored `answers` against methodology `m`.
+pub fn gaps(m: &Methodology, answers: &[StoredAnswer]) -> Gaps {
+    let mut g = Gaps::default();
+    for (_, q) in m.questions() {
+        match answers
+            .iter()
+            .find(|a| a.question == q.id && !a.value.trim().is_empty())
+        {
+            None => g.unanswered.push(q.id.clone()),
+            Some(a) => {
+                let linked = a
+                    .evidence_url
+                    .as_deref()
+                    .is_some_and(|u| !u.trim().is_empty());
+                if !linked && a.evidence_doc.is_none() {
+                    g.without_evidence.push(q.id.clone());
+                }
+            }
+        }
+    }
+    g
+}
+
+/// What became of a save.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// Saved (and submitted, when asked and nothing was missing or the
+    /// caller confirmed).
+    Done,
+    /// Saved, not submitted: these are missing and the caller did not
+    /// confirm submitting anyway.
+    NotSubmitted(Gaps),
+}
+
 /// Saves answers (and uploads) of response `id`, and submits it for
 /// validation when `submit`: its own organisation's admins, analysts and
-/// reporters, while the store says the response is editable.
+/// reporters, while the store says the response is editable. A response
+/// with unanswered questions or answers without evidence is submitted only
+/// when `confirmed`: otherwise it is saved and the gaps are answered, so
+/// every door can ask first.
 pub fn save(
     store: &mut Store,
     who: &Authority,
@@ -299,7 +354,8 @@ pub fn save(
     answers: &[AnswerInput<'_>],
     uploads: &[NewEvidence<'_>],
     submit: bool,
-) -> Result<(), Error> {
+    confirmed: bool,
+) -> Result<Saved, Error> {
     let r = readable_response(store, who, id)?;
     check_edit(who, &r)?;
     let (p, _) = member(who, "fill in responses")?;
@@ -307,9 +363,19 @@ pub fn save(
         .assessment()
         .save_answers(id, answers, uploads, actor(p))?;
     if submit {
+        if !confirmed {
+            let ed = store
+                .assessment()
+                .edition(r.edition)?
+                .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
+            let g = gaps(&methodology_of(&ed)?, &store.assessment().answers(id)?);
+            if !g.is_empty() {
+                return Ok(Saved::NotSubmitted(g));
+            }
+        }
         store.assessment().submit_response(id, actor(p))?;
     }
-    Ok(())
+    Ok(Saved::Done)
 }
 
 /// Whether `who` validates or returns response `r` of edition `ed`, or

@@ -494,10 +494,29 @@ async fn load_sheet(s: &AppState, caller: &Caller, id: i64) -> Result<Sheet, Res
     })
 }
 
+#[derive(Deserialize)]
+pub(crate) struct SheetQuery {
+    /// `1` after a save.
+    #[serde(default)]
+    saved: Option<String>,
+    /// `1` after a submit that found gaps: ask to confirm.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// What the questionnaire says above the questions after a save.
+enum Notice {
+    None,
+    Saved,
+    /// Submit found these missing: confirm or complete.
+    Confirm(ops::Gaps),
+}
+
 pub(crate) async fn response(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    Query(q): Query<SheetQuery>,
 ) -> Response {
     let sheet = match load_sheet(&s, &caller, id).await {
         Ok(x) => x,
@@ -508,6 +527,19 @@ pub(crate) async fn response(
         .iter()
         .map(|(q, a)| (q.clone(), Draft::from_stored(a)))
         .collect();
+    let notice = if q.confirm.as_deref() == Some("1") && sheet.response.status.editable() {
+        let answers: Vec<StoredAnswer> = sheet.stored.values().cloned().collect();
+        let g = ops::gaps(&sheet.methodology, &answers);
+        if g.is_empty() {
+            Notice::None
+        } else {
+            Notice::Confirm(g)
+        }
+    } else if q.saved.as_deref() == Some("1") {
+        Notice::Saved
+    } else {
+        Notice::None
+    };
     render_sheet(
         &s,
         &caller,
@@ -516,6 +548,7 @@ pub(crate) async fn response(
         &HashMap::new(),
         None,
         StatusCode::OK,
+        &notice,
     )
 }
 
@@ -527,6 +560,7 @@ fn render_sheet(
     errors: &HashMap<String, String>,
     decision_error: Option<&str>,
     status: StatusCode,
+    notice: &Notice,
 ) -> Response {
     let Some(p) = caller.principal.as_ref() else {
         return Redirect::to("/login").into_response();
@@ -565,12 +599,40 @@ fn render_sheet(
                     } } }
                 }
             }
+            @match notice {
+                Notice::Saved => { div.notice role="status" id="saved" { p { "Saved." } } }
+                Notice::Confirm(g) => { div.notice role="alert" id="confirm-submit" {
+                    p { strong { "Not submitted yet. " } "Your answers are saved, but:" }
+                    ul {
+                        @if !g.unanswered.is_empty() { li { (g.unanswered.len()) " of " (m.question_count()) " questions are not answered: "
+                            @for (i, q) in g.unanswered.iter().enumerate() { @if i > 0 { ", " } a href={ "#q-" (q) } { (q) } } } }
+                        @if !g.without_evidence.is_empty() { li { (g.without_evidence.len()) " answers have no evidence (link or document): "
+                            @for (i, q) in g.without_evidence.iter().enumerate() { @if i > 0 { ", " } a href={ "#q-" (q) } { (q) } } } }
+                    }
+                    @if editable {
+                        form.inline method="post" action={ "/assess/responses/" (r.id) } enctype="multipart/form-data" {
+                            (csrf_field(caller.csrf()))
+                            button type="submit" name="action" value="submit-anyway" { "Submit anyway" }
+                        }
+                        " or complete the answers below and submit again."
+                    }
+                } }
+                Notice::None => {}
+            }
             @if r.status == ResponseStatus::Submitted {
                 // Never "Submitted" without a word on who moves it on.
                 div.notice role="note" id="who-validates" { p { strong { "Waiting for validation. " } (validated_by) } }
             }
             @if decides {
                 (decision_form(caller, r, decision_error))
+            }
+            nav.toc aria-label="Pillars" {
+                h2 { "Contents" }
+                ol { @for p in &m.pillars {
+                    @let ids: Vec<&str> = p.indicators.iter().flat_map(|i| i.subindicators.iter()).flat_map(|s| s.questions.iter()).map(|q| q.id.as_str()).collect();
+                    @let done = ids.iter().filter(|q| drafts.get(**q).is_some_and(|d| !d.value().is_empty())).count();
+                    li { a href={ "#p-" (p.id) } { (p.name) } " (" (done) " of " (ids.len()) " answered)" }
+                } }
             }
             @if editable {
                 form.sheet method="post" action={ "/assess/responses/" (r.id) } enctype="multipart/form-data" {
@@ -900,9 +962,14 @@ pub(crate) async fn save(
             &errors,
             None,
             StatusCode::BAD_REQUEST,
+            &Notice::None,
         );
     }
-    let submit = action == "submit";
+    // "submit" asks first when something is missing; "submit-anyway" is
+    // the answer to that question.
+    let submit = action == "submit" || action == "submit-anyway";
+    let confirmed = action == "submit-anyway";
+    let saving = action == "save";
     let got = run(&s, &p, move |who, st| {
         let answers: Vec<(String, Draft, String)> = drafts
             .into_iter()
@@ -933,11 +1000,17 @@ pub(crate) async fn save(
                 })
             })
             .collect();
-        ops::save(st, who, id, &inputs, &uploads, submit)
+        ops::save(st, who, id, &inputs, &uploads, submit, confirmed)
     })
     .await;
     match got {
-        Ok(()) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
+        Ok(ops::Saved::NotSubmitted(_)) => {
+            Redirect::to(&format!("/assess/responses/{id}?confirm=1")).into_response()
+        }
+        Ok(ops::Saved::Done) if saving => {
+            Redirect::to(&format!("/assess/responses/{id}?saved=1#saved")).into_response()
+        }
+        Ok(ops::Saved::Done) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
         Err(e) => error_page(&caller, &e),
     }
 }
@@ -985,6 +1058,7 @@ pub(crate) async fn decide(
             &HashMap::new(),
             Some(msg),
             StatusCode::BAD_REQUEST,
+            &Notice::None,
         )
     };
     let reason = f.reason.trim().to_owned();
