@@ -213,3 +213,55 @@ fn the_operators_own_country_is_validated_by_a_second_validator_or_a_recorded_co
         hub.stop();
     }
 }
+
+#[test]
+fn the_demo_seeds_an_edition_with_a_response_in_each_state() {
+    for loc in locations("assess-demo") {
+        let hub = Hub::start(loc.clone(), false);
+        let mut st = hub.store();
+        c5hub_server::demo::seed(&mut st, HUB, PASSWORD, 5)
+            .expect("seed")
+            .expect("seeded");
+        let editions = st.assessment().editions().expect("editions");
+        assert_eq!(editions.len(), 1, "{loc}");
+        let ed = &editions[0];
+        assert_eq!(ed.second_validator.as_deref(), Some("peer-ncirt"));
+        let mut states: Vec<(String, String, ResponseStatus)> = st
+            .assessment()
+            .responses(ed.id)
+            .expect("responses")
+            .into_iter()
+            .map(|r| (r.iso3, r.org, r.status))
+            .collect();
+        states.sort_by_key(|s| s.2.as_str());
+        let got: Vec<ResponseStatus> = states.iter().map(|s| s.2).collect();
+        for want in [
+            ResponseStatus::Draft,
+            ResponseStatus::Submitted,
+            ResponseStatus::Returned,
+            ResponseStatus::Validated,
+        ] {
+            assert!(got.contains(&want), "{loc}: {want:?} in {states:?}");
+        }
+        assert!(
+            states
+                .iter()
+                .any(|(_, org, s)| org == HUB && *s == ResponseStatus::Submitted),
+            "{loc}: the operator's own country waits for its second validator: {states:?}"
+        );
+        std::thread::spawn(move || drop(st)).join().expect("close");
+        // The results score the validated one.
+        let results = get(
+            &hub.url(&format!("/api/v1/assess/editions/{}/results", ed.id)),
+            Some(&hub.admin),
+        );
+        assert_eq!(results.status, 200, "{loc}: {}", results.body);
+        assert_eq!(
+            results.json().as_array().map(Vec::len),
+            Some(1),
+            "{loc}: {}",
+            results.body
+        );
+        hub.stop();
+    }
+}
