@@ -510,6 +510,8 @@ enum Notice {
     Saved,
     /// Submit found these missing: confirm or complete.
     Confirm(ops::Gaps),
+    /// A validator's decision was refused: why, beside the form.
+    DecisionError(String),
 }
 
 pub(crate) async fn response(
@@ -546,7 +548,6 @@ pub(crate) async fn response(
         &sheet,
         &drafts,
         &HashMap::new(),
-        None,
         StatusCode::OK,
         &notice,
     )
@@ -558,10 +559,13 @@ fn render_sheet(
     sheet: &Sheet,
     drafts: &HashMap<String, Draft>,
     errors: &HashMap<String, String>,
-    decision_error: Option<&str>,
     status: StatusCode,
     notice: &Notice,
 ) -> Response {
+    let decision_error = match notice {
+        Notice::DecisionError(e) => Some(e.as_str()),
+        _ => None,
+    };
     let Some(p) = caller.principal.as_ref() else {
         return Redirect::to("/login").into_response();
     };
@@ -617,7 +621,7 @@ fn render_sheet(
                         " or complete the answers below and submit again."
                     }
                 } }
-                Notice::None => {}
+                Notice::None | Notice::DecisionError(_) => {}
             }
             @if r.status == ResponseStatus::Submitted {
                 // Never "Submitted" without a word on who moves it on.
@@ -960,7 +964,6 @@ pub(crate) async fn save(
             &sheet,
             &drafts,
             &errors,
-            None,
             StatusCode::BAD_REQUEST,
             &Notice::None,
         );
@@ -1056,9 +1059,8 @@ pub(crate) async fn decide(
             &sheet,
             &drafts,
             &HashMap::new(),
-            Some(msg),
             StatusCode::BAD_REQUEST,
-            &Notice::None,
+            &Notice::DecisionError(msg.to_owned()),
         )
     };
     let reason = f.reason.trim().to_owned();
