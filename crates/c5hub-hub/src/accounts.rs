@@ -298,6 +298,7 @@ pub fn revoke_token(store: &mut Store, who: &Authority, id: i64) -> Result<Token
     if !scope.covers(&token.org) || token.revoked_at.is_some() {
         return Err(missing());
     }
+    keep_an_admin(store, who, Losing::Token(id), &format!("revoke token {id}"))?;
     if !store.accounts().revoke_token(id)? {
         return Err(missing());
     }
@@ -308,6 +309,193 @@ pub fn revoke_token(store: &mut Store, who: &Authority, id: i64) -> Result<Token
         Some(&format!("{} {}", token.org, token.role)),
     )?;
     Ok(token)
+}
+
+/// The hub operator's organisation, as this caller knows it: the server's
+/// setting for a member, the store's record on the console (`None` when no
+/// server has opened the store: then there is no hub admin to keep).
+fn hub_org(store: &mut Store, who: &Authority) -> Result<Option<String>, Error> {
+    Ok(match who {
+        Authority::Member { hub_org, .. } => Some(hub_org.clone()),
+        _ => store.accounts().operator()?,
+    })
+}
+
+/// A credential an operation takes away from the hub's administrators.
+#[derive(Clone, Copy, Debug)]
+enum Losing<'a> {
+    /// A token, revoked.
+    Token(i64),
+    /// A user, disabled or given a role below admin: the user's password
+    /// and every token that belongs to the user (a token acts with the
+    /// lesser of its role and its user's).
+    User(&'a str),
+}
+
+/// Refuses an operation that would leave the hub operator's organisation
+/// with no way to administer the hub: no active admin user who logs in
+/// with a password, and no live admin token whose user (if any) is an
+/// active admin. Without one, nobody can add users or tokens again short
+/// of the command line on the database.
+fn keep_an_admin(
+    store: &mut Store,
+    who: &Authority,
+    losing: Losing<'_>,
+    what: &str,
+) -> Result<(), Error> {
+    let Some(hub) = hub_org(store, who)? else {
+        return Ok(());
+    };
+    let users = store.accounts().users_of(&hub)?;
+    let admin_user = |email: &str| {
+        users
+            .iter()
+            .any(|u| u.email == email && u.role == Role::Admin && !u.disabled)
+    };
+    let now = Utc::now();
+    let mut credentials: Vec<Losing<'_>> = Vec::new();
+    for u in &users {
+        if u.role == Role::Admin && !u.disabled && u.has_password {
+            credentials.push(Losing::User(&u.email));
+        }
+    }
+    let tokens = store.accounts().tokens(Some(&hub))?;
+    let mut token_users: Vec<(i64, Option<&str>)> = Vec::new();
+    for t in &tokens {
+        let live = t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now);
+        if live && t.role == Role::Admin && t.user.as_deref().is_none_or(admin_user) {
+            credentials.push(Losing::Token(t.id));
+            token_users.push((t.id, t.user.as_deref()));
+        }
+    }
+    let lost = |c: &Losing<'_>| match (c, losing) {
+        (Losing::Token(id), Losing::Token(gone)) => *id == gone,
+        (Losing::User(email), Losing::User(gone)) => *email == gone,
+        (Losing::Token(id), Losing::User(gone)) => {
+            token_users.iter().any(|(t, u)| t == id && *u == Some(gone))
+        }
+        (Losing::User(_), Losing::Token(_)) => false,
+    };
+    let loses_one = credentials.iter().any(lost);
+    if loses_one && credentials.iter().all(lost) {
+        return Err(Error::Forbidden(format!(
+            "cannot {what}: it is the last admin credential of the hub operator {hub:?} \
+             (no other active admin user with a password or live admin token); \
+             add another admin first"
+        )));
+    }
+    Ok(())
+}
+
+/// A user the caller administers (another organisation's is "not found").
+fn administered_user(
+    store: &mut Store,
+    who: &Authority,
+    email: &str,
+    what: &str,
+) -> Result<(AdminScope, User), Error> {
+    let scope = who.scope_for(what)?;
+    let missing = || Error::NotFound(format!("user {email:?}"));
+    let user = store.accounts().user(email)?.ok_or_else(missing)?;
+    if !scope.covers(&user.org) {
+        return Err(missing());
+    }
+    Ok((scope, user))
+}
+
+/// Disables (or re-enables) a user the caller administers; disabling ends
+/// the user's sessions. The last admin credential of the hub stays.
+pub fn set_user_disabled(
+    store: &mut Store,
+    who: &Authority,
+    email: &str,
+    disabled: bool,
+) -> Result<User, Error> {
+    let what = if disabled {
+        "disable users"
+    } else {
+        "enable users"
+    };
+    let (_, user) = administered_user(store, who, email, what)?;
+    if disabled {
+        keep_an_admin(
+            store,
+            who,
+            Losing::User(&user.email),
+            &format!("disable {}", user.email),
+        )?;
+    }
+    store.accounts().set_user_disabled(&user.email, disabled)?;
+    who.audit(
+        store,
+        if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        },
+        &format!("user:{}", user.email),
+        None,
+    )?;
+    Ok(store.accounts().user(&user.email)?.unwrap_or(user))
+}
+
+/// Gives a user the caller administers another role, at most one the
+/// caller may grant. Demoting the last admin credential is refused.
+pub fn set_user_role(
+    store: &mut Store,
+    who: &Authority,
+    email: &str,
+    role: Role,
+) -> Result<User, Error> {
+    let (scope, user) = administered_user(store, who, email, "change roles")?;
+    who.check_grant(&scope, role)?;
+    // A member's admin may not lower an account above its own role either
+    // (it could not have granted it).
+    who.check_grant(&scope, user.role)?;
+    if role != Role::Admin {
+        keep_an_admin(
+            store,
+            who,
+            Losing::User(&user.email),
+            &format!("make {} {role}", user.email),
+        )?;
+    }
+    store.accounts().set_user_role(&user.email, role)?;
+    who.audit(
+        store,
+        "user.role",
+        &format!("user:{}", user.email),
+        Some(&format!("{} -> {role}", user.role)),
+    )?;
+    Ok(store.accounts().user(&user.email)?.unwrap_or(user))
+}
+
+/// Sets a new password for a user the caller administers (12+
+/// characters); the audit line never holds it.
+pub fn reset_password(
+    store: &mut Store,
+    who: &Authority,
+    email: &str,
+    password: &str,
+) -> Result<User, Error> {
+    let (_, user) = administered_user(store, who, email, "reset passwords")?;
+    store
+        .accounts()
+        .set_password(&user.email, password)
+        .map_err(|e| match e {
+            c5hub_store::Error::Invalid(detail) => Error::Invalid {
+                field: "password",
+                detail,
+            },
+            other => other.into(),
+        })?;
+    who.audit(
+        store,
+        "user.password",
+        &format!("user:{}", user.email),
+        None,
+    )?;
+    Ok(store.accounts().user(&user.email)?.unwrap_or(user))
 }
 
 /// Audit log lines the caller may read, newest first: the whole hub's for

@@ -13,6 +13,12 @@
 //! - Validators are the admins and analysts of the hub's own organisation.
 //!   They read every response and validate or return submitted ones, but
 //!   never one their own organisation answers (four eyes).
+//! - The hub operator's own country (a response its own organisation
+//!   answers) is validated by the admins and analysts of the edition's
+//!   second validator organisation, who read it; when the edition names
+//!   none, by the hub operator's admins, as a conflict of interest written
+//!   to the audit log and shown on the results ([`who_validates`] says
+//!   which, on the response's page).
 //! - Everyone else learns nothing of a response (it answers "not found")
 //!   beyond how many countries take part in an edition and how many are
 //!   validated.
@@ -42,9 +48,44 @@ pub fn is_validator(p: &Principal, hub_org: &str) -> bool {
     p.org == hub_org && matches!(p.role, Role::Admin | Role::Analyst)
 }
 
-/// Whether `p` may read response `r` (its answers and evidence).
-pub fn may_read(p: &Principal, r: &Response, hub_org: &str) -> bool {
-    p.org == r.org || is_validator(p, hub_org)
+/// Whether `p` may read response `r` of edition `ed` (its answers and
+/// evidence).
+pub fn may_read(p: &Principal, r: &Response, hub_org: &str, ed: &Edition) -> bool {
+    p.org == r.org || is_validator(p, hub_org) || is_second_validator(p, r, hub_org, ed)
+}
+
+/// Whether `p` validates the hub operator's own response `r` as the
+/// edition's second validator.
+fn is_second_validator(p: &Principal, r: &Response, hub_org: &str, ed: &Edition) -> bool {
+    r.org == hub_org
+        && ed.second_validator.as_deref() == Some(p.org.as_str())
+        && matches!(p.role, Role::Admin | Role::Analyst)
+}
+
+/// Whether validating response `r` is the hub operator's admins judging
+/// their own organisation's answers (the edition names no second
+/// validator).
+pub fn is_conflicted(r: &Response, hub_org: &str, ed: &Edition) -> bool {
+    r.org == hub_org && ed.second_validator.is_none()
+}
+
+/// Who validates response `r`, in words for its page.
+pub fn who_validates(r: &Response, hub_org: &str, ed: &Edition) -> String {
+    if r.org != hub_org {
+        return format!("The admins and analysts of {hub_org} (the hub operator) validate it.");
+    }
+    match &ed.second_validator {
+        Some(v) => format!(
+            "{hub_org} answers for its own country, and validators never validate their own \
+             organisation's response: the admins and analysts of {v}, the edition's second \
+             validator, validate it."
+        ),
+        None => format!(
+            "{hub_org} answers for its own country and the edition names no second validator: \
+             a hub admin of {hub_org} validates it, and that conflict of interest is recorded \
+             in the audit log and shown on the results."
+        ),
+    }
 }
 
 /// Whether `p` may change response `r` (when its state allows).
@@ -52,9 +93,15 @@ pub fn may_edit(p: &Principal, r: &Response) -> bool {
     p.org == r.org && p.role.can_submit()
 }
 
-/// Whether `p` may validate or return response `r`.
-pub fn may_decide(p: &Principal, r: &Response, hub_org: &str) -> bool {
-    is_validator(p, hub_org) && p.org != r.org
+/// Whether `p` may validate or return response `r` of edition `ed`.
+pub fn may_decide(p: &Principal, r: &Response, hub_org: &str, ed: &Edition) -> bool {
+    if r.org != hub_org {
+        is_validator(p, hub_org) && p.org != r.org
+    } else if ed.second_validator.is_some() {
+        is_second_validator(p, r, hub_org, ed)
+    } else {
+        is_operator(p, hub_org)
+    }
 }
 
 /// The member acting, or a refusal: the command line reads the
@@ -164,7 +211,7 @@ pub fn edition(store: &mut Store, who: &Authority, id: i64) -> Result<EditionVie
         .filter(|r| r.status == ResponseStatus::Validated)
         .count();
     let n = all.len();
-    let readable = all.into_iter().filter(|r| reads(who, r)).collect();
+    let readable = all.into_iter().filter(|r| reads(who, r, &ed)).collect();
     Ok(EditionView {
         edition: ed,
         responses: n,
@@ -173,10 +220,10 @@ pub fn edition(store: &mut Store, who: &Authority, id: i64) -> Result<EditionVie
     })
 }
 
-fn reads(who: &Authority, r: &Response) -> bool {
+fn reads(who: &Authority, r: &Response, ed: &Edition) -> bool {
     match who {
         Authority::Console { .. } => true,
-        Authority::Member { principal, hub_org } => may_read(principal, r, hub_org),
+        Authority::Member { principal, hub_org } => may_read(principal, r, hub_org, ed),
         // As that organisation's viewers read: its own response only.
         Authority::ReadingAs { org } => *org == r.org,
         Authority::Public => false,
@@ -186,9 +233,16 @@ fn reads(who: &Authority, r: &Response) -> bool {
 /// Response `id` if `who` may read it; "not found" otherwise, exactly as
 /// for a response that does not exist. The console reads every response.
 pub fn readable_response(store: &mut Store, who: &Authority, id: i64) -> Result<Response, Error> {
-    match store.assessment().response(id)? {
-        Some(r) if reads(who, &r) => Ok(r),
-        _ => Err(Error::NotFound(format!("response {id}"))),
+    let not_found = || Error::NotFound(format!("response {id}"));
+    let r = store.assessment().response(id)?.ok_or_else(not_found)?;
+    let ed = store
+        .assessment()
+        .edition(r.edition)?
+        .ok_or_else(not_found)?;
+    if reads(who, &r, &ed) {
+        Ok(r)
+    } else {
+        Err(not_found())
     }
 }
 
@@ -235,9 +289,64 @@ pub fn check_edit(who: &Authority, r: &Response) -> Result<(), Error> {
     }
 }
 
+/// What a response lacks before it goes to validation: questions without
+/// an answer, and answers without evidence (no link, no document), by
+/// question id in the methodology's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// Questions not answered.
+    pub unanswered: Vec<String>,
+    /// Questions answered without evidence.
+    pub without_evidence: Vec<String>,
+}
+
+impl Gaps {
+    /// Whether nothing is missing.
+    pub fn is_empty(&self) -> bool {
+        self.unanswered.is_empty() && self.without_evidence.is_empty()
+    }
+}
+
+/// The gaps of stored `answers` against methodology `m`.
+pub fn gaps(m: &Methodology, answers: &[StoredAnswer]) -> Gaps {
+    let mut g = Gaps::default();
+    for (_, q) in m.questions() {
+        match answers
+            .iter()
+            .find(|a| a.question == q.id && !a.value.trim().is_empty())
+        {
+            None => g.unanswered.push(q.id.clone()),
+            Some(a) => {
+                let linked = a
+                    .evidence_url
+                    .as_deref()
+                    .is_some_and(|u| !u.trim().is_empty());
+                if !linked && a.evidence_doc.is_none() {
+                    g.without_evidence.push(q.id.clone());
+                }
+            }
+        }
+    }
+    g
+}
+
+/// What became of a save.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// Saved (and submitted, when asked and nothing was missing or the
+    /// caller confirmed).
+    Done,
+    /// Saved, not submitted: these are missing and the caller did not
+    /// confirm submitting anyway.
+    NotSubmitted(Gaps),
+}
+
 /// Saves answers (and uploads) of response `id`, and submits it for
 /// validation when `submit`: its own organisation's admins, analysts and
-/// reporters, while the store says the response is editable.
+/// reporters, while the store says the response is editable. A response
+/// with unanswered questions or answers without evidence is submitted only
+/// when `confirmed`: otherwise it is saved and the gaps are answered, so
+/// every door can ask first.
 pub fn save(
     store: &mut Store,
     who: &Authority,
@@ -245,7 +354,8 @@ pub fn save(
     answers: &[AnswerInput<'_>],
     uploads: &[NewEvidence<'_>],
     submit: bool,
-) -> Result<(), Error> {
+    confirmed: bool,
+) -> Result<Saved, Error> {
     let r = readable_response(store, who, id)?;
     check_edit(who, &r)?;
     let (p, _) = member(who, "fill in responses")?;
@@ -253,16 +363,29 @@ pub fn save(
         .assessment()
         .save_answers(id, answers, uploads, actor(p))?;
     if submit {
+        if !confirmed {
+            let ed = store
+                .assessment()
+                .edition(r.edition)?
+                .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
+            let g = gaps(&methodology_of(&ed)?, &store.assessment().answers(id)?);
+            if !g.is_empty() {
+                return Ok(Saved::NotSubmitted(g));
+            }
+        }
         store.assessment().submit_response(id, actor(p))?;
     }
-    Ok(())
+    Ok(Saved::Done)
 }
 
-/// Whether `who` validates or returns response `r`, or why not.
-pub fn check_decide(who: &Authority, r: &Response) -> Result<(), Error> {
+/// Whether `who` validates or returns response `r` of edition `ed`, or
+/// why not.
+pub fn check_decide(who: &Authority, r: &Response, ed: &Edition) -> Result<(), Error> {
     let (p, hub_org) = member(who, "validate responses")?;
-    if may_decide(p, r, hub_org) {
+    if may_decide(p, r, hub_org, ed) {
         Ok(())
+    } else if r.org == *hub_org {
+        Err(Error::Forbidden(who_validates(r, hub_org, ed)))
     } else if is_validator(p, hub_org) {
         Err(Error::Forbidden(
             "a validator does not validate their own organisation's response".to_owned(),
@@ -283,9 +406,26 @@ pub fn decide(
     decision: Decision<'_>,
 ) -> Result<Response, Error> {
     let r = readable_response(store, who, id)?;
-    check_decide(who, &r)?;
-    let (p, _) = member(who, "validate responses")?;
-    Ok(store.assessment().decide_response(id, decision, actor(p))?)
+    let ed = store
+        .assessment()
+        .edition(r.edition)?
+        .ok_or_else(|| Error::NotFound(format!("response {id}")))?;
+    check_decide(who, &r, &ed)?;
+    let (p, hub_org) = member(who, "validate responses")?;
+    let decided = store.assessment().decide_response(id, decision, actor(p))?;
+    if is_conflicted(&r, hub_org, &ed) {
+        store.accounts().audit(
+            &p.name,
+            Some(&p.org),
+            "assess.response.conflict",
+            Some(&format!("response:{id}")),
+            Some(&format!(
+                "{} decided by {hub_org}'s own admin: the edition names no second validator",
+                r.iso3
+            )),
+        )?;
+    }
+    Ok(decided)
 }
 
 /// An evidence document, if `who` may read its response.
@@ -296,9 +436,10 @@ pub fn evidence(
 ) -> Result<(EvidenceInfo, Vec<u8>), Error> {
     let not_found = || Error::NotFound(format!("evidence {id}"));
     let (info, bytes) = store.assessment().evidence(id)?.ok_or_else(not_found)?;
-    match store.assessment().response(info.response)? {
-        Some(r) if reads(who, &r) => Ok((info, bytes)),
-        _ => Err(not_found()),
+    match readable_response(store, who, info.response) {
+        Ok(_) => Ok((info, bytes)),
+        Err(Error::NotFound(_)) => Err(not_found()),
+        Err(e) => Err(e),
     }
 }
 
@@ -354,6 +495,55 @@ pub struct Results {
     pub responses: usize,
     /// The regions results are grouped by.
     pub regions: RegionTable,
+    /// Countries (ISO3) the hub operator answers for, validated by its
+    /// own admins because the edition names no second validator: the
+    /// results say so. Filled by [`own_country_conflicts`].
+    pub conflicts: Vec<String>,
+}
+
+/// The hub operator's own countries validated under a conflict of
+/// interest in edition `edition` (see [`Results::conflicts`]).
+pub fn own_country_conflicts(
+    st: &mut Store,
+    edition: i64,
+    hub_org: &str,
+) -> Result<Vec<String>, Error> {
+    let Some(ed) = st.assessment().edition(edition)? else {
+        return Ok(Vec::new());
+    };
+    Ok(st
+        .assessment()
+        .responses(edition)?
+        .into_iter()
+        .filter(|r| r.status == ResponseStatus::Validated && is_conflicted(r, hub_org, &ed))
+        .map(|r| r.iso3)
+        .collect())
+}
+
+/// Names (or clears) the organisation validating the hub operator's own
+/// country in edition `id` (the hub operator's admins).
+pub fn set_second_validator(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+    org: Option<&str>,
+) -> Result<(), Error> {
+    let p = operator(who, "name second validators")?;
+    if let (Authority::Member { hub_org, .. }, Some(o)) = (who, org) {
+        if o == hub_org {
+            return Err(Error::Invalid {
+                field: "second_validator",
+                detail: format!(
+                    "{o} is the hub operator: the second validator is another organisation"
+                ),
+            });
+        }
+    }
+    if store.assessment().set_second_validator(id, org, actor(p))? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("edition {id}")))
+    }
 }
 
 /// What scoring needs of an edition: the edition, how many responses it
@@ -413,6 +603,7 @@ pub fn compute(
         sensitivity,
         responses,
         regions: RegionTable::itu(),
+        conflicts: Vec::new(),
     })
 }
 

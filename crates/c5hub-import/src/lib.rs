@@ -47,6 +47,12 @@ pub struct ImportOptions {
     /// rejected. Off, `reporter` reports everything and no sharing list is
     /// ever taken from a document. Only for the hub's operator.
     pub hub_export: bool,
+    /// The TLP of feed rows that carry none (and no mapping file gives
+    /// one); `None`: the feeds' default, AMBER.
+    pub tlp: Option<c5hub_model::Tlp>,
+    /// The organisations every imported incident is shared with (outside
+    /// a hub-export import, whose records say it).
+    pub share_with: Vec<String>,
 }
 
 /// Counts at the end of an import.
@@ -338,7 +344,7 @@ fn import_document(
     let source = f.display().to_string();
     let subs: Vec<Submission<'_>> = incidents
         .iter()
-        .map(|m| submission(m, &opts.reporter, &source))
+        .map(|m| submission(m, &opts.reporter, &opts.share_with, &source))
         .collect();
     let outcomes = store.incidents().ingest(&subs)?;
     count(sum, incidents.iter().map(|r| &r.incident), &outcomes);
@@ -518,7 +524,7 @@ fn store_batch(
 ) -> Result<(), Error> {
     let subs: Vec<Submission<'_>> = batch
         .iter()
-        .map(|m| submission(m, &opts.reporter, source))
+        .map(|m| submission(m, &opts.reporter, &opts.share_with, source))
         .collect();
     let outcomes = store.incidents().ingest(&subs)?;
     count(sum, batch.iter().map(|r| &r.incident), &outcomes);
@@ -533,7 +539,12 @@ fn store_batch(
 /// What is stored for an IODEF incident: under its hub record's reporter
 /// and sharing lists when it has one (only a hub-export import reads
 /// records), else under `reporter` and shared with no one.
-fn submission<'a>(r: &'a Converted, reporter: &'a str, source: &'a str) -> Submission<'a> {
+fn submission<'a>(
+    r: &'a Converted,
+    reporter: &'a str,
+    share_with: &'a [String],
+    source: &'a str,
+) -> Submission<'a> {
     match &r.record {
         Some(h) => Submission {
             incident: &r.incident,
@@ -542,16 +553,21 @@ fn submission<'a>(r: &'a Converted, reporter: &'a str, source: &'a str) -> Submi
             shared_with: &h.shared_with,
             recipients: &h.recipients,
         },
-        None => feed_submission(&r.incident, reporter, source),
+        None => feed_submission(&r.incident, reporter, share_with, source),
     }
 }
 
-fn feed_submission<'a>(m: &'a Incident, reporter: &'a str, source: &'a str) -> Submission<'a> {
+fn feed_submission<'a>(
+    m: &'a Incident,
+    reporter: &'a str,
+    share_with: &'a [String],
+    source: &'a str,
+) -> Submission<'a> {
     Submission {
         incident: m,
         reporter,
         source,
-        shared_with: &[],
+        shared_with: share_with,
         recipients: &[],
     }
 }
@@ -568,7 +584,10 @@ fn import_feed(
     let mut reported = 0u64;
     let source = f.display().to_string();
     let mapping = opts.feed_mapping.clone().unwrap_or_default();
-    let feed_opts = c5hub_feeds::FeedOptions::default();
+    let feed_opts = c5hub_feeds::FeedOptions {
+        tlp: opts.tlp,
+        ..c5hub_feeds::FeedOptions::default()
+    };
     let rows = match c5hub_feeds::Feed::new(feed_format, reader, &mapping, &feed_opts) {
         Ok(rows) => rows,
         Err(e) => return reject_file(f, opts, sum, on, vec![e.to_string()]),
@@ -594,7 +613,7 @@ fn import_feed(
             // it rewrite each index page fewer times.
             let mut size = (batch_size / 16).max(1);
             let send = |b: ParsedBatch| -> bool {
-                let b = b.planned(&opts.reporter, source);
+                let b = b.planned(&opts.reporter, &opts.share_with, source);
                 tx.send(b).is_ok()
             };
             for row in rows {
@@ -636,7 +655,7 @@ fn import_feed(
                 let subs: Vec<Submission<'_>> = b
                     .incidents
                     .iter()
-                    .map(|m| feed_submission(m, &opts.reporter, source))
+                    .map(|m| feed_submission(m, &opts.reporter, &opts.share_with, source))
                     .collect();
                 let outcomes = store.incidents().ingest_planned(&subs, plan)?;
                 count(sum, &b.incidents, &outcomes);
@@ -672,12 +691,12 @@ struct ParsedBatch {
 }
 
 impl ParsedBatch {
-    fn planned(mut self, reporter: &str, source: &str) -> ParsedBatch {
+    fn planned(mut self, reporter: &str, share_with: &[String], source: &str) -> ParsedBatch {
         if !self.incidents.is_empty() {
             let subs: Vec<Submission<'_>> = self
                 .incidents
                 .iter()
-                .map(|m| feed_submission(m, reporter, source))
+                .map(|m| feed_submission(m, reporter, share_with, source))
                 .collect();
             self.plan = Some(Store::plan(&subs));
         }

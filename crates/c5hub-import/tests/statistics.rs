@@ -51,6 +51,8 @@ fn a_bulk_import_refreshes_the_planner_statistics() {
         limits: c5hub_iodef::Limits::default(),
         feed_mapping: None,
         hub_export: false,
+        tlp: None,
+        share_with: Vec::new(),
     };
     let options = Options {
         warning_list: WarningList::empty(),

@@ -35,8 +35,14 @@ pub(crate) async fn results(s: &AppState, p: &Principal, edition: i64) -> Result
             .ok_or_else(|| c5hub_hub::Error::NotFound(format!("edition {edition}")))
     })
     .await?;
-    tokio::task::spawn_blocking(move || ops::compute(ed, n, countries))
+    let mut res = tokio::task::spawn_blocking(move || ops::compute(ed, n, countries))
         .await
         .map_err(|e| Problem::internal(format!("scoring task failed: {e}")))?
-        .map_err(Problem::from)
+        .map_err(Problem::from)?;
+    let hub = s.config.org.clone();
+    res.conflicts = run(s, p, move |_, st| {
+        ops::own_country_conflicts(st, edition, &hub)
+    })
+    .await?;
+    Ok(res)
 }

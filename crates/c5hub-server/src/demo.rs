@@ -321,8 +321,127 @@ pub fn seed(
         None,
         Some(&format!("{incidents} incidents")),
     )?;
+    seed_assessment(store, hub_org)?;
     Ok(Some(Seeded {
         incidents: outcomes.len(),
         users,
     }))
+}
+
+/// The demo's assessment edition: one country's response in each state,
+/// the hub operator's own country among them (submitted, waiting for the
+/// edition's second validator, peer-ncirt). Answers are the best option
+/// of every question for validated and submitted responses, a few for
+/// the draft; one answer in each carries an evidence link.
+fn seed_assessment(store: &mut Store, hub_org: &str) -> Result<(), Error> {
+    use c5hub_assess::Methodology;
+    use c5hub_assess::methodology::AnswerKind;
+    use c5hub_store::{Actor, AnswerInput, Decision, NewEdition};
+
+    let Ok(m) = Methodology::builtin("cirt-readiness") else {
+        return Ok(());
+    };
+    let admin = crate::admin_user(hub_org);
+    let hub = Actor {
+        name: &admin,
+        org: hub_org,
+    };
+    let ed = match store.assessment().add_edition(
+        &NewEdition {
+            methodology: &m.id,
+            methodology_version: &m.version,
+            year: 2026,
+            title: "CIRT readiness 2026 (demo)",
+        },
+        hub,
+    ) {
+        Ok(ed) => ed,
+        // The store has this edition already: the demo leaves it alone.
+        Err(Error::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    store
+        .assessment()
+        .set_second_validator(ed.id, Some("peer-ncirt"), hub)?;
+    let best: Vec<(String, String)> = m
+        .questions()
+        .filter_map(|(_, q)| {
+            let value = match &m.answer_type(&q.answer_type)?.kind {
+                AnswerKind::Choice { options } => {
+                    options.iter().max_by(|a, b| a.1.total_cmp(&b.1))?.0.clone()
+                }
+                AnswerKind::Multiple { options } => options
+                    .iter()
+                    .map(|o| o.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                AnswerKind::Count(_) => "250".to_owned(),
+                AnswerKind::Percentage { .. } => "80".to_owned(),
+            };
+            Some((q.id.clone(), value))
+        })
+        .collect();
+    // (country, focal point, state, how many questions answered)
+    let plan = [
+        ("UGA", "peer-ncirt", "validated", best.len()),
+        ("KEN", hub_org, "submitted", best.len()),
+        ("TZA", "regulator", "returned", best.len()),
+        ("RWA", "fin-cert", "draft", 3),
+    ];
+    for (iso3, org, state, n) in plan {
+        let r = store.assessment().add_response(ed.id, iso3, org, hub)?;
+        let focal_name = format!("analyst@{org}.test");
+        let focal = Actor {
+            name: &focal_name,
+            org,
+        };
+        let answers: Vec<AnswerInput<'_>> = best
+            .iter()
+            .take(n)
+            .enumerate()
+            .map(|(i, (q, v))| AnswerInput {
+                question: q,
+                value: v,
+                evidence_url: (i == 0).then_some("https://gov.example/cirt-decree"),
+                evidence_doc: None,
+                provenance: Some("self-reported"),
+                note: None,
+            })
+            .collect();
+        store
+            .assessment()
+            .save_answers(r.id, &answers, &[], focal)?;
+        if state == "draft" {
+            continue;
+        }
+        store.assessment().submit_response(r.id, focal)?;
+        // The hub's own country stays submitted: peer-ncirt validates it.
+        let validator_name = format!("analyst@{hub_org}.test");
+        let validator = Actor {
+            name: &validator_name,
+            org: hub_org,
+        };
+        match state {
+            "validated" => {
+                store.assessment().decide_response(
+                    r.id,
+                    Decision::Validate {
+                        on: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default(),
+                    },
+                    validator,
+                )?;
+            }
+            "returned" => {
+                store.assessment().decide_response(
+                    r.id,
+                    Decision::Return {
+                        reason: "Attach the decree that gives the CIRT its mandate.",
+                    },
+                    validator,
+                )?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

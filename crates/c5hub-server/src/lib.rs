@@ -92,6 +92,9 @@ pub fn ensure_admin(
             .accounts()
             .add_org(&config.org, OrgKind::NationalCirt)?;
     }
+    // Commands run on the store alone (import, users) learn from this
+    // whose hub it is.
+    store.accounts().set_operator(&config.org)?;
     let admin = admin_user(&config.org);
     if store.accounts().user(&admin)?.is_none() {
         store

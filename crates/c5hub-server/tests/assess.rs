@@ -412,12 +412,20 @@ fn an_edition_from_questionnaire_to_validated_results() {
         ));
         parts.push(("action".into(), None, b"save".to_vec()));
         let saved = focal.post_multipart(&xaa_path, &parts);
+        // Issue 16: the page then says "Saved."; a plain visit does not.
         assert_eq!(
-            (saved.status, saved.location.as_str()),
-            (303, xaa_path.as_str()),
+            (saved.status, saved.location.clone()),
+            (303, format!("{xaa_path}?saved=1#saved")),
             "{}",
             saved.text()
         );
+        assert!(
+            focal
+                .get(&format!("{xaa_path}?saved=1"))
+                .text()
+                .contains("id=\"saved\"")
+        );
+        assert!(!focal.get(&xaa_path).text().contains("id=\"saved\""));
         let page = focal.get(&xaa_path).text();
         let doc_href = page
             .split("href=\"/assess/evidence/")
@@ -468,12 +476,40 @@ fn an_edition_from_questionnaire_to_validated_results() {
         assert_eq!(served.content_type, "application/octet-stream");
         assert!(served.disposition.starts_with("attachment"));
 
-        // Submit; then the answers are frozen and only a validator decides.
+        // Issue 16: answers without evidence: submit saves, asks to
+        // confirm, naming what is missing, and submits nothing.
+        let asked = focal.post_multipart(
+            &xaa_path,
+            &[
+                parts.clone(),
+                vec![("action".into(), None, b"submit".to_vec())],
+            ]
+            .concat(),
+        );
+        assert_eq!(asked.status, 303, "{}", asked.text());
+        assert!(asked.location.ends_with("?confirm=1"), "{}", asked.location);
+        let page = focal.get(&asked.location).text();
+        assert!(
+            page.contains("Not submitted yet")
+                && page.contains("answers have no evidence")
+                && page.contains("value=\"submit-anyway\""),
+            "{page}"
+        );
+        assert!(page.contains("Draft"), "{page}");
+        // The questionnaire has a table of contents by pillar.
+        assert!(page.contains("aria-label=\"Pillars\""), "{page}");
+        // Submit anyway; then the answers are frozen and only a validator
+        // decides.
         let sub = focal.post_multipart(
             &xaa_path,
-            &[parts, vec![("action".into(), None, b"submit".to_vec())]].concat(),
+            &[
+                parts,
+                vec![("action".into(), None, b"submit-anyway".to_vec())],
+            ]
+            .concat(),
         );
         assert_eq!(sub.status, 303);
+        assert!(focal.get(&xaa_path).text().contains("id=\"who-validates\""));
         let frozen = focal.post_multipart(&xaa_path, &answer_parts(&best));
         assert_eq!(frozen.status, 409, "{}", frozen.text());
         assert!(
@@ -513,7 +549,7 @@ fn an_edition_from_questionnaire_to_validated_results() {
             &xaa_path,
             &[
                 answer_parts(&best),
-                vec![("action".into(), None, b"submit".to_vec())],
+                vec![("action".into(), None, b"submit-anyway".to_vec())],
             ]
             .concat(),
         );
@@ -527,7 +563,7 @@ fn an_edition_from_questionnaire_to_validated_results() {
         // data is flagged.
         let one = vec![
             ("a:mandate.legal-basis.host".into(), None, b"yes".to_vec()),
-            ("action".into(), None, b"submit".to_vec()),
+            ("action".into(), None, b"submit-anyway".to_vec()),
         ];
         assert_eq!(other.post_multipart(&xbb_path, &one).status, 303);
         assert_eq!(

@@ -326,6 +326,14 @@ fn every_route_answers_what_the_document_says() {
         );
         assert_eq!(r.status, 201, "{}", r.body);
         c.get("/api/v1/users", "/api/v1/users", admin);
+        let r = c.json(
+            "PATCH",
+            "/api/v1/users/{email}",
+            "/api/v1/users/ana@bank.test",
+            admin,
+            &json!({"role": "analyst"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
         let mut tokens = Vec::new();
         for (org, role, user) in [
             ("bank-csirt", "analyst", Some("ana@bank.test")),

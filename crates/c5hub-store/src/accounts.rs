@@ -58,6 +58,17 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// What a store holds, counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Organisations.
+    pub orgs: u64,
+    /// Users.
+    pub users: u64,
+    /// Incidents (current versions).
+    pub incidents: u64,
+}
+
 /// An API token, without its secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenInfo {
@@ -430,6 +441,63 @@ impl Accounts<'_> {
         if n == 0 {
             return Err(Error::NotFound(format!("user {email:?}")));
         }
+        Ok(())
+    }
+
+    /// Changes a user's role. Their sessions act with the new role from
+    /// their next request (a session reads the user's role each time).
+    pub fn set_user_role(&mut self, email: &str, role: Role) -> Result<(), Error> {
+        let n = self.st.db.execute(
+            "UPDATE users SET role = $1 WHERE email = $2",
+            &[
+                role.as_str().into(),
+                email.trim().to_ascii_lowercase().into(),
+            ],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("user {email:?}")));
+        }
+        Ok(())
+    }
+
+    /// The hub operator's organisation, as the server recorded it at its
+    /// last start (`None` on a store no server has opened).
+    pub fn operator(&mut self) -> Result<Option<String>, Error> {
+        let v = self.st.db.texts(
+            "SELECT value FROM hub_settings WHERE name = 'operator'",
+            &[],
+            "value",
+        )?;
+        Ok(v.into_iter().next())
+    }
+
+    /// How many organisations, users and incidents the store holds (what
+    /// `serve` says it found at start).
+    pub fn census(&mut self) -> Result<Census, Error> {
+        let mut count = |table: &str| -> Result<u64, Error> {
+            let n = self
+                .st
+                .db
+                .int(&format!("SELECT COUNT(*) AS n FROM {table}"), &[], "n")?;
+            Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+        };
+        Ok(Census {
+            orgs: count("orgs")?,
+            users: count("users")?,
+            incidents: count("incidents")?,
+        })
+    }
+
+    /// Records the hub operator's organisation (which must exist).
+    pub fn set_operator(&mut self, org: &str) -> Result<(), Error> {
+        if self.org(org)?.is_none() {
+            return Err(Error::NotFound(format!("organisation {org:?}")));
+        }
+        self.st.db.execute(
+            "INSERT INTO hub_settings (name, value) VALUES ('operator', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            &[org.into()],
+        )?;
         Ok(())
     }
 

@@ -117,6 +117,10 @@ pub struct Edition {
     pub created_at: DateTime<Utc>,
     /// Who made it.
     pub created_by: String,
+    /// The organisation whose admins and analysts validate the hub
+    /// operator's own country's response (`None`: the operator's admins,
+    /// as a recorded conflict of interest).
+    pub second_validator: Option<String>,
 }
 
 /// One country's response to an edition.
@@ -240,8 +244,8 @@ pub enum Decision<'a> {
     },
 }
 
-const EDITION_COLUMNS: &str =
-    "id, methodology, methodology_version, year, title, open, created_at, created_by";
+const EDITION_COLUMNS: &str = "id, methodology, methodology_version, year, title, open, \
+created_at, created_by, second_validator";
 const RESPONSE_COLUMNS: &str = "id, edition, iso3, org, status, reason, updated_at, \
 submitted_at, submitted_by, decided_at, decided_by";
 const EVIDENCE_COLUMNS: &str = "id, response, question, filename, media_type, \
@@ -265,6 +269,7 @@ impl FromRow for Edition {
             open: r.int("open")? == Some(1),
             created_at: r.time("created_at")?.ok_or_else(|| bad("created_at"))?,
             created_by: r.text("created_by")?.unwrap_or_default(),
+            second_validator: r.text("second_validator")?,
         })
     }
 }
@@ -500,6 +505,38 @@ impl Assessment<'_> {
                     },
                     Some(&format!("edition:{id}")),
                     None,
+                )?;
+            }
+            Ok(n == 1)
+        })
+    }
+
+    /// Names (or with `None` clears) the organisation that validates the
+    /// hub operator's own country's response in edition `id`; `false`
+    /// when there is no such edition.
+    pub fn set_second_validator(
+        &mut self,
+        id: i64,
+        org: Option<&str>,
+        by: Actor<'_>,
+    ) -> Result<bool, Error> {
+        self.in_transaction(|st| {
+            if let Some(o) = org {
+                if st.st.accounts().org(o)?.is_none() {
+                    return Err(Error::NotFound(format!("organisation {o:?}")));
+                }
+            }
+            let n = st.st.db.execute(
+                "UPDATE assess_editions SET second_validator = $1 WHERE id = $2",
+                &[org.into(), id.into()],
+            )?;
+            if n == 1 {
+                st.st.accounts().audit(
+                    by.name,
+                    Some(by.org),
+                    "assess.edition.second_validator",
+                    Some(&format!("edition:{id}")),
+                    Some(org.unwrap_or("none")),
                 )?;
             }
             Ok(n == 1)

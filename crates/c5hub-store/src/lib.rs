@@ -36,8 +36,8 @@ use c5hub_model::Tlp;
 use chrono::{DateTime, Utc};
 
 pub use accounts::{
-    Accounts, AuditEntry, MIN_PASSWORD_CHARS, MIN_SECRET_CHARS, Org, Principal, Session, TokenInfo,
-    User, new_secret,
+    Accounts, AuditEntry, Census, MIN_PASSWORD_CHARS, MIN_SECRET_CHARS, Org, Principal, Session,
+    TokenInfo, User, new_secret,
 };
 pub use assess::{
     Actor, AnswerInput, Assessment, Decision, Edition, EvidenceInfo, MAX_ANSWER_FIELD_BYTES,

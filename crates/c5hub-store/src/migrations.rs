@@ -139,6 +139,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0012_incident_panels",
         "indexes for the dashboard's panels: by assignee, by reporter and status"
     ),
+    // The hub operator's organisation, recorded by the server at every
+    // start, so commands run on the store alone (import's default
+    // reporter, the last admin credential) know whose hub it is. An
+    // edition names who validates the operator's own country.
+    migration!(
+        13,
+        "0013_hub_settings",
+        "the hub operator's organisation; an edition's second validator"
+    ),
 ];
 
 /// The schema version this build writes.

@@ -368,3 +368,57 @@ fn stats_count_exactly_what_each_viewer_may_read() {
         }
     }
 }
+
+#[test]
+fn roles_change_the_operator_is_recorded_and_the_store_counts_itself() {
+    for loc in locations("accounts-operator") {
+        let mut s = open(&loc);
+        assert_eq!(s.accounts().operator().expect("operator"), None, "{loc}");
+        assert!(matches!(
+            s.accounts().set_operator("nowhere"),
+            Err(Error::NotFound(_))
+        ));
+        s.accounts()
+            .add_org("hub", OrgKind::NationalCirt)
+            .expect("org");
+        s.accounts()
+            .add_org("bank", OrgKind::SectorCirt)
+            .expect("org");
+        s.accounts().set_operator("hub").expect("set");
+        s.accounts().set_operator("bank").expect("set again");
+        assert_eq!(
+            s.accounts().operator().expect("operator").as_deref(),
+            Some("bank"),
+            "{loc}"
+        );
+        s.accounts()
+            .add_user(
+                "a@bank.test",
+                "bank",
+                Role::Admin,
+                Some("correct horse battery"),
+            )
+            .expect("user");
+        s.accounts()
+            .set_user_role("A@bank.test", Role::Viewer)
+            .expect("role");
+        let u = s
+            .accounts()
+            .user("a@bank.test")
+            .expect("read")
+            .expect("user");
+        assert_eq!(u.role, Role::Viewer, "{loc}");
+        let p = s
+            .accounts()
+            .check_password("a@bank.test", "correct horse battery")
+            .expect("check")
+            .expect("logs in");
+        assert_eq!(p.role, Role::Viewer, "{loc}");
+        assert!(matches!(
+            s.accounts().set_user_role("b@bank.test", Role::Viewer),
+            Err(Error::NotFound(_))
+        ));
+        let c = s.accounts().census().expect("census");
+        assert_eq!((c.orgs, c.users, c.incidents), (2, 1, 0), "{loc}");
+    }
+}

@@ -104,6 +104,12 @@ fn every_earlier_schema_upgrades() {
                 // The unaffected incident keeps its share.
                 assert_eq!(got.shared_with, vec!["peer".to_owned()], "{loc}");
             }
+            // Migration 13: the hub operator is not known until a server
+            // starts; an old edition names no second validator.
+            assert_eq!(s.accounts().operator().expect("operator"), None);
+            for e in s.assessment().editions().expect("editions") {
+                assert_eq!(e.second_validator, None, "{loc}");
+            }
             // Migration 11 counts what is stored for the dashboard: every
             // viewer's figures are those of a direct count, over every day
             // back to 1969 (the v9 data holds an incident detected then).

@@ -104,6 +104,21 @@ pub struct NewUser {
     pub password: Option<String>,
 }
 
+/// `PATCH /api/v1/users/{email}`: what to change (absent fields stay).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// A new role (admin, analyst, reporter, viewer).
+    #[serde(default)]
+    pub role: Option<String>,
+    /// `true` disables the user (ending their sessions), `false` enables it.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// A new password (12+ characters).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
 /// An API token, without its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

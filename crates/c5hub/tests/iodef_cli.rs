@@ -166,7 +166,13 @@ fn validate_exits_0_when_every_document_is_valid_in_either_binding() {
     let args: Vec<&str> = files.iter().map(String::as_str).collect();
     let o = iodef(&[&["validate"], args.as_slice()].concat());
     assert_exit(&o, 0, "validate of valid documents");
-    assert_eq!(stdout(&o), "", "nothing to report on valid documents");
+    // Issue 16: each valid file says so; `-q` keeps them quiet.
+    let said: String = args.iter().map(|f| format!("{f}: valid\n")).collect();
+    assert_eq!(stdout(&o), said, "one line per valid document");
+    assert_eq!(stderr(&o), "");
+    let o = iodef(&[&["validate", "-q"], args.as_slice()].concat());
+    assert_exit(&o, 0, "validate -q of valid documents");
+    assert_eq!(stdout(&o), "", "-q: nothing to report on valid documents");
     assert_eq!(stderr(&o), "");
 }
 
@@ -206,7 +212,16 @@ fn validate_exits_1_and_prints_every_violation_of_an_invalid_document() {
         let o = iodef(&["validate", &before, &invalid, &valid]);
         assert_exit(&o, 1, &format!("validate with {invalid} among valid ones"));
         let out = stdout(&o);
-        let lines: Vec<&str> = out.lines().collect();
+        let said_valid = [format!("{before}: valid"), format!("{valid}: valid")];
+        let lines: Vec<&str> = out
+            .lines()
+            .filter(|l| !said_valid.iter().any(|v| v == l))
+            .collect();
+        assert_eq!(
+            out.lines().count() - lines.len(),
+            2,
+            "each valid file says so:\n{out}"
+        );
         assert!(!lines.is_empty(), "{invalid}: no violation printed");
         for line in &lines {
             assert!(

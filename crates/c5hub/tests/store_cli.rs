@@ -116,7 +116,7 @@ fn import_correlate_export() {
     );
     let again = String::from_utf8_lossy(&again.stderr);
     assert!(
-        again.contains("1 duplicates, 0 observables"),
+        again.contains("1 duplicate, 0 observables"),
         "a duplicate's observables are not counted again: {again}"
     );
 

@@ -98,6 +98,49 @@ pub(crate) async fn add_user(
     Ok((StatusCode::CREATED, Json(wire::UserAnswer::from(&u))).into_response())
 }
 
+pub(crate) async fn change_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(email): Path<String>,
+    b: Bytes,
+) -> Result<Json<wire::UserAnswer>, Problem> {
+    let who = caller.authority(&s.config.org)?;
+    let c: wire::UserChange = body(&b)?;
+    let role = c
+        .role
+        .as_deref()
+        .map(Role::from_str)
+        .transpose()
+        .map_err(|e| Problem::invalid("/role", e.to_string()))?;
+    if role.is_none() && c.disabled.is_none() && c.password.is_none() {
+        return Err(Problem::invalid(
+            "body",
+            "nothing to change: give role, disabled or password",
+        ));
+    }
+    let u = s
+        .pool
+        .run(move |st| {
+            Ok((|| {
+                let mut u = None;
+                if let Some(p) = &c.password {
+                    u = Some(accounts::reset_password(st, &who, &email, p)?);
+                }
+                if let Some(r) = role {
+                    u = Some(accounts::set_user_role(st, &who, &email, r)?);
+                }
+                if let Some(d) = c.disabled {
+                    u = Some(accounts::set_user_disabled(st, &who, &email, d)?);
+                }
+                u.ok_or_else(|| c5hub_hub::Error::NotFound(format!("user {email:?}")))
+            })())
+        })
+        .await??;
+    // A disabled user's or demoted user's tokens act differently now.
+    s.tokens.clear();
+    Ok(Json(wire::UserAnswer::from(&u)))
+}
+
 pub(crate) async fn tokens(
     State(s): State<AppState>,
     caller: Caller,

@@ -91,8 +91,38 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
         }
         section aria-labelledby="users-h" {
             h2 id="users-h" { "Users (" (users.len()) ")" }
-            table { thead { tr { th scope="col" { "Email" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Password" } th scope="col" { "State" } } }
-                tbody { @for u in &users { tr { td { (u.email) } td { (u.org) } td { (u.role.as_str()) } td { @if u.has_password { "set" } @else { "none (token only)" } } td { @if u.disabled { "disabled" } @else { "active" } } } } } }
+            table { thead { tr { th scope="col" { "Email" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Password" } th scope="col" { "State" } th scope="col" { "Change" } } }
+                tbody { @for u in &users { tr {
+                    td { (u.email) } td { (u.org) } td { (u.role.as_str()) } td { @if u.has_password { "set" } @else { "none (token only)" } } td { @if u.disabled { "disabled" } @else { "active" } }
+                    td {
+                        // Offered only for what the rule lets this admin
+                        // grant; the operation checks again.
+                        @if grantable.contains(&u.role) {
+                            form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                (csrf_field(csrf))
+                                input type="hidden" name="action" value="role";
+                                select name="role" aria-label={ "Role of " (u.email) } { @for r in &grantable { option value=(r.as_str()) selected[*r == u.role] { (r.as_str()) } } }
+                                button type="submit" aria-label={ "Set the role of " (u.email) } { "Set role" }
+                            }
+                            form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                (csrf_field(csrf))
+                                input type="hidden" name="action" value="password";
+                                input type="password" name="password" minlength="12" required autocomplete="new-password" placeholder="new password" aria-label={ "New password for " (u.email) };
+                                button type="submit" aria-label={ "Reset the password of " (u.email) } { "Reset password" }
+                            }
+                            form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                (csrf_field(csrf))
+                                @if u.disabled {
+                                    input type="hidden" name="action" value="enable";
+                                    button type="submit" aria-label={ "Enable " (u.email) } { "Enable" }
+                                } @else {
+                                    input type="hidden" name="action" value="disable";
+                                    button type="submit" aria-label={ "Disable " (u.email) } { "Disable" }
+                                }
+                            }
+                        }
+                    }
+                } } } }
             form.filters method="post" action="/admin/users" {
                 (csrf_field(csrf))
                 label { "Email" input type="email" name="email" required; }
@@ -256,19 +286,127 @@ pub(crate) async fn create_token(
 }
 
 #[derive(Deserialize)]
-pub(crate) struct CsrfForm {
+pub(crate) struct UserChangeForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(crate) async fn change_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(email): Path<String>,
+    Form(f): Form<UserChangeForm>,
+) -> Response {
+    let run = async {
+        check_csrf(&caller, &f.csrf)?;
+        let who = caller.authority(&s.config.org)?;
+        let action = f.action.clone();
+        let role: Option<Role> = match action.as_str() {
+            "role" => Some(
+                f.role
+                    .parse()
+                    .map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?,
+            ),
+            "password" | "disable" | "enable" => None,
+            other => {
+                return Err(Problem::invalid(
+                    "action",
+                    format!("{other:?}: use role, password, disable or enable"),
+                ));
+            }
+        };
+        s.pool
+            .run(move |st| {
+                Ok(match (action.as_str(), role) {
+                    (_, Some(r)) => accounts::set_user_role(st, &who, &email, r),
+                    ("password", _) => accounts::reset_password(st, &who, &email, &f.password),
+                    (a, _) => accounts::set_user_disabled(st, &who, &email, a == "disable"),
+                })
+            })
+            .await??;
+        Ok::<_, Problem>(())
+    };
+    let result = run.await;
+    s.tokens.clear();
+    match result {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    /// `1` once the admin has confirmed on the page this handler shows.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Asks before revoking: a token revoked by a stray click stops every
+/// script using it. Without script, the first post shows this page and
+/// its button posts again with `confirm=1`.
+async fn confirm_revoke(s: &AppState, caller: &Caller, id: i64) -> Response {
+    let who = match caller.authority(&s.config.org) {
+        Ok(w) => w,
+        Err(p) => return error_page(caller, &p),
+    };
+    let token = s
+        .pool
+        .run(move |st| Ok(accounts::tokens(st, &who)))
+        .await
+        .and_then(|r| r.map_err(Problem::from))
+        .map(|ts| {
+            ts.into_iter()
+                .find(|t| t.id == id && t.revoked_at.is_none())
+        });
+    let t = match token {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return error_page(
+                caller,
+                &Problem::not_found(format!("token {id} (or already revoked)")),
+            );
+        }
+        Err(p) => return error_page(caller, &p),
+    };
+    let ctx = Page::of(caller, "Revoke a token?", "admin");
+    page(&ctx, html! {
+        h1 { "Revoke token " (t.id) "?" }
+        p { "Token " (t.id) " of " strong { (t.org) } " (" (t.role.as_str()) ")"
+            @if let Some(l) = &t.label { ", “" (l) "”" }
+            @if let Some(u) = &t.user { ", of " (u) }
+            ". Whoever uses it — scripts, firewalls, people logged in with it — is refused from now on. This cannot be undone." }
+        form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } {
+            (csrf_field(caller.csrf()))
+            input type="hidden" name="confirm" value="1";
+            button type="submit" aria-label={ "Revoke token " (t.id) } { "Revoke token " (t.id) }
+        }
+        " "
+        a href="/admin" { "Cancel" }
+    })
+    .into_response()
 }
 
 pub(crate) async fn revoke_token(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<ConfirmForm>,
 ) -> Response {
+    if let Err(p) = check_csrf(&caller, &f.csrf) {
+        return error_page(&caller, &p);
+    }
+    if f.confirm != "1" {
+        return confirm_revoke(&s, &caller, id).await;
+    }
     let run = async {
-        check_csrf(&caller, &f.csrf)?;
         let who = caller.authority(&s.config.org)?;
         s.pool
             .run(move |st| Ok(accounts::revoke_token(st, &who, id)))

@@ -248,6 +248,11 @@ async fn render_edition(
                 (view.responses) " countries take part; "
                 (view.validated) " validated."
             }
+            p id="second-validator" {
+                "The hub operator's own country is validated by "
+                @if let Some(v) = &ed.second_validator { "the admins and analysts of " strong { (v) } ", the second validator." }
+                @else { "a hub admin (no second validator named: a conflict of interest, recorded and shown on the results)." }
+            }
             table {
                 caption { "Responses you may read (" (readable.len()) ")" }
                 thead { tr { th scope="col" { "Country" } th scope="col" { "Answered by" } th scope="col" { "State" } th scope="col" { "Last change" } } }
@@ -268,6 +273,14 @@ async fn render_edition(
                         label { "Country (ISO 3166-1 alpha-3)" input name="iso3" required pattern="[A-Za-z]{3}" maxlength="3" value=(form.iso3); }
                         label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) selected[form.org == o.name] { (o.name) } } } }
                         button type="submit" { "Add country" }
+                    }
+                    form.filters method="post" action={ "/assess/editions/" (ed.id) "/second-validator" } {
+                        (csrf_field(caller.csrf()))
+                        label { "Second validator (validates the hub operator's own country)" select name="org" {
+                            option value="" selected[ed.second_validator.is_none()] { "none: a hub admin, as a recorded conflict" }
+                            @for o in orgs.iter().filter(|o| o.name != s.config.org) { option value=(o.name) selected[ed.second_validator.as_deref() == Some(o.name.as_str())] { (o.name) } }
+                        } }
+                        button type="submit" { "Name the second validator" }
                     }
                     form.inline method="post" action={ "/assess/editions/" (ed.id) "/open" } {
                         (csrf_field(caller.csrf()))
@@ -320,6 +333,9 @@ pub(crate) struct OpenForm {
     csrf: String,
     #[serde(default)]
     open: String,
+    /// `1` once the admin confirmed closing on the page `set_open` shows.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub(crate) async fn set_open(
@@ -331,11 +347,67 @@ pub(crate) async fn set_open(
     let go = async {
         let p = hub_admin(&s, &caller, &f.csrf, "open and close editions")?;
         let open = f.open == "1";
-        run(&s, &p, move |who, st| ops::set_open(st, who, id, open)).await
+        // Closing freezes every country's answers: asked once more, on a
+        // page that works without script. Reopening needs no question.
+        if !open && f.confirm != "1" {
+            return Ok::<bool, Problem>(false);
+        }
+        run(&s, &p, move |who, st| ops::set_open(st, who, id, open)).await?;
+        Ok(true)
+    };
+    match go.await {
+        Ok(false) => {
+            let ctx = Page::of(&caller, "Close this edition?", "assess");
+            page(
+                &ctx,
+                html! {
+                    h1 { "Close this edition?" }
+                    p { "Once it is closed, answers no longer change. You can reopen it later." }
+                    form.inline method="post" action={ "/assess/editions/" (id) "/open" } {
+                        (csrf_field(caller.csrf()))
+                        input type="hidden" name="open" value="0";
+                        input type="hidden" name="confirm" value="1";
+                        button type="submit" { "Close the edition" }
+                    }
+                    " "
+                    a href={ "/assess/editions/" (id) } { "Cancel" }
+                },
+            )
+            .into_response()
+        }
+        Ok(true) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
+        Err(p) if p.status == StatusCode::NOT_FOUND => not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SecondValidatorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    org: String,
+}
+
+pub(crate) async fn set_second_validator(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<SecondValidatorForm>,
+) -> Response {
+    let go = async {
+        let p = hub_admin(&s, &caller, &f.csrf, "name second validators")?;
+        let org = Some(f.org.trim().to_owned()).filter(|o| !o.is_empty());
+        run(&s, &p, move |who, st| {
+            ops::set_second_validator(st, who, id, org.as_deref())
+        })
+        .await
     };
     match go.await {
         Ok(()) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
-        Err(p) if p.status == StatusCode::NOT_FOUND => not_found_for(&caller),
+        Err(p) if p.status == StatusCode::NOT_FOUND && p.detail.starts_with("edition") => {
+            not_found_for(&caller)
+        }
         Err(p) => error_page(&caller, &p),
     }
 }
@@ -422,10 +494,31 @@ async fn load_sheet(s: &AppState, caller: &Caller, id: i64) -> Result<Sheet, Res
     })
 }
 
+#[derive(Deserialize)]
+pub(crate) struct SheetQuery {
+    /// `1` after a save.
+    #[serde(default)]
+    saved: Option<String>,
+    /// `1` after a submit that found gaps: ask to confirm.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// What the questionnaire says above the questions after a save.
+enum Notice {
+    None,
+    Saved,
+    /// Submit found these missing: confirm or complete.
+    Confirm(ops::Gaps),
+    /// A validator's decision was refused: why, beside the form.
+    DecisionError(String),
+}
+
 pub(crate) async fn response(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    Query(q): Query<SheetQuery>,
 ) -> Response {
     let sheet = match load_sheet(&s, &caller, id).await {
         Ok(x) => x,
@@ -436,14 +529,27 @@ pub(crate) async fn response(
         .iter()
         .map(|(q, a)| (q.clone(), Draft::from_stored(a)))
         .collect();
+    let notice = if q.confirm.as_deref() == Some("1") && sheet.response.status.editable() {
+        let answers: Vec<StoredAnswer> = sheet.stored.values().cloned().collect();
+        let g = ops::gaps(&sheet.methodology, &answers);
+        if g.is_empty() {
+            Notice::None
+        } else {
+            Notice::Confirm(g)
+        }
+    } else if q.saved.as_deref() == Some("1") {
+        Notice::Saved
+    } else {
+        Notice::None
+    };
     render_sheet(
         &s,
         &caller,
         &sheet,
         &drafts,
         &HashMap::new(),
-        None,
         StatusCode::OK,
+        &notice,
     )
 }
 
@@ -453,16 +559,21 @@ fn render_sheet(
     sheet: &Sheet,
     drafts: &HashMap<String, Draft>,
     errors: &HashMap<String, String>,
-    decision_error: Option<&str>,
     status: StatusCode,
+    notice: &Notice,
 ) -> Response {
+    let decision_error = match notice {
+        Notice::DecisionError(e) => Some(e.as_str()),
+        _ => None,
+    };
     let Some(p) = caller.principal.as_ref() else {
         return Redirect::to("/login").into_response();
     };
     let (r, m, ed) = (&sheet.response, &sheet.methodology, &sheet.edition);
     let who = authority(s, p);
     let editable = ops::check_edit(&who, r).is_ok() && r.status.editable() && ed.open;
-    let decides = ops::check_decide(&who, r).is_ok() && r.status == ResponseStatus::Submitted;
+    let decides = ops::check_decide(&who, r, ed).is_ok() && r.status == ResponseStatus::Submitted;
+    let validated_by = ops::who_validates(r, &s.config.org, ed);
     let title = format!("{} · {}", r.iso3, ed.title);
     let ctx = Page::of(caller, &title, "assess");
     let answered = m
@@ -492,8 +603,40 @@ fn render_sheet(
                     } } }
                 }
             }
+            @match notice {
+                Notice::Saved => { div.notice role="status" id="saved" { p { "Saved." } } }
+                Notice::Confirm(g) => { div.notice role="alert" id="confirm-submit" {
+                    p { strong { "Not submitted yet. " } "Your answers are saved, but:" }
+                    ul {
+                        @if !g.unanswered.is_empty() { li { (g.unanswered.len()) " of " (m.question_count()) " questions are not answered: "
+                            @for (i, q) in g.unanswered.iter().enumerate() { @if i > 0 { ", " } a href={ "#q-" (q) } { (q) } } } }
+                        @if !g.without_evidence.is_empty() { li { (g.without_evidence.len()) " answers have no evidence (link or document): "
+                            @for (i, q) in g.without_evidence.iter().enumerate() { @if i > 0 { ", " } a href={ "#q-" (q) } { (q) } } } }
+                    }
+                    @if editable {
+                        form.inline method="post" action={ "/assess/responses/" (r.id) } enctype="multipart/form-data" {
+                            (csrf_field(caller.csrf()))
+                            button type="submit" name="action" value="submit-anyway" { "Submit anyway" }
+                        }
+                        " or complete the answers below and submit again."
+                    }
+                } }
+                Notice::None | Notice::DecisionError(_) => {}
+            }
+            @if r.status == ResponseStatus::Submitted {
+                // Never "Submitted" without a word on who moves it on.
+                div.notice role="note" id="who-validates" { p { strong { "Waiting for validation. " } (validated_by) } }
+            }
             @if decides {
                 (decision_form(caller, r, decision_error))
+            }
+            nav.toc aria-label="Pillars" {
+                h2 { "Contents" }
+                ol { @for p in &m.pillars {
+                    @let ids: Vec<&str> = p.indicators.iter().flat_map(|i| i.subindicators.iter()).flat_map(|s| s.questions.iter()).map(|q| q.id.as_str()).collect();
+                    @let done = ids.iter().filter(|q| drafts.get(**q).is_some_and(|d| !d.value().is_empty())).count();
+                    li { a href={ "#p-" (p.id) } { (p.name) } " (" (done) " of " (ids.len()) " answered)" }
+                } }
             }
             @if editable {
                 form.sheet method="post" action={ "/assess/responses/" (r.id) } enctype="multipart/form-data" {
@@ -821,11 +964,15 @@ pub(crate) async fn save(
             &sheet,
             &drafts,
             &errors,
-            None,
             StatusCode::BAD_REQUEST,
+            &Notice::None,
         );
     }
-    let submit = action == "submit";
+    // "submit" asks first when something is missing; "submit-anyway" is
+    // the answer to that question.
+    let submit = action == "submit" || action == "submit-anyway";
+    let confirmed = action == "submit-anyway";
+    let saving = action == "save";
     let got = run(&s, &p, move |who, st| {
         let answers: Vec<(String, Draft, String)> = drafts
             .into_iter()
@@ -856,11 +1003,17 @@ pub(crate) async fn save(
                 })
             })
             .collect();
-        ops::save(st, who, id, &inputs, &uploads, submit)
+        ops::save(st, who, id, &inputs, &uploads, submit, confirmed)
     })
     .await;
     match got {
-        Ok(()) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
+        Ok(ops::Saved::NotSubmitted(_)) => {
+            Redirect::to(&format!("/assess/responses/{id}?confirm=1")).into_response()
+        }
+        Ok(ops::Saved::Done) if saving => {
+            Redirect::to(&format!("/assess/responses/{id}?saved=1#saved")).into_response()
+        }
+        Ok(ops::Saved::Done) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
         Err(e) => error_page(&caller, &e),
     }
 }
@@ -891,7 +1044,7 @@ pub(crate) async fn decide(
     let Some(p) = caller.principal.clone() else {
         return Redirect::to("/login").into_response();
     };
-    if let Err(e) = ops::check_decide(&authority(&s, &p), &sheet.response) {
+    if let Err(e) = ops::check_decide(&authority(&s, &p), &sheet.response, &sheet.edition) {
         return error_page(&caller, &e.into());
     }
     let reshow = |msg: &str| {
@@ -906,8 +1059,8 @@ pub(crate) async fn decide(
             &sheet,
             &drafts,
             &HashMap::new(),
-            Some(msg),
             StatusCode::BAD_REQUEST,
+            &Notice::DecisionError(msg.to_owned()),
         )
     };
     let reason = f.reason.trim().to_owned();
@@ -1039,6 +1192,11 @@ fn results_body(res: &Results, title: &str, show_ranks: bool) -> Markup {
     let label = m.tier_label.to_lowercase();
     html! {
         h1 { (title) }
+        @if !res.conflicts.is_empty() {
+            div.notice role="note" {
+                p { strong { "Conflict of interest: " } (res.conflicts.join(", ")) " — the hub operator's own country, validated by the hub operator's own admins because the edition names no second validator (recorded in the audit log)." }
+            }
+        }
         p {
             (res.scores.len()) " validated response(s) of " (res.responses) " in this edition, scored with "
             code { (m.id) "@" (m.version) } ". Results are shown by " (label) ", not by rank (WTDC Resolution 45)"

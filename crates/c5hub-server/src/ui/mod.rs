@@ -55,6 +55,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(assess::add_response),
         )
         .route("/assess/editions/{id}/open", post(assess::set_open))
+        .route(
+            "/assess/editions/{id}/second-validator",
+            post(assess::set_second_validator),
+        )
         .route("/assess/editions/{id}/results", get(assess::results))
         .route(
             "/assess/responses/{id}",
@@ -69,6 +73,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin", get(admin::overview))
         .route("/admin/orgs", post(admin::add_org))
         .route("/admin/users", post(admin::add_user))
+        .route("/admin/users/{email}", post(admin::change_user))
         .route("/admin/tokens", post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/admin/audit", get(admin::audit))

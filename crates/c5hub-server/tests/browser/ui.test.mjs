@@ -489,7 +489,11 @@ step('the admin logs in with a token, makes an API token and revokes it', async 
   const row = page.getByRole('row').filter({ hasText: `browser test ${RUN}` });
   const id = (await row.getByRole('cell').first().innerText()).trim();
   await row.getByRole('button', { name: `Revoke token ${id}` }).click();
-  await page.waitForURL(/\/admin/);
+  // Issue 16: a page asks first (no script needed); its button revokes.
+  await page.waitForURL(/\/admin\/tokens\/\d+\/revoke$/);
+  assert.equal(await h1(), `Revoke token ${id}?`);
+  await page.getByRole('button', { name: `Revoke token ${id}` }).click();
+  await page.waitForURL(`${BASE}/admin`);
   assert.equal(await page.getByRole('row').filter({ hasText: `browser test ${RUN}` }).getByRole('cell').last().innerText(), 'revoked');
   assert.equal((await api()).status, 401, 'a revoked token is refused');
   await shot('admin-revoked');
@@ -556,7 +560,10 @@ step('A fills in the questionnaire, attaches evidence and submits it', async () 
   await questions.nth(1).getByLabel('Evidence link').fill('https://gov.example/cirt-decree');
   await questions.nth(1).getByLabel('Note').fill(`Decree of ${RUN}`);
   await page.getByRole('button', { name: 'Save draft' }).click();
-  await page.waitForURL(key.response);
+  // Issue 16: the page says "Saved." after a save.
+  const at = (param) => (u) => u.pathname === new URL(key.response).pathname && u.searchParams.get(param) === '1';
+  await page.waitForURL(at('saved'));
+  assert.equal((await page.locator('#saved').innerText()).trim(), 'Saved.');
   rmSync(dir, { recursive: true, force: true });
   assert.match(await page.locator('main p').first().innerText(), new RegExp(`Draft · answered by ${ORG_A} · ${n} of ${n} questions answered`));
   const attached = page.locator('fieldset.question').first().getByRole('link', { name: 'decree.pdf' });
@@ -566,7 +573,10 @@ step('A fills in the questionnaire, attaches evidence and submits it', async () 
   assert.equal(await page.locator('fieldset.question').nth(1).getByLabel('Evidence link').inputValue(), 'https://gov.example/cirt-decree');
   await checkPageBasics('questionnaire saved');
   await shot('assess-questionnaire');
-  await Promise.all([page.waitForURL(key.response), page.getByRole('button', { name: 'Save and submit for validation' }).click()]);
+  // Issue 16: answers without evidence: submit asks first.
+  await Promise.all([page.waitForURL(at('confirm')), page.getByRole('button', { name: 'Save and submit for validation' }).click()]);
+  assert.match(await page.locator('#confirm-submit').innerText(), /Not submitted yet[\s\S]*no evidence/);
+  await Promise.all([page.waitForURL(key.response), page.getByRole('button', { name: 'Submit anyway' }).click()]);
   assert.match(await page.locator('main').innerText(), /Submitted for validation/);
   assert.equal(await page.getByRole('button', { name: 'Save draft' }).count(), 0, 'a submitted response is read-only');
   await checkPageBasics('questionnaire submitted');

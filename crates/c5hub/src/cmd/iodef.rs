@@ -18,6 +18,9 @@ pub enum IodefCommand {
         /// Documents to check (XML or JSON, detected from the content).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print nothing for valid documents (only violations).
+        #[arg(short, long)]
+        quiet: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -82,7 +85,11 @@ impl LimitArgs {
 /// Runs an `iodef` subcommand.
 pub fn run(cmd: IodefCommand) -> Result<ExitCode> {
     match cmd {
-        IodefCommand::Validate { files, limits } => validate(&files, &limits.limits()),
+        IodefCommand::Validate {
+            files,
+            quiet,
+            limits,
+        } => validate(&files, quiet, &limits.limits()),
         IodefCommand::Convert {
             file,
             to,
@@ -115,7 +122,7 @@ fn load(path: &Path, limits: &Limits) -> Result<std::result::Result<Decoded, Vio
     })
 }
 
-fn validate(files: &[PathBuf], limits: &Limits) -> Result<ExitCode> {
+fn validate(files: &[PathBuf], quiet: bool, limits: &Limits) -> Result<ExitCode> {
     let mut invalid = false;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -127,6 +134,10 @@ fn validate(files: &[PathBuf], limits: &Limits) -> Result<ExitCode> {
                     writeln!(out, "{name}: {}: {} [{}]", v.path, v.message, v.rule.code())?;
                 }
                 invalid |= !d.is_valid();
+                // Silence would read as "did nothing": each valid file says so.
+                if d.is_valid() && !quiet {
+                    writeln!(out, "{name}: valid")?;
+                }
             }
             Err(v) => {
                 writeln!(out, "{name}: {}: {} [{}]", v.path, v.message, v.rule.code())?;

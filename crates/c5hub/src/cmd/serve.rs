@@ -85,14 +85,27 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
     if config.spam.key_file.is_none() {
         config.spam.key_file = spam_key_file(&a.backend)?;
     }
+    // A busy or unusable address is found before anything is seeded or a
+    // secret printed: a second `serve` on the same port must not mint an
+    // admin token nobody can use, nor seed a demo into the store.
+    check_listen(&config.listen)?;
     let mut store = a.backend.open()?;
+    let found = store.accounts().census()?;
     let env_token = std::env::var("C5HUB_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
     match c5hub_server::ensure_admin(&mut store, &config, env_token.as_deref())? {
         AdminToken::Generated(secret) => {
+            // "First start" only when it is one: a store with data whose
+            // admin tokens were all revoked gets a new one, and says so.
+            let first = found == c5hub_store::Census::default();
             eprintln!(
-                "First start: an admin account exists ({}).",
+                "{}: an admin account exists ({}).",
+                if first {
+                    "First start"
+                } else {
+                    "No live admin token was found"
+                },
                 c5hub_server::admin_user(&config.org)
             );
             eprintln!(
@@ -101,6 +114,9 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
         }
         AdminToken::FromEnvironment => eprintln!("admin token taken from C5HUB_ADMIN_TOKEN"),
         AdminToken::Existing => {}
+    }
+    if found != c5hub_store::Census::default() {
+        eprintln!("{}", found_line(&a.backend.location().to_string(), found));
     }
     if a.demo {
         let password = std::env::var("C5HUB_DEMO_PASSWORD")
@@ -145,6 +161,31 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode> {
     })
     .map_err(|e| anyhow::anyhow!(e))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Binds the listen address once and lets it go, so a busy port is a
+/// clear error before the store is touched.
+fn check_listen(listen: &str) -> Result<()> {
+    std::net::TcpListener::bind(listen)
+        .map(drop)
+        .with_context(|| {
+            format!("cannot listen on {listen} (is another c5hub or program using it? pick another with --listen); nothing was changed")
+        })
+}
+
+/// What a restart found in the store, in words.
+fn found_line(location: &str, c: c5hub_store::Census) -> String {
+    format!(
+        "store at {location}: {}, {}, {}",
+        plural(c.orgs, "organisation", "organisations"),
+        plural(c.users, "user", "users"),
+        plural(c.incidents, "incident", "incidents")
+    )
+}
+
+/// `1 incident`, `2 incidents`.
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The spam pseudonym key when the config names none: `C5HUB_SPAM_KEY_FILE`
@@ -229,6 +270,32 @@ pub enum UsersCommand {
         /// Output format (`json`: the API's `GET /api/v1/users`).
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
+        #[command(flatten)]
+        backend: Backend,
+    },
+    /// Set a user's password, read from C5HUB_PASSWORD (12+ characters).
+    Passwd {
+        /// Login email.
+        email: String,
+        #[command(flatten)]
+        backend: Backend,
+    },
+    /// Disable a user (their sessions end); `--enable` lets them in again.
+    Disable {
+        /// Login email.
+        email: String,
+        /// Enable instead.
+        #[arg(long)]
+        enable: bool,
+        #[command(flatten)]
+        backend: Backend,
+    },
+    /// Change a user's role.
+    Role {
+        /// Login email.
+        email: String,
+        /// admin, analyst, reporter or viewer.
+        role: String,
         #[command(flatten)]
         backend: Backend,
     },
@@ -341,6 +408,35 @@ pub fn users(c: UsersCommand) -> Result<ExitCode> {
                 password,
             };
             let u = accounts::add_user(&mut s, &console(), &new)?;
+            println!("{}\t{}\t{}", u.email, u.org, u.role);
+        }
+        UsersCommand::Passwd { email, backend } => {
+            let password = std::env::var("C5HUB_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .context("set the new password in C5HUB_PASSWORD (never on the command line, where other users see it)")?;
+            let u = accounts::reset_password(&mut backend.open()?, &console(), &email, &password)?;
+            eprintln!("password of {} set", u.email);
+        }
+        UsersCommand::Disable {
+            email,
+            enable,
+            backend,
+        } => {
+            let u = accounts::set_user_disabled(&mut backend.open()?, &console(), &email, !enable)?;
+            eprintln!(
+                "{} {}",
+                u.email,
+                if u.disabled { "disabled" } else { "enabled" }
+            );
+        }
+        UsersCommand::Role {
+            email,
+            role,
+            backend,
+        } => {
+            let role: Role = role.parse()?;
+            let u = accounts::set_user_role(&mut backend.open()?, &console(), &email, role)?;
             println!("{}\t{}\t{}", u.email, u.org, u.role);
         }
         UsersCommand::List { format, backend } => {

@@ -14,6 +14,8 @@ use c5hub_store::{
     IncidentFilter, IncidentSummary, Location, Options, Outcome, Store, WarningList,
 };
 use c5hub_wire::incidents as wire;
+
+use super::serve::plural;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -23,9 +25,9 @@ pub struct StoreArgs {
     #[command(flatten)]
     backend: Backend,
     /// The member organisation this command acts for; TLP decides what it
-    /// sees.
-    #[arg(long = "as", env = "C5HUB_ORG", default_value = "local", global = true)]
-    org: String,
+    /// sees (default `local`; `import` defaults to the hub operator's).
+    #[arg(long = "as", env = "C5HUB_ORG", global = true)]
+    org: Option<String>,
 }
 
 /// Where the store is: `--data`, `--database`, `--warning-list`, shared by
@@ -89,11 +91,48 @@ impl StoreArgs {
         self.backend.open()
     }
 
+    /// `--as` as given, else `local` (the reads' default: a name no
+    /// member holds, so it reads TLP:CLEAR and GREEN only).
+    fn org(&self) -> &str {
+        self.org.as_deref().unwrap_or("local")
+    }
+
+    /// Who imports. On a store with organisations (a hub's), `--as` must
+    /// name one of them, else nobody could ever read what is imported;
+    /// without `--as`, the hub operator's organisation when the store
+    /// records one. A bare store (no organisations) takes any name, as a
+    /// store used without a hub always has.
+    fn importer(&self, store: &mut Store) -> Result<String> {
+        let orgs: Vec<String> = store
+            .accounts()
+            .orgs()?
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        let org = match (&self.org, store.accounts().operator()?) {
+            (Some(o), _) => o.clone(),
+            (None, Some(op)) => {
+                eprintln!(
+                    "importing as {op}, the hub operator's organisation (--as to choose another)"
+                );
+                op
+            }
+            (None, None) => "local".to_owned(),
+        };
+        if !orgs.is_empty() && !orgs.contains(&org) {
+            bail!(
+                "organisation {org:?} is not a member of this hub, so none of its users could read what it imports; known: {} (add one with `c5hub orgs add`)",
+                orgs.join(", ")
+            );
+        }
+        Ok(org)
+    }
+
     /// Who reads: the organisation named by `--as`, through the hub's
     /// operations (which apply its TLP, as for a member on the API).
     fn reader(&self) -> Authority {
         Authority::ReadingAs {
-            org: self.org.clone(),
+            org: self.org().to_owned(),
         }
     }
 }
@@ -140,6 +179,14 @@ pub struct ImportArgs {
     /// hub's operator moving a hub: it asserts who reported what.
     #[arg(long)]
     hub_export: bool,
+    /// TLP of feed rows that carry none (and get none from `--mapping`):
+    /// clear, green, amber, amber+strict, red. Default: amber.
+    #[arg(long)]
+    tlp: Option<String>,
+    /// Organisations every imported incident is shared with (comma-separated;
+    /// each must exist). Not with `--hub-export`, whose records say it.
+    #[arg(long, value_delimiter = ',')]
+    share_with: Vec<String>,
 }
 
 /// Output format of listings.
@@ -289,9 +336,13 @@ pub struct ExportArgs {
     /// Format.
     #[arg(long, value_parser = export_formats())]
     format: String,
-    /// Output file (standard output when absent).
+    /// Output file (standard output when absent); an existing file is
+    /// refused unless `--force`.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Overwrite the `--output` file when it exists.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     filter: FilterArgs,
     #[command(flatten)]
@@ -305,8 +356,43 @@ pub struct ExportArgs {
 
 /// Runs `c5hub import`.
 pub fn import(a: ImportArgs) -> Result<ExitCode> {
+    let tlp = a
+        .tlp
+        .as_deref()
+        .map(|t| Tlp::from_str(t).map_err(|e| anyhow::anyhow!("--tlp: {e}")))
+        .transpose()?;
+    if a.hub_export && !a.share_with.is_empty() {
+        bail!(
+            "--share-with does not go with --hub-export: the export's records say who each incident is shared with"
+        );
+    }
     let files = c5hub_import::collect_files(&a.paths)?;
     let mut store = a.store.open()?;
+    let reporter = a.store.importer(&mut store)?;
+    let share_with: Vec<String> = a
+        .share_with
+        .iter()
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty())
+        .collect();
+    for o in &share_with {
+        if store.accounts().org(o)?.is_none() {
+            let known: Vec<String> = store
+                .accounts()
+                .orgs()?
+                .into_iter()
+                .map(|o| o.name)
+                .collect();
+            bail!(
+                "--share-with: organisation {o:?} does not exist; known: {}",
+                if known.is_empty() {
+                    "none (add them with `c5hub orgs add`)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+    }
     let total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
@@ -324,7 +410,7 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
         None => None,
     };
     let opts = ImportOptions {
-        reporter: a.store.org.clone(),
+        reporter,
         quarantine: a
             .quarantine
             .clone()
@@ -338,6 +424,8 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
         },
         feed_mapping: mapping,
         hub_export: a.hub_export,
+        tlp,
+        share_with,
     };
     // A progress bar on a terminal only; logs and pipes get the summary.
     let bar = if std::io::stderr().is_terminal() {
@@ -400,13 +488,14 @@ pub fn import(a: ImportArgs) -> Result<ExitCode> {
         b.finish_and_clear();
     }
     eprintln!(
-        "imported {} files into {}: {} new incidents, {} new versions, {} duplicates, {} observables, {} rejected{}",
-        sum.files,
+        "imported {} into {} as {}: {}, {}, {}, {}, {} rejected{}",
+        plural(sum.files, "file", "files"),
         store.location(),
-        sum.new,
-        sum.versions,
-        sum.duplicates,
-        sum.observables,
+        opts.reporter,
+        plural(sum.new, "new incident", "new incidents"),
+        plural(sum.versions, "new version", "new versions"),
+        plural(sum.duplicates, "duplicate", "duplicates"),
+        plural(sum.observables, "observable", "observables"),
         sum.rejected.len(),
         if sum.rejected.is_empty() {
             String::new()
@@ -444,9 +533,38 @@ fn table_row(s: &IncidentSummary) -> String {
         clip(&s.reporter, 16),
         s.status.as_str(),
         s.tlp.as_str(),
-        s.classification
-            .map_or_else(|| "-".to_owned(), |c| c.path()),
+        class_cell(s),
         clip(&s.global_id, 60)
+    )
+}
+
+/// Widest title shown by `incidents list`, in characters: the row then
+/// fits 160 columns with a typical incident id.
+const TITLE_WIDTH: usize = 40;
+
+/// The class, clipped to its column: RSIT's longest paths (70
+/// characters) would push every later column out of line.
+fn class_cell(s: &IncidentSummary) -> String {
+    clip(
+        &s.classification
+            .map_or_else(|| "-".to_owned(), |c| c.path()),
+        28,
+    )
+}
+
+/// A row of `incidents list`: the listing columns, then the title clipped
+/// to [`TITLE_WIDTH`], then the incident id.
+fn list_row(s: &IncidentSummary) -> String {
+    format!(
+        "{:>7}  {:<19}  {:<16}  {:<11}  {:<12}  {:<28}  {:<TITLE_WIDTH$}  {}",
+        s.key,
+        s.created_at.format("%Y-%m-%d %H:%M:%S"),
+        clip(&s.reporter, 16),
+        s.status.as_str(),
+        s.tlp.as_str(),
+        class_cell(s),
+        clip(s.title.as_deref().unwrap_or("-"), TITLE_WIDTH),
+        s.global_id
     )
 }
 
@@ -485,11 +603,11 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
                 ListFormat::Table => {
                     writeln!(
                         out,
-                        "{:>7}  {:<19}  {:<16}  {:<11}  {:<16}  {:<28}  INCIDENT ID",
-                        "ID", "STORED (UTC)", "REPORTER", "STATUS", "TLP", "CLASS (RSIT)",
+                        "{:>7}  {:<19}  {:<16}  {:<11}  {:<12}  {:<28}  {:<TITLE_WIDTH$}  INCIDENT ID",
+                        "ID", "STORED (UTC)", "REPORTER", "STATUS", "TLP", "CLASS (RSIT)", "TITLE",
                     )?;
                     for r in &rows {
-                        writeln!(out, "{}", table_row(r))?;
+                        writeln!(out, "{}", list_row(r))?;
                     }
                 }
             }
@@ -503,7 +621,7 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
             let inc = match reads::incident(&mut s, &who, id) {
                 Ok(i) => i,
                 Err(c5hub_hub::Error::NotFound(_)) => {
-                    eprintln!("c5hub: no incident {id} that {} may read", store.org);
+                    eprintln!("c5hub: no incident {id} that {} may read", store.org());
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => return Err(e.into()),
@@ -514,7 +632,7 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
             let v = wire::IncidentShow {
                 incident: wire::IncidentAnswer::new(
                     &inc,
-                    Some(store.org.as_str()),
+                    Some(store.org()),
                     inc.assignee.as_deref(),
                 ),
                 history: wire::history(&history, &assignments),
@@ -542,7 +660,27 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
                     if let Some(t) = &m.title {
                         writeln!(out, "  title           {t}")?;
                     }
+                    if let Some(d) = &m.description {
+                        writeln!(
+                            out,
+                            "  description     {}",
+                            d.trim().replace('\n', "\n                  ")
+                        )?;
+                    }
+                    if let Some(t) = m.times.detected {
+                        writeln!(out, "  detected        {}", t.to_rfc3339())?;
+                    }
                     writeln!(out, "  stored          {}", inc.created_at.to_rfc3339())?;
+                    writeln!(out, "  contacts        {}", m.contacts.len())?;
+                    for c in &m.contacts {
+                        writeln!(
+                            out,
+                            "    {:<10} {:<24} {}",
+                            c.role,
+                            c.name.as_deref().unwrap_or("-"),
+                            c.email.as_deref().unwrap_or("-")
+                        )?;
+                    }
                     writeln!(out, "  observables     {}", m.observables.len())?;
                     for o in &m.observables {
                         writeln!(
@@ -635,8 +773,8 @@ pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
             for s in &l.sightings {
                 writeln!(
                     out,
-                    "  seen {} time(s): {} first {} last {}",
-                    s.count,
+                    "  seen {}: {} first {} last {}",
+                    plural(u64::try_from(s.count).unwrap_or(0), "time", "times"),
                     s.observable.value(),
                     s.first_seen.to_rfc3339(),
                     s.last_seen.to_rfc3339()
@@ -652,6 +790,16 @@ pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
 
 /// Runs `c5hub export`.
 pub fn export(a: ExportArgs) -> Result<ExitCode> {
+    // Checked before the (possibly long) read: a report overwritten by a
+    // mistyped name is lost.
+    if let Some(p) = &a.output {
+        if p.exists() && !a.force {
+            bail!(
+                "{} exists: not overwritten (--force to replace it)",
+                p.display()
+            );
+        }
+    }
     let mut s = a.store.open()?;
     let incidents = reads::export(&mut s, &a.store.reader(), &a.filter.filter()?)?;
     let format = c5hub_formats::by_name(&a.format)
@@ -662,7 +810,11 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
     // (CSV) leave it out.
     let (items, missing) = hub_export_items(&mut s, &a.store.reader(), &incidents, a.all_versions)?;
     if missing > 0 {
-        eprintln!("{missing} earlier version(s) without an IODEF document were not exported");
+        eprintln!(
+            "{} without an IODEF document {} not exported",
+            plural(missing as u64, "earlier version", "earlier versions"),
+            if missing == 1 { "was" } else { "were" }
+        );
     }
     let exported: Vec<c5hub_formats::Exported<'_>> = items
         .iter()
@@ -689,7 +841,10 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
         }
         None => std::io::stdout().write_all(&text)?,
     }
-    eprintln!("exported {} incident(s)", incidents.len());
+    eprintln!(
+        "exported {}",
+        plural(incidents.len() as u64, "incident", "incidents")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
