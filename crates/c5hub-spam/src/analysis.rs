@@ -62,6 +62,39 @@ pub struct Processed {
     pub model_score: f32,
     /// What the hub already knew about the message's values, as weighed.
     pub evidence: Vec<Evidence>,
+    /// What the rule that decided looks at ([`rules::Rule::summary`]).
+    pub rule_summary: Option<String>,
+}
+
+impl Processed {
+    /// Reasons a person reads: the rule that decided and what it looks
+    /// at, what the hub knew, and the model's share (its own score, and
+    /// the combined one when knowledge moved it). The model's features are
+    /// [`Model::explain`]'s, for those who want them.
+    pub fn why(&self, threshold: f32) -> Vec<String> {
+        let mut out = Vec::new();
+        if let DecidedBy::Rule(m) = &self.decision.by {
+            let what = self.rule_summary.as_deref().unwrap_or("no longer in force");
+            out.push(format!("rule {}: {what}", m.rule));
+        }
+        out.extend(self.evidence.iter().map(|e| {
+            if e.log_odds > 0.0 {
+                e.says.clone()
+            } else {
+                format!("{} (told, not counted)", e.says)
+            }
+        }));
+        let model = format!("the model's score {:.2}", self.model_score);
+        out.push(match &self.decision.by {
+            DecidedBy::Rule(_) => format!("{model} (the rule decided)"),
+            DecidedBy::Model if self.decision.score != self.model_score => format!(
+                "{model}, {:.2} with what the hub knows (threshold {threshold:.2})",
+                self.decision.score
+            ),
+            DecidedBy::Model => format!("{model} (threshold {threshold:.2})"),
+        });
+        out
+    }
 }
 
 /// Something the hub already knows about one of a message's values (a
@@ -136,9 +169,14 @@ pub fn process(
     let confirmed = report.verdict == UserVerdict::Spam && decision.spam;
     let smishing = indicators.smishing(confirmed);
     let model_score = decision.score;
+    let rule_summary = match &decision.by {
+        DecidedBy::Rule(m) => rules.get(&m.rule).map(rules::Rule::summary),
+        DecidedBy::Model => None,
+    };
     Processed {
         model_score,
         evidence: Vec::new(),
+        rule_summary,
         report,
         decision,
         indicators,
@@ -500,6 +538,10 @@ mod tests {
         assert!(p.decision.spam && p.confirmed && p.smishing);
         assert_eq!(p.model_score, before);
         assert_eq!(p.evidence.len(), 3);
+        let why = p.why(0.5);
+        assert_eq!(why[0], "URL on a domain listed in 1 incident");
+        assert!(why[3].starts_with("the model's score 0."), "{why:?}");
+        assert!(why[3].contains("with what the hub knows"), "{why:?}");
 
         let allow = Rules::parse("[[rule]]\nid = \"ok\"\naction = \"allow\"\nkeywords = [\"parcel\"]\n")
             .expect("valid rule");
@@ -507,6 +549,7 @@ mod tests {
         weigh(&mut p, vec![listed], 0.5);
         assert!(!p.decision.spam, "the allow rule decided");
         assert_eq!(p.decision.score, p.model_score);
+        assert_eq!(p.why(0.5)[0], "rule ok: keyword on the allow list");
         assert_eq!(allow.get("ok").map(rules::Rule::summary).as_deref(), Some("keyword on the allow list"));
     }
 

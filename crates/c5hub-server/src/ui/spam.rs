@@ -193,6 +193,7 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         @if let Some(rows) = &rows {
             section aria-labelledby="reports-h" {
                 h2 id="reports-h" { @if access == Access::Hub { "Latest reports of every operator" } @else { "Latest reports of " (p.org) } }
+                p { a href="/spam/queue" { "Disagreements to confirm" } " (subscriber and filter disagree)" }
                 @if rows.is_empty() { p { "No report yet." } } @else {
                     div.scroll tabindex="0" role="region" aria-label="Latest reports" { (reports_table(rows, "Newest first")) }
                 }
@@ -283,7 +284,7 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
         .parse()
         .map_err(|_| Problem::not_found(format!("spam report {id}")))?;
     let d = spam::run(s, &p, move |desk, who, st| ops::report(desk, who, st, k)).await?;
-    let (row, campaign, reasons) = (&d.view.row, d.campaign, d.reasons);
+    let (row, campaign, reasons) = (&d.view.row, &d.campaign, &d.reasons);
     let ctx = Page::of(caller, &format!("Spam report {k}"), "spam");
     Ok(page(&ctx, html! {
         p { a href="/spam" { "← Spam" } }
@@ -300,12 +301,18 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
         }
         h2 { "Message" }
         blockquote.message { (row.text) }
-        h2 { "What weighed most" }
-        table.bars {
-            caption { "Features of the classifier (positive: towards spam)" }
-            tbody {
-                @for r in &reasons {
-                    tr { th scope="row" { code { (r.feature) } } td.num { (format!("{:+.3}", r.weight)) } }
+        h2 { "Why" }
+        ul.why {
+            @for w in &d.why { li { (w) } }
+        }
+        details {
+            summary { "The model's features that weighed most" }
+            table.bars {
+                caption { "Features of the classifier (positive: towards spam)" }
+                tbody {
+                    @for r in reasons {
+                        tr { th scope="row" { code { (r.feature) } } td.num { (format!("{:+.3}", r.weight)) } }
+                    }
                 }
             }
         }
@@ -326,12 +333,82 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
     .into_response())
 }
 
+fn queue_table(views: &[ReportView], csrf: Option<&str>, may_confirm: bool) -> Markup {
+    html! {
+        table {
+            caption { "Newest first; a verdict takes a report off the queue and teaches the classifier" }
+            thead { tr {
+                th scope="col" { "#" } th scope="col" { "Reported" } th scope="col" { "Operator" }
+                th scope="col" { "Message" } th scope="col" { "Subscriber says" } th scope="col" { "Filter says" }
+                @if may_confirm { th scope="col" { "Confirm" } }
+            } }
+            tbody {
+                @for view in views {
+                    @let r = &view.row;
+                    tr {
+                        td { a href={ "/spam/reports/" (r.key) } { (r.key) } }
+                        td { time datetime=(r.reported_at.to_rfc3339()) { (r.reported_at.format("%Y-%m-%d %H:%M")) } }
+                        td { (r.operator) }
+                        td { (short(&r.text, 80)) }
+                        td { (r.verdict) }
+                        td {
+                            (r.label.as_deref().unwrap_or("—"))
+                            @if let Some(sc) = r.score { " (" (format!("{sc:.2}")) ")" }
+                        }
+                        @if may_confirm {
+                            td.actions {
+                                @for (v, label) in [("spam", "Confirm spam"), ("ham", "Confirm not spam")] {
+                                    form.inline method="post" action={ "/spam/reports/" (r.key) "/verdict" } {
+                                        (csrf_field(csrf))
+                                        input type="hidden" name="verdict" value=(v);
+                                        input type="hidden" name="back" value="queue";
+                                        button type="submit" aria-label={ (label) " (report " (r.key) ")" } { (label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) async fn queue(State(s): State<AppState>, caller: Caller) -> Response {
+    let go = async {
+        let p = caller.member()?.clone();
+        let items = spam::run(&s, &p, |desk, who, st| {
+            ops::queue(desk, who, st, ops::QUEUE_LIMIT)
+        })
+        .await?;
+        let ctx = Page::of(&caller, "Spam queue", "spam");
+        Ok::<_, Problem>(page(&ctx, html! {
+            p { a href="/spam" { "← Spam" } }
+            h1 { "Disagreements to confirm" }
+            p.muted { "Reports where the subscriber and the filter disagree (said spam, filtered as ham, or the reverse) and no analyst has confirmed a verdict yet." }
+            @if items.is_empty() { p { "Nothing to confirm." } } @else {
+                div.scroll tabindex="0" role="region" aria-label="Disagreements" {
+                    (queue_table(&items, caller.csrf(), p.role.can_triage()))
+                }
+            }
+        })
+        .into_response())
+    };
+    match go.await {
+        Ok(r) => r,
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct VerdictForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     verdict: String,
+    /// `queue`: back to the analyst's queue after the verdict.
+    #[serde(default)]
+    back: String,
 }
 
 pub(crate) async fn verdict(
@@ -351,7 +428,12 @@ pub(crate) async fn verdict(
             .parse()
             .map_err(|e: String| Problem::invalid("field verdict", e))?;
         spam::confirm(&s, &p, k, verdict).await?;
-        Ok::<_, Problem>(Redirect::to(&format!("/spam/reports/{k}")).into_response())
+        let to = if f.back == "queue" {
+            "/spam/queue".to_owned()
+        } else {
+            format!("/spam/reports/{k}")
+        };
+        Ok::<_, Problem>(Redirect::to(&to).into_response())
     };
     match go.await {
         Ok(r) => r,
