@@ -288,3 +288,45 @@ fn what_the_submitter_may_read_of_the_hubs_incidents_counts_in_the_decision() {
         hub.stop();
     }
 }
+
+#[test]
+fn the_demos_parcel_fee_smishing_is_caught_on_the_domain_the_demo_lists() {
+    let dir = std::env::temp_dir().join(format!("c5hub-spamq-{}-demo", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let key = dir.join("spam.key");
+    std::fs::write(&key, KEY).expect("key");
+    let config = SpamConfig {
+        key_file: Some(key),
+        ..SpamConfig::default()
+    };
+    let parcel_labels = |store: &mut c5hub_store::Store| -> Vec<String> {
+        let rows = store.spam().spam_reports(None, None, 1000).expect("read");
+        rows.iter()
+            .filter(|r| r.text.contains("parcel-redelivery.test"))
+            .map(|r| r.label.clone().unwrap_or_default())
+            .collect()
+    };
+    for (alone, full) in locations("spamq_demo_alone")
+        .into_iter()
+        .zip(locations("spamq_demo_full"))
+    {
+        // The spam reports alone, without the demo's incidents: the model
+        // lets every parcel-fee message through.
+        let mut store = c5hub_store::Store::open(&alone, support::options()).expect("open");
+        c5hub_server::demo::seed_spam(&mut store, &config).expect("seeded");
+        let before = parcel_labels(&mut store);
+        assert!(!before.is_empty(), "{alone}: the demo has parcel-fee reports");
+        assert!(before.iter().all(|l| l == "ham"), "{alone}: {before:?}");
+
+        // The whole demo: the hub lists the parcel-fee site, so the same
+        // messages are spam.
+        let mut store = c5hub_store::Store::open(&full, support::options()).expect("open");
+        c5hub_server::demo::seed(&mut store, "national-cirt", PASSWORD, 20)
+            .expect("seed")
+            .expect("empty store");
+        c5hub_server::demo::seed_spam(&mut store, &config).expect("seeded");
+        let after = parcel_labels(&mut store);
+        assert_eq!(after.len(), before.len(), "{full}");
+        assert!(after.iter().all(|l| l == "spam"), "{full}: {after:?}");
+    }
+}
