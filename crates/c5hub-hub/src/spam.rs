@@ -388,6 +388,18 @@ impl SpamDesk {
         who: &Authority,
         p: &Processed,
     ) -> Result<Vec<Evidence>, Error> {
+        // The console acts for no organisation: it weighs what the
+        // report's operator reads.
+        let as_operator;
+        let who = match who {
+            Authority::Console { .. } => {
+                as_operator = Authority::ReadingAs {
+                    org: p.report.operator.clone(),
+                };
+                &as_operator
+            }
+            _ => who,
+        };
         let mut out = Vec::new();
         let feed: Option<Arc<Snapshot>> = self
             .snapshot
