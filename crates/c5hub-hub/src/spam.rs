@@ -1017,6 +1017,77 @@ pub fn list(
     })
 }
 
+/// The `limit` reports `who` reads that were reported last, in date
+/// order (the newest first), whatever order they were stored in.
+pub fn newest(
+    desk: &SpamDesk,
+    who: &Authority,
+    store: &mut Store,
+    limit: usize,
+) -> Result<Vec<ReportView>, Error> {
+    let of = Access::of(store, who)?.reports_of(who)?;
+    let rows = store.spam().newest_spam_reports(of.as_deref(), limit)?;
+    Ok(rows.iter().map(|r| desk.view(who, r)).collect())
+}
+
+/// Most reports a campaign page lists.
+pub const CAMPAIGN_REPORTS: usize = 200;
+
+/// One report of a campaign, as the caller may see it.
+#[derive(Clone, Debug)]
+pub struct CampaignReport {
+    /// The report.
+    pub view: ReportView,
+    /// The global id of the incident it became, when it is confirmed spam.
+    pub incident: Option<String>,
+}
+
+/// A campaign numbered by first sighting (1: the oldest of the window),
+/// with the reports of it the caller reads (an operator its own, the hub
+/// every operator's, other members none: they read the campaign itself).
+pub fn campaign(
+    desk: &SpamDesk,
+    who: &Authority,
+    store: &mut Store,
+    number: u32,
+) -> Result<(Arc<Snapshot>, u32, Vec<CampaignReport>), Error> {
+    let snap = snapshot(desk, who, store)?;
+    let id = number
+        .checked_sub(1)
+        .filter(|id| snap.analysis.campaigns.get(*id).is_some())
+        .ok_or_else(|| Error::NotFound(format!("campaign {number}")))?;
+    let of = Access::of(store, who)?.reports_of(who).ok();
+    let mut reports = Vec::new();
+    if let Some(of) = of {
+        for p in snap
+            .analysis
+            .processed
+            .iter()
+            .filter(|p| p.campaign == Some(id))
+            .take(CAMPAIGN_REPORTS)
+        {
+            let Some(key) = snap.keys.get(&(p.report.operator.clone(), p.report.id.clone())) else {
+                continue;
+            };
+            if let Some(row) = store.spam().spam_report(*key, of.as_deref())? {
+                let mut view = desk.view(who, &row);
+                // A campaign is shared knowledge: its senders are
+                // pseudonyms even for the reporting operator.
+                view.row.sender = row.sender.as_deref().map(|s| {
+                    c5hub_spam::indicators::shared_raw_sender(s, desk.region(), &desk.key)
+                });
+                reports.push(CampaignReport {
+                    view,
+                    incident: p
+                        .confirmed
+                        .then(|| format!("spam-report.{}:{}", row.operator, row.id)),
+                });
+            }
+        }
+    }
+    Ok((snap, id, reports))
+}
+
 /// Most reports the analyst's queue shows.
 pub const QUEUE_LIMIT: usize = 200;
 
@@ -1241,6 +1312,8 @@ pub struct Snapshot {
     pub last_change: DateTime<Utc>,
     /// (operator, report id) → campaign.
     campaign_of: HashMap<(String, String), u32>,
+    /// (operator, report id) → the store's key.
+    keys: HashMap<(String, String), i64>,
     /// Phone number, e-mail address or sender (as normalised) → reports
     /// of the window carrying it. In memory only, never sent.
     seen: HashMap<String, u32>,
@@ -1306,6 +1379,10 @@ pub fn snapshot(
         .map(|r| r.stored_at)
         .max()
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let keys = rows
+        .iter()
+        .map(|r| ((r.operator.clone(), r.id.clone()), r.key))
+        .collect();
     let reports: Vec<SpamReport> = rows.iter().filter_map(report_from_row).collect();
     let analysis = analysis::analyse_with(
         reports,
@@ -1341,6 +1418,7 @@ pub fn snapshot(
         analysis,
         last_change,
         campaign_of,
+        keys,
         seen,
     });
     if let Ok(mut g) = desk.snapshot.lock() {

@@ -330,3 +330,84 @@ fn the_demos_parcel_fee_smishing_is_caught_on_the_domain_the_demo_lists() {
         assert!(after.iter().all(|l| l == "spam"), "{full}: {after:?}");
     }
 }
+
+fn report_at(hub: &Hub, token: &str, text: &str, sender: &str, minutes_ago: i64) -> i64 {
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).to_rfc3339();
+    let r = post_json(
+        &hub.url("/api/v1/spam/reports"),
+        Some(token),
+        &json!({"channel": "sms", "text": text, "sender": sender, "verdict": "spam", "reported_at": at}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["results"][0]["key"].as_i64().expect("key")
+}
+
+fn page_of(hub: &Hub, cookie: &str, path: &str) -> String {
+    let r = call_with("GET", &hub.url(path), None, &[("Cookie", cookie)], None, None);
+    assert_eq!(r.status, 200, "{path}: {}", r.body);
+    r.body
+}
+
+#[test]
+fn campaigns_are_numbered_by_first_sighting_and_reports_listed_by_date() {
+    for loc in locations("spamq_campaigns") {
+        let hub = start(loc, "campaigns");
+        let [a, ..] = setup(&hub);
+        // The block rule confirms both campaigns; the larger one is the
+        // younger, so "largest first" and "oldest first" differ.
+        let old = "Claim your tax refund of 240 GBP today at http://refund-claim.test/form";
+        let young = [
+            "Your bank account is locked. Verify now at http://unlock-bank.test/login 1",
+            "Your bank account is locked. Verify now at http://unlock-bank.test/login 2",
+            "Your bank account is locked. Verify now at http://unlock-bank.test/login 3",
+        ];
+        // Stored in another order than they were reported.
+        let k_young1 = report_at(&hub, &a, young[0], "+12025550199", 30);
+        let k_old = report_at(&hub, &a, old, "+12025550199", 120);
+        let k_young2 = report_at(&hub, &a, young[1], "+12025550199", 20);
+        let k_young3 = report_at(&hub, &a, young[2], "+12025550199", 50);
+
+        let (_, cookie) = support::login(
+            &hub.base,
+            &[("email", "analyst@telco-a.test"), ("password", PASSWORD)],
+        );
+        let cookie = cookie.expect("session");
+        let spam = page_of(&hub, &cookie, "/spam");
+        // The newest-first table is in date order.
+        let pos = |k: i64| {
+            spam.find(&format!("href=\"/spam/reports/{k}\""))
+                .unwrap_or_else(|| panic!("report {k} listed"))
+        };
+        assert!(pos(k_young2) < pos(k_young1), "{spam}");
+        assert!(pos(k_young1) < pos(k_young3));
+        assert!(pos(k_young3) < pos(k_old));
+        // The campaign list (largest first) links to pages numbered by
+        // first sighting.
+        let c1 = spam.find("href=\"/spam/campaigns/1\"").expect("campaign #1 linked");
+        let c2 = spam.find("href=\"/spam/campaigns/2\"").expect("campaign #2 linked");
+        assert!(c2 < c1, "the larger campaign #2 is listed first");
+
+        let one = page_of(&hub, &cookie, "/spam/campaigns/1");
+        assert!(one.contains("refund-claim.test"), "{one}");
+        assert!(one.contains(&format!("href=\"/spam/reports/{k_old}\"")));
+        let two = page_of(&hub, &cookie, "/spam/campaigns/2");
+        assert!(two.contains("http://unlock-bank.test/login"), "{two}");
+        for k in [k_young1, k_young2, k_young3] {
+            assert!(two.contains(&format!("href=\"/spam/reports/{k}\"")), "{two}");
+        }
+        // Senders as pseudonyms, never the number; the incident each became.
+        assert!(!two.contains("+12025550199") && !two.contains("2025550199"), "{two}");
+        assert!(two.contains("hmac-sha256:"), "{two}");
+        assert!(two.contains("spam-report.telco-a:"), "{two}");
+        let r = call_with(
+            "GET",
+            &hub.url("/spam/campaigns/3"),
+            None,
+            &[("Cookie", &cookie)],
+            None,
+            None,
+        );
+        assert_eq!(r.status, 404);
+        hub.stop();
+    }
+}

@@ -367,6 +367,31 @@ impl Spam<'_> {
         }
     }
 
+    /// Reports of `operator` (None: all), the most recently reported
+    /// first (then by key), at most `limit`.
+    pub fn newest_spam_reports(
+        &mut self,
+        operator: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SpamReportRow>, Error> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match operator {
+            Some(op) => self.st.db.all(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 \
+                     ORDER BY reported_at DESC, key DESC LIMIT $2"
+                ),
+                &[op.into(), limit.into()],
+            ),
+            None => self.st.db.all(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports ORDER BY reported_at DESC, key DESC LIMIT $1"
+                ),
+                &[limit.into()],
+            ),
+        }
+    }
+
     /// Reports of `operator` (None: all) where the subscriber and the
     /// filter disagree (said spam, filtered as ham, or the reverse) and no
     /// analyst has confirmed a verdict yet: the analyst's queue, newest

@@ -605,6 +605,9 @@ pub struct Campaign {
     /// Its id, sequential within one clustering (not stable across
     /// analyses; `fingerprint` is).
     pub id: u32,
+    /// Its number by first sighting in the window (1: the oldest), as the
+    /// pages show it: `/spam/campaigns/{number}`.
+    pub number: u32,
     /// The fingerprint of its representative message (hex).
     pub fingerprint: String,
     /// Its first message's text, numbers and addresses as pseudonyms.
@@ -633,6 +636,7 @@ impl Campaign {
             .iter()
             .map(|c| Campaign {
                 id: c.id,
+                number: c.id + 1,
                 fingerprint: c.fingerprint.clone(),
                 sample: redact_text(&c.sample, a.region(), key),
                 first_seen: time(c.first_seen),

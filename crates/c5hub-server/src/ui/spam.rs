@@ -77,12 +77,14 @@ fn campaigns_table(campaigns: &[c5hub_wire::spam::Campaign]) -> Markup {
         table {
             caption { "Campaigns of confirmed spam, largest first" }
             thead { tr {
+                th scope="col" { "Campaign" }
                 th scope="col" { "Messages" } th scope="col" { "Operators" } th scope="col" { "First seen" }
                 th scope="col" { "Last seen" } th scope="col" { "Sample" } th scope="col" { "Links" }
             } }
             tbody {
                 @for c in campaigns {
                     tr {
+                        td { a href={ "/spam/campaigns/" (c.number) } { "#" (c.number) } }
                         td.num { (c.volume) }
                         td { (c.operators.join(", ")) }
                         td { (when(&c.first_seen)) }
@@ -165,7 +167,7 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         let access = Access::of(st, who)?;
         let snap = ops::snapshot(desk, who, st)?;
         let rows = match access.reports_of(who) {
-            Ok(_) => Some(ops::list(desk, who, st, None, None, LATEST)?.items),
+            Ok(_) => Some(ops::newest(desk, who, st, LATEST)?),
             Err(_) => None,
         };
         Ok((access, snap, rows))
@@ -201,6 +203,78 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         }
     })
     .into_response())
+}
+
+pub(crate) async fn campaign(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(n): Path<String>,
+) -> Response {
+    let go = async {
+        let p = caller.member()?.clone();
+        let number: u32 = n
+            .parse()
+            .map_err(|_| Problem::not_found(format!("campaign {n}")))?;
+        let (snap, id, reports) =
+            spam::run(&s, &p, move |desk, who, st| ops::campaign(desk, who, st, number)).await?;
+        let c = c5hub_wire::spam::Campaign::all(&snap.analysis, s.spam.key())
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Problem::not_found(format!("campaign {number}")))?;
+        let ctx = Page::of(&caller, &format!("Spam campaign #{number}"), "spam");
+        Ok::<_, Problem>(page(&ctx, html! {
+            p { a href="/spam" { "← Spam" } }
+            h1 { "Spam campaign #" (number) }
+            p.muted { "Campaigns are numbered by first sighting in the last " (s.spam.window_days()) " days: #1 is the oldest." }
+            dl.facts {
+                dt { "First seen" } dd { (when(&c.first_seen)) }
+                dt { "Last seen" } dd { (when(&c.last_seen)) }
+                dt { "Messages" } dd { (c.volume) }
+                dt { "Operators" } dd { (c.operators.join(", ")) }
+                dt { "Senders" } dd { @for x in &c.senders { code { (x) } " " } }
+                dt { "URLs" } dd { @for u in &c.urls { code { (u) } " " } @if c.urls.is_empty() { "—" } }
+                dt { "Fingerprint" } dd { code { (c.fingerprint) } }
+            }
+            h2 { "Sample" }
+            blockquote.message { (c.sample) }
+            h2 { "Reports" }
+            @if reports.is_empty() {
+                p { "No report of this campaign you may read (operators read their own, the hub's organisation every operator's)." }
+            } @else {
+                div.scroll tabindex="0" role="region" aria-label="Reports of the campaign" {
+                    table {
+                        caption { "In the order they were seen" }
+                        thead { tr {
+                            th scope="col" { "#" } th scope="col" { "Reported" } th scope="col" { "Operator" }
+                            th scope="col" { "Sender" } th scope="col" { "Indicators" } th scope="col" { "Incident it became" }
+                        } }
+                        tbody {
+                            @for r in &reports {
+                                @let row = &r.view.row;
+                                tr {
+                                    td { a href={ "/spam/reports/" (row.key) } { (row.key) } }
+                                    td { time datetime=(row.reported_at.to_rfc3339()) { (row.reported_at.format("%Y-%m-%d %H:%M")) } }
+                                    td { (row.operator) }
+                                    td { code { (short(row.sender.as_deref().unwrap_or("—"), 24)) } }
+                                    td {
+                                        @if row.smishing { span.flag { "smishing" } " " }
+                                        (row.label.as_deref().unwrap_or("—"))
+                                    }
+                                    td { @if let Some(g) = &r.incident { code { (g) } } @else { "—" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        .into_response())
+    };
+    match go.await {
+        Ok(r) => r,
+        Err(p) if p.status == axum::http::StatusCode::NOT_FOUND => super::not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
 }
 
 #[derive(Deserialize)]
