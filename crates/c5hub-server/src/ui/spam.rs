@@ -77,15 +77,14 @@ fn campaigns_table(campaigns: &[c5hub_wire::spam::Campaign]) -> Markup {
         table {
             caption { "Campaigns of confirmed spam, largest first" }
             thead { tr {
-                th scope="col" { "Campaign" }
-                th scope="col" { "Messages" } th scope="col" { "Operators" } th scope="col" { "First seen" }
+                th scope="col" { "Messages" } th scope="col" { "Campaign" } th scope="col" { "Operators" } th scope="col" { "First seen" }
                 th scope="col" { "Last seen" } th scope="col" { "Sample" } th scope="col" { "Links" }
             } }
             tbody {
                 @for c in campaigns {
                     tr {
-                        td { a href={ "/spam/campaigns/" (c.number) } { "#" (c.number) } }
                         td.num { (c.volume) }
+                        td { a href={ "/spam/campaigns/" (c.number) } { "#" (c.number) } }
                         td { (c.operators.join(", ")) }
                         td { (when(&c.first_seen)) }
                         td { (when(&c.last_seen)) }
