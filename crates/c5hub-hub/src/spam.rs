@@ -401,11 +401,8 @@ impl SpamDesk {
             _ => who,
         };
         let mut out = Vec::new();
-        let feed: Option<Arc<Snapshot>> = self
-            .snapshot
-            .lock()
-            .ok()
-            .and_then(|g| g.as_ref().cloned());
+        let feed: Option<Arc<Snapshot>> =
+            self.snapshot.lock().ok().and_then(|g| g.as_ref().cloned());
         let now = Utc::now();
         let listed = |kind: EntryKind, value: &str| {
             feed.as_ref().is_some_and(|s| {
@@ -1066,7 +1063,10 @@ pub fn campaign(
             .filter(|p| p.campaign == Some(id))
             .take(CAMPAIGN_REPORTS)
         {
-            let Some(key) = snap.keys.get(&(p.report.operator.clone(), p.report.id.clone())) else {
+            let Some(key) = snap
+                .keys
+                .get(&(p.report.operator.clone(), p.report.id.clone()))
+            else {
                 continue;
             };
             if let Some(row) = store.spam().spam_report(*key, of.as_deref())? {

@@ -305,10 +305,14 @@ pub fn seed(
     let mut m = Incident::new(id, Tlp::Green);
     m.classification = RsitClass::lookup("fraud", "phishing");
     m.title = Some("Parcel-fee phishing site".to_owned());
-    m.description = Some("Demo incident: a fake parcel redelivery site taking card payments.".to_owned());
+    m.description =
+        Some("Demo incident: a fake parcel redelivery site taking card payments.".to_owned());
     m.times.detected = Some(now - Duration::days(20));
     m.reporter = Some(hub_org.to_owned());
-    for v in ["parcel-redelivery.test", "http://parcel-redelivery.test/pay"] {
+    for v in [
+        "parcel-redelivery.test",
+        "http://parcel-redelivery.test/pay",
+    ] {
         if let Ok(o) = Observable::guess(v) {
             m.add_observable(o, ObservableRole::Indicator);
         }

@@ -18,7 +18,8 @@ const PARCEL: &str = "Your parcel could not be delivered. Pay the 3.99 GBP redel
 const PARCEL_AGAIN: &str = "Your parcel could not be delivered. Pay the 4.99 GBP redelivery fee at http://parcel-redelivery.test/pay";
 const STRICT: &str = "Your parcel could not be delivered. Pay the 3.99 GBP redelivery fee at http://parcel-strict.test/pay";
 const STRICT_AGAIN: &str = "Your parcel could not be delivered. Pay the 4.99 GBP redelivery fee at http://parcel-strict.test/pay";
-const RULES: &str = "[[rule]]\nid = \"X.1242-3\"\naction = \"block\"\nsenders = [\"+12025550199\"]\n";
+const RULES: &str =
+    "[[rule]]\nid = \"X.1242-3\"\naction = \"block\"\nsenders = [\"+12025550199\"]\n";
 
 fn start(loc: c5hub_store::Location, tag: &str) -> Hub {
     let dir = std::env::temp_dir().join(format!("c5hub-spamq-{}-{tag}", std::process::id()));
@@ -218,7 +219,10 @@ fn the_queue_holds_disagreements_and_a_click_on_the_page_confirms_one() {
             .filter_map(Value::as_str)
             .collect();
         assert_eq!(why[0], "rule X.1242-3: sender on the block list", "{why:?}");
-        assert!(why.last().is_some_and(|w| w.contains("the rule decided")), "{why:?}");
+        assert!(
+            why.last().is_some_and(|w| w.contains("the rule decided")),
+            "{why:?}"
+        );
         hub.stop();
     }
 }
@@ -271,7 +275,10 @@ fn what_the_submitter_may_read_of_the_hubs_incidents_counts_in_the_decision() {
                 .any(|w| w == "URL on a domain (parcel-redelivery.test) listed in 1 incident"),
             "{why:?}"
         );
-        assert!(after["smishing"] == true && after["confirmed"] == true, "{after}");
+        assert!(
+            after["smishing"] == true && after["confirmed"] == true,
+            "{after}"
+        );
 
         // The AMBER+STRICT incident of another organisation neither moves
         // the score nor appears in a reason (another sender: the first
@@ -282,7 +289,8 @@ fn what_the_submitter_may_read_of_the_hubs_incidents_counts_in_the_decision() {
         assert_eq!(strict_after["score"], strict_after["model_score"]);
         let why = why_of(&strict_after);
         assert!(
-            !why.iter().any(|w| w.contains("parcel-strict") || w.contains("incident")),
+            !why.iter()
+                .any(|w| w.contains("parcel-strict") || w.contains("incident")),
             "{why:?}"
         );
         hub.stop();
@@ -315,7 +323,10 @@ fn the_demos_parcel_fee_smishing_is_caught_on_the_domain_the_demo_lists() {
         let mut store = c5hub_store::Store::open(&alone, support::options()).expect("open");
         c5hub_server::demo::seed_spam(&mut store, &config).expect("seeded");
         let before = parcel_labels(&mut store);
-        assert!(!before.is_empty(), "{alone}: the demo has parcel-fee reports");
+        assert!(
+            !before.is_empty(),
+            "{alone}: the demo has parcel-fee reports"
+        );
         assert!(before.iter().all(|l| l == "ham"), "{alone}: {before:?}");
 
         // The whole demo: the hub lists the parcel-fee site, so the same
@@ -343,7 +354,14 @@ fn report_at(hub: &Hub, token: &str, text: &str, sender: &str, minutes_ago: i64)
 }
 
 fn page_of(hub: &Hub, cookie: &str, path: &str) -> String {
-    let r = call_with("GET", &hub.url(path), None, &[("Cookie", cookie)], None, None);
+    let r = call_with(
+        "GET",
+        &hub.url(path),
+        None,
+        &[("Cookie", cookie)],
+        None,
+        None,
+    );
     assert_eq!(r.status, 200, "{path}: {}", r.body);
     r.body
 }
@@ -383,8 +401,12 @@ fn campaigns_are_numbered_by_first_sighting_and_reports_listed_by_date() {
         assert!(pos(k_young3) < pos(k_old));
         // The campaign list (largest first) links to pages numbered by
         // first sighting.
-        let c1 = spam.find("href=\"/spam/campaigns/1\"").expect("campaign #1 linked");
-        let c2 = spam.find("href=\"/spam/campaigns/2\"").expect("campaign #2 linked");
+        let c1 = spam
+            .find("href=\"/spam/campaigns/1\"")
+            .expect("campaign #1 linked");
+        let c2 = spam
+            .find("href=\"/spam/campaigns/2\"")
+            .expect("campaign #2 linked");
         assert!(c2 < c1, "the larger campaign #2 is listed first");
 
         let one = page_of(&hub, &cookie, "/spam/campaigns/1");
@@ -393,10 +415,16 @@ fn campaigns_are_numbered_by_first_sighting_and_reports_listed_by_date() {
         let two = page_of(&hub, &cookie, "/spam/campaigns/2");
         assert!(two.contains("http://unlock-bank.test/login"), "{two}");
         for k in [k_young1, k_young2, k_young3] {
-            assert!(two.contains(&format!("href=\"/spam/reports/{k}\"")), "{two}");
+            assert!(
+                two.contains(&format!("href=\"/spam/reports/{k}\"")),
+                "{two}"
+            );
         }
         // Senders as pseudonyms, never the number; the incident each became.
-        assert!(!two.contains("+12025550199") && !two.contains("2025550199"), "{two}");
+        assert!(
+            !two.contains("+12025550199") && !two.contains("2025550199"),
+            "{two}"
+        );
         assert!(two.contains("hmac-sha256:"), "{two}");
         assert!(two.contains("spam-report.telco-a:"), "{two}");
         let r = call_with(

@@ -526,7 +526,10 @@ mod tests {
             log_odds: 0.0,
         };
         weigh(&mut p, vec![told.clone()], 0.5);
-        assert_eq!(p.decision.score, before, "a reason without weight is told only");
+        assert_eq!(
+            p.decision.score, before,
+            "a reason without weight is told only"
+        );
         let listed = Evidence {
             says: "URL on a domain listed in 1 incident".to_owned(),
             log_odds: 2.5,
@@ -534,7 +537,11 @@ mod tests {
         weigh(&mut p, vec![listed.clone(); 3], 0.5);
         let logit = (before / (1.0 - before)).ln();
         let want = 1.0 / (1.0 + (-(logit + MAX_KNOWLEDGE_LOG_ODDS)).exp());
-        assert!((p.decision.score - want).abs() < 1e-5, "capped sum: {}", p.decision.score);
+        assert!(
+            (p.decision.score - want).abs() < 1e-5,
+            "capped sum: {}",
+            p.decision.score
+        );
         assert!(p.decision.spam && p.confirmed && p.smishing);
         assert_eq!(p.model_score, before);
         assert_eq!(p.evidence.len(), 3);
@@ -543,14 +550,18 @@ mod tests {
         assert!(why[3].starts_with("the model's score 0."), "{why:?}");
         assert!(why[3].contains("with what the hub knows"), "{why:?}");
 
-        let allow = Rules::parse("[[rule]]\nid = \"ok\"\naction = \"allow\"\nkeywords = [\"parcel\"]\n")
-            .expect("valid rule");
+        let allow =
+            Rules::parse("[[rule]]\nid = \"ok\"\naction = \"allow\"\nkeywords = [\"parcel\"]\n")
+                .expect("valid rule");
         let mut p = parcel(&allow);
         weigh(&mut p, vec![listed], 0.5);
         assert!(!p.decision.spam, "the allow rule decided");
         assert_eq!(p.decision.score, p.model_score);
         assert_eq!(p.why(0.5)[0], "rule ok: keyword on the allow list");
-        assert_eq!(allow.get("ok").map(rules::Rule::summary).as_deref(), Some("keyword on the allow list"));
+        assert_eq!(
+            allow.get("ok").map(rules::Rule::summary).as_deref(),
+            Some("keyword on the allow list")
+        );
     }
 
     #[test]

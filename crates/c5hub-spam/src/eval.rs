@@ -327,11 +327,20 @@ mod tests {
 
     #[test]
     fn long_messages_are_cut_and_counted_not_refused() {
-        let long = format!("ham\tshort\nspam\t{}é\nham\t{}\n", "x".repeat(MAX_LINE - 1), "y".repeat(100 * 1024));
-        let counted = read_corpus_counted(long.as_bytes()).expect("long lines are cut, not refused");
+        let long = format!(
+            "ham\tshort\nspam\t{}é\nham\t{}\n",
+            "x".repeat(MAX_LINE - 1),
+            "y".repeat(100 * 1024)
+        );
+        let counted =
+            read_corpus_counted(long.as_bytes()).expect("long lines are cut, not refused");
         assert_eq!(counted.cut, 2);
         assert_eq!(counted.examples.len(), 3);
-        assert_eq!(counted.examples[1].text.len(), MAX_LINE - 1, "cut at a character boundary");
+        assert_eq!(
+            counted.examples[1].text.len(),
+            MAX_LINE - 1,
+            "cut at a character boundary"
+        );
         assert_eq!(counted.examples[2].text.len(), MAX_LINE);
     }
 

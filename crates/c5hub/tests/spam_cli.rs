@@ -350,7 +350,9 @@ fn messages_of_any_length_are_cut_for_features_and_counted_never_refused() {
     assert!(err.contains(note), "{err}");
 
     let out = c5hub(
-        &["spam", "eval", "--corpus", &corpus_s, "--folds", "2", "--bits", "16"],
+        &[
+            "spam", "eval", "--corpus", &corpus_s, "--folds", "2", "--bits", "16",
+        ],
         None,
     );
     let err = String::from_utf8_lossy(&out.stderr);
@@ -358,7 +360,10 @@ fn messages_of_any_length_are_cut_for_features_and_counted_never_refused() {
     assert!(err.contains(note), "{err}");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
-    assert_eq!(v["cross_validation"]["messages"], lines, "every message evaluated");
+    assert_eq!(
+        v["cross_validation"]["messages"], lines,
+        "every message evaluated"
+    );
 
     let out = c5hub(
         &["spam", "classify", "--model", &model_s],

@@ -427,7 +427,10 @@ pub(crate) async fn queue(
     bad_params(&q, &["limit"])?;
     let p = caller.member()?.clone();
     let limit = number_param(&q, "limit", 1..=ops::QUEUE_LIMIT as i64, 100)? as usize;
-    let items = spam::run(&s, &p, move |desk, who, st| ops::queue(desk, who, st, limit)).await?;
+    let items = spam::run(&s, &p, move |desk, who, st| {
+        ops::queue(desk, who, st, limit)
+    })
+    .await?;
     Ok(axum::Json(wire::SpamQueue {
         items: items.iter().map(wire::StoredReport::from).collect(),
     })

@@ -214,8 +214,10 @@ pub(crate) async fn campaign(
         let number: u32 = n
             .parse()
             .map_err(|_| Problem::not_found(format!("campaign {n}")))?;
-        let (snap, id, reports) =
-            spam::run(&s, &p, move |desk, who, st| ops::campaign(desk, who, st, number)).await?;
+        let (snap, id, reports) = spam::run(&s, &p, move |desk, who, st| {
+            ops::campaign(desk, who, st, number)
+        })
+        .await?;
         let c = c5hub_wire::spam::Campaign::all(&snap.analysis, s.spam.key())
             .into_iter()
             .find(|c| c.id == id)

@@ -361,7 +361,9 @@ fn cut_note(n: usize) -> String {
     if n == 1 {
         "1 message longer than 64 KiB was cut (features are taken from its first 64 KiB)".to_owned()
     } else {
-        format!("{n} messages longer than 64 KiB were cut (features are taken from their first 64 KiB)")
+        format!(
+            "{n} messages longer than 64 KiB were cut (features are taken from their first 64 KiB)"
+        )
     }
 }
 
