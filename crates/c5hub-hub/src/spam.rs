@@ -32,12 +32,14 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use c5hub_model::{ObservableKind, OrgKind, Role, Tlp};
-use c5hub_spam::analysis::{self, Analysis, Processed, Settings};
+use c5hub_spam::analysis::{self, Analysis, Evidence, Processed, Settings};
 use c5hub_spam::report::{Channel, PseudonymKey, SpamReport, UserVerdict};
-use c5hub_spam::reputation::Policy;
+use c5hub_spam::reputation::{EntryKind, Policy};
 use c5hub_spam::rules::{Action, Rules};
 use c5hub_spam::{Model, Workspace};
-use c5hub_store::{NewSpamReport, Principal, SpamPseudonyms, SpamReportRow, Store, Submission};
+use c5hub_store::{
+    LookupPage, NewSpamReport, Principal, SpamPseudonyms, SpamReportRow, Store, Submission,
+};
 use chrono::{DateTime, Utc};
 
 use crate::{Authority, Error};
@@ -50,6 +52,15 @@ pub const MAX_BATCH: usize = 1000;
 const MAX_SNAPSHOT_REPORTS: usize = 500_000;
 /// The longest sender the two-step intake accepts.
 const MAX_SENDER_BYTES: usize = 320;
+
+/// Log-odds a value listed in incidents the submitting organisation
+/// reads adds to the model's (σ(logit(0.255) + 2.5) = 0.80: the demo's
+/// parcel-fee smishing on a listed domain is caught).
+pub const LISTED_IN_INCIDENTS: f32 = 2.5;
+/// Log-odds a value on the hub's reputation feed adds.
+pub const ON_THE_FEED: f32 = 2.5;
+/// Incidents a knowledge look-up counts at most.
+const KNOWLEDGE_LOOKUP: usize = 200;
 
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -218,6 +229,29 @@ pub fn submitter(store: &mut Store, who: &Authority) -> Result<Option<String>, E
     }
 }
 
+/// Distinct incidents `who` reads that hold `value` or a value on its
+/// domain (0 when `value` is no observable).
+fn readable_incidents(store: &mut Store, who: &Authority, value: &str) -> Result<usize, Error> {
+    let page = LookupPage {
+        before: None,
+        limit: KNOWLEDGE_LOOKUP,
+    };
+    match crate::reads::lookup(store, who, value, page) {
+        Ok(l) => Ok(l
+            .matches
+            .iter()
+            .map(|m| m.incident.key)
+            .collect::<HashSet<_>>()
+            .len()),
+        Err(Error::Invalid { .. }) => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+fn incidents_word(n: usize) -> String {
+    format!("{n} incident{}", if n == 1 { "" } else { "s" })
+}
+
 /// What the model learned from one verdict.
 struct Learned {
     score_before: f32,
@@ -322,6 +356,147 @@ impl SpamDesk {
             self.settings.region.as_deref(),
             &mut ws,
         )
+    }
+
+    /// [`SpamDesk::process`], then the hub's knowledge weighed in
+    /// ([`SpamDesk::evidence`], `c5hub_spam::analysis::weigh`): what
+    /// `who`'s organisation may read of it, never more.
+    pub fn process_knowing(
+        &self,
+        store: &mut Store,
+        who: &Authority,
+        report: SpamReport,
+    ) -> Result<Processed, Error> {
+        let mut p = self.process(report);
+        let evidence = self.evidence(store, who, &p)?;
+        let threshold = self.model().threshold();
+        analysis::weigh(&mut p, evidence, threshold);
+        Ok(p)
+    }
+
+    /// What the hub already knows about a processed message's values, as
+    /// `who` may read it: its domains (a shortener's URL itself), call-back
+    /// numbers, e-mail addresses and sender in incidents `who` reads
+    /// (TLP as every read: an incident `who` may not read neither counts
+    /// nor is named), on the reputation feed as last computed, and how
+    /// many reports of the window carry the same number (told, not
+    /// counted: reports are one subscriber's word). Says nothing that
+    /// names a number or address.
+    pub fn evidence(
+        &self,
+        store: &mut Store,
+        who: &Authority,
+        p: &Processed,
+    ) -> Result<Vec<Evidence>, Error> {
+        // The console acts for no organisation: it weighs what the
+        // report's operator reads.
+        let as_operator;
+        let who = match who {
+            Authority::Console { .. } => {
+                as_operator = Authority::ReadingAs {
+                    org: p.report.operator.clone(),
+                };
+                &as_operator
+            }
+            _ => who,
+        };
+        let mut out = Vec::new();
+        let feed: Option<Arc<Snapshot>> =
+            self.snapshot.lock().ok().and_then(|g| g.as_ref().cloned());
+        let now = Utc::now();
+        let listed = |kind: EntryKind, value: &str| {
+            feed.as_ref().is_some_and(|s| {
+                s.analysis
+                    .reputation
+                    .feed(now, None)
+                    .iter()
+                    .any(|e| e.kind == kind && e.value == value)
+            })
+        };
+        for u in &p.indicators.urls {
+            // The registrable domain, or the host when no public suffix
+            // is known (`.test`); a shortener's URL itself, since its
+            // domain says nothing of where it leads.
+            let domain = match (&u.registrable_domain, u.shortener) {
+                (_, true) => None,
+                (Some(d), false) => Some(d.as_str()),
+                (None, false) => u.url.domain_part(),
+            };
+            let (value, what) = match domain {
+                Some(d) => (d.to_owned(), format!("URL on a domain ({d})")),
+                None => (u.url.value().to_owned(), "URL".to_owned()),
+            };
+            let n = readable_incidents(store, who, &value)?;
+            if n > 0 {
+                out.push(Evidence {
+                    says: format!("{what} listed in {}", incidents_word(n)),
+                    log_odds: LISTED_IN_INCIDENTS,
+                });
+            }
+            let on_feed = match domain {
+                Some(d) => listed(EntryKind::Domain, d) || listed(EntryKind::Url, u.url.value()),
+                None => listed(EntryKind::Url, u.url.value()),
+            };
+            if on_feed {
+                out.push(Evidence {
+                    says: format!("{what} on the hub's reputation feed"),
+                    log_odds: ON_THE_FEED,
+                });
+            }
+        }
+        let mut numbers: Vec<(&str, EntryKind, &str)> = p
+            .indicators
+            .phones
+            .iter()
+            .map(|o| ("call-back number", EntryKind::Phone, o.value()))
+            .chain(
+                p.indicators
+                    .emails
+                    .iter()
+                    .map(|o| ("e-mail address", EntryKind::Email, o.value())),
+            )
+            .collect();
+        if let Some(s) = &p.indicators.sender {
+            if let Some(kind) = EntryKind::of_sender(s) {
+                numbers.push(("sender", kind, s.value()));
+            }
+        }
+        for (what, kind, value) in numbers {
+            // Spam incidents hold numbers and addresses as the keyed
+            // pseudonym, so that is what is looked up.
+            let n = if kind.is_personal() || kind == EntryKind::Phone {
+                readable_incidents(store, who, &self.key.pseudonym_hex(value))?
+                    + readable_incidents(store, who, value)?
+            } else {
+                readable_incidents(store, who, value)?
+            };
+            if n > 0 {
+                out.push(Evidence {
+                    says: format!("{what} listed in {}", incidents_word(n)),
+                    log_odds: LISTED_IN_INCIDENTS,
+                });
+            }
+            if listed(kind, value) {
+                out.push(Evidence {
+                    says: format!("{what} on the hub's reputation feed"),
+                    log_odds: ON_THE_FEED,
+                });
+            }
+            let seen = feed
+                .as_ref()
+                .and_then(|s| s.seen.get(value).copied())
+                .unwrap_or(0);
+            if seen > 0 {
+                out.push(Evidence {
+                    says: format!(
+                        "{what} seen in {seen} report{}",
+                        if seen == 1 { "" } else { "s" }
+                    ),
+                    log_odds: 0.0,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The incident a processed report becomes: numbers and addresses
@@ -574,10 +749,11 @@ pub fn submit(
             });
         }
     }
-    let processed = reports
-        .into_iter()
-        .map(|r| (desk.process(r), None))
-        .collect();
+    let mut processed = Vec::with_capacity(reports.len());
+    for r in reports {
+        let p = desk.process_knowing(store, who, r)?;
+        processed.push((p, None));
+    }
     store_processed(desk, who, store, processed)
 }
 
@@ -838,6 +1014,101 @@ pub fn list(
     })
 }
 
+/// The `limit` reports `who` reads that were reported last, in date
+/// order (the newest first), whatever order they were stored in.
+pub fn newest(
+    desk: &SpamDesk,
+    who: &Authority,
+    store: &mut Store,
+    limit: usize,
+) -> Result<Vec<ReportView>, Error> {
+    let of = Access::of(store, who)?.reports_of(who)?;
+    let rows = store.spam().newest_spam_reports(of.as_deref(), limit)?;
+    Ok(rows.iter().map(|r| desk.view(who, r)).collect())
+}
+
+/// Most reports a campaign page lists.
+pub const CAMPAIGN_REPORTS: usize = 200;
+
+/// One report of a campaign, as the caller may see it.
+#[derive(Clone, Debug)]
+pub struct CampaignReport {
+    /// The report.
+    pub view: ReportView,
+    /// The global id of the incident it became, when it is confirmed spam.
+    pub incident: Option<String>,
+}
+
+/// A campaign numbered by first sighting (1: the oldest of the window),
+/// with the reports of it the caller reads (an operator its own, the hub
+/// every operator's, other members none: they read the campaign itself).
+pub fn campaign(
+    desk: &SpamDesk,
+    who: &Authority,
+    store: &mut Store,
+    number: u32,
+) -> Result<(Arc<Snapshot>, u32, Vec<CampaignReport>), Error> {
+    let snap = snapshot(desk, who, store)?;
+    let id = number
+        .checked_sub(1)
+        .filter(|id| snap.analysis.campaigns.get(*id).is_some())
+        .ok_or_else(|| Error::NotFound(format!("campaign {number}")))?;
+    let of = Access::of(store, who)?.reports_of(who).ok();
+    let mut reports = Vec::new();
+    if let Some(of) = of {
+        for p in snap
+            .analysis
+            .processed
+            .iter()
+            .filter(|p| p.campaign == Some(id))
+            .take(CAMPAIGN_REPORTS)
+        {
+            let Some(key) = snap
+                .keys
+                .get(&(p.report.operator.clone(), p.report.id.clone()))
+            else {
+                continue;
+            };
+            if let Some(row) = store.spam().spam_report(*key, of.as_deref())? {
+                let mut view = desk.view(who, &row);
+                // A campaign is shared knowledge: its senders are
+                // pseudonyms even for the reporting operator.
+                view.row.sender = row.sender.as_deref().map(|s| {
+                    c5hub_spam::indicators::shared_raw_sender(s, desk.region(), &desk.key)
+                });
+                reports.push(CampaignReport {
+                    view,
+                    incident: p
+                        .confirmed
+                        .then(|| format!("spam-report.{}:{}", row.operator, row.id)),
+                });
+            }
+        }
+    }
+    Ok((snap, id, reports))
+}
+
+/// Most reports the analyst's queue shows.
+pub const QUEUE_LIMIT: usize = 200;
+
+/// The analyst's queue: reports `who` reads (an operator its own, the hub
+/// every operator's) where the subscriber and the filter disagree (said
+/// spam, filtered as ham, or the reverse) and no analyst has confirmed a
+/// verdict yet, newest first. A verdict ([`confirm`]) takes a report off
+/// the queue.
+pub fn queue(
+    desk: &SpamDesk,
+    who: &Authority,
+    store: &mut Store,
+    limit: usize,
+) -> Result<Vec<ReportView>, Error> {
+    let of = Access::of(store, who)?.reports_of(who)?;
+    let rows = store
+        .spam()
+        .spam_disagreements(of.as_deref(), limit.clamp(1, QUEUE_LIMIT))?;
+    Ok(rows.iter().map(|r| desk.view(who, r)).collect())
+}
+
 /// One report with its campaign and reasons.
 #[derive(Clone, Debug)]
 pub struct ReportDetail {
@@ -847,6 +1118,10 @@ pub struct ReportDetail {
     pub campaign: Option<String>,
     /// The features that weighed most under the current model.
     pub reasons: Vec<Reason>,
+    /// Reasons a person reads, as the filter would decide the report now
+    /// with what the caller's organisation may read
+    /// (`Processed::why`).
+    pub why: Vec<String>,
 }
 
 /// One report `who` may read, with its campaign and reasons.
@@ -863,7 +1138,14 @@ pub fn report(
         .ok_or_else(|| Error::NotFound(format!("spam report {key}")))?;
     let snap = snapshot(desk, who, store)?;
     let own = who.org() == Some(row.operator.as_str());
+    let why = match report_from_row(&row) {
+        Some(r) => desk
+            .process_knowing(store, who, r)?
+            .why(desk.model().threshold()),
+        None => Vec::new(),
+    };
     Ok(ReportDetail {
+        why,
         campaign: snap.campaign(&row).map(str::to_owned),
         reasons: desk.reasons(&row, own),
         view: desk.view(who, &row),
@@ -1030,6 +1312,11 @@ pub struct Snapshot {
     pub last_change: DateTime<Utc>,
     /// (operator, report id) → campaign.
     campaign_of: HashMap<(String, String), u32>,
+    /// (operator, report id) → the store's key.
+    keys: HashMap<(String, String), i64>,
+    /// Phone number, e-mail address or sender (as normalised) → reports
+    /// of the window carrying it. In memory only, never sent.
+    seen: HashMap<String, u32>,
 }
 
 impl Snapshot {
@@ -1092,6 +1379,10 @@ pub fn snapshot(
         .map(|r| r.stored_at)
         .max()
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let keys = rows
+        .iter()
+        .map(|r| ((r.operator.clone(), r.id.clone()), r.key))
+        .collect();
     let reports: Vec<SpamReport> = rows.iter().filter_map(report_from_row).collect();
     let analysis = analysis::analyse_with(
         reports,
@@ -1108,11 +1399,27 @@ pub fn snapshot(
                 .map(|c| ((p.report.operator.clone(), p.report.id.clone()), c))
         })
         .collect();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for p in &analysis.processed {
+        let ind = &p.indicators;
+        let values: HashSet<&str> = ind
+            .phones
+            .iter()
+            .chain(&ind.emails)
+            .chain(&ind.sender)
+            .map(|o| o.value())
+            .collect();
+        for v in values {
+            *seen.entry(v.to_owned()).or_default() += 1;
+        }
+    }
     let snap = Arc::new(Snapshot {
         version,
         analysis,
         last_change,
         campaign_of,
+        keys,
+        seen,
     });
     if let Ok(mut g) = desk.snapshot.lock() {
         *g = Some(snap.clone());

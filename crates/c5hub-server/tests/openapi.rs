@@ -591,6 +591,11 @@ fn every_route_answers_what_the_document_says() {
         c.get(reports, reports, admin);
         let r = c.get(reports, reports, bank);
         assert_eq!(r.status, 403);
+        let queue = "/api/v1/spam/queue";
+        let r = c.get(queue, queue, telco);
+        assert!(r.json()["items"].is_array(), "{}", r.body);
+        let r = c.get(queue, queue, bank);
+        assert_eq!(r.status, 403);
         let one_report = format!("/api/v1/spam/reports/{spam_key}");
         let r = c.get("/api/v1/spam/reports/{id}", &one_report, telco);
         assert_eq!(r.json()["key"], spam_key, "{}", r.body);

@@ -16,7 +16,7 @@ use crate::indicators::{self, Indicators};
 use crate::model::{Model, Workspace};
 use crate::report::{PseudonymKey, SpamReport, UserVerdict};
 use crate::reputation::{EntryKind, Policy, Reputation};
-use crate::rules::{self, Decision, Message, Rules};
+use crate::rules::{self, DecidedBy, Decision, Message, Rules};
 
 /// Knobs of the pipeline.
 #[derive(Clone, Debug)]
@@ -57,6 +57,84 @@ pub struct Processed {
     /// A hub analyst confirmed it as spam: it counts as confirmed whatever
     /// the filter said, and lists its values in the feed at once.
     pub hub_confirmed: bool,
+    /// The model's own score, before the hub's knowledge was added
+    /// ([`weigh`]); `decision.score` is the combined one.
+    pub model_score: f32,
+    /// What the hub already knew about the message's values, as weighed.
+    pub evidence: Vec<Evidence>,
+    /// What the rule that decided looks at ([`rules::Rule::summary`]).
+    pub rule_summary: Option<String>,
+}
+
+impl Processed {
+    /// Reasons a person reads: the rule that decided and what it looks
+    /// at, what the hub knew, and the model's share (its own score, and
+    /// the combined one when knowledge moved it). The model's features are
+    /// [`Model::explain`]'s, for those who want them.
+    pub fn why(&self, threshold: f32) -> Vec<String> {
+        let mut out = Vec::new();
+        if let DecidedBy::Rule(m) = &self.decision.by {
+            let what = self.rule_summary.as_deref().unwrap_or("no longer in force");
+            out.push(format!("rule {}: {what}", m.rule));
+        }
+        out.extend(self.evidence.iter().map(|e| {
+            if e.log_odds > 0.0 {
+                e.says.clone()
+            } else {
+                format!("{} (told, not counted)", e.says)
+            }
+        }));
+        let model = format!("the model's score {:.2}", self.model_score);
+        out.push(match &self.decision.by {
+            DecidedBy::Rule(_) => format!("{model} (the rule decided)"),
+            DecidedBy::Model if self.decision.score != self.model_score => format!(
+                "{model}, {:.2} with what the hub knows (threshold {threshold:.2})",
+                self.decision.score
+            ),
+            DecidedBy::Model => format!("{model} (threshold {threshold:.2})"),
+        });
+        out
+    }
+}
+
+/// Something the hub already knows about one of a message's values (a
+/// domain in incidents, a number on the reputation feed), with how much it
+/// moves the decision, in log-odds (0: told, not counted).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// What a person reads: "URL on a domain listed in 3 incidents".
+    pub says: String,
+    /// Added to the model's log-odds.
+    pub log_odds: f32,
+}
+
+/// Most the hub's knowledge adds to the model's log-odds, whatever it
+/// knows: a message the model finds very harmless stays ham on one
+/// listed link (σ(logit(0.01) + 4) = 0.35).
+pub const MAX_KNOWLEDGE_LOG_ODDS: f32 = 4.0;
+
+/// Adds the hub's knowledge to a decision the model made: the combined
+/// score is σ(logit(model score) + Σ log-odds), the sum capped at
+/// [`MAX_KNOWLEDGE_LOG_ODDS`], so it stays a probability and spam is a
+/// combined score at or above the model's threshold. A rule's decision
+/// stands (the evidence is kept, as reasons). `confirmed` and `smishing`
+/// follow the new decision.
+pub fn weigh(p: &mut Processed, evidence: Vec<Evidence>, threshold: f32) {
+    let add: f32 = evidence
+        .iter()
+        .map(|e| e.log_odds.max(0.0))
+        .sum::<f32>()
+        .min(MAX_KNOWLEDGE_LOG_ODDS);
+    p.evidence = evidence;
+    if add <= 0.0 || p.decision.by != DecidedBy::Model {
+        return;
+    }
+    let m = p.model_score.clamp(1e-6, 1.0 - 1e-6);
+    let combined = 1.0 / (1.0 + (-((m / (1.0 - m)).ln() + add)).exp());
+    p.decision.score = combined;
+    p.decision.spam = combined >= threshold;
+    p.confirmed = p.report.verdict == UserVerdict::Spam && p.decision.spam || p.hub_confirmed;
+    p.smishing = p.indicators.smishing(p.confirmed);
 }
 
 /// The pipeline's result.
@@ -90,7 +168,15 @@ pub fn process(
     let indicators = indicators::extract(&report.text, report.sender.as_deref(), region);
     let confirmed = report.verdict == UserVerdict::Spam && decision.spam;
     let smishing = indicators.smishing(confirmed);
+    let model_score = decision.score;
+    let rule_summary = match &decision.by {
+        DecidedBy::Rule(m) => rules.get(&m.rule).map(rules::Rule::summary),
+        DecidedBy::Model => None,
+    };
     Processed {
+        model_score,
+        evidence: Vec::new(),
+        rule_summary,
         report,
         decision,
         indicators,
@@ -411,6 +497,72 @@ pub fn last_seen(a: &Analysis) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use crate::report;
+
+    fn parcel(rules: &Rules) -> Processed {
+        let key = PseudonymKey::new(b"test key, not secret, 32 bytes!").expect("long enough");
+        let r = SpamReport::new(
+            crate::report::Channel::Sms,
+            "op-a",
+            "Your parcel could not be delivered. Pay the 2.99 GBP redelivery fee at http://parcel-redelivery.test/pay",
+            Some("+12025550147"),
+            None,
+            None,
+            Utc::now(),
+            UserVerdict::Spam,
+            &key,
+        )
+        .expect("valid");
+        let model = crate::default_model().expect("shipped model");
+        process(r, rules, &model, None, &mut Workspace::default())
+    }
+
+    #[test]
+    fn knowledge_raises_the_models_score_as_log_odds_and_a_rule_stands() {
+        let mut p = parcel(&Rules::default());
+        assert!(!p.decision.spam, "the model alone: {}", p.decision.score);
+        let before = p.decision.score;
+        let told = Evidence {
+            says: "number seen in 2 reports".to_owned(),
+            log_odds: 0.0,
+        };
+        weigh(&mut p, vec![told.clone()], 0.5);
+        assert_eq!(
+            p.decision.score, before,
+            "a reason without weight is told only"
+        );
+        let listed = Evidence {
+            says: "URL on a domain listed in 1 incident".to_owned(),
+            log_odds: 2.5,
+        };
+        weigh(&mut p, vec![listed.clone(); 3], 0.5);
+        let logit = (before / (1.0 - before)).ln();
+        let want = 1.0 / (1.0 + (-(logit + MAX_KNOWLEDGE_LOG_ODDS)).exp());
+        assert!(
+            (p.decision.score - want).abs() < 1e-5,
+            "capped sum: {}",
+            p.decision.score
+        );
+        assert!(p.decision.spam && p.confirmed && p.smishing);
+        assert_eq!(p.model_score, before);
+        assert_eq!(p.evidence.len(), 3);
+        let why = p.why(0.5);
+        assert_eq!(why[0], "URL on a domain listed in 1 incident");
+        assert!(why[3].starts_with("the model's score 0."), "{why:?}");
+        assert!(why[3].contains("with what the hub knows"), "{why:?}");
+
+        let allow =
+            Rules::parse("[[rule]]\nid = \"ok\"\naction = \"allow\"\nkeywords = [\"parcel\"]\n")
+                .expect("valid rule");
+        let mut p = parcel(&allow);
+        weigh(&mut p, vec![listed], 0.5);
+        assert!(!p.decision.spam, "the allow rule decided");
+        assert_eq!(p.decision.score, p.model_score);
+        assert_eq!(p.why(0.5)[0], "rule ok: keyword on the allow list");
+        assert_eq!(
+            allow.get("ok").map(rules::Rule::summary).as_deref(),
+            Some("keyword on the allow list")
+        );
+    }
 
     #[test]
     fn pipeline_on_the_test_reports() {

@@ -14,27 +14,61 @@ use crate::Error;
 use crate::features::FeatureConfig;
 use crate::model::{self, Example, Model, NaiveBayes, TrainOptions};
 
-/// Longest corpus line accepted (bytes).
+/// Longest message features are extracted from (bytes): a longer one is
+/// cut there, at a character boundary, and counted; never refused (a real
+/// e-mail corpus has such messages, and the start of a message says what
+/// it is).
 pub const MAX_LINE: usize = 64 * 1024;
+
+/// `text` cut to at most [`MAX_LINE`] bytes at a character boundary, and
+/// whether it was cut.
+pub fn cut(text: &str) -> (&str, bool) {
+    if text.len() <= MAX_LINE {
+        return (text, false);
+    }
+    let mut end = MAX_LINE;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&text[..end], true)
+}
+
+/// A corpus as read, with how many messages were cut.
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    /// The messages, each at most [`MAX_LINE`] bytes.
+    pub examples: Vec<Example>,
+    /// Messages longer than [`MAX_LINE`], cut.
+    pub cut: usize,
+}
 
 /// Reads a corpus: one message per line, `label<TAB>text` or
 /// `label<TAB>time<TAB>text` with an RFC 3339 time; labels `spam` and
 /// `ham` (any case). Empty lines are skipped; a bad line is an error naming
-/// it.
+/// it; a message longer than [`MAX_LINE`] is cut ([`read_corpus_counted`]
+/// says how many were).
 pub fn read_corpus(reader: impl BufRead) -> Result<Vec<Example>, Error> {
-    let mut out = Vec::new();
+    Ok(read_corpus_counted(reader)?.examples)
+}
+
+/// [`read_corpus`], counting the messages that were cut.
+pub fn read_corpus_counted(reader: impl BufRead) -> Result<Corpus, Error> {
+    let mut out = Corpus::default();
     for (n, line) in reader.split(b'\n').enumerate() {
         let line_no = n as u64 + 1;
         let line = line.map_err(|e| Error::input(line_no, e.to_string()))?;
-        if line.len() > MAX_LINE {
-            return Err(Error::input(line_no, "line longer than 64 KiB"));
-        }
         let line = String::from_utf8_lossy(&line);
         let line = line.trim_end_matches(['\r', '\n']);
         if line.trim().is_empty() {
             continue;
         }
-        out.push(parse_corpus_line(line).map_err(|m| Error::input(line_no, m))?);
+        let mut e = parse_corpus_line(line).map_err(|m| Error::input(line_no, m))?;
+        let (kept, was_cut) = cut(&e.text);
+        if was_cut {
+            e.text = kept.to_owned();
+            out.cut += 1;
+        }
+        out.examples.push(e);
     }
     Ok(out)
 }
@@ -289,6 +323,25 @@ mod tests {
     fn auc_counts_ties_half() {
         assert!((roc_auc(&[(0.5, true), (0.5, false)]) - 0.5).abs() < 1e-12);
         assert!((roc_auc(&[(0.6, true), (0.5, false)]) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn long_messages_are_cut_and_counted_not_refused() {
+        let long = format!(
+            "ham\tshort\nspam\t{}é\nham\t{}\n",
+            "x".repeat(MAX_LINE - 1),
+            "y".repeat(100 * 1024)
+        );
+        let counted =
+            read_corpus_counted(long.as_bytes()).expect("long lines are cut, not refused");
+        assert_eq!(counted.cut, 2);
+        assert_eq!(counted.examples.len(), 3);
+        assert_eq!(
+            counted.examples[1].text.len(),
+            MAX_LINE - 1,
+            "cut at a character boundary"
+        );
+        assert_eq!(counted.examples[2].text.len(), MAX_LINE);
     }
 
     #[test]

@@ -152,6 +152,37 @@ impl Rule {
     pub fn is_global(&self) -> bool {
         self.recipient.is_none()
     }
+
+    /// What the rule looks at, as a person reads it: "sender on the
+    /// block list", "keyword on the allow list and in the time window".
+    pub fn summary(&self) -> String {
+        let list = match self.action {
+            Action::Allow => "allow",
+            Action::Block => "block",
+        };
+        let mut what = Vec::new();
+        if !self.senders.is_empty() || !self.sender_prefixes.is_empty() {
+            what.push("sender");
+        }
+        if !self.keywords.is_empty() {
+            what.push("keyword");
+        }
+        if !self.patterns.is_empty() {
+            what.push("text pattern");
+        }
+        let mut s = if what.is_empty() {
+            format!("every message is on the {list} list")
+        } else {
+            format!("{} on the {list} list", what.join(" and "))
+        };
+        if self.recipient.is_some() {
+            s.push_str(" (the recipient's own)");
+        }
+        if self.window.is_some() {
+            s.push_str(", in its time window");
+        }
+        s
+    }
 }
 
 /// What the rules see of a message.
@@ -348,6 +379,11 @@ impl Rules {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+
+    /// The rule named `id`.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
     }
 
     /// The rules in evaluation order within their scope (file order).

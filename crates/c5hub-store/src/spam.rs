@@ -367,6 +367,59 @@ impl Spam<'_> {
         }
     }
 
+    /// Reports of `operator` (None: all), the most recently reported
+    /// first (then by key), at most `limit`.
+    pub fn newest_spam_reports(
+        &mut self,
+        operator: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SpamReportRow>, Error> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match operator {
+            Some(op) => self.st.db.all(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 \
+                     ORDER BY reported_at DESC, key DESC LIMIT $2"
+                ),
+                &[op.into(), limit.into()],
+            ),
+            None => self.st.db.all(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports ORDER BY reported_at DESC, key DESC LIMIT $1"
+                ),
+                &[limit.into()],
+            ),
+        }
+    }
+
+    /// Reports of `operator` (None: all) where the subscriber and the
+    /// filter disagree (said spam, filtered as ham, or the reverse) and no
+    /// analyst has confirmed a verdict yet: the analyst's queue, newest
+    /// first, at most `limit`.
+    pub fn spam_disagreements(
+        &mut self,
+        operator: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SpamReportRow>, Error> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let open = "verdict_by IS NULL AND label IS NOT NULL AND label <> verdict";
+        match operator {
+            Some(op) => self.st.db.all(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE operator = $1 AND {open} \
+                     ORDER BY key DESC LIMIT $2"
+                ),
+                &[op.into(), limit.into()],
+            ),
+            None => self.st.db.all(
+                &format!(
+                    "SELECT {COLUMNS} FROM spam_reports WHERE {open} ORDER BY key DESC LIMIT $1"
+                ),
+                &[limit.into()],
+            ),
+        }
+    }
+
     /// Records a confirmed verdict (`spam` or `ham`) on a report of
     /// `operator` (None: any operator's), replacing the user's; returns
     /// the report as it now is, or None when there is no such report

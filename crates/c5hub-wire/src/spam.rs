@@ -109,7 +109,14 @@ pub struct SpamDecision {
     pub decided_by: String,
     /// The rule that decided, if one did.
     pub rule: Option<String>,
-    /// The features that weighed most.
+    /// The model's own score, before the hub's knowledge (0..1).
+    pub model_score: f32,
+    /// Reasons a person reads: the rule that decided and what it looks
+    /// at, what the hub knew of the message's values (domains, numbers in
+    /// incidents the submitter reads, the reputation feed), the model's
+    /// share.
+    pub why: Vec<String>,
+    /// The model's features that weighed most.
     pub reasons: Vec<Reason>,
     /// The subscriber said spam and the filter agrees.
     pub confirmed: bool,
@@ -147,6 +154,8 @@ impl SpamDecision {
             score: p.decision.score,
             decided_by: if rule.is_some() { "rule" } else { "model" }.to_owned(),
             rule,
+            model_score: p.model_score,
+            why: p.why(model.threshold()),
             reasons: model
                 .explain(&p.report.text, explain)
                 .top
@@ -404,6 +413,10 @@ pub struct StoredReportDetail {
     pub campaign: Option<String>,
     /// The features that weighed most under the current model.
     pub reasons: Vec<Reason>,
+    /// Reasons a person reads, as the filter would decide the report now
+    /// with what the caller's organisation may read: the rule, the hub's
+    /// knowledge, the model's share.
+    pub why: Vec<String>,
 }
 
 impl From<&ReportDetail> for StoredReportDetail {
@@ -426,6 +439,7 @@ impl From<&ReportDetail> for StoredReportDetail {
             decided_by: r.decided_by,
             smishing: r.smishing,
             campaign: d.campaign.clone(),
+            why: d.why.clone(),
             reasons: d
                 .reasons
                 .iter()
@@ -436,6 +450,15 @@ impl From<&ReportDetail> for StoredReportDetail {
                 .collect(),
         }
     }
+}
+
+/// The analyst's queue: reports where the subscriber and the filter
+/// disagree and no analyst has confirmed a verdict, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpamQueue {
+    /// The reports (`verdict` is the subscriber's, `label` the filter's).
+    pub items: Vec<StoredReport>,
 }
 
 /// A verdict on a stored report.
@@ -582,6 +605,9 @@ pub struct Campaign {
     /// Its id, sequential within one clustering (not stable across
     /// analyses; `fingerprint` is).
     pub id: u32,
+    /// Its number by first sighting in the window (1: the oldest), as the
+    /// pages show it: `/spam/campaigns/{number}`.
+    pub number: u32,
     /// The fingerprint of its representative message (hex).
     pub fingerprint: String,
     /// Its first message's text, numbers and addresses as pseudonyms.
@@ -610,6 +636,7 @@ impl Campaign {
             .iter()
             .map(|c| Campaign {
                 id: c.id,
+                number: c.id + 1,
                 fingerprint: c.fingerprint.clone(),
                 sample: redact_text(&c.sample, a.region(), key),
                 first_seen: time(c.first_seen),

@@ -321,3 +321,56 @@ fn reports_reputation_and_impact() {
     let out = c5hub(&["spam", "rules", &data("reports/reports.csv")], None);
     assert_eq!(out.status.code(), Some(1), "not a rules file");
 }
+
+#[test]
+fn messages_of_any_length_are_cut_for_features_and_counted_never_refused() {
+    // A generated corpus: the test data, plus one 100 KiB message.
+    let mut text = std::fs::read_to_string(data("corpus/timestamped.tsv")).expect("corpus");
+    let long = format!(
+        "Dear customer, your account statement follows. {}",
+        "Lorem ipsum dolor sit amet. ".repeat(100 * 1024 / 28 + 1)
+    );
+    assert!(long.len() > 100 * 1024);
+    text.push_str(&format!("ham\t{long}\n"));
+    let corpus = temp("long.tsv");
+    std::fs::write(&corpus, &text).expect("written");
+    let corpus_s = corpus.display().to_string();
+    let note = "1 message longer than 64 KiB was cut";
+
+    let model = temp("long.c5sm");
+    let model_s = model.display().to_string();
+    let out = c5hub(
+        &[
+            "spam", "train", "--corpus", &corpus_s, "-o", &model_s, "--bits", "16",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(note), "{err}");
+
+    let out = c5hub(
+        &[
+            "spam", "eval", "--corpus", &corpus_s, "--folds", "2", "--bits", "16",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(note), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(
+        v["cross_validation"]["messages"], lines,
+        "every message evaluated"
+    );
+
+    let out = c5hub(
+        &["spam", "classify", "--model", &model_s],
+        Some(&format!("short message\n{long}\n")),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(note), "{err}");
+    assert_eq!(json_lines(&out).len(), 2);
+}

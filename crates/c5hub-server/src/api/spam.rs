@@ -418,6 +418,25 @@ pub(crate) async fn list(
     Ok(axum::Json(wire::StoredReportPage::from(&page)).into_response())
 }
 
+/// `GET /api/v1/spam/queue`: the analyst's queue of disagreements.
+pub(crate) async fn queue(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Response, Problem> {
+    bad_params(&q, &["limit"])?;
+    let p = caller.member()?.clone();
+    let limit = number_param(&q, "limit", 1..=ops::QUEUE_LIMIT as i64, 100)? as usize;
+    let items = spam::run(&s, &p, move |desk, who, st| {
+        ops::queue(desk, who, st, limit)
+    })
+    .await?;
+    Ok(axum::Json(wire::SpamQueue {
+        items: items.iter().map(wire::StoredReport::from).collect(),
+    })
+    .into_response())
+}
+
 /// `GET /api/v1/spam/reports/{id}`.
 pub(crate) async fn get_one(
     State(s): State<AppState>,

@@ -68,6 +68,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/assess/evidence/{id}", get(assess::evidence))
         .route("/spam", get(spam::overview))
         .route("/spam/report", post(spam::report))
+        .route("/spam/queue", get(spam::queue))
+        .route("/spam/campaigns/{n}", get(spam::campaign))
         .route("/spam/reports/{id}", get(spam::detail))
         .route("/spam/reports/{id}/verdict", post(spam::verdict))
         .route("/admin", get(admin::overview))

@@ -77,13 +77,14 @@ fn campaigns_table(campaigns: &[c5hub_wire::spam::Campaign]) -> Markup {
         table {
             caption { "Campaigns of confirmed spam, largest first" }
             thead { tr {
-                th scope="col" { "Messages" } th scope="col" { "Operators" } th scope="col" { "First seen" }
+                th scope="col" { "Messages" } th scope="col" { "Campaign" } th scope="col" { "Operators" } th scope="col" { "First seen" }
                 th scope="col" { "Last seen" } th scope="col" { "Sample" } th scope="col" { "Links" }
             } }
             tbody {
                 @for c in campaigns {
                     tr {
                         td.num { (c.volume) }
+                        td { a href={ "/spam/campaigns/" (c.number) } { "#" (c.number) } }
                         td { (c.operators.join(", ")) }
                         td { (when(&c.first_seen)) }
                         td { (when(&c.last_seen)) }
@@ -165,7 +166,7 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         let access = Access::of(st, who)?;
         let snap = ops::snapshot(desk, who, st)?;
         let rows = match access.reports_of(who) {
-            Ok(_) => Some(ops::list(desk, who, st, None, None, LATEST)?.items),
+            Ok(_) => Some(ops::newest(desk, who, st, LATEST)?),
             Err(_) => None,
         };
         Ok((access, snap, rows))
@@ -193,6 +194,7 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         @if let Some(rows) = &rows {
             section aria-labelledby="reports-h" {
                 h2 id="reports-h" { @if access == Access::Hub { "Latest reports of every operator" } @else { "Latest reports of " (p.org) } }
+                p { a href="/spam/queue" { "Disagreements to confirm" } " (subscriber and filter disagree)" }
                 @if rows.is_empty() { p { "No report yet." } } @else {
                     div.scroll tabindex="0" role="region" aria-label="Latest reports" { (reports_table(rows, "Newest first")) }
                 }
@@ -200,6 +202,80 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         }
     })
     .into_response())
+}
+
+pub(crate) async fn campaign(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(n): Path<String>,
+) -> Response {
+    let go = async {
+        let p = caller.member()?.clone();
+        let number: u32 = n
+            .parse()
+            .map_err(|_| Problem::not_found(format!("campaign {n}")))?;
+        let (snap, id, reports) = spam::run(&s, &p, move |desk, who, st| {
+            ops::campaign(desk, who, st, number)
+        })
+        .await?;
+        let c = c5hub_wire::spam::Campaign::all(&snap.analysis, s.spam.key())
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Problem::not_found(format!("campaign {number}")))?;
+        let ctx = Page::of(&caller, &format!("Spam campaign #{number}"), "spam");
+        Ok::<_, Problem>(page(&ctx, html! {
+            p { a href="/spam" { "← Spam" } }
+            h1 { "Spam campaign #" (number) }
+            p.muted { "Campaigns are numbered by first sighting in the last " (s.spam.window_days()) " days: #1 is the oldest." }
+            dl.facts {
+                dt { "First seen" } dd { (when(&c.first_seen)) }
+                dt { "Last seen" } dd { (when(&c.last_seen)) }
+                dt { "Messages" } dd { (c.volume) }
+                dt { "Operators" } dd { (c.operators.join(", ")) }
+                dt { "Senders" } dd { @for x in &c.senders { code { (x) } " " } }
+                dt { "URLs" } dd { @for u in &c.urls { code { (u) } " " } @if c.urls.is_empty() { "—" } }
+                dt { "Fingerprint" } dd { code { (c.fingerprint) } }
+            }
+            h2 { "Sample" }
+            blockquote.message { (c.sample) }
+            h2 { "Reports" }
+            @if reports.is_empty() {
+                p { "No report of this campaign you may read (operators read their own, the hub's organisation every operator's)." }
+            } @else {
+                div.scroll tabindex="0" role="region" aria-label="Reports of the campaign" {
+                    table {
+                        caption { "In the order they were seen" }
+                        thead { tr {
+                            th scope="col" { "#" } th scope="col" { "Reported" } th scope="col" { "Operator" }
+                            th scope="col" { "Sender" } th scope="col" { "Indicators" } th scope="col" { "Incident it became" }
+                        } }
+                        tbody {
+                            @for r in &reports {
+                                @let row = &r.view.row;
+                                tr {
+                                    td { a href={ "/spam/reports/" (row.key) } { (row.key) } }
+                                    td { time datetime=(row.reported_at.to_rfc3339()) { (row.reported_at.format("%Y-%m-%d %H:%M")) } }
+                                    td { (row.operator) }
+                                    td { code { (short(row.sender.as_deref().unwrap_or("—"), 24)) } }
+                                    td {
+                                        @if row.smishing { span.flag { "smishing" } " " }
+                                        (row.label.as_deref().unwrap_or("—"))
+                                    }
+                                    td { @if let Some(g) = &r.incident { code { (g) } } @else { "—" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        .into_response())
+    };
+    match go.await {
+        Ok(r) => r,
+        Err(p) if p.status == axum::http::StatusCode::NOT_FOUND => super::not_found_for(&caller),
+        Err(p) => error_page(&caller, &p),
+    }
 }
 
 #[derive(Deserialize)]
@@ -283,7 +359,7 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
         .parse()
         .map_err(|_| Problem::not_found(format!("spam report {id}")))?;
     let d = spam::run(s, &p, move |desk, who, st| ops::report(desk, who, st, k)).await?;
-    let (row, campaign, reasons) = (&d.view.row, d.campaign, d.reasons);
+    let (row, campaign, reasons) = (&d.view.row, &d.campaign, &d.reasons);
     let ctx = Page::of(caller, &format!("Spam report {k}"), "spam");
     Ok(page(&ctx, html! {
         p { a href="/spam" { "← Spam" } }
@@ -300,12 +376,18 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
         }
         h2 { "Message" }
         blockquote.message { (row.text) }
-        h2 { "What weighed most" }
-        table.bars {
-            caption { "Features of the classifier (positive: towards spam)" }
-            tbody {
-                @for r in &reasons {
-                    tr { th scope="row" { code { (r.feature) } } td.num { (format!("{:+.3}", r.weight)) } }
+        h2 { "Why" }
+        ul.why {
+            @for w in &d.why { li { (w) } }
+        }
+        details {
+            summary { "The model's features that weighed most" }
+            table.bars {
+                caption { "Features of the classifier (positive: towards spam)" }
+                tbody {
+                    @for r in reasons {
+                        tr { th scope="row" { code { (r.feature) } } td.num { (format!("{:+.3}", r.weight)) } }
+                    }
                 }
             }
         }
@@ -326,12 +408,82 @@ async fn detail_inner(s: &AppState, caller: &Caller, id: &str) -> Result<Respons
     .into_response())
 }
 
+fn queue_table(views: &[ReportView], csrf: Option<&str>, may_confirm: bool) -> Markup {
+    html! {
+        table {
+            caption { "Newest first; a verdict takes a report off the queue and teaches the classifier" }
+            thead { tr {
+                th scope="col" { "#" } th scope="col" { "Reported" } th scope="col" { "Operator" }
+                th scope="col" { "Message" } th scope="col" { "Subscriber says" } th scope="col" { "Filter says" }
+                @if may_confirm { th scope="col" { "Confirm" } }
+            } }
+            tbody {
+                @for view in views {
+                    @let r = &view.row;
+                    tr {
+                        td { a href={ "/spam/reports/" (r.key) } { (r.key) } }
+                        td { time datetime=(r.reported_at.to_rfc3339()) { (r.reported_at.format("%Y-%m-%d %H:%M")) } }
+                        td { (r.operator) }
+                        td { (short(&r.text, 80)) }
+                        td { (r.verdict) }
+                        td {
+                            (r.label.as_deref().unwrap_or("—"))
+                            @if let Some(sc) = r.score { " (" (format!("{sc:.2}")) ")" }
+                        }
+                        @if may_confirm {
+                            td.actions {
+                                @for (v, label) in [("spam", "Confirm spam"), ("ham", "Confirm not spam")] {
+                                    form.inline method="post" action={ "/spam/reports/" (r.key) "/verdict" } {
+                                        (csrf_field(csrf))
+                                        input type="hidden" name="verdict" value=(v);
+                                        input type="hidden" name="back" value="queue";
+                                        button type="submit" aria-label={ (label) " (report " (r.key) ")" } { (label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) async fn queue(State(s): State<AppState>, caller: Caller) -> Response {
+    let go = async {
+        let p = caller.member()?.clone();
+        let items = spam::run(&s, &p, |desk, who, st| {
+            ops::queue(desk, who, st, ops::QUEUE_LIMIT)
+        })
+        .await?;
+        let ctx = Page::of(&caller, "Spam queue", "spam");
+        Ok::<_, Problem>(page(&ctx, html! {
+            p { a href="/spam" { "← Spam" } }
+            h1 { "Disagreements to confirm" }
+            p.muted { "Reports where the subscriber and the filter disagree (said spam, filtered as ham, or the reverse) and no analyst has confirmed a verdict yet." }
+            @if items.is_empty() { p { "Nothing to confirm." } } @else {
+                div.scroll tabindex="0" role="region" aria-label="Disagreements" {
+                    (queue_table(&items, caller.csrf(), p.role.can_triage()))
+                }
+            }
+        })
+        .into_response())
+    };
+    match go.await {
+        Ok(r) => r,
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct VerdictForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     verdict: String,
+    /// `queue`: back to the analyst's queue after the verdict.
+    #[serde(default)]
+    back: String,
 }
 
 pub(crate) async fn verdict(
@@ -351,7 +503,12 @@ pub(crate) async fn verdict(
             .parse()
             .map_err(|e: String| Problem::invalid("field verdict", e))?;
         spam::confirm(&s, &p, k, verdict).await?;
-        Ok::<_, Problem>(Redirect::to(&format!("/spam/reports/{k}")).into_response())
+        let to = if f.back == "queue" {
+            "/spam/queue".to_owned()
+        } else {
+            format!("/spam/reports/{k}")
+        };
+        Ok::<_, Problem>(Redirect::to(&to).into_response())
     };
     match go.await {
         Ok(r) => r,

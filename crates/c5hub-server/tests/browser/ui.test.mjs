@@ -642,6 +642,8 @@ step('B reports a spam message on the spam page and confirms the verdict', async
   assert.match(facts, /Filter\s+spam/, 'the classifier calls it spam');
   assert.match(facts, /Decided by\s+model/);
   assert.match(facts, new RegExp(SPAM_SENDER.replace('+', '\\+')), 'the reporting operator sees its own sender');
+  // The model's features are a collapsed detail beside the reasons in words.
+  await page.locator('details > summary', { hasText: "The model's features" }).click();
   const reasons = page.getByRole('table').filter({ has: page.locator('caption', { hasText: 'Features of the classifier' }) });
   assert.ok((await reasons.getByRole('row').count()) >= 3, 'the features that weighed most are listed');
   await checkPageBasics('spam report');

@@ -346,9 +346,25 @@ pub fn run(c: SpamCommand) -> Result<ExitCode> {
     }
 }
 
+/// Reads a corpus; says on stderr how many messages were cut.
 fn read_corpus(path: &PathBuf) -> Result<Vec<c5hub_spam::Example>> {
     let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    eval::read_corpus(BufReader::new(f)).with_context(|| format!("reading {}", path.display()))
+    let c = eval::read_corpus_counted(BufReader::new(f))
+        .with_context(|| format!("reading {}", path.display()))?;
+    if c.cut > 0 {
+        eprintln!("{}", cut_note(c.cut));
+    }
+    Ok(c.examples)
+}
+
+fn cut_note(n: usize) -> String {
+    if n == 1 {
+        "1 message longer than 64 KiB was cut (features are taken from its first 64 KiB)".to_owned()
+    } else {
+        format!(
+            "{n} messages longer than 64 KiB were cut (features are taken from their first 64 KiB)"
+        )
+    }
 }
 
 fn train(a: TrainArgs) -> Result<ExitCode> {
@@ -387,10 +403,12 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut ws = Workspace::default();
+    let mut cut = 0;
     for line in input.split(b'\n') {
         let line = line.context("reading messages")?;
         let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches('\r');
+        let (text, was_cut) = eval::cut(text.trim_end_matches('\r'));
+        cut += usize::from(was_cut);
         let obj = match a.explain {
             Some(n) => {
                 let e = model.explain(text, n);
@@ -409,6 +427,9 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         out.write_all(b"\n")?;
     }
     out.flush()?;
+    if cut > 0 {
+        eprintln!("{}", cut_note(cut));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
