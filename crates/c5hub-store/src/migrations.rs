@@ -134,6 +134,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0011_incident_counts",
         "dashboard counts kept at write time; sharing lists by organisation"
     ),
+    // The notifier follows the change feed from a persisted cursor (see
+    // notify.rs); an existing store starts it at its newest change, so
+    // history already stored is not announced.
+    migration!(
+        12,
+        "0012_notifications",
+        "notification preferences, notifications and the notifier's cursor"
+    ),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,442 @@
+//! Notifications: who is told of what, written once.
+//!
+//! # Events
+//!
+//! - [`Event::Shared`]: an incident becomes readable by my organisation
+//!   through a sharing list or a recipient list, and was not reported by
+//!   it (on its first version, and on a new version that names it).
+//! - [`Event::Assigned`]: an incident is assigned to me (by someone else).
+//! - [`Event::Correlated`]: a new incident shares an observable with one of
+//!   my organisation's incidents (the store's related read, as my
+//!   organisation reads it).
+//! - [`Event::Status`]: the status of an incident my organisation handles
+//!   (reporter, co-handler, or the hub operator) changes.
+//!
+//! Each user chooses, per event, in-app and/or e-mail ([`DEFAULTS`] when
+//! they have not).
+//!
+//! # The notifier
+//!
+//! [`follow`] reads the store's change feed after the notifier's persisted
+//! cursor and turns each change into notifications; the notifications and
+//! the new cursor are written in one transaction, and each is unique per
+//! (user, event key), so a restart neither loses nor repeats one. The
+//! server runs it as a background task.
+//!
+//! # TLP
+//!
+//! Nobody is told of an incident they may not read when the notification
+//! is made: before a notification is made for a user, the incident is read
+//! through [`crate::reads::incident`] as the user's organisation, the one
+//! read rule every door uses. The summary holds only the incident's id,
+//! title and status, which that reader may read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use c5hub_store::{Change, ChangeKind, NewNotification, Notification, NotifyPref, Store};
+
+use crate::{Authority, Error};
+
+/// Most changes one [`follow`] step handles.
+pub const FOLLOW_BATCH: usize = 200;
+
+/// What a user may be told of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Event {
+    /// An incident was shared with my organisation.
+    Shared,
+    /// An incident was assigned to me.
+    Assigned,
+    /// A new incident correlates with one of my organisation's.
+    Correlated,
+    /// The status of an incident my organisation handles changed.
+    Status,
+}
+
+impl Event {
+    /// Every event, in the order the preferences list them.
+    pub const ALL: [Event; 4] = [
+        Event::Shared,
+        Event::Assigned,
+        Event::Correlated,
+        Event::Status,
+    ];
+
+    /// Its name in the store and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Shared => "shared",
+            Event::Assigned => "assigned",
+            Event::Correlated => "correlated",
+            Event::Status => "status",
+        }
+    }
+
+    /// The event named `s`.
+    pub fn parse(s: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// What the event is, in words a user reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Event::Shared => "An incident is shared with my organisation",
+            Event::Assigned => "An incident is assigned to me",
+            Event::Correlated => "A new incident correlates with one of my organisation's",
+            Event::Status => "The status of an incident my organisation handles changes",
+        }
+    }
+}
+
+/// A user's choice for one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preference {
+    /// The event.
+    pub event: Event,
+    /// Shown on the "for you" page.
+    pub in_app: bool,
+    /// Sent by e-mail.
+    pub email: bool,
+}
+
+/// The choice of a user who has made none: everything in the app; by
+/// e-mail only what asks for the user's own action (an assignment).
+pub const DEFAULTS: [Preference; 4] = [
+    Preference {
+        event: Event::Shared,
+        in_app: true,
+        email: false,
+    },
+    Preference {
+        event: Event::Assigned,
+        in_app: true,
+        email: true,
+    },
+    Preference {
+        event: Event::Correlated,
+        in_app: true,
+        email: false,
+    },
+    Preference {
+        event: Event::Status,
+        in_app: true,
+        email: false,
+    },
+];
+
+/// A user's notifications and how many are unread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbox {
+    /// Unread first, then newest first.
+    pub items: Vec<Notification>,
+    /// How many are unread in all.
+    pub unread: i64,
+}
+
+/// The person acting: notifications are a user's own. A token acts as its
+/// user (or, for a service token, as `token:<id>`, who is never told of
+/// anything).
+fn person(who: &Authority) -> Result<&str, Error> {
+    match who {
+        Authority::Member { principal, .. } => Ok(&principal.name),
+        Authority::Console { .. } | Authority::ReadingAs { .. } | Authority::Public => Err(
+            Error::Forbidden("notifications belong to a member's user".to_owned()),
+        ),
+    }
+}
+
+fn merged(stored: &[NotifyPref]) -> Vec<Preference> {
+    DEFAULTS
+        .iter()
+        .map(|d| {
+            stored
+                .iter()
+                .find(|p| p.event == d.event.as_str())
+                .map_or(*d, |p| Preference {
+                    event: d.event,
+                    in_app: p.in_app,
+                    email: p.email,
+                })
+        })
+        .collect()
+}
+
+/// The caller's choice for every event.
+pub fn preferences(store: &mut Store, who: &Authority) -> Result<Vec<Preference>, Error> {
+    let user = person(who)?;
+    Ok(merged(&store.notifications().prefs(user)?))
+}
+
+/// Stores the caller's choices (events not named keep theirs).
+pub fn set_preferences(
+    store: &mut Store,
+    who: &Authority,
+    prefs: &[Preference],
+) -> Result<Vec<Preference>, Error> {
+    let user = person(who)?;
+    for p in prefs {
+        store.notifications().set_pref(
+            user,
+            &NotifyPref {
+                event: p.event.as_str().to_owned(),
+                in_app: p.in_app,
+                email: p.email,
+            },
+        )?;
+    }
+    preferences(store, who)
+}
+
+/// The caller's notifications, at most `limit`.
+pub fn inbox(store: &mut Store, who: &Authority, limit: usize) -> Result<Inbox, Error> {
+    let user = person(who)?;
+    Ok(Inbox {
+        items: store.notifications().list(user, limit)?,
+        unread: store.notifications().unread(user)?,
+    })
+}
+
+/// How many of the caller's notifications are unread (0 for whoever has
+/// none: the public, the console).
+pub fn unread(store: &mut Store, who: &Authority) -> Result<i64, Error> {
+    match person(who) {
+        Ok(user) => Ok(store.notifications().unread(user)?),
+        Err(_) => Ok(0),
+    }
+}
+
+/// Marks the caller's notification `id` read; another user's is "not
+/// found", like one that does not exist.
+pub fn mark_read(store: &mut Store, who: &Authority, id: i64) -> Result<(), Error> {
+    let user = person(who)?;
+    if store.notifications().mark_read(user, id)? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("notification {id}")))
+    }
+}
+
+/// Marks every notification of the caller read; how many were unread.
+pub fn mark_all_read(store: &mut Store, who: &Authority) -> Result<u64, Error> {
+    let user = person(who)?;
+    Ok(store.notifications().mark_all_read(user)?)
+}
+
+/// What one [`follow`] step did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Followed {
+    /// Changes read from the feed.
+    pub changes: usize,
+    /// Notifications stored.
+    pub notified: usize,
+}
+
+/// The people of the hub, by organisation, with their choices; read once
+/// per step.
+struct People {
+    by_org: BTreeMap<String, Vec<String>>,
+    org_of: BTreeMap<String, String>,
+    prefs: BTreeMap<String, Vec<Preference>>,
+}
+
+impl People {
+    fn load(store: &mut Store) -> Result<People, Error> {
+        let mut by_org: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut org_of = BTreeMap::new();
+        let mut prefs = BTreeMap::new();
+        for u in store.accounts().users()? {
+            if u.disabled {
+                continue;
+            }
+            let p = merged(&store.notifications().prefs(&u.email)?);
+            prefs.insert(u.email.clone(), p);
+            org_of.insert(u.email.clone(), u.org.clone());
+            by_org.entry(u.org).or_default().push(u.email);
+        }
+        Ok(People {
+            by_org,
+            org_of,
+            prefs,
+        })
+    }
+
+    fn wants_in_app(&self, user: &str, e: Event) -> bool {
+        self.prefs
+            .get(user)
+            .and_then(|ps| ps.iter().find(|p| p.event == e))
+            .is_some_and(|p| p.in_app)
+    }
+}
+
+/// Whether organisation `org` may read incident `key` now: the hub's one
+/// read rule, asked as that organisation.
+fn readable_by(store: &mut Store, org: &str, key: i64) -> Result<bool, Error> {
+    match crate::reads::incident(
+        store,
+        &Authority::ReadingAs {
+            org: org.to_owned(),
+        },
+        key,
+    ) {
+        Ok(_) => Ok(true),
+        Err(Error::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Handles the next changes after the notifier's cursor, on a hub
+/// operated by `hub_org`: the notifications they make and the cursor past
+/// them are stored together. Call it until it reads no change.
+pub fn follow(store: &mut Store, hub_org: &str) -> Result<Followed, Error> {
+    let since = store.notifications().cursor()?;
+    let changes = store.notifications().changes_after(since, FOLLOW_BATCH)?;
+    let Some(last) = changes.last().map(|c| c.seq) else {
+        return Ok(Followed::default());
+    };
+    let people = People::load(store)?;
+    let mut out = Vec::new();
+    for c in &changes {
+        notes_for(store, hub_org, &people, c, &mut out)?;
+    }
+    let notified = store.notifications().deliver(&out, last)?;
+    if notified > 0 {
+        tracing::info!(
+            changes = changes.len(),
+            notified,
+            cursor = last,
+            "notifications made"
+        );
+    }
+    Ok(Followed {
+        changes: changes.len(),
+        notified,
+    })
+}
+
+/// The notifications change `c` makes.
+fn notes_for(
+    store: &mut Store,
+    hub_org: &str,
+    people: &People,
+    c: &Change,
+    out: &mut Vec<NewNotification>,
+) -> Result<(), Error> {
+    // The incident as its reporter reads it (a reporter reads its own):
+    // its sharing lists, title and status as they are now.
+    let as_reporter = Authority::ReadingAs {
+        org: c.reporter.clone(),
+    };
+    let inc = match crate::reads::incident(store, &as_reporter, c.incident) {
+        Ok(i) => i,
+        Err(Error::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let name = match &inc.incident.title {
+        Some(t) if !t.is_empty() => format!("{} ({t})", c.global_id),
+        _ => c.global_id.clone(),
+    };
+    // (organisation, event, dedup key, summary) before the users are known.
+    let mut to_orgs: Vec<(String, Event, String, String)> = Vec::new();
+    // Who made the change is not told of it.
+    let mut actor: Option<String> = None;
+    match c.kind {
+        ChangeKind::Incident | ChangeKind::Version => {
+            let named: BTreeSet<&String> = inc
+                .shared_with
+                .iter()
+                .chain(inc.recipients.iter())
+                .collect();
+            for org in named {
+                if *org != c.reporter {
+                    to_orgs.push((
+                        org.clone(),
+                        Event::Shared,
+                        format!("shared:{}", c.incident),
+                        format!("{} shared {name} with your organisation", c.reporter),
+                    ));
+                }
+            }
+            if c.kind == ChangeKind::Incident {
+                for org in people.by_org.keys() {
+                    if *org == c.reporter || !readable_by(store, org, c.incident)? {
+                        continue;
+                    }
+                    let as_org = Authority::ReadingAs { org: org.clone() };
+                    let related = crate::reads::related(store, &as_org, c.incident)?;
+                    if let Some(r) = related.iter().find(|r| r.incident.reporter == *org) {
+                        to_orgs.push((
+                            org.clone(),
+                            Event::Correlated,
+                            format!("correlated:{}", c.incident),
+                            format!(
+                                "New incident {name} shares values with your incident {}",
+                                r.incident.global_id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        ChangeKind::Status => {
+            actor = store
+                .workflow()
+                .history(c.incident, &c5hub_model::Viewer::member(c.reporter.clone()))?
+                .and_then(|h| h.last().map(|s| s.actor.clone()));
+            let handlers = store.workflow().handlers(c.incident)?;
+            for org in people.by_org.keys() {
+                if crate::incidents::handles(org, hub_org, &c.reporter, &handlers) {
+                    to_orgs.push((
+                        org.clone(),
+                        Event::Status,
+                        format!("status:{}", c.seq),
+                        format!("{name} is now {}", inc.incident.status.as_str()),
+                    ));
+                }
+            }
+        }
+        ChangeKind::Assignee => {
+            let history = store
+                .workflow()
+                .assignments(c.incident, &c5hub_model::Viewer::member(c.reporter.clone()))?;
+            if let Some((Some(assignee), hist)) = history {
+                let actor = hist.last().map(|a| a.actor.as_str()).unwrap_or_default();
+                if let Some(org) = people.org_of.get(&assignee)
+                    && actor != assignee
+                    && people.wants_in_app(&assignee, Event::Assigned)
+                    && readable_by(store, org, c.incident)?
+                {
+                    out.push(NewNotification {
+                        user: assignee.clone(),
+                        event: Event::Assigned.as_str().to_owned(),
+                        dedup: format!("assigned:{}", c.seq),
+                        incident: c.incident,
+                        seq: c.seq,
+                        summary: format!("{actor} assigned {name} to you"),
+                    });
+                }
+            }
+        }
+        ChangeKind::Comment => {}
+    }
+    for (org, event, dedup, summary) in to_orgs {
+        let Some(users) = people.by_org.get(&org) else {
+            continue;
+        };
+        if !readable_by(store, &org, c.incident)? {
+            continue;
+        }
+        for u in users {
+            if actor.as_deref() != Some(u.as_str()) && people.wants_in_app(u, event) {
+                out.push(NewNotification {
+                    user: u.clone(),
+                    event: event.as_str().to_owned(),
+                    dedup: dedup.clone(),
+                    incident: c.incident,
+                    seq: c.seq,
+                    summary: summary.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
