@@ -53,6 +53,23 @@ pub struct Config {
     pub metrics_listen: Option<String>,
     /// Countering spam: keys, rules, model, subscriber counts.
     pub spam: SpamConfig,
+    /// Notifications: how often the notifier follows the change feed.
+    pub notify: NotifyConfig,
+}
+
+/// The `[notify]` table.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// How long the notifier waits, in milliseconds, after finding no new
+    /// change before it looks again (0: no notifier runs).
+    pub interval_ms: u64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig { interval_ms: 2000 }
+    }
 }
 
 /// The `[spam]` table: how the hub handles operators' spam reports.
@@ -140,6 +157,7 @@ impl Default for Config {
             max_batch: 512,
             metrics_listen: None,
             spam: SpamConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }

@@ -153,6 +153,7 @@ pub struct Running {
     pub metrics_addr: Option<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
+    notifier: Option<tokio::task::JoinHandle<()>>,
     shutdown: tokio::sync::watch::Sender<bool>,
     writer: writer::WriterThread,
 }
@@ -170,6 +171,11 @@ impl Running {
         let served = self.task.await.map_err(std::io::Error::other);
         // The metrics address serves no request that needs finishing.
         if let Some(t) = self.metrics_task {
+            t.abort();
+        }
+        // The notifier's cursor moves with what it stored, in one
+        // transaction: stopping it anywhere loses and repeats nothing.
+        if let Some(t) = self.notifier {
             t.abort();
         }
         let served = served?;
@@ -226,6 +232,7 @@ pub async fn start(
         spam,
     };
     let ready = state.ready.clone();
+    let notifier = notifier(&state);
     let metrics_app = api::metrics_router(state.clone());
     let app = api::router(state);
     let listener = TcpListener::bind(&config.listen)
@@ -278,9 +285,36 @@ pub async fn start(
         metrics_addr,
         task,
         metrics_task,
+        notifier,
         shutdown: tx,
         writer: thread,
     })
+}
+
+/// The notifier (`c5hub_hub::notify::follow`) as a background task: it
+/// follows the change feed until it is caught up, then waits
+/// `[notify] interval_ms`; an error is logged and retried after the wait.
+fn notifier(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let interval = state.config.notify.interval_ms;
+    if interval == 0 {
+        return None;
+    }
+    let (pool, org) = (state.pool.clone(), state.config.org.clone());
+    Some(tokio::spawn(async move {
+        loop {
+            let org = org.clone();
+            match pool
+                .run(move |st| Ok(c5hub_hub::notify::follow(st, &org)))
+                .await
+            {
+                Ok(Ok(f)) if f.changes > 0 => continue,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "notifier"),
+                Err(p) => tracing::warn!(error = %p.detail, "notifier"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(interval)).await;
+        }
+    }))
 }
 
 async fn signal() {

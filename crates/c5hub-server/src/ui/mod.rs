@@ -8,6 +8,7 @@
 mod admin;
 mod assess;
 mod incidents;
+mod notify;
 pub(crate) mod page;
 mod spam;
 
@@ -61,6 +62,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/spam/report", post(spam::report))
         .route("/spam/reports/{id}", get(spam::detail))
         .route("/spam/reports/{id}/verdict", post(spam::verdict))
+        .route("/for-you", get(notify::list))
+        .route("/for-you/read", post(notify::mark_all_read))
+        .route("/for-you/{id}/read", post(notify::mark_read))
+        .route(
+            "/for-you/preferences",
+            get(notify::preferences).post(notify::set_preferences),
+        )
         .route("/admin", get(admin::overview))
         .route("/admin/orgs", post(admin::add_org))
         .route("/admin/users", post(admin::add_user))
