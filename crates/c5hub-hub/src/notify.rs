@@ -33,7 +33,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use c5hub_store::{Change, ChangeKind, NewNotification, Notification, NotifyPref, Store};
+use c5hub_store::{
+    Change, ChangeKind, DeliveryAttempt, NewDelivery, NewNotification, Notification, NotifyPref,
+    Store, Webhook,
+};
 
 use crate::{Authority, Error};
 
@@ -235,6 +238,7 @@ pub struct Followed {
 /// per step.
 struct People {
     by_org: BTreeMap<String, Vec<String>>,
+    hooks: BTreeMap<String, Vec<Webhook>>,
     org_of: BTreeMap<String, String>,
     prefs: BTreeMap<String, Vec<Preference>>,
 }
@@ -253,8 +257,13 @@ impl People {
             org_of.insert(u.email.clone(), u.org.clone());
             by_org.entry(u.org).or_default().push(u.email);
         }
+        let mut hooks: BTreeMap<String, Vec<Webhook>> = BTreeMap::new();
+        for w in store.notifications().webhooks(None)? {
+            hooks.entry(w.org.clone()).or_default().push(w);
+        }
         Ok(People {
             by_org,
+            hooks,
             org_of,
             prefs,
         })
@@ -295,10 +304,11 @@ pub fn follow(store: &mut Store, hub_org: &str) -> Result<Followed, Error> {
     };
     let people = People::load(store)?;
     let mut out = Vec::new();
+    let mut hooks = Vec::new();
     for c in &changes {
-        notes_for(store, hub_org, &people, c, &mut out)?;
+        notes_for(store, hub_org, &people, c, &mut out, &mut hooks)?;
     }
-    let notified = store.notifications().deliver(&out, last)?;
+    let notified = store.notifications().deliver_all(&out, &hooks, last)?;
     if notified > 0 {
         tracing::info!(
             changes = changes.len(),
@@ -320,6 +330,7 @@ fn notes_for(
     people: &People,
     c: &Change,
     out: &mut Vec<NewNotification>,
+    hooks: &mut Vec<NewDelivery>,
 ) -> Result<(), Error> {
     // The incident as its reporter reads it (a reporter reads its own):
     // its sharing lists, title and status as they are now.
@@ -357,7 +368,9 @@ fn notes_for(
                 }
             }
             if c.kind == ChangeKind::Incident {
-                for org in people.by_org.keys() {
+                let orgs: BTreeSet<&String> =
+                    people.by_org.keys().chain(people.hooks.keys()).collect();
+                for org in orgs {
                     if *org == c.reporter || !readable_by(store, org, c.incident)? {
                         continue;
                     }
@@ -378,12 +391,13 @@ fn notes_for(
             }
         }
         ChangeKind::Status => {
+            let orgs: BTreeSet<&String> = people.by_org.keys().chain(people.hooks.keys()).collect();
             actor = store
                 .workflow()
                 .history(c.incident, &c5hub_model::Viewer::member(c.reporter.clone()))?
                 .and_then(|h| h.last().map(|s| s.actor.clone()));
             let handlers = store.workflow().handlers(c.incident)?;
-            for org in people.by_org.keys() {
+            for org in orgs {
                 if crate::incidents::handles(org, hub_org, &c.reporter, &handlers) {
                     to_orgs.push((
                         org.clone(),
@@ -414,17 +428,35 @@ fn notes_for(
                         summary: format!("{actor} assigned {name} to you"),
                     });
                 }
+                if let Some(org) = people.org_of.get(&assignee)
+                    && actor != assignee
+                    && readable_by(store, org, c.incident)?
+                {
+                    queue_hooks(
+                        people,
+                        org,
+                        Event::Assigned,
+                        &format!("assigned:{}", c.seq),
+                        c,
+                        &format!("{actor} assigned {name} to {assignee}"),
+                        hooks,
+                    );
+                }
             }
         }
         ChangeKind::Comment => {}
     }
     for (org, event, dedup, summary) in to_orgs {
-        let Some(users) = people.by_org.get(&org) else {
+        if !people.by_org.contains_key(&org) && !people.hooks.contains_key(&org) {
             continue;
-        };
+        }
         if !readable_by(store, &org, c.incident)? {
             continue;
         }
+        queue_hooks(people, &org, event, &dedup, c, &summary, hooks);
+        let Some(users) = people.by_org.get(&org) else {
+            continue;
+        };
         for u in users {
             if actor.as_deref() != Some(u.as_str()) && people.wants_in_app(u, event) {
                 out.push(NewNotification {
@@ -439,4 +471,138 @@ fn notes_for(
         }
     }
     Ok(())
+}
+
+/// Queues a delivery of `event` to each of `org`'s webhooks that takes
+/// it; the caller has checked that `org` may read the incident.
+fn queue_hooks(
+    people: &People,
+    org: &str,
+    event: Event,
+    dedup: &str,
+    c: &Change,
+    summary: &str,
+    hooks: &mut Vec<NewDelivery>,
+) {
+    for w in people.hooks.get(org).into_iter().flatten() {
+        if w.events.iter().any(|e| e == event.as_str()) {
+            hooks.push(NewDelivery {
+                webhook: w.id,
+                dedup: dedup.to_owned(),
+                event: event.as_str().to_owned(),
+                incident: c.incident,
+                seq: c.seq,
+                summary: summary.to_owned(),
+            });
+        }
+    }
+}
+
+/// Most attempts at one webhook delivery.
+pub const MAX_ATTEMPTS: i64 = 6;
+
+/// When to try a delivery again after its `attempts`th failure, `base`
+/// ms being the first wait: the wait doubles each time; `None` after
+/// [`MAX_ATTEMPTS`].
+pub fn retry_after(attempts: i64, base: u64) -> Option<u64> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let doubling = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    Some(base.saturating_mul(1u64 << doubling))
+}
+
+/// A webhook, as asked for.
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    /// The organisation whose events it receives.
+    pub org: String,
+    /// Where deliveries are posted (`http://` or `https://`).
+    pub url: String,
+    /// The events it receives.
+    pub events: Vec<Event>,
+}
+
+/// Longest webhook URL accepted, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// Webhooks the caller administers (admins: the hub's all, a member's its
+/// own organisation's).
+pub fn webhooks(store: &mut Store, who: &Authority) -> Result<Vec<Webhook>, Error> {
+    let scope = who.scope_for("manage webhooks")?;
+    Ok(store.notifications().webhooks(scope.only())?)
+}
+
+/// Adds a webhook for an organisation the caller administers; the answer
+/// holds its signing secret, shown this once.
+pub fn add_webhook(store: &mut Store, who: &Authority, new: &NewWebhook) -> Result<Webhook, Error> {
+    who.scope_over(&new.org, "manage webhooks")?;
+    if store.accounts().org(&new.org)?.is_none() {
+        return Err(Error::Invalid {
+            field: "/org",
+            detail: format!("no organisation {:?}", new.org),
+        });
+    }
+    let url = new.url.trim();
+    if url.len() > MAX_URL_BYTES
+        || !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err(Error::Invalid {
+            field: "/url",
+            detail: format!("an http:// or https:// URL of at most {MAX_URL_BYTES} bytes"),
+        });
+    }
+    if new.events.is_empty() {
+        return Err(Error::Invalid {
+            field: "/events",
+            detail: "at least one event: shared, assigned, correlated or status".to_owned(),
+        });
+    }
+    let events: Vec<String> = new.events.iter().map(|e| e.as_str().to_owned()).collect();
+    let secret = c5hub_store::new_secret();
+    let w = store
+        .notifications()
+        .add_webhook(&new.org, url, &secret, &events)?;
+    who.audit(
+        store,
+        "webhook.add",
+        &format!("webhook:{}", w.id),
+        Some(&format!("{} {}", w.org, w.url)),
+    )?;
+    Ok(w)
+}
+
+fn webhook_of(store: &mut Store, who: &Authority, id: i64) -> Result<Webhook, Error> {
+    let scope = who.scope_for("manage webhooks")?;
+    match store.notifications().webhook(id)? {
+        Some(w) if scope.covers(&w.org) => Ok(w),
+        _ => Err(Error::NotFound(format!("webhook {id}"))),
+    }
+}
+
+/// Removes a webhook the caller administers (another organisation's is
+/// "not found").
+pub fn remove_webhook(store: &mut Store, who: &Authority, id: i64) -> Result<(), Error> {
+    let w = webhook_of(store, who, id)?;
+    store.notifications().remove_webhook(id)?;
+    who.audit(
+        store,
+        "webhook.remove",
+        &format!("webhook:{id}"),
+        Some(&format!("{} {}", w.org, w.url)),
+    )?;
+    Ok(())
+}
+
+/// The delivery log of a webhook the caller administers, newest first.
+pub fn deliveries(
+    store: &mut Store,
+    who: &Authority,
+    id: i64,
+    limit: usize,
+) -> Result<(Webhook, Vec<DeliveryAttempt>), Error> {
+    let w = webhook_of(store, who, id)?;
+    let log = store.notifications().attempts(id, limit)?;
+    Ok((w, log))
 }

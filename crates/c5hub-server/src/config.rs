@@ -64,11 +64,17 @@ pub struct NotifyConfig {
     /// How long the notifier waits, in milliseconds, after finding no new
     /// change before it looks again (0: no notifier runs).
     pub interval_ms: u64,
+    /// The wait, in milliseconds, before the first retry of a failed
+    /// webhook delivery; it doubles with each failure (6 attempts in all).
+    pub webhook_backoff_ms: u64,
 }
 
 impl Default for NotifyConfig {
     fn default() -> Self {
-        NotifyConfig { interval_ms: 2000 }
+        NotifyConfig {
+            interval_ms: 2000,
+            webhook_backoff_ms: 30_000,
+        }
     }
 }
 

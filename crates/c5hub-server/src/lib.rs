@@ -25,6 +25,7 @@ pub mod config;
 pub mod demo;
 pub mod feed;
 pub mod spam;
+pub mod webhooks;
 
 mod api;
 mod assess;
@@ -292,14 +293,17 @@ pub async fn start(
 }
 
 /// The notifier (`c5hub_hub::notify::follow`) as a background task: it
-/// follows the change feed until it is caught up, then waits
-/// `[notify] interval_ms`; an error is logged and retried after the wait.
+/// follows the change feed until it is caught up, sends the webhook
+/// deliveries that are due (`webhooks`), then waits `[notify]
+/// interval_ms`; an error is logged and retried after the wait.
 fn notifier(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     let interval = state.config.notify.interval_ms;
     if interval == 0 {
         return None;
     }
     let (pool, org) = (state.pool.clone(), state.config.org.clone());
+    let state = state.clone();
+    let agent = webhooks::agent();
     Some(tokio::spawn(async move {
         loop {
             let org = org.clone();
@@ -312,6 +316,8 @@ fn notifier(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
                 Ok(Err(e)) => tracing::warn!(error = %e, "notifier"),
                 Err(p) => tracing::warn!(error = %p.detail, "notifier"),
             }
+            // Caught up: send what is due to webhooks, then wait.
+            while webhooks::round(&state, &agent).await > 0 {}
             tokio::time::sleep(std::time::Duration::from_millis(interval)).await;
         }
     }))

@@ -111,7 +111,10 @@ fn notifications_follow_choices_and_tlp() {
         let hub = Hub::start_with(
             loc,
             Config {
-                notify: NotifyConfig { interval_ms: 20 },
+                notify: NotifyConfig {
+                    interval_ms: 20,
+                    ..NotifyConfig::default()
+                },
                 ..test_config()
             },
         );
@@ -308,7 +311,10 @@ fn notifications_follow_choices_and_tlp() {
 fn a_restarted_hub_neither_loses_nor_repeats_notifications() {
     for loc in locations("notify_restart") {
         let config = || Config {
-            notify: NotifyConfig { interval_ms: 20 },
+            notify: NotifyConfig {
+                interval_ms: 20,
+                ..NotifyConfig::default()
+            },
             ..test_config()
         };
         let hub = Hub::start_with(loc.clone(), config());
@@ -330,7 +336,10 @@ fn a_restarted_hub_neither_loses_nor_repeats_notifications() {
         let quiet = Hub::start_with_admin(
             loc.clone(),
             Config {
-                notify: NotifyConfig { interval_ms: 0 },
+                notify: NotifyConfig {
+                    interval_ms: 0,
+                    ..NotifyConfig::default()
+                },
                 ..test_config()
             },
             &admin,
@@ -346,5 +355,217 @@ fn a_restarted_hub_neither_loses_nor_repeats_notifications() {
         caught_up(&again);
         assert_eq!(mine(&again, &ann).0.len(), 2, "the missed one, once");
         again.stop();
+    }
+}
+
+/// What the receiver saw: (path, signature, timestamp, raw body).
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, String, String, Vec<u8>)>>>;
+
+/// A real HTTP receiver on loopback: it records every request and fails
+/// the first one with 500.
+fn receiver(rt: &tokio::runtime::Runtime) -> (String, Seen) {
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    let seen: Seen = Seen::default();
+    let s2 = seen.clone();
+    let app =
+        axum::Router::new().fallback(move |uri: Uri, h: HeaderMap, body: axum::body::Bytes| {
+            let seen = s2.clone();
+            async move {
+                let header = |n: &str| {
+                    h.get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let mut all = seen.lock().expect("lock");
+                all.push((
+                    uri.path().to_owned(),
+                    header("x-c5hub-signature"),
+                    header("x-c5hub-timestamp"),
+                    body.to_vec(),
+                ));
+                if all.len() == 1 {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::NO_CONTENT
+                }
+            }
+        });
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), seen)
+}
+
+fn admin_of(hub: &Hub, org: &str) -> String {
+    let r = ok(
+        post_json(
+            &hub.url("/api/v1/tokens"),
+            Some(&hub.admin),
+            &json!({"org": org, "role": "admin", "label": "org admin"}),
+        ),
+        201,
+    );
+    r.json()["token"].as_str().expect("secret").to_owned()
+}
+
+#[test]
+fn webhooks_are_signed_retried_logged_and_obey_tlp() {
+    use hmac::{Hmac, Mac};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    for loc in locations("notify_webhooks") {
+        let (base, seen) = receiver(&rt);
+        let hub = Hub::start_with(
+            loc,
+            Config {
+                notify: NotifyConfig {
+                    interval_ms: 20,
+                    webhook_backoff_ms: 100,
+                },
+                ..test_config()
+            },
+        );
+        for o in ["bank", "peer", "other"] {
+            org(&hub, o);
+        }
+        let bank = user(&hub, "bank", "eve@bank.test");
+        let peer_admin = admin_of(&hub, "peer");
+        let other_admin = admin_of(&hub, "other");
+
+        // An org admin manages its own organisation's webhooks only.
+        let r = ok(
+            post_json(
+                &hub.url("/api/v1/webhooks"),
+                Some(&peer_admin),
+                &json!({"org": "other", "url": format!("{base}/x"), "events": ["shared"]}),
+            ),
+            403,
+        );
+        assert!(r.body.contains("own organisation"), "{}", r.body);
+        let made = ok(
+            post_json(
+                &hub.url("/api/v1/webhooks"),
+                Some(&peer_admin),
+                &json!({"org": "peer", "url": format!("{base}/peer"), "events": ["shared", "status"]}),
+            ),
+            201,
+        )
+        .json();
+        let secret = made["secret"].as_str().expect("secret").to_owned();
+        let hook = made["webhook"]["id"].as_i64().expect("id");
+        // The hub's admin adds one for "other", which reads nothing here.
+        ok(
+            post_json(
+                &hub.url("/api/v1/webhooks"),
+                Some(&hub.admin),
+                &json!({"org": "other", "url": format!("{base}/other"), "events": ["shared", "assigned", "correlated", "status"]}),
+            ),
+            201,
+        );
+        let listed = ok(get(&hub.url("/api/v1/webhooks"), Some(&other_admin)), 200).json();
+        assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+        assert!(!listed.to_string().contains("secret"), "{listed}");
+        ok(
+            get(
+                &hub.url(&format!("/api/v1/webhooks/{hook}/deliveries")),
+                Some(&other_admin),
+            ),
+            404,
+        );
+
+        let strict = submit(
+            &hub,
+            &bank,
+            &json!({"id": "bank:S-1", "tlp": "amber+strict", "title": "secret strict thing"}),
+        );
+        ok(
+            send(
+                &hub,
+                "PATCH",
+                &format!("/api/v1/incidents/{strict}"),
+                &bank,
+                &json!({"status": "triaged"}),
+            ),
+            200,
+        );
+        let shared = submit(
+            &hub,
+            &bank,
+            &json!({"id": "bank:A-1", "tlp": "amber", "title": "shared thing", "shared_with": ["peer"]}),
+        );
+        caught_up(&hub);
+        let start = Instant::now();
+        while seen.lock().expect("lock").len() < 2 {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no retry arrived: {:?}",
+                seen.lock().expect("lock").len()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Give a wrong delivery time to arrive before looking.
+        std::thread::sleep(Duration::from_millis(300));
+        let got = seen.lock().expect("lock").clone();
+        assert_eq!(got.len(), 2, "one failure, one retry, nothing else");
+        let mut deliveries = Vec::new();
+        for (path, sig, ts, body) in &got {
+            assert_eq!(path, "/peer");
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+            mac.update(body);
+            let want = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+            assert_eq!(sig, &want, "signature over the raw body");
+            let v: Value = serde_json::from_slice(body).expect("JSON");
+            assert_eq!(v["sent_at"].to_string(), *ts, "the timestamp is signed");
+            assert_eq!(v["event"], "shared");
+            assert_eq!(v["incident"], shared);
+            assert!(!String::from_utf8_lossy(body).contains("strict"));
+            deliveries.push(v["delivery"].clone());
+        }
+        assert_eq!(
+            deliveries[0], deliveries[1],
+            "the retry is the same delivery"
+        );
+
+        let log = ok(
+            get(
+                &hub.url(&format!("/api/v1/webhooks/{hook}/deliveries")),
+                Some(&peer_admin),
+            ),
+            200,
+        )
+        .json();
+        let attempts = log["attempts"].as_array().expect("attempts");
+        assert_eq!(attempts.len(), 2, "{log}");
+        assert_eq!(attempts[0]["attempt"], 2);
+        assert_eq!(attempts[0]["status_code"], 204);
+        assert!(attempts[0]["error"].is_null());
+        assert_eq!(attempts[1]["attempt"], 1);
+        assert_eq!(attempts[1]["status_code"], 500);
+        assert!(attempts[1]["error"].is_string());
+        ok(
+            call(
+                "DELETE",
+                &hub.url(&format!("/api/v1/webhooks/{hook}")),
+                Some(&other_admin),
+                None,
+                None,
+            ),
+            404,
+        );
+        ok(
+            call(
+                "DELETE",
+                &hub.url(&format!("/api/v1/webhooks/{hook}")),
+                Some(&peer_admin),
+                None,
+                None,
+            ),
+            204,
+        );
+        hub.stop();
     }
 }

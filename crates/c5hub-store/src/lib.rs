@@ -54,7 +54,8 @@ pub use incidents::{
 };
 pub use ingest::Plan;
 pub use notify::{
-    MAX_NOTIFICATIONS_PAGE, NewNotification, Notification, Notifications, NotifyPref,
+    AttemptOutcome, DeliveryAttempt, DueDelivery, MAX_NOTIFICATIONS_PAGE, NewDelivery,
+    NewNotification, Notification, Notifications, NotifyPref, Webhook,
 };
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,

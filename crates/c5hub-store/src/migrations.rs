@@ -140,7 +140,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(
         12,
         "0012_notifications",
-        "notification preferences, notifications and the notifier's cursor"
+        "notification preferences, notifications, the notifier's cursor, webhooks and their deliveries"
     ),
 ];
 

@@ -104,6 +104,17 @@ impl Notifications<'_> {
     /// stored is skipped) and moves the cursor to `cursor`, in one
     /// transaction. Answers how many were new.
     pub fn deliver(&mut self, items: &[NewNotification], cursor: i64) -> Result<usize, Error> {
+        self.deliver_all(items, &[], cursor)
+    }
+
+    /// [`Notifications::deliver`], with webhook deliveries queued in the
+    /// same transaction (a (webhook, dedup) already queued is skipped).
+    pub fn deliver_all(
+        &mut self,
+        items: &[NewNotification],
+        hooks: &[NewDelivery],
+        cursor: i64,
+    ) -> Result<usize, Error> {
         self.st.db.begin()?;
         let result = (|| -> Result<usize, Error> {
             let now = now_ms();
@@ -122,6 +133,21 @@ impl Notifications<'_> {
                         n.summary.as_str().into(),
                     ],
                 )? as usize;
+            }
+            for d in hooks {
+                self.st.db.execute(
+                    "INSERT INTO webhook_deliveries (webhook, dedup, event, incident, seq, summary, attempts, next_at, state) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 'pending') ON CONFLICT (webhook, dedup) DO NOTHING",
+                    &[
+                        d.webhook.into(),
+                        d.dedup.as_str().into(),
+                        d.event.as_str().into(),
+                        d.incident.into(),
+                        d.seq.into(),
+                        d.summary.as_str().into(),
+                        now.into(),
+                    ],
+                )?;
             }
             self.st.db.execute(
                 "UPDATE notify_cursor SET seq = $1 WHERE name = $2 AND seq < $1",
@@ -242,6 +268,278 @@ impl FromRow for Notification {
             at: time(&r.take("at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
             summary: r.text("summary")?.unwrap_or_default(),
             read_at,
+        })
+    }
+}
+
+/// A webhook: where an organisation's events are posted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    /// Its key.
+    pub id: i64,
+    /// The organisation whose events it receives.
+    pub org: String,
+    /// Where deliveries are posted.
+    pub url: String,
+    /// The key deliveries are signed with (HMAC-SHA256). Kept as it was
+    /// given, since signing needs the key itself; shown to its admins
+    /// once, when made.
+    pub secret: String,
+    /// The events it receives (names the hub gives).
+    pub events: Vec<String>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A webhook delivery to queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// The webhook.
+    pub webhook: i64,
+    /// What makes it unique for its webhook.
+    pub dedup: String,
+    /// The event's name.
+    pub event: String,
+    /// The incident's key.
+    pub incident: i64,
+    /// The change that made it.
+    pub seq: i64,
+    /// One line a person reads.
+    pub summary: String,
+}
+
+/// A queued delivery that is due, with where it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueDelivery {
+    /// Its key.
+    pub id: i64,
+    /// The webhook's key.
+    pub webhook: i64,
+    /// The webhook's URL.
+    pub url: String,
+    /// The webhook's signing key.
+    pub secret: String,
+    /// The event's name.
+    pub event: String,
+    /// The incident's key.
+    pub incident: i64,
+    /// The change that made it.
+    pub seq: i64,
+    /// One line a person reads.
+    pub summary: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+}
+
+/// One attempt to deliver, as the delivery log shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The delivery's key.
+    pub delivery: i64,
+    /// Its number, from 1.
+    pub attempt: i64,
+    /// The HTTP status answered, if any.
+    pub status_code: Option<i64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// What an attempt came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Delivered: the delivery is done.
+    Delivered,
+    /// Failed; try again at this time (ms since the epoch).
+    RetryAt(i64),
+    /// Failed for the last time.
+    GaveUp,
+}
+
+const WEBHOOK_COLS: &str = "id, org, url, secret, events, created_at";
+
+impl Notifications<'_> {
+    /// Adds a webhook.
+    pub fn add_webhook(
+        &mut self,
+        org: &str,
+        url: &str,
+        secret: &str,
+        events: &[String],
+    ) -> Result<Webhook, Error> {
+        self.st.db.execute(
+            "INSERT INTO webhooks (org, url, secret, events, created_at) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                org.into(),
+                url.into(),
+                secret.into(),
+                events.join(",").into(),
+                now_ms().into(),
+            ],
+        )?;
+        self.st
+            .db
+            .one(
+                &format!("SELECT {WEBHOOK_COLS} FROM webhooks WHERE org = $1 AND secret = $2 ORDER BY id DESC LIMIT 1"),
+                &[org.into(), secret.into()],
+            )?
+            .ok_or_else(|| Error::Corrupt("new webhook vanished".to_owned()))
+    }
+
+    /// Webhooks, of one organisation when `org` is given.
+    pub fn webhooks(&mut self, org: Option<&str>) -> Result<Vec<Webhook>, Error> {
+        match org {
+            Some(o) => self.st.db.all(
+                &format!("SELECT {WEBHOOK_COLS} FROM webhooks WHERE org = $1 ORDER BY id"),
+                &[o.into()],
+            ),
+            None => self.st.db.all(
+                &format!("SELECT {WEBHOOK_COLS} FROM webhooks ORDER BY id"),
+                &[],
+            ),
+        }
+    }
+
+    /// One webhook.
+    pub fn webhook(&mut self, id: i64) -> Result<Option<Webhook>, Error> {
+        self.st.db.one(
+            &format!("SELECT {WEBHOOK_COLS} FROM webhooks WHERE id = $1"),
+            &[id.into()],
+        )
+    }
+
+    /// Removes a webhook and what was queued for it (its log stays);
+    /// `false` when there is none.
+    pub fn remove_webhook(&mut self, id: i64) -> Result<bool, Error> {
+        self.st.db.execute(
+            "DELETE FROM webhook_deliveries WHERE webhook = $1 AND state = 'pending'",
+            &[id.into()],
+        )?;
+        Ok(self
+            .st
+            .db
+            .execute("DELETE FROM webhooks WHERE id = $1", &[id.into()])?
+            > 0)
+    }
+
+    /// Deliveries due at `now` (ms), oldest first, at most `limit`.
+    pub fn due_deliveries(&mut self, now: i64, limit: usize) -> Result<Vec<DueDelivery>, Error> {
+        let limit = limit.clamp(1, 1000);
+        self.st.db.all(
+            &format!(
+                "SELECT d.id, d.webhook, w.url, w.secret, d.event, d.incident, d.seq, d.summary, d.attempts \
+                 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook \
+                 WHERE d.state = 'pending' AND d.next_at <= $1 ORDER BY d.next_at, d.id LIMIT {limit}"
+            ),
+            &[now.into()],
+        )
+    }
+
+    /// Records an attempt at delivery `id` (its `attempt`th) and what it
+    /// came to, in one transaction.
+    pub fn record_attempt(
+        &mut self,
+        id: i64,
+        attempt: i64,
+        status_code: Option<i64>,
+        error: Option<&str>,
+        outcome: AttemptOutcome,
+    ) -> Result<(), Error> {
+        self.st.db.begin()?;
+        let result = (|| -> Result<(), Error> {
+            let now = now_ms();
+            self.st.db.execute(
+                "INSERT INTO webhook_attempts (webhook, delivery, at, attempt, status_code, error) \
+                 SELECT webhook, id, $1, $2, $3, $4 FROM webhook_deliveries WHERE id = $5",
+                &[
+                    now.into(),
+                    attempt.into(),
+                    status_code.into(),
+                    error.into(),
+                    id.into(),
+                ],
+            )?;
+            let (state, next) = match outcome {
+                AttemptOutcome::Delivered => ("delivered", now),
+                AttemptOutcome::RetryAt(t) => ("pending", t),
+                AttemptOutcome::GaveUp => ("failed", now),
+            };
+            self.st.db.execute(
+                "UPDATE webhook_deliveries SET attempts = $1, state = $2, next_at = $3 WHERE id = $4",
+                &[attempt.into(), state.into(), next.into(), id.into()],
+            )?;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.st.db.commit(),
+            Err(e) => {
+                let _ = self.st.db.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Webhook `id`'s delivery log, newest first, at most `limit`.
+    pub fn attempts(&mut self, webhook: i64, limit: usize) -> Result<Vec<DeliveryAttempt>, Error> {
+        let limit = limit.clamp(1, 1000);
+        self.st.db.all(
+            &format!(
+                "SELECT at, delivery, attempt, status_code, error FROM webhook_attempts \
+                 WHERE webhook = $1 ORDER BY id DESC LIMIT {limit}"
+            ),
+            &[webhook.into()],
+        )
+    }
+}
+
+impl FromRow for Webhook {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Webhook {
+            id: r
+                .int("id")?
+                .ok_or_else(|| Error::Corrupt("a webhook without its id".to_owned()))?,
+            org: r.text("org")?.unwrap_or_default(),
+            url: r.text("url")?.unwrap_or_default(),
+            secret: r.text("secret")?.unwrap_or_default(),
+            events: r
+                .text("events")?
+                .unwrap_or_default()
+                .split(',')
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            created_at: time(&r.take("created_at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
+    }
+}
+
+impl FromRow for DueDelivery {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(DueDelivery {
+            id: r
+                .int("id")?
+                .ok_or_else(|| Error::Corrupt("a delivery without its id".to_owned()))?,
+            webhook: r.int("webhook")?.unwrap_or(0),
+            url: r.text("url")?.unwrap_or_default(),
+            secret: r.text("secret")?.unwrap_or_default(),
+            event: r.text("event")?.unwrap_or_default(),
+            incident: r.int("incident")?.unwrap_or(0),
+            seq: r.int("seq")?.unwrap_or(0),
+            summary: r.text("summary")?.unwrap_or_default(),
+            attempts: r.int("attempts")?.unwrap_or(0),
+        })
+    }
+}
+
+impl FromRow for DeliveryAttempt {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(DeliveryAttempt {
+            at: time(&r.take("at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            delivery: r.int("delivery")?.unwrap_or(0),
+            attempt: r.int("attempt")?.unwrap_or(0),
+            status_code: r.int("status_code")?,
+            error: r.text("error")?,
         })
     }
 }

@@ -106,3 +106,113 @@ impl From<&[Preference]> for Preferences {
         }
     }
 }
+
+/// A webhook, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookAnswer {
+    /// Its id.
+    pub id: i64,
+    /// The organisation whose events it receives.
+    pub org: String,
+    /// Where deliveries are posted.
+    pub url: String,
+    /// The events it receives.
+    pub events: Vec<String>,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<&c5hub_store::Webhook> for WebhookAnswer {
+    fn from(w: &c5hub_store::Webhook) -> Self {
+        WebhookAnswer {
+            id: w.id,
+            org: w.org.clone(),
+            url: w.url.clone(),
+            events: w.events.clone(),
+            created_at: time(w.created_at),
+        }
+    }
+}
+
+/// `POST /api/v1/webhooks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// The organisation whose events it receives (an org admin: their
+    /// own).
+    pub org: String,
+    /// Where deliveries are posted (`http://` or `https://`).
+    pub url: String,
+    /// `shared`, `assigned`, `correlated` and/or `status`.
+    pub events: Vec<String>,
+}
+
+/// The answer to `POST /api/v1/webhooks`: the webhook and its signing
+/// secret, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatedWebhook {
+    /// The webhook.
+    pub webhook: WebhookAnswer,
+    /// The HMAC-SHA256 key deliveries are signed with.
+    pub secret: String,
+}
+
+/// One attempt at a delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryAttemptAnswer {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The delivery (the same across its retries).
+    pub delivery: i64,
+    /// The attempt's number, from 1.
+    pub attempt: i64,
+    /// The HTTP status the receiver answered, if it answered.
+    pub status_code: Option<i64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+impl From<&c5hub_store::DeliveryAttempt> for DeliveryAttemptAnswer {
+    fn from(a: &c5hub_store::DeliveryAttempt) -> Self {
+        DeliveryAttemptAnswer {
+            at: time(a.at),
+            delivery: a.delivery,
+            attempt: a.attempt,
+            status_code: a.status_code,
+            error: a.error.clone(),
+        }
+    }
+}
+
+/// `GET /api/v1/webhooks/{id}/deliveries`: the delivery log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryLog {
+    /// The webhook.
+    pub webhook: WebhookAnswer,
+    /// Attempts, newest first.
+    pub attempts: Vec<DeliveryAttemptAnswer>,
+}
+
+/// What a webhook receives: the JSON body of a delivery, signed (see
+/// README, "Notifications").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEvent {
+    /// The delivery's id (the same across retries: deduplicate on it).
+    pub delivery: i64,
+    /// `shared`, `assigned`, `correlated` or `status`.
+    pub event: String,
+    /// The incident's key (`/api/v1/incidents/{id}`).
+    pub incident: i64,
+    /// The change feed's number of the change that made it.
+    pub seq: i64,
+    /// One line a person reads.
+    pub summary: String,
+    /// When this attempt was sent, in seconds since the epoch (the
+    /// `X-C5hub-Timestamp` header, signed with the body).
+    pub sent_at: i64,
+}

@@ -9,7 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use c5hub_hub::notify;
 use c5hub_store::MAX_NOTIFICATIONS_PAGE;
-use c5hub_wire::notify::{NotificationsAnswer, Preferences};
+use c5hub_wire::notify::{
+    CreatedWebhook, DeliveryAttemptAnswer, DeliveryLog, NewWebhook, NotificationsAnswer,
+    Preferences, WebhookAnswer,
+};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -111,4 +114,95 @@ pub(crate) async fn set_preferences(
         .run(move |st| Ok(notify::set_preferences(st, &who, &prefs)))
         .await??;
     Ok(Json(Preferences::from(ps.as_slice())))
+}
+
+/// `GET /api/v1/webhooks` (admins).
+pub(crate) async fn webhooks(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<WebhookAnswer>>, Problem> {
+    let who = caller.authority(&s.config.org)?;
+    let ws = s
+        .pool
+        .run(move |st| Ok(notify::webhooks(st, &who)))
+        .await??;
+    Ok(Json(ws.iter().map(WebhookAnswer::from).collect()))
+}
+
+/// The operations layer's webhook from the request body.
+pub(crate) fn new_webhook(body: &NewWebhook) -> Result<notify::NewWebhook, Problem> {
+    let mut events = Vec::with_capacity(body.events.len());
+    for (n, e) in body.events.iter().enumerate() {
+        events.push(notify::Event::parse(e).ok_or_else(|| {
+            Problem::invalid(
+                format!("/events/{n}"),
+                format!("{e:?} is not an event: shared, assigned, correlated or status"),
+            )
+        })?);
+    }
+    Ok(notify::NewWebhook {
+        org: body.org.clone(),
+        url: body.url.clone(),
+        events,
+    })
+}
+
+/// `POST /api/v1/webhooks` (admins).
+pub(crate) async fn add_webhook(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let who = caller.authority(&s.config.org)?;
+    let body: NewWebhook = super::incidents::json_body(&body)?;
+    let new = new_webhook(&body)?;
+    let w = s
+        .pool
+        .run(move |st| Ok(notify::add_webhook(st, &who, &new)))
+        .await??;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedWebhook {
+            webhook: WebhookAnswer::from(&w),
+            secret: w.secret.clone(),
+        }),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/v1/webhooks/{id}` (admins).
+pub(crate) async fn remove_webhook(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let who = caller.authority(&s.config.org)?;
+    let id = webhook_id(&id)?;
+    s.pool
+        .run(move |st| Ok(notify::remove_webhook(st, &who, id)))
+        .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn webhook_id(id: &str) -> Result<i64, Problem> {
+    id.parse()
+        .map_err(|_| Problem::invalid("path", format!("{id:?} is not a webhook id")))
+}
+
+/// `GET /api/v1/webhooks/{id}/deliveries` (admins).
+pub(crate) async fn deliveries(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeliveryLog>, Problem> {
+    let who = caller.authority(&s.config.org)?;
+    let id = webhook_id(&id)?;
+    let (w, log) = s
+        .pool
+        .run(move |st| Ok(notify::deliveries(st, &who, id, 200)))
+        .await??;
+    Ok(Json(DeliveryLog {
+        webhook: WebhookAnswer::from(&w),
+        attempts: log.iter().map(DeliveryAttemptAnswer::from).collect(),
+    }))
 }

@@ -69,6 +69,12 @@ pub(crate) fn router() -> Router<AppState> {
             "/for-you/preferences",
             get(notify::preferences).post(notify::set_preferences),
         )
+        .route(
+            "/admin/webhooks",
+            get(notify::webhooks).post(notify::add_webhook),
+        )
+        .route("/admin/webhooks/{id}", get(notify::delivery_log))
+        .route("/admin/webhooks/{id}/remove", post(notify::remove_webhook))
         .route("/admin", get(admin::overview))
         .route("/admin/orgs", post(admin::add_org))
         .route("/admin/users", post(admin::add_user))

@@ -198,3 +198,173 @@ pub(crate) async fn set_preferences(
         Err(p) => error_page(&caller, &p),
     }
 }
+
+/// `GET /admin/webhooks`: the webhooks the caller administers, and a form
+/// to add one.
+pub(crate) async fn webhooks(State(s): State<AppState>, caller: Caller) -> Response {
+    webhooks_page(&s, &caller, None).await
+}
+
+async fn webhooks_page(s: &AppState, caller: &Caller, created: Option<(i64, String)>) -> Response {
+    let who = match caller.authority(&s.config.org) {
+        Ok(w) => w,
+        Err(p) => return error_page(caller, &p),
+    };
+    let own = caller
+        .principal
+        .as_ref()
+        .map(|p| p.org.clone())
+        .unwrap_or_default();
+    let got = s.pool.run(move |st| Ok(notify::webhooks(st, &who))).await;
+    let hooks = match got {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return error_page(caller, &e.into()),
+        Err(p) => return error_page(caller, &p),
+    };
+    let ctx = Page::of(caller, "Webhooks", "admin");
+    let body = html! {
+        h1 { "Webhooks" }
+        p { "Each delivery is JSON signed with the webhook's secret (HMAC-SHA256 of the body, "
+            code { "X-C5hub-Signature" } ", with " code { "X-C5hub-Timestamp" } "), retried with growing waits when it fails." }
+        @if let Some((id, secret)) = &created {
+            div role="status" {
+                p { "Webhook " (id) " added. Its signing secret, shown this once:" }
+                p { code id="webhook-secret" { (secret) } }
+            }
+        }
+        @if hooks.is_empty() {
+            p { "No webhooks." }
+        } @else {
+            table {
+                thead { tr { th { "Id" } th { "Organisation" } th { "URL" } th { "Events" } th { "Log" } th { span.visually-hidden { "Remove" } } } }
+                tbody {
+                    @for w in &hooks {
+                        tr {
+                            td { (w.id) }
+                            td { (w.org) }
+                            td { code { (w.url) } }
+                            td { (w.events.join(", ")) }
+                            td { a href=(format!("/admin/webhooks/{}", w.id)) { "Delivery log" } }
+                            td {
+                                form.inline method="post" action=(format!("/admin/webhooks/{}/remove", w.id)) {
+                                    (csrf_field(caller.csrf()))
+                                    button type="submit" aria-label=(format!("Remove webhook {}", w.id)) { "Remove" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Add a webhook" }
+        form method="post" action="/admin/webhooks" {
+            (csrf_field(caller.csrf()))
+            p { label for="wh-org" { "Organisation" } " " input id="wh-org" name="org" required value=(own); }
+            p { label for="wh-url" { "URL" } " " input id="wh-url" name="url" type="url" required size="60"; }
+            fieldset {
+                legend { "Events" }
+                @for e in Event::ALL {
+                    label { input type="checkbox" name=(e.as_str()) checked; " " (e.label()) } br;
+                }
+            }
+            button type="submit" { "Add webhook" }
+        }
+    };
+    page(&ctx, body).into_response()
+}
+
+/// `POST /admin/webhooks`.
+pub(crate) async fn add_webhook(
+    State(s): State<AppState>,
+    caller: Caller,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let run = async {
+        check_csrf(&caller, f.get("csrf").map_or("", String::as_str))?;
+        let who = caller.authority(&s.config.org)?;
+        let new = notify::NewWebhook {
+            org: f.get("org").map_or("", |o| o.trim()).to_owned(),
+            url: f.get("url").cloned().unwrap_or_default(),
+            events: Event::ALL
+                .into_iter()
+                .filter(|e| f.contains_key(e.as_str()))
+                .collect(),
+        };
+        let w = s
+            .pool
+            .run(move |st| Ok(notify::add_webhook(st, &who, &new)))
+            .await??;
+        Ok::<_, Problem>((w.id, w.secret))
+    };
+    match run.await {
+        Ok(created) => webhooks_page(&s, &caller, Some(created)).await,
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+/// `POST /admin/webhooks/{id}/remove`.
+pub(crate) async fn remove_webhook(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let run = async {
+        check_csrf(&caller, f.get("csrf").map_or("", String::as_str))?;
+        let who = caller.authority(&s.config.org)?;
+        s.pool
+            .run(move |st| Ok(notify::remove_webhook(st, &who, id)))
+            .await??;
+        Ok::<_, Problem>(())
+    };
+    match run.await {
+        Ok(()) => Redirect::to("/admin/webhooks").into_response(),
+        Err(p) => error_page(&caller, &p),
+    }
+}
+
+/// `GET /admin/webhooks/{id}`: the delivery log.
+pub(crate) async fn delivery_log(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Response {
+    let who = match caller.authority(&s.config.org) {
+        Ok(w) => w,
+        Err(p) => return error_page(&caller, &p),
+    };
+    let got = s
+        .pool
+        .run(move |st| Ok(notify::deliveries(st, &who, id, 200)))
+        .await;
+    let (w, log) = match got {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return error_page(&caller, &e.into()),
+        Err(p) => return error_page(&caller, &p),
+    };
+    let ctx = Page::of(&caller, "Delivery log", "admin");
+    let body = html! {
+        h1 { "Delivery log of webhook " (w.id) }
+        p { (w.org) ": " code { (w.url) } }
+        @if log.is_empty() {
+            p { "No delivery yet." }
+        } @else {
+            table {
+                thead { tr { th { "When" } th { "Delivery" } th { "Attempt" } th { "Status" } th { "Error" } } }
+                tbody {
+                    @for a in &log {
+                        tr {
+                            td { (a.at.format("%Y-%m-%d %H:%M:%S UTC")) }
+                            td { (a.delivery) }
+                            td { (a.attempt) }
+                            td { @if let Some(c) = a.status_code { (c) } @else { "none" } }
+                            td { (a.error.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href="/admin/webhooks" { "Back to the webhooks" } }
+    };
+    page(&ctx, body).into_response()
+}

@@ -23,3 +23,35 @@ CREATE TABLE notify_cursor (
   seq INTEGER NOT NULL
 );
 INSERT INTO notify_cursor (name, seq) SELECT 'notifier', COALESCE(MAX(seq), 0) FROM changes;
+CREATE TABLE webhooks (
+  id INTEGER PRIMARY KEY,
+  org TEXT NOT NULL,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY,
+  webhook INTEGER NOT NULL,
+  dedup TEXT NOT NULL,
+  event TEXT NOT NULL,
+  incident INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  UNIQUE (webhook, dedup)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at);
+CREATE TABLE webhook_attempts (
+  id INTEGER PRIMARY KEY,
+  webhook INTEGER NOT NULL,
+  delivery INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT
+);
+CREATE INDEX webhook_attempts_by_webhook ON webhook_attempts (webhook, id);
