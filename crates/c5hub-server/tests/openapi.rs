@@ -574,6 +574,45 @@ fn every_route_answers_what_the_document_says() {
             &[],
         );
         assert_eq!(r.json()["preferences"][3]["email"], true);
+        let r = c.json(
+            "POST",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks",
+            admin,
+            &json!({"org": "bank-csirt", "url": "http://127.0.0.1:9/hook", "events": ["shared", "status"]}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let hook = r.json()["webhook"]["id"].as_i64().expect("id");
+        let r = c.json(
+            "POST",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks",
+            admin,
+            &json!({"org": "bank-csirt", "url": "ftp://nowhere", "events": ["shared"]}),
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        let r = c.get("/api/v1/webhooks", "/api/v1/webhooks", admin);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = c.get(
+            "/api/v1/webhooks/{id}/deliveries",
+            &format!("/api/v1/webhooks/{hook}/deliveries"),
+            admin,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = c.get(
+            "/api/v1/webhooks/{id}/deliveries",
+            &format!("/api/v1/webhooks/{hook}/deliveries"),
+            bank,
+        );
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = c.call(
+            "DELETE",
+            "/api/v1/webhooks/{id}",
+            &format!("/api/v1/webhooks/{hook}"),
+            admin,
+            None,
+        );
+        assert_eq!(r.status, 204, "{}", r.body);
 
         // Countering spam: telco-a is an operator (its reporter submits),
         // the hub's admin reads and confirms every report, bank-csirt is
