@@ -34,8 +34,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use c5hub_store::{
-    Change, ChangeKind, DeliveryAttempt, NewDelivery, NewNotification, Notification, NotifyPref,
-    Store, Webhook,
+    Change, ChangeKind, DeliveryAttempt, NewDelivery, NewEmail, NewNotification, Notification,
+    NotifyPref, Store, Webhook,
 };
 
 use crate::{Authority, Error};
@@ -269,11 +269,10 @@ impl People {
         })
     }
 
-    fn wants_in_app(&self, user: &str, e: Event) -> bool {
+    fn choice(&self, user: &str, e: Event) -> Option<&Preference> {
         self.prefs
             .get(user)
             .and_then(|ps| ps.iter().find(|p| p.event == e))
-            .is_some_and(|p| p.in_app)
     }
 }
 
@@ -303,12 +302,13 @@ pub fn follow(store: &mut Store, hub_org: &str) -> Result<Followed, Error> {
         return Ok(Followed::default());
     };
     let people = People::load(store)?;
-    let mut out = Vec::new();
-    let mut hooks = Vec::new();
+    let mut out = Outbox::default();
     for c in &changes {
-        notes_for(store, hub_org, &people, c, &mut out, &mut hooks)?;
+        notes_for(store, hub_org, &people, c, &mut out)?;
     }
-    let notified = store.notifications().deliver_all(&out, &hooks, last)?;
+    let notified = store
+        .notifications()
+        .deliver_all(&out.notes, &out.hooks, &out.emails, last)?;
     if notified > 0 {
         tracing::info!(
             changes = changes.len(),
@@ -329,8 +329,7 @@ fn notes_for(
     hub_org: &str,
     people: &People,
     c: &Change,
-    out: &mut Vec<NewNotification>,
-    hooks: &mut Vec<NewDelivery>,
+    out: &mut Outbox,
 ) -> Result<(), Error> {
     // The incident as its reporter reads it (a reporter reads its own):
     // its sharing lists, title and status as they are now.
@@ -414,32 +413,30 @@ fn notes_for(
                 .assignments(c.incident, &c5hub_model::Viewer::member(c.reporter.clone()))?;
             if let Some((Some(assignee), hist)) = history {
                 let actor = hist.last().map(|a| a.actor.as_str()).unwrap_or_default();
-                if let Some(org) = people.org_of.get(&assignee)
-                    && actor != assignee
-                    && people.wants_in_app(&assignee, Event::Assigned)
-                    && readable_by(store, org, c.incident)?
-                {
-                    out.push(NewNotification {
-                        user: assignee.clone(),
-                        event: Event::Assigned.as_str().to_owned(),
-                        dedup: format!("assigned:{}", c.seq),
-                        incident: c.incident,
-                        seq: c.seq,
-                        summary: format!("{actor} assigned {name} to you"),
-                    });
-                }
+                // The summary names no person: it may reach another
+                // organisation's webhook or mailbox.
                 if let Some(org) = people.org_of.get(&assignee)
                     && actor != assignee
                     && readable_by(store, org, c.incident)?
                 {
+                    let dedup = format!("assigned:{}", c.seq);
+                    tell(
+                        people,
+                        &assignee,
+                        Event::Assigned,
+                        &dedup,
+                        c,
+                        &format!("{name} was assigned to you"),
+                        out,
+                    );
                     queue_hooks(
                         people,
                         org,
                         Event::Assigned,
-                        &format!("assigned:{}", c.seq),
+                        &dedup,
                         c,
-                        &format!("{actor} assigned {name} to {assignee}"),
-                        hooks,
+                        &format!("{name} was assigned to a user of your organisation"),
+                        &mut out.hooks,
                     );
                 }
             }
@@ -453,24 +450,67 @@ fn notes_for(
         if !readable_by(store, &org, c.incident)? {
             continue;
         }
-        queue_hooks(people, &org, event, &dedup, c, &summary, hooks);
+        queue_hooks(people, &org, event, &dedup, c, &summary, &mut out.hooks);
         let Some(users) = people.by_org.get(&org) else {
             continue;
         };
         for u in users {
-            if actor.as_deref() != Some(u.as_str()) && people.wants_in_app(u, event) {
-                out.push(NewNotification {
-                    user: u.clone(),
-                    event: event.as_str().to_owned(),
-                    dedup: dedup.clone(),
-                    incident: c.incident,
-                    seq: c.seq,
-                    summary: summary.clone(),
-                });
+            if actor.as_deref() != Some(u.as_str()) {
+                tell(people, u, event, &dedup, c, &summary, out);
             }
         }
     }
     Ok(())
+}
+
+/// What one [`follow`] step makes, stored with the cursor.
+#[derive(Default)]
+struct Outbox {
+    notes: Vec<NewNotification>,
+    hooks: Vec<NewDelivery>,
+    emails: Vec<NewEmail>,
+}
+
+/// Tells `user` of `event` as they chose: in the app, by e-mail, both or
+/// neither. The caller has checked that the user's organisation may read
+/// the incident; `summary` holds nothing more than it may read.
+fn tell(
+    people: &People,
+    user: &str,
+    event: Event,
+    dedup: &str,
+    c: &Change,
+    summary: &str,
+    out: &mut Outbox,
+) {
+    let Some(choice) = people.choice(user, event) else {
+        return;
+    };
+    if choice.in_app {
+        out.notes.push(NewNotification {
+            user: user.to_owned(),
+            event: event.as_str().to_owned(),
+            dedup: dedup.to_owned(),
+            incident: c.incident,
+            seq: c.seq,
+            summary: summary.to_owned(),
+        });
+    }
+    if choice.email {
+        let line: String = summary
+            .chars()
+            .map(|ch| if ch.is_control() { ' ' } else { ch })
+            .collect();
+        out.emails.push(NewEmail {
+            user: user.to_owned(),
+            dedup: dedup.to_owned(),
+            subject: format!("[c5hub] {line}"),
+            body: format!(
+                "{line}\n\nIncident {} on the hub: /incidents/{}\n\nYou receive this because of your notification preferences (For you, Choose what you are told of).\n",
+                c.incident, c.incident
+            ),
+        });
+    }
 }
 
 /// Queues a delivery of `event` to each of `org`'s webhooks that takes

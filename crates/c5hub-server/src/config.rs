@@ -67,6 +67,12 @@ pub struct NotifyConfig {
     /// The wait, in milliseconds, before the first retry of a failed
     /// webhook delivery; it doubles with each failure (6 attempts in all).
     pub webhook_backoff_ms: u64,
+    /// The SMTP server e-mail notifications go through
+    /// (`smtp://[user:password@]host:port`); none: no e-mail is sent
+    /// (the choices are kept, the queue waits).
+    pub smtp_url: Option<String>,
+    /// The sender's address of e-mail notifications.
+    pub from: String,
 }
 
 impl Default for NotifyConfig {
@@ -74,6 +80,8 @@ impl Default for NotifyConfig {
         NotifyConfig {
             interval_ms: 2000,
             webhook_backoff_ms: 30_000,
+            smtp_url: None,
+            from: "c5hub@localhost".to_owned(),
         }
     }
 }

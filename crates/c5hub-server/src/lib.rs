@@ -24,6 +24,7 @@
 pub mod config;
 pub mod demo;
 pub mod feed;
+pub mod smtp;
 pub mod spam;
 pub mod webhooks;
 
@@ -195,6 +196,11 @@ pub async fn start(
     config: Config,
     signals: bool,
 ) -> Result<Running, String> {
+    // A bad [notify] setting stops the start before anything is opened.
+    let smtp = match &config.notify.smtp_url {
+        Some(url) => Some(smtp::Smtp::parse(url, &config.notify.from)?),
+        None => None,
+    };
     let spam = Arc::new(spam::load(&config.spam)?);
     {
         // Spam incidents stored in clear by older versions get their
@@ -233,7 +239,7 @@ pub async fn start(
         spam,
     };
     let ready = state.ready.clone();
-    let notifier = notifier(&state);
+    let notifier = notifier(&state, smtp);
     let metrics_app = api::metrics_router(state.clone());
     let app = api::router(state);
     let listener = TcpListener::bind(&config.listen)
@@ -296,7 +302,7 @@ pub async fn start(
 /// follows the change feed until it is caught up, sends the webhook
 /// deliveries that are due (`webhooks`), then waits `[notify]
 /// interval_ms`; an error is logged and retried after the wait.
-fn notifier(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+fn notifier(state: &AppState, smtp: Option<smtp::Smtp>) -> Option<tokio::task::JoinHandle<()>> {
     let interval = state.config.notify.interval_ms;
     if interval == 0 {
         return None;
@@ -316,8 +322,12 @@ fn notifier(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
                 Ok(Err(e)) => tracing::warn!(error = %e, "notifier"),
                 Err(p) => tracing::warn!(error = %p.detail, "notifier"),
             }
-            // Caught up: send what is due to webhooks, then wait.
+            // Caught up: send what is due to webhooks and by e-mail,
+            // then wait.
             while webhooks::round(&state, &agent).await > 0 {}
+            if let Some(smtp) = &smtp {
+                while smtp::round(&state, smtp).await > 0 {}
+            }
             tokio::time::sleep(std::time::Duration::from_millis(interval)).await;
         }
     }))

@@ -425,6 +425,7 @@ fn webhooks_are_signed_retried_logged_and_obey_tlp() {
                 notify: NotifyConfig {
                     interval_ms: 20,
                     webhook_backoff_ms: 100,
+                    ..NotifyConfig::default()
                 },
                 ..test_config()
             },
@@ -566,6 +567,198 @@ fn webhooks_are_signed_retried_logged_and_obey_tlp() {
             ),
             204,
         );
+        hub.stop();
+    }
+}
+
+/// A real SMTP server on loopback (Python's aiosmtpd, from PyPI; see
+/// tools/test.sh) writing what it receives to a maildir.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl SmtpServer {
+    fn start(name: &str) -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = std::env::temp_dir().join(format!("c5hub-{name}-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&dir)
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd; tools/test.sh does)");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer { child, port, dir }
+    }
+
+    /// Every message received, as text.
+    fn messages(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("new")) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn e_mail_goes_through_smtp_to_whom_chose_it_and_may_read() {
+    for loc in locations("notify_email") {
+        let smtp = SmtpServer::start("smtp");
+        let hub = Hub::start_with(
+            loc,
+            Config {
+                notify: NotifyConfig {
+                    interval_ms: 20,
+                    webhook_backoff_ms: 100,
+                    smtp_url: Some(format!("smtp://127.0.0.1:{}", smtp.port)),
+                    from: "hub@national-cirt.test".to_owned(),
+                },
+                ..test_config()
+            },
+        );
+        for o in ["bank", "peer", "other"] {
+            org(&hub, o);
+        }
+        let bank = user(&hub, "bank", "eve@bank.test");
+        let ann = user(&hub, "peer", "ann@peer.test");
+        user(&hub, "peer", "carl@peer.test");
+        let bob = user(&hub, "other", "bob@other.test");
+        // Ann wants shared incidents by e-mail; Carl keeps the defaults
+        // (e-mail for assignments only); Bob wants everything by e-mail.
+        let everything = json!({"preferences": [
+            {"event": "shared", "in_app": true, "email": true},
+            {"event": "assigned", "in_app": true, "email": true},
+            {"event": "correlated", "in_app": true, "email": true},
+            {"event": "status", "in_app": true, "email": true},
+        ]});
+        ok(
+            send(
+                &hub,
+                "PUT",
+                "/api/v1/notifications/preferences",
+                &bob,
+                &everything,
+            ),
+            200,
+        );
+        ok(
+            send(
+                &hub,
+                "PUT",
+                "/api/v1/notifications/preferences",
+                &ann,
+                &json!({"preferences": [{"event": "shared", "in_app": true, "email": true}]}),
+            ),
+            200,
+        );
+        let strict = submit(
+            &hub,
+            &bank,
+            &json!({"id": "bank:S-1", "tlp": "amber+strict", "title": "secret strict thing"}),
+        );
+        ok(
+            send(
+                &hub,
+                "PATCH",
+                &format!("/api/v1/incidents/{strict}"),
+                &bank,
+                &json!({"status": "triaged"}),
+            ),
+            200,
+        );
+        let shared = submit(
+            &hub,
+            &bank,
+            &json!({"id": "bank:A-1", "tlp": "amber", "title": "shared thing", "shared_with": ["peer"]}),
+        );
+        ok(
+            send(
+                &hub,
+                "PUT",
+                &format!("/api/v1/incidents/{shared}/handlers"),
+                &bank,
+                &json!({"handlers": ["peer"]}),
+            ),
+            200,
+        );
+        ok(
+            send(
+                &hub,
+                "PATCH",
+                &format!("/api/v1/incidents/{shared}"),
+                &bank,
+                &json!({"assignee": "carl@peer.test"}),
+            ),
+            200,
+        );
+        caught_up(&hub);
+        let start = Instant::now();
+        while smtp.messages().len() < 2 {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{:?}",
+                smtp.messages()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let got = smtp.messages();
+        assert_eq!(got.len(), 2, "{got:#?}");
+        let to_ann: Vec<&String> = got
+            .iter()
+            .filter(|m| m.contains("X-RcptTo: ann@peer.test"))
+            .collect();
+        let to_carl: Vec<&String> = got
+            .iter()
+            .filter(|m| m.contains("X-RcptTo: carl@peer.test"))
+            .collect();
+        assert_eq!((to_ann.len(), to_carl.len()), (1, 1), "{got:#?}");
+        assert!(
+            to_ann[0].contains(
+                "Subject: [c5hub] bank shared bank:A-1 (shared thing) with your organisation"
+            ),
+            "{}",
+            to_ann[0]
+        );
+        assert!(
+            to_carl[0].contains("Subject: [c5hub] bank:A-1 (shared thing) was assigned to you"),
+            "{}",
+            to_carl[0]
+        );
+        for m in &got {
+            assert!(m.contains("X-MailFrom: hub@national-cirt.test"), "{m}");
+            assert!(!m.contains("strict"), "nothing of the strict incident: {m}");
+            assert!(
+                !m.contains("eve@bank.test"),
+                "no person of another organisation: {m}"
+            );
+            assert!(!m.contains("bob@other.test"), "{m}");
+        }
         hub.stop();
     }
 }

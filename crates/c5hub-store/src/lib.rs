@@ -54,8 +54,8 @@ pub use incidents::{
 };
 pub use ingest::Plan;
 pub use notify::{
-    AttemptOutcome, DeliveryAttempt, DueDelivery, MAX_NOTIFICATIONS_PAGE, NewDelivery,
-    NewNotification, Notification, Notifications, NotifyPref, Webhook,
+    AttemptOutcome, DeliveryAttempt, DueDelivery, DueEmail, MAX_NOTIFICATIONS_PAGE, NewDelivery,
+    NewEmail, NewNotification, Notification, Notifications, NotifyPref, Webhook,
 };
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,

@@ -104,15 +104,17 @@ impl Notifications<'_> {
     /// stored is skipped) and moves the cursor to `cursor`, in one
     /// transaction. Answers how many were new.
     pub fn deliver(&mut self, items: &[NewNotification], cursor: i64) -> Result<usize, Error> {
-        self.deliver_all(items, &[], cursor)
+        self.deliver_all(items, &[], &[], cursor)
     }
 
-    /// [`Notifications::deliver`], with webhook deliveries queued in the
-    /// same transaction (a (webhook, dedup) already queued is skipped).
+    /// [`Notifications::deliver`], with webhook deliveries and e-mails
+    /// queued in the same transaction (a (webhook, dedup) or (user,
+    /// dedup) already queued is skipped).
     pub fn deliver_all(
         &mut self,
         items: &[NewNotification],
         hooks: &[NewDelivery],
+        emails: &[NewEmail],
         cursor: i64,
     ) -> Result<usize, Error> {
         self.st.db.begin()?;
@@ -145,6 +147,19 @@ impl Notifications<'_> {
                         d.incident.into(),
                         d.seq.into(),
                         d.summary.as_str().into(),
+                        now.into(),
+                    ],
+                )?;
+            }
+            for m in emails {
+                self.st.db.execute(
+                    "INSERT INTO email_outbox (user_email, dedup, subject, body, attempts, next_at, state) \
+                     VALUES ($1, $2, $3, $4, 0, $5, 'pending') ON CONFLICT (user_email, dedup) DO NOTHING",
+                    &[
+                        m.user.as_str().into(),
+                        m.dedup.as_str().into(),
+                        m.subject.as_str().into(),
+                        m.body.as_str().into(),
                         now.into(),
                     ],
                 )?;
@@ -540,6 +555,84 @@ impl FromRow for DeliveryAttempt {
             attempt: r.int("attempt")?.unwrap_or(0),
             status_code: r.int("status_code")?,
             error: r.text("error")?,
+        })
+    }
+}
+
+/// An e-mail to queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEmail {
+    /// To whom (a user's e-mail address).
+    pub user: String,
+    /// What makes it unique for its user.
+    pub dedup: String,
+    /// Its subject, one line.
+    pub subject: String,
+    /// Its text.
+    pub body: String,
+}
+
+/// A queued e-mail that is due.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueEmail {
+    /// Its key.
+    pub id: i64,
+    /// To whom.
+    pub user: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its text.
+    pub body: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+}
+
+impl Notifications<'_> {
+    /// E-mails due at `now` (ms), oldest first, at most `limit`.
+    pub fn due_emails(&mut self, now: i64, limit: usize) -> Result<Vec<DueEmail>, Error> {
+        let limit = limit.clamp(1, 1000);
+        self.st.db.all(
+            &format!(
+                "SELECT id, user_email, subject, body, attempts FROM email_outbox \
+                 WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT {limit}"
+            ),
+            &[now.into()],
+        )
+    }
+
+    /// Records an attempt at e-mail `id` (its `attempt`th) and what it
+    /// came to.
+    pub fn email_attempt(
+        &mut self,
+        id: i64,
+        attempt: i64,
+        error: Option<&str>,
+        outcome: AttemptOutcome,
+    ) -> Result<(), Error> {
+        let now = now_ms();
+        let (state, next) = match outcome {
+            AttemptOutcome::Delivered => ("sent", now),
+            AttemptOutcome::RetryAt(t) => ("pending", t),
+            AttemptOutcome::GaveUp => ("failed", now),
+        };
+        self.st.db.execute(
+            "UPDATE email_outbox SET attempts = $1, state = $2, next_at = $3, last_error = $4 WHERE id = $5",
+            &[attempt.into(), state.into(), next.into(), error.into(), id.into()],
+        )?;
+        Ok(())
+    }
+}
+
+impl FromRow for DueEmail {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(DueEmail {
+            id: r
+                .int("id")?
+                .ok_or_else(|| Error::Corrupt("an e-mail without its id".to_owned()))?,
+            user: r.text("user_email")?.unwrap_or_default(),
+            subject: r.text("subject")?.unwrap_or_default(),
+            body: r.text("body")?.unwrap_or_default(),
+            attempts: r.int("attempts")?.unwrap_or(0),
         })
     }
 }

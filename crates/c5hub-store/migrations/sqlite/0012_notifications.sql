@@ -55,3 +55,16 @@ CREATE TABLE webhook_attempts (
   error TEXT
 );
 CREATE INDEX webhook_attempts_by_webhook ON webhook_attempts (webhook, id);
+CREATE TABLE email_outbox (
+  id INTEGER PRIMARY KEY,
+  user_email TEXT NOT NULL,
+  dedup TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  last_error TEXT,
+  UNIQUE (user_email, dedup)
+);
+CREATE INDEX email_outbox_due ON email_outbox (state, next_at);
