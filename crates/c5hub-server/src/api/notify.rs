@@ -101,7 +101,7 @@ pub(crate) async fn set_preferences(
     for (n, p) in body.preferences.iter().enumerate() {
         prefs.push(p.to_preference().ok_or_else(|| {
             Problem::invalid(
-                &format!("/preferences/{n}/event"),
+                format!("/preferences/{n}/event"),
                 format!(
                     "{:?} is not an event: shared, assigned, correlated or status",
                     p.event
