@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of c5hub. On a fresh machine it first installs what the
 # tests need (Debian: libxml2-utils for xmllint; PyPI: jsonschema and
-# rfc3339-validator for the RFC 8727 schema check), so this one command is
+# rfc3339-validator for the RFC 8727 schema check, aiosmtpd for the SMTP
+# server the notification tests receive e-mail with), so this one command is
 # all the set-up there is.
 #
 #   bash tools/test.sh
@@ -20,6 +21,11 @@ fi
 if ! python3 -c 'import jsonschema, rfc3339_validator' 2>/dev/null; then
   echo "== installing jsonschema, rfc3339-validator (PyPI)"
   python3 -m pip install -q jsonschema rfc3339-validator
+fi
+# The notification tests receive e-mail with a real SMTP server.
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  echo "== installing aiosmtpd (PyPI)"
+  python3 -m pip install -q aiosmtpd
 fi
 
 echo "== gates: cargo fmt --check, cargo clippy -D warnings"

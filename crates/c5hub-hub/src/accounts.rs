@@ -71,7 +71,7 @@ impl AdminScope {
     }
 
     /// The organisation a listing is limited to; `None` for the whole hub.
-    fn only(&self) -> Option<&str> {
+    pub(crate) fn only(&self) -> Option<&str> {
         match self {
             AdminScope::Hub => None,
             AdminScope::Org(own) => Some(own),
@@ -133,14 +133,14 @@ impl Authority {
         }
     }
 
-    fn scope_for(&self, what: &str) -> Result<AdminScope, Error> {
+    pub(crate) fn scope_for(&self, what: &str) -> Result<AdminScope, Error> {
         self.admin_scope()
             .ok_or_else(|| Error::Forbidden(format!("only admins may {what}")))
     }
 
     /// The scope, which must cover `org`: another organisation's accounts
     /// are refused, naming the rule.
-    fn scope_over(&self, org: &str, what: &str) -> Result<AdminScope, Error> {
+    pub(crate) fn scope_over(&self, org: &str, what: &str) -> Result<AdminScope, Error> {
         let scope = self.scope_for(what)?;
         if scope.covers(org) {
             Ok(scope)
@@ -162,7 +162,7 @@ impl Authority {
         }
     }
 
-    fn audit(
+    pub(crate) fn audit(
         &self,
         store: &mut Store,
         action: &str,

@@ -19,6 +19,9 @@
 //! - [`spam`]: countering spam (reports, intake, verdicts, classification,
 //!   campaigns, feed, impact), with the rule of who may do what and the
 //!   [`spam::SpamDesk`] every door shares.
+//! - [`notify`]: notifications: who is told of what (each user's choices
+//!   per event), the notifier that follows the change feed from a
+//!   persisted cursor, and the TLP rule applied before anyone is told.
 //! - [`assess`]: the national assessment's access rule and the hand-off of
 //!   validated responses to `c5hub-assess` for scoring.
 //!
@@ -28,6 +31,7 @@
 pub mod accounts;
 pub mod assess;
 pub mod incidents;
+pub mod notify;
 pub mod reads;
 pub mod spam;
 pub mod submit;

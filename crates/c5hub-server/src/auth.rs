@@ -82,6 +82,8 @@ pub(crate) struct Caller {
     pub(crate) principal: Option<Principal>,
     pub(crate) via: Option<Via>,
     pub(crate) public_access: bool,
+    /// The session user's unread notifications (web pages only).
+    pub(crate) unread: Option<i64>,
 }
 
 impl Caller {
@@ -192,6 +194,7 @@ impl FromRequestParts<AppState> for Caller {
                     principal: Some(p),
                     via: Some(Via::Token),
                     public_access,
+                    unread: None,
                 }),
                 None => Err(Problem::new(
                     axum::http::StatusCode::UNAUTHORIZED,
@@ -203,7 +206,19 @@ impl FromRequestParts<AppState> for Caller {
         }
         if let Some(secret) = cookie(parts, SESSION_COOKIE).map(str::to_owned) {
             let s2 = secret.clone();
-            if let Some(session) = state.pool.run(move |s| s.accounts().session(&s2)).await? {
+            // The header of every page shows the unread count: read with
+            // the session, in the same trip to the store.
+            let found = state
+                .pool
+                .run(move |s| {
+                    let Some(session) = s.accounts().session(&s2)? else {
+                        return Ok(None);
+                    };
+                    let unread = s.notifications().unread(&session.principal.name)?;
+                    Ok(Some((session, unread)))
+                })
+                .await?;
+            if let Some((session, unread)) = found {
                 let unsafe_method =
                     !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
                 if unsafe_method && parts.uri.path().starts_with("/api/") {
@@ -224,6 +239,7 @@ impl FromRequestParts<AppState> for Caller {
                         csrf: session.csrf,
                     }),
                     public_access,
+                    unread: Some(unread),
                 });
             }
         }
@@ -231,6 +247,7 @@ impl FromRequestParts<AppState> for Caller {
             principal: None,
             via: None,
             public_access,
+            unread: None,
         })
     }
 }

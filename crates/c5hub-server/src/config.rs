@@ -53,6 +53,37 @@ pub struct Config {
     pub metrics_listen: Option<String>,
     /// Countering spam: keys, rules, model, subscriber counts.
     pub spam: SpamConfig,
+    /// Notifications: how often the notifier follows the change feed.
+    pub notify: NotifyConfig,
+}
+
+/// The `[notify]` table.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// How long the notifier waits, in milliseconds, after finding no new
+    /// change before it looks again (0: no notifier runs).
+    pub interval_ms: u64,
+    /// The wait, in milliseconds, before the first retry of a failed
+    /// webhook delivery; it doubles with each failure (6 attempts in all).
+    pub webhook_backoff_ms: u64,
+    /// The SMTP server e-mail notifications go through
+    /// (`smtp://[user:password@]host:port`); none: no e-mail is sent
+    /// (the choices are kept, the queue waits).
+    pub smtp_url: Option<String>,
+    /// The sender's address of e-mail notifications.
+    pub from: String,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            interval_ms: 2000,
+            webhook_backoff_ms: 30_000,
+            smtp_url: None,
+            from: "c5hub@localhost".to_owned(),
+        }
+    }
 }
 
 /// The `[spam]` table: how the hub handles operators' spam reports.
@@ -140,6 +171,7 @@ impl Default for Config {
             max_batch: 512,
             metrics_listen: None,
             spam: SpamConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }

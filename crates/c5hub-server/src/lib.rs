@@ -24,7 +24,9 @@
 pub mod config;
 pub mod demo;
 pub mod feed;
+pub mod smtp;
 pub mod spam;
+pub mod webhooks;
 
 mod api;
 mod assess;
@@ -156,6 +158,7 @@ pub struct Running {
     pub metrics_addr: Option<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
+    notifier: Option<tokio::task::JoinHandle<()>>,
     shutdown: tokio::sync::watch::Sender<bool>,
     writer: writer::WriterThread,
 }
@@ -175,6 +178,11 @@ impl Running {
         if let Some(t) = self.metrics_task {
             t.abort();
         }
+        // The notifier's cursor moves with what it stored, in one
+        // transaction: stopping it anywhere loses and repeats nothing.
+        if let Some(t) = self.notifier {
+            t.abort();
+        }
         let served = served?;
         // The router, and with it every writer handle, is gone: the writer
         // drains its queue and ends.
@@ -191,6 +199,11 @@ pub async fn start(
     config: Config,
     signals: bool,
 ) -> Result<Running, String> {
+    // A bad [notify] setting stops the start before anything is opened.
+    let smtp = match &config.notify.smtp_url {
+        Some(url) => Some(smtp::Smtp::parse(url, &config.notify.from)?),
+        None => None,
+    };
     let spam = Arc::new(spam::load(&config.spam)?);
     {
         // Spam incidents stored in clear by older versions get their
@@ -229,6 +242,7 @@ pub async fn start(
         spam,
     };
     let ready = state.ready.clone();
+    let notifier = notifier(&state, smtp);
     let metrics_app = api::metrics_router(state.clone());
     let app = api::router(state);
     let listener = TcpListener::bind(&config.listen)
@@ -281,9 +295,45 @@ pub async fn start(
         metrics_addr,
         task,
         metrics_task,
+        notifier,
         shutdown: tx,
         writer: thread,
     })
+}
+
+/// The notifier (`c5hub_hub::notify::follow`) as a background task: it
+/// follows the change feed until it is caught up, sends the webhook
+/// deliveries that are due (`webhooks`), then waits `[notify]
+/// interval_ms`; an error is logged and retried after the wait.
+fn notifier(state: &AppState, smtp: Option<smtp::Smtp>) -> Option<tokio::task::JoinHandle<()>> {
+    let interval = state.config.notify.interval_ms;
+    if interval == 0 {
+        return None;
+    }
+    let (pool, org) = (state.pool.clone(), state.config.org.clone());
+    let state = state.clone();
+    let agent = webhooks::agent();
+    Some(tokio::spawn(async move {
+        loop {
+            let org = org.clone();
+            match pool
+                .run(move |st| Ok(c5hub_hub::notify::follow(st, &org)))
+                .await
+            {
+                Ok(Ok(f)) if f.changes > 0 => continue,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "notifier"),
+                Err(p) => tracing::warn!(error = %p.detail, "notifier"),
+            }
+            // Caught up: send what is due to webhooks and by e-mail,
+            // then wait.
+            while webhooks::round(&state, &agent).await > 0 {}
+            if let Some(smtp) = &smtp {
+                while smtp::round(&state, smtp).await > 0 {}
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(interval)).await;
+        }
+    }))
 }
 
 async fn signal() {

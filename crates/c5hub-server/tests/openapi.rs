@@ -558,6 +558,90 @@ fn every_route_answers_what_the_document_says() {
         let r = c.get("/api/v1/audit", "/api/v1/audit?format=csv", admin);
         assert!(r.content_type.starts_with("text/csv"));
 
+        // Notifications: the caller's list, marks and choices.
+        let r = c.get(
+            "/api/v1/notifications",
+            "/api/v1/notifications?limit=5",
+            bank,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = c.get(
+            "/api/v1/notifications",
+            "/api/v1/notifications?limit=0",
+            bank,
+        );
+        assert_eq!(r.status, 400);
+        let r = c.call(
+            "POST",
+            "/api/v1/notifications/{id}/read",
+            "/api/v1/notifications/999999/read",
+            bank,
+            None,
+        );
+        assert_eq!(r.status, 404, "{}", r.body);
+        let r = c.call(
+            "POST",
+            "/api/v1/notifications/read",
+            "/api/v1/notifications/read",
+            bank,
+            None,
+        );
+        assert_eq!(r.status, 204, "{}", r.body);
+        let r = c.json(
+            "PUT",
+            "/api/v1/notifications/preferences",
+            "/api/v1/notifications/preferences",
+            bank,
+            &json!({"preferences": [{"event": "status", "in_app": false, "email": true}]}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = c.get_filled(
+            "/api/v1/notifications/preferences",
+            "/api/v1/notifications/preferences",
+            bank,
+            &[],
+        );
+        assert_eq!(r.json()["preferences"][3]["email"], true);
+        let r = c.json(
+            "POST",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks",
+            admin,
+            &json!({"org": "bank-csirt", "url": "http://127.0.0.1:9/hook", "events": ["shared", "status"]}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let hook = r.json()["webhook"]["id"].as_i64().expect("id");
+        let r = c.json(
+            "POST",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks",
+            admin,
+            &json!({"org": "bank-csirt", "url": "ftp://nowhere", "events": ["shared"]}),
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        let r = c.get("/api/v1/webhooks", "/api/v1/webhooks", admin);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = c.get(
+            "/api/v1/webhooks/{id}/deliveries",
+            &format!("/api/v1/webhooks/{hook}/deliveries"),
+            admin,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = c.get(
+            "/api/v1/webhooks/{id}/deliveries",
+            &format!("/api/v1/webhooks/{hook}/deliveries"),
+            bank,
+        );
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = c.call(
+            "DELETE",
+            "/api/v1/webhooks/{id}",
+            &format!("/api/v1/webhooks/{hook}"),
+            admin,
+            None,
+        );
+        assert_eq!(r.status, 204, "{}", r.body);
+
         // Countering spam: telco-a is an operator (its reporter submits),
         // the hub's admin reads and confirms every report, bank-csirt is
         // any other member.

@@ -24,6 +24,7 @@ mod db;
 mod incidents;
 mod ingest;
 mod migrations;
+mod notify;
 mod spam;
 mod stats;
 mod workflow;
@@ -52,6 +53,10 @@ pub use incidents::{
     StoredIncident, StoredVersion, Submission,
 };
 pub use ingest::Plan;
+pub use notify::{
+    AttemptOutcome, DeliveryAttempt, DueDelivery, DueEmail, MAX_NOTIFICATIONS_PAGE, NewDelivery,
+    NewEmail, NewNotification, Notification, Notifications, NotifyPref, Webhook,
+};
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,
 };
@@ -445,6 +450,12 @@ impl Store {
     /// The national assessment: editions, responses, answers, evidence.
     pub fn assessment(&mut self) -> Assessment<'_> {
         Assessment { st: self }
+    }
+
+    /// Notifications: preferences, each user's notifications, the
+    /// notifier's cursor.
+    pub fn notifications(&mut self) -> Notifications<'_> {
+        Notifications { st: self }
     }
 }
 

@@ -148,6 +148,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0013_hub_settings",
         "the hub operator's organisation; an edition's second validator"
     ),
+    // The notifier follows the change feed from a persisted cursor (see
+    // notify.rs); an existing store starts it at its newest change, so
+    // history already stored is not announced.
+    migration!(
+        14,
+        "0014_notifications",
+        "notification preferences, notifications, the notifier's cursor, webhooks and their deliveries"
+    ),
 ];
 
 /// The schema version this build writes.

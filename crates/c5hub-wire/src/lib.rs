@@ -10,6 +10,7 @@
 //! - [`incidents`]: incidents, their workflow, correlation, the change
 //!   feed and statistics.
 //! - [`admin`]: who the caller is, organisations, users, tokens, audit.
+//! - [`notify`]: a user's notifications and their choices per event.
 //! - [`spam`]: spam reports, intake, verdicts, classification, campaigns,
 //!   the reputation feed, impact and rules.
 //! - [`assess`]: assessment editions and results.
@@ -21,6 +22,7 @@
 pub mod admin;
 pub mod assess;
 pub mod incidents;
+pub mod notify;
 pub mod spam;
 
 use chrono::{DateTime, Utc};

@@ -140,7 +140,7 @@ pub(crate) async fn get_one(
     )))
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+pub(super) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice(body).map_err(|e| {
         Problem::invalid(
             format!("line {} column {}", e.line(), e.column()),

@@ -5,6 +5,7 @@
 mod admin;
 mod assess;
 pub(crate) mod incidents;
+mod notify;
 pub(crate) mod openapi;
 pub(crate) mod spam;
 pub(crate) mod submit;
@@ -161,6 +162,15 @@ api_routes! {
     get "/api/v1/spam/reputation" => spam::reputation, "spam", "The reputation feed an SMS firewall polls (ETag, Last-Modified, 304); phone numbers and e-mail addresses as HMAC pseudonyms", query: &[("format", "json (default) or csv"), ("since", "only entries seen since (RFC 3339)")], body: Shape::None, answer: Shape::JsonOr(typed::<c5hub_wire::spam::ReputationFeed>, &["text/csv"]), ok: 200;
     get "/api/v1/spam/impact" => spam::impact, "spam", "Impact metrics (regulators, operators, the hub): reports per operator and per thousand subscribers, spam and smishing shares, campaign spread, time to listing, top senders", query: &[("top", "campaigns and senders listed, 1 to 100 (default 10)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::spam::ImpactAnswer>), ok: 200;
     get "/api/v1/spam/rules" => spam::rules, "spam", "The X.1242 rules in force (managed in the hub's configuration)", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::spam::RulesAnswer>), ok: 200;
+    get "/api/v1/notifications" => notify::list, "notifications", "The caller's notifications, unread first, then newest first, with the unread count", query: &[("limit", "notifications, 1 to 500 (default 100)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::notify::NotificationsAnswer>), ok: 200;
+    post "/api/v1/notifications/read" => notify::mark_all_read, "notifications", "Mark every notification of the caller read", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
+    post "/api/v1/notifications/{id}/read" => notify::mark_read, "notifications", "Mark one of the caller's notifications read", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
+    get "/api/v1/notifications/preferences" => notify::preferences, "notifications", "The caller's choice, per event (shared, assigned, correlated, status), of in-app and e-mail", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::notify::Preferences>), ok: 200;
+    put "/api/v1/notifications/preferences" => notify::set_preferences, "notifications", "Change the caller's choices (events not named keep theirs)", query: &[], body: Shape::Json(typed::<c5hub_wire::notify::Preferences>), answer: Shape::Json(typed::<c5hub_wire::notify::Preferences>), ok: 200;
+    get "/api/v1/webhooks" => notify::webhooks, "notifications", "Webhooks, without secrets (admins: the hub's all, a member's admin its own organisation's)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::notify::WebhookAnswer>), ok: 200;
+    post "/api/v1/webhooks" => notify::add_webhook, "notifications", "Add a webhook (admins); the signing secret is in this answer only", query: &[], body: Shape::Json(typed::<c5hub_wire::notify::NewWebhook>), answer: Shape::Json(typed::<c5hub_wire::notify::CreatedWebhook>), ok: 201;
+    delete "/api/v1/webhooks/{id}" => notify::remove_webhook, "notifications", "Remove a webhook (admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
+    get "/api/v1/webhooks/{id}/deliveries" => notify::deliveries, "notifications", "A webhook's delivery log, newest first: time, attempt, status code, error (admins)", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::notify::DeliveryLog>), ok: 200;
     get "/api/v1/audit" => admin::audit, "admin", "The audit log, newest first (admins)", query: &[("format", "json (default) or csv"), ("cursor", "next_cursor of the previous page"), ("limit", "rows, 1 to 10000 (default 100)")], body: Shape::None, answer: Shape::JsonOr(typed::<c5hub_wire::admin::AuditPage>, &["text/csv"]), ok: 200;
 }
 

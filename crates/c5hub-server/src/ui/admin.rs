@@ -75,7 +75,7 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
         @if !hub {
             p { "You administer the accounts of " strong { (own.join(", ")) } " only: the hub's organisations and other members' accounts are the hub operator's." }
         }
-        p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } }
+        p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } " · " a href="/admin/webhooks" { "Webhooks" } }
         section aria-labelledby="orgs-h" {
             h2 id="orgs-h" { "Organisations (" (orgs.len()) ")" }
             table { thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Added" } } }

@@ -9,6 +9,7 @@ mod admin;
 mod assess;
 mod forms;
 mod incidents;
+mod notify;
 pub(crate) mod page;
 mod spam;
 
@@ -72,6 +73,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/spam/campaigns/{n}", get(spam::campaign))
         .route("/spam/reports/{id}", get(spam::detail))
         .route("/spam/reports/{id}/verdict", post(spam::verdict))
+        .route("/for-you", get(notify::list))
+        .route("/for-you/read", post(notify::mark_all_read))
+        .route("/for-you/{id}/read", post(notify::mark_read))
+        .route(
+            "/for-you/preferences",
+            get(notify::preferences).post(notify::set_preferences),
+        )
+        .route(
+            "/admin/webhooks",
+            get(notify::webhooks).post(notify::add_webhook),
+        )
+        .route("/admin/webhooks/{id}", get(notify::delivery_log))
+        .route("/admin/webhooks/{id}/remove", post(notify::remove_webhook))
         .route("/admin", get(admin::overview))
         .route("/admin/orgs", post(admin::add_org))
         .route("/admin/users", post(admin::add_user))

@@ -12,6 +12,8 @@ pub(crate) struct Page {
     pub(crate) current: &'static str,
     pub(crate) who: Option<(String, String, Role)>,
     pub(crate) csrf: Option<String>,
+    /// Unread notifications, for the header's "For you" link.
+    pub(crate) unread: Option<i64>,
 }
 
 impl Page {
@@ -24,6 +26,7 @@ impl Page {
                 .as_ref()
                 .map(|p| (p.name.clone(), p.org.clone(), p.role)),
             csrf: caller.csrf().map(str::to_owned),
+            unread: caller.unread,
         }
     }
 
@@ -33,6 +36,7 @@ impl Page {
             current: "",
             who: None,
             csrf: None,
+            unread: None,
         }
     }
 }
@@ -86,6 +90,12 @@ pub(crate) fn page(p: &Page, body: Markup) -> Html<String> {
                             }
                         }
                         div.who {
+                            a.foryou href="/for-you" aria-current=[(p.current == "for-you").then_some("page")] {
+                                "For you"
+                                @if let Some(n) = p.unread.filter(|n| *n > 0) {
+                                    " " span.unread id="unread-count" { (n) } span.visually-hidden { " unread" }
+                                }
+                            }
                             span { (name) " · " (org) " · " (role.as_str()) }
                             form.inline method="post" action="/logout" {
                                 (csrf_field(p.csrf.as_deref()))

@@ -65,6 +65,31 @@ impl Hub {
         }
     }
 
+    /// Starts again on a store a hub already used, whose admin token is
+    /// `admin`.
+    pub fn start_with_admin(location: Location, config: Config, admin: &str) -> Hub {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let running = rt
+            .block_on(c5hub_server::start(
+                location.clone(),
+                options(),
+                config,
+                false,
+            ))
+            .expect("server starts");
+        Hub {
+            base: format!("http://{}", running.addr),
+            admin: admin.to_owned(),
+            location,
+            rt,
+            running: Some(running),
+        }
+    }
+
     /// The separate metrics address, when the configuration set one.
     pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
         self.running.as_ref().and_then(|r| r.metrics_addr)
