@@ -229,20 +229,15 @@ pub fn submitter(store: &mut Store, who: &Authority) -> Result<Option<String>, E
     }
 }
 
-/// Distinct incidents `who` reads that hold `value` or a value on its
-/// domain (0 when `value` is no observable).
+/// Incidents `who` reads that hold `value` or a value on its domain (or,
+/// for a domain, on its sub-domains); 0 when `value` is no observable.
 fn readable_incidents(store: &mut Store, who: &Authority, value: &str) -> Result<usize, Error> {
     let page = LookupPage {
         before: None,
         limit: KNOWLEDGE_LOOKUP,
     };
     match crate::reads::lookup(store, who, value, page) {
-        Ok(l) => Ok(l
-            .matches
-            .iter()
-            .map(|m| m.incident.key)
-            .collect::<HashSet<_>>()
-            .len()),
+        Ok(l) => Ok(l.total),
         Err(Error::Invalid { .. }) => Ok(0),
         Err(e) => Err(e),
     }

@@ -154,11 +154,11 @@ fn submit_read_triage_correlate_export() {
             Some(&regulator),
         )
         .json();
-        let all = l["matches"].as_array().expect("matches").len();
+        let all = l["incidents"].as_array().expect("incidents").len();
         assert!(all >= 2, "{l}");
         assert_eq!(l["total"].as_u64(), Some(all as u64), "{l}");
         assert!(l["next"].is_null(), "{l}");
-        // One match a page: the total stays, the cursor pages on.
+        // One incident a page: the total stays, the cursor pages on.
         let mut paged = 0;
         let mut before = String::new();
         loop {
@@ -171,7 +171,7 @@ fn submit_read_triage_correlate_export() {
             )
             .json();
             assert_eq!(p["total"].as_u64(), Some(all as u64), "{p}");
-            paged += p["matches"].as_array().expect("matches").len();
+            paged += p["incidents"].as_array().expect("incidents").len();
             match p["next"].as_i64() {
                 Some(n) => before = format!("&before={n}"),
                 None => break,

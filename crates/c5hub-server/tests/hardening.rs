@@ -56,9 +56,9 @@ fn lookup_ids(hub: &Hub, token: &str, value: &str) -> Vec<i64> {
         Some(token),
     );
     assert_eq!(l.status, 200, "{}", l.body);
-    l.json()["matches"]
+    l.json()["incidents"]
         .as_array()
-        .expect("matches")
+        .expect("incidents")
         .iter()
         .filter_map(|m| m["incident"]["id"].as_i64())
         .collect()

@@ -294,9 +294,9 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
                 token,
             )
             .json();
-            let found: BTreeSet<i64> = l["matches"]
+            let found: BTreeSet<i64> = l["incidents"]
                 .as_array()
-                .expect("matches")
+                .expect("incidents")
                 .iter()
                 .filter_map(|m| m["incident"]["id"].as_i64())
                 .collect();

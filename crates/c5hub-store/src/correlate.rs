@@ -6,7 +6,8 @@
 //! the non-exact matches index lookups too: `ip_lo`/`ip_hi` (16 bytes, big
 //! endian, IPv4 as IPv4-mapped IPv6, so a byte comparison is an address
 //! comparison) for containment both ways, and `domain` (the host of a URL,
-//! the domain of an email address, the domain itself) for domain matches.
+//! the domain of an email address, the domain itself, its labels reversed:
+//! see [`domain_key`]) for domain and sub-domain matches.
 
 use std::net::IpAddr;
 
@@ -41,15 +42,44 @@ pub(crate) fn prefix_of(ip: IpAddr, len: u8) -> Option<String> {
     Some(net.to_string())
 }
 
-/// The domain key of a value: host of a URL, domain of an email, the
-/// domain itself.
-pub(crate) fn domain_key(o: &Observable) -> Option<String> {
+/// The host a value names: host of a URL, domain of an email, the domain
+/// itself; lower case, without a final dot.
+pub(crate) fn host(o: &Observable) -> Option<String> {
     match o.kind() {
         ObservableKind::Domain | ObservableKind::Url | ObservableKind::Email => o
             .domain_part()
             .map(|d| d.trim_end_matches('.').to_ascii_lowercase()),
         _ => None,
     }
+}
+
+/// The domain key of a value: its [`host`]'s labels in reverse order,
+/// each followed by a dot (`secure-login.bank-verify.test` is
+/// `test.bank-verify.secure-login.`). A domain's sub-domains have keys
+/// that start with its own, so the domain and all of them are one range
+/// of an index, from its key up to [`domain_range_end`]. The range is
+/// bytewise: SQLite compares text so, and PostgreSQL's `domain` columns
+/// have collation "C" (migration 15).
+pub(crate) fn domain_key(o: &Observable) -> Option<String> {
+    host(o).map(|h| reversed_labels(&h))
+}
+
+/// `a.b.c` as `c.b.a.`.
+pub(crate) fn reversed_labels(host: &str) -> String {
+    let mut key = String::with_capacity(host.len() + 1);
+    for label in host.rsplit('.') {
+        key.push_str(label);
+        key.push('.');
+    }
+    key
+}
+
+/// The first key after every key in the range of domain key `key`: its
+/// final dot made the next byte, `/`.
+pub(crate) fn domain_range_end(key: &str) -> String {
+    let mut end = key.strip_suffix('.').unwrap_or(key).to_owned();
+    end.push('/');
+    end
 }
 
 /// Values that must never correlate: they appear in unrelated incidents all
@@ -186,7 +216,7 @@ impl WarningList {
                 .find(|(n, _)| n.contains(&net))
                 .map(|(_, w)| w.as_str());
         }
-        let d = domain_key(o)?;
+        let d = host(o)?;
         self.domains
             .iter()
             .find(|(w, _)| d == *w || d.strip_suffix(w.as_str()).is_some_and(|p| p.ends_with('.')))
@@ -213,6 +243,27 @@ mod tests {
 
     fn obs(s: &str) -> Observable {
         Observable::guess(s).expect("valid observable")
+    }
+
+    #[test]
+    fn a_domain_and_its_sub_domains_are_one_range() {
+        let key = domain_key(&obs("Bank-Verify.test.")).expect("domain");
+        assert_eq!(key, "test.bank-verify.");
+        let end = domain_range_end(&key);
+        let inside = |v: &str| {
+            let k = domain_key(&obs(v)).expect("has a host");
+            k >= key && k < end
+        };
+        assert!(inside("bank-verify.test"));
+        assert!(inside("secure-login.bank-verify.test"));
+        assert!(inside("https://a.b.secure-login.bank-verify.test/login"));
+        assert!(inside("clerk@mail.bank-verify.test"));
+        // Neither a parent, nor a name that only ends the same way.
+        let parent = reversed_labels("test");
+        assert!(parent < key);
+        assert!(!inside("evilbank-verify.test"));
+        assert!(!inside("bank-verify.testing"));
+        assert!(!inside("bank-verify-x.test"));
     }
 
     #[test]

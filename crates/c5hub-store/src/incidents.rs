@@ -156,6 +156,8 @@ pub enum MatchKind {
     InLookedUpPrefix,
     /// Same domain: a domain, a URL's host or an email's domain.
     SameDomain,
+    /// A sub-domain of the looked-up domain (or a URL or email on one).
+    SubDomain,
 }
 
 impl MatchKind {
@@ -166,16 +168,25 @@ impl MatchKind {
             MatchKind::InStoredPrefix => "in-prefix",
             MatchKind::InLookedUpPrefix => "contains",
             MatchKind::SameDomain => "same-domain",
+            MatchKind::SubDomain => "sub-domain",
         }
     }
 }
 
-/// An incident holding a matching value.
+/// An incident a lookup found, once, with every value of it that matched.
 #[derive(Clone, Debug)]
-pub struct Match {
+pub struct LookupHit {
     /// The incident.
     pub incident: IncidentSummary,
-    /// The stored value that matched.
+    /// Its values that matched, in the order the kinds of match were
+    /// tried (exact first).
+    pub values: Vec<MatchedValue>,
+}
+
+/// A stored value that matched a lookup.
+#[derive(Clone, Debug)]
+pub struct MatchedValue {
+    /// The value.
     pub observable: Observable,
     /// Its role in the incident.
     pub role: ObservableRole,
@@ -206,9 +217,9 @@ pub struct Lookup {
     /// Why the value is on the warning list, when it is.
     pub warning: Option<String>,
     /// One page of the incidents holding the value or a related one,
-    /// newest first (see [`LookupPage`]).
-    pub matches: Vec<Match>,
-    /// Readable matches on every page together.
+    /// newest first, each once (see [`LookupPage`]).
+    pub incidents: Vec<LookupHit>,
+    /// Readable incidents on every page together.
     pub total: usize,
     /// When more matches follow: the [`LookupPage::before`] of the next page.
     pub next: Option<i64>,
@@ -255,12 +266,11 @@ pub struct LookupPage {
     /// Only matches in incidents with a key below this one: the
     /// [`Lookup::next`] of the page before. `None`: the first page.
     pub before: Option<i64>,
-    /// Most matches on the page (0: [`DEFAULT_LOOKUP_LIMIT`]). A page ends
-    /// with whole incidents, so it can hold a few more.
+    /// Most incidents on the page (0: [`DEFAULT_LOOKUP_LIMIT`]).
     pub limit: usize,
 }
 
-/// Matches on a lookup page unless the caller asks for another number.
+/// Incidents on a lookup page unless the caller asks for another number.
 pub const DEFAULT_LOOKUP_LIMIT: usize = 50;
 
 /// An incident related to another through shared values.
@@ -586,8 +596,9 @@ impl Incidents<'_> {
         let warning = self.st.opts.warning_list.reason(value).map(str::to_owned);
         let mut found = self.matching(value, viewer, MAX_MATCHES, None)?;
         let all = &found.matches;
-        let total = all.len();
-        // The page: whole incidents, newest first, until `limit` matches.
+        // Matches are sorted by incident, so an incident's are adjacent.
+        let total = all.chunk_by(|a, b| a.incident == b.incident).count();
+        // The page: `limit` whole incidents, newest first.
         let limit = if page.limit == 0 {
             DEFAULT_LOOKUP_LIMIT
         } else {
@@ -597,11 +608,13 @@ impl Incidents<'_> {
             .before
             .map_or(0, |b| all.partition_point(|m| m.incident >= b));
         let mut end = start;
-        while end < all.len() && end - start < limit {
+        let mut on_page = 0;
+        while end < all.len() && on_page < limit {
             let key = all[end].incident;
             while end < all.len() && all[end].incident == key {
                 end += 1;
             }
+            on_page += 1;
         }
         let next = (end < all.len() && end > start).then(|| all[end - 1].incident);
         // Sightings count every readable match of a value on the page, on
@@ -609,21 +622,20 @@ impl Incidents<'_> {
         // that they exist. So the summaries needed are those of the page
         // and of the other matches of its values.
         let shown: HashSet<i64> = all[start..end].iter().map(|m| m.observable).collect();
-        let needed: Vec<i64> = all
+        let mut needed: Vec<i64> = all
             .iter()
             .enumerate()
             .filter(|(i, m)| (start..end).contains(i) || shown.contains(&m.observable))
             .map(|(_, m)| m.incident)
             .filter(|k| !found.summaries.contains_key(k))
             .collect();
-        for key in needed {
-            if found.summaries.contains_key(&key) {
-                continue;
-            }
-            let s = self
-                .summary(key)?
-                .ok_or_else(|| Error::Corrupt(format!("incident {key} vanished")))?;
-            found.summaries.insert(key, s);
+        needed.sort_unstable();
+        needed.dedup();
+        for s in self.summaries(&needed)? {
+            found.summaries.insert(s.key, s);
+        }
+        if let Some(key) = needed.iter().find(|k| !found.summaries.contains_key(k)) {
+            return Err(Error::Corrupt(format!("incident {key} vanished")));
         }
         let Matching {
             matches: all,
@@ -650,23 +662,28 @@ impl Incidents<'_> {
                 None => x.sources.push((s.reporter.clone(), 1)),
             }
         }
-        let mut matches = Vec::with_capacity(end - start);
+        // The page's values known only by key, read together.
+        let mut unread: Vec<i64> = all[start..end]
+            .iter()
+            .map(|m| m.observable)
+            .filter(|o| matches!(texts.get(o), Some(ValueText::Unread)))
+            .collect();
+        unread.sort_unstable();
+        unread.dedup();
+        for chunk in unread.chunks(IN_LIST) {
+            for r in self
+                .st
+                .db
+                .all::<ValueRow>(&IN_SQL.observables, &in_list(chunk))?
+            {
+                if let Some(id) = r.id {
+                    texts.insert(id, ValueText::Stored(r.kind, r.value));
+                }
+            }
+        }
+        let mut incidents: Vec<LookupHit> = Vec::with_capacity(on_page);
         let mut sightings: Vec<Sighting> = Vec::new();
         for m in &all[start..end] {
-            let text = texts.get_mut(&m.observable);
-            if let Some(t @ ValueText::Unread) = text {
-                let r = self
-                    .st
-                    .db
-                    .one::<ValueRow>(
-                        "SELECT kind, value FROM observables WHERE id = $1",
-                        &[m.observable.into()],
-                    )?
-                    .ok_or_else(|| {
-                        Error::Corrupt(format!("observable {} vanished", m.observable))
-                    })?;
-                *t = ValueText::Stored(r.kind, r.value);
-            }
             let observable = match texts.get_mut(&m.observable) {
                 Some(ValueText::Parsed(o)) => o.clone(),
                 Some(t @ ValueText::Stored(..)) => {
@@ -688,17 +705,23 @@ impl Incidents<'_> {
                 s.observable = observable.clone();
                 sightings.push(s);
             }
-            matches.push(Match {
-                incident: summaries[&m.incident].clone(),
+            let matched = MatchedValue {
                 observable,
                 role: m.role,
                 how: m.how.clone(),
-            });
+            };
+            match incidents.last_mut() {
+                Some(hit) if hit.incident.key == m.incident => hit.values.push(matched),
+                _ => incidents.push(LookupHit {
+                    incident: summaries[&m.incident].clone(),
+                    values: vec![matched],
+                }),
+            }
         }
         Ok(Lookup {
             value: value.clone(),
             warning,
-            matches,
+            incidents,
             total,
             next,
             sightings,
@@ -811,13 +834,28 @@ impl Incidents<'_> {
         // answer shows.
         if let Some(d) = correlate::domain_key(value) {
             let (visible, vis) = workflow::visible_sql_on(viewer, 2, "dp", "dp.incident");
-            let mut params: Vec<Value> = vec![d.into()];
-            params.extend(vis);
+            let mut params: Vec<Value> = vec![d.as_str().into()];
+            params.extend(vis.iter().cloned());
             let rows = self.st.db.all(
                 &format!("SELECT dp.observable, NULL AS kind, NULL AS value, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
                 &params,
             )?;
             self.take(&mut found, rows, &MatchKind::SameDomain, true, viewer)?;
+            // A looked-up domain also finds its sub-domains (and URLs and
+            // addresses on them): the keys after its own in its range. A
+            // URL or an address names one host, and `related` relates
+            // values of the same host only.
+            if value.kind() == ObservableKind::Domain && exclude.is_none() {
+                let (visible, vis) = workflow::visible_sql_on(viewer, 3, "dp", "dp.incident");
+                let mut params: Vec<Value> =
+                    vec![d.as_str().into(), correlate::domain_range_end(&d).into()];
+                params.extend(vis);
+                let rows = self.st.db.all(
+                    &format!("SELECT dp.observable, NULL AS kind, NULL AS value, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain > $1 AND dp.domain < $2 AND {visible} ORDER BY dp.incident DESC LIMIT {limit}"),
+                    &params,
+                )?;
+                self.take(&mut found, rows, &MatchKind::SubDomain, true, viewer)?;
+            }
         }
         found.matches.sort_by_key(|m| std::cmp::Reverse(m.incident));
         Ok(found)
@@ -887,6 +925,22 @@ impl Incidents<'_> {
             });
         }
         Ok(())
+    }
+
+    /// The summaries of `keys` (those that exist, in no order), a
+    /// statement per [`IN_LIST`] keys instead of one per key: a lookup page
+    /// shows up to fifty incidents, and fifty point reads were most of a
+    /// domain lookup's time.
+    fn summaries(&mut self, keys: &[i64]) -> Result<Vec<IncidentSummary>, Error> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(IN_LIST) {
+            out.extend(
+                self.st
+                    .db
+                    .all::<IncidentSummary>(&IN_SQL.summaries, &in_list(chunk))?,
+            );
+        }
+        Ok(out)
     }
 
     pub(crate) fn summary(&mut self, key: i64) -> Result<Option<IncidentSummary>, Error> {
@@ -1032,6 +1086,36 @@ impl Incidents<'_> {
 }
 
 const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
+
+/// Keys per `IN (...)` list of the batched reads. Every statement has
+/// exactly this many parameters (a short list repeats its first key), so
+/// each is prepared once and stays in the statement cache.
+const IN_LIST: usize = 64;
+
+/// The batched reads' statements, `$1` to `$IN_LIST` in their lists.
+struct InSql {
+    summaries: String,
+    observables: String,
+}
+
+static IN_SQL: std::sync::LazyLock<InSql> = std::sync::LazyLock::new(|| {
+    let list = (1..=IN_LIST)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    InSql {
+        summaries: format!("SELECT {SUMMARY_COLS} FROM incidents i WHERE i.id IN ({list})"),
+        observables: format!("SELECT id, kind, value FROM observables WHERE id IN ({list})"),
+    }
+});
+
+/// The parameters of an [`IN_SQL`] statement for up to [`IN_LIST`] keys.
+fn in_list(keys: &[i64]) -> Vec<Value> {
+    debug_assert!(!keys.is_empty() && keys.len() <= IN_LIST);
+    (0..IN_LIST)
+        .map(|i| (*keys.get(i).unwrap_or(&keys[0])).into())
+        .collect()
+}
 
 /// An incident's summary from the columns of [`SUMMARY_COLS`].
 fn summary_of(r: &mut NamedRow<'_>) -> Result<IncidentSummary, Error> {

@@ -51,6 +51,19 @@ macro_rules! migration {
     };
 }
 
+/// A migration with a step in Rust after its SQL.
+macro_rules! migration_with_step {
+    ($version:literal, $file:literal, $name:literal, $step:ident) => {
+        Migration {
+            rust: Some(RustStep {
+                name: stringify!($step),
+                run: $step,
+            }),
+            ..migration!($version, $file, $name)
+        }
+    };
+}
+
 /// All migrations, oldest first.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(
@@ -156,7 +169,47 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0014_notifications",
         "notification preferences, notifications, the notifier's cursor, webhooks and their deliveries"
     ),
+    migration_with_step!(
+        15,
+        "0015_domain_keys_reversed",
+        "domain keys with their labels reversed: a domain's sub-domains are one range",
+        reverse_domain_keys
+    ),
 ];
+
+/// Migration 15's data: every stored domain key rewritten as
+/// `correlate::domain_key` writes it now (the host's labels reversed).
+/// Observables in pages of keys, each row by its key; then each domain
+/// posting takes its observable's key.
+fn reverse_domain_keys(db: &mut dyn Db) -> Result<(), Error> {
+    let mut after = 0_i64;
+    loop {
+        let page = db.query(
+            "SELECT id, domain FROM observables WHERE id > $1 AND domain IS NOT NULL ORDER BY id LIMIT 10000",
+            &[after.into()],
+        )?;
+        if page.is_empty() {
+            break;
+        }
+        for row in page {
+            let (Some(id), Some(host)) = (row[0].int(), row[1].text()) else {
+                return Err(Error::Corrupt(
+                    "an observable's key or domain is not what the schema says".to_owned(),
+                ));
+            };
+            db.execute(
+                "UPDATE observables SET domain = $1 WHERE id = $2",
+                &[crate::correlate::reversed_labels(host).into(), id.into()],
+            )?;
+            after = id;
+        }
+    }
+    db.execute(
+        "UPDATE domain_postings SET domain = (SELECT o.domain FROM observables o WHERE o.id = domain_postings.observable)",
+        &[],
+    )?;
+    Ok(())
+}
 
 /// The schema version this build writes.
 pub(crate) fn latest() -> i64 {

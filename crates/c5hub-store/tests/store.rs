@@ -180,6 +180,15 @@ fn correlation_exact_prefix_and_domain() {
         let kb = submit(&mut s, &b, "telco").key();
         let kc = submit(&mut s, &c, "isp").key();
         let kd = submit(&mut s, &d, "isp").key();
+        // RED: its reporter's alone, in no one else's sub-domain matches.
+        let e = incident(
+            "isp.test",
+            "E",
+            Tlp::Red,
+            &[("deep.login.evil.test", ObservableRole::Indicator)],
+            "e",
+        );
+        let ke = submit(&mut s, &e, "isp").key();
         let v = Viewer::member("peer");
         let hits = |s: &mut Store, q: &str| -> Vec<(i64, String, &'static str)> {
             let l = s
@@ -188,14 +197,16 @@ fn correlation_exact_prefix_and_domain() {
                 .expect("lookup")
                 .expect("valid value");
             let mut h: Vec<_> = l
-                .matches
+                .incidents
                 .iter()
-                .map(|m| {
-                    (
-                        m.incident.key,
-                        m.observable.value().to_owned(),
-                        m.how.as_str(),
-                    )
+                .flat_map(|hit| {
+                    hit.values.iter().map(|m| {
+                        (
+                            hit.incident.key,
+                            m.observable.value().to_owned(),
+                            m.how.as_str(),
+                        )
+                    })
                 })
                 .collect();
             h.sort();
@@ -233,11 +244,49 @@ fn correlation_exact_prefix_and_domain() {
             ],
             "{loc}"
         );
-        let dom = hits(&mut s, "evil.test");
         assert_eq!(
-            dom.iter().map(|h| h.0).collect::<Vec<_>>(),
-            vec![ka, kb, kd],
-            "{loc}: domain, URL host, email domain"
+            hits(&mut s, "evil.test"),
+            vec![
+                (ka, "evil.test".into(), "exact"),
+                (kb, "http://evil.test/pay".into(), "same-domain"),
+                (kb, "http://login.evil.test/x".into(), "sub-domain"),
+                (kd, "phish@evil.test".into(), "same-domain"),
+            ],
+            "{loc}: domain, URL host, email domain, a URL on a sub-domain"
+        );
+        let l = s
+            .incidents()
+            .lookup("evil.test", &v)
+            .expect("lookup")
+            .expect("valid");
+        assert_eq!(
+            (l.total, l.incidents.len(), l.incidents[1].values.len()),
+            (3, 3, 2),
+            "{loc}: three incidents, B once with both of its values"
+        );
+        // A sub-domain does not find its parent, nor a URL on another
+        // host; a name that only ends alike is no sub-domain.
+        assert_eq!(
+            hits(&mut s, "login.evil.test"),
+            vec![(kb, "http://login.evil.test/x".into(), "same-domain")],
+            "{loc}"
+        );
+        assert!(hits(&mut s, "vil.test").is_empty(), "{loc}");
+        let own = s
+            .incidents()
+            .lookup("evil.test", &Viewer::member("isp"))
+            .expect("lookup")
+            .expect("valid");
+        assert_eq!(
+            own.incidents
+                .first()
+                .map(|h| (h.incident.key, h.values[0].how.as_str())),
+            Some((ke, "sub-domain")),
+            "{loc}: the reporter finds its RED incident"
+        );
+        assert!(
+            hits(&mut s, "http://www.evil.test/").is_empty(),
+            "{loc}: a URL names one host"
         );
         assert!(hits(&mut s, "198.18.0.1").is_empty());
         // related() groups by incident, most shared first.
@@ -310,7 +359,7 @@ fn warning_list_values_never_correlate() {
             .expect("lookup")
             .expect("valid");
         assert_eq!(l.warning.as_deref(), Some("public resolver (Google)"));
-        assert_eq!(l.matches.len(), 2, "lookup still answers, flagged");
+        assert_eq!(l.incidents.len(), 2, "lookup still answers, flagged");
     }
 }
 
@@ -363,7 +412,7 @@ fn tlp_hides_incidents_and_their_counts() {
                 .lookup("203.0.114.77", v)
                 .expect("lookup")
                 .expect("valid")
-                .matches
+                .incidents
                 .iter()
                 .map(|m| m.incident.key)
                 .collect();
@@ -497,7 +546,7 @@ fn domain_matches_follow_tlp_and_new_versions() {
                 .lookup("evil.test", &Viewer::member(who))
                 .expect("lookup")
                 .expect("valid");
-            let keys = l.matches.iter().map(|m| m.incident.key).collect();
+            let keys = l.incidents.iter().map(|m| m.incident.key).collect();
             (l.total, keys, l.sightings.iter().map(|x| x.count).sum())
         };
         assert_eq!(
@@ -872,7 +921,10 @@ fn planned_batches_store_what_ingest_stores() {
             .expect("lookup")
             .expect("valid");
         assert_eq!(
-            l.matches.iter().map(|m| m.incident.key).collect::<Vec<_>>(),
+            l.incidents
+                .iter()
+                .map(|m| m.incident.key)
+                .collect::<Vec<_>>(),
             vec![b_key],
             "{loc}: b's value is posted to b"
         );
@@ -934,10 +986,10 @@ fn location_never_prints_a_password() {
     }
 }
 
-/// A lookup answers one page: the newest matches (whole incidents), the
-/// total over every page, and the cursor of the next page. Pages together
-/// hold every readable match once; incidents the viewer may not read are
-/// in no page and no count.
+/// A lookup answers one page: the newest incidents, each once with every
+/// value that matched, the total of incidents over every page, and the
+/// cursor of the next page. Pages together hold every readable incident
+/// once; incidents the viewer may not read are in no page and no count.
 #[test]
 fn lookup_pages_count_only_readable_matches() {
     for loc in locations("lookuppages") {
@@ -974,12 +1026,19 @@ fn lookup_pages_count_only_readable_matches() {
                 .expect("lookup")
                 .expect("valid");
             pages += 1;
-            // 20 readable incidents; 7 of them hold the domain too.
-            assert_eq!(l.total, 27, "{loc}");
-            assert!(l.matches.len() <= 5, "{loc}: {}", l.matches.len());
-            let mut page_keys: Vec<i64> = l.matches.iter().map(|m| m.incident.key).collect();
-            page_keys.dedup();
-            seen.extend(page_keys);
+            // 20 readable incidents; 7 of them hold the domain too, which
+            // is a second value of theirs, not a second incident.
+            assert_eq!(l.total, 20, "{loc}");
+            assert!(l.incidents.len() <= 4, "{loc}: {}", l.incidents.len());
+            for hit in &l.incidents {
+                let both = hit.values.len() == 2;
+                let domain = hit
+                    .values
+                    .iter()
+                    .any(|x| x.observable.value() == "paged.test");
+                assert_eq!(both, domain, "{loc}: {hit:?}");
+            }
+            seen.extend(l.incidents.iter().map(|m| m.incident.key));
             for x in &l.sightings {
                 let all = if x.observable.value() == "paged.test" {
                     7
@@ -1004,7 +1063,11 @@ fn lookup_pages_count_only_readable_matches() {
             .lookup("paged.test", &v)
             .expect("lookup")
             .expect("valid");
-        assert_eq!((l.matches.len(), l.total, l.next), (27, 27, None), "{loc}");
+        assert_eq!(
+            (l.incidents.len(), l.total, l.next),
+            (20, 20, None),
+            "{loc}"
+        );
         // Someone who may read nothing sees nothing, and no count.
         let l = s
             .incidents()
@@ -1017,7 +1080,7 @@ fn lookup_pages_count_only_readable_matches() {
             .expect("lookup")
             .expect("valid");
         assert_eq!(
-            (l.matches.len(), l.total, l.sightings.len()),
+            (l.incidents.len(), l.total, l.sightings.len()),
             (0, 0, 0),
             "{loc}"
         );
@@ -1061,7 +1124,7 @@ fn versions_in_one_batch_replace_each_other() {
                 .lookup("http://evil.test/other", &Viewer::member(who))
                 .expect("lookup")
                 .expect("valid");
-            l.matches.iter().map(|m| m.incident.key).collect()
+            l.incidents.iter().map(|m| m.incident.key).collect()
         };
 
         // AMBER shared with energy-cert, then AMBER shared with nobody.
@@ -1216,7 +1279,7 @@ fn correlation_is_not_hidden_by_one_members_many_values() {
             .lookup("http://evil.test/other", &Viewer::member("peer"))
             .expect("lookup")
             .expect("valid");
-        let keys: Vec<i64> = l.matches.iter().map(|m| m.incident.key).collect();
+        let keys: Vec<i64> = l.incidents.iter().map(|m| m.incident.key).collect();
         assert_eq!(
             (l.total, keys),
             (1, vec![visible]),
@@ -1228,7 +1291,7 @@ fn correlation_is_not_hidden_by_one_members_many_values() {
             .expect("lookup")
             .expect("valid");
         assert!(
-            l.matches.iter().any(|m| m.incident.key == visible),
+            l.incidents.iter().any(|m| m.incident.key == visible),
             "{loc}: prefix match hidden"
         );
         // The reporter still sees its own.
@@ -1237,7 +1300,8 @@ fn correlation_is_not_hidden_by_one_members_many_values() {
             .lookup("http://evil.test/other", &Viewer::member("bank"))
             .expect("lookup")
             .expect("valid");
-        assert!(l.total >= 10_000, "{loc}: {}", l.total);
+        let values: usize = l.incidents.iter().map(|h| h.values.len()).sum();
+        assert!(values >= 10_000, "{loc}: {values}");
     }
 }
 

@@ -4,8 +4,8 @@
 
 use c5hub_model::{IncidentStatus, Observable};
 use c5hub_store::{
-    Assignment, ChangePage, Comment, IncidentSummary, Lookup, Match, Outcome, Related, Sighting,
-    Stats, StatusChange, StoredIncident,
+    Assignment, ChangePage, Comment, IncidentSummary, Lookup, LookupHit, Outcome, Related,
+    Sighting, Stats, StatusChange, StoredIncident,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -511,27 +511,43 @@ impl From<&Related> for RelatedAnswer {
     }
 }
 
-/// An incident holding a looked-up value, or one it matched.
+/// An incident a lookup found, once, with every value of it that matched.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MatchAnswer {
+pub struct LookupIncident {
     /// The incident.
     pub incident: Summary,
-    /// The value it holds.
+    /// Its values that matched, closest match first.
+    pub values: Vec<MatchedValue>,
+}
+
+/// A stored value that matched a lookup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchedValue {
+    /// The value.
     pub observable: ObservableValue,
-    /// What the value was there.
+    /// What the value was in the incident.
     pub role: String,
-    /// How it matched.
+    /// How it matched: `exact`, `in-prefix` (a stored prefix holds the
+    /// value), `contains` (the value's prefix holds the stored one),
+    /// `same-domain` or `sub-domain`.
     pub how: String,
 }
 
-impl From<&Match> for MatchAnswer {
-    fn from(m: &Match) -> Self {
-        MatchAnswer {
-            incident: Summary::from(&m.incident),
-            observable: ObservableValue::from(&m.observable),
-            role: m.role.as_str().to_owned(),
-            how: m.how.as_str().to_owned(),
+impl From<&LookupHit> for LookupIncident {
+    fn from(h: &LookupHit) -> Self {
+        LookupIncident {
+            incident: Summary::from(&h.incident),
+            values: h
+                .values
+                .iter()
+                .map(|v| MatchedValue {
+                    observable: ObservableValue::from(&v.observable),
+                    role: v.role.as_str().to_owned(),
+                    how: v.how.as_str().to_owned(),
+                })
+                .collect(),
         }
     }
 }
@@ -590,12 +606,12 @@ pub struct LookupAnswer {
     pub value: ObservableValue,
     /// Why its matches may mean little (a value on the warning list).
     pub warning: Option<String>,
-    /// Readable matches in all.
+    /// Readable incidents found, on every page together.
     pub total: usize,
     /// `before` for the next page (`null`: this is the last).
     pub next: Option<i64>,
-    /// This page's matches, newest first.
-    pub matches: Vec<MatchAnswer>,
+    /// This page's incidents, newest first, each once.
+    pub incidents: Vec<LookupIncident>,
     /// Sightings of the values on this page.
     pub sightings: Vec<SightingAnswer>,
 }
@@ -607,7 +623,7 @@ impl From<&Lookup> for LookupAnswer {
             warning: l.warning.clone(),
             total: l.total,
             next: l.next,
-            matches: l.matches.iter().map(MatchAnswer::from).collect(),
+            incidents: l.incidents.iter().map(LookupIncident::from).collect(),
             sightings: l.sightings.iter().map(SightingAnswer::from).collect(),
         }
     }

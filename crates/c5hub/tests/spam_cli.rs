@@ -314,7 +314,7 @@ fn reports_reputation_and_impact() {
         None,
     );
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("2 matching incident(s)"),
+        String::from_utf8_lossy(&out.stdout).contains("2 matching incidents found"),
         "confirmed spam became incidents that correlate: {}",
         String::from_utf8_lossy(&out.stdout)
     );

@@ -124,11 +124,18 @@ fn import_correlate_export() {
     let l = c5hub(&["lookup", "81.2.69.160", "--format", "json"], &data);
     assert!(l.status.success(), "{l:?}");
     let v: serde_json::Value = serde_json::from_slice(&l.stdout).expect("json");
-    let mut hows: Vec<String> = v["matches"]
+    let mut hows: Vec<String> = v["incidents"]
         .as_array()
-        .expect("matches")
+        .expect("incidents")
         .iter()
-        .map(|m| format!("{} {}", m["incident"]["global_id"], m["how"]))
+        .flat_map(|hit| {
+            let id = hit["incident"]["global_id"].to_string();
+            hit["values"]
+                .as_array()
+                .expect("values")
+                .iter()
+                .map(move |m| format!("{id} {}", m["how"]))
+        })
         .collect();
     hows.sort();
     assert_eq!(v["total"], 3, "{hows:?}");

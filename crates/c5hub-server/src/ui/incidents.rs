@@ -1353,6 +1353,18 @@ pub(crate) async fn submit_fields(
     }
 }
 
+/// How a value matched, in a reader's words.
+fn match_words(how: &c5hub_store::MatchKind) -> &'static str {
+    use c5hub_store::MatchKind;
+    match how {
+        MatchKind::Exact => "exact",
+        MatchKind::InStoredPrefix => "in a stored prefix",
+        MatchKind::InLookedUpPrefix => "inside the prefix",
+        MatchKind::SameDomain => "same domain",
+        MatchKind::SubDomain => "sub-domain",
+    }
+}
+
 pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): Q) -> Response {
     let who = match caller.reading(&s.config.org) {
         Ok(v) => v,
@@ -1393,22 +1405,30 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
                 p { "Normalised: " code { (l.value.value()) } " (" (l.value.kind().as_str()) ")" }
                 @if let Some(w) = &l.warning { div.notice { "On the warning list: " (w) ". It never correlates." } }
                 table {
-                    caption { (l.total) " matching incident(s)" @if l.matches.len() < l.total { ", " (l.matches.len()) " shown, newest first" } }
-                    thead { tr { th scope="col" { "Incident" } th scope="col" { "Stored value" } th scope="col" { "Match" } th scope="col" { "TLP" } th scope="col" { "Reporter" } } }
+                    caption {
+                        (l.total) @if l.total == 1 { " matching incident" } @else { " matching incidents" }
+                        @if l.incidents.len() < l.total { ", " (l.incidents.len()) " shown, newest first" }
+                    }
+                    thead { tr { th scope="col" { "Incident" } th scope="col" { "Values that matched" } th scope="col" { "TLP" } th scope="col" { "Reporter" } } }
                     tbody {
-                        @for m in &l.matches {
+                        @for hit in &l.incidents {
                             tr {
-                                td { a href={ "/incidents/" (m.incident.key) } { (m.incident.key) ": " (m.incident.title.as_deref().unwrap_or(&m.incident.global_id)) } }
-                                td { code { (m.observable.value()) } }
-                                td { (m.how.as_str()) }
-                                td { (tlp(m.incident.tlp)) }
-                                td { (m.incident.reporter) }
+                                td { a href={ "/incidents/" (hit.incident.key) } { (hit.incident.key) ": " (hit.incident.title.as_deref().unwrap_or(&hit.incident.global_id)) } }
+                                td {
+                                    ul.plain {
+                                        @for v in &hit.values {
+                                            li { code { (v.observable.value()) } " " span.how { (match_words(&v.how)) } }
+                                        }
+                                    }
+                                }
+                                td { (tlp(hit.incident.tlp)) }
+                                td { (hit.incident.reporter) }
                             }
                         }
                     }
                 }
                 @if let Some(next) = l.next {
-                    p { a href={ "/lookup?q=" (enc(&value)) "&before=" (next) } { "Older matches" } }
+                    p { a href={ "/lookup?q=" (enc(&value)) "&before=" (next) } { "Older incidents" } }
                 }
                 @if !l.sightings.is_empty() {
                     table {

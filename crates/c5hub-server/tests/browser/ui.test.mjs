@@ -408,9 +408,25 @@ step('A looks a value up', async () => {
   const table = page.getByRole('table').filter({ has: page.locator('caption', { hasText: 'matching incident' }) });
   const keys = await incidentKeysIn(table);
   assert.deepEqual(keys, [key.seedGreen, key.form, key.upload].sort((a, b) => a - b), "lookup: A's and B's GREEN incidents, not B's AMBER+STRICT one");
-  assert.match(await table.locator('caption').innerText(), /^3 matching incident\(s\)$/);
+  assert.match(await table.locator('caption').innerText(), /^3 matching incidents$/);
   await checkPageBasics('lookup result');
   await shot('lookup');
+
+  // A parent domain finds its sub-domains: each incident once, with every
+  // value of it that matched.
+  await page.getByLabel(/IP, prefix, domain/).fill('bank-verify.test');
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.waitForURL(/q=bank-verify\.test/);
+  const parent = page.getByRole('table').filter({ has: page.locator('caption', { hasText: 'matching incident' }) });
+  const parentKeys = await incidentKeysIn(parent);
+  assert.ok(parentKeys.includes(key.form) && parentKeys.includes(key.upload), `bank-verify.test finds the form's ${FORM_DOMAIN} and the upload's secure-login.bank-verify.test (${parentKeys})`);
+  assert.equal(await parent.locator('tbody > tr').count(), parentKeys.length, 'each incident is one row');
+  assert.match(await parent.locator('caption').innerText(), new RegExp(`^${parentKeys.length} matching incidents$`));
+  const uploadRow = await parent.locator('tbody > tr', { has: page.locator(`a[href="/incidents/${key.upload}"]`) }).innerText();
+  assert.match(uploadRow, /secure-login\.bank-verify\.test sub-domain/, uploadRow);
+  assert.match(uploadRow, /secure-login\.bank-verify\.test\/ebanking\/? sub-domain/, 'the URL on the sub-domain is listed in the same row');
+  await checkPageBasics('lookup of a parent domain');
+  await shot('lookup-parent-domain');
 });
 
 step('A logs out', async () => {
@@ -463,7 +479,7 @@ step("a user of B cannot see A's AMBER+STRICT incident", async () => {
   assert.equal(await sightings.getByRole('cell').nth(1).innerText(), '3', 'sightings count only what B may read');
   await page.goto(`${BASE}/lookup?q=${encodeURIComponent(FORM_DOMAIN)}`);
   assert.deepEqual(await incidentKeysIn(page.locator('main')), [], 'lookup of its own value finds nothing');
-  assert.match(await page.locator('caption').first().innerText(), /^0 matching incident\(s\)$/);
+  assert.match(await page.locator('caption').first().innerText(), /^0 matching incidents$/);
   await shot('lookup-b');
 });
 

@@ -246,7 +246,7 @@ fn store(b: StoreBench) -> Result<ExitCode> {
         if let (Some(a), Some(b)) = (c, clock.now()) {
             on_cpu.push(Duration::from_nanos(b.saturating_sub(a)));
         }
-        hits += usize::from(!l.matches.is_empty());
+        hits += usize::from(!l.incidents.is_empty());
     }
     times.sort();
     println!(

@@ -311,12 +311,12 @@ pub struct LookupArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ListFormat,
-    /// Matches to show: the newest this many (whole incidents); the total
-    /// is always given.
+    /// Incidents to show: the newest this many; the total is always
+    /// given.
     #[arg(long, default_value_t = c5hub_store::DEFAULT_LOOKUP_LIMIT)]
     limit: usize,
-    /// Show matches in incidents with keys below this one: the `next` of
-    /// the page before.
+    /// Show incidents with keys below this one: the `next` of the page
+    /// before.
     #[arg(long)]
     before: Option<i64>,
     #[command(flatten)]
@@ -746,29 +746,32 @@ pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&wire::LookupAnswer::from(&l))?
         )?,
         ListFormat::Table => {
-            let shown = if l.matches.len() < l.total {
-                format!(", the newest {} shown", l.matches.len())
+            let shown = if l.incidents.len() < l.total {
+                format!(", the newest {} shown", l.incidents.len())
             } else {
                 String::new()
             };
             writeln!(
                 out,
-                "{} {}: {} matching incident(s){shown}",
+                "{} {}: {} found{shown}",
                 l.value.kind().as_str(),
                 l.value.value(),
-                l.total,
+                plural(l.total as u64, "matching incident", "matching incidents"),
             )?;
             if let Some(w) = &l.warning {
                 writeln!(out, "  warning list: {w} (never used to correlate)")?;
             }
-            for m in &l.matches {
-                writeln!(
-                    out,
-                    "  {:<12} {:<24} {}",
-                    m.how.as_str(),
-                    clip(m.observable.value(), 24),
-                    table_row(&m.incident)
-                )?;
+            for hit in &l.incidents {
+                writeln!(out, "  {}", table_row(&hit.incident))?;
+                for v in &hit.values {
+                    writeln!(
+                        out,
+                        "      {:<12} {} ({})",
+                        v.how.as_str(),
+                        v.observable.value(),
+                        v.role.as_str()
+                    )?;
+                }
             }
             for s in &l.sightings {
                 writeln!(
