@@ -126,8 +126,11 @@ async function problemsOf(where) {
           const out = [];
           for (const el of document.querySelectorAll('body *')) {
             const r = el.getBoundingClientRect();
-            if (r.right > window.innerWidth + 0.5 && ![...el.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5)) {
-              out.push(`<${el.tagName.toLowerCase()}${el.className ? ` class="${el.className}"` : ''}> to ${Math.round(r.right)} px`);
+            const past = (e) => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+            // Text wider than its box shows only in the box's scroll width.
+            const spills = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible';
+            if ((past(el) && ![...el.children].some(past)) || (spills && r.left + el.scrollWidth > window.innerWidth + 0.5)) {
+              out.push(`<${el.tagName.toLowerCase()}${el.className ? ` class="${el.className}"` : ''}> to ${Math.round(Math.max(r.right, r.left + el.scrollWidth))} px`);
             }
           }
           return out.slice(0, 5);
@@ -158,6 +161,20 @@ async function checkPages(who, paths) {
     problems.push(...(await problemsOf(`${who} ${path.length > 60 ? `${path.slice(0, 57)}...` : path}`)));
   }
   assert.deepEqual(problems, [], `${who}: pages that scroll sideways or fail axe`);
+}
+
+// The navigation wraps: on a phone every link and button of the header is
+// on screen, without script (the skip link aside, which shows on focus).
+async function checkHeaderOnScreen(who) {
+  const offscreen = await page.evaluate(() =>
+    [...document.querySelectorAll('header.site a, header.site button')]
+      .filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width === 0 || r.left < 0 || r.right > window.innerWidth;
+      })
+      .map((el) => el.textContent.trim()),
+  );
+  assert.deepEqual(offscreen, [], `${who}: header links beyond the edge of a ${await page.evaluate(() => window.innerWidth)} px screen`);
 }
 
 before(async () => {
@@ -196,6 +213,28 @@ step('an incident with long values, an organisation and its webhook exist', asyn
   webhookId = hook.webhook.id;
 });
 
+// The checks below pass only if they can fail: shown a page that is too
+// wide and a heading without contrast, they say so.
+step('the checks find a page too wide for a phone and text without contrast', async () => {
+  await page.goto(`${BASE}/login`);
+  await page.evaluate(() => {
+    // Through the CSSOM, which the CSP allows, unlike a style attribute.
+    const faint = document.createElement('p');
+    faint.textContent = 'Grey on grey, whatever the theme';
+    faint.style.color = '#777777';
+    faint.style.background = '#888888';
+    const wide = document.createElement('p');
+    wide.textContent = 'wide';
+    wide.style.width = '2000px';
+    document.querySelector('main').append(faint, wide);
+  });
+  const problems = await problemsOf('login, spoilt');
+  for (const at of ['390 px, light', '390 px, dark', '1366 px, light', '1366 px, dark']) {
+    assert.ok(problems.some((p) => p.includes(`${at}: scrolls sideways`)), `no sideways scrolling found at ${at}: ${problems.join('\n')}`);
+    assert.ok(problems.some((p) => p.includes(`${at}: axe color-contrast (serious)`)), `no contrast failure found at ${at}: ${problems.join('\n')}`);
+  }
+});
+
 step('the login page fits a phone and passes axe, light and dark', async () => {
   await checkPages('anonymous', ['/login', '/no-such-page']);
 });
@@ -209,6 +248,8 @@ step("an analyst's pages fit a phone and pass axe, light and dark", async () => 
     `/incidents/${incidentKey}`,
     '/submit',
     `/lookup?q=${encodeURIComponent(LONG_URL)}`,
+    // A value that is no observable: the page says so in an error box.
+    `/lookup?q=${encodeURIComponent(`not-a-value-${'z'.repeat(80)} !`)}`,
     '/assess',
     await firstLink(/^\/assess\/(editions|responses)\/\d+$/),
     '/spam',
@@ -228,16 +269,7 @@ step("an analyst's pages fit a phone and pass axe, light and dark", async () => 
   await page.emulateMedia({ colorScheme: 'dark' });
   await shot('incident-390-dark');
   await page.emulateMedia({ colorScheme: 'light' });
-  // The navigation wraps: every link of it is on screen, without script.
-  const offscreen = await page.evaluate(() =>
-    [...document.querySelectorAll('header.site a, header.site button')]
-      .filter((el) => {
-        const r = el.getBoundingClientRect();
-        return r.width === 0 || r.left < 0 || r.right > window.innerWidth;
-      })
-      .map((el) => el.textContent.trim()),
-  );
-  assert.deepEqual(offscreen, [], 'header links beyond the edge of a 390 px screen');
+  await checkHeaderOnScreen('analyst');
   await logout();
 });
 
@@ -251,7 +283,9 @@ step("the admin's pages, audit included, fit a phone and pass axe, light and dar
   await page.goto(`${BASE}/spam`);
   const report = await firstLink(/^\/spam\/reports\/\d+$/);
   const campaign = await firstLink(/^\/spam\/campaigns\/\d+$/);
+  assert.ok(response, 'ui.test.mjs answered the edition');
   assert.ok(report, 'ui.test.mjs made spam reports');
+  assert.ok(campaign, 'ui.test.mjs made a campaign of confirmed spam');
   const paths = [
     '/',
     '/incidents',
@@ -272,9 +306,11 @@ step("the admin's pages, audit included, fit a phone and pass axe, light and dar
     '/admin/audit',
     '/admin/webhooks',
     `/admin/webhooks/${webhookId}`,
-  ].filter(Boolean);
+  ];
   await checkPages('admin', paths);
   await page.goto(`${BASE}/admin/audit`);
+  await checkHeaderOnScreen('admin');
+  assert.ok(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).isVisible());
   await shot('audit-390-light');
   await logout();
 });
