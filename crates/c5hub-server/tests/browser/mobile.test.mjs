@@ -310,6 +310,10 @@ step("the admin's pages, audit included, fit a phone and pass axe, light and dar
     `/admin/webhooks/${webhookId}`,
   ];
   await checkPages('admin', paths);
+  await page.goto(`${BASE}${edition}/results`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('results-390-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.goto(`${BASE}/admin/audit`);
   await checkHeaderOnScreen('admin');
   assert.ok(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).isVisible());
