@@ -78,8 +78,10 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
         p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } " · " a href="/admin/webhooks" { "Webhooks" } }
         section aria-labelledby="orgs-h" {
             h2 id="orgs-h" { "Organisations (" (orgs.len()) ")" }
-            table { thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Added" } } }
-                tbody { @for o in &orgs { tr { td { (o.name) } td { (o.kind.label()) } td { (o.created_at.format("%Y-%m-%d")) } } } } }
+            div.scroll tabindex="0" role="region" aria-label="Organisations" {
+                table { thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Added" } } }
+                    tbody { @for o in &orgs { tr { td { (o.name) } td { (o.kind.label()) } td { (o.created_at.format("%Y-%m-%d")) } } } } }
+            }
             @if hub {
                 form.filters method="post" action="/admin/orgs" {
                     (csrf_field(csrf))
@@ -91,38 +93,40 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
         }
         section aria-labelledby="users-h" {
             h2 id="users-h" { "Users (" (users.len()) ")" }
-            table { thead { tr { th scope="col" { "Email" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Password" } th scope="col" { "State" } th scope="col" { "Change" } } }
-                tbody { @for u in &users { tr {
-                    td { (u.email) } td { (u.org) } td { (u.role.as_str()) } td { @if u.has_password { "set" } @else { "none (token only)" } } td { @if u.disabled { "disabled" } @else { "active" } }
-                    td {
-                        // Offered only for what the rule lets this admin
-                        // grant; the operation checks again.
-                        @if grantable.contains(&u.role) {
-                            form.inline method="post" action={ "/admin/users/" (u.email) } {
-                                (csrf_field(csrf))
-                                input type="hidden" name="action" value="role";
-                                select name="role" aria-label={ "Role of " (u.email) } { @for r in &grantable { option value=(r.as_str()) selected[*r == u.role] { (r.as_str()) } } }
-                                button type="submit" aria-label={ "Set the role of " (u.email) } { "Set role" }
-                            }
-                            form.inline method="post" action={ "/admin/users/" (u.email) } {
-                                (csrf_field(csrf))
-                                input type="hidden" name="action" value="password";
-                                input type="password" name="password" minlength="12" required autocomplete="new-password" placeholder="new password" aria-label={ "New password for " (u.email) };
-                                button type="submit" aria-label={ "Reset the password of " (u.email) } { "Reset password" }
-                            }
-                            form.inline method="post" action={ "/admin/users/" (u.email) } {
-                                (csrf_field(csrf))
-                                @if u.disabled {
-                                    input type="hidden" name="action" value="enable";
-                                    button type="submit" aria-label={ "Enable " (u.email) } { "Enable" }
-                                } @else {
-                                    input type="hidden" name="action" value="disable";
-                                    button type="submit" aria-label={ "Disable " (u.email) } { "Disable" }
+            div.scroll tabindex="0" role="region" aria-label="Users" {
+                table { thead { tr { th scope="col" { "Email" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Password" } th scope="col" { "State" } th scope="col" { "Change" } } }
+                    tbody { @for u in &users { tr {
+                        td { (u.email) } td { (u.org) } td { (u.role.as_str()) } td { @if u.has_password { "set" } @else { "none (token only)" } } td { @if u.disabled { "disabled" } @else { "active" } }
+                        td {
+                            // Offered only for what the rule lets this admin
+                            // grant; the operation checks again.
+                            @if grantable.contains(&u.role) {
+                                form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                    (csrf_field(csrf))
+                                    input type="hidden" name="action" value="role";
+                                    select name="role" aria-label={ "Role of " (u.email) } { @for r in &grantable { option value=(r.as_str()) selected[*r == u.role] { (r.as_str()) } } }
+                                    button type="submit" aria-label={ "Set the role of " (u.email) } { "Set role" }
+                                }
+                                form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                    (csrf_field(csrf))
+                                    input type="hidden" name="action" value="password";
+                                    input type="password" name="password" minlength="12" required autocomplete="new-password" placeholder="new password" aria-label={ "New password for " (u.email) };
+                                    button type="submit" aria-label={ "Reset the password of " (u.email) } { "Reset password" }
+                                }
+                                form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                    (csrf_field(csrf))
+                                    @if u.disabled {
+                                        input type="hidden" name="action" value="enable";
+                                        button type="submit" aria-label={ "Enable " (u.email) } { "Enable" }
+                                    } @else {
+                                        input type="hidden" name="action" value="disable";
+                                        button type="submit" aria-label={ "Disable " (u.email) } { "Disable" }
+                                    }
                                 }
                             }
                         }
-                    }
-                } } } }
+                    } } } }
+            }
             form.filters method="post" action="/admin/users" {
                 (csrf_field(csrf))
                 label { "Email" input type="email" name="email" required; }
@@ -134,15 +138,17 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
         }
         section aria-labelledby="tokens-h" {
             h2 id="tokens-h" { "API tokens (" (tokens.len()) ")" }
-            table { thead { tr { th scope="col" { "Id" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Label" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
-                tbody { @for t in &tokens { tr {
-                    td { (t.id) } td { (t.org) } td { (t.role.as_str()) } td { (t.label.as_deref().unwrap_or_default()) }
-                    td { (t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
-                    td { (t.last_used_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
-                    td { @if t.revoked_at.is_some() { "revoked" } @else {
-                        form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } { (csrf_field(csrf)) button type="submit" aria-label={ "Revoke token " (t.id) } { "Revoke" } }
-                    } }
-                } } } }
+            div.scroll tabindex="0" role="region" aria-label="API tokens" {
+                table { thead { tr { th scope="col" { "Id" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Label" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
+                    tbody { @for t in &tokens { tr {
+                        td { (t.id) } td { (t.org) } td { (t.role.as_str()) } td { (t.label.as_deref().unwrap_or_default()) }
+                        td { (t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
+                        td { (t.last_used_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
+                        td { @if t.revoked_at.is_some() { "revoked" } @else {
+                            form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } { (csrf_field(csrf)) button type="submit" aria-label={ "Revoke token " (t.id) } { "Revoke" } }
+                        } }
+                    } } } }
+            }
             form.filters method="post" action="/admin/tokens" {
                 (csrf_field(csrf))
                 label { "Organisation" select name="org" { @for o in &own { option value=(o) { (o) } } } }
@@ -444,9 +450,11 @@ pub(crate) async fn audit(
     page(&ctx, html! {
         h1 { "Audit log" }
         p { a href="/api/v1/audit?format=csv&limit=10000" { "Export as CSV" } }
-        table {
-            thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Organisation" } th scope="col" { "Action" } th scope="col" { "Target" } th scope="col" { "Detail" } } }
-            tbody { @for a in &rows { tr { td { (a.at.to_rfc3339()) } td { (a.actor) } td { (a.org.as_deref().unwrap_or_default()) } td { (a.action) } td { (a.target.as_deref().unwrap_or_default()) } td { (a.detail.as_deref().unwrap_or_default()) } } } }
+        div.scroll tabindex="0" role="region" aria-label="Audit log" {
+            table {
+                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Organisation" } th scope="col" { "Action" } th scope="col" { "Target" } th scope="col" { "Detail" } } }
+                tbody { @for a in &rows { tr { td { (a.at.to_rfc3339()) } td { (a.actor) } td { (a.org.as_deref().unwrap_or_default()) } td { (a.action) } td { (a.target.as_deref().unwrap_or_default()) } td { (a.detail.as_deref().unwrap_or_default()) } } } }
+            }
         }
         @if rows.len() == 200 { @if let Some(last) = rows.last() { p { a href={ "/admin/audit?cursor=" (last.id) } { "Older" } } } }
     })

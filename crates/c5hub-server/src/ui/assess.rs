@@ -86,16 +86,18 @@ async fn render_editions(
             @if eds.is_empty() {
                 p.muted { "No edition has been opened yet." }
             } @else {
-                table {
-                    caption { "Editions" }
-                    thead { tr { th scope="col" { "Edition" } th scope="col" { "Year" } th scope="col" { "Methodology" } th scope="col" { "State" } th scope="col" { "Results" } } }
-                    tbody { @for e in &eds { tr {
-                        td { a href={ "/assess/editions/" (e.id) } { (e.title) } }
-                        td { (e.year) }
-                        td { code { (e.methodology) "@" (e.methodology_version) } }
-                        td { @if e.open { "open" } @else { "closed" } }
-                        td { a href={ "/assess/editions/" (e.id) "/results" } aria-label={ "Results of " (e.title) } { "Results" } }
-                    } } }
+                div.scroll tabindex="0" role="region" aria-label="Editions" {
+                    table {
+                        caption { "Editions" }
+                        thead { tr { th scope="col" { "Edition" } th scope="col" { "Year" } th scope="col" { "Methodology" } th scope="col" { "State" } th scope="col" { "Results" } } }
+                        tbody { @for e in &eds { tr {
+                            td { a href={ "/assess/editions/" (e.id) } { (e.title) } }
+                            td { (e.year) }
+                            td { code { (e.methodology) "@" (e.methodology_version) } }
+                            td { @if e.open { "open" } @else { "closed" } }
+                            td { a href={ "/assess/editions/" (e.id) "/results" } aria-label={ "Results of " (e.title) } { "Results" } }
+                        } } }
+                    }
                 }
             }
             @if operator {
@@ -253,15 +255,17 @@ async fn render_edition(
                 @if let Some(v) = &ed.second_validator { "the admins and analysts of " strong { (v) } ", the second validator." }
                 @else { "a hub admin (no second validator named: a conflict of interest, recorded and shown on the results)." }
             }
-            table {
-                caption { "Responses you may read (" (readable.len()) ")" }
-                thead { tr { th scope="col" { "Country" } th scope="col" { "Answered by" } th scope="col" { "State" } th scope="col" { "Last change" } } }
-                tbody { @for r in &readable { tr {
-                    td { a href={ "/assess/responses/" (r.id) } { (r.iso3) } }
-                    td { (r.org) }
-                    td { (status_badge(r.status)) }
-                    td { time datetime=(r.updated_at.to_rfc3339()) { (r.updated_at.format("%Y-%m-%d %H:%M")) } }
-                } } }
+            div.scroll tabindex="0" role="region" aria-label="Responses" {
+                table {
+                    caption { "Responses you may read (" (readable.len()) ")" }
+                    thead { tr { th scope="col" { "Country" } th scope="col" { "Answered by" } th scope="col" { "State" } th scope="col" { "Last change" } } }
+                    tbody { @for r in &readable { tr {
+                        td { a href={ "/assess/responses/" (r.id) } { (r.iso3) } }
+                        td { (r.org) }
+                        td { (status_badge(r.status)) }
+                        td { time datetime=(r.updated_at.to_rfc3339()) { (r.updated_at.format("%Y-%m-%d %H:%M")) } }
+                    } } }
+                }
             }
             @if operator {
                 section aria-labelledby="assign-h" {
@@ -1256,15 +1260,17 @@ fn results_body(res: &Results, title: &str, show_ranks: bool) -> Markup {
                     (PreEscaped(report::tiers_by_region_svg(m, &rows)))
                     figcaption { "Countries in each " (label) " by ITU region; the table below gives the counts." }
                 }
-                table {
-                    caption { "Countries per " (label) " by region" }
-                    thead { tr { th scope="col" { "Region" } th scope="col" { "Countries" } @for t in &m.tiers { th scope="col" { (t.code) " " (t.name) } } th scope="col" { "Mean overall" } } }
-                    tbody { @for g in &view { tr {
-                        th scope="row" { (g.region.map_or("Unlisted", Region::name)) }
-                        td.num { (g.countries) }
-                        @for k in &g.tier_counts { td.num { (k) } }
-                        td.num { (format!("{:.2}", g.overall_mean)) }
-                    } } }
+                div.scroll tabindex="0" role="region" aria-label={ "Countries per " (label) " by region" } {
+                    table {
+                        caption { "Countries per " (label) " by region" }
+                        thead { tr { th scope="col" { "Region" } th scope="col" { "Countries" } @for t in &m.tiers { th scope="col" { (t.code) " " (t.name) } } th scope="col" { "Mean overall" } } }
+                        tbody { @for g in &view { tr {
+                            th scope="row" { (g.region.map_or("Unlisted", Region::name)) }
+                            td.num { (g.countries) }
+                            @for k in &g.tier_counts { td.num { (k) } }
+                            td.num { (format!("{:.2}", g.overall_mean)) }
+                        } } }
+                    }
                 }
             }
             @if let Some(sens) = &res.sensitivity {

@@ -31,20 +31,22 @@ fn rows_table(rows: &[IncidentSummary], caption: &str) -> Markup {
 /// the bulk form (`form="bulk"`).
 fn table_of(rows: &[IncidentSummary], caption: &str, select: bool) -> Markup {
     html! {
-        table {
-            caption { (caption) }
-            thead { tr { @if select { th scope="col" { "Select" } } th scope="col" { "#" } th scope="col" { "Title" } th scope="col" { "Class" } th scope="col" { "TLP" } th scope="col" { "Status" } th scope="col" { "Reporter" } th scope="col" { "Received" } } }
-            tbody {
-                @for r in rows {
-                    tr {
-                        @if select { td { input type="checkbox" name="id" value=(r.key) form="bulk" aria-label={ "Select incident " (r.key) }; } }
-                        td { a href={ "/incidents/" (r.key) } { (r.key) } }
-                        td { a href={ "/incidents/" (r.key) } { (r.title.as_deref().unwrap_or(&r.global_id)) } }
-                        td { (r.classification.map(|c| c.path()).unwrap_or_default()) }
-                        td { (tlp(r.tlp)) }
-                        td { (r.status.as_str()) }
-                        td { (r.reporter) }
-                        td { time datetime=(r.created_at.to_rfc3339()) { (r.created_at.format("%Y-%m-%d %H:%M")) } }
+        div.scroll tabindex="0" role="region" aria-label=(caption) {
+            table {
+                caption { (caption) }
+                thead { tr { @if select { th scope="col" { "Select" } } th scope="col" { "#" } th scope="col" { "Title" } th scope="col" { "Class" } th scope="col" { "TLP" } th scope="col" { "Status" } th scope="col" { "Reporter" } th scope="col" { "Received" } } }
+                tbody {
+                    @for r in rows {
+                        tr {
+                            @if select { td { input type="checkbox" name="id" value=(r.key) form="bulk" aria-label={ "Select incident " (r.key) }; } }
+                            td { a href={ "/incidents/" (r.key) } { (r.key) } }
+                            td { a href={ "/incidents/" (r.key) } { (r.title.as_deref().unwrap_or(&r.global_id)) } }
+                            td { (r.classification.map(|c| c.path()).unwrap_or_default()) }
+                            td { (tlp(r.tlp)) }
+                            td { (r.status.as_str()) }
+                            td { (r.reporter) }
+                            td { time datetime=(r.created_at.to_rfc3339()) { (r.created_at.format("%Y-%m-%d %H:%M")) } }
+                        }
                     }
                 }
             }
@@ -836,24 +838,28 @@ async fn detail_page(s: &AppState, caller: &Caller, id: i64, recover: Option<Rec
             }
             section aria-labelledby="obs-h" {
                 h2 id="obs-h" { "Observables (" (m.observables.len()) ")" }
-                table {
-                    thead { tr { th scope="col" { "Kind" } th scope="col" { "Value" } th scope="col" { "Role" } } }
-                    tbody { @for o in &m.observables { tr { td { (o.observable.kind().as_str()) } td { a href={ "/lookup?q=" (enc(o.observable.value())) } { code { (o.observable.value()) } } } td { (o.role.as_str()) } } } }
+                div.scroll tabindex="0" role="region" aria-label="Observables" {
+                    table {
+                        thead { tr { th scope="col" { "Kind" } th scope="col" { "Value" } th scope="col" { "Role" } } }
+                        tbody { @for o in &m.observables { tr { td { (o.observable.kind().as_str()) } td { a href={ "/lookup?q=" (enc(o.observable.value())) } { code { (o.observable.value()) } } } td { (o.role.as_str()) } } } }
+                    }
                 }
             }
             section aria-labelledby="rel-h" id="related" {
                 h2 id="rel-h" { "Related incidents (" (related.len()) ")" }
                 @if related.is_empty() { p.muted { "No readable incident shares a value with this one." } }
                 @else {
-                    table {
-                        thead { tr { th scope="col" { "Incident" } th scope="col" { "Reporter" } th scope="col" { "TLP" } th scope="col" { "Shared values" } } }
-                        tbody {
-                            @for r in &related {
-                                tr {
-                                    td { a href={ "/incidents/" (r.incident.key) } { (r.incident.key) ": " (r.incident.title.as_deref().unwrap_or(&r.incident.global_id)) } }
-                                    td { (r.incident.reporter) }
-                                    td { (tlp(r.incident.tlp)) }
-                                    td { @for (mine, theirs, how) in &r.shared { code { (mine.value()) } @if mine != theirs { " ~ " code { (theirs.value()) } } " (" (how.as_str()) ") " } }
+                    div.scroll tabindex="0" role="region" aria-label="Related incidents" {
+                        table {
+                            thead { tr { th scope="col" { "Incident" } th scope="col" { "Reporter" } th scope="col" { "TLP" } th scope="col" { "Shared values" } } }
+                            tbody {
+                                @for r in &related {
+                                    tr {
+                                        td { a href={ "/incidents/" (r.incident.key) } { (r.incident.key) ": " (r.incident.title.as_deref().unwrap_or(&r.incident.global_id)) } }
+                                        td { (r.incident.reporter) }
+                                        td { (tlp(r.incident.tlp)) }
+                                        td { @for (mine, theirs, how) in &r.shared { code { (mine.value()) } @if mine != theirs { " ~ " code { (theirs.value()) } } " (" (how.as_str()) ") " } }
+                                    }
                                 }
                             }
                         }
@@ -1404,25 +1410,27 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
             Some(Ok(l)) => {
                 p { "Normalised: " code { (l.value.value()) } " (" (l.value.kind().as_str()) ")" }
                 @if let Some(w) = &l.warning { div.notice { "On the warning list: " (w) ". It never correlates." } }
-                table {
-                    caption {
-                        (l.total) @if l.total == 1 { " matching incident" } @else { " matching incidents" }
-                        @if l.incidents.len() < l.total { ", " (l.incidents.len()) " shown, newest first" }
-                    }
-                    thead { tr { th scope="col" { "Incident" } th scope="col" { "Values that matched" } th scope="col" { "TLP" } th scope="col" { "Reporter" } } }
-                    tbody {
-                        @for hit in &l.incidents {
-                            tr {
-                                td { a href={ "/incidents/" (hit.incident.key) } { (hit.incident.key) ": " (hit.incident.title.as_deref().unwrap_or(&hit.incident.global_id)) } }
-                                td {
-                                    ul.plain {
-                                        @for v in &hit.values {
-                                            li { code { (v.observable.value()) } " " span.how { (match_words(&v.how)) } }
+                div.scroll tabindex="0" role="region" aria-label="Matching incidents" {
+                    table {
+                        caption {
+                            (l.total) @if l.total == 1 { " matching incident" } @else { " matching incidents" }
+                            @if l.incidents.len() < l.total { ", " (l.incidents.len()) " shown, newest first" }
+                        }
+                        thead { tr { th scope="col" { "Incident" } th scope="col" { "Values that matched" } th scope="col" { "TLP" } th scope="col" { "Reporter" } } }
+                        tbody {
+                            @for hit in &l.incidents {
+                                tr {
+                                    td { a href={ "/incidents/" (hit.incident.key) } { (hit.incident.key) ": " (hit.incident.title.as_deref().unwrap_or(&hit.incident.global_id)) } }
+                                    td {
+                                        ul.plain {
+                                            @for v in &hit.values {
+                                                li { code { (v.observable.value()) } " " span.how { (match_words(&v.how)) } }
+                                            }
                                         }
                                     }
+                                    td { (tlp(hit.incident.tlp)) }
+                                    td { (hit.incident.reporter) }
                                 }
-                                td { (tlp(hit.incident.tlp)) }
-                                td { (hit.incident.reporter) }
                             }
                         }
                     }
@@ -1431,10 +1439,12 @@ pub(crate) async fn lookup(State(s): State<AppState>, caller: Caller, Query(q): 
                     p { a href={ "/lookup?q=" (enc(&value)) "&before=" (next) } { "Older incidents" } }
                 }
                 @if !l.sightings.is_empty() {
-                    table {
-                        caption { "Sightings" }
-                        thead { tr { th scope="col" { "Value" } th scope="col" { "Count" } th scope="col" { "First seen" } th scope="col" { "Last seen" } } }
-                        tbody { @for x in &l.sightings { tr { td { code { (x.observable.value()) } } td { (x.count) } td { (x.first_seen.to_rfc3339()) } td { (x.last_seen.to_rfc3339()) } } } }
+                    div.scroll tabindex="0" role="region" aria-label="Sightings" {
+                        table {
+                            caption { "Sightings" }
+                            thead { tr { th scope="col" { "Value" } th scope="col" { "Count" } th scope="col" { "First seen" } th scope="col" { "Last seen" } } }
+                            tbody { @for x in &l.sightings { tr { td { code { (x.observable.value()) } } td { (x.count) } td { (x.first_seen.to_rfc3339()) } td { (x.last_seen.to_rfc3339()) } } } }
+                        }
                     }
                 }
             }

@@ -53,22 +53,24 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller) -> Response 
             @if inbox.items.is_empty() {
                 p { "Nothing yet." }
             } @else {
-                table {
-                    thead { tr { th { "When" } th { "What" } th { "Event" } th { span.visually-hidden { "Mark read" } } } }
-                    tbody {
-                        @for n in &inbox.items {
-                            tr class=[n.read_at.is_none().then_some("unread")] {
-                                td { (n.at.format("%Y-%m-%d %H:%M UTC")) }
-                                td { a href=(format!("/incidents/{}", n.incident)) { (n.summary) } }
-                                td { (n.event) }
-                                td {
-                                    @if n.read_at.is_none() {
-                                        form.inline method="post" action=(format!("/for-you/{}/read", n.id)) {
-                                            (csrf_field(csrf))
-                                            button type="submit" aria-label=(format!("Mark read: {}", n.summary)) { "Mark read" }
+                div.scroll tabindex="0" role="region" aria-label="Notifications" {
+                    table {
+                        thead { tr { th { "When" } th { "What" } th { "Event" } th { span.visually-hidden { "Mark read" } } } }
+                        tbody {
+                            @for n in &inbox.items {
+                                tr class=[n.read_at.is_none().then_some("unread")] {
+                                    td { (n.at.format("%Y-%m-%d %H:%M UTC")) }
+                                    td { a href=(format!("/incidents/{}", n.incident)) { (n.summary) } }
+                                    td { (n.event) }
+                                    td {
+                                        @if n.read_at.is_none() {
+                                            form.inline method="post" action=(format!("/for-you/{}/read", n.id)) {
+                                                (csrf_field(csrf))
+                                                button type="submit" aria-label=(format!("Mark read: {}", n.summary)) { "Mark read" }
+                                            }
+                                        } @else {
+                                            "read"
                                         }
-                                    } @else {
-                                        "read"
                                     }
                                 }
                             }
@@ -149,15 +151,17 @@ async fn prefs_page(s: &AppState, caller: &Caller, saved: bool) -> Response {
             p { "Nobody is told of an incident they may not read." }
             form method="post" action="/for-you/preferences" {
                 (csrf_field(caller.csrf()))
-                table {
-                    thead { tr { th { "Event" } th { "In the app" } th { "By e-mail" } } }
-                    tbody {
-                        @for p in &prefs {
-                            @let e = p.event.as_str();
-                            tr {
-                                td { (p.event.label()) }
-                                td { input type="checkbox" name=(format!("{e}_in_app")) id=(format!("{e}_in_app")) aria-label=(format!("{}: in the app", p.event.label())) checked[p.in_app]; }
-                                td { input type="checkbox" name=(format!("{e}_email")) id=(format!("{e}_email")) aria-label=(format!("{}: by e-mail", p.event.label())) checked[p.email]; }
+                div.scroll tabindex="0" role="region" aria-label="Notification choices" {
+                    table {
+                        thead { tr { th { "Event" } th { "In the app" } th { "By e-mail" } } }
+                        tbody {
+                            @for p in &prefs {
+                                @let e = p.event.as_str();
+                                tr {
+                                    td { (p.event.label()) }
+                                    td { input type="checkbox" name=(format!("{e}_in_app")) id=(format!("{e}_in_app")) aria-label=(format!("{}: in the app", p.event.label())) checked[p.in_app]; }
+                                    td { input type="checkbox" name=(format!("{e}_email")) id=(format!("{e}_email")) aria-label=(format!("{}: by e-mail", p.event.label())) checked[p.email]; }
+                                }
                             }
                         }
                     }
@@ -235,20 +239,22 @@ async fn webhooks_page(s: &AppState, caller: &Caller, created: Option<(i64, Stri
         @if hooks.is_empty() {
             p { "No webhooks." }
         } @else {
-            table {
-                thead { tr { th { "Id" } th { "Organisation" } th { "URL" } th { "Events" } th { "Log" } th { span.visually-hidden { "Remove" } } } }
-                tbody {
-                    @for w in &hooks {
-                        tr {
-                            td { (w.id) }
-                            td { (w.org) }
-                            td { code { (w.url) } }
-                            td { (w.events.join(", ")) }
-                            td { a href=(format!("/admin/webhooks/{}", w.id)) { "Delivery log" } }
-                            td {
-                                form.inline method="post" action=(format!("/admin/webhooks/{}/remove", w.id)) {
-                                    (csrf_field(caller.csrf()))
-                                    button type="submit" aria-label=(format!("Remove webhook {}", w.id)) { "Remove" }
+            div.scroll tabindex="0" role="region" aria-label="Webhooks" {
+                table {
+                    thead { tr { th { "Id" } th { "Organisation" } th { "URL" } th { "Events" } th { "Log" } th { span.visually-hidden { "Remove" } } } }
+                    tbody {
+                        @for w in &hooks {
+                            tr {
+                                td { (w.id) }
+                                td { (w.org) }
+                                td { code { (w.url) } }
+                                td { (w.events.join(", ")) }
+                                td { a href=(format!("/admin/webhooks/{}", w.id)) { "Delivery log" } }
+                                td {
+                                    form.inline method="post" action=(format!("/admin/webhooks/{}/remove", w.id)) {
+                                        (csrf_field(caller.csrf()))
+                                        button type="submit" aria-label=(format!("Remove webhook {}", w.id)) { "Remove" }
+                                    }
                                 }
                             }
                         }
@@ -349,16 +355,18 @@ pub(crate) async fn delivery_log(
         @if log.is_empty() {
             p { "No delivery yet." }
         } @else {
-            table {
-                thead { tr { th { "When" } th { "Delivery" } th { "Attempt" } th { "Status" } th { "Error" } } }
-                tbody {
-                    @for a in &log {
-                        tr {
-                            td { (a.at.format("%Y-%m-%d %H:%M:%S UTC")) }
-                            td { (a.delivery) }
-                            td { (a.attempt) }
-                            td { @if let Some(c) = a.status_code { (c) } @else { "none" } }
-                            td { (a.error.as_deref().unwrap_or("")) }
+            div.scroll tabindex="0" role="region" aria-label="Deliveries" {
+                table {
+                    thead { tr { th { "When" } th { "Delivery" } th { "Attempt" } th { "Status" } th { "Error" } } }
+                    tbody {
+                        @for a in &log {
+                            tr {
+                                td { (a.at.format("%Y-%m-%d %H:%M:%S UTC")) }
+                                td { (a.delivery) }
+                                td { (a.attempt) }
+                                td { @if let Some(c) = a.status_code { (c) } @else { "none" } }
+                                td { (a.error.as_deref().unwrap_or("")) }
+                            }
                         }
                     }
                 }
