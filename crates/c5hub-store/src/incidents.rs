@@ -1031,7 +1031,7 @@ impl Incidents<'_> {
     }
 }
 
-const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
+pub(crate) const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
 
 /// An incident's summary from the columns of [`SUMMARY_COLS`].
 fn summary_of(r: &mut NamedRow<'_>) -> Result<IncidentSummary, Error> {

@@ -156,6 +156,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0014_notifications",
         "notification preferences, notifications, the notifier's cursor, webhooks and their deliveries"
     ),
+    // Search over titles and descriptions: SQLite's FTS5 table kept in
+    // step by triggers, PostgreSQL's expression index; both filled here
+    // from what is stored.
+    migration!(
+        15,
+        "0015_incident_search",
+        "full-text search over incident titles and descriptions"
+    ),
 ];
 
 /// The schema version this build writes.
