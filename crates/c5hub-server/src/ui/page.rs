@@ -90,7 +90,7 @@ pub(crate) fn page(p: &Page, body: Markup) -> Html<String> {
                             }
                         }
                         form.search method="get" action="/search" role="search" {
-                            label.visually-hidden for="site-search" { "Search incidents, or look up a value" }
+                            label.visually-hidden for="site-search" { "Search incidents, or look up an address or domain" }
                             input id="site-search" type="search" name="q" placeholder="Search or look up a value" required;
                             button type="submit" { "Search" }
                         }

@@ -105,7 +105,7 @@ after(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-const searchBox = () => page.locator('header.site form.search').getByRole('searchbox', { name: 'Search incidents, or look up a value' });
+const searchBox = () => page.locator('header.site form.search').getByRole('searchbox', { name: 'Search incidents, or look up an address or domain' });
 
 async function searchFor(text) {
   await searchBox().fill(text);
