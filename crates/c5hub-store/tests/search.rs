@@ -217,9 +217,12 @@ fn viewers() -> Vec<Viewer> {
     ]
 }
 
+/// Each query's (total, keys) for each viewer, in order.
+type Answers = Vec<(i64, Vec<i64>)>;
+
 #[test]
 fn both_backends_find_what_the_rule_says() {
-    let mut answers: Vec<(String, Vec<(i64, Vec<i64>)>)> = Vec::new();
+    let mut answers: Vec<(String, Answers)> = Vec::new();
     for loc in locations("search") {
         let mut s = store(&loc);
         let data: Vec<_> = DATA.iter().map(|r| (r, r.title, r.description)).collect();
