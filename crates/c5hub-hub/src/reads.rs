@@ -1,6 +1,6 @@
 //! Reading incidents: list, one incident, its history, comments and
 //! co-handlers, correlation (lookup, related), export, the change feed and
-//! the dashboard's statistics.
+//! the dashboard's statistics, and the search box ([`search`]).
 //!
 //! Each read turns the [`Authority`] into the store's [`Viewer`] (the
 //! doors never build one) and lets the store apply TLP 2.0. An incident
@@ -8,10 +8,11 @@
 //! exist. A public reader (nobody logged in) never sees who acted: actors,
 //! assignees and comment authors are replaced by "a member".
 
-use c5hub_model::Viewer;
+use c5hub_model::{Observable, Viewer};
 use c5hub_store::{
-    Assignment, ChangePage, Comment, IncidentFilter, IncidentSummary, Lookup, LookupPage, Related,
-    Stats, StatusChange, Store, StoredIncident, StoredVersion,
+    Assignment, ChangePage, Comment, IncidentFilter, IncidentSummary, Lookup, LookupPage,
+    MAX_SEARCH_PAGE, Related, SearchHits, Stats, StatusChange, Store, StoredIncident,
+    StoredVersion,
 };
 
 use crate::{Authority, Error};
@@ -154,6 +155,87 @@ pub fn lookup(
             field: "value",
             detail: e.to_string(),
         })
+}
+
+/// Incidents on one page of a search unless the caller asks for another
+/// number.
+pub const DEFAULT_SEARCH_PAGE: usize = 25;
+
+/// Longest text a search takes (bytes).
+pub const MAX_SEARCH_BYTES: usize = 512;
+
+/// What the text of a search box asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Search {
+    /// One value (an address, a prefix, a domain, a URL, an e-mail
+    /// address, a phone number, a hash, ...): the doors send the caller to
+    /// its lookup, which answers with everything known about it.
+    Value(Observable),
+    /// Words: one page of the readable incidents whose title or
+    /// description holds them all, newest first.
+    Text {
+        /// What the store found.
+        hits: SearchHits,
+        /// The page's number, from 1.
+        page: usize,
+        /// Incidents per page, as applied.
+        per_page: usize,
+    },
+}
+
+/// The search box: text that is one value is its lookup; any other text
+/// searches titles and descriptions, TLP applied by the store. `page`
+/// counts from 1, `per_page` incidents each (0: [`DEFAULT_SEARCH_PAGE`],
+/// at most [`MAX_SEARCH_PAGE`]).
+pub fn search(
+    store: &mut Store,
+    who: &Authority,
+    text: &str,
+    page: usize,
+    per_page: usize,
+) -> Result<Search, Error> {
+    let viewer = who.viewer()?;
+    let invalid = |detail: String| Error::Invalid { field: "q", detail };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid(
+            "give words to search for, or a value to look up".to_owned(),
+        ));
+    }
+    if text.len() > MAX_SEARCH_BYTES {
+        return Err(invalid(format!(
+            "at most {MAX_SEARCH_BYTES} bytes, this is {}",
+            text.len()
+        )));
+    }
+    // A value is one token the lookup recognises; text with a space is
+    // words even when a word is a value (`phishing 203.0.113.9`).
+    if !text.contains(char::is_whitespace) {
+        if let Ok(value) = Observable::guess(text) {
+            return Ok(Search::Value(value));
+        }
+    }
+    if page == 0 {
+        return Err(Error::Invalid {
+            field: "page",
+            detail: "pages count from 1".to_owned(),
+        });
+    }
+    let per_page = if per_page == 0 {
+        DEFAULT_SEARCH_PAGE
+    } else {
+        per_page.min(MAX_SEARCH_PAGE)
+    };
+    let offset = (page - 1).saturating_mul(per_page);
+    match store.incidents().search(text, &viewer, offset, per_page) {
+        Ok(hits) => Ok(Search::Text {
+            hits,
+            page,
+            per_page,
+        }),
+        Err(c5hub_store::Error::Invalid(detail)) => Err(invalid(detail)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Every readable incident the filter selects, whole, for an export.

@@ -435,6 +435,17 @@ fn every_route_answers_what_the_document_says() {
         assert!(r.json()["total"].as_u64() >= Some(2), "{}", r.body);
         let r = c.get("/api/v1/lookup", "/api/v1/lookup", bank);
         assert_eq!(r.status, 400);
+        let r = c.get("/api/v1/search", "/api/v1/search?q=smishing+wave", bank);
+        assert_eq!(r.json()["total"], json!(1), "{}", r.body);
+        assert_eq!(r.json()["items"][0]["title"], json!("smishing wave"));
+        let r = c.get(
+            "/api/v1/search",
+            &format!("/api/v1/search?q={}", urlencode(&shared)),
+            bank,
+        );
+        assert_eq!(r.json()["lookup"]["value"], json!(shared), "{}", r.body);
+        let r = c.get("/api/v1/search", "/api/v1/search?q=+", bank);
+        assert_eq!(r.status, 400);
         let r = c.get(
             "/api/v1/incidents/{id}/related",
             &format!("{one}/related"),

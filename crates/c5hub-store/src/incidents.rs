@@ -1085,7 +1085,7 @@ impl Incidents<'_> {
     }
 }
 
-const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
+pub(crate) const SUMMARY_COLS: &str = "i.id, i.reporter, i.global_id, i.version, i.status, i.tlp, i.rsit, i.title, i.created_at, i.detected";
 
 /// Keys per `IN (...)` list of the batched reads. Every statement has
 /// exactly this many parameters (a short list repeats its first key), so

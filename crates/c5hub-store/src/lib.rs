@@ -25,6 +25,7 @@ mod incidents;
 mod ingest;
 mod migrations;
 mod notify;
+mod search;
 mod spam;
 mod stats;
 mod workflow;
@@ -57,6 +58,7 @@ pub use notify::{
     AttemptOutcome, DeliveryAttempt, DueDelivery, DueEmail, MAX_NOTIFICATIONS_PAGE, NewDelivery,
     NewEmail, NewNotification, Notification, Notifications, NotifyPref, Webhook,
 };
+pub use search::{MAX_SEARCH_PAGE, MAX_SEARCH_WORDS, SearchHits, search_words};
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,
 };

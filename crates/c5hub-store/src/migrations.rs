@@ -175,6 +175,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "domain keys with their labels reversed: a domain's sub-domains are one range",
         reverse_domain_keys
     ),
+    // Search over titles and descriptions: SQLite's FTS5 table kept in
+    // step by triggers, PostgreSQL's expression index; both filled here
+    // from what is stored.
+    migration!(
+        16,
+        "0016_incident_search",
+        "full-text search over incident titles and descriptions"
+    ),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as

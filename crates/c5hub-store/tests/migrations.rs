@@ -105,6 +105,24 @@ fn every_earlier_schema_upgrades() {
                 // The unaffected incident keeps its share.
                 assert_eq!(got.shared_with, vec!["peer".to_owned()], "{loc}");
             }
+            // Migration 16 indexes the titles and descriptions already
+            // stored: the old incident is found by its words, and an AMBER
+            // incident by no one it is not shared with.
+            let found = |s: &mut Store, q: &str, who: &str| -> Vec<i64> {
+                s.incidents()
+                    .search(q, &Viewer::member(who), 0, 10)
+                    .expect("search")
+                    .items
+                    .iter()
+                    .map(|i| i.key)
+                    .collect()
+            };
+            assert_eq!(found(&mut s, "old incident", "peer"), [1], "{loc}");
+            assert_eq!(found(&mut s, "SCHEMA v1", "outsider"), [1], "{loc}");
+            if v == 7 {
+                assert_eq!(found(&mut s, "merged", "bank"), [2], "{loc}");
+                assert!(found(&mut s, "merged", "other").is_empty(), "{loc}");
+            }
             // Migration 13: the hub operator is not known until a server
             // starts; an old edition names no second validator.
             assert_eq!(s.accounts().operator().expect("operator"), None);

@@ -5,6 +5,7 @@
 use c5hub_model::{IncidentStatus, Observable};
 use c5hub_store::{
     Assignment, ChangePage, Comment, IncidentSummary, Lookup, LookupHit, Outcome, Related,
+    SearchHits,
     Sighting, Stats, StatusChange, StoredIncident,
 };
 use serde::{Deserialize, Serialize};
@@ -625,6 +626,77 @@ impl From<&Lookup> for LookupAnswer {
             next: l.next,
             incidents: l.incidents.iter().map(LookupIncident::from).collect(),
             sightings: l.sightings.iter().map(SightingAnswer::from).collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/search` and `c5hub search --json`: what the search box
+/// found. Text that is one value answers `lookup` (the value, normalised:
+/// ask `/api/v1/lookup?value=` for what is known about it) and no items;
+/// other text answers a page of the readable incidents whose title or
+/// description holds every word, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchAnswer {
+    /// The text searched for, as given.
+    pub q: String,
+    /// The value the text is, when it is one (`null`: words).
+    pub lookup: Option<ObservableValue>,
+    /// The words searched for, as the index reads them (lower case; the
+    /// last one matches as a prefix).
+    pub words: Vec<String>,
+    /// Readable incidents holding every word, in all.
+    pub total: i64,
+    /// This page's number, from 1.
+    pub page: usize,
+    /// Incidents per page (0 for a value).
+    pub per_page: usize,
+    /// The next page's number (`null`: this is the last).
+    pub next_page: Option<usize>,
+    /// This page's incidents, newest first.
+    pub items: Vec<Summary>,
+}
+
+impl SearchAnswer {
+    /// The answer of [`c5hub_hub::reads::search`] to `q`.
+    pub fn new(q: &str, found: &c5hub_hub::reads::Search) -> Self {
+        match found {
+            c5hub_hub::reads::Search::Value(v) => SearchAnswer::value(q, v),
+            c5hub_hub::reads::Search::Text {
+                hits,
+                page,
+                per_page,
+            } => SearchAnswer::text(q, hits, *page, *per_page),
+        }
+    }
+
+    /// The answer to `q`: a value to look up.
+    pub fn value(q: &str, value: &Observable) -> Self {
+        SearchAnswer {
+            q: q.to_owned(),
+            lookup: Some(ObservableValue::from(value)),
+            words: Vec::new(),
+            total: 0,
+            page: 1,
+            per_page: 0,
+            next_page: None,
+            items: Vec::new(),
+        }
+    }
+
+    /// The answer to `q`: page `page` of `per_page` incidents.
+    pub fn text(q: &str, hits: &SearchHits, page: usize, per_page: usize) -> Self {
+        let seen = page.saturating_mul(per_page);
+        let more = usize::try_from(hits.total).is_ok_and(|t| t > seen);
+        SearchAnswer {
+            q: q.to_owned(),
+            lookup: None,
+            words: hits.words.clone(),
+            total: hits.total,
+            page,
+            per_page,
+            next_page: (more && !hits.items.is_empty()).then_some(page + 1),
+            items: hits.items.iter().map(Summary::from).collect(),
         }
     }
 }

@@ -36,6 +36,9 @@ enum Command {
     /// Everything the store knows about a value: matching incidents (exact,
     /// prefix either way, same domain) and sightings.
     Lookup(cmd::store::LookupArgs),
+    /// Incidents whose title or description holds every word, newest
+    /// first; one value answers its lookup.
+    Search(cmd::store::SearchArgs),
     /// Export incidents as IODEF XML, IODEF JSON or CSV.
     Export(cmd::store::ExportArgs),
     /// The change feed: new incidents and versions, status and assignee
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Import(a) => cmd::store::import(a),
         Command::Incidents(c) => cmd::store::incidents(c),
         Command::Lookup(a) => cmd::store::lookup(a),
+        Command::Search(a) => cmd::store::search(a),
         Command::Export(a) => cmd::store::export(a),
         Command::Changes(a) => cmd::store::changes(a),
         Command::Bench(c) => cmd::bench::run(c),

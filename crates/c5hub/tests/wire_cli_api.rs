@@ -1,6 +1,6 @@
 //! The command line's `--format json` is the API's JSON for the same
 //! question: one store, `c5hub serve` on it, and each question asked both
-//! ways (incident list, lookup, change feed, organisations and users) must
+//! ways (incident list, lookup, search, change feed, organisations and users) must
 //! give equal JSON.
 
 use std::io::{BufRead, BufReader};
@@ -37,6 +37,7 @@ const DOC: &str = r#"<IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:n
   <Incident purpose="reporting" restriction="RESTRICTION">
     <IncidentID name="csirt.bank.test">ID</IncidentID>
     <GenerationTime>2026-11-01T10:00:00Z</GenerationTime>
+    <Description>Phishing wave ID</Description>
     <Contact role="creator" type="organization"><ContactName>Bank CSIRT</ContactName></Contact>
     <EventData><Flow><System category="source"><Node>
       <Address category="ipv4-addr">81.2.69.160</Address>
@@ -152,6 +153,28 @@ fn cli_json_is_the_api_json() {
             l
         );
     }
+
+    // Search: words (the AMBER+STRICT one unseen), a page, and a value.
+    for (query, args) in [
+        ("q=phishing+wave", &["search", "phishing", "wave"][..]),
+        (
+            "q=phishing&per_page=1&page=2",
+            &["search", "phishing", "--per-page", "1", "--page", "2"][..],
+        ),
+        ("q=81.2.69.160", &["search", "81.2.69.160"][..]),
+    ] {
+        let a = api(&base, &format!("/api/v1/search?{query}"), &token);
+        assert_eq!(cli_json(&[args, &as_telco].concat(), &data), a, "{query}");
+    }
+    let a = api(&base, "/api/v1/search?q=phishing", &token);
+    assert_eq!(a["total"], 2, "{a}");
+    let table = cli(&["search", "phish", "--as", "telco-a"], &data);
+    assert!(
+        table.starts_with("phish: 2 incident(s) found, 1-2 shown"),
+        "{table}"
+    );
+    assert!(table.contains("csirt.bank.test:PH-3"), "{table}");
+    assert!(!table.contains("PH-2"), "{table}");
 
     let changes = api(&base, "/api/v1/changes", &token);
     assert_eq!(changes["changes"].as_array().map(Vec::len), Some(2));

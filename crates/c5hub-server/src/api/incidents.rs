@@ -401,6 +401,68 @@ pub(crate) async fn lookup(
     Ok(Json(wire::LookupAnswer::from(&l)))
 }
 
+/// The search box: text that is one value answers the value (the caller
+/// asks its lookup), other text a page of readable incidents holding its
+/// words.
+pub(crate) async fn search(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Q,
+) -> Result<Json<wire::SearchAnswer>, Problem> {
+    let who = caller.reading(&s.config.org)?;
+    let text = q.get("q").cloned().unwrap_or_default();
+    refuse_nul("query parameter q", &text)?;
+    let (page, per_page) = search_page(&q).map_err(|(p, why)| Problem::invalid(p, why))?;
+    let asked = text.clone();
+    let found = s
+        .pool
+        .read(move |st| Ok(reads::search(st, &who, &asked, page, per_page)))
+        .await?
+        .map_err(|e| match e {
+            // Every bad input here is a query parameter, as in a lookup.
+            c5hub_hub::Error::Invalid { field, detail } => {
+                Problem::invalid(format!("query parameter {field}"), detail)
+            }
+            other => other.into(),
+        })?;
+    Ok(Json(wire::SearchAnswer::new(text.trim(), &found)))
+}
+
+/// The page of a search the query asks for: `page` (from 1, default 1)
+/// and `per_page` (default [`reads::DEFAULT_SEARCH_PAGE`], at most
+/// [`c5hub_store::MAX_SEARCH_PAGE`]). The API and the web UI read the
+/// same names.
+pub(crate) fn search_page(
+    q: &HashMap<String, String>,
+) -> Result<(usize, usize), (&'static str, String)> {
+    let number = |name: &'static str, max: usize, default: usize| match q
+        .get(name)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err((
+                if name == "page" {
+                    "query parameter page"
+                } else {
+                    "query parameter per_page"
+                },
+                format!("a number from 1 to {max}"),
+            )),
+        },
+        None => Ok(default),
+    };
+    Ok((
+        number("page", 100_000, 1)?,
+        number(
+            "per_page",
+            c5hub_store::MAX_SEARCH_PAGE,
+            reads::DEFAULT_SEARCH_PAGE,
+        )?,
+    ))
+}
+
 /// The page of a lookup the query asks for: `limit` (default
 /// [`c5hub_store::DEFAULT_LOOKUP_LIMIT`], at most 1,000) and `before` (the
 /// `next` of the page before). The API and the web UI read the same names.

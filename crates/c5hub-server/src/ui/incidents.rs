@@ -23,7 +23,7 @@ use crate::problem::Problem;
 
 type Q = Query<HashMap<String, String>>;
 
-fn rows_table(rows: &[IncidentSummary], caption: &str) -> Markup {
+pub(crate) fn rows_table(rows: &[IncidentSummary], caption: &str) -> Markup {
     table_of(rows, caption, false)
 }
 

@@ -11,6 +11,7 @@ mod forms;
 mod incidents;
 mod notify;
 pub(crate) mod page;
+mod search;
 mod spam;
 
 use axum::Router;
@@ -48,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/submit/form", post(incidents::submit_fields))
         .route("/lookup", get(incidents::lookup))
+        .route("/search", get(search::search))
         .route("/assess", get(assess::editions))
         .route("/assess/editions", post(assess::add_edition))
         .route("/assess/editions/{id}", get(assess::edition))

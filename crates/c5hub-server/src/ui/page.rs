@@ -89,6 +89,11 @@ pub(crate) fn page(p: &Page, body: Markup) -> Html<String> {
                                 }
                             }
                         }
+                        form.search method="get" action="/search" role="search" {
+                            label.visually-hidden for="site-search" { "Search incidents, or look up an address or domain" }
+                            input id="site-search" type="search" name="q" placeholder="Search or look up a value" required;
+                            button type="submit" { "Search" }
+                        }
                         div.who {
                             a.foryou href="/for-you" aria-current=[(p.current == "for-you").then_some("page")] {
                                 "For you"

@@ -1,4 +1,4 @@
--- Data as schema version 14 wrote it (valid SQL for SQLite and PostgreSQL): the v13 data; migration 14 added the notification tables, empty here.
+-- Data as schema version 14 wrote it (valid SQL for SQLite and PostgreSQL): the v13 data, and a user's notification choice and notice (migration 14).
 -- A reporter's incident with an address, a prefix and a domain.
 INSERT INTO incidents (id, reporter, global_id, version, status, tlp, rsit, title, description, detected, created_at, updated_at)
   VALUES (1, 'bank', 'bank.test:OLD-1', 1, 'new', 1, 'fraud/phishing', 'old incident', 'stored by schema v1', 1700000000000, 1700000000000, 1700000000000);
@@ -44,3 +44,6 @@ INSERT INTO incident_days (org, day, scope, tlp, n)
       FROM incident_shares s JOIN incidents i ON i.id = s.incident
       WHERE s.org <> i.reporter AND ((i.tlp = 2 AND s.kind = 'share') OR (i.tlp = 4 AND s.kind = 'recipient'))
   ) a GROUP BY org, CASE WHEN t >= 0 THEN t / 86400000 ELSE (t + 1) / 86400000 - 1 END, scope, tlp;
+INSERT INTO notify_prefs (user_email, event, in_app, email) VALUES ('analyst@peer', 'shared', 1, 0);
+INSERT INTO notifications (id, user_email, event, dedup, incident, seq, at, summary, read_at)
+  VALUES (1, 'analyst@peer', 'shared', 'shared:1:1', 1, 1, 1700000000000, 'old incident shared with peer', NULL);

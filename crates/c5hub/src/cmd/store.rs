@@ -323,6 +323,27 @@ pub struct LookupArgs {
     store: StoreArgs,
 }
 
+/// `c5hub search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find in incident titles and descriptions (every word, the
+    /// last one as a prefix), or one value (address, domain, URL, e-mail,
+    /// phone number, hash), which is answered with its lookup.
+    #[arg(required = true)]
+    text: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ListFormat,
+    /// The page, from 1 (newest first).
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// Incidents per page (at most 200).
+    #[arg(long, default_value_t = c5hub_hub::reads::DEFAULT_SEARCH_PAGE)]
+    per_page: usize,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
 /// The formats export can write, from the format registry.
 fn export_formats() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
@@ -787,6 +808,76 @@ pub fn lookup(a: LookupArgs) -> Result<ExitCode> {
                 writeln!(out, "  more: --before {next}")?;
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `c5hub search`.
+pub fn search(a: SearchArgs) -> Result<ExitCode> {
+    let text = a.text.join(" ");
+    if !(1..=c5hub_store::MAX_SEARCH_PAGE).contains(&a.per_page) {
+        bail!(
+            "--per-page: a number from 1 to {}",
+            c5hub_store::MAX_SEARCH_PAGE
+        );
+    }
+    let mut s = a.store.open()?;
+    let found = match reads::search(&mut s, &a.store.reader(), &text, a.page, a.per_page) {
+        Ok(f) => f,
+        Err(c5hub_hub::Error::Invalid { field, detail }) => {
+            bail!(
+                "{}: {detail}",
+                if field == "q" { "the search" } else { "--page" }
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let answer = wire::SearchAnswer::new(text.trim(), &found);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match a.format {
+        // The API's answer to the same question.
+        ListFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?,
+        ListFormat::Table => match &found {
+            reads::Search::Value(v) => writeln!(
+                out,
+                "{} {} is a value: see `c5hub lookup {}`",
+                v.kind().as_str(),
+                v.value(),
+                v.value()
+            )?,
+            reads::Search::Text {
+                hits,
+                page,
+                per_page,
+            } => {
+                let first = (page - 1) * per_page + 1;
+                let shown = if hits.items.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {first}-{} shown", first + hits.items.len() - 1)
+                };
+                writeln!(
+                    out,
+                    "{}: {} incident(s) found{shown}",
+                    hits.words.join(" "),
+                    hits.total
+                )?;
+                if !hits.items.is_empty() {
+                    writeln!(
+                        out,
+                        "{:>7}  {:<19}  {:<16}  {:<11}  {:<12}  {:<28}  {:<TITLE_WIDTH$}  INCIDENT ID",
+                        "ID", "STORED (UTC)", "REPORTER", "STATUS", "TLP", "CLASS (RSIT)", "TITLE",
+                    )?;
+                }
+                for r in &hits.items {
+                    writeln!(out, "{}", list_row(r))?;
+                }
+                if let Some(next) = answer.next_page {
+                    writeln!(out, "  more: --page {next}")?;
+                }
+            }
+        },
     }
     Ok(ExitCode::SUCCESS)
 }
