@@ -303,8 +303,9 @@ impl FilterArgs {
 pub enum IncidentsCommand {
     /// Incidents you may read, newest first or in the order asked.
     List {
+        // Boxed: the filters would make every other command as large.
         #[command(flatten)]
-        filter: FilterArgs,
+        filter: Box<FilterArgs>,
         /// Incidents older than this key: the `next_cursor` of the page
         /// before (the default order only).
         #[arg(long)]
