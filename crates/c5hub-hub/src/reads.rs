@@ -47,7 +47,8 @@ fn not_found(key: i64) -> Error {
     Error::NotFound(format!("incident {key}"))
 }
 
-/// Incidents the caller may read, newest first, one page of the filter.
+/// Incidents the caller may read, one page of the filter in its order
+/// (newest first by default).
 pub fn list(
     store: &mut Store,
     who: &Authority,

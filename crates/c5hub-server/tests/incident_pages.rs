@@ -701,3 +701,209 @@ fn bulk_status_changes_what_the_rule_allows_and_says_why_not_for_the_rest() {
         hub.stop();
     }
 }
+
+/// The `<tbody>` rows' titles of the list page, in order.
+fn titles(page: &str) -> Vec<String> {
+    let body = page
+        .split("<tbody>")
+        .nth(1)
+        .and_then(|t| t.split("</tbody>").next())
+        .unwrap_or_default();
+    body.split("<tr>")
+        .skip(1)
+        .filter_map(|row| {
+            // The second link of a row is its title.
+            let link = row.split("<a href=\"/incidents/").nth(2)?;
+            let text = link.split_once("\">")?.1;
+            text.split("</a>").next().map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn the_list_sorts_by_its_columns_in_the_api_the_page_and_the_export() {
+    for hub in hub("ui_sort") {
+        let bank = Browser::user(&hub, "analyst@bank.test");
+        for (id, title, tlp, class) in [
+            ("bank:S-1", "delta", "TLP:GREEN", "fraud/phishing"),
+            ("bank:S-2", "Alpha", "TLP:CLEAR", "availability/ddos"),
+            ("bank:S-3", "charlie", "TLP:AMBER", "fraud/phishing"),
+            (
+                "bank:S-4",
+                "bravo",
+                "TLP:RED",
+                "malicious-code/infected-system",
+            ),
+        ] {
+            submit(
+                &bank,
+                &[
+                    ("id", id),
+                    ("title", title),
+                    ("tlp", tlp),
+                    ("classification", class),
+                ],
+            );
+        }
+        let api = |b: &Browser, query: &str| -> Value {
+            let r = b.get(&format!("/api/v1/incidents?{query}"));
+            assert_eq!(r.status, 200, "{query}: {}", r.text());
+            serde_json::from_slice(&r.body).expect("a page")
+        };
+        let items = |page: &Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|i| i["title"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        // By title: by bytes, so capitals first; both ways.
+        let up = ["Alpha", "bravo", "charlie", "delta"];
+        let down: Vec<&str> = up.iter().rev().copied().collect();
+        assert_eq!(items(&api(&bank, "sort=title")), up);
+        assert_eq!(items(&api(&bank, "sort=title&order=desc")), down);
+        assert_eq!(
+            items(&api(&bank, "sort=tlp")),
+            ["Alpha", "delta", "charlie", "bravo"]
+        );
+        assert_eq!(
+            items(&api(&bank, "sort=class&order=desc")),
+            ["bravo", "charlie", "delta", "Alpha"],
+            "class, then key the same way"
+        );
+        assert_eq!(
+            items(&api(&bank, "sort=detected")),
+            ["delta", "Alpha", "charlie", "bravo"],
+            "undetected incidents count as detected on receipt"
+        );
+        assert_eq!(
+            items(&api(&bank, "order=asc")),
+            ["delta", "Alpha", "charlie", "bravo"],
+            "a direction alone turns the default order around"
+        );
+        // Pages of another order go by offset; the default's by cursor too.
+        let first = api(&bank, "sort=title&limit=3");
+        assert_eq!(items(&first), up[..3]);
+        assert_eq!(first["next_cursor"], Value::Null);
+        assert_eq!(first["next_offset"], 3);
+        let last = api(&bank, "sort=title&limit=3&offset=3");
+        assert_eq!(items(&last), up[3..]);
+        assert_eq!(last["next_offset"], Value::Null);
+        let newest = api(&bank, "limit=2");
+        assert!(newest["next_cursor"].is_string(), "{newest}");
+        assert_eq!(newest["next_offset"], 2);
+        // TLP applies in every order: telco reads neither AMBER nor RED.
+        let telco = Browser::user(&hub, "analyst@telco.test");
+        assert_eq!(items(&api(&telco, "sort=title")), ["Alpha", "delta"]);
+        assert_eq!(
+            items(&api(&telco, "sort=tlp&order=desc")),
+            ["delta", "Alpha"]
+        );
+        // Bad values: a problem naming the parameter and what it takes.
+        for (query, at, says) in [
+            (
+                "sort=size",
+                "query parameter sort",
+                "\"size\" is not one of key, title, status, class, tlp, reporter, detected",
+            ),
+            (
+                "order=up",
+                "query parameter order",
+                "\"up\" is not asc or desc",
+            ),
+            (
+                "offset=-1",
+                "query parameter offset",
+                "a number of rows to skip",
+            ),
+            (
+                "sort=title&cursor=3",
+                "query parameter cursor",
+                "page another by offset",
+            ),
+        ] {
+            let r = bank.get(&format!("/api/v1/incidents?{query}"));
+            assert_eq!(r.status, 400, "{query}");
+            let problem: Value = serde_json::from_slice(&r.body).expect("a problem");
+            let errors = problem["errors"].as_array().expect("errors");
+            assert!(
+                errors.iter().any(
+                    |e| e["at"] == at && e["detail"].as_str().is_some_and(|d| d.contains(says))
+                ),
+                "{query}: {problem}"
+            );
+        }
+        // Both exports follow the order.
+        let order_of = |text: &str| -> Vec<usize> {
+            ["S-1", "S-2", "S-3", "S-4"]
+                .iter()
+                .map(|id| text.find(id).unwrap_or_else(|| panic!("{id} in {text}")))
+                .collect()
+        };
+        for text in [
+            bank.get("/incidents/export?format=csv&sort=title&order=desc")
+                .text(),
+            bank.get("/api/v1/export?format=csv&sort=title&order=desc")
+                .text(),
+        ] {
+            let at = order_of(&text);
+            // delta (S-1), charlie (S-3), bravo (S-4), Alpha (S-2).
+            assert!(at[0] < at[2] && at[2] < at[3] && at[3] < at[1], "{text}");
+        }
+        // The page: the default order marked on "#", each header a link
+        // that sorts by its column keeping the filters, ascending first.
+        let page = bank.get("/incidents?tlp=TLP:GREEN").text();
+        assert!(
+            page.contains("<th scope=\"col\" aria-sort=\"descending\"><a href=\"/incidents?order=asc&amp;sort=key&amp;tlp=TLP%3AGREEN\">#<span class=\"sort\" aria-hidden=\"true\"> ▼</span></a></th>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<th scope=\"col\"><a href=\"/incidents?order=asc&amp;sort=title&amp;tlp=TLP%3AGREEN\">Title</a></th>"),
+            "{page}"
+        );
+        let page = bank.get("/incidents?sort=title").text();
+        assert_eq!(titles(&page), up);
+        assert!(
+            page.contains("<th scope=\"col\" aria-sort=\"ascending\"><a href=\"/incidents?order=desc&amp;sort=title\">Title<span class=\"sort\" aria-hidden=\"true\"> ▲</span></a></th>"),
+            "the current column toggles: {page}"
+        );
+        assert_eq!(page.matches("aria-sort=").count(), 1, "{page}");
+        assert!(
+            page.contains("<input type=\"hidden\" name=\"sort\" value=\"title\">"),
+            "the filter form keeps the order: {page}"
+        );
+        assert_eq!(
+            titles(&bank.get("/incidents?order=desc&sort=title").text()),
+            down
+        );
+        // Its pages go by offset, and link back to the first.
+        let page = bank.get("/incidents?sort=title&limit=3").text();
+        assert_eq!(titles(&page), up[..3]);
+        assert!(
+            page.contains(
+                "<a href=\"/incidents?limit=3&amp;offset=3&amp;sort=title\" rel=\"next\">Next page</a>"
+            ),
+            "{page}"
+        );
+        let page = bank.get("/incidents?sort=title&limit=3&offset=3").text();
+        assert_eq!(titles(&page), up[3..]);
+        assert!(
+            page.contains(
+                "<a href=\"/incidents?limit=3&amp;sort=title\" rel=\"first\">First page</a>"
+            ),
+            "{page}"
+        );
+        assert!(!page.contains("rel=\"next\""), "{page}");
+        // A bad sort is said on the page, as the other filters are.
+        let bad = bank.get("/incidents?sort=size");
+        assert_eq!(bad.status, 400);
+        assert!(
+            bad.text()
+                .contains("<p>Sort by: &quot;size&quot; is not one of key, title"),
+            "{}",
+            bad.text()
+        );
+        hub.stop();
+    }
+}

@@ -139,10 +139,116 @@ pub struct IncidentFilter {
     pub assignee: Option<String>,
     /// Assigned to nobody.
     pub unassigned: bool,
-    /// Keys below this one (cursor for the next page; listings are newest first).
+    /// Keys below this one (cursor for the next page of the default order,
+    /// newest first).
     pub before: Option<i64>,
+    /// Rows to skip first (how another order than the default pages).
+    pub offset: usize,
     /// Most rows to return (0: no limit).
     pub limit: usize,
+    /// The order of the rows (default: newest first).
+    pub order: IncidentOrder,
+}
+
+/// A column a listing can be ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortColumn {
+    /// The store's key: the order of receipt.
+    #[default]
+    Key,
+    /// The title (untitled incidents count as an empty title).
+    Title,
+    /// The workflow status, in handling order (new to closed).
+    Status,
+    /// The RSIT class (unclassified count as an empty class).
+    Class,
+    /// The TLP level, CLEAR to RED.
+    Tlp,
+    /// The reporting organisation.
+    Reporter,
+    /// When detected; an incident without a detection time counts as
+    /// detected when it was stored.
+    Detected,
+}
+
+impl SortColumn {
+    /// Every column, in the order the names are documented.
+    pub const ALL: [SortColumn; 7] = [
+        SortColumn::Key,
+        SortColumn::Title,
+        SortColumn::Status,
+        SortColumn::Class,
+        SortColumn::Tlp,
+        SortColumn::Reporter,
+        SortColumn::Detected,
+    ];
+
+    /// The stable name the API, the web UI and the CLI use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortColumn::Key => "key",
+            SortColumn::Title => "title",
+            SortColumn::Status => "status",
+            SortColumn::Class => "class",
+            SortColumn::Tlp => "tlp",
+            SortColumn::Reporter => "reporter",
+            SortColumn::Detected => "detected",
+        }
+    }
+
+    /// The column named `name` (see [`SortColumn::as_str`]).
+    pub fn named(name: &str) -> Option<SortColumn> {
+        SortColumn::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The SQL it sorts by. NULLs are given a value, and text is compared
+    /// by its bytes on PostgreSQL too (SQLite's own rule), so that both
+    /// databases return one order whatever their NULL and collation rules.
+    fn sql(self, dialect: crate::db::Dialect) -> String {
+        let text = |expr: &str| match dialect {
+            crate::db::Dialect::Sqlite => expr.to_owned(),
+            crate::db::Dialect::Postgres => format!("{expr} COLLATE \"C\""),
+        };
+        match self {
+            SortColumn::Key => "i.id".to_owned(),
+            SortColumn::Title => text("COALESCE(i.title, '')"),
+            SortColumn::Status => {
+                let mut case = "CASE i.status".to_owned();
+                for (n, s) in IncidentStatus::ALL.iter().enumerate() {
+                    case.push_str(&format!(" WHEN '{}' THEN {n}", s.as_str()));
+                }
+                case.push_str(&format!(" ELSE {} END", IncidentStatus::ALL.len()));
+                case
+            }
+            SortColumn::Class => text("COALESCE(i.rsit, '')"),
+            SortColumn::Tlp => "i.tlp".to_owned(),
+            SortColumn::Reporter => text("i.reporter"),
+            SortColumn::Detected => "COALESCE(i.detected, i.created_at)".to_owned(),
+        }
+    }
+}
+
+/// The order of a listing: a column and a direction; ties are broken by
+/// the key in the same direction. The default, newest first, is the key
+/// descending, the one order paged by the `before` cursor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IncidentOrder {
+    /// The column.
+    pub by: SortColumn,
+    /// Smallest first (`false`: largest first).
+    pub ascending: bool,
+}
+
+impl IncidentOrder {
+    /// Whether this is the default order, newest first.
+    pub fn is_default(self) -> bool {
+        self == IncidentOrder::default()
+    }
+
+    /// The direction's name: `asc` or `desc`.
+    pub fn direction(self) -> &'static str {
+        if self.ascending { "asc" } else { "desc" }
+    }
 }
 
 /// How a stored value matches a looked-up one.
@@ -430,12 +536,14 @@ impl Incidents<'_> {
         Ok((shared, recipients))
     }
 
-    /// Incidents the viewer may read, newest first.
+    /// Incidents the viewer may read, in the filter's order (newest
+    /// first by default), from its `offset`, at most its `limit`.
     ///
     /// The TLP rule is applied by the database ([`workflow::visible_sql`],
     /// checked against [`Viewer::can_read`] by a test), with the filters,
     /// so a page costs the rows it returns and the unreadable rows between
-    /// them in key order, not a sharing query for each of those.
+    /// them in key order, not a sharing query for each of those. Another
+    /// order costs the sort of every readable row the filters select.
     pub fn list(
         &mut self,
         filter: &IncidentFilter,
@@ -518,11 +626,31 @@ impl Incidents<'_> {
                     o.into(),
                 );
             }
-            sql.push_str(&format!(" ORDER BY i.id DESC LIMIT {want}"));
+            let order = filter.order;
+            let dir = if order.ascending { "ASC" } else { "DESC" };
+            let by = order.by.sql(self.st.db.dialect());
+            // The default order goes on from the last key seen (the
+            // cursor); any other by counting rows, so a chunk after the
+            // first skips those already returned.
+            let skip = if order.is_default() {
+                if out.is_empty() { filter.offset } else { 0 }
+            } else {
+                filter.offset + out.len()
+            };
+            sql.push_str(&format!(" ORDER BY {by} {dir}"));
+            if order.by != SortColumn::Key {
+                sql.push_str(&format!(", i.id {dir}"));
+            }
+            sql.push_str(&format!(" LIMIT {want}"));
+            if skip > 0 {
+                sql.push_str(&format!(" OFFSET {skip}"));
+            }
             let rows: Vec<IncidentSummary> = self.st.db.all(&sql, &params)?;
             let n = rows.len();
             for s in rows {
-                before = Some(s.key);
+                if order.is_default() {
+                    before = Some(s.key);
+                }
                 out.push(s);
             }
             if n < want || (filter.limit != 0 && out.len() >= filter.limit) {

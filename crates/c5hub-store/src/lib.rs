@@ -49,9 +49,9 @@ pub use changes::{Change, ChangeKind, ChangePage, MAX_CHANGES_PAGE};
 pub use correlate::WarningList;
 use db::{Db, Value};
 pub use incidents::{
-    DEFAULT_LOOKUP_LIMIT, IncidentFilter, IncidentSummary, Incidents, Lookup, LookupHit,
-    LookupPage, MatchKind, MatchedValue, Outcome, RELATED_MAX_MATCHES_PER_VALUE,
-    RELATED_MAX_VALUES, Related, Sighting, StoredIncident, StoredVersion, Submission,
+    DEFAULT_LOOKUP_LIMIT, IncidentFilter, IncidentOrder, IncidentSummary, Incidents, Lookup,
+    LookupHit, LookupPage, MatchKind, MatchedValue, Outcome, RELATED_MAX_MATCHES_PER_VALUE,
+    RELATED_MAX_VALUES, Related, Sighting, SortColumn, StoredIncident, StoredVersion, Submission,
 };
 pub use ingest::Plan;
 pub use notify::{

@@ -4,9 +4,8 @@
 
 use c5hub_model::{IncidentStatus, Observable};
 use c5hub_store::{
-    Assignment, ChangePage, Comment, IncidentSummary, Lookup, LookupHit, Outcome, Related,
-    SearchHits,
-    Sighting, Stats, StatusChange, StoredIncident,
+    Assignment, ChangePage, Comment, IncidentFilter, IncidentSummary, Lookup, LookupHit, Outcome,
+    Related, SearchHits, Sighting, Stats, StatusChange, StoredIncident,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -108,27 +107,33 @@ impl From<&IncidentSummary> for Summary {
     }
 }
 
-/// `GET /api/v1/incidents`: a page of incidents, newest first.
+/// `GET /api/v1/incidents`: a page of incidents, in the order asked
+/// (newest first by default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentPage {
     /// The incidents.
     pub items: Vec<Summary>,
-    /// `cursor` for the next page (`null`: this is the last).
+    /// `cursor` for the next page of the default order (`null`: this is
+    /// the last, or the page is of another order: use `next_offset`).
     pub next_cursor: Option<String>,
+    /// `offset` for the next page, in any order (`null`: this is the last).
+    pub next_offset: Option<usize>,
 }
 
 impl IncidentPage {
-    /// A page of `rows` asked with `limit`: a full page has a next one.
-    pub fn new(rows: &[IncidentSummary], limit: usize) -> Self {
-        let next_cursor = if rows.len() == limit {
-            rows.last().map(|r| r.key.to_string())
-        } else {
-            None
-        };
+    /// A page of `rows` asked with `filter` (its limit, offset and order):
+    /// a full page has a next one.
+    pub fn new(rows: &[IncidentSummary], filter: &IncidentFilter) -> Self {
+        let full = filter.limit > 0 && rows.len() == filter.limit;
+        let next_cursor = rows
+            .last()
+            .filter(|_| full && filter.order.is_default())
+            .map(|r| r.key.to_string());
         IncidentPage {
             items: rows.iter().map(Summary::from).collect(),
             next_cursor,
+            next_offset: full.then(|| filter.offset + rows.len()),
         }
     }
 }

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use c5hub_hub::{incidents, reads};
 use c5hub_model::{IncidentStatus, Observable, RsitClass, Tlp};
-use c5hub_store::IncidentFilter;
+use c5hub_store::{IncidentFilter, IncidentOrder, SortColumn};
 use c5hub_wire::incidents as wire;
 use chrono::{DateTime, Utc};
 
@@ -38,6 +38,7 @@ pub(crate) fn filter_from(
         });
     };
     let time = |v: &str| DateTime::parse_from_rfc3339(v).map(|d| d.with_timezone(&Utc));
+    let (mut sort, mut ascending) = (None, None);
     for (k, v) in q {
         let v = v.trim();
         if v.is_empty() {
@@ -87,9 +88,37 @@ pub(crate) fn filter_from(
                 Ok(n) if (1..=1000).contains(&n) => f.limit = n,
                 _ => bad(k, &"a number from 1 to 1000"),
             },
+            "offset" if paged => match v.parse::<usize>() {
+                Ok(n) => f.offset = n,
+                Err(_) => bad(
+                    k,
+                    &"a number of rows to skip (the next_offset of the page before)",
+                ),
+            },
+            "sort" => match SortColumn::named(v) {
+                Some(c) => sort = Some(c),
+                None => bad(k, &format!("{v:?} is not one of {}", sort_names())),
+            },
+            "order" => match v {
+                "asc" => ascending = Some(true),
+                "desc" => ascending = Some(false),
+                _ => bad(k, &format!("{v:?} is not asc or desc")),
+            },
             "format" | "days" => {}
             _ => bad(k, &"unknown parameter"),
         }
+    }
+    // A column alone sorts smallest first; a direction alone turns the
+    // default order (by key) around.
+    f.order = IncidentOrder {
+        by: sort.unwrap_or_default(),
+        ascending: ascending.unwrap_or(sort.is_some()),
+    };
+    if f.before.is_some() && !f.order.is_default() {
+        bad(
+            "cursor",
+            &"a cursor pages only the default order (newest first); page another by offset",
+        );
     }
     if paged && f.limit == 0 {
         f.limit = DEFAULT_PAGE;
@@ -99,6 +128,12 @@ pub(crate) fn filter_from(
     } else {
         Err(Problem::bad_request("bad query parameters").with(errors))
     }
+}
+
+/// The names `sort` takes, for its documentation and its errors.
+fn sort_names() -> String {
+    let names: Vec<&str> = SortColumn::ALL.iter().map(|c| c.as_str()).collect();
+    names.join(", ")
 }
 
 fn key(id: &str) -> Result<i64, Problem> {
@@ -113,12 +148,12 @@ pub(crate) async fn list(
 ) -> Result<Json<wire::IncidentPage>, Problem> {
     let who = caller.reading(&s.config.org)?;
     let filter = filter_from(&q, true)?;
-    let limit = filter.limit;
+    let asked = filter.clone();
     let rows = s
         .pool
         .run(move |st| Ok(reads::list(st, &who, &filter)))
         .await??;
-    Ok(Json(wire::IncidentPage::new(&rows, limit)))
+    Ok(Json(wire::IncidentPage::new(&rows, &asked)))
 }
 
 pub(crate) async fn get_one(

@@ -98,7 +98,19 @@ const LIST_FILTERS: &[(&str, &str)] = &[
         "only incidents assigned to this user (e-mail address)",
     ),
     ("unassigned", "true: only incidents assigned to nobody"),
-    ("cursor", "next_cursor of the previous page"),
+    (
+        "sort",
+        "order by key, title, status, class, tlp, reporter or detected (default key: newest first)",
+    ),
+    (
+        "order",
+        "asc or desc (default asc with sort, desc without); ties by key the same way",
+    ),
+    (
+        "cursor",
+        "next_cursor of the previous page (the default order only)",
+    ),
+    ("offset", "rows to skip: next_offset of the previous page"),
     ("limit", "rows per page, 1 to 1000 (default 100)"),
 ];
 
@@ -125,7 +137,7 @@ const IODEF_BODIES: &[&str] = &[
 
 api_routes! {
     post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: Shape::Documents(IODEF_BODIES), answer: Shape::Json(typed::<c5hub_wire::incidents::Submitted>), ok: 201;
-    get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first", query: LIST_FILTERS, body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentPage>), ok: 200;
+    get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first or sorted by a column", query: LIST_FILTERS, body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentPage>), ok: 200;
     post "/api/v1/incidents/bulk" => incidents::bulk, "incidents", "One triage change (status and/or assignee) for many incidents, each checked as if changed alone: the answer lists those changed and those refused, with why", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::BulkTriageRequest>), answer: Shape::Json(typed::<c5hub_wire::incidents::BulkAnswer>), ok: 200;
     get "/api/v1/incidents/{id}" => incidents::get_one, "incidents", "One incident", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;
     patch "/api/v1/incidents/{id}" => incidents::update, "incidents", "Change status and/or assignee (analysts and admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::TriageRequest>), answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;
@@ -137,7 +149,7 @@ api_routes! {
     get "/api/v1/incidents/{id}/related" => incidents::related, "correlation", "Incidents sharing values with this one", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::incidents::RelatedAnswer>), ok: 200;
     get "/api/v1/lookup" => incidents::lookup, "correlation", "Everything known about a value: the incidents holding it, each once with every value that matched (exact, CIDR either way, same domain, a domain's sub-domains); and sightings", query: &[("value", "the value to look up (IP, prefix, domain, URL, email, hash, phone, ...)"), ("limit", "incidents per page, newest first (default 50, at most 1000); total counts them all"), ("before", "the next of the page before")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::LookupAnswer>), ok: 200;
     get "/api/v1/search" => incidents::search, "correlation", "The search box: text that is one value (IP, prefix, domain, URL, e-mail, phone, hash, ...) answers the value to look up; other text a page of the readable incidents whose title or description holds every word (the last one as a prefix), newest first, with the total", query: &[("q", "the words, or one value"), ("page", "the page, from 1 (default 1)"), ("per_page", "incidents per page (default 25, at most 200)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::SearchAnswer>), ok: 200;
-    get "/api/v1/export" => incidents::export, "incidents", "Export readable incidents", query: &[("format", "iodef-xml, iodef-json or csv"), ("since", "stored at or after"), ("until", "stored before"), ("classification", "RSIT class"), ("tlp", "TLP label"), ("status", "status"), ("reporter", "reporter"), ("observable", "value")], body: Shape::None, answer: Shape::Exported, ok: 200;
+    get "/api/v1/export" => incidents::export, "incidents", "Export readable incidents", query: &[("format", "iodef-xml, iodef-json or csv"), ("since", "stored at or after"), ("until", "stored before"), ("classification", "RSIT class"), ("tlp", "TLP label"), ("status", "status"), ("reporter", "reporter"), ("observable", "value"), ("sort", "as the list's"), ("order", "as the list's")], body: Shape::None, answer: Shape::Exported, ok: 200;
     get "/api/v1/changes" => crate::feed::changes, "incidents", "The change feed: every new incident, new version (content, TLP, sharing), status and assignee change and comment, numbered in commit order, oldest first, over incidents the caller may read now", query: &[("since", "the next of the page before (default 0: from the start)"), ("limit", "changes per page, 1 to 10000 (default 1000)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::ChangesAnswer>), ok: 200;
     get "/api/v1/stats" => incidents::stats, "incidents", "Counts by class, TLP and status, and per day for 30 days, over readable incidents", query: &[("days", "days of the daily series (1 to 366, default 30)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::StatsAnswer>), ok: 200;
     get "/api/v1/me" => admin::me, "admin", "Who the caller is", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::admin::Me>), ok: 200;

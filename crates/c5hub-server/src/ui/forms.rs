@@ -184,9 +184,18 @@ pub(crate) fn filter_errors(p: &Problem) -> FieldErrors {
                     "reporter" => "Reporter",
                     "since" | "from" => "Received from",
                     "until" | "to" => "Received to",
+                    "sort" => "Sort by",
+                    "order" => "Order",
+                    "cursor" | "offset" | "limit" => "Page",
                     other => other,
                 };
-                out.add(name, format!("{label}: {detail}"));
+                // The order and the page come from links, not from a
+                // field of the form: theirs is said above it.
+                let field = match name {
+                    "sort" | "order" | "cursor" | "offset" | "limit" => "",
+                    _ => name,
+                };
+                out.add(field, format!("{label}: {detail}"));
             }
             None => out.add("", detail),
         }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use c5hub_hub::incidents::{self, Permissions};
 use c5hub_hub::reads;
 use c5hub_model::{IncidentStatus, Role, RsitClass, Tlp};
-use c5hub_store::{IncidentSummary, Stats};
+use c5hub_store::{IncidentOrder, IncidentSummary, SortColumn, Stats};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -24,17 +24,68 @@ use crate::problem::Problem;
 type Q = Query<HashMap<String, String>>;
 
 pub(crate) fn rows_table(rows: &[IncidentSummary], caption: &str) -> Markup {
-    table_of(rows, caption, false)
+    table_of(rows, caption, None)
 }
 
-/// The incidents table; with `select`, each row has a box that belongs to
-/// the bulk form (`form="bulk"`).
-fn table_of(rows: &[IncidentSummary], caption: &str, select: bool) -> Markup {
+/// The list page's sortable headers: the order shown and the page's query,
+/// whose filters every header's link keeps.
+struct Sorting<'a> {
+    order: IncidentOrder,
+    q: &'a HashMap<String, String>,
+    /// Each row has a box that belongs to the bulk form (`form="bulk"`).
+    select: bool,
+}
+
+/// A column's header; on the list page, a link that sorts by the column,
+/// smallest first, or the other way when it is the column sorted by.
+fn header(label: &str, by: Option<SortColumn>, sorting: Option<&Sorting<'_>>) -> Markup {
+    let (Some(by), Some(sorting)) = (by, sorting) else {
+        return html! { th scope="col" { (label) } };
+    };
+    let current = (sorting.order.by == by).then_some(sorting.order.ascending);
+    let ascending = current.is_none_or(|asc| !asc);
+    let href = format!(
+        "/incidents?{}",
+        query_string(
+            sorting.q,
+            &["cursor", "offset"],
+            &[
+                ("sort", by.as_str()),
+                ("order", if ascending { "asc" } else { "desc" })
+            ],
+        )
+    );
+    let aria = current.map(|asc| if asc { "ascending" } else { "descending" });
+    html! {
+        th scope="col" aria-sort=[aria] {
+            a href=(href) {
+                (label)
+                @if let Some(asc) = current { span.sort aria-hidden="true" { @if asc { " ▲" } @else { " ▼" } } }
+            }
+        }
+    }
+}
+
+/// The incidents table; with `sorting` (the list page), sortable headers
+/// and, when it says so, a box on each row for the bulk form.
+fn table_of(rows: &[IncidentSummary], caption: &str, sorting: Option<&Sorting<'_>>) -> Markup {
+    let select = sorting.is_some_and(|s| s.select);
+    let th = |label: &str, by: Option<SortColumn>| header(label, by, sorting);
     html! {
         div.scroll tabindex="0" role="region" aria-label=(caption) {
             table {
                 caption { (caption) }
-                thead { tr { @if select { th scope="col" { "Select" } } th scope="col" { "#" } th scope="col" { "Title" } th scope="col" { "Class" } th scope="col" { "TLP" } th scope="col" { "Status" } th scope="col" { "Reporter" } th scope="col" { "Received" } } }
+                thead { tr {
+                    @if select { th scope="col" { "Select" } }
+                    (th("#", Some(SortColumn::Key)))
+                    (th("Title", Some(SortColumn::Title)))
+                    (th("Class", Some(SortColumn::Class)))
+                    (th("TLP", Some(SortColumn::Tlp)))
+                    (th("Status", Some(SortColumn::Status)))
+                    (th("Reporter", Some(SortColumn::Reporter)))
+                    (th("Detected", Some(SortColumn::Detected)))
+                    (th("Received", None))
+                } }
                 tbody {
                     @for r in rows {
                         tr {
@@ -45,6 +96,7 @@ fn table_of(rows: &[IncidentSummary], caption: &str, select: bool) -> Markup {
                             td { (tlp(r.tlp)) }
                             td { (r.status.as_str()) }
                             td { (r.reporter) }
+                            td { @if let Some(d) = r.detected { time datetime=(d.to_rfc3339()) { (d.format("%Y-%m-%d %H:%M")) } } }
                             td { time datetime=(r.created_at.to_rfc3339()) { (r.created_at.format("%Y-%m-%d %H:%M")) } }
                         }
                     }
@@ -318,9 +370,9 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
     // A filter the hub refuses is said beside its field, on the list page
     // itself, with what was typed kept.
     let filter = with_times(&q).and_then(|q| crate::api::incidents::filter_from(&q, true));
-    let (rows, total, errors, limit) = match filter {
+    let (rows, total, errors, asked) = match filter {
         Ok(filter) => {
-            let limit = filter.limit;
+            let asked = filter.clone();
             match s
                 .pool
                 .run(move |st| {
@@ -337,24 +389,48 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
                 })
                 .await
             {
-                Ok(Ok((r, t))) => (r, t, FieldErrors::default(), limit),
+                Ok(Ok((r, t))) => (r, t, FieldErrors::default(), asked),
                 Ok(Err(e)) => return error_page(&caller, &e.into()),
                 Err(p) => return error_page(&caller, &p),
             }
         }
-        Err(p) => (Vec::new(), None, filter_errors(&p), 0),
+        Err(p) => (
+            Vec::new(),
+            None,
+            filter_errors(&p),
+            c5hub_store::IncidentFilter::default(),
+        ),
     };
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
-    let older = (limit > 0 && rows.len() == limit).then(|| {
-        let cursor = rows.last().map(|r| r.key.to_string()).unwrap_or_default();
+    // The next page: by cursor in the default order (newest first), by
+    // offset in any other; the API's answer names the same two.
+    let next = c5hub_wire::incidents::IncidentPage::new(&rows, &asked);
+    let older = match (&next.next_cursor, next.next_offset) {
+        (Some(cursor), _) => Some((
+            query_string(&q, &["offset"], &[("cursor", cursor)]),
+            "Older incidents",
+        )),
+        (None, Some(offset)) => Some((
+            query_string(&q, &["cursor"], &[("offset", &offset.to_string())]),
+            "Next page",
+        )),
+        (None, None) => None,
+    };
+    let paged = ["cursor", "offset"].iter().any(|k| {
+        q.get(*k)
+            .is_some_and(|v| !v.trim().is_empty() && v.trim() != "0")
+    });
+    let first = paged.then(|| {
         format!(
             "/incidents?{}",
-            query_string(&q, &[], &[("cursor", &cursor)])
+            query_string(&q, &["cursor", "offset"], &[])
         )
     });
-    let first = q
-        .contains_key("cursor")
-        .then(|| format!("/incidents?{}", query_string(&q, &["cursor"], &[])));
+    let sorting = Sorting {
+        order: asked.order,
+        q: &q,
+        select: caller.principal.is_some(),
+    };
     let ctx = Page::of(&caller, "Incidents", "incidents");
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -390,16 +466,18 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
                 (field("unassigned", "Unassigned only", html! { input type="checkbox" name="unassigned" value="true" checked[get("unassigned") == "true"]; }))
                 (field("from", "Received from", html! { input type="date" name="from" value=(get("from")) aria-describedby=[errors.described("from")]; }))
                 (field("to", "Received to", html! { input type="date" name="to" value=(get("to")) aria-describedby=[errors.described("to")]; }))
+                // A new filter keeps the order chosen by the headers.
+                @for name in ["sort", "order"] { @if !get(name).is_empty() { input type="hidden" name=(name) value=(get(name)); } }
                 button type="submit" { "Filter" }
             }
             @if errors.is_empty() {
                 (table_of(&rows, &match total {
                 Some(t) => format!("{t} incident(s) in all, {} on this page", rows.len()),
                 None => format!("{} incident(s) on this page", rows.len()),
-            }, caller.principal.is_some()))
+            }, Some(&sorting)))
                 p.pager {
                     @if let Some(href) = &first { a href=(href) rel="first" { "First page" } " " }
-                    @if let Some(href) = &older { a href=(href) rel="next" { "Older incidents" } }
+                    @if let Some((query, label)) = &older { a href={ "/incidents?" (query) } rel="next" { (label) } }
                 }
                 @if caller.principal.is_some() && !rows.is_empty() {
                     form #bulk .filters method="post" action="/incidents/bulk" aria-label="With the selected incidents" {
@@ -418,7 +496,7 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
                 p.exports {
                     "Export every incident these filters select: "
                     @for (name, label) in EXPORTS {
-                        a.button href={ "/incidents/export?" (query_string(&q, &["cursor", "limit"], &[("format", name)])) } download { (label) } " "
+                        a.button href={ "/incidents/export?" (query_string(&q, &["cursor", "offset", "limit"], &[("format", name)])) } download { (label) } " "
                     }
                 }
             } @else {
@@ -440,8 +518,11 @@ pub(crate) async fn export_list(
         let who = caller.reading(&s.config.org)?;
         let format = export_format(&q)?;
         let mut q = q.clone();
-        q.remove("cursor");
-        q.remove("limit");
+        // A page's position means nothing to an export of every row; its
+        // order is kept.
+        for paging in ["cursor", "offset", "limit"] {
+            q.remove(paging);
+        }
         let filter = crate::api::incidents::filter_from(&with_times(&q)?, false)?;
         let incidents = s
             .pool

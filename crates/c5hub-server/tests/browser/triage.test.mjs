@@ -1,7 +1,7 @@
 // Browser tests of the analyst's incident pages (issue 16, lane ui):
 // forms that recover in place, the dashboard's counts opening the list
-// they counted, the list's date filter and first-page link, and the export
-// buttons. run.sh sets up the hub and the environment; run it, not this
+// they counted, the list's date filter and first-page link, its sortable
+// column headers, and the export buttons. run.sh sets up the hub and the environment; run it, not this
 // file. It runs after ui.test.mjs on the same hub, so every value here is
 // unique to the run and counts are read from the page, never assumed.
 
@@ -222,6 +222,41 @@ step('the list filters by date range and links back to its first page', async ()
   await page.waitForURL(/cursor=/);
   await page.getByRole('link', { name: 'First page' }).click();
   await page.waitForURL((u) => !u.search.includes('cursor='));
+});
+
+step('a column header sorts the list, ascending first, and again descending', async () => {
+  // Two more incidents holding this run's value, AMBER (only A reads them).
+  for (const title of [`Sort-b ${RUN}`, `Sort-A ${RUN}`]) {
+    await page.goto(`${BASE}/submit`);
+    const form = page.locator('form[action="/submit/form"]');
+    await form.getByLabel('Title').fill(title);
+    await form.getByLabel('TLP').selectOption('TLP:AMBER');
+    await form.getByLabel('Observables').fill(DOMAIN);
+    await form.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/\/incidents\/\d+$/);
+  }
+  await page.goto(`${BASE}/incidents?observable=${encodeURIComponent(DOMAIN)}`);
+  const table = page.getByRole('table');
+  const titles = () => rowsOf(table).locator('td:nth-child(3)').allInnerTexts();
+  const byKey = table.getByRole('columnheader', { name: '#' });
+  const byTitle = table.getByRole('columnheader', { name: 'Title' });
+  assert.equal(await byKey.getAttribute('aria-sort'), 'descending', 'newest first by default');
+  assert.equal(await byTitle.getAttribute('aria-sort'), null);
+  await byTitle.getByRole('link').click();
+  await page.waitForURL(/sort=title/);
+  assert.ok(new URL(page.url()).searchParams.get('observable') === DOMAIN, 'the filter is kept');
+  // By bytes: capitals before small letters.
+  const up = [TITLE, `Sort-A ${RUN}`, `Sort-b ${RUN}`];
+  assert.deepEqual(await titles(), up);
+  assert.equal(await byTitle.getAttribute('aria-sort'), 'ascending');
+  assert.equal(await byKey.getAttribute('aria-sort'), null, 'one column is marked');
+  assert.match(await byTitle.innerText(), /▲/);
+  await byTitle.getByRole('link').click();
+  await page.waitForURL(/order=desc/);
+  assert.deepEqual(await titles(), [...up].reverse());
+  assert.equal(await byTitle.getAttribute('aria-sort'), 'descending');
+  assert.match(await byTitle.innerText(), /▼/);
+  await shot('sorted-by-title');
 });
 
 step('export buttons download each format, with the filters and TLP of the API', async () => {

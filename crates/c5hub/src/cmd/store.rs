@@ -11,7 +11,8 @@ use c5hub_hub::{Authority, reads};
 use c5hub_import::{Event, ImportOptions};
 use c5hub_model::{IncidentStatus, RsitClass, Tlp};
 use c5hub_store::{
-    IncidentFilter, IncidentSummary, Location, Options, Outcome, Store, WarningList,
+    IncidentFilter, IncidentOrder, IncidentSummary, Location, Options, Outcome, SortColumn, Store,
+    WarningList,
 };
 use c5hub_wire::incidents as wire;
 
@@ -225,6 +226,21 @@ pub struct FilterArgs {
     /// Most incidents (0: all).
     #[arg(long, default_value_t = 0)]
     limit: usize,
+    /// Order by this column: key, title, status, class, tlp, reporter or
+    /// detected (default: key, newest first).
+    #[arg(long, value_parser = parse_sort)]
+    sort: Option<SortColumn>,
+    /// asc or desc (default: asc with --sort, desc without); ties by key
+    /// the same way.
+    #[arg(long, value_parser = ["asc", "desc"])]
+    order: Option<String>,
+}
+
+fn parse_sort(s: &str) -> std::result::Result<SortColumn, String> {
+    SortColumn::named(s).ok_or_else(|| {
+        let names: Vec<&str> = SortColumn::ALL.iter().map(|c| c.as_str()).collect();
+        format!("{s:?} is not one of {}", names.join(", "))
+    })
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>> {
@@ -269,6 +285,14 @@ impl FilterArgs {
                 .transpose()?,
             before: None,
             limit: self.limit,
+            // As the API: a column alone sorts smallest first.
+            order: IncidentOrder {
+                by: self.sort.unwrap_or_default(),
+                ascending: self
+                    .order
+                    .as_deref()
+                    .map_or(self.sort.is_some(), |o| o == "asc"),
+            },
             ..IncidentFilter::default()
         })
     }
@@ -277,14 +301,18 @@ impl FilterArgs {
 /// `c5hub incidents`.
 #[derive(Debug, Subcommand)]
 pub enum IncidentsCommand {
-    /// Incidents you may read, newest first.
+    /// Incidents you may read, newest first or in the order asked.
     List {
+        // Boxed: the filters would make every other command as large.
         #[command(flatten)]
-        filter: FilterArgs,
+        filter: Box<FilterArgs>,
         /// Incidents older than this key: the `next_cursor` of the page
-        /// before.
+        /// before (the default order only).
         #[arg(long)]
         cursor: Option<i64>,
+        /// Rows to skip: the `next_offset` of the page before.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
@@ -603,14 +631,21 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
         IncidentsCommand::List {
             filter,
             cursor,
+            offset,
             format,
             store,
         } => {
-            let mut s = store.open()?;
             let filter = IncidentFilter {
                 before: cursor,
+                offset,
                 ..filter.filter()?
             };
+            if cursor.is_some() && !filter.order.is_default() {
+                anyhow::bail!(
+                    "--cursor pages only the default order (newest first); page another with --offset"
+                );
+            }
+            let mut s = store.open()?;
             let rows = reads::list(&mut s, &store.reader(), &filter)?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
@@ -619,7 +654,7 @@ pub fn incidents(c: IncidentsCommand) -> Result<ExitCode> {
                 ListFormat::Json => writeln!(
                     out,
                     "{}",
-                    serde_json::to_string_pretty(&wire::IncidentPage::new(&rows, filter.limit))?
+                    serde_json::to_string_pretty(&wire::IncidentPage::new(&rows, &filter))?
                 )?,
                 ListFormat::Table => {
                     writeln!(
