@@ -137,31 +137,74 @@ pub(crate) fn record(
 /// Records what an ingest stored, (incident key, version) in batch order,
 /// inside its transaction, as its last write: version 1 is a new
 /// incident, any other a new version.
+///
+/// A bulk import stores runs of new incidents with consecutive keys; each
+/// run of at least [`RUN`] is one `INSERT ... SELECT` over its key range
+/// (rows in key order, so feed order stays batch order), not a statement
+/// per row: the per-row statements were 5 % of a bulk ingest's
+/// instructions. The rest go row by row, in order between the runs.
 pub(crate) fn record_stored(db: &mut dyn Db, stored: &[(i64, i64)], at: i64) -> Result<(), Error> {
+    /// The shortest run worth its own statement.
+    const RUN: usize = 8;
     if stored.is_empty() {
         return Ok(());
     }
     lock(db)?;
-    let mut params: Vec<Param<'_>> = Vec::with_capacity(stored.len() * 4);
-    for &(key, version) in stored {
-        let kind = if version == 1 {
-            ChangeKind::Incident
-        } else {
-            ChangeKind::Version
-        };
-        params.extend([
-            Param::Int(at),
-            kind.as_str().into(),
-            Param::Int(key),
-            Param::Int(version),
-        ]);
+    let mut singles: Vec<Param<'_>> = Vec::new();
+    let mut i = 0;
+    while i < stored.len() {
+        let (first, version) = stored[i];
+        let mut end = i + 1;
+        if version == 1 {
+            while end < stored.len() && stored[end].1 == 1 && stored[end].0 == stored[end - 1].0 + 1
+            {
+                end += 1;
+            }
+        }
+        if end - i >= RUN {
+            flush_singles(db, &mut singles)?;
+            let last = stored[end - 1].0;
+            db.execute(
+                "INSERT INTO changes (at, kind, incident, version) SELECT $1, $2, id, 1 FROM incidents WHERE id >= $3 AND id <= $4 ORDER BY id",
+                &[
+                    at.into(),
+                    ChangeKind::Incident.as_str().into(),
+                    first.into(),
+                    last.into(),
+                ],
+            )?;
+            i = end;
+            continue;
+        }
+        for &(key, version) in &stored[i..end] {
+            let kind = if version == 1 {
+                ChangeKind::Incident
+            } else {
+                ChangeKind::Version
+            };
+            singles.extend([
+                Param::Int(at),
+                kind.as_str().into(),
+                Param::Int(key),
+                Param::Int(version),
+            ]);
+        }
+        i = end;
     }
-    db.insert_rows(
-        "INSERT INTO changes (at, kind, incident, version) VALUES ",
-        4,
-        &params,
-        "",
-    )?;
+    flush_singles(db, &mut singles)
+}
+
+/// Inserts the change rows gathered in `params` (four a row), in order.
+fn flush_singles(db: &mut dyn Db, params: &mut Vec<Param<'_>>) -> Result<(), Error> {
+    if !params.is_empty() {
+        db.insert_rows(
+            "INSERT INTO changes (at, kind, incident, version) VALUES ",
+            4,
+            params,
+            "",
+        )?;
+        params.clear();
+    }
     Ok(())
 }
 

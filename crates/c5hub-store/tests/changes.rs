@@ -365,3 +365,53 @@ fn changes_since_agrees_with_can_read() {
         }
     }
 }
+
+/// A bulk batch: runs of new incidents (recorded a run to a statement),
+/// new versions and short runs between them come out of the feed in
+/// batch order, each once, with its kind and version.
+#[test]
+fn a_bulk_batch_is_recorded_in_batch_order() {
+    for loc in locations("changesbulk") {
+        let mut s = open(&loc);
+        let before = put(&mut s, "bank", "OLD", Tlp::Green, &[], &[]);
+        let ids: Vec<String> = (0..40).map(|n| format!("N{n}")).collect();
+        let mut ms: Vec<Incident> = Vec::new();
+        // 12 new, a new version of OLD, 3 new, OLD again, 25 new.
+        for (n, id) in ids.iter().enumerate() {
+            if n == 12 || n == 15 {
+                ms.push(Incident::new(
+                    GlobalId::new("bank", "OLD").expect("id"),
+                    Tlp::Green,
+                ));
+            }
+            ms.push(Incident::new(
+                GlobalId::new("bank", id).expect("id"),
+                Tlp::Green,
+            ));
+        }
+        let batch: Vec<Submission<'_>> = ms
+            .iter()
+            .map(|m| Submission {
+                incident: m,
+                reporter: "bank",
+                source: "test",
+                shared_with: &[],
+                recipients: &[],
+            })
+            .collect();
+        let out = s.incidents().ingest(&batch).expect("ingest");
+        let mut expected = vec![(ChangeKind::Incident, before, 1, None)];
+        let mut old_version = 1;
+        for o in &out {
+            if o.key() == before {
+                old_version += 1;
+                expected.push((ChangeKind::Version, before, old_version, None));
+            } else {
+                expected.push((ChangeKind::Incident, o.key(), 1, None));
+            }
+        }
+        assert_eq!(old_version, 3, "{loc}: {out:?}");
+        let got = all(&mut s, &Viewer::member("peer"), 0, 7);
+        assert_eq!(what(&got), expected, "{loc}");
+    }
+}
