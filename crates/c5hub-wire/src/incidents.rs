@@ -5,8 +5,7 @@
 use c5hub_model::{IncidentStatus, Observable};
 use c5hub_store::{
     Assignment, ChangePage, Comment, IncidentSummary, Lookup, LookupHit, Outcome, Related,
-    SearchHits,
-    Sighting, Stats, StatusChange, StoredIncident,
+    SearchHits, Sighting, Stats, StatusChange, StoredIncident,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
