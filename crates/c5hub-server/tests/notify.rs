@@ -544,9 +544,11 @@ fn webhooks_are_signed_retried_logged_and_obey_tlp() {
         assert_eq!(attempts[0]["attempt"], 2);
         assert_eq!(attempts[0]["status_code"], 204);
         assert!(attempts[0]["error"].is_null());
+        assert_eq!(attempts[0]["outcome"], "delivered");
         assert_eq!(attempts[1]["attempt"], 1);
         assert_eq!(attempts[1]["status_code"], 500);
         assert!(attempts[1]["error"].is_string());
+        assert_eq!(attempts[1]["outcome"], "failed");
         ok(
             call(
                 "DELETE",

@@ -359,6 +359,9 @@ pub struct DeliveryAttempt {
     pub status_code: Option<i64>,
     /// Why it failed, if it did.
     pub error: Option<String>,
+    /// What it came to: `delivered`, `failed` (another attempt followed
+    /// or is due) or `gave_up` (failed, and it was the last attempt).
+    pub outcome: String,
 }
 
 /// What an attempt came to.
@@ -500,8 +503,14 @@ impl Notifications<'_> {
         let limit = limit.clamp(1, 1000);
         self.st.db.all(
             &format!(
-                "SELECT at, delivery, attempt, status_code, error FROM webhook_attempts \
-                 WHERE webhook = $1 ORDER BY id DESC LIMIT {limit}"
+                // The delivery's state is that of its latest attempt; the
+                // earlier ones failed.
+                "SELECT a.at, a.delivery, a.attempt, a.status_code, a.error, \
+                 CASE WHEN a.attempt = d.attempts AND d.state = 'delivered' THEN 'delivered' \
+                      WHEN a.attempt = d.attempts AND d.state = 'failed' THEN 'gave_up' \
+                      ELSE 'failed' END AS outcome \
+                 FROM webhook_attempts a LEFT JOIN webhook_deliveries d ON d.id = a.delivery \
+                 WHERE a.webhook = $1 ORDER BY a.id DESC LIMIT {limit}"
             ),
             &[webhook.into()],
         )
@@ -555,6 +564,7 @@ impl FromRow for DeliveryAttempt {
             attempt: r.int("attempt")?.unwrap_or(0),
             status_code: r.int("status_code")?,
             error: r.text("error")?,
+            outcome: r.text("outcome")?.unwrap_or_default(),
         })
     }
 }

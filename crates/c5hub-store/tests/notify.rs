@@ -5,7 +5,10 @@
 use c5hub_test_support::locations;
 
 use c5hub_model::{GlobalId, Incident, Tlp};
-use c5hub_store::{Location, NewNotification, NotifyPref, Options, Store, Submission, WarningList};
+use c5hub_store::{
+    AttemptOutcome, Location, NewDelivery, NewNotification, NotifyPref, Options, Store, Submission,
+    WarningList,
+};
 
 fn open(loc: &Location) -> Store {
     Store::open(
@@ -153,5 +156,97 @@ fn an_existing_store_starts_the_notifier_at_its_newest_change() {
             .map(|c| c.seq)
             .expect("two changes");
         assert_eq!(s.notifications().cursor().expect("cursor"), newest, "{loc}");
+    }
+}
+
+#[test]
+fn the_delivery_log_says_what_each_attempt_came_to() {
+    for loc in locations("notify_outcome") {
+        let mut s = open(&loc);
+        let a = put(&mut s, "bank", "A");
+        let b = put(&mut s, "bank", "B");
+        let c = put(&mut s, "bank", "C");
+        let seq = s
+            .notifications()
+            .changes_after(0, 10)
+            .expect("changes")
+            .last()
+            .map(|c| c.seq)
+            .expect("three changes");
+        let hook = s
+            .notifications()
+            .add_webhook(
+                "peer",
+                "http://127.0.0.1:1/x",
+                "secret",
+                &["shared".to_owned()],
+            )
+            .expect("webhook")
+            .id;
+        let queued: Vec<NewDelivery> = [("a", a), ("b", b), ("c", c)]
+            .into_iter()
+            .map(|(d, incident)| NewDelivery {
+                webhook: hook,
+                dedup: format!("shared:{d}"),
+                event: "shared".to_owned(),
+                incident,
+                seq,
+                summary: format!("about {d}"),
+            })
+            .collect();
+        s.notifications()
+            .deliver_all(&[], &queued, &[], seq)
+            .expect("queue");
+        let due = s.notifications().due_deliveries(i64::MAX, 10).expect("due");
+        let id = |incident: i64| {
+            due.iter()
+                .find(|d| d.incident == incident)
+                .map(|d| d.id)
+                .expect("queued")
+        };
+        let (da, db, dc) = (id(a), id(b), id(c));
+        let mut n = s.notifications();
+        // A fails, then is delivered; B fails twice, the second time for
+        // good; C has failed once and waits for its retry.
+        n.record_attempt(
+            da,
+            1,
+            Some(500),
+            Some("answered 500"),
+            AttemptOutcome::RetryAt(0),
+        )
+        .expect("a 1");
+        n.record_attempt(da, 2, Some(204), None, AttemptOutcome::Delivered)
+            .expect("a 2");
+        n.record_attempt(db, 1, None, Some("refused"), AttemptOutcome::RetryAt(0))
+            .expect("b 1");
+        n.record_attempt(db, 2, None, Some("refused"), AttemptOutcome::GaveUp)
+            .expect("b 2");
+        n.record_attempt(
+            dc,
+            1,
+            Some(502),
+            Some("answered 502"),
+            AttemptOutcome::RetryAt(i64::MAX),
+        )
+        .expect("c 1");
+        let log: Vec<(i64, i64, String)> = n
+            .attempts(hook, 10)
+            .expect("log")
+            .into_iter()
+            .map(|x| (x.delivery, x.attempt, x.outcome))
+            .collect();
+        let want = |d: i64, attempt: i64, o: &str| (d, attempt, o.to_owned());
+        assert_eq!(
+            log,
+            vec![
+                want(dc, 1, "failed"),
+                want(db, 2, "gave_up"),
+                want(db, 1, "failed"),
+                want(da, 2, "delivered"),
+                want(da, 1, "failed"),
+            ],
+            "{loc}"
+        );
     }
 }

@@ -173,6 +173,9 @@ pub struct DeliveryAttemptAnswer {
     pub status_code: Option<i64>,
     /// Why it failed, if it did.
     pub error: Option<String>,
+    /// What it came to: `delivered`, `failed` (another attempt followed
+    /// or is due) or `gave_up` (failed, and it was the last attempt).
+    pub outcome: String,
 }
 
 impl From<&c5hub_store::DeliveryAttempt> for DeliveryAttemptAnswer {
@@ -183,6 +186,7 @@ impl From<&c5hub_store::DeliveryAttempt> for DeliveryAttemptAnswer {
             attempt: a.attempt,
             status_code: a.status_code,
             error: a.error.clone(),
+            outcome: a.outcome.clone(),
         }
     }
 }

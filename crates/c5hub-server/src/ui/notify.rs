@@ -357,7 +357,7 @@ pub(crate) async fn delivery_log(
         } @else {
             div.scroll tabindex="0" role="region" aria-label="Deliveries" {
                 table {
-                    thead { tr { th { "When" } th { "Delivery" } th { "Attempt" } th { "Status" } th { "Error" } } }
+                    thead { tr { th { "When" } th { "Delivery" } th { "Attempt" } th { "Status" } th { "Error" } th { "Outcome" } } }
                     tbody {
                         @for a in &log {
                             tr {
@@ -366,6 +366,7 @@ pub(crate) async fn delivery_log(
                                 td { (a.attempt) }
                                 td { @if let Some(c) = a.status_code { (c) } @else { "none" } }
                                 td { (a.error.as_deref().unwrap_or("")) }
+                                td { (a.outcome.replace('_', " ")) }
                             }
                         }
                     }
