@@ -511,8 +511,9 @@ pub(crate) fn ingest(
         " ON CONFLICT DO NOTHING",
     )?;
     tally.write(db)?;
-    // Last: on PostgreSQL this takes the change feed's lock until commit.
     let changed: Vec<(i64, i64)> = stored.iter().map(|&(_, k, v)| (k, v)).collect();
+    crate::search::index_stored(db, &changed)?;
+    // Last: on PostgreSQL this takes the change feed's lock until commit.
     crate::changes::record_stored(db, &changed, now)?;
     Ok(outcomes)
 }

@@ -1,8 +1,10 @@
 //! Full-text search over incident titles and descriptions
 //! ([`Incidents::search`]), with the reader's TLP applied in SQL.
 //!
-//! Migration 16 builds the index: on SQLite an FTS5 table over `incidents`
-//! kept in step by triggers, on PostgreSQL an expression GIN index. Both
+//! Migration 16 builds the index: on SQLite a contentless FTS5 table kept
+//! in step by the write paths that change a title or a description
+//! ([`index_stored`], [`reindex`]), on PostgreSQL an expression GIN index
+//! the database keeps itself. Both
 //! read the text as runs of letters and digits, case folded, accents kept,
 //! no stemming and no stop words, and a query is cut into words the same
 //! way here ([`search_words`]), so the two backends find the same
@@ -12,7 +14,7 @@
 
 use c5hub_model::Viewer;
 
-use crate::db::{Dialect, Read, Value};
+use crate::db::{Db, Dialect, Read, Value};
 use crate::incidents::SUMMARY_COLS;
 use crate::workflow::visible_sql;
 use crate::{Error, IncidentSummary, Incidents};
@@ -26,6 +28,51 @@ pub const MAX_SEARCH_PAGE: usize = 200;
 /// The text PostgreSQL's index `incidents_search` (migration 16) holds
 /// for each incident; a query repeats it exactly so the planner uses it.
 const SEARCH_TEXT_PG: &str = "to_tsvector('simple', regexp_replace(lower(COALESCE(i.title, '') || ' ' || COALESCE(i.description, '')), '[^[:alnum:]]+', ' ', 'g'))";
+
+/// Indexes what an ingest stored, (incident key, version) in batch order:
+/// a new incident's words are added, a new version's replace the old
+/// ones. On PostgreSQL the expression index needs nothing.
+///
+/// A bulk import stores runs of new incidents with consecutive keys; each
+/// run is one `INSERT ... SELECT` over its key range.
+pub(crate) fn index_stored(db: &mut dyn Db, stored: &[(i64, i64)]) -> Result<(), Error> {
+    if db.dialect() != Dialect::Sqlite {
+        return Ok(());
+    }
+    let mut i = 0;
+    while i < stored.len() {
+        let (first, version) = stored[i];
+        if version != 1 {
+            reindex(db, first)?;
+            i += 1;
+            continue;
+        }
+        let mut end = i + 1;
+        while end < stored.len() && stored[end].1 == 1 && stored[end].0 == stored[end - 1].0 + 1 {
+            end += 1;
+        }
+        db.execute(
+            "INSERT INTO incidents_fts (rowid, title, description) SELECT id, title, description FROM incidents WHERE id >= $1 AND id <= $2 AND (title IS NOT NULL OR description IS NOT NULL)",
+            &[first.into(), stored[end - 1].0.into()],
+        )?;
+        i = end;
+    }
+    Ok(())
+}
+
+/// Indexes incident `key`'s title and description again, after a write
+/// that changed them.
+pub(crate) fn reindex(db: &mut dyn Db, key: i64) -> Result<(), Error> {
+    if db.dialect() != Dialect::Sqlite {
+        return Ok(());
+    }
+    db.execute("DELETE FROM incidents_fts WHERE rowid = $1", &[key.into()])?;
+    db.execute(
+        "INSERT INTO incidents_fts (rowid, title, description) SELECT id, title, description FROM incidents WHERE id = $1 AND (title IS NOT NULL OR description IS NOT NULL)",
+        &[key.into()],
+    )?;
+    Ok(())
+}
 
 /// One page of a search.
 #[derive(Clone, Debug, PartialEq)]

@@ -600,6 +600,7 @@ impl Spam<'_> {
                 ],
             )?;
         }
+        crate::search::reindex(&mut *self.st.db, incident)?;
         self.st.db.execute(
             "DELETE FROM spam_pseudonymise WHERE incident = $1",
             &[incident.into()],

@@ -299,6 +299,16 @@ fn spam_incident_is_pseudonymised(s: &mut Store, loc: &Location) {
         "{loc}: only the spam report's incident is rewritten, not another reporter's that borrows its name"
     );
     assert_eq!(hits(s, "fees@mail.example"), 0, "{loc}");
+    // The rewrite indexes the incident's words again: still found.
+    let found = s
+        .incidents()
+        .search("smishing", &viewer, 0, 10)
+        .expect("search");
+    assert_eq!(
+        found.items.iter().map(|i| i.key).collect::<Vec<_>>(),
+        [2],
+        "{loc}: the rewritten incident is found by its words"
+    );
     let hex = Pseudonyms
         .observable(ObservableKind::PhoneNumber, "+447911123456")
         .expect("a pseudonym");
