@@ -1,0 +1,150 @@
+//! The forms outside the incident pages over real HTTP, on SQLite and
+//! PostgreSQL: a refused form comes back as the same page, with what was
+//! typed kept and each message beside its field (spam report,
+//! administration, assessment, notification preferences).
+
+mod support;
+
+use c5hub_model::{OrgKind, Role};
+use c5hub_server::Config;
+use c5hub_server::config::SpamConfig;
+use support::web::Browser;
+use support::{Hub, locations, test_config};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A hub with a telecom operator `telco` (an analyst), a bank (an admin and
+/// an analyst), and the spam desk's key.
+fn hub(name: &str) -> Vec<Hub> {
+    let dir = std::env::temp_dir().join(format!("c5hub-forms-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let key = dir.join("spam.key");
+    std::fs::write(&key, b"forms test key, not a secret, 32").expect("key");
+    locations(name)
+        .into_iter()
+        .map(|loc| {
+            let hub = Hub::start_with(
+                loc,
+                Config {
+                    spam: SpamConfig {
+                        key_file: Some(key.clone()),
+                        ..SpamConfig::default()
+                    },
+                    ..test_config()
+                },
+            );
+            let mut st = hub.store();
+            st.accounts()
+                .add_org("telco", OrgKind::Operator)
+                .expect("org");
+            st.accounts()
+                .add_org("bank", OrgKind::SectorCirt)
+                .expect("org");
+            for (email, org, role) in [
+                ("analyst@telco.test", "telco", Role::Analyst),
+                ("admin@bank.test", "bank", Role::Admin),
+                ("analyst@bank.test", "bank", Role::Analyst),
+            ] {
+                st.accounts()
+                    .add_user(email, org, role, Some(PASSWORD))
+                    .expect("user");
+            }
+            // PostgreSQL stores are closed on plain threads, as the server does.
+            std::thread::spawn(move || drop(st)).join().expect("close");
+            hub
+        })
+        .collect()
+}
+
+/// The page is the form again: the field's message is beside it and the
+/// field names it.
+fn beside(page: &str, field: &str, words: &str) {
+    let id = format!("id=\"err-{field}\"");
+    let at = page
+        .find(&id)
+        .unwrap_or_else(|| panic!("no message beside {field}: {page}"));
+    let msg = &page[at..page[at..].find("</span>").map_or(page.len(), |e| at + e)];
+    assert!(msg.contains(words), "beside {field}: {msg}");
+    assert!(
+        page.contains(&format!("aria-describedby=\"err-{field}\"")),
+        "{field} names its message: {page}"
+    );
+    assert!(page.contains("role=\"alert\""), "{page}");
+    assert!(!page.contains("Back to the dashboard"), "{page}");
+}
+
+#[test]
+fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
+    for hub in hub("forms_spam") {
+        let telco = Browser::login(&hub, "analyst@telco.test", PASSWORD);
+        // An empty message: the form again, the sender and channel kept.
+        let r = telco.post(
+            "/spam/report",
+            &[
+                ("channel", "mms"),
+                ("sender", "+12025550147"),
+                ("text", "  "),
+                ("verdict", "spam"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        beside(&r.body, "text", "Message: the message is empty");
+        assert!(r.body.contains("value=\"+12025550147\""), "{}", r.body);
+        assert!(
+            r.body.contains("<option value=\"mms\" selected>"),
+            "{}",
+            r.body
+        );
+        // A time in the future and a time that is none: beside the time,
+        // the message typed kept.
+        let r = telco.post(
+            "/spam/report",
+            &[
+                ("channel", "sms"),
+                ("text", "Win a prize at https://prize.test"),
+                ("received", "2999-01-01T10:00"),
+                ("verdict", "spam"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        beside(&r.body, "received", "is in the future");
+        assert!(
+            r.body
+                .contains("Win a prize at https://prize.test</textarea>"),
+            "{}",
+            r.body
+        );
+        let r = telco.post(
+            "/spam/report",
+            &[
+                ("channel", "fax"),
+                ("text", "x"),
+                ("received", "yesterday"),
+                ("verdict", "spam"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        beside(&r.body, "channel", "Channel:");
+        beside(&r.body, "received", "yesterday is not a date and time");
+        // Put right, it is stored.
+        let r = telco.post(
+            "/spam/report",
+            &[
+                ("channel", "sms"),
+                ("text", "Win a prize at https://prize.test"),
+                ("received", "2024-03-01T10:00"),
+                ("verdict", "spam"),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(r.location.starts_with("/spam/reports/"), "{}", r.location);
+        // Not an operator: refused as before, on its own page.
+        let bank = Browser::login(&hub, "analyst@bank.test", PASSWORD);
+        let r = bank.post(
+            "/spam/report",
+            &[("channel", "sms"), ("text", "x"), ("verdict", "spam")],
+        );
+        assert_eq!(r.status, 403, "{}", r.body);
+        hub.stop();
+    }
+}
