@@ -12,6 +12,8 @@ use support::web::Browser;
 use support::{Hub, locations, test_config};
 
 const PASSWORD: &str = "correct horse battery staple";
+/// The hub operator's organisation in `test_config`.
+const HUB_ORG: &str = "national-cirt";
 
 /// A hub with a telecom operator `telco` (an analyst), a bank (an admin and
 /// an analyst), and the spam desk's key.
@@ -44,6 +46,7 @@ fn hub(name: &str) -> Vec<Hub> {
                 ("analyst@telco.test", "telco", Role::Analyst),
                 ("admin@bank.test", "bank", Role::Admin),
                 ("analyst@bank.test", "bank", Role::Analyst),
+                ("root@hub.test", HUB_ORG, Role::Admin),
             ] {
                 st.accounts()
                     .add_user(email, org, role, Some(PASSWORD))
@@ -145,6 +148,152 @@ fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
             &[("channel", "sms"), ("text", "x"), ("verdict", "spam")],
         );
         assert_eq!(r.status, 403, "{}", r.body);
+        hub.stop();
+    }
+}
+
+#[test]
+fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
+    for hub in hub("forms_admin") {
+        let root = Browser::login(&hub, "root@hub.test", PASSWORD);
+        // A taken name, and a name that is none.
+        let r = root.post("/admin/orgs", &[("name", "bank"), ("type", "regulator")]);
+        assert_eq!(r.status, 409, "{}", r.body);
+        beside(&r.body, "name", "Name: bank is taken");
+        assert!(
+            r.body.contains("<option value=\"regulator\" selected>"),
+            "{}",
+            r.body
+        );
+        let r = root.post(
+            "/admin/orgs",
+            &[("name", "two words"), ("type", "regulator")],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        beside(&r.body, "name", "use 1 to 64 characters");
+        assert!(r.body.contains("value=\"two words\""), "{}", r.body);
+
+        // A bad e-mail, a short password, a taken address, an unknown
+        // organisation: each beside its field, the rest kept (a password
+        // never comes back).
+        let r = root.post(
+            "/admin/users",
+            &[
+                ("email", "nobody"),
+                ("org", "bank"),
+                ("role", "viewer"),
+                ("password", PASSWORD),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        beside(&r.body, "email", "is not an email address");
+        assert!(r.body.contains("value=\"nobody\""), "{}", r.body);
+        assert!(
+            r.body.contains("<option value=\"bank\" selected>"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body.contains("<option value=\"viewer\" selected>"),
+            "{}",
+            r.body
+        );
+        assert!(!r.body.contains(PASSWORD), "{}", r.body);
+        let r = root.post(
+            "/admin/users",
+            &[
+                ("email", "new@bank.test"),
+                ("org", "bank"),
+                ("role", "viewer"),
+                ("password", "short"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        beside(
+            &r.body,
+            "password",
+            "Password: a password needs at least 12 characters",
+        );
+        assert!(r.body.contains("value=\"new@bank.test\""), "{}", r.body);
+        let r = root.post(
+            "/admin/users",
+            &[
+                ("email", "analyst@bank.test"),
+                ("org", "bank"),
+                ("role", "viewer"),
+            ],
+        );
+        assert_eq!(r.status, 409, "{}", r.body);
+        beside(&r.body, "email", "analyst@bank.test is taken");
+        let r = root.post(
+            "/admin/users",
+            &[
+                ("email", "new@ghost.test"),
+                ("org", "ghost"),
+                ("role", "viewer"),
+            ],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        beside(
+            &r.body,
+            "org",
+            "Organisation: there is no organisation ghost",
+        );
+
+        // A token for days out of range.
+        let r = root.post(
+            "/admin/tokens",
+            &[
+                ("org", "bank"),
+                ("role", "reporter"),
+                ("label", "firewall"),
+                ("days", "0"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        beside(
+            &r.body,
+            "days",
+            "Valid for days: a number of days from 1 to 3650",
+        );
+        assert!(r.body.contains("value=\"firewall\""), "{}", r.body);
+
+        // A short new password, beside that user's password field only.
+        let r = root.post(
+            "/admin/users/analyst@bank.test",
+            &[("action", "password"), ("password", "short")],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        beside(
+            &r.body,
+            "password",
+            "Password: a password needs at least 12 characters",
+        );
+        assert_eq!(
+            r.body.matches("id=\"err-password\"").count(),
+            1,
+            "{}",
+            r.body
+        );
+
+        // Not allowed stays a refusal of its own: a member's admin making
+        // another member's token.
+        let bank = Browser::login(&hub, "admin@bank.test", PASSWORD);
+        let r = bank.post("/admin/tokens", &[("org", "telco"), ("role", "reporter")]);
+        assert_eq!(r.status, 403, "{}", r.body);
+        // Put right, each is made.
+        let r = root.post("/admin/orgs", &[("name", "isp-2"), ("type", "regulator")]);
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = root.post(
+            "/admin/users",
+            &[
+                ("email", "new@bank.test"),
+                ("org", "bank"),
+                ("role", "viewer"),
+                ("password", PASSWORD),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
         hub.stop();
     }
 }
