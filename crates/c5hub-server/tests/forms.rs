@@ -297,3 +297,59 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
         hub.stop();
     }
 }
+
+#[test]
+fn a_refused_webhook_comes_back_with_the_message_beside_the_field() {
+    for hub in hub("forms_webhooks") {
+        let bank = Browser::login(&hub, "admin@bank.test", PASSWORD);
+        // The organisation is a picker of those the admin administers.
+        let page = bank.get("/admin/webhooks").body;
+        assert!(page.contains("<option value=\"bank\" selected>"), "{page}");
+        assert!(!page.contains("<option value=\"telco\""), "{page}");
+        let r = bank.post(
+            "/admin/webhooks",
+            &[
+                ("org", "bank"),
+                ("url", "ftp://soc.bank.test/hook"),
+                ("status", "on"),
+            ],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        beside(&r.body, "url", "URL: an http:// or https:// URL");
+        assert!(
+            r.body.contains("value=\"ftp://soc.bank.test/hook\""),
+            "{}",
+            r.body
+        );
+        // Only the box that was ticked stays ticked.
+        assert!(r.body.contains("name=\"status\" checked"), "{}", r.body);
+        assert!(!r.body.contains("name=\"shared\" checked"), "{}", r.body);
+        let r = bank.post(
+            "/admin/webhooks",
+            &[("org", "bank"), ("url", "https://soc.bank.test/hook")],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        beside(&r.body, "events", "Events: at least one event");
+        // Another member's organisation: not allowed, on its own page.
+        let r = bank.post(
+            "/admin/webhooks",
+            &[
+                ("org", "telco"),
+                ("url", "https://soc.bank.test/hook"),
+                ("status", "on"),
+            ],
+        );
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = bank.post(
+            "/admin/webhooks",
+            &[
+                ("org", "bank"),
+                ("url", "https://soc.bank.test/hook"),
+                ("status", "on"),
+            ],
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("id=\"webhook-secret\""), "{}", r.body);
+        hub.stop();
+    }
+}
