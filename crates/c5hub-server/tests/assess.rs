@@ -433,6 +433,25 @@ fn an_edition_from_questionnaire_to_validated_results() {
             "{}",
             too_big.text()
         );
+        // A refusal only the store makes (a file name over 255 bytes)
+        // comes back as the questionnaire, with the answers typed.
+        let long_name = format!("{}.pdf", "n".repeat(300));
+        let mut named = answer_parts(&best);
+        named.push((
+            "f:mandate.legal-basis.instrument".into(),
+            Some(long_name.as_str()),
+            b"%PDF-1.4 gazette".to_vec(),
+        ));
+        let r = focal.post_multipart(&xaa_path, &named);
+        assert_eq!(r.status, 400, "{}", r.text());
+        let text = r.text();
+        assert!(
+            text.contains("id=\"form-errors\"")
+                && text.contains("Nothing was saved: the file name is longer than 255 bytes")
+                && text.contains("name=\"a:mandate.legal-basis.instrument\""),
+            "{text}"
+        );
+        assert!(!text.contains("Back to the dashboard"), "{text}");
 
         // A good save with a document and a link.
         let mut parts = answer_parts(&best);
