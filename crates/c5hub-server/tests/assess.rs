@@ -259,13 +259,24 @@ fn an_edition_from_questionnaire_to_validated_results() {
         );
         assert_eq!(bad.status, 400);
         assert!(
-            bad.text().contains("Year: &quot;25&quot; is not a year")
+            bad.text()
+                .contains("id=\"err-year\" role=\"alert\">Year: 25 is not a year")
+                && bad.text().contains("aria-describedby=\"err-year\"")
                 && bad.text().contains("value=\"Typed title\""),
             "{}",
             bad.text()
         );
         let made = admin.post("/assess/editions", &new);
         assert_eq!(made.status, 303, "{}", made.text());
+        let again = admin.post("/assess/editions", &new);
+        assert_eq!(again.status, 409, "{}", again.text());
+        assert!(
+            again
+                .text()
+                .contains("id=\"err-year\" role=\"alert\">Year: there is already an edition of cirt-readiness@"),
+            "{}",
+            again.text()
+        );
         let edition_path = made.location.clone();
         let ed: i64 = edition_path
             .rsplit('/')
@@ -300,18 +311,43 @@ fn an_edition_from_questionnaire_to_validated_results() {
             303
         );
         let dup = admin.post(&assign, &[("iso3", "XAA"), ("org", "cirt-xbb")]);
-        assert_eq!(dup.status, 400);
+        assert_eq!(dup.status, 409);
         assert!(
-            dup.text().contains("XAA already answers") && dup.text().contains("value=\"XAA\""),
+            dup.text()
+                .contains("id=\"err-iso3\" role=\"alert\">Country: XAA already answers")
+                && dup.text().contains("value=\"XAA\""),
             "{}",
             dup.text()
         );
         let nobody = admin.post(&assign, &[("iso3", "XCC"), ("org", "nobody")]);
-        assert_eq!(nobody.status, 400);
+        assert_eq!(nobody.status, 422);
         assert!(
-            nobody.text().contains("Not found: organisation nobody"),
+            nobody.text().contains(
+                "id=\"err-org\" role=\"alert\">Organisation: there is no organisation nobody"
+            ) && nobody.text().contains("value=\"XCC\""),
             "{}",
             nobody.text()
+        );
+        let letters = admin.post(&assign, &[("iso3", "X1"), ("org", "cirt-xbb")]);
+        assert_eq!(letters.status, 400);
+        assert!(
+            letters
+                .text()
+                .contains("id=\"err-iso3\" role=\"alert\">Country: country"),
+            "{}",
+            letters.text()
+        );
+        // The hub operator is no second validator of its own country.
+        let own = admin.post(
+            &format!("{edition_path}/second-validator"),
+            &[("org", "national-cirt")],
+        );
+        assert_eq!(own.status, 422, "{}", own.text());
+        assert!(
+            own.text()
+                .contains("id=\"err-second_validator\" role=\"alert\">Second validator: national-cirt is the hub operator"),
+            "{}",
+            own.text()
         );
         assert_eq!(
             analyst
@@ -397,6 +433,25 @@ fn an_edition_from_questionnaire_to_validated_results() {
             "{}",
             too_big.text()
         );
+        // A refusal only the store makes (a file name over 255 bytes)
+        // comes back as the questionnaire, with the answers typed.
+        let long_name = format!("{}.pdf", "n".repeat(300));
+        let mut named = answer_parts(&best);
+        named.push((
+            "f:mandate.legal-basis.instrument".into(),
+            Some(long_name.as_str()),
+            b"%PDF-1.4 gazette".to_vec(),
+        ));
+        let r = focal.post_multipart(&xaa_path, &named);
+        assert_eq!(r.status, 400, "{}", r.text());
+        let text = r.text();
+        assert!(
+            text.contains("id=\"form-errors\"")
+                && text.contains("Nothing was saved: the file name is longer than 255 bytes")
+                && text.contains("name=\"a:mandate.legal-basis.instrument\""),
+            "{text}"
+        );
+        assert!(!text.contains("Back to the dashboard"), "{text}");
 
         // A good save with a document and a link.
         let mut parts = answer_parts(&best);
@@ -527,6 +582,17 @@ fn an_edition_from_questionnaire_to_validated_results() {
         let no_reason = analyst.post(&decision, &[("decision", "return"), ("reason", " ")]);
         assert_eq!(no_reason.status, 400);
         assert!(no_reason.text().contains("Say why"));
+        let unknown = analyst.post(
+            &decision,
+            &[("decision", "maybe"), ("reason", "kept words")],
+        );
+        assert_eq!(unknown.status, 400);
+        assert!(
+            unknown.text().contains("Unknown decision")
+                && unknown.text().contains(">kept words</textarea>"),
+            "{}",
+            unknown.text()
+        );
         assert_eq!(
             analyst
                 .post(

@@ -5,11 +5,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use c5hub_model::{OrgKind, Role};
 use maud::html;
 use serde::Deserialize;
 
+use super::forms::FieldErrors;
 use super::page::{Page, csrf_field, page};
 use super::{check_csrf, error_page};
 use c5hub_hub::{AdminScope, accounts};
@@ -19,10 +21,160 @@ use crate::auth::Caller;
 use crate::problem::Problem;
 
 pub(crate) async fn overview(State(s): State<AppState>, caller: Caller) -> Response {
-    render(&s, &caller, None).await
+    render(&s, &caller, None, None).await
 }
 
-async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>) -> Response {
+/// An administration form the hub refused: which form (`org`, `user`,
+/// `token`, or `user:<email>` for a user's row), what was typed, and the
+/// messages for its fields. The page is shown again with them in place.
+struct Refused {
+    form: String,
+    values: HashMap<&'static str, String>,
+    errors: FieldErrors,
+    status: StatusCode,
+}
+
+/// What a field is called on the page, for the messages.
+fn label(field: &str) -> &'static str {
+    match field {
+        "name" => "Name",
+        "type" => "Type",
+        "email" => "Email",
+        "org" => "Organisation",
+        "role" => "Role",
+        "password" => "Password",
+        "label" => "Label",
+        "days" => "Valid for days",
+        _ => "",
+    }
+}
+
+impl Refused {
+    /// Maps a refusal of form `form` to its fields, or `None` when it is
+    /// no fault of the input (not allowed, not found, the hub failing):
+    /// those keep their own page. The hub names some fields (`/password`,
+    /// `role`); the store's words name the rest (an email, a password, an
+    /// organisation), and what names none goes beside the form's first
+    /// field.
+    fn of(form: String, values: &[(&'static str, &str)], p: &Problem) -> Option<Refused> {
+        let has = |f: &str| values.iter().any(|(k, _)| *k == f);
+        let main = values.first().map_or("", |(k, _)| *k);
+        let value = |f: &str| {
+            values
+                .iter()
+                .find(|(k, _)| *k == f)
+                .map_or("", |(_, v)| v.trim())
+        };
+        // An organisation that does not exist, named in a form: the
+        // form's fault, not a page that is missing.
+        let unknown_org = p.status == StatusCode::NOT_FOUND
+            && p.detail.starts_with("organisation ")
+            && has("org");
+        if !unknown_org
+            && !matches!(
+                p.status,
+                StatusCode::BAD_REQUEST | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY
+            )
+        {
+            return None;
+        }
+        let by_words = |detail: &str| -> &'static str {
+            let d = detail.to_ascii_lowercase();
+            let f = if d.contains("email") || d.starts_with("user ") {
+                "email"
+            } else if d.contains("password") {
+                "password"
+            } else if d.starts_with("organisation") {
+                if has("org") { "org" } else { "name" }
+            } else {
+                main
+            };
+            if has(f) { f } else { main }
+        };
+        let said = |field: &str, detail: &str| -> String {
+            let detail = super::forms::plain(detail);
+            let why = if unknown_org && field == "org" {
+                format!("there is no organisation {}", value("org"))
+            } else if p.status == StatusCode::CONFLICT {
+                match field {
+                    "name" => format!(
+                        "{} is taken: there is already an organisation of that name",
+                        value("name")
+                    ),
+                    "email" => format!(
+                        "{} is taken: there is already a user with that address",
+                        value("email")
+                    ),
+                    _ => detail,
+                }
+            } else {
+                detail
+            };
+            match label(field) {
+                "" => why,
+                l => format!("{l}: {why}"),
+            }
+        };
+        let mut errors = FieldErrors::default();
+        for e in &p.errors {
+            let at = e.at.trim_start_matches('/');
+            let field = if has(at) {
+                values
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .find(|k| *k == at)
+                    .unwrap_or(main)
+            } else {
+                by_words(&e.detail)
+            };
+            errors.add(field, said(field, &e.detail));
+        }
+        if errors.is_empty() {
+            let field = by_words(&p.detail);
+            errors.add(field, said(field, &p.detail));
+        }
+        Some(Refused {
+            form,
+            // A password is never sent back in a page.
+            values: values
+                .iter()
+                .filter(|(k, _)| *k != "password")
+                .map(|(k, v)| (*k, (*v).to_owned()))
+                .collect(),
+            errors,
+            status: if unknown_org {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                p.status
+            },
+        })
+    }
+}
+
+/// After an administration form: back to the page, or the page again with
+/// the form as it was sent and the messages beside its fields.
+async fn back_to_admin(
+    s: &AppState,
+    caller: &Caller,
+    done: Result<(), Problem>,
+    form: String,
+    values: &[(&'static str, &str)],
+) -> Response {
+    match done {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(p) => match Refused::of(form, values, &p) {
+            Some(r) => render(s, caller, None, Some(r)).await,
+            None => error_page(caller, &p),
+        },
+    }
+}
+
+async fn render(
+    s: &AppState,
+    caller: &Caller,
+    new_token: Option<(i64, String)>,
+    refused: Option<Refused>,
+) -> Response {
     let who = match caller.authority(&s.config.org) {
         Ok(w) => w,
         Err(p) => return error_page(caller, &p),
@@ -64,110 +216,156 @@ async fn render(s: &AppState, caller: &Caller, new_token: Option<(i64, String)>)
     };
     let csrf = caller.csrf();
     let ctx = Page::of(caller, "Administration", "admin");
-    page(&ctx, html! {
-        h1 { "Administration" }
-        @if let Some((id, secret)) = &new_token {
-            div.notice role="status" {
-                p { "Token " (id) " made. Copy it now: it is shown only once." }
-                p.secret id="new-token" { (secret) }
-            }
-        }
-        @if !hub {
-            p { "You administer the accounts of " strong { (own.join(", ")) } " only: the hub's organisations and other members' accounts are the hub operator's." }
-        }
-        p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } " · " a href="/admin/webhooks" { "Webhooks" } }
-        section aria-labelledby="orgs-h" {
-            h2 id="orgs-h" { "Organisations (" (orgs.len()) ")" }
-            div.scroll tabindex="0" role="region" aria-label="Organisations" {
-                table { thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Added" } } }
-                    tbody { @for o in &orgs { tr { td { (o.name) } td { (o.kind.label()) } td { (o.created_at.format("%Y-%m-%d")) } } } } }
-            }
-            @if hub {
-                form.filters method="post" action="/admin/orgs" {
-                    (csrf_field(csrf))
-                    label { "Name" input name="name" required pattern="[A-Za-z0-9._-]{1,64}"; }
-                    label { "Type" select name="type" { @for k in OrgKind::ALL { option value=(k.as_str()) { (k.label()) } } } }
-                    button type="submit" { "Add organisation" }
+    let none = FieldErrors::default();
+    let status = refused.as_ref().map_or(StatusCode::OK, |r| r.status);
+    // The messages of form `form`, if it is the one refused.
+    let errs = |form: &str| -> &FieldErrors {
+        refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map_or(&none, |r| &r.errors)
+    };
+    // What the refused form held, else `now`.
+    let kept = |form: &str, field: &str, now: &str| -> String {
+        refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .and_then(|r| r.values.get(field).cloned())
+            .unwrap_or_else(|| now.to_owned())
+    };
+    let (eo, eu, et) = (errs("org"), errs("user"), errs("token"));
+    let user_role = kept("user", "role", Role::Analyst.as_str());
+    let user_org = kept("user", "org", "");
+    let token_role = kept("token", "role", Role::Reporter.as_str());
+    let token_org = kept("token", "org", "");
+    let org_kind = kept("org", "type", "");
+    let body = page(
+        &ctx,
+        html! {
+            h1 { "Administration" }
+            @if let Some((id, secret)) = &new_token {
+                div.notice role="status" {
+                    p { "Token " (id) " made. Copy it now: it is shown only once." }
+                    p.secret id="new-token" { (secret) }
                 }
             }
-        }
-        section aria-labelledby="users-h" {
-            h2 id="users-h" { "Users (" (users.len()) ")" }
-            div.scroll tabindex="0" role="region" aria-label="Users" {
-                table { thead { tr { th scope="col" { "Email" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Password" } th scope="col" { "State" } th scope="col" { "Change" } } }
-                    tbody { @for u in &users { tr {
-                        td { (u.email) } td { (u.org) } td { (u.role.as_str()) } td { @if u.has_password { "set" } @else { "none (token only)" } } td { @if u.disabled { "disabled" } @else { "active" } }
-                        td {
-                            // Offered only for what the rule lets this admin
-                            // grant; the operation checks again.
-                            @if grantable.contains(&u.role) {
-                                form.inline method="post" action={ "/admin/users/" (u.email) } {
-                                    (csrf_field(csrf))
-                                    input type="hidden" name="action" value="role";
-                                    select name="role" aria-label={ "Role of " (u.email) } { @for r in &grantable { option value=(r.as_str()) selected[*r == u.role] { (r.as_str()) } } }
-                                    button type="submit" aria-label={ "Set the role of " (u.email) } { "Set role" }
-                                }
-                                form.inline method="post" action={ "/admin/users/" (u.email) } {
-                                    (csrf_field(csrf))
-                                    input type="hidden" name="action" value="password";
-                                    input type="password" name="password" minlength="12" required autocomplete="new-password" placeholder="new password" aria-label={ "New password for " (u.email) };
-                                    button type="submit" aria-label={ "Reset the password of " (u.email) } { "Reset password" }
-                                }
-                                form.inline method="post" action={ "/admin/users/" (u.email) } {
-                                    (csrf_field(csrf))
-                                    @if u.disabled {
-                                        input type="hidden" name="action" value="enable";
-                                        button type="submit" aria-label={ "Enable " (u.email) } { "Enable" }
-                                    } @else {
-                                        input type="hidden" name="action" value="disable";
-                                        button type="submit" aria-label={ "Disable " (u.email) } { "Disable" }
+            @if !hub {
+                p { "You administer the accounts of " strong { (own.join(", ")) } " only: the hub's organisations and other members' accounts are the hub operator's." }
+            }
+            p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } " · " a href="/admin/webhooks" { "Webhooks" } }
+            section aria-labelledby="orgs-h" {
+                h2 id="orgs-h" { "Organisations (" (orgs.len()) ")" }
+                div.scroll tabindex="0" role="region" aria-label="Organisations" {
+                    table { thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Added" } } }
+                        tbody { @for o in &orgs { tr { td { (o.name) } td { (o.kind.label()) } td { (o.created_at.format("%Y-%m-%d")) } } } } }
+                }
+                @if hub {
+                    (eo.summary())
+                    form.filters method="post" action="/admin/orgs" {
+                        (csrf_field(csrf))
+                        label { "Name" input name="name" required pattern="[A-Za-z0-9._-]{1,64}" value=(kept("org", "name", "")) aria-invalid=[eo.described("name").map(|_| "true")] aria-describedby=[eo.described("name")]; }
+                        (eo.beside("name"))
+                        label { "Type" select name="type" aria-describedby=[eo.described("type")] { @for k in OrgKind::ALL { option value=(k.as_str()) selected[k.as_str() == org_kind] { (k.label()) } } } }
+                        (eo.beside("type"))
+                        button type="submit" { "Add organisation" }
+                    }
+                }
+            }
+            section aria-labelledby="users-h" {
+                h2 id="users-h" { "Users (" (users.len()) ")" }
+                div.scroll tabindex="0" role="region" aria-label="Users" {
+                    table { thead { tr { th scope="col" { "Email" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Password" } th scope="col" { "State" } th scope="col" { "Change" } } }
+                        tbody { @for u in &users { tr {
+                            td { (u.email) } td { (u.org) } td { (u.role.as_str()) } td { @if u.has_password { "set" } @else { "none (token only)" } } td { @if u.disabled { "disabled" } @else { "active" } }
+                            td {
+                                @let row = format!("user:{}", u.email);
+                                @let er = errs(&row);
+                                @let row_role = kept(&row, "role", u.role.as_str());
+                                // Offered only for what the rule lets this admin
+                                // grant; the operation checks again.
+                                @if grantable.contains(&u.role) {
+                                    (er.beside(""))
+                                    form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                        (csrf_field(csrf))
+                                        input type="hidden" name="action" value="role";
+                                        select name="role" aria-label={ "Role of " (u.email) } aria-describedby=[er.described("role")] { @for r in &grantable { option value=(r.as_str()) selected[r.as_str() == row_role] { (r.as_str()) } } }
+                                        button type="submit" aria-label={ "Set the role of " (u.email) } { "Set role" }
+                                        (er.beside("role"))
+                                    }
+                                    form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                        (csrf_field(csrf))
+                                        input type="hidden" name="action" value="password";
+                                        input type="password" name="password" minlength="12" required autocomplete="new-password" placeholder="new password" aria-label={ "New password for " (u.email) } aria-invalid=[er.described("password").map(|_| "true")] aria-describedby=[er.described("password")];
+                                        button type="submit" aria-label={ "Reset the password of " (u.email) } { "Reset password" }
+                                        (er.beside("password"))
+                                    }
+                                    form.inline method="post" action={ "/admin/users/" (u.email) } {
+                                        (csrf_field(csrf))
+                                        @if u.disabled {
+                                            input type="hidden" name="action" value="enable";
+                                            button type="submit" aria-label={ "Enable " (u.email) } { "Enable" }
+                                        } @else {
+                                            input type="hidden" name="action" value="disable";
+                                            button type="submit" aria-label={ "Disable " (u.email) } { "Disable" }
+                                        }
                                     }
                                 }
                             }
-                        }
-                    } } } }
+                        } } } }
+                }
+                (eu.summary())
+                form.filters method="post" action="/admin/users" {
+                    (csrf_field(csrf))
+                    label { "Email" input type="email" name="email" required value=(kept("user", "email", "")) aria-invalid=[eu.described("email").map(|_| "true")] aria-describedby=[eu.described("email")]; }
+                    (eu.beside("email"))
+                    label { "Organisation" select name="org" aria-describedby=[eu.described("org")] { @for o in &own { option value=(o) selected[*o == user_org] { (o) } } } }
+                    (eu.beside("org"))
+                    label { "Role" select name="role" aria-describedby=[eu.described("role")] { @for r in &grantable { option value=(r.as_str()) selected[r.as_str() == user_role] { (r.as_str()) } } } }
+                    (eu.beside("role"))
+                    label { "Password (12+ characters)" input type="password" name="password" minlength="12" autocomplete="new-password" aria-invalid=[eu.described("password").map(|_| "true")] aria-describedby=[eu.described("password")]; }
+                    (eu.beside("password"))
+                    button type="submit" { "Add user" }
+                }
             }
-            form.filters method="post" action="/admin/users" {
-                (csrf_field(csrf))
-                label { "Email" input type="email" name="email" required; }
-                label { "Organisation" select name="org" { @for o in &own { option value=(o) { (o) } } } }
-                label { "Role" select name="role" { @for r in &grantable { option value=(r.as_str()) selected[*r == Role::Analyst] { (r.as_str()) } } } }
-                label { "Password (12+ characters)" input type="password" name="password" minlength="12" autocomplete="new-password"; }
-                button type="submit" { "Add user" }
+            section aria-labelledby="tokens-h" {
+                h2 id="tokens-h" { "API tokens (" (tokens.len()) ")" }
+                div.scroll tabindex="0" role="region" aria-label="API tokens" {
+                    table { thead { tr { th scope="col" { "Id" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Label" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
+                        tbody { @for t in &tokens { tr {
+                            td { (t.id) } td { (t.org) } td { (t.role.as_str()) } td { (t.label.as_deref().unwrap_or_default()) }
+                            td { (t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
+                            td { (t.last_used_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
+                            td { @if t.revoked_at.is_some() { "revoked" } @else {
+                                form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } { (csrf_field(csrf)) button type="submit" aria-label={ "Revoke token " (t.id) } { "Revoke" } }
+                            } }
+                        } } } }
+                }
+                (et.summary())
+                form.filters method="post" action="/admin/tokens" {
+                    (csrf_field(csrf))
+                    label { "Organisation" select name="org" aria-describedby=[et.described("org")] { @for o in &own { option value=(o) selected[*o == token_org] { (o) } } } }
+                    (et.beside("org"))
+                    label { "Role" select name="role" aria-describedby=[et.described("role")] { @for r in &grantable { option value=(r.as_str()) selected[r.as_str() == token_role] { (r.as_str()) } } } }
+                    (et.beside("role"))
+                    label { "Label" input name="label" value=(kept("token", "label", "")) aria-describedby=[et.described("label")]; }
+                    (et.beside("label"))
+                    label { "Valid for days (empty: no expiry)" input type="number" name="days" min="1" max="3650" value=(kept("token", "days", "")) aria-invalid=[et.described("days").map(|_| "true")] aria-describedby=[et.described("days")]; }
+                    (et.beside("days"))
+                    button type="submit" { "Make token" }
+                }
             }
-        }
-        section aria-labelledby="tokens-h" {
-            h2 id="tokens-h" { "API tokens (" (tokens.len()) ")" }
-            div.scroll tabindex="0" role="region" aria-label="API tokens" {
-                table { thead { tr { th scope="col" { "Id" } th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Label" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
-                    tbody { @for t in &tokens { tr {
-                        td { (t.id) } td { (t.org) } td { (t.role.as_str()) } td { (t.label.as_deref().unwrap_or_default()) }
-                        td { (t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
-                        td { (t.last_used_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into())) }
-                        td { @if t.revoked_at.is_some() { "revoked" } @else {
-                            form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } { (csrf_field(csrf)) button type="submit" aria-label={ "Revoke token " (t.id) } { "Revoke" } }
-                        } }
-                    } } } }
-            }
-            form.filters method="post" action="/admin/tokens" {
-                (csrf_field(csrf))
-                label { "Organisation" select name="org" { @for o in &own { option value=(o) { (o) } } } }
-                label { "Role" select name="role" { @for r in &grantable { option value=(r.as_str()) selected[*r == Role::Reporter] { (r.as_str()) } } } }
-                label { "Label" input name="label"; }
-                label { "Valid for days (empty: no expiry)" input type="number" name="days" min="1" max="3650"; }
-                button type="submit" { "Make token" }
-            }
-        }
-    })
-    .into_response()
+        },
+    );
+    (status, body).into_response()
 }
 
 #[derive(Deserialize)]
 pub(crate) struct OrgForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     name: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     kind: String,
 }
 
@@ -183,23 +381,26 @@ pub(crate) async fn add_org(
             .kind
             .parse()
             .map_err(|e: c5hub_model::Error| Problem::invalid("type", e.to_string()))?;
+        let name = f.name.clone();
         s.pool
-            .run(move |st| Ok(accounts::add_org(st, &who, &f.name, kind)))
+            .run(move |st| Ok(accounts::add_org(st, &who, &name, kind)))
             .await??;
         Ok::<_, Problem>(())
     };
-    match run.await {
-        Ok(()) => Redirect::to("/admin").into_response(),
-        Err(p) => error_page(&caller, &p),
-    }
+    let done = run.await;
+    let values = [("name", f.name.as_str()), ("type", f.kind.as_str())];
+    back_to_admin(&s, &caller, done, "org".to_owned(), &values).await
 }
 
 #[derive(Deserialize)]
 pub(crate) struct UserForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     email: String,
+    #[serde(default)]
     org: String,
+    #[serde(default)]
     role: String,
     #[serde(default)]
     password: String,
@@ -218,27 +419,33 @@ pub(crate) async fn add_user(
             .parse()
             .map_err(|e: c5hub_model::Error| Problem::invalid("role", e.to_string()))?;
         let new = accounts::NewUser {
-            email: f.email,
-            org: f.org,
+            email: f.email.clone(),
+            org: f.org.clone(),
             role,
-            password: Some(f.password).filter(|x| !x.is_empty()),
+            password: Some(f.password.clone()).filter(|x| !x.is_empty()),
         };
         s.pool
             .run(move |st| Ok(accounts::add_user(st, &who, &new)))
             .await??;
         Ok::<_, Problem>(())
     };
-    match run.await {
-        Ok(()) => Redirect::to("/admin").into_response(),
-        Err(p) => error_page(&caller, &p),
-    }
+    let done = run.await;
+    let values = [
+        ("email", f.email.as_str()),
+        ("org", f.org.as_str()),
+        ("role", f.role.as_str()),
+        ("password", f.password.as_str()),
+    ];
+    back_to_admin(&s, &caller, done, "user".to_owned(), &values).await
 }
 
 #[derive(Deserialize)]
 pub(crate) struct TokenForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     org: String,
+    #[serde(default)]
     role: String,
     #[serde(default)]
     label: String,
@@ -273,7 +480,7 @@ pub(crate) async fn create_token(
             ),
         };
         let new = accounts::NewToken {
-            org: f.org,
+            org: f.org.clone(),
             role,
             user: None,
             label: Some(f.label.trim().to_owned()).filter(|l| !l.is_empty()),
@@ -285,9 +492,18 @@ pub(crate) async fn create_token(
             .await??;
         Ok::<_, Problem>((info.id, secret))
     };
+    let values = [
+        ("org", f.org.as_str()),
+        ("role", f.role.as_str()),
+        ("label", f.label.as_str()),
+        ("days", f.days.as_str()),
+    ];
     match run.await {
-        Ok(t) => render(&s, &caller, Some(t)).await,
-        Err(p) => error_page(&caller, &p),
+        Ok(t) => render(&s, &caller, Some(t), None).await,
+        Err(p) => match Refused::of("token".to_owned(), &values, &p) {
+            Some(r) => render(&s, &caller, None, Some(r)).await,
+            None => error_page(&caller, &p),
+        },
     }
 }
 
@@ -327,11 +543,12 @@ pub(crate) async fn change_user(
                 ));
             }
         };
+        let (email, password) = (email.clone(), f.password.clone());
         s.pool
             .run(move |st| {
                 Ok(match (action.as_str(), role) {
                     (_, Some(r)) => accounts::set_user_role(st, &who, &email, r),
-                    ("password", _) => accounts::reset_password(st, &who, &email, &f.password),
+                    ("password", _) => accounts::reset_password(st, &who, &email, &password),
                     (a, _) => accounts::set_user_disabled(st, &who, &email, a == "disable"),
                 })
             })
@@ -340,10 +557,13 @@ pub(crate) async fn change_user(
     };
     let result = run.await;
     s.tokens.clear();
-    match result {
-        Ok(()) => Redirect::to("/admin").into_response(),
-        Err(p) => error_page(&caller, &p),
-    }
+    // The row's forms each send one field; its message goes beside it.
+    let values: Vec<(&'static str, &str)> = match f.action.as_str() {
+        "role" => vec![("role", f.role.as_str())],
+        "password" => vec![("password", f.password.as_str())],
+        _ => vec![("", "")],
+    };
+    back_to_admin(&s, &caller, result, format!("user:{email}"), &values).await
 }
 
 #[derive(Deserialize)]

@@ -22,6 +22,7 @@ use c5hub_store::{
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
+use super::forms::FieldErrors;
 use super::page::{Page, csrf_field, page};
 use super::{check_csrf, error_page, not_found_for};
 use crate::AppState;
@@ -59,14 +60,89 @@ pub(crate) struct EditionForm {
 }
 
 pub(crate) async fn editions(State(s): State<AppState>, caller: Caller) -> Response {
-    render_editions(&s, &caller, &EditionForm::default(), None).await
+    render_editions(
+        &s,
+        &caller,
+        &EditionForm::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A refusal of an edition page's form, by field: the hub names some
+/// (`second_validator`); the store's words name the rest (its messages
+/// begin with or hold the field: "year 1800 is not ...", "country ... is
+/// not", "organisation x"), and what names none goes beside `main`.
+/// `fields` are (field, label, words that name it). `None` when the
+/// refusal is not the input's fault (not allowed, the hub failing).
+fn refusal(
+    p: &Problem,
+    fields: &[(&'static str, &'static str, &[&str])],
+    main: &'static str,
+) -> Option<(FieldErrors, StatusCode)> {
+    let unknown_org = p.status == StatusCode::NOT_FOUND && p.detail.starts_with("organisation ");
+    if !unknown_org
+        && !matches!(
+            p.status,
+            StatusCode::BAD_REQUEST | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY
+        )
+    {
+        return None;
+    }
+    let field_of = |at: &str, detail: &str| -> (&'static str, &'static str) {
+        let d = detail.to_ascii_lowercase();
+        fields
+            .iter()
+            .find(|(f, _, _)| *f == at.trim_start_matches('/'))
+            .or_else(|| {
+                fields
+                    .iter()
+                    .find(|(_, _, words)| words.iter().any(|w| d.contains(w)))
+            })
+            .or_else(|| fields.iter().find(|(f, _, _)| *f == main))
+            .map_or(("", ""), |(f, l, _)| (*f, *l))
+    };
+    let mut errs = FieldErrors::default();
+    let mut add = |at: &str, detail: &str| {
+        let (field, label) = field_of(at, detail);
+        let detail = super::forms::plain(detail);
+        let why = if unknown_org {
+            format!("there is no {detail}")
+        } else if p.status == StatusCode::CONFLICT && detail.starts_with("an ") {
+            format!("there is already {detail}")
+        } else {
+            detail
+        };
+        errs.add(
+            field,
+            if label.is_empty() {
+                why
+            } else {
+                format!("{label}: {why}")
+            },
+        );
+    };
+    for e in &p.errors {
+        add(&e.at, &e.detail);
+    }
+    if p.errors.is_empty() {
+        add("", &p.detail);
+    }
+    let status = if unknown_org {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        p.status
+    };
+    Some((errs, status))
 }
 
 async fn render_editions(
     s: &AppState,
     caller: &Caller,
     form: &EditionForm,
-    error: Option<&str>,
+    errs: &FieldErrors,
+    status: StatusCode,
 ) -> Response {
     let p = match caller.member() {
         Ok(p) => p.clone(),
@@ -103,27 +179,25 @@ async fn render_editions(
             @if operator {
                 section aria-labelledby="new-edition-h" {
                     h2 id="new-edition-h" { "Open an edition" }
-                    @if let Some(e) = error { div.error role="alert" { (e) } }
+                    (errs.summary())
                     form.filters method="post" action="/assess/editions" {
                         (csrf_field(caller.csrf()))
-                        label { "Methodology" select name="methodology" {
+                        label { "Methodology" select name="methodology" aria-describedby=[errs.described("methodology")] {
                             @for name in c5hub_assess::methodology::builtin_names() {
                                 option value=(name) selected[form.methodology == name] { (name) }
                             }
                         } }
-                        label { "Year" input type="number" name="year" min="1990" max="2100" required value=(form.year); }
-                        label { "Title" input name="title" required maxlength="500" value=(form.title); }
+                        (errs.beside("methodology"))
+                        label { "Year" input type="number" name="year" min="1990" max="2100" required value=(form.year) aria-invalid=[errs.described("year").map(|_| "true")] aria-describedby=[errs.described("year")]; }
+                        (errs.beside("year"))
+                        label { "Title" input name="title" required maxlength="500" value=(form.title) aria-invalid=[errs.described("title").map(|_| "true")] aria-describedby=[errs.described("title")]; }
+                        (errs.beside("title"))
                         button type="submit" { "Open edition" }
                     }
                 }
             }
         },
     );
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
     (status, body).into_response()
 }
 
@@ -156,19 +230,27 @@ pub(crate) async fn add_edition(
         Ok(p) => p,
         Err(e) => return error_page(&caller, &e),
     };
-    let m = match Methodology::builtin(f.methodology.trim()) {
-        Ok(m) => m,
-        Err(e) => return render_editions(&s, &caller, &f, Some(&e.to_string())).await,
-    };
-    let Some(year) = f
+    let mut errs = FieldErrors::default();
+    let m = Methodology::builtin(f.methodology.trim())
+        .map_err(|e| errs.add("methodology", format!("Methodology: {e}")))
+        .ok();
+    let year = f
         .year
         .trim()
         .parse::<i32>()
         .ok()
-        .filter(|y| (1990..=2100).contains(y))
-    else {
-        let msg = format!("Year: {:?} is not a year from 1990 to 2100.", f.year.trim());
-        return render_editions(&s, &caller, &f, Some(&msg)).await;
+        .filter(|y| (1990..=2100).contains(y));
+    if year.is_none() {
+        errs.add(
+            "year",
+            format!("Year: {} is not a year from 1990 to 2100", f.year.trim()),
+        );
+    }
+    if f.title.trim().is_empty() {
+        errs.add("title", "Title: an edition needs a title");
+    }
+    let (Some(m), Some(year), true) = (m, year, errs.is_empty()) else {
+        return render_editions(&s, &caller, &f, &errs, StatusCode::BAD_REQUEST).await;
     };
     let title = f.title.trim().to_owned();
     let got = run(&s, &p, move |who, st| {
@@ -184,13 +266,17 @@ pub(crate) async fn add_edition(
         )
     })
     .await;
+    let fields: &[(&'static str, &'static str, &[&str])] = &[
+        ("methodology", "Methodology", &["methodology"]),
+        ("year", "Year", &["year", "an edition of"]),
+        ("title", "Title", &["title"]),
+    ];
     match got {
         Ok(e) => Redirect::to(&format!("/assess/editions/{}", e.id)).into_response(),
-        Err(e) if e.status.is_client_error() => {
-            let msg = format!("{}: {}", e.title, e.detail);
-            render_editions(&s, &caller, &f, Some(&msg)).await
-        }
-        Err(e) => error_page(&caller, &e),
+        Err(e) => match refusal(&e, fields, "title") {
+            Some((errs, status)) => render_editions(&s, &caller, &f, &errs, status).await,
+            None => error_page(&caller, &e),
+        },
     }
 }
 
@@ -209,15 +295,27 @@ pub(crate) async fn edition(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Response {
-    render_edition(&s, &caller, id, &AssignForm::default(), None).await
+    render_edition(
+        &s,
+        &caller,
+        id,
+        &AssignForm::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
+/// The edition page; `form` and `errs` are the refused form's (the
+/// focal point's fields `iso3` and `org`, the second validator's
+/// `second_validator`).
 async fn render_edition(
     s: &AppState,
     caller: &Caller,
     id: i64,
     form: &AssignForm,
-    error: Option<&str>,
+    errs: &FieldErrors,
+    status: StatusCode,
 ) -> Response {
     let p = match caller.member() {
         Ok(p) => p.clone(),
@@ -271,19 +369,22 @@ async fn render_edition(
                 section aria-labelledby="assign-h" {
                     h2 id="assign-h" { "Name a country's focal point" }
                     p.muted { "The organisation named answers the questionnaire for the country." }
-                    @if let Some(e) = error { div.error role="alert" { (e) } }
+                    (errs.summary())
                     form.filters method="post" action={ "/assess/editions/" (ed.id) "/responses" } {
                         (csrf_field(caller.csrf()))
-                        label { "Country (ISO 3166-1 alpha-3)" input name="iso3" required pattern="[A-Za-z]{3}" maxlength="3" value=(form.iso3); }
-                        label { "Organisation" select name="org" { @for o in &orgs { option value=(o.name) selected[form.org == o.name] { (o.name) } } } }
+                        label { "Country (ISO 3166-1 alpha-3)" input name="iso3" required pattern="[A-Za-z]{3}" maxlength="3" value=(form.iso3) aria-invalid=[errs.described("iso3").map(|_| "true")] aria-describedby=[errs.described("iso3")]; }
+                        (errs.beside("iso3"))
+                        label { "Organisation" select name="org" aria-describedby=[errs.described("org")] { @for o in &orgs { option value=(o.name) selected[form.org == o.name] { (o.name) } } } }
+                        (errs.beside("org"))
                         button type="submit" { "Add country" }
                     }
                     form.filters method="post" action={ "/assess/editions/" (ed.id) "/second-validator" } {
                         (csrf_field(caller.csrf()))
-                        label { "Second validator (validates the hub operator's own country)" select name="org" {
+                        label { "Second validator (validates the hub operator's own country)" select name="org" aria-describedby=[errs.described("second_validator")] {
                             option value="" selected[ed.second_validator.is_none()] { "none: a hub admin, as a recorded conflict" }
                             @for o in orgs.iter().filter(|o| o.name != s.config.org) { option value=(o.name) selected[ed.second_validator.as_deref() == Some(o.name.as_str())] { (o.name) } }
                         } }
+                        (errs.beside("second_validator"))
                         button type="submit" { "Name the second validator" }
                     }
                     form.inline method="post" action={ "/assess/editions/" (ed.id) "/open" } {
@@ -295,11 +396,6 @@ async fn render_edition(
             }
         },
     );
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
     (status, body).into_response()
 }
 
@@ -323,13 +419,19 @@ pub(crate) async fn add_response(
         Err(e) if e.status == StatusCode::NOT_FOUND && e.detail.starts_with("edition") => {
             not_found_for(&caller)
         }
-        Err(e) if e.status.is_client_error() => {
-            let msg = format!("{}: {}", e.title, e.detail);
-            render_edition(&s, &caller, id, &f, Some(&msg)).await
-        }
-        Err(e) => error_page(&caller, &e),
+        Err(e) => match refusal(&e, FOCAL_POINT, "iso3") {
+            Some((errs, status)) => render_edition(&s, &caller, id, &f, &errs, status).await,
+            None => error_page(&caller, &e),
+        },
     }
 }
+
+/// The focal point form's fields, their labels and the words that name
+/// them in a refusal.
+const FOCAL_POINT: &[(&str, &str, &[&str])] = &[
+    ("iso3", "Country", &["country", "already answers"]),
+    ("org", "Organisation", &["organisation"]),
+];
 
 #[derive(Deserialize)]
 pub(crate) struct OpenForm {
@@ -407,12 +509,19 @@ pub(crate) async fn set_second_validator(
         })
         .await
     };
+    let fields: &[(&'static str, &'static str, &[&str])] =
+        &[("second_validator", "Second validator", &[])];
     match go.await {
         Ok(()) => Redirect::to(&format!("/assess/editions/{id}")).into_response(),
         Err(p) if p.status == StatusCode::NOT_FOUND && p.detail.starts_with("edition") => {
             not_found_for(&caller)
         }
-        Err(p) => error_page(&caller, &p),
+        Err(p) => match refusal(&p, fields, "second_validator") {
+            Some((errs, status)) => {
+                render_edition(&s, &caller, id, &AssignForm::default(), &errs, status).await
+            }
+            None => error_page(&caller, &p),
+        },
     }
 }
 
@@ -514,8 +623,12 @@ enum Notice {
     Saved,
     /// Submit found these missing: confirm or complete.
     Confirm(ops::Gaps),
-    /// A validator's decision was refused: why, beside the form.
-    DecisionError(String),
+    /// A validator's decision was refused: why, beside the form, and the
+    /// reason as it was typed.
+    DecisionError {
+        message: String,
+        reason: String,
+    },
 }
 
 pub(crate) async fn response(
@@ -567,7 +680,7 @@ fn render_sheet(
     notice: &Notice,
 ) -> Response {
     let decision_error = match notice {
-        Notice::DecisionError(e) => Some(e.as_str()),
+        Notice::DecisionError { message, reason } => Some((message.as_str(), reason.as_str())),
         _ => None,
     };
     let Some(p) = caller.principal.as_ref() else {
@@ -601,7 +714,9 @@ fn render_sheet(
             }
             @if !errors.is_empty() {
                 div.error role="alert" id="form-errors" {
-                    p { "Nothing was saved: " (errors.len()) " answer(s) need a correction. Documents you chose must be chosen again." }
+                    @let by_question = errors.keys().filter(|q| !q.is_empty()).count();
+                    @if let Some(e) = errors.get("") { p { "Nothing was saved: " (e) } }
+                    @if by_question > 0 { p { "Nothing was saved: " (by_question) " answer(s) need a correction. Documents you chose must be chosen again." } }
                     ul { @for (_, q) in m.questions() { @if let Some(e) = errors.get(&q.id) {
                         li { a href={ "#q-" (q.id) } { (q.id) } ": " (e) }
                     } } }
@@ -625,7 +740,7 @@ fn render_sheet(
                         " or complete the answers below and submit again."
                     }
                 } }
-                Notice::None | Notice::DecisionError(_) => {}
+                Notice::None | Notice::DecisionError { .. } => {}
             }
             @if r.status == ResponseStatus::Submitted {
                 // Never "Submitted" without a word on who moves it on.
@@ -659,7 +774,10 @@ fn render_sheet(
     (status, body).into_response()
 }
 
-fn decision_form(caller: &Caller, r: &Resp, error: Option<&str>) -> Markup {
+/// The validator's form; `refused` is the message and the reason typed
+/// when the hub refused the decision.
+fn decision_form(caller: &Caller, r: &Resp, refused: Option<(&str, &str)>) -> Markup {
+    let (error, typed) = refused.map_or((None, ""), |(m, t)| (Some(m), t));
     html! {
         section.panel aria-labelledby="decide-h" {
             h2 id="decide-h" { "Validation" }
@@ -667,7 +785,7 @@ fn decision_form(caller: &Caller, r: &Resp, error: Option<&str>) -> Markup {
             @if let Some(e) = error { div.error role="alert" id="decision-error" { (e) } }
             form.stack method="post" action={ "/assess/responses/" (r.id) "/decision" } {
                 (csrf_field(caller.csrf()))
-                label { "Reason (required to return)" textarea name="reason" rows="3" aria-describedby=[error.map(|_| "decision-error")] {} }
+                label { "Reason (required to return)" textarea name="reason" rows="3" aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "decision-error")] { (typed) } }
                 div.actions {
                     button type="submit" name="decision" value="validate" { "Validate" }
                     button type="submit" name="decision" value="return" { "Return to the country" }
@@ -977,6 +1095,15 @@ pub(crate) async fn save(
     let submit = action == "submit" || action == "submit-anyway";
     let confirmed = action == "submit-anyway";
     let saving = action == "save";
+    // Shown again if the hub refuses; a document chosen is chosen again.
+    let typed: HashMap<String, Draft> = drafts
+        .iter()
+        .map(|(q, d)| {
+            let mut d = d.clone();
+            d.upload = None;
+            (q.clone(), d)
+        })
+        .collect();
     let got = run(&s, &p, move |who, st| {
         let answers: Vec<(String, Draft, String)> = drafts
             .into_iter()
@@ -1018,8 +1145,59 @@ pub(crate) async fn save(
             Redirect::to(&format!("/assess/responses/{id}?saved=1#saved")).into_response()
         }
         Ok(ops::Saved::Done) => Redirect::to(&format!("/assess/responses/{id}")).into_response(),
-        Err(e) => error_page(&caller, &e),
+        Err(e) => match sheet_refusal(&sheet.methodology, &e) {
+            Some(errors) => render_sheet(
+                &s,
+                &caller,
+                &sheet,
+                &typed,
+                &errors,
+                e.status,
+                &Notice::None,
+            ),
+            None => error_page(&caller, &e),
+        },
     }
+}
+
+/// A refusal of the questionnaire by the hub, beside the question it
+/// names (its messages say "the note of 2.1.3", "evidence document ... for
+/// 2.1.3"); what names none goes above the questions (key `""`). `None`
+/// when it is not the input's fault (not allowed, not found, the hub
+/// failing).
+fn sheet_refusal(m: &Methodology, p: &Problem) -> Option<HashMap<String, String>> {
+    if !matches!(
+        p.status,
+        StatusCode::BAD_REQUEST | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY
+    ) {
+        return None;
+    }
+    let names = |detail: &str, q: &str| {
+        detail
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')'))
+            .any(|w| w == q)
+    };
+    let mut out: HashMap<String, String> = HashMap::new();
+    let details: Vec<&str> = if p.errors.is_empty() {
+        vec![p.detail.as_str()]
+    } else {
+        p.errors.iter().map(|e| e.detail.as_str()).collect()
+    };
+    for d in details {
+        let q = m
+            .questions()
+            .map(|(_, q)| q.id.as_str())
+            .find(|q| names(d, q))
+            .unwrap_or_default();
+        let said = super::forms::plain(d);
+        out.entry(q.to_owned())
+            .and_modify(|e| {
+                e.push_str("; ");
+                e.push_str(&said);
+            })
+            .or_insert(said);
+    }
+    Some(out)
 }
 
 #[derive(Deserialize)]
@@ -1064,7 +1242,10 @@ pub(crate) async fn decide(
             &drafts,
             &HashMap::new(),
             StatusCode::BAD_REQUEST,
-            &Notice::DecisionError(msg.to_owned()),
+            &Notice::DecisionError {
+                message: msg.to_owned(),
+                reason: f.reason.clone(),
+            },
         )
     };
     let reason = f.reason.trim().to_owned();

@@ -1,14 +1,19 @@
 //! The "for you" page (the caller's notifications, unread first, mark
-//! read, mark all read) and the notification preferences form. The rules
-//! are `c5hub_hub::notify`'s.
+//! read, mark all read), the notification preferences form (check boxes
+//! only: nothing typed to refuse) and the webhooks page, whose form comes
+//! back with what was typed when refused. The rules are
+//! `c5hub_hub::notify`'s.
 
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use c5hub_hub::accounts;
 use c5hub_hub::notify::{self, Event, Preference};
 use maud::html;
 
+use super::forms::FieldErrors;
 use super::page::{Page, csrf_field, page};
 use super::{check_csrf, error_page};
 
@@ -206,10 +211,22 @@ pub(crate) async fn set_preferences(
 /// `GET /admin/webhooks`: the webhooks the caller administers, and a form
 /// to add one.
 pub(crate) async fn webhooks(State(s): State<AppState>, caller: Caller) -> Response {
-    webhooks_page(&s, &caller, None).await
+    webhooks_page(&s, &caller, None, None).await
 }
 
-async fn webhooks_page(s: &AppState, caller: &Caller, created: Option<(i64, String)>) -> Response {
+/// The webhook form as it was sent, with the messages for its fields.
+struct Refused {
+    typed: HashMap<String, String>,
+    errors: FieldErrors,
+    status: StatusCode,
+}
+
+async fn webhooks_page(
+    s: &AppState,
+    caller: &Caller,
+    created: Option<(i64, String)>,
+    refused: Option<Refused>,
+) -> Response {
     let who = match caller.authority(&s.config.org) {
         Ok(w) => w,
         Err(p) => return error_page(caller, &p),
@@ -219,12 +236,35 @@ async fn webhooks_page(s: &AppState, caller: &Caller, created: Option<(i64, Stri
         .as_ref()
         .map(|p| p.org.clone())
         .unwrap_or_default();
-    let got = s.pool.run(move |st| Ok(notify::webhooks(st, &who))).await;
-    let hooks = match got {
+    let scope = who.admin_scope();
+    let got = s
+        .pool
+        .run(move |st| {
+            Ok((|| {
+                Ok::<_, c5hub_hub::Error>((notify::webhooks(st, &who)?, accounts::orgs(st)?))
+            })())
+        })
+        .await;
+    let (hooks, orgs) = match got {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return error_page(caller, &e.into()),
         Err(p) => return error_page(caller, &p),
     };
+    // The organisations the caller may add a webhook for (the operation
+    // checks again).
+    let orgs: Vec<String> = orgs
+        .into_iter()
+        .map(|o| o.name)
+        .filter(|o| scope.as_ref().is_some_and(|sc| sc.covers(o)))
+        .collect();
+    let none = FieldErrors::default();
+    let errs = refused.as_ref().map_or(&none, |r| &r.errors);
+    let typed = |k: &str| refused.as_ref().and_then(|r| r.typed.get(k).cloned());
+    let org_now = typed("org").unwrap_or(own);
+    let url_now = typed("url").unwrap_or_default();
+    // A refused form keeps its boxes; a fresh one offers every event.
+    let event_on = |e: &str| refused.as_ref().is_none_or(|r| r.typed.contains_key(e));
+    let status = refused.as_ref().map_or(StatusCode::OK, |r| r.status);
     let ctx = Page::of(caller, "Webhooks", "admin");
     let body = html! {
         h1 { "Webhooks" }
@@ -263,20 +303,57 @@ async fn webhooks_page(s: &AppState, caller: &Caller, created: Option<(i64, Stri
             }
         }
         h2 { "Add a webhook" }
+        (errs.summary())
         form method="post" action="/admin/webhooks" {
             (csrf_field(caller.csrf()))
-            p { label for="wh-org" { "Organisation" } " " input id="wh-org" name="org" required value=(own); }
-            p { label for="wh-url" { "URL" } " " input id="wh-url" name="url" type="url" required size="60"; }
-            fieldset {
+            p { label for="wh-org" { "Organisation" } " "
+                select id="wh-org" name="org" required aria-describedby=[errs.described("org")] {
+                    @for o in &orgs { option value=(o) selected[*o == org_now] { (o) } }
+                }
+                " " (errs.beside("org")) }
+            p { label for="wh-url" { "URL" } " " input id="wh-url" name="url" type="url" required size="60" value=(url_now) aria-invalid=[errs.described("url").map(|_| "true")] aria-describedby=[errs.described("url")]; " " (errs.beside("url")) }
+            fieldset aria-describedby=[errs.described("events")] {
                 legend { "Events" }
+                (errs.beside("events"))
                 @for e in Event::ALL {
-                    label { input type="checkbox" name=(e.as_str()) checked; " " (e.label()) } br;
+                    label { input type="checkbox" name=(e.as_str()) checked[event_on(e.as_str())]; " " (e.label()) } br;
                 }
             }
             button type="submit" { "Add webhook" }
         }
     };
-    page(&ctx, body).into_response()
+    (status, page(&ctx, body)).into_response()
+}
+
+/// A refusal of the webhook form beside its field (the hub names it:
+/// `/org`, `/url`, `/events`), or `None` when it is not the input's fault.
+fn webhook_refusal(p: &Problem, typed: HashMap<String, String>) -> Option<Refused> {
+    if !matches!(
+        p.status,
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+    ) {
+        return None;
+    }
+    let mut errors = FieldErrors::default();
+    for e in &p.errors {
+        let (field, label) = match e.at.trim_start_matches('/') {
+            "org" => ("org", "Organisation: "),
+            "url" => ("url", "URL: "),
+            "events" => ("events", "Events: "),
+            _ => ("", ""),
+        };
+        errors.add(field, format!("{label}{}", super::forms::plain(&e.detail)));
+    }
+    if errors.is_empty() {
+        errors.add("", super::forms::plain(&p.detail));
+    }
+    let mut typed = typed;
+    typed.remove("csrf");
+    Some(Refused {
+        typed,
+        errors,
+        status: p.status,
+    })
 }
 
 /// `POST /admin/webhooks`.
@@ -303,8 +380,11 @@ pub(crate) async fn add_webhook(
         Ok::<_, Problem>((w.id, w.secret))
     };
     match run.await {
-        Ok(created) => webhooks_page(&s, &caller, Some(created)).await,
-        Err(p) => error_page(&caller, &p),
+        Ok(created) => webhooks_page(&s, &caller, Some(created), None).await,
+        Err(p) => match webhook_refusal(&p, f) {
+            Some(r) => webhooks_page(&s, &caller, None, Some(r)).await,
+            None => error_page(&caller, &p),
+        },
     }
 }
 

@@ -5,19 +5,21 @@
 //! as the API's are, so the page shows what the API would.
 
 use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use c5hub_hub::spam::{self as ops, Access, ReportView};
 use c5hub_spam::report::{Channel, UserVerdict};
-use chrono::Utc;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::forms::FieldErrors;
 use super::page::{Page, csrf_field, page};
 use super::{check_csrf, error_page};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::problem::Problem;
+use crate::problem::{Problem, Where};
 use crate::spam::{self, Incoming};
 
 const LATEST: usize = 20;
@@ -125,42 +127,78 @@ fn impact_section(impact: &Value) -> Markup {
     }
 }
 
-fn report_form(csrf: Option<&str>) -> Markup {
+fn report_form(csrf: Option<&str>, t: &ReportForm, errs: &FieldErrors) -> Markup {
+    let channel = if t.channel.is_empty() {
+        "sms"
+    } else {
+        t.channel.as_str()
+    };
+    let verdict = if t.verdict.is_empty() {
+        "spam"
+    } else {
+        t.verdict.as_str()
+    };
     html! {
         section aria-labelledby="report-h" {
             h2 id="report-h" { "Report a message" }
+            (errs.summary())
             form.stack method="post" action="/spam/report" {
                 (csrf_field(csrf))
                 label { "Channel"
-                    select name="channel" {
-                        option value="sms" selected { "SMS" }
-                        option value="mms" { "MMS" }
-                        option value="im" { "Instant message" }
-                        option value="email" { "E-mail" }
+                    select name="channel" aria-describedby=[errs.described("channel")] {
+                        @for c in [Channel::Sms, Channel::Mms, Channel::Im, Channel::Email] {
+                            option value=(c.as_str()) selected[c.as_str() == channel] { (channel_label(c)) }
+                        }
                     }
                 }
-                label { "Sender (number, short code, sender name or e-mail)" input type="text" name="sender" maxlength="320"; }
-                label { "Message" textarea name="text" rows="4" required {} }
+                (errs.beside("channel"))
+                label { "Sender (number, short code, sender name or e-mail)" input type="text" name="sender" maxlength="320" value=(t.sender) aria-describedby=[errs.described("sender")]; }
+                (errs.beside("sender"))
+                label { "Message" textarea name="text" rows="4" required aria-invalid=[errs.described("text").map(|_| "true")] aria-describedby=[errs.described("text")] { (t.text) } }
+                (errs.beside("text"))
+                label { "Received (UTC; empty: not known)" input type="datetime-local" name="received" value=(t.received) aria-describedby=[errs.described("received")]; }
+                (errs.beside("received"))
                 label { "The subscriber says"
-                    select name="verdict" {
-                        option value="spam" selected { "spam" }
-                        option value="ham" { "not spam (a filter blocked it)" }
+                    select name="verdict" aria-describedby=[errs.described("verdict")] {
+                        option value="spam" selected[verdict == "spam"] { "spam" }
+                        option value="ham" selected[verdict == "ham"] { "not spam (a filter blocked it)" }
                     }
                 }
+                (errs.beside("verdict"))
                 button type="submit" { "Report" }
             }
         }
     }
 }
 
+fn channel_label(c: Channel) -> &'static str {
+    match c {
+        Channel::Sms => "SMS",
+        Channel::Mms => "MMS",
+        Channel::Im => "Instant message",
+        Channel::Email => "E-mail",
+    }
+}
+
+/// The report form as it was sent, with the messages for its fields.
+struct Refused {
+    typed: ReportForm,
+    errors: FieldErrors,
+    status: StatusCode,
+}
+
 pub(crate) async fn overview(State(s): State<AppState>, caller: Caller) -> Response {
-    match overview_inner(&s, &caller).await {
+    match overview_inner(&s, &caller, None).await {
         Ok(r) => r,
         Err(p) => error_page(&caller, &p),
     }
 }
 
-async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Problem> {
+async fn overview_inner(
+    s: &AppState,
+    caller: &Caller,
+    refused: Option<Refused>,
+) -> Result<Response, Problem> {
     let p = caller.member()?.clone();
     let (access, snap, rows) = spam::run(s, &p, |desk, who, st| {
         let access = Access::of(st, who)?;
@@ -180,28 +218,36 @@ async fn overview_inner(s: &AppState, caller: &Caller) -> Result<Response, Probl
         .transpose()
         .map_err(|e| Problem::internal(e.to_string()))?;
     let ctx = Page::of(caller, "Spam", "spam");
-    Ok(page(&ctx, html! {
-        h1 { "Countering spam" }
-        p.muted { "Reports from operators, decided by the hub's X.1242 rules and then the classifier; confirmed spam feeds campaigns and the reputation feed (" code { "/api/v1/spam/reputation" } "), where phone numbers appear only as keyed pseudonyms." }
-        @if access == Access::Operator && p.role.can_submit() {
-            (report_form(caller.csrf()))
-        }
-        @if let Some(i) = &impact { (impact_section(i)) }
-        section aria-labelledby="campaigns-h" {
-            h2 id="campaigns-h" { "Campaigns" }
-            @if campaigns.is_empty() { p { "No campaign of confirmed spam yet." } } @else { div.scroll tabindex="0" role="region" aria-label="Campaigns" { (campaigns_table(&campaigns)) } }
-        }
-        @if let Some(rows) = &rows {
-            section aria-labelledby="reports-h" {
-                h2 id="reports-h" { @if access == Access::Hub { "Latest reports of every operator" } @else { "Latest reports of " (p.org) } }
-                p { a href="/spam/queue" { "Disagreements to confirm" } " (subscriber and filter disagree)" }
-                @if rows.is_empty() { p { "No report yet." } } @else {
-                    div.scroll tabindex="0" role="region" aria-label="Latest reports" { (reports_table(rows, "Newest first")) }
+    let body = page(
+        &ctx,
+        html! {
+            h1 { "Countering spam" }
+            p.muted { "Reports from operators, decided by the hub's X.1242 rules and then the classifier; confirmed spam feeds campaigns and the reputation feed (" code { "/api/v1/spam/reputation" } "), where phone numbers appear only as keyed pseudonyms." }
+            @if access == Access::Operator && p.role.can_submit() {
+                @if let Some(r) = &refused {
+                    (report_form(caller.csrf(), &r.typed, &r.errors))
+                } @else {
+                    (report_form(caller.csrf(), &ReportForm::default(), &FieldErrors::default()))
                 }
             }
-        }
-    })
-    .into_response())
+            @if let Some(i) = &impact { (impact_section(i)) }
+            section aria-labelledby="campaigns-h" {
+                h2 id="campaigns-h" { "Campaigns" }
+                @if campaigns.is_empty() { p { "No campaign of confirmed spam yet." } } @else { div.scroll tabindex="0" role="region" aria-label="Campaigns" { (campaigns_table(&campaigns)) } }
+            }
+            @if let Some(rows) = &rows {
+                section aria-labelledby="reports-h" {
+                    h2 id="reports-h" { @if access == Access::Hub { "Latest reports of every operator" } @else { "Latest reports of " (p.org) } }
+                    p { a href="/spam/queue" { "Disagreements to confirm" } " (subscriber and filter disagree)" }
+                    @if rows.is_empty() { p { "No report yet." } } @else {
+                        div.scroll tabindex="0" role="region" aria-label="Latest reports" { (reports_table(rows, "Newest first")) }
+                    }
+                }
+            }
+        },
+    );
+    let status = refused.map_or(StatusCode::OK, |r| r.status);
+    Ok((status, body).into_response())
 }
 
 pub(crate) async fn campaign(
@@ -273,12 +319,12 @@ pub(crate) async fn campaign(
     };
     match go.await {
         Ok(r) => r,
-        Err(p) if p.status == axum::http::StatusCode::NOT_FOUND => super::not_found_for(&caller),
+        Err(p) if p.status == StatusCode::NOT_FOUND => super::not_found_for(&caller),
         Err(p) => error_page(&caller, &p),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct ReportForm {
     #[serde(default)]
     csrf: String,
@@ -288,8 +334,49 @@ pub(crate) struct ReportForm {
     sender: String,
     #[serde(default)]
     text: String,
+    /// `YYYY-MM-DDTHH:MM` as a `datetime-local` field sends it, in UTC.
+    #[serde(default)]
+    received: String,
     #[serde(default)]
     verdict: String,
+}
+
+/// A refusal of the report form: the field it concerns and its message in
+/// plain words. The hub's words name the field first (`text is empty`,
+/// `sender longer than 320 bytes`, `received_at ... is in the future`).
+fn report_refusal(detail: &str) -> (&'static str, String) {
+    let (field, label) = match detail.split_whitespace().next().unwrap_or_default() {
+        "text" => ("text", "Message"),
+        "sender" => ("sender", "Sender"),
+        "received_at" => ("received", "Received"),
+        _ => ("", ""),
+    };
+    if field.is_empty() {
+        return ("", detail.to_owned());
+    }
+    let why = match detail {
+        "text is empty" => {
+            "the message is empty: paste the text the subscriber received".to_owned()
+        }
+        d => d.to_owned(),
+    };
+    (field, format!("{label}: {why}"))
+}
+
+/// A `datetime-local` value (or RFC 3339) as a UTC time.
+fn received_at(v: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+        .map(|t| Some(t.and_utc()))
+        .ok_or_else(|| format!("Received: {v} is not a date and time (YYYY-MM-DD HH:MM, UTC)"))
 }
 
 pub(crate) async fn report(
@@ -297,42 +384,94 @@ pub(crate) async fn report(
     caller: Caller,
     Form(f): Form<ReportForm>,
 ) -> Response {
-    match report_inner(&s, &caller, f).await {
+    let typed = f.clone();
+    let p = match report_inner(&s, &caller, f).await {
+        Ok(r) => return r,
+        Err(p) => p,
+    };
+    // Not allowed, not logged in, too many: not the input's fault, so
+    // not said beside a field.
+    if !matches!(
+        p.status,
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+    ) {
+        return error_page(&caller, &p);
+    }
+    let mut errors = FieldErrors::default();
+    for e in &p.errors {
+        errors.add(&e.at, e.detail.clone());
+    }
+    if errors.is_empty() {
+        errors.add("", super::forms::plain(&p.detail));
+    }
+    let refused = Refused {
+        typed,
+        errors,
+        status: p.status,
+    };
+    match overview_inner(&s, &caller, Some(refused)).await {
         Ok(r) => r,
         Err(p) => error_page(&caller, &p),
     }
 }
 
+/// Sends the report; a refusal names the form's field in `at` with a
+/// message in plain words.
 async fn report_inner(s: &AppState, caller: &Caller, f: ReportForm) -> Result<Response, Problem> {
     check_csrf(caller, &f.csrf)?;
     let p = caller.member()?.clone();
     spam::run(s, &p, |_, who, st| ops::submitter(st, who)).await?;
-    let channel: Channel = f
+    let mut refused = Vec::new();
+    let channel: Option<Channel> = f
         .channel
         .parse()
-        .map_err(|e: String| Problem::invalid("field channel", e))?;
-    let verdict: UserVerdict = f
+        .map_err(|e: String| refused.push(("channel", format!("Channel: {e}"))))
+        .ok();
+    let verdict: Option<UserVerdict> = f
         .verdict
         .parse()
-        .map_err(|e: String| Problem::invalid("field verdict", e))?;
-    let incoming = Incoming {
-        channel,
-        text: f.text.replace("\r\n", "\n"),
-        sender: Some(f.sender).filter(|s| !s.trim().is_empty()),
-        recipient: None,
-        received_at: None,
-        reported_at: None,
-        verdict,
+        .map_err(|e: String| refused.push(("verdict", format!("The subscriber says: {e}"))))
+        .ok();
+    let received = received_at(&f.received)
+        .map_err(|e| refused.push(("received", e)))
+        .ok();
+    let reports = match (channel, verdict, received) {
+        (Some(channel), Some(verdict), Some(received_at)) => {
+            let incoming = Incoming {
+                channel,
+                text: f.text.replace("\r\n", "\n"),
+                sender: Some(f.sender).filter(|s| !s.trim().is_empty()),
+                recipient: None,
+                received_at,
+                reported_at: None,
+                verdict,
+            };
+            match spam::reports_from(s.spam.key(), &p.org, vec![incoming], Utc::now()) {
+                Ok(r) => r,
+                Err(errs) => {
+                    refused.extend(errs.iter().map(|(_, e)| report_refusal(e)));
+                    Vec::new()
+                }
+            }
+        }
+        _ => Vec::new(),
     };
-    let reports =
-        spam::reports_from(s.spam.key(), &p.org, vec![incoming], Utc::now()).map_err(|errs| {
-            let detail = errs
+    // An empty message is said with the other refusals, not after them.
+    if !refused.is_empty() && f.text.trim().is_empty() && !refused.iter().any(|(k, _)| *k == "text")
+    {
+        refused.push(report_refusal("text is empty"));
+    }
+    if !refused.is_empty() {
+        return Err(Problem::bad_request("the report was not sent").with(
+            refused
                 .into_iter()
-                .map(|(_, e)| e)
-                .collect::<Vec<_>>()
-                .join("; ");
-            Problem::invalid("field text", detail)
-        })?;
+                .map(|(at, detail)| Where {
+                    at: at.to_owned(),
+                    detail,
+                })
+                .collect(),
+        ));
+    }
     let done = spam::submit(s, &p, reports).await?;
     let key = done
         .first()
@@ -348,7 +487,7 @@ pub(crate) async fn detail(
 ) -> Response {
     match detail_inner(&s, &caller, &id).await {
         Ok(r) => r,
-        Err(p) if p.status == axum::http::StatusCode::NOT_FOUND => super::not_found_for(&caller),
+        Err(p) if p.status == StatusCode::NOT_FOUND => super::not_found_for(&caller),
         Err(p) => error_page(&caller, &p),
     }
 }

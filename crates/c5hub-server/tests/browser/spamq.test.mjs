@@ -1,7 +1,8 @@
 // Browser test of the spam analyst's queue: playwright-core driving the
 // system's Chromium (headless) against the `c5hub serve` run.sh starts.
 //
-// One scenario, in order: the telecom operator's analyst logs in, reports
+// One scenario, in order: the telecom operator's analyst logs in, sends an
+// empty report and is told beside the message field, reports
 // a message the subscriber calls spam and the filter lets through, reads
 // the reasons, finds the disagreement in the queue, confirms it with one
 // click (a plain form POST), reports an obvious prize scam, and opens the
@@ -105,8 +106,31 @@ step('the operator analyst logs in', async () => {
   await Promise.all([page.waitForURL(`${BASE}/`), page.getByRole('button', { name: 'Log in', exact: true }).click()]);
 });
 
+step('an empty report comes back with the message beside the text, and is sent once fixed', async () => {
+  await page.goto(`${BASE}/spam`);
+  let form = page.locator('form[action="/spam/report"]');
+  await form.getByLabel(/^Sender/).fill('+12025550147');
+  // Only spaces: the browser's own check lets it through, the hub does not.
+  await form.getByLabel('Message', { exact: true }).fill('   ');
+  await Promise.all([
+    page.waitForURL(`${BASE}/spam/report`),
+    form.getByRole('button', { name: 'Report', exact: true }).click(),
+  ]);
+  form = page.locator('form[action="/spam/report"]');
+  const text = form.getByLabel('Message', { exact: true });
+  assert.equal(await text.getAttribute('aria-describedby'), 'err-text');
+  assert.match(await page.locator('#err-text').innerText(), /^Message: the message is empty/);
+  assert.equal(await form.getByLabel(/^Sender/).inputValue(), '+12025550147', 'the sender is kept');
+  await shot('empty-report');
+  await text.fill(MISSED);
+  await Promise.all([
+    page.waitForURL(/\/spam\/reports\/\d+$/),
+    form.getByRole('button', { name: 'Report', exact: true }).click(),
+  ]);
+  reportKey = Number(new URL(page.url()).pathname.split('/').pop());
+});
+
 step('a report the filter lets through says why, in words', async () => {
-  reportKey = await report(MISSED);
   assert.equal(await h1(), `Spam report ${reportKey}`);
   const why = await page.locator('ul.why li').allInnerTexts();
   assert.ok(why.some((w) => /^the model's score 0\.\d\d/.test(w)), `reasons: ${why}`);

@@ -6,6 +6,8 @@
 
 pub use c5hub_test_support::locations;
 
+pub mod web;
+
 use c5hub_server::{AdminToken, Config, Running};
 use c5hub_store::{Location, Options, Store, WarningList};
 use serde_json::Value;
