@@ -10,172 +10,10 @@ use c5hub_assess::methodology::AnswerKind;
 use c5hub_assess::{Answer, CountryResponses, Methodology, ResponseSet, scoring};
 use c5hub_model::{OrgKind, Role};
 use c5hub_store::{MAX_EVIDENCE_BYTES, ResponseStatus};
-use serde_json::Value;
+use support::web::{Browser, Part, form_encode, send};
 use support::{Hub, get, locations};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-/// A logged-in browser: its session cookie and CSRF token.
-struct Browser {
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-struct Reply {
-    status: u16,
-    location: String,
-    content_type: String,
-    disposition: String,
-    csp: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn send(
-    method: &str,
-    url: &str,
-    cookie: Option<&str>,
-    content_type: Option<&str>,
-    body: Option<&[u8]>,
-) -> Reply {
-    let agent = ureq::AgentBuilder::new().redirects(0).build();
-    let mut req = agent.request(method, url);
-    if let Some(c) = cookie {
-        req = req.set("Cookie", c);
-    }
-    if let Some(ct) = content_type {
-        req = req.set("Content-Type", ct);
-    }
-    let result = match body {
-        Some(b) => req.send_bytes(b),
-        None => req.call(),
-    };
-    let resp = match result {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
-    let header = |n: &str| resp.header(n).unwrap_or_default().to_owned();
-    let (status, location, content_type, disposition) = (
-        resp.status(),
-        header("location"),
-        header("content-type"),
-        header("content-disposition"),
-    );
-    let csp = header("content-security-policy");
-    let mut body = Vec::new();
-    std::io::Read::read_to_end(&mut resp.into_reader(), &mut body).expect("body");
-    Reply {
-        status,
-        location,
-        content_type,
-        disposition,
-        csp,
-        body,
-    }
-}
-
-fn form_encode(fields: &[(&str, &str)]) -> Vec<u8> {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                b' ' => "+".to_owned(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
-}
-
-/// One multipart part: name, file name (for files), bytes.
-type Part<'a> = (String, Option<&'a str>, Vec<u8>);
-
-fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
-    let boundary = "c5hub-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, file, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: {}\r\n\r\n", if f.ends_with(".html") { "text/html" } else { "application/pdf" }).as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-impl Browser {
-    fn login(hub: &Hub, fields: &[(&str, &str)]) -> Browser {
-        let (r, cookie) = support::login(&hub.base, fields);
-        assert_eq!(r.status, 303, "login: {}", r.body);
-        let cookie = cookie.expect("session cookie");
-        let me = send("GET", &hub.url("/api/v1/me"), Some(&cookie), None, None);
-        let me: Value = serde_json::from_slice(&me.body).expect("me");
-        Browser {
-            base: hub.base.clone(),
-            cookie,
-            csrf: me["csrf"].as_str().expect("csrf").to_owned(),
-        }
-    }
-
-    fn user(hub: &Hub, email: &str) -> Browser {
-        Browser::login(hub, &[("email", email), ("password", PASSWORD)])
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        send(
-            "GET",
-            &format!("{}{path}", self.base),
-            Some(&self.cookie),
-            None,
-            None,
-        )
-    }
-
-    fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let mut all = vec![("csrf", self.csrf.as_str())];
-        all.extend_from_slice(fields);
-        send(
-            "POST",
-            &format!("{}{path}", self.base),
-            Some(&self.cookie),
-            Some("application/x-www-form-urlencoded"),
-            Some(&form_encode(&all)),
-        )
-    }
-
-    fn post_multipart(&self, path: &str, parts: &[Part<'_>]) -> Reply {
-        let mut all: Vec<Part<'_>> = vec![("csrf".into(), None, self.csrf.clone().into_bytes())];
-        all.extend_from_slice(parts);
-        let (ct, body) = multipart(&all);
-        send(
-            "POST",
-            &format!("{}{path}", self.base),
-            Some(&self.cookie),
-            Some(&ct),
-            Some(&body),
-        )
-    }
-}
 
 /// The best answer to every question of `m`: the top option, every
 /// option, or a full count or share.
@@ -236,10 +74,10 @@ fn an_edition_from_questionnaire_to_validated_results() {
             std::thread::spawn(move || drop(st)).join().expect("close");
         }
         let admin = Browser::login(&hub, &[("token", hub.admin.as_str())]);
-        let focal = Browser::user(&hub, "focal@xaa.test");
-        let viewer = Browser::user(&hub, "viewer@xaa.test");
-        let other = Browser::user(&hub, "focal@xbb.test");
-        let analyst = Browser::user(&hub, "analyst@hub.test");
+        let focal = Browser::user(&hub, "focal@xaa.test", PASSWORD);
+        let viewer = Browser::user(&hub, "viewer@xaa.test", PASSWORD);
+        let other = Browser::user(&hub, "focal@xbb.test", PASSWORD);
+        let analyst = Browser::user(&hub, "analyst@hub.test", PASSWORD);
 
         // The operator opens an edition; nobody else may, and a bad year
         // comes back with what was typed.

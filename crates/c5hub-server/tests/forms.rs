@@ -79,7 +79,7 @@ fn beside(page: &str, field: &str, words: &str) {
 #[test]
 fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
     for hub in hub("forms_spam") {
-        let telco = Browser::login(&hub, "analyst@telco.test", PASSWORD);
+        let telco = Browser::user(&hub, "analyst@telco.test", PASSWORD);
         // An empty message: the form again, the sender and channel kept.
         let r = telco.post(
             "/spam/report",
@@ -90,13 +90,13 @@ fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
                 ("verdict", "spam"),
             ],
         );
-        assert_eq!(r.status, 400, "{}", r.body);
-        beside(&r.body, "text", "Message: the message is empty");
-        assert!(r.body.contains("value=\"+12025550147\""), "{}", r.body);
+        assert_eq!(r.status, 400, "{}", r.text());
+        beside(&r.text(), "text", "Message: the message is empty");
+        assert!(r.text().contains("value=\"+12025550147\""), "{}", r.text());
         assert!(
-            r.body.contains("<option value=\"mms\" selected>"),
+            r.text().contains("<option value=\"mms\" selected>"),
             "{}",
-            r.body
+            r.text()
         );
         // A time in the future and a time that is none: beside the time,
         // the message typed kept.
@@ -109,13 +109,13 @@ fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
                 ("verdict", "spam"),
             ],
         );
-        assert_eq!(r.status, 400, "{}", r.body);
-        beside(&r.body, "received", "is in the future");
+        assert_eq!(r.status, 400, "{}", r.text());
+        beside(&r.text(), "received", "is in the future");
         assert!(
-            r.body
+            r.text()
                 .contains("Win a prize at https://prize.test</textarea>"),
             "{}",
-            r.body
+            r.text()
         );
         let r = telco.post(
             "/spam/report",
@@ -126,9 +126,9 @@ fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
                 ("verdict", "spam"),
             ],
         );
-        assert_eq!(r.status, 400, "{}", r.body);
-        beside(&r.body, "channel", "Channel:");
-        beside(&r.body, "received", "yesterday is not a date and time");
+        assert_eq!(r.status, 400, "{}", r.text());
+        beside(&r.text(), "channel", "Channel:");
+        beside(&r.text(), "received", "yesterday is not a date and time");
         // Put right, it is stored.
         let r = telco.post(
             "/spam/report",
@@ -139,15 +139,15 @@ fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
                 ("verdict", "spam"),
             ],
         );
-        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.status, 303, "{}", r.text());
         assert!(r.location.starts_with("/spam/reports/"), "{}", r.location);
         // Not an operator: refused as before, on its own page.
-        let bank = Browser::login(&hub, "analyst@bank.test", PASSWORD);
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
         let r = bank.post(
             "/spam/report",
             &[("channel", "sms"), ("text", "x"), ("verdict", "spam")],
         );
-        assert_eq!(r.status, 403, "{}", r.body);
+        assert_eq!(r.status, 403, "{}", r.text());
         hub.stop();
     }
 }
@@ -155,23 +155,23 @@ fn a_refused_spam_report_comes_back_with_the_message_beside_its_field() {
 #[test]
 fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
     for hub in hub("forms_admin") {
-        let root = Browser::login(&hub, "root@hub.test", PASSWORD);
+        let root = Browser::user(&hub, "root@hub.test", PASSWORD);
         // A taken name, and a name that is none.
         let r = root.post("/admin/orgs", &[("name", "bank"), ("type", "regulator")]);
-        assert_eq!(r.status, 409, "{}", r.body);
-        beside(&r.body, "name", "Name: bank is taken");
+        assert_eq!(r.status, 409, "{}", r.text());
+        beside(&r.text(), "name", "Name: bank is taken");
         assert!(
-            r.body.contains("<option value=\"regulator\" selected>"),
+            r.text().contains("<option value=\"regulator\" selected>"),
             "{}",
-            r.body
+            r.text()
         );
         let r = root.post(
             "/admin/orgs",
             &[("name", "two words"), ("type", "regulator")],
         );
-        assert_eq!(r.status, 400, "{}", r.body);
-        beside(&r.body, "name", "use 1 to 64 characters");
-        assert!(r.body.contains("value=\"two words\""), "{}", r.body);
+        assert_eq!(r.status, 400, "{}", r.text());
+        beside(&r.text(), "name", "use 1 to 64 characters");
+        assert!(r.text().contains("value=\"two words\""), "{}", r.text());
 
         // A bad e-mail, a short password, a taken address, an unknown
         // organisation: each beside its field, the rest kept (a password
@@ -185,20 +185,20 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
                 ("password", PASSWORD),
             ],
         );
-        assert_eq!(r.status, 400, "{}", r.body);
-        beside(&r.body, "email", "is not an email address");
-        assert!(r.body.contains("value=\"nobody\""), "{}", r.body);
+        assert_eq!(r.status, 400, "{}", r.text());
+        beside(&r.text(), "email", "is not an email address");
+        assert!(r.text().contains("value=\"nobody\""), "{}", r.text());
         assert!(
-            r.body.contains("<option value=\"bank\" selected>"),
+            r.text().contains("<option value=\"bank\" selected>"),
             "{}",
-            r.body
+            r.text()
         );
         assert!(
-            r.body.contains("<option value=\"viewer\" selected>"),
+            r.text().contains("<option value=\"viewer\" selected>"),
             "{}",
-            r.body
+            r.text()
         );
-        assert!(!r.body.contains(PASSWORD), "{}", r.body);
+        assert!(!r.text().contains(PASSWORD), "{}", r.text());
         let r = root.post(
             "/admin/users",
             &[
@@ -208,13 +208,13 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
                 ("password", "short"),
             ],
         );
-        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(r.status, 400, "{}", r.text());
         beside(
-            &r.body,
+            &r.text(),
             "password",
             "Password: a password needs at least 12 characters",
         );
-        assert!(r.body.contains("value=\"new@bank.test\""), "{}", r.body);
+        assert!(r.text().contains("value=\"new@bank.test\""), "{}", r.text());
         let r = root.post(
             "/admin/users",
             &[
@@ -223,8 +223,8 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
                 ("role", "viewer"),
             ],
         );
-        assert_eq!(r.status, 409, "{}", r.body);
-        beside(&r.body, "email", "analyst@bank.test is taken");
+        assert_eq!(r.status, 409, "{}", r.text());
+        beside(&r.text(), "email", "analyst@bank.test is taken");
         let r = root.post(
             "/admin/users",
             &[
@@ -233,9 +233,9 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
                 ("role", "viewer"),
             ],
         );
-        assert_eq!(r.status, 422, "{}", r.body);
+        assert_eq!(r.status, 422, "{}", r.text());
         beside(
-            &r.body,
+            &r.text(),
             "org",
             "Organisation: there is no organisation ghost",
         );
@@ -250,40 +250,40 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
                 ("days", "0"),
             ],
         );
-        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(r.status, 400, "{}", r.text());
         beside(
-            &r.body,
+            &r.text(),
             "days",
             "Valid for days: a number of days from 1 to 3650",
         );
-        assert!(r.body.contains("value=\"firewall\""), "{}", r.body);
+        assert!(r.text().contains("value=\"firewall\""), "{}", r.text());
 
         // A short new password, beside that user's password field only.
         let r = root.post(
             "/admin/users/analyst@bank.test",
             &[("action", "password"), ("password", "short")],
         );
-        assert_eq!(r.status, 422, "{}", r.body);
+        assert_eq!(r.status, 422, "{}", r.text());
         beside(
-            &r.body,
+            &r.text(),
             "password",
             "Password: a password needs at least 12 characters",
         );
         assert_eq!(
-            r.body.matches("id=\"err-password\"").count(),
+            r.text().matches("id=\"err-password\"").count(),
             1,
             "{}",
-            r.body
+            r.text()
         );
 
         // Not allowed stays a refusal of its own: a member's admin making
         // another member's token.
-        let bank = Browser::login(&hub, "admin@bank.test", PASSWORD);
+        let bank = Browser::user(&hub, "admin@bank.test", PASSWORD);
         let r = bank.post("/admin/tokens", &[("org", "telco"), ("role", "reporter")]);
-        assert_eq!(r.status, 403, "{}", r.body);
+        assert_eq!(r.status, 403, "{}", r.text());
         // Put right, each is made.
         let r = root.post("/admin/orgs", &[("name", "isp-2"), ("type", "regulator")]);
-        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.status, 303, "{}", r.text());
         let r = root.post(
             "/admin/users",
             &[
@@ -293,7 +293,7 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
                 ("password", PASSWORD),
             ],
         );
-        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.status, 303, "{}", r.text());
         hub.stop();
     }
 }
@@ -301,9 +301,9 @@ fn refused_administration_forms_come_back_with_the_message_beside_the_field() {
 #[test]
 fn a_refused_webhook_comes_back_with_the_message_beside_the_field() {
     for hub in hub("forms_webhooks") {
-        let bank = Browser::login(&hub, "admin@bank.test", PASSWORD);
+        let bank = Browser::user(&hub, "admin@bank.test", PASSWORD);
         // The organisation is a picker of those the admin administers.
-        let page = bank.get("/admin/webhooks").body;
+        let page = bank.get("/admin/webhooks").text();
         assert!(page.contains("<option value=\"bank\" selected>"), "{page}");
         assert!(!page.contains("<option value=\"telco\""), "{page}");
         let r = bank.post(
@@ -314,22 +314,26 @@ fn a_refused_webhook_comes_back_with_the_message_beside_the_field() {
                 ("status", "on"),
             ],
         );
-        assert_eq!(r.status, 422, "{}", r.body);
-        beside(&r.body, "url", "URL: an http:// or https:// URL");
+        assert_eq!(r.status, 422, "{}", r.text());
+        beside(&r.text(), "url", "URL: an http:// or https:// URL");
         assert!(
-            r.body.contains("value=\"ftp://soc.bank.test/hook\""),
+            r.text().contains("value=\"ftp://soc.bank.test/hook\""),
             "{}",
-            r.body
+            r.text()
         );
         // Only the box that was ticked stays ticked.
-        assert!(r.body.contains("name=\"status\" checked"), "{}", r.body);
-        assert!(!r.body.contains("name=\"shared\" checked"), "{}", r.body);
+        assert!(r.text().contains("name=\"status\" checked"), "{}", r.text());
+        assert!(
+            !r.text().contains("name=\"shared\" checked"),
+            "{}",
+            r.text()
+        );
         let r = bank.post(
             "/admin/webhooks",
             &[("org", "bank"), ("url", "https://soc.bank.test/hook")],
         );
-        assert_eq!(r.status, 422, "{}", r.body);
-        beside(&r.body, "events", "Events: at least one event");
+        assert_eq!(r.status, 422, "{}", r.text());
+        beside(&r.text(), "events", "Events: at least one event");
         // Another member's organisation: not allowed, on its own page.
         let r = bank.post(
             "/admin/webhooks",
@@ -339,7 +343,7 @@ fn a_refused_webhook_comes_back_with_the_message_beside_the_field() {
                 ("status", "on"),
             ],
         );
-        assert_eq!(r.status, 403, "{}", r.body);
+        assert_eq!(r.status, 403, "{}", r.text());
         let r = bank.post(
             "/admin/webhooks",
             &[
@@ -348,8 +352,8 @@ fn a_refused_webhook_comes_back_with_the_message_beside_the_field() {
                 ("status", "on"),
             ],
         );
-        assert_eq!(r.status, 200, "{}", r.body);
-        assert!(r.body.contains("id=\"webhook-secret\""), "{}", r.body);
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(r.text().contains("id=\"webhook-secret\""), "{}", r.text());
         hub.stop();
     }
 }

@@ -7,168 +7,10 @@ mod support;
 
 use c5hub_model::{OrgKind, Role};
 use serde_json::Value;
+use support::web::Browser;
 use support::{Hub, locations};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-/// A logged-in browser: its session cookie and CSRF token.
-struct Browser {
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-struct Reply {
-    status: u16,
-    location: String,
-    content_type: String,
-    disposition: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn send(
-    method: &str,
-    url: &str,
-    cookie: Option<&str>,
-    content_type: Option<&str>,
-    body: Option<&[u8]>,
-) -> Reply {
-    let agent = ureq::AgentBuilder::new().redirects(0).build();
-    let mut req = agent.request(method, url);
-    if let Some(c) = cookie {
-        req = req.set("Cookie", c);
-    }
-    if let Some(ct) = content_type {
-        req = req.set("Content-Type", ct);
-    }
-    let result = match body {
-        Some(b) => req.send_bytes(b),
-        None => req.call(),
-    };
-    let resp = match result {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
-    let header = |n: &str| resp.header(n).unwrap_or_default().to_owned();
-    let (status, location, content_type, disposition) = (
-        resp.status(),
-        header("location"),
-        header("content-type"),
-        header("content-disposition"),
-    );
-    let mut body = Vec::new();
-    std::io::Read::read_to_end(&mut resp.into_reader(), &mut body).expect("body");
-    Reply {
-        status,
-        location,
-        content_type,
-        disposition,
-        body,
-    }
-}
-
-fn form_encode(fields: &[(&str, &str)]) -> Vec<u8> {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                b' ' => "+".to_owned(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
-}
-
-/// One multipart part: name, file name (for files), bytes.
-type Part<'a> = (String, Option<&'a str>, Vec<u8>);
-
-fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
-    let boundary = "c5hub-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, file, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: {}\r\n\r\n", if f.ends_with(".html") { "text/html" } else { "application/pdf" }).as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-impl Browser {
-    fn login(hub: &Hub, fields: &[(&str, &str)]) -> Browser {
-        let (r, cookie) = support::login(&hub.base, fields);
-        assert_eq!(r.status, 303, "login: {}", r.body);
-        let cookie = cookie.expect("session cookie");
-        let me = send("GET", &hub.url("/api/v1/me"), Some(&cookie), None, None);
-        let me: Value = serde_json::from_slice(&me.body).expect("me");
-        Browser {
-            base: hub.base.clone(),
-            cookie,
-            csrf: me["csrf"].as_str().expect("csrf").to_owned(),
-        }
-    }
-
-    fn user(hub: &Hub, email: &str) -> Browser {
-        Browser::login(hub, &[("email", email), ("password", PASSWORD)])
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        send(
-            "GET",
-            &format!("{}{path}", self.base),
-            Some(&self.cookie),
-            None,
-            None,
-        )
-    }
-
-    fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let mut all = vec![("csrf", self.csrf.as_str())];
-        all.extend_from_slice(fields);
-        send(
-            "POST",
-            &format!("{}{path}", self.base),
-            Some(&self.cookie),
-            Some("application/x-www-form-urlencoded"),
-            Some(&form_encode(&all)),
-        )
-    }
-
-    fn post_multipart(&self, path: &str, parts: &[Part<'_>]) -> Reply {
-        let mut all: Vec<Part<'_>> = vec![("csrf".into(), None, self.csrf.clone().into_bytes())];
-        all.extend_from_slice(parts);
-        let (ct, body) = multipart(&all);
-        send(
-            "POST",
-            &format!("{}{path}", self.base),
-            Some(&self.cookie),
-            Some(&ct),
-            Some(&body),
-        )
-    }
-}
 
 /// A hub with organisations `bank` and `telco`, an analyst in each and a
 /// viewer in `bank`.
@@ -208,7 +50,7 @@ fn submit(b: &Browser, fields: &[(&str, &str)]) -> String {
 #[test]
 fn a_refused_submission_comes_back_with_what_was_typed_and_plain_messages() {
     for hub in hub("ui_submit_recovers") {
-        let bank = Browser::user(&hub, "analyst@bank.test");
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
         let form = bank.get("/submit").text();
         // Pickers of real values: the taxonomy and the organisations.
         assert!(form.contains("<option value=\"fraud/phishing\">"), "{form}");
@@ -299,7 +141,7 @@ fn a_refused_submission_comes_back_with_what_was_typed_and_plain_messages() {
 #[test]
 fn a_mistyped_class_filter_is_said_beside_the_filter_on_the_list() {
     for hub in hub("ui_filter_recovers") {
-        let bank = Browser::user(&hub, "analyst@bank.test");
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
         let r = bank.get("/incidents?classification=fraud&reporter=bank");
         let page = r.text();
         assert_eq!(r.status, 400, "{page}");
@@ -318,7 +160,7 @@ fn a_mistyped_class_filter_is_said_beside_the_filter_on_the_list() {
 #[test]
 fn triage_forms_come_back_with_the_refusal_beside_the_field() {
     for hub in hub("ui_triage_recovers") {
-        let bank = Browser::user(&hub, "analyst@bank.test");
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
         let path = submit(
             &bank,
             &[("id", "bank:T-1"), ("title", "t"), ("tlp", "TLP:CLEAR")],
@@ -349,7 +191,7 @@ fn triage_forms_come_back_with_the_refusal_beside_the_field() {
         // Another organisation's analyst reads the CLEAR incident, is
         // refused triage, and is told why beside the form it sent (sent
         // by hand: the page does not offer it).
-        let telco = Browser::user(&hub, "analyst@telco.test");
+        let telco = Browser::user(&hub, "analyst@telco.test", PASSWORD);
         let r = telco.post(
             &format!("{path}/status"),
             &[("status", "closed"), ("note", "kept note")],
@@ -368,7 +210,7 @@ fn triage_forms_come_back_with_the_refusal_beside_the_field() {
 #[test]
 fn export_buttons_download_what_the_reader_may_read_in_each_format() {
     for hub in hub("ui_export") {
-        let bank = Browser::user(&hub, "analyst@bank.test");
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
         let amber = submit(
             &bank,
             &[
@@ -392,7 +234,7 @@ fn export_buttons_download_what_the_reader_may_read_in_each_format() {
             list.contains("href=\"/incidents/export?format=csv&amp;tlp=TLP%3ACLEAR\""),
             "{list}"
         );
-        let telco = Browser::user(&hub, "analyst@telco.test");
+        let telco = Browser::user(&hub, "analyst@telco.test", PASSWORD);
         for (format, ct, ext) in [
             ("iodef-xml", "xml", "xml"),
             ("iodef-json", "json", "json"),
@@ -454,7 +296,7 @@ fn listed(page: &str) -> usize {
 #[test]
 fn dashboard_counts_open_the_list_of_what_they_counted_and_dates_filter_it() {
     for hub in hub("ui_dashboard_links") {
-        let bank = Browser::user(&hub, "analyst@bank.test");
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
         for (id, class, tlp) in [
             ("bank:D-1", "fraud/phishing", "TLP:GREEN"),
             ("bank:D-2", "fraud/phishing", "TLP:AMBER"),
@@ -602,8 +444,8 @@ fn dashboard_counts_open_the_list_of_what_they_counted_and_dates_filter_it() {
 #[test]
 fn bulk_status_changes_what_the_rule_allows_and_says_why_not_for_the_rest() {
     for hub in hub("ui_bulk") {
-        let bank = Browser::user(&hub, "analyst@bank.test");
-        let telco = Browser::user(&hub, "analyst@telco.test");
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
+        let telco = Browser::user(&hub, "analyst@telco.test", PASSWORD);
         let ours = submit(
             &bank,
             &[("id", "bank:B-1"), ("title", "ours"), ("tlp", "TLP:CLEAR")],
@@ -723,7 +565,7 @@ fn titles(page: &str) -> Vec<String> {
 #[test]
 fn the_list_sorts_by_its_columns_in_the_api_the_page_and_the_export() {
     for hub in hub("ui_sort") {
-        let bank = Browser::user(&hub, "analyst@bank.test");
+        let bank = Browser::user(&hub, "analyst@bank.test", PASSWORD);
         for (id, title, tlp, class) in [
             ("bank:S-1", "delta", "TLP:GREEN", "fraud/phishing"),
             ("bank:S-2", "Alpha", "TLP:CLEAR", "availability/ddos"),
@@ -794,7 +636,7 @@ fn the_list_sorts_by_its_columns_in_the_api_the_page_and_the_export() {
         assert!(newest["next_cursor"].is_string(), "{newest}");
         assert_eq!(newest["next_offset"], 2);
         // TLP applies in every order: telco reads neither AMBER nor RED.
-        let telco = Browser::user(&hub, "analyst@telco.test");
+        let telco = Browser::user(&hub, "analyst@telco.test", PASSWORD);
         assert_eq!(items(&api(&telco, "sort=title")), ["Alpha", "delta"]);
         assert_eq!(
             items(&api(&telco, "sort=tlp&order=desc")),
