@@ -68,7 +68,10 @@ pub(crate) fn document(
         let n = decoded.violations.len();
         return Err(Failure {
             kind: FailureKind::Invalid,
-            detail: format!("the IODEF document has {n} violation(s) of RFC 7970"),
+            detail: format!(
+                "the IODEF document has {n} violation{} of RFC 7970",
+                if n == 1 { "" } else { "s" }
+            ),
             errors: decoded.violations.iter().map(violation).collect(),
         });
     }

@@ -1030,12 +1030,14 @@ pub fn summary(d: &Decoded) -> String {
     let validity = if d.is_valid() {
         "valid".to_owned()
     } else {
-        format!("{} violation(s)", d.violations.len())
+        let n = d.violations.len();
+        format!("{n} violation{}", if n == 1 { "" } else { "s" })
     };
     let _ = writeln!(
         s,
-        "IODEF v2 document, {binding} binding, {validity}, {} incident(s)",
-        incidents.len()
+        "IODEF v2 document, {binding} binding, {validity}, {} incident{}",
+        incidents.len(),
+        if incidents.len() == 1 { "" } else { "s" }
     );
     for m in &incidents {
         let _ = writeln!(s, "\nIncident {}", m.id);

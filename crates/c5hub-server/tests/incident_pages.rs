@@ -329,7 +329,10 @@ fn dashboard_counts_open_the_list_of_what_they_counted_and_dates_filter_it() {
             let list = bank.get(href).text();
             assert_eq!(listed(&list), n, "{href}");
             assert!(
-                list.contains(&format!("{n} incident(s) in all")),
+                list.contains(&format!(
+                    "{n} incident{} in all",
+                    if n == 1 { "" } else { "s" }
+                )),
                 "{href}: {list}"
             );
         }

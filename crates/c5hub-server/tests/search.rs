@@ -230,7 +230,7 @@ fn the_web_page_lists_results_or_sends_a_value_to_lookup() {
         }
         let (status, _, body) = page(&hub, &cookie, "/search?q=credential+phish");
         assert_eq!(status, 200, "{loc}");
-        assert!(body.contains("1 incident(s) found"), "{loc}: {body}");
+        assert!(body.contains("1 incident found"), "{loc}: {body}");
         assert!(
             body.contains(&format!(
                 r#"href="/incidents/{mine}">Credential phishing wave"#

@@ -132,8 +132,10 @@ pub fn impact_charts(impact: &Value) -> Vec<Chart> {
         .unwrap_or(&empty)
         .iter()
         .map(|c| {
+            let operators = s(&c["operators"]);
+            let plural = if operators == "1" { "" } else { "s" };
             (
-                format!("#{} · {} operator(s)", s(&c["id"]), s(&c["operators"])),
+                format!("#{} · {operators} operator{plural}", s(&c["id"])),
                 f(&c["volume"]),
             )
         })

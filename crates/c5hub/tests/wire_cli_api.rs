@@ -170,7 +170,7 @@ fn cli_json_is_the_api_json() {
     assert_eq!(a["total"], 2, "{a}");
     let table = cli(&["search", "phish", "--as", "telco-a"], &data);
     assert!(
-        table.starts_with("phish: 2 incident(s) found, 1-2 shown"),
+        table.starts_with("phish: 2 incidents found, 1-2 shown"),
         "{table}"
     );
     assert!(table.contains("csirt.bank.test:PH-3"), "{table}");

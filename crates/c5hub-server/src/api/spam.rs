@@ -215,7 +215,8 @@ pub(crate) fn incoming(v: Value, org: &str) -> Result<(Vec<Incoming>, String), P
     if !errors.is_empty() {
         let n = errors.len();
         return Err(Problem::bad_request(format!(
-            "{n} problem(s) in the reports; none was stored"
+            "{n} problem{} in the reports; none was stored",
+            if n == 1 { "" } else { "s" }
         ))
         .with(errors));
     }
@@ -249,7 +250,12 @@ pub(crate) async fn submit(
     let v = json_body(&s, &headers, body)?;
     let (items, prefix) = incoming(v, &p.org)?;
     let reports = spam::reports_from(s.spam.key(), &p.org, items, Utc::now()).map_err(|errs| {
-        Problem::bad_request(format!("{} report(s) refused; none was stored", errs.len())).with(
+        let n = errs.len();
+        Problem::bad_request(format!(
+            "{n} report{} refused; none was stored",
+            if n == 1 { "" } else { "s" }
+        ))
+        .with(
             errs.into_iter()
                 .map(|(i, detail)| Where {
                     at: if prefix.is_empty() {

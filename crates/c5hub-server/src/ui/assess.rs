@@ -716,7 +716,7 @@ fn render_sheet(
                 div.error role="alert" id="form-errors" {
                     @let by_question = errors.keys().filter(|q| !q.is_empty()).count();
                     @if let Some(e) = errors.get("") { p { "Nothing was saved: " (e) } }
-                    @if by_question > 0 { p { "Nothing was saved: " (by_question) " answer(s) need a correction. Documents you chose must be chosen again." } }
+                    @if by_question > 0 { p { "Nothing was saved: " (by_question) @if by_question == 1 { " answer needs a correction." } @else { " answers need a correction." } " Documents you chose must be chosen again." } }
                     ul { @for (_, q) in m.questions() { @if let Some(e) = errors.get(&q.id) {
                         li { a href={ "#q-" (q.id) } { (q.id) } ": " (e) }
                     } } }
@@ -1383,7 +1383,7 @@ fn results_body(res: &Results, title: &str, show_ranks: bool) -> Markup {
             }
         }
         p {
-            (res.scores.len()) " validated response(s) of " (res.responses) " in this edition, scored with "
+            (res.scores.len()) @if res.scores.len() == 1 { " validated response of " } @else { " validated responses of " } (res.responses) " in this edition, scored with "
             code { (m.id) "@" (m.version) } ". Results are shown by " (label) ", not by rank (WTDC Resolution 45)"
             @if show_ranks { "; ranks are shown on request" } "."
         }

@@ -472,8 +472,16 @@ pub(crate) async fn list(State(s): State<AppState>, caller: Caller, Query(q): Q)
             }
             @if errors.is_empty() {
                 (table_of(&rows, &match total {
-                Some(t) => format!("{t} incident(s) in all, {} on this page", rows.len()),
-                None => format!("{} incident(s) on this page", rows.len()),
+                Some(t) => format!(
+                    "{t} incident{} in all, {} on this page",
+                    if t == 1 { "" } else { "s" },
+                    rows.len()
+                ),
+                None => format!(
+                    "{} incident{} on this page",
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" }
+                ),
             }, Some(&sorting)))
                 p.pager {
                     @if let Some(href) = &first { a href=(href) rel="first" { "First page" } " " }

@@ -71,7 +71,7 @@ pub(crate) async fn search(
                 } @else {
                     @let first = (page - 1) * per_page + 1;
                     @let last = first + hits.items.len().saturating_sub(1);
-                    p role="status" { (hits.total) " incident(s) found" @if !hits.items.is_empty() { ", " (first) "–" (last) " shown, newest first" } "." }
+                    p role="status" { (hits.total) @if hits.total == 1 { " incident found" } @else { " incidents found" } @if !hits.items.is_empty() { ", " (first) "–" (last) " shown, newest first" } "." }
                     (rows_table(&hits.items, &format!("Incidents matching “{text}”")))
                     nav.pages aria-label="Search result pages" {
                         @if *page > 1 {

@@ -132,7 +132,7 @@ step('A logs in and finds the shared incident from the header box', async () => 
   await page.getByRole('search').first().waitFor();
   await searchFor(WORD.toUpperCase());
   assert.ok(page.url().startsWith(`${BASE}/search?`), page.url());
-  await page.getByRole('status').filter({ hasText: '1 incident(s) found' }).waitFor();
+  await page.getByRole('status').filter({ hasText: '1 incident found' }).waitFor();
   const results = page.locator('main table');
   await results.getByRole('link', { name: SHARED_TITLE }).waitFor();
   assert.equal(await page.getByText(HIDDEN_TITLE).count(), 0, "B's own AMBER incident is not listed");

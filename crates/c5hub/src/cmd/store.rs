@@ -894,9 +894,13 @@ pub fn search(a: SearchArgs) -> Result<ExitCode> {
                 };
                 writeln!(
                     out,
-                    "{}: {} incident(s) found{shown}",
+                    "{}: {} found{shown}",
                     hits.words.join(" "),
-                    hits.total
+                    plural(
+                        u64::try_from(hits.total).unwrap_or(0),
+                        "incident",
+                        "incidents"
+                    )
                 )?;
                 if !hits.items.is_empty() {
                     writeln!(
