@@ -144,8 +144,18 @@ fn an_existing_store_starts_the_notifier_at_its_newest_change() {
             11,
         )
         .unwrap_or_else(|e| panic!("{loc}: {e}"));
-        put(&mut s, "bank", "A");
-        put(&mut s, "bank", "B");
+        // Data as schema 11 wrote it (this build's ingest writes what the
+        // newest schema holds): an incident and its change rows.
+        s.run_sql_for_tests(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/test-data/migrations/v11.sql"
+            ))
+            .expect("the v11 fixture"),
+        )
+        .unwrap_or_else(|e| panic!("{loc}: {e}"));
+        s.run_sql_for_tests("INSERT INTO changes (at, kind, incident, version) VALUES (1700000000001, 'status', 1, 1)")
+            .unwrap_or_else(|e| panic!("{loc}: {e}"));
         drop(s);
         let mut s = open(&loc);
         let newest = s
