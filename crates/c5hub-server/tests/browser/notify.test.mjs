@@ -175,7 +175,7 @@ step("A's admin adds a webhook for shared incidents and notes its secret", async
   await page.getByRole('link', { name: 'Admin', exact: true }).click();
   await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
   await page.waitForURL(`${BASE}/admin/webhooks`);
-  assert.equal(await page.getByRole('textbox', { name: 'Organisation' }).inputValue(), ORG_A, 'the form proposes the own organisation');
+  assert.equal(await page.getByRole('combobox', { name: 'Organisation' }).inputValue(), ORG_A, 'the form proposes the own organisation');
   await page.getByRole('textbox', { name: 'URL' }).fill(hookUrl);
   // Shared incidents only: a delivery of any other event would be this
   // test's mistake, and the receiver would see it.
