@@ -1560,8 +1560,9 @@ fn address(text: &str, v6: bool) -> Option<Observable> {
 /// The pattern c5hub writes for one of its observables, such as
 /// `[ipv4-addr:value = '198.51.100.7']`: the inverse of [`observables`] for
 /// one comparison (see the table there; phone numbers and IMEIs use
-/// OpenCTI's `phone-number` and `imei` types). Every kind has a pattern
-/// today; `None` is kept for kinds STIX cannot express.
+/// OpenCTI's `phone-number` and `imei` types). `None` when the pattern
+/// would not be valid: an ssdeep digest longer than the 128 characters the
+/// OASIS validator allows.
 pub fn for_observable(o: &Observable) -> Option<String> {
     use ObservableKind as K;
     let (object_type, property, steps, value) = match o.kind() {
@@ -1596,5 +1597,7 @@ pub fn for_observable(o: &Observable) -> Option<String> {
             test: Test::Eq(value.unwrap_or_else(|| Literal::Str(o.value().to_owned()))),
         })),
     };
-    Some(pattern.to_string())
+    let text = pattern.to_string();
+    // What c5hub writes must pass the same checks as what it reads.
+    parse(&text).is_ok().then_some(text)
 }
