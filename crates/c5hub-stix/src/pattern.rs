@@ -438,7 +438,9 @@ fn matched<'s, O>(
     text: &'s str,
 ) -> Option<usize> {
     let mut rest = text;
-    rule.parse_next(&mut rest).ok().map(|_| text.len() - rest.len())
+    rule.parse_next(&mut rest)
+        .ok()
+        .map(|_| text.len() - rest.len())
 }
 
 fn digit(c: char) -> bool {
@@ -446,7 +448,11 @@ fn digit(c: char) -> bool {
 }
 
 fn unsigned_int(i: &mut LexIn<'_>) -> ModalResult<()> {
-    alt(("0".void(), (one_of('1'..='9'), take_while(0.., digit)).void())).parse_next(i)
+    alt((
+        "0".void(),
+        (one_of('1'..='9'), take_while(0.., digit)).void(),
+    ))
+    .parse_next(i)
 }
 
 fn unsigned_float(i: &mut LexIn<'_>) -> ModalResult<()> {
@@ -468,7 +474,10 @@ fn string_body(i: &mut LexIn<'_>) -> ModalResult<()> {
         .parse_next(i)
 }
 
-fn two_digits_in(lo: (char, char), hi: (char, char)) -> impl FnMut(&mut LexIn<'_>) -> ModalResult<()> {
+fn two_digits_in(
+    lo: (char, char),
+    hi: (char, char),
+) -> impl FnMut(&mut LexIn<'_>) -> ModalResult<()> {
     move |i| {
         (one_of(lo.0..=lo.1), one_of(hi.0..=hi.1))
             .void()
@@ -478,13 +487,19 @@ fn two_digits_in(lo: (char, char), hi: (char, char)) -> impl FnMut(&mut LexIn<'_
 
 fn timestamp_body(i: &mut LexIn<'_>) -> ModalResult<()> {
     let year = take_while(4..=4, digit);
-    let month = alt((two_digits_in(('0', '0'), ('1', '9')), two_digits_in(('1', '1'), ('0', '2'))));
+    let month = alt((
+        two_digits_in(('0', '0'), ('1', '9')),
+        two_digits_in(('1', '1'), ('0', '2')),
+    ));
     let day = alt((
         two_digits_in(('0', '0'), ('1', '9')),
         two_digits_in(('1', '2'), ('0', '9')),
         two_digits_in(('3', '3'), ('0', '1')),
     ));
-    let hour = alt((two_digits_in(('0', '1'), ('0', '9')), two_digits_in(('2', '2'), ('0', '3'))));
+    let hour = alt((
+        two_digits_in(('0', '1'), ('0', '9')),
+        two_digits_in(('2', '2'), ('0', '3')),
+    ));
     let minute = two_digits_in(('0', '5'), ('0', '9'));
     let second = alt((two_digits_in(('0', '5'), ('0', '9')), "60".void()));
     (
@@ -540,12 +555,8 @@ fn is_space(c: char) -> bool {
             | '\u{85}'
             | '\u{A0}'
             | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202F}'
-                | '\u{205F}'
-                | '\u{3000}'
+            | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
@@ -565,7 +576,10 @@ fn next_token(text: &str) -> (Kind, usize) {
                     "h'",
                     repeat::<_, _, (), _, _>(
                         0..,
-                        (one_of(|c: char| c.is_ascii_hexdigit()), one_of(|c: char| c.is_ascii_hexdigit())),
+                        (
+                            one_of(|c: char| c.is_ascii_hexdigit()),
+                            one_of(|c: char| c.is_ascii_hexdigit()),
+                        ),
                     ),
                     '\'',
                 ),
@@ -579,7 +593,10 @@ fn next_token(text: &str) -> (Kind, usize) {
         (
             Kind::Ident,
             matched(
-                (one_of(ident_start), take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_')),
+                (
+                    one_of(ident_start),
+                    take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'),
+                ),
                 text,
             ),
         ),
@@ -588,7 +605,9 @@ fn next_token(text: &str) -> (Kind, usize) {
             matched(
                 (
                     one_of(ident_start),
-                    take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+                    take_while(0.., |c: char| {
+                        c.is_ascii_alphanumeric() || c == '_' || c == '-'
+                    }),
                 ),
                 text,
             ),
@@ -616,7 +635,10 @@ fn next_token(text: &str) -> (Kind, usize) {
     let skipped = [
         matched(take_while(1.., is_space), text),
         matched(("/*", take_until(0.., "*/"), "*/"), text),
-        matched(("//", take_while(0.., |c: char| c != '\r' && c != '\n')), text),
+        matched(
+            ("//", take_while(0.., |c: char| c != '\r' && c != '\n')),
+            text,
+        ),
     ];
     // The longest match wins; on a tie, the rule listed first.
     let mut best: (Kind, usize) = (Kind::Invalid, text.chars().next().map_or(1, char::len_utf8));
@@ -778,21 +800,27 @@ fn observation_expressions<'t>(i: &mut In<'t>) -> PResult<ObservationExpr> {
         preceded(tok(Kind::FollowedBy, "FOLLOWEDBY"), cut_err(observation_or)),
     )
     .parse_next(i)?;
-    Ok(ObservationExpr::followed_by(std::iter::once(first).chain(rest).collect()))
+    Ok(ObservationExpr::followed_by(
+        std::iter::once(first).chain(rest).collect(),
+    ))
 }
 
 fn observation_or<'t>(i: &mut In<'t>) -> PResult<ObservationExpr> {
     let first = observation_and(i)?;
     let rest: Vec<ObservationExpr> =
         repeat(0.., preceded(tok(Kind::Or, "OR"), cut_err(observation_and))).parse_next(i)?;
-    Ok(ObservationExpr::or(std::iter::once(first).chain(rest).collect()))
+    Ok(ObservationExpr::or(
+        std::iter::once(first).chain(rest).collect(),
+    ))
 }
 
 fn observation_and<'t>(i: &mut In<'t>) -> PResult<ObservationExpr> {
     let first = qualified(i)?;
     let rest: Vec<ObservationExpr> =
         repeat(0.., preceded(tok(Kind::And, "AND"), cut_err(qualified))).parse_next(i)?;
-    Ok(ObservationExpr::and(std::iter::once(first).chain(rest).collect()))
+    Ok(ObservationExpr::and(
+        std::iter::once(first).chain(rest).collect(),
+    ))
 }
 
 /// An observation expression in brackets or parentheses with its
@@ -841,8 +869,11 @@ fn qualifier<'t>(i: &mut In<'t>) -> PResult<Qualifier> {
         preceded(
             tok(Kind::Within, "WITHIN"),
             cut_err((
-                alt((tok(Kind::IntPos, "a number"), tok(Kind::FloatPos, "a number")))
-                    .context("a number of seconds (not negative)"),
+                alt((
+                    tok(Kind::IntPos, "a number"),
+                    tok(Kind::FloatPos, "a number"),
+                ))
+                .context("a number of seconds (not negative)"),
                 tok(Kind::Seconds, "SECONDS"),
             )),
         )
@@ -875,14 +906,18 @@ fn comparison_or<'t>(i: &mut In<'t>) -> PResult<ComparisonExpr> {
     let first = comparison_and(i)?;
     let rest: Vec<ComparisonExpr> =
         repeat(0.., preceded(tok(Kind::Or, "OR"), cut_err(comparison_and))).parse_next(i)?;
-    Ok(ComparisonExpr::or(std::iter::once(first).chain(rest).collect()))
+    Ok(ComparisonExpr::or(
+        std::iter::once(first).chain(rest).collect(),
+    ))
 }
 
 fn comparison_and<'t>(i: &mut In<'t>) -> PResult<ComparisonExpr> {
     let first = prop_test(i)?;
     let rest: Vec<ComparisonExpr> =
         repeat(0.., preceded(tok(Kind::And, "AND"), cut_err(prop_test))).parse_next(i)?;
-    Ok(ComparisonExpr::and(std::iter::once(first).chain(rest).collect()))
+    Ok(ComparisonExpr::and(
+        std::iter::once(first).chain(rest).collect(),
+    ))
 }
 
 fn prop_test<'t>(i: &mut In<'t>) -> PResult<ComparisonExpr> {
@@ -913,57 +948,94 @@ fn prop_test<'t>(i: &mut In<'t>) -> PResult<ComparisonExpr> {
 fn path_test<'t>(i: &mut In<'t>) -> PResult<ComparisonExpr> {
     let path = object_path(i)?;
     let negated = opt(tok(Kind::Not, "NOT")).parse_next(i)?.is_some();
-    let op = cut_err(one_of(|t: Tok<'t>| {
-        matches!(
-            t.kind,
-            Kind::Eq
-                | Kind::Neq
-                | Kind::Lt
-                | Kind::Le
-                | Kind::Gt
-                | Kind::Ge
-                | Kind::In
-                | Kind::Like
-                | Kind::Matches
-                | Kind::IsSubset
-                | Kind::IsSuperset
-        )
-    })
-    .context("a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET)"))
+    let op = cut_err(
+        one_of(|t: Tok<'t>| {
+            matches!(
+                t.kind,
+                Kind::Eq
+                    | Kind::Neq
+                    | Kind::Lt
+                    | Kind::Le
+                    | Kind::Gt
+                    | Kind::Ge
+                    | Kind::In
+                    | Kind::Like
+                    | Kind::Matches
+                    | Kind::IsSubset
+                    | Kind::IsSuperset
+            )
+        })
+        .context(
+            "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET)",
+        ),
+    )
     .parse_next(i)?;
     let left = i.len();
     let string = || tok(Kind::Str, "a string literal");
     let (test, raw) = match op.kind {
-        Kind::Eq => cut_err(primitive_literal.with_taken()).map(|(l, r)| (Test::Eq(l), r)).parse_next(i)?,
-        Kind::Neq => cut_err(primitive_literal.with_taken()).map(|(l, r)| (Test::Ne(l), r)).parse_next(i)?,
-        Kind::Lt => cut_err(orderable_literal.with_taken()).map(|(l, r)| (Test::Lt(l), r)).parse_next(i)?,
-        Kind::Le => cut_err(orderable_literal.with_taken()).map(|(l, r)| (Test::Le(l), r)).parse_next(i)?,
-        Kind::Gt => cut_err(orderable_literal.with_taken()).map(|(l, r)| (Test::Gt(l), r)).parse_next(i)?,
-        Kind::Ge => cut_err(orderable_literal.with_taken()).map(|(l, r)| (Test::Ge(l), r)).parse_next(i)?,
-        Kind::In => cut_err(set_literal.with_taken()).map(|(l, r)| (Test::In(l), r)).parse_next(i)?,
-        Kind::Like => cut_err(string().with_taken()).map(|(s, r)| (Test::Like(unescape(s.text)), r)).parse_next(i)?,
-        Kind::Matches => cut_err(string().with_taken()).map(|(s, r)| (Test::Matches(unescape(s.text)), r)).parse_next(i)?,
-        Kind::IsSubset => cut_err(string().with_taken()).map(|(s, r)| (Test::IsSubset(unescape(s.text)), r)).parse_next(i)?,
-        _ => cut_err(string().with_taken()).map(|(s, r)| (Test::IsSuperset(unescape(s.text)), r)).parse_next(i)?,
+        Kind::Eq => cut_err(primitive_literal.with_taken())
+            .map(|(l, r)| (Test::Eq(l), r))
+            .parse_next(i)?,
+        Kind::Neq => cut_err(primitive_literal.with_taken())
+            .map(|(l, r)| (Test::Ne(l), r))
+            .parse_next(i)?,
+        Kind::Lt => cut_err(orderable_literal.with_taken())
+            .map(|(l, r)| (Test::Lt(l), r))
+            .parse_next(i)?,
+        Kind::Le => cut_err(orderable_literal.with_taken())
+            .map(|(l, r)| (Test::Le(l), r))
+            .parse_next(i)?,
+        Kind::Gt => cut_err(orderable_literal.with_taken())
+            .map(|(l, r)| (Test::Gt(l), r))
+            .parse_next(i)?,
+        Kind::Ge => cut_err(orderable_literal.with_taken())
+            .map(|(l, r)| (Test::Ge(l), r))
+            .parse_next(i)?,
+        Kind::In => cut_err(set_literal.with_taken())
+            .map(|(l, r)| (Test::In(l), r))
+            .parse_next(i)?,
+        Kind::Like => cut_err(string().with_taken())
+            .map(|(s, r)| (Test::Like(unescape(s.text)), r))
+            .parse_next(i)?,
+        Kind::Matches => cut_err(string().with_taken())
+            .map(|(s, r)| (Test::Matches(unescape(s.text)), r))
+            .parse_next(i)?,
+        Kind::IsSubset => cut_err(string().with_taken())
+            .map(|(s, r)| (Test::IsSubset(unescape(s.text)), r))
+            .parse_next(i)?,
+        _ => cut_err(string().with_taken())
+            .map(|(s, r)| (Test::IsSuperset(unescape(s.text)), r))
+            .parse_next(i)?,
     };
     let raw: String = raw.iter().map(|t| t.text).collect();
     if let Some(problem) = hash_problem(&path, &raw) {
         return refuse(left, problem);
     }
-    Ok(ComparisonExpr::Test(PropTest { path, negated, test }))
+    Ok(ComparisonExpr::Test(PropTest {
+        path,
+        negated,
+        test,
+    }))
 }
 
 fn object_path<'t>(i: &mut In<'t>) -> PResult<ObjectPath> {
-    let object_type = alt((tok(Kind::Ident, "an object type"), tok(Kind::IdentHyphen, "an object type")))
-        .context("an object type (such as ipv4-addr)")
-        .parse_next(i)?;
+    let object_type = alt((
+        tok(Kind::Ident, "an object type"),
+        tok(Kind::IdentHyphen, "an object type"),
+    ))
+    .context("an object type (such as ipv4-addr)")
+    .parse_next(i)?;
     cut_err(tok(Kind::Colon, "':' after the object type")).parse_next(i)?;
     let property = cut_err(key).parse_next(i)?;
     let steps = repeat(
         0..,
         alt((
             preceded(tok(Kind::Dot, "'.'"), cut_err(key)).map(PathStep::Key),
-            delimited(tok(Kind::LBrack, "'['"), cut_err(index), cut_err(tok(Kind::RBrack, "']'"))),
+            delimited(
+                tok(Kind::LBrack, "'['"),
+                cut_err(index),
+                cut_err(tok(Kind::RBrack, "']'")),
+            ),
         )),
     )
     .parse_next(i)?;
@@ -1070,7 +1142,10 @@ fn unescape(token: &str) -> String {
 /// written, quotes removed) must have that hash's shape.
 fn hash_problem(path: &ObjectPath, raw_value: &str) -> Option<String> {
     let through_hashes = path.property == "hashes"
-        || path.steps.iter().any(|s| matches!(s, PathStep::Key(k) if k == "hashes"));
+        || path
+            .steps
+            .iter()
+            .any(|s| matches!(s, PathStep::Key(k) if k == "hashes"));
     if !through_hashes {
         return None;
     }
@@ -1088,7 +1163,8 @@ fn hash_problem(path: &ObjectPath, raw_value: &str) -> Option<String> {
     // Python's `$` also matches before one final newline.
     let value_end = value.strip_suffix('\n').unwrap_or(&value);
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    let starts_hex = |s: &str, n: usize| s.len() >= n && s.as_bytes()[..n].iter().all(u8::is_ascii_hexdigit);
+    let starts_hex =
+        |s: &str, n: usize| s.len() >= n && s.as_bytes()[..n].iter().all(u8::is_ascii_hexdigit);
     let ok = match name.as_str() {
         "MD5" => hex(value_end, 32),
         "RIPEMD160" | "SHA1" => hex(value_end, 40),
@@ -1139,7 +1215,10 @@ pub fn parse(text: &str) -> Result<Pattern, PatternError> {
     }
     // The OASIS validator insists on this before parsing (so a pattern may
     // not start with a comment either); agree with it.
-    match text.char_indices().find(|(_, c)| *c != '(' && !c.is_whitespace()) {
+    match text
+        .char_indices()
+        .find(|(_, c)| *c != '(' && !c.is_whitespace())
+    {
         None => {
             return Err(PatternError {
                 offset: char_offset(text, text.len()),
@@ -1186,7 +1265,9 @@ fn to_error(text: &str, tokens: &[Tok<'_>], fail: Fail) -> PatternError {
         let what = match t.text {
             "t" => "timestamp literal, which must read t'YYYY-MM-DDThh:mm:ss[.fraction]Z'",
             "h" => "hex literal, which must read h'...' with an even number of hex digits",
-            "b" => "binary literal, which must read b'...' with base64 in groups of four characters",
+            "b" => {
+                "binary literal, which must read b'...' with base64 in groups of four characters"
+            }
             _ => return None,
         };
         adjacent.then(|| format!("a malformed {what}"))
@@ -1211,14 +1292,24 @@ fn describe_token(t: Option<&Tok<'_>>) -> String {
         return "the end of the pattern".to_owned();
     };
     match t.kind {
-        Kind::Quote => "a string literal that is not closed or holds an escape other than \\' and \\\\".to_owned(),
+        Kind::Quote => {
+            "a string literal that is not closed or holds an escape other than \\' and \\\\"
+                .to_owned()
+        }
         Kind::Invalid => match t.text.chars().next() {
-            Some(c) => format!("{}, which the pattern language does not use", describe_char(c)),
+            Some(c) => format!(
+                "{}, which the pattern language does not use",
+                describe_char(c)
+            ),
             None => "nothing".to_owned(),
         },
         _ => {
             let shown: String = t.text.chars().take(40).collect();
-            let more = if t.text.chars().count() > 40 { "..." } else { "" };
+            let more = if t.text.chars().count() > 40 {
+                "..."
+            } else {
+                ""
+            };
             format!("'{shown}{more}'")
         }
     }
@@ -1428,10 +1519,16 @@ fn write_test(f: &mut fmt::Formatter<'_>, t: &PropTest) -> fmt::Result {
 /// otherwise.
 fn write_key(f: &mut fmt::Formatter<'_>, key: &str) -> fmt::Result {
     let mut chars = key.chars();
-    let bare = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let bare = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !is_reserved(key);
-    if bare { f.write_str(key) } else { write_string(f, key) }
+    if bare {
+        f.write_str(key)
+    } else {
+        write_string(f, key)
+    }
 }
 
 fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
@@ -1520,10 +1617,15 @@ fn observable_of(path: &ObjectPath, value: &Literal) -> Option<Observable> {
         ("ipv6-addr", "value", []) => address(text, true),
         ("domain-name", "value", []) => parse(K::Domain),
         ("url", "value", []) => parse(K::Url),
-        ("email-addr", "value", [])
-        | ("email-message", "from_ref" | "sender_ref", ["value"]) => parse(K::Email),
+        ("email-addr", "value", []) | ("email-message", "from_ref" | "sender_ref", ["value"]) => {
+            parse(K::Email)
+        }
         ("file", "hashes", [name]) => {
-            let name: String = name.chars().filter(|c| *c != '-').flat_map(char::to_uppercase).collect();
+            let name: String = name
+                .chars()
+                .filter(|c| *c != '-')
+                .flat_map(char::to_uppercase)
+                .collect();
             let kind = match name.as_str() {
                 "MD5" => K::Md5,
                 "SHA1" => K::Sha1,
@@ -1582,7 +1684,12 @@ pub fn for_observable(o: &Observable) -> Option<String> {
         K::PhoneNumber => ("phone-number", "value", vec![], None),
         K::SenderId => ("x-c5hub-sender-id", "value", vec![], None),
         K::Imei => ("imei", "value", vec![], None),
-        K::Asn => ("autonomous-system", "number", vec![], Some(Literal::Int(o.asn()?.to_string()))),
+        K::Asn => (
+            "autonomous-system",
+            "number",
+            vec![],
+            Some(Literal::Int(o.asn()?.to_string())),
+        ),
         K::Mac => ("mac-addr", "value", vec![], None),
         K::Cve => ("x-c5hub-cve", "value", vec![], None),
     };
@@ -1591,7 +1698,10 @@ pub fn for_observable(o: &Observable) -> Option<String> {
             path: ObjectPath {
                 object_type: object_type.to_owned(),
                 property: property.to_owned(),
-                steps: steps.into_iter().map(|s| PathStep::Key(s.to_owned())).collect(),
+                steps: steps
+                    .into_iter()
+                    .map(|s| PathStep::Key(s.to_owned()))
+                    .collect(),
             },
             negated: false,
             test: Test::Eq(value.unwrap_or_else(|| Literal::Str(o.value().to_owned()))),

@@ -16,7 +16,9 @@ struct Case {
 }
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-data/patterns").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data/patterns")
+        .join(name)
 }
 
 /// Reads a corpus file: `# why` comment lines, then the pattern on its own
@@ -32,7 +34,11 @@ fn cases(name: &str) -> Vec<Case> {
             let last = out.last_mut().expect("an error line follows a pattern");
             last.expected_error = Some(expected.to_owned());
         } else if !line.is_empty() {
-            assert!(!why.is_empty(), "{name}:{}: a pattern without a comment saying why", n + 1);
+            assert!(
+                !why.is_empty(),
+                "{name}:{}: a pattern without a comment saying why",
+                n + 1
+            );
             out.push(Case {
                 line: n + 1,
                 why: std::mem::take(&mut why),
@@ -47,15 +53,31 @@ fn cases(name: &str) -> Vec<Case> {
 #[test]
 fn every_valid_pattern_parses_and_prints_back_equal() {
     let cases = cases("valid.txt");
-    assert!(cases.len() > 80, "the corpus holds the OASIS examples and more");
+    assert!(
+        cases.len() > 80,
+        "the corpus holds the OASIS examples and more"
+    );
     for case in cases {
-        let parsed = parse(&case.pattern)
-            .unwrap_or_else(|e| panic!("valid.txt:{} ({}): {e}\n{}", case.line, case.why, case.pattern));
+        let parsed = parse(&case.pattern).unwrap_or_else(|e| {
+            panic!(
+                "valid.txt:{} ({}): {e}\n{}",
+                case.line, case.why, case.pattern
+            )
+        });
         let printed = parsed.to_string();
-        let again = parse(&printed)
-            .unwrap_or_else(|e| panic!("valid.txt:{}: the print does not parse: {e}\n{printed}", case.line));
+        let again = parse(&printed).unwrap_or_else(|e| {
+            panic!(
+                "valid.txt:{}: the print does not parse: {e}\n{printed}",
+                case.line
+            )
+        });
         assert_eq!(again, parsed, "valid.txt:{}: {printed}", case.line);
-        assert_eq!(again.to_string(), printed, "valid.txt:{}: printing is stable", case.line);
+        assert_eq!(
+            again.to_string(),
+            printed,
+            "valid.txt:{}: printing is stable",
+            case.line
+        );
     }
 }
 
@@ -78,7 +100,10 @@ fn every_invalid_pattern_is_refused_with_its_error() {
             let case = next_case.next().expect("peeked");
             let error = match parse(&case.pattern) {
                 Ok(p) => {
-                    failures.push(format!("invalid.txt:{} ({}) parsed as {p}", case.line, case.why));
+                    failures.push(format!(
+                        "invalid.txt:{} ({}) parsed as {p}",
+                        case.line, case.why
+                    ));
                     continue;
                 }
                 Err(e) => e.to_string(),

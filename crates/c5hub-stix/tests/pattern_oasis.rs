@@ -12,7 +12,9 @@ use c5hub_stix::pattern::parse;
 
 /// Reads each pattern line (not comments, not `!!` expected errors).
 fn patterns(name: &str) -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-data/patterns").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data/patterns")
+        .join(name);
     std::fs::read_to_string(path)
         .expect("the corpus file is readable")
         .lines()
@@ -76,7 +78,9 @@ fn the_oasis_validator_accepts_every_valid_pattern() {
     let disagreements: Vec<String> = patterns
         .iter()
         .zip(verdicts)
-        .filter_map(|(p, v)| v.map(|why| format!("{p}\n  OASIS: {why}\n  ours: {:?}", parse(p).err())))
+        .filter_map(|(p, v)| {
+            v.map(|why| format!("{p}\n  OASIS: {why}\n  ours: {:?}", parse(p).err()))
+        })
         .collect();
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }

@@ -42,7 +42,10 @@ fn literal(with_bool: bool) -> BoxedStrategy<Literal> {
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-zA-Z_][a-zA-Z0-9_]{0,8}",
-        prop::sample::select(vec!["AND", "LAST", "true", "false", "IN", "x-y", "SHA-256", "1a"]).prop_map(String::from),
+        prop::sample::select(vec![
+            "AND", "LAST", "true", "false", "IN", "x-y", "SHA-256", "1a"
+        ])
+        .prop_map(String::from),
         any_text(),
     ]
 }
@@ -58,11 +61,19 @@ fn object_path() -> impl Strategy<Value = ObjectPath> {
         key(),
         prop::collection::vec(step, 0..4),
     )
-        .prop_map(|(object_type, property, steps)| ObjectPath { object_type, property, steps })
+        .prop_map(|(object_type, property, steps)| ObjectPath {
+            object_type,
+            property,
+            steps,
+        })
         // The validator's hash-value check applies under `hashes`; keep
         // generated values out of its way.
         .prop_filter("no hashes", |p| {
-            p.property != "hashes" && !p.steps.iter().any(|s| matches!(s, PathStep::Key(k) if k == "hashes"))
+            p.property != "hashes"
+                && !p
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s, PathStep::Key(k) if k == "hashes"))
         })
 }
 
@@ -81,16 +92,22 @@ fn prop_test() -> impl Strategy<Value = PropTest> {
         any_text().prop_map(Test::IsSuperset),
         Just(Test::Exists),
     ];
-    (object_path(), any::<bool>(), test).prop_map(|(path, negated, test)| PropTest { path, negated, test })
+    (object_path(), any::<bool>(), test).prop_map(|(path, negated, test)| PropTest {
+        path,
+        negated,
+        test,
+    })
 }
 
 fn comparison() -> impl Strategy<Value = ComparisonExpr> {
-    prop_test().prop_map(ComparisonExpr::Test).prop_recursive(4, 24, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 2..4).prop_map(ComparisonExpr::and),
-            prop::collection::vec(inner, 2..4).prop_map(ComparisonExpr::or),
-        ]
-    })
+    prop_test()
+        .prop_map(ComparisonExpr::Test)
+        .prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..4).prop_map(ComparisonExpr::and),
+                prop::collection::vec(inner, 2..4).prop_map(ComparisonExpr::or),
+            ]
+        })
 }
 
 fn qualifier() -> impl Strategy<Value = Qualifier> {
@@ -102,14 +119,16 @@ fn qualifier() -> impl Strategy<Value = Qualifier> {
 }
 
 fn observation() -> impl Strategy<Value = ObservationExpr> {
-    comparison().prop_map(ObservationExpr::Comparison).prop_recursive(5, 32, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 2..4).prop_map(ObservationExpr::and),
-            prop::collection::vec(inner.clone(), 2..4).prop_map(ObservationExpr::or),
-            prop::collection::vec(inner.clone(), 2..4).prop_map(ObservationExpr::followed_by),
-            (inner, qualifier()).prop_map(|(e, q)| ObservationExpr::Qualified(Box::new(e), q)),
-        ]
-    })
+    comparison()
+        .prop_map(ObservationExpr::Comparison)
+        .prop_recursive(5, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..4).prop_map(ObservationExpr::and),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(ObservationExpr::or),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(ObservationExpr::followed_by),
+                (inner, qualifier()).prop_map(|(e, q)| ObservationExpr::Qualified(Box::new(e), q)),
+            ]
+        })
 }
 
 proptest! {
@@ -156,13 +175,21 @@ proptest! {
 }
 
 fn nested(depth: usize) -> String {
-    format!("{}[x-test:a = 1]{}", "(".repeat(depth - 1), ")".repeat(depth - 1))
+    format!(
+        "{}[x-test:a = 1]{}",
+        "(".repeat(depth - 1),
+        ")".repeat(depth - 1)
+    )
 }
 
 #[test]
 fn nesting_up_to_the_limit_parses() {
     parse(&nested(MAX_DEPTH)).expect("MAX_DEPTH levels are allowed");
-    let brackets = format!("[{}x-test:a = 1{}]", "(".repeat(MAX_DEPTH - 1), ")".repeat(MAX_DEPTH - 1));
+    let brackets = format!(
+        "[{}x-test:a = 1{}]",
+        "(".repeat(MAX_DEPTH - 1),
+        ")".repeat(MAX_DEPTH - 1)
+    );
     parse(&brackets).expect("MAX_DEPTH levels inside brackets are allowed");
 }
 
@@ -170,7 +197,13 @@ fn nesting_up_to_the_limit_parses() {
 fn deeper_nesting_is_refused_with_an_error_not_a_stack_overflow() {
     let err = parse(&nested(MAX_DEPTH + 1)).expect_err("too deep");
     assert_eq!(err.offset, MAX_DEPTH);
-    assert_eq!(err.to_string(), format!("at character {}: brackets and parentheses are nested deeper than 64 levels", MAX_DEPTH + 1));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "at character {}: brackets and parentheses are nested deeper than 64 levels",
+            MAX_DEPTH + 1
+        )
+    );
     let very_deep = format!("{}[x-test:a = 1]", "(".repeat(60_000));
     assert!(parse(&very_deep).is_err());
     let brackets = format!("[{}", "(".repeat(60_000));
@@ -188,7 +221,9 @@ fn patterns_longer_than_the_limit_are_refused() {
 #[test]
 fn long_flat_patterns_parse_without_deep_recursion() {
     // Lists of operands are loops, not recursion: thousands of them parse.
-    let ors: Vec<String> = (0..1500).map(|n| format!("[ipv4-addr:value = '10.0.{}.{}']", n / 256, n % 256)).collect();
+    let ors: Vec<String> = (0..1500)
+        .map(|n| format!("[ipv4-addr:value = '10.0.{}.{}']", n / 256, n % 256))
+        .collect();
     let text = ors.join(" OR ");
     assert!(text.len() < MAX_PATTERN_LEN);
     let p = parse(&text).expect("a long flat pattern");
@@ -199,5 +234,8 @@ fn long_flat_patterns_parse_without_deep_recursion() {
 fn error_offsets_count_characters_not_bytes() {
     let err = parse("[x-test:a = 'é' é]").expect_err("a stray character");
     assert_eq!(err.offset, 16);
-    assert_eq!(err.to_string(), "at character 17: expected AND, OR or ']', found 'é', which the pattern language does not use");
+    assert_eq!(
+        err.to_string(),
+        "at character 17: expected AND, OR or ']', found 'é', which the pattern language does not use"
+    );
 }
