@@ -144,8 +144,9 @@ pub struct ObjectPath {
 pub enum PathStep {
     /// `.key` or `.'quoted key'`.
     Key(String),
-    /// `[n]`, a list index.
-    Index(i64),
+    /// `[n]`, a list index: its decimal text as for [`Literal::Int`]
+    /// (without `+`, possibly negative, of any size).
+    Index(String),
     /// `[*]`, any list element.
     AnyIndex,
 }
@@ -1057,17 +1058,13 @@ fn key<'t>(i: &mut In<'t>) -> PResult<String> {
 }
 
 fn index<'t>(i: &mut In<'t>) -> PResult<PathStep> {
-    let left = i.len();
-    let t = one_of(|t: Tok<'t>| matches!(t.kind, Kind::IntPos | Kind::IntNeg | Kind::Asterisk))
+    one_of(|t: Tok<'t>| matches!(t.kind, Kind::IntPos | Kind::IntNeg | Kind::Asterisk))
         .context("a list index (an integer or '*')")
-        .parse_next(i)?;
-    if t.kind == Kind::Asterisk {
-        return Ok(PathStep::AnyIndex);
-    }
-    match unsigned(t.text).parse::<i64>() {
-        Ok(n) => Ok(PathStep::Index(n)),
-        Err(_) => refuse(left, format!("the list index {} is out of range", t.text)),
-    }
+        .map(|t: Tok<'t>| match t.kind {
+            Kind::Asterisk => PathStep::AnyIndex,
+            _ => PathStep::Index(unsigned(t.text)),
+        })
+        .parse_next(i)
 }
 
 fn orderable_literal<'t>(i: &mut In<'t>) -> PResult<Literal> {
