@@ -670,6 +670,12 @@ fn next_token(text: &str) -> (Kind, usize) {
 
 /// Splits `text` into tokens, dropping spaces and comments, and refuses
 /// nesting deeper than [`MAX_DEPTH`].
+///
+/// It stops after the first token no grammar rule uses (a lone quote, `+`,
+/// `-`, `^`, `/`, `LAST`, a character outside the language): the parser
+/// fails there at the latest, and its error depends only on the tokens up
+/// to there. Stopping also keeps lexing linear: an unclosed string or
+/// comment is scanned to the end once, not again from every later quote.
 fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, PatternError> {
     let mut tokens = Vec::new();
     let mut at = 0;
@@ -698,6 +704,16 @@ fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, PatternError> {
             Kind::RParen | Kind::RBrack => {
                 depth = depth.saturating_sub(1);
                 tokens.push(tok);
+            }
+            Kind::Quote
+            | Kind::Plus
+            | Kind::Minus
+            | Kind::Power
+            | Kind::Divide
+            | Kind::Last
+            | Kind::Invalid => {
+                tokens.push(tok);
+                break;
             }
             _ => tokens.push(tok),
         }

@@ -117,3 +117,24 @@ fn error_offsets_count_characters_not_bytes() {
         "at character 17: expected AND, OR or ']', found 'é', which the pattern language does not use"
     );
 }
+
+#[test]
+fn unclosed_strings_and_comments_take_linear_time() {
+    // Each quote starts a string that runs to the end unclosed; each `/*`
+    // a comment. Scanning again from every one would take minutes.
+    let budget = MAX_PATTERN_LEN - 64;
+    for filler in ["'\\", "/*x", "h'", "b'", "t'"] {
+        let text = format!(
+            "[x-test:a = 1 AND x-test:b = {}]",
+            filler.repeat(budget / filler.len())
+        );
+        let started = std::time::Instant::now();
+        let err = parse(&text).expect_err("never closed");
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "{filler}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(err.offset, 29, "{filler}: {err}");
+    }
+}
