@@ -44,7 +44,7 @@ pub const MAX_DEPTH: usize = 64;
 // ---------------------------------------------------------------------------
 
 /// A parsed STIX pattern: one observation expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     /// The whole pattern.
     pub expression: ObservationExpr,
@@ -57,7 +57,7 @@ pub struct Pattern {
 /// operator directly (`a OR (b OR c)` is `Or([a, b, c])`): use the
 /// constructors [`ObservationExpr::and`], [`ObservationExpr::or`] and
 /// [`ObservationExpr::followed_by`], which flatten.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObservationExpr {
     /// `[ comparison ]`: one observation matching the comparison.
     Comparison(ComparisonExpr),
@@ -74,7 +74,7 @@ pub enum ObservationExpr {
 /// A comparison expression: the inside of `[...]`.
 ///
 /// The same flattening rule as for [`ObservationExpr`] holds.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComparisonExpr {
     /// One test of one property.
     Test(PropTest),
@@ -85,7 +85,7 @@ pub enum ComparisonExpr {
 }
 
 /// One property test: `path [NOT] operator value`, or `[NOT] EXISTS path`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PropTest {
     /// The property compared.
     pub path: ObjectPath,
@@ -100,7 +100,7 @@ pub struct PropTest {
 /// The grammar restricts operands: ordering operators take no boolean, the
 /// string operators take a string literal only. A tree [`parse`] returned
 /// always keeps to that.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Test {
     /// `=`
     Eq(Literal),
@@ -129,7 +129,7 @@ pub enum Test {
 }
 
 /// An object path: `type:property.key[0].'quoted key'[*]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectPath {
     /// The object type (`ipv4-addr`, `file`, `x-custom`, ...).
     pub object_type: String,
@@ -140,7 +140,7 @@ pub struct ObjectPath {
 }
 
 /// One step of an object path after its first property.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathStep {
     /// `.key` or `.'quoted key'`.
     Key(String),
@@ -155,7 +155,7 @@ pub enum PathStep {
 ///
 /// Numbers keep their text (without a `+` sign), so integers of any size
 /// and floats read and write back unchanged; see [`Literal::as_i64`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Literal {
     /// An integer, `-?(0|[1-9][0-9]*)`.
     Int(String),
@@ -174,7 +174,7 @@ pub enum Literal {
 }
 
 /// A qualifier of an observation expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Qualifier {
     /// `WITHIN n SECONDS`, `n` a non-negative integer or float as written
     /// (without `+`).
