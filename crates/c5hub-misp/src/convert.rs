@@ -170,6 +170,18 @@ fn classification(event: &Event) -> RsitClass {
         .expect("other/undetermined is in the taxonomy")
 }
 
+/// The tag an event built from the model carries its c5hub id in, so the
+/// event read back is the same incident (MISP keeps tags, not unknown keys).
+pub const ID_TAG: &str = "c5hub:incident-id";
+
+/// The global id an event's `c5hub:incident-id="name:id"` tag names.
+fn tagged_id(event: &Event) -> Option<GlobalId> {
+    tag_names(event.body().get("Tag")).find_map(|t| {
+        let v = t.strip_prefix(ID_TAG)?.strip_prefix('=')?;
+        v.trim_matches('"').parse().ok()
+    })
+}
+
 /// A GlobalId name from an organisation's name: lower case, every run of
 /// characters other than a-z, 0-9, `.`, `_` and `-` one `-`.
 fn id_name(org: &str) -> String {
@@ -236,7 +248,10 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
                 .map(str::to_ascii_lowercase)
         })
         .unwrap_or_else(|| "misp".to_owned());
-    let id = match GlobalId::new(&name, &event.uuid().to_ascii_lowercase()) {
+    let id = match tagged_id(event)
+        .map(Ok)
+        .unwrap_or_else(|| GlobalId::new(&name, &event.uuid().to_ascii_lowercase()))
+    {
         Ok(id) => id,
         Err(err) => {
             return Err(vec![Problem {
@@ -471,6 +486,7 @@ pub fn event_from_incident(incident: &Incident, reporter: &str, stored: DateTime
     if let Some(c) = incident.classification {
         tags.push(json!({"name": c.machine_tag(), "colour": "#0088cc"}));
     }
+    tags.push(json!({"name": format!("{ID_TAG}=\"{}\"", incident.id), "colour": "#0088cc"}));
     let attributes: Vec<Value> = incident
         .observables
         .iter()
