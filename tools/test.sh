@@ -27,6 +27,11 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   echo "== installing aiosmtpd (PyPI)"
   python3 -m pip install -q aiosmtpd
 fi
+# Exported MISP events are loaded with PyMISP (crates/c5hub/tests/misp_cli.rs).
+if ! python3 -c 'import pymisp' 2>/dev/null; then
+  echo "== installing pymisp (PyPI)"
+  python3 -m pip install -q pymisp
+fi
 
 echo "== gates: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check
