@@ -9,9 +9,7 @@ use std::io::{self, Write};
 
 use c5hub_misp::Limits;
 
-use crate::{
-    DecodeOptions, Decoded, Door, Exported, Failure, FailureKind, Format, Hints, Note,
-};
+use crate::{DecodeOptions, Decoded, Door, Exported, Failure, FailureKind, Format, Hints, Note};
 
 /// MISP events.
 pub static FORMAT: Format = Format {
@@ -67,10 +65,7 @@ fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Failure> {
 }
 
 /// Converts events already read (a document's, or one feed file's).
-pub fn decode_events(
-    events: &[c5hub_misp::ReadEvent],
-    lenient: bool,
-) -> Result<Decoded, Failure> {
+pub fn decode_events(events: &[c5hub_misp::ReadEvent], lenient: bool) -> Result<Decoded, Failure> {
     let mut incidents = Vec::with_capacity(events.len());
     let mut notes = Vec::new();
     let mut errors = Vec::new();
@@ -152,6 +147,24 @@ fn encode(
 /// The uuid of an incident's event (its file is `{uuid}.json`).
 pub fn event_uuid(incident: &c5hub_model::Incident) -> String {
     c5hub_misp::event_uuid_for(incident)
+}
+
+/// The event uuid a feed file name (`{uuid}.json`) names, lower case.
+pub fn event_file_uuid(file: &str) -> Option<String> {
+    file.strip_suffix(".json")
+        .filter(|u| c5hub_misp::is_uuid(u))
+        .map(str::to_ascii_lowercase)
+}
+
+/// The uuid of the event of the incident with this global id (`name:id`).
+pub fn uuid_of(global_id: &str) -> String {
+    c5hub_misp::uuid_for_global_id(global_id)
+}
+
+/// Whether the incident with this global id (`name:id`) is the event
+/// named `uuid` (a feed's `{uuid}.json`).
+pub fn is_event(global_id: &str, uuid: &str) -> bool {
+    c5hub_misp::uuid_for_global_id(global_id).eq_ignore_ascii_case(uuid)
 }
 
 /// One feed event file, `{"Event": {...}}`.

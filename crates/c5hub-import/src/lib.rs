@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
-use c5hub_formats::{Decoded, DecodeOptions, Door, FailureKind, Format, Hints, Stream};
+use c5hub_formats::{DecodeOptions, Decoded, Door, FailureKind, Format, Hints, Stream};
 use c5hub_iodef::model::HubRecord;
 use c5hub_iodef::{Binding, Limits};
 use c5hub_model::Incident;
@@ -246,7 +246,9 @@ pub fn import(
                 opts,
                 &mut sum,
                 on,
-                vec!["not IODEF (XML or JSON), MISP events, a CSV feed or IntelMQ events".to_owned()],
+                vec![
+                    "not IODEF (XML or JSON), MISP events, a CSV feed or IntelMQ events".to_owned(),
+                ],
             )?,
         }
     }
@@ -282,7 +284,9 @@ fn misp_feeds(files: &[PathBuf]) -> Result<MispFeeds, Error> {
         out.manifests.insert(f.clone());
         let dir = f.parent().unwrap_or(Path::new("."));
         out.listed.insert(dir.join("hashes.csv"));
-        if let Ok(uuids) = c5hub_formats::misp::read_manifest(&fs::read(f).map_err(|e| Error::Io(f.clone(), e))?) {
+        if let Ok(uuids) =
+            c5hub_formats::misp::read_manifest(&fs::read(f).map_err(|e| Error::Io(f.clone(), e))?)
+        {
             out.listed
                 .extend(uuids.iter().map(|u| dir.join(format!("{u}.json"))));
         }
@@ -315,17 +319,15 @@ fn import_misp_feed(
         if !f.is_file() {
             let r = Rejection {
                 input: f.display().to_string(),
-                reason: format!(
-                    "listed in {} but missing",
-                    manifest.display()
-                ),
+                reason: format!("listed in {} but missing", manifest.display()),
             };
             on(Event::Rejected(&r));
             sum.rejected.push(r);
             continue;
         }
         sum.files += 1;
-        let decode = |b: &[u8], o: &DecodeOptions| c5hub_formats::misp::decode_feed_event(&uuid, b, o);
+        let decode =
+            |b: &[u8], o: &DecodeOptions| c5hub_formats::misp::decode_feed_event(&uuid, b, o);
         import_document(store, &f, &decode, opts, sum, on)?;
     }
     Ok(())

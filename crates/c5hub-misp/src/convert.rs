@@ -82,12 +82,27 @@ pub fn tlp_of(event: &Event) -> Tlp {
         .unwrap_or_else(|| distribution_tlp(dist))
         .max(distribution_floor(dist));
     let mut parts: Vec<&Map<String, Value>> = Vec::new();
-    for a in e.get("Attribute").and_then(Value::as_array).into_iter().flatten() {
+    for a in e
+        .get("Attribute")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         parts.extend(a.as_object());
     }
-    for o in e.get("Object").and_then(Value::as_array).into_iter().flatten() {
+    for o in e
+        .get("Object")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         parts.extend(o.as_object());
-        for a in o.get("Attribute").and_then(Value::as_array).into_iter().flatten() {
+        for a in o
+            .get("Attribute")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             parts.extend(a.as_object());
         }
     }
@@ -107,7 +122,12 @@ pub fn tlp_of(event: &Event) -> Tlp {
 pub fn labels(event: &Event) -> Vec<String> {
     let e = event.body();
     let mut out: Vec<String> = tag_names(e.get("Tag")).map(str::to_owned).collect();
-    for g in e.get("Galaxy").and_then(Value::as_array).into_iter().flatten() {
+    for g in e
+        .get("Galaxy")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         for c in g
             .get("GalaxyCluster")
             .and_then(Value::as_array)
@@ -248,7 +268,11 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
                 .map(str::to_ascii_lowercase)
         })
         .unwrap_or_else(|| "misp".to_owned());
-    let id = match tagged_id(event)
+    // An id tag is c5hub's own only on the event c5hub made for it (its
+    // uuid derived from that id): the uuid stays the file's name in a feed.
+    let tagged = tagged_id(event)
+        .filter(|g| uuid_for_global_id(&g.to_string()).eq_ignore_ascii_case(event.uuid()));
+    let id = match tagged
         .map(Ok)
         .unwrap_or_else(|| GlobalId::new(&name, &event.uuid().to_ascii_lowercase()))
     {
@@ -262,7 +286,11 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
     };
     let mut m = Incident::new(id, tlp_of(event));
     m.classification = Some(classification(event));
-    let info = e.get("info").and_then(Value::as_str).unwrap_or_default().trim();
+    let info = e
+        .get("info")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim();
     let first_line = info.lines().next().unwrap_or_default().trim();
     if !first_line.is_empty() {
         m.title = Some(cut(first_line, Incident::MAX_SHORT_TEXT_LEN).to_owned());
@@ -287,17 +315,35 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
         });
     }
     let mut attributes: Vec<(String, &Map<String, Value>)> = Vec::new();
-    for (i, a) in e.get("Attribute").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, a) in e
+        .get("Attribute")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         if let Some(m) = a.as_object() {
             attributes.push((name_of("Event", "Attribute", i, a), m));
         }
     }
-    for (i, o) in e.get("Object").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, o) in e
+        .get("Object")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         if o.get("deleted").and_then(Value::as_bool) == Some(true) {
             continue;
         }
         let base = name_of("Event", "Object", i, o);
-        for (j, a) in o.get("Attribute").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (j, a) in o
+            .get("Attribute")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if let Some(m) = a.as_object() {
                 attributes.push((name_of(&base, "Attribute", j, a), m));
             }
@@ -318,7 +364,10 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
         if parts.len() != t.parts.len() {
             problems.push(Problem {
                 at: format!("{at}.value"),
-                detail: format!("{value:?}: a {ty} value has {} parts separated by |", t.parts.len()),
+                detail: format!(
+                    "{value:?}: a {ty} value has {} parts separated by |",
+                    t.parts.len()
+                ),
             });
             continue;
         }
@@ -391,30 +440,37 @@ fn derived_uuid(name: &str) -> String {
     )
 }
 
-/// The stored incident's event, when its original document is one.
+/// The stored incident's event, when its original document is one (with
+/// the uuid the feed names it by: another is not this incident's).
 fn original_event(incident: &Incident) -> Option<Event> {
     let o = incident.original.as_ref()?;
     if o.format != DocumentFormat::Misp {
         return None;
     }
-    match serde_json::from_slice(&o.bytes).ok()? {
-        Value::Object(m) => Event::new(m),
-        _ => None,
-    }
+    let e = match serde_json::from_slice(&o.bytes).ok()? {
+        Value::Object(m) => Event::new(m)?,
+        _ => return None,
+    };
+    e.uuid()
+        .eq_ignore_ascii_case(&event_uuid_for(incident))
+        .then_some(e)
 }
 
-/// The uuid an incident's event has: the event's own for an incident read
-/// from MISP, the id when it is a UUID, else one derived from the global
-/// id (the same incident always gets the same uuid).
-pub fn event_uuid_for(incident: &Incident) -> String {
-    if let Some(e) = original_event(incident) {
-        return e.uuid().to_ascii_lowercase();
-    }
-    let id = incident.id.id();
+/// The uuid of the event of the incident with this global id (`name:id`):
+/// the id when it is a UUID (an incident read from MISP has its event's),
+/// else one derived from the global id, so the same incident always has the
+/// same uuid and a feed finds an incident by it from its id alone.
+pub fn uuid_for_global_id(global_id: &str) -> String {
+    let id = global_id.split_once(':').map_or(global_id, |(_, id)| id);
     if is_uuid(id) {
         return id.to_ascii_lowercase();
     }
-    derived_uuid(&format!("c5hub:{}", incident.id))
+    derived_uuid(&format!("c5hub:{global_id}"))
+}
+
+/// The uuid of an incident's event ([`uuid_for_global_id`]).
+pub fn event_uuid_for(incident: &Incident) -> String {
+    uuid_for_global_id(&incident.id.to_string())
 }
 
 /// An incident as a MISP event. One read from MISP is its event as it came
@@ -482,7 +538,9 @@ pub fn event_from_incident(incident: &Incident, reporter: &str, stored: DateTime
         Tlp::Green => "1",
         _ => "0",
     };
-    let mut tags = vec![json!({"name": format!("tlp:{}", incident.tlp.name()), "colour": tlp_colour(incident.tlp)})];
+    let mut tags = vec![
+        json!({"name": format!("tlp:{}", incident.tlp.name()), "colour": tlp_colour(incident.tlp)}),
+    ];
     if let Some(c) = incident.classification {
         tags.push(json!({"name": c.machine_tag(), "colour": "#0088cc"}));
     }
@@ -571,19 +629,35 @@ mod tests {
         assert_eq!(ev("0", r#"{"name":"tlp:green"}"#, ""), Tlp::AmberStrict);
         assert_eq!(ev("4", r#"{"name":"tlp:clear"}"#, ""), Tlp::Amber);
         assert_eq!(
-            ev("3", r#"{"name":"tlp:green"},{"name":"TLP:AMBER+STRICT"}"#, ""),
+            ev(
+                "3",
+                r#"{"name":"tlp:green"},{"name":"TLP:AMBER+STRICT"}"#,
+                ""
+            ),
             Tlp::AmberStrict
         );
         assert_eq!(
-            ev("3", r#"{"name":"tlp:green"}"#, r#"{"type":"ip-src","value":"192.0.2.1","distribution":"0"}"#),
+            ev(
+                "3",
+                r#"{"name":"tlp:green"}"#,
+                r#"{"type":"ip-src","value":"192.0.2.1","distribution":"0"}"#
+            ),
             Tlp::AmberStrict
         );
         assert_eq!(
-            ev("3", r#"{"name":"tlp:green"}"#, r#"{"type":"ip-src","value":"192.0.2.1","distribution":"0","deleted":true}"#),
+            ev(
+                "3",
+                r#"{"name":"tlp:green"}"#,
+                r#"{"type":"ip-src","value":"192.0.2.1","distribution":"0","deleted":true}"#
+            ),
             Tlp::Green
         );
         assert_eq!(
-            ev("3", "", r#"{"type":"ip-src","value":"192.0.2.1","Tag":[{"name":"tlp:red"}]}"#),
+            ev(
+                "3",
+                "",
+                r#"{"type":"ip-src","value":"192.0.2.1","Tag":[{"name":"tlp:red"}]}"#
+            ),
             Tlp::Red
         );
     }

@@ -181,8 +181,18 @@ pub fn hash_lines(event: &Event) -> Vec<String> {
         .into_iter()
         .flatten()
         .collect();
-    for o in e.get("Object").and_then(Value::as_array).into_iter().flatten() {
-        attrs.extend(o.get("Attribute").and_then(Value::as_array).into_iter().flatten());
+    for o in e
+        .get("Object")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        attrs.extend(
+            o.get("Attribute")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
     }
     let mut out = Vec::new();
     for a in attrs {

@@ -22,7 +22,7 @@ pub mod types;
 
 pub use convert::{
     Converted, event_from_incident, event_uuid_for, export_event, incident_from_event, labels,
-    tlp_of,
+    tlp_of, uuid_for_global_id,
 };
 
 /// Limits on what is read.
@@ -401,7 +401,10 @@ pub fn check_event(event: &Event) -> Vec<Problem> {
     }
     if let Some(Value::String(d)) = e.get("date") {
         if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-            bad("Event.date".into(), &format!("{d:?} is not a date YYYY-MM-DD"));
+            bad(
+                "Event.date".into(),
+                &format!("{d:?} is not a date YYYY-MM-DD"),
+            );
         }
     }
     for (key, range) in [
@@ -426,7 +429,10 @@ pub fn check_event(event: &Event) -> Vec<Problem> {
     for key in ["timestamp", "publish_timestamp", "sharing_group_id"] {
         if let Some(v) = e.get(key) {
             if number(v).is_none_or(|n| n < 0) {
-                bad(format!("Event.{key}"), &format!("{v} is not a whole number"));
+                bad(
+                    format!("Event.{key}"),
+                    &format!("{v} is not a whole number"),
+                );
             }
         }
     }
@@ -659,8 +665,11 @@ mod tests {
             e.problems[0].at,
             "Event.Attribute[1] (uuid 6e2f0c4a-1b2c-4d3e-8f90-0123456789ab).value"
         );
-        let e = read_events(br#"{"Event":{"info":"x","Attribute":"x"}}"#, &Limits::default())
-            .expect_err("bad");
+        let e = read_events(
+            br#"{"Event":{"info":"x","Attribute":"x"}}"#,
+            &Limits::default(),
+        )
+        .expect_err("bad");
         let at: Vec<&str> = e.problems.iter().map(|p| p.at.as_str()).collect();
         assert_eq!(at, ["Event.uuid", "Event.Attribute"]);
     }

@@ -67,7 +67,11 @@ pub static TYPES: &[AttributeType] = &[
     t("malware-sample", &[Ignored, Kind(K::Md5)], R::Indicator),
     t("AS", &[Asn], R::Indicator),
     t("phone-number", &[Kind(K::PhoneNumber)], R::Unknown),
-    t("whois-registrant-phone", &[Kind(K::PhoneNumber)], R::Indicator),
+    t(
+        "whois-registrant-phone",
+        &[Kind(K::PhoneNumber)],
+        R::Indicator,
+    ),
     t("mac-address", &[Kind(K::Mac)], R::Indicator),
     t("vulnerability", &[Kind(K::Cve)], R::Indicator),
 ];
@@ -143,7 +147,9 @@ mod tests {
                 K::Sha256 => "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                 K::Sha512 => &"ab".repeat(64),
                 K::Ssdeep => "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C",
-                K::Tlsh => "T1A4F0A4E3C04C1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6",
+                K::Tlsh => {
+                    "T1A4F0A4E3C04C1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6"
+                }
                 K::PhoneNumber => "+442079460958",
                 K::SenderId => "PayPal",
                 K::Imei => "490154203237518",

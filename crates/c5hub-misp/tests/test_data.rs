@@ -10,7 +10,9 @@ use chrono::Utc;
 use serde_json::Value;
 
 fn dir(sub: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data").join(sub)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data")
+        .join(sub)
 }
 
 fn json_files(d: &Path) -> Vec<PathBuf> {
@@ -39,11 +41,18 @@ fn valid_events_round_trip() {
         let events = read_events(&bytes, &Limits::default())
             .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for r in &events {
-            let c = incident_from_event(r, false).unwrap_or_else(|e| panic!("{}: {e:?}", f.display()));
+            let c =
+                incident_from_event(r, false).unwrap_or_else(|e| panic!("{}: {e:?}", f.display()));
             let back = export_event(&c.incident, "importer", Utc::now()).to_value();
-            assert_eq!(back, r.event.to_value(), "{}: exported differs", f.display());
+            assert_eq!(
+                back,
+                r.event.to_value(),
+                "{}: exported differs",
+                f.display()
+            );
             // Read back once more: the same incident.
-            let again = read_events(back.to_string().as_bytes(), &Limits::default()).expect("again");
+            let again =
+                read_events(back.to_string().as_bytes(), &Limits::default()).expect("again");
             let c2 = incident_from_event(&again[0], false).expect("converts again");
             assert_eq!(c2.incident.observables, c.incident.observables);
             assert_eq!(c2.incident.tlp, c.incident.tlp);
@@ -55,14 +64,25 @@ fn valid_events_round_trip() {
 #[test]
 fn the_full_event_maps_as_the_readme_says() {
     let bytes = fs::read(dir("valid/event-full.json")).expect("read");
-    let r = read_events(&bytes, &Limits::default()).expect("reads").remove(0);
+    let r = read_events(&bytes, &Limits::default())
+        .expect("reads")
+        .remove(0);
     assert_eq!(r.original, bytes, "a single event's original is the file");
     let c = incident_from_event(&r, false).expect("converts");
     let m = &c.incident;
-    assert_eq!(m.id.to_string(), "circl:5f1c3e3a-6b2d-4c1e-9a7f-1e2d3c4b5a69");
+    assert_eq!(
+        m.id.to_string(),
+        "circl:5f1c3e3a-6b2d-4c1e-9a7f-1e2d3c4b5a69"
+    );
     assert_eq!(m.tlp, Tlp::Green);
-    assert_eq!(m.classification.expect("classified").path(), "fraud/phishing");
-    assert_eq!(m.title.as_deref(), Some("Phishing campaign against bank customers (OSINT)"));
+    assert_eq!(
+        m.classification.expect("classified").path(),
+        "fraud/phishing"
+    );
+    assert_eq!(
+        m.title.as_deref(),
+        Some("Phishing campaign against bank customers (OSINT)")
+    );
     let got: Vec<(ObservableKind, &str, ObservableRole)> = m
         .observables
         .iter()
@@ -76,16 +96,32 @@ fn the_full_event_maps_as_the_readme_says() {
             (K::Ipv4, "198.51.100.23", R::Source),
             (K::Domain, "secure-login.bank-verify.test", R::Indicator),
             (K::Ipv4, "203.0.113.80", R::Indicator),
-            (K::Url, "https://secure-login.bank-verify.test/account/verify", R::Url),
+            (
+                K::Url,
+                "https://secure-login.bank-verify.test/account/verify",
+                R::Url
+            ),
             (K::Email, "support@bank-verify.test", R::Sender),
             (K::Asn, "AS64496", R::Indicator),
             (K::PhoneNumber, "+442079460958", R::Unknown),
-            (K::Sha256, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", R::Indicator),
+            (
+                K::Sha256,
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                R::Indicator
+            ),
             (K::Md5, "098f6bcd4621d373cade4e832627b4f6", R::Indicator),
         ]
     );
-    assert!(c.labels.iter().any(|l| l == "osint:source-type=\"blog-post\""));
-    assert!(c.labels.iter().any(|l| l.starts_with("misp-galaxy:mitre-attack-pattern")));
+    assert!(
+        c.labels
+            .iter()
+            .any(|l| l == "osint:source-type=\"blog-post\"")
+    );
+    assert!(
+        c.labels
+            .iter()
+            .any(|l| l.starts_with("misp-galaxy:mitre-attack-pattern"))
+    );
 }
 
 #[test]
@@ -95,12 +131,18 @@ fn lists_and_taxonomies() {
     assert_eq!(events.len(), 2);
     let a = incident_from_event(&events[0], false).expect("a");
     assert_eq!(a.incident.tlp, Tlp::Clear);
-    assert_eq!(a.incident.classification.expect("c").path(), "information-gathering/scanner");
+    assert_eq!(
+        a.incident.classification.expect("c").path(),
+        "information-gathering/scanner"
+    );
     let b = incident_from_event(&events[1], false).expect("b");
     assert_eq!(b.incident.tlp, Tlp::Amber);
     assert_eq!(b.incident.id.name(), "sector-cert-energy");
     // From the info, no taxonomy tag: "Ransomware C2 ...".
-    assert_eq!(b.incident.classification.expect("c").path(), "malicious-code/infected-system");
+    assert_eq!(
+        b.incident.classification.expect("c").path(),
+        "malicious-code/infected-system"
+    );
     // The snort rule is kept verbatim, not an observable.
     assert_eq!(b.incident.observables.len(), 5);
 }
@@ -108,8 +150,11 @@ fn lists_and_taxonomies() {
 #[test]
 fn the_feed_directory_reads_and_its_hashes_match() {
     let d = dir("valid/feed");
-    let uuids = feed::read_manifest(&fs::read(d.join("manifest.json")).expect("m"), &Limits::default())
-        .expect("manifest");
+    let uuids = feed::read_manifest(
+        &fs::read(d.join("manifest.json")).expect("m"),
+        &Limits::default(),
+    )
+    .expect("manifest");
     assert_eq!(uuids.len(), 2);
     let mut lines = Vec::new();
     for u in &uuids {
@@ -155,7 +200,11 @@ fn invalid_events_are_refused_naming_where() {
                 errs.join("; ")
             }
         };
-        assert!(err.contains(expected), "{}: {err:?} does not say {expected:?}", f.display());
+        assert!(
+            err.contains(expected),
+            "{}: {err:?} does not say {expected:?}",
+            f.display()
+        );
     }
 }
 
@@ -174,7 +223,9 @@ fn a_huge_string_is_refused_naming_its_place() {
 #[test]
 fn lenient_keeps_bad_values_verbatim() {
     let bytes = fs::read(dir("invalid/bad-ip.json")).expect("read");
-    let r = read_events(&bytes, &Limits::default()).expect("well formed").remove(0);
+    let r = read_events(&bytes, &Limits::default())
+        .expect("well formed")
+        .remove(0);
     let c = incident_from_event(&r, true).expect("lenient");
     assert!(c.incident.observables.is_empty());
     assert!(c.notes[0].at.ends_with(".value"));

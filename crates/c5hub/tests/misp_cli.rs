@@ -60,10 +60,23 @@ fn export(loc: &Location, org: &str) -> Vec<Value> {
 
 #[test]
 fn an_event_round_trips_and_an_update_is_a_version() {
-    for (n, loc) in c5hub_test_support::locations("misp_round_trip").into_iter().enumerate() {
+    for (n, loc) in c5hub_test_support::locations("misp_round_trip")
+        .into_iter()
+        .enumerate()
+    {
         let d = tmp(&format!("rt{n}"));
         let file = test_data("valid/event-full.json");
-        let out = ok(&c5hub(&loc, &["import", "--as", "bank", "--quarantine", d.join("q").to_str().expect("utf-8"), file.to_str().expect("utf-8")]));
+        let out = ok(&c5hub(
+            &loc,
+            &[
+                "import",
+                "--as",
+                "bank",
+                "--quarantine",
+                d.join("q").to_str().expect("utf-8"),
+                file.to_str().expect("utf-8"),
+            ],
+        ));
         assert!(out.contains(": 1 new incident"), "{out}");
         let original: Value =
             serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
@@ -74,7 +87,10 @@ fn an_event_round_trips_and_an_update_is_a_version() {
         assert_eq!(export(&loc, "telco").len(), 1);
         // The same event again is a duplicate; with a new timestamp and one
         // more attribute, a new version of the same incident.
-        let out = ok(&c5hub(&loc, &["import", "--as", "bank", file.to_str().expect("utf-8")]));
+        let out = ok(&c5hub(
+            &loc,
+            &["import", "--as", "bank", file.to_str().expect("utf-8")],
+        ));
         assert!(out.contains(" 1 duplicate,"), "{out}");
         let mut updated = original.clone();
         updated["Event"]["timestamp"] = "1793700000".into();
@@ -84,15 +100,25 @@ fn an_event_round_trips_and_an_update_is_a_version() {
             .push(serde_json::json!({"uuid": "5f1c3e3a-0009-4c1e-9a7f-1e2d3c4b5a69", "type": "ip-dst", "category": "Network activity", "value": "192.0.2.77", "to_ids": true}));
         let f2 = d.join("updated.json");
         std::fs::write(&f2, serde_json::to_vec_pretty(&updated).expect("json")).expect("write");
-        let out = ok(&c5hub(&loc, &["import", "--as", "bank", f2.to_str().expect("utf-8")]));
+        let out = ok(&c5hub(
+            &loc,
+            &["import", "--as", "bank", f2.to_str().expect("utf-8")],
+        ));
         assert!(out.contains(" 1 new version,"), "{out}");
-        assert_eq!(export(&loc, "bank"), [updated], "{loc}: the new version is exported");
+        assert_eq!(
+            export(&loc, "bank"),
+            [updated],
+            "{loc}: the new version is exported"
+        );
     }
 }
 
 #[test]
 fn a_feed_directory_imports_through_its_manifest() {
-    for (n, loc) in c5hub_test_support::locations("misp_feed_dir").into_iter().enumerate() {
+    for (n, loc) in c5hub_test_support::locations("misp_feed_dir")
+        .into_iter()
+        .enumerate()
+    {
         let d = tmp(&format!("feed{n}"));
         let feed = d.join("feed");
         std::fs::create_dir_all(&feed).expect("mkdir");
@@ -102,14 +128,41 @@ fn a_feed_directory_imports_through_its_manifest() {
             std::fs::copy(&p, feed.join(p.file_name().expect("name"))).expect("copy");
         }
         let q = d.join("q");
-        let out = ok(&c5hub(&loc, &["import", "--as", "bank", "--quarantine", q.to_str().expect("utf-8"), feed.to_str().expect("utf-8")]));
+        let out = ok(&c5hub(
+            &loc,
+            &[
+                "import",
+                "--as",
+                "bank",
+                "--quarantine",
+                q.to_str().expect("utf-8"),
+                feed.to_str().expect("utf-8"),
+            ],
+        ));
         assert!(out.contains(": 2 new incidents"), "{out}");
         // One event file gone: it is named, the other is a duplicate.
         let gone = feed.join("9c502132-4d6e-4f70-8182-93a4b5c6d7e8.json");
         std::fs::remove_file(&gone).expect("rm");
-        let o = c5hub(&loc, &["import", "--as", "bank", "--quarantine", q.to_str().expect("utf-8"), feed.to_str().expect("utf-8")]);
-        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-        assert!(all.contains(&gone.display().to_string()) && all.contains("missing"), "{all}");
+        let o = c5hub(
+            &loc,
+            &[
+                "import",
+                "--as",
+                "bank",
+                "--quarantine",
+                q.to_str().expect("utf-8"),
+                feed.to_str().expect("utf-8"),
+            ],
+        );
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            all.contains(&gone.display().to_string()) && all.contains("missing"),
+            "{all}"
+        );
         assert!(all.contains(" 1 duplicate,"), "{all}");
         assert_eq!(export(&loc, "bank").len(), 2);
     }
@@ -118,7 +171,10 @@ fn a_feed_directory_imports_through_its_manifest() {
 /// One incident holding every observable kind, in every role that changes
 /// its MISP type.
 fn every_kind() -> Incident {
-    let mut m = Incident::new(GlobalId::new("csirt.bank.test", "KINDS-1").expect("id"), Tlp::Green);
+    let mut m = Incident::new(
+        GlobalId::new("csirt.bank.test", "KINDS-1").expect("id"),
+        Tlp::Green,
+    );
     m.title = Some("Every kind".into());
     for kind in ObservableKind::ALL {
         let v = match kind {
@@ -130,10 +186,16 @@ fn every_kind() -> Incident {
             ObservableKind::Email => "a@evil.example",
             ObservableKind::Md5 => "d41d8cd98f00b204e9800998ecf8427e",
             ObservableKind::Sha1 => "da39a3ee5e6b4b0d3255bfef95601890afd80709",
-            ObservableKind::Sha256 => "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-            ObservableKind::Sha512 => "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+            ObservableKind::Sha256 => {
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            }
+            ObservableKind::Sha512 => {
+                "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
+            }
             ObservableKind::Ssdeep => "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C",
-            ObservableKind::Tlsh => "T1A4F0A4E3C04C1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6",
+            ObservableKind::Tlsh => {
+                "T1A4F0A4E3C04C1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6"
+            }
             ObservableKind::PhoneNumber => "+442079460958",
             ObservableKind::SenderId => "PayPal",
             ObservableKind::Imei => "490154203237518",
@@ -142,11 +204,19 @@ fn every_kind() -> Incident {
             ObservableKind::Cve => "CVE-2021-44228",
         };
         let o = Observable::parse(kind, v).expect(v);
-        for role in [ObservableRole::Source, ObservableRole::Sender, ObservableRole::Recipient, ObservableRole::Indicator] {
+        for role in [
+            ObservableRole::Source,
+            ObservableRole::Sender,
+            ObservableRole::Recipient,
+            ObservableRole::Indicator,
+        ] {
             m.add_observable(o.clone(), role);
         }
     }
-    m.original = Some(OriginalDocument::new(DocumentFormat::Native, b"{}".to_vec()));
+    m.original = Some(OriginalDocument::new(
+        DocumentFormat::Native,
+        b"{}".to_vec(),
+    ));
     m
 }
 
@@ -164,28 +234,56 @@ fn every_exported_event_loads_in_pymisp() {
         eprintln!("SKIPPED: python3 -m pip install pymisp to check exports with PyMISP");
         return;
     }
-    for (n, loc) in c5hub_test_support::locations("misp_pymisp").into_iter().enumerate() {
+    for (n, loc) in c5hub_test_support::locations("misp_pymisp")
+        .into_iter()
+        .enumerate()
+    {
         let d = tmp(&format!("pymisp{n}"));
         let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/inputs");
-        ok(&c5hub(&loc, &["import", "--as", "bank", "--quarantine", d.join("q").to_str().expect("utf-8"), samples.to_str().expect("utf-8"), test_data("valid").to_str().expect("utf-8")]));
+        ok(&c5hub(
+            &loc,
+            &[
+                "import",
+                "--as",
+                "bank",
+                "--quarantine",
+                d.join("q").to_str().expect("utf-8"),
+                samples.to_str().expect("utf-8"),
+                test_data("valid").to_str().expect("utf-8"),
+            ],
+        ));
         {
             let mut store = Store::open(&loc, Options::default()).expect("store");
             let m = every_kind();
             store
                 .incidents()
-                .ingest(&[Submission { incident: &m, reporter: "bank", source: "test", shared_with: &[], recipients: &[] }])
+                .ingest(&[Submission {
+                    incident: &m,
+                    reporter: "bank",
+                    source: "test",
+                    shared_with: &[],
+                    recipients: &[],
+                }])
                 .expect("stored");
         }
         let events = export(&loc, "bank");
         assert!(events.len() > 10, "{} events", events.len());
         let file = d.join("export.json");
-        std::fs::write(&file, serde_json::to_vec(&serde_json::json!({"response": events})).expect("json")).expect("write");
+        std::fs::write(
+            &file,
+            serde_json::to_vec(&serde_json::json!({"response": events})).expect("json"),
+        )
+        .expect("write");
         let out = Command::new("python3")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/pymisp-load.py"))
             .arg(&file)
             .output()
             .expect("python3 runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let loaded: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| l.split('\t').map(str::to_owned).collect())
@@ -210,7 +308,20 @@ fn every_exported_event_loads_in_pymisp() {
                 // 18 kinds; the roles give one attribute each where the
                 // type does not merge them.
                 assert!(types.len() >= 18 * 2, "{types:?}");
-                for t in ["ip-src", "ip-dst", "email-src", "email-dst", "AS", "vulnerability", "mac-address", "phone-number", "tlsh", "ssdeep", "sha512", "text"] {
+                for t in [
+                    "ip-src",
+                    "ip-dst",
+                    "email-src",
+                    "email-dst",
+                    "AS",
+                    "vulnerability",
+                    "mac-address",
+                    "phone-number",
+                    "tlsh",
+                    "ssdeep",
+                    "sha512",
+                    "text",
+                ] {
                     assert!(types.iter().any(|x| x == t), "{t} in {types:?}");
                 }
             }
