@@ -383,7 +383,7 @@ fn count<'a>(
 fn import_document(
     store: &mut Store,
     f: &Path,
-    decode: &dyn Fn(&[u8], &DecodeOptions) -> Result<Decoded, c5hub_formats::Failure>,
+    decode: &ReadDocument<'_>,
     opts: &ImportOptions,
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
@@ -441,6 +441,11 @@ fn import_document(
     });
     Ok(())
 }
+
+/// How a document is read: a format's decoder, or a feed's reader of one
+/// event file.
+type ReadDocument<'a> =
+    dyn Fn(&[u8], &DecodeOptions) -> Result<Decoded, c5hub_formats::Failure> + 'a;
 
 /// How documents are read, from the import's options.
 fn decode_options(opts: &ImportOptions) -> DecodeOptions {
