@@ -1,5 +1,6 @@
-//! Bulk import: files and directories of IODEF documents (XML or JSON), CSV
-//! feeds and IntelMQ event lines, into the store.
+//! Bulk import: files and directories of IODEF documents (XML or JSON), MISP
+//! events and feed directories, CSV feeds and IntelMQ event lines, into the
+//! store.
 //!
 //! The pipeline is collect → detect → parse → store, and every stage says
 //! what it received, stored and rejected. Storing happens in transactions:

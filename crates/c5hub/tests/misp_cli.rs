@@ -65,6 +65,32 @@ fn an_event_round_trips_and_an_update_is_a_version() {
         .enumerate()
     {
         let d = tmp(&format!("rt{n}"));
+        // A list of two events, the second broken: nothing of it is stored,
+        // and the rejection names the event and the property.
+        let bad = test_data("invalid/response-one-bad.json");
+        let o = c5hub(
+            &loc,
+            &[
+                "import",
+                "--as",
+                "bank",
+                "--quarantine",
+                d.join("q").to_str().expect("utf-8"),
+                bad.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(!o.status.success(), "{o:?}");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(said.contains("/response/1 Event.info"), "{said}");
+        assert_eq!(
+            export(&loc, "bank").len(),
+            0,
+            "{loc}: stored whole or not at all"
+        );
         let file = test_data("valid/event-full.json");
         let out = ok(&c5hub(
             &loc,
