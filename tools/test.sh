@@ -33,6 +33,11 @@ if ! python3 -c 'import stix2patterns' 2>/dev/null; then
   echo "== installing stix2-patterns (PyPI)"
   python3 -m pip install -q stix2-patterns
 fi
+# Exported MISP events are loaded with PyMISP (crates/c5hub/tests/misp_cli.rs).
+if ! python3 -c 'import pymisp' 2>/dev/null; then
+  echo "== installing pymisp (PyPI)"
+  python3 -m pip install -q pymisp
+fi
 
 echo "== gates: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check

@@ -26,6 +26,7 @@ pub mod csv;
 pub mod intelmq;
 pub mod iodef_json;
 pub mod iodef_xml;
+pub mod misp;
 pub mod native;
 
 /// One incident to write, as the store holds it.
@@ -48,9 +49,11 @@ pub struct Exported<'a> {
 /// Every format, in the order detection tries them: IODEF XML first (a
 /// mapping that gives a feed's header would take any text for a
 /// headerless CSV feed), IntelMQ lines before RFC 8727 JSON (both start
-/// with `{`), the native JSON last (any JSON object).
+/// with `{`), the native JSON last (any JSON object). MISP events come
+/// before IntelMQ lines: a one-line `{"Event":` is MISP's.
 pub static FORMATS: &[&Format] = &[
     &iodef_xml::FORMAT,
+    &misp::FORMAT,
     &intelmq::FORMAT,
     &iodef_json::FORMAT,
     &csv::FORMAT,
@@ -355,6 +358,6 @@ mod tests {
         // The API does not take feeds.
         assert_eq!(by_media_type(Door::Api, "text/csv"), None);
         let exported: Vec<&str> = encoders().map(|f| f.name).collect();
-        assert_eq!(exported, ["iodef-xml", "iodef-json", "csv"]);
+        assert_eq!(exported, ["iodef-xml", "misp", "iodef-json", "csv"]);
     }
 }

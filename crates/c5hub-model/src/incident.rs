@@ -287,22 +287,26 @@ pub enum DocumentFormat {
     IntelMqJson,
     /// c5hub's own submission format (web form, REST API).
     Native,
+    /// A MISP event in the MISP core format (`{"Event": {...}}`).
+    Misp,
 }
 
 impl DocumentFormat {
     /// Every format.
-    pub const ALL: [DocumentFormat; 5] = [
+    pub const ALL: [DocumentFormat; 6] = [
         DocumentFormat::IodefXml,
         DocumentFormat::IodefJson,
         DocumentFormat::Csv,
         DocumentFormat::IntelMqJson,
         DocumentFormat::Native,
+        DocumentFormat::Misp,
     ];
 
     /// The stable lowercase name: `iodef-xml`, `iodef-json`, `csv`,
-    /// `intelmq-json`, `native`.
+    /// `intelmq-json`, `native`, `misp`.
     pub fn as_str(self) -> &'static str {
         match self {
+            DocumentFormat::Misp => "misp",
             DocumentFormat::IodefXml => "iodef-xml",
             DocumentFormat::IodefJson => "iodef-json",
             DocumentFormat::Csv => "csv",

@@ -33,6 +33,7 @@ mod assess;
 mod auth;
 mod login;
 mod metrics;
+mod misp;
 mod pool;
 mod problem;
 mod ui;
