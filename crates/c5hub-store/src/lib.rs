@@ -28,6 +28,7 @@ mod notify;
 mod search;
 mod spam;
 mod stats;
+mod taxii;
 mod workflow;
 
 use std::fmt;
@@ -62,6 +63,7 @@ pub use search::{MAX_SEARCH_PAGE, MAX_SEARCH_WORDS, SearchHits, search_words};
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,
 };
+pub use taxii::{ContentChange, ContentQuery, TaxiiStatus, TaxiiStatuses};
 pub use workflow::{
     Assignment, Assignments, Comment, MAX_ASSIGNEE_BYTES, MAX_COMMENT_BYTES, MAX_NOTE_BYTES, Stats,
     StatusChange, Workflow,

@@ -183,6 +183,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0016_incident_search",
         "full-text search over incident titles and descriptions"
     ),
+    // TAXII 2.1: the status resource of each POST of objects.
+    migration!(17, "0017_taxii_status", "TAXII 2.1 status resources"),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as
