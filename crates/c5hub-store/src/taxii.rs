@@ -215,10 +215,9 @@ impl TaxiiStatuses<'_> {
     /// Forgets statuses older than `days` days; answers how many.
     pub fn expire(&mut self, days: i64) -> Result<u64, Error> {
         let before = now_ms() - days * 86_400_000;
-        self.st.db.execute(
-            "DELETE FROM taxii_status WHERE at < $1",
-            &[before.into()],
-        )
+        self.st
+            .db
+            .execute("DELETE FROM taxii_status WHERE at < $1", &[before.into()])
     }
 }
 

@@ -37,7 +37,8 @@ fn every_earlier_schema_upgrades() {
                 if let (Location::Sqlite(_), Ok(more)) =
                     (&loc, std::fs::read_to_string(&only_sqlite))
                 {
-                    old.run_sql_for_tests(&more).expect("SQLite's own data loads");
+                    old.run_sql_for_tests(&more)
+                        .expect("SQLite's own data loads");
                 }
                 if matches!(loc, Location::Postgres(_)) {
                     // Fixtures set ids explicitly; move the sequences past them.
@@ -145,7 +146,10 @@ fn every_earlier_schema_upgrades() {
                 Some(status.clone()),
                 "{loc}"
             );
-            assert_eq!(s.taxii_statuses().get(&status.id, "bank").expect("read"), None);
+            assert_eq!(
+                s.taxii_statuses().get(&status.id, "bank").expect("read"),
+                None
+            );
             assert_eq!(found(&mut s, "SCHEMA v1", "outsider"), [1], "{loc}");
             if v == 7 {
                 assert_eq!(found(&mut s, "merged", "bank"), [2], "{loc}");
