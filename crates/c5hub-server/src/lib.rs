@@ -13,6 +13,8 @@
 //! - `ui`: server-rendered HTML pages with embedded assets.
 //! - `demo`: the seeded demonstration hub.
 //! - [`feed`]: the change feed's answer, shared with the CLI.
+//! - `taxii`: the TAXII 2.1 server under `/taxii2/` (collections over
+//!   what the caller may read, objects paged on the change feed).
 //! - [`spam`]: spam reports through the API and the UI (rules, model,
 //!   storage, the derived campaigns, reputation feed and impact metrics).
 //!
@@ -35,6 +37,7 @@ mod login;
 mod metrics;
 mod pool;
 mod problem;
+mod taxii;
 mod ui;
 mod writer;
 
@@ -204,6 +207,7 @@ pub async fn start(
         Some(url) => Some(smtp::Smtp::parse(url, &config.notify.from)?),
         None => None,
     };
+    config.taxii.check()?;
     let spam = Arc::new(spam::load(&config.spam)?);
     {
         // Spam incidents stored in clear by older versions get their
