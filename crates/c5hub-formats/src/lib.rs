@@ -27,6 +27,7 @@ pub mod intelmq;
 pub mod iodef_json;
 pub mod iodef_xml;
 pub mod native;
+pub mod stix21;
 
 /// One incident to write, as the store holds it.
 #[derive(Clone, Copy, Debug)]
@@ -47,10 +48,12 @@ pub struct Exported<'a> {
 
 /// Every format, in the order detection tries them: IODEF XML first (a
 /// mapping that gives a feed's header would take any text for a
-/// headerless CSV feed), IntelMQ lines before RFC 8727 JSON (both start
-/// with `{`), the native JSON last (any JSON object).
+/// headerless CSV feed), STIX bundles (a `{` whose `type` is `bundle`)
+/// and IntelMQ lines before RFC 8727 JSON (all start with `{`), the native
+/// JSON last (any JSON object).
 pub static FORMATS: &[&Format] = &[
     &iodef_xml::FORMAT,
+    &stix21::FORMAT,
     &intelmq::FORMAT,
     &iodef_json::FORMAT,
     &csv::FORMAT,
@@ -355,6 +358,6 @@ mod tests {
         // The API does not take feeds.
         assert_eq!(by_media_type(Door::Api, "text/csv"), None);
         let exported: Vec<&str> = encoders().map(|f| f.name).collect();
-        assert_eq!(exported, ["iodef-xml", "iodef-json", "csv"]);
+        assert_eq!(exported, ["iodef-xml", "stix21", "iodef-json", "csv"]);
     }
 }

@@ -287,20 +287,23 @@ pub enum DocumentFormat {
     IntelMqJson,
     /// c5hub's own submission format (web form, REST API).
     Native,
+    /// A STIX 2.1 bundle (the objects of one incident).
+    Stix21,
 }
 
 impl DocumentFormat {
     /// Every format.
-    pub const ALL: [DocumentFormat; 5] = [
+    pub const ALL: [DocumentFormat; 6] = [
         DocumentFormat::IodefXml,
         DocumentFormat::IodefJson,
         DocumentFormat::Csv,
         DocumentFormat::IntelMqJson,
         DocumentFormat::Native,
+        DocumentFormat::Stix21,
     ];
 
     /// The stable lowercase name: `iodef-xml`, `iodef-json`, `csv`,
-    /// `intelmq-json`, `native`.
+    /// `intelmq-json`, `native`, `stix21`.
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentFormat::IodefXml => "iodef-xml",
@@ -308,6 +311,7 @@ impl DocumentFormat {
             DocumentFormat::Csv => "csv",
             DocumentFormat::IntelMqJson => "intelmq-json",
             DocumentFormat::Native => "native",
+            DocumentFormat::Stix21 => "stix21",
         }
     }
 }

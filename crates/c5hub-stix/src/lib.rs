@@ -1,0 +1,20 @@
+//! STIX 2.1 (OASIS) for c5hub: bundles read into model incidents and
+//! stored incidents written as STIX objects, converted by hand both ways.
+//!
+//! - [`ids`]: deterministic SCO ids (§2.9), c5hub's stable ids, the TLP
+//!   marking definitions (TLP 1.0 and 2.0).
+//! - [`pattern`]: STIX patterns.
+//! - [`export`]: model → objects and bundles.
+//! - [`import`]: bundles → incidents.
+//!
+//! No I/O (callers pass bytes and get values), no store, no HTTP.
+
+pub mod export;
+pub mod ids;
+pub mod import;
+pub mod pattern;
+
+pub use export::{Source, bundle, incident_objects};
+
+/// The media type of STIX 2.1 (§18).
+pub const MEDIA_TYPE: &str = "application/stix+json;version=2.1";
