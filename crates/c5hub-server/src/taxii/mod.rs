@@ -454,7 +454,8 @@ impl VersionMatch {
             VersionMatch::Last => c.version == c.current,
             VersionMatch::First => c.version == 1,
             VersionMatch::All => true,
-            VersionMatch::At(ms) => c.at.timestamp_millis() == *ms,
+            // A version is an object's own `modified`: judged per object.
+            VersionMatch::At(_) => true,
         }
     }
 }
@@ -465,6 +466,23 @@ fn str_of<'a>(o: &'a Value, k: &str) -> Option<&'a str> {
 
 impl Ask {
     fn accepts(&self, o: &Value) -> bool {
+        let at: Vec<i64> = self
+            .versions
+            .iter()
+            .filter_map(|v| match v {
+                VersionMatch::At(ms) => Some(*ms),
+                _ => None,
+            })
+            .collect();
+        if !at.is_empty() && self.versions.len() == at.len() {
+            let version = str_of(o, "modified")
+                .or_else(|| str_of(o, "created"))
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp_millis());
+            if !version.is_some_and(|v| at.contains(&v)) {
+                return false;
+            }
+        }
         let pass = |list: &[String], v: Option<&str>| {
             list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
         };
@@ -496,16 +514,41 @@ fn objects_of(
         }
     }
     let stored = &seen[&c.incident];
+    let at = c5hub_hub::taxii::incident_at(st, who, stored, c.version, read_back)?;
+    Ok(at
+        .map(|m| stix::objects(stored, &m, c.at))
+        .unwrap_or_default())
+}
+
+/// An earlier version of incident `now` from its original document: IODEF
+/// through the IODEF mapping, the native JSON through its decoder, STIX as
+/// its own objects (`c5hub-stix` writes an incident that came as STIX from
+/// its original). `None` for a feed row, which keeps no version of its own.
+fn read_back(
+    v: &c5hub_store::StoredVersion,
+    now: &c5hub_model::Incident,
+) -> Option<c5hub_model::Incident> {
+    use c5hub_model::incident::DocumentFormat;
     let limits = c5hub_iodef::Limits {
         max_bytes: c5hub_model::Incident::MAX_ORIGINAL_LEN,
         ..c5hub_iodef::Limits::default()
     };
-    let at = c5hub_hub::taxii::incident_at(st, who, stored, c.version, |v, now| {
-        c5hub_iodef::model::incident_from_original(&v.document, &now.id, &limits)
-    })?;
-    Ok(at
-        .map(|m| stix::objects(stored, &m, c.at))
-        .unwrap_or_default())
+    match v.document.format {
+        DocumentFormat::IodefXml | DocumentFormat::IodefJson => {
+            c5hub_iodef::model::incident_from_original(&v.document, &now.id, &limits)
+        }
+        DocumentFormat::Native => {
+            let decode = c5hub_formats::by_name("native-json")?.document?;
+            let d = decode(&v.document.bytes, &c5hub_formats::DecodeOptions::default()).ok()?;
+            d.incidents.into_iter().find(|m| m.id == now.id)
+        }
+        DocumentFormat::Stix21 => {
+            let mut m = now.clone();
+            m.original = Some(v.document.clone());
+            Some(m)
+        }
+        DocumentFormat::Csv | DocumentFormat::IntelMqJson => None,
+    }
 }
 
 /// One page of `collection` for `who`: objects in change-feed order from
