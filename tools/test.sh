@@ -27,6 +27,12 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   echo "== installing aiosmtpd (PyPI)"
   python3 -m pip install -q aiosmtpd
 fi
+# The TAXII server is driven by the OASIS client; medallion serves the
+# other side of tools/bench-taxii.py.
+if ! python3 -c 'import taxii2client, medallion' 2>/dev/null; then
+  echo "== installing taxii2-client, medallion (PyPI)"
+  python3 -m pip install -q taxii2-client medallion
+fi
 
 echo "== gates: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check

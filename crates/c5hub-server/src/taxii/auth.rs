@@ -1,6 +1,7 @@
 //! Who calls the TAXII server: HTTP Basic (a user's e-mail address and
 //! password, the accounts the web UI logs in with) or a bearer token (the
-//! API's tokens), mapped to the user's or token's organisation and role.
+//! API's tokens, as `Bearer` or, as taxii2-client's `TokenAuth` sends it,
+//! `Token`), mapped to the user's or token's organisation and role.
 //!
 //! A password costs an argon2 verification, so a client paging through a
 //! collection would pay it on every page. A verified pair is remembered for
@@ -62,7 +63,9 @@ pub(crate) async fn authenticate(
         .to_str()
         .map_err(|_| unauthorized("the Authorization header is not text"))?;
     let (scheme, value) = h.split_once(' ').unwrap_or((h, ""));
-    let principal = if scheme.eq_ignore_ascii_case("bearer") {
+    // `Token` is how taxii2-client's `TokenAuth` sends the same secret.
+    let principal = if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")
+    {
         let token = value.trim().to_owned();
         match state.tokens.get(&token) {
             Some(p) => p,
@@ -125,7 +128,7 @@ pub(crate) async fn authenticate(
         }
     } else {
         return Err(unauthorized(
-            "the Authorization header must be Basic or Bearer",
+            "the Authorization header must be Basic, Bearer or Token",
         ));
     };
     Ok(Authority::member(principal, &state.config.org))
