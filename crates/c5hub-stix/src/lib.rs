@@ -9,6 +9,7 @@
 //!
 //! No I/O (callers pass bytes and get values), no store, no HTTP.
 
+pub mod bundle;
 pub mod export;
 pub mod ids;
 pub mod import;
