@@ -523,9 +523,9 @@ fn observables_of(o: &Object, notes: &mut Vec<Error>) -> Vec<Observable> {
                 "url" => ObservableKind::Url,
                 "email-addr" => ObservableKind::Email,
                 "mac-addr" => ObservableKind::Mac,
-                "x-c5hub-phone-number" => ObservableKind::PhoneNumber,
+                "phone-number" | "x-c5hub-phone-number" => ObservableKind::PhoneNumber,
                 "x-c5hub-sender-id" => ObservableKind::SenderId,
-                "x-c5hub-imei" => ObservableKind::Imei,
+                "imei" | "x-c5hub-imei" => ObservableKind::Imei,
                 _ => return out,
             };
             if let Some(v) = o.str("value") {

@@ -3,11 +3,14 @@
 //!
 //! - [`ids`]: deterministic SCO ids (§2.9), c5hub's stable ids, the TLP
 //!   marking definitions (TLP 1.0 and 2.0).
-//! - [`pattern`]: STIX patterns.
+//! - [`pattern`]: the STIX patterning language (STIX 2.1 part 9): a parser
+//!   of the full grammar, a printer, and the mapping between the simple
+//!   "this value is an indicator" patterns and c5hub's observables.
 //! - [`export`]: model → objects and bundles.
 //! - [`import`]: bundles → incidents.
 //!
-//! No I/O (callers pass bytes and get values), no store, no HTTP.
+//! Invariants: no I/O (callers pass bytes and get values), no store, no
+//! HTTP; nothing here panics on input.
 
 pub mod bundle;
 pub mod export;
