@@ -66,126 +66,182 @@ pub struct Group {
 /// The incidents of a bundle, one per object group, in the order of
 /// their root objects.
 pub fn incidents(b: &Bundle, opts: &Options) -> Vec<Group> {
+    let mut graph = Graph::default();
+    for o in &b.objects {
+        graph.add(o);
+    }
     let index = Index::new(b);
-    group(b, &index)
+    graph
+        .groups()
         .into_iter()
         .map(|(root, members)| convert(b, &index, root, &members, opts))
         .collect()
 }
 
-/// Where each object is, and what points at it.
+/// Where each object is by id, for the conversion of one group.
 pub(crate) struct Index<'a> {
     /// Object position by id (the last of several versions).
     by_id: HashMap<&'a str, usize>,
-    /// Relationships and sightings by the ids they name.
-    touching: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
     pub(crate) fn new(b: &'a Bundle) -> Index<'a> {
-        let mut by_id = HashMap::new();
-        let mut touching: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, o) in b.objects.iter().enumerate() {
-            by_id.insert(o.id(), i);
-            let props: &[&str] = match o.type_() {
-                "relationship" => &["source_ref", "target_ref"],
-                "sighting" => &["sighting_of_ref"],
-                _ => &[],
-            };
-            for p in props {
-                if let Some(r) = o.map.get(*p).and_then(Value::as_str) {
-                    touching.entry(r).or_default().push(i);
-                }
-            }
-            // What is said about an object (notes, opinions) goes with it.
-            if matches!(o.type_(), "note" | "opinion") {
-                for r in o.list("object_refs").into_iter().flatten() {
-                    if let Some(r) = r.as_str() {
-                        touching.entry(r).or_default().push(i);
-                    }
-                }
-            }
-        }
-        Index { by_id, touching }
+        let by_id = b
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.id(), i))
+            .collect();
+        Index { by_id }
     }
 }
 
-fn is_root(type_: &str) -> bool {
-    matches!(type_, "incident" | "report")
+/// What grouping needs to know of an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// An incident or a report: a group of its own.
+    Root,
+    /// An indicator: a group of its own when no root reaches it.
+    Indicator,
+    /// An observed-data: pulls in what points at it, like the above.
+    ObservedData,
+    /// Anything else.
+    Other,
 }
 
-/// The object groups: (root position, member positions in bundle order).
-fn group(b: &Bundle, index: &Index<'_>) -> Vec<(Option<usize>, Vec<usize>)> {
-    let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
-    let mut reached = vec![false; b.objects.len()];
-    let mut add = |root: usize, reached: &mut Vec<bool>| {
-        let members = closure(b, index, root);
-        for &m in &members {
-            reached[m] = true;
-        }
-        groups.push((Some(root), members));
-    };
-    for (i, o) in b.objects.iter().enumerate() {
-        if is_root(o.type_()) {
-            add(i, &mut reached);
-        }
-    }
-    for (i, o) in b.objects.iter().enumerate() {
-        if o.type_() == "indicator" && !reached[i] {
-            add(i, &mut reached);
-        }
-    }
-    let rest: Vec<usize> = (0..b.objects.len()).filter(|i| !reached[*i]).collect();
-    if !rest.is_empty() {
-        match groups.first_mut() {
-            Some((_, members)) => {
-                members.extend(rest);
-                members.sort_unstable();
-                members.dedup();
-            }
-            None => groups.push((None, rest)),
-        }
-    }
-    groups
+/// The references between a bundle's objects, with ids interned, so that
+/// a bundle of any size is grouped in memory of a few words per object
+/// and reference ([`crate::stream`] builds one from a first pass).
+#[derive(Default)]
+pub(crate) struct Graph {
+    ids: HashMap<Box<str>, u32>,
+    roles: Vec<Role>,
+    /// Each object's own id.
+    own: Vec<u32>,
+    /// What each object references.
+    refs: Vec<Vec<u32>>,
+    /// Object positions by interned id (the last of several versions).
+    by_id: HashMap<u32, usize>,
+    /// Relationships, sightings, notes and opinions by the ids they name.
+    touching: HashMap<u32, Vec<usize>>,
 }
 
-/// The objects that belong to `root`: what it references, the
-/// relationships and sightings that name it, and on through them, but not
-/// into another incident or report.
-fn closure(b: &Bundle, index: &Index<'_>, root: usize) -> Vec<usize> {
-    let mut seen = HashSet::from([root]);
-    let mut queue = VecDeque::from([root]);
-    while let Some(i) = queue.pop_front() {
-        let o = &b.objects[i];
-        let mut next: Vec<usize> = Vec::new();
+impl Graph {
+    fn intern(&mut self, id: &str) -> u32 {
+        if let Some(n) = self.ids.get(id) {
+            return *n;
+        }
+        let n = self.ids.len() as u32;
+        self.ids.insert(id.into(), n);
+        n
+    }
+
+    /// Adds the next object.
+    pub(crate) fn add(&mut self, o: &Object) {
+        let i = self.roles.len();
+        let id = self.intern(o.id());
+        self.by_id.insert(id, i);
+        self.own.push(id);
+        self.roles.push(match o.type_() {
+            "incident" | "report" => Role::Root,
+            "indicator" => Role::Indicator,
+            "observed-data" => Role::ObservedData,
+            _ => Role::Other,
+        });
         let mut refs = Vec::new();
         collect_refs(&o.map, &mut refs);
-        next.extend(
-            refs.iter()
-                .filter_map(|r| index.by_id.get(r.as_str()).copied()),
-        );
-        // Only the objects a group is about pull in what points at them:
-        // an identity or marking shared by many does not.
-        if matches!(
-            o.type_(),
-            "incident" | "report" | "indicator" | "observed-data"
-        ) {
-            if let Some(t) = index.touching.get(o.id()) {
-                next.extend(t);
-            }
+        let refs: Vec<u32> = refs.iter().map(|r| self.intern(r)).collect();
+        self.refs.push(refs);
+        let props: &[&str] = match o.type_() {
+            "relationship" => &["source_ref", "target_ref"],
+            "sighting" => &["sighting_of_ref"],
+            _ => &[],
+        };
+        let mut named: Vec<&str> = props.iter().filter_map(|p| o.str(p)).collect();
+        // What is said about an object (notes, opinions) goes with it.
+        if matches!(o.type_(), "note" | "opinion") {
+            named.extend(
+                o.list("object_refs")
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str),
+            );
         }
-        for n in next {
-            if n != root && is_root(b.objects[n].type_()) {
-                continue;
-            }
-            if seen.insert(n) {
-                queue.push_back(n);
-            }
+        for r in named {
+            let r = self.intern(r);
+            self.touching.entry(r).or_default().push(i);
         }
     }
-    let mut v: Vec<usize> = seen.into_iter().collect();
-    v.sort_unstable();
-    v
+
+    /// The object groups: (root position, member positions in bundle
+    /// order); the root is `None` for a bundle without incident, report or
+    /// indicator (one group of everything).
+    pub(crate) fn groups(&self) -> Vec<(Option<usize>, Vec<usize>)> {
+        let n = self.roles.len();
+        let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+        let mut reached = vec![false; n];
+        let mut add = |root: usize, reached: &mut Vec<bool>| {
+            let members = self.closure(root);
+            for &m in &members {
+                reached[m] = true;
+            }
+            groups.push((Some(root), members));
+        };
+        for i in 0..n {
+            if self.roles[i] == Role::Root {
+                add(i, &mut reached);
+            }
+        }
+        for i in 0..n {
+            if self.roles[i] == Role::Indicator && !reached[i] {
+                add(i, &mut reached);
+            }
+        }
+        let rest: Vec<usize> = (0..n).filter(|i| !reached[*i]).collect();
+        if !rest.is_empty() {
+            match groups.first_mut() {
+                Some((_, members)) => {
+                    members.extend(rest);
+                    members.sort_unstable();
+                    members.dedup();
+                }
+                None => groups.push((None, rest)),
+            }
+        }
+        groups
+    }
+
+    /// The objects that belong to `root`: what it references, the
+    /// relationships, sightings and notes that name it, and on through
+    /// them, but not into another incident or report. Only the objects a
+    /// group is about pull in what points at them: an identity or marking
+    /// shared by many does not.
+    fn closure(&self, root: usize) -> Vec<usize> {
+        let mut seen = HashSet::from([root]);
+        let mut queue = VecDeque::from([root]);
+        while let Some(i) = queue.pop_front() {
+            let mut next: Vec<usize> = self.refs[i]
+                .iter()
+                .filter_map(|r| self.by_id.get(r).copied())
+                .collect();
+            if self.roles[i] != Role::Other {
+                if let Some(t) = self.touching.get(&self.own[i]) {
+                    next.extend(t);
+                }
+            }
+            for n in next {
+                if n != root && self.roles[n] == Role::Root {
+                    continue;
+                }
+                if seen.insert(n) {
+                    queue.push_back(n);
+                }
+            }
+        }
+        let mut v: Vec<usize> = seen.into_iter().collect();
+        v.sort_unstable();
+        v
+    }
 }
 
 /// Every id in a `*_ref`/`*_refs` property, in `extensions` keys, and in
@@ -215,6 +271,14 @@ fn collect_value_refs(v: &Value, out: &mut Vec<String>) {
         Value::Array(a) => a.iter().for_each(|x| collect_value_refs(x, out)),
         _ => {}
     }
+}
+
+/// Converts a bundle that is one group (read by [`crate::stream`]), its
+/// root at `root`.
+pub(crate) fn convert_group(b: &Bundle, root: Option<usize>, opts: &Options) -> Group {
+    let index = Index::new(b);
+    let members: Vec<usize> = (0..b.objects.len()).collect();
+    convert(b, &index, root, &members, opts)
 }
 
 fn convert(

@@ -7,7 +7,9 @@
 //!   of the full grammar, a printer, and the mapping between the simple
 //!   "this value is an indicator" patterns and c5hub's observables.
 //! - [`export`]: model → objects and bundles.
+//! - [`bundle`]: the bundle model (objects kept verbatim, typed views).
 //! - [`import`]: bundles → incidents.
+//! - [`stream`]: a bundle of any size, in two passes.
 //!
 //! Invariants: no I/O (callers pass bytes and get values), no store, no
 //! HTTP; nothing here panics on input.
@@ -17,6 +19,7 @@ pub mod export;
 pub mod ids;
 pub mod import;
 pub mod pattern;
+pub mod stream;
 
 pub use export::{Source, bundle, incident_objects};
 

@@ -90,3 +90,46 @@ fn a_valid_group_is_not_refused_for_a_broken_one() {
         "indicator--1ed8caa7-a708-4706-b651-f1186ede6ca1 pattern: is not a string"
     );
 }
+
+/// The two-pass reader refuses the same broken bundles, naming the same
+/// places (syntax errors are its own words: it reads no tree).
+#[test]
+fn the_streamed_reader_refuses_broken_bundles_too() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data/invalid");
+    for e in std::fs::read_dir(&dir).expect("test-data/invalid") {
+        let p = e.expect("entry").path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let file = std::io::BufReader::with_capacity(16, std::fs::File::open(&p).expect("open"));
+        let errors: Vec<String> =
+            match c5hub_stix::stream::scan(file, &Limits::default(), &Options::default()) {
+                Err(e) => vec![e.to_string()],
+                Ok(s) => {
+                    let mut v: Vec<String> = s.refused().iter().map(|e| e.to_string()).collect();
+                    for g in s {
+                        match g {
+                            Err(e) => v.push(e.to_string()),
+                            Ok(g) => v.extend(
+                                g.incident
+                                    .err()
+                                    .unwrap_or_default()
+                                    .iter()
+                                    .map(|e| e.to_string()),
+                            ),
+                        }
+                    }
+                    v
+                }
+            };
+        assert!(!errors.is_empty(), "{p:?} refused");
+        let want = std::fs::read_to_string(p.with_extension("error")).expect("error file");
+        let want = want.trim();
+        if !want.starts_with("bundle: is not JSON") {
+            assert!(
+                errors.iter().any(|g| g.starts_with(want)),
+                "{p:?}: want {want:?}, got {errors:?}"
+            );
+        }
+    }
+}

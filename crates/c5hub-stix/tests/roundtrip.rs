@@ -269,3 +269,25 @@ fn the_model_survives_stix() {
     let again = export_all(std::slice::from_ref(&m));
     assert_eq!(canonical(&again), canonical(&objects));
 }
+
+/// The two-pass reader gives the same incidents as the whole-bundle one.
+#[test]
+fn streamed_bundles_give_the_same_incidents() {
+    for p in valid() {
+        let (_, whole) = read(&p);
+        let file = std::io::BufReader::with_capacity(64, std::fs::File::open(&p).expect("open"));
+        let s = c5hub_stix::stream::scan(file, &Limits::default(), &Options::default())
+            .unwrap_or_else(|e| panic!("{p:?}: {e}"));
+        assert!(s.refused().is_empty(), "{p:?}");
+        let streamed: Vec<Incident> = s
+            .map(|g| g.expect("readable").incident.expect("converts"))
+            .collect();
+        assert_eq!(streamed.len(), whole.len(), "{p:?}");
+        for (a, b) in streamed.iter().zip(&whole) {
+            assert_eq!(a.id, b.id, "{p:?}");
+            assert_eq!(a.observables, b.observables, "{p:?}");
+            let objects = |m: &Incident| canonical(&import::original_objects(m).expect("stix"));
+            assert_eq!(objects(a), objects(b), "{p:?}");
+        }
+    }
+}
