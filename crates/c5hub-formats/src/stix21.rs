@@ -4,7 +4,9 @@
 
 use std::io::{self, Write};
 
-use crate::{Door, Exported, Format, Hints};
+use c5hub_stix::bundle;
+
+use crate::{DecodeOptions, Decoded, Door, Exported, Failure, FailureKind, Format, Hints, Note};
 
 /// STIX 2.1 bundles.
 pub static FORMAT: Format = Format {
@@ -17,7 +19,7 @@ pub static FORMAT: Format = Format {
     // media type names it.
     sniffed_by: &[Door::Import, Door::Upload],
     accepted_by: &[Door::Import, Door::Api, Door::Upload],
-    document: None,
+    document: Some(decode),
     stream: None,
     encode: Some(encode),
 };
@@ -51,6 +53,69 @@ fn source<'a>(e: &Exported<'a>) -> c5hub_stix::Source<'a> {
         reporter: e.reporter,
         created_at: e.created_at,
         incident: e.incident,
+    }
+}
+
+/// A whole bundle: stored whole or not at all (the API's choice, written
+/// in the crate's README): one object group that does not convert refuses
+/// the bundle, with every error of every group.
+fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Failure> {
+    let unreadable = |e: bundle::Error| Failure {
+        kind: FailureKind::Unreadable,
+        detail: format!("not a readable STIX 2.1 bundle: {e}"),
+        errors: vec![note(&e)],
+    };
+    if let Err(v) = opts.limits.check_size(bytes.len() as u64) {
+        return Err(unreadable(bundle::Error::new("bundle", "", &v.message)));
+    }
+    let b = bundle::read(bytes, &limits(opts)).map_err(unreadable)?;
+    let groups = c5hub_stix::import::incidents(&b, &c5hub_stix::import::Options::default());
+    let mut incidents = Vec::new();
+    let mut notes = Vec::new();
+    let mut errors = Vec::new();
+    for g in groups {
+        notes.extend(g.notes.iter().map(note));
+        match g.incident {
+            Ok(m) => incidents.push(m),
+            Err(es) => errors.extend(es.iter().map(note)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure {
+            kind: FailureKind::Invalid,
+            detail: format!("the STIX bundle {} is not valid: {}", b.id, errors[0]),
+            errors,
+        });
+    }
+    if incidents.is_empty() {
+        return Err(Failure {
+            kind: FailureKind::NoIncident,
+            detail: format!("the STIX bundle {} holds no objects", b.id),
+            errors: Vec::new(),
+        });
+    }
+    Ok(Decoded {
+        incidents,
+        notes,
+        sharing: None,
+        records: Vec::new(),
+    })
+}
+
+/// The STIX limits from a door's document limits.
+pub fn limits(_: &DecodeOptions) -> bundle::Limits {
+    bundle::Limits::default()
+}
+
+/// A STIX error as a note: `at` the object and property.
+pub fn note(e: &bundle::Error) -> Note {
+    Note {
+        at: if e.property.is_empty() {
+            e.object.clone()
+        } else {
+            format!("{} {}", e.object, e.property)
+        },
+        detail: e.message.clone(),
     }
 }
 

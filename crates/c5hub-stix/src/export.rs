@@ -194,7 +194,8 @@ fn from_model(s: &Source<'_>) -> Vec<Value> {
             &reporter,
             marking,
         ));
-        if let Some(p) = pattern::for_observable(o) {
+        // A CVE is a vulnerability, written as one: no indicator.
+        if let Some(p) = pattern::for_observable(o).filter(|_| o.kind() != ObservableKind::Cve) {
             let ind_id = ids::c5hub_id(
                 "indicator",
                 &format!("indicator:{}:{}:{}", m.id, o.kind().as_str(), o.value()),
@@ -338,6 +339,9 @@ pub fn observable_object(
     Some(Value::Object(props))
 }
 
+/// The SCO types of the observables held in a `value` (the types
+/// [`pattern::for_observable`] writes: OpenCTI's for phone numbers and
+/// IMEIs, c5hub's own for SMS sender ids).
 const SCO_TYPES: [&str; 9] = [
     "ipv4-addr",
     "ipv6-addr",
@@ -345,9 +349,9 @@ const SCO_TYPES: [&str; 9] = [
     "url",
     "email-addr",
     "mac-addr",
-    "x-c5hub-phone-number",
+    "phone-number",
     "x-c5hub-sender-id",
-    "x-c5hub-imei",
+    "imei",
 ];
 
 /// A bundle of the objects of `incidents`, each object once (by id and

@@ -51,6 +51,8 @@ pub fn id_contributing_properties(type_: &str) -> Option<&'static [&'static str]
         "user-account" => &["account_type", "user_id", "account_login"],
         "windows-registry-key" => &["key", "values"],
         "x509-certificate" => &["hashes", "serial_number"],
+        // OpenCTI's phone numbers and IMEIs, and c5hub's own types.
+        "phone-number" | "imei" => &["value"],
         t if t.starts_with("x-c5hub-") => &["value"],
         _ => return None,
     })

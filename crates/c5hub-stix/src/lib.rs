@@ -3,16 +3,23 @@
 //!
 //! - [`ids`]: deterministic SCO ids (§2.9), c5hub's stable ids, the TLP
 //!   marking definitions (TLP 1.0 and 2.0).
-//! - [`pattern`]: STIX patterns.
+//! - [`pattern`]: the STIX patterning language (STIX 2.1 part 9): a parser
+//!   of the full grammar, a printer, and the mapping between the simple
+//!   "this value is an indicator" patterns and c5hub's observables.
 //! - [`export`]: model → objects and bundles.
+//! - [`bundle`]: the bundle model (objects kept verbatim, typed views).
 //! - [`import`]: bundles → incidents.
+//! - [`stream`]: a bundle of any size, in two passes.
 //!
-//! No I/O (callers pass bytes and get values), no store, no HTTP.
+//! Invariants: no I/O (callers pass bytes and get values), no store, no
+//! HTTP; nothing here panics on input.
 
+pub mod bundle;
 pub mod export;
 pub mod ids;
 pub mod import;
 pub mod pattern;
+pub mod stream;
 
 pub use export::{Source, bundle, incident_objects};
 
