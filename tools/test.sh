@@ -33,6 +33,11 @@ if ! python3 -c 'import taxii2client, medallion' 2>/dev/null; then
   echo "== installing taxii2-client, medallion (PyPI)"
   python3 -m pip install -q taxii2-client medallion
 fi
+# Exported MISP events are loaded with PyMISP (crates/c5hub/tests/misp_cli.rs).
+if ! python3 -c 'import pymisp' 2>/dev/null; then
+  echo "== installing pymisp (PyPI)"
+  python3 -m pip install -q pymisp
+fi
 
 echo "== gates: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check

@@ -26,6 +26,7 @@ pub mod csv;
 pub mod intelmq;
 pub mod iodef_json;
 pub mod iodef_xml;
+pub mod misp;
 pub mod native;
 pub mod stix21;
 
@@ -48,12 +49,14 @@ pub struct Exported<'a> {
 
 /// Every format, in the order detection tries them: IODEF XML first (a
 /// mapping that gives a feed's header would take any text for a
-/// headerless CSV feed), STIX bundles (a `{` whose `type` is `bundle`)
-/// and IntelMQ lines before RFC 8727 JSON (all start with `{`), the native
-/// JSON last (any JSON object).
+/// headerless CSV feed), STIX bundles (a `{` whose `type` is `bundle`),
+/// MISP events (a one-line `{"Event":` is MISP's) and IntelMQ lines before
+/// RFC 8727 JSON (all start with `{`), the native JSON last (any JSON
+/// object).
 pub static FORMATS: &[&Format] = &[
     &iodef_xml::FORMAT,
     &stix21::FORMAT,
+    &misp::FORMAT,
     &intelmq::FORMAT,
     &iodef_json::FORMAT,
     &csv::FORMAT,
@@ -358,6 +361,6 @@ mod tests {
         // The API does not take feeds.
         assert_eq!(by_media_type(Door::Api, "text/csv"), None);
         let exported: Vec<&str> = encoders().map(|f| f.name).collect();
-        assert_eq!(exported, ["iodef-xml", "stix21", "iodef-json", "csv"]);
+        assert_eq!(exported, ["iodef-xml", "stix21", "misp", "iodef-json", "csv"]);
     }
 }

@@ -256,6 +256,34 @@ pub fn export(
     Ok(out)
 }
 
+/// Every incident the caller may read, whole, newest first: what a feed
+/// that offers them all (the MISP feed's manifest and hashes) lists.
+pub fn feed(store: &mut Store, who: &Authority) -> Result<Vec<StoredIncident>, Error> {
+    export(store, who, &IncidentFilter::default())
+}
+
+/// The readable incident a feed names by `is_it` over its global id (the
+/// MISP feed's `{uuid}.json`), the newest when several reporters share
+/// one; "not found" when the caller may read none, exactly as for an
+/// incident that does not exist.
+pub fn feed_item(
+    store: &mut Store,
+    who: &Authority,
+    name: &str,
+    is_it: &dyn Fn(&str) -> bool,
+) -> Result<StoredIncident, Error> {
+    let viewer = who.viewer()?;
+    let rows = store
+        .incidents()
+        .list(&IncidentFilter::default(), &viewer)?;
+    for r in rows.iter().filter(|r| is_it(&r.global_id)) {
+        if let Some(i) = store.incidents().incident(r.key, &viewer)? {
+            return Ok(i);
+        }
+    }
+    Err(Error::NotFound(format!("feed item {name}")))
+}
+
 /// The stored versions of incident `key` (each with its original
 /// document), for a hub's export with every version.
 pub fn versions(store: &mut Store, who: &Authority, key: i64) -> Result<Vec<StoredVersion>, Error> {

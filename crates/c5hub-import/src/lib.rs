@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
-use c5hub_formats::{DecodeOptions, DocumentDecoder, Door, FailureKind, Format, Hints, Stream};
+use c5hub_formats::{DecodeOptions, Decoded, Door, FailureKind, Format, Hints, Stream};
 use c5hub_iodef::model::HubRecord;
 use c5hub_iodef::{Binding, Limits};
 use c5hub_model::Incident;
@@ -198,13 +198,22 @@ pub fn import(
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<Summary, Error> {
     let mut sum = Summary::default();
+    let feeds = misp_feeds(files)?;
     for f in files {
+        if feeds.listed.contains(f) {
+            // Read through its feed's manifest.
+            continue;
+        }
         sum.files += 1;
         let mut head = [0u8; 4096];
         let n = {
             let mut file = fs::File::open(f).map_err(|e| Error::Io(f.clone(), e))?;
             read_up_to(&mut file, &mut head).map_err(|e| Error::Io(f.clone(), e))?
         };
+        if feeds.manifests.contains(f) {
+            import_misp_feed(store, f, opts, &mut sum, on)?;
+            continue;
+        }
         // A format that can be read piece by piece is, whatever its size;
         // one that is read whole is read within the limits.
         match detect(&head[..n], opts.feed_mapping.as_ref()) {
@@ -217,13 +226,13 @@ pub fn import(
                 (Some(Stream::IodefJsonIncidents), Some(decode))
                     if file_size(f)? <= opts.limits.max_bytes as u64 =>
                 {
-                    import_document(store, f, decode, opts, &mut sum, on)?
+                    import_document(store, f, &decode, opts, &mut sum, on)?
                 }
                 (Some(Stream::IodefJsonIncidents), _) => {
                     import_iodef_stream(store, f, Binding::Json, opts, &mut sum, on)?
                 }
                 (Some(Stream::Feed(feed)), _) => import_feed(store, f, feed, opts, &mut sum, on)?,
-                (None, Some(decode)) => import_document(store, f, decode, opts, &mut sum, on)?,
+                (None, Some(decode)) => import_document(store, f, &decode, opts, &mut sum, on)?,
                 (None, None) => reject_file(
                     f,
                     opts,
@@ -237,7 +246,9 @@ pub fn import(
                 opts,
                 &mut sum,
                 on,
-                vec!["not IODEF (XML or JSON), a CSV feed or IntelMQ events".to_owned()],
+                vec![
+                    "not IODEF (XML or JSON), MISP events, a CSV feed or IntelMQ events".to_owned(),
+                ],
             )?,
         }
     }
@@ -245,6 +256,81 @@ pub fn import(
         store.refresh_statistics()?;
     }
     Ok(sum)
+}
+
+/// The MISP feeds among the files: each `manifest.json` that is a feed's
+/// manifest, and the files it lists (`{uuid}.json`, and `hashes.csv`),
+/// which are read through it rather than one by one.
+#[derive(Default)]
+struct MispFeeds {
+    manifests: std::collections::HashSet<PathBuf>,
+    listed: std::collections::HashSet<PathBuf>,
+}
+
+fn misp_feeds(files: &[PathBuf]) -> Result<MispFeeds, Error> {
+    let mut out = MispFeeds::default();
+    for f in files {
+        if f.file_name().is_none_or(|n| n != "manifest.json") {
+            continue;
+        }
+        let mut head = [0u8; 128];
+        let n = {
+            let mut file = fs::File::open(f).map_err(|e| Error::Io(f.clone(), e))?;
+            read_up_to(&mut file, &mut head).map_err(|e| Error::Io(f.clone(), e))?
+        };
+        if !c5hub_formats::misp::looks_like_manifest(&head[..n]) {
+            continue;
+        }
+        out.manifests.insert(f.clone());
+        let dir = f.parent().unwrap_or(Path::new("."));
+        out.listed.insert(dir.join("hashes.csv"));
+        if let Ok(uuids) =
+            c5hub_formats::misp::read_manifest(&fs::read(f).map_err(|e| Error::Io(f.clone(), e))?)
+        {
+            out.listed
+                .extend(uuids.iter().map(|u| dir.join(format!("{u}.json"))));
+        }
+    }
+    Ok(out)
+}
+
+/// Imports a MISP feed directory through its manifest: each event it
+/// lists, `{uuid}.json` beside it, is read and stored on its own (whole or
+/// not at all); a listed file that is missing, unreadable or not that
+/// event is rejected by name, and the others are stored.
+fn import_misp_feed(
+    store: &mut Store,
+    manifest: &Path,
+    opts: &ImportOptions,
+    sum: &mut Summary,
+    on: &mut dyn FnMut(Event<'_>),
+) -> Result<(), Error> {
+    let bytes = fs::read(manifest).map_err(|e| Error::Io(manifest.to_owned(), e))?;
+    let uuids = match c5hub_formats::misp::read_manifest(&bytes) {
+        Ok(u) => u,
+        Err(failure) => {
+            let why = failure.errors.iter().map(ToString::to_string).collect();
+            return reject_file(manifest, opts, sum, on, why);
+        }
+    };
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    for uuid in uuids {
+        let f = dir.join(format!("{uuid}.json"));
+        if !f.is_file() {
+            let r = Rejection {
+                input: f.display().to_string(),
+                reason: format!("listed in {} but missing", manifest.display()),
+            };
+            on(Event::Rejected(&r));
+            sum.rejected.push(r);
+            continue;
+        }
+        sum.files += 1;
+        let decode =
+            |b: &[u8], o: &DecodeOptions| c5hub_formats::misp::decode_feed_event(&uuid, b, o);
+        import_document(store, &f, &decode, opts, sum, on)?;
+    }
+    Ok(())
 }
 
 /// Incidents stored by one import from which on it refreshes the store's
@@ -297,7 +383,7 @@ fn count<'a>(
 fn import_document(
     store: &mut Store,
     f: &Path,
-    decode: DocumentDecoder,
+    decode: &dyn Fn(&[u8], &DecodeOptions) -> Result<Decoded, c5hub_formats::Failure>,
     opts: &ImportOptions,
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),

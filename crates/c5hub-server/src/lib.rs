@@ -35,6 +35,7 @@ mod assess;
 mod auth;
 mod login;
 mod metrics;
+mod misp;
 mod pool;
 mod problem;
 mod taxii;

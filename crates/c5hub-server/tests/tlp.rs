@@ -4,7 +4,9 @@
 //! every endpoint that reads incidents (API and web UI) must show exactly
 //! the incidents the rule allows, and counts must match; every GET route
 //! of one incident answers 404 to a caller who may not read it; the change
-//! feed lists exactly the changes of the incidents the caller may read. Incidents come
+//! feed lists exactly the changes of the incidents the caller may read; the
+//! MISP feed (manifest, hashes, event files) lists and serves exactly the
+//! readable ones, each other event file 404. Incidents come
 //! with earlier versions (other TLP levels, sharing lists and values), all
 //! stored in one batch as a group commit stores them: only the last
 //! version decides who reads. The TAXII 2.1 server too: every collection
@@ -223,6 +225,14 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             );
             assert_eq!(get(&hub.url("/api/v1/stats"), None).status, 401, "{who}");
             assert_eq!(get(&hub.url("/api/v1/changes"), None).status, 401, "{who}");
+            for path in ["/misp/manifest.json", "/misp/hashes.csv"] {
+                assert_eq!(get(&hub.url(path), None).status, 401, "{who}: {path}");
+            }
+            for n in 0..gens.len() {
+                let uuid = misp_uuid(n);
+                let r = get(&hub.url(&format!("/misp/{uuid}.json")), None);
+                assert_eq!(r.status, 401, "{who}: event file {uuid}");
+            }
             for k in &keys {
                 assert_eq!(
                     get(&hub.url(&format!("/api/v1/incidents/{k}")), None).status,
@@ -361,6 +371,46 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
                 .collect();
             assert!(ids.is_subset(&expected), "{who}: list by value {value}");
         }
+        // The MISP feed: the manifest lists exactly the readable incidents'
+        // events, hashes.csv names no other (and every readable one with a
+        // value), and an event file answers exactly when readable.
+        let uuid_of_key = |k: i64| misp_uuid(keys.iter().position(|x| *x == k).expect("a key"));
+        let want: BTreeSet<String> = expected.iter().map(|k| uuid_of_key(*k)).collect();
+        let manifest = get(&hub.url("/misp/manifest.json"), token).json();
+        let listed: BTreeSet<String> = manifest
+            .as_object()
+            .expect("manifest object")
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(listed, want, "{who}: MISP manifest");
+        let hashes = get(&hub.url("/misp/hashes.csv"), token);
+        assert_eq!(hashes.status, 200, "{who}: hashes.csv");
+        let hashed: BTreeSet<String> = hashes
+            .body
+            .lines()
+            .filter_map(|l| Some(l.split_once(',')?.1.to_owned()))
+            .collect();
+        let with_values: BTreeSet<String> = gens
+            .iter()
+            .zip(&keys)
+            .filter(|(g, k)| g.values != 0 && expected.contains(k))
+            .map(|(_, k)| uuid_of_key(*k))
+            .collect();
+        assert_eq!(hashed, with_values, "{who}: MISP hashes.csv");
+        for n in 0..gens.len() {
+            let uuid = misp_uuid(n);
+            let r = get(&hub.url(&format!("/misp/{uuid}.json")), token);
+            let readable = expected.contains(&keys[n]);
+            assert_eq!(
+                r.status,
+                if readable { 200 } else { 404 },
+                "{who}: /misp/{uuid}.json"
+            );
+            if readable {
+                assert_eq!(r.json()["Event"]["uuid"], uuid.as_str(), "{who}");
+            }
+        }
         // Export and counts.
         let csv = get(&hub.url("/api/v1/export?format=csv"), token);
         let exported: BTreeSet<i64> = csv
@@ -473,6 +523,11 @@ fn taxii_reads(
             );
         }
     }
+}
+
+/// The MISP event uuid of generated incident `n` (`gen.test:G-{n}`).
+fn misp_uuid(n: usize) -> String {
+    c5hub_formats::misp::uuid_of(&format!("gen.test:G-{n}"))
 }
 
 /// `Viewer::can_read` on a generated incident.
