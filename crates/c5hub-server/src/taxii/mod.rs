@@ -521,7 +521,8 @@ fn objects_of(
 }
 
 /// An earlier version of incident `now` from its original document: IODEF
-/// through the IODEF mapping, the native JSON through its decoder, STIX as
+/// through the IODEF mapping, the native JSON and MISP through their
+/// decoders, STIX as
 /// its own objects (`c5hub-stix` writes an incident that came as STIX from
 /// its original). `None` for a feed row, which keeps no version of its own.
 fn read_back(
@@ -537,8 +538,12 @@ fn read_back(
         DocumentFormat::IodefXml | DocumentFormat::IodefJson => {
             c5hub_iodef::model::incident_from_original(&v.document, &now.id, &limits)
         }
-        DocumentFormat::Native => {
-            let decode = c5hub_formats::by_name("native-json")?.document?;
+        DocumentFormat::Native | DocumentFormat::Misp => {
+            let name = match v.document.format {
+                DocumentFormat::Misp => "misp",
+                _ => "native-json",
+            };
+            let decode = c5hub_formats::by_name(name)?.document?;
             let d = decode(&v.document.bytes, &c5hub_formats::DecodeOptions::default()).ok()?;
             d.incidents.into_iter().find(|m| m.id == now.id)
         }
