@@ -21,6 +21,7 @@ mod assess;
 mod changes;
 mod correlate;
 mod db;
+mod feeds;
 mod incidents;
 mod ingest;
 mod migrations;
@@ -63,6 +64,7 @@ pub use search::{MAX_SEARCH_PAGE, MAX_SEARCH_WORDS, SearchHits, search_words};
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,
 };
+pub use feeds::{Feed, Feeds, NewFeed};
 pub use taxii::{ContentChange, ContentQuery, TaxiiStatus, TaxiiStatuses};
 pub use workflow::{
     Assignment, Assignments, Comment, MAX_ASSIGNEE_BYTES, MAX_COMMENT_BYTES, MAX_NOTE_BYTES, Stats,

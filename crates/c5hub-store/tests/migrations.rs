@@ -150,6 +150,33 @@ fn every_earlier_schema_upgrades() {
                 s.taxii_statuses().get(&status.id, "bank").expect("read"),
                 None
             );
+            if v == 17 {
+                let old = s.taxii_statuses().get("status-old", "peer").expect("read");
+                assert_eq!(old.map(|o| o.total), Some(1), "{loc}");
+            }
+            // Migration 18: feeds are stored with their secret and state.
+            let feed = s
+                .feeds()
+                .add(&c5hub_store::NewFeed {
+                    kind: "taxii".to_owned(),
+                    url: "https://remote.test/api/collections/x/".to_owned(),
+                    collection: "x".to_owned(),
+                    auth: "bearer".to_owned(),
+                    username: String::new(),
+                    secret: "s3cret".to_owned(),
+                    every_s: 900,
+                    as_org: "peer".to_owned(),
+                    tlp: Tlp::Green,
+                })
+                .expect("feed added");
+            s.feeds().advance(feed.id, "cursor-1", 3).expect("advance");
+            let got = s.feeds().get(feed.id).expect("read").expect("the feed");
+            assert_eq!(
+                (got.secret.as_str(), got.cursor.as_str(), got.objects_total, got.tlp),
+                ("s3cret", "cursor-1", 3, Tlp::Green),
+                "{loc}"
+            );
+            assert!(s.feeds().remove(feed.id).expect("remove"), "{loc}");
             assert_eq!(found(&mut s, "SCHEMA v1", "outsider"), [1], "{loc}");
             if v == 7 {
                 assert_eq!(found(&mut s, "merged", "bank"), [2], "{loc}");
