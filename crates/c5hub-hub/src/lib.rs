@@ -33,6 +33,7 @@
 
 pub mod accounts;
 pub mod assess;
+pub mod feeds;
 pub mod incidents;
 pub mod notify;
 pub mod reads;
