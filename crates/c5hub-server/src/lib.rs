@@ -36,6 +36,7 @@ mod auth;
 mod login;
 mod metrics;
 mod misp;
+mod poller;
 mod pool;
 mod problem;
 mod taxii;
@@ -163,6 +164,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
     notifier: Option<tokio::task::JoinHandle<()>>,
+    poller: tokio::task::JoinHandle<()>,
     shutdown: tokio::sync::watch::Sender<bool>,
     writer: writer::WriterThread,
 }
@@ -187,6 +189,10 @@ impl Running {
         if let Some(t) = self.notifier {
             t.abort();
         }
+        // A feed's cursor moves only after what it covers is committed:
+        // stopping the poller anywhere loses nothing, and what it fetches
+        // again is a no-op in the store.
+        self.poller.abort();
         let served = served?;
         // The router, and with it every writer handle, is gone: the writer
         // drains its queue and ends.
@@ -248,6 +254,7 @@ pub async fn start(
     };
     let ready = state.ready.clone();
     let notifier = notifier(&state, smtp);
+    let poller = poller::spawn(&state);
     let metrics_app = api::metrics_router(state.clone());
     let app = api::router(state);
     let listener = TcpListener::bind(&config.listen)
@@ -301,6 +308,7 @@ pub async fn start(
         task,
         metrics_task,
         notifier,
+        poller,
         shutdown: tx,
         writer: thread,
     })
