@@ -361,6 +361,9 @@ mod tests {
         // The API does not take feeds.
         assert_eq!(by_media_type(Door::Api, "text/csv"), None);
         let exported: Vec<&str> = encoders().map(|f| f.name).collect();
-        assert_eq!(exported, ["iodef-xml", "stix21", "misp", "iodef-json", "csv"]);
+        assert_eq!(
+            exported,
+            ["iodef-xml", "stix21", "misp", "iodef-json", "csv"]
+        );
     }
 }

@@ -45,11 +45,7 @@ pub(crate) fn spawn(state: &AppState) -> tokio::task::JoinHandle<()> {
             .build();
         loop {
             let now = Utc::now();
-            match state
-                .pool
-                .run(move |st| Ok(feeds::due(st, now)))
-                .await
-            {
+            match state.pool.run(move |st| Ok(feeds::due(st, now))).await {
                 Ok(Ok(due)) => {
                     for f in due {
                         poll(&state, &agent, f).await;
@@ -87,7 +83,8 @@ async fn poll(s: &AppState, agent: &ureq::Agent, f: Feed) {
         Err(why) => {
             tracing::warn!(feed = id, error = %why, "feeds: poll failed");
             let wait = feeds::backoff(every, failures + 1);
-            let next = done + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6));
+            let next =
+                done + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6));
             s.pool
                 .run(move |st| st.feeds().failed(id, &why, next))
                 .await
@@ -108,14 +105,20 @@ struct Answer {
 }
 
 /// GET `url` with the feed's authentication, on a blocking thread.
-async fn get(agent: &ureq::Agent, auth: Auth, url: String, accept: &'static str) -> Result<Answer, Fetch> {
+async fn get(
+    agent: &ureq::Agent,
+    auth: Auth,
+    url: String,
+    accept: &'static str,
+) -> Result<Answer, Fetch> {
     let agent = agent.clone();
     tokio::task::spawn_blocking(move || {
         let mut r = agent.get(&url).set("Accept", accept);
         match &auth {
             Auth::None => {}
             Auth::Basic { user, password } => {
-                let b = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                let b =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
                 r = r.set("Authorization", &format!("Basic {b}"));
             }
             Auth::Bearer(t) => r = r.set("Authorization", &format!("Bearer {t}")),
@@ -125,7 +128,10 @@ async fn get(agent: &ureq::Agent, auth: Auth, url: String, accept: &'static str)
             Err(ureq::Error::Status(code, a)) => {
                 let mut text = String::new();
                 let _ = a.into_reader().take(300).read_to_string(&mut text);
-                return Err(Fetch::Status(code, format!("{url} answered {code}: {}", text.trim())));
+                return Err(Fetch::Status(
+                    code,
+                    format!("{url} answered {code}: {}", text.trim()),
+                ));
             }
             Err(e) => return Err(Fetch::Other(format!("{url}: {e}"))),
         };
@@ -137,9 +143,14 @@ async fn get(agent: &ureq::Agent, auth: Auth, url: String, accept: &'static str)
             .read_to_end(&mut body)
             .map_err(|e| Fetch::Other(format!("{url}: reading the answer: {e}")))?;
         if body.len() as u64 > MAX_ANSWER {
-            return Err(Fetch::Other(format!("{url}: the answer is larger than {MAX_ANSWER} bytes")));
+            return Err(Fetch::Other(format!(
+                "{url}: the answer is larger than {MAX_ANSWER} bytes"
+            )));
         }
-        Ok(Answer { body, date_added_last })
+        Ok(Answer {
+            body,
+            date_added_last,
+        })
     })
     .await
     .map_err(|e| Fetch::Other(e.to_string()))?
@@ -163,7 +174,11 @@ impl From<Fetch> for String {
 
 /// Stores incidents as the feed's organisation; how many were new
 /// incidents or new versions (a re-fetched one is a duplicate).
-async fn store(s: &AppState, f: &Feed, incidents: Vec<c5hub_model::Incident>) -> Result<i64, String> {
+async fn store(
+    s: &AppState,
+    f: &Feed,
+    incidents: Vec<c5hub_model::Incident>,
+) -> Result<i64, String> {
     if incidents.is_empty() {
         return Ok(0);
     }
@@ -233,7 +248,14 @@ async fn taxii(s: &AppState, agent: &ureq::Agent, f: &Feed) -> Result<(), String
         if let Some(n) = &cur.next {
             url.push_str(&format!("&next={}", query(n)));
         }
-        let answer = match get(agent, Auth::of(f), url, "application/taxii+json;version=2.1").await {
+        let answer = match get(
+            agent,
+            Auth::of(f),
+            url,
+            "application/taxii+json;version=2.1",
+        )
+        .await
+        {
             // A `next` the server no longer knows (medallion's expire, and
             // are lost when it restarts): walk again from `added_after`;
             // what is fetched twice is a no-op in the store.
@@ -351,9 +373,14 @@ fn manifest_timestamps(body: &[u8]) -> BTreeMap<String, String> {
 async fn misp(s: &AppState, agent: &ureq::Agent, f: &Feed) -> Result<(), String> {
     let limits = c5hub_misp::Limits::default();
     let mut seen: BTreeMap<String, String> = serde_json::from_str(&f.cursor).unwrap_or_default();
-    let manifest = get(agent, Auth::of(f), misp_url(&f.url, "manifest.json"), "application/json")
-        .await
-        .map_err(String::from)?;
+    let manifest = get(
+        agent,
+        Auth::of(f),
+        misp_url(&f.url, "manifest.json"),
+        "application/json",
+    )
+    .await
+    .map_err(String::from)?;
     let uuids = c5hub_misp::feed::read_manifest(&manifest.body, &limits)
         .map_err(|e| format!("manifest.json: {}", describe(&e)))?;
     let stamps = manifest_timestamps(&manifest.body);
@@ -365,9 +392,14 @@ async fn misp(s: &AppState, agent: &ureq::Agent, f: &Feed) -> Result<(), String>
         }
         let file = format!("{uuid}.json");
         let one = async {
-            let a = get(agent, Auth::of(f), misp_url(&f.url, &file), "application/json")
-                .await
-                .map_err(String::from)?;
+            let a = get(
+                agent,
+                Auth::of(f),
+                misp_url(&f.url, &file),
+                "application/json",
+            )
+            .await
+            .map_err(String::from)?;
             let ev = c5hub_misp::feed::read_feed_event(&uuid, &a.body, &limits)
                 .map_err(|e| format!("{file}: {}", describe(&e)))?;
             let d = c5hub_formats::misp::decode_events(&[ev], false)
@@ -412,8 +444,14 @@ mod tests {
             objects_url("http://h/api1/collections/c1/", "c1"),
             "http://h/api1/collections/c1/objects/"
         );
-        assert_eq!(misp_url("http://h/misp/", "manifest.json"), "http://h/misp/manifest.json");
-        assert_eq!(misp_url("http://h/misp/manifest.json", "x.json"), "http://h/misp/x.json");
+        assert_eq!(
+            misp_url("http://h/misp/", "manifest.json"),
+            "http://h/misp/manifest.json"
+        );
+        assert_eq!(
+            misp_url("http://h/misp/manifest.json", "x.json"),
+            "http://h/misp/x.json"
+        );
     }
 
     #[test]

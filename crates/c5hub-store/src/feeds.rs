@@ -170,9 +170,10 @@ impl Feeds<'_> {
 
     /// One feed.
     pub fn get(&mut self, id: i64) -> Result<Option<Feed>, Error> {
-        self.st
-            .db
-            .one(&format!("SELECT {COLS} FROM feeds WHERE id = $1"), &[id.into()])
+        self.st.db.one(
+            &format!("SELECT {COLS} FROM feeds WHERE id = $1"),
+            &[id.into()],
+        )
     }
 
     /// Removes a feed; whether there was one.

@@ -187,7 +187,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_taxii_status", "TAXII 2.1 status resources"),
     // Polled feeds: TAXII collections and MISP feeds, with their secrets
     // and the poller's cursor and state.
-    migration!(18, "0018_feeds", "polled feeds (TAXII 2.1, MISP) and their state"),
+    migration!(
+        18,
+        "0018_feeds",
+        "polled feeds (TAXII 2.1, MISP) and their state"
+    ),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as

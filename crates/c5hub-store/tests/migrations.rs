@@ -172,7 +172,12 @@ fn every_earlier_schema_upgrades() {
             s.feeds().advance(feed.id, "cursor-1", 3).expect("advance");
             let got = s.feeds().get(feed.id).expect("read").expect("the feed");
             assert_eq!(
-                (got.secret.as_str(), got.cursor.as_str(), got.objects_total, got.tlp),
+                (
+                    got.secret.as_str(),
+                    got.cursor.as_str(),
+                    got.objects_total,
+                    got.tlp
+                ),
                 ("s3cret", "cursor-1", 3, Tlp::Green),
                 "{loc}"
             );

@@ -134,7 +134,9 @@ pub fn run(c: FeedsCommand) -> Result<ExitCode> {
         FeedsCommand::Add(AddCommand::Misp { url, common }) => add(Kind::Misp, url, None, common),
         FeedsCommand::List { backend } => {
             let mut s = backend.open()?;
-            println!("id\tkind\turl\tcollection\tas\ttlp\tevery\tobjects\tlast_success\tnext_due\tfailures\tlast_error");
+            println!(
+                "id\tkind\turl\tcollection\tas\ttlp\tevery\tobjects\tlast_success\tnext_due\tfailures\tlast_error"
+            );
             for f in feeds::list(&mut s, &console())? {
                 let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
                     d.map_or_else(|| "-".to_owned(), |d| d.to_rfc3339())
@@ -144,7 +146,11 @@ pub fn run(c: FeedsCommand) -> Result<ExitCode> {
                     f.id,
                     f.kind,
                     f.url,
-                    if f.collection.is_empty() { "-" } else { &f.collection },
+                    if f.collection.is_empty() {
+                        "-"
+                    } else {
+                        &f.collection
+                    },
                     f.as_org,
                     f.tlp,
                     f.every_s,
