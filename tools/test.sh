@@ -27,6 +27,12 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   echo "== installing aiosmtpd (PyPI)"
   python3 -m pip install -q aiosmtpd
 fi
+# STIX 2.1 (issue 17): exports are held to the OASIS validator, ids to the
+# OASIS library's; tools/bench-stix.py compares with the library.
+if ! python3 -c 'import stix2validator, stix2' 2>/dev/null; then
+  echo "== installing stix2-validator, stix2 (PyPI)"
+  python3 -m pip install -q stix2-validator stix2
+fi
 
 echo "== gates: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check
