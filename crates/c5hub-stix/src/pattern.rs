@@ -144,8 +144,9 @@ pub struct ObjectPath {
 pub enum PathStep {
     /// `.key` or `.'quoted key'`.
     Key(String),
-    /// `[n]`, a list index.
-    Index(i64),
+    /// `[n]`, a list index: its decimal text as for [`Literal::Int`]
+    /// (without `+`, possibly negative, of any size).
+    Index(String),
     /// `[*]`, any list element.
     AnyIndex,
 }
@@ -669,6 +670,12 @@ fn next_token(text: &str) -> (Kind, usize) {
 
 /// Splits `text` into tokens, dropping spaces and comments, and refuses
 /// nesting deeper than [`MAX_DEPTH`].
+///
+/// It stops after the first token no grammar rule uses (a lone quote, `+`,
+/// `-`, `^`, `/`, `LAST`, a character outside the language): the parser
+/// fails there at the latest, and its error depends only on the tokens up
+/// to there. Stopping also keeps lexing linear: an unclosed string or
+/// comment is scanned to the end once, not again from every later quote.
 fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, PatternError> {
     let mut tokens = Vec::new();
     let mut at = 0;
@@ -697,6 +704,16 @@ fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, PatternError> {
             Kind::RParen | Kind::RBrack => {
                 depth = depth.saturating_sub(1);
                 tokens.push(tok);
+            }
+            Kind::Quote
+            | Kind::Plus
+            | Kind::Minus
+            | Kind::Power
+            | Kind::Divide
+            | Kind::Last
+            | Kind::Invalid => {
+                tokens.push(tok);
+                break;
             }
             _ => tokens.push(tok),
         }
@@ -1057,17 +1074,13 @@ fn key<'t>(i: &mut In<'t>) -> PResult<String> {
 }
 
 fn index<'t>(i: &mut In<'t>) -> PResult<PathStep> {
-    let left = i.len();
-    let t = one_of(|t: Tok<'t>| matches!(t.kind, Kind::IntPos | Kind::IntNeg | Kind::Asterisk))
+    one_of(|t: Tok<'t>| matches!(t.kind, Kind::IntPos | Kind::IntNeg | Kind::Asterisk))
         .context("a list index (an integer or '*')")
-        .parse_next(i)?;
-    if t.kind == Kind::Asterisk {
-        return Ok(PathStep::AnyIndex);
-    }
-    match unsigned(t.text).parse::<i64>() {
-        Ok(n) => Ok(PathStep::Index(n)),
-        Err(_) => refuse(left, format!("the list index {} is out of range", t.text)),
-    }
+        .map(|t: Tok<'t>| match t.kind {
+            Kind::Asterisk => PathStep::AnyIndex,
+            _ => PathStep::Index(unsigned(t.text)),
+        })
+        .parse_next(i)
 }
 
 fn orderable_literal<'t>(i: &mut In<'t>) -> PResult<Literal> {
@@ -1662,8 +1675,9 @@ fn address(text: &str, v6: bool) -> Option<Observable> {
 /// The pattern c5hub writes for one of its observables, such as
 /// `[ipv4-addr:value = '198.51.100.7']`: the inverse of [`observables`] for
 /// one comparison (see the table there; phone numbers and IMEIs use
-/// OpenCTI's `phone-number` and `imei` types). Every kind has a pattern
-/// today; `None` is kept for kinds STIX cannot express.
+/// OpenCTI's `phone-number` and `imei` types). `None` when the pattern
+/// would not be valid: an ssdeep digest longer than the 128 characters the
+/// OASIS validator allows.
 pub fn for_observable(o: &Observable) -> Option<String> {
     use ObservableKind as K;
     let (object_type, property, steps, value) = match o.kind() {
@@ -1706,5 +1720,7 @@ pub fn for_observable(o: &Observable) -> Option<String> {
             test: Test::Eq(value.unwrap_or_else(|| Literal::Str(o.value().to_owned()))),
         })),
     };
-    Some(pattern.to_string())
+    let text = pattern.to_string();
+    // What c5hub writes must pass the same checks as what it reads.
+    parse(&text).is_ok().then_some(text)
 }
