@@ -793,7 +793,7 @@ async fn status(
 }
 
 /// A new status resource's id: a random UUID (version 4).
-fn new_status_id() -> String {
+pub(crate) fn new_status_id() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut b);
@@ -866,31 +866,25 @@ async fn add_objects(
             ),
         ));
     }
-    let incidents = stix::incidents_from(objects).map_err(|r| refused(&r.at, r.detail))?;
+    let incidents = if objects.is_empty() {
+        Vec::new()
+    } else {
+        stix::incidents_from(objects).map_err(|r| refused(&r.at, r.detail))?
+    };
     let version = |o: &Value| {
         str_of(o, "modified")
             .or_else(|| str_of(o, "created"))
             .map_or_else(|| stix::timestamp(at), str::to_owned)
     };
-    let mut successes = Vec::new();
-    let mut failures = Vec::new();
-    let stored: Vec<usize> = incidents.iter().map(|(n, _)| *n).collect();
-    for (n, o) in objects.iter().enumerate() {
-        let detail = json!({"id": str_of(o, "id"), "version": version(o)});
-        if stored.contains(&n) {
-            successes.push(detail);
-        } else {
-            let mut d = detail;
-            d["message"] = json!(format!(
-                "{} objects are not stored by this hub (incident objects are)",
-                str_of(o, "type").unwrap_or("these")
-            ));
-            failures.push(d);
-        }
-    }
+    // Stored whole: every object is kept with the incident of its group.
+    let successes: Vec<Value> = objects
+        .iter()
+        .map(|o| json!({"id": str_of(o, "id"), "version": version(o)}))
+        .collect();
+    let failures: Vec<Value> = Vec::new();
     if !incidents.is_empty() {
         let parsed = crate::api::submit::Parsed {
-            incidents: incidents.into_iter().map(|(_, m)| m).collect(),
+            incidents,
             notes: Vec::new(),
             shared_with: Vec::new(),
             recipients: Vec::new(),
