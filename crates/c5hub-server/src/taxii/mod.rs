@@ -504,16 +504,16 @@ fn objects_of(
     c: &ContentChange,
     seen: &mut HashMap<i64, StoredIncident>,
 ) -> Result<Vec<Value>, c5hub_hub::Error> {
-    if !seen.contains_key(&c.incident) {
-        match c5hub_hub::taxii::incident(st, who, c.incident) {
-            Ok(i) => {
-                seen.insert(c.incident, i);
+    let stored = match seen.entry(c.incident) {
+        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            match c5hub_hub::taxii::incident(st, who, c.incident) {
+                Ok(i) => v.insert(i),
+                Err(c5hub_hub::Error::NotFound(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e),
             }
-            Err(c5hub_hub::Error::NotFound(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
         }
-    }
-    let stored = &seen[&c.incident];
+    };
     let at = c5hub_hub::taxii::incident_at(st, who, stored, c.version, read_back)?;
     Ok(at
         .map(|m| stix::objects(stored, &m, c.at))
