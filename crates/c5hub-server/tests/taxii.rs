@@ -199,7 +199,6 @@ fn discovery_collections_and_refusals() {
             ("limit=0", "limit"),
             ("next=nonsense", "next"),
             ("added_after=yesterday", "added_after"),
-            ("match[colour]=red", "match[colour]"),
         ] {
             error_is(
                 &taxii_get(

@@ -369,22 +369,12 @@ fn ask(
     allowed: &[&str],
     default: VersionMatch,
 ) -> Result<Ask, TaxiiError> {
-    for k in q.keys() {
-        let known = matches!(k.as_str(), "added_after" | "limit" | "next")
-            || k.strip_prefix("match[")
-                .and_then(|r| r.strip_suffix(']'))
-                .is_some_and(|f| allowed.contains(&f));
-        if !known {
-            return Err(TaxiiError::bad(format!(
-                "{k} is not a filter of this endpoint (it takes added_after, limit, next{})",
-                allowed
-                    .iter()
-                    .map(|f| format!(", match[{f}]"))
-                    .collect::<String>()
-            )));
-        }
-    }
+    // As medallion: a filter this endpoint does not take is ignored.
+    let taken = |f: &str| allowed.contains(&f);
     let list = |f: &str| -> Vec<String> {
+        if !taken(f) {
+            return Vec::new();
+        }
         q.get(&format!("match[{f}]"))
             .map(|v| {
                 v.split(',')
@@ -960,9 +950,10 @@ mod tests {
         assert_eq!(a.types, ["incident", "indicator"]);
         assert_eq!(a.limit, MAX_PAGE);
         assert!(a.added_after.is_some());
-        let q = params(Some("match[colour]=red")).expect("params");
-        let e = ask(&q, &["type"], VersionMatch::Last).expect_err("unknown");
-        assert!(e.description.contains("match[colour]"), "{}", e.description);
+        // As medallion: filters an endpoint does not take are ignored.
+        let q = params(Some("match[colour]=red&match[id]=x&other=1")).expect("params");
+        let a = ask(&q, &["type"], VersionMatch::Last).expect("ignored");
+        assert!(a.ids.is_empty());
         for bad in [
             "limit=0",
             "limit=x",
