@@ -369,22 +369,12 @@ fn ask(
     allowed: &[&str],
     default: VersionMatch,
 ) -> Result<Ask, TaxiiError> {
-    for k in q.keys() {
-        let known = matches!(k.as_str(), "added_after" | "limit" | "next")
-            || k.strip_prefix("match[")
-                .and_then(|r| r.strip_suffix(']'))
-                .is_some_and(|f| allowed.contains(&f));
-        if !known {
-            return Err(TaxiiError::bad(format!(
-                "{k} is not a filter of this endpoint (it takes added_after, limit, next{})",
-                allowed
-                    .iter()
-                    .map(|f| format!(", match[{f}]"))
-                    .collect::<String>()
-            )));
-        }
-    }
+    // As medallion: a filter this endpoint does not take is ignored.
+    let taken = |f: &str| allowed.contains(&f);
     let list = |f: &str| -> Vec<String> {
+        if !taken(f) {
+            return Vec::new();
+        }
         q.get(&format!("match[{f}]"))
             .map(|v| {
                 v.split(',')
@@ -504,16 +494,16 @@ fn objects_of(
     c: &ContentChange,
     seen: &mut HashMap<i64, StoredIncident>,
 ) -> Result<Vec<Value>, c5hub_hub::Error> {
-    if !seen.contains_key(&c.incident) {
-        match c5hub_hub::taxii::incident(st, who, c.incident) {
-            Ok(i) => {
-                seen.insert(c.incident, i);
+    let stored = match seen.entry(c.incident) {
+        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            match c5hub_hub::taxii::incident(st, who, c.incident) {
+                Ok(i) => v.insert(i),
+                Err(c5hub_hub::Error::NotFound(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e),
             }
-            Err(c5hub_hub::Error::NotFound(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
         }
-    }
-    let stored = &seen[&c.incident];
+    };
     let at = c5hub_hub::taxii::incident_at(st, who, stored, c.version, read_back)?;
     Ok(at
         .map(|m| stix::objects(stored, &m, c.at))
@@ -798,7 +788,7 @@ async fn status(
 }
 
 /// A new status resource's id: a random UUID (version 4).
-fn new_status_id() -> String {
+pub(crate) fn new_status_id() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut b);
@@ -871,31 +861,25 @@ async fn add_objects(
             ),
         ));
     }
-    let incidents = stix::incidents_from(objects).map_err(|r| refused(&r.at, r.detail))?;
+    let incidents = if objects.is_empty() {
+        Vec::new()
+    } else {
+        stix::incidents_from(objects).map_err(|r| refused(&r.at, r.detail))?
+    };
     let version = |o: &Value| {
         str_of(o, "modified")
             .or_else(|| str_of(o, "created"))
             .map_or_else(|| stix::timestamp(at), str::to_owned)
     };
-    let mut successes = Vec::new();
-    let mut failures = Vec::new();
-    let stored: Vec<usize> = incidents.iter().map(|(n, _)| *n).collect();
-    for (n, o) in objects.iter().enumerate() {
-        let detail = json!({"id": str_of(o, "id"), "version": version(o)});
-        if stored.contains(&n) {
-            successes.push(detail);
-        } else {
-            let mut d = detail;
-            d["message"] = json!(format!(
-                "{} objects are not stored by this hub (incident objects are)",
-                str_of(o, "type").unwrap_or("these")
-            ));
-            failures.push(d);
-        }
-    }
+    // Stored whole: every object is kept with the incident of its group.
+    let successes: Vec<Value> = objects
+        .iter()
+        .map(|o| json!({"id": str_of(o, "id"), "version": version(o)}))
+        .collect();
+    let failures: Vec<Value> = Vec::new();
     if !incidents.is_empty() {
         let parsed = crate::api::submit::Parsed {
-            incidents: incidents.into_iter().map(|(_, m)| m).collect(),
+            incidents,
             notes: Vec::new(),
             shared_with: Vec::new(),
             recipients: Vec::new(),
@@ -971,9 +955,10 @@ mod tests {
         assert_eq!(a.types, ["incident", "indicator"]);
         assert_eq!(a.limit, MAX_PAGE);
         assert!(a.added_after.is_some());
-        let q = params(Some("match[colour]=red")).expect("params");
-        let e = ask(&q, &["type"], VersionMatch::Last).expect_err("unknown");
-        assert!(e.description.contains("match[colour]"), "{}", e.description);
+        // As medallion: filters an endpoint does not take are ignored.
+        let q = params(Some("match[colour]=red&match[id]=x&other=1")).expect("params");
+        let a = ask(&q, &["type"], VersionMatch::Last).expect("ignored");
+        assert!(a.ids.is_empty());
         for bad in [
             "limit=0",
             "limit=x",

@@ -4,7 +4,7 @@
 //! The STIX mapping itself is `c5hub-stix`'s; this module adapts it to
 //! TAXII (a version's objects carry that version's time as `modified`).
 
-use c5hub_model::{GlobalId, Incident, Tlp};
+use c5hub_model::Incident;
 use c5hub_store::StoredIncident;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
@@ -13,14 +13,6 @@ use serde_json::Value;
 pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
-
-/// The TLP 2.0 marking definitions' ids, by `c5hub-stix`.
-fn tlp_marking(t: Tlp) -> String {
-    c5hub_stix::ids::tlp2_marking_id(t).to_owned()
-}
-
-/// The IncidentID name under which incidents posted as STIX are stored.
-pub(crate) const STIX_ID_NAME: &str = "stix";
 
 /// The STIX objects of `stored` as it was at a version (`at` its
 /// content), stored at `stored_at`: `c5hub-stix`'s objects of an incident,
@@ -38,82 +30,49 @@ pub(crate) fn objects(
     })
 }
 
-/// What is wrong with a posted envelope or one of its objects: where
-/// (`/objects/3/name`) and why.
+/// Where and why a posted envelope is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Refusal {
     pub(crate) at: String,
     pub(crate) detail: String,
 }
 
-/// The incidents the objects of a posted envelope make, or why not (the
-/// first refusal names the object and its property), each with its
-/// place in the envelope. Other objects are checked (type and id) but make
-/// no incident.
-pub(crate) fn incidents_from(objects: &[Value]) -> Result<Vec<(usize, Incident)>, Refusal> {
-    let mut out = Vec::new();
-    for (n, v) in objects.iter().enumerate() {
-        let at = |p: &str| format!("/objects/{n}{p}");
-        let Some(o) = v.as_object() else {
-            return Err(Refusal {
-                at: at(""),
-                detail: "an object must be a JSON object".to_owned(),
-            });
-        };
-        let text = |p: &str| -> Result<Option<&str>, Refusal> {
-            match o.get(p) {
-                None => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(Refusal {
-                    at: at(&format!("/{p}")),
-                    detail: format!("{p} must be a string"),
-                }),
-            }
-        };
-        let id = text("id")?.ok_or_else(|| Refusal {
-            at: at("/id"),
-            detail: "every object needs an id".to_owned(),
+/// The incidents of a posted envelope's objects, read by the format
+/// registry's STIX 2.1 decoder as one bundle: all of them, or the
+/// refusal that names every object and property at fault.
+pub(crate) fn incidents_from(objects: &[Value]) -> Result<Vec<Incident>, Refusal> {
+    let decode = c5hub_formats::by_name("stix21")
+        .and_then(|f| f.document)
+        .ok_or_else(|| Refusal {
+            at: "/objects".to_owned(),
+            detail: "this hub reads no STIX".to_owned(),
         })?;
-        let ty = text("type")?.ok_or_else(|| Refusal {
-            at: at("/type"),
-            detail: "every object needs a type".to_owned(),
-        })?;
-        if !id.starts_with(&format!("{ty}--")) {
-            return Err(Refusal {
-                at: at("/id"),
-                detail: format!("{id:?} is not an id of type {ty}"),
-            });
+    let bundle = serde_json::json!({
+        "type": "bundle",
+        "id": format!("bundle--{}", super::new_status_id()),
+        "objects": objects,
+    });
+    let bytes = serde_json::to_vec(&bundle).map_err(|e| Refusal {
+        at: "/objects".to_owned(),
+        detail: e.to_string(),
+    })?;
+    let decoded = decode(&bytes, &c5hub_formats::DecodeOptions::default()).map_err(|f| {
+        // Every error names its object and property; the bundle's
+        // sentence only when there is none.
+        let mut said: Vec<String> = f
+            .errors
+            .iter()
+            .map(|e| format!("{} {}", e.at, e.detail))
+            .collect();
+        said.dedup();
+        Refusal {
+            at: "/objects".to_owned(),
+            detail: if said.is_empty() {
+                f.detail
+            } else {
+                said.join("; ")
+            },
         }
-        if ty != "incident" {
-            continue;
-        }
-        let gid = GlobalId::new(STIX_ID_NAME, id).map_err(|e| Refusal {
-            at: at("/id"),
-            detail: e.to_string(),
-        })?;
-        // Unmarked: AMBER, readable by the poster alone until it says
-        // more; several TLP markings: the strictest.
-        let mut found: Option<Tlp> = None;
-        if let Some(refs) = o.get("object_marking_refs") {
-            let Some(refs) = refs.as_array() else {
-                return Err(Refusal {
-                    at: at("/object_marking_refs"),
-                    detail: "object_marking_refs must be a list".to_owned(),
-                });
-            };
-            for r in refs {
-                if let Some(t) = Tlp::ALL
-                    .into_iter()
-                    .find(|t| r.as_str() == Some(tlp_marking(*t).as_str()))
-                {
-                    found = found.max(Some(t));
-                }
-            }
-        }
-        let mut m = Incident::new(gid, found.unwrap_or(Tlp::Amber));
-        m.title = text("name")?.map(str::to_owned);
-        m.description = text("description")?.map(str::to_owned);
-        out.push((n, m));
-    }
-    Ok(out)
+    })?;
+    Ok(decoded.incidents)
 }

@@ -82,6 +82,12 @@ def main():
         for o in env.get("objects", [])
     ]
     check("posted by taxii2-client" in names, "the added incident is served")
+    got = everything.get_object(posted["id"])
+    check(got["objects"] == [posted], "served back unchanged: %r" % got)
+    versions = everything.object_versions(posted["id"])
+    check(versions["versions"] == [posted["modified"]], "versions: %r" % versions)
+    manifest = everything.get_manifest(id=posted["id"])
+    check(manifest["objects"][0]["version"] == posted["modified"], "manifest: %r" % manifest)
 
     # A wrong password is refused.
     try:
