@@ -8,6 +8,8 @@ use c5hub_model::{
     DocumentFormat, GlobalId, Incident, Observable, ObservableRole, OriginalDocument, RsitClass,
     Tlp,
 };
+pub mod misp;
+
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
@@ -17,6 +19,11 @@ struct Rng(ChaCha8Rng);
 impl Rng {
     fn new(seed: u64) -> Rng {
         Rng(ChaCha8Rng::seed_from_u64(seed))
+    }
+
+    /// The next 64 random bits.
+    fn next(&mut self) -> u64 {
+        self.0.next_u64()
     }
 
     /// A number in `0..n`; the modulo bias is irrelevant here.

@@ -17,8 +17,10 @@ pub static FORMAT: Format = Format {
     label: "MISP events (core format): one event, a list, or a {\"response\": [...]} answer.",
     // MISP itself serves and accepts `application/json`, which the API
     // reads as the native JSON: a request names MISP with this type, or
-    // sends the body unlabelled (`{"Event":` is never native JSON).
-    media_type: "application/json",
+    // sends the body unlabelled (`{"Event":` is never native JSON). The
+    // export is served with it too; the feed's files are `application/json`
+    // as MISP's own.
+    media_type: "application/vnd.misp+json",
     media_types: &["application/vnd.misp+json"],
     detect,
     sniffed_by: &[Door::Import, Door::Api, Door::Upload],

@@ -1,5 +1,6 @@
 //! Bulk import: files and directories of IODEF documents (XML or JSON),
-//! STIX 2.1 bundles, CSV feeds and IntelMQ event lines, into the store.
+//! STIX 2.1 bundles, MISP events and feed directories, CSV feeds and IntelMQ
+//! event lines, into the store.
 //!
 //! The pipeline is collect → detect → parse → store, and every stage says
 //! what it received, stored and rejected. Storing happens in transactions:
@@ -386,7 +387,7 @@ fn count<'a>(
 fn import_document(
     store: &mut Store,
     f: &Path,
-    decode: &dyn Fn(&[u8], &DecodeOptions) -> Result<Decoded, c5hub_formats::Failure>,
+    decode: &ReadDocument<'_>,
     opts: &ImportOptions,
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
@@ -444,6 +445,11 @@ fn import_document(
     });
     Ok(())
 }
+
+/// How a document is read: a format's decoder, or a feed's reader of one
+/// event file.
+type ReadDocument<'a> =
+    dyn Fn(&[u8], &DecodeOptions) -> Result<Decoded, c5hub_formats::Failure> + 'a;
 
 /// How documents are read, from the import's options.
 fn decode_options(opts: &ImportOptions) -> DecodeOptions {

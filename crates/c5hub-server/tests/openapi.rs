@@ -25,6 +25,9 @@ const DOCUMENTS: &[&str] = &[
     "#/paths//api/v1/export/get/responses/200/content/application/iodef+json/schema",
     "#/paths//api/v1/incidents/post/requestBody/content/application/stix+json/schema",
     "#/paths//api/v1/export/get/responses/200/content/application/stix+json/schema",
+    // MISP events: the MISP core format's documents.
+    "#/paths//api/v1/export/get/responses/200/content/application/vnd.misp+json/schema",
+    "#/paths//api/v1/incidents/post/requestBody/content/application/vnd.misp+json/schema",
 ];
 
 /// The document and what the test called of it.

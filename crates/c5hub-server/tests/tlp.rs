@@ -398,10 +398,10 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             .map(|(_, k)| uuid_of_key(*k))
             .collect();
         assert_eq!(hashed, with_values, "{who}: MISP hashes.csv");
-        for n in 0..gens.len() {
+        for (n, key) in keys.iter().enumerate() {
             let uuid = misp_uuid(n);
             let r = get(&hub.url(&format!("/misp/{uuid}.json")), token);
-            let readable = expected.contains(&keys[n]);
+            let readable = expected.contains(key);
             assert_eq!(
                 r.status,
                 if readable { 200 } else { 404 },

@@ -65,6 +65,32 @@ fn an_event_round_trips_and_an_update_is_a_version() {
         .enumerate()
     {
         let d = tmp(&format!("rt{n}"));
+        // A list of two events, the second broken: nothing of it is stored,
+        // and the rejection names the event and the property.
+        let bad = test_data("invalid/response-one-bad.json");
+        let o = c5hub(
+            &loc,
+            &[
+                "import",
+                "--as",
+                "bank",
+                "--quarantine",
+                d.join("q").to_str().expect("utf-8"),
+                bad.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(!o.status.success(), "{o:?}");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(said.contains("/response/1 Event.info"), "{said}");
+        assert_eq!(
+            export(&loc, "bank").len(),
+            0,
+            "{loc}: stored whole or not at all"
+        );
         let file = test_data("valid/event-full.json");
         let out = ok(&c5hub(
             &loc,
@@ -81,7 +107,11 @@ fn an_event_round_trips_and_an_update_is_a_version() {
         let original: Value =
             serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
         let events = export(&loc, "bank");
-        assert_eq!(events, [original.clone()], "{loc}: exported unchanged");
+        assert_eq!(
+            events,
+            std::slice::from_ref(&original),
+            "{loc}: exported unchanged"
+        );
         // TLP:GREEN: another member reads it too; the public-like `local`
         // reader does not exist here, so check a member.
         assert_eq!(export(&loc, "telco").len(), 1);

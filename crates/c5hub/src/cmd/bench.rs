@@ -20,6 +20,40 @@ pub enum BenchCommand {
     /// Ingest rate with correlation on, lookup latency, bytes on disk per
     /// observable, on generated feed-like incidents in a new, empty store.
     Store(StoreBench),
+    /// MISP event import: generated events (or `--input`), read and
+    /// converted by the format registry, then stored in a new, empty store;
+    /// events per second. `--write` keeps the events for
+    /// `tools/bench-misp.py`, which loads the same file with PyMISP.
+    Misp(MispBench),
+}
+
+/// Arguments of `bench misp`.
+#[derive(Debug, Args)]
+pub struct MispBench {
+    /// How many events to generate.
+    #[arg(long, default_value_t = 10_000)]
+    events: usize,
+    /// Attributes per event (besides a file object's two).
+    #[arg(long, default_value_t = 20)]
+    attributes: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Write the generated events here (a `{"response": [...]}` document).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Import these events instead of generating them.
+    #[arg(long, conflicts_with = "write")]
+    input: Option<PathBuf>,
+    /// A new directory for the embedded store.
+    #[arg(long, default_value = "./c5hub-bench-misp")]
+    data: PathBuf,
+    /// Store in PostgreSQL instead (an empty database).
+    #[arg(long)]
+    database: Option<String>,
+    /// Read and convert only; store nothing.
+    #[arg(long)]
+    no_store: bool,
 }
 
 /// Arguments of `bench store`.
@@ -60,7 +94,71 @@ pub struct StoreBench {
 pub fn run(c: BenchCommand) -> Result<ExitCode> {
     match c {
         BenchCommand::Store(b) => store(b),
+        BenchCommand::Misp(b) => misp(b),
     }
+}
+
+fn misp(b: MispBench) -> Result<ExitCode> {
+    let bytes = match &b.input {
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        None => c5hub_bench::misp::events(b.events, b.attributes, b.seed).into_bytes(),
+    };
+    if let Some(p) = &b.write {
+        std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    let format = &c5hub_formats::misp::FORMAT;
+    let decode = format.document.context("the MISP format reads documents")?;
+    let opts = c5hub_formats::DecodeOptions {
+        limits: c5hub_iodef::Limits {
+            max_bytes: bytes.len().max(1),
+            ..c5hub_iodef::Limits::default()
+        },
+        ..c5hub_formats::DecodeOptions::default()
+    };
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    let decoded = decode(&bytes, &opts).map_err(|f| anyhow::anyhow!("{f}: {:?}", f.errors))?;
+    let read = t0.elapsed();
+    let n = decoded.incidents.len();
+    let observables: usize = decoded.incidents.iter().map(|m| m.observables.len()).sum();
+    println!(
+        "misp: {n} events ({} bytes, {observables} observables) read and converted in {:.3} s: {:.0} events/s",
+        bytes.len(),
+        read.as_secs_f64(),
+        n as f64 / read.as_secs_f64().max(1e-9)
+    );
+    if !b.no_store {
+        let loc = match &b.database {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::Sqlite(b.data.clone()),
+        };
+        let mut s =
+            Store::open(&loc, Options::default()).with_context(|| format!("cannot open {loc}"))?;
+        let t1 = Instant::now();
+        for chunk in decoded.incidents.chunks(10_000) {
+            let subs: Vec<Submission<'_>> = chunk
+                .iter()
+                .map(|m| Submission {
+                    incident: m,
+                    reporter: "bench",
+                    source: "bench misp",
+                    shared_with: &[],
+                    recipients: &[],
+                })
+                .collect();
+            s.incidents().ingest(&subs)?;
+        }
+        let stored = t1.elapsed();
+        println!(
+            "misp: stored in {:.3} s; read, converted and stored: {:.0} events/s",
+            stored.as_secs_f64(),
+            n as f64 / (read + stored).as_secs_f64().max(1e-9)
+        );
+    }
+    if let (Some(a), Some(z)) = (cpu0, cpu_seconds()) {
+        println!("misp: {:.2} CPU seconds", z - a);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// CPU seconds this process has used (user + system), from /proc: on a
