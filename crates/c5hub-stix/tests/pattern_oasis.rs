@@ -127,7 +127,7 @@ const DAMAGE: &[char] = &[
 ];
 
 #[test]
-fn the_oasis_validator_gives_the_same_verdict_on_generated_and_damaged_patterns() {
+fn the_oasis_validator_gives_the_same_verdict_on_generated_damaged_and_random_patterns() {
     let mut runner = TestRunner::deterministic();
     let strategy = pattern_gen::observation();
     let mut patterns = Vec::new();
@@ -157,14 +157,29 @@ fn the_oasis_validator_gives_the_same_verdict_on_generated_and_damaged_patterns(
             patterns.push(deleted);
         }
     }
+    // And token soup: pieces of the language in random order, most of it
+    // invalid in every way the parser can fail.
+    let soup = "(\\[|\\(|\\]|\\)| |AND |OR |NOT |FOLLOWEDBY |WITHIN 5 SECONDS |REPEATS 2 TIMES |START t'2020-01-01T00:00:00Z' STOP t'2020-01-01T00:00:00Z' |IN |LIKE |EXISTS |a:b|x-y:'q'|=|!=|<|'x'|1|-2|true|,|\\.c|\\[\\*\\]|\\[0\\]|file:hashes\\.MD5){1,16}";
+    for n in 0..400usize {
+        let tree = soup.new_tree(&mut runner).expect("a soup");
+        let prefix = ["[", "([", "[a:b = 1] ", ""][n % 4];
+        let text = format!("{prefix}{}", tree.current());
+        if !text.trim().is_empty() {
+            patterns.push(text);
+        }
+    }
     let verdicts = oasis_verdicts(&patterns);
     let mut compared = 0;
+    let mut accepted = 0;
     let mut disagreements = Vec::new();
     for (p, v) in patterns.iter().zip(verdicts) {
         let ours = parse(p);
         let agree = match &v {
             Verdict::Crashes(_) => continue,
-            Verdict::Accepts => ours.is_ok(),
+            Verdict::Accepts => {
+                accepted += 1;
+                ours.is_ok()
+            }
             Verdict::Refuses(_) => ours.is_err(),
         };
         compared += 1;
@@ -172,7 +187,11 @@ fn the_oasis_validator_gives_the_same_verdict_on_generated_and_damaged_patterns(
             disagreements.push(format!("{p:?}\n  OASIS: {v:?}\n  ours: {:?}", ours.err()));
         }
     }
-    assert!(compared > 700, "only {compared} verdicts to compare");
+    assert!(compared > 1100, "only {compared} verdicts to compare");
+    assert!(
+        (300..compared - 300).contains(&accepted),
+        "{accepted} of {compared} accepted: the inputs must mix valid and invalid"
+    );
     assert!(
         disagreements.is_empty(),
         "{} disagreements:\n{}",
