@@ -408,6 +408,14 @@ pub fn read_submission(
         .map_err(to_text)
 }
 
+/// Reads a TAXII 2.1 request exactly as `/taxii2/` does: the objects
+/// endpoint's query string and, when given, a posted envelope (read as one
+/// STIX bundle); how many objects the envelope holds, or the TAXII error's
+/// description. For the fuzzer.
+pub fn read_taxii_request(query: &str, body: Option<&[u8]>) -> Result<usize, String> {
+    taxii::read_request(query, body)
+}
+
 /// Reads a spam report body exactly as `POST /api/v1/spam/reports` does
 /// (one report, an array, or `{"reports": [...]}`, each checked and made a
 /// report for `operator`) and returns how many reports it holds, or the

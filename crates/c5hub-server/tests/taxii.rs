@@ -71,7 +71,13 @@ fn error_is(r: &support::Answer, status: u16, says: &str) {
 #[test]
 fn discovery_collections_and_refusals() {
     for loc in locations("taxii_basics") {
-        let hub = Hub::start(loc, false);
+        let hub = Hub::start_with(
+            loc,
+            c5hub_server::Config {
+                max_body_bytes: 64 * 1024,
+                ..support::test_config()
+            },
+        );
         let reporter = member(&hub, "bank", "reporter");
         let viewer = member(&hub, "watcher", "viewer");
         let r = post_json(
@@ -112,7 +118,7 @@ fn discovery_collections_and_refusals() {
         assert_eq!(d["default"], "/taxii2/api1/");
         let root = taxii_get(&hub, "/taxii2/api1/", Auth::Token(&reporter)).json();
         assert_eq!(root["versions"], json!([TAXII]), "{root}");
-        assert!(root["max_content_length"].as_u64().is_some_and(|n| n > 0));
+        assert_eq!(root["max_content_length"], 64 * 1024);
 
         // 406 for an Accept that is not TAXII 2.1.
         for accept in ["application/json", "application/taxii+json;version=2.0", ""] {
@@ -234,6 +240,18 @@ fn discovery_collections_and_refusals() {
         error_is(&post(&reporter, "tlp-clear", TAXII), 403, "read-only");
         let ok = post(&reporter, "all", TAXII);
         assert_eq!(ok.status, 202, "{}", ok.body);
+        // 413 past max_content_length, as a TAXII error.
+        let big = format!("{{\"objects\": [\"{}\"]}}", "x".repeat(100 * 1024));
+        let r = taxii_call(
+            &hub,
+            "POST",
+            "/taxii2/api1/collections/all/objects/",
+            Auth::Token(&reporter),
+            &[("Accept", TAXII)],
+            Some(TAXII),
+            Some(big.as_bytes()),
+        );
+        error_is(&r, 413, "65536");
         hub.stop();
     }
 }

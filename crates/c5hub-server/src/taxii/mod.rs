@@ -817,6 +817,56 @@ fn refused(at: &str, detail: impl Into<String>) -> TaxiiError {
     )
 }
 
+/// Reads a posted envelope: its objects, and the incidents they make
+/// (read as one STIX bundle), or why not, naming the object and property.
+pub(crate) fn read_envelope(
+    body: &[u8],
+) -> Result<(Vec<Value>, Vec<c5hub_model::Incident>), TaxiiError> {
+    let envelope: Value = serde_json::from_slice(body)
+        .map_err(|e| TaxiiError::bad(format!("the body is not JSON: {e}")))?;
+    let Some(objects) = envelope.get("objects") else {
+        return Err(refused("/objects", "an envelope needs its objects"));
+    };
+    let Some(objects) = objects.as_array() else {
+        return Err(refused("/objects", "objects must be a list"));
+    };
+    if objects.len() > MAX_ENVELOPE_OBJECTS {
+        return Err(refused(
+            "/objects",
+            format!(
+                "{} objects; one envelope may hold at most {MAX_ENVELOPE_OBJECTS}",
+                objects.len()
+            ),
+        ));
+    }
+    let incidents = if objects.is_empty() {
+        Vec::new()
+    } else {
+        stix::incidents_from(objects).map_err(|r| refused(&r.at, r.detail))?
+    };
+    Ok((objects.clone(), incidents))
+}
+
+/// Reads a TAXII request as the server does: the objects endpoint's query
+/// string (filters, `limit`, `next`) and, when given, a posted envelope;
+/// how many objects the envelope holds, or the TAXII error as text. For the
+/// fuzzer.
+pub(crate) fn read_request(query: &str, body: Option<&[u8]>) -> Result<usize, String> {
+    let q = params(Some(query)).map_err(|e| e.description)?;
+    ask(
+        &q,
+        &["id", "type", "version", "spec_version"],
+        VersionMatch::Last,
+    )
+    .map_err(|e| e.description)?;
+    match body {
+        Some(b) => read_envelope(b)
+            .map(|(o, _)| o.len())
+            .map_err(|e| e.description),
+        None => Ok(0),
+    }
+}
+
 /// Adds the objects of an envelope: the whole envelope is read and
 /// checked before anything is stored, and its incidents are stored in one
 /// transaction (the writer's group commit), so an envelope is stored whole
@@ -844,28 +894,9 @@ async fn add_objects(
         )
     })?;
     let at = Utc::now();
-    let envelope: Value = serde_json::from_slice(&body)
-        .map_err(|e| TaxiiError::bad(format!("the body is not JSON: {e}")))?;
-    let Some(objects) = envelope.get("objects") else {
-        return Err(refused("/objects", "an envelope needs its objects"));
-    };
-    let Some(objects) = objects.as_array() else {
-        return Err(refused("/objects", "objects must be a list"));
-    };
-    if objects.len() > MAX_ENVELOPE_OBJECTS {
-        return Err(refused(
-            "/objects",
-            format!(
-                "{} objects; one envelope may hold at most {MAX_ENVELOPE_OBJECTS}",
-                objects.len()
-            ),
-        ));
-    }
-    let incidents = if objects.is_empty() {
-        Vec::new()
-    } else {
-        stix::incidents_from(objects).map_err(|r| refused(&r.at, r.detail))?
-    };
+    let (objects, incidents) = tokio::task::spawn_blocking(move || read_envelope(&body))
+        .await
+        .map_err(|e| TaxiiError::from(Problem::internal(e.to_string())))??;
     let version = |o: &Value| {
         str_of(o, "modified")
             .or_else(|| str_of(o, "created"))
@@ -913,6 +944,48 @@ async fn add_objects(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_envelopes_are_refused_with_where_never_a_panic() {
+        let deep = format!(
+            "{{\"objects\": [{}{}]}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let huge = format!(
+            "{{\"objects\": [{{\"type\": \"incident\", \"id\": \"incident--6a2c4a3e-5b43-4a0e-9c8e-2d6f0b7a9c11\", \"spec_version\": \"2.1\", \"created\": \"2026-01-01T00:00:00Z\", \"modified\": \"2026-01-01T00:00:00Z\", \"name\": \"{}\"}}]}}",
+            "x".repeat(8 << 20)
+        );
+        let many = format!(
+            "{{\"objects\": [{}]}}",
+            vec!["{}"; MAX_ENVELOPE_OBJECTS + 1].join(",")
+        );
+        for (body, says) in [
+            ("".to_owned(), "not JSON"),
+            ("{\"objects\": [".to_owned(), "not JSON"),
+            ("[]".to_owned(), "needs its objects"),
+            ("{\"objects\": \"all\"}".to_owned(), "must be a list"),
+            ("{\"objects\": [null]}".to_owned(), "objects[0]"),
+            (deep, ""),
+            (huge, "name"),
+            (many, "at most 10000"),
+        ] {
+            let e = read_request("", Some(body.as_bytes())).expect_err("refused");
+            assert!(e.contains(says), "{e}");
+        }
+        assert_eq!(
+            read_request("limit=5&match[type]=incident", Some(b"{\"objects\": []}")),
+            Ok(0)
+        );
+        for q in [
+            "limit=-1",
+            "next=1-x",
+            "added_after=%zz",
+            "match[version]=2026-13-40T00:00:00Z",
+        ] {
+            assert!(read_request(q, None).is_err(), "{q}");
+        }
+    }
 
     #[test]
     fn cursors_round_trip_and_junk_is_refused() {
