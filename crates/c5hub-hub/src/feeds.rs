@@ -286,10 +286,22 @@ mod tests {
 
     #[test]
     fn durations_read_and_junk_is_named() {
-        assert_eq!(parse_every("15m").unwrap(), Duration::from_secs(900));
-        assert_eq!(parse_every("30").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_every("2h").unwrap(), Duration::from_secs(7200));
-        assert_eq!(parse_every("1d").unwrap(), Duration::from_secs(86400));
+        assert_eq!(
+            parse_every("15m").expect("a duration"),
+            Duration::from_secs(900)
+        );
+        assert_eq!(
+            parse_every("30").expect("a duration"),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            parse_every("2h").expect("a duration"),
+            Duration::from_secs(7200)
+        );
+        assert_eq!(
+            parse_every("1d").expect("a duration"),
+            Duration::from_secs(86400)
+        );
         for bad in ["", "m", "15x", "1.5h", "-3m", "99999999999999999999d"] {
             assert!(
                 matches!(parse_every(bad), Err(Error::Invalid { field: "every", .. })),

@@ -457,7 +457,8 @@ mod tests {
     #[test]
     fn envelopes_are_read_and_junk_is_named() {
         let (m, n, more, next) =
-            read_envelope(br#"{"more": true, "next": "7-0"}"#, c5hub_model::Tlp::Green).unwrap();
+            read_envelope(br#"{"more": true, "next": "7-0"}"#, c5hub_model::Tlp::Green)
+                .expect("an empty page");
         assert!(m.is_empty() && n == 0 && more && next.as_deref() == Some("7-0"));
         for (bad, says) in [
             (&b"[]"[..], "not a JSON object"),
@@ -466,7 +467,7 @@ mod tests {
             (b"{\"next\": 3}", "next is not a string"),
             (b"{", "not JSON"),
         ] {
-            let e = read_envelope(bad, c5hub_model::Tlp::Green).unwrap_err();
+            let e = read_envelope(bad, c5hub_model::Tlp::Green).expect_err("refused");
             assert!(e.contains(says), "{e}");
         }
     }
