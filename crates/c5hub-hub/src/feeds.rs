@@ -103,6 +103,89 @@ pub struct Request {
     pub tlp: Tlp,
 }
 
+/// A feed to add as a door receives it (text from a form, a JSON body or
+/// the command line), read field by field into a [`Request`] so that each
+/// door refuses the same input with the same words. An empty field is an
+/// absent one (a form sends empty fields).
+#[derive(Clone, Debug, Default)]
+pub struct Asked<'a> {
+    /// `taxii` or `misp`.
+    pub kind: &'a str,
+    /// The URL.
+    pub url: &'a str,
+    /// The TAXII collection id.
+    pub collection: Option<&'a str>,
+    /// The Basic user name (with `password`).
+    pub user: Option<&'a str>,
+    /// The Basic password.
+    pub password: Option<&'a str>,
+    /// A bearer token (instead of a user and password).
+    pub token: Option<&'a str>,
+    /// Time between polls (default `15m`).
+    pub every: Option<&'a str>,
+    /// The organisation (default: the hub operator's).
+    pub as_org: Option<&'a str>,
+    /// The TLP of objects that carry none (default `amber`).
+    pub tlp: Option<&'a str>,
+}
+
+fn given(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Asked<'_> {
+    /// The request, or the first field that is wrong and why.
+    pub fn request(&self) -> Result<Request, Error> {
+        let kind = Kind::parse(self.kind.trim()).ok_or_else(|| Error::Invalid {
+            field: "kind",
+            detail: format!("{:?} is not a kind of feed: taxii or misp", self.kind),
+        })?;
+        // A secret is taken as given: spaces may be part of it.
+        let secret = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        let auth = match (given(self.user), secret(self.password), secret(self.token)) {
+            (None, None, None) => Auth::None,
+            (Some(user), Some(password), None) => Auth::Basic {
+                user: user.to_owned(),
+                password,
+            },
+            (None, None, Some(t)) => Auth::Bearer(t),
+            (Some(_), None, None) => {
+                return Err(Error::Invalid {
+                    field: "password",
+                    detail: "a user name needs its password".to_owned(),
+                });
+            }
+            (None, Some(_), None) => {
+                return Err(Error::Invalid {
+                    field: "user",
+                    detail: "a password needs its user name".to_owned(),
+                });
+            }
+            (_, _, Some(_)) => {
+                return Err(Error::Invalid {
+                    field: "token",
+                    detail: "give either a user and password or a token, not both".to_owned(),
+                });
+            }
+        };
+        let every = parse_every(given(self.every).unwrap_or("15m"))?;
+        let tlp_text = given(self.tlp).unwrap_or("amber");
+        let tlp: Tlp = tlp_text.parse().map_err(|e| Error::Invalid {
+            field: "tlp",
+            detail: format!("{tlp_text:?}: {e}"),
+        })?;
+        Ok(Request {
+            kind,
+            url: self.url.trim().to_owned(),
+            collection: given(self.collection).map(str::to_owned),
+            auth,
+            every,
+            as_org: given(self.as_org).map(str::to_owned),
+            tlp,
+        })
+    }
+}
+
 /// The shortest time between polls.
 pub const MIN_EVERY: Duration = Duration::from_secs(1);
 /// The longest wait after failures.

@@ -4,6 +4,7 @@
 
 mod admin;
 mod assess;
+mod feeds;
 pub(crate) mod incidents;
 mod notify;
 pub(crate) mod openapi;
@@ -162,6 +163,9 @@ api_routes! {
     get "/api/v1/tokens" => admin::tokens, "admin", "API tokens, without secrets (admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::admin::TokenAnswer>), ok: 200;
     post "/api/v1/tokens" => admin::create_token, "admin", "Make an API token; the secret is in this answer only (admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::admin::NewToken>), answer: Shape::Json(typed::<c5hub_wire::admin::CreatedToken>), ok: 201;
     delete "/api/v1/tokens/{id}" => admin::revoke_token, "admin", "Revoke a token (admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
+    get "/api/v1/feeds" => feeds::list, "feeds", "The polled feeds (TAXII 2.1 collections, MISP feeds) with their state, without secrets (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::feeds::FeedAnswer>), ok: 200;
+    post "/api/v1/feeds" => feeds::add, "feeds", "Add a feed, polled by the hub at once and then every `every`; the password or token is stored for the poller and shown in no answer (the hub operator's admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::feeds::NewFeed>), answer: Shape::Json(typed::<c5hub_wire::feeds::FeedAnswer>), ok: 201;
+    delete "/api/v1/feeds/{id}" => feeds::remove, "feeds", "Remove a feed (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
     get "/api/v1/assess/editions" => assess::editions, "assessment", "National assessment editions", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::assess::EditionsAnswer>), ok: 200;
     get "/api/v1/assess/editions/{id}/results" => assess::results, "assessment", "An edition's scores, tiers and flags from validated responses (tiers, not ranks, unless asked)", query: &[("ranks", "true to add ranks (default false)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::assess::ScoresAnswer>), ok: 200;
     post "/api/v1/spam/reports" => spam::submit, "spam", "Submit spam reports (operators): one object, an array, or {\"reports\": [...]}; each is decided (X.1242 rules, then the model) and stored before the answer, with reasons; confirmed spam becomes an incident", query: &[], body: Shape::Json(typed::<c5hub_wire::spam::SubmitReports>), answer: Shape::Json(typed::<c5hub_wire::spam::SubmitAnswer>), ok: 201;

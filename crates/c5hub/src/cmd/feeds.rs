@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use c5hub_hub::feeds::{self, Auth, Kind, Request};
-use c5hub_model::Tlp;
+use c5hub_hub::feeds::{self, Asked, Kind};
 use clap::{Args, Subcommand};
 
 use super::serve::console;
-use super::store::Backend;
+use super::store::{Backend, ListFormat};
 
 /// `c5hub feeds ...`
 #[derive(Debug, Subcommand)]
@@ -22,6 +21,9 @@ pub enum FeedsCommand {
     Add(AddCommand),
     /// Every feed with its state (last success, error, objects, next poll).
     List {
+        /// Output format (`json`: the API's `GET /api/v1/feeds`).
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
         #[command(flatten)]
         backend: Backend,
     },
@@ -94,30 +96,33 @@ fn secret(path: &PathBuf, what: &str) -> Result<String> {
 }
 
 fn add(kind: Kind, url: String, collection: Option<String>, c: Common) -> Result<ExitCode> {
-    let auth = match (&c.user, &c.password_file, &c.token_file) {
-        (Some(user), Some(p), None) => Auth::Basic {
-            user: user.clone(),
-            password: secret(p, "password")?,
-        },
-        (None, None, Some(t)) => Auth::Bearer(secret(t, "token")?),
-        (None, None, None) => Auth::None,
-        _ => bail!("give either --user with --password-file, or --token-file"),
-    };
-    let tlp: Tlp = c
-        .tlp
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--tlp {:?}: {e}", c.tlp))?;
-    let every = feeds::parse_every(&c.every)?;
+    if c.user.is_some() != c.password_file.is_some() || (c.user.is_some() && c.token_file.is_some())
+    {
+        bail!("give either --user with --password-file, or --token-file");
+    }
+    let password = c
+        .password_file
+        .as_ref()
+        .map(|p| secret(p, "password"))
+        .transpose()?;
+    let token = c
+        .token_file
+        .as_ref()
+        .map(|p| secret(p, "token"))
+        .transpose()?;
+    let r = Asked {
+        kind: kind.as_str(),
+        url: &url,
+        collection: collection.as_deref(),
+        user: c.user.as_deref(),
+        password: password.as_deref(),
+        token: token.as_deref(),
+        every: Some(&c.every),
+        as_org: c.as_org.as_deref(),
+        tlp: Some(&c.tlp),
+    }
+    .request()?;
     let mut s = c.backend.open()?;
-    let r = Request {
-        kind,
-        url,
-        collection,
-        auth,
-        every,
-        as_org: c.as_org,
-        tlp,
-    };
     let f = feeds::add(&mut s, &console(), &r)?;
     println!("{}\t{}\t{}\tas {}", f.id, f.kind, f.url, f.as_org);
     Ok(ExitCode::SUCCESS)
@@ -132,12 +137,21 @@ pub fn run(c: FeedsCommand) -> Result<ExitCode> {
             common,
         }) => add(Kind::Taxii, url, Some(collection), common),
         FeedsCommand::Add(AddCommand::Misp { url, common }) => add(Kind::Misp, url, None, common),
-        FeedsCommand::List { backend } => {
+        FeedsCommand::List { format, backend } => {
             let mut s = backend.open()?;
+            let all = feeds::list(&mut s, &console())?;
+            if let ListFormat::Json = format {
+                let answers: Vec<_> = all
+                    .iter()
+                    .map(c5hub_wire::feeds::FeedAnswer::from)
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&answers)?);
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "id\tkind\turl\tcollection\tas\ttlp\tevery\tobjects\tlast_success\tnext_due\tfailures\tlast_error"
             );
-            for f in feeds::list(&mut s, &console())? {
+            for f in all {
                 let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
                     d.map_or_else(|| "-".to_owned(), |d| d.to_rfc3339())
                 };
