@@ -28,15 +28,27 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   echo "== installing aiosmtpd (PyPI)"
   python3 -m pip install -q aiosmtpd
 fi
-# The STIX pattern parser is checked against the OASIS reference validator.
-if ! python3 -c 'import stix2patterns' 2>/dev/null; then
-  echo "== installing stix2-patterns (PyPI)"
-  python3 -m pip install -q stix2-patterns
+# The TAXII server is driven by the OASIS client; medallion serves the
+# other side of tools/bench-taxii.py.
+if ! python3 -c 'import taxii2client, medallion' 2>/dev/null; then
+  echo "== installing taxii2-client, medallion (PyPI)"
+  python3 -m pip install -q taxii2-client medallion
 fi
 # Exported MISP events are loaded with PyMISP (crates/c5hub/tests/misp_cli.rs).
 if ! python3 -c 'import pymisp' 2>/dev/null; then
   echo "== installing pymisp (PyPI)"
   python3 -m pip install -q pymisp
+fi
+# STIX 2.1 (issue 17): exports are held to the OASIS validator, ids to the
+# OASIS library's; tools/bench-stix.py compares with the library.
+if ! python3 -c 'import stix2validator, stix2' 2>/dev/null; then
+  echo "== installing stix2-validator, stix2 (PyPI)"
+  python3 -m pip install -q stix2-validator stix2
+fi
+# The STIX pattern parser is checked against the OASIS reference validator.
+if ! python3 -c 'import stix2patterns' 2>/dev/null; then
+  echo "== installing stix2-patterns (PyPI)"
+  python3 -m pip install -q stix2-patterns
 fi
 
 echo "== gates: cargo fmt --check, cargo clippy -D warnings"

@@ -28,6 +28,7 @@ pub mod iodef_json;
 pub mod iodef_xml;
 pub mod misp;
 pub mod native;
+pub mod stix21;
 
 /// One incident to write, as the store holds it.
 #[derive(Clone, Copy, Debug)]
@@ -48,11 +49,13 @@ pub struct Exported<'a> {
 
 /// Every format, in the order detection tries them: IODEF XML first (a
 /// mapping that gives a feed's header would take any text for a
-/// headerless CSV feed), IntelMQ lines before RFC 8727 JSON (both start
-/// with `{`), the native JSON last (any JSON object). MISP events come
-/// before IntelMQ lines: a one-line `{"Event":` is MISP's.
+/// headerless CSV feed), STIX bundles (a `{` whose `type` is `bundle`),
+/// MISP events (a one-line `{"Event":` is MISP's) and IntelMQ lines before
+/// RFC 8727 JSON (all start with `{`), the native JSON last (any JSON
+/// object).
 pub static FORMATS: &[&Format] = &[
     &iodef_xml::FORMAT,
+    &stix21::FORMAT,
     &misp::FORMAT,
     &intelmq::FORMAT,
     &iodef_json::FORMAT,
@@ -129,6 +132,9 @@ pub enum Stream {
     IodefJsonIncidents,
     /// A feed, row by row ([`c5hub_feeds::Feed`]).
     Feed(c5hub_feeds::FeedFormat),
+    /// A STIX 2.1 bundle, object group by object group, in two passes
+    /// ([`c5hub_stix::stream::scan`]): any size in bounded memory.
+    StixBundle,
 }
 
 /// What detection may know besides the bytes.
@@ -358,6 +364,9 @@ mod tests {
         // The API does not take feeds.
         assert_eq!(by_media_type(Door::Api, "text/csv"), None);
         let exported: Vec<&str> = encoders().map(|f| f.name).collect();
-        assert_eq!(exported, ["iodef-xml", "misp", "iodef-json", "csv"]);
+        assert_eq!(
+            exported,
+            ["iodef-xml", "stix21", "misp", "iodef-json", "csv"]
+        );
     }
 }

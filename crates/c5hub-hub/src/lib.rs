@@ -24,17 +24,22 @@
 //!   persisted cursor, and the TLP rule applied before anyone is told.
 //! - [`assess`]: the national assessment's access rule and the hand-off of
 //!   validated responses to `c5hub-assess` for scoring.
+//! - [`taxii`]: TAXII 2.1's collections (filters over what the caller may
+//!   read), who may read and write them, the content changes of a
+//!   collection, and the status resources of the caller's `POST`s.
 //!
 //! Invariants: no HTTP, no HTML, no terminal output, no wire format. The
 //! store applies TLP 2.0 on reads; this crate decides who may *change*.
 
 pub mod accounts;
 pub mod assess;
+pub mod feeds;
 pub mod incidents;
 pub mod notify;
 pub mod reads;
 pub mod spam;
 pub mod submit;
+pub mod taxii;
 
 mod error;
 

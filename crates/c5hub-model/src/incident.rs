@@ -287,23 +287,26 @@ pub enum DocumentFormat {
     IntelMqJson,
     /// c5hub's own submission format (web form, REST API).
     Native,
+    /// A STIX 2.1 bundle (the objects of one incident).
+    Stix21,
     /// A MISP event in the MISP core format (`{"Event": {...}}`).
     Misp,
 }
 
 impl DocumentFormat {
     /// Every format.
-    pub const ALL: [DocumentFormat; 6] = [
+    pub const ALL: [DocumentFormat; 7] = [
         DocumentFormat::IodefXml,
         DocumentFormat::IodefJson,
         DocumentFormat::Csv,
         DocumentFormat::IntelMqJson,
         DocumentFormat::Native,
+        DocumentFormat::Stix21,
         DocumentFormat::Misp,
     ];
 
     /// The stable lowercase name: `iodef-xml`, `iodef-json`, `csv`,
-    /// `intelmq-json`, `native`, `misp`.
+    /// `intelmq-json`, `native`, `stix21`, `misp`.
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentFormat::Misp => "misp",
@@ -312,6 +315,7 @@ impl DocumentFormat {
             DocumentFormat::Csv => "csv",
             DocumentFormat::IntelMqJson => "intelmq-json",
             DocumentFormat::Native => "native",
+            DocumentFormat::Stix21 => "stix21",
         }
     }
 }

@@ -40,13 +40,13 @@ impl TokenCache {
         Sha256::digest(secret.as_bytes()).into()
     }
 
-    fn get(&self, secret: &str) -> Option<Principal> {
+    pub(crate) fn get(&self, secret: &str) -> Option<Principal> {
         let map = self.map.lock().ok()?;
         let (p, at) = map.get(&Self::key(secret))?;
         (at.elapsed() < TOKEN_CACHE_TTL).then(|| p.clone())
     }
 
-    fn put(&self, secret: &str, p: &Principal) {
+    pub(crate) fn put(&self, secret: &str, p: &Principal) {
         if let Ok(mut map) = self.map.lock() {
             if map.len() >= TOKEN_CACHE_MAX {
                 map.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);

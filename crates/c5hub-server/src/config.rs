@@ -18,6 +18,13 @@
 //! listing_min_operators = 2    # operators behind a feed entry
 //! verdicts_per_hour = 60       # verdicts one organisation may post
 //! learning_budget = 3.0        # how far one organisation moves the model a day
+//!
+//! [[taxii.collections]]        # TAXII 2.1 collections (default: see `TaxiiConfig`)
+//! id = "phishing-amber"
+//! title = "AMBER phishing"
+//! tlp = ["amber", "amber+strict"]
+//! rsit = "fraud"
+//! writable = false
 //! ```
 
 use std::collections::BTreeMap;
@@ -55,6 +62,115 @@ pub struct Config {
     pub spam: SpamConfig,
     /// Notifications: how often the notifier follows the change feed.
     pub notify: NotifyConfig,
+    /// The TAXII 2.1 server's collections.
+    pub taxii: TaxiiConfig,
+}
+
+/// The `[taxii]` table.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaxiiConfig {
+    /// The collections of the API root `/taxii2/api1/`, each a filter over
+    /// what its reader may read. None given: `all` (every readable
+    /// incident; the one writable collection), `tlp-clear`, `tlp-green`,
+    /// `tlp-amber` (AMBER and AMBER+STRICT), `tlp-red`, and `rsit-CATEGORY`
+    /// for each RSIT category.
+    pub collections: Vec<CollectionConfig>,
+}
+
+/// One `[[taxii.collections]]` entry.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionConfig {
+    /// Its identifier in URLs (letters, digits, `-`, `_`, `.`).
+    pub id: String,
+    /// A short title.
+    pub title: String,
+    /// What it holds, in a sentence.
+    #[serde(default)]
+    pub description: String,
+    /// Only incidents at these TLP levels (`clear`, `green`, `amber`,
+    /// `amber+strict`, `red`); none: any level.
+    #[serde(default)]
+    pub tlp: Vec<String>,
+    /// Only incidents of this RSIT category (`fraud`, `malicious-code`,
+    /// ...); not together with `tlp`.
+    pub rsit: Option<String>,
+    /// Whether members who may submit add objects here.
+    #[serde(default)]
+    pub writable: bool,
+}
+
+impl TaxiiConfig {
+    /// The collections served: the configured ones, or the defaults.
+    /// Assumes [`TaxiiConfig::check`] passed (the server checks at start).
+    pub fn collections(&self) -> Vec<c5hub_hub::taxii::Collection> {
+        if self.collections.is_empty() {
+            return c5hub_hub::taxii::Collection::defaults();
+        }
+        self.collections
+            .iter()
+            .filter_map(|c| c.to_collection().ok())
+            .collect()
+    }
+
+    /// Every configured collection is valid and ids are unique; the error
+    /// names the collection and the setting.
+    pub fn check(&self) -> Result<(), String> {
+        let mut ids = std::collections::BTreeSet::new();
+        for c in &self.collections {
+            c.to_collection()?;
+            if !ids.insert(c.id.as_str()) {
+                return Err(format!(
+                    "[[taxii.collections]] id {:?} is given twice",
+                    c.id
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CollectionConfig {
+    fn to_collection(&self) -> Result<c5hub_hub::taxii::Collection, String> {
+        use c5hub_hub::taxii::Selects;
+        let at = format!("[[taxii.collections]] {:?}", self.id);
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(format!("{at}: id must be letters, digits, '-', '_' or '.'"));
+        }
+        let selects = match (&self.rsit, self.tlp.is_empty()) {
+            (Some(_), false) => {
+                return Err(format!("{at}: give tlp or rsit, not both"));
+            }
+            (Some(r), true) => {
+                let cat = c5hub_model::taxonomy::RsitCategory::get(r)
+                    .ok_or_else(|| format!("{at}: rsit {r:?} is no RSIT category"))?;
+                Selects::Category(cat.value.to_owned())
+            }
+            (None, true) => Selects::All,
+            (None, false) => Selects::Tlp(
+                self.tlp
+                    .iter()
+                    .map(|t| {
+                        t.parse::<c5hub_model::tlp::Tlp>()
+                            .map_err(|e| format!("{at}: tlp {t:?}: {e}"))
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        Ok(c5hub_hub::taxii::Collection {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            selects,
+            writable: self.writable,
+        })
+    }
 }
 
 /// The `[notify]` table.
@@ -172,6 +288,7 @@ impl Default for Config {
             metrics_listen: None,
             spam: SpamConfig::default(),
             notify: NotifyConfig::default(),
+            taxii: TaxiiConfig::default(),
         }
     }
 }
@@ -198,6 +315,40 @@ mod tests {
         assert!(e.contains("lisen"), "{e}");
         let e = Config::from_toml("[spam]\nsubscriber = {}\n").expect_err("typo");
         assert!(e.contains("subscriber"), "{e}");
+    }
+
+    #[test]
+    fn taxii_collections_are_checked_and_named() {
+        let c = Config::from_toml(
+            "[[taxii.collections]]\nid = \"amber-fraud\"\ntitle = \"x\"\ntlp = [\"amber\", \"amber+strict\"]\n\n[[taxii.collections]]\nid = \"fraud\"\ntitle = \"y\"\nrsit = \"fraud\"\nwritable = true\n",
+        )
+        .expect("valid");
+        c.taxii.check().expect("valid collections");
+        let got = c.taxii.collections();
+        assert_eq!(got.len(), 2);
+        assert!(got[1].writable);
+        assert!(Config::default().taxii.collections().len() > 5);
+        for (bad, says) in [
+            ("id = \"a b\"\ntitle = \"x\"", "id must be"),
+            ("id = \"a\"\ntitle = \"x\"\ntlp = [\"purple\"]", "purple"),
+            ("id = \"a\"\ntitle = \"x\"\nrsit = \"nothing\"", "nothing"),
+            (
+                "id = \"a\"\ntitle = \"x\"\nrsit = \"fraud\"\ntlp = [\"red\"]",
+                "not both",
+            ),
+        ] {
+            let c = Config::from_toml(&format!("[[taxii.collections]]\n{bad}\n")).expect("parses");
+            let e = c.taxii.check().expect_err(bad);
+            assert!(e.contains(says), "{e}");
+        }
+        let twice = "[[taxii.collections]]\nid = \"a\"\ntitle = \"x\"\n[[taxii.collections]]\nid = \"a\"\ntitle = \"y\"\n";
+        assert!(
+            Config::from_toml(twice)
+                .expect("parses")
+                .taxii
+                .check()
+                .is_err()
+        );
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! - `ui`: server-rendered HTML pages with embedded assets.
 //! - `demo`: the seeded demonstration hub.
 //! - [`feed`]: the change feed's answer, shared with the CLI.
+//! - `taxii`: the TAXII 2.1 server under `/taxii2/` (collections over
+//!   what the caller may read, objects paged on the change feed).
 //! - [`spam`]: spam reports through the API and the UI (rules, model,
 //!   storage, the derived campaigns, reputation feed and impact metrics).
 //!
@@ -34,8 +36,10 @@ mod auth;
 mod login;
 mod metrics;
 mod misp;
+mod poller;
 mod pool;
 mod problem;
+mod taxii;
 mod ui;
 mod writer;
 
@@ -160,6 +164,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
     notifier: Option<tokio::task::JoinHandle<()>>,
+    poller: tokio::task::JoinHandle<()>,
     shutdown: tokio::sync::watch::Sender<bool>,
     writer: writer::WriterThread,
 }
@@ -184,6 +189,10 @@ impl Running {
         if let Some(t) = self.notifier {
             t.abort();
         }
+        // A feed's cursor moves only after what it covers is committed:
+        // stopping the poller anywhere loses nothing, and what it fetches
+        // again is a no-op in the store.
+        self.poller.abort();
         let served = served?;
         // The router, and with it every writer handle, is gone: the writer
         // drains its queue and ends.
@@ -205,6 +214,7 @@ pub async fn start(
         Some(url) => Some(smtp::Smtp::parse(url, &config.notify.from)?),
         None => None,
     };
+    config.taxii.check()?;
     let spam = Arc::new(spam::load(&config.spam)?);
     {
         // Spam incidents stored in clear by older versions get their
@@ -244,6 +254,7 @@ pub async fn start(
     };
     let ready = state.ready.clone();
     let notifier = notifier(&state, smtp);
+    let poller = poller::spawn(&state);
     let metrics_app = api::metrics_router(state.clone());
     let app = api::router(state);
     let listener = TcpListener::bind(&config.listen)
@@ -297,6 +308,7 @@ pub async fn start(
         task,
         metrics_task,
         notifier,
+        poller,
         shutdown: tx,
         writer: thread,
     })
@@ -394,6 +406,14 @@ pub fn read_submission(
     api::submit::parse(format, body)
         .map(|p| p.incidents)
         .map_err(to_text)
+}
+
+/// Reads a TAXII 2.1 request exactly as `/taxii2/` does: the objects
+/// endpoint's query string and, when given, a posted envelope (read as one
+/// STIX bundle); how many objects the envelope holds, or the TAXII error's
+/// description. For the fuzzer.
+pub fn read_taxii_request(query: &str, body: Option<&[u8]>) -> Result<usize, String> {
+    taxii::read_request(query, body)
 }
 
 /// Reads a spam report body exactly as `POST /api/v1/spam/reports` does

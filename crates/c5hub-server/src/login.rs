@@ -82,7 +82,7 @@ fn delay_after(failures: u32, free: u32) -> Option<Duration> {
 
 impl LoginThrottle {
     /// How long the door stays closed for any of `keys`, if it is.
-    fn closed(&self, keys: &[&str], now: Instant) -> Option<Duration> {
+    pub(crate) fn closed(&self, keys: &[&str], now: Instant) -> Option<Duration> {
         let map = self.counters.lock().ok()?;
         keys.iter()
             .filter_map(|k| map.get(*k)?.closed_until)
@@ -93,7 +93,7 @@ impl LoginThrottle {
 
     /// Counts a failure for each `(key, free)`; returns the delay it
     /// starts, if any.
-    fn fail(&self, keys: &[(&str, u32)], now: Instant) -> Option<Duration> {
+    pub(crate) fn fail(&self, keys: &[(&str, u32)], now: Instant) -> Option<Duration> {
         let mut map = self.counters.lock().ok()?;
         if map.len() >= MAX_COUNTERS {
             map.retain(|_, c| now.duration_since(c.last) < FORGET_AFTER);
@@ -126,7 +126,7 @@ impl LoginThrottle {
         started
     }
 
-    fn succeed(&self, account: &str) {
+    pub(crate) fn succeed(&self, account: &str) {
         if let Ok(mut map) = self.counters.lock() {
             map.remove(account);
         }

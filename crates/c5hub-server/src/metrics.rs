@@ -8,6 +8,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::time::Duration;
@@ -35,6 +36,11 @@ struct OutcomeLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FeedLabel {
+    feed: i64,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct SpamLabels {
     outcome: &'static str,
     label: &'static str,
@@ -53,6 +59,9 @@ pub(crate) struct Metrics {
     spam_reports: Family<SpamLabels, Counter>,
     batches: Counter,
     batched: Counter,
+    feed_objects: Family<FeedLabel, Gauge>,
+    feed_last_success: Family<FeedLabel, Gauge>,
+    feed_failures: Family<FeedLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -65,6 +74,9 @@ impl Default for Metrics {
             spam_reports: Family::default(),
             batches: Counter::default(),
             batched: Counter::default(),
+            feed_objects: Family::default(),
+            feed_last_success: Family::default(),
+            feed_failures: Family::default(),
         };
         // The registry holds clones (handles to the same values); the help
         // texts get their closing full stop from the registry. Counters are
@@ -99,6 +111,21 @@ impl Default for Metrics {
             "c5hub_committed_incidents",
             "Incidents written by group commits",
             m.batched.clone(),
+        );
+        registry.register(
+            "c5hub_feed_objects",
+            "Incidents stored from each polled feed, in all",
+            m.feed_objects.clone(),
+        );
+        registry.register(
+            "c5hub_feed_last_success_seconds",
+            "When each polled feed last succeeded (Unix time; 0: never)",
+            m.feed_last_success.clone(),
+        );
+        registry.register(
+            "c5hub_feed_failures",
+            "Polls of each feed failed in a row",
+            m.feed_failures.clone(),
         );
         Metrics { registry, ..m }
     }
@@ -137,6 +164,16 @@ impl Metrics {
     pub(crate) fn observe_batch(&self, n: usize) {
         self.batches.inc();
         self.batched.inc_by(n as u64);
+    }
+
+    /// A polled feed's state after a poll.
+    pub(crate) fn observe_feed(&self, f: &c5hub_store::Feed) {
+        let l = FeedLabel { feed: f.id };
+        self.feed_objects.get_or_create(&l).set(f.objects_total);
+        self.feed_last_success
+            .get_or_create(&l)
+            .set(f.last_success.map_or(0, |t| t.timestamp()));
+        self.feed_failures.get_or_create(&l).set(f.failures);
     }
 
     /// The exposition text (OpenMetrics, ending in `# EOF`).

@@ -23,6 +23,8 @@ const DOCUMENTS: &[&str] = &[
     "#/paths//api/v1/incidents/post/requestBody/content/application/iodef+json/schema",
     "#/paths//api/v1/incidents/post/requestBody/content/application/json/schema",
     "#/paths//api/v1/export/get/responses/200/content/application/iodef+json/schema",
+    "#/paths//api/v1/incidents/post/requestBody/content/application/stix+json/schema",
+    "#/paths//api/v1/export/get/responses/200/content/application/stix+json/schema",
     // MISP events: the MISP core format's documents.
     "#/paths//api/v1/export/get/responses/200/content/application/vnd.misp+json/schema",
     "#/paths//api/v1/incidents/post/requestBody/content/application/vnd.misp+json/schema",
@@ -373,6 +375,40 @@ fn every_route_answers_what_the_document_says() {
         let r = c.get("/api/v1/tokens", "/api/v1/tokens", telco);
         assert_eq!(r.status, 403);
 
+        // Feeds: the hub operator's admins only; the secret in no answer.
+        let r = c.json(
+            "POST",
+            "/api/v1/feeds",
+            "/api/v1/feeds",
+            admin,
+            &json!({"kind": "taxii", "url": "http://127.0.0.1:9/taxii2/api1/", "collection": "all", "user": "puller", "password": "feed-secret-openapi", "every": "1h", "as_org": "bank-csirt", "tlp": "green"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert!(!r.body.contains("feed-secret-openapi"), "{}", r.body);
+        let feed = r.json()["id"].as_i64().expect("id");
+        let r = c.json(
+            "POST",
+            "/api/v1/feeds",
+            "/api/v1/feeds",
+            admin,
+            &json!({"kind": "misp", "url": "http://127.0.0.1:9/misp/", "as_org": "nobody"}),
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains("not an organisation"), "{}", r.body);
+        let r = c.get("/api/v1/feeds", "/api/v1/feeds", admin);
+        assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{}", r.body);
+        assert!(!r.body.contains("feed-secret-openapi"), "{}", r.body);
+        let r = c.get("/api/v1/feeds", "/api/v1/feeds", bank);
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = c.call(
+            "DELETE",
+            "/api/v1/feeds/{id}",
+            &format!("/api/v1/feeds/{feed}"),
+            admin,
+            None,
+        );
+        assert_eq!(r.status, 204, "{}", r.body);
+
         // Incidents in each kind of body.
         let r = c.call(
             "POST",
@@ -455,7 +491,7 @@ fn every_route_answers_what_the_document_says() {
             bank,
         );
         assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{}", r.body);
-        for f in ["iodef-xml", "iodef-json", "csv"] {
+        for f in ["iodef-xml", "iodef-json", "csv", "stix21"] {
             let r = c.get(
                 "/api/v1/export",
                 &format!("/api/v1/export?format={f}"),

@@ -9,7 +9,9 @@
 //! readable ones, each other event file 404. Incidents come
 //! with earlier versions (other TLP levels, sharing lists and values), all
 //! stored in one batch as a group commit stores them: only the last
-//! version decides who reads.
+//! version decides who reads. The TAXII 2.1 server too: every collection
+//! (by TLP audience and the one of everything), its manifest, every
+//! version, and one object and its versions (404 when unreadable).
 
 mod support;
 
@@ -19,6 +21,7 @@ use c5hub_model::{GlobalId, Incident, Observable, ObservableRole, OrgKind, Role,
 use c5hub_server::Config;
 use c5hub_store::Submission;
 use proptest::prelude::*;
+use support::taxii::{Auth, all_objects, taxii_get};
 use support::{Hub, get, locations};
 
 const POOL: [&str; 6] = [
@@ -265,6 +268,15 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
             .map(|(seq, (kind, k))| (*seq, kind.clone(), *k))
             .collect();
         assert_eq!(changes(&hub, token), want, "{who}: change feed");
+        // TAXII: every collection, the manifest, every version, and each
+        // incident's object and versions.
+        match token {
+            None => {
+                let r = taxii_get(&hub, "/taxii2/api1/collections/all/objects/", Auth::None);
+                assert_eq!(r.status, 401, "{who}: TAXII has no anonymous reader");
+            }
+            Some(t) => taxii_reads(&hub, t, gens, &keys, &expected, &who),
+        }
         // Every per-incident read.
         for k in &keys {
             let readable = expected.contains(k);
@@ -423,6 +435,94 @@ fn check(n_orgs: usize, gens: &[Gen], public: bool, loc: c5hub_store::Location) 
         );
     }
     hub.stop();
+}
+
+/// The IncidentIDs of the incident objects among TAXII objects.
+fn taxii_incidents(objects: &[serde_json::Value]) -> BTreeSet<String> {
+    objects
+        .iter()
+        .filter(|o| o["type"] == "incident")
+        .filter_map(|o| o["external_references"][0]["external_id"].as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every TAXII read path as `token`: exactly the incidents in `expected`.
+fn taxii_reads(
+    hub: &Hub,
+    token: &str,
+    gens: &[Gen],
+    keys: &[i64],
+    expected: &BTreeSet<i64>,
+    who: &str,
+) {
+    let name = |n: usize| format!("gen.test:G-{n}");
+    let want = |tlps: &[Tlp]| -> BTreeSet<String> {
+        gens.iter()
+            .zip(keys)
+            .enumerate()
+            .filter(|(_, (g, k))| {
+                expected.contains(k) && (tlps.is_empty() || tlps.contains(&Tlp::ALL[g.tlp]))
+            })
+            .map(|(n, _)| name(n))
+            .collect()
+    };
+    let auth = Auth::Token(token);
+    let all = all_objects(hub, auth, "all", "", 4);
+    assert_eq!(
+        taxii_incidents(&all),
+        want(&[]),
+        "{who}: TAXII collection all"
+    );
+    for (coll, tlps) in [
+        ("tlp-clear", &[Tlp::Clear][..]),
+        ("tlp-green", &[Tlp::Green]),
+        ("tlp-amber", &[Tlp::Amber, Tlp::AmberStrict]),
+        ("tlp-red", &[Tlp::Red]),
+    ] {
+        let objects = all_objects(hub, auth, coll, "", 1000);
+        assert_eq!(taxii_incidents(&objects), want(tlps), "{who}: TAXII {coll}");
+    }
+    let every = all_objects(hub, auth, "all", "match[version]=all", 5);
+    assert_eq!(
+        taxii_incidents(&every),
+        want(&[]),
+        "{who}: TAXII every version"
+    );
+    let m = taxii_get(hub, "/taxii2/api1/collections/all/manifest/", auth).json();
+    let listed: BTreeSet<String> = m["objects"]
+        .as_array()
+        .map(|o| {
+            o.iter()
+                .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ids: BTreeSet<String> = all
+        .iter()
+        .filter_map(|o| o["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(listed, ids, "{who}: TAXII manifest");
+    for (n, k) in keys.iter().enumerate() {
+        let m = Incident::new(
+            GlobalId::new("gen.test", &format!("G-{n}")).expect("id"),
+            Tlp::Clear,
+        );
+        let id = c5hub_stix::export::incident_id(&m);
+        for path in ["", "versions/"] {
+            let r = taxii_get(
+                hub,
+                &format!("/taxii2/api1/collections/all/objects/{id}/{path}"),
+                auth,
+            );
+            assert_eq!(
+                r.status,
+                if expected.contains(k) { 200 } else { 404 },
+                "{who}: TAXII object {n} {path}: {}",
+                r.body
+            );
+        }
+    }
 }
 
 /// The MISP event uuid of generated incident `n` (`gen.test:G-{n}`).

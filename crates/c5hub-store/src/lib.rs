@@ -21,6 +21,7 @@ mod assess;
 mod changes;
 mod correlate;
 mod db;
+mod feeds;
 mod incidents;
 mod ingest;
 mod migrations;
@@ -28,6 +29,7 @@ mod notify;
 mod search;
 mod spam;
 mod stats;
+mod taxii;
 mod workflow;
 
 use std::fmt;
@@ -48,6 +50,7 @@ pub use assess::{
 pub use changes::{Change, ChangeKind, ChangePage, MAX_CHANGES_PAGE};
 pub use correlate::WarningList;
 use db::{Db, Value};
+pub use feeds::{Feed, Feeds, NewFeed};
 pub use incidents::{
     DEFAULT_LOOKUP_LIMIT, IncidentFilter, IncidentOrder, IncidentSummary, Incidents, Lookup,
     LookupHit, LookupPage, MatchKind, MatchedValue, Outcome, RELATED_MAX_MATCHES_PER_VALUE,
@@ -62,6 +65,7 @@ pub use search::{MAX_SEARCH_PAGE, MAX_SEARCH_WORDS, SearchHits, search_words};
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,
 };
+pub use taxii::{ContentChange, ContentQuery, TaxiiStatus, TaxiiStatuses};
 pub use workflow::{
     Assignment, Assignments, Comment, MAX_ASSIGNEE_BYTES, MAX_COMMENT_BYTES, MAX_NOTE_BYTES, Stats,
     StatusChange, Workflow,

@@ -183,6 +183,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0016_incident_search",
         "full-text search over incident titles and descriptions"
     ),
+    // TAXII 2.1: the status resource of each POST of objects.
+    migration!(17, "0017_taxii_status", "TAXII 2.1 status resources"),
+    // Polled feeds: TAXII collections and MISP feeds, with their secrets
+    // and the poller's cursor and state.
+    migration!(
+        18,
+        "0018_feeds",
+        "polled feeds (TAXII 2.1, MISP) and their state"
+    ),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as

@@ -32,6 +32,14 @@ fn every_earlier_schema_upgrades() {
                 let mut old = Store::open_at_version(&loc, opts(), v).expect("open at old version");
                 assert_eq!(old.schema_version().expect("version"), v);
                 old.run_sql_for_tests(&sql).expect("old data loads");
+                // What only SQLite holds (an FTS5 index) has a file of its own.
+                let only_sqlite = fixture.replace(".sql", ".sqlite.sql");
+                if let (Location::Sqlite(_), Ok(more)) =
+                    (&loc, std::fs::read_to_string(&only_sqlite))
+                {
+                    old.run_sql_for_tests(&more)
+                        .expect("SQLite's own data loads");
+                }
                 if matches!(loc, Location::Postgres(_)) {
                     // Fixtures set ids explicitly; move the sequences past them.
                     old.run_sql_for_tests("SELECT setval(pg_get_serial_sequence('incidents', 'id'), 100); SELECT setval(pg_get_serial_sequence('observables', 'id'), 100);").expect("sequences");
@@ -118,6 +126,62 @@ fn every_earlier_schema_upgrades() {
                     .collect()
             };
             assert_eq!(found(&mut s, "old incident", "peer"), [1], "{loc}");
+            // Migration 17: TAXII status resources are stored and read back.
+            let status = c5hub_store::TaxiiStatus {
+                id: format!("status-v{v}"),
+                org: "peer".to_owned(),
+                at: chrono::DateTime::from_timestamp_millis(1_700_000_000_123).expect("a time"),
+                status: "complete".to_owned(),
+                total: 1,
+                success_count: 1,
+                failure_count: 0,
+                pending_count: 0,
+                successes: "[]".to_owned(),
+                failures: "[]".to_owned(),
+                pendings: "[]".to_owned(),
+            };
+            s.taxii_statuses().put(&status).expect("status stored");
+            assert_eq!(
+                s.taxii_statuses().get(&status.id, "peer").expect("read"),
+                Some(status.clone()),
+                "{loc}"
+            );
+            assert_eq!(
+                s.taxii_statuses().get(&status.id, "bank").expect("read"),
+                None
+            );
+            if v == 17 {
+                let old = s.taxii_statuses().get("status-old", "peer").expect("read");
+                assert_eq!(old.map(|o| o.total), Some(1), "{loc}");
+            }
+            // Migration 18: feeds are stored with their secret and state.
+            let feed = s
+                .feeds()
+                .add(&c5hub_store::NewFeed {
+                    kind: "taxii".to_owned(),
+                    url: "https://remote.test/api/collections/x/".to_owned(),
+                    collection: "x".to_owned(),
+                    auth: "bearer".to_owned(),
+                    username: String::new(),
+                    secret: "s3cret".to_owned(),
+                    every_s: 900,
+                    as_org: "peer".to_owned(),
+                    tlp: Tlp::Green,
+                })
+                .expect("feed added");
+            s.feeds().advance(feed.id, "cursor-1", 3).expect("advance");
+            let got = s.feeds().get(feed.id).expect("read").expect("the feed");
+            assert_eq!(
+                (
+                    got.secret.as_str(),
+                    got.cursor.as_str(),
+                    got.objects_total,
+                    got.tlp
+                ),
+                ("s3cret", "cursor-1", 3, Tlp::Green),
+                "{loc}"
+            );
+            assert!(s.feeds().remove(feed.id).expect("remove"), "{loc}");
             assert_eq!(found(&mut s, "SCHEMA v1", "outsider"), [1], "{loc}");
             if v == 7 {
                 assert_eq!(found(&mut s, "merged", "bank"), [2], "{loc}");

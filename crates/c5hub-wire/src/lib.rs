@@ -14,6 +14,7 @@
 //! - [`spam`]: spam reports, intake, verdicts, classification, campaigns,
 //!   the reputation feed, impact and rules.
 //! - [`assess`]: assessment editions and results.
+//! - [`feeds`]: the polled feeds and their state.
 //! - [`Problem`]: the RFC 9457 error answer every route may give.
 //!
 //! Invariants: no HTTP, no store calls, no I/O. The domain model stays
@@ -21,6 +22,7 @@
 
 pub mod admin;
 pub mod assess;
+pub mod feeds;
 pub mod incidents;
 pub mod notify;
 pub mod spam;

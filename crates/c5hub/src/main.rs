@@ -62,6 +62,10 @@ enum Command {
     /// API tokens (stored hashed; printed once when made).
     #[command(subcommand)]
     Tokens(cmd::serve::TokensCommand),
+    /// Polled feeds: TAXII 2.1 collections and MISP feeds `serve` pulls
+    /// from.
+    #[command(subcommand)]
+    Feeds(cmd::feeds::FeedsCommand),
     // New subcommand groups are added here, one variant each.
 }
 
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Orgs(c) => cmd::serve::orgs(c),
         Command::Users(c) => cmd::serve::users(c),
         Command::Tokens(c) => cmd::serve::tokens(c),
+        Command::Feeds(c) => cmd::feeds::run(c),
         // New subcommand groups are dispatched here.
     };
     match outcome {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod assess;
+mod feeds;
 pub(crate) mod incidents;
 mod notify;
 pub(crate) mod openapi;
@@ -133,10 +134,11 @@ const IODEF_BODIES: &[&str] = &[
     "application/iodef+xml",
     "application/iodef+json",
     "application/json",
+    "application/stix+json",
 ];
 
 api_routes! {
-    post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: Shape::Documents(IODEF_BODIES), answer: Shape::Json(typed::<c5hub_wire::incidents::Submitted>), ok: 201;
+    post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), a STIX 2.1 bundle (application/stix+json;version=2.1: stored whole or not at all, one incident per object group), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: Shape::Documents(IODEF_BODIES), answer: Shape::Json(typed::<c5hub_wire::incidents::Submitted>), ok: 201;
     get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first or sorted by a column", query: LIST_FILTERS, body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentPage>), ok: 200;
     post "/api/v1/incidents/bulk" => incidents::bulk, "incidents", "One triage change (status and/or assignee) for many incidents, each checked as if changed alone: the answer lists those changed and those refused, with why", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::BulkTriageRequest>), answer: Shape::Json(typed::<c5hub_wire::incidents::BulkAnswer>), ok: 200;
     get "/api/v1/incidents/{id}" => incidents::get_one, "incidents", "One incident", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;
@@ -161,6 +163,9 @@ api_routes! {
     get "/api/v1/tokens" => admin::tokens, "admin", "API tokens, without secrets (admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::admin::TokenAnswer>), ok: 200;
     post "/api/v1/tokens" => admin::create_token, "admin", "Make an API token; the secret is in this answer only (admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::admin::NewToken>), answer: Shape::Json(typed::<c5hub_wire::admin::CreatedToken>), ok: 201;
     delete "/api/v1/tokens/{id}" => admin::revoke_token, "admin", "Revoke a token (admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
+    get "/api/v1/feeds" => feeds::list, "feeds", "The polled feeds (TAXII 2.1 collections, MISP feeds) with their state, without secrets (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::feeds::FeedAnswer>), ok: 200;
+    post "/api/v1/feeds" => feeds::add, "feeds", "Add a feed, polled by the hub at once and then every `every`; the password or token is stored for the poller and shown in no answer (the hub operator's admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::feeds::NewFeed>), answer: Shape::Json(typed::<c5hub_wire::feeds::FeedAnswer>), ok: 201;
+    delete "/api/v1/feeds/{id}" => feeds::remove, "feeds", "Remove a feed (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
     get "/api/v1/assess/editions" => assess::editions, "assessment", "National assessment editions", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::assess::EditionsAnswer>), ok: 200;
     get "/api/v1/assess/editions/{id}/results" => assess::results, "assessment", "An edition's scores, tiers and flags from validated responses (tiers, not ranks, unless asked)", query: &[("ranks", "true to add ranks (default false)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::assess::ScoresAnswer>), ok: 200;
     post "/api/v1/spam/reports" => spam::submit, "spam", "Submit spam reports (operators): one object, an array, or {\"reports\": [...]}; each is decided (X.1242 rules, then the model) and stored before the answer, with reasons; confirmed spam becomes an incident", query: &[], body: Shape::Json(typed::<c5hub_wire::spam::SubmitReports>), answer: Shape::Json(typed::<c5hub_wire::spam::SubmitAnswer>), ok: 201;
@@ -200,6 +205,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/misp/hashes.csv", get(crate::misp::hashes))
         .route("/misp/{file}", get(crate::misp::event))
         .merge(crate::ui::router())
+        .merge(crate::taxii::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -7,6 +7,7 @@
 
 mod admin;
 mod assess;
+mod feeds;
 mod forms;
 mod incidents;
 mod notify;
@@ -95,6 +96,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/tokens", post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/feeds", get(feeds::page_get).post(feeds::add))
+        .route("/admin/feeds/{id}/remove", post(feeds::remove))
         .route("/assets/style.css", get(style))
 }
 

@@ -307,6 +307,7 @@ step("the admin's pages, audit included, fit a phone and pass axe, light and dar
     '/admin',
     '/admin/audit',
     '/admin/webhooks',
+    '/admin/feeds',
     `/admin/webhooks/${webhookId}`,
   ];
   await checkPages('admin', paths);

@@ -6,6 +6,7 @@
 
 pub use c5hub_test_support::locations;
 
+pub mod taxii;
 pub mod web;
 
 use c5hub_server::{AdminToken, Config, Running};

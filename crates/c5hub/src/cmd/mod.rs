@@ -3,6 +3,7 @@
 
 pub mod assess;
 pub mod bench;
+pub mod feeds;
 pub mod iodef;
 pub mod serve;
 pub mod spam;

@@ -1,0 +1,320 @@
+//! The bundle model: every object kept as the JSON map it was written as
+//! (unknown objects and properties, custom `x-` ones and extension
+//! definitions included, in their order), with typed views of the
+//! properties c5hub reads and every type error found in them.
+
+use serde_json::{Map, Value};
+
+/// Limits on untrusted bundles.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest string anywhere, in bytes.
+    pub max_string: usize,
+    /// Most objects in a bundle read whole.
+    pub max_objects: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_string: c5hub_model::Incident::MAX_DESCRIPTION_LEN,
+            max_objects: 1_000_000,
+        }
+    }
+}
+
+/// What is wrong, and where: the object (its id, or its index when it has
+/// none) and the property.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    /// `objects[3]`, an object id, or `bundle`.
+    pub object: String,
+    /// The property (`pattern`, `object_marking_refs[1]`), or empty.
+    pub property: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Error {
+    /// An error about `property` of `object`.
+    pub fn new(object: &str, property: &str, message: &str) -> Error {
+        Error {
+            object: object.to_owned(),
+            property: property.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.property.is_empty() {
+            write!(f, "{}: {}", self.object, self.message)
+        } else {
+            write!(f, "{} {}: {}", self.object, self.property, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A STIX bundle.
+#[derive(Clone, Debug)]
+pub struct Bundle {
+    /// `bundle--…`.
+    pub id: String,
+    /// Its objects, in order.
+    pub objects: Vec<Object>,
+}
+
+/// One STIX object, exactly as written.
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// Every property, in the order written.
+    pub map: Map<String, Value>,
+    /// Type errors in the properties c5hub reads.
+    pub errors: Vec<Error>,
+}
+
+impl Object {
+    /// Reads one object: `at` names it (`objects[3]`) until its id is known.
+    /// `Err` when it is no object or has no string `type` and `id`.
+    pub fn read(v: Value, at: &str, limits: &Limits) -> Result<Object, Error> {
+        let Value::Object(map) = v else {
+            return Err(Error::new(at, "", "is not a JSON object"));
+        };
+        let type_ = match map.get("type") {
+            Some(Value::String(t)) => t.clone(),
+            Some(_) => return Err(Error::new(at, "type", "is not a string")),
+            None => return Err(Error::new(at, "type", "is missing")),
+        };
+        let id = match map.get("id") {
+            Some(Value::String(t)) => t.clone(),
+            Some(_) => return Err(Error::new(at, "id", "is not a string")),
+            None => return Err(Error::new(at, "id", "is missing")),
+        };
+        let mut o = Object {
+            map,
+            errors: Vec::new(),
+        };
+        o.check(&type_, &id, at, limits);
+        Ok(o)
+    }
+
+    /// `type`.
+    pub fn type_(&self) -> &str {
+        self.str("type").unwrap_or_default()
+    }
+
+    /// `id`.
+    pub fn id(&self) -> &str {
+        self.str("id").unwrap_or_default()
+    }
+
+    /// A string property.
+    pub fn str(&self, p: &str) -> Option<&str> {
+        self.map.get(p).and_then(Value::as_str)
+    }
+
+    /// A list property.
+    pub fn list(&self, p: &str) -> Option<&Vec<Value>> {
+        self.map.get(p).and_then(Value::as_array)
+    }
+
+    /// A timestamp property.
+    pub fn time(&self, p: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        chrono::DateTime::parse_from_rfc3339(self.str(p)?)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
+
+    fn check(&mut self, type_: &str, id: &str, at: &str, limits: &Limits) {
+        let name = if id.is_empty() { at } else { id };
+        let mut errs = Vec::new();
+        let err = |errs: &mut Vec<Error>, p: &str, m: &str| errs.push(Error::new(name, p, m));
+        if type_.len() < 3
+            || type_.len() > 250
+            || !type_
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            err(
+                &mut errs,
+                "type",
+                "is not a STIX type name (a-z, 0-9, '-', 3 to 250)",
+            );
+        }
+        match id.split_once("--") {
+            Some((t, u)) if t == type_ && uuid::Uuid::try_parse(u).is_ok() => {}
+            _ => err(&mut errs, "id", &format!("is not {type_}--<UUID>")),
+        }
+        for (k, v) in &self.map {
+            check_value(k, v, name, limits, &mut errs);
+            if k.ends_with("_ref") && !v.is_string() {
+                err(&mut errs, k, "is not a string (an identifier)");
+            }
+            if k.ends_with("_refs") && !is_list_of(v, Value::is_string) {
+                err(&mut errs, k, "is not a list of identifiers");
+            }
+        }
+        let strings: &[&str] = &[
+            "spec_version",
+            "created",
+            "modified",
+            "name",
+            "description",
+            "pattern",
+            "pattern_type",
+            "relationship_type",
+            "value",
+            "definition_type",
+        ];
+        for p in strings {
+            if self.map.get(*p).is_some_and(|v| !v.is_string()) {
+                err(&mut errs, p, "is not a string");
+            }
+        }
+        for p in ["labels", "indicator_types", "report_types"] {
+            if self
+                .map
+                .get(p)
+                .is_some_and(|v| !is_list_of(v, Value::is_string))
+            {
+                err(&mut errs, p, "is not a list of strings");
+            }
+        }
+        for p in ["created", "modified", "valid_from"] {
+            if let Some(s) = self.str(p) {
+                if chrono::DateTime::parse_from_rfc3339(s).is_err() {
+                    err(&mut errs, p, "is not an RFC 3339 timestamp");
+                }
+            }
+        }
+        if self
+            .map
+            .get("external_references")
+            .is_some_and(|v| !is_list_of(v, Value::is_object))
+        {
+            err(&mut errs, "external_references", "is not a list of objects");
+        }
+        if self.map.get("extensions").is_some_and(|v| !v.is_object()) {
+            err(&mut errs, "extensions", "is not an object");
+        }
+        if self.map.get("hashes").is_some_and(|v| {
+            !v.as_object()
+                .is_some_and(|h| h.values().all(Value::is_string))
+        }) {
+            err(&mut errs, "hashes", "is not an object of strings");
+        }
+        if type_ == "autonomous-system" && self.map.get("number").is_some_and(|v| !v.is_u64()) {
+            err(&mut errs, "number", "is not a non-negative integer");
+        }
+        if type_ == "relationship" {
+            for p in ["source_ref", "target_ref", "relationship_type"] {
+                if self.map.get(p).is_none() {
+                    err(&mut errs, p, "is missing");
+                }
+            }
+        }
+        if type_ == "indicator" && self.map.get("pattern").is_none() {
+            err(&mut errs, "pattern", "is missing");
+        }
+        if let Some(ext) = self
+            .map
+            .get("extensions")
+            .and_then(|e| e.get(crate::export::INCIDENT_EXTENSION))
+        {
+            let p = "extensions.incident_types";
+            if !ext.is_object() {
+                err(
+                    &mut errs,
+                    "extensions",
+                    "the incident core extension is not an object",
+                );
+            } else if ext
+                .get("incident_types")
+                .is_some_and(|v| !is_list_of(v, Value::is_string))
+            {
+                err(&mut errs, p, "is not a list of strings");
+            }
+        }
+        self.errors = errs;
+    }
+}
+
+fn is_list_of(v: &Value, f: impl Fn(&Value) -> bool) -> bool {
+    v.as_array().is_some_and(|a| a.iter().all(f))
+}
+
+/// Strings over the limit, anywhere in a property's value.
+fn check_value(path: &str, v: &Value, at: &str, limits: &Limits, errs: &mut Vec<Error>) {
+    match v {
+        Value::String(s) if s.len() > limits.max_string => errs.push(Error::new(
+            at,
+            path,
+            &format!(
+                "is a string of {} bytes, more than the limit of {}",
+                s.len(),
+                limits.max_string
+            ),
+        )),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| check_value(&format!("{path}[{i}]"), x, at, limits, errs)),
+        Value::Object(m) => m.iter().for_each(|(k, x)| {
+            if k.len() > limits.max_string {
+                errs.push(Error::new(at, path, "has a key over the string limit"));
+            }
+            check_value(&format!("{path}.{k}"), x, at, limits, errs)
+        }),
+        _ => {}
+    }
+}
+
+/// Reads a whole bundle. `Err` when it is not one (syntax, nesting,
+/// limits, wrong shape); type errors in single objects are kept with the
+/// object ([`Object::errors`]) so that the rest can be read.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Bundle, Error> {
+    // serde_json refuses nesting deeper than 128 with an error, not a
+    // stack overflow.
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::new("bundle", "", &format!("is not JSON: {e}")))?;
+    from_value(v, limits)
+}
+
+/// A bundle from its JSON value.
+pub fn from_value(v: Value, limits: &Limits) -> Result<Bundle, Error> {
+    let Value::Object(mut m) = v else {
+        return Err(Error::new("bundle", "", "is not a JSON object"));
+    };
+    if m.get("type").and_then(Value::as_str) != Some("bundle") {
+        return Err(Error::new("bundle", "type", "is not \"bundle\""));
+    }
+    let id = match m.get("id") {
+        Some(Value::String(s)) if s.starts_with("bundle--") => s.clone(),
+        _ => return Err(Error::new("bundle", "id", "is not bundle--<UUID>")),
+    };
+    let objects = match m.remove("objects") {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err(Error::new(&id, "objects", "is not a list")),
+    };
+    if objects.len() > limits.max_objects {
+        return Err(Error::new(
+            &id,
+            "objects",
+            &format!(
+                "holds {} objects, more than the limit of {}",
+                objects.len(),
+                limits.max_objects
+            ),
+        ));
+    }
+    let objects = objects
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| Object::read(o, &format!("objects[{i}]"), limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Bundle { id, objects })
+}

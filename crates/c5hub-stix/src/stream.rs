@@ -1,0 +1,416 @@
+//! Reading a bundle of any size in bounded memory, in two passes.
+//!
+//! Grouping objects into incidents needs references that may come in any
+//! order (a relationship before or after the objects it links), so one
+//! pass cannot hand out a complete group. The first pass ([`scan`]) reads
+//! the `objects` array one object at a time (a byte scanner of strings and
+//! brackets, no tree of the whole), checks each, and keeps only where it
+//! is (offset and length) and a [`Graph`] of its references with ids
+//! interned: a few words per object and reference. The groups are then
+//! known; the second pass ([`BundleStream::next`]) seeks to each group's
+//! objects, reads them again and converts the group exactly as a whole
+//! bundle's group is converted. Memory is bounded by the graph and the
+//! largest group, never by the file.
+//!
+//! No I/O of its own: the caller hands in the reader (a file).
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead, Seek, SeekFrom};
+
+use serde_json::Value;
+
+use crate::bundle::{Bundle, Error, Limits, Object};
+use crate::import::{self, Graph, Group, Options};
+
+/// Largest object read, in bytes (a STIX object is rarely over a few
+/// kilobytes; a note or report with a long text may be more).
+pub const MAX_OBJECT_BYTES: usize = 16 << 20;
+
+/// Deepest nesting of brackets accepted in one object.
+pub const MAX_DEPTH: usize = 64;
+
+/// The groups of a bundle read in two passes (see the module docs).
+pub struct BundleStream<R> {
+    input: R,
+    id: String,
+    /// Offset and length of each object accepted by the first pass.
+    spans: Vec<(u64, u32)>,
+    groups: VecDeque<(Option<usize>, Vec<usize>)>,
+    /// Objects refused by the first pass, each naming its index.
+    refused: Vec<Error>,
+    limits: Limits,
+    opts: Options,
+}
+
+/// The first pass: reads `input` (a bundle) to its end, checking each
+/// object and keeping where it is. `Err` when it is not a bundle or cannot
+/// be read to its end (syntax, nesting, I/O): nothing of it is then read.
+pub fn scan<R: BufRead + Seek>(
+    mut input: R,
+    limits: &Limits,
+    opts: &Options,
+) -> Result<BundleStream<R>, Error> {
+    let start = input
+        .stream_position()
+        .map_err(|e| Error::new("bundle", "", &e.to_string()))?;
+    let mut graph = Graph::default();
+    let mut spans = Vec::new();
+    let mut refused = Vec::new();
+    let mut members: Vec<(String, Value)> = Vec::new();
+    {
+        let mut s = Scanner {
+            r: &mut input,
+            pos: start,
+        };
+        s.expect(b'{')?;
+        let mut first = true;
+        let mut seen_objects = false;
+        loop {
+            s.skip_ws()?;
+            if s.peek()? == Some(b'}') {
+                s.bump()?;
+                break;
+            }
+            if !first {
+                s.expect(b',')?;
+                s.skip_ws()?;
+            }
+            first = false;
+            let mut key = Vec::new();
+            s.value(&mut key, 1 << 16)?;
+            let key: String =
+                serde_json::from_slice(&key).map_err(|_| s.error("a member name (a string)"))?;
+            // A name twice would be read differently by a whole-document
+            // reader (the last wins) than by this one.
+            if (key == "objects" && seen_objects) || members.iter().any(|(n, _)| *n == key) {
+                return Err(Error::new("bundle", &key, "is given twice"));
+            }
+            s.skip_ws()?;
+            s.expect(b':')?;
+            s.skip_ws()?;
+            if key == "objects" && s.peek()? == Some(b'[') {
+                seen_objects = true;
+                s.bump()?;
+                let mut index = 0usize;
+                let mut buf = Vec::new();
+                loop {
+                    s.skip_ws()?;
+                    if s.peek()? == Some(b']') {
+                        s.bump()?;
+                        break;
+                    }
+                    if index > 0 {
+                        s.expect(b',')?;
+                        s.skip_ws()?;
+                    }
+                    let at = s.pos;
+                    buf.clear();
+                    let name = format!("objects[{index}]");
+                    index += 1;
+                    match s.value(&mut buf, MAX_OBJECT_BYTES) {
+                        Ok(()) => {}
+                        Err(ScanError::TooLarge) => {
+                            refused.push(Error::new(
+                                &name,
+                                "",
+                                &format!("is larger than {MAX_OBJECT_BYTES} bytes"),
+                            ));
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    let v: Value = match serde_json::from_slice(&buf) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            return Err(Error::new(&name, "", &format!("is not JSON: {e}")));
+                        }
+                    };
+                    match Object::read(v, &name, limits) {
+                        Ok(o) => {
+                            graph.add(&o);
+                            spans.push((at, buf.len() as u32));
+                        }
+                        Err(e) => refused.push(e),
+                    }
+                }
+            } else {
+                let mut buf = Vec::new();
+                s.value(&mut buf, MAX_OBJECT_BYTES)?;
+                let v: Value = serde_json::from_slice(&buf)
+                    .map_err(|e| Error::new("bundle", &key, &format!("is not JSON: {e}")))?;
+                members.push((key, v));
+            }
+        }
+        s.skip_ws()?;
+        if s.peek()?.is_some() {
+            return Err(s.error("the end of the bundle").into());
+        }
+    }
+    let member = |k: &str| members.iter().find(|(n, _)| n == k).map(|(_, v)| v);
+    if member("type").and_then(Value::as_str) != Some("bundle") {
+        return Err(Error::new("bundle", "type", "is not \"bundle\""));
+    }
+    let id = match member("id").and_then(Value::as_str) {
+        Some(s) if s.starts_with("bundle--") => s.to_owned(),
+        _ => return Err(Error::new("bundle", "id", "is not bundle--<UUID>")),
+    };
+    if let Some(v) = member("objects") {
+        if !v.is_array() {
+            return Err(Error::new(&id, "objects", "is not a list"));
+        }
+    }
+    Ok(BundleStream {
+        input,
+        id,
+        groups: graph.groups().into(),
+        spans,
+        refused,
+        limits: *limits,
+        opts: *opts,
+    })
+}
+
+impl<R: BufRead + Seek> BundleStream<R> {
+    /// The bundle's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Objects the first pass refused (not a JSON object, no id or type,
+    /// too large), each naming its index; they belong to no group.
+    pub fn refused(&self) -> &[Error] {
+        &self.refused
+    }
+
+    /// The number of groups not handed out yet.
+    pub fn remaining(&self) -> usize {
+        self.groups.len()
+    }
+
+    fn load(&mut self, root: Option<usize>, members: &[usize]) -> Result<Group, Error> {
+        let mut objects = Vec::with_capacity(members.len());
+        let mut buf = Vec::new();
+        for &m in members {
+            let (at, len) = self.spans[m];
+            let io =
+                |e: io::Error| Error::new(&format!("objects at byte {at}"), "", &e.to_string());
+            self.input.seek(SeekFrom::Start(at)).map_err(io)?;
+            buf.resize(len as usize, 0);
+            io::Read::read_exact(&mut self.input, &mut buf).map_err(io)?;
+            let v: Value = serde_json::from_slice(&buf)
+                .map_err(|e| Error::new("bundle", "", &format!("changed while read: {e}")))?;
+            objects.push(Object::read(
+                v,
+                &format!("objects at byte {at}"),
+                &self.limits,
+            )?);
+        }
+        let root = root.and_then(|r| members.iter().position(|m| *m == r));
+        let b = Bundle {
+            id: self.id.clone(),
+            objects,
+        };
+        Ok(import::convert_group(&b, root, &self.opts))
+    }
+}
+
+impl<R: BufRead + Seek> Iterator for BundleStream<R> {
+    type Item = Result<Group, Error>;
+
+    /// The next group, converted; `Err` when the input can no longer be
+    /// read (it changed or failed between the passes).
+    fn next(&mut self) -> Option<Self::Item> {
+        let (root, members) = self.groups.pop_front()?;
+        Some(self.load(root, &members))
+    }
+}
+
+enum ScanError {
+    Io(io::Error),
+    Syntax { at: u64, expected: &'static str },
+    TooDeep { at: u64 },
+    TooLarge,
+}
+
+impl From<ScanError> for Error {
+    fn from(e: ScanError) -> Error {
+        match e {
+            ScanError::Io(e) => Error::new("bundle", "", &format!("cannot be read: {e}")),
+            ScanError::Syntax { at, expected } => Error::new(
+                "bundle",
+                "",
+                &format!("is not JSON: expected {expected} at byte {at}"),
+            ),
+            ScanError::TooDeep { at } => Error::new(
+                "bundle",
+                "",
+                &format!("nests deeper than {MAX_DEPTH} at byte {at}"),
+            ),
+            ScanError::TooLarge => Error::new(
+                "bundle",
+                "",
+                &format!("holds a value larger than {MAX_OBJECT_BYTES} bytes"),
+            ),
+        }
+    }
+}
+
+impl From<io::Error> for ScanError {
+    fn from(e: io::Error) -> ScanError {
+        ScanError::Io(e)
+    }
+}
+
+/// Bytes of JSON, one value at a time: strings and brackets only (the
+/// values it hands out are parsed by serde_json).
+struct Scanner<'a, R> {
+    r: &'a mut R,
+    pos: u64,
+}
+
+impl<R: BufRead> Scanner<'_, R> {
+    fn error(&self, expected: &'static str) -> ScanError {
+        ScanError::Syntax {
+            at: self.pos,
+            expected,
+        }
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, ScanError> {
+        Ok(self.r.fill_buf()?.first().copied())
+    }
+
+    fn bump(&mut self) -> Result<Option<u8>, ScanError> {
+        let c = self.peek()?;
+        if c.is_some() {
+            self.r.consume(1);
+            self.pos += 1;
+        }
+        Ok(c)
+    }
+
+    fn skip_ws(&mut self) -> Result<(), ScanError> {
+        loop {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let n = buf
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(buf.len());
+            let done = n < buf.len();
+            self.r.consume(n);
+            self.pos += n as u64;
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), ScanError> {
+        self.skip_ws()?;
+        if self.peek()? != Some(c) {
+            return Err(self.error(match c {
+                b'{' => "'{'",
+                b':' => "':'",
+                b',' => "','",
+                _ => "a bracket",
+            }));
+        }
+        self.bump()?;
+        Ok(())
+    }
+
+    /// Appends the bytes of one JSON value to `out` (at most `max`; a
+    /// larger value is skipped to its end and is `TooLarge`).
+    fn value(&mut self, out: &mut Vec<u8>, max: usize) -> Result<(), ScanError> {
+        let mut depth: Vec<u8> = Vec::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut too_large = false;
+        let mut started = false;
+        loop {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
+                return Err(self.error("the rest of a value"));
+            }
+            let mut n = 0;
+            let mut done = false;
+            for &b in buf {
+                if in_string {
+                    n += 1;
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                        if depth.is_empty() {
+                            done = true;
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        if depth.len() >= MAX_DEPTH {
+                            return Err(ScanError::TooDeep {
+                                at: self.pos + n as u64,
+                            });
+                        }
+                        depth.push(b);
+                    }
+                    b'}' | b']' if depth.is_empty() => {
+                        done = true;
+                        break;
+                    }
+                    b'}' | b']' => {
+                        let open = depth.pop().unwrap_or_default();
+                        if (open == b'{') != (b == b'}') {
+                            return Err(ScanError::Syntax {
+                                at: self.pos + n as u64,
+                                expected: "a matching bracket",
+                            });
+                        }
+                        if depth.is_empty() {
+                            n += 1;
+                            done = true;
+                            break;
+                        }
+                    }
+                    b',' if depth.is_empty() => {
+                        done = true;
+                        break;
+                    }
+                    b if b.is_ascii_whitespace() && depth.is_empty() && started => {
+                        done = true;
+                        break;
+                    }
+                    _ => {}
+                }
+                started = true;
+                n += 1;
+            }
+            if !too_large {
+                if out.len() + n > max {
+                    too_large = true;
+                    out.clear();
+                } else {
+                    out.extend_from_slice(&buf[..n]);
+                }
+            }
+            self.r.consume(n);
+            self.pos += n as u64;
+            if done {
+                return if too_large {
+                    Err(ScanError::TooLarge)
+                } else {
+                    Ok(())
+                };
+            }
+        }
+    }
+}
