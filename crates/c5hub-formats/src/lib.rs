@@ -129,6 +129,9 @@ pub enum Stream {
     IodefJsonIncidents,
     /// A feed, row by row ([`c5hub_feeds::Feed`]).
     Feed(c5hub_feeds::FeedFormat),
+    /// A STIX 2.1 bundle, object group by object group, in two passes
+    /// ([`c5hub_stix::stream::scan`]): any size in bounded memory.
+    StixBundle,
 }
 
 /// What detection may know besides the bytes.

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 
 use c5hub_stix::bundle;
 
-use crate::{DecodeOptions, Decoded, Door, Exported, Failure, FailureKind, Format, Hints, Note};
+use crate::{
+    DecodeOptions, Decoded, Door, Exported, Failure, FailureKind, Format, Hints, Note, Stream,
+};
 
 /// STIX 2.1 bundles.
 pub static FORMAT: Format = Format {
@@ -20,7 +22,7 @@ pub static FORMAT: Format = Format {
     sniffed_by: &[Door::Import, Door::Upload],
     accepted_by: &[Door::Import, Door::Api, Door::Upload],
     document: Some(decode),
-    stream: None,
+    stream: Some(Stream::StixBundle),
     encode: Some(encode),
 };
 

@@ -23,6 +23,8 @@ const DOCUMENTS: &[&str] = &[
     "#/paths//api/v1/incidents/post/requestBody/content/application/iodef+json/schema",
     "#/paths//api/v1/incidents/post/requestBody/content/application/json/schema",
     "#/paths//api/v1/export/get/responses/200/content/application/iodef+json/schema",
+    "#/paths//api/v1/incidents/post/requestBody/content/application/stix+json/schema",
+    "#/paths//api/v1/export/get/responses/200/content/application/stix+json/schema",
 ];
 
 /// The document and what the test called of it.
@@ -452,7 +454,7 @@ fn every_route_answers_what_the_document_says() {
             bank,
         );
         assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{}", r.body);
-        for f in ["iodef-xml", "iodef-json", "csv"] {
+        for f in ["iodef-xml", "iodef-json", "csv", "stix21"] {
             let r = c.get(
                 "/api/v1/export",
                 &format!("/api/v1/export?format={f}"),

@@ -149,7 +149,7 @@ impl Object {
             _ => err(&mut errs, "id", &format!("is not {type_}--<UUID>")),
         }
         for (k, v) in &self.map {
-            check_value(k, v, name, limits, 0, &mut errs);
+            check_value(k, v, name, limits, &mut errs);
             if k.ends_with("_ref") && !v.is_string() {
                 err(&mut errs, k, "is not a string (an identifier)");
             }
@@ -247,14 +247,7 @@ fn is_list_of(v: &Value, f: impl Fn(&Value) -> bool) -> bool {
 }
 
 /// Strings over the limit, anywhere in a property's value.
-fn check_value(
-    path: &str,
-    v: &Value,
-    at: &str,
-    limits: &Limits,
-    depth: usize,
-    errs: &mut Vec<Error>,
-) {
+fn check_value(path: &str, v: &Value, at: &str, limits: &Limits, errs: &mut Vec<Error>) {
     match v {
         Value::String(s) if s.len() > limits.max_string => errs.push(Error::new(
             at,
@@ -265,14 +258,15 @@ fn check_value(
                 limits.max_string
             ),
         )),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
-            check_value(&format!("{path}[{i}]"), x, at, limits, depth + 1, errs)
-        }),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| check_value(&format!("{path}[{i}]"), x, at, limits, errs)),
         Value::Object(m) => m.iter().for_each(|(k, x)| {
             if k.len() > limits.max_string {
                 errs.push(Error::new(at, path, "has a key over the string limit"));
             }
-            check_value(&format!("{path}.{k}"), x, at, limits, depth + 1, errs)
+            check_value(&format!("{path}.{k}"), x, at, limits, errs)
         }),
         _ => {}
     }

@@ -184,6 +184,9 @@ fn from_model(s: &Source<'_>) -> Vec<Value> {
             continue;
         };
         let target_id = target["id"].as_str().unwrap_or_default().to_owned();
+        if let Some(d) = target["type"].as_str().and_then(custom_sco_definition) {
+            push_unique(&mut out, d);
+        }
         push_unique(&mut out, target);
         out.push(relationship(
             &inc_id,
@@ -208,15 +211,18 @@ fn from_model(s: &Source<'_>) -> Vec<Value> {
                 "created": created,
                 "modified": modified,
                 "name": o.value(),
+                "description": format!(
+                    "{} ({}) of incident {}",
+                    o.kind().description(),
+                    io.role.as_str(),
+                    m.id
+                ),
                 "pattern": p,
                 "pattern_type": "stix",
                 "pattern_version": "2.1",
                 "valid_from": created,
                 "object_marking_refs": [marking],
             }));
-            out.push(relationship(
-                &ind_id, "based-on", &target_id, None, &created, &reporter, marking,
-            ));
             out.push(relationship(
                 &ind_id,
                 "related-to",
@@ -335,8 +341,47 @@ pub fn observable_object(
     props.insert("spec_version".into(), json!("2.1"));
     let id = ids::sco_id(&props)?;
     props.insert("id".into(), json!(id));
+    if let Some((ext, _)) = custom_sco(type_) {
+        props.insert(
+            "extensions".into(),
+            json!({ ext: {"extension_type": "new-sco"} }),
+        );
+    }
     props.insert("object_marking_refs".into(), json!([marking]));
     Some(Value::Object(props))
+}
+
+/// The SCO types STIX does not define, with the id of the extension
+/// definition c5hub writes for each and what its `value` holds.
+fn custom_sco(type_: &str) -> Option<(String, &'static str)> {
+    let what = match type_ {
+        "phone-number" => "A phone number in E.164 form (OpenCTI's phone-number).",
+        "imei" => "A mobile equipment identity, 15 digits (OpenCTI's imei).",
+        "x-c5hub-sender-id" => "An SMS sender: an alphanumeric sender id or a short code.",
+        _ => return None,
+    };
+    Some((
+        ids::c5hub_id("extension-definition", &format!("sco:{type_}")),
+        what,
+    ))
+}
+
+/// The extension definition of a custom SCO type (see [`custom_sco`]).
+fn custom_sco_definition(type_: &str) -> Option<Value> {
+    let (id, what) = custom_sco(type_)?;
+    Some(json!({
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": id,
+        "created_by_ref": identity_id("c5hub"),
+        "created": C5HUB_EPOCH,
+        "modified": C5HUB_EPOCH,
+        "name": type_,
+        "description": what,
+        "schema": format!("{type_}: an SCO whose `value` (a string, its ID contributing property) is {what}"),
+        "version": "1.0",
+        "extension_types": ["new-sco"],
+    }))
 }
 
 /// The SCO types of the observables held in a `value` (the types

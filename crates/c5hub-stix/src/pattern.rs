@@ -44,7 +44,7 @@ pub const MAX_DEPTH: usize = 64;
 // ---------------------------------------------------------------------------
 
 /// A parsed STIX pattern: one observation expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     /// The whole pattern.
     pub expression: ObservationExpr,
@@ -57,7 +57,7 @@ pub struct Pattern {
 /// operator directly (`a OR (b OR c)` is `Or([a, b, c])`): use the
 /// constructors [`ObservationExpr::and`], [`ObservationExpr::or`] and
 /// [`ObservationExpr::followed_by`], which flatten.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObservationExpr {
     /// `[ comparison ]`: one observation matching the comparison.
     Comparison(ComparisonExpr),
@@ -74,7 +74,7 @@ pub enum ObservationExpr {
 /// A comparison expression: the inside of `[...]`.
 ///
 /// The same flattening rule as for [`ObservationExpr`] holds.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComparisonExpr {
     /// One test of one property.
     Test(PropTest),
@@ -85,7 +85,7 @@ pub enum ComparisonExpr {
 }
 
 /// One property test: `path [NOT] operator value`, or `[NOT] EXISTS path`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PropTest {
     /// The property compared.
     pub path: ObjectPath,
@@ -100,7 +100,7 @@ pub struct PropTest {
 /// The grammar restricts operands: ordering operators take no boolean, the
 /// string operators take a string literal only. A tree [`parse`] returned
 /// always keeps to that.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Test {
     /// `=`
     Eq(Literal),
@@ -129,7 +129,7 @@ pub enum Test {
 }
 
 /// An object path: `type:property.key[0].'quoted key'[*]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectPath {
     /// The object type (`ipv4-addr`, `file`, `x-custom`, ...).
     pub object_type: String,
@@ -140,12 +140,13 @@ pub struct ObjectPath {
 }
 
 /// One step of an object path after its first property.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathStep {
     /// `.key` or `.'quoted key'`.
     Key(String),
-    /// `[n]`, a list index.
-    Index(i64),
+    /// `[n]`, a list index: its decimal text as for [`Literal::Int`]
+    /// (without `+`, possibly negative, of any size).
+    Index(String),
     /// `[*]`, any list element.
     AnyIndex,
 }
@@ -154,7 +155,7 @@ pub enum PathStep {
 ///
 /// Numbers keep their text (without a `+` sign), so integers of any size
 /// and floats read and write back unchanged; see [`Literal::as_i64`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Literal {
     /// An integer, `-?(0|[1-9][0-9]*)`.
     Int(String),
@@ -173,7 +174,7 @@ pub enum Literal {
 }
 
 /// A qualifier of an observation expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Qualifier {
     /// `WITHIN n SECONDS`, `n` a non-negative integer or float as written
     /// (without `+`).
@@ -669,6 +670,12 @@ fn next_token(text: &str) -> (Kind, usize) {
 
 /// Splits `text` into tokens, dropping spaces and comments, and refuses
 /// nesting deeper than [`MAX_DEPTH`].
+///
+/// It stops after the first token no grammar rule uses (a lone quote, `+`,
+/// `-`, `^`, `/`, `LAST`, a character outside the language): the parser
+/// fails there at the latest, and its error depends only on the tokens up
+/// to there. Stopping also keeps lexing linear: an unclosed string or
+/// comment is scanned to the end once, not again from every later quote.
 fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, PatternError> {
     let mut tokens = Vec::new();
     let mut at = 0;
@@ -697,6 +704,16 @@ fn tokenize(text: &str) -> Result<Vec<Tok<'_>>, PatternError> {
             Kind::RParen | Kind::RBrack => {
                 depth = depth.saturating_sub(1);
                 tokens.push(tok);
+            }
+            Kind::Quote
+            | Kind::Plus
+            | Kind::Minus
+            | Kind::Power
+            | Kind::Divide
+            | Kind::Last
+            | Kind::Invalid => {
+                tokens.push(tok);
+                break;
             }
             _ => tokens.push(tok),
         }
@@ -1057,17 +1074,13 @@ fn key<'t>(i: &mut In<'t>) -> PResult<String> {
 }
 
 fn index<'t>(i: &mut In<'t>) -> PResult<PathStep> {
-    let left = i.len();
-    let t = one_of(|t: Tok<'t>| matches!(t.kind, Kind::IntPos | Kind::IntNeg | Kind::Asterisk))
+    one_of(|t: Tok<'t>| matches!(t.kind, Kind::IntPos | Kind::IntNeg | Kind::Asterisk))
         .context("a list index (an integer or '*')")
-        .parse_next(i)?;
-    if t.kind == Kind::Asterisk {
-        return Ok(PathStep::AnyIndex);
-    }
-    match unsigned(t.text).parse::<i64>() {
-        Ok(n) => Ok(PathStep::Index(n)),
-        Err(_) => refuse(left, format!("the list index {} is out of range", t.text)),
-    }
+        .map(|t: Tok<'t>| match t.kind {
+            Kind::Asterisk => PathStep::AnyIndex,
+            _ => PathStep::Index(unsigned(t.text)),
+        })
+        .parse_next(i)
 }
 
 fn orderable_literal<'t>(i: &mut In<'t>) -> PResult<Literal> {
@@ -1330,7 +1343,8 @@ fn describe_char(c: char) -> String {
 impl fmt::Display for Pattern {
     /// Writes the pattern in one canonical spelling: single spaces around
     /// operators, parentheses only where precedence or the qualifier rule
-    /// needs them.
+    /// needs them, property names quoted only when they must be. For every
+    /// tree [`parse`] returns, the text parses back to an equal tree.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_observation(f, &self.expression)
     }
@@ -1662,8 +1676,9 @@ fn address(text: &str, v6: bool) -> Option<Observable> {
 /// The pattern c5hub writes for one of its observables, such as
 /// `[ipv4-addr:value = '198.51.100.7']`: the inverse of [`observables`] for
 /// one comparison (see the table there; phone numbers and IMEIs use
-/// OpenCTI's `phone-number` and `imei` types). Every kind has a pattern
-/// today; `None` is kept for kinds STIX cannot express.
+/// OpenCTI's `phone-number` and `imei` types). `None` when the pattern
+/// would not be valid: an ssdeep digest longer than the 128 characters the
+/// OASIS validator allows.
 pub fn for_observable(o: &Observable) -> Option<String> {
     use ObservableKind as K;
     let (object_type, property, steps, value) = match o.kind() {
@@ -1706,5 +1721,123 @@ pub fn for_observable(o: &Observable) -> Option<String> {
             test: Test::Eq(value.unwrap_or_else(|| Literal::Str(o.value().to_owned()))),
         })),
     };
-    Some(pattern.to_string())
+    let text = pattern.to_string();
+    // What c5hub writes must pass the same checks as what it reads.
+    parse(&text).is_ok().then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tokens of `text` as `Kind:text` (spaces and comments dropped).
+    fn lex(text: &str) -> Vec<String> {
+        tokenize(text)
+            .expect("within the limits")
+            .iter()
+            .map(|t| format!("{:?}:{}", t.kind, t.text))
+            .collect()
+    }
+
+    #[test]
+    fn the_longest_token_wins_and_keywords_beat_identifiers_of_their_length() {
+        assert_eq!(
+            lex("AND ANDx AND-x"),
+            ["And:AND", "Ident:ANDx", "IdentHyphen:AND-x"]
+        );
+        assert_eq!(lex("true truex"), ["Bool:true", "Ident:truex"]);
+        assert_eq!(
+            lex("h'' h'a' h"),
+            ["Hex:h''", "Ident:h", "Str:'a'", "Ident:h"]
+        );
+        assert_eq!(
+            lex("1.5.3 -.5 +0 05"),
+            [
+                "FloatPos:1.5",
+                "FloatPos:.3",
+                "FloatNeg:-.5",
+                "IntPos:+0",
+                "IntPos:0",
+                "IntPos:5"
+            ]
+        );
+        assert_eq!(
+            lex("== = <> != <= < >= >"),
+            [
+                "Eq:==", "Eq:=", "Neq:<>", "Neq:!=", "Le:<=", "Lt:<", "Ge:>=", "Gt:>"
+            ]
+        );
+        assert_eq!(
+            lex("b'YQ==' b'YQ=' "),
+            ["Binary:b'YQ=='", "Ident:b", "Str:'YQ='"]
+        );
+        assert_eq!(
+            lex("t'2020-01-01T00:00:00Z't"),
+            ["Timestamp:t'2020-01-01T00:00:00Z'", "Ident:t"]
+        );
+    }
+
+    #[test]
+    fn strings_admit_only_two_escapes() {
+        assert_eq!(lex(r"'a\'b\\c'"), [r"Str:'a\'b\\c'"]);
+        assert_eq!(unescape(r"'a\'b\\c'"), r"a'b\c");
+        // `\n` is no escape: the quote stands alone and lexing stops.
+        assert_eq!(lex(r"'a\nb' x"), ["Quote:'"]);
+    }
+
+    #[test]
+    fn spaces_and_comments_separate_tokens_and_vanish() {
+        assert_eq!(
+            lex("a/* x */b // rest\nc\u{a0}d\u{2028}e"),
+            ["Ident:a", "Ident:b", "Ident:c", "Ident:d", "Ident:e"]
+        );
+        assert_eq!(lex("a /* never closed"), ["Ident:a", "Divide:/"]);
+    }
+
+    #[test]
+    fn a_key_is_written_bare_only_when_it_reads_back_as_itself() {
+        let shown = |k: &str| {
+            let path = ObjectPath {
+                object_type: "x".into(),
+                property: k.into(),
+                steps: vec![],
+            };
+            path.to_string()
+        };
+        assert_eq!(shown("name_1"), "x:name_1");
+        assert_eq!(shown("SHA-256"), "x:'SHA-256'");
+        assert_eq!(shown("AND"), "x:'AND'");
+        assert_eq!(shown("true"), "x:'true'");
+        assert_eq!(shown("1a"), "x:'1a'");
+        assert_eq!(shown("it's"), r"x:'it\'s'");
+    }
+
+    #[test]
+    fn qualifiers_get_parentheses_only_when_a_kind_repeats() {
+        let simple = ObservationExpr::Comparison(ComparisonExpr::Test(PropTest {
+            path: ObjectPath {
+                object_type: "x".into(),
+                property: "a".into(),
+                steps: vec![],
+            },
+            negated: false,
+            test: Test::Eq(Literal::Int("1".into())),
+        }));
+        let within =
+            |e, n: &str| ObservationExpr::Qualified(Box::new(e), Qualifier::Within(n.into()));
+        let repeats = ObservationExpr::Qualified(
+            Box::new(within(simple.clone(), "5")),
+            Qualifier::Repeats("2".into()),
+        );
+        assert_eq!(
+            repeats.to_string(),
+            "[x:a = 1] WITHIN 5 SECONDS REPEATS 2 TIMES"
+        );
+        let twice = within(repeats, "9");
+        assert_eq!(
+            twice.to_string(),
+            "([x:a = 1] WITHIN 5 SECONDS REPEATS 2 TIMES) WITHIN 9 SECONDS"
+        );
+        assert_eq!(parse(&twice.to_string()).map(|p| p.expression), Ok(twice));
+    }
 }

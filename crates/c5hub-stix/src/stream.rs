@@ -64,6 +64,7 @@ pub fn scan<R: BufRead + Seek>(
         };
         s.expect(b'{')?;
         let mut first = true;
+        let mut seen_objects = false;
         loop {
             s.skip_ws()?;
             if s.peek()? == Some(b'}') {
@@ -79,10 +80,16 @@ pub fn scan<R: BufRead + Seek>(
             s.value(&mut key, 1 << 16)?;
             let key: String =
                 serde_json::from_slice(&key).map_err(|_| s.error("a member name (a string)"))?;
+            // A name twice would be read differently by a whole-document
+            // reader (the last wins) than by this one.
+            if (key == "objects" && seen_objects) || members.iter().any(|(n, _)| *n == key) {
+                return Err(Error::new("bundle", &key, "is given twice"));
+            }
             s.skip_ws()?;
             s.expect(b':')?;
             s.skip_ws()?;
             if key == "objects" && s.peek()? == Some(b'[') {
+                seen_objects = true;
                 s.bump()?;
                 let mut index = 0usize;
                 let mut buf = Vec::new();

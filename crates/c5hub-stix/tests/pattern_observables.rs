@@ -86,6 +86,15 @@ fn patterns_c5hub_writes_look_as_other_tools_write_them() {
     );
 }
 
+#[test]
+fn an_observable_stix_cannot_carry_has_no_pattern() {
+    // The model takes ssdeep digests up to 160 characters, the OASIS
+    // validator only up to 128.
+    let long = format!("3:{}:{}", "a".repeat(100), "b".repeat(40));
+    let o = Observable::parse(ObservableKind::Ssdeep, &long).expect("the model takes it");
+    assert_eq!(for_observable(&o), None);
+}
+
 fn values(pattern: &str) -> Vec<String> {
     let p = parse(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
     observables(&p)

@@ -291,3 +291,31 @@ fn streamed_bundles_give_the_same_incidents() {
         }
     }
 }
+
+/// What c5hub writes for an incident with every kind of observable passes
+/// the OASIS validator (`tools/stix-validate.py`, which lists the warnings
+/// c5hub accepts). Needs `stix2-validator` (tools/test.sh installs it).
+#[test]
+fn every_kind_passes_the_oasis_validator() {
+    let objects = export_all(&[every_kind()]);
+    let now = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678Z")
+        .expect("a time")
+        .to_utc();
+    let b = c5hub_stix::bundle(objects, now);
+    let path =
+        std::env::temp_dir().join(format!("c5hub-stix-every-kind-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_vec_pretty(&b).expect("json")).expect("write");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/stix-validate.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_file(&path);
+}

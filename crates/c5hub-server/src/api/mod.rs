@@ -133,10 +133,11 @@ const IODEF_BODIES: &[&str] = &[
     "application/iodef+xml",
     "application/iodef+json",
     "application/json",
+    "application/stix+json",
 ];
 
 api_routes! {
-    post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: Shape::Documents(IODEF_BODIES), answer: Shape::Json(typed::<c5hub_wire::incidents::Submitted>), ok: 201;
+    post "/api/v1/incidents" => submit::submit, "incidents", "Submit an incident: IODEF v2 XML (RFC 7970 / X.1541), IODEF JSON (RFC 8727), a STIX 2.1 bundle (application/stix+json;version=2.1: stored whole or not at all, one incident per object group), or the native JSON", query: &[("shared_with", "comma-separated organisations an AMBER incident is shared with"), ("recipients", "comma-separated recipients of a RED incident")], body: Shape::Documents(IODEF_BODIES), answer: Shape::Json(typed::<c5hub_wire::incidents::Submitted>), ok: 201;
     get "/api/v1/incidents" => incidents::list, "incidents", "List and search incidents the caller may read, newest first or sorted by a column", query: LIST_FILTERS, body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentPage>), ok: 200;
     post "/api/v1/incidents/bulk" => incidents::bulk, "incidents", "One triage change (status and/or assignee) for many incidents, each checked as if changed alone: the answer lists those changed and those refused, with why", query: &[], body: Shape::Json(typed::<c5hub_wire::incidents::BulkTriageRequest>), answer: Shape::Json(typed::<c5hub_wire::incidents::BulkAnswer>), ok: 200;
     get "/api/v1/incidents/{id}" => incidents::get_one, "incidents", "One incident", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::incidents::IncidentAnswer>), ok: 200;

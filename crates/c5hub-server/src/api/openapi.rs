@@ -24,7 +24,7 @@ fn to_json(s: &RefOr<Schema>) -> Value {
 fn content(shape: Shape, components: &mut Vec<(String, RefOr<Schema>)>) -> Option<Value> {
     let document = |m: &str| {
         if m.ends_with("json") {
-            json!({"schema": {"type": "object", "description": "a document: RFC 8727 IODEF JSON, or the native JSON (c5hub-formats)"}})
+            json!({"schema": {"type": "object", "description": "a document: RFC 8727 IODEF JSON, a STIX 2.1 bundle, or the native JSON (c5hub-formats)"}})
         } else {
             json!({"schema": {"type": "string", "description": "a document in this media type"}})
         }

@@ -1,4 +1,4 @@
-//! Submissions: IODEF v2 in either binding or the native JSON, read
+//! Submissions: IODEF v2 in either binding, STIX 2.1 or the native JSON, read
 //! through the format registry (`c5hub-formats`) into model incidents,
 //! queued to the writer, acknowledged after commit.
 
@@ -32,7 +32,7 @@ pub(crate) fn body_format(
             "unsupported-media-type",
             "Unsupported media type",
             format!(
-                "{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727) or application/json (native)"
+                "{other} is not accepted; send application/xml (IODEF), application/iodef+json (RFC 8727), application/stix+json;version=2.1 (STIX 2.1) or application/json (native)"
             ),
         ),
     })
