@@ -68,7 +68,8 @@ fn serve(loc: &Location, admin: &str) -> Serve {
             .next()
             .expect("server printed its address")
             .expect("line");
-        if let Some(at) = line.find("http://") {
+        // The line saying where it listens (poll errors name other URLs).
+        if let Some(at) = line.find(" on http://").map(|i| i + " on ".len()) {
             let host = &line[at + "http://".len()..];
             break format!("http://{}", &host[..host.find('/').unwrap_or(host.len())]);
         }
