@@ -406,6 +406,99 @@ mod tests {
     }
 
     #[test]
+    fn asked_feeds_are_read_field_by_field() {
+        let r = Asked {
+            kind: "taxii",
+            url: " http://h/api1/ ",
+            collection: Some("all"),
+            user: Some("u"),
+            password: Some(" spaced secret "),
+            ..Asked::default()
+        }
+        .request()
+        .expect("a request");
+        assert_eq!(r.url, "http://h/api1/");
+        assert_eq!(r.every, Duration::from_secs(900));
+        assert_eq!(r.tlp, Tlp::Amber);
+        assert_eq!(
+            r.auth,
+            Auth::Basic {
+                user: "u".to_owned(),
+                password: " spaced secret ".to_owned()
+            }
+        );
+        // A form's empty fields are absent ones.
+        let r = Asked {
+            kind: "misp",
+            url: "http://h/misp/",
+            collection: Some(""),
+            user: Some(""),
+            password: Some(""),
+            token: Some("t"),
+            as_org: Some(""),
+            tlp: Some("green"),
+            every: Some("30s"),
+        }
+        .request()
+        .expect("a request");
+        assert_eq!(r.auth, Auth::Bearer("t".to_owned()));
+        assert_eq!((r.collection, r.as_org, r.tlp), (None, None, Tlp::Green));
+        let field = |a: Asked<'_>| match a.request() {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let base = Asked {
+            kind: "taxii",
+            url: "http://h/",
+            ..Asked::default()
+        };
+        assert_eq!(
+            field(Asked {
+                kind: "rss",
+                ..base.clone()
+            }),
+            "kind"
+        );
+        assert_eq!(
+            field(Asked {
+                user: Some("u"),
+                ..base.clone()
+            }),
+            "password"
+        );
+        assert_eq!(
+            field(Asked {
+                password: Some("p"),
+                ..base.clone()
+            }),
+            "user"
+        );
+        assert_eq!(
+            field(Asked {
+                user: Some("u"),
+                password: Some("p"),
+                token: Some("t"),
+                ..base.clone()
+            }),
+            "token"
+        );
+        assert_eq!(
+            field(Asked {
+                tlp: Some("purple"),
+                ..base.clone()
+            }),
+            "tlp"
+        );
+        assert_eq!(
+            field(Asked {
+                every: Some("often"),
+                ..base
+            }),
+            "every"
+        );
+    }
+
+    #[test]
     fn backoff_doubles_and_is_capped() {
         assert_eq!(backoff(60, 0), Duration::from_secs(60));
         assert_eq!(backoff(60, 1), Duration::from_secs(120));
