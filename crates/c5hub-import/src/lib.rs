@@ -593,12 +593,11 @@ fn import_stix(
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
     let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
-    let reader = BufReader::with_capacity(1 << 20, file);
     let stix_opts = c5hub_stix::import::Options {
         default_tlp: opts.tlp.unwrap_or(c5hub_model::Tlp::Amber),
     };
     let limits = c5hub_formats::stix21::limits(&decode_options(opts));
-    let groups = match c5hub_stix::stream::scan(reader, &limits, &stix_opts) {
+    let groups = match c5hub_stix::stream::scan(file, &limits, &stix_opts) {
         Ok(g) => g,
         Err(e) => return reject_file(f, opts, sum, on, vec![e.to_string()]),
     };

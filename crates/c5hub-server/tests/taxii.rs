@@ -174,6 +174,11 @@ fn discovery_collections_and_refusals() {
         .json();
         assert_eq!(clear["can_write"], false, "{clear}");
         error_is(
+            &taxii_get(&hub, "/taxii2/api1/collections", Auth::Token(&reporter)),
+            404,
+            "end in /",
+        );
+        error_is(
             &taxii_get(
                 &hub,
                 "/taxii2/api1/collections/nope/",

@@ -14,8 +14,9 @@
 //!
 //! No I/O of its own: the caller hands in the reader (a file).
 
+use std::collections::HashMap;
 use std::collections::VecDeque;
-use std::io::{self, BufRead, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 
 use serde_json::Value;
 
@@ -31,7 +32,14 @@ pub const MAX_DEPTH: usize = 64;
 
 /// The groups of a bundle read in two passes (see the module docs).
 pub struct BundleStream<R> {
-    input: R,
+    input: BufReader<R>,
+    /// Where `input` is.
+    pos: u64,
+    /// How many groups each object is in; one in several (an identity, a
+    /// marking) is kept once read, up to [`SHARED_CACHE`] of them, so that
+    /// the second pass does not go back for it for every group.
+    uses: Vec<u32>,
+    shared: HashMap<usize, Object>,
     id: String,
     /// Offset and length of each object accepted by the first pass.
     spans: Vec<(u64, u32)>,
@@ -42,14 +50,19 @@ pub struct BundleStream<R> {
     opts: Options,
 }
 
-/// The first pass: reads `input` (a bundle) to its end, checking each
-/// object and keeping where it is. `Err` when it is not a bundle or cannot
-/// be read to its end (syntax, nesting, I/O): nothing of it is then read.
-pub fn scan<R: BufRead + Seek>(
-    mut input: R,
+/// Objects in several groups kept in memory by the second pass, at most.
+pub const SHARED_CACHE: usize = 65_536;
+
+/// The first pass: reads `input` (a bundle, from its start) to its end,
+/// checking each object and keeping where it is. `Err` when it is not a
+/// bundle or cannot be read to its end (syntax, nesting, I/O): nothing of
+/// it is then read.
+pub fn scan<R: Read + Seek>(
+    input: R,
     limits: &Limits,
     opts: &Options,
 ) -> Result<BundleStream<R>, Error> {
+    let mut input = BufReader::with_capacity(1 << 20, input);
     let start = input
         .stream_position()
         .map_err(|e| Error::new("bundle", "", &e.to_string()))?;
@@ -159,10 +172,23 @@ pub fn scan<R: BufRead + Seek>(
             return Err(Error::new(&id, "objects", "is not a list"));
         }
     }
+    let groups = graph.groups();
+    let mut uses = vec![0u32; spans.len()];
+    for (_, members) in &groups {
+        for m in members {
+            uses[*m] += 1;
+        }
+    }
+    let pos = input
+        .stream_position()
+        .map_err(|e| Error::new("bundle", "", &e.to_string()))?;
     Ok(BundleStream {
         input,
+        pos,
+        uses,
+        shared: HashMap::new(),
         id,
-        groups: graph.groups().into(),
+        groups: groups.into(),
         spans,
         refused,
         limits: *limits,
@@ -170,7 +196,7 @@ pub fn scan<R: BufRead + Seek>(
     })
 }
 
-impl<R: BufRead + Seek> BundleStream<R> {
+impl<R: Read + Seek> BundleStream<R> {
     /// The bundle's id.
     pub fn id(&self) -> &str {
         &self.id
@@ -191,19 +217,31 @@ impl<R: BufRead + Seek> BundleStream<R> {
         let mut objects = Vec::with_capacity(members.len());
         let mut buf = Vec::new();
         for &m in members {
+            if let Some(o) = self.shared.get(&m) {
+                objects.push(o.clone());
+                continue;
+            }
             let (at, len) = self.spans[m];
             let io =
                 |e: io::Error| Error::new(&format!("objects at byte {at}"), "", &e.to_string());
-            self.input.seek(SeekFrom::Start(at)).map_err(io)?;
+            // Groups are mostly in file order: a short way forward or back
+            // stays in the buffer (a seek would drop it).
+            let delta = at as i64 - self.pos as i64;
+            if delta.unsigned_abs() < (1 << 20) {
+                self.input.seek_relative(delta).map_err(io)?;
+            } else {
+                self.input.seek(SeekFrom::Start(at)).map_err(io)?;
+            }
             buf.resize(len as usize, 0);
-            io::Read::read_exact(&mut self.input, &mut buf).map_err(io)?;
+            self.input.read_exact(&mut buf).map_err(io)?;
+            self.pos = at + u64::from(len);
             let v: Value = serde_json::from_slice(&buf)
                 .map_err(|e| Error::new("bundle", "", &format!("changed while read: {e}")))?;
-            objects.push(Object::read(
-                v,
-                &format!("objects at byte {at}"),
-                &self.limits,
-            )?);
+            let o = Object::read(v, &format!("objects at byte {at}"), &self.limits)?;
+            if self.uses[m] > 1 && self.shared.len() < SHARED_CACHE {
+                self.shared.insert(m, o.clone());
+            }
+            objects.push(o);
         }
         let root = root.and_then(|r| members.iter().position(|m| *m == r));
         let b = Bundle {
@@ -214,7 +252,7 @@ impl<R: BufRead + Seek> BundleStream<R> {
     }
 }
 
-impl<R: BufRead + Seek> Iterator for BundleStream<R> {
+impl<R: Read + Seek> Iterator for BundleStream<R> {
     type Item = Result<Group, Error>;
 
     /// The next group, converted; `Err` when the input can no longer be

@@ -101,7 +101,7 @@ fn the_streamed_reader_refuses_broken_bundles_too() {
         if p.extension().is_none_or(|x| x != "json") {
             continue;
         }
-        let file = std::io::BufReader::with_capacity(16, std::fs::File::open(&p).expect("open"));
+        let file = std::fs::File::open(&p).expect("open");
         let errors: Vec<String> =
             match c5hub_stix::stream::scan(file, &Limits::default(), &Options::default()) {
                 Err(e) => vec![e.to_string()],

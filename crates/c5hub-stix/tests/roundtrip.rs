@@ -275,7 +275,7 @@ fn the_model_survives_stix() {
 fn streamed_bundles_give_the_same_incidents() {
     for p in valid() {
         let (_, whole) = read(&p);
-        let file = std::io::BufReader::with_capacity(64, std::fs::File::open(&p).expect("open"));
+        let file = std::fs::File::open(&p).expect("open");
         let s = c5hub_stix::stream::scan(file, &Limits::default(), &Options::default())
             .unwrap_or_else(|e| panic!("{p:?}: {e}"));
         assert!(s.refused().is_empty(), "{p:?}");

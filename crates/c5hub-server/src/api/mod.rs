@@ -213,6 +213,9 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/taxii2") {
+        return crate::taxii::no_route(req.method(), req.uri().path()).into_response();
+    }
     if req.uri().path().starts_with("/api/") {
         crate::problem::Problem::not_found(format!(
             "no route {} {}",

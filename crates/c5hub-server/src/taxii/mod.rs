@@ -129,6 +129,14 @@ fn taxii_json(v: &Value) -> Response {
         .into_response()
 }
 
+/// The answer to a path under `/taxii2` that is no TAXII endpoint (TAXII
+/// URLs end in `/`).
+pub(crate) fn no_route(method: &axum::http::Method, path: &str) -> TaxiiError {
+    TaxiiError::not_found(format!(
+        "no TAXII endpoint {method} {path} (TAXII URLs end in /)"
+    ))
+}
+
 /// The routes, merged into the server's router.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
