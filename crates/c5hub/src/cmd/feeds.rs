@@ -42,7 +42,7 @@ pub enum AddCommand {
     /// A TAXII 2.1 collection: URL is the API root (or the collection's
     /// own URL).
     Taxii {
-        /// The API root, e.g. https://taxii.example/api1/.
+        /// The API root, e.g. http://taxii.example/api1/ (plain http only).
         url: String,
         /// The collection's id.
         #[arg(long)]
@@ -52,7 +52,7 @@ pub enum AddCommand {
     },
     /// A MISP feed: URL is where its manifest.json is.
     Misp {
-        /// The feed's URL, e.g. https://hub.example/misp/.
+        /// The feed's URL, e.g. http://hub.example/misp/ (plain http only).
         url: String,
         #[command(flatten)]
         common: Common,

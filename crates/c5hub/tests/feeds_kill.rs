@@ -1,0 +1,226 @@
+//! `c5hub serve` polling another hub's TAXII collection, killed with
+//! SIGKILL once the first page is stored and started again: every incident
+//! arrives exactly once, in one version (both backends for the puller; the
+//! remote is a second `c5hub serve`). Feeds are added with the CLI, as an
+//! operator would.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use c5hub_model::Viewer;
+use c5hub_store::{Feed, IncidentFilter, Location, Options, Store};
+
+const BIN: &str = env!("CARGO_BIN_EXE_c5hub");
+const INCIDENTS: usize = 300;
+
+fn cli(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().expect("run c5hub");
+    assert!(
+        out.status.success(),
+        "c5hub {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The store options of the command line for `loc`.
+fn backend(loc: &Location) -> Vec<String> {
+    match loc {
+        Location::Sqlite(dir) => vec!["--data".into(), dir.display().to_string()],
+        Location::Postgres(url) => vec!["--database".into(), url.clone()],
+    }
+}
+
+fn with(loc: &Location, args: &[&str]) -> String {
+    let mut a: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    a.extend(backend(loc));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    cli(&a)
+}
+
+struct Serve {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(loc: &Location, admin: &str) -> Serve {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(backend(loc))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("C5HUB_ADMIN_TOKEN", admin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server printed its address")
+            .expect("line");
+        // The line saying where it listens (poll errors name other URLs).
+        if let Some(at) = line.find(" on http://").map(|i| i + " on ".len()) {
+            let host = &line[at + "http://".len()..];
+            break format!("http://{}", &host[..host.find('/').unwrap_or(host.len())]);
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Serve { child, base }
+}
+
+fn options() -> Options {
+    Options {
+        warning_list: c5hub_store::WarningList::empty(),
+    }
+}
+
+/// Global id → (times listed, version), as the puller's organisation reads.
+fn pulled(loc: &Location) -> BTreeMap<String, (usize, i64)> {
+    let mut st = Store::open(loc, options()).expect("store");
+    let mut out: BTreeMap<String, (usize, i64)> = BTreeMap::new();
+    let all = st
+        .incidents()
+        .list(
+            &IncidentFilter {
+                limit: 10_000,
+                ..IncidentFilter::default()
+            },
+            &Viewer::member("puller"),
+        )
+        .expect("list");
+    for i in all {
+        let e = out.entry(i.global_id.to_string()).or_insert((0, 0));
+        e.0 += 1;
+        e.1 = i.version;
+    }
+    out
+}
+
+fn feed(loc: &Location) -> Feed {
+    let mut st = Store::open(loc, options()).expect("store");
+    let all = st.feeds().list().expect("feeds");
+    all.into_iter().next().expect("the feed")
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(180),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_killed_poller_resumes_and_stores_each_incident_once() {
+    let remote_loc = c5hub_test_support::locations("feeds_kill_remote").remove(0);
+    let admin = "c5h_0123456789abcdef0123456789abcdef0123456789abcdef";
+    with(
+        &remote_loc,
+        &["orgs", "add", "bank", "--type", "sector-cirt"],
+    );
+    with(&remote_loc, &["orgs", "add", "peer", "--type", "peer-hub"]);
+    let bank = with(
+        &remote_loc,
+        &["tokens", "create", "--org", "bank", "--role", "reporter"],
+    )
+    .trim()
+    .to_owned();
+    let reader = with(
+        &remote_loc,
+        &["tokens", "create", "--org", "peer", "--role", "viewer"],
+    )
+    .trim()
+    .to_owned();
+    let remote = serve(&remote_loc, admin);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build();
+    for n in 0..INCIDENTS {
+        let r = agent
+            .post(&format!("{}/api/v1/incidents", remote.base))
+            .set("Authorization", &format!("Bearer {bank}"))
+            .send_json(serde_json::json!({
+                "id": format!("bank.test:KILL-{n}"), "tlp": "GREEN",
+                "title": format!("pulled {n}"), "classification": "fraud/phishing",
+            }))
+            .expect("submitted");
+        assert_eq!(r.status(), 201);
+    }
+
+    for loc in c5hub_test_support::locations("feeds_kill_local") {
+        let dir = std::env::temp_dir().join(format!(
+            "c5hub-feeds-kill-{}-{}",
+            std::process::id(),
+            matches!(loc, Location::Postgres(_))
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let token_file = dir.join("token");
+        std::fs::write(&token_file, format!("{reader}\n")).expect("token file");
+        with(&loc, &["orgs", "add", "puller", "--type", "national-cirt"]);
+        let added = with(
+            &loc,
+            &[
+                "feeds",
+                "add",
+                "taxii",
+                &format!("{}/taxii2/api1/", remote.base),
+                "--collection",
+                "all",
+                "--token-file",
+                token_file.to_str().expect("utf-8"),
+                "--every",
+                "1s",
+                "--as",
+                "puller",
+            ],
+        );
+        assert!(!added.contains(&reader), "{added}");
+
+        let mut local = serve(&loc, admin);
+        wait_for("the first page", || feed(&loc).objects_total > 0);
+        // SIGKILL: no shutdown, whatever the poller was doing.
+        local.child.kill().expect("SIGKILL");
+        local.child.wait().expect("reaped");
+        let mid = pulled(&loc);
+        assert!(
+            !mid.is_empty() && mid.len() < INCIDENTS,
+            "{loc}: killed in the middle of the walk, with {} of {INCIDENTS} stored",
+            mid.len()
+        );
+        assert!(feed(&loc).last_success.is_none(), "{loc}");
+
+        let _local = serve(&loc, admin);
+        wait_for("every incident", || pulled(&loc).len() >= INCIDENTS);
+        wait_for("the walk's end", || feed(&loc).last_success.is_some());
+        let got = pulled(&loc);
+        assert_eq!(got.len(), INCIDENTS, "{loc}");
+        assert!(
+            got.values().all(|(n, v)| *n == 1 && *v == 1),
+            "{loc}: each incident once, in one version: {got:?}"
+        );
+        let f = feed(&loc);
+        assert_eq!(f.last_error, None, "{loc}");
+        // A page stored before the kill but not yet in the cursor is
+        // fetched again as duplicates, which count nothing.
+        assert!(
+            (1..=INCIDENTS as i64).contains(&f.objects_total),
+            "{loc}: {}",
+            f.objects_total
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    drop(remote);
+}
