@@ -337,5 +337,5 @@ fn exports_are_detected_and_read_back() {
         }
         written += 1;
     }
-    assert_eq!(written, 4);
+    assert_eq!(written, 5);
 }
