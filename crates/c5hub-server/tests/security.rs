@@ -317,6 +317,25 @@ fn the_admin_pages_hold_a_members_admin_to_its_organisation() {
             format!("csrf={csrf}&name=evil&type=operator"),
         );
         assert_eq!(r.status, 403, "{loc}: {}", r.body);
+        // Polled feeds are the hub operator's: a member's admin may neither
+        // see nor add one through the page.
+        let r = support::call_with(
+            "GET",
+            &hub.url("/admin/feeds"),
+            None,
+            &[("Cookie", &cookie)],
+            None,
+            None,
+        );
+        assert_eq!(r.status, 403, "{loc}: {}", r.body);
+        let r = form(
+            "/admin/feeds",
+            format!(
+                "csrf={csrf}&kind=taxii&url=http://127.0.0.1:9/taxii2/api1/&collection=all&every=15m&as={MEMBERS}&tlp=amber",
+                MEMBERS = MEMBERS[0]
+            ),
+        );
+        assert_eq!(r.status, 403, "{loc}: {}", r.body);
         let r = form(
             "/admin/tokens",
             format!(
