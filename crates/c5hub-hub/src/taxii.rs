@@ -203,15 +203,24 @@ pub fn incident_at(
         .and_then(|v| read_back(v, &current.incident)))
 }
 
-/// Stores a status resource of `who`'s organisation.
-pub fn put_status(store: &mut Store, who: &Authority, status: &TaxiiStatus) -> Result<(), Error> {
+/// Stores a status resource of `who`'s organisation, and forgets every
+/// status older than `keep_days` days (of any organisation: retention is
+/// the hub's, and doing it here needs no timer of its own).
+pub fn put_status(
+    store: &mut Store,
+    who: &Authority,
+    status: &TaxiiStatus,
+    keep_days: u32,
+) -> Result<(), Error> {
     let p = member(who)?;
     if p.org != status.org {
         return Err(Error::Forbidden(
             "a status belongs to the organisation that posted".to_owned(),
         ));
     }
-    Ok(store.taxii_statuses().put(status)?)
+    let mut statuses = store.taxii_statuses();
+    statuses.expire(i64::from(keep_days))?;
+    Ok(statuses.put(status)?)
 }
 
 /// The status resource `id` of `who`'s organisation; another

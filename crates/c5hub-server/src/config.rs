@@ -19,6 +19,9 @@
 //! verdicts_per_hour = 60       # verdicts one organisation may post
 //! learning_budget = 3.0        # how far one organisation moves the model a day
 //!
+//! [taxii]
+//! status_days = 7              # how long a POST's status resource is kept
+//!
 //! [[taxii.collections]]        # TAXII 2.1 collections (default: see `TaxiiConfig`)
 //! id = "phishing-amber"
 //! title = "AMBER phishing"
@@ -76,6 +79,12 @@ pub struct TaxiiConfig {
     /// `tlp-amber` (AMBER and AMBER+STRICT), `tlp-red`, and `rsit-CATEGORY`
     /// for each RSIT category.
     pub collections: Vec<CollectionConfig>,
+    /// How many days a POST's status resource stays readable; older ones
+    /// are forgotten when the next status is stored. The specification
+    /// leaves it to the server (medallion keeps them as long as it runs);
+    /// a week covers a client that polls a pending status, without a
+    /// table that grows with every POST for ever.
+    pub status_days: Option<u32>,
 }
 
 /// One `[[taxii.collections]]` entry.
@@ -102,6 +111,14 @@ pub struct CollectionConfig {
 }
 
 impl TaxiiConfig {
+    /// Status resources older than this many days are forgotten.
+    pub const DEFAULT_STATUS_DAYS: u32 = 7;
+
+    /// The retention of status resources, in days.
+    pub fn status_days(&self) -> u32 {
+        self.status_days.unwrap_or(Self::DEFAULT_STATUS_DAYS)
+    }
+
     /// The collections served: the configured ones, or the defaults.
     /// Assumes [`TaxiiConfig::check`] passed (the server checks at start).
     pub fn collections(&self) -> Vec<c5hub_hub::taxii::Collection> {

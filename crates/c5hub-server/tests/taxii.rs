@@ -381,6 +381,27 @@ fn objects_follow_tlp_per_collection_and_path() {
         .json();
         assert_eq!(at["objects"][0]["modified"], versions[0], "{at}");
 
+        // Several `match[version]` values: each judged on its own, any one
+        // suffices; a timestamp does not widen `first` to every version.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        submit(&hub, &bank, "bank.test:S-1", "green", &[]);
+        let mixed = taxii_get(
+            &hub,
+            &format!(
+                "/taxii2/api1/collections/all/objects/{id}/?match[version]=first,{}",
+                versions[1].as_str().expect("a timestamp")
+            ),
+            Auth::Token(&other),
+        )
+        .json();
+        let got: Vec<&Value> = mixed["objects"]
+            .as_array()
+            .expect("objects")
+            .iter()
+            .map(|o| &o["modified"])
+            .collect();
+        assert_eq!(got, [&versions[0], &versions[1]], "{mixed}");
+
         // Filters: type, id, spec_version, added_after.
         let incidents = all_objects(&hub, Auth::Token(&telco), "all", "match[type]=incident", 2);
         assert!(incidents.iter().all(|o| o["type"] == "incident"));

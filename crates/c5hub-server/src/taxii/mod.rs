@@ -463,28 +463,27 @@ fn str_of<'a>(o: &'a Value, k: &str) -> Option<&'a str> {
 }
 
 impl Ask {
-    fn accepts(&self, o: &Value) -> bool {
-        let at: Vec<i64> = self
-            .versions
-            .iter()
-            .filter_map(|v| match v {
-                VersionMatch::At(ms) => Some(*ms),
-                _ => None,
-            })
-            .collect();
-        if !at.is_empty() && self.versions.len() == at.len() {
-            let version = str_of(o, "modified")
+    /// Whether object `o` of change `c` is asked for. Each version asked
+    /// is judged on its own and any one suffices, as medallion joins
+    /// `match[version]` values: `last`, `first` and `all` by the change's
+    /// place among the incident's versions, a timestamp by the object's
+    /// own `modified` (or `created`).
+    fn accepts(&self, c: &ContentChange, o: &Value) -> bool {
+        let own_version = || {
+            str_of(o, "modified")
                 .or_else(|| str_of(o, "created"))
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.timestamp_millis());
-            if !version.is_some_and(|v| at.contains(&v)) {
-                return false;
-            }
-        }
+                .map(|t| t.timestamp_millis())
+        };
+        let version = self.versions.iter().any(|v| match v {
+            VersionMatch::At(ms) => own_version() == Some(*ms),
+            other => other.accepts(c),
+        });
         let pass = |list: &[String], v: Option<&str>| {
             list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
         };
-        pass(&self.types, str_of(o, "type"))
+        version
+            && pass(&self.types, str_of(o, "type"))
             && pass(&self.ids, str_of(o, "id"))
             && pass(
                 &self.spec_versions,
@@ -594,7 +593,7 @@ fn page(
             };
             let objects = objects_of(st, who, c, &mut seen)?;
             for (pos, o) in objects.into_iter().enumerate().skip(skip) {
-                if !ask.accepts(&o) {
+                if !ask.accepts(c, &o) {
                     continue;
                 }
                 if items.len() == ask.limit {
@@ -941,8 +940,9 @@ async fn add_objects(
         pendings: "[]".to_owned(),
     };
     let answer = status_json(&st);
+    let keep_days = s.config.taxii.status_days();
     s.pool
-        .run(move |store| Ok(c5hub_hub::taxii::put_status(store, &who, &st)))
+        .run(move |store| Ok(c5hub_hub::taxii::put_status(store, &who, &st, keep_days)))
         .await??;
     let mut r = taxii_json(&answer);
     *r.status_mut() = StatusCode::ACCEPTED;
