@@ -143,3 +143,56 @@ fn bundles_are_submitted_whole_and_exported_unchanged() {
         hub.stop();
     }
 }
+
+/// The STIX door follows the submit rule of every door: viewers and the
+/// public submit nothing, and a bundle naming another organisation's
+/// incident makes an incident of the submitter's own, never a new version
+/// of the other's.
+#[test]
+fn a_bundle_changes_only_the_submitters_own_incidents() {
+    for loc in locations("stix_api_rule") {
+        let hub = Hub::start(loc, false);
+        let bank = token(&hub, "bank-csirt", "sector-cirt", "analyst");
+        let telco = token(&hub, "telco-a", "operator", "admin");
+        let viewer = token(&hub, "isp-b", "operator", "viewer");
+        let url = hub.url("/api/v1/incidents");
+
+        let r = call("POST", &url, Some(&bank), Some(STIX), Some(EVERYTHING));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let banks: Vec<Value> = r.json()["results"].as_array().expect("results").clone();
+
+        for (who, status) in [(Some(viewer.as_str()), 403), (None, 401)] {
+            let r = call("POST", &url, who, Some(STIX), Some(EVERYTHING));
+            assert_eq!(r.status, status, "{}", r.body);
+        }
+
+        // The telco sends the bank's objects, one of them changed: had it
+        // reached the bank's incident, that would be a new version.
+        let mut changed: Value = serde_json::from_slice(EVERYTHING).expect("json");
+        changed["objects"][4]["name"] = json!("renamed by another organisation");
+        let r = call(
+            "POST",
+            &url,
+            Some(&telco),
+            Some(STIX),
+            Some(&serde_json::to_vec(&changed).expect("json")),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let theirs = r.json()["results"].as_array().expect("results").clone();
+        assert_eq!(theirs.len(), banks.len(), "{}", r.body);
+        for t in &theirs {
+            assert_eq!(t["outcome"], "new", "{t}");
+            assert!(
+                banks.iter().all(|b| b["id"] != t["id"]),
+                "{t} is the bank's"
+            );
+        }
+        for b in &banks {
+            let key = b["id"].as_i64().expect("key");
+            let now = get(&hub.url(&format!("/api/v1/incidents/{key}")), Some(&bank)).json();
+            assert_eq!(now["reporter"], "bank-csirt", "{now}");
+            assert_eq!(now["version"], 1, "the bank's incident is unchanged: {now}");
+        }
+        hub.stop();
+    }
+}
