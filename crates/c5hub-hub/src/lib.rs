@@ -24,6 +24,10 @@
 //!   persisted cursor, and the TLP rule applied before anyone is told.
 //! - [`assess`]: the national assessment's access rule and the hand-off of
 //!   validated responses to `c5hub-assess` for scoring.
+//! - [`peers`]: federation: a peer's policy (what leaves for it and what
+//!   is taken from it), the rule no policy lifts (AMBER+STRICT and RED
+//!   never leave), loop prevention by path, and pseudonyms for personal
+//!   data on the way out.
 //! - [`taxii`]: TAXII 2.1's collections (filters over what the caller may
 //!   read), who may read and write them, the content changes of a
 //!   collection, and the status resources of the caller's `POST`s.
@@ -36,6 +40,7 @@ pub mod assess;
 pub mod feeds;
 pub mod incidents;
 pub mod notify;
+pub mod peers;
 pub mod reads;
 pub mod spam;
 pub mod submit;
