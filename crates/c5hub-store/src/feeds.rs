@@ -135,10 +135,12 @@ impl Feeds<'_> {
     /// Adds a feed, due at once.
     pub fn add(&mut self, f: &NewFeed) -> Result<Feed, Error> {
         let now = now_ms();
-        self.st.db.execute(
+        // The new row's own id: the highest id is another's when rows were
+        // given ids of their own (an upgraded store's, a restored one's).
+        let id = self.st.db.int(
             "INSERT INTO feeds (kind, url, collection, auth, username, secret, every_s, as_org, tlp, cursor, \
              objects_total, next_due, failures, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', 0, $10, 0, $10)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', 0, $10, 0, $10) RETURNING id",
             &[
                 f.kind.as_str().into(),
                 f.url.as_str().into(),
@@ -151,12 +153,9 @@ impl Feeds<'_> {
                 tlp_rank(f.tlp).into(),
                 now.into(),
             ],
-        )?;
-        let id = self
-            .st
-            .db
-            .int("SELECT MAX(id) AS n FROM feeds", &[], "n")?
-            .ok_or_else(|| Error::Corrupt("new feed vanished".to_owned()))?;
+            "id",
+        )?
+        .ok_or_else(|| Error::Corrupt("new feed vanished".to_owned()))?;
         self.get(id)?
             .ok_or_else(|| Error::Corrupt("new feed vanished".to_owned()))
     }

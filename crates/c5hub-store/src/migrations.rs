@@ -192,6 +192,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0018_feeds",
         "polled feeds (TAXII 2.1, MISP) and their state"
     ),
+    // Federation: peer hubs, their token, pseudonym key and policy, and
+    // each direction's cursor and counters.
+    migration!(19, "0019_peers", "peer hubs (federation) and their state"),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as

@@ -182,6 +182,36 @@ fn every_earlier_schema_upgrades() {
                 "{loc}"
             );
             assert!(s.feeds().remove(feed.id).expect("remove"), "{loc}");
+            if v == 18 {
+                let old = s.feeds().get(1000).expect("read").expect("the old feed");
+                assert_eq!((old.cursor.as_str(), old.objects_total), ("cursor-old", 5));
+            }
+            // Migration 19: peers with their token, key, policy and cursors.
+            let peer = s
+                .peers()
+                .add(&c5hub_store::NewPeer {
+                    name: "regional".to_owned(),
+                    url: "https://regional.test/taxii2/api1/".to_owned(),
+                    kind: "c5hub".to_owned(),
+                    secret: "t0ken".to_owned(),
+                    pseudonym_key: "00".repeat(32),
+                    policy: "[out]\ntlp = [\"green\"]\n".to_owned(),
+                    org: Some("peer".to_owned()),
+                })
+                .expect("peer added");
+            s.peers().pushed(peer.id, 42, 3, 1200).expect("pushed");
+            let got = s.peers().get("regional").expect("read").expect("the peer");
+            assert_eq!(
+                (
+                    got.secret.as_str(),
+                    got.cursor_out,
+                    got.sent_objects,
+                    got.sent_bytes
+                ),
+                ("t0ken", 42, 3, 1200),
+                "{loc}"
+            );
+            assert!(s.peers().remove("regional").expect("remove"), "{loc}");
             assert_eq!(found(&mut s, "SCHEMA v1", "outsider"), [1], "{loc}");
             if v == 7 {
                 assert_eq!(found(&mut s, "merged", "bank"), [2], "{loc}");

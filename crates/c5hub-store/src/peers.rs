@@ -1,0 +1,245 @@
+//! Peer hubs (migration 19): the hubs this hub federates with, and each
+//! direction's cursor and counters.
+//!
+//! The store knows neither TAXII nor policies: a peer's kind, policy and
+//! inbound cursor are text the operations layer writes. The token is kept
+//! as given (it is sent to the peer); only the sync reads it, and
+//! [`Peer`]'s `Debug` shows neither it nor the pseudonym key. Parameters
+//! appear in statements in their order (`$1` first): SQLite numbers them
+//! by first appearance.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::{FromRow, NamedRow, Read};
+use crate::{Error, Store, now_ms, time};
+
+/// A peer to add.
+#[derive(Clone)]
+pub struct NewPeer {
+    /// The peer hub's name: unique here, and what incidents' paths say.
+    pub name: String,
+    /// Its TAXII 2.1 API root.
+    pub url: String,
+    /// `c5hub` (native federation) or `taxii` (any TAXII 2.1 server).
+    pub kind: String,
+    /// The token this hub sends it.
+    pub secret: String,
+    /// The key of the pseudonyms shared with it, in hex.
+    pub pseudonym_key: String,
+    /// Its policy: the TOML text as given, checked by the caller.
+    pub policy: String,
+    /// The organisation that stands for it on this hub, if any.
+    pub org: Option<String>,
+}
+
+/// A stored peer with its state.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Peer {
+    /// Its key.
+    pub id: i64,
+    /// The peer hub's name.
+    pub name: String,
+    /// Its TAXII 2.1 API root.
+    pub url: String,
+    /// `c5hub` or `taxii`.
+    pub kind: String,
+    /// The token this hub sends it: for the sync only.
+    pub secret: String,
+    /// The key of the pseudonyms shared with it (hex): for the sync only.
+    pub pseudonym_key: String,
+    /// Its policy's text.
+    pub policy: String,
+    /// The organisation that stands for it here.
+    pub org: Option<String>,
+    /// Whether sync with it is paused (the cursors are kept).
+    pub paused: bool,
+    /// The last change-feed sequence number pushed to it.
+    pub cursor_out: i64,
+    /// The pull's cursor (the sync's own text).
+    pub cursor_in: String,
+    /// The end of the last exchange that succeeded.
+    pub last_success: Option<DateTime<Utc>>,
+    /// Why the last exchange failed, while it is the latest.
+    pub last_error: Option<String>,
+    /// When the last exchange started.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// Objects sent, in all.
+    pub sent_objects: i64,
+    /// Objects received and taken in, in all.
+    pub received_objects: i64,
+    /// Bytes sent, in all.
+    pub sent_bytes: i64,
+    /// Bytes received, in all.
+    pub received_bytes: i64,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("kind", &self.kind)
+            .field("org", &self.org)
+            .field("paused", &self.paused)
+            .field("cursor_out", &self.cursor_out)
+            .field("cursor_in", &self.cursor_in)
+            .finish_non_exhaustive()
+    }
+}
+
+const COLS: &str = "id, name, url, kind, secret, pseudonym_key, policy, org, paused, cursor_out, \
+    cursor_in, last_success, last_error, last_attempt, sent_objects, received_objects, sent_bytes, \
+    received_bytes, created_at";
+
+impl FromRow for Peer {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let id = r
+            .int("id")?
+            .ok_or_else(|| Error::Corrupt("a peer without its id".to_owned()))?;
+        Ok(Peer {
+            id,
+            name: r.text("name")?.unwrap_or_default(),
+            url: r.text("url")?.unwrap_or_default(),
+            kind: r.text("kind")?.unwrap_or_default(),
+            secret: r.text("secret")?.unwrap_or_default(),
+            pseudonym_key: r.text("pseudonym_key")?.unwrap_or_default(),
+            policy: r.text("policy")?.unwrap_or_default(),
+            org: r.text("org")?,
+            paused: r.int("paused")?.unwrap_or(0) != 0,
+            cursor_out: r.int("cursor_out")?.unwrap_or(0),
+            cursor_in: r.text("cursor_in")?.unwrap_or_default(),
+            last_success: time(&r.take("last_success")?),
+            last_error: r.text("last_error")?,
+            last_attempt: time(&r.take("last_attempt")?),
+            sent_objects: r.int("sent_objects")?.unwrap_or(0),
+            received_objects: r.int("received_objects")?.unwrap_or(0),
+            sent_bytes: r.int("sent_bytes")?.unwrap_or(0),
+            received_bytes: r.int("received_bytes")?.unwrap_or(0),
+            created_at: time(&r.take("created_at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
+    }
+}
+
+/// The peer hubs.
+pub struct Peers<'a> {
+    pub(crate) st: &'a mut Store,
+}
+
+impl Peers<'_> {
+    /// Adds a peer, unpaused, with both cursors at the start; a peer of
+    /// the same name is a conflict.
+    pub fn add(&mut self, p: &NewPeer) -> Result<Peer, Error> {
+        if self.get(&p.name)?.is_some() {
+            return Err(Error::Conflict(format!("peer {:?} exists", p.name)));
+        }
+        self.st.db.execute(
+            "INSERT INTO peers (name, url, kind, secret, pseudonym_key, policy, org, paused, cursor_out, \
+             cursor_in, sent_objects, received_objects, sent_bytes, received_bytes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, '', 0, 0, 0, 0, $8)",
+            &[
+                p.name.as_str().into(),
+                p.url.as_str().into(),
+                p.kind.as_str().into(),
+                p.secret.as_str().into(),
+                p.pseudonym_key.as_str().into(),
+                p.policy.as_str().into(),
+                p.org.as_deref().into(),
+                now_ms().into(),
+            ],
+        )?;
+        self.get(&p.name)?
+            .ok_or_else(|| Error::Corrupt("new peer vanished".to_owned()))
+    }
+
+    /// Every peer, by name.
+    pub fn list(&mut self) -> Result<Vec<Peer>, Error> {
+        self.st
+            .db
+            .all(&format!("SELECT {COLS} FROM peers ORDER BY name"), &[])
+    }
+
+    /// The peer `name`.
+    pub fn get(&mut self, name: &str) -> Result<Option<Peer>, Error> {
+        self.st.db.one(
+            &format!("SELECT {COLS} FROM peers WHERE name = $1"),
+            &[name.into()],
+        )
+    }
+
+    /// Removes the peer `name`; whether there was one.
+    pub fn remove(&mut self, name: &str) -> Result<bool, Error> {
+        Ok(self
+            .st
+            .db
+            .execute("DELETE FROM peers WHERE name = $1", &[name.into()])?
+            > 0)
+    }
+
+    /// Pauses or resumes the peer `name`, keeping its cursors; whether
+    /// there is one.
+    pub fn set_paused(&mut self, name: &str, paused: bool) -> Result<bool, Error> {
+        Ok(self.st.db.execute(
+            "UPDATE peers SET paused = $1 WHERE name = $2",
+            &[i64::from(paused).into(), name.into()],
+        )? > 0)
+    }
+
+    /// Moves the outbound cursor to change `seq`, once what came before
+    /// it was accepted by the peer, and counts what was sent.
+    pub fn pushed(&mut self, id: i64, seq: i64, objects: i64, bytes: i64) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET cursor_out = $1, sent_objects = sent_objects + $2, \
+             sent_bytes = sent_bytes + $3 WHERE id = $4",
+            &[seq.into(), objects.into(), bytes.into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Moves the inbound cursor past what was just stored (called after
+    /// the store committed it) and counts it.
+    pub fn pulled(&mut self, id: i64, cursor: &str, objects: i64, bytes: i64) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET cursor_in = $1, received_objects = received_objects + $2, \
+             received_bytes = received_bytes + $3 WHERE id = $4",
+            &[cursor.into(), objects.into(), bytes.into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Records the start of an exchange.
+    pub fn attempted(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET last_attempt = $1 WHERE id = $2",
+            &[at.timestamp_millis().into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Records an exchange that succeeded.
+    pub fn succeeded(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET last_success = $1, last_error = NULL WHERE id = $2",
+            &[at.timestamp_millis().into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed exchange.
+    pub fn failed(&mut self, id: i64, error: &str) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET last_error = $1 WHERE id = $2",
+            &[error.replace('\0', " ").into(), id.into()],
+        )?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The peer hubs.
+    pub fn peers(&mut self) -> Peers<'_> {
+        Peers { st: self }
+    }
+}
