@@ -213,7 +213,7 @@ pub fn parse_every(s: &str) -> Result<Duration, Error> {
     Ok(Duration::from_secs(secs))
 }
 
-fn hub_admin(who: &Authority, what: &str) -> Result<(), Error> {
+pub(crate) fn hub_admin(who: &Authority, what: &str) -> Result<(), Error> {
     if who.scope_for(what)? != AdminScope::Hub {
         return Err(Error::Forbidden(format!(
             "only the hub operator's admins may {what}"

@@ -25,6 +25,7 @@ pub mod assess;
 pub mod feeds;
 pub mod incidents;
 pub mod notify;
+pub mod peers;
 pub mod spam;
 
 use chrono::{DateTime, Utc};

@@ -66,6 +66,9 @@ enum Command {
     /// from.
     #[command(subcommand)]
     Feeds(cmd::feeds::FeedsCommand),
+    /// Peer hubs this hub federates with, each under its own policy.
+    #[command(subcommand)]
+    Peers(cmd::peers::PeersCommand),
     // New subcommand groups are added here, one variant each.
 }
 
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Users(c) => cmd::serve::users(c),
         Command::Tokens(c) => cmd::serve::tokens(c),
         Command::Feeds(c) => cmd::feeds::run(c),
+        Command::Peers(c) => cmd::peers::run(c),
         // New subcommand groups are dispatched here.
     };
     match outcome {

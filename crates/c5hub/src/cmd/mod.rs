@@ -5,6 +5,7 @@ pub mod assess;
 pub mod bench;
 pub mod feeds;
 pub mod iodef;
+pub mod peers;
 pub mod serve;
 pub mod spam;
 pub mod store;

@@ -1,8 +1,7 @@
-//! Federation with other hubs: what a peer's policy lets leave this hub
-//! and come in, and the rule that no policy lifts.
+//! A peer's policy: what leaves this hub for it and what is taken from
+//! it, and the rule that no policy lifts.
 //!
-//! A peer is another hub (a c5hub or any TAXII 2.1 server) that this hub
-//! pulls from and pushes to. Its policy is a TOML file the operator writes
+//! The policy is a TOML file the operator writes
 //! (`c5hub peers add NAME URL --policy FILE`):
 //!
 //! ```toml
@@ -199,6 +198,11 @@ impl Policy {
                 &file.inbound.rsit,
             )?,
         })
+    }
+
+    /// Whether personal data leaves for this peer as pseudonyms.
+    pub fn pseudonymises(&self) -> bool {
+        self.out.pseudonymise
     }
 
     /// Whether the peer receives aggregates only, never incidents.

@@ -1,0 +1,314 @@
+//! Federation with other hubs: the peers this hub exchanges incidents
+//! with, who may add and change them (the hub's administrators and the
+//! console), and each peer's [`policy`].
+//!
+//! A peer is another c5hub (native federation over TAXII 2.1 with c5hub's
+//! own properties) or any TAXII 2.1 server (then only what STIX carries).
+//! The store keeps the peer, its token, the key of the pseudonyms shared
+//! with it and each direction's cursor; a token or key leaves this module
+//! only towards the sync ([`for_sync`]); every listing clears them.
+
+pub mod policy;
+
+use c5hub_spam::report::PseudonymKey;
+use c5hub_store::{NewPeer, Peer, Store};
+
+pub use policy::{
+    Crossing, NEVER_LEAVES, Outgoing, Peer as PolicyPeer, Policy, PolicyError, may_ever_leave,
+    pseudonymised,
+};
+
+use crate::feeds::hub_admin;
+use crate::{Authority, Error};
+
+/// What a peer speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Another c5hub: TAXII 2.1 with c5hub's own properties (provenance,
+    /// sharing lists).
+    C5hub,
+    /// Any TAXII 2.1 server: only what STIX carries.
+    Taxii,
+}
+
+impl Kind {
+    /// Its name in the store and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::C5hub => "c5hub",
+            Kind::Taxii => "taxii",
+        }
+    }
+
+    /// The kind a name says.
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "c5hub" => Some(Kind::C5hub),
+            "taxii" => Some(Kind::Taxii),
+            _ => None,
+        }
+    }
+}
+
+/// A peer to add as a door receives it (the command line reads the token,
+/// key and policy files; the API takes their contents), read field by
+/// field so that each door refuses the same input with the same words.
+#[derive(Clone, Debug, Default)]
+pub struct Asked<'a> {
+    /// The peer hub's name.
+    pub name: &'a str,
+    /// Its TAXII 2.1 API root.
+    pub url: &'a str,
+    /// `c5hub` (default) or `taxii`.
+    pub kind: Option<&'a str>,
+    /// The token this hub sends it.
+    pub token: &'a str,
+    /// The policy's TOML text (empty: the defaults).
+    pub policy: &'a str,
+    /// The key of the pseudonyms shared with it, in hex (needed when the
+    /// policy pseudonymises, which it does by default).
+    pub pseudonym_key: Option<&'a str>,
+    /// The organisation that stands for it on this hub.
+    pub org: Option<&'a str>,
+}
+
+/// The longest peer name.
+pub const MAX_NAME_LEN: usize = 64;
+
+fn invalid(field: &'static str, detail: impl Into<String>) -> Error {
+    Error::Invalid {
+        field,
+        detail: detail.into(),
+    }
+}
+
+fn check_name(name: &str) -> Result<(), Error> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "name",
+            format!(
+                "{name:?}: a peer's name is 1 to {MAX_NAME_LEN} letters, digits, '-', '.' or '_' \
+                 (the name incidents' paths carry)"
+            ),
+        ))
+    }
+}
+
+fn check_url(url: &str) -> Result<(), Error> {
+    let parsed = url::Url::parse(url).map_err(|e| invalid("url", format!("{url:?}: {e}")))?;
+    // As for feeds: the hub's HTTP client has no TLS stack yet.
+    if parsed.scheme() == "https" {
+        return Err(invalid(
+            "url",
+            format!(
+                "{url:?}: https peers are not supported yet: the hub speaks plain http only \
+                 (reach an https peer through a TLS proxy on this host)"
+            ),
+        ));
+    }
+    if parsed.scheme() != "http" || parsed.host_str().is_none() {
+        return Err(invalid(
+            "url",
+            format!("{url:?}: a peer's TAXII API root is an http URL (http://host/taxii2/api1/)"),
+        ));
+    }
+    Ok(())
+}
+
+/// A peer as shown: everything but its token and key.
+fn shown(mut p: Peer) -> Peer {
+    p.secret.clear();
+    p.pseudonym_key.clear();
+    p
+}
+
+/// Adds a peer (hub administration only), unpaused, both cursors at the
+/// start.
+pub fn add(store: &mut Store, who: &Authority, a: &Asked<'_>) -> Result<Peer, Error> {
+    hub_admin(who, "add peers")?;
+    let name = a.name.trim();
+    check_name(name)?;
+    let url = a.url.trim();
+    check_url(url)?;
+    let kind_text = a.kind.map(str::trim).filter(|k| !k.is_empty());
+    let kind = match kind_text {
+        None => Kind::C5hub,
+        Some(k) => Kind::parse(k).ok_or_else(|| {
+            invalid(
+                "kind",
+                format!("{k:?} is not a kind of peer: c5hub or taxii"),
+            )
+        })?,
+    };
+    // A secret is taken as given, but a token file ends with a newline.
+    let token = a.token.trim_end_matches(['\n', '\r']);
+    if token.is_empty() {
+        return Err(invalid("token", "a peer needs the token this hub sends it"));
+    }
+    let policy = Policy::from_toml(a.policy).map_err(|e| invalid("policy", e.to_string()))?;
+    let key = a.pseudonym_key.map(str::trim).unwrap_or_default();
+    if !key.is_empty() {
+        let bytes = hex_bytes(key).ok_or_else(|| {
+            invalid(
+                "pseudonym_key",
+                "the pseudonym key is hex digits (two per byte)",
+            )
+        })?;
+        PseudonymKey::new(&bytes).map_err(|e| invalid("pseudonym_key", e.to_string()))?;
+    } else if policy.pseudonymises() {
+        return Err(invalid(
+            "pseudonym_key",
+            "the policy sends personal data as pseudonyms (out.pseudonymise, the default): \
+             give the key shared with this peer",
+        ));
+    }
+    let org = a.org.map(str::trim).filter(|o| !o.is_empty());
+    if let Some(o) = org {
+        if store.accounts().org(o)?.is_none() {
+            return Err(invalid(
+                "org",
+                format!("{o:?} is not an organisation of this hub"),
+            ));
+        }
+    }
+    let p = store.peers().add(&NewPeer {
+        name: name.to_owned(),
+        url: url.to_owned(),
+        kind: kind.as_str().to_owned(),
+        secret: token.to_owned(),
+        pseudonym_key: key.to_ascii_lowercase(),
+        policy: a.policy.to_owned(),
+        org: org.map(str::to_owned),
+    })?;
+    who.audit(
+        store,
+        "peer.add",
+        &format!("peer:{name}"),
+        Some(&format!("{} {}", p.kind, p.url)),
+    )?;
+    Ok(shown(p))
+}
+
+fn hex_bytes(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Every peer with its state, without secrets (hub administration only).
+pub fn list(store: &mut Store, who: &Authority) -> Result<Vec<Peer>, Error> {
+    hub_admin(who, "list peers")?;
+    Ok(store.peers().list()?.into_iter().map(shown).collect())
+}
+
+/// One peer with its state, without secrets (hub administration only).
+pub fn show(store: &mut Store, who: &Authority, name: &str) -> Result<Peer, Error> {
+    hub_admin(who, "see peers")?;
+    store
+        .peers()
+        .get(name)?
+        .map(shown)
+        .ok_or_else(|| Error::NotFound(format!("peer {name:?}")))
+}
+
+/// Pauses (`true`) or resumes the peer `name`; its cursors are kept, so a
+/// resumed peer goes on where it stopped.
+pub fn set_paused(
+    store: &mut Store,
+    who: &Authority,
+    name: &str,
+    paused: bool,
+) -> Result<Peer, Error> {
+    hub_admin(
+        who,
+        if paused {
+            "pause peers"
+        } else {
+            "resume peers"
+        },
+    )?;
+    if !store.peers().set_paused(name, paused)? {
+        return Err(Error::NotFound(format!("peer {name:?}")));
+    }
+    let action = if paused { "peer.pause" } else { "peer.resume" };
+    who.audit(store, action, &format!("peer:{name}"), None)?;
+    show(store, who, name)
+}
+
+/// Removes the peer `name` (hub administration only).
+pub fn remove(store: &mut Store, who: &Authority, name: &str) -> Result<(), Error> {
+    hub_admin(who, "remove peers")?;
+    if !store.peers().remove(name)? {
+        return Err(Error::NotFound(format!("peer {name:?}")));
+    }
+    who.audit(store, "peer.remove", &format!("peer:{name}"), None)?;
+    Ok(())
+}
+
+/// The unpaused peers with their tokens, keys and checked policies: for
+/// the sync only. A stored policy that no longer loads (a hub downgraded
+/// across a policy change) is an error naming the peer, never a default.
+pub fn for_sync(store: &mut Store) -> Result<Vec<(Peer, Policy)>, Error> {
+    let mut out = Vec::new();
+    for p in store.peers().list()? {
+        if p.paused {
+            continue;
+        }
+        let policy = Policy::from_toml(&p.policy)
+            .map_err(|e| invalid("policy", format!("peer {:?}: {e}", p.name)))?;
+        out.push((p, policy));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use c5hub_model::Role;
+
+    use super::*;
+    use crate::accounts::tests::member;
+
+    #[test]
+    fn names_urls_and_keys_are_checked_before_the_store() {
+        for bad in ["", "a b", "x/y", &"n".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        check_name("regional-hub.africa_1").expect("a name");
+        for bad in [
+            "not a url",
+            "ftp://x/",
+            "https://regional.test/taxii2/api1/",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad:?}");
+        }
+        check_url("http://127.0.0.1:8080/taxii2/api1/").expect("a URL");
+        assert_eq!(hex_bytes("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(hex_bytes("0"), None);
+        assert_eq!(hex_bytes("zz"), None);
+        assert_eq!(hex_bytes("é0"), None);
+    }
+
+    #[test]
+    fn only_the_operators_admins_manage_peers() {
+        for role in [Role::Viewer, Role::Reporter, Role::Analyst, Role::Admin] {
+            let who = member("bank", role);
+            assert!(hub_admin(&who, "add peers").is_err(), "{role}");
+            let operator = member("hub", role);
+            assert_eq!(
+                hub_admin(&operator, "add peers").is_ok(),
+                role == Role::Admin
+            );
+        }
+    }
+}
