@@ -409,6 +409,65 @@ fn every_route_answers_what_the_document_says() {
         );
         assert_eq!(r.status, 204, "{}", r.body);
 
+        // Peers: the hub operator's admins only; token and key in no answer.
+        let r = c.json(
+            "POST",
+            "/api/v1/peers",
+            "/api/v1/peers",
+            admin,
+            &json!({"name": "regional", "url": "http://127.0.0.1:9/taxii2/api1/", "token": "peer-secret-openapi", "policy": "[out]\ntlp = [\"green\"]\n", "pseudonym_key": "0123456789abcdef0123456789abcdef", "org": "bank-csirt"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert!(!r.body.contains("peer-secret-openapi"), "{}", r.body);
+        assert!(!r.body.contains("0123456789abcdef"), "{}", r.body);
+        let r = c.json(
+            "POST",
+            "/api/v1/peers",
+            "/api/v1/peers",
+            admin,
+            &json!({"name": "leaky", "url": "http://127.0.0.1:9/taxii2/api1/", "token": "t", "policy": "[out]\ntlp = [\"red\"]\n"}),
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains("out.tlp[0]"), "{}", r.body);
+        let r = c.get("/api/v1/peers", "/api/v1/peers", admin);
+        assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{}", r.body);
+        let r = c.get("/api/v1/peers", "/api/v1/peers", bank);
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = c.get("/api/v1/peers/{name}", "/api/v1/peers/regional", admin);
+        assert_eq!(r.json()["paused"], false, "{}", r.body);
+        let r = c.call(
+            "POST",
+            "/api/v1/peers/{name}/pause",
+            "/api/v1/peers/regional/pause",
+            admin,
+            None,
+        );
+        assert_eq!(r.json()["paused"], true, "{}", r.body);
+        let r = c.call(
+            "POST",
+            "/api/v1/peers/{name}/resume",
+            "/api/v1/peers/regional/resume",
+            bank,
+            None,
+        );
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = c.call(
+            "POST",
+            "/api/v1/peers/{name}/resume",
+            "/api/v1/peers/regional/resume",
+            admin,
+            None,
+        );
+        assert_eq!(r.json()["paused"], false, "{}", r.body);
+        let r = c.call(
+            "DELETE",
+            "/api/v1/peers/{name}",
+            "/api/v1/peers/regional",
+            admin,
+            None,
+        );
+        assert_eq!(r.status, 204, "{}", r.body);
+
         // Incidents in each kind of body.
         let r = c.call(
             "POST",

@@ -68,3 +68,29 @@ impl From<&Peer> for PeerAnswer {
         }
     }
 }
+
+/// `POST /api/v1/peers`: a peer hub to add (the hub operator's admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPeer {
+    /// The peer hub's name (what incidents' paths carry).
+    pub name: String,
+    /// Its TAXII 2.1 API root (plain `http://`).
+    pub url: String,
+    /// `c5hub` (default) or `taxii`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The token this hub sends it (stored for the sync, never shown again).
+    pub token: String,
+    /// The policy, as TOML text (see README, "Federation"; default: CLEAR
+    /// and GREEN out, personal data as pseudonyms).
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// The key of the pseudonyms shared with it, in hex (needed when the
+    /// policy pseudonymises; stored, never shown again).
+    #[serde(default)]
+    pub pseudonym_key: Option<String>,
+    /// The organisation that stands for it on this hub.
+    #[serde(default)]
+    pub org: Option<String>,
+}

@@ -1,6 +1,6 @@
 //! The command line's `--format json` is the API's JSON for the same
 //! question: one store, `c5hub serve` on it, and each question asked both
-//! ways (incident list, lookup, search, change feed, organisations and users) must
+//! ways (incident list, lookup, search, change feed, organisations, users and peers) must
 //! give equal JSON.
 
 use std::io::{BufRead, BufReader};
@@ -102,6 +102,25 @@ fn cli_json_is_the_api_json() {
         );
     }
 
+    let (peer_token, peer_key) = (dir.join("peer-token"), dir.join("peer-key"));
+    std::fs::write(&peer_token, "peer-token-1\n").expect("write");
+    std::fs::write(&peer_key, "00112233445566778899aabbccddeeff").expect("write");
+    cli(
+        &[
+            "peers",
+            "add",
+            "regional",
+            "http://127.0.0.1:9/taxii2/api1/",
+            "--token-file",
+            peer_token.to_str().expect("utf-8"),
+            "--key-file",
+            peer_key.to_str().expect("utf-8"),
+            "--org",
+            "telco-a",
+        ],
+        &data,
+    );
+
     let admin = "c5h_0123456789abcdef0123456789abcdef0123456789abcdef";
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
@@ -189,6 +208,17 @@ fn cli_json_is_the_api_json() {
     assert_eq!(
         cli_json(&["users", "list", "--format", "json"], &data),
         users
+    );
+
+    let peers = api(&base, "/api/v1/peers", admin);
+    assert_eq!(peers.as_array().map(Vec::len), Some(1), "{peers}");
+    assert_eq!(
+        cli_json(&["peers", "list", "--format", "json"], &data),
+        peers
+    );
+    assert_eq!(
+        cli_json(&["peers", "show", "regional", "--format", "json"], &data),
+        api(&base, "/api/v1/peers/regional", admin)
     );
 
     drop(server);

@@ -8,6 +8,7 @@ mod feeds;
 pub(crate) mod incidents;
 mod notify;
 pub(crate) mod openapi;
+mod peers;
 pub(crate) mod spam;
 pub(crate) mod submit;
 
@@ -166,6 +167,12 @@ api_routes! {
     get "/api/v1/feeds" => feeds::list, "feeds", "The polled feeds (TAXII 2.1 collections, MISP feeds) with their state, without secrets (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::feeds::FeedAnswer>), ok: 200;
     post "/api/v1/feeds" => feeds::add, "feeds", "Add a feed, polled by the hub at once and then every `every`; the password or token is stored for the poller and shown in no answer (the hub operator's admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::feeds::NewFeed>), answer: Shape::Json(typed::<c5hub_wire::feeds::FeedAnswer>), ok: 201;
     delete "/api/v1/feeds/{id}" => feeds::remove, "feeds", "Remove a feed (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
+    get "/api/v1/peers" => peers::list, "peers", "The peer hubs with each direction's state, without tokens or keys (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::Json(list::<c5hub_wire::peers::PeerAnswer>), ok: 200;
+    post "/api/v1/peers" => peers::add, "peers", "Add a peer hub under a policy (TOML, checked: AMBER+STRICT and RED never leave); the token and pseudonym key are stored and shown in no answer (the hub operator's admins)", query: &[], body: Shape::Json(typed::<c5hub_wire::peers::NewPeer>), answer: Shape::Json(typed::<c5hub_wire::peers::PeerAnswer>), ok: 201;
+    get "/api/v1/peers/{name}" => peers::one, "peers", "One peer hub with its policy and state (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::peers::PeerAnswer>), ok: 200;
+    post "/api/v1/peers/{name}/pause" => peers::pause, "peers", "Pause a peer hub; its cursors are kept (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::peers::PeerAnswer>), ok: 200;
+    post "/api/v1/peers/{name}/resume" => peers::resume, "peers", "Resume a paused peer hub where it stopped (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::peers::PeerAnswer>), ok: 200;
+    delete "/api/v1/peers/{name}" => peers::remove, "peers", "Remove a peer hub (the hub operator's admins)", query: &[], body: Shape::None, answer: Shape::None, ok: 204;
     get "/api/v1/assess/editions" => assess::editions, "assessment", "National assessment editions", query: &[], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::assess::EditionsAnswer>), ok: 200;
     get "/api/v1/assess/editions/{id}/results" => assess::results, "assessment", "An edition's scores, tiers and flags from validated responses (tiers, not ranks, unless asked)", query: &[("ranks", "true to add ranks (default false)")], body: Shape::None, answer: Shape::Json(typed::<c5hub_wire::assess::ScoresAnswer>), ok: 200;
     post "/api/v1/spam/reports" => spam::submit, "spam", "Submit spam reports (operators): one object, an array, or {\"reports\": [...]}; each is decided (X.1242 rules, then the model) and stored before the answer, with reasons; confirmed spam becomes an incident", query: &[], body: Shape::Json(typed::<c5hub_wire::spam::SubmitReports>), answer: Shape::Json(typed::<c5hub_wire::spam::SubmitAnswer>), ok: 201;
