@@ -127,6 +127,38 @@ fn who_administers_what_follows_the_rule_through_the_api() {
                     "{loc}: {actor_role} of {actor_org} adds an organisation: {}",
                     r.body
                 );
+                // Peer hubs: added, listed, paused and removed by the
+                // hub's admins only.
+                let peer = format!("p-{actor_org}-{actor_role}");
+                let r = post_json(
+                    &t.hub.url("/api/v1/peers"),
+                    Some(&token),
+                    &json!({"name": peer, "url": "http://127.0.0.1:9/taxii2/api1/", "token": "t",
+                            "policy": "[out]\npseudonymise = false\n"}),
+                );
+                assert_eq!(
+                    r.status,
+                    if expect { 201 } else { 403 },
+                    "{loc}: {actor_role} of {actor_org} adds a peer: {}",
+                    r.body
+                );
+                for (method, path) in [
+                    ("GET", "/api/v1/peers".to_owned()),
+                    (
+                        "POST",
+                        "/api/v1/peers/p-national-cirt-admin/pause".to_owned(),
+                    ),
+                    ("DELETE", format!("/api/v1/peers/{peer}")),
+                ] {
+                    let r = call(method, &t.hub.url(&path), Some(&token), None, None);
+                    let ok = if method == "DELETE" { 204 } else { 200 };
+                    assert_eq!(
+                        r.status,
+                        if expect { ok } else { 403 },
+                        "{loc}: {actor_role} of {actor_org}: {method} {path}: {}",
+                        r.body
+                    );
+                }
                 // Listings: everything for the hub's admins, one's own for
                 // a member's admin, nothing for others.
                 for path in ["/api/v1/users", "/api/v1/tokens", "/api/v1/audit"] {
