@@ -2,86 +2,24 @@
 //! https URL are refused with why, a secret is never printed, and
 //! `feeds list --format json` is the API's `GET /api/v1/feeds`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use c5hub_store::Location;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_c5hub");
+use support::serve;
+
 const PASSWORD: &str = "pw-never-printed-7f3a";
 const TOKEN: &str = "tok-never-printed-91c2";
 
-fn backend(loc: &Location) -> Vec<String> {
-    match loc {
-        Location::Sqlite(dir) => vec!["--data".into(), dir.display().to_string()],
-        Location::Postgres(url) => vec!["--database".into(), url.clone()],
-    }
-}
-
-fn run(loc: &Location, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .args(backend(loc))
-        .output()
-        .expect("run c5hub")
-}
-
 fn ok(loc: &Location, args: &[&str]) -> String {
-    let out = run(loc, args);
-    let (o, e) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(out.status.success(), "c5hub {args:?}: {e}");
-    for secret in [PASSWORD, TOKEN] {
-        assert!(
-            !o.contains(secret) && !e.contains(secret),
-            "{args:?}: {o}{e}"
-        );
-    }
-    o
+    support::ok(loc, args, &[PASSWORD, TOKEN])
 }
 
 fn refused(loc: &Location, args: &[&str], says: &str) {
-    let out = run(loc, args);
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "c5hub {args:?} was accepted");
-    assert!(e.contains(says), "c5hub {args:?}: {e}");
-    assert!(!e.contains(PASSWORD) && !e.contains(TOKEN), "{e}");
-}
-
-struct Serve(Child, String);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(loc: &Location, admin: &str) -> Serve {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(backend(loc))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("C5HUB_ADMIN_TOKEN", admin)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start server");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let base = loop {
-        let line = lines.next().expect("the address").expect("line");
-        // The line saying where it listens (poll errors name other URLs).
-        if let Some(at) = line.find(" on http://").map(|i| i + " on ".len()) {
-            let host = &line[at + "http://".len()..];
-            break format!("http://{}", &host[..host.find('/').unwrap_or(host.len())]);
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Serve(child, base)
+    support::refused(loc, args, says, &[PASSWORD, TOKEN])
 }
 
 #[test]
@@ -173,7 +111,7 @@ fn feeds_are_added_listed_and_removed_from_the_command_line() {
         let hub = serve(&loc, admin);
         let start = Instant::now();
         let api = loop {
-            let a: Value = ureq::get(&format!("{}/api/v1/feeds", hub.1))
+            let a: Value = ureq::get(&format!("{}/api/v1/feeds", hub.base))
                 .set("Authorization", &format!("Bearer {admin}"))
                 .call()
                 .expect("GET /api/v1/feeds")

@@ -4,15 +4,16 @@
 //! remote is a second `c5hub serve`). Feeds are added with the CLI, as an
 //! operator would.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use c5hub_model::Viewer;
 use c5hub_store::{Feed, IncidentFilter, Location, Options, Store};
 
-const BIN: &str = env!("CARGO_BIN_EXE_c5hub");
+use support::{BIN, backend, serve};
 const INCIDENTS: usize = 300;
 
 fn cli(args: &[&str]) -> String {
@@ -25,57 +26,11 @@ fn cli(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// The store options of the command line for `loc`.
-fn backend(loc: &Location) -> Vec<String> {
-    match loc {
-        Location::Sqlite(dir) => vec!["--data".into(), dir.display().to_string()],
-        Location::Postgres(url) => vec!["--database".into(), url.clone()],
-    }
-}
-
 fn with(loc: &Location, args: &[&str]) -> String {
     let mut a: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
     a.extend(backend(loc));
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     cli(&a)
-}
-
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(loc: &Location, admin: &str) -> Serve {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(backend(loc))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("C5HUB_ADMIN_TOKEN", admin)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start server");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server printed its address")
-            .expect("line");
-        // The line saying where it listens (poll errors name other URLs).
-        if let Some(at) = line.find(" on http://").map(|i| i + " on ".len()) {
-            let host = &line[at + "http://".len()..];
-            break format!("http://{}", &host[..host.find('/').unwrap_or(host.len())]);
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Serve { child, base }
 }
 
 fn options() -> Options {

@@ -4,52 +4,20 @@
 //! never printed, pausing keeps the cursors, and what was done is in the
 //! audit log.
 
-use std::process::{Command, Output};
+mod support;
 
 use c5hub_store::{Location, Options, Store, WarningList};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_c5hub");
 const TOKEN: &str = "tok-never-printed-5d1e";
 const KEY: &str = "6b65792d6e657665722d7072696e7465642d3031";
 
-fn backend(loc: &Location) -> Vec<String> {
-    match loc {
-        Location::Sqlite(dir) => vec!["--data".into(), dir.display().to_string()],
-        Location::Postgres(url) => vec!["--database".into(), url.clone()],
-    }
-}
-
-fn run(loc: &Location, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .args(backend(loc))
-        .output()
-        .expect("run c5hub")
-}
-
 fn ok(loc: &Location, args: &[&str]) -> String {
-    let out = run(loc, args);
-    let (o, e) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(out.status.success(), "c5hub {args:?}: {e}");
-    for secret in [TOKEN, KEY] {
-        assert!(
-            !o.contains(secret) && !e.contains(secret),
-            "{args:?}: {o}{e}"
-        );
-    }
-    o
+    support::ok(loc, args, &[TOKEN, KEY])
 }
 
 fn refused(loc: &Location, args: &[&str], says: &str) {
-    let out = run(loc, args);
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "c5hub {args:?} was accepted");
-    assert!(e.contains(says), "c5hub {args:?}: {e}");
-    assert!(!e.contains(TOKEN) && !e.contains(KEY), "{e}");
+    support::refused(loc, args, says, &[TOKEN, KEY])
 }
 
 #[test]

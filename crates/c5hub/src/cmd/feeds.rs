@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use c5hub_hub::feeds::{self, Asked, Kind};
 use clap::{Args, Subcommand};
 
@@ -85,16 +85,6 @@ pub struct Common {
     backend: Backend,
 }
 
-fn secret(path: &PathBuf, what: &str) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the {what} file {}", path.display()))?;
-    let line = text.lines().next().unwrap_or("").trim().to_owned();
-    if line.is_empty() {
-        bail!("the {what} file {} is empty", path.display());
-    }
-    Ok(line)
-}
-
 fn add(kind: Kind, url: String, collection: Option<String>, c: Common) -> Result<ExitCode> {
     if c.user.is_some() != c.password_file.is_some() || (c.user.is_some() && c.token_file.is_some())
     {
@@ -103,12 +93,12 @@ fn add(kind: Kind, url: String, collection: Option<String>, c: Common) -> Result
     let password = c
         .password_file
         .as_ref()
-        .map(|p| secret(p, "password"))
+        .map(|p| super::secret_file(p, "password"))
         .transpose()?;
     let token = c
         .token_file
         .as_ref()
-        .map(|p| secret(p, "token"))
+        .map(|p| super::secret_file(p, "token"))
         .transpose()?;
     let r = Asked {
         kind: kind.as_str(),

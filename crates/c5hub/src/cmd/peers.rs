@@ -3,10 +3,10 @@
 //! the command line (which other users of the machine can see), and never
 //! printed back.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use c5hub_hub::peers::{self, Asked};
 use c5hub_store::Peer;
 use c5hub_wire::peers::PeerAnswer;
@@ -88,16 +88,6 @@ pub enum PeersCommand {
     },
 }
 
-fn first_line(path: &Path, what: &str) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the {what} file {}", path.display()))?;
-    let line = text.lines().next().unwrap_or("").trim().to_owned();
-    if line.is_empty() {
-        bail!("the {what} file {} is empty", path.display());
-    }
-    Ok(line)
-}
-
 fn print(p: &Peer, format: ListFormat) -> Result<()> {
     if let ListFormat::Json = format {
         println!("{}", serde_json::to_string_pretty(&PeerAnswer::from(p))?);
@@ -144,8 +134,10 @@ pub fn run(c: PeersCommand) -> Result<ExitCode> {
             org,
             backend,
         } => {
-            let token = first_line(&token_file, "token")?;
-            let key = key_file.map(|k| first_line(&k, "key")).transpose()?;
+            let token = super::secret_file(&token_file, "token")?;
+            let key = key_file
+                .map(|k| super::secret_file(&k, "key"))
+                .transpose()?;
             let policy = match policy {
                 Some(p) => std::fs::read_to_string(&p)
                     .with_context(|| format!("cannot read the policy file {}", p.display()))?,

@@ -1,0 +1,102 @@
+//! Running the `c5hub` binary against a store, for the command line's
+//! tests: the store's options, runs that must succeed or be refused
+//! without a secret in what they print, and `c5hub serve` on loopback.
+
+// Each test binary uses a part of this.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use c5hub_store::Location;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_c5hub");
+
+/// The options naming `loc` (`--data DIR` or `--database URL`).
+pub fn backend(loc: &Location) -> Vec<String> {
+    match loc {
+        Location::Sqlite(dir) => vec!["--data".into(), dir.display().to_string()],
+        Location::Postgres(url) => vec!["--database".into(), url.clone()],
+    }
+}
+
+/// `c5hub ARGS` on `loc`.
+pub fn run(loc: &Location, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .args(backend(loc))
+        .output()
+        .expect("run c5hub")
+}
+
+/// `c5hub ARGS` on `loc`, which must succeed and print none of
+/// `secrets`; what it printed on standard output.
+pub fn ok(loc: &Location, args: &[&str], secrets: &[&str]) -> String {
+    let out = run(loc, args);
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "c5hub {args:?}: {e}");
+    for secret in secrets {
+        assert!(
+            !o.contains(secret) && !e.contains(secret),
+            "{args:?}: {o}{e}"
+        );
+    }
+    o
+}
+
+/// `c5hub ARGS` on `loc`, which must fail saying `says`, and print none of
+/// `secrets`.
+pub fn refused(loc: &Location, args: &[&str], says: &str, secrets: &[&str]) {
+    let out = run(loc, args);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "c5hub {args:?} was accepted");
+    assert!(e.contains(says), "c5hub {args:?}: {e}");
+    for secret in secrets {
+        assert!(!e.contains(secret), "{e}");
+    }
+}
+
+/// A running `c5hub serve`, killed when dropped.
+pub struct Serve {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `c5hub serve` on `loc`, on a free loopback port, with `admin` as its
+/// admin token; returns once it says where it listens.
+pub fn serve(loc: &Location, admin: &str) -> Serve {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(backend(loc))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("C5HUB_ADMIN_TOKEN", admin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server printed its address")
+            .expect("line");
+        // The line saying where it listens (poll errors name other URLs).
+        if let Some(at) = line.find(" on http://").map(|i| i + " on ".len()) {
+            let host = &line[at + "http://".len()..];
+            break format!("http://{}", &host[..host.find('/').unwrap_or(host.len())]);
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Serve { child, base }
+}
