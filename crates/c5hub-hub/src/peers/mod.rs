@@ -10,8 +10,11 @@
 
 pub mod policy;
 
+use std::collections::HashSet;
+
+use c5hub_model::Viewer;
 use c5hub_spam::report::PseudonymKey;
-use c5hub_store::{NewPeer, Peer, Store};
+use c5hub_store::{ChangeKind, NewPeer, Peer, Store, StoredIncident};
 
 pub use policy::{
     Crossing, NEVER_LEAVES, Outgoing, Peer as PolicyPeer, Policy, PolicyError, may_ever_leave,
@@ -270,6 +273,97 @@ pub fn for_sync(store: &mut Store) -> Result<Vec<(Peer, Policy)>, Error> {
         out.push((p, policy));
     }
     Ok(out)
+}
+
+/// One page of what leaves this hub for a peer.
+#[derive(Debug)]
+pub struct OutboundPage {
+    /// The incidents to send, each at its current version, with personal
+    /// data as pseudonyms when the policy says so.
+    pub send: Vec<StoredIncident>,
+    /// The changed incidents the policy kept here on this page, each with
+    /// why.
+    pub withheld: Vec<(String, String)>,
+    /// The outbound cursor after this page: stored (`Peers::pushed`) once
+    /// the peer has accepted `send`, so a sync killed before that sends
+    /// the page again, which the peer takes as duplicates.
+    pub next: i64,
+    /// Whether more changes may follow.
+    pub more: bool,
+}
+
+/// The next page of incidents for `peer` after its outbound cursor, as
+/// `policy` lets them leave. The hub forwards only what its operator may
+/// read (the store's TLP rule, as for any member), and only content
+/// changes (a new incident or version); the policy decides the rest, with
+/// AMBER+STRICT and RED withheld before it is read. An incident changed
+/// several times in the page is sent once, at its current version.
+pub fn outbound(
+    store: &mut Store,
+    peer: &Peer,
+    policy: &Policy,
+    limit: usize,
+) -> Result<OutboundPage, Error> {
+    let operator = store.accounts().operator()?.ok_or_else(|| Error::Invalid {
+        field: "operator",
+        detail: "this hub has no operator yet: start `c5hub serve` once with --org".to_owned(),
+    })?;
+    let viewer = Viewer::member(operator);
+    let key = if policy.pseudonymises() {
+        let bytes = hex_bytes(&peer.pseudonym_key).unwrap_or_default();
+        Some(
+            PseudonymKey::new(&bytes)
+                .map_err(|e| invalid("pseudonym_key", format!("peer {:?}: {e}", peer.name)))?,
+        )
+    } else {
+        None
+    };
+    let page = store
+        .incidents()
+        .changes_since(peer.cursor_out, &viewer, limit)?;
+    let more = limit > 0 && page.changes.len() >= limit;
+    let about = PolicyPeer {
+        hub: peer.name.clone(),
+        org: peer.org.clone(),
+    };
+    let mut seen = HashSet::new();
+    let (mut send, mut withheld) = (Vec::new(), Vec::new());
+    for c in &page.changes {
+        if !matches!(c.kind, ChangeKind::Incident | ChangeKind::Version) || !seen.insert(c.incident)
+        {
+            continue;
+        }
+        let Some(mut stored) = store.incidents().incident(c.incident, &viewer)? else {
+            continue;
+        };
+        let verdict = policy.outgoing(
+            &about,
+            &Crossing {
+                tlp: stored.incident.tlp,
+                category: stored.incident.classification.map(|k| k.category().value),
+                shared_with: &stored.shared_with,
+                // Incidents received from peers will carry their path
+                // here once provenance is stored; today every incident
+                // was reported to this hub.
+                path: &[],
+            },
+        );
+        match verdict {
+            Outgoing::Send { pseudonymise } => {
+                if let (true, Some(k)) = (pseudonymise, &key) {
+                    stored.incident = pseudonymised(&stored.incident, k);
+                }
+                send.push(stored);
+            }
+            Outgoing::Withhold(why) => withheld.push((c.global_id.clone(), why)),
+        }
+    }
+    Ok(OutboundPage {
+        send,
+        withheld,
+        next: page.next,
+        more,
+    })
 }
 
 #[cfg(test)]
