@@ -368,6 +368,25 @@ fn the_admin_pages_hold_a_members_admin_to_its_organisation() {
             ),
         );
         assert_eq!(r.status, 403, "{loc}: {}", r.body);
+        // So are peer hubs: no page, no add, no pause.
+        let r = support::call_with(
+            "GET",
+            &hub.url("/admin/peers"),
+            None,
+            &[("Cookie", &cookie)],
+            None,
+            None,
+        );
+        assert_eq!(r.status, 403, "{loc}: {}", r.body);
+        let r = form(
+            "/admin/peers",
+            format!(
+                "csrf={csrf}&name=evil&url=http://127.0.0.1:9/taxii2/api1/&kind=c5hub&token=t&pseudonym_key=&org=&policy=%5Bout%5D%0Apseudonymise%20%3D%20false%0A"
+            ),
+        );
+        assert_eq!(r.status, 403, "{loc}: {}", r.body);
+        let r = form("/admin/peers/evil/pause", format!("csrf={csrf}"));
+        assert_eq!(r.status, 403, "{loc}: {}", r.body);
         let r = form(
             "/admin/tokens",
             format!(

@@ -252,7 +252,7 @@ async fn render(
             @if !hub {
                 p { "You administer the accounts of " strong { (own.join(", ")) } " only: the hub's organisations and other members' accounts are the hub operator's." }
             }
-            p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } " · " a href="/admin/webhooks" { "Webhooks" } @if hub { " · " a href="/admin/feeds" { "Feeds" } } }
+            p { a href="/admin/audit" { "Audit log" } " · " a href="/api/v1/audit?format=csv" { "export it as CSV" } " · " a href="/admin/webhooks" { "Webhooks" } @if hub { " · " a href="/admin/feeds" { "Feeds" } " · " a href="/admin/peers" { "Peers" } } }
             section aria-labelledby="orgs-h" {
                 h2 id="orgs-h" { "Organisations (" (orgs.len()) ")" }
                 div.scroll tabindex="0" role="region" aria-label="Organisations" {

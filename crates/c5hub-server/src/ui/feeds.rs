@@ -248,12 +248,12 @@ pub(crate) async fn add(
 
 /// Why a form was refused: a field's fault (shown beside it), or not the
 /// input's (not allowed, the hub failing: their own page).
-enum Refusal {
+pub(super) enum Refusal {
     Field(&'static str, String),
     Page(Problem),
 }
 
-fn refusal(e: c5hub_hub::Error) -> Refusal {
+pub(super) fn refusal(e: c5hub_hub::Error) -> Refusal {
     match e {
         c5hub_hub::Error::Invalid { field, detail } => Refusal::Field(field, detail),
         other => Refusal::Page(other.into()),

@@ -12,6 +12,7 @@ mod forms;
 mod incidents;
 mod notify;
 pub(crate) mod page;
+mod peers;
 mod search;
 mod spam;
 
@@ -98,6 +99,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
         .route("/admin/feeds", get(feeds::page_get).post(feeds::add))
         .route("/admin/feeds/{id}/remove", post(feeds::remove))
+        .route("/admin/peers", get(peers::page_get).post(peers::add))
+        .route("/admin/peers/{name}/pause", post(peers::pause))
+        .route("/admin/peers/{name}/resume", post(peers::resume))
+        .route("/admin/peers/{name}/remove", post(peers::remove))
         .route("/assets/style.css", get(style))
 }
 
