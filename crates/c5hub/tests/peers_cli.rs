@@ -68,6 +68,10 @@ fn peers_are_added_shown_paused_and_removed_from_the_command_line() {
         let args = add(&typo, Some(&key));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         refused(&loc, &args, "unknown field `pseudonymize`");
+        let huge = file("huge.toml", &format!("# {}\n", "x".repeat(70_000)));
+        let args = add(&huge, Some(&key));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&loc, &args, "more than the limit of 65536");
         let args = add(&good, None);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         refused(&loc, &args, "give the key shared with this peer");

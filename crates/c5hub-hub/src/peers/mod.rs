@@ -77,6 +77,10 @@ pub struct Asked<'a> {
 
 /// The longest peer name.
 pub const MAX_NAME_LEN: usize = 64;
+/// The longest policy text, in bytes: a policy is a handful of lists.
+pub const MAX_POLICY_LEN: usize = 64 * 1024;
+/// The longest token, URL or key, in bytes.
+pub const MAX_FIELD_LEN: usize = 4096;
 
 fn invalid(field: &'static str, detail: impl Into<String>) -> Error {
     Error::Invalid {
@@ -136,6 +140,23 @@ fn shown(mut p: Peer) -> Peer {
 /// start.
 pub fn add(store: &mut Store, who: &Authority, a: &Asked<'_>) -> Result<Peer, Error> {
     hub_admin(who, "add peers")?;
+    for (field, text, max) in [
+        ("url", a.url, MAX_FIELD_LEN),
+        ("token", a.token, MAX_FIELD_LEN),
+        (
+            "pseudonym_key",
+            a.pseudonym_key.unwrap_or_default(),
+            MAX_FIELD_LEN,
+        ),
+        ("policy", a.policy, MAX_POLICY_LEN),
+    ] {
+        if text.len() > max {
+            return Err(invalid(
+                field,
+                format!("{} bytes, more than the limit of {max}", text.len()),
+            ));
+        }
+    }
     let name = a.name.trim();
     check_name(name)?;
     let url = a.url.trim();
