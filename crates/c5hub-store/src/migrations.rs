@@ -192,6 +192,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0018_feeds",
         "polled feeds (TAXII 2.1, MISP) and their state"
     ),
+    // The panel's index holds only what the panel reads (new, unassigned
+    // incidents), instead of every incident stored.
+    migration!(
+        19,
+        "0019_incident_waiting",
+        "the panel 'new and unassigned' indexes only new, unassigned incidents"
+    ),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as
