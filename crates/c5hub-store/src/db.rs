@@ -245,6 +245,39 @@ impl<'a> Param<'a> {
             _ => None,
         }
     }
+
+    /// The same value of the same type: binding `other` where `self` is
+    /// bound would change nothing.
+    fn same(&self, other: &Param<'_>) -> bool {
+        match (self, other) {
+            (Param::Null, Param::Null) => true,
+            (Param::Int(a), Param::Int(b)) => a == b,
+            (Param::Text(a), Param::Text(b)) => a == b,
+            (Param::Blob(a), Param::Blob(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Binds `row` to a statement stepped once per row, `bound` being the row
+/// bound to it before (if any): SQLite keeps a statement's bindings when
+/// it is reset, so only the values that differ from that row are bound
+/// again. A bulk batch repeats most of a row's values (reporter, status,
+/// times, role), and SQLite copies each text it is given.
+fn bind_row(
+    stmt: &mut rusqlite::Statement<'_>,
+    row: &[Param<'_>],
+    bound: Option<&[Param<'_>]>,
+    sql: &str,
+) -> Result<(), Error> {
+    for (i, p) in row.iter().enumerate() {
+        if bound.is_some_and(|b| b.get(i).is_some_and(|q| q.same(p))) {
+            continue;
+        }
+        stmt.raw_bind_parameter(i + 1, p)
+            .map_err(|e| Error::db(sql, e))?;
+    }
+    Ok(())
 }
 
 impl From<Param<'_>> for Value {
@@ -758,11 +791,12 @@ impl Db for Sqlite {
             .prepare_cached(&sql)
             .map_err(|e| Error::db(&sql, e))?;
         let n = stmt.column_count();
+        // A cached statement may hold another call's values: this call's
+        // first row binds all of its own.
+        let mut bound: Option<&[Param<'_>]> = None;
         for row in params.chunks(cols) {
-            for (i, p) in row.iter().enumerate() {
-                stmt.raw_bind_parameter(i + 1, p)
-                    .map_err(|e| Error::db(&sql, e))?;
-            }
+            bind_row(&mut stmt, row, bound, &sql)?;
+            bound = Some(row);
             if n == 0 {
                 stmt.raw_execute().map_err(|e| Error::db(&sql, e))?;
                 continue;
@@ -824,11 +858,14 @@ impl Db for Sqlite {
             }
             None => None,
         };
+        // Each statement's last row bound (see `bind_row`); none yet in
+        // this call.
+        let mut ins_bound: Option<&[Param<'_>]> = None;
+        let mut sel_bound: Option<&[Param<'_>]> = None;
+        let mut upd_bound: Option<&[Param<'_>]> = None;
         for row in params.chunks(cols) {
-            for (i, p) in row.iter().enumerate() {
-                ins.raw_bind_parameter(i + 1, p)
-                    .map_err(|e| Error::db(&insert, e))?;
-            }
+            bind_row(&mut ins, row, ins_bound, &insert)?;
+            ins_bound = Some(row);
             if ins.raw_execute().map_err(|e| Error::db(&insert, e))? > 0 {
                 out.push(Some(self.conn.last_insert_rowid()));
                 continue;
@@ -837,10 +874,9 @@ impl Db for Sqlite {
                 out.push(None);
                 continue;
             };
-            for (i, p) in row[..u.key_cols].iter().enumerate() {
-                sel.raw_bind_parameter(i + 1, p)
-                    .map_err(|e| Error::db(update, e))?;
-            }
+            let key = &row[..u.key_cols];
+            bind_row(sel, key, sel_bound, update)?;
+            sel_bound = Some(key);
             let id = {
                 let mut rows = sel.raw_query();
                 match rows.next().map_err(|e| Error::db(update, e))? {
@@ -853,10 +889,8 @@ impl Db for Sqlite {
                     }
                 }
             };
-            for (i, p) in row.iter().enumerate() {
-                upd.raw_bind_parameter(i + 1, p)
-                    .map_err(|e| Error::db(update, e))?;
-            }
+            bind_row(upd, row, upd_bound, update)?;
+            upd_bound = Some(row);
             upd.raw_bind_parameter(cols + 1, id)
                 .map_err(|e| Error::db(update, e))?;
             upd.raw_execute().map_err(|e| Error::db(update, e))?;

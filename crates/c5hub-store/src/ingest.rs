@@ -511,8 +511,19 @@ pub(crate) fn ingest(
         " ON CONFLICT DO NOTHING",
     )?;
     tally.write(db)?;
+    // The search index holds incidents with a title or a description; a
+    // new version may take away words an earlier one had. The rest (a
+    // feed's rows) need no statement at all.
+    let worded: Vec<(i64, i64)> = stored
+        .iter()
+        .filter(|&&(i, _, v)| {
+            let m = batch[i].incident;
+            v != 1 || m.title.is_some() || m.description.is_some()
+        })
+        .map(|&(_, k, v)| (k, v))
+        .collect();
+    crate::search::index_stored(db, &worded)?;
     let changed: Vec<(i64, i64)> = stored.iter().map(|&(_, k, v)| (k, v)).collect();
-    crate::search::index_stored(db, &changed)?;
     // Last: on PostgreSQL this takes the change feed's lock until commit.
     crate::changes::record_stored(db, &changed, now)?;
     Ok(outcomes)

@@ -195,6 +195,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     // Federation: peer hubs, their token, pseudonym key and policy, and
     // each direction's cursor and counters.
     migration!(19, "0019_peers", "peer hubs (federation) and their state"),
+    // The panel's index holds only what the panel reads (new, unassigned
+    // incidents), instead of every incident stored.
+    migration!(
+        20,
+        "0020_incident_waiting",
+        "the panel 'new and unassigned' indexes only new, unassigned incidents"
+    ),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as

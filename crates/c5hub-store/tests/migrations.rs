@@ -113,6 +113,27 @@ fn every_earlier_schema_upgrades() {
                 // The unaffected incident keeps its share.
                 assert_eq!(got.shared_with, vec!["peer".to_owned()], "{loc}");
             }
+            // Migration 20 indexes new, unassigned incidents by reporter
+            // for the dashboard's panel: the old one is there (with any
+            // other the fixture holds), newest first.
+            let waiting = IncidentFilter {
+                status: Some(IncidentStatus::New),
+                unassigned: true,
+                reporter: Some("bank".to_owned()),
+                limit: 10,
+                ..Default::default()
+            };
+            let keys: Vec<i64> = s
+                .incidents()
+                .list(&waiting, &Viewer::member("bank"))
+                .expect("panel")
+                .iter()
+                .map(|m| m.key)
+                .collect();
+            assert!(
+                keys.contains(&1) && keys.is_sorted_by(|a, b| a > b),
+                "{loc}: the panel after the upgrade: {keys:?}"
+            );
             // Migration 16 indexes the titles and descriptions already
             // stored: the old incident is found by its words, and an AMBER
             // incident by no one it is not shared with.
@@ -212,6 +233,10 @@ fn every_earlier_schema_upgrades() {
                 "{loc}"
             );
             assert!(s.peers().remove("regional").expect("remove"), "{loc}");
+            if v == 19 {
+                let old = s.peers().get("regional-old").expect("read").expect("the old peer");
+                assert_eq!((old.paused, old.cursor_out, old.sent_bytes), (true, 7, 900), "{loc}");
+            }
             assert_eq!(found(&mut s, "SCHEMA v1", "outsider"), [1], "{loc}");
             if v == 7 {
                 assert_eq!(found(&mut s, "merged", "bank"), [2], "{loc}");
