@@ -1,0 +1,252 @@
+//! A JSON tree that borrows its strings from the document it was read
+//! from: what the reader checks and converts an event from.
+//!
+//! `serde_json::Value` owns every key and string and hashes every object's
+//! keys; an event is read once, looked at a few times and dropped, so
+//! reading it into owned maps was most of the cost of an import. This
+//! tree copies a string only when it holds an escape, keeps an object's
+//! members in a list (events have a few keys each: a scan is quicker than a
+//! hash) and is turned into a `Value` only for what leaves the crate.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// A JSON value read from a document that outlives it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Obj<'a>),
+}
+
+/// An object's members in their order. A key given twice is one member
+/// with the last value, in the first one's place (as `serde_json::Map`
+/// reads it), so what is checked is what a `Value` would hold.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Obj<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
+
+impl<'a> Obj<'a> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &Json<'a>)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// Takes a member's value out, leaving null in its place.
+    pub(crate) fn take(&mut self, key: &str) -> Option<Json<'a>> {
+        self.0
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| std::mem::replace(v, Json::Null))
+    }
+
+    pub(crate) fn insert(&mut self, key: Cow<'a, str>, value: Json<'a>) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.as_ref().to_owned(), v.to_value()))
+            .collect()
+    }
+}
+
+impl<'a> Json<'a> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
+        self.as_object()?.get(key)
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_array(&self) -> Option<&[Json<'a>]> {
+        match self {
+            Json::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_object(&self) -> Option<&Obj<'a>> {
+        match self {
+            Json::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_string(&self) -> bool {
+        matches!(self, Json::String(_))
+    }
+
+    pub(crate) fn is_boolean(&self) -> bool {
+        matches!(self, Json::Bool(_))
+    }
+
+    pub(crate) fn is_object(&self) -> bool {
+        matches!(self, Json::Object(_))
+    }
+
+    /// The same value as `serde_json` reads it.
+    pub(crate) fn to_value(&self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => Value::Number(n.clone()),
+            Json::String(s) => Value::String(s.as_ref().to_owned()),
+            Json::Array(a) => Value::Array(a.iter().map(Json::to_value).collect()),
+            Json::Object(o) => Value::Object(o.to_map()),
+        }
+    }
+}
+
+/// As `Value` writes itself (messages quote values this way).
+impl fmt::Display for Json<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.to_value(), f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Json<'de>, E> {
+        Ok(Number::from_f64(n).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(s)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(x) = seq.next_element()? {
+            v.push(x);
+        }
+        Ok(Json::Array(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut o = Obj(Vec::with_capacity(map.size_hint().unwrap_or(0)));
+        while let Some(Key(k)) = map.next_key()? {
+            let v = map.next_value()?;
+            o.insert(k, v);
+        }
+        Ok(Json::Object(o))
+    }
+}
+
+/// A key, borrowed when it has no escape (`Cow`'s own `Deserialize`
+/// always copies).
+pub(crate) struct Key<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_as_value_does() {
+        let doc = r#"{"a":[1,-2,3.5,true,null,"x\n\u00e9"],"b":{"c":"d"},"a":"last","e":1e2}"#;
+        let j: Json<'_> = serde_json::from_str(doc).expect("json");
+        let v: Value = serde_json::from_str(doc).expect("json");
+        assert_eq!(j.to_value(), v);
+        assert_eq!(j.to_string(), v.to_string());
+        assert_eq!(j.get("a").and_then(Json::as_str), Some("last"));
+        let Json::Object(o) = &j else {
+            panic!("an object")
+        };
+        let keys: Vec<&str> = o.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "b", "e"]);
+        assert!(matches!(
+            j.get("b").and_then(|b| b.get("c")),
+            Some(Json::String(Cow::Borrowed("d")))
+        ));
+    }
+}
