@@ -315,7 +315,9 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
             role: "creator".to_owned(),
         });
     }
-    let mut attributes: Vec<(String, &Obj<'_>)> = Vec::new();
+    // Each attribute with what names it in a message (the object's index
+    // and the attribute's), written only when a problem needs it.
+    let mut attributes: Vec<(Option<(usize, &Json<'_>)>, usize, &Json<'_>)> = Vec::new();
     for (i, a) in e
         .get("Attribute")
         .and_then(Json::as_array)
@@ -323,8 +325,8 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
         .flatten()
         .enumerate()
     {
-        if let Some(m) = a.as_object() {
-            attributes.push((name_of("Event", "Attribute", i, a), m));
+        if a.is_object() {
+            attributes.push((None, i, a));
         }
     }
     for (i, o) in e
@@ -337,7 +339,6 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
         if o.get("deleted").and_then(Json::as_bool) == Some(true) {
             continue;
         }
-        let base = name_of("Event", "Object", i, o);
         for (j, a) in o
             .get("Attribute")
             .and_then(Json::as_array)
@@ -345,12 +346,16 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
             .flatten()
             .enumerate()
         {
-            if let Some(m) = a.as_object() {
-                attributes.push((name_of(&base, "Attribute", j, a), m));
+            if a.is_object() {
+                attributes.push((Some((i, o)), j, a));
             }
         }
     }
-    for (at, a) in attributes {
+    for (object, j, a) in attributes {
+        let at = || match object {
+            None => name_of("Event", "Attribute", j, a),
+            Some((i, o)) => name_of(&name_of("Event", "Object", i, o), "Attribute", j, a),
+        };
         if a.get("deleted").and_then(Json::as_bool) == Some(true) {
             continue;
         }
@@ -364,7 +369,7 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
         };
         if parts.len() != t.parts.len() {
             problems.push(Problem {
-                at: format!("{at}.value"),
+                at: format!("{}.value", at()),
                 detail: format!(
                     "{value:?}: a {ty} value has {} parts separated by |",
                     t.parts.len()
@@ -380,7 +385,7 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
                 }
                 Some(Err(err)) => {
                     let p = Problem {
-                        at: format!("{at}.value"),
+                        at: format!("{}.value", at()),
                         detail: format!("{ty}: {err}"),
                     };
                     if lenient {

@@ -11,7 +11,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
 
 /// A JSON value read from a document that outlives it.
@@ -132,72 +134,213 @@ impl fmt::Display for Json<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
-        d.deserialize_any(JsonVisitor)
+/// What of a value is kept: an event's reader keeps the members c5hub
+/// checks or converts and reads past the rest (they stay in the event's
+/// original bytes), so an attribute is a few members, not a dozen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Everything.
+    All,
+    /// Nothing: the value is read (it must be JSON within the limits) and
+    /// dropped.
+    Skip,
+    /// `{"Event": ...}`.
+    Wrapper,
+    /// An event's object.
+    Event,
+    /// An attribute (the items of an `Attribute` list).
+    Attribute,
+    /// A MISP object.
+    Object,
+    /// A tag.
+    Tag,
+    /// `Orgc` or `Org`.
+    Org,
+    /// A galaxy.
+    Galaxy,
+    /// A galaxy cluster.
+    Cluster,
+    /// An object whose members are not read (a sighting: only its being
+    /// an object is checked).
+    Bare,
+}
+
+impl Keep {
+    /// What is kept of the member `key` of an object kept as `self`
+    /// (`Skip`: not kept). A list's items are kept as the list is.
+    fn member(self, key: &str) -> Keep {
+        use Keep::*;
+        match (self, key) {
+            (All, _) => All,
+            (Wrapper, "Event") => Event,
+            (
+                Event,
+                "uuid" | "info" | "date" | "distribution" | "threat_level_id" | "analysis"
+                | "timestamp" | "publish_timestamp" | "sharing_group_id" | "published",
+            ) => All,
+            (Event, "Orgc" | "Org") => Org,
+            (Event | Attribute | Object, "Tag") => Tag,
+            (Event | Object, "Attribute") => Attribute,
+            (Event, "Object") => Object,
+            (Event, "Galaxy") => Galaxy,
+            (Event | Attribute, "Sighting") => Bare,
+            (Attribute, "uuid" | "type" | "value" | "distribution" | "deleted" | "to_ids") => All,
+            (Object, "name" | "uuid" | "deleted" | "distribution") => All,
+            (Tag, "name") | (Org, "name" | "uuid") | (Cluster, "uuid" | "tag_name") => All,
+            (Galaxy, "uuid") => All,
+            (Galaxy, "GalaxyCluster") => Cluster,
+            _ => Skip,
+        }
     }
 }
 
-struct JsonVisitor;
+/// How deep a value nests (arrays and objects, itself included) and its
+/// longest string value: what the limits are checked against, kept for
+/// what is read past too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub(crate) depth: usize,
+    pub(crate) longest: usize,
+}
 
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json<'de>;
+impl Shape {
+    fn string(len: usize) -> Shape {
+        Shape {
+            depth: 0,
+            longest: len,
+        }
+    }
+
+    fn add(&mut self, child: Shape) {
+        self.add_at(child, 1);
+    }
+
+    /// Adds a value `below` levels under this one.
+    pub(crate) fn add_at(&mut self, child: Shape, below: usize) {
+        if child.depth > 0 {
+            self.depth = self.depth.max(child.depth + below);
+        }
+        self.longest = self.longest.max(child.longest);
+    }
+}
+
+/// Reads a value keeping what `Keep` says, with its shape.
+#[derive(Clone, Copy)]
+pub(crate) struct Seed(pub(crate) Keep);
+
+impl<'de> DeserializeSeed<'de> for Seed {
+    type Value = (Json<'de>, Shape);
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed {
+    type Value = (Json<'de>, Shape);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, b: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool(b))
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok((Json::Bool(b), Shape::default()))
     }
 
-    fn visit_i64<E>(self, n: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(n.into()))
+    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+        Ok((Json::Number(n.into()), Shape::default()))
     }
 
-    fn visit_u64<E>(self, n: u64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(n.into()))
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok((Json::Number(n.into()), Shape::default()))
     }
 
-    fn visit_f64<E>(self, n: f64) -> Result<Json<'de>, E> {
-        Ok(Number::from_f64(n).map_or(Json::Null, Json::Number))
+    fn visit_f64<E>(self, n: f64) -> Result<Self::Value, E> {
+        Ok((
+            Number::from_f64(n).map_or(Json::Null, Json::Number),
+            Shape::default(),
+        ))
     }
 
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Borrowed(s)))
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        let j = match self.0 {
+            Keep::Skip => Json::Null,
+            _ => Json::String(Cow::Borrowed(s)),
+        };
+        Ok((j, Shape::string(s.len())))
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(s.to_owned())))
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        let j = match self.0 {
+            Keep::Skip => Json::Null,
+            _ => Json::String(Cow::Owned(s.to_owned())),
+        };
+        Ok((j, Shape::string(s.len())))
     }
 
-    fn visit_string<E>(self, s: String) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(s)))
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        let len = s.len();
+        let j = match self.0 {
+            Keep::Skip => Json::Null,
+            _ => Json::String(Cow::Owned(s)),
+        };
+        Ok((j, Shape::string(len)))
     }
 
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((Json::Null, Shape::default()))
     }
 
-    fn visit_none<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok((Json::Null, Shape::default()))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut shape = Shape {
+            depth: 1,
+            longest: 0,
+        };
+        if self.0 == Keep::Skip {
+            while let Some((_, s)) = seq.next_element_seed(self)? {
+                shape.add(s);
+            }
+            return Ok((Json::Null, shape));
+        }
         let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(x) = seq.next_element()? {
+        while let Some((x, s)) = seq.next_element_seed(self)? {
+            shape.add(s);
             v.push(x);
         }
-        Ok(Json::Array(v))
+        Ok((Json::Array(v), shape))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut shape = Shape {
+            depth: 1,
+            longest: 0,
+        };
+        if self.0 == Keep::Skip {
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                shape.add(map.next_value_seed(self)?.1);
+            }
+            return Ok((Json::Null, shape));
+        }
         let mut o = Obj(Vec::with_capacity(map.size_hint().unwrap_or(0)));
         while let Some(Key(k)) = map.next_key()? {
-            let v = map.next_value()?;
-            o.insert(k, v);
+            let keep = self.0.member(&k);
+            let (v, s) = map.next_value_seed(Seed(keep))?;
+            shape.add(s);
+            if keep != Keep::Skip {
+                o.insert(k, v);
+            }
         }
-        Ok(Json::Object(o))
+        Ok((Json::Object(o), shape))
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
+        Seed(Keep::All).deserialize(d).map(|(j, _)| j)
     }
 }
 

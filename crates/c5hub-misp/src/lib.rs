@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use json::{Json, Obj};
+use json::{Json, Keep, Obj, Seed, Shape};
 
 mod convert;
 mod json;
@@ -192,10 +192,12 @@ impl<'a> ReadEvent<'a> {
             .unwrap_or_default()
     }
 
-    /// The event as an [`Event`] of its own (a copy of the tree).
+    /// The whole event as an [`Event`], read again from its bytes (the
+    /// tree holds only what c5hub reads).
     pub fn event(&self) -> Event {
         Event {
-            wrapper: self.wrapper.to_map(),
+            wrapper: serde_json::from_slice(self.original)
+                .expect("the original was read as this object already"),
         }
     }
 }
@@ -222,40 +224,91 @@ pub fn looks_like_misp(head: &[u8]) -> bool {
 }
 
 /// A document's tree, with the bytes of each item of its list of events
-/// (the top array's, or the top object's `response` array's).
+/// (the top array's, or the top object's `response` array's), and how deep
+/// it nests and its longest string.
 struct Document<'a> {
     tree: Json<'a>,
     items: Vec<&'a [u8]>,
+    shape: Shape,
+}
+
+/// A value read as `KEEP` says (a [`Keep`] by number: `StreamDeserializer`,
+/// which says where a value ends, takes types, not seeds).
+struct Kept<'a, const KEEP: u8>(Json<'a>, Shape);
+
+const ALL: u8 = 0;
+const SKIP: u8 = 1;
+const WRAPPER: u8 = 2;
+const EVENT: u8 = 3;
+
+impl<'de, const KEEP: u8> serde::Deserialize<'de> for Kept<'de, KEEP> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::DeserializeSeed;
+        let keep = match KEEP {
+            SKIP => Keep::Skip,
+            WRAPPER => Keep::Wrapper,
+            EVENT => Keep::Event,
+            _ => Keep::All,
+        };
+        Seed(keep)
+            .deserialize(d)
+            .map(|(j, shape)| Kept(j, shape))
+    }
 }
 
 /// Reads the document in one pass, noting where each item of the list of
 /// events starts and ends, so an event's original is its bytes as they
-/// came, never written again. `None` when it is not JSON (the caller asks
+/// came, never written again. `lean` keeps of the events only what c5hub
+/// reads ([`Keep::Event`]); otherwise the whole tree is kept (to say where
+/// a limit is passed). `None` when it is not JSON (the caller asks
 /// `serde_json` for the exact error).
-fn read_document(bytes: &[u8]) -> Option<Document<'_>> {
-    let mut r = Walk { bytes, pos: 0 };
+fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
+    let mut r = Walk {
+        bytes,
+        pos: 0,
+        lean,
+    };
     let mut items = Vec::new();
+    // How deep the document nests: the top value is at depth 1, its
+    // members and items at 2, the items of `response` at 3.
+    let mut shape = Shape::default();
     let tree = match r.peek()? {
-        b'[' => Json::Array(r.array(&mut items)?),
+        b'[' => {
+            let (a, s) = r.array(&mut items)?;
+            shape.add_at(s, 0);
+            Json::Array(a)
+        }
         b'{' => {
             r.pos += 1;
+            shape.depth = 1;
             let mut o = Obj::default();
             if r.peek()? == b'}' {
                 r.pos += 1;
             } else {
                 loop {
-                    let crate::json::Key(k) = r.value()?.0;
+                    let Kept::<'_, ALL>(Json::String(k), _) = r.value()?.0 else {
+                        return None;
+                    };
                     if r.peek()? != b':' {
                         return None;
                     }
                     r.pos += 1;
-                    let v = if k == "response" && r.peek()? == b'[' {
+                    let (v, s) = if k == "response" && r.peek()? == b'[' {
                         // A later `response` replaces an earlier one.
                         items.clear();
-                        Json::Array(r.array(&mut items)?)
+                        let (a, s) = r.array(&mut items)?;
+                        (Json::Array(a), s)
+                    } else if !lean {
+                        let Kept::<'_, ALL>(v, s) = r.value()?.0;
+                        (v, s)
+                    } else if k == "Event" {
+                        let Kept::<'_, EVENT>(v, s) = r.value()?.0;
+                        (v, s)
                     } else {
-                        r.value::<Json<'_>>()?.0
+                        let Kept::<'_, SKIP>(v, s) = r.value()?.0;
+                        (v, s)
                     };
+                    shape.add_at(s, 1);
                     o.insert(k, v);
                     match r.peek()? {
                         b',' => r.pos += 1,
@@ -272,15 +325,20 @@ fn read_document(bytes: &[u8]) -> Option<Document<'_>> {
             }
             Json::Object(o)
         }
-        _ => r.value::<Json<'_>>()?.0,
+        _ => {
+            let Kept::<'_, ALL>(v, s) = r.value()?.0;
+            shape.add_at(s, 0);
+            v
+        }
     };
-    (r.peek().is_none()).then_some(Document { tree, items })
+    (r.peek().is_none()).then_some(Document { tree, items, shape })
 }
 
 /// A cursor over a document, handing each value to `serde_json`.
 struct Walk<'a> {
     bytes: &'a [u8],
     pos: usize,
+    lean: bool,
 }
 
 impl<'a> Walk<'a> {
@@ -307,23 +365,35 @@ impl<'a> Walk<'a> {
         Some((v, raw))
     }
 
-    /// An array, each item's bytes pushed to `items`.
-    fn array(&mut self, items: &mut Vec<&'a [u8]>) -> Option<Vec<Json<'a>>> {
+    /// An array (a list of events), each item's bytes pushed to `items`,
+    /// with the array's shape.
+    fn array(&mut self, items: &mut Vec<&'a [u8]>) -> Option<(Vec<Json<'a>>, Shape)> {
         self.pos += 1;
         let mut out = Vec::new();
+        let mut shape = Shape {
+            depth: 1,
+            longest: 0,
+        };
         if self.peek()? == b']' {
             self.pos += 1;
-            return Some(out);
+            return Some((out, shape));
         }
         loop {
-            let (v, raw) = self.value::<Json<'a>>()?;
+            let (v, s, raw) = if self.lean {
+                let (Kept::<'_, WRAPPER>(v, s), raw) = self.value()?;
+                (v, s, raw)
+            } else {
+                let (Kept::<'_, ALL>(v, s), raw) = self.value()?;
+                (v, s, raw)
+            };
+            shape.add_at(s, 1);
             out.push(v);
             items.push(raw);
             match self.peek()? {
                 b',' => self.pos += 1,
                 b']' => {
                     self.pos += 1;
-                    return Some(out);
+                    return Some((out, shape));
                 }
                 _ => return None,
             }
@@ -347,19 +417,27 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
             ),
         ));
     }
-    let Some(Document { tree, items: raws }) = read_document(bytes) else {
+    let Some(mut doc) = read_document(bytes, true) else {
         // The walk stops at the first fault without saying where; serde_json
         // over the whole document does.
-        let at_and_detail = match serde_json::from_slice::<Value>(bytes) {
+        let (at, detail) = match serde_json::from_slice::<Value>(bytes) {
             Err(e) => (
                 format!("line {} column {}", e.line(), e.column()),
                 e.to_string(),
             ),
             Ok(_) => ("/".to_owned(), "not a JSON document".to_owned()),
         };
-        return Err(Error::unreadable(&at_and_detail.0, at_and_detail.1));
+        return Err(Error::unreadable(&at, detail));
     };
-    check_shape(&tree, limits)?;
+    if doc.shape.depth > limits.max_depth || doc.shape.longest > limits.max_string {
+        // Read again whole, to name the place.
+        doc = read_document(bytes, false)
+            .ok_or_else(|| Error::unreadable("/", "not a JSON document".into()))?;
+        check_shape(&doc.tree, limits)?;
+    }
+    let Document {
+        tree, items: raws, ..
+    } = doc;
     let (items, single): (Vec<(String, Json<'a>, &'a [u8])>, bool) = match tree {
         Json::Object(m) if m.contains_key("Event") => {
             (vec![(String::new(), Json::Object(m), bytes)], true)
@@ -835,6 +913,43 @@ mod tests {
         .expect_err("bad");
         let at: Vec<&str> = e.problems.iter().map(|p| p.at.as_str()).collect();
         assert_eq!(at, ["Event.uuid", "Event.Attribute"]);
+    }
+
+    /// What the reader reads past (members c5hub does not keep) is held to
+    /// the limits as what it keeps, counted from the document's top.
+    #[test]
+    fn limits_hold_for_what_is_read_past() {
+        let doc = |x: &str, comment: &str| {
+            format!(
+                r#"{{"response":[{{"Event":{{"uuid":"5e2f0c4a-1b2c-4d3e-8f90-0123456789ab","info":"x","x":{x},"Attribute":[{{"type":"text","value":"v","comment":"{comment}"}}]}}}}]}}"#
+            )
+        };
+        let limits = Limits {
+            max_depth: 6,
+            max_string: 40,
+            ..Limits::default()
+        };
+        let ok = doc("[[1]]", &"c".repeat(40));
+        assert_eq!(read_events(ok.as_bytes(), &limits).expect("within").len(), 1);
+        let e = read_events(doc("[[[1]]]", "").as_bytes(), &limits).expect_err("deep");
+        assert_eq!(e.problems[0].at, "/response/0/Event/x/0/0");
+        let e = read_events(doc("1", &"c".repeat(41)).as_bytes(), &limits).expect_err("long");
+        assert_eq!(e.problems[0].at, "/response/0/Event/Attribute/0/comment");
+        // A key given twice counts once, with its last value (as serde_json
+        // reads it).
+        let twice = ok.replace(r#""x":"#, &format!(r#""x":"{}","x":"#, "c".repeat(41)));
+        assert_eq!(read_events(twice.as_bytes(), &limits).expect("last").len(), 1);
+    }
+
+    #[test]
+    fn a_listed_events_original_is_its_bytes_as_they_came() {
+        let one = r#"{ "Event" : {"uuid":"5e2f0c4a-1b2c-4d3e-8f90-0123456789ab","info":"x\u00e9", "y": [1, 2.50]} }"#;
+        let doc = format!("[\n {one} ,{one}]");
+        let events = read_events(doc.as_bytes(), &Limits::default()).expect("reads");
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].original, one.as_bytes());
+        assert_eq!(events[1].at, "/1");
+        assert_eq!(events[0].event().body()["y"], serde_json::json!([1, 2.5]));
     }
 
     #[test]
