@@ -166,6 +166,19 @@ pub(crate) enum Keep {
 }
 
 impl Keep {
+    /// How many members an object kept as `self` usually keeps (what its
+    /// list is made for, so that it is not grown member by member).
+    fn members(self) -> usize {
+        match self {
+            Keep::Event => 16,
+            Keep::All | Keep::Attribute => 8,
+            Keep::Object => 6,
+            Keep::Org | Keep::Galaxy | Keep::Cluster | Keep::Wrapper => 2,
+            Keep::Tag => 1,
+            Keep::Skip | Keep::Bare => 0,
+        }
+    }
+
     /// What is kept of the member `key` of an object kept as `self`
     /// (`Skip`: not kept). A list's items are kept as the list is.
     fn member(self, key: &str) -> Keep {
@@ -325,7 +338,7 @@ impl<'de> Visitor<'de> for Seed {
             }
             return Ok((Json::Null, shape));
         }
-        let mut o = Obj(Vec::with_capacity(map.size_hint().unwrap_or(0)));
+        let mut o = Obj(Vec::with_capacity(self.0.members()));
         while let Some(Key(k)) = map.next_key()? {
             let keep = self.0.member(&k);
             let (v, s) = map.next_value_seed(Seed(keep))?;

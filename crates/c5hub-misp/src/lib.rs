@@ -263,8 +263,10 @@ impl<'de, const KEEP: u8> serde::Deserialize<'de> for Kept<'de, KEEP> {
 /// a limit is passed). `None` when it is not JSON (the caller asks
 /// `serde_json` for the exact error).
 fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
+    // Checked once here, so serde_json need not check each string again.
+    let text = std::str::from_utf8(bytes).ok()?;
     let mut r = Walk {
-        bytes,
+        text,
         pos: 0,
         lean,
     };
@@ -336,7 +338,7 @@ fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
 
 /// A cursor over a document, handing each value to `serde_json`.
 struct Walk<'a> {
-    bytes: &'a [u8],
+    text: &'a str,
     pos: usize,
     lean: bool,
 }
@@ -344,7 +346,7 @@ struct Walk<'a> {
 impl<'a> Walk<'a> {
     /// The next byte that is not JSON whitespace, not consumed.
     fn peek(&mut self) -> Option<u8> {
-        while let Some(&b) = self.bytes.get(self.pos) {
+        while let Some(&b) = self.text.as_bytes().get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(b);
             }
@@ -356,13 +358,13 @@ impl<'a> Walk<'a> {
     /// One value, and its bytes.
     fn value<T: serde::Deserialize<'a>>(&mut self) -> Option<(T, &'a [u8])> {
         self.peek()?;
-        let rest = self.bytes.get(self.pos..)?;
-        let mut s = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
+        let rest = self.text.get(self.pos..)?;
+        let mut s = serde_json::Deserializer::from_str(rest).into_iter::<T>();
         let v = s.next()?.ok()?;
         let end = self.pos + s.byte_offset();
-        let raw = self.bytes.get(self.pos..end)?;
+        let raw = self.text.get(self.pos..end)?;
         self.pos = end;
-        Some((v, raw))
+        Some((v, raw.as_bytes()))
     }
 
     /// An array (a list of events), each item's bytes pushed to `items`,
