@@ -34,6 +34,10 @@ pub(crate) enum Json<'a> {
 pub(crate) struct Obj<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
 
 impl<'a> Obj<'a> {
+    pub(crate) fn with_capacity(n: usize) -> Obj<'a> {
+        Obj(Vec::with_capacity(n))
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -168,7 +172,7 @@ pub(crate) enum Keep {
 impl Keep {
     /// How many members an object kept as `self` usually keeps (what its
     /// list is made for, so that it is not grown member by member).
-    fn members(self) -> usize {
+    pub(crate) fn members(self) -> usize {
         match self {
             Keep::Event => 16,
             Keep::All | Keep::Attribute => 8,
@@ -181,7 +185,7 @@ impl Keep {
 
     /// What is kept of the member `key` of an object kept as `self`
     /// (`Skip`: not kept). A list's items are kept as the list is.
-    fn member(self, key: &str) -> Keep {
+    pub(crate) fn member(self, key: &str) -> Keep {
         use Keep::*;
         match (self, key) {
             (All, _) => All,
@@ -217,14 +221,14 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
-    fn string(len: usize) -> Shape {
+    pub(crate) fn string(len: usize) -> Shape {
         Shape {
             depth: 0,
             longest: len,
         }
     }
 
-    fn add(&mut self, child: Shape) {
+    pub(crate) fn add(&mut self, child: Shape) {
         self.add_at(child, 1);
     }
 
@@ -338,7 +342,7 @@ impl<'de> Visitor<'de> for Seed {
             }
             return Ok((Json::Null, shape));
         }
-        let mut o = Obj(Vec::with_capacity(self.0.members()));
+        let mut o = Obj::with_capacity(self.0.members());
         while let Some(Key(k)) = map.next_key()? {
             let keep = self.0.member(&k);
             let (v, s) = map.next_value_seed(Seed(keep))?;

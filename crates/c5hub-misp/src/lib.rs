@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use json::{Json, Keep, Obj, Seed, Shape};
 
 mod convert;
+mod fast;
 mod json;
 pub mod feed;
 pub mod types;
@@ -256,20 +257,26 @@ impl<'de, const KEEP: u8> serde::Deserialize<'de> for Kept<'de, KEEP> {
     }
 }
 
+/// How a document is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Keeping of the events what c5hub reads ([`Keep::Event`]), with
+    /// [`fast`]'s reader.
+    Fast,
+    /// The same with `serde_json`'s, when the fast one gave up.
+    Lean,
+    /// Everything, to say where a limit is passed.
+    Full,
+}
+
 /// Reads the document in one pass, noting where each item of the list of
 /// events starts and ends, so an event's original is its bytes as they
-/// came, never written again. `lean` keeps of the events only what c5hub
-/// reads ([`Keep::Event`]); otherwise the whole tree is kept (to say where
-/// a limit is passed). `None` when it is not JSON (the caller asks
-/// `serde_json` for the exact error).
-fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
-    // Checked once here, so serde_json need not check each string again.
+/// came, never written again. `None` when it is not JSON (or the fast
+/// reader gave up).
+fn read_document(bytes: &[u8], mode: Mode) -> Option<Document<'_>> {
+    // Checked once here, so that no string needs it again.
     let text = std::str::from_utf8(bytes).ok()?;
-    let mut r = Walk {
-        text,
-        pos: 0,
-        lean,
-    };
+    let mut r = Walk { text, pos: 0, mode };
     let mut items = Vec::new();
     // How deep the document nests: the top value is at depth 1, its
     // members and items at 2, the items of `response` at 3.
@@ -288,7 +295,7 @@ fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
                 r.pos += 1;
             } else {
                 loop {
-                    let Kept::<'_, ALL>(Json::String(k), _) = r.value()?.0 else {
+                    let (Json::String(k), _, _) = r.value(Keep::All)? else {
                         return None;
                     };
                     if r.peek()? != b':' {
@@ -300,14 +307,9 @@ fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
                         items.clear();
                         let (a, s) = r.array(&mut items)?;
                         (Json::Array(a), s)
-                    } else if !lean {
-                        let Kept::<'_, ALL>(v, s) = r.value()?.0;
-                        (v, s)
-                    } else if k == "Event" {
-                        let Kept::<'_, EVENT>(v, s) = r.value()?.0;
-                        (v, s)
                     } else {
-                        let Kept::<'_, SKIP>(v, s) = r.value()?.0;
+                        let keep = if k == "Event" { Keep::Event } else { Keep::Skip };
+                        let (v, s, _) = r.value(keep)?;
                         (v, s)
                     };
                     shape.add_at(s, 1);
@@ -328,7 +330,7 @@ fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
             Json::Object(o)
         }
         _ => {
-            let Kept::<'_, ALL>(v, s) = r.value()?.0;
+            let (v, s, _) = r.value(Keep::Skip)?;
             shape.add_at(s, 0);
             v
         }
@@ -336,11 +338,11 @@ fn read_document(bytes: &[u8], lean: bool) -> Option<Document<'_>> {
     (r.peek().is_none()).then_some(Document { tree, items, shape })
 }
 
-/// A cursor over a document, handing each value to `serde_json`.
+/// A cursor over a document, handing each value to a reader.
 struct Walk<'a> {
     text: &'a str,
     pos: usize,
-    lean: bool,
+    mode: Mode,
 }
 
 impl<'a> Walk<'a> {
@@ -355,16 +357,28 @@ impl<'a> Walk<'a> {
         None
     }
 
-    /// One value, and its bytes.
-    fn value<T: serde::Deserialize<'a>>(&mut self) -> Option<(T, &'a [u8])> {
+    /// One value kept as `keep` says (everything in [`Mode::Full`]), its
+    /// shape and its bytes.
+    fn value(&mut self, keep: Keep) -> Option<(Json<'a>, Shape, &'a [u8])> {
         self.peek()?;
-        let rest = self.text.get(self.pos..)?;
-        let mut s = serde_json::Deserializer::from_str(rest).into_iter::<T>();
-        let v = s.next()?.ok()?;
-        let end = self.pos + s.byte_offset();
-        let raw = self.text.get(self.pos..end)?;
+        let start = self.pos;
+        let (v, shape, end) = match (self.mode, keep) {
+            (Mode::Fast, _) => fast::value(self.text, start, keep)?,
+            (Mode::Lean, Keep::Wrapper) => self.serde::<WRAPPER>()?,
+            (Mode::Lean, Keep::Event) => self.serde::<EVENT>()?,
+            (Mode::Lean, Keep::Skip) => self.serde::<SKIP>()?,
+            _ => self.serde::<ALL>()?,
+        };
         self.pos = end;
-        Some((v, raw.as_bytes()))
+        Some((v, shape, self.text.get(start..end)?.as_bytes()))
+    }
+
+    /// One value read by `serde_json`, and where it ends.
+    fn serde<const KEEP: u8>(&self) -> Option<(Json<'a>, Shape, usize)> {
+        let rest = self.text.get(self.pos..)?;
+        let mut s = serde_json::Deserializer::from_str(rest).into_iter::<Kept<'a, KEEP>>();
+        let Kept(v, shape) = s.next()?.ok()?;
+        Some((v, shape, self.pos + s.byte_offset()))
     }
 
     /// An array (a list of events), each item's bytes pushed to `items`,
@@ -381,13 +395,7 @@ impl<'a> Walk<'a> {
             return Some((out, shape));
         }
         loop {
-            let (v, s, raw) = if self.lean {
-                let (Kept::<'_, WRAPPER>(v, s), raw) = self.value()?;
-                (v, s, raw)
-            } else {
-                let (Kept::<'_, ALL>(v, s), raw) = self.value()?;
-                (v, s, raw)
-            };
+            let (v, s, raw) = self.value(Keep::Wrapper)?;
             shape.add_at(s, 1);
             out.push(v);
             items.push(raw);
@@ -400,6 +408,17 @@ impl<'a> Walk<'a> {
                 _ => return None,
             }
         }
+    }
+}
+
+/// A document that is not JSON, refused with where `serde_json` says.
+fn not_json(bytes: &[u8]) -> Error {
+    match serde_json::from_slice::<Value>(bytes) {
+        Err(e) => Error::unreadable(
+            &format!("line {} column {}", e.line(), e.column()),
+            e.to_string(),
+        ),
+        Ok(_) => Error::unreadable("/", "not a JSON document".into()),
     }
 }
 
@@ -419,22 +438,12 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
             ),
         ));
     }
-    let Some(mut doc) = read_document(bytes, true) else {
-        // The walk stops at the first fault without saying where; serde_json
-        // over the whole document does.
-        let (at, detail) = match serde_json::from_slice::<Value>(bytes) {
-            Err(e) => (
-                format!("line {} column {}", e.line(), e.column()),
-                e.to_string(),
-            ),
-            Ok(_) => ("/".to_owned(), "not a JSON document".to_owned()),
-        };
-        return Err(Error::unreadable(&at, detail));
-    };
+    let mut doc = read_document(bytes, Mode::Fast)
+        .or_else(|| read_document(bytes, Mode::Lean))
+        .ok_or_else(|| not_json(bytes))?;
     if doc.shape.depth > limits.max_depth || doc.shape.longest > limits.max_string {
         // Read again whole, to name the place.
-        doc = read_document(bytes, false)
-            .ok_or_else(|| Error::unreadable("/", "not a JSON document".into()))?;
+        doc = read_document(bytes, Mode::Full).ok_or_else(|| not_json(bytes))?;
         check_shape(&doc.tree, limits)?;
     }
     let Document {
