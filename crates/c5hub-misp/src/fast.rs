@@ -287,6 +287,49 @@ mod tests {
         assert_eq!(read(&deep), None);
     }
 
+    /// Documents broken at random, a byte at a time: whatever the fast
+    /// reader reads, serde_json reads the same; whatever serde_json
+    /// refuses, the fast reader does not read.
+    #[test]
+    fn broken_documents_read_as_serde_json_reads_them() {
+        let seed = r#"{"Event":{"uuid":"5e2f0c4a-1b2c-4d3e-8f90-0123456789ab","info":"a \"b\" \u00e9","n":[-1.5e3,0,true,null],"Attribute":[{"type":"ip-src","value":"192.0.2.1","to_ids":false}]}}"#;
+        let alphabet = b"\"\\{}[],:0-.eE+tfnu \t\n\x01a\xc3\xa9";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut read_some = 0;
+        for _ in 0..20_000 {
+            let mut doc = seed.as_bytes().to_vec();
+            for _ in 0..1 + next(3) {
+                let at = next(doc.len());
+                match next(3) {
+                    0 => {
+                        doc.remove(at);
+                    }
+                    1 => doc.insert(at, alphabet[next(alphabet.len())]),
+                    _ => doc[at] = alphabet[next(alphabet.len())],
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&doc) else {
+                continue;
+            };
+            let want = serde_json::from_str::<Value>(text).ok();
+            let got = read(text);
+            if let Some(got) = &got {
+                read_some += 1;
+                assert_eq!(Some(got), want.as_ref(), "{text}");
+            }
+            if want.is_none() {
+                assert_eq!(got, None, "{text}");
+            }
+        }
+        assert!(read_some > 1_000, "{read_some}");
+    }
+
     #[test]
     fn plain_runs_stop_at_quotes_backslashes_and_controls() {
         for (s, at) in [

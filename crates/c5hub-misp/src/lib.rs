@@ -20,8 +20,8 @@ use json::{Json, Keep, Obj, Seed, Shape};
 
 mod convert;
 mod fast;
-mod json;
 pub mod feed;
+mod json;
 pub mod types;
 
 pub use convert::{
@@ -229,8 +229,16 @@ pub fn looks_like_misp(head: &[u8]) -> bool {
 /// it nests and its longest string.
 struct Document<'a> {
     tree: Json<'a>,
-    items: Vec<&'a [u8]>,
+    items: Vec<Item<'a>>,
     shape: Shape,
+}
+
+/// An item of a list of events: its bytes, and the problems of its event
+/// ([`check_event`]), found as it was read (the event's tree is still in
+/// the cache then; it is not once the whole list is read).
+struct Item<'a> {
+    bytes: &'a [u8],
+    problems: Vec<Problem>,
 }
 
 /// A value read as `KEEP` says (a [`Keep`] by number: `StreamDeserializer`,
@@ -251,9 +259,7 @@ impl<'de, const KEEP: u8> serde::Deserialize<'de> for Kept<'de, KEEP> {
             EVENT => Keep::Event,
             _ => Keep::All,
         };
-        Seed(keep)
-            .deserialize(d)
-            .map(|(j, shape)| Kept(j, shape))
+        Seed(keep).deserialize(d).map(|(j, shape)| Kept(j, shape))
     }
 }
 
@@ -308,7 +314,11 @@ fn read_document(bytes: &[u8], mode: Mode) -> Option<Document<'_>> {
                         let (a, s) = r.array(&mut items)?;
                         (Json::Array(a), s)
                     } else {
-                        let keep = if k == "Event" { Keep::Event } else { Keep::Skip };
+                        let keep = if k == "Event" {
+                            Keep::Event
+                        } else {
+                            Keep::Skip
+                        };
                         let (v, s, _) = r.value(keep)?;
                         (v, s)
                     };
@@ -383,7 +393,7 @@ impl<'a> Walk<'a> {
 
     /// An array (a list of events), each item's bytes pushed to `items`,
     /// with the array's shape.
-    fn array(&mut self, items: &mut Vec<&'a [u8]>) -> Option<(Vec<Json<'a>>, Shape)> {
+    fn array(&mut self, items: &mut Vec<Item<'a>>) -> Option<(Vec<Json<'a>>, Shape)> {
         self.pos += 1;
         let mut out = Vec::new();
         let mut shape = Shape {
@@ -397,8 +407,15 @@ impl<'a> Walk<'a> {
         loop {
             let (v, s, raw) = self.value(Keep::Wrapper)?;
             shape.add_at(s, 1);
+            let problems = match v.get("Event") {
+                Some(Json::Object(e)) => check_event(e),
+                _ => Vec::new(),
+            };
             out.push(v);
-            items.push(raw);
+            items.push(Item {
+                bytes: raw,
+                problems,
+            });
             match self.peek()? {
                 b',' => self.pos += 1,
                 b']' => {
@@ -449,19 +466,15 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
     let Document {
         tree, items: raws, ..
     } = doc;
-    let (items, single): (Vec<(String, Json<'a>, &'a [u8])>, bool) = match tree {
-        Json::Object(m) if m.contains_key("Event") => {
-            (vec![(String::new(), Json::Object(m), bytes)], true)
-        }
+    let items: Vec<(String, Json<'a>, Option<Item<'a>>)> = match tree {
+        Json::Object(m) if m.contains_key("Event") => vec![(String::new(), Json::Object(m), None)],
         Json::Object(mut m) => match m.take("response") {
-            Some(Json::Array(a)) => (
-                a.into_iter()
-                    .zip(raws)
-                    .enumerate()
-                    .map(|(i, (v, raw))| (format!("/response/{i}"), v, raw))
-                    .collect(),
-                false,
-            ),
+            Some(Json::Array(a)) => a
+                .into_iter()
+                .zip(raws)
+                .enumerate()
+                .map(|(i, (v, item))| (format!("/response/{i}"), v, Some(item)))
+                .collect(),
             Some(_) => {
                 return Err(Error::unreadable(
                     "/response",
@@ -475,14 +488,12 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
                 ));
             }
         },
-        Json::Array(a) => (
-            a.into_iter()
-                .zip(raws)
-                .enumerate()
-                .map(|(i, (v, raw))| (format!("/{i}"), v, raw))
-                .collect(),
-            false,
-        ),
+        Json::Array(a) => a
+            .into_iter()
+            .zip(raws)
+            .enumerate()
+            .map(|(i, (v, item))| (format!("/{i}"), v, Some(item)))
+            .collect(),
         _ => {
             return Err(Error::unreadable(
                 "/",
@@ -502,7 +513,7 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
     }
     let mut out = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
-    for (at, v, original) in items {
+    for (at, v, item) in items {
         let prefix = if at.is_empty() {
             String::new()
         } else {
@@ -520,10 +531,14 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
         };
         let event = ReadEvent {
             wrapper,
-            original: if single { bytes } else { original },
+            original: item.as_ref().map_or(bytes, |i| i.bytes),
             at,
         };
-        let found = check_event(&event);
+        // A single event is the document: checked here, not as an item.
+        let found = match item {
+            Some(i) => i.problems,
+            None => check_event(event.body()),
+        };
         if !found.is_empty() {
             problems.extend(found.into_iter().map(|p| Problem {
                 at: format!("{prefix}{}", p.at),
@@ -625,8 +640,7 @@ pub fn is_uuid(s: &str) -> bool {
 /// have the type the core format gives them, and the lists must be lists of
 /// objects. Unknown keys are fine (kept verbatim). Places are written only
 /// for the problems found.
-pub(crate) fn check_event(event: &ReadEvent<'_>) -> Vec<Problem> {
-    let e = event.body();
+pub(crate) fn check_event(e: &Obj<'_>) -> Vec<Problem> {
     let mut p = Vec::new();
     let mut bad = |at: String, detail: &str| {
         p.push(Problem {
@@ -941,7 +955,10 @@ mod tests {
             ..Limits::default()
         };
         let ok = doc("[[1]]", &"c".repeat(40));
-        assert_eq!(read_events(ok.as_bytes(), &limits).expect("within").len(), 1);
+        assert_eq!(
+            read_events(ok.as_bytes(), &limits).expect("within").len(),
+            1
+        );
         let e = read_events(doc("[[[1]]]", "").as_bytes(), &limits).expect_err("deep");
         assert_eq!(e.problems[0].at, "/response/0/Event/x/0/0");
         let e = read_events(doc("1", &"c".repeat(41)).as_bytes(), &limits).expect_err("long");
@@ -949,7 +966,10 @@ mod tests {
         // A key given twice counts once, with its last value (as serde_json
         // reads it).
         let twice = ok.replace(r#""x":"#, &format!(r#""x":"{}","x":"#, "c".repeat(41)));
-        assert_eq!(read_events(twice.as_bytes(), &limits).expect("last").len(), 1);
+        assert_eq!(
+            read_events(twice.as_bytes(), &limits).expect("last").len(),
+            1
+        );
     }
 
     #[test]
