@@ -143,7 +143,7 @@ impl<'a> Fast<'a> {
                 let (v, s) = self.value(member, room)?;
                 shape.add(s);
                 if member != Keep::Skip {
-                    o.insert(k, v);
+                    o.push(k, v);
                 }
                 match self.peek()? {
                     b',' => self.pos += 1,

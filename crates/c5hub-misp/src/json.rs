@@ -27,9 +27,11 @@ pub(crate) enum Json<'a> {
     Object(Obj<'a>),
 }
 
-/// An object's members in their order. A key given twice is one member
-/// with the last value, in the first one's place (as `serde_json::Map`
-/// reads it), so what is checked is what a `Value` would hold.
+/// An object's members in their order. A key given twice counts with its
+/// last value (as `serde_json::Map` reads it, in the first one's place):
+/// [`Obj::get`] finds the last, [`Obj::insert`] replaces; [`Obj::push`]
+/// keeps both, for the fast reader, whose documents are read again whole
+/// (with `insert`) when a limit is passed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Obj<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
 
@@ -39,7 +41,7 @@ impl<'a> Obj<'a> {
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     pub(crate) fn contains_key(&self, key: &str) -> bool {
@@ -54,8 +56,13 @@ impl<'a> Obj<'a> {
     pub(crate) fn take(&mut self, key: &str) -> Option<Json<'a>> {
         self.0
             .iter_mut()
+            .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| std::mem::replace(v, Json::Null))
+    }
+
+    pub(crate) fn push(&mut self, key: Cow<'a, str>, value: Json<'a>) {
+        self.0.push((key, value));
     }
 
     pub(crate) fn insert(&mut self, key: Cow<'a, str>, value: Json<'a>) {
