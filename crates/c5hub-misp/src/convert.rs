@@ -242,6 +242,10 @@ fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// The object an attribute is in (its index and tree), `None` for one of
+/// the event's own.
+type InObject<'v, 'a> = Option<(usize, &'v Json<'a>)>;
+
 /// Reads an event into an incident. Every attribute of a type c5hub
 /// normalises must hold a valid value of it (each refusal names the
 /// attribute, its uuid and the property); with `lenient`, a value that does
@@ -317,7 +321,7 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
     }
     // Each attribute with what names it in a message (the object's index
     // and the attribute's), written only when a problem needs it.
-    let mut attributes: Vec<(Option<(usize, &Json<'_>)>, usize, &Json<'_>)> = Vec::new();
+    let mut attributes: Vec<(InObject<'_, '_>, usize, &Json<'_>)> = Vec::new();
     for (i, a) in e
         .get("Attribute")
         .and_then(Json::as_array)
