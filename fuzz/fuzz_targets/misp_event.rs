@@ -11,8 +11,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = feed::read_manifest(data, &limits);
     let Ok(events) = read_events(data, &limits) else { return };
     for r in &events {
-        let _ = feed::hash_lines(&r.event);
-        let _ = feed::manifest_entry(&r.event);
+        let event = r.event();
+        let _ = feed::hash_lines(&event);
+        let _ = feed::manifest_entry(&event);
         for lenient in [false, true] {
             let Ok(c) = incident_from_event(r, lenient) else { continue };
             let out = export_event(&c.incident, "fuzz", chrono::DateTime::UNIX_EPOCH).to_json();

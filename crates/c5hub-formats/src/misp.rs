@@ -67,7 +67,10 @@ fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Failure> {
 }
 
 /// Converts events already read (a document's, or one feed file's).
-pub fn decode_events(events: &[c5hub_misp::ReadEvent], lenient: bool) -> Result<Decoded, Failure> {
+pub fn decode_events(
+    events: &[c5hub_misp::ReadEvent<'_>],
+    lenient: bool,
+) -> Result<Decoded, Failure> {
     let mut incidents = Vec::with_capacity(events.len());
     let mut notes = Vec::new();
     let mut errors = Vec::new();

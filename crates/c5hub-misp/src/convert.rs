@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::json::{Json, Obj};
 use crate::{Event, Problem, ReadEvent, is_uuid, name_of, number, types};
 
 /// An incident read from an event, with what the conversion noted and the
@@ -38,11 +39,11 @@ fn tag_tlp(name: &str) -> Option<Tlp> {
     })
 }
 
-fn tag_names(v: Option<&Value>) -> impl Iterator<Item = &str> {
-    v.and_then(Value::as_array)
+fn tag_names<'v>(v: Option<&'v Json<'_>>) -> impl Iterator<Item = &'v str> {
+    v.and_then(Json::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|t| t.get("name").and_then(Value::as_str))
+        .filter_map(|t| t.get("name").and_then(Json::as_str))
 }
 
 /// The least restrictive TLP a distribution level allows: "your
@@ -74,17 +75,17 @@ fn distribution_tlp(d: Option<i64>) -> Tlp {
 /// allows (an attribute or object "your organisation only" makes the
 /// incident AMBER+STRICT, an attribute tagged `tlp:red` makes it RED), as
 /// an IODEF incident's TLP is its strictest element's.
-pub fn tlp_of(event: &Event) -> Tlp {
+pub fn tlp_of(event: &ReadEvent<'_>) -> Tlp {
     let e = event.body();
     let dist = e.get("distribution").and_then(number);
     let tagged = tag_names(e.get("Tag")).filter_map(tag_tlp).max();
     let mut tlp = tagged
         .unwrap_or_else(|| distribution_tlp(dist))
         .max(distribution_floor(dist));
-    let mut parts: Vec<&Map<String, Value>> = Vec::new();
+    let mut parts: Vec<&Obj<'_>> = Vec::new();
     for a in e
         .get("Attribute")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .into_iter()
         .flatten()
     {
@@ -92,14 +93,14 @@ pub fn tlp_of(event: &Event) -> Tlp {
     }
     for o in e
         .get("Object")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .into_iter()
         .flatten()
     {
         parts.extend(o.as_object());
         for a in o
             .get("Attribute")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .into_iter()
             .flatten()
         {
@@ -107,7 +108,7 @@ pub fn tlp_of(event: &Event) -> Tlp {
         }
     }
     for p in parts {
-        if p.get("deleted").and_then(Value::as_bool) == Some(true) {
+        if p.get("deleted").and_then(Json::as_bool) == Some(true) {
             continue;
         }
         tlp = tlp.max(distribution_floor(p.get("distribution").and_then(number)));
@@ -119,22 +120,22 @@ pub fn tlp_of(event: &Event) -> Tlp {
 }
 
 /// The event's tags and galaxy clusters, as labels.
-pub fn labels(event: &Event) -> Vec<String> {
+pub fn labels(event: &ReadEvent<'_>) -> Vec<String> {
     let e = event.body();
     let mut out: Vec<String> = tag_names(e.get("Tag")).map(str::to_owned).collect();
     for g in e
         .get("Galaxy")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .into_iter()
         .flatten()
     {
         for c in g
             .get("GalaxyCluster")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .into_iter()
             .flatten()
         {
-            if let Some(t) = c.get("tag_name").and_then(Value::as_str) {
+            if let Some(t) = c.get("tag_name").and_then(Json::as_str) {
                 if !out.iter().any(|l| l == t) {
                     out.push(t.to_owned());
                 }
@@ -147,7 +148,7 @@ pub fn labels(event: &Event) -> Vec<String> {
 /// The RSIT class: an `rsit:` or `ecsirt:` tag (the ENISA taxonomy and its
 /// predecessor share category and type names), else a word of the info,
 /// else `other/undetermined`.
-fn classification(event: &Event) -> RsitClass {
+fn classification(event: &ReadEvent<'_>) -> RsitClass {
     let e = event.body();
     for t in tag_names(e.get("Tag")) {
         let t = t.trim();
@@ -165,7 +166,7 @@ fn classification(event: &Event) -> RsitClass {
     }
     let info = e
         .get("info")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .unwrap_or_default()
         .to_ascii_lowercase();
     const WORDS: &[(&str, &str, &str)] = &[
@@ -195,7 +196,7 @@ fn classification(event: &Event) -> RsitClass {
 pub const ID_TAG: &str = "c5hub:incident-id";
 
 /// The global id an event's `c5hub:incident-id="name:id"` tag names.
-fn tagged_id(event: &Event) -> Option<GlobalId> {
+fn tagged_id(event: &ReadEvent<'_>) -> Option<GlobalId> {
     tag_names(event.body().get("Tag")).find_map(|t| {
         let v = t.strip_prefix(ID_TAG)?.strip_prefix('=')?;
         v.trim_matches('"').parse().ok()
@@ -223,7 +224,7 @@ fn day(d: &str) -> Option<DateTime<Utc>> {
     Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?))
 }
 
-fn epoch(v: Option<&Value>) -> Option<DateTime<Utc>> {
+fn epoch(v: Option<&Json<'_>>) -> Option<DateTime<Utc>> {
     v.and_then(number)
         .filter(|n| *n > 0)
         .and_then(|n| Utc.timestamp_opt(n, 0).single())
@@ -241,21 +242,25 @@ fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// The object an attribute is in (its index and tree), `None` for one of
+/// the event's own.
+type InObject<'v, 'a> = Option<(usize, &'v Json<'a>)>;
+
 /// Reads an event into an incident. Every attribute of a type c5hub
 /// normalises must hold a valid value of it (each refusal names the
 /// attribute, its uuid and the property); with `lenient`, a value that does
 /// not parse is kept verbatim (in the event) and noted instead. The
 /// incident's id is the Orgc name (or uuid) and the event's uuid, so an
 /// updated event (a new timestamp) is a new version of the same incident.
-pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted, Vec<Problem>> {
-    let event = &read.event;
+pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Converted, Vec<Problem>> {
+    let event = read;
     let e = event.body();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
-    let orgc = e.get("Orgc").and_then(Value::as_object);
+    let orgc = e.get("Orgc").and_then(Json::as_object);
     let org_name = orgc
         .and_then(|o| o.get("name"))
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .map(str::trim)
         .filter(|n| !n.is_empty());
     let name = org_name
@@ -263,7 +268,7 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
         .filter(|n| !n.is_empty())
         .or_else(|| {
             orgc.and_then(|o| o.get("uuid"))
-                .and_then(Value::as_str)
+                .and_then(Json::as_str)
                 .filter(|u| is_uuid(u))
                 .map(str::to_ascii_lowercase)
         })
@@ -288,7 +293,7 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
     m.classification = Some(classification(event));
     let info = e
         .get("info")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .unwrap_or_default()
         .trim();
     let first_line = info.lines().next().unwrap_or_default().trim();
@@ -303,7 +308,7 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
         Some(2) => IncidentStatus::Resolved,
         _ => IncidentStatus::New,
     };
-    m.times.detected = e.get("date").and_then(Value::as_str).and_then(day);
+    m.times.detected = e.get("date").and_then(Json::as_str).and_then(day);
     m.times.generated = epoch(e.get("timestamp"));
     m.times.reported =
         epoch(e.get("publish_timestamp")).filter(|r| m.times.detected.is_none_or(|d| *r >= d));
@@ -314,47 +319,52 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
             role: "creator".to_owned(),
         });
     }
-    let mut attributes: Vec<(String, &Map<String, Value>)> = Vec::new();
+    // Each attribute with what names it in a message (the object's index
+    // and the attribute's), written only when a problem needs it.
+    let mut attributes: Vec<(InObject<'_, '_>, usize, &Json<'_>)> = Vec::new();
     for (i, a) in e
         .get("Attribute")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .into_iter()
         .flatten()
         .enumerate()
     {
-        if let Some(m) = a.as_object() {
-            attributes.push((name_of("Event", "Attribute", i, a), m));
+        if a.is_object() {
+            attributes.push((None, i, a));
         }
     }
     for (i, o) in e
         .get("Object")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .into_iter()
         .flatten()
         .enumerate()
     {
-        if o.get("deleted").and_then(Value::as_bool) == Some(true) {
+        if o.get("deleted").and_then(Json::as_bool) == Some(true) {
             continue;
         }
-        let base = name_of("Event", "Object", i, o);
         for (j, a) in o
             .get("Attribute")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .into_iter()
             .flatten()
             .enumerate()
         {
-            if let Some(m) = a.as_object() {
-                attributes.push((name_of(&base, "Attribute", j, a), m));
+            if a.is_object() {
+                attributes.push((Some((i, o)), j, a));
             }
         }
     }
-    for (at, a) in attributes {
-        if a.get("deleted").and_then(Value::as_bool) == Some(true) {
+    for (object, j, a) in attributes {
+        let at = || match object {
+            None => name_of("Event", "Attribute", j, a),
+            Some((i, o)) => name_of(&name_of("Event", "Object", i, o), "Attribute", j, a),
+        };
+        if a.get("deleted").and_then(Json::as_bool) == Some(true) {
             continue;
         }
-        let ty = a.get("type").and_then(Value::as_str).unwrap_or_default();
-        let value = a.get("value").and_then(Value::as_str).unwrap_or_default();
+        let ty = a.get("type").and_then(Json::as_str).unwrap_or_default();
+        let value = a.get("value").and_then(Json::as_str).unwrap_or_default();
         let Some(t) = types::get(ty) else { continue };
         let parts: Vec<&str> = if t.parts.len() == 1 {
             vec![value]
@@ -363,7 +373,7 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
         };
         if parts.len() != t.parts.len() {
             problems.push(Problem {
-                at: format!("{at}.value"),
+                at: format!("{}.value", at()),
                 detail: format!(
                     "{value:?}: a {ty} value has {} parts separated by |",
                     t.parts.len()
@@ -379,7 +389,7 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
                 }
                 Some(Err(err)) => {
                     let p = Problem {
-                        at: format!("{at}.value"),
+                        at: format!("{}.value", at()),
                         detail: format!("{ty}: {err}"),
                     };
                     if lenient {
@@ -412,7 +422,7 @@ pub fn incident_from_event(read: &ReadEvent, lenient: bool) -> Result<Converted,
     }
     m.original = Some(OriginalDocument::new(
         DocumentFormat::Misp,
-        read.original.clone(),
+        read.original.to_vec(),
     ));
     Ok(Converted {
         incident: m,
@@ -482,7 +492,13 @@ pub fn export_event(incident: &Incident, reporter: &str, stored: DateTime<Utc>) 
         return event_from_incident(incident, reporter, stored);
     };
     let body = event.body_mut();
-    let tagged = tag_names(body.get("Tag")).any(|t| tag_tlp(t).is_some());
+    let tagged = body
+        .get("Tag")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("name").and_then(Value::as_str))
+        .any(|t| tag_tlp(t).is_some());
     if !tagged {
         let tag = json!({"name": format!("tlp:{}", incident.tlp.name()), "colour": tlp_colour(incident.tlp)});
         match body.get_mut("Tag") {
@@ -609,7 +625,7 @@ mod tests {
     use super::*;
     use crate::{Limits, read_events};
 
-    fn one(doc: &str) -> ReadEvent {
+    fn one(doc: &str) -> ReadEvent<'_> {
         read_events(doc.as_bytes(), &Limits::default())
             .expect("reads")
             .remove(0)
@@ -618,9 +634,10 @@ mod tests {
     #[test]
     fn tags_win_but_never_wider_than_the_distribution() {
         let ev = |dist: &str, tags: &str, attr: &str| {
-            tlp_of(&one(&format!(
+            let doc = format!(
                 r#"{{"Event":{{"uuid":"5e2f0c4a-1b2c-4d3e-8f90-0123456789ab","info":"x","distribution":"{dist}","Tag":[{tags}],"Attribute":[{attr}]}}}}"#
-            )).event)
+            );
+            tlp_of(&one(&doc))
         };
         assert_eq!(ev("3", r#"{"name":"tlp:white"}"#, ""), Tlp::Clear);
         assert_eq!(ev("1", r#"{"name":"tlp:green"}"#, ""), Tlp::Green);

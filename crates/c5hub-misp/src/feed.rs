@@ -89,9 +89,13 @@ pub fn looks_like_manifest(head: &[u8]) -> bool {
 
 /// Reads the event file a manifest lists under `uuid`: one event, with
 /// that uuid.
-pub fn read_feed_event(uuid: &str, bytes: &[u8], limits: &Limits) -> Result<ReadEvent, Error> {
+pub fn read_feed_event<'a>(
+    uuid: &str,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<ReadEvent<'a>, Error> {
     let mut events = read_events(bytes, limits)?;
-    if events.len() != 1 || !events[0].event.uuid().eq_ignore_ascii_case(uuid) {
+    if events.len() != 1 || !events[0].uuid().eq_ignore_ascii_case(uuid) {
         return Err(Error {
             kind: ErrorKind::Invalid,
             detail: format!("{uuid}.json is not the event the manifest lists"),
@@ -101,7 +105,7 @@ pub fn read_feed_event(uuid: &str, bytes: &[u8], limits: &Limits) -> Result<Read
                     "expected one event with uuid {uuid}, found {}",
                     events
                         .iter()
-                        .map(|e| e.event.uuid())
+                        .map(ReadEvent::uuid)
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -226,7 +230,7 @@ mod tests {
         )
         .expect("reads")
         .remove(0);
-        let lines = hash_lines(&e.event);
+        let lines = hash_lines(&e.event());
         assert_eq!(lines.len(), 3);
         // md5("x") = 9dd4e461268c8034f5c8564e155c67a6
         assert_eq!(

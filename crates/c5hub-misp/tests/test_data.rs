@@ -46,13 +46,13 @@ fn valid_events_round_trip() {
             let back = export_event(&c.incident, "importer", Utc::now()).to_value();
             assert_eq!(
                 back,
-                r.event.to_value(),
+                r.event().to_value(),
                 "{}: exported differs",
                 f.display()
             );
             // Read back once more: the same incident.
-            let again =
-                read_events(back.to_string().as_bytes(), &Limits::default()).expect("again");
+            let back_bytes = back.to_string();
+            let again = read_events(back_bytes.as_bytes(), &Limits::default()).expect("again");
             let c2 = incident_from_event(&again[0], false).expect("converts again");
             assert_eq!(c2.incident.observables, c.incident.observables);
             assert_eq!(c2.incident.tlp, c.incident.tlp);
@@ -160,8 +160,8 @@ fn the_feed_directory_reads_and_its_hashes_match() {
     for u in &uuids {
         let bytes = fs::read(d.join(format!("{u}.json"))).expect("event file");
         let r = feed::read_feed_event(u, &bytes, &Limits::default()).expect("event");
-        lines.extend(feed::hash_lines(&r.event));
-        let (key, entry) = feed::manifest_entry(&r.event);
+        lines.extend(feed::hash_lines(&r.event()));
+        let (key, entry) = feed::manifest_entry(&r.event());
         assert_eq!(&key, u);
         assert!(entry.get("info").is_some());
     }
