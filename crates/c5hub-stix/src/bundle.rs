@@ -149,7 +149,9 @@ impl Object {
             _ => err(&mut errs, "id", &format!("is not {type_}--<UUID>")),
         }
         for (k, v) in &self.map {
-            check_value(k, v, name, limits, &mut errs);
+            if over_limit(v, limits) {
+                check_value(k, v, name, limits, &mut errs);
+            }
             if k.ends_with("_ref") && !v.is_string() {
                 err(&mut errs, k, "is not a string (an identifier)");
             }
@@ -244,6 +246,19 @@ impl Object {
 
 fn is_list_of(v: &Value, f: impl Fn(&Value) -> bool) -> bool {
     v.as_array().is_some_and(|a| a.iter().all(f))
+}
+
+/// Whether a string or a member name anywhere in `v` is over the limit:
+/// the paths [`check_value`] names are written only then.
+fn over_limit(v: &Value, limits: &Limits) -> bool {
+    match v {
+        Value::String(s) => s.len() > limits.max_string,
+        Value::Array(a) => a.iter().any(|x| over_limit(x, limits)),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| k.len() > limits.max_string || over_limit(x, limits)),
+        _ => false,
+    }
 }
 
 /// Strings over the limit, anywhere in a property's value.

@@ -70,11 +70,12 @@ pub fn incidents(b: &Bundle, opts: &Options) -> Vec<Group> {
     for o in &b.objects {
         graph.add(o);
     }
-    let index = Index::new(b);
+    let objects: Vec<&Object> = b.objects.iter().collect();
+    let index = Index::new(&objects);
     graph
         .groups()
         .into_iter()
-        .map(|(root, members)| convert(b, &index, root, &members, opts))
+        .map(|(root, members)| convert(&b.id, &objects, &index, root, &members, opts))
         .collect()
 }
 
@@ -85,9 +86,8 @@ pub(crate) struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    pub(crate) fn new(b: &'a Bundle) -> Index<'a> {
-        let by_id = b
-            .objects
+    pub(crate) fn new(objects: &[&'a Object]) -> Index<'a> {
+        let by_id = objects
             .iter()
             .enumerate()
             .map(|(i, o)| (o.id(), i))
@@ -138,20 +138,8 @@ impl Graph {
 
     /// Adds the next object.
     pub(crate) fn add(&mut self, o: &Object) {
-        let i = self.roles.len();
-        let id = self.intern(o.id());
-        self.by_id.insert(id, i);
-        self.own.push(id);
-        self.roles.push(match o.type_() {
-            "incident" | "report" => Role::Root,
-            "indicator" => Role::Indicator,
-            "observed-data" => Role::ObservedData,
-            _ => Role::Other,
-        });
         let mut refs = Vec::new();
         collect_refs(&o.map, &mut refs);
-        let refs: Vec<u32> = refs.iter().map(|r| self.intern(r)).collect();
-        self.refs.push(refs);
         let props: &[&str] = match o.type_() {
             "relationship" => &["source_ref", "target_ref"],
             "sighting" => &["sighting_of_ref"],
@@ -167,6 +155,31 @@ impl Graph {
                     .filter_map(Value::as_str),
             );
         }
+        self.add_parts(o.type_(), o.id(), refs, named);
+    }
+
+    /// Adds the next object from what grouping needs of it: its type and
+    /// id, every id it references ([`collect_refs`]), and the ids a
+    /// relationship, sighting, note or opinion is about.
+    pub(crate) fn add_parts<'a>(
+        &mut self,
+        type_: &str,
+        id: &str,
+        refs: impl IntoIterator<Item = &'a str>,
+        named: impl IntoIterator<Item = &'a str>,
+    ) {
+        let i = self.roles.len();
+        let id = self.intern(id);
+        self.by_id.insert(id, i);
+        self.own.push(id);
+        self.roles.push(match type_ {
+            "incident" | "report" => Role::Root,
+            "indicator" => Role::Indicator,
+            "observed-data" => Role::ObservedData,
+            _ => Role::Other,
+        });
+        let refs: Vec<u32> = refs.into_iter().map(|r| self.intern(r)).collect();
+        self.refs.push(refs);
         for r in named {
             let r = self.intern(r);
             self.touching.entry(r).or_default().push(i);
@@ -246,18 +259,18 @@ impl Graph {
 
 /// Every id in a `*_ref`/`*_refs` property, in `extensions` keys, and in
 /// `marking_ref`s, at any depth.
-fn collect_refs(m: &Map<String, Value>, out: &mut Vec<String>) {
+pub(crate) fn collect_refs<'a>(m: &'a Map<String, Value>, out: &mut Vec<&'a str>) {
     for (k, x) in m {
         if k.starts_with("extension-definition--") {
-            out.push(k.clone());
+            out.push(k);
         }
         if k.ends_with("_ref") {
             if let Some(s) = x.as_str() {
-                out.push(s.to_owned());
+                out.push(s);
             }
         } else if k.ends_with("_refs") {
             if let Some(a) = x.as_array() {
-                out.extend(a.iter().filter_map(Value::as_str).map(str::to_owned));
+                out.extend(a.iter().filter_map(Value::as_str));
             }
         } else {
             collect_value_refs(x, out);
@@ -265,7 +278,7 @@ fn collect_refs(m: &Map<String, Value>, out: &mut Vec<String>) {
     }
 }
 
-fn collect_value_refs(v: &Value, out: &mut Vec<String>) {
+fn collect_value_refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
         Value::Object(m) => collect_refs(m, out),
         Value::Array(a) => a.iter().for_each(|x| collect_value_refs(x, out)),
@@ -273,27 +286,33 @@ fn collect_value_refs(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Converts a bundle that is one group (read by [`crate::stream`]), its
-/// root at `root`.
-pub(crate) fn convert_group(b: &Bundle, root: Option<usize>, opts: &Options) -> Group {
-    let index = Index::new(b);
-    let members: Vec<usize> = (0..b.objects.len()).collect();
-    convert(b, &index, root, &members, opts)
+/// Converts the objects of one group of bundle `bundle_id` (read by
+/// [`crate::stream`]), its root at `root`.
+pub(crate) fn convert_group(
+    bundle_id: &str,
+    objects: &[&Object],
+    root: Option<usize>,
+    opts: &Options,
+) -> Group {
+    let index = Index::new(objects);
+    let members: Vec<usize> = (0..objects.len()).collect();
+    convert(bundle_id, objects, &index, root, &members, opts)
 }
 
 fn convert(
-    b: &Bundle,
+    bundle_id: &str,
+    objects: &[&Object],
     index: &Index<'_>,
     root: Option<usize>,
     members: &[usize],
     opts: &Options,
 ) -> Group {
     let root_id = root
-        .map(|r| b.objects[r].id().to_owned())
-        .unwrap_or_else(|| b.id.clone());
+        .map(|r| objects[r].id().to_owned())
+        .unwrap_or_else(|| bundle_id.to_owned());
     let errors: Vec<Error> = members
         .iter()
-        .flat_map(|m| b.objects[*m].errors.iter().cloned())
+        .flat_map(|m| objects[*m].errors.iter().cloned())
         .collect();
     if !errors.is_empty() {
         return Group {
@@ -303,11 +322,11 @@ fn convert(
         };
     }
     let mut notes = Vec::new();
-    let r = root.map(|r| &b.objects[r]);
+    let r = root.map(|r| objects[r]);
     let creator_name = r
         .and_then(|o| o.str("created_by_ref"))
         .and_then(|c| index.by_id.get(c))
-        .and_then(|i| b.objects[*i].str("name"));
+        .and_then(|i| objects[*i].str("name"));
     let id = match global_id(r, &root_id, creator_name) {
         Ok(id) => id,
         Err(e) => {
@@ -355,12 +374,12 @@ fn convert(
                 _ => IncidentStatus::New,
             };
         }
-        m.classification = classification(o, ext, members.iter().map(|i| &b.objects[*i]));
+        m.classification = classification(o, ext, members.iter().map(|i| objects[*i]));
     }
     // Roles c5hub wrote: the relationship from the root to an SCO says it.
     let mut roles: HashMap<&str, ObservableRole> = HashMap::new();
     for i in members {
-        let o = &b.objects[*i];
+        let o = &objects[*i];
         if o.type_() == "relationship" && o.str("source_ref") == Some(root_id.as_str()) {
             if let (Some(t), Some(role)) = (
                 o.str("target_ref"),
@@ -372,7 +391,7 @@ fn convert(
     }
     let mut from_patterns = Vec::new();
     for i in members {
-        let o = &b.objects[*i];
+        let o = &objects[*i];
         let role = roles
             .get(o.id())
             .copied()
@@ -399,15 +418,14 @@ fn convert(
         }
     }
     m.observables.truncate(Incident::MAX_OBSERVABLES);
-    let objects: Vec<&Map<String, Value>> = members.iter().map(|i| &b.objects[*i].map).collect();
-    let original = serde_json::json!({
-        "type": "bundle",
-        "id": ids::c5hub_id("bundle", &format!("group:{root_id}:{}", r.and_then(|o| o.str("modified")).unwrap_or(""))),
-        "objects": objects,
-    });
+    let name = format!(
+        "group:{root_id}:{}",
+        r.and_then(|o| o.str("modified")).unwrap_or("")
+    );
+    let members: Vec<&Map<String, Value>> = members.iter().map(|i| &objects[*i].map).collect();
     m.original = Some(OriginalDocument::new(
         DocumentFormat::Stix21,
-        serde_json::to_vec(&original).expect("a JSON value always serialises"),
+        original_bundle(&ids::c5hub_id("bundle", &name), &members),
     ));
     if let Err(v) = m.validate() {
         return Group {
@@ -424,6 +442,24 @@ fn convert(
         incident: Ok(m),
         notes,
     }
+}
+
+/// The bytes of a bundle of `objects`, written straight from the maps
+/// (the same bytes as `serde_json::to_vec` of the bundle's value, without
+/// copying every object into that value first).
+fn original_bundle(id: &str, objects: &[&Map<String, Value>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + 256 * objects.len());
+    out.extend_from_slice(br#"{"type":"bundle","id":"#);
+    serde_json::to_writer(&mut out, id).expect("a string always serialises");
+    out.extend_from_slice(br#","objects":["#);
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, o).expect("a JSON map always serialises");
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 /// The global id: what c5hub wrote in its external reference, else the
@@ -598,4 +634,32 @@ fn observables_of(o: &Object, notes: &mut Vec<Error>) -> Vec<Observable> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The store tells versions apart by the original's bytes: they are
+    /// the bytes `serde_json` writes for the bundle's value.
+    #[test]
+    fn original_bundles_are_the_bytes_of_their_value() {
+        let objects: Vec<Map<String, Value>> = [
+            r#"{"type":"identity","id":"identity--1","name":"A \"quoted\" é\n","n":[1,-2,0.5,1e300]}"#,
+            r#"{"type":"x-custom","id":"x-custom--2","z":{"b":null,"a":true},"s":"\u0007\/"}"#,
+        ]
+        .iter()
+        .map(|t| serde_json::from_str(t).expect("an object"))
+        .collect();
+        let refs: Vec<&Map<String, Value>> = objects.iter().collect();
+        let value = serde_json::json!({
+            "type": "bundle",
+            "id": "bundle--\"x\"",
+            "objects": refs,
+        });
+        assert_eq!(
+            original_bundle("bundle--\"x\"", &refs),
+            serde_json::to_vec(&value).expect("serialises")
+        );
+    }
 }

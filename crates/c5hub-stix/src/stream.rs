@@ -20,8 +20,9 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 
 use serde_json::Value;
 
-use crate::bundle::{Bundle, Error, Limits, Object};
+use crate::bundle::{Error, Limits, Object};
 use crate::import::{self, Graph, Group, Options};
+use crate::skim;
 
 /// Largest object read, in bytes (a STIX object is rarely over a few
 /// kilobytes; a note or report with a long text may be more).
@@ -118,13 +119,15 @@ pub fn scan<R: Read + Seek>(
                     }
                     let at = s.pos;
                     buf.clear();
-                    let name = format!("objects[{index}]");
+                    // Named by its index only when refused.
+                    let n = index;
+                    let name = || format!("objects[{n}]");
                     index += 1;
                     match s.value(&mut buf, MAX_OBJECT_BYTES) {
                         Ok(()) => {}
                         Err(ScanError::TooLarge) => {
                             refused.push(Error::new(
-                                &name,
+                                &name(),
                                 "",
                                 &format!("is larger than {MAX_OBJECT_BYTES} bytes"),
                             ));
@@ -132,15 +135,26 @@ pub fn scan<R: Read + Seek>(
                         }
                         Err(e) => return Err(e.into()),
                     }
-                    let v: Value = match serde_json::from_slice(&buf) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            return Err(Error::new(&name, "", &format!("is not JSON: {e}")));
-                        }
+                    let not_json = |e: serde_json::Error| {
+                        Error::new(&name(), "", &format!("is not JSON: {e}"))
                     };
-                    match Object::read(v, &name, limits) {
-                        Ok(o) => {
-                            graph.add(&o);
+                    let k = skim::skim(&buf).map_err(not_json)?;
+                    if k.twice {
+                        // Rare: read as the whole value, which keeps the
+                        // last of a name given twice.
+                        let v: Value = serde_json::from_slice(&buf).map_err(not_json)?;
+                        match Object::read(v, &name(), limits) {
+                            Ok(o) => {
+                                graph.add(&o);
+                                spans.push((at, buf.len() as u32));
+                            }
+                            Err(e) => refused.push(e),
+                        }
+                        continue;
+                    }
+                    match skimmed(&k, &name()) {
+                        Ok((type_, id)) => {
+                            add_skimmed(&mut graph, &k, type_, id);
                             spans.push((at, buf.len() as u32));
                         }
                         Err(e) => refused.push(e),
@@ -196,6 +210,43 @@ pub fn scan<R: Read + Seek>(
     })
 }
 
+/// The type and id of a skimmed object, or why [`Object::read`] would
+/// refuse it (the same errors, in the same order).
+fn skimmed<'k>(k: &'k skim::Skim<'_>, at: &str) -> Result<(&'k str, &'k str), Error> {
+    if !k.object {
+        return Err(Error::new(at, "", "is not a JSON object"));
+    }
+    let type_ = match &k.type_ {
+        skim::Prop::Str(t) => t,
+        skim::Prop::Other => return Err(Error::new(at, "type", "is not a string")),
+        skim::Prop::Missing => return Err(Error::new(at, "type", "is missing")),
+    };
+    let id = match &k.id {
+        skim::Prop::Str(t) => t,
+        skim::Prop::Other => return Err(Error::new(at, "id", "is not a string")),
+        skim::Prop::Missing => return Err(Error::new(at, "id", "is missing")),
+    };
+    Ok((type_, id))
+}
+
+/// Adds a skimmed object to the graph as [`Graph::add`] adds its value.
+fn add_skimmed(graph: &mut Graph, k: &skim::Skim<'_>, type_: &str, id: &str) {
+    let mut named: Vec<&str> = Vec::new();
+    match type_ {
+        "relationship" => named.extend(
+            k.source_ref
+                .as_deref()
+                .into_iter()
+                .chain(k.target_ref.as_deref()),
+        ),
+        "sighting" => named.extend(k.sighting_of_ref.as_deref()),
+        // What is said about an object (notes, opinions) goes with it.
+        "note" | "opinion" => named.extend(k.object_refs.iter().map(|r| &**r)),
+        _ => {}
+    }
+    graph.add_parts(type_, id, k.refs.iter().map(|r| &**r), named);
+}
+
 impl<R: Read + Seek> BundleStream<R> {
     /// The bundle's id.
     pub fn id(&self) -> &str {
@@ -214,11 +265,12 @@ impl<R: Read + Seek> BundleStream<R> {
     }
 
     fn load(&mut self, root: Option<usize>, members: &[usize]) -> Result<Group, Error> {
-        let mut objects = Vec::with_capacity(members.len());
+        // Objects in several groups are read once and lent to each; the
+        // rest are read for this group only.
+        let mut read: Vec<(usize, Object)> = Vec::new();
         let mut buf = Vec::new();
         for &m in members {
-            if let Some(o) = self.shared.get(&m) {
-                objects.push(o.clone());
+            if self.shared.contains_key(&m) {
                 continue;
             }
             let (at, len) = self.spans[m];
@@ -239,16 +291,26 @@ impl<R: Read + Seek> BundleStream<R> {
                 .map_err(|e| Error::new("bundle", "", &format!("changed while read: {e}")))?;
             let o = Object::read(v, &format!("objects at byte {at}"), &self.limits)?;
             if self.uses[m] > 1 && self.shared.len() < SHARED_CACHE {
-                self.shared.insert(m, o.clone());
+                self.shared.insert(m, o);
+            } else {
+                read.push((m, o));
             }
-            objects.push(o);
         }
+        let mut fresh = read.iter();
+        let objects: Vec<&Object> = members
+            .iter()
+            .map(|m| match self.shared.get(m) {
+                Some(o) => o,
+                None => {
+                    let (_, o) = fresh
+                        .next()
+                        .expect("each member not shared was read, in order");
+                    o
+                }
+            })
+            .collect();
         let root = root.and_then(|r| members.iter().position(|m| *m == r));
-        let b = Bundle {
-            id: self.id.clone(),
-            objects,
-        };
-        Ok(import::convert_group(&b, root, &self.opts))
+        Ok(import::convert_group(&self.id, &objects, root, &self.opts))
     }
 }
 
