@@ -9,7 +9,7 @@
 //! that export gives them back as they came. The mapping is the table in
 //! the crate's README.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use c5hub_model::{
     DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole,
@@ -72,10 +72,13 @@ pub fn incidents(b: &Bundle, opts: &Options) -> Vec<Group> {
     }
     let objects: Vec<&Object> = b.objects.iter().collect();
     let index = Index::new(&objects);
-    graph
-        .groups()
-        .into_iter()
-        .map(|(root, members)| convert(&b.id, &objects, &index, root, &members, opts))
+    let groups = graph.groups();
+    (0..groups.len())
+        .map(|g| {
+            let (root, members) = groups.get(g);
+            let members: Vec<usize> = members.iter().map(|m| *m as usize).collect();
+            convert(&b.id, &objects, &index, root, &members, opts)
+        })
         .collect()
 }
 
@@ -114,25 +117,132 @@ enum Role {
 /// and reference ([`crate::stream`] builds one from a first pass).
 #[derive(Default)]
 pub(crate) struct Graph {
-    ids: HashMap<Box<str>, u32>,
+    /// Type names of ids, numbered.
+    types: HashMap<Box<str>, u32>,
+    /// Ids `type--uuid` with the UUID spelt canonically (lowercase,
+    /// hyphenated), as their type's number and the UUID's bytes: a third
+    /// of the memory of the text.
+    uuids: HashMap<(u32, [u8; 16]), u32>,
+    /// Any other id, as its text.
+    texts: HashMap<Box<str>, u32>,
     roles: Vec<Role>,
     /// Each object's own id.
     own: Vec<u32>,
-    /// What each object references.
-    refs: Vec<Vec<u32>>,
-    /// Object positions by interned id (the last of several versions).
-    by_id: HashMap<u32, usize>,
-    /// Relationships, sightings, notes and opinions by the ids they name.
-    touching: HashMap<u32, Vec<usize>>,
+    /// What the objects reference, one after the other.
+    refs: Vec<u32>,
+    /// Where each object's references end in `refs`.
+    refs_end: Vec<usize>,
+    /// Object position by interned id ([`NONE`]: no object has it), the
+    /// last of several versions.
+    by_id: Vec<u32>,
+    /// (id named, position) of relationships, sightings, notes and
+    /// opinions; sorted by [`Graph::groups`].
+    touching: Vec<(u32, u32)>,
+}
+
+/// No object.
+const NONE: u32 = u32::MAX;
+
+/// The groups of a graph: roots and member positions (in bundle order)
+/// one group after the other.
+pub(crate) struct Groups {
+    roots: Vec<Option<u32>>,
+    ends: Vec<usize>,
+    members: Vec<u32>,
+}
+
+impl Groups {
+    /// How many groups.
+    pub(crate) fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Group `g`: its root's position (`None` for the one group of a
+    /// bundle without root) and its members' positions.
+    pub(crate) fn get(&self, g: usize) -> (Option<usize>, &[u32]) {
+        let start = if g == 0 { 0 } else { self.ends[g - 1] };
+        (
+            self.roots[g].map(|r| r as usize),
+            &self.members[start..self.ends[g]],
+        )
+    }
+
+    /// Every member of every group (an object in several, several times).
+    pub(crate) fn all_members(&self) -> &[u32] {
+        &self.members
+    }
+}
+
+/// The 16 bytes of a UUID written as `8-4-4-4-12` lowercase hex digits;
+/// `None` for any other text (so that one key is one text).
+fn canonical_uuid(s: &str) -> Option<[u8; 16]> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut n = 0;
+    let mut high: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        match high.take() {
+            None => high = Some(v),
+            Some(h) => {
+                out[n] = (h << 4) | v;
+                n += 1;
+            }
+        }
+    }
+    Some(out)
 }
 
 impl Graph {
+    /// Most objects, and most distinct ids, a graph numbers.
+    pub(crate) const MAX_LEN: usize = NONE as usize - 1;
+
+    /// Whether it holds as many objects or ids as it can number.
+    pub(crate) fn is_full(&self) -> bool {
+        self.roles.len() >= Self::MAX_LEN || self.by_id.len() >= Self::MAX_LEN
+    }
+
     fn intern(&mut self, id: &str) -> u32 {
-        if let Some(n) = self.ids.get(id) {
-            return *n;
+        let next = self.by_id.len() as u32;
+        let uuid = id
+            .split_once("--")
+            .and_then(|(t, u)| Some((t, canonical_uuid(u)?)));
+        let n = match uuid {
+            Some((t, u)) => {
+                let t = match self.types.get(t) {
+                    Some(t) => *t,
+                    None => {
+                        let n = self.types.len() as u32;
+                        self.types.insert(t.into(), n);
+                        n
+                    }
+                };
+                *self.uuids.entry((t, u)).or_insert(next)
+            }
+            None => match self.texts.get(id) {
+                Some(n) => *n,
+                None => {
+                    self.texts.insert(id.into(), next);
+                    next
+                }
+            },
+        };
+        if n == next {
+            self.by_id.push(NONE);
         }
-        let n = self.ids.len() as u32;
-        self.ids.insert(id.into(), n);
         n
     }
 
@@ -168,9 +278,9 @@ impl Graph {
         refs: impl IntoIterator<Item = &'a str>,
         named: impl IntoIterator<Item = &'a str>,
     ) {
-        let i = self.roles.len();
+        let i = self.roles.len() as u32;
         let id = self.intern(id);
-        self.by_id.insert(id, i);
+        self.by_id[id as usize] = i;
         self.own.push(id);
         self.roles.push(match type_ {
             "incident" | "report" => Role::Root,
@@ -178,82 +288,126 @@ impl Graph {
             "observed-data" => Role::ObservedData,
             _ => Role::Other,
         });
-        let refs: Vec<u32> = refs.into_iter().map(|r| self.intern(r)).collect();
-        self.refs.push(refs);
+        for r in refs {
+            let r = self.intern(r);
+            self.refs.push(r);
+        }
+        self.refs_end.push(self.refs.len());
         for r in named {
             let r = self.intern(r);
-            self.touching.entry(r).or_default().push(i);
+            self.touching.push((r, i));
         }
+    }
+
+    /// What object `i` references.
+    fn refs_of(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.refs_end[i - 1] };
+        &self.refs[start..self.refs_end[i]]
     }
 
     /// The object groups: (root position, member positions in bundle
     /// order); the root is `None` for a bundle without incident, report or
     /// indicator (one group of everything).
-    pub(crate) fn groups(&self) -> Vec<(Option<usize>, Vec<usize>)> {
+    pub(crate) fn groups(&mut self) -> Groups {
+        self.touching.sort_unstable();
         let n = self.roles.len();
-        let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+        let mut groups = Groups {
+            roots: Vec::new(),
+            ends: Vec::new(),
+            members: Vec::new(),
+        };
         let mut reached = vec![false; n];
-        let mut add = |root: usize, reached: &mut Vec<bool>| {
-            let members = self.closure(root);
-            for &m in &members {
-                reached[m] = true;
+        // The group each object was last seen in (plus one), so that a
+        // closure needs no set of its own.
+        let mut seen = vec![0u32; n];
+        let mut queue = VecDeque::new();
+        let mut add = |root: usize, reached: &mut Vec<bool>, groups: &mut Groups| {
+            let start = groups.members.len();
+            let stamp = groups.roots.len() as u32 + 1;
+            self.closure(root, stamp, &mut seen, &mut queue, &mut groups.members);
+            groups.members[start..].sort_unstable();
+            for &m in &groups.members[start..] {
+                reached[m as usize] = true;
             }
-            groups.push((Some(root), members));
+            groups.roots.push(Some(root as u32));
+            groups.ends.push(groups.members.len());
         };
         for i in 0..n {
             if self.roles[i] == Role::Root {
-                add(i, &mut reached);
+                add(i, &mut reached, &mut groups);
             }
         }
         for i in 0..n {
             if self.roles[i] == Role::Indicator && !reached[i] {
-                add(i, &mut reached);
+                add(i, &mut reached, &mut groups);
             }
         }
-        let rest: Vec<usize> = (0..n).filter(|i| !reached[*i]).collect();
+        let rest: Vec<u32> = (0..n as u32).filter(|i| !reached[*i as usize]).collect();
         if !rest.is_empty() {
-            match groups.first_mut() {
-                Some((_, members)) => {
-                    members.extend(rest);
-                    members.sort_unstable();
-                    members.dedup();
+            if groups.roots.is_empty() {
+                groups.members = rest;
+                groups.roots.push(None);
+                groups.ends.push(groups.members.len());
+            } else {
+                // The first group takes them: it grows by their number.
+                let first_end = groups.ends[0];
+                let mut first = groups.members[..first_end].to_vec();
+                first.extend(&rest);
+                first.sort_unstable();
+                first.dedup();
+                let grown = first.len() - first_end;
+                first.extend_from_slice(&groups.members[first_end..]);
+                groups.members = first;
+                for e in &mut groups.ends {
+                    *e += grown;
                 }
-                None => groups.push((None, rest)),
             }
         }
         groups
     }
 
-    /// The objects that belong to `root`: what it references, the
-    /// relationships, sightings and notes that name it, and on through
-    /// them, but not into another incident or report. Only the objects a
-    /// group is about pull in what points at them: an identity or marking
-    /// shared by many does not.
-    fn closure(&self, root: usize) -> Vec<usize> {
-        let mut seen = HashSet::from([root]);
-        let mut queue = VecDeque::from([root]);
+    /// Appends to `out` the objects that belong to `root`: what it
+    /// references, the relationships, sightings and notes that name it,
+    /// and on through them, but not into another incident or report. Only
+    /// the objects a group is about pull in what points at them: an
+    /// identity or marking shared by many does not.
+    fn closure(
+        &self,
+        root: usize,
+        stamp: u32,
+        seen: &mut [u32],
+        queue: &mut VecDeque<usize>,
+        out: &mut Vec<u32>,
+    ) {
+        seen[root] = stamp;
+        out.push(root as u32);
+        queue.push_back(root);
         while let Some(i) = queue.pop_front() {
-            let mut next: Vec<usize> = self.refs[i]
+            let refs = self
+                .refs_of(i)
                 .iter()
-                .filter_map(|r| self.by_id.get(r).copied())
-                .collect();
-            if self.roles[i] != Role::Other {
-                if let Some(t) = self.touching.get(&self.own[i]) {
-                    next.extend(t);
-                }
-            }
-            for n in next {
+                .map(|r| self.by_id[*r as usize])
+                .filter(|p| *p != NONE);
+            let own = self.own[i];
+            let touching: &[(u32, u32)] = if self.roles[i] != Role::Other {
+                let from = self.touching.partition_point(|(t, _)| *t < own);
+                let to = from + self.touching[from..].partition_point(|(t, _)| *t == own);
+                &self.touching[from..to]
+            } else {
+                &[]
+            };
+            for n in refs.chain(touching.iter().map(|(_, p)| *p)) {
+                let n = n as usize;
                 if n != root && self.roles[n] == Role::Root {
                     continue;
                 }
-                if seen.insert(n) {
+                if seen[n] != stamp {
+                    seen[n] = stamp;
+                    out.push(n as u32);
                     queue.push_back(n);
                 }
             }
         }
-        let mut v: Vec<usize> = seen.into_iter().collect();
-        v.sort_unstable();
-        v
     }
 }
 
@@ -661,5 +815,35 @@ mod tests {
             original_bundle("bundle--\"x\"", &refs),
             serde_json::to_vec(&value).expect("serialises")
         );
+    }
+}
+
+#[cfg(test)]
+mod graph_tests {
+    use super::*;
+
+    /// One key is one text: another spelling of the same UUID is another id.
+    #[test]
+    fn only_the_canonical_spelling_of_a_uuid_is_kept_as_bytes() {
+        let lower = "8a4996ef-b447-40ce-b484-38b5c41f9dfd";
+        assert!(canonical_uuid(lower).is_some());
+        for other in [
+            "8A4996EF-B447-40CE-B484-38B5C41F9DFD",
+            "8a4996efb44740ceb48438b5c41f9dfd",
+            "{8a4996ef-b447-40ce-b484-38b5c41f9dfd}",
+            "8a4996ef-b447-40ce-b484-38b5c41f9dfg",
+        ] {
+            assert_eq!(canonical_uuid(other), None, "{other}");
+        }
+        let mut g = Graph::default();
+        let a = g.intern(&format!("indicator--{lower}"));
+        let b = g.intern(&format!("indicator--{}", lower.to_uppercase()));
+        let c = g.intern(&format!("malware--{lower}"));
+        let d = g.intern("indicator--not-a-uuid");
+        assert_eq!(g.intern(&format!("indicator--{lower}")), a);
+        assert_eq!(g.intern("indicator--not-a-uuid"), d);
+        let mut all = vec![a, b, c, d];
+        all.dedup();
+        assert_eq!(all.len(), 4);
     }
 }

@@ -15,13 +15,12 @@
 //! No I/O of its own: the caller hands in the reader (a file).
 
 use std::collections::HashMap;
-use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 
 use serde_json::Value;
 
 use crate::bundle::{Error, Limits, Object};
-use crate::import::{self, Graph, Group, Options};
+use crate::import::{self, Graph, Group, Groups, Options};
 use crate::skim;
 
 /// Largest object read, in bytes (a STIX object is rarely over a few
@@ -40,11 +39,13 @@ pub struct BundleStream<R> {
     /// marking) is kept once read, up to [`SHARED_CACHE`] of them, so that
     /// the second pass does not go back for it for every group.
     uses: Vec<u32>,
-    shared: HashMap<usize, Object>,
+    shared: HashMap<u32, Object>,
     id: String,
     /// Offset and length of each object accepted by the first pass.
     spans: Vec<(u64, u32)>,
-    groups: VecDeque<(Option<usize>, Vec<usize>)>,
+    groups: Groups,
+    /// The next group handed out.
+    next: usize,
     /// Objects refused by the first pass, each naming its index.
     refused: Vec<Error>,
     limits: Limits,
@@ -117,6 +118,16 @@ pub fn scan<R: Read + Seek>(
                         s.expect(b',')?;
                         s.skip_ws()?;
                     }
+                    if graph.is_full() {
+                        return Err(Error::new(
+                            "bundle",
+                            "objects",
+                            &format!(
+                                "holds more than {} objects or ids, more than can be grouped",
+                                Graph::MAX_LEN
+                            ),
+                        ));
+                    }
                     let at = s.pos;
                     buf.clear();
                     // Named by its index only when refused.
@@ -187,11 +198,10 @@ pub fn scan<R: Read + Seek>(
         }
     }
     let groups = graph.groups();
+    drop(graph);
     let mut uses = vec![0u32; spans.len()];
-    for (_, members) in &groups {
-        for m in members {
-            uses[*m] += 1;
-        }
+    for m in groups.all_members() {
+        uses[*m as usize] = uses[*m as usize].saturating_add(1);
     }
     let pos = input
         .stream_position()
@@ -202,7 +212,8 @@ pub fn scan<R: Read + Seek>(
         uses,
         shared: HashMap::new(),
         id,
-        groups: groups.into(),
+        groups,
+        next: 0,
         spans,
         refused,
         limits: *limits,
@@ -261,19 +272,19 @@ impl<R: Read + Seek> BundleStream<R> {
 
     /// The number of groups not handed out yet.
     pub fn remaining(&self) -> usize {
-        self.groups.len()
+        self.groups.len() - self.next
     }
 
-    fn load(&mut self, root: Option<usize>, members: &[usize]) -> Result<Group, Error> {
+    fn load(&mut self, root: Option<usize>, members: &[u32]) -> Result<Group, Error> {
         // Objects in several groups are read once and lent to each; the
         // rest are read for this group only.
-        let mut read: Vec<(usize, Object)> = Vec::new();
+        let mut read: Vec<Object> = Vec::new();
         let mut buf = Vec::new();
         for &m in members {
             if self.shared.contains_key(&m) {
                 continue;
             }
-            let (at, len) = self.spans[m];
+            let (at, len) = self.spans[m as usize];
             let io =
                 |e: io::Error| Error::new(&format!("objects at byte {at}"), "", &e.to_string());
             // Groups are mostly in file order: a short way forward or back
@@ -290,10 +301,10 @@ impl<R: Read + Seek> BundleStream<R> {
             let v: Value = serde_json::from_slice(&buf)
                 .map_err(|e| Error::new("bundle", "", &format!("changed while read: {e}")))?;
             let o = Object::read(v, &format!("objects at byte {at}"), &self.limits)?;
-            if self.uses[m] > 1 && self.shared.len() < SHARED_CACHE {
+            if self.uses[m as usize] > 1 && self.shared.len() < SHARED_CACHE {
                 self.shared.insert(m, o);
             } else {
-                read.push((m, o));
+                read.push(o);
             }
         }
         let mut fresh = read.iter();
@@ -301,15 +312,12 @@ impl<R: Read + Seek> BundleStream<R> {
             .iter()
             .map(|m| match self.shared.get(m) {
                 Some(o) => o,
-                None => {
-                    let (_, o) = fresh
-                        .next()
-                        .expect("each member not shared was read, in order");
-                    o
-                }
+                None => fresh
+                    .next()
+                    .expect("each member not shared was read, in order"),
             })
             .collect();
-        let root = root.and_then(|r| members.iter().position(|m| *m == r));
+        let root = root.and_then(|r| members.iter().position(|m| *m as usize == r));
         Ok(import::convert_group(&self.id, &objects, root, &self.opts))
     }
 }
@@ -320,7 +328,12 @@ impl<R: Read + Seek> Iterator for BundleStream<R> {
     /// The next group, converted; `Err` when the input can no longer be
     /// read (it changed or failed between the passes).
     fn next(&mut self) -> Option<Self::Item> {
-        let (root, members) = self.groups.pop_front()?;
+        if self.next == self.groups.len() {
+            return None;
+        }
+        let (root, members) = self.groups.get(self.next);
+        let members = members.to_vec();
+        self.next += 1;
         Some(self.load(root, &members))
     }
 }
