@@ -843,6 +843,7 @@ mod graph_tests {
         assert_eq!(g.intern(&format!("indicator--{lower}")), a);
         assert_eq!(g.intern("indicator--not-a-uuid"), d);
         let mut all = vec![a, b, c, d];
+        all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), 4);
     }
