@@ -146,7 +146,8 @@ const NONE: u32 = u32::MAX;
 /// The groups of a graph: roots and member positions (in bundle order)
 /// one group after the other.
 pub(crate) struct Groups {
-    roots: Vec<Option<u32>>,
+    /// Root positions ([`NONE`]: the one group of a bundle without root).
+    roots: Vec<u32>,
     ends: Vec<usize>,
     members: Vec<u32>,
 }
@@ -162,7 +163,7 @@ impl Groups {
     pub(crate) fn get(&self, g: usize) -> (Option<usize>, &[u32]) {
         let start = if g == 0 { 0 } else { self.ends[g - 1] };
         (
-            self.roots[g].map(|r| r as usize),
+            (self.roots[g] != NONE).then_some(self.roots[g] as usize),
             &self.members[start..self.ends[g]],
         )
     }
@@ -329,7 +330,7 @@ impl Graph {
             for &m in &groups.members[start..] {
                 reached[m as usize] = true;
             }
-            groups.roots.push(Some(root as u32));
+            groups.roots.push(root as u32);
             groups.ends.push(groups.members.len());
         };
         for i in 0..n {
@@ -346,7 +347,7 @@ impl Graph {
         if !rest.is_empty() {
             if groups.roots.is_empty() {
                 groups.members = rest;
-                groups.roots.push(None);
+                groups.roots.push(NONE);
                 groups.ends.push(groups.members.len());
             } else {
                 // The first group takes them: it grows by their number.
@@ -613,6 +614,8 @@ fn original_bundle(id: &str, objects: &[&Map<String, Value>]) -> Vec<u8> {
         serde_json::to_writer(&mut out, o).expect("a JSON map always serialises");
     }
     out.extend_from_slice(b"]}");
+    // A batch of incidents holds many of these: no room to spare.
+    out.shrink_to_fit();
     out
 }
 

@@ -35,14 +35,14 @@ pub struct BundleStream<R> {
     input: BufReader<R>,
     /// Where `input` is.
     pos: u64,
-    /// How many groups each object is in; one in several (an identity, a
+    /// How many groups each object is in (counted to 255); one in several (an identity, a
     /// marking) is kept once read, up to [`SHARED_CACHE`] of them, so that
     /// the second pass does not go back for it for every group.
-    uses: Vec<u32>,
+    uses: Vec<u8>,
     shared: HashMap<u32, Object>,
     id: String,
     /// Offset and length of each object accepted by the first pass.
-    spans: Vec<(u64, u32)>,
+    spans: Spans,
     groups: Groups,
     /// The next group handed out.
     next: usize,
@@ -50,6 +50,29 @@ pub struct BundleStream<R> {
     refused: Vec<Error>,
     limits: Limits,
     opts: Options,
+}
+
+/// Where each object accepted by the first pass is: offsets and lengths
+/// apart, 12 bytes an object rather than a padded 16.
+#[derive(Default)]
+struct Spans {
+    at: Vec<u64>,
+    len: Vec<u32>,
+}
+
+impl Spans {
+    fn push(&mut self, at: u64, len: u32) {
+        self.at.push(at);
+        self.len.push(len);
+    }
+
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn get(&self, i: usize) -> (u64, u32) {
+        (self.at[i], self.len[i])
+    }
 }
 
 /// Objects in several groups kept in memory by the second pass, at most.
@@ -69,7 +92,7 @@ pub fn scan<R: Read + Seek>(
         .stream_position()
         .map_err(|e| Error::new("bundle", "", &e.to_string()))?;
     let mut graph = Graph::default();
-    let mut spans = Vec::new();
+    let mut spans = Spans::default();
     let mut refused = Vec::new();
     let mut members: Vec<(String, Value)> = Vec::new();
     {
@@ -157,7 +180,7 @@ pub fn scan<R: Read + Seek>(
                         match Object::read(v, &name(), limits) {
                             Ok(o) => {
                                 graph.add(&o);
-                                spans.push((at, buf.len() as u32));
+                                spans.push(at, buf.len() as u32);
                             }
                             Err(e) => refused.push(e),
                         }
@@ -166,7 +189,7 @@ pub fn scan<R: Read + Seek>(
                     match skimmed(&k, &name()) {
                         Ok((type_, id)) => {
                             add_skimmed(&mut graph, &k, type_, id);
-                            spans.push((at, buf.len() as u32));
+                            spans.push(at, buf.len() as u32);
                         }
                         Err(e) => refused.push(e),
                     }
@@ -199,7 +222,7 @@ pub fn scan<R: Read + Seek>(
     }
     let groups = graph.groups();
     drop(graph);
-    let mut uses = vec![0u32; spans.len()];
+    let mut uses = vec![0u8; spans.len()];
     for m in groups.all_members() {
         uses[*m as usize] = uses[*m as usize].saturating_add(1);
     }
@@ -284,7 +307,7 @@ impl<R: Read + Seek> BundleStream<R> {
             if self.shared.contains_key(&m) {
                 continue;
             }
-            let (at, len) = self.spans[m as usize];
+            let (at, len) = self.spans.get(m as usize);
             let io =
                 |e: io::Error| Error::new(&format!("objects at byte {at}"), "", &e.to_string());
             // Groups are mostly in file order: a short way forward or back
