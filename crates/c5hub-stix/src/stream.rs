@@ -473,14 +473,23 @@ impl<R: BufRead> Scanner<'_, R> {
             }
             let mut n = 0;
             let mut done = false;
-            for &b in buf {
+            while n < buf.len() {
                 if in_string {
-                    n += 1;
                     if escaped {
                         escaped = false;
-                    } else if b == b'\\' {
+                        n += 1;
+                        continue;
+                    }
+                    // Most of a bundle is strings: jump to the next quote
+                    // or backslash instead of looking at every byte.
+                    let Some(k) = memchr::memchr2(b'"', b'\\', &buf[n..]) else {
+                        n = buf.len();
+                        break;
+                    };
+                    n += k + 1;
+                    if buf[n - 1] == b'\\' {
                         escaped = true;
-                    } else if b == b'"' {
+                    } else {
                         in_string = false;
                         if depth.is_empty() {
                             done = true;
@@ -489,6 +498,7 @@ impl<R: BufRead> Scanner<'_, R> {
                     }
                     continue;
                 }
+                let b = buf[n];
                 match b {
                     b'"' => in_string = true,
                     b'{' | b'[' => {
@@ -548,5 +558,69 @@ impl<R: BufRead> Scanner<'_, R> {
                 };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    /// A reader that hands out at most a few bytes a read, so that every
+    /// string, escape and bracket falls on a buffer's edge somewhere.
+    struct Trickle(Cursor<Vec<u8>>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.1 = self.1 % 3 + 1;
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    impl Seek for Trickle {
+        fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+            self.0.seek(to)
+        }
+    }
+
+    fn groups_of<R: Read + Seek>(r: R) -> Vec<Group> {
+        scan(r, &Limits::default(), &Options::default())
+            .expect("a bundle")
+            .map(|g| g.expect("readable"))
+            .collect()
+    }
+
+    #[test]
+    fn values_are_found_across_buffer_edges() {
+        let bundle = br#"{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+            {"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+             "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+             "name": "a \"quoted\" \\ name \\\\\" with [brackets] and {braces}, commas",
+             "pattern": "[file:name = 'a\\'b']", "pattern_type": "stix", "valid_from": "2016-01-01T00:00:00Z",
+             "x_nested": {"a": [1, 2, {"b": "]}"}], "c": "\\"}},
+            {"type": "relationship", "spec_version": "2.1", "id": "relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad",
+             "created": "2016-04-06T20:06:37.000Z", "modified": "2016-04-06T20:06:37.000Z",
+             "relationship_type": "indicates", "source_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+             "target_ref": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b"}
+        ]}"#;
+        let whole = groups_of(Cursor::new(bundle.to_vec()));
+        let trickled = groups_of(Trickle(Cursor::new(bundle.to_vec()), 0));
+        assert_eq!(whole.len(), 1);
+        assert_eq!(trickled.len(), 1);
+        let (a, b) = (&whole[0], &trickled[0]);
+        assert_eq!(a.root, b.root);
+        let (a, b) = (
+            a.incident.as_ref().expect("converts"),
+            b.incident.as_ref().expect("converts"),
+        );
+        assert_eq!(a.original, b.original);
+        let objects = import::original_objects(a).expect("stix");
+        assert_eq!(objects.len(), 2);
+        assert_eq!(
+            objects[0]["name"],
+            "a \"quoted\" \\ name \\\\\" with [brackets] and {braces}, commas"
+        );
     }
 }
