@@ -186,7 +186,7 @@ pub fn scan<R: Read + Seek>(
                         }
                         continue;
                     }
-                    match skimmed(&k, &name()) {
+                    match skimmed(&k, name) {
                         Ok((type_, id)) => {
                             add_skimmed(&mut graph, &k, type_, id);
                             spans.push(at, buf.len() as u32);
@@ -246,19 +246,22 @@ pub fn scan<R: Read + Seek>(
 
 /// The type and id of a skimmed object, or why [`Object::read`] would
 /// refuse it (the same errors, in the same order).
-fn skimmed<'k>(k: &'k skim::Skim<'_>, at: &str) -> Result<(&'k str, &'k str), Error> {
+fn skimmed<'k>(
+    k: &'k skim::Skim<'_>,
+    at: impl Fn() -> String,
+) -> Result<(&'k str, &'k str), Error> {
     if !k.object {
-        return Err(Error::new(at, "", "is not a JSON object"));
+        return Err(Error::new(&at(), "", "is not a JSON object"));
     }
     let type_ = match &k.type_ {
         skim::Prop::Str(t) => t,
-        skim::Prop::Other => return Err(Error::new(at, "type", "is not a string")),
-        skim::Prop::Missing => return Err(Error::new(at, "type", "is missing")),
+        skim::Prop::Other => return Err(Error::new(&at(), "type", "is not a string")),
+        skim::Prop::Missing => return Err(Error::new(&at(), "type", "is missing")),
     };
     let id = match &k.id {
         skim::Prop::Str(t) => t,
-        skim::Prop::Other => return Err(Error::new(at, "id", "is not a string")),
-        skim::Prop::Missing => return Err(Error::new(at, "id", "is missing")),
+        skim::Prop::Other => return Err(Error::new(&at(), "id", "is not a string")),
+        skim::Prop::Missing => return Err(Error::new(&at(), "id", "is missing")),
     };
     Ok((type_, id))
 }
