@@ -743,12 +743,12 @@ struct Fail {
 
 /// What was expected, each label once, in the order found. The parser
 /// fails and backtracks at almost every token (every `OR`, `AND` and
-/// qualifier it looks for and does not find), so the first few labels are
-/// kept without allocating.
+/// qualifier it looks for and does not find), so the first labels are
+/// kept without allocating (two: the error stays small enough to return).
 #[derive(Debug, Clone, Default)]
 struct Labels {
-    head: [&'static str; 4],
-    len: usize,
+    head: [&'static str; 2],
+    len: u8,
     tail: Vec<&'static str>,
 }
 
@@ -764,8 +764,8 @@ impl Labels {
         if self.iter().any(|l| l == label) {
             return;
         }
-        if self.len < self.head.len() {
-            self.head[self.len] = label;
+        if usize::from(self.len) < self.head.len() {
+            self.head[usize::from(self.len)] = label;
             self.len += 1;
         } else {
             self.tail.push(label);
@@ -773,7 +773,10 @@ impl Labels {
     }
 
     fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.head[..self.len].iter().chain(&self.tail).copied()
+        self.head[..usize::from(self.len)]
+            .iter()
+            .chain(&self.tail)
+            .copied()
     }
 }
 
