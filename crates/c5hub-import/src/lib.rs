@@ -465,6 +465,13 @@ fn decode_options(opts: &ImportOptions) -> DecodeOptions {
 /// incidents): what bounds the importer's memory on a document of any size.
 const IODEF_BATCH_BYTES: usize = 64 << 20;
 
+/// The same bound for a STIX bundle's groups. An incident read from STIX
+/// holds about twice its original in memory (its observables, texts and
+/// the store's rows beside the bytes), and a 1 GB bundle must import in
+/// under 500 MB beside the store's page cache (256 MB): a quarter of the
+/// IODEF bound keeps a transaction's incidents to some 50 MB.
+const STIX_BATCH_BYTES: usize = 16 << 20;
+
 /// A file read through a large buffer, with a counter of the bytes read
 /// so far (for the progress bar while a batch is being stored).
 fn open_counted(f: &Path) -> Result<(BufReader<CountingReader<fs::File>>, Arc<AtomicU64>), Error> {
@@ -579,7 +586,7 @@ fn import_iodef_stream(
 /// Imports a STIX 2.1 bundle of any size, object group by object group
 /// ([`c5hub_stix::stream`]: a first pass finds the groups, a second reads
 /// each). Each group is one incident; groups are stored in transactions of
-/// up to `batch_size` incidents or [`IODEF_BATCH_BYTES`] of originals. A
+/// up to `batch_size` incidents or [`STIX_BATCH_BYTES`] of originals. A
 /// group that does not convert (an object with a type error, a model
 /// limit) is not stored, nor an object the first pass refuses; the rest
 /// are, and the file is quarantined with every error, each naming its
@@ -632,7 +639,7 @@ fn import_stix(
             }
             Err(es) => errors.extend(es.iter().map(|e| format!("group of {}: {e}", g.root))),
         }
-        if batch.len() >= batch_size || batch_bytes >= IODEF_BATCH_BYTES {
+        if batch.len() >= batch_size || batch_bytes >= STIX_BATCH_BYTES {
             store_batch(
                 store,
                 f,

@@ -148,80 +148,95 @@ impl Object {
             Some((t, u)) if t == type_ && uuid::Uuid::try_parse(u).is_ok() => {}
             _ => err(&mut errs, "id", &format!("is not {type_}--<UUID>")),
         }
+        // One pass over the properties finds those checked below, so that
+        // no name is looked up (hashed) twice.
+        let mut found = Props::default();
         for (k, v) in &self.map {
-            check_value(k, v, name, limits, &mut errs);
+            if over_limit(v, limits) {
+                check_value(k, v, name, limits, &mut errs);
+            }
             if k.ends_with("_ref") && !v.is_string() {
                 err(&mut errs, k, "is not a string (an identifier)");
             }
             if k.ends_with("_refs") && !is_list_of(v, Value::is_string) {
                 err(&mut errs, k, "is not a list of identifiers");
             }
+            found.see(k, v);
         }
-        let strings: &[&str] = &[
-            "spec_version",
-            "created",
-            "modified",
-            "name",
-            "description",
-            "pattern",
-            "pattern_type",
-            "relationship_type",
-            "value",
-            "definition_type",
+        let p = found;
+        let strings = [
+            ("spec_version", p.spec_version),
+            ("created", p.created),
+            ("modified", p.modified),
+            ("name", p.name),
+            ("description", p.description),
+            ("pattern", p.pattern),
+            ("pattern_type", p.pattern_type),
+            ("relationship_type", p.relationship_type),
+            ("value", p.value),
+            ("definition_type", p.definition_type),
         ];
-        for p in strings {
-            if self.map.get(*p).is_some_and(|v| !v.is_string()) {
-                err(&mut errs, p, "is not a string");
+        for (prop, v) in strings {
+            if v.is_some_and(|v| !v.is_string()) {
+                err(&mut errs, prop, "is not a string");
             }
         }
-        for p in ["labels", "indicator_types", "report_types"] {
-            if self
-                .map
-                .get(p)
-                .is_some_and(|v| !is_list_of(v, Value::is_string))
-            {
-                err(&mut errs, p, "is not a list of strings");
+        let lists = [
+            ("labels", p.labels),
+            ("indicator_types", p.indicator_types),
+            ("report_types", p.report_types),
+        ];
+        for (prop, v) in lists {
+            if v.is_some_and(|v| !is_list_of(v, Value::is_string)) {
+                err(&mut errs, prop, "is not a list of strings");
             }
         }
-        for p in ["created", "modified", "valid_from"] {
-            if let Some(s) = self.str(p) {
+        let times = [
+            ("created", p.created),
+            ("modified", p.modified),
+            ("valid_from", p.valid_from),
+        ];
+        for (prop, v) in times {
+            if let Some(s) = v.and_then(Value::as_str) {
                 if chrono::DateTime::parse_from_rfc3339(s).is_err() {
-                    err(&mut errs, p, "is not an RFC 3339 timestamp");
+                    err(&mut errs, prop, "is not an RFC 3339 timestamp");
                 }
             }
         }
-        if self
-            .map
-            .get("external_references")
+        if p.external_references
             .is_some_and(|v| !is_list_of(v, Value::is_object))
         {
             err(&mut errs, "external_references", "is not a list of objects");
         }
-        if self.map.get("extensions").is_some_and(|v| !v.is_object()) {
+        if p.extensions.is_some_and(|v| !v.is_object()) {
             err(&mut errs, "extensions", "is not an object");
         }
-        if self.map.get("hashes").is_some_and(|v| {
+        if p.hashes.is_some_and(|v| {
             !v.as_object()
                 .is_some_and(|h| h.values().all(Value::is_string))
         }) {
             err(&mut errs, "hashes", "is not an object of strings");
         }
-        if type_ == "autonomous-system" && self.map.get("number").is_some_and(|v| !v.is_u64()) {
+        if type_ == "autonomous-system" && p.number.is_some_and(|v| !v.is_u64()) {
             err(&mut errs, "number", "is not a non-negative integer");
         }
         if type_ == "relationship" {
-            for p in ["source_ref", "target_ref", "relationship_type"] {
-                if self.map.get(p).is_none() {
-                    err(&mut errs, p, "is missing");
+            let required = [
+                ("source_ref", p.source_ref),
+                ("target_ref", p.target_ref),
+                ("relationship_type", p.relationship_type),
+            ];
+            for (prop, v) in required {
+                if v.is_none() {
+                    err(&mut errs, prop, "is missing");
                 }
             }
         }
-        if type_ == "indicator" && self.map.get("pattern").is_none() {
+        if type_ == "indicator" && p.pattern.is_none() {
             err(&mut errs, "pattern", "is missing");
         }
-        if let Some(ext) = self
-            .map
-            .get("extensions")
+        if let Some(ext) = p
+            .extensions
             .and_then(|e| e.get(crate::export::INCIDENT_EXTENSION))
         {
             let p = "extensions.incident_types";
@@ -242,8 +257,75 @@ impl Object {
     }
 }
 
+/// The properties [`Object::check`] looks at, found in one pass.
+#[derive(Default, Clone, Copy)]
+struct Props<'a> {
+    spec_version: Option<&'a Value>,
+    created: Option<&'a Value>,
+    modified: Option<&'a Value>,
+    name: Option<&'a Value>,
+    description: Option<&'a Value>,
+    pattern: Option<&'a Value>,
+    pattern_type: Option<&'a Value>,
+    relationship_type: Option<&'a Value>,
+    value: Option<&'a Value>,
+    definition_type: Option<&'a Value>,
+    labels: Option<&'a Value>,
+    indicator_types: Option<&'a Value>,
+    report_types: Option<&'a Value>,
+    valid_from: Option<&'a Value>,
+    external_references: Option<&'a Value>,
+    extensions: Option<&'a Value>,
+    hashes: Option<&'a Value>,
+    number: Option<&'a Value>,
+    source_ref: Option<&'a Value>,
+    target_ref: Option<&'a Value>,
+}
+
+impl<'a> Props<'a> {
+    fn see(&mut self, k: &str, v: &'a Value) {
+        let slot = match k {
+            "spec_version" => &mut self.spec_version,
+            "created" => &mut self.created,
+            "modified" => &mut self.modified,
+            "name" => &mut self.name,
+            "description" => &mut self.description,
+            "pattern" => &mut self.pattern,
+            "pattern_type" => &mut self.pattern_type,
+            "relationship_type" => &mut self.relationship_type,
+            "value" => &mut self.value,
+            "definition_type" => &mut self.definition_type,
+            "labels" => &mut self.labels,
+            "indicator_types" => &mut self.indicator_types,
+            "report_types" => &mut self.report_types,
+            "valid_from" => &mut self.valid_from,
+            "external_references" => &mut self.external_references,
+            "extensions" => &mut self.extensions,
+            "hashes" => &mut self.hashes,
+            "number" => &mut self.number,
+            "source_ref" => &mut self.source_ref,
+            "target_ref" => &mut self.target_ref,
+            _ => return,
+        };
+        *slot = Some(v);
+    }
+}
+
 fn is_list_of(v: &Value, f: impl Fn(&Value) -> bool) -> bool {
     v.as_array().is_some_and(|a| a.iter().all(f))
+}
+
+/// Whether a string or a member name anywhere in `v` is over the limit:
+/// the paths [`check_value`] names are written only then.
+fn over_limit(v: &Value, limits: &Limits) -> bool {
+    match v {
+        Value::String(s) => s.len() > limits.max_string,
+        Value::Array(a) => a.iter().any(|x| over_limit(x, limits)),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| k.len() > limits.max_string || over_limit(x, limits)),
+        _ => false,
+    }
 }
 
 /// Strings over the limit, anywhere in a property's value.

@@ -9,7 +9,7 @@
 //! that export gives them back as they came. The mapping is the table in
 //! the crate's README.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use c5hub_model::{
     DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole,
@@ -70,11 +70,15 @@ pub fn incidents(b: &Bundle, opts: &Options) -> Vec<Group> {
     for o in &b.objects {
         graph.add(o);
     }
-    let index = Index::new(b);
-    graph
-        .groups()
-        .into_iter()
-        .map(|(root, members)| convert(b, &index, root, &members, opts))
+    let objects: Vec<&Object> = b.objects.iter().collect();
+    let index = Index::new(&objects);
+    let groups = graph.groups();
+    (0..groups.len())
+        .map(|g| {
+            let (root, members) = groups.get(g);
+            let members: Vec<usize> = members.iter().map(|m| *m as usize).collect();
+            convert(&b.id, &objects, &index, root, &members, opts)
+        })
         .collect()
 }
 
@@ -85,9 +89,8 @@ pub(crate) struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    pub(crate) fn new(b: &'a Bundle) -> Index<'a> {
-        let by_id = b
-            .objects
+    pub(crate) fn new(objects: &[&'a Object]) -> Index<'a> {
+        let by_id = objects
             .iter()
             .enumerate()
             .map(|(i, o)| (o.id(), i))
@@ -114,44 +117,140 @@ enum Role {
 /// and reference ([`crate::stream`] builds one from a first pass).
 #[derive(Default)]
 pub(crate) struct Graph {
-    ids: HashMap<Box<str>, u32>,
+    /// Type names of ids, numbered.
+    types: HashMap<Box<str>, u32>,
+    /// Ids `type--uuid` with the UUID spelt canonically (lowercase,
+    /// hyphenated), as their type's number and the UUID's bytes: a third
+    /// of the memory of the text.
+    uuids: HashMap<(u32, [u8; 16]), u32>,
+    /// Any other id, as its text.
+    texts: HashMap<Box<str>, u32>,
     roles: Vec<Role>,
     /// Each object's own id.
     own: Vec<u32>,
-    /// What each object references.
-    refs: Vec<Vec<u32>>,
-    /// Object positions by interned id (the last of several versions).
-    by_id: HashMap<u32, usize>,
-    /// Relationships, sightings, notes and opinions by the ids they name.
-    touching: HashMap<u32, Vec<usize>>,
+    /// What the objects reference, one after the other.
+    refs: Vec<u32>,
+    /// Where each object's references end in `refs`.
+    refs_end: Vec<usize>,
+    /// Object position by interned id ([`NONE`]: no object has it), the
+    /// last of several versions.
+    by_id: Vec<u32>,
+    /// (id named, position) of relationships, sightings, notes and
+    /// opinions; sorted by [`Graph::groups`].
+    touching: Vec<(u32, u32)>,
+}
+
+/// No object.
+const NONE: u32 = u32::MAX;
+
+/// The groups of a graph: roots and member positions (in bundle order)
+/// one group after the other.
+pub(crate) struct Groups {
+    /// Root positions ([`NONE`]: the one group of a bundle without root).
+    roots: Vec<u32>,
+    ends: Vec<usize>,
+    members: Vec<u32>,
+}
+
+impl Groups {
+    /// How many groups.
+    pub(crate) fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Group `g`: its root's position (`None` for the one group of a
+    /// bundle without root) and its members' positions.
+    pub(crate) fn get(&self, g: usize) -> (Option<usize>, &[u32]) {
+        let start = if g == 0 { 0 } else { self.ends[g - 1] };
+        (
+            (self.roots[g] != NONE).then_some(self.roots[g] as usize),
+            &self.members[start..self.ends[g]],
+        )
+    }
+
+    /// Every member of every group (an object in several, several times).
+    pub(crate) fn all_members(&self) -> &[u32] {
+        &self.members
+    }
+}
+
+/// The 16 bytes of a UUID written as `8-4-4-4-12` lowercase hex digits;
+/// `None` for any other text (so that one key is one text).
+fn canonical_uuid(s: &str) -> Option<[u8; 16]> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut n = 0;
+    let mut high: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        match high.take() {
+            None => high = Some(v),
+            Some(h) => {
+                out[n] = (h << 4) | v;
+                n += 1;
+            }
+        }
+    }
+    Some(out)
 }
 
 impl Graph {
+    /// Most objects, and most distinct ids, a graph numbers.
+    pub(crate) const MAX_LEN: usize = NONE as usize - 1;
+
+    /// Whether it holds as many objects or ids as it can number.
+    pub(crate) fn is_full(&self) -> bool {
+        self.roles.len() >= Self::MAX_LEN || self.by_id.len() >= Self::MAX_LEN
+    }
+
     fn intern(&mut self, id: &str) -> u32 {
-        if let Some(n) = self.ids.get(id) {
-            return *n;
+        let next = self.by_id.len() as u32;
+        let uuid = id
+            .split_once("--")
+            .and_then(|(t, u)| Some((t, canonical_uuid(u)?)));
+        let n = match uuid {
+            Some((t, u)) => {
+                let t = match self.types.get(t) {
+                    Some(t) => *t,
+                    None => {
+                        let n = self.types.len() as u32;
+                        self.types.insert(t.into(), n);
+                        n
+                    }
+                };
+                *self.uuids.entry((t, u)).or_insert(next)
+            }
+            None => match self.texts.get(id) {
+                Some(n) => *n,
+                None => {
+                    self.texts.insert(id.into(), next);
+                    next
+                }
+            },
+        };
+        if n == next {
+            self.by_id.push(NONE);
         }
-        let n = self.ids.len() as u32;
-        self.ids.insert(id.into(), n);
         n
     }
 
     /// Adds the next object.
     pub(crate) fn add(&mut self, o: &Object) {
-        let i = self.roles.len();
-        let id = self.intern(o.id());
-        self.by_id.insert(id, i);
-        self.own.push(id);
-        self.roles.push(match o.type_() {
-            "incident" | "report" => Role::Root,
-            "indicator" => Role::Indicator,
-            "observed-data" => Role::ObservedData,
-            _ => Role::Other,
-        });
         let mut refs = Vec::new();
         collect_refs(&o.map, &mut refs);
-        let refs: Vec<u32> = refs.iter().map(|r| self.intern(r)).collect();
-        self.refs.push(refs);
         let props: &[&str] = match o.type_() {
             "relationship" => &["source_ref", "target_ref"],
             "sighting" => &["sighting_of_ref"],
@@ -167,97 +266,166 @@ impl Graph {
                     .filter_map(Value::as_str),
             );
         }
+        self.add_parts(o.type_(), o.id(), refs, named);
+    }
+
+    /// Adds the next object from what grouping needs of it: its type and
+    /// id, every id it references ([`collect_refs`]), and the ids a
+    /// relationship, sighting, note or opinion is about.
+    pub(crate) fn add_parts<'a>(
+        &mut self,
+        type_: &str,
+        id: &str,
+        refs: impl IntoIterator<Item = &'a str>,
+        named: impl IntoIterator<Item = &'a str>,
+    ) {
+        let i = self.roles.len() as u32;
+        let id = self.intern(id);
+        self.by_id[id as usize] = i;
+        self.own.push(id);
+        self.roles.push(match type_ {
+            "incident" | "report" => Role::Root,
+            "indicator" => Role::Indicator,
+            "observed-data" => Role::ObservedData,
+            _ => Role::Other,
+        });
+        for r in refs {
+            let r = self.intern(r);
+            self.refs.push(r);
+        }
+        self.refs_end.push(self.refs.len());
         for r in named {
             let r = self.intern(r);
-            self.touching.entry(r).or_default().push(i);
+            self.touching.push((r, i));
         }
+    }
+
+    /// What object `i` references.
+    fn refs_of(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.refs_end[i - 1] };
+        &self.refs[start..self.refs_end[i]]
     }
 
     /// The object groups: (root position, member positions in bundle
     /// order); the root is `None` for a bundle without incident, report or
     /// indicator (one group of everything).
-    pub(crate) fn groups(&self) -> Vec<(Option<usize>, Vec<usize>)> {
+    pub(crate) fn groups(&mut self) -> Groups {
+        self.touching.sort_unstable();
         let n = self.roles.len();
-        let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+        let mut groups = Groups {
+            roots: Vec::new(),
+            ends: Vec::new(),
+            members: Vec::new(),
+        };
         let mut reached = vec![false; n];
-        let mut add = |root: usize, reached: &mut Vec<bool>| {
-            let members = self.closure(root);
-            for &m in &members {
-                reached[m] = true;
+        // The group each object was last seen in (plus one), so that a
+        // closure needs no set of its own.
+        let mut seen = vec![0u32; n];
+        let mut queue = VecDeque::new();
+        let mut add = |root: usize, reached: &mut Vec<bool>, groups: &mut Groups| {
+            let start = groups.members.len();
+            let stamp = groups.roots.len() as u32 + 1;
+            self.closure(root, stamp, &mut seen, &mut queue, &mut groups.members);
+            groups.members[start..].sort_unstable();
+            for &m in &groups.members[start..] {
+                reached[m as usize] = true;
             }
-            groups.push((Some(root), members));
+            groups.roots.push(root as u32);
+            groups.ends.push(groups.members.len());
         };
         for i in 0..n {
             if self.roles[i] == Role::Root {
-                add(i, &mut reached);
+                add(i, &mut reached, &mut groups);
             }
         }
         for i in 0..n {
             if self.roles[i] == Role::Indicator && !reached[i] {
-                add(i, &mut reached);
+                add(i, &mut reached, &mut groups);
             }
         }
-        let rest: Vec<usize> = (0..n).filter(|i| !reached[*i]).collect();
+        let rest: Vec<u32> = (0..n as u32).filter(|i| !reached[*i as usize]).collect();
         if !rest.is_empty() {
-            match groups.first_mut() {
-                Some((_, members)) => {
-                    members.extend(rest);
-                    members.sort_unstable();
-                    members.dedup();
+            if groups.roots.is_empty() {
+                groups.members = rest;
+                groups.roots.push(NONE);
+                groups.ends.push(groups.members.len());
+            } else {
+                // The first group takes them: it grows by their number.
+                let first_end = groups.ends[0];
+                let mut first = groups.members[..first_end].to_vec();
+                first.extend(&rest);
+                first.sort_unstable();
+                first.dedup();
+                let grown = first.len() - first_end;
+                first.extend_from_slice(&groups.members[first_end..]);
+                groups.members = first;
+                for e in &mut groups.ends {
+                    *e += grown;
                 }
-                None => groups.push((None, rest)),
             }
         }
         groups
     }
 
-    /// The objects that belong to `root`: what it references, the
-    /// relationships, sightings and notes that name it, and on through
-    /// them, but not into another incident or report. Only the objects a
-    /// group is about pull in what points at them: an identity or marking
-    /// shared by many does not.
-    fn closure(&self, root: usize) -> Vec<usize> {
-        let mut seen = HashSet::from([root]);
-        let mut queue = VecDeque::from([root]);
+    /// Appends to `out` the objects that belong to `root`: what it
+    /// references, the relationships, sightings and notes that name it,
+    /// and on through them, but not into another incident or report. Only
+    /// the objects a group is about pull in what points at them: an
+    /// identity or marking shared by many does not.
+    fn closure(
+        &self,
+        root: usize,
+        stamp: u32,
+        seen: &mut [u32],
+        queue: &mut VecDeque<usize>,
+        out: &mut Vec<u32>,
+    ) {
+        seen[root] = stamp;
+        out.push(root as u32);
+        queue.push_back(root);
         while let Some(i) = queue.pop_front() {
-            let mut next: Vec<usize> = self.refs[i]
+            let refs = self
+                .refs_of(i)
                 .iter()
-                .filter_map(|r| self.by_id.get(r).copied())
-                .collect();
-            if self.roles[i] != Role::Other {
-                if let Some(t) = self.touching.get(&self.own[i]) {
-                    next.extend(t);
-                }
-            }
-            for n in next {
+                .map(|r| self.by_id[*r as usize])
+                .filter(|p| *p != NONE);
+            let own = self.own[i];
+            let touching: &[(u32, u32)] = if self.roles[i] != Role::Other {
+                let from = self.touching.partition_point(|(t, _)| *t < own);
+                let to = from + self.touching[from..].partition_point(|(t, _)| *t == own);
+                &self.touching[from..to]
+            } else {
+                &[]
+            };
+            for n in refs.chain(touching.iter().map(|(_, p)| *p)) {
+                let n = n as usize;
                 if n != root && self.roles[n] == Role::Root {
                     continue;
                 }
-                if seen.insert(n) {
+                if seen[n] != stamp {
+                    seen[n] = stamp;
+                    out.push(n as u32);
                     queue.push_back(n);
                 }
             }
         }
-        let mut v: Vec<usize> = seen.into_iter().collect();
-        v.sort_unstable();
-        v
     }
 }
 
 /// Every id in a `*_ref`/`*_refs` property, in `extensions` keys, and in
 /// `marking_ref`s, at any depth.
-fn collect_refs(m: &Map<String, Value>, out: &mut Vec<String>) {
+pub(crate) fn collect_refs<'a>(m: &'a Map<String, Value>, out: &mut Vec<&'a str>) {
     for (k, x) in m {
         if k.starts_with("extension-definition--") {
-            out.push(k.clone());
+            out.push(k);
         }
         if k.ends_with("_ref") {
             if let Some(s) = x.as_str() {
-                out.push(s.to_owned());
+                out.push(s);
             }
         } else if k.ends_with("_refs") {
             if let Some(a) = x.as_array() {
-                out.extend(a.iter().filter_map(Value::as_str).map(str::to_owned));
+                out.extend(a.iter().filter_map(Value::as_str));
             }
         } else {
             collect_value_refs(x, out);
@@ -265,7 +433,7 @@ fn collect_refs(m: &Map<String, Value>, out: &mut Vec<String>) {
     }
 }
 
-fn collect_value_refs(v: &Value, out: &mut Vec<String>) {
+fn collect_value_refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
         Value::Object(m) => collect_refs(m, out),
         Value::Array(a) => a.iter().for_each(|x| collect_value_refs(x, out)),
@@ -273,27 +441,33 @@ fn collect_value_refs(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Converts a bundle that is one group (read by [`crate::stream`]), its
-/// root at `root`.
-pub(crate) fn convert_group(b: &Bundle, root: Option<usize>, opts: &Options) -> Group {
-    let index = Index::new(b);
-    let members: Vec<usize> = (0..b.objects.len()).collect();
-    convert(b, &index, root, &members, opts)
+/// Converts the objects of one group of bundle `bundle_id` (read by
+/// [`crate::stream`]), its root at `root`.
+pub(crate) fn convert_group(
+    bundle_id: &str,
+    objects: &[&Object],
+    root: Option<usize>,
+    opts: &Options,
+) -> Group {
+    let index = Index::new(objects);
+    let members: Vec<usize> = (0..objects.len()).collect();
+    convert(bundle_id, objects, &index, root, &members, opts)
 }
 
 fn convert(
-    b: &Bundle,
+    bundle_id: &str,
+    objects: &[&Object],
     index: &Index<'_>,
     root: Option<usize>,
     members: &[usize],
     opts: &Options,
 ) -> Group {
     let root_id = root
-        .map(|r| b.objects[r].id().to_owned())
-        .unwrap_or_else(|| b.id.clone());
+        .map(|r| objects[r].id().to_owned())
+        .unwrap_or_else(|| bundle_id.to_owned());
     let errors: Vec<Error> = members
         .iter()
-        .flat_map(|m| b.objects[*m].errors.iter().cloned())
+        .flat_map(|m| objects[*m].errors.iter().cloned())
         .collect();
     if !errors.is_empty() {
         return Group {
@@ -303,11 +477,11 @@ fn convert(
         };
     }
     let mut notes = Vec::new();
-    let r = root.map(|r| &b.objects[r]);
+    let r = root.map(|r| objects[r]);
     let creator_name = r
         .and_then(|o| o.str("created_by_ref"))
         .and_then(|c| index.by_id.get(c))
-        .and_then(|i| b.objects[*i].str("name"));
+        .and_then(|i| objects[*i].str("name"));
     let id = match global_id(r, &root_id, creator_name) {
         Ok(id) => id,
         Err(e) => {
@@ -355,12 +529,12 @@ fn convert(
                 _ => IncidentStatus::New,
             };
         }
-        m.classification = classification(o, ext, members.iter().map(|i| &b.objects[*i]));
+        m.classification = classification(o, ext, members.iter().map(|i| objects[*i]));
     }
     // Roles c5hub wrote: the relationship from the root to an SCO says it.
     let mut roles: HashMap<&str, ObservableRole> = HashMap::new();
     for i in members {
-        let o = &b.objects[*i];
+        let o = &objects[*i];
         if o.type_() == "relationship" && o.str("source_ref") == Some(root_id.as_str()) {
             if let (Some(t), Some(role)) = (
                 o.str("target_ref"),
@@ -372,7 +546,7 @@ fn convert(
     }
     let mut from_patterns = Vec::new();
     for i in members {
-        let o = &b.objects[*i];
+        let o = &objects[*i];
         let role = roles
             .get(o.id())
             .copied()
@@ -399,15 +573,14 @@ fn convert(
         }
     }
     m.observables.truncate(Incident::MAX_OBSERVABLES);
-    let objects: Vec<&Map<String, Value>> = members.iter().map(|i| &b.objects[*i].map).collect();
-    let original = serde_json::json!({
-        "type": "bundle",
-        "id": ids::c5hub_id("bundle", &format!("group:{root_id}:{}", r.and_then(|o| o.str("modified")).unwrap_or(""))),
-        "objects": objects,
-    });
+    let name = format!(
+        "group:{root_id}:{}",
+        r.and_then(|o| o.str("modified")).unwrap_or("")
+    );
+    let members: Vec<&Map<String, Value>> = members.iter().map(|i| &objects[*i].map).collect();
     m.original = Some(OriginalDocument::new(
         DocumentFormat::Stix21,
-        serde_json::to_vec(&original).expect("a JSON value always serialises"),
+        original_bundle(&ids::c5hub_id("bundle", &name), &members),
     ));
     if let Err(v) = m.validate() {
         return Group {
@@ -424,6 +597,26 @@ fn convert(
         incident: Ok(m),
         notes,
     }
+}
+
+/// The bytes of a bundle of `objects`, written straight from the maps
+/// (the same bytes as `serde_json::to_vec` of the bundle's value, without
+/// copying every object into that value first).
+fn original_bundle(id: &str, objects: &[&Map<String, Value>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + 256 * objects.len());
+    out.extend_from_slice(br#"{"type":"bundle","id":"#);
+    serde_json::to_writer(&mut out, id).expect("a string always serialises");
+    out.extend_from_slice(br#","objects":["#);
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, o).expect("a JSON map always serialises");
+    }
+    out.extend_from_slice(b"]}");
+    // A batch of incidents holds many of these: no room to spare.
+    out.shrink_to_fit();
+    out
 }
 
 /// The global id: what c5hub wrote in its external reference, else the
@@ -598,4 +791,63 @@ fn observables_of(o: &Object, notes: &mut Vec<Error>) -> Vec<Observable> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The store tells versions apart by the original's bytes: they are
+    /// the bytes `serde_json` writes for the bundle's value.
+    #[test]
+    fn original_bundles_are_the_bytes_of_their_value() {
+        let objects: Vec<Map<String, Value>> = [
+            r#"{"type":"identity","id":"identity--1","name":"A \"quoted\" é\n","n":[1,-2,0.5,1e300]}"#,
+            r#"{"type":"x-custom","id":"x-custom--2","z":{"b":null,"a":true},"s":"\u0007\/"}"#,
+        ]
+        .iter()
+        .map(|t| serde_json::from_str(t).expect("an object"))
+        .collect();
+        let refs: Vec<&Map<String, Value>> = objects.iter().collect();
+        let value = serde_json::json!({
+            "type": "bundle",
+            "id": "bundle--\"x\"",
+            "objects": refs,
+        });
+        assert_eq!(
+            original_bundle("bundle--\"x\"", &refs),
+            serde_json::to_vec(&value).expect("serialises")
+        );
+    }
+}
+
+#[cfg(test)]
+mod graph_tests {
+    use super::*;
+
+    /// One key is one text: another spelling of the same UUID is another id.
+    #[test]
+    fn only_the_canonical_spelling_of_a_uuid_is_kept_as_bytes() {
+        let lower = "8a4996ef-b447-40ce-b484-38b5c41f9dfd";
+        assert!(canonical_uuid(lower).is_some());
+        for other in [
+            "8A4996EF-B447-40CE-B484-38B5C41F9DFD",
+            "8a4996efb44740ceb48438b5c41f9dfd",
+            "{8a4996ef-b447-40ce-b484-38b5c41f9dfd}",
+            "8a4996ef-b447-40ce-b484-38b5c41f9dfg",
+        ] {
+            assert_eq!(canonical_uuid(other), None, "{other}");
+        }
+        let mut g = Graph::default();
+        let a = g.intern(&format!("indicator--{lower}"));
+        let b = g.intern(&format!("indicator--{}", lower.to_uppercase()));
+        let c = g.intern(&format!("malware--{lower}"));
+        let d = g.intern("indicator--not-a-uuid");
+        assert_eq!(g.intern(&format!("indicator--{lower}")), a);
+        assert_eq!(g.intern("indicator--not-a-uuid"), d);
+        let mut all = vec![a, b, c, d];
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 4);
+    }
 }

@@ -19,6 +19,7 @@ pub mod export;
 pub mod ids;
 pub mod import;
 pub mod pattern;
+mod skim;
 pub mod stream;
 
 pub use export::{Source, bundle, incident_objects};

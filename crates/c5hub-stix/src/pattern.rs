@@ -737,8 +737,47 @@ type In<'t> = &'t [Tok<'t>];
 #[derive(Debug, Clone)]
 struct Fail {
     left: usize,
-    expected: Vec<&'static str>,
+    expected: Labels,
     message: Option<String>,
+}
+
+/// What was expected, each label once, in the order found. The parser
+/// fails and backtracks at almost every token (every `OR`, `AND` and
+/// qualifier it looks for and does not find), so the first labels are
+/// kept without allocating (two: the error stays small enough to return).
+#[derive(Debug, Clone, Default)]
+struct Labels {
+    head: [&'static str; 2],
+    len: u8,
+    tail: Vec<&'static str>,
+}
+
+impl Labels {
+    fn one(label: &'static str) -> Labels {
+        let mut l = Labels::default();
+        l.push(label);
+        l
+    }
+
+    /// Adds `label` unless it is there.
+    fn push(&mut self, label: &'static str) {
+        if self.iter().any(|l| l == label) {
+            return;
+        }
+        if usize::from(self.len) < self.head.len() {
+            self.head[usize::from(self.len)] = label;
+            self.len += 1;
+        } else {
+            self.tail.push(label);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.head[..usize::from(self.len)]
+            .iter()
+            .chain(&self.tail)
+            .copied()
+    }
 }
 
 impl<'t> ParserError<In<'t>> for Fail {
@@ -747,7 +786,7 @@ impl<'t> ParserError<In<'t>> for Fail {
     fn from_input(input: &In<'t>) -> Self {
         Fail {
             left: input.len(),
-            expected: Vec::new(),
+            expected: Labels::default(),
             message: None,
         }
     }
@@ -765,10 +804,8 @@ impl<'t> ParserError<In<'t>> for Fail {
                 if merged.message.is_none() {
                     merged.message = other.message;
                 }
-                for e in other.expected {
-                    if !merged.expected.contains(&e) {
-                        merged.expected.push(e);
-                    }
+                for e in other.expected.iter() {
+                    merged.expected.push(e);
                 }
                 merged
             }
@@ -788,7 +825,7 @@ impl<'t> AddContext<In<'t>, &'static str> for Fail {
         let mut at_start = *input;
         at_start.reset(start);
         if at_start.len() == self.left && self.message.is_none() {
-            self.expected = vec![context];
+            self.expected = Labels::one(context);
         }
         self
     }
@@ -801,7 +838,7 @@ type PResult<O> = Result<O, ErrMode<Fail>>;
 fn refuse<O>(left: usize, message: String) -> PResult<O> {
     Err(ErrMode::Cut(Fail {
         left,
-        expected: Vec::new(),
+        expected: Labels::default(),
         message: Some(message),
     }))
 }
@@ -817,6 +854,10 @@ fn observation_expressions<'t>(i: &mut In<'t>) -> PResult<ObservationExpr> {
         preceded(tok(Kind::FollowedBy, "FOLLOWEDBY"), cut_err(observation_or)),
     )
     .parse_next(i)?;
+    if rest.is_empty() {
+        // What a parser below returns is already joined.
+        return Ok(first);
+    }
     Ok(ObservationExpr::followed_by(
         std::iter::once(first).chain(rest).collect(),
     ))
@@ -826,6 +867,10 @@ fn observation_or<'t>(i: &mut In<'t>) -> PResult<ObservationExpr> {
     let first = observation_and(i)?;
     let rest: Vec<ObservationExpr> =
         repeat(0.., preceded(tok(Kind::Or, "OR"), cut_err(observation_and))).parse_next(i)?;
+    if rest.is_empty() {
+        // What a parser below returns is already joined.
+        return Ok(first);
+    }
     Ok(ObservationExpr::or(
         std::iter::once(first).chain(rest).collect(),
     ))
@@ -835,6 +880,10 @@ fn observation_and<'t>(i: &mut In<'t>) -> PResult<ObservationExpr> {
     let first = qualified(i)?;
     let rest: Vec<ObservationExpr> =
         repeat(0.., preceded(tok(Kind::And, "AND"), cut_err(qualified))).parse_next(i)?;
+    if rest.is_empty() {
+        // What a parser below returns is already joined.
+        return Ok(first);
+    }
     Ok(ObservationExpr::and(
         std::iter::once(first).chain(rest).collect(),
     ))
@@ -923,6 +972,10 @@ fn comparison_or<'t>(i: &mut In<'t>) -> PResult<ComparisonExpr> {
     let first = comparison_and(i)?;
     let rest: Vec<ComparisonExpr> =
         repeat(0.., preceded(tok(Kind::Or, "OR"), cut_err(comparison_and))).parse_next(i)?;
+    if rest.is_empty() {
+        // What a parser below returns is already joined.
+        return Ok(first);
+    }
     Ok(ComparisonExpr::or(
         std::iter::once(first).chain(rest).collect(),
     ))
@@ -932,6 +985,10 @@ fn comparison_and<'t>(i: &mut In<'t>) -> PResult<ComparisonExpr> {
     let first = prop_test(i)?;
     let rest: Vec<ComparisonExpr> =
         repeat(0.., preceded(tok(Kind::And, "AND"), cut_err(prop_test))).parse_next(i)?;
+    if rest.is_empty() {
+        // What a parser below returns is already joined.
+        return Ok(first);
+    }
     Ok(ComparisonExpr::and(
         std::iter::once(first).chain(rest).collect(),
     ))
@@ -1256,13 +1313,13 @@ pub fn parse(text: &str) -> Result<Pattern, PatternError> {
         Ok(expression) if input.is_empty() => return Ok(Pattern { expression }),
         Ok(_) => Fail {
             left: input.len(),
-            expected: vec!["AND, OR, FOLLOWEDBY, a qualifier or the end of the pattern"],
+            expected: Labels::one("AND, OR, FOLLOWEDBY, a qualifier or the end of the pattern"),
             message: None,
         },
         Err(ErrMode::Backtrack(f) | ErrMode::Cut(f)) => f,
         Err(ErrMode::Incomplete(_)) => Fail {
             left: 0,
-            expected: Vec::new(),
+            expected: Labels::default(),
             message: None,
         },
     };
@@ -1288,7 +1345,8 @@ fn to_error(text: &str, tokens: &[Tok<'_>], fail: Fail) -> PatternError {
     let message = match fail.message {
         Some(message) => message,
         None => {
-            let expected = match fail.expected.as_slice() {
+            let expected: Vec<&str> = fail.expected.iter().collect();
+            let expected = match expected.as_slice() {
                 [] => "something else".to_owned(),
                 [one] => (*one).to_owned(),
                 [init @ .., last] => format!("{} or {last}", init.join(", ")),

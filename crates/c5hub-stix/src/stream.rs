@@ -15,13 +15,13 @@
 //! No I/O of its own: the caller hands in the reader (a file).
 
 use std::collections::HashMap;
-use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 
 use serde_json::Value;
 
-use crate::bundle::{Bundle, Error, Limits, Object};
-use crate::import::{self, Graph, Group, Options};
+use crate::bundle::{Error, Limits, Object};
+use crate::import::{self, Graph, Group, Groups, Options};
+use crate::skim;
 
 /// Largest object read, in bytes (a STIX object is rarely over a few
 /// kilobytes; a note or report with a long text may be more).
@@ -35,19 +35,44 @@ pub struct BundleStream<R> {
     input: BufReader<R>,
     /// Where `input` is.
     pos: u64,
-    /// How many groups each object is in; one in several (an identity, a
+    /// How many groups each object is in (counted to 255); one in several (an identity, a
     /// marking) is kept once read, up to [`SHARED_CACHE`] of them, so that
     /// the second pass does not go back for it for every group.
-    uses: Vec<u32>,
-    shared: HashMap<usize, Object>,
+    uses: Vec<u8>,
+    shared: HashMap<u32, Object>,
     id: String,
     /// Offset and length of each object accepted by the first pass.
-    spans: Vec<(u64, u32)>,
-    groups: VecDeque<(Option<usize>, Vec<usize>)>,
+    spans: Spans,
+    groups: Groups,
+    /// The next group handed out.
+    next: usize,
     /// Objects refused by the first pass, each naming its index.
     refused: Vec<Error>,
     limits: Limits,
     opts: Options,
+}
+
+/// Where each object accepted by the first pass is: offsets and lengths
+/// apart, 12 bytes an object rather than a padded 16.
+#[derive(Default)]
+struct Spans {
+    at: Vec<u64>,
+    len: Vec<u32>,
+}
+
+impl Spans {
+    fn push(&mut self, at: u64, len: u32) {
+        self.at.push(at);
+        self.len.push(len);
+    }
+
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn get(&self, i: usize) -> (u64, u32) {
+        (self.at[i], self.len[i])
+    }
 }
 
 /// Objects in several groups kept in memory by the second pass, at most.
@@ -67,7 +92,7 @@ pub fn scan<R: Read + Seek>(
         .stream_position()
         .map_err(|e| Error::new("bundle", "", &e.to_string()))?;
     let mut graph = Graph::default();
-    let mut spans = Vec::new();
+    let mut spans = Spans::default();
     let mut refused = Vec::new();
     let mut members: Vec<(String, Value)> = Vec::new();
     {
@@ -116,15 +141,27 @@ pub fn scan<R: Read + Seek>(
                         s.expect(b',')?;
                         s.skip_ws()?;
                     }
+                    if graph.is_full() {
+                        return Err(Error::new(
+                            "bundle",
+                            "objects",
+                            &format!(
+                                "holds more than {} objects or ids, more than can be grouped",
+                                Graph::MAX_LEN
+                            ),
+                        ));
+                    }
                     let at = s.pos;
                     buf.clear();
-                    let name = format!("objects[{index}]");
+                    // Named by its index only when refused.
+                    let n = index;
+                    let name = || format!("objects[{n}]");
                     index += 1;
                     match s.value(&mut buf, MAX_OBJECT_BYTES) {
                         Ok(()) => {}
                         Err(ScanError::TooLarge) => {
                             refused.push(Error::new(
-                                &name,
+                                &name(),
                                 "",
                                 &format!("is larger than {MAX_OBJECT_BYTES} bytes"),
                             ));
@@ -132,16 +169,27 @@ pub fn scan<R: Read + Seek>(
                         }
                         Err(e) => return Err(e.into()),
                     }
-                    let v: Value = match serde_json::from_slice(&buf) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            return Err(Error::new(&name, "", &format!("is not JSON: {e}")));
-                        }
+                    let not_json = |e: serde_json::Error| {
+                        Error::new(&name(), "", &format!("is not JSON: {e}"))
                     };
-                    match Object::read(v, &name, limits) {
-                        Ok(o) => {
-                            graph.add(&o);
-                            spans.push((at, buf.len() as u32));
+                    let k = skim::skim(&buf).map_err(not_json)?;
+                    if k.twice {
+                        // Rare: read as the whole value, which keeps the
+                        // last of a name given twice.
+                        let v: Value = serde_json::from_slice(&buf).map_err(not_json)?;
+                        match Object::read(v, &name(), limits) {
+                            Ok(o) => {
+                                graph.add(&o);
+                                spans.push(at, buf.len() as u32);
+                            }
+                            Err(e) => refused.push(e),
+                        }
+                        continue;
+                    }
+                    match skimmed(&k, name) {
+                        Ok((type_, id)) => {
+                            add_skimmed(&mut graph, &k, type_, id);
+                            spans.push(at, buf.len() as u32);
                         }
                         Err(e) => refused.push(e),
                     }
@@ -173,11 +221,10 @@ pub fn scan<R: Read + Seek>(
         }
     }
     let groups = graph.groups();
-    let mut uses = vec![0u32; spans.len()];
-    for (_, members) in &groups {
-        for m in members {
-            uses[*m] += 1;
-        }
+    drop(graph);
+    let mut uses = vec![0u8; spans.len()];
+    for m in groups.all_members() {
+        uses[*m as usize] = uses[*m as usize].saturating_add(1);
     }
     let pos = input
         .stream_position()
@@ -188,12 +235,53 @@ pub fn scan<R: Read + Seek>(
         uses,
         shared: HashMap::new(),
         id,
-        groups: groups.into(),
+        groups,
+        next: 0,
         spans,
         refused,
         limits: *limits,
         opts: *opts,
     })
+}
+
+/// The type and id of a skimmed object, or why [`Object::read`] would
+/// refuse it (the same errors, in the same order).
+fn skimmed<'k>(
+    k: &'k skim::Skim<'_>,
+    at: impl Fn() -> String,
+) -> Result<(&'k str, &'k str), Error> {
+    if !k.object {
+        return Err(Error::new(&at(), "", "is not a JSON object"));
+    }
+    let type_ = match &k.type_ {
+        skim::Prop::Str(t) => t,
+        skim::Prop::Other => return Err(Error::new(&at(), "type", "is not a string")),
+        skim::Prop::Missing => return Err(Error::new(&at(), "type", "is missing")),
+    };
+    let id = match &k.id {
+        skim::Prop::Str(t) => t,
+        skim::Prop::Other => return Err(Error::new(&at(), "id", "is not a string")),
+        skim::Prop::Missing => return Err(Error::new(&at(), "id", "is missing")),
+    };
+    Ok((type_, id))
+}
+
+/// Adds a skimmed object to the graph as [`Graph::add`] adds its value.
+fn add_skimmed(graph: &mut Graph, k: &skim::Skim<'_>, type_: &str, id: &str) {
+    let mut named: Vec<&str> = Vec::new();
+    match type_ {
+        "relationship" => named.extend(
+            k.source_ref
+                .as_deref()
+                .into_iter()
+                .chain(k.target_ref.as_deref()),
+        ),
+        "sighting" => named.extend(k.sighting_of_ref.as_deref()),
+        // What is said about an object (notes, opinions) goes with it.
+        "note" | "opinion" => named.extend(k.object_refs.iter().map(|r| &**r)),
+        _ => {}
+    }
+    graph.add_parts(type_, id, k.refs.iter().map(|r| &**r), named);
 }
 
 impl<R: Read + Seek> BundleStream<R> {
@@ -210,18 +298,19 @@ impl<R: Read + Seek> BundleStream<R> {
 
     /// The number of groups not handed out yet.
     pub fn remaining(&self) -> usize {
-        self.groups.len()
+        self.groups.len() - self.next
     }
 
-    fn load(&mut self, root: Option<usize>, members: &[usize]) -> Result<Group, Error> {
-        let mut objects = Vec::with_capacity(members.len());
+    fn load(&mut self, root: Option<usize>, members: &[u32]) -> Result<Group, Error> {
+        // Objects in several groups are read once and lent to each; the
+        // rest are read for this group only.
+        let mut read: Vec<Object> = Vec::new();
         let mut buf = Vec::new();
         for &m in members {
-            if let Some(o) = self.shared.get(&m) {
-                objects.push(o.clone());
+            if self.shared.contains_key(&m) {
                 continue;
             }
-            let (at, len) = self.spans[m];
+            let (at, len) = self.spans.get(m as usize);
             let io =
                 |e: io::Error| Error::new(&format!("objects at byte {at}"), "", &e.to_string());
             // Groups are mostly in file order: a short way forward or back
@@ -238,17 +327,24 @@ impl<R: Read + Seek> BundleStream<R> {
             let v: Value = serde_json::from_slice(&buf)
                 .map_err(|e| Error::new("bundle", "", &format!("changed while read: {e}")))?;
             let o = Object::read(v, &format!("objects at byte {at}"), &self.limits)?;
-            if self.uses[m] > 1 && self.shared.len() < SHARED_CACHE {
-                self.shared.insert(m, o.clone());
+            if self.uses[m as usize] > 1 && self.shared.len() < SHARED_CACHE {
+                self.shared.insert(m, o);
+            } else {
+                read.push(o);
             }
-            objects.push(o);
         }
-        let root = root.and_then(|r| members.iter().position(|m| *m == r));
-        let b = Bundle {
-            id: self.id.clone(),
-            objects,
-        };
-        Ok(import::convert_group(&b, root, &self.opts))
+        let mut fresh = read.iter();
+        let objects: Vec<&Object> = members
+            .iter()
+            .map(|m| match self.shared.get(m) {
+                Some(o) => o,
+                None => fresh
+                    .next()
+                    .expect("each member not shared was read, in order"),
+            })
+            .collect();
+        let root = root.and_then(|r| members.iter().position(|m| *m as usize == r));
+        Ok(import::convert_group(&self.id, &objects, root, &self.opts))
     }
 }
 
@@ -258,7 +354,12 @@ impl<R: Read + Seek> Iterator for BundleStream<R> {
     /// The next group, converted; `Err` when the input can no longer be
     /// read (it changed or failed between the passes).
     fn next(&mut self) -> Option<Self::Item> {
-        let (root, members) = self.groups.pop_front()?;
+        if self.next == self.groups.len() {
+            return None;
+        }
+        let (root, members) = self.groups.get(self.next);
+        let members = members.to_vec();
+        self.next += 1;
         Some(self.load(root, &members))
     }
 }
@@ -375,14 +476,23 @@ impl<R: BufRead> Scanner<'_, R> {
             }
             let mut n = 0;
             let mut done = false;
-            for &b in buf {
+            while n < buf.len() {
                 if in_string {
-                    n += 1;
                     if escaped {
                         escaped = false;
-                    } else if b == b'\\' {
+                        n += 1;
+                        continue;
+                    }
+                    // Most of a bundle is strings: jump to the next quote
+                    // or backslash instead of looking at every byte.
+                    let Some(k) = memchr::memchr2(b'"', b'\\', &buf[n..]) else {
+                        n = buf.len();
+                        break;
+                    };
+                    n += k + 1;
+                    if buf[n - 1] == b'\\' {
                         escaped = true;
-                    } else if b == b'"' {
+                    } else {
                         in_string = false;
                         if depth.is_empty() {
                             done = true;
@@ -391,6 +501,7 @@ impl<R: BufRead> Scanner<'_, R> {
                     }
                     continue;
                 }
+                let b = buf[n];
                 match b {
                     b'"' => in_string = true,
                     b'{' | b'[' => {
@@ -450,5 +561,69 @@ impl<R: BufRead> Scanner<'_, R> {
                 };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    /// A reader that hands out at most a few bytes a read, so that every
+    /// string, escape and bracket falls on a buffer's edge somewhere.
+    struct Trickle(Cursor<Vec<u8>>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.1 = self.1 % 3 + 1;
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    impl Seek for Trickle {
+        fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+            self.0.seek(to)
+        }
+    }
+
+    fn groups_of<R: Read + Seek>(r: R) -> Vec<Group> {
+        scan(r, &Limits::default(), &Options::default())
+            .expect("a bundle")
+            .map(|g| g.expect("readable"))
+            .collect()
+    }
+
+    #[test]
+    fn values_are_found_across_buffer_edges() {
+        let bundle = br#"{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+            {"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+             "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+             "name": "a \"quoted\" \\ name \\\\\" with [brackets] and {braces}, commas",
+             "pattern": "[file:name = 'a\\'b']", "pattern_type": "stix", "valid_from": "2016-01-01T00:00:00Z",
+             "x_nested": {"a": [1, 2, {"b": "]}"}], "c": "\\"}},
+            {"type": "relationship", "spec_version": "2.1", "id": "relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad",
+             "created": "2016-04-06T20:06:37.000Z", "modified": "2016-04-06T20:06:37.000Z",
+             "relationship_type": "indicates", "source_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+             "target_ref": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b"}
+        ]}"#;
+        let whole = groups_of(Cursor::new(bundle.to_vec()));
+        let trickled = groups_of(Trickle(Cursor::new(bundle.to_vec()), 0));
+        assert_eq!(whole.len(), 1);
+        assert_eq!(trickled.len(), 1);
+        let (a, b) = (&whole[0], &trickled[0]);
+        assert_eq!(a.root, b.root);
+        let (a, b) = (
+            a.incident.as_ref().expect("converts"),
+            b.incident.as_ref().expect("converts"),
+        );
+        assert_eq!(a.original, b.original);
+        let objects = import::original_objects(a).expect("stix");
+        assert_eq!(objects.len(), 2);
+        assert_eq!(
+            objects[0]["name"],
+            "a \"quoted\" \\ name \\\\\" with [brackets] and {braces}, commas"
+        );
     }
 }
