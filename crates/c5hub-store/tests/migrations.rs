@@ -234,8 +234,16 @@ fn every_earlier_schema_upgrades() {
             );
             assert!(s.peers().remove("regional").expect("remove"), "{loc}");
             if v == 19 {
-                let old = s.peers().get("regional-old").expect("read").expect("the old peer");
-                assert_eq!((old.paused, old.cursor_out, old.sent_bytes), (true, 7, 900), "{loc}");
+                let old = s
+                    .peers()
+                    .get("regional-old")
+                    .expect("read")
+                    .expect("the old peer");
+                assert_eq!(
+                    (old.paused, old.cursor_out, old.sent_bytes),
+                    (true, 7, 900),
+                    "{loc}"
+                );
             }
             assert_eq!(found(&mut s, "SCHEMA v1", "outsider"), [1], "{loc}");
             if v == 7 {
