@@ -44,7 +44,8 @@ pub(crate) async fn page_get(State(s): State<AppState>, caller: Caller) -> Respo
     .await
 }
 
-fn when(t: Option<DateTime<Utc>>) -> String {
+/// A time for the admin tables, or "never".
+pub(super) fn when(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(
         || "never".to_owned(),
         |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -209,24 +210,7 @@ pub(crate) async fn add(
         Ok(()) => Redirect::to("/admin/feeds").into_response(),
         Err(Refusal::Field(field, detail)) => {
             let field = if field == "secret" { "password" } else { field };
-            let field = if FIELDS.iter().any(|(k, _)| *k == field) {
-                field
-            } else {
-                ""
-            };
-            let label = FIELDS
-                .iter()
-                .find(|(k, _)| *k == field)
-                .map_or("", |(_, l)| l);
-            let mut errs = FieldErrors::default();
-            errs.add(
-                field,
-                if label.is_empty() {
-                    detail
-                } else {
-                    format!("{label}: {detail}")
-                },
-            );
+            let errs = field_errors(FIELDS, field, detail);
             // Secrets are never sent back in a page.
             let kept: HashMap<String, String> = [
                 ("kind", &f.kind),
@@ -244,6 +228,23 @@ pub(crate) async fn add(
         }
         Err(Refusal::Page(p)) => error_page(&caller, &p),
     }
+}
+
+/// The hub's refusal of `field` as the form shows it: beside the field
+/// with its label when the form has it (`fields`: name and label), above
+/// the form otherwise.
+pub(super) fn field_errors(
+    fields: &[(&str, &str)],
+    field: &'static str,
+    detail: String,
+) -> FieldErrors {
+    let label = fields.iter().find(|(k, _)| *k == field).map(|(_, l)| *l);
+    let mut errs = FieldErrors::default();
+    match label {
+        Some(l) => errs.add(field, format!("{l}: {detail}")),
+        None => errs.add("", detail),
+    }
+    errs
 }
 
 /// Why a form was refused: a field's fault (shown beside it), or not the

@@ -10,11 +10,10 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use c5hub_hub::peers::{self, Asked};
-use chrono::{DateTime, Utc};
 use maud::html;
 use serde::Deserialize;
 
-use super::feeds::{Refusal, refusal};
+use super::feeds::{Refusal, field_errors, refusal, when};
 use super::forms::FieldErrors;
 use super::page::{Page, csrf_field, page};
 use super::{check_csrf, error_page};
@@ -42,13 +41,6 @@ pub(crate) async fn page_get(State(s): State<AppState>, caller: Caller) -> Respo
         StatusCode::OK,
     )
     .await
-}
-
-fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(
-        || "never".to_owned(),
-        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-    )
 }
 
 async fn render(
@@ -223,24 +215,7 @@ pub(crate) async fn add(
     match done {
         Ok(()) => Redirect::to("/admin/peers").into_response(),
         Err(Refusal::Field(field, detail)) => {
-            let field = if FIELDS.iter().any(|(k, _)| *k == field) {
-                field
-            } else {
-                ""
-            };
-            let label = FIELDS
-                .iter()
-                .find(|(k, _)| *k == field)
-                .map_or("", |(_, l)| l);
-            let mut errs = FieldErrors::default();
-            errs.add(
-                field,
-                if label.is_empty() {
-                    detail
-                } else {
-                    format!("{label}: {detail}")
-                },
-            );
+            let errs = field_errors(FIELDS, field, detail);
             // The token and key are never sent back in a page.
             let kept: HashMap<String, String> = [
                 ("name", &f.name),
