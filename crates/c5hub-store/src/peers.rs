@@ -197,44 +197,6 @@ impl Peers<'_> {
         )?;
         Ok(())
     }
-
-    /// Moves the inbound cursor past what was just stored (called after
-    /// the store committed it) and counts it.
-    pub fn pulled(&mut self, id: i64, cursor: &str, objects: i64, bytes: i64) -> Result<(), Error> {
-        self.st.db.execute(
-            "UPDATE peers SET cursor_in = $1, received_objects = received_objects + $2, \
-             received_bytes = received_bytes + $3 WHERE id = $4",
-            &[cursor.into(), objects.into(), bytes.into(), id.into()],
-        )?;
-        Ok(())
-    }
-
-    /// Records the start of an exchange.
-    pub fn attempted(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), Error> {
-        self.st.db.execute(
-            "UPDATE peers SET last_attempt = $1 WHERE id = $2",
-            &[at.timestamp_millis().into(), id.into()],
-        )?;
-        Ok(())
-    }
-
-    /// Records an exchange that succeeded.
-    pub fn succeeded(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), Error> {
-        self.st.db.execute(
-            "UPDATE peers SET last_success = $1, last_error = NULL WHERE id = $2",
-            &[at.timestamp_millis().into(), id.into()],
-        )?;
-        Ok(())
-    }
-
-    /// Records a failed exchange.
-    pub fn failed(&mut self, id: i64, error: &str) -> Result<(), Error> {
-        self.st.db.execute(
-            "UPDATE peers SET last_error = $1 WHERE id = $2",
-            &[error.replace('\0', " ").into(), id.into()],
-        )?;
-        Ok(())
-    }
 }
 
 impl Store {

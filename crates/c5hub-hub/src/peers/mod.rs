@@ -6,7 +6,8 @@
 //! own properties) or any TAXII 2.1 server (then only what STIX carries).
 //! The store keeps the peer, its token, the key of the pseudonyms shared
 //! with it and each direction's cursor; a token or key leaves this module
-//! only towards the sync ([`for_sync`]); every listing clears them.
+//! only towards the sync (today [`outbound`] reads the key); every listing
+//! clears them.
 
 pub mod policy;
 
@@ -221,13 +222,7 @@ pub fn add(store: &mut Store, who: &Authority, a: &Asked<'_>) -> Result<Peer, Er
 }
 
 fn hex_bytes(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::decode(s).ok()
 }
 
 /// Every peer with its state, without secrets (hub administration only).
@@ -278,22 +273,6 @@ pub fn remove(store: &mut Store, who: &Authority, name: &str) -> Result<(), Erro
     }
     who.audit(store, "peer.remove", &format!("peer:{name}"), None)?;
     Ok(())
-}
-
-/// The unpaused peers with their tokens, keys and checked policies: for
-/// the sync only. A stored policy that no longer loads (a hub downgraded
-/// across a policy change) is an error naming the peer, never a default.
-pub fn for_sync(store: &mut Store) -> Result<Vec<(Peer, Policy)>, Error> {
-    let mut out = Vec::new();
-    for p in store.peers().list()? {
-        if p.paused {
-            continue;
-        }
-        let policy = Policy::from_toml(&p.policy)
-            .map_err(|e| invalid("policy", format!("peer {:?}: {e}", p.name)))?;
-        out.push((p, policy));
-    }
-    Ok(out)
 }
 
 /// One page of what leaves this hub for a peer.

@@ -147,7 +147,7 @@ async fn render(
     (status, body).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 pub(crate) struct PeerForm {
     #[serde(default)]
     csrf: String,
@@ -179,30 +179,21 @@ pub(crate) async fn add(
         Ok(w) => w,
         Err(p) => return error_page(&caller, &p),
     };
-    let form = (
-        f.name.clone(),
-        f.url.clone(),
-        f.kind.clone(),
-        f.token.clone(),
-        f.pseudonym_key.clone(),
-        f.org.clone(),
-        f.policy.clone(),
-    );
+    let g = f.clone();
     let done = match s
         .pool
         .run(move |st| {
-            let (name, url, kind, token, key, org, policy) = &form;
             Ok(peers::add(
                 st,
                 &who,
                 &Asked {
-                    name,
-                    url,
-                    kind: Some(kind),
-                    token,
-                    policy,
-                    pseudonym_key: Some(key),
-                    org: Some(org),
+                    name: &g.name,
+                    url: &g.url,
+                    kind: Some(&g.kind),
+                    token: &g.token,
+                    policy: &g.policy,
+                    pseudonym_key: Some(&g.pseudonym_key),
+                    org: Some(&g.org),
                 },
             ))
         })
