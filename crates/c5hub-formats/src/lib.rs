@@ -23,6 +23,7 @@ use c5hub_iodef::Limits;
 use c5hub_model::Incident;
 
 pub mod csv;
+pub mod federation;
 pub mod intelmq;
 pub mod iodef_json;
 pub mod iodef_xml;

@@ -7,11 +7,12 @@
 use std::str::FromStr;
 
 use c5hub_model::{
-    DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole,
-    OriginalDocument, RsitClass, Tlp,
+    Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind,
+    ObservableRole, OriginalDocument, RsitClass, Tlp,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
 use crate::{DecodeOptions, Decoded, Door, Failure, FailureKind, Format, Hints, Note, Sharing};
 
@@ -60,6 +61,18 @@ struct NativeIncident {
     shared_with: Vec<String>,
     #[serde(default)]
     recipients: Vec<String>,
+    #[serde(default)]
+    contacts: Vec<NativeContact>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NativeContact {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    role: String,
 }
 
 #[derive(Deserialize)]
@@ -76,7 +89,7 @@ enum NativeObservable {
 }
 
 /// Reads the native JSON, reporting every problem with its JSON pointer.
-fn decode(body: &[u8], _: &DecodeOptions) -> Result<Decoded, Failure> {
+pub(crate) fn decode(body: &[u8], _: &DecodeOptions) -> Result<Decoded, Failure> {
     let n: NativeIncident = serde_json::from_slice(body).map_err(|e| {
         let detail = format!("not a c5hub incident: {e}");
         Failure {
@@ -177,6 +190,15 @@ fn decode(body: &[u8], _: &DecodeOptions) -> Result<Decoded, Failure> {
     for (o, r) in observables {
         m.add_observable(o, r);
     }
+    m.contacts = n
+        .contacts
+        .into_iter()
+        .map(|c| Contact {
+            name: c.name,
+            email: c.email,
+            role: c.role,
+        })
+        .collect();
     if let Err(v) = m.validate() {
         for x in v.iter() {
             errors.push(Note {
@@ -198,6 +220,66 @@ fn decode(body: &[u8], _: &DecodeOptions) -> Result<Decoded, Failure> {
         }),
         records: Vec::new(),
     })
+}
+
+/// An incident as the native JSON, every field the model holds that the
+/// reader takes back (the original document is not part of it), with
+/// sharing lists when given: what [`decode`] reads back to the same
+/// incident.
+pub fn to_json(m: &Incident, shared_with: &[String], recipients: &[String]) -> Value {
+    let mut o = Map::new();
+    o.insert("id".to_owned(), json!(m.id.to_string()));
+    o.insert("tlp".to_owned(), json!(m.tlp.as_str()));
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            o.insert(k.to_owned(), v);
+        }
+    };
+    put("title", m.title.as_deref().map(|t| json!(t)));
+    put("description", m.description.as_deref().map(|t| json!(t)));
+    put(
+        "classification",
+        m.classification.map(|c| json!(c.to_string())),
+    );
+    put("status", Some(json!(m.status.as_str())));
+    let time =
+        |t: Option<DateTime<Utc>>| t.map(|t| json!(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
+    put("detected", time(m.times.detected));
+    put("start", time(m.times.start));
+    put("end", time(m.times.end));
+    put(
+        "observables",
+        Some(Value::Array(
+            m.observables
+                .iter()
+                .map(|o| {
+                    json!({
+                        "value": o.observable.value(),
+                        "kind": o.observable.kind().as_str(),
+                        "role": o.role.as_str(),
+                    })
+                })
+                .collect(),
+        )),
+    );
+    if !m.contacts.is_empty() {
+        put(
+            "contacts",
+            Some(Value::Array(
+                m.contacts
+                    .iter()
+                    .map(|c| json!({"name": c.name, "email": c.email, "role": c.role}))
+                    .collect(),
+            )),
+        );
+    }
+    if !shared_with.is_empty() {
+        put("shared_with", Some(json!(shared_with)));
+    }
+    if !recipients.is_empty() {
+        put("recipients", Some(json!(recipients)));
+    }
+    Value::Object(o)
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ pub mod account;
 pub mod error;
 pub mod incident;
 pub mod observable;
+pub mod provenance;
 pub mod taxonomy;
 pub mod tlp;
 
@@ -56,5 +57,6 @@ pub use incident::{
     ObservableRole, OriginalDocument, Violation, Violations,
 };
 pub use observable::{Note, Observable, ObservableKind};
+pub use provenance::Provenance;
 pub use taxonomy::{RsitCategory, RsitClass, RsitType};
 pub use tlp::Tlp;

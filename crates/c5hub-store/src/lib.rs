@@ -62,7 +62,7 @@ pub use notify::{
     AttemptOutcome, DeliveryAttempt, DueDelivery, DueEmail, MAX_NOTIFICATIONS_PAGE, NewDelivery,
     NewEmail, NewNotification, Notification, Notifications, NotifyPref, Webhook,
 };
-pub use peers::{NewPeer, Peer, Peers};
+pub use peers::{Arrived, Held, NewPeer, Peer, Peers};
 pub use search::{MAX_SEARCH_PAGE, MAX_SEARCH_WORDS, SearchHits, search_words};
 pub use spam::{
     CompletedIntake, MAX_SPAM_TEXT, NewSpamReport, Spam, SpamPseudonyms, SpamReportRow,

@@ -202,6 +202,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0020_incident_waiting",
         "the panel 'new and unassigned' indexes only new, unassigned incidents"
     ),
+    // Federation: where incidents from peer hubs come from, so one that
+    // arrives by two paths is stored once and none returns to its origin.
+    migration!(
+        21,
+        "0021_incident_origins",
+        "provenance of incidents from peer hubs (origin, key and version there, path)"
+    ),
 ];
 
 /// Migration 15's data: every stored domain key rewritten as

@@ -8,10 +8,12 @@
 //! appear in statements in their order (`$1` first): SQLite numbers them
 //! by first appearance.
 
+use c5hub_model::Provenance;
 use chrono::{DateTime, Utc};
 
 use crate::db::{FromRow, NamedRow, Read};
-use crate::{Error, Store, now_ms, time};
+use crate::incidents::{Outcome, Submission};
+use crate::{Error, Store, ingest, now_ms, time};
 
 /// A peer to add.
 #[derive(Clone)]
@@ -192,10 +194,191 @@ impl Peers<'_> {
     pub fn pushed(&mut self, id: i64, seq: i64, objects: i64, bytes: i64) -> Result<(), Error> {
         self.st.db.execute(
             "UPDATE peers SET cursor_out = $1, sent_objects = sent_objects + $2, \
-             sent_bytes = sent_bytes + $3 WHERE id = $4",
-            &[seq.into(), objects.into(), bytes.into(), id.into()],
+             sent_bytes = sent_bytes + $3, last_success = $4, last_error = NULL WHERE id = $5",
+            &[
+                seq.into(),
+                objects.into(),
+                bytes.into(),
+                now_ms().into(),
+                id.into(),
+            ],
         )?;
         Ok(())
+    }
+}
+
+/// Where a stored incident that came from a peer hub comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arrived {
+    /// The hub it was reported to, its key and version there, and the
+    /// hubs it came through.
+    pub provenance: Provenance,
+    /// When its current version arrived here.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A federated incident this hub holds already, found by its origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    /// Its key here.
+    pub incident: i64,
+    /// The reporter it is stored under here (new versions go there too).
+    pub reporter: String,
+    /// The origin's version this hub holds.
+    pub origin_version: i64,
+}
+
+impl FromRow for Held {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(Held {
+            incident: r.int("incident")?.unwrap_or(0),
+            reporter: r.text("reporter")?.unwrap_or_default(),
+            origin_version: r.int("origin_version")?.unwrap_or(0),
+        })
+    }
+}
+
+const ORIGIN_COLS: &str = "incident, origin, origin_key, origin_version, path, received_at";
+
+/// Paths are stored one hub per line: names hold no control characters
+/// ([`c5hub_model::provenance::check_hub_name`]).
+fn path_text(path: &[String]) -> String {
+    path.join("\n")
+}
+
+struct OriginRow {
+    incident: i64,
+    arrived: Arrived,
+}
+
+impl FromRow for OriginRow {
+    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
+        let path = r.text("path")?.unwrap_or_default();
+        Ok(OriginRow {
+            incident: r.int("incident")?.unwrap_or(0),
+            arrived: Arrived {
+                provenance: Provenance {
+                    origin: r.text("origin")?.unwrap_or_default(),
+                    origin_key: r.int("origin_key")?.unwrap_or(0),
+                    origin_version: r.int("origin_version")?.unwrap_or(0),
+                    path: path.split('\n').map(str::to_owned).collect(),
+                },
+                received_at: time(&r.take("received_at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            },
+        })
+    }
+}
+
+impl Peers<'_> {
+    /// Stores incidents received from a peer, each with its provenance, in
+    /// one transaction: the incidents as [`crate::Incidents::ingest`]
+    /// stores a batch, and the provenance of each new incident or version,
+    /// so that no incident is ever stored without where it came from (a
+    /// hub that forwarded it before its path was written would send it
+    /// back to its origin).
+    pub fn receive(
+        &mut self,
+        batch: &[Submission<'_>],
+        provenance: &[Provenance],
+    ) -> Result<Vec<Outcome>, Error> {
+        if batch.len() != provenance.len() {
+            return Err(Error::Corrupt(format!(
+                "{} incidents received with {} provenances",
+                batch.len(),
+                provenance.len()
+            )));
+        }
+        let plan = Store::plan(batch);
+        let at = now_ms();
+        self.st.in_transaction(|st| {
+            let out = ingest::ingest(st.db.as_mut(), batch, plan)?;
+            for (o, p) in out.iter().zip(provenance) {
+                let key = match *o {
+                    Outcome::New(k) | Outcome::NewVersion { key: k, .. } => k,
+                    Outcome::Duplicate(_) => continue,
+                };
+                st.db.execute(
+                    "INSERT INTO incident_origins (incident, origin, origin_key, origin_version, path, \
+                     received_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (incident) DO UPDATE SET origin_version = excluded.origin_version, \
+                     path = excluded.path, received_at = excluded.received_at",
+                    &[
+                        key.into(),
+                        p.origin.as_str().into(),
+                        p.origin_key.into(),
+                        p.origin_version.into(),
+                        path_text(&p.path).into(),
+                        at.into(),
+                    ],
+                )?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// The incident this hub holds for `(origin, origin_key)`, if any.
+    pub fn held(&mut self, origin: &str, origin_key: i64) -> Result<Option<Held>, Error> {
+        self.st.db.one(
+            "SELECT o.incident, i.reporter, o.origin_version FROM incident_origins o \
+             JOIN incidents i ON i.id = o.incident WHERE o.origin = $1 AND o.origin_key = $2",
+            &[origin.into(), origin_key.into()],
+        )
+    }
+
+    /// Where the incidents `keys` came from, for those that came from a
+    /// peer hub.
+    pub fn arrived(&mut self, keys: &[i64]) -> Result<Vec<(i64, Arrived)>, Error> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(64) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let params: Vec<crate::db::Value> = chunk.iter().map(|k| (*k).into()).collect();
+            let rows: Vec<OriginRow> = self.st.db.all(
+                &format!(
+                    "SELECT {ORIGIN_COLS} FROM incident_origins WHERE incident IN ({})",
+                    marks.join(", ")
+                ),
+                &params,
+            )?;
+            out.extend(rows.into_iter().map(|r| (r.incident, r.arrived)));
+        }
+        Ok(out)
+    }
+
+    /// Records the start of an exchange with peer `id`.
+    pub fn attempted(&mut self, id: i64) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET last_attempt = $1 WHERE id = $2",
+            &[now_ms().into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Records why the last exchange with peer `id` failed; the cursors
+    /// stay where they were.
+    pub fn failed(&mut self, id: i64, error: &str) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET last_error = $1 WHERE id = $2",
+            &[error.into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Counts what peer `id` sent that this hub took in.
+    pub fn received(&mut self, id: i64, objects: i64, bytes: i64) -> Result<(), Error> {
+        self.st.db.execute(
+            "UPDATE peers SET received_objects = received_objects + $1, \
+             received_bytes = received_bytes + $2 WHERE id = $3",
+            &[objects.into(), bytes.into(), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The peer the organisation `org` stands for here, if any.
+    pub fn by_org(&mut self, org: &str) -> Result<Option<Peer>, Error> {
+        self.st.db.one(
+            &format!("SELECT {COLS} FROM peers WHERE org = $1 ORDER BY id LIMIT 1"),
+            &[org.into()],
+        )
     }
 }
 
