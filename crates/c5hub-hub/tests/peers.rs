@@ -200,7 +200,15 @@ fn what_leaves_for_a_peer_follows_the_policy_and_never_strict_or_red() {
             let mut withheld = BTreeSet::new();
             loop {
                 let page = peers::outbound(&mut s, &peer, &policy, 7).expect("outbound");
-                for i in &page.send {
+                for l in &page.send {
+                    let i = &l.stored;
+                    // Reported here: this hub is the origin and the path.
+                    assert_eq!(
+                        (l.provenance.origin_key, l.provenance.origin_version),
+                        (i.key, i.version),
+                        "{loc}"
+                    );
+                    assert_eq!(l.provenance.path, [l.provenance.origin.clone()], "{loc}");
                     let e = sent.entry(i.incident.id.to_string()).or_insert((0, 0));
                     e.0 = e.0.max(i.version);
                     e.1 += 1;

@@ -6,16 +6,23 @@
 //! own properties) or any TAXII 2.1 server (then only what STIX carries).
 //! The store keeps the peer, its token, the key of the pseudonyms shared
 //! with it and each direction's cursor; a token or key leaves this module
-//! only towards the sync (today [`outbound`] reads the key); every listing
-//! clears them.
+//! only towards the sync; every listing clears them.
+//!
+//! Sync: [`outbound`] pages the change feed after the peer's cursor through
+//! its policy, and the server posts the page to the peer's TAXII API root
+//! as `x-c5hub-incident` objects, moving the cursor ([`pushed`]) once the
+//! peer accepted it; the peer's TAXII door hands what arrives to
+//! [`receive`]. Every incident carries its [`Provenance`]: hubs know a
+//! federated incident by its origin and key there, so it is stored once
+//! whichever way it came, and never taken in by a hub on its path.
 
 pub mod policy;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use c5hub_model::Viewer;
+use c5hub_model::{Incident, Provenance, Viewer};
 use c5hub_spam::report::PseudonymKey;
-use c5hub_store::{ChangeKind, NewPeer, Peer, Store, StoredIncident};
+use c5hub_store::{ChangeKind, NewPeer, Outcome, Peer, Store, StoredIncident, Submission};
 
 pub use policy::{
     Crossing, NEVER_LEAVES, Outgoing, Peer as PolicyPeer, Policy, PolicyError, may_ever_leave,
@@ -275,12 +282,31 @@ pub fn remove(store: &mut Store, who: &Authority, name: &str) -> Result<(), Erro
     Ok(())
 }
 
+/// This hub's name on incidents' paths: its operator organisation's name.
+/// Peers name this hub so (`c5hub peers add NAME`, NAME being the other
+/// hub's operator), which is how a hub knows an incident passed it.
+pub fn hub_name(store: &mut Store) -> Result<String, Error> {
+    store.accounts().operator()?.ok_or_else(|| Error::Invalid {
+        field: "operator",
+        detail: "this hub has no operator yet: start `c5hub serve` once with --org".to_owned(),
+    })
+}
+
+/// One incident leaving for a peer.
+#[derive(Debug)]
+pub struct Leaving {
+    /// The incident at its current version, with personal data as
+    /// pseudonyms when the policy says so.
+    pub stored: StoredIncident,
+    /// Where it comes from, this hub last on the path.
+    pub provenance: Provenance,
+}
+
 /// One page of what leaves this hub for a peer.
 #[derive(Debug)]
 pub struct OutboundPage {
-    /// The incidents to send, each at its current version, with personal
-    /// data as pseudonyms when the policy says so.
-    pub send: Vec<StoredIncident>,
+    /// The incidents to send.
+    pub send: Vec<Leaving>,
     /// The changed incidents the policy kept here on this page, each with
     /// why.
     pub withheld: Vec<(String, String)>,
@@ -296,19 +322,17 @@ pub struct OutboundPage {
 /// `policy` lets them leave. The hub forwards only what its operator may
 /// read (the store's TLP rule, as for any member), and only content
 /// changes (a new incident or version); the policy decides the rest, with
-/// AMBER+STRICT and RED withheld before it is read. An incident changed
-/// several times in the page is sent once, at its current version.
+/// AMBER+STRICT and RED withheld before it is read, and nothing sent to a
+/// hub it came through. An incident changed several times in the page is
+/// sent once, at its current version.
 pub fn outbound(
     store: &mut Store,
     peer: &Peer,
     policy: &Policy,
     limit: usize,
 ) -> Result<OutboundPage, Error> {
-    let operator = store.accounts().operator()?.ok_or_else(|| Error::Invalid {
-        field: "operator",
-        detail: "this hub has no operator yet: start `c5hub serve` once with --org".to_owned(),
-    })?;
-    let viewer = Viewer::member(operator);
+    let here = hub_name(store)?;
+    let viewer = Viewer::member(here.clone());
     let key = if policy.pseudonymises() {
         let bytes = hex_bytes(&peer.pseudonym_key).unwrap_or_default();
         Some(
@@ -327,25 +351,37 @@ pub fn outbound(
         org: peer.org.clone(),
     };
     let mut seen = HashSet::new();
+    let keys: Vec<i64> = page
+        .changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::Incident | ChangeKind::Version))
+        .map(|c| c.incident)
+        .filter(|k| seen.insert(*k))
+        .collect();
+    let mut arrived: HashMap<i64, Provenance> = store
+        .peers()
+        .arrived(&keys)?
+        .into_iter()
+        .map(|(k, a)| (k, a.provenance))
+        .collect();
     let (mut send, mut withheld) = (Vec::new(), Vec::new());
-    for c in &page.changes {
-        if !matches!(c.kind, ChangeKind::Incident | ChangeKind::Version) || !seen.insert(c.incident)
-        {
-            continue;
-        }
-        let Some(mut stored) = store.incidents().incident(c.incident, &viewer)? else {
+    for k in keys {
+        let Some(mut stored) = store.incidents().incident(k, &viewer)? else {
             continue;
         };
+        let mut provenance = arrived.remove(&k).unwrap_or_else(|| Provenance {
+            origin: here.clone(),
+            origin_key: stored.key,
+            origin_version: stored.version,
+            path: Vec::new(),
+        });
         let verdict = policy.outgoing(
             &about,
             &Crossing {
                 tlp: stored.incident.tlp,
                 category: stored.incident.classification.map(|k| k.category().value),
                 shared_with: &stored.shared_with,
-                // Incidents received from peers will carry their path
-                // here once provenance is stored; today every incident
-                // was reported to this hub.
-                path: &[],
+                path: &provenance.path,
             },
         );
         match verdict {
@@ -353,9 +389,10 @@ pub fn outbound(
                 if let (true, Some(k)) = (pseudonymise, &key) {
                     stored.incident = pseudonymised(&stored.incident, k);
                 }
-                send.push(stored);
+                provenance.path.push(here.clone());
+                send.push(Leaving { stored, provenance });
             }
-            Outgoing::Withhold(why) => withheld.push((c.global_id.clone(), why)),
+            Outgoing::Withhold(why) => withheld.push((stored.incident.id.to_string(), why)),
         }
     }
     Ok(OutboundPage {
@@ -364,6 +401,159 @@ pub fn outbound(
         next: page.next,
         more,
     })
+}
+
+/// What a peer sent, taken in: how many incidents were new here, how many
+/// new versions, how many this hub held already at that version or a
+/// newer one, and the ones refused, each with why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// Incidents new to this hub.
+    pub stored: usize,
+    /// New versions of incidents this hub held.
+    pub versions: usize,
+    /// Incidents this hub held already at that version or a newer one.
+    pub duplicates: usize,
+    /// `(origin#key, why)` of each incident refused: the `[in]` policy,
+    /// TLP:AMBER+STRICT and RED, or a loop.
+    pub refused: Vec<(String, String)>,
+}
+
+/// Takes in what the peer that `who` stands for sent: each incident passes
+/// that peer's `[in]` policy and the loop check (none whose path holds this
+/// hub), and is stored once by its origin and key, whichever peer it
+/// came from: a version this hub holds already, or an older one, changes
+/// nothing; a newer one becomes a new version of the incident held. An
+/// incident new here is stored as reported by the peer's organisation.
+/// Incidents and their provenance are stored in one transaction.
+pub fn receive(
+    store: &mut Store,
+    who: &Authority,
+    arrivals: Vec<(Incident, Provenance)>,
+    bytes: usize,
+) -> Result<Receipt, Error> {
+    let principal = match who {
+        Authority::Member { principal, .. } => principal,
+        _ => {
+            return Err(Error::Forbidden(
+                "incidents from a peer hub come with the token of the organisation that stands \
+                 for it"
+                    .to_owned(),
+            ));
+        }
+    };
+    let Some(peer) = store.peers().by_org(&principal.org)? else {
+        return Err(Error::Forbidden(format!(
+            "organisation {:?} stands for no peer hub here (c5hub peers add NAME URL --org {})",
+            principal.org, principal.org
+        )));
+    };
+    if peer.paused {
+        return Err(Error::Forbidden(format!(
+            "peer {:?} is paused here: resume it to take its incidents",
+            peer.name
+        )));
+    }
+    let policy = Policy::from_toml(&peer.policy).map_err(|e| invalid("policy", e.to_string()))?;
+    let here = hub_name(store)?;
+    let mut receipt = Receipt::default();
+    let mut taken: Vec<(Incident, Provenance, String)> = Vec::new();
+    // An incident twice in one envelope is taken at its newest version.
+    let mut in_batch: HashMap<(String, i64), usize> = HashMap::new();
+    let objects = arrivals.len();
+    for (incident, provenance) in arrivals {
+        let name = format!("{}#{}", provenance.origin, provenance.origin_key);
+        if let Err(e) = provenance.check() {
+            receipt.refused.push((name, e.to_string()));
+            continue;
+        }
+        if provenance.path.last() != Some(&peer.name) {
+            receipt.refused.push((
+                name,
+                format!(
+                    "the path must end at the peer that sent it ({:?})",
+                    peer.name
+                ),
+            ));
+            continue;
+        }
+        let verdict = policy.incoming(
+            &here,
+            &Crossing {
+                tlp: incident.tlp,
+                category: incident.classification.map(|k| k.category().value),
+                shared_with: &[],
+                path: &provenance.path,
+            },
+        );
+        if let Err(why) = verdict {
+            receipt.refused.push((name, why));
+            continue;
+        }
+        let held = store
+            .peers()
+            .held(&provenance.origin, provenance.origin_key)?;
+        let reporter = match held {
+            Some(h) if h.origin_version >= provenance.origin_version => {
+                receipt.duplicates += 1;
+                continue;
+            }
+            Some(h) => h.reporter,
+            None => principal.org.clone(),
+        };
+        let at = (provenance.origin.clone(), provenance.origin_key);
+        match in_batch.get(&at) {
+            Some(&i) if taken[i].1.origin_version >= provenance.origin_version => {
+                receipt.duplicates += 1;
+            }
+            Some(&i) => taken[i] = (incident, provenance, reporter),
+            None => {
+                in_batch.insert(at, taken.len());
+                taken.push((incident, provenance, reporter));
+            }
+        }
+    }
+    let source = format!("peer:{}", peer.name);
+    let batch: Vec<Submission<'_>> = taken
+        .iter()
+        .map(|(incident, _, reporter)| Submission {
+            incident,
+            reporter,
+            source: &source,
+            shared_with: &[],
+            recipients: &[],
+        })
+        .collect();
+    let provenance: Vec<Provenance> = taken.iter().map(|(_, p, _)| p.clone()).collect();
+    let outcomes = if batch.is_empty() {
+        Vec::new()
+    } else {
+        store.peers().receive(&batch, &provenance)?
+    };
+    for o in outcomes {
+        match o {
+            Outcome::New(_) => receipt.stored += 1,
+            Outcome::NewVersion { .. } => receipt.versions += 1,
+            Outcome::Duplicate(_) => receipt.duplicates += 1,
+        }
+    }
+    store
+        .peers()
+        .received(peer.id, objects as i64, bytes as i64)?;
+    Ok(receipt)
+}
+
+/// Records that `peer` accepted a page: the outbound cursor moves past it.
+pub fn pushed(
+    store: &mut Store,
+    peer: &Peer,
+    page: &OutboundPage,
+    bytes: usize,
+) -> Result<(), Error> {
+    store
+        .peers()
+        .pushed(peer.id, page.next, page.send.len() as i64, bytes as i64)?;
+    Ok(())
 }
 
 #[cfg(test)]
