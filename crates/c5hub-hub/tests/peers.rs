@@ -208,7 +208,11 @@ fn what_leaves_for_a_peer_follows_the_policy_and_never_strict_or_red() {
                         (i.key, i.version),
                         "{loc}"
                     );
-                    assert_eq!(l.provenance.path, [l.provenance.origin.clone()], "{loc}");
+                    assert_eq!(
+                        l.provenance.path,
+                        std::slice::from_ref(&l.provenance.origin),
+                        "{loc}"
+                    );
                     let e = sent.entry(i.incident.id.to_string()).or_insert((0, 0));
                     e.0 = e.0.max(i.version);
                     e.1 += 1;
