@@ -113,7 +113,7 @@ fn as_peer(from: usize, to: usize) -> Authority {
 
 /// Pushes every link until no hub has anything left to send; what each
 /// receiving hub refused, in all.
-fn sync(hubs: &mut [Store]) -> Vec<(String, String)> {
+fn sync(hubs: &mut [Store]) -> Vec<(usize, String)> {
     let mut refused = Vec::new();
     loop {
         let mut moved = false;

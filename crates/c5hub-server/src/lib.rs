@@ -33,6 +33,7 @@ pub mod webhooks;
 mod api;
 mod assess;
 mod auth;
+mod federation;
 mod login;
 mod metrics;
 mod misp;
@@ -165,6 +166,7 @@ pub struct Running {
     metrics_task: Option<tokio::task::JoinHandle<()>>,
     notifier: Option<tokio::task::JoinHandle<()>>,
     poller: tokio::task::JoinHandle<()>,
+    federation: tokio::task::JoinHandle<()>,
     shutdown: tokio::sync::watch::Sender<bool>,
     writer: writer::WriterThread,
 }
@@ -193,6 +195,10 @@ impl Running {
         // stopping the poller anywhere loses nothing, and what it fetches
         // again is a no-op in the store.
         self.poller.abort();
+        // A peer's outbound cursor moves only after the peer accepted the
+        // page: stopping the push anywhere sends that page again, which the
+        // peer takes as duplicates.
+        self.federation.abort();
         let served = served?;
         // The router, and with it every writer handle, is gone: the writer
         // drains its queue and ends.
@@ -255,6 +261,7 @@ pub async fn start(
     let ready = state.ready.clone();
     let notifier = notifier(&state, smtp);
     let poller = poller::spawn(&state);
+    let federation = federation::spawn(&state);
     let metrics_app = api::metrics_router(state.clone());
     let app = api::router(state);
     let listener = TcpListener::bind(&config.listen)
@@ -309,6 +316,7 @@ pub async fn start(
         metrics_task,
         notifier,
         poller,
+        federation,
         shutdown: tx,
         writer: thread,
     })

@@ -41,6 +41,17 @@ struct FeedLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerLabel {
+    peer: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerFlow {
+    peer: String,
+    direction: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct SpamLabels {
     outcome: &'static str,
     label: &'static str,
@@ -62,6 +73,11 @@ pub(crate) struct Metrics {
     feed_objects: Family<FeedLabel, Gauge>,
     feed_last_success: Family<FeedLabel, Gauge>,
     feed_failures: Family<FeedLabel, Gauge>,
+    peer_objects: Family<PeerFlow, Gauge>,
+    peer_bytes: Family<PeerFlow, Gauge>,
+    peer_last_success: Family<PeerLabel, Gauge>,
+    peer_lag: Family<PeerLabel, Gauge>,
+    peer_failing: Family<PeerLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -77,6 +93,11 @@ impl Default for Metrics {
             feed_objects: Family::default(),
             feed_last_success: Family::default(),
             feed_failures: Family::default(),
+            peer_objects: Family::default(),
+            peer_bytes: Family::default(),
+            peer_last_success: Family::default(),
+            peer_lag: Family::default(),
+            peer_failing: Family::default(),
         };
         // The registry holds clones (handles to the same values); the help
         // texts get their closing full stop from the registry. Counters are
@@ -127,6 +148,31 @@ impl Default for Metrics {
             "Polls of each feed failed in a row",
             m.feed_failures.clone(),
         );
+        registry.register(
+            "c5hub_peer_objects",
+            "Objects exchanged with each peer hub, in all, by direction (sent, received)",
+            m.peer_objects.clone(),
+        );
+        registry.register(
+            "c5hub_peer_bytes",
+            "Bytes exchanged with each peer hub, in all, by direction (sent, received)",
+            m.peer_bytes.clone(),
+        );
+        registry.register(
+            "c5hub_peer_last_success_seconds",
+            "When the last push to each peer hub succeeded (Unix time; 0: never)",
+            m.peer_last_success.clone(),
+        );
+        registry.register(
+            "c5hub_peer_lag_changes",
+            "Changes of this hub's feed not yet pushed to each peer hub",
+            m.peer_lag.clone(),
+        );
+        registry.register(
+            "c5hub_peer_failing",
+            "Whether the last exchange with each peer hub failed (1) or not (0)",
+            m.peer_failing.clone(),
+        );
         Metrics { registry, ..m }
     }
 }
@@ -174,6 +220,31 @@ impl Metrics {
             .get_or_create(&l)
             .set(f.last_success.map_or(0, |t| t.timestamp()));
         self.feed_failures.get_or_create(&l).set(f.failures);
+    }
+
+    /// A peer's state after a push, with the changes it lags behind.
+    pub(crate) fn observe_peer(&self, p: &c5hub_store::Peer, lag: i64) {
+        let l = PeerLabel {
+            peer: p.name.clone(),
+        };
+        for (direction, objects, bytes) in [
+            ("sent", p.sent_objects, p.sent_bytes),
+            ("received", p.received_objects, p.received_bytes),
+        ] {
+            let f = PeerFlow {
+                peer: p.name.clone(),
+                direction,
+            };
+            self.peer_objects.get_or_create(&f).set(objects);
+            self.peer_bytes.get_or_create(&f).set(bytes);
+        }
+        self.peer_last_success
+            .get_or_create(&l)
+            .set(p.last_success.map_or(0, |t| t.timestamp()));
+        self.peer_lag.get_or_create(&l).set(lag);
+        self.peer_failing
+            .get_or_create(&l)
+            .set(i64::from(p.last_error.is_some()));
     }
 
     /// The exposition text (OpenMetrics, ending in `# EOF`).

@@ -373,6 +373,30 @@ impl Peers<'_> {
         Ok(())
     }
 
+    /// The peer `id`.
+    pub fn by_id(&mut self, id: i64) -> Result<Option<Peer>, Error> {
+        self.st.db.one(
+            &format!("SELECT {COLS} FROM peers WHERE id = $1"),
+            &[id.into()],
+        )
+    }
+
+    /// How many changes of the feed the peer `id` has not been sent past:
+    /// its lag (changes the policy withholds count until the cursor passes
+    /// them).
+    pub fn lag(&mut self, id: i64) -> Result<i64, Error> {
+        Ok(self
+            .st
+            .db
+            .int(
+                "SELECT COUNT(*) AS n FROM changes WHERE seq > \
+                 (SELECT cursor_out FROM peers WHERE id = $1)",
+                &[id.into()],
+                "n",
+            )?
+            .unwrap_or(0))
+    }
+
     /// The peer the organisation `org` stands for here, if any.
     pub fn by_org(&mut self, org: &str) -> Result<Option<Peer>, Error> {
         self.st.db.one(

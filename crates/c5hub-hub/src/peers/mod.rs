@@ -414,9 +414,9 @@ pub struct Receipt {
     pub versions: usize,
     /// Incidents this hub held already at that version or a newer one.
     pub duplicates: usize,
-    /// `(origin#key, why)` of each incident refused: the `[in]` policy,
-    /// TLP:AMBER+STRICT and RED, or a loop.
-    pub refused: Vec<(String, String)>,
+    /// Each incident refused, by its place in what was sent, with why: the
+    /// `[in]` policy, TLP:AMBER+STRICT and RED, or a loop.
+    pub refused: Vec<(usize, String)>,
 }
 
 /// Takes in what the peer that `who` stands for sent: each incident passes
@@ -461,8 +461,7 @@ pub fn receive(
     // An incident twice in one envelope is taken at its newest version.
     let mut in_batch: HashMap<(String, i64), usize> = HashMap::new();
     let objects = arrivals.len();
-    for (incident, provenance) in arrivals {
-        let name = format!("{}#{}", provenance.origin, provenance.origin_key);
+    for (name, (incident, provenance)) in arrivals.into_iter().enumerate() {
         if let Err(e) = provenance.check() {
             receipt.refused.push((name, e.to_string()));
             continue;
@@ -541,6 +540,29 @@ pub fn receive(
         .peers()
         .received(peer.id, objects as i64, bytes as i64)?;
     Ok(receipt)
+}
+
+/// The peers to sync with now: every unpaused one, with its token and key
+/// (for the sync alone: no door shows them).
+pub fn for_sync(store: &mut Store) -> Result<Vec<Peer>, Error> {
+    Ok(store
+        .peers()
+        .list()?
+        .into_iter()
+        .filter(|p| !p.paused)
+        .collect())
+}
+
+/// Records that an exchange with `peer` failed, and why; its cursors stay.
+pub fn failed(store: &mut Store, peer: &Peer, why: &str) -> Result<(), Error> {
+    store.peers().failed(peer.id, why)?;
+    Ok(())
+}
+
+/// Records that an exchange with `peer` starts.
+pub fn attempted(store: &mut Store, peer: &Peer) -> Result<(), Error> {
+    store.peers().attempted(peer.id)?;
+    Ok(())
 }
 
 /// Records that `peer` accepted a page: the outbound cursor moves past it.

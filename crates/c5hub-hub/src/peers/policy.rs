@@ -246,7 +246,7 @@ impl Policy {
     /// `here`; `Err` says why not.
     pub fn incoming(&self, here: &str, i: &Crossing<'_>) -> Result<(), String> {
         if !may_ever_leave(i.tlp) {
-            return Err(format!("a peer sent TLP:{}: {NEVER_LEAVES}", i.tlp));
+            return Err(format!("a peer sent {}: {NEVER_LEAVES}", i.tlp));
         }
         if i.path.iter().any(|h| *h == here) {
             return Err(format!("it came through {here} already"));
@@ -261,7 +261,7 @@ impl Policy {
 impl Filter {
     fn refuses(&self, i: &Crossing<'_>) -> Option<String> {
         if !self.tlp.contains(&i.tlp) {
-            return Some(format!("TLP:{} is not in the policy's levels", i.tlp));
+            return Some(format!("{} is not in the policy's levels", i.tlp));
         }
         if !self.rsit.is_empty() && !i.category.is_some_and(|c| self.rsit.contains(&c)) {
             return Some(format!(

@@ -829,6 +829,17 @@ fn refused(at: &str, detail: impl Into<String>) -> TaxiiError {
 pub(crate) fn read_envelope(
     body: &[u8],
 ) -> Result<(Vec<Value>, Vec<c5hub_model::Incident>), TaxiiError> {
+    let objects = read_objects(body)?;
+    let incidents = if objects.is_empty() {
+        Vec::new()
+    } else {
+        stix::incidents_from(&objects).map_err(|r| refused(&r.at, r.detail))?
+    };
+    Ok((objects, incidents))
+}
+
+/// An envelope's objects, bounded in number.
+fn read_objects(body: &[u8]) -> Result<Vec<Value>, TaxiiError> {
     let envelope: Value = serde_json::from_slice(body)
         .map_err(|e| TaxiiError::bad(format!("the body is not JSON: {e}")))?;
     let Some(objects) = envelope.get("objects") else {
@@ -846,12 +857,75 @@ pub(crate) fn read_envelope(
             ),
         ));
     }
-    let incidents = if objects.is_empty() {
-        Vec::new()
-    } else {
-        stix::incidents_from(objects).map_err(|r| refused(&r.at, r.detail))?
+    Ok(objects.clone())
+}
+
+/// What a `POST` to a collection holds: STIX objects and the incidents
+/// they make, or a peer hub's federated incidents.
+pub(crate) enum Posted {
+    Stix(Vec<Value>, Vec<c5hub_model::Incident>),
+    Peer(Vec<Value>, Vec<c5hub_formats::federation::Arrival>),
+}
+
+/// Reads a posted envelope: a peer hub's when it holds `x-c5hub-incident`
+/// objects (then every object must be one), STIX otherwise.
+pub(crate) fn read_posted(body: &[u8]) -> Result<Posted, TaxiiError> {
+    let (objects, incidents) = match read_objects(body)? {
+        objects if c5hub_formats::federation::is_federation(&objects) => {
+            let arrivals = c5hub_formats::federation::arrivals(&objects).map_err(|notes| {
+                let said: Vec<String> = notes.iter().map(ToString::to_string).collect();
+                refused("/objects", said.join("; "))
+            })?;
+            return Ok(Posted::Peer(objects, arrivals));
+        }
+        objects => {
+            let incidents = if objects.is_empty() {
+                Vec::new()
+            } else {
+                stix::incidents_from(&objects).map_err(|r| refused(&r.at, r.detail))?
+            };
+            (objects, incidents)
+        }
     };
-    Ok((objects.clone(), incidents))
+    Ok(Posted::Stix(objects, incidents))
+}
+
+/// Takes in a peer hub's incidents (`c5hub_hub::peers::receive`: the
+/// peer's `[in]` policy, loops, once per origin and key) and answers with
+/// the status: each refused incident a failure naming why, the rest
+/// successes (new, new version, or held already).
+async fn receive_from_peer(
+    s: &AppState,
+    who: Authority,
+    objects: Vec<Value>,
+    arrivals: Vec<c5hub_formats::federation::Arrival>,
+    bytes: usize,
+    at: DateTime<Utc>,
+) -> Result<Response, TaxiiError> {
+    let pairs: Vec<(c5hub_model::Incident, c5hub_model::Provenance)> = arrivals
+        .into_iter()
+        .map(|a| (a.incident, a.provenance))
+        .collect();
+    let by = who.clone();
+    let receipt = s
+        .pool
+        .run(move |st| Ok(c5hub_hub::peers::receive(st, &by, pairs, bytes)))
+        .await??;
+    let refused: HashMap<usize, &str> = receipt
+        .refused
+        .iter()
+        .map(|(i, why)| (*i, why.as_str()))
+        .collect();
+    let (mut successes, mut failures) = (Vec::new(), Vec::new());
+    for (i, o) in objects.iter().enumerate() {
+        let id = str_of(o, "id");
+        let version = str_of(o, "modified").unwrap_or_default();
+        match refused.get(&i) {
+            Some(why) => failures.push(json!({"id": id, "version": version, "message": why})),
+            None => successes.push(json!({"id": id, "version": version})),
+        }
+    }
+    answer_status(s, who, at, objects.len(), successes, failures).await
 }
 
 /// Reads a TAXII request as the server does: the objects endpoint's query
@@ -901,13 +975,20 @@ async fn add_objects(
         )
     })?;
     let at = Utc::now();
-    let (objects, incidents) = tokio::task::spawn_blocking(move || read_envelope(&body))
+    let bytes = body.len();
+    let posted = tokio::task::spawn_blocking(move || read_posted(&body))
         .await
         .map_err(|e| TaxiiError::from(Problem::internal(e.to_string())))??;
     let version = |o: &Value| {
         str_of(o, "modified")
             .or_else(|| str_of(o, "created"))
             .map_or_else(|| stix::timestamp(at), str::to_owned)
+    };
+    let (objects, incidents) = match posted {
+        Posted::Stix(objects, incidents) => (objects, incidents),
+        Posted::Peer(objects, arrivals) => {
+            return receive_from_peer(&s, who, objects, arrivals, bytes, at).await;
+        }
     };
     // Stored whole: every object is kept with the incident of its group.
     let successes: Vec<Value> = objects
@@ -925,13 +1006,25 @@ async fn add_objects(
         };
         crate::api::submit::store(&s, &who, parsed).await?;
     }
+    answer_status(&s, who, at, objects.len(), successes, failures).await
+}
+
+/// Keeps the status resource of a `POST` and answers 202 with it.
+async fn answer_status(
+    s: &AppState,
+    who: Authority,
+    at: DateTime<Utc>,
+    total: usize,
+    successes: Vec<Value>,
+    failures: Vec<Value>,
+) -> Result<Response, TaxiiError> {
     let org = who.org().unwrap_or_default().to_owned();
     let st = c5hub_store::TaxiiStatus {
         id: new_status_id(),
         org,
         at,
         status: "complete".to_owned(),
-        total: objects.len() as i64,
+        total: total as i64,
         success_count: successes.len() as i64,
         failure_count: failures.len() as i64,
         pending_count: 0,

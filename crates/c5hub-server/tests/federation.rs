@@ -1,0 +1,279 @@
+//! Federation over real HTTP on both backends: three hubs in a ring
+//! (A → B → C → A), each pushing to the next with `serve`'s push task and
+//! taking in from the one before through its TAXII door. Every incident
+//! reaches every hub its policies allow exactly once, none comes back to
+//! its origin, AMBER+STRICT and RED stay home, a new version at the origin
+//! replaces the copies; a peer that is down fails the push (shown on
+//! `/metrics` and on the peer), and once it is back the sync resumes with
+//! nothing lost and nothing twice.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use c5hub_hub::Authority;
+use c5hub_hub::peers::{self, Asked};
+use c5hub_server::config::Config;
+use c5hub_store::{IncidentFilter, Location, Peer, Store};
+use serde_json::json;
+use support::{Hub, get, locations, post_json, test_config};
+
+const HUBS: [&str; 3] = ["hub-a", "hub-b", "hub-c"];
+/// Sends everything but what never leaves.
+const SEND: &str = "[out]\ntlp = [\"clear\", \"green\", \"amber\"]\namber_only_if_shared = false\npseudonymise = false\n";
+/// Takes in, sends nothing: the peer before this hub in the ring.
+const TAKE_ONLY: &str = "[out]\ntlp = []\npseudonymise = false\n";
+
+fn config(me: usize, listen: &str) -> Config {
+    Config {
+        org: HUBS[me].to_owned(),
+        listen: listen.to_owned(),
+        ..test_config()
+    }
+}
+
+/// A token of a new organisation `org` on `hub`.
+fn token(hub: &Hub, org: &str, role: &str) -> String {
+    let admin = Some(hub.admin.as_str());
+    let r = post_json(
+        &hub.url("/api/v1/orgs"),
+        admin,
+        &json!({"name": org, "type": "national-cirt"}),
+    );
+    assert!(r.status == 201 || r.status == 409, "{}", r.body);
+    let r = post_json(
+        &hub.url("/api/v1/tokens"),
+        admin,
+        &json!({"org": org, "role": role, "label": "federation"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["token"].as_str().expect("secret").to_owned()
+}
+
+fn add_peer(loc: &Location, name: &str, url: &str, token: &str, policy: &str, org: Option<&str>) {
+    let mut st = Store::open(loc, support::options()).expect("store");
+    peers::add(
+        &mut st,
+        &Authority::Console {
+            name: "cli:test".to_owned(),
+        },
+        &Asked {
+            name,
+            url,
+            token,
+            policy,
+            org,
+            ..Asked::default()
+        },
+    )
+    .expect("peer added");
+}
+
+fn submit(hub: &Hub, token: &str, id: &str, tlp: &str, title: &str) {
+    let r = post_json(
+        &hub.url("/api/v1/incidents"),
+        Some(token),
+        &json!({"id": id, "tlp": tlp, "title": title, "classification": "fraud/phishing",
+                "observables": [format!("{}.example", id.replace([':', '.'], "-"))]}),
+    );
+    assert!(r.status == 201 || r.status == 200, "{}", r.body);
+}
+
+/// Global id → (copies, title) of everything the hub holds, as read by
+/// each organisation that reported there.
+fn held(loc: &Location) -> BTreeMap<String, (usize, String)> {
+    let mut st = Store::open(loc, support::options()).expect("store");
+    let mut keys = std::collections::BTreeSet::new();
+    let mut out: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for org in ["bank", "hub-a", "hub-b", "hub-c"] {
+        for i in st
+            .incidents()
+            .list(
+                &IncidentFilter {
+                    limit: 10_000,
+                    ..IncidentFilter::default()
+                },
+                &c5hub_model::Viewer::member(org),
+            )
+            .expect("list")
+        {
+            if keys.insert(i.key) {
+                let e = out.entry(i.global_id).or_insert((0, String::new()));
+                e.0 += 1;
+                e.1 = i.title.unwrap_or_default();
+            }
+        }
+    }
+    out
+}
+
+fn peer(loc: &Location, name: &str) -> Peer {
+    Store::open(loc, support::options())
+        .expect("store")
+        .peers()
+        .get(name)
+        .expect("read")
+        .expect("the peer")
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn ids(h: &BTreeMap<String, (usize, String)>, prefix: &str) -> usize {
+    h.keys().filter(|g| g.starts_with(prefix)).count()
+}
+
+#[test]
+fn three_hubs_in_a_ring_share_once_never_loop_and_survive_a_peer_down() {
+    let (la, lb, lc) = (
+        locations("fed_http_a"),
+        locations("fed_http_b"),
+        locations("fed_http_c"),
+    );
+    for ((la, lb), lc) in la.into_iter().zip(lb).zip(lc) {
+        let locs = [la, lb, lc];
+        let mut hubs: Vec<Option<Hub>> = (0..3)
+            .map(|i| Some(Hub::start_with(locs[i].clone(), config(i, "127.0.0.1:0"))))
+            .collect();
+        let urls: Vec<String> = hubs
+            .iter()
+            .map(|h| h.as_ref().expect("up").url("/taxii2/api1/"))
+            .collect();
+        let admins: Vec<String> = hubs
+            .iter()
+            .map(|h| h.as_ref().expect("up").admin.clone())
+            .collect();
+        for me in 0..3 {
+            let next = (me + 1) % 3;
+            let prev = (me + 2) % 3;
+            // The next hub gives this one a token of an organisation named
+            // after it; this hub knows the one before it by its name.
+            let t = token(hubs[next].as_ref().expect("up"), HUBS[me], "reporter");
+            add_peer(&locs[me], HUBS[next], &urls[next], &t, SEND, None);
+            let _ = token(hubs[me].as_ref().expect("up"), HUBS[prev], "reporter");
+            add_peer(
+                &locs[me],
+                HUBS[prev],
+                &urls[prev],
+                "unused",
+                TAKE_ONLY,
+                Some(HUBS[prev]),
+            );
+        }
+        let bank_a = token(hubs[0].as_ref().expect("up"), "bank", "reporter");
+        let bank_b = token(hubs[1].as_ref().expect("up"), "bank", "reporter");
+        let a = hubs[0].as_ref().expect("up");
+        for n in 0..40 {
+            submit(a, &bank_a, &format!("a.test:{n}"), "GREEN", "first");
+        }
+        submit(a, &bank_a, "a.test:red", "RED", "stays");
+        submit(a, &bank_a, "a.test:strict", "AMBER+STRICT", "stays");
+        for n in 0..5 {
+            submit(
+                hubs[1].as_ref().expect("up"),
+                &bank_b,
+                &format!("b.test:{n}"),
+                "CLEAR",
+                "from b",
+            );
+        }
+        wait_for("A's incidents at C", || {
+            ids(&held(&locs[2]), "a.test:") == 40
+        });
+        wait_for("B's incidents at A", || {
+            ids(&held(&locs[0]), "b.test:") == 5
+        });
+        // Let the ring run on: nothing more may arrive anywhere.
+        std::thread::sleep(Duration::from_secs(2));
+        for (i, loc) in locs.iter().enumerate() {
+            let h = held(loc);
+            assert!(h.values().all(|(n, _)| *n == 1), "{} {loc}: {h:?}", HUBS[i]);
+            let own = if i == 0 { 42 } else { 40 };
+            assert_eq!(ids(&h, "a.test:"), own, "{} {loc}", HUBS[i]);
+            assert_eq!(ids(&h, "b.test:"), 5, "{} {loc}", HUBS[i]);
+        }
+        for loc in &locs[1..] {
+            let h = held(loc);
+            assert!(
+                !h.contains_key("a.test:red") && !h.contains_key("a.test:strict"),
+                "{h:?}"
+            );
+        }
+
+        // B goes down; A keeps reporting, and its pushes fail.
+        let b_listen = hubs[1]
+            .as_ref()
+            .expect("up")
+            .base
+            .trim_start_matches("http://")
+            .to_owned();
+        hubs[1].take().expect("up").stop();
+        let a = hubs[0].as_ref().expect("up");
+        submit(a, &bank_a, "a.test:0", "GREEN", "second");
+        for n in 40..60 {
+            submit(a, &bank_a, &format!("a.test:{n}"), "GREEN", "first");
+        }
+        wait_for("a failed push", || {
+            peer(&locs[0], "hub-b").last_error.is_some()
+        });
+        let m = get(&a.url("/metrics"), Some(&admins[0]));
+        assert!(
+            m.body.contains("c5hub_peer_failing{peer=\"hub-b\"} 1"),
+            "{}",
+            m.body
+        );
+        // B comes back on the same address: the sync resumes.
+        hubs[1] = Some(Hub::start_with_admin(
+            locs[1].clone(),
+            config(1, &b_listen),
+            &admins[1],
+        ));
+        wait_for("A's new incidents at C", || {
+            ids(&held(&locs[2]), "a.test:") == 60
+        });
+        wait_for("the new version at C", || {
+            held(&locs[2])
+                .get("a.test:0")
+                .is_some_and(|(_, t)| t == "second")
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        for (i, loc) in locs.iter().enumerate() {
+            let h = held(loc);
+            assert!(h.values().all(|(n, _)| *n == 1), "{} {loc}: {h:?}", HUBS[i]);
+            assert_eq!(h["a.test:0"].1, "second", "{} {loc}", HUBS[i]);
+            assert_eq!(
+                ids(&h, "a.test:"),
+                if i == 0 { 62 } else { 60 },
+                "{} {loc}",
+                HUBS[i]
+            );
+        }
+        let p = peer(&locs[0], "hub-b");
+        assert_eq!(p.last_error, None, "{p:?}");
+        assert!(p.sent_objects >= 60, "{p:?}");
+        let a = hubs[0].as_ref().expect("up");
+        let m = get(&a.url("/metrics"), Some(&admins[0]));
+        assert!(
+            m.body.contains("c5hub_peer_failing{peer=\"hub-b\"} 0"),
+            "{}",
+            m.body
+        );
+        assert!(
+            m.body.contains("c5hub_peer_lag_changes{peer=\"hub-b\"} 0"),
+            "{}",
+            m.body
+        );
+        for h in hubs.into_iter().flatten() {
+            h.stop();
+        }
+    }
+}
