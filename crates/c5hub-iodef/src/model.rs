@@ -150,6 +150,8 @@ pub struct HubRecord {
     /// The incident's version this Incident element is (1 is the first);
     /// versions of one incident follow each other in order.
     pub version: Option<i64>,
+    /// Where it comes from, when it came from a peer hub (federation).
+    pub provenance: Option<c5hub_model::Provenance>,
 }
 
 /// `meaning` of the Incident's `AdditionalData` (`dtype="string"`) naming
@@ -163,6 +165,18 @@ pub const HUB_SHARED_WITH: &str = "c5hub:hub-shared-with";
 pub const HUB_RECIPIENT: &str = "c5hub:hub-recipient";
 /// `meaning` of an `AdditionalData` (`dtype="integer"`) giving the version.
 pub const HUB_VERSION: &str = "c5hub:hub-version";
+/// `meaning` of an `AdditionalData` (`dtype="string"`) naming the hub an
+/// incident from a peer hub was reported to.
+pub const HUB_ORIGIN: &str = "c5hub:hub-origin";
+/// `meaning` of an `AdditionalData` (`dtype="integer"`) giving its key at
+/// the origin.
+pub const HUB_ORIGIN_KEY: &str = "c5hub:hub-origin-key";
+/// `meaning` of an `AdditionalData` (`dtype="integer"`) giving its version
+/// at the origin.
+pub const HUB_ORIGIN_VERSION: &str = "c5hub:hub-origin-version";
+/// `meaning` of an `AdditionalData` (`dtype="string"`) naming one hub it
+/// came through, in order, the origin first.
+pub const HUB_PATH: &str = "c5hub:hub-path";
 /// `meaning` of the Incident's `AdditionalData` (`dtype="string"`) holding
 /// its one-line title (empty: no title), which IODEF has no element for.
 pub const TITLE: &str = "c5hub:title";
@@ -253,11 +267,37 @@ fn hub_record(inc: &Element, path: &str, notes: &mut Vec<Note>) -> Option<HubRec
             .map(str::to_owned)
             .collect()
     };
+    let provenance = match additional_data(inc, HUB_ORIGIN).next() {
+        None => None,
+        Some(origin) => {
+            let int = |meaning| {
+                additional_data(inc, meaning)
+                    .next()
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0)
+            };
+            let p = c5hub_model::Provenance {
+                origin: origin.to_owned(),
+                origin_key: int(HUB_ORIGIN_KEY),
+                origin_version: int(HUB_ORIGIN_VERSION),
+                path: list(HUB_PATH),
+            };
+            if let Err(e) = p.check() {
+                notes.push(Note {
+                    path: path.to_owned(),
+                    message: format!("AdditionalData {HUB_ORIGIN}: {e}"),
+                });
+                return None;
+            }
+            Some(p)
+        }
+    };
     Some(HubRecord {
         reporter: reporter.to_owned(),
         shared_with: list(HUB_SHARED_WITH),
         recipients: list(HUB_RECIPIENT),
         version,
+        provenance,
     })
 }
 
@@ -775,6 +815,14 @@ pub fn document_from_export<'a>(
             }
             for o in &r.recipients {
                 data(HUB_RECIPIENT, "string", o.clone());
+            }
+            if let Some(p) = &r.provenance {
+                data(HUB_ORIGIN, "string", p.origin.clone());
+                data(HUB_ORIGIN_KEY, "integer", p.origin_key.to_string());
+                data(HUB_ORIGIN_VERSION, "integer", p.origin_version.to_string());
+                for h in &p.path {
+                    data(HUB_PATH, "string", h.clone());
+                }
             }
         }
         root.children.push(Node::Element(inc));
@@ -1317,6 +1365,12 @@ mod tests {
             shared_with: vec!["telco-alpha".to_owned(), "gov <cert> & co".to_owned()],
             recipients: vec!["red-reader".to_owned()],
             version: Some(3),
+            provenance: Some(c5hub_model::Provenance {
+                origin: "national-a".to_owned(),
+                origin_key: 42,
+                origin_version: 2,
+                path: vec!["national-a".to_owned(), "regional".to_owned()],
+            }),
         };
         let plain = Incident::new(
             GlobalId::new("csirt.example", "HUB-2").expect("id"),

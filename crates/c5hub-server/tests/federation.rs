@@ -209,6 +209,32 @@ fn three_hubs_in_a_ring_share_once_never_loop_and_survive_a_peer_down() {
             );
         }
 
+        // Provenance: C holds A's incidents as B sent them.
+        let key = {
+            let mut st = Store::open(&locs[2], support::options()).expect("store");
+            st.incidents()
+                .list(
+                    &IncidentFilter::default(),
+                    &c5hub_model::Viewer::member("hub-b"),
+                )
+                .expect("list")
+                .into_iter()
+                .find(|i| i.global_id == "a.test:1")
+                .expect("held")
+                .key
+        };
+        let c = hubs[2].as_ref().expect("up");
+        let r = get(
+            &c.url(&format!("/api/v1/incidents/{key}")),
+            Some(&admins[2]),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let p = &r.json()["provenance"];
+        assert_eq!(p["origin"], "hub-a", "{}", r.body);
+        assert_eq!(p["path"], json!(["hub-a", "hub-b"]), "{}", r.body);
+        assert_eq!(p["origin_version"], 1, "{}", r.body);
+        assert_eq!(r.json()["reporter"], "hub-b", "{}", r.body);
+
         // B goes down; A keeps reporting, and its pushes fail.
         let b_listen = hubs[1]
             .as_ref()

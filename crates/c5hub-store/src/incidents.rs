@@ -78,6 +78,8 @@ pub struct StoredIncident {
     pub assignee: Option<String>,
     /// The incident, with the original document of the current version.
     pub incident: Incident,
+    /// Where it comes from, when it came from a peer hub.
+    pub provenance: Option<crate::Arrived>,
 }
 
 /// One stored version of an incident: the document it was made from.
@@ -476,6 +478,7 @@ impl Incidents<'_> {
                 m.original = d.bytes.map(|b| OriginalDocument::new(d.format, b));
             }
         }
+        let provenance = self.st.peers().arrived_one(key)?;
         Ok(Some(StoredIncident {
             key,
             reporter: summary.reporter,
@@ -486,6 +489,7 @@ impl Incidents<'_> {
             recipients,
             assignee: row.assignee,
             incident: m,
+            provenance,
         }))
     }
 

@@ -238,7 +238,7 @@ impl FromRow for Held {
     }
 }
 
-const ORIGIN_COLS: &str = "incident, origin, origin_key, origin_version, path, received_at";
+const ORIGIN_COLS: &str = "origin, origin_key, origin_version, path, received_at";
 
 /// Paths are stored one hub per line: names hold no control characters
 /// ([`c5hub_model::provenance::check_hub_name`]).
@@ -247,7 +247,6 @@ fn path_text(path: &[String]) -> String {
 }
 
 struct OriginRow {
-    incident: i64,
     arrived: Arrived,
 }
 
@@ -255,7 +254,6 @@ impl FromRow for OriginRow {
     fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
         let path = r.text("path")?.unwrap_or_default();
         Ok(OriginRow {
-            incident: r.int("incident")?.unwrap_or(0),
             arrived: Arrived {
                 provenance: Provenance {
                     origin: r.text("origin")?.unwrap_or_default(),
@@ -325,23 +323,16 @@ impl Peers<'_> {
         )
     }
 
-    /// Where the incidents `keys` came from, for those that came from a
-    /// peer hub.
-    pub fn arrived(&mut self, keys: &[i64]) -> Result<Vec<(i64, Arrived)>, Error> {
-        let mut out = Vec::new();
-        for chunk in keys.chunks(64) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let params: Vec<crate::db::Value> = chunk.iter().map(|k| (*k).into()).collect();
-            let rows: Vec<OriginRow> = self.st.db.all(
-                &format!(
-                    "SELECT {ORIGIN_COLS} FROM incident_origins WHERE incident IN ({})",
-                    marks.join(", ")
-                ),
-                &params,
-            )?;
-            out.extend(rows.into_iter().map(|r| (r.incident, r.arrived)));
-        }
-        Ok(out)
+    /// Where the incident `key` came from, if it came from a peer hub.
+    pub fn arrived_one(&mut self, key: i64) -> Result<Option<Arrived>, Error> {
+        Ok(self
+            .st
+            .db
+            .one::<OriginRow>(
+                &format!("SELECT {ORIGIN_COLS} FROM incident_origins WHERE incident = $1"),
+                &[key.into()],
+            )?
+            .map(|r| r.arrived))
     }
 
     /// Records the start of an exchange with peer `id`.

@@ -239,6 +239,26 @@ pub struct IncidentAnswer {
     /// Who a RED incident is addressed to (its reporter only sees this).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Vec<String>>,
+    /// Where it comes from, when it came from a peer hub.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<ProvenanceAnswer>,
+}
+
+/// Where an incident from a peer hub comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceAnswer {
+    /// The hub it was reported to.
+    pub origin: String,
+    /// Its key at the origin.
+    pub origin_key: i64,
+    /// Its version at the origin.
+    pub origin_version: i64,
+    /// The hubs it came through, the origin first, the peer that sent it
+    /// last.
+    pub path: Vec<String>,
+    /// When its current version arrived here (RFC 3339).
+    pub received_at: String,
 }
 
 impl IncidentAnswer {
@@ -289,6 +309,13 @@ impl IncidentAnswer {
             original_format: m.original.as_ref().map(|o| o.format.as_str().to_owned()),
             shared_with: reporter.then(|| s.shared_with.clone()),
             recipients: reporter.then(|| s.recipients.clone()),
+            provenance: s.provenance.as_ref().map(|a| ProvenanceAnswer {
+                origin: a.provenance.origin.clone(),
+                origin_key: a.provenance.origin_key,
+                origin_version: a.provenance.origin_version,
+                path: a.provenance.path.clone(),
+                received_at: time(a.received_at),
+            }),
         }
     }
 }

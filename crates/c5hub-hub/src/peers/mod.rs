@@ -358,23 +358,21 @@ pub fn outbound(
         .map(|c| c.incident)
         .filter(|k| seen.insert(*k))
         .collect();
-    let mut arrived: HashMap<i64, Provenance> = store
-        .peers()
-        .arrived(&keys)?
-        .into_iter()
-        .map(|(k, a)| (k, a.provenance))
-        .collect();
     let (mut send, mut withheld) = (Vec::new(), Vec::new());
     for k in keys {
         let Some(mut stored) = store.incidents().incident(k, &viewer)? else {
             continue;
         };
-        let mut provenance = arrived.remove(&k).unwrap_or_else(|| Provenance {
-            origin: here.clone(),
-            origin_key: stored.key,
-            origin_version: stored.version,
-            path: Vec::new(),
-        });
+        let mut provenance = stored
+            .provenance
+            .take()
+            .map(|a| a.provenance)
+            .unwrap_or_else(|| Provenance {
+                origin: here.clone(),
+                origin_key: stored.key,
+                origin_version: stored.version,
+                path: Vec::new(),
+            });
         let verdict = policy.outgoing(
             &about,
             &Crossing {

@@ -881,6 +881,14 @@ async fn detail_page(s: &AppState, caller: &Caller, id: i64, recover: Option<Rec
                 dt { "Co-handlers" } dd { @if handlers.is_empty() { "none" } @else { (handlers.join(", ")) } }
                 dt { "Version" } dd { (i.version) }
                 @if let Some(d) = m.times.detected { dt { "Detected" } dd { (d.to_rfc3339()) } }
+                @if let Some(a) = &i.provenance {
+                    dt { "From hub" }
+                    dd id="provenance" {
+                        (a.provenance.origin) " (its incident " (a.provenance.origin_key)
+                        ", version " (a.provenance.origin_version) "), by way of "
+                        (a.provenance.path.join(" → ")) "; received " (a.received_at.to_rfc3339())
+                    }
+                }
             }
             @if let Some(d) = &m.description { p { (d) } }
             @if let Some(r) = recover.as_ref().filter(|r| !offered(r.form, may)) {

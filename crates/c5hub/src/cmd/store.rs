@@ -1037,6 +1037,7 @@ fn hub_export_items(
                 shared_with: i.shared_with.clone(),
                 recipients: i.recipients.clone(),
                 version: Some(i.version),
+                provenance: i.provenance.as_ref().map(|a| a.provenance.clone()),
             },
         ));
     }
