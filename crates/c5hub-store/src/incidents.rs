@@ -3,14 +3,16 @@
 //! related incidents, counts; the change feed (`changes.rs`) and the
 //! dashboard statistics (`stats.rs`) are methods of the same handle.
 
+mod many;
+
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Instant;
 
 use c5hub_model::{
-    Audience, Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, Observable,
-    ObservableKind, ObservableRole, OriginalDocument, RsitClass, Tlp, Viewer,
+    Audience, Contact, DocumentFormat, Incident, IncidentStatus, Observable, ObservableKind,
+    ObservableRole, OriginalDocument, RsitClass, Tlp, Viewer,
 };
 use chrono::{DateTime, Utc};
 
@@ -440,57 +442,7 @@ impl Incidents<'_> {
 
     /// One incident, if it exists and the viewer may read it.
     pub fn incident(&mut self, key: i64, viewer: &Viewer) -> Result<Option<StoredIncident>, Error> {
-        let Some(row) = self.st.db.one::<IncidentRow>(&format!("SELECT {SUMMARY_COLS}, i.description, i.started, i.ended, i.reported, i.generated, i.updated_at, i.doc_sha256, i.assignee FROM incidents i WHERE i.id = $1"), &[key.into()])? else {
-            return Ok(None);
-        };
-        let summary = row.summary;
-        let (shared, recipients) = self.shares(key)?;
-        if !readable(viewer, &summary.reporter, summary.tlp, &shared, &recipients) {
-            return Ok(None);
-        }
-        let id =
-            GlobalId::from_str(&summary.global_id).map_err(|e| Error::Corrupt(e.to_string()))?;
-        let mut m = Incident::new(id, summary.tlp);
-        m.status = summary.status;
-        m.classification = summary.classification;
-        m.title = summary.title.clone();
-        m.reporter = Some(summary.reporter.clone());
-        m.description = row.description;
-        m.times.detected = summary.detected;
-        m.times.start = row.started;
-        m.times.end = row.ended;
-        m.times.reported = row.reported;
-        m.times.generated = row.generated;
-        let updated_at = row.updated_at.unwrap_or(summary.created_at);
-        for r in self.st.db.all::<ValueRow>("SELECT o.kind, o.value, p.role FROM postings p JOIN observables o ON o.id = p.observable WHERE p.incident = $1 ORDER BY o.id", &[key.into()])? {
-            let (o, role) = observable_from(&r.kind, &r.value, &r.role)?;
-            m.add_observable(o, role);
-        }
-        m.contacts.extend(self.st.db.all::<Contact>(
-            "SELECT name, email, role FROM contacts WHERE incident = $1",
-            &[key.into()],
-        )?);
-        if row.has_document {
-            if let Some(d) = self.st.db.one::<DocumentRow>(
-                "SELECT format, bytes FROM documents WHERE incident = $1 AND version = $2",
-                &[key.into(), summary.version.into()],
-            )? {
-                m.original = d.bytes.map(|b| OriginalDocument::new(d.format, b));
-            }
-        }
-        let provenance = self.st.peers().arrived_one(key)?;
-        Ok(Some(StoredIncident {
-            key,
-            reporter: summary.reporter,
-            version: summary.version,
-            created_at: summary.created_at,
-            updated_at,
-            shared_with: shared,
-            recipients,
-            assignee: row.assignee,
-            incident: m,
-            provenance,
-        }))
+        Ok(self.incidents(&[key], viewer)?.pop())
     }
 
     /// The original document of every version of an incident the viewer

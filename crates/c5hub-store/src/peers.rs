@@ -250,6 +250,34 @@ struct OriginRow {
     arrived: Arrived,
 }
 
+struct KeyedHeld {
+    origin_key: i64,
+    held: Held,
+}
+
+impl FromRow for KeyedHeld {
+    fn from_row(r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(KeyedHeld {
+            origin_key: r.int("origin_key")?.unwrap_or(0),
+            held: Held::from_row(r)?,
+        })
+    }
+}
+
+struct KeyedOrigin {
+    incident: i64,
+    origin: OriginRow,
+}
+
+impl FromRow for KeyedOrigin {
+    fn from_row(r: NamedRow<'_>) -> Result<Self, Error> {
+        Ok(KeyedOrigin {
+            incident: r.int("incident")?.unwrap_or(0),
+            origin: OriginRow::from_row(r)?,
+        })
+    }
+}
+
 impl FromRow for OriginRow {
     fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
         let path = r.text("path")?.unwrap_or_default();
@@ -314,25 +342,48 @@ impl Peers<'_> {
         })
     }
 
-    /// The incident this hub holds for `(origin, origin_key)`, if any.
-    pub fn held(&mut self, origin: &str, origin_key: i64) -> Result<Option<Held>, Error> {
-        self.st.db.one(
-            "SELECT o.incident, i.reporter, o.origin_version FROM incident_origins o \
-             JOIN incidents i ON i.id = o.incident WHERE o.origin = $1 AND o.origin_key = $2",
-            &[origin.into(), origin_key.into()],
-        )
+    /// The incidents this hub holds of those with keys `origin_keys` at
+    /// `origin`, by origin key.
+    pub fn held_many(
+        &mut self,
+        origin: &str,
+        origin_keys: &[i64],
+    ) -> Result<Vec<(i64, Held)>, Error> {
+        let mut out = Vec::new();
+        for chunk in origin_keys.chunks(64) {
+            let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let mut params: Vec<crate::db::Value> = vec![origin.into()];
+            params.extend(chunk.iter().map(|k| crate::db::Value::from(*k)));
+            let rows: Vec<KeyedHeld> = self.st.db.all(
+                &format!(
+                    "SELECT o.origin_key, o.incident, i.reporter, o.origin_version \
+                     FROM incident_origins o JOIN incidents i ON i.id = o.incident \
+                     WHERE o.origin = $1 AND o.origin_key IN ({})",
+                    marks.join(", ")
+                ),
+                &params,
+            )?;
+            out.extend(rows.into_iter().map(|r| (r.origin_key, r.held)));
+        }
+        Ok(out)
     }
 
-    /// Where the incident `key` came from, if it came from a peer hub.
-    pub fn arrived_one(&mut self, key: i64) -> Result<Option<Arrived>, Error> {
-        Ok(self
-            .st
-            .db
-            .one::<OriginRow>(
-                &format!("SELECT {ORIGIN_COLS} FROM incident_origins WHERE incident = $1"),
-                &[key.into()],
-            )?
-            .map(|r| r.arrived))
+    /// Where those of the incidents `keys` that came from a peer hub came
+    /// from (at most 64 keys: one statement).
+    pub(crate) fn arrived_many(&mut self, keys: &[i64]) -> Result<Vec<(i64, Arrived)>, Error> {
+        let marks: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let params: Vec<crate::db::Value> = keys.iter().map(|k| (*k).into()).collect();
+        let rows: Vec<KeyedOrigin> = self.st.db.all(
+            &format!(
+                "SELECT incident, {ORIGIN_COLS} FROM incident_origins WHERE incident IN ({})",
+                marks.join(", ")
+            ),
+            &params,
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.incident, r.origin.arrived))
+            .collect())
     }
 
     /// Records the start of an exchange with peer `id`.

@@ -359,10 +359,7 @@ pub fn outbound(
         .filter(|k| seen.insert(*k))
         .collect();
     let (mut send, mut withheld) = (Vec::new(), Vec::new());
-    for k in keys {
-        let Some(mut stored) = store.incidents().incident(k, &viewer)? else {
-            continue;
-        };
+    for mut stored in store.incidents().incidents(&keys, &viewer)? {
         let mut provenance = stored
             .provenance
             .take()
@@ -459,6 +456,17 @@ pub fn receive(
     // An incident twice in one envelope is taken at its newest version.
     let mut in_batch: HashMap<(String, i64), usize> = HashMap::new();
     let objects = arrivals.len();
+    // What this hub holds of them, read a list of keys per origin at once.
+    let mut by_origin: HashMap<&str, Vec<i64>> = HashMap::new();
+    for (_, p) in &arrivals {
+        by_origin.entry(&p.origin).or_default().push(p.origin_key);
+    }
+    let mut holds: HashMap<(String, i64), c5hub_store::Held> = HashMap::new();
+    for (origin, keys) in by_origin {
+        for (k, h) in store.peers().held_many(origin, &keys)? {
+            holds.insert((origin.to_owned(), k), h);
+        }
+    }
     for (name, (incident, provenance)) in arrivals.into_iter().enumerate() {
         if let Err(e) = provenance.check() {
             receipt.refused.push((name, e.to_string()));
@@ -487,9 +495,7 @@ pub fn receive(
             receipt.refused.push((name, why));
             continue;
         }
-        let held = store
-            .peers()
-            .held(&provenance.origin, provenance.origin_key)?;
+        let held = holds.remove(&(provenance.origin.clone(), provenance.origin_key));
         let reporter = match held {
             Some(h) if h.origin_version >= provenance.origin_version => {
                 receipt.duplicates += 1;
