@@ -73,15 +73,8 @@ pub(crate) fn spawn(state: &AppState) -> tokio::task::JoinHandle<()> {
                                 waiting.insert(id, (failures, Instant::now() + wait));
                             }
                         }
-                        let now = state
-                            .pool
-                            .run(move |st| {
-                                let p = st.peers().by_id(id)?;
-                                Ok(p.map(|p| (st.peers().lag(id), p)))
-                            })
-                            .await;
-                        if let Ok(Some((Ok(lag), p))) = now {
-                            state.metrics.observe_peer(&p, lag);
+                        if let Ok(Some(p)) = state.pool.run(move |st| st.peers().by_id(id)).await {
+                            state.metrics.observe_peer(&p);
                         }
                     }
                 }

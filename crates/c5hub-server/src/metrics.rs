@@ -222,8 +222,8 @@ impl Metrics {
         self.feed_failures.get_or_create(&l).set(f.failures);
     }
 
-    /// A peer's state after a push, with the changes it lags behind.
-    pub(crate) fn observe_peer(&self, p: &c5hub_store::Peer, lag: i64) {
+    /// A peer's state after a push.
+    pub(crate) fn observe_peer(&self, p: &c5hub_store::Peer) {
         let l = PeerLabel {
             peer: p.name.clone(),
         };
@@ -241,7 +241,7 @@ impl Metrics {
         self.peer_last_success
             .get_or_create(&l)
             .set(p.last_success.map_or(0, |t| t.timestamp()));
-        self.peer_lag.get_or_create(&l).set(lag);
+        self.peer_lag.get_or_create(&l).set(p.lag);
         self.peer_failing
             .get_or_create(&l)
             .set(i64::from(p.last_error.is_some()));

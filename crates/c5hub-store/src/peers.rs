@@ -73,6 +73,10 @@ pub struct Peer {
     pub sent_bytes: i64,
     /// Bytes received, in all.
     pub received_bytes: i64,
+    /// Changes of this hub's feed after the outbound cursor (by sequence
+    /// number; the policy's withheld ones count until the cursor passes
+    /// them).
+    pub lag: i64,
     /// When it was added.
     pub created_at: DateTime<Utc>,
 }
@@ -94,7 +98,7 @@ impl std::fmt::Debug for Peer {
 
 const COLS: &str = "id, name, url, kind, secret, pseudonym_key, policy, org, paused, cursor_out, \
     cursor_in, last_success, last_error, last_attempt, sent_objects, received_objects, sent_bytes, \
-    received_bytes, created_at";
+    received_bytes, created_at, (SELECT COALESCE(MAX(seq), 0) FROM changes) - cursor_out AS lag";
 
 impl FromRow for Peer {
     fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
@@ -120,6 +124,7 @@ impl FromRow for Peer {
             received_objects: r.int("received_objects")?.unwrap_or(0),
             sent_bytes: r.int("sent_bytes")?.unwrap_or(0),
             received_bytes: r.int("received_bytes")?.unwrap_or(0),
+            lag: r.int("lag")?.unwrap_or(0).max(0),
             created_at: time(&r.take("created_at")?).unwrap_or(DateTime::<Utc>::MIN_UTC),
         })
     }
@@ -421,22 +426,6 @@ impl Peers<'_> {
             &format!("SELECT {COLS} FROM peers WHERE id = $1"),
             &[id.into()],
         )
-    }
-
-    /// How many changes of the feed the peer `id` has not been sent past:
-    /// its lag (changes the policy withholds count until the cursor passes
-    /// them).
-    pub fn lag(&mut self, id: i64) -> Result<i64, Error> {
-        Ok(self
-            .st
-            .db
-            .int(
-                "SELECT COUNT(*) AS n FROM changes WHERE seq > \
-                 (SELECT cursor_out FROM peers WHERE id = $1)",
-                &[id.into()],
-                "n",
-            )?
-            .unwrap_or(0))
     }
 
     /// The peer the organisation `org` stands for here, if any.

@@ -42,6 +42,8 @@ pub struct PeerAnswer {
     pub sent_bytes: i64,
     /// Bytes received, in all.
     pub received_bytes: i64,
+    /// Changes of this hub's feed not yet pushed to it.
+    pub lag: i64,
     /// When it was added (RFC 3339).
     pub created_at: String,
 }
@@ -64,6 +66,7 @@ impl From<&Peer> for PeerAnswer {
             received_objects: p.received_objects,
             sent_bytes: p.sent_bytes,
             received_bytes: p.received_bytes,
+            lag: p.lag,
             created_at: time(p.created_at),
         }
     }

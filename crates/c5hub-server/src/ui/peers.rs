@@ -92,7 +92,7 @@ async fn render(
                         tbody { @for p in &all { tr {
                             td { (p.name) } td { (p.kind) } td { (p.url) } td { (p.org.as_deref().unwrap_or("—")) }
                             td { @if p.paused { "paused" } @else { "active" } }
-                            td { (p.sent_objects) " objects, " (p.sent_bytes) " bytes (to change " (p.cursor_out) ")" }
+                            td { (p.sent_objects) " objects, " (p.sent_bytes) " bytes (to change " (p.cursor_out) ", " (p.lag) " behind)" }
                             td { (p.received_objects) " objects, " (p.received_bytes) " bytes" }
                             td { (when(p.last_success)) }
                             td { (p.last_error.as_deref().unwrap_or("—")) }

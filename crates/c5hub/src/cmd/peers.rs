@@ -102,8 +102,8 @@ fn print(p: &Peer, format: ListFormat) -> Result<()> {
     println!("org\t{}", p.org.as_deref().unwrap_or("-"));
     println!("paused\t{}", p.paused);
     println!(
-        "out\tcursor {}\t{} objects\t{} bytes",
-        p.cursor_out, p.sent_objects, p.sent_bytes
+        "out\tcursor {}\t{} objects\t{} bytes\t{} changes behind",
+        p.cursor_out, p.sent_objects, p.sent_bytes, p.lag
     );
     println!(
         "in\tcursor {}\t{} objects\t{} bytes",
