@@ -9,7 +9,9 @@
 //! that export gives them back as they came. The mapping is the table in
 //! the crate's README.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt};
 
 use c5hub_model::{
     DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole,
