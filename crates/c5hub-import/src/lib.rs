@@ -609,10 +609,12 @@ fn import_stix(
     let batch_size = opts.batch_size.max(1);
     // As for feeds (`import_feed`): reading and converting the groups, and
     // the store's in-memory half of each batch (its plan), run on a thread
-    // of their own, a batch ahead of the store, through a bounded channel
-    // (three batches in memory at most). Transactions hold the same groups
-    // as when read in turn, and nothing is acknowledged before its commit.
-    let (tx, rx) = mpsc::sync_channel::<ParsedBatch<String>>(1);
+    // of their own, a batch ahead of the store. The channel holds none: a
+    // batch is handed over only when the store takes it, so that two
+    // batches at most are in memory (the bundle's bounded memory).
+    // Transactions hold the same groups as when read in turn, and nothing
+    // is acknowledged before its commit.
+    let (tx, rx) = mpsc::sync_channel::<ParsedBatch<String>>(0);
     std::thread::scope(|scope| -> Result<(), Error> {
         let source = &source;
         scope.spawn(move || {
