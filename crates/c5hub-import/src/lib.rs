@@ -685,15 +685,18 @@ fn import_stix(
     Ok(())
 }
 
+/// The object groups of a STIX 2.1 bundle file, read and converted one
+/// by one.
+pub type StixGroups = c5hub_stix::stream::BundleStream<fs::File>;
+
 /// A STIX 2.1 bundle file read as [`import`] reads it: the first pass
 /// done, its object groups ready to be read and converted one by one
 /// (`c5hub bench stix` times this without a store). The inner `Err`: the
 /// file is no bundle that can be read to its end, and is rejected whole.
-#[allow(clippy::type_complexity)]
 pub fn stix_groups(
     f: &Path,
     opts: &ImportOptions,
-) -> Result<Result<c5hub_stix::stream::BundleStream<fs::File>, c5hub_stix::bundle::Error>, Error> {
+) -> Result<Result<StixGroups, c5hub_stix::bundle::Error>, Error> {
     let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
     let stix_opts = c5hub_stix::import::Options {
         default_tlp: opts.tlp.unwrap_or(c5hub_model::Tlp::Amber),
