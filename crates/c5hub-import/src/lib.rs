@@ -599,77 +599,110 @@ fn import_stix(
     sum: &mut Summary,
     on: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), Error> {
-    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
-    let stix_opts = c5hub_stix::import::Options {
-        default_tlp: opts.tlp.unwrap_or(c5hub_model::Tlp::Amber),
-    };
-    let limits = c5hub_formats::stix21::limits(&decode_options(opts));
-    let groups = match c5hub_stix::stream::scan(file, &limits, &stix_opts) {
+    let groups = match stix_groups(f, opts)? {
         Ok(g) => g,
         Err(e) => return reject_file(f, opts, sum, on, vec![e.to_string()]),
     };
     on(Event::Read(file_size(f)?));
     let source = f.display().to_string();
     let mut errors: Vec<String> = groups.refused().iter().map(ToString::to_string).collect();
-    let mut batch: Vec<Converted> = Vec::new();
-    let mut batch_bytes = 0usize;
-    let (mut first, mut last) = (1u64, 0u64);
     let batch_size = opts.batch_size.max(1);
-    for (i, g) in groups.enumerate() {
-        let g = match g {
-            Ok(g) => g,
-            Err(e) => {
-                // The file changed or failed under the second pass.
-                errors.push(e.to_string());
-                break;
-            }
-        };
-        let number = i as u64 + 1;
-        match g.incident {
-            Ok(incident) => {
-                if batch.is_empty() {
-                    first = number;
+    // As for feeds (`import_feed`): reading and converting the groups, and
+    // the store's in-memory half of each batch (its plan), run on a thread
+    // of their own, a batch ahead of the store. The channel holds none: a
+    // batch is handed over only when the store takes it, so that two
+    // batches at most are in memory (the bundle's bounded memory).
+    // Transactions hold the same groups as when read in turn, and nothing
+    // is acknowledged before its commit.
+    let (tx, rx) = mpsc::sync_channel::<ParsedBatch<String>>(0);
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let source = &source;
+        scope.spawn(move || {
+            let mut next = ParsedBatch::default();
+            let mut next_bytes = 0usize;
+            let send = |b: ParsedBatch<String>| -> bool {
+                let b = b.planned(&opts.reporter, &opts.share_with, source);
+                tx.send(b).is_ok()
+            };
+            for (i, g) in groups.enumerate() {
+                let g = match g {
+                    Ok(g) => g,
+                    Err(e) => {
+                        // The file changed or failed under the second pass.
+                        next.errors.push(e.to_string());
+                        break;
+                    }
+                };
+                let number = i as u64 + 1;
+                match g.incident {
+                    Ok(incident) => {
+                        if next.incidents.is_empty() {
+                            next.rows.0 = number;
+                        }
+                        next.rows.1 = number;
+                        next_bytes += incident.original.as_ref().map_or(0, |d| d.bytes.len());
+                        next.incidents.push(incident);
+                    }
+                    Err(es) => next
+                        .errors
+                        .extend(es.iter().map(|e| format!("group of {}: {e}", g.root))),
                 }
-                last = number;
-                batch_bytes += incident.original.as_ref().map_or(0, |d| d.bytes.len());
-                batch.push(Converted {
-                    incident,
-                    record: None,
+                if next.incidents.len() >= batch_size || next_bytes >= STIX_BATCH_BYTES {
+                    next_bytes = 0;
+                    if !send(std::mem::take(&mut next)) {
+                        // The store side stopped (an error): stop reading.
+                        return;
+                    }
+                }
+            }
+            if !next.incidents.is_empty() || !next.errors.is_empty() {
+                let _ = send(next);
+            }
+        });
+        // On an error, returning drops `rx`, which stops the reading thread.
+        for b in rx {
+            errors.extend(b.errors);
+            if let Some(plan) = b.plan {
+                let subs: Vec<Submission<'_>> = b
+                    .incidents
+                    .iter()
+                    .map(|m| feed_submission(m, &opts.reporter, &opts.share_with, source))
+                    .collect();
+                let outcomes = store.incidents().ingest_planned(&subs, plan)?;
+                count(sum, &b.incidents, &outcomes);
+                on(Event::Committed {
+                    file: f,
+                    rows: Some(b.rows),
+                    outcomes: &outcomes,
                 });
             }
-            Err(es) => errors.extend(es.iter().map(|e| format!("group of {}: {e}", g.root))),
         }
-        if batch.len() >= batch_size || batch_bytes >= STIX_BATCH_BYTES {
-            store_batch(
-                store,
-                f,
-                &source,
-                opts,
-                &batch,
-                Some((first, last)),
-                sum,
-                on,
-            )?;
-            batch.clear();
-            batch_bytes = 0;
-        }
-    }
-    if !batch.is_empty() {
-        store_batch(
-            store,
-            f,
-            &source,
-            opts,
-            &batch,
-            Some((first, last)),
-            sum,
-            on,
-        )?;
-    }
+        Ok(())
+    })?;
     if !errors.is_empty() {
         reject_file(f, opts, sum, on, errors)?;
     }
     Ok(())
+}
+
+/// The object groups of a STIX 2.1 bundle file, read and converted one
+/// by one.
+pub type StixGroups = c5hub_stix::stream::BundleStream<fs::File>;
+
+/// A STIX 2.1 bundle file read as [`import`] reads it: the first pass
+/// done, its object groups ready to be read and converted one by one
+/// (`c5hub bench stix` times this without a store). The inner `Err`: the
+/// file is no bundle that can be read to its end, and is rejected whole.
+pub fn stix_groups(
+    f: &Path,
+    opts: &ImportOptions,
+) -> Result<Result<StixGroups, c5hub_stix::bundle::Error>, Error> {
+    let file = fs::File::open(f).map_err(|e| Error::Io(f.to_owned(), e))?;
+    let stix_opts = c5hub_stix::import::Options {
+        default_tlp: opts.tlp.unwrap_or(c5hub_model::Tlp::Amber),
+    };
+    let limits = c5hub_formats::stix21::limits(&decode_options(opts));
+    Ok(c5hub_stix::stream::scan(file, &limits, &stix_opts))
 }
 
 /// The Incidents of a streamed document in either binding.
@@ -869,20 +902,31 @@ fn import_feed(
     Ok(())
 }
 
-/// Feed rows read and parsed, a store transaction's worth, with their plan.
-#[derive(Default)]
-struct ParsedBatch {
+/// Feed rows (or STIX object groups) read and parsed, a store
+/// transaction's worth, with their plan.
+struct ParsedBatch<E = c5hub_feeds::RowError> {
     incidents: Vec<Incident>,
     /// The store's plan for `incidents` (none when there are none).
     plan: Option<Plan>,
-    /// The first and last data rows of `incidents`.
+    /// The first and last data rows (object groups) of `incidents`.
     rows: (u64, u64),
-    /// Rows rejected among them.
-    errors: Vec<c5hub_feeds::RowError>,
+    /// Rows (groups) rejected among them.
+    errors: Vec<E>,
 }
 
-impl ParsedBatch {
-    fn planned(mut self, reporter: &str, share_with: &[String], source: &str) -> ParsedBatch {
+impl<E> Default for ParsedBatch<E> {
+    fn default() -> Self {
+        ParsedBatch {
+            incidents: Vec::new(),
+            plan: None,
+            rows: (0, 0),
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl<E> ParsedBatch<E> {
+    fn planned(mut self, reporter: &str, share_with: &[String], source: &str) -> ParsedBatch<E> {
         if !self.incidents.is_empty() {
             let subs: Vec<Submission<'_>> = self
                 .incidents

@@ -84,21 +84,17 @@ impl Object {
             return Err(Error::new(at, "", "is not a JSON object"));
         };
         let type_ = match map.get("type") {
-            Some(Value::String(t)) => t.clone(),
+            Some(Value::String(t)) => t,
             Some(_) => return Err(Error::new(at, "type", "is not a string")),
             None => return Err(Error::new(at, "type", "is missing")),
         };
         let id = match map.get("id") {
-            Some(Value::String(t)) => t.clone(),
+            Some(Value::String(t)) => t,
             Some(_) => return Err(Error::new(at, "id", "is not a string")),
             None => return Err(Error::new(at, "id", "is missing")),
         };
-        let mut o = Object {
-            map,
-            errors: Vec::new(),
-        };
-        o.check(&type_, &id, at, limits);
-        Ok(o)
+        let errors = check(&map, type_, id, at, limits);
+        Ok(Object { map, errors })
     }
 
     /// `type`.
@@ -127,134 +123,135 @@ impl Object {
             .ok()
             .map(|t| t.with_timezone(&chrono::Utc))
     }
+}
 
-    fn check(&mut self, type_: &str, id: &str, at: &str, limits: &Limits) {
-        let name = if id.is_empty() { at } else { id };
-        let mut errs = Vec::new();
-        let err = |errs: &mut Vec<Error>, p: &str, m: &str| errs.push(Error::new(name, p, m));
-        if type_.len() < 3
-            || type_.len() > 250
-            || !type_
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+/// The type errors in the properties c5hub reads of the object `map`.
+fn check(map: &Map<String, Value>, type_: &str, id: &str, at: &str, limits: &Limits) -> Vec<Error> {
+    let name = if id.is_empty() { at } else { id };
+    let mut errs = Vec::new();
+    let err = |errs: &mut Vec<Error>, p: &str, m: &str| errs.push(Error::new(name, p, m));
+    if type_.len() < 3
+        || type_.len() > 250
+        || !type_
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        err(
+            &mut errs,
+            "type",
+            "is not a STIX type name (a-z, 0-9, '-', 3 to 250)",
+        );
+    }
+    match id.split_once("--") {
+        Some((t, u)) if t == type_ && uuid::Uuid::try_parse(u).is_ok() => {}
+        _ => err(&mut errs, "id", &format!("is not {type_}--<UUID>")),
+    }
+    // One pass over the properties finds those checked below, so that
+    // no name is looked up (hashed) twice.
+    let mut found = Props::default();
+    for (k, v) in map {
+        if over_limit(v, limits) {
+            check_value(k, v, name, limits, &mut errs);
+        }
+        if k.ends_with("_ref") && !v.is_string() {
+            err(&mut errs, k, "is not a string (an identifier)");
+        }
+        if k.ends_with("_refs") && !is_list_of(v, Value::is_string) {
+            err(&mut errs, k, "is not a list of identifiers");
+        }
+        found.see(k, v);
+    }
+    let p = found;
+    let strings = [
+        ("spec_version", p.spec_version),
+        ("created", p.created),
+        ("modified", p.modified),
+        ("name", p.name),
+        ("description", p.description),
+        ("pattern", p.pattern),
+        ("pattern_type", p.pattern_type),
+        ("relationship_type", p.relationship_type),
+        ("value", p.value),
+        ("definition_type", p.definition_type),
+    ];
+    for (prop, v) in strings {
+        if v.is_some_and(|v| !v.is_string()) {
+            err(&mut errs, prop, "is not a string");
+        }
+    }
+    let lists = [
+        ("labels", p.labels),
+        ("indicator_types", p.indicator_types),
+        ("report_types", p.report_types),
+    ];
+    for (prop, v) in lists {
+        if v.is_some_and(|v| !is_list_of(v, Value::is_string)) {
+            err(&mut errs, prop, "is not a list of strings");
+        }
+    }
+    let times = [
+        ("created", p.created),
+        ("modified", p.modified),
+        ("valid_from", p.valid_from),
+    ];
+    for (prop, v) in times {
+        if let Some(s) = v.and_then(Value::as_str) {
+            if chrono::DateTime::parse_from_rfc3339(s).is_err() {
+                err(&mut errs, prop, "is not an RFC 3339 timestamp");
+            }
+        }
+    }
+    if p.external_references
+        .is_some_and(|v| !is_list_of(v, Value::is_object))
+    {
+        err(&mut errs, "external_references", "is not a list of objects");
+    }
+    if p.extensions.is_some_and(|v| !v.is_object()) {
+        err(&mut errs, "extensions", "is not an object");
+    }
+    if p.hashes.is_some_and(|v| {
+        !v.as_object()
+            .is_some_and(|h| h.values().all(Value::is_string))
+    }) {
+        err(&mut errs, "hashes", "is not an object of strings");
+    }
+    if type_ == "autonomous-system" && p.number.is_some_and(|v| !v.is_u64()) {
+        err(&mut errs, "number", "is not a non-negative integer");
+    }
+    if type_ == "relationship" {
+        let required = [
+            ("source_ref", p.source_ref),
+            ("target_ref", p.target_ref),
+            ("relationship_type", p.relationship_type),
+        ];
+        for (prop, v) in required {
+            if v.is_none() {
+                err(&mut errs, prop, "is missing");
+            }
+        }
+    }
+    if type_ == "indicator" && p.pattern.is_none() {
+        err(&mut errs, "pattern", "is missing");
+    }
+    if let Some(ext) = p
+        .extensions
+        .and_then(|e| e.get(crate::export::INCIDENT_EXTENSION))
+    {
+        let p = "extensions.incident_types";
+        if !ext.is_object() {
             err(
                 &mut errs,
-                "type",
-                "is not a STIX type name (a-z, 0-9, '-', 3 to 250)",
+                "extensions",
+                "the incident core extension is not an object",
             );
-        }
-        match id.split_once("--") {
-            Some((t, u)) if t == type_ && uuid::Uuid::try_parse(u).is_ok() => {}
-            _ => err(&mut errs, "id", &format!("is not {type_}--<UUID>")),
-        }
-        // One pass over the properties finds those checked below, so that
-        // no name is looked up (hashed) twice.
-        let mut found = Props::default();
-        for (k, v) in &self.map {
-            if over_limit(v, limits) {
-                check_value(k, v, name, limits, &mut errs);
-            }
-            if k.ends_with("_ref") && !v.is_string() {
-                err(&mut errs, k, "is not a string (an identifier)");
-            }
-            if k.ends_with("_refs") && !is_list_of(v, Value::is_string) {
-                err(&mut errs, k, "is not a list of identifiers");
-            }
-            found.see(k, v);
-        }
-        let p = found;
-        let strings = [
-            ("spec_version", p.spec_version),
-            ("created", p.created),
-            ("modified", p.modified),
-            ("name", p.name),
-            ("description", p.description),
-            ("pattern", p.pattern),
-            ("pattern_type", p.pattern_type),
-            ("relationship_type", p.relationship_type),
-            ("value", p.value),
-            ("definition_type", p.definition_type),
-        ];
-        for (prop, v) in strings {
-            if v.is_some_and(|v| !v.is_string()) {
-                err(&mut errs, prop, "is not a string");
-            }
-        }
-        let lists = [
-            ("labels", p.labels),
-            ("indicator_types", p.indicator_types),
-            ("report_types", p.report_types),
-        ];
-        for (prop, v) in lists {
-            if v.is_some_and(|v| !is_list_of(v, Value::is_string)) {
-                err(&mut errs, prop, "is not a list of strings");
-            }
-        }
-        let times = [
-            ("created", p.created),
-            ("modified", p.modified),
-            ("valid_from", p.valid_from),
-        ];
-        for (prop, v) in times {
-            if let Some(s) = v.and_then(Value::as_str) {
-                if chrono::DateTime::parse_from_rfc3339(s).is_err() {
-                    err(&mut errs, prop, "is not an RFC 3339 timestamp");
-                }
-            }
-        }
-        if p.external_references
-            .is_some_and(|v| !is_list_of(v, Value::is_object))
+        } else if ext
+            .get("incident_types")
+            .is_some_and(|v| !is_list_of(v, Value::is_string))
         {
-            err(&mut errs, "external_references", "is not a list of objects");
+            err(&mut errs, p, "is not a list of strings");
         }
-        if p.extensions.is_some_and(|v| !v.is_object()) {
-            err(&mut errs, "extensions", "is not an object");
-        }
-        if p.hashes.is_some_and(|v| {
-            !v.as_object()
-                .is_some_and(|h| h.values().all(Value::is_string))
-        }) {
-            err(&mut errs, "hashes", "is not an object of strings");
-        }
-        if type_ == "autonomous-system" && p.number.is_some_and(|v| !v.is_u64()) {
-            err(&mut errs, "number", "is not a non-negative integer");
-        }
-        if type_ == "relationship" {
-            let required = [
-                ("source_ref", p.source_ref),
-                ("target_ref", p.target_ref),
-                ("relationship_type", p.relationship_type),
-            ];
-            for (prop, v) in required {
-                if v.is_none() {
-                    err(&mut errs, prop, "is missing");
-                }
-            }
-        }
-        if type_ == "indicator" && p.pattern.is_none() {
-            err(&mut errs, "pattern", "is missing");
-        }
-        if let Some(ext) = p
-            .extensions
-            .and_then(|e| e.get(crate::export::INCIDENT_EXTENSION))
-        {
-            let p = "extensions.incident_types";
-            if !ext.is_object() {
-                err(
-                    &mut errs,
-                    "extensions",
-                    "the incident core extension is not an object",
-                );
-            } else if ext
-                .get("incident_types")
-                .is_some_and(|v| !is_list_of(v, Value::is_string))
-            {
-                err(&mut errs, p, "is not a list of strings");
-            }
-        }
-        self.errors = errs;
     }
+    errs
 }
 
 /// The properties [`Object::check`] looks at, found in one pass.

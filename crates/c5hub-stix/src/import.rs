@@ -9,7 +9,9 @@
 //! that export gives them back as they came. The mapping is the table in
 //! the crate's README.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt};
 
 use c5hub_model::{
     DocumentFormat, GlobalId, Incident, IncidentStatus, Observable, ObservableKind, ObservableRole,
@@ -177,32 +179,20 @@ impl Groups {
 /// The 16 bytes of a UUID written as `8-4-4-4-12` lowercase hex digits;
 /// `None` for any other text (so that one key is one text).
 fn canonical_uuid(s: &str) -> Option<[u8; 16]> {
+    // Where each byte's two digits start: the hyphens are at 8, 13, 18, 23.
+    const DIGITS_AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     let b = s.as_bytes();
-    if b.len() != 36 {
+    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
         return None;
     }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
     let mut out = [0u8; 16];
-    let mut n = 0;
-    let mut high: Option<u8> = None;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let v = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => return None,
-        };
-        match high.take() {
-            None => high = Some(v),
-            Some(h) => {
-                out[n] = (h << 4) | v;
-                n += 1;
-            }
-        }
+    for (o, &i) in out.iter_mut().zip(&DIGITS_AT) {
+        *o = (digit(b[i])? << 4) | digit(b[i + 1])?;
     }
     Some(out)
 }

@@ -563,83 +563,140 @@ fn is_space(c: char) -> bool {
 
 /// The longest token at the start of `text` (which is not empty): its
 /// kind and length in bytes.
+///
+/// Every rule starts with a fixed set of characters, so only the rules
+/// that can start with the first byte are tried (a rule that cannot
+/// match would give no length, and the choice among the rest is the
+/// same: the longest, on a tie the rule listed first).
 fn next_token(text: &str) -> (Kind, usize) {
     let ident_start = |c: char| c.is_ascii_alphabetic() || c == '_';
+    let first = text.as_bytes()[0];
+    let when = |can: bool, rule: &dyn Fn() -> Option<usize>| if can { rule() } else { None };
+    let ident = first.is_ascii_alphabetic() || first == b'_';
+    let sign = |s: u8| first == s;
+    let digit_or_dot = first.is_ascii_digit() || first == b'.';
     let rules: [(Kind, Option<usize>); 30] = [
-        (Kind::IntNeg, matched(('-', unsigned_int), text)),
-        (Kind::IntPos, matched((opt('+'), unsigned_int), text)),
-        (Kind::FloatNeg, matched(('-', unsigned_float), text)),
-        (Kind::FloatPos, matched((opt('+'), unsigned_float), text)),
+        (
+            Kind::IntNeg,
+            when(sign(b'-'), &|| matched(('-', unsigned_int), text)),
+        ),
+        (
+            Kind::IntPos,
+            when(sign(b'+') || first.is_ascii_digit(), &|| {
+                matched((opt('+'), unsigned_int), text)
+            }),
+        ),
+        (
+            Kind::FloatNeg,
+            when(sign(b'-'), &|| matched(('-', unsigned_float), text)),
+        ),
+        (
+            Kind::FloatPos,
+            when(sign(b'+') || digit_or_dot, &|| {
+                matched((opt('+'), unsigned_float), text)
+            }),
+        ),
         (
             Kind::Hex,
-            matched(
-                (
-                    "h'",
-                    repeat::<_, _, (), _, _>(
-                        0..,
-                        (
-                            one_of(|c: char| c.is_ascii_hexdigit()),
-                            one_of(|c: char| c.is_ascii_hexdigit()),
+            when(first == b'h', &|| {
+                matched(
+                    (
+                        "h'",
+                        repeat::<_, _, (), _, _>(
+                            0..,
+                            (
+                                one_of(|c: char| c.is_ascii_hexdigit()),
+                                one_of(|c: char| c.is_ascii_hexdigit()),
+                            ),
                         ),
+                        '\'',
                     ),
-                    '\'',
-                ),
-                text,
-            ),
+                    text,
+                )
+            }),
         ),
-        (Kind::Binary, binary_len(text)),
-        (Kind::Str, matched(string_body, text)),
-        (Kind::Bool, matched(alt(("true", "false")), text)),
-        (Kind::Timestamp, matched(timestamp_body, text)),
+        (Kind::Binary, when(first == b'b', &|| binary_len(text))),
+        (
+            Kind::Str,
+            when(first == b'\'', &|| matched(string_body, text)),
+        ),
+        (
+            Kind::Bool,
+            when(matches!(first, b't' | b'f'), &|| {
+                matched(alt(("true", "false")), text)
+            }),
+        ),
+        (
+            Kind::Timestamp,
+            when(first == b't', &|| matched(timestamp_body, text)),
+        ),
         (
             Kind::Ident,
-            matched(
-                (
-                    one_of(ident_start),
-                    take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'),
-                ),
-                text,
-            ),
+            when(ident, &|| {
+                matched(
+                    (
+                        one_of(ident_start),
+                        take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'),
+                    ),
+                    text,
+                )
+            }),
         ),
         (
             Kind::IdentHyphen,
-            matched(
-                (
-                    one_of(ident_start),
-                    take_while(0.., |c: char| {
-                        c.is_ascii_alphanumeric() || c == '_' || c == '-'
-                    }),
-                ),
-                text,
-            ),
+            when(ident, &|| {
+                matched(
+                    (
+                        one_of(ident_start),
+                        take_while(0.., |c: char| {
+                            c.is_ascii_alphanumeric() || c == '_' || c == '-'
+                        }),
+                    ),
+                    text,
+                )
+            }),
         ),
-        (Kind::Eq, matched(alt(("==", "=")), text)),
-        (Kind::Neq, matched(alt(("!=", "<>")), text)),
-        (Kind::Lt, matched("<", text)),
-        (Kind::Le, matched("<=", text)),
-        (Kind::Gt, matched(">", text)),
-        (Kind::Ge, matched(">=", text)),
-        (Kind::Quote, matched("'", text)),
-        (Kind::Colon, matched(":", text)),
-        (Kind::Dot, matched(".", text)),
-        (Kind::Comma, matched(",", text)),
-        (Kind::RParen, matched(")", text)),
-        (Kind::LParen, matched("(", text)),
-        (Kind::RBrack, matched("]", text)),
-        (Kind::LBrack, matched("[", text)),
-        (Kind::Plus, matched("+", text)),
-        (Kind::Minus, matched("-", text)),
-        (Kind::Power, matched("^", text)),
-        (Kind::Divide, matched("/", text)),
-        (Kind::Asterisk, matched("*", text)),
+        (
+            Kind::Eq,
+            when(first == b'=', &|| matched(alt(("==", "=")), text)),
+        ),
+        (
+            Kind::Neq,
+            when(matches!(first, b'!' | b'<'), &|| {
+                matched(alt(("!=", "<>")), text)
+            }),
+        ),
+        (Kind::Lt, when(first == b'<', &|| matched("<", text))),
+        (Kind::Le, when(first == b'<', &|| matched("<=", text))),
+        (Kind::Gt, when(first == b'>', &|| matched(">", text))),
+        (Kind::Ge, when(first == b'>', &|| matched(">=", text))),
+        (Kind::Quote, single(first, b'\'')),
+        (Kind::Colon, single(first, b':')),
+        (Kind::Dot, single(first, b'.')),
+        (Kind::Comma, single(first, b',')),
+        (Kind::RParen, single(first, b')')),
+        (Kind::LParen, single(first, b'(')),
+        (Kind::RBrack, single(first, b']')),
+        (Kind::LBrack, single(first, b'[')),
+        (Kind::Plus, single(first, b'+')),
+        (Kind::Minus, single(first, b'-')),
+        (Kind::Power, single(first, b'^')),
+        (Kind::Divide, single(first, b'/')),
+        (Kind::Asterisk, single(first, b'*')),
     ];
+    // Spaces outside ASCII start with a byte over 127.
+    let space = first.is_ascii_whitespace() || first == 0x0B || first >= 0x80;
     let skipped = [
-        matched(take_while(1.., is_space), text),
-        matched(("/*", take_until(0.., "*/"), "*/"), text),
-        matched(
-            ("//", take_while(0.., |c: char| c != '\r' && c != '\n')),
-            text,
-        ),
+        when(space, &|| matched(take_while(1.., is_space), text)),
+        when(first == b'/', &|| {
+            matched(("/*", take_until(0.., "*/"), "*/"), text)
+        }),
+        when(first == b'/', &|| {
+            matched(
+                ("//", take_while(0.., |c: char| c != '\r' && c != '\n')),
+                text,
+            )
+        }),
     ];
     // The longest match wins; on a tie, the rule listed first.
     let mut best: (Kind, usize) = (Kind::Invalid, text.chars().next().map_or(1, char::len_utf8));
@@ -666,6 +723,11 @@ fn next_token(text: &str) -> (Kind, usize) {
         }
     }
     best
+}
+
+/// A one-character token: its length when `text` starts with it.
+fn single(first: u8, c: u8) -> Option<usize> {
+    (first == c).then_some(1)
 }
 
 /// Splits `text` into tokens, dropping spaces and comments, and refuses

@@ -14,9 +14,9 @@
 //!
 //! No I/O of its own: the caller hands in the reader (a file).
 
-use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 
+use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
 
 use crate::bundle::{Error, Limits, Object};
@@ -294,6 +294,11 @@ impl<R: Read + Seek> BundleStream<R> {
     /// too large), each naming its index; they belong to no group.
     pub fn refused(&self) -> &[Error] {
         &self.refused
+    }
+
+    /// The number of objects the first pass accepted.
+    pub fn objects(&self) -> usize {
+        self.spans.len()
     }
 
     /// The number of groups not handed out yet.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use c5hub_bench::Generator;
 use c5hub_hub::{Authority, reads};
+use c5hub_import::ImportOptions;
 use c5hub_model::Incident;
 use c5hub_store::{Location, LookupPage, Options, Store, Submission, WarningList};
 use clap::{Args, Subcommand};
@@ -25,6 +26,26 @@ pub enum BenchCommand {
     /// events per second. `--write` keeps the events for
     /// `tools/bench-misp.py`, which loads the same file with PyMISP.
     Misp(MispBench),
+    /// STIX 2.1 bundle import (`--input`, e.g. from `tools/bench-stix.py`):
+    /// read in two passes and converted object group by group exactly as
+    /// `c5hub import` does, and stored into a new, empty store; or, with
+    /// `--no-store`, read and converted only (what `stix2.parse` does:
+    /// parse and build objects, store nothing).
+    Stix(StixBench),
+}
+
+/// Arguments of `bench stix`.
+#[derive(Debug, Args)]
+pub struct StixBench {
+    /// The bundle.
+    #[arg(long)]
+    input: PathBuf,
+    /// A new directory for the embedded store.
+    #[arg(long, default_value = "./c5hub-bench-stix")]
+    data: PathBuf,
+    /// Read and convert only; store nothing.
+    #[arg(long)]
+    no_store: bool,
 }
 
 /// Arguments of `bench misp`.
@@ -95,7 +116,66 @@ pub fn run(c: BenchCommand) -> Result<ExitCode> {
     match c {
         BenchCommand::Store(b) => store(b),
         BenchCommand::Misp(b) => misp(b),
+        BenchCommand::Stix(b) => stix(b),
     }
+}
+
+fn stix(b: StixBench) -> Result<ExitCode> {
+    // `c5hub import`'s defaults.
+    let opts = ImportOptions {
+        reporter: "bench".to_owned(),
+        quarantine: b.data.join("quarantine"),
+        batch_size: 250_000,
+        lenient: false,
+        limits: c5hub_iodef::Limits::default(),
+        feed_mapping: None,
+        hub_export: false,
+        tlp: None,
+        share_with: Vec::new(),
+    };
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    if b.no_store {
+        let groups = c5hub_import::stix_groups(&b.input, &opts)?
+            .map_err(|e| anyhow::anyhow!("{}: {e}", b.input.display()))?;
+        let objects = groups.objects();
+        let refused = groups.refused().len();
+        let (mut incidents, mut observables, mut failed) = (0usize, 0usize, 0usize);
+        for g in groups {
+            match g?.incident {
+                Ok(m) => {
+                    incidents += 1;
+                    observables += m.observables.len();
+                }
+                Err(_) => failed += 1,
+            }
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        println!(
+            "stix: {objects} objects ({refused} refused) in {} groups ({incidents} incidents, {observables} observables, {failed} groups refused) read and converted in {secs:.3} s: {:.0} objects/s",
+            incidents + failed,
+            objects as f64 / secs.max(1e-9)
+        );
+    } else {
+        let loc = Location::Sqlite(b.data.clone());
+        let mut s =
+            Store::open(&loc, Options::default()).with_context(|| format!("cannot open {loc}"))?;
+        if s.incidents().counts()?.0 > 0 {
+            bail!("{loc} is not empty: the benchmark needs a new store");
+        }
+        let sum = c5hub_import::import(&mut s, std::slice::from_ref(&b.input), &opts, &mut |_| {})?;
+        let secs = t0.elapsed().as_secs_f64();
+        println!(
+            "stix: imported into {loc} in {secs:.3} s: {} new incidents, {} observables, {} rejected",
+            sum.new,
+            sum.observables,
+            sum.rejected.len()
+        );
+    }
+    if let (Some(a), Some(z)) = (cpu0, cpu_seconds()) {
+        println!("stix: {:.2} CPU seconds", z - a);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn misp(b: MispBench) -> Result<ExitCode> {
