@@ -136,6 +136,44 @@ impl NamedRow<'_> {
     }
 }
 
+/// A row read by column position, where the database keeps it: a text is
+/// copied out only when the reader keeps it. For the readers that run
+/// hundreds of times per request (a lookup's matches), where finding each
+/// column by name and copying every text into a [`Value`] first was most
+/// of the work; such a statement names its columns' positions beside it.
+pub(crate) trait RowRef {
+    /// The column as an integer (`None` for NULL, another type or no such
+    /// column).
+    fn int_at(&self, i: usize) -> Option<i64>;
+    /// The column as text (`None` for NULL, another type or no such
+    /// column).
+    fn text_at(&self, i: usize) -> Option<&str>;
+    /// The column as owned text; a row that owns its values gives it up.
+    fn string_at(&mut self, i: usize) -> Option<String> {
+        self.text_at(i).map(str::to_owned)
+    }
+    /// The column as a time in milliseconds since the epoch (`None` for
+    /// NULL, another type or out of range).
+    fn time_at(&self, i: usize) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.int_at(i)
+            .and_then(chrono::DateTime::from_timestamp_millis)
+    }
+}
+
+impl RowRef for NamedRow<'_> {
+    fn int_at(&self, i: usize) -> Option<i64> {
+        self.values.get(i)?.int()
+    }
+
+    fn text_at(&self, i: usize) -> Option<&str> {
+        self.values.get(i)?.text()
+    }
+
+    fn string_at(&mut self, i: usize) -> Option<String> {
+        std::mem::replace(self.values.get_mut(i)?, Value::Null).into_text()
+    }
+}
+
 /// A statement's row as a struct, read by column name.
 pub(crate) trait FromRow: Sized {
     fn from_row(row: NamedRow<'_>) -> Result<Self, Error>;
@@ -477,6 +515,15 @@ pub(crate) trait Db {
         params: &[Param<'_>],
     ) -> Result<Vec<Option<i64>>, Error>;
 
+    /// Runs a statement and hands each row to `each` as it is stepped
+    /// ([`RowRef`]); stops at the first error `each` returns.
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&mut dyn RowRef) -> Result<(), Error>,
+    ) -> Result<(), Error>;
+
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, Error> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
@@ -677,7 +724,51 @@ fn from_sqlite(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
+/// A row of a SQLite statement being stepped.
+struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl RowRef for SqliteRow<'_, '_> {
+    fn int_at(&self, i: usize) -> Option<i64> {
+        use rusqlite::types::ValueRef;
+        match self.0.get_ref(i).ok()? {
+            ValueRef::Integer(v) => Some(v),
+            // As `from_sqlite` reads it.
+            ValueRef::Real(f) => Some(f as i64),
+            _ => None,
+        }
+    }
+
+    fn text_at(&self, i: usize) -> Option<&str> {
+        match self.0.get_ref(i).ok()? {
+            // The store writes only Rust strings; text that is not UTF-8
+            // was written by something else and is read as missing.
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+            _ => None,
+        }
+    }
+}
+
 impl Db for Sqlite {
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&mut dyn RowRef) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        refuse_nul(params.iter().filter_map(Value::text))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| Error::db(sql, e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(|e| Error::db(sql, e))?;
+        while let Some(r) = rows.next().map_err(|e| Error::db(sql, e))? {
+            each(&mut SqliteRow(r))?;
+        }
+        Ok(())
+    }
+
     fn query_rows(&mut self, sql: &str, params: &[Value]) -> Result<Rows, Error> {
         refuse_nul(params.iter().filter_map(Value::text))?;
         let mut stmt = self
@@ -991,7 +1082,48 @@ fn from_pg(row: &postgres::Row) -> Row {
         .collect()
 }
 
+/// A row PostgreSQL returned.
+struct PgRow<'r>(&'r postgres::Row);
+
+impl RowRef for PgRow<'_> {
+    fn int_at(&self, i: usize) -> Option<i64> {
+        use postgres::types::Type;
+        let r = self.0;
+        match *r.columns().get(i)?.type_() {
+            Type::INT8 => r.try_get::<_, Option<i64>>(i).ok()?,
+            Type::INT4 => r.try_get::<_, Option<i32>>(i).ok()?.map(i64::from),
+            Type::INT2 => r.try_get::<_, Option<i16>>(i).ok()?.map(i64::from),
+            Type::BOOL => r.try_get::<_, Option<bool>>(i).ok()?.map(i64::from),
+            _ => None,
+        }
+    }
+
+    fn text_at(&self, i: usize) -> Option<&str> {
+        self.0.try_get::<_, Option<&str>>(i).ok()?
+    }
+}
+
 impl Db for Postgres {
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&mut dyn RowRef) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        refuse_nul(params.iter().filter_map(Value::text))?;
+        let stmt = self.prepare(sql)?;
+        let p: Vec<PgParam<'_>> = params.iter().map(|v| PgParam(v.into())).collect();
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|x| x as _).collect();
+        for r in self
+            .client
+            .query(&stmt, &refs)
+            .map_err(|e| Error::db(sql, e))?
+        {
+            each(&mut PgRow(&r))?;
+        }
+        Ok(())
+    }
+
     fn query_rows(&mut self, sql: &str, params: &[Value]) -> Result<Rows, Error> {
         refuse_nul(params.iter().filter_map(Value::text))?;
         let (stmt, columns) = self.prepare_named(sql)?;

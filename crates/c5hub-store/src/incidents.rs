@@ -16,7 +16,8 @@ use c5hub_model::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::db::{FromRow, NamedRow, Read, Value};
+use crate::db::{FromRow, NamedRow, Read, RowRef, Value};
+use crate::keys::{KeyMap, KeySet};
 use crate::*;
 
 /// One incident to store, with who sent it.
@@ -344,22 +345,29 @@ struct Matching {
     /// The matches; newest incident first once sorted.
     matches: Vec<RawMatch>,
     /// Incident key: whether the viewer may read it.
-    readable: HashMap<i64, bool>,
+    readable: KeyMap<bool>,
     /// Summaries of readable incidents, read only for the incidents an
     /// answer shows or counts sightings in (a domain's matches come from
     /// `domain_postings` without their incidents).
-    summaries: HashMap<i64, IncidentSummary>,
-    /// Observable key: its value, parsed only when it is shown.
-    texts: HashMap<i64, ValueText>,
+    summaries: KeyMap<IncidentSummary>,
+    /// Observable key: its value, read only when it is shown.
+    texts: KeyMap<ValueText>,
 }
 
-/// A matching value as the store holds it.
+/// A matching value as far as a lookup has read it.
 enum ValueText {
     Parsed(Observable),
-    /// Kind and value columns, not parsed yet.
-    Stored(Value, Value),
     /// Not read yet.
     Unread,
+}
+
+/// The sightings of one value of a lookup page, counted before the value
+/// is read.
+struct Count {
+    count: i64,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    sources: Vec<(String, i64)>,
 }
 
 /// One match of [`Matching`].
@@ -624,10 +632,7 @@ impl Incidents<'_> {
         tlp: Tlp,
         reporter: &str,
     ) -> Result<bool, Error> {
-        // Only AMBER and RED depend on the sharing lists; skip the query otherwise.
-        let (shared, recipients) = if matches!(tlp, Tlp::Amber | Tlp::Red)
-            && viewer.org().is_some_and(|o| o != reporter)
-        {
+        let (shared, recipients) = if needs_shares(viewer, tlp, reporter) {
             self.shares(key)?
         } else {
             (Vec::new(), Vec::new())
@@ -705,7 +710,7 @@ impl Incidents<'_> {
         // every page: a count that included hidden incidents would reveal
         // that they exist. So the summaries needed are those of the page
         // and of the other matches of its values.
-        let shown: HashSet<i64> = all[start..end].iter().map(|m| m.observable).collect();
+        let shown: KeySet = all[start..end].iter().map(|m| m.observable).collect();
         let mut needed: Vec<i64> = all
             .iter()
             .enumerate()
@@ -715,9 +720,7 @@ impl Incidents<'_> {
             .collect();
         needed.sort_unstable();
         needed.dedup();
-        for s in self.summaries(&needed)? {
-            found.summaries.insert(s.key, s);
-        }
+        self.summaries(&needed, &mut found.summaries)?;
         if let Some(key) = needed.iter().find(|k| !found.summaries.contains_key(k)) {
             return Err(Error::Corrupt(format!("incident {key} vanished")));
         }
@@ -727,12 +730,11 @@ impl Incidents<'_> {
             texts,
             ..
         } = &mut found;
-        let mut counted: HashMap<i64, Sighting> = HashMap::new();
+        let mut counted: KeyMap<Count> = KeyMap::default();
         for m in all.iter().filter(|m| shown.contains(&m.observable)) {
             let s = &summaries[&m.incident];
             let t = s.detected.unwrap_or(s.created_at);
-            let x = counted.entry(m.observable).or_insert_with(|| Sighting {
-                observable: value.clone(),
+            let x = counted.entry(m.observable).or_insert_with(|| Count {
                 count: 0,
                 first_seen: t,
                 last_seen: t,
@@ -755,29 +757,21 @@ impl Incidents<'_> {
         unread.sort_unstable();
         unread.dedup();
         for chunk in unread.chunks(IN_LIST) {
-            for r in self
-                .st
+            self.st
                 .db
-                .all::<ValueRow>(&IN_SQL.observables, &in_list(chunk))?
-            {
-                if let Some(id) = r.id {
-                    texts.insert(id, ValueText::Stored(r.kind, r.value));
-                }
-            }
+                .for_each_row(&IN_SQL.observables, &in_list(chunk), &mut |r| {
+                    if let Some(id) = r.int_at(0) {
+                        let o = stored_observable(r, 1, 2)?;
+                        texts.insert(id, ValueText::Parsed(o));
+                    }
+                    Ok(())
+                })?;
         }
         let mut incidents: Vec<LookupHit> = Vec::with_capacity(on_page);
         let mut sightings: Vec<Sighting> = Vec::new();
         for m in &all[start..end] {
-            let observable = match texts.get_mut(&m.observable) {
+            let observable = match texts.get(&m.observable) {
                 Some(ValueText::Parsed(o)) => o.clone(),
-                Some(t @ ValueText::Stored(..)) => {
-                    let ValueText::Stored(kind, value) = &*t else {
-                        unreachable!("matched as stored")
-                    };
-                    let (o, _) = observable_from(kind, value, &Value::Null)?;
-                    *t = ValueText::Parsed(o.clone());
-                    o
-                }
                 Some(ValueText::Unread) | None => {
                     return Err(Error::Corrupt(format!(
                         "observable {} matched without a value",
@@ -785,9 +779,14 @@ impl Incidents<'_> {
                     )));
                 }
             };
-            if let Some(mut s) = counted.remove(&m.observable) {
-                s.observable = observable.clone();
-                sightings.push(s);
+            if let Some(c) = counted.remove(&m.observable) {
+                sightings.push(Sighting {
+                    observable: observable.clone(),
+                    count: c.count,
+                    first_seen: c.first_seen,
+                    last_seen: c.last_seen,
+                    sources: c.sources,
+                });
             }
             let matched = MatchedValue {
                 observable,
@@ -797,7 +796,11 @@ impl Incidents<'_> {
             match incidents.last_mut() {
                 Some(hit) if hit.incident.key == m.incident => hit.values.push(matched),
                 _ => incidents.push(LookupHit {
-                    incident: summaries[&m.incident].clone(),
+                    // An incident's matches are adjacent: its summary is
+                    // wanted once more, here.
+                    incident: summaries.remove(&m.incident).ok_or_else(|| {
+                        Error::Corrupt(format!("incident {} vanished", m.incident))
+                    })?,
                     values: vec![matched],
                 }),
             }
@@ -880,14 +883,15 @@ impl Incidents<'_> {
         };
         let by_id = if bounded {
             format!(
-                "SELECT p.observable, NULL AS kind, NULL AS value, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
+                "SELECT p.observable, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}",
                 not("p.incident")
             )
         } else {
             format!(
-                "SELECT p.observable, NULL AS kind, NULL AS value, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
+                "SELECT p.observable, p.role, {SUMMARY_COLS} FROM postings p JOIN incidents i ON i.id = p.incident WHERE p.observable = $1"
             )
         };
+        let mut rows: Vec<MatchRow> = Vec::new();
         for (id, o, how) in named {
             if found.texts.contains_key(&id) {
                 continue;
@@ -895,8 +899,11 @@ impl Incidents<'_> {
             found.texts.insert(id, ValueText::Parsed(o));
             let mut params: Vec<Value> = vec![id.into()];
             params.extend(vis_params.iter().cloned());
-            let rows = self.st.db.all(&by_id, &params)?;
-            self.take(&mut found, rows, &how, false, viewer)?;
+            self.st.db.for_each_row(&by_id, &params, &mut |r| {
+                rows.push(MatchRow::with_summary(r, false)?);
+                Ok(())
+            })?;
+            self.take(&mut found, &mut rows, &how, false, viewer)?;
         }
         // Values inside a looked-up prefix: their postings and incidents
         // joined in.
@@ -905,11 +912,21 @@ impl Incidents<'_> {
                 let (visible, vis) = workflow::visible_sql_on(viewer, 3, "i", "i.id");
                 let mut params: Vec<Value> = vec![lo.to_vec().into(), hi.to_vec().into()];
                 params.extend(vis);
-                let rows = self.st.db.all(
-                    &format!("SELECT o.id AS observable, o.kind, o.value, p.role, {SUMMARY_COLS} FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}", not("p.incident")),
+                self.st.db.for_each_row(
+                    &format!("SELECT o.id, p.role, {SUMMARY_COLS}, o.kind, o.value FROM observables o JOIN postings p ON p.observable = o.id JOIN incidents i ON i.id = p.incident WHERE o.ip_lo >= $1 AND o.ip_lo <= $2 AND o.ip_hi <= $2 AND {visible}{} ORDER BY p.incident DESC LIMIT {limit}", not("p.incident")),
                     &params,
+                    &mut |r| {
+                        rows.push(MatchRow::with_summary(r, true)?);
+                        Ok(())
+                    },
                 )?;
-                self.take(&mut found, rows, &MatchKind::InLookedUpPrefix, true, viewer)?;
+                self.take(
+                    &mut found,
+                    &mut rows,
+                    &MatchKind::InLookedUpPrefix,
+                    true,
+                    viewer,
+                )?;
             }
         }
         // Values of the same domain: one range of `domain_postings`, newest
@@ -920,11 +937,15 @@ impl Incidents<'_> {
             let (visible, vis) = workflow::visible_sql_on(viewer, 2, "dp", "dp.incident");
             let mut params: Vec<Value> = vec![d.as_str().into()];
             params.extend(vis.iter().cloned());
-            let rows = self.st.db.all(
-                &format!("SELECT dp.observable, NULL AS kind, NULL AS value, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
+            self.st.db.for_each_row(
+                &format!("SELECT dp.observable, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
                 &params,
+                &mut |r| {
+                    rows.push(MatchRow::in_domain(r, viewer)?);
+                    Ok(())
+                },
             )?;
-            self.take(&mut found, rows, &MatchKind::SameDomain, true, viewer)?;
+            self.take(&mut found, &mut rows, &MatchKind::SameDomain, true, viewer)?;
             // A looked-up domain also finds its sub-domains (and URLs and
             // addresses on them): the keys after its own in its range. A
             // URL or an address names one host, and `related` relates
@@ -934,30 +955,35 @@ impl Incidents<'_> {
                 let mut params: Vec<Value> =
                     vec![d.as_str().into(), correlate::domain_range_end(&d).into()];
                 params.extend(vis);
-                let rows = self.st.db.all(
-                    &format!("SELECT dp.observable, NULL AS kind, NULL AS value, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain > $1 AND dp.domain < $2 AND {visible} ORDER BY dp.incident DESC LIMIT {limit}"),
+                self.st.db.for_each_row(
+                    &format!("SELECT dp.observable, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain > $1 AND dp.domain < $2 AND {visible} ORDER BY dp.incident DESC LIMIT {limit}"),
                     &params,
+                    &mut |r| {
+                        rows.push(MatchRow::in_domain(r, viewer)?);
+                        Ok(())
+                    },
                 )?;
-                self.take(&mut found, rows, &MatchKind::SubDomain, true, viewer)?;
+                self.take(&mut found, &mut rows, &MatchKind::SubDomain, true, viewer)?;
             }
         }
         found.matches.sort_by_key(|m| std::cmp::Reverse(m.incident));
         Ok(found)
     }
 
-    /// Adds the readable rows of one kind of match (see [`MatchRow`]). `fresh`:
-    /// the rows meet values not named before; a value already matched
-    /// another way keeps its first, closer, match.
+    /// Adds the readable rows of one kind of match (see [`MatchRow`]),
+    /// leaving `rows` empty for the next kind. `fresh`: the rows meet
+    /// values not named before; a value already matched another way keeps
+    /// its first, closer, match.
     fn take(
         &mut self,
         found: &mut Matching,
-        rows: Vec<MatchRow>,
+        rows: &mut Vec<MatchRow>,
         how: &MatchKind,
         fresh: bool,
         viewer: &Viewer,
     ) -> Result<(), Error> {
-        let mut claimed: HashSet<i64> = HashSet::new();
-        for r in rows {
+        let mut claimed = KeySet::default();
+        for r in rows.drain(..) {
             let obs = r.observable;
             if fresh {
                 // A value met for the first time by this kind of match.
@@ -967,11 +993,7 @@ impl Incidents<'_> {
                     }
                     std::collections::hash_map::Entry::Occupied(_) => {}
                     std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(if r.kind == Value::Null {
-                            ValueText::Unread
-                        } else {
-                            ValueText::Stored(r.kind, r.value)
-                        });
+                        slot.insert(r.text.map_or(ValueText::Unread, ValueText::Parsed));
                         claimed.insert(obs);
                     }
                 }
@@ -979,6 +1001,10 @@ impl Incidents<'_> {
             let key = r.incident;
             let readable = match (found.readable.get(&key), r.of) {
                 (Some(&yes), _) => yes,
+                (None, Of::Decided(yes)) => {
+                    found.readable.insert(key, yes);
+                    yes
+                }
                 (None, Of::Reader { tlp, reporter }) => {
                     let yes = self.can_read(viewer, key, tlp, &reporter)?;
                     found.readable.insert(key, yes);
@@ -996,35 +1022,31 @@ impl Incidents<'_> {
             if !readable {
                 continue;
             }
-            let role = r
-                .role
-                .as_deref()
-                .and_then(|x| ObservableRole::from_str(x).ok())
-                .unwrap_or(ObservableRole::Unknown);
             found.matches.push(RawMatch {
                 observable: obs,
                 incident: key,
-                role,
+                role: r.role,
                 how: how.clone(),
             });
         }
         Ok(())
     }
 
-    /// The summaries of `keys` (those that exist, in no order), a
-    /// statement per [`IN_LIST`] keys instead of one per key: a lookup page
-    /// shows up to fifty incidents, and fifty point reads were most of a
-    /// domain lookup's time.
-    fn summaries(&mut self, keys: &[i64]) -> Result<Vec<IncidentSummary>, Error> {
-        let mut out = Vec::with_capacity(keys.len());
+    /// Adds the summaries of `keys` (those that exist) to `into`, a
+    /// statement per [`IN_LIST`] keys instead of one per key: a lookup
+    /// page shows up to fifty incidents, and fifty point reads were most
+    /// of a domain lookup's time.
+    fn summaries(&mut self, keys: &[i64], into: &mut KeyMap<IncidentSummary>) -> Result<(), Error> {
         for chunk in keys.chunks(IN_LIST) {
-            out.extend(
-                self.st
-                    .db
-                    .all::<IncidentSummary>(&IN_SQL.summaries, &in_list(chunk))?,
-            );
+            self.st
+                .db
+                .for_each_row(&IN_SQL.summaries, &in_list(chunk), &mut |r| {
+                    let s = summary_at(r, 0)?;
+                    into.insert(s.key, s);
+                    Ok(())
+                })?;
         }
-        Ok(out)
+        Ok(())
     }
 
     pub(crate) fn summary(&mut self, key: i64) -> Result<Option<IncidentSummary>, Error> {
@@ -1086,9 +1108,6 @@ impl Incidents<'_> {
                     None => {
                         let o = match texts.remove(&m.observable) {
                             Some(ValueText::Parsed(o)) => o,
-                            Some(ValueText::Stored(kind, value)) => {
-                                observable_from(&kind, &value, &Value::Null)?.0
-                            }
                             Some(ValueText::Unread) | None => {
                                 let r = self
                                     .st
@@ -1201,31 +1220,36 @@ fn in_list(keys: &[i64]) -> Vec<Value> {
         .collect()
 }
 
-/// An incident's summary from the columns of [`SUMMARY_COLS`].
-fn summary_of(r: &mut NamedRow<'_>) -> Result<IncidentSummary, Error> {
-    let key = r.int("id")?;
+/// How many columns [`SUMMARY_COLS`] names.
+const SUMMARY_LEN: usize = 10;
+
+/// An incident's summary from the columns of [`SUMMARY_COLS`], read by
+/// position from column `at` on (the statements that read summaries with
+/// other columns put them first, or say where).
+fn summary_at<R: RowRef + ?Sized>(r: &mut R, at: usize) -> Result<IncidentSummary, Error> {
+    let key = r.int_at(at);
     let bad = |what: &str| Error::Corrupt(format!("incident {key:?}: {what}"));
     Ok(IncidentSummary {
         key: key.ok_or_else(|| bad("no key"))?,
-        reporter: r.text("reporter")?.unwrap_or_default(),
-        global_id: r.text("global_id")?.unwrap_or_default(),
-        version: r.int("version")?.unwrap_or(1),
+        reporter: r.string_at(at + 1).unwrap_or_default(),
+        global_id: r.string_at(at + 2).unwrap_or_default(),
+        version: r.int_at(at + 3).unwrap_or(1),
         status: r
-            .text("status")?
-            .and_then(|s| IncidentStatus::from_str(&s).ok())
+            .text_at(at + 4)
+            .and_then(|s| IncidentStatus::from_str(s).ok())
             .ok_or_else(|| bad("status"))?,
-        tlp: tlp_of(r.int("tlp")?.unwrap_or(4)),
-        classification: r.text("rsit")?.and_then(|p| RsitClass::from_path(&p).ok()),
-        title: r.text("title")?,
-        created_at: r.time("created_at")?.unwrap_or(DateTime::<Utc>::MIN_UTC),
-        detected: r.time("detected")?,
+        tlp: tlp_of(r.int_at(at + 5).unwrap_or(4)),
+        classification: r.text_at(at + 6).and_then(|p| RsitClass::from_path(p).ok()),
+        title: r.string_at(at + 7),
+        created_at: r.time_at(at + 8).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        detected: r.time_at(at + 9),
     })
 }
 
 impl FromRow for IncidentSummary {
     /// A row of `SELECT {SUMMARY_COLS}`.
     fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
-        summary_of(&mut r)
+        summary_at(&mut r, 0)
     }
 }
 
@@ -1246,7 +1270,8 @@ struct IncidentRow {
 impl FromRow for IncidentRow {
     fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
         Ok(IncidentRow {
-            summary: summary_of(&mut r)?,
+            // `SELECT {SUMMARY_COLS}, ...`: the summary first.
+            summary: summary_at(&mut r, 0)?,
             description: r.text("description")?,
             started: r.time("started")?,
             ended: r.time("ended")?,
@@ -1373,50 +1398,112 @@ impl FromRow for StatusChange {
     }
 }
 
-/// One match a lookup read: the value's id, its kind and value (NULL when
-/// the statement did not read them), the posting's role, and the incident:
-/// either its summary ([`SUMMARY_COLS`]) or, from `domain_postings`, its
-/// key (`incident`), TLP and reporter.
+/// One match a lookup read: the value's key, its text when the statement
+/// read it, the posting's role, and what decides who may read the
+/// incident.
 struct MatchRow {
     observable: i64,
-    kind: Value,
-    value: Value,
-    role: Option<String>,
+    text: Option<Observable>,
+    role: ObservableRole,
     incident: i64,
     of: Of,
 }
 
 /// What a [`MatchRow`] says of its incident.
 enum Of {
+    /// Its summary, read with the match.
     Summary(IncidentSummary),
+    /// Its TLP and reporter (from `domain_postings`), when only the
+    /// sharing lists can tell whether the viewer may read it.
     Reader { tlp: Tlp, reporter: String },
+    /// Whether the viewer may read it, told by its TLP and reporter alone.
+    Decided(bool),
 }
 
-impl FromRow for MatchRow {
-    fn from_row(mut r: NamedRow<'_>) -> Result<Self, Error> {
-        let observable = r.int("observable")?.unwrap_or_default();
-        let (incident, of) = if r.has("global_id") {
-            let s = summary_of(&mut r)?;
-            (s.key, Of::Summary(s))
+/// The columns of the match statements, read by position: the value's
+/// key and the posting's role, then the incident.
+const MATCH_OBSERVABLE: usize = 0;
+const MATCH_ROLE: usize = 1;
+/// `SELECT observable, role, {SUMMARY_COLS}[, kind, value]`: the
+/// incident's summary, then the value's kind and text when read.
+const MATCH_SUMMARY: usize = 2;
+const MATCH_KIND: usize = MATCH_SUMMARY + SUMMARY_LEN;
+const MATCH_VALUE: usize = MATCH_KIND + 1;
+/// `SELECT observable, role, incident, tlp, reporter` of `domain_postings`.
+const MATCH_INCIDENT: usize = 2;
+const MATCH_TLP: usize = 3;
+const MATCH_REPORTER: usize = 4;
+
+impl MatchRow {
+    /// A row with the incident's summary, and the value's kind and text
+    /// when `with_text`.
+    fn with_summary(r: &mut dyn RowRef, with_text: bool) -> Result<MatchRow, Error> {
+        let s = summary_at(r, MATCH_SUMMARY)?;
+        let text = if with_text {
+            Some(stored_observable(r, MATCH_KIND, MATCH_VALUE)?)
         } else {
-            let key = r.int("incident")?.ok_or_else(|| {
-                Error::Corrupt(format!("a posting of {observable} without an incident"))
-            })?;
-            let reader = Of::Reader {
-                tlp: tlp_of(r.int("tlp")?.unwrap_or(4)),
-                reporter: r.text("reporter")?.unwrap_or_default(),
-            };
-            (key, reader)
+            None
+        };
+        Ok(MatchRow {
+            observable: r.int_at(MATCH_OBSERVABLE).unwrap_or_default(),
+            text,
+            role: role_of(r.text_at(MATCH_ROLE)),
+            incident: s.key,
+            of: Of::Summary(s),
+        })
+    }
+
+    /// A row of `domain_postings`; the reporter is copied only when the
+    /// sharing lists must be read to decide.
+    fn in_domain(r: &mut dyn RowRef, viewer: &Viewer) -> Result<MatchRow, Error> {
+        let observable = r.int_at(MATCH_OBSERVABLE).unwrap_or_default();
+        let incident = r.int_at(MATCH_INCIDENT).ok_or_else(|| {
+            Error::Corrupt(format!("a posting of {observable} without an incident"))
+        })?;
+        let tlp = tlp_of(r.int_at(MATCH_TLP).unwrap_or(4));
+        let reporter = r.text_at(MATCH_REPORTER).unwrap_or_default();
+        let of = if needs_shares(viewer, tlp, reporter) {
+            Of::Reader {
+                tlp,
+                reporter: reporter.to_owned(),
+            }
+        } else {
+            Of::Decided(readable(viewer, reporter, tlp, &[], &[]))
         };
         Ok(MatchRow {
             observable,
-            kind: r.take("kind")?,
-            value: r.take("value")?,
-            role: r.text("role")?,
+            text: None,
+            role: role_of(r.text_at(MATCH_ROLE)),
             incident,
             of,
         })
     }
+}
+
+/// A posting's role as stored (unknown when missing or not a role).
+fn role_of(role: Option<&str>) -> ObservableRole {
+    role.and_then(|x| ObservableRole::from_str(x).ok())
+        .unwrap_or(ObservableRole::Unknown)
+}
+
+/// A value as the store wrote it, from the columns `kind` (the name of its
+/// kind) and `value` (its canonical text, normalised before it was written
+/// and not parsed again: [`Observable::from_canonical`]).
+fn stored_observable<R: RowRef + ?Sized>(
+    r: &mut R,
+    kind: usize,
+    value: usize,
+) -> Result<Observable, Error> {
+    let k = stored_kind(r.text_at(kind))?;
+    let text = r
+        .string_at(value)
+        .ok_or_else(|| Error::Corrupt(format!("a {k} observable without its text")))?;
+    Ok(Observable::from_canonical(k, text))
+}
+
+fn stored_kind(kind: Option<&str>) -> Result<ObservableKind, Error> {
+    kind.and_then(|k| ObservableKind::from_str(k).ok())
+        .ok_or_else(|| Error::Corrupt(format!("observable kind {kind:?}")))
 }
 
 fn observable_from(
@@ -1424,17 +1511,20 @@ fn observable_from(
     value: &Value,
     role: &Value,
 ) -> Result<(Observable, ObservableRole), Error> {
-    let k = kind
+    let k = stored_kind(kind.text())?;
+    let text = value
         .text()
-        .and_then(|k| ObservableKind::from_str(k).ok())
-        .ok_or_else(|| Error::Corrupt(format!("observable kind {kind:?}")))?;
-    let o = Observable::parse(k, value.text().unwrap_or_default())
-        .map_err(|e| Error::Corrupt(e.to_string()))?;
-    let role = role
-        .text()
-        .and_then(|r| ObservableRole::from_str(r).ok())
-        .unwrap_or(ObservableRole::Unknown);
-    Ok((o, role))
+        .ok_or_else(|| Error::Corrupt(format!("a {k} observable without its text")))?;
+    Ok((
+        Observable::from_canonical(k, text.to_owned()),
+        role_of(role.text()),
+    ))
+}
+
+/// Whether only an incident's sharing lists can tell if `viewer` may read
+/// it: AMBER and RED incidents of another organisation.
+fn needs_shares(viewer: &Viewer, tlp: Tlp, reporter: &str) -> bool {
+    matches!(tlp, Tlp::Amber | Tlp::Red) && viewer.org().is_some_and(|o| o != reporter)
 }
 
 fn readable(

@@ -24,6 +24,7 @@ mod db;
 mod feeds;
 mod incidents;
 mod ingest;
+mod keys;
 mod migrations;
 mod notify;
 mod peers;
