@@ -11,8 +11,6 @@
 //! types cannot guarantee, [`Incident::validate`] checks, and it reports
 //! every violation with the path of the offending field, not only the first.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fmt;
 use std::str::FromStr;
 
@@ -520,23 +518,36 @@ impl Incident {
                 ),
             );
         } else {
-            let mut first_seen = HashMap::new();
-            for (i, entry) in self.observables.iter().enumerate() {
-                match first_seen.entry(entry) {
-                    Entry::Vacant(slot) => {
-                        slot.insert(i);
-                    }
-                    Entry::Occupied(first) => report(
-                        format!("observables[{i}]"),
-                        format!(
-                            "{} {} as {} repeats observables[{}]",
-                            entry.observable.kind(),
-                            entry.observable,
-                            entry.role,
-                            first.get()
-                        ),
-                    ),
+            // Sorted, equal entries are neighbours, the first of them the
+            // first listed (the sort is stable): no hash of every value.
+            let mut order: Vec<usize> = (0..self.observables.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (a, b) = (&self.observables[a], &self.observables[b]);
+                a.observable
+                    .cmp(&b.observable)
+                    .then(a.role.cmp(&b.role))
+            });
+            let mut repeats: Vec<(usize, usize)> = Vec::new();
+            let mut first = 0;
+            for (n, &i) in order.iter().enumerate() {
+                if n == 0 || self.observables[i] != self.observables[order[n - 1]] {
+                    first = i;
+                } else {
+                    repeats.push((i, first));
                 }
+            }
+            repeats.sort_unstable();
+            for (i, first) in repeats {
+                let entry = &self.observables[i];
+                report(
+                    format!("observables[{i}]"),
+                    format!(
+                        "{} {} as {} repeats observables[{first}]",
+                        entry.observable.kind(),
+                        entry.observable,
+                        entry.role,
+                    ),
+                );
             }
         }
 
