@@ -523,9 +523,7 @@ impl Incident {
             let mut order: Vec<usize> = (0..self.observables.len()).collect();
             order.sort_by(|&a, &b| {
                 let (a, b) = (&self.observables[a], &self.observables[b]);
-                a.observable
-                    .cmp(&b.observable)
-                    .then(a.role.cmp(&b.role))
+                a.observable.cmp(&b.observable).then(a.role.cmp(&b.role))
             });
             let mut repeats: Vec<(usize, usize)> = Vec::new();
             let mut first = 0;
@@ -869,6 +867,51 @@ mod tests {
             .map(Observable::value)
             .collect();
         assert_eq!(urls, ["http://bank-login.example/"]);
+    }
+
+    /// Each repeat names the first of its equals, in the order listed.
+    #[test]
+    fn repeats_name_the_first_listed() {
+        let mut incident = Incident::new(
+            GlobalId::new("csirt.example", "r-1").expect("id"),
+            Tlp::Green,
+        );
+        let a = IncidentObservable::new(
+            obs(ObservableKind::Domain, "b.example"),
+            ObservableRole::Source,
+        );
+        let b = IncidentObservable::new(
+            obs(ObservableKind::Domain, "a.example"),
+            ObservableRole::Source,
+        );
+        let c = IncidentObservable::new(
+            obs(ObservableKind::Domain, "b.example"),
+            ObservableRole::Target,
+        );
+        incident.observables = vec![a.clone(), b.clone(), c, a.clone(), b, a];
+        let found: Vec<(String, String)> = incident
+            .validate()
+            .expect_err("repeats")
+            .iter()
+            .map(|v| (v.path.clone(), v.message.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "observables[3]".to_owned(),
+                    "domain b.example as source repeats observables[0]".to_owned()
+                ),
+                (
+                    "observables[4]".to_owned(),
+                    "domain a.example as source repeats observables[1]".to_owned()
+                ),
+                (
+                    "observables[5]".to_owned(),
+                    "domain b.example as source repeats observables[0]".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]
