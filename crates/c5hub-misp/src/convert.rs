@@ -366,12 +366,9 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
         let ty = a.get("type").and_then(Json::as_str).unwrap_or_default();
         let value = a.get("value").and_then(Json::as_str).unwrap_or_default();
         let Some(t) = types::get(ty) else { continue };
-        let parts: Vec<&str> = if t.parts.len() == 1 {
-            vec![value]
-        } else {
-            value.splitn(t.parts.len(), '|').collect()
-        };
-        if parts.len() != t.parts.len() {
+        // `splitn` gives as many parts as the type has when the value has
+        // at least one `|` fewer than that.
+        if value.bytes().filter(|&b| b == b'|').count() + 1 < t.parts.len() {
             problems.push(Problem {
                 at: format!("{}.value", at()),
                 detail: format!(
@@ -381,7 +378,7 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
             });
             continue;
         }
-        for (part, raw) in t.parts.iter().zip(parts) {
+        for (part, raw) in t.parts.iter().zip(value.splitn(t.parts.len(), '|')) {
             match types::parse_part(*part, raw) {
                 None => {}
                 Some(Ok(o)) => {

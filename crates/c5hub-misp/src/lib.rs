@@ -282,7 +282,12 @@ enum Mode {
 fn read_document(bytes: &[u8], mode: Mode) -> Option<Document<'_>> {
     // Checked once here, so that no string needs it again.
     let text = std::str::from_utf8(bytes).ok()?;
-    let mut r = Walk { text, pos: 0, mode };
+    let mut r = Walk {
+        text,
+        pos: 0,
+        mode,
+        items: Vec::new(),
+    };
     let mut items = Vec::new();
     // How deep the document nests: the top value is at depth 1, its
     // members and items at 2, the items of `response` at 3.
@@ -353,6 +358,9 @@ struct Walk<'a> {
     text: &'a str,
     pos: usize,
     mode: Mode,
+    /// Room the fast reader reads arrays' items into, kept from one
+    /// event to the next.
+    items: Vec<Json<'a>>,
 }
 
 impl<'a> Walk<'a> {
@@ -373,7 +381,7 @@ impl<'a> Walk<'a> {
         self.peek()?;
         let start = self.pos;
         let (v, shape, end) = match (self.mode, keep) {
-            (Mode::Fast, _) => fast::value(self.text, start, keep)?,
+            (Mode::Fast, _) => fast::value(self.text, start, keep, &mut self.items)?,
             (Mode::Lean, Keep::Wrapper) => self.serde::<WRAPPER>()?,
             (Mode::Lean, Keep::Event) => self.serde::<EVENT>()?,
             (Mode::Lean, Keep::Skip) => self.serde::<SKIP>()?,
