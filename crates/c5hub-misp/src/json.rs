@@ -41,7 +41,14 @@ impl<'a> Obj<'a> {
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        // Keys of an object mostly differ in length or first byte: those
+        // are compared before the whole key.
+        let first = key.as_bytes().first();
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k.len() == key.len() && k.as_bytes().first() == first && k == key)
+            .map(|(_, v)| v)
     }
 
     pub(crate) fn contains_key(&self, key: &str) -> bool {
