@@ -863,8 +863,26 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
             });
             continue;
         };
-        for key in ["type", "value"] {
-            match m.get(key) {
+        // The members checked, in one pass over the attribute; a key given
+        // twice counts with its last value, as `Obj::get` finds it.
+        let (mut ty, mut value, mut uuid, mut distribution) = (None, None, None, None);
+        let (mut deleted, mut to_ids, mut tags, mut sightings) = (None, None, None, None);
+        for (k, v) in m.iter() {
+            let slot = match k {
+                "type" => &mut ty,
+                "value" => &mut value,
+                "uuid" => &mut uuid,
+                "distribution" => &mut distribution,
+                "deleted" => &mut deleted,
+                "to_ids" => &mut to_ids,
+                "Tag" => &mut tags,
+                "Sighting" => &mut sightings,
+                _ => continue,
+            };
+            *slot = Some(v);
+        }
+        for (key, v) in [("type", ty), ("value", value)] {
+            match v {
                 Some(Json::String(_)) => {}
                 None => p.push(Problem {
                     at: format!("{}.{key}", at()),
@@ -876,7 +894,7 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
                 }),
             }
         }
-        if let Some(u) = m.get("uuid") {
+        if let Some(u) = uuid {
             if !u.as_str().is_some_and(is_uuid) {
                 p.push(Problem {
                     at: format!("{}.uuid", at()),
@@ -884,7 +902,7 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
                 });
             }
         }
-        if let Some(d) = m.get("distribution") {
+        if let Some(d) = distribution {
             if number(d).is_none_or(|n| !(0..=5).contains(&n)) {
                 p.push(Problem {
                     at: format!("{}.distribution", at()),
@@ -892,16 +910,16 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
                 });
             }
         }
-        for key in ["deleted", "to_ids"] {
-            if m.get(key).is_some_and(|v| !v.is_boolean()) {
+        for (key, v) in [("deleted", deleted), ("to_ids", to_ids)] {
+            if v.is_some_and(|v| !v.is_boolean()) {
                 p.push(Problem {
                     at: format!("{}.{key}", at()),
                     detail: "expected true or false".into(),
                 });
             }
         }
-        check_tags(p, &at, m.get("Tag"));
-        check_list_of_objects(p, &|| format!("{}.Sighting", at()), m.get("Sighting"));
+        check_tags(p, &at, tags);
+        check_list_of_objects(p, &|| format!("{}.Sighting", at()), sightings);
     }
 }
 
