@@ -522,16 +522,11 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
     let mut out = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
     for (at, v, item) in items {
-        let prefix = if at.is_empty() {
-            String::new()
-        } else {
-            format!("{at} ")
-        };
         let wrapper = match v {
             Json::Object(m) if m.get("Event").is_some_and(Json::is_object) => m,
             _ => {
                 problems.push(Problem {
-                    at: format!("{prefix}Event"),
+                    at: placed(&at, "Event".into()),
                     detail: "expected an object {\"Event\": {...}}".into(),
                 });
                 continue;
@@ -549,7 +544,7 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
         };
         if !found.is_empty() {
             problems.extend(found.into_iter().map(|p| Problem {
-                at: format!("{prefix}{}", p.at),
+                at: placed(&event.at, p.at),
                 detail: p.detail,
             }));
             continue;
@@ -567,6 +562,16 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
         return Err(Error::unreadable("/", "no event in the document".into()));
     }
     Ok(out)
+}
+
+/// A place inside an event prefixed with where the event is in its
+/// document (nothing for a single event), written only for a problem.
+fn placed(event_at: &str, at: String) -> String {
+    if event_at.is_empty() {
+        at
+    } else {
+        format!("{event_at} {at}")
+    }
 }
 
 /// Depth and string lengths, over the whole tree, in the order a stack
