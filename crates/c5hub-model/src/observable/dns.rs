@@ -284,9 +284,13 @@ pub(super) fn normalize_email(text: &str) -> Result<Observable, ErrorKind> {
         ));
     }
     let domain = normalize_domain(domain, 2)?;
+    let mut value = String::with_capacity(local.len() + 1 + domain.len());
+    value.push_str(local);
+    value.push('@');
+    value.push_str(&domain);
     Ok(Observable {
         kind: ObservableKind::Email,
-        value: format!("{local}@{domain}"),
+        value,
     })
 }
 
