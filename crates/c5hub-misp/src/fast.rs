@@ -96,7 +96,7 @@ impl<'a> Fast<'a> {
 
     /// A string at `"`: borrowed when it has no escape, else decoded by
     /// `serde_json`.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Option<Cow<'a, str>> {
         let b = self.bytes();
         let start = self.pos + 1;
@@ -145,7 +145,14 @@ impl<'a> Fast<'a> {
                 }
                 self.pos += 1;
                 let member = keep.member(&k);
-                let (v, s) = self.value(member, room)?;
+                // Most members are strings: read here, not through `value`.
+                let (v, s) = if self.peek()? == b'"' {
+                    let s = self.string()?;
+                    let shape = Shape::string(s.len());
+                    (Json::String(s), shape)
+                } else {
+                    self.value(member, room)?
+                };
                 shape.add(s);
                 if member != Keep::Skip {
                     o.push(k, v);
@@ -224,7 +231,7 @@ pub(crate) fn value<'a>(
 /// The index of the first `"`, `\` or control character at or after `i`
 /// (`b.len()` when none): eight bytes at a time, as JSON strings are
 /// mostly plain.
-#[inline]
+#[inline(always)]
 fn skip_plain(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
