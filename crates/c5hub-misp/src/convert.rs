@@ -5,7 +5,7 @@ use c5hub_model::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, ObservableRole, OriginalDocument,
     RsitClass, Tlp,
 };
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -207,7 +207,7 @@ fn id_name(org: &str) -> String {
 }
 
 fn day(d: &str) -> Option<DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
+    let d = crate::parse_date(d)?;
     Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?))
 }
 

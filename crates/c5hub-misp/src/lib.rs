@@ -639,6 +639,26 @@ pub(crate) fn name_of(base: &str, list: &str, i: usize, v: &Json<'_>) -> String 
     }
 }
 
+/// A date `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it; the usual
+/// ten-digit shape without parsing the format string each time.
+pub(crate) fn parse_date(d: &str) -> Option<chrono::NaiveDate> {
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            let y = i32::try_from(y).ok()?;
+            if let Some(date) = chrono::NaiveDate::from_ymd_opt(y, m, day) {
+                return Some(date);
+            }
+        }
+    }
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()
+}
+
 /// Whether `s` is a UUID in its text form (any version: MISP accepts any).
 pub fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -676,7 +696,7 @@ pub(crate) fn check_event(e: &Obj<'_>) -> Vec<Problem> {
         bad("Event.date".into(), "expected a string (YYYY-MM-DD)");
     }
     if let Some(Json::String(d)) = e.get("date") {
-        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+        if parse_date(d).is_none() {
             bad(
                 "Event.date".into(),
                 &format!("{d:?} is not a date YYYY-MM-DD"),
@@ -941,6 +961,31 @@ pub(crate) fn number(v: &Json<'_>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_reads_them() {
+        for d in [
+            "2026-10-05",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "0000-01-01",
+            "9999-12-31",
+            "2026-1-5",
+            "+2026-01-05",
+            "2026-01-05 ",
+            "2026/01/05",
+            "2026-0a-05",
+            "",
+        ] {
+            assert_eq!(
+                parse_date(d),
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(),
+                "{d:?}"
+            );
+        }
+    }
 
     #[test]
     fn detection_reads_keys_first() {
