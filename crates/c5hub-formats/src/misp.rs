@@ -75,21 +75,16 @@ pub fn decode_events(
     let mut notes = Vec::new();
     let mut errors = Vec::new();
     for r in events {
-        let prefix = if r.at.is_empty() {
-            String::new()
-        } else {
-            format!("{} ", r.at)
-        };
         match c5hub_misp::incident_from_event(r, lenient) {
             Ok(c) => {
                 incidents.push(c.incident);
                 notes.extend(c.notes.into_iter().map(|p| Note {
-                    at: format!("{prefix}{}", p.at),
+                    at: placed(&r.at, p.at),
                     detail: p.detail,
                 }));
             }
             Err(ps) => errors.extend(ps.into_iter().map(|p| Note {
-                at: format!("{prefix}{}", p.at),
+                at: placed(&r.at, p.at),
                 detail: p.detail,
             })),
         }
@@ -107,6 +102,17 @@ pub fn decode_events(
         sharing: None,
         records: Vec::new(),
     })
+}
+
+/// A place inside an event prefixed with where the event is in its
+/// document (nothing for a single event): written only for a note or an
+/// error, not for every event.
+fn placed(event_at: &str, at: String) -> String {
+    if event_at.is_empty() {
+        at
+    } else {
+        format!("{event_at} {at}")
+    }
 }
 
 /// Reads the event file a feed's manifest lists under `uuid`.

@@ -5,7 +5,7 @@ use c5hub_model::{
     Contact, DocumentFormat, GlobalId, Incident, IncidentStatus, ObservableRole, OriginalDocument,
     RsitClass, Tlp,
 };
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -70,6 +70,14 @@ fn distribution_tlp(d: Option<i64>) -> Tlp {
     }
 }
 
+/// The items of an object's list member (none when it is not a list).
+fn items<'v, 'a>(o: Option<&'v Obj<'a>>, key: &str) -> std::slice::Iter<'v, Json<'a>> {
+    o.and_then(|o| o.get(key))
+        .and_then(Json::as_array)
+        .unwrap_or_default()
+        .iter()
+}
+
 /// The event's TLP: the strictest `tlp:` tag of the event, else its
 /// distribution's; then never wider than any part's distribution or tag
 /// allows (an attribute or object "your organisation only" makes the
@@ -82,32 +90,11 @@ pub fn tlp_of(event: &ReadEvent<'_>) -> Tlp {
     let mut tlp = tagged
         .unwrap_or_else(|| distribution_tlp(dist))
         .max(distribution_floor(dist));
-    let mut parts: Vec<&Obj<'_>> = Vec::new();
-    for a in e
-        .get("Attribute")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
-        parts.extend(a.as_object());
-    }
-    for o in e
-        .get("Object")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
-        parts.extend(o.as_object());
-        for a in o
-            .get("Attribute")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
-            parts.extend(a.as_object());
-        }
-    }
-    for p in parts {
+    let parts = items(Some(e), "Attribute").chain(
+        items(Some(e), "Object")
+            .flat_map(|o| std::iter::once(o).chain(items(o.as_object(), "Attribute"))),
+    );
+    for p in parts.filter_map(Json::as_object) {
         if p.get("deleted").and_then(Json::as_bool) == Some(true) {
             continue;
         }
@@ -220,7 +207,7 @@ fn id_name(org: &str) -> String {
 }
 
 fn day(d: &str) -> Option<DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
+    let d = crate::parse_date(d)?;
     Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?))
 }
 
@@ -241,10 +228,6 @@ fn cut(s: &str, max: usize) -> &str {
     }
     &s[..end]
 }
-
-/// The object an attribute is in (its index and tree), `None` for one of
-/// the event's own.
-type InObject<'v, 'a> = Option<(usize, &'v Json<'a>)>;
 
 /// Reads an event into an incident. Every attribute of a type c5hub
 /// normalises must hold a valid value of it (each refusal names the
@@ -319,42 +302,21 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
             role: "creator".to_owned(),
         });
     }
-    // Each attribute with what names it in a message (the object's index
-    // and the attribute's), written only when a problem needs it.
-    let mut attributes: Vec<(InObject<'_, '_>, usize, &Json<'_>)> = Vec::new();
-    for (i, a) in e
-        .get("Attribute")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
+    // Each attribute with what names it in a message (the object it is in,
+    // with its index, `None` for the event's own, and the attribute's
+    // index), written only when a problem needs it.
+    let own = items(Some(e), "Attribute")
         .enumerate()
-    {
-        if a.is_object() {
-            attributes.push((None, i, a));
-        }
-    }
-    for (i, o) in e
-        .get("Object")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
+        .map(|(j, a)| (None, j, a));
+    let in_objects = items(Some(e), "Object")
         .enumerate()
-    {
-        if o.get("deleted").and_then(Json::as_bool) == Some(true) {
-            continue;
-        }
-        for (j, a) in o
-            .get("Attribute")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            if a.is_object() {
-                attributes.push((Some((i, o)), j, a));
-            }
-        }
-    }
+        .filter(|(_, o)| o.get("deleted").and_then(Json::as_bool) != Some(true))
+        .flat_map(|(i, o)| {
+            items(o.as_object(), "Attribute")
+                .enumerate()
+                .map(move |(j, a)| (Some((i, o)), j, a))
+        });
+    let attributes = own.chain(in_objects).filter(|(_, _, a)| a.is_object());
     for (object, j, a) in attributes {
         let at = || match object {
             None => name_of("Event", "Attribute", j, a),
@@ -366,12 +328,9 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
         let ty = a.get("type").and_then(Json::as_str).unwrap_or_default();
         let value = a.get("value").and_then(Json::as_str).unwrap_or_default();
         let Some(t) = types::get(ty) else { continue };
-        let parts: Vec<&str> = if t.parts.len() == 1 {
-            vec![value]
-        } else {
-            value.splitn(t.parts.len(), '|').collect()
-        };
-        if parts.len() != t.parts.len() {
+        // `splitn` gives as many parts as the type has when the value has
+        // at least one `|` fewer than that.
+        if value.bytes().filter(|&b| b == b'|').count() + 1 < t.parts.len() {
             problems.push(Problem {
                 at: format!("{}.value", at()),
                 detail: format!(
@@ -381,7 +340,7 @@ pub fn incident_from_event(read: &ReadEvent<'_>, lenient: bool) -> Result<Conver
             });
             continue;
         }
-        for (part, raw) in t.parts.iter().zip(parts) {
+        for (part, raw) in t.parts.iter().zip(value.splitn(t.parts.len(), '|')) {
             match types::parse_part(*part, raw) {
                 None => {}
                 Some(Ok(o)) => {

@@ -22,6 +22,10 @@ const MAX_NESTING: usize = 128;
 pub(crate) struct Fast<'a> {
     pub(crate) text: &'a str,
     pub(crate) pos: usize,
+    /// The items of the arrays being read, innermost last: an array's
+    /// items are moved out at its end into a list of their exact number,
+    /// one allocation instead of one per doubling.
+    items: Vec<Json<'a>>,
 }
 
 impl<'a> Fast<'a> {
@@ -92,6 +96,7 @@ impl<'a> Fast<'a> {
 
     /// A string at `"`: borrowed when it has no escape, else decoded by
     /// `serde_json`.
+    #[inline(always)]
     fn string(&mut self) -> Option<Cow<'a, str>> {
         let b = self.bytes();
         let start = self.pos + 1;
@@ -140,7 +145,14 @@ impl<'a> Fast<'a> {
                 }
                 self.pos += 1;
                 let member = keep.member(&k);
-                let (v, s) = self.value(member, room)?;
+                // Most members are strings: read here, not through `value`.
+                let (v, s) = if self.peek()? == b'"' {
+                    let s = self.string()?;
+                    let shape = Shape::string(s.len());
+                    (Json::String(s), shape)
+                } else {
+                    self.value(member, room)?
+                };
                 shape.add(s);
                 if member != Keep::Skip {
                     o.push(k, v);
@@ -168,7 +180,7 @@ impl<'a> Fast<'a> {
             depth: 1,
             longest: 0,
         };
-        let mut v = Vec::new();
+        let first = self.items.len();
         if self.peek()? == b']' {
             self.pos += 1;
         } else {
@@ -176,7 +188,7 @@ impl<'a> Fast<'a> {
                 let (x, s) = self.value(keep, room)?;
                 shape.add(s);
                 if keep != Keep::Skip {
-                    v.push(x);
+                    self.items.push(x);
                 }
                 match self.peek()? {
                     b',' => self.pos += 1,
@@ -190,22 +202,36 @@ impl<'a> Fast<'a> {
         }
         let j = match keep {
             Keep::Skip => Json::Null,
-            _ => Json::Array(v),
+            _ => Json::Array(self.items.drain(first..).collect()),
         };
         Some((j, shape))
     }
 }
 
-/// One value at `pos` of `text`, and where it ends.
-pub(crate) fn value(text: &str, pos: usize, keep: Keep) -> Option<(Json<'_>, Shape, usize)> {
-    let mut f = Fast { text, pos };
-    let (j, s) = f.value(keep, MAX_NESTING)?;
+/// One value at `pos` of `text`, and where it ends. `items` is room for
+/// the items of arrays, lent by a caller that reads many values.
+pub(crate) fn value<'a>(
+    text: &'a str,
+    pos: usize,
+    keep: Keep,
+    items: &mut Vec<Json<'a>>,
+) -> Option<(Json<'a>, Shape, usize)> {
+    let mut f = Fast {
+        text,
+        pos,
+        items: std::mem::take(items),
+    };
+    let read = f.value(keep, MAX_NESTING);
+    f.items.clear();
+    *items = f.items;
+    let (j, s) = read?;
     Some((j, s, f.pos))
 }
 
 /// The index of the first `"`, `\` or control character at or after `i`
 /// (`b.len()` when none): eight bytes at a time, as JSON strings are
 /// mostly plain.
+#[inline(always)]
 fn skip_plain(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -239,7 +265,7 @@ mod tests {
     use super::*;
 
     fn read(doc: &str) -> Option<Value> {
-        let (j, _, end) = value(doc, 0, Keep::All)?;
+        let (j, _, end) = value(doc, 0, Keep::All, &mut Vec::new())?;
         doc[end..].trim().is_empty().then(|| j.to_value())
     }
 

@@ -41,7 +41,14 @@ impl<'a> Obj<'a> {
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        // Keys of an object mostly differ in length or first byte: those
+        // are compared before the whole key.
+        let first = key.as_bytes().first();
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k.len() == key.len() && k.as_bytes().first() == first && k == key)
+            .map(|(_, v)| v)
     }
 
     pub(crate) fn contains_key(&self, key: &str) -> bool {
@@ -194,26 +201,55 @@ impl Keep {
     /// (`Skip`: not kept). A list's items are kept as the list is.
     pub(crate) fn member(self, key: &str) -> Keep {
         use Keep::*;
-        match (self, key) {
-            (All, _) => All,
-            (Wrapper, "Event") => Event,
-            (
-                Event,
+        // By kind first: each arm then compares the key with its own few
+        // names only.
+        match self {
+            All => All,
+            Skip | Bare => Skip,
+            Wrapper => match key {
+                "Event" => Event,
+                _ => Skip,
+            },
+            Event => match key {
                 "uuid" | "info" | "date" | "distribution" | "threat_level_id" | "analysis"
-                | "timestamp" | "publish_timestamp" | "sharing_group_id" | "published",
-            ) => All,
-            (Event, "Orgc" | "Org") => Org,
-            (Event | Attribute | Object, "Tag") => Tag,
-            (Event | Object, "Attribute") => Attribute,
-            (Event, "Object") => Object,
-            (Event, "Galaxy") => Galaxy,
-            (Event | Attribute, "Sighting") => Bare,
-            (Attribute, "uuid" | "type" | "value" | "distribution" | "deleted" | "to_ids") => All,
-            (Object, "name" | "uuid" | "deleted" | "distribution") => All,
-            (Tag, "name") | (Org, "name" | "uuid") | (Cluster, "uuid" | "tag_name") => All,
-            (Galaxy, "uuid") => All,
-            (Galaxy, "GalaxyCluster") => Cluster,
-            _ => Skip,
+                | "timestamp" | "publish_timestamp" | "sharing_group_id" | "published" => All,
+                "Orgc" | "Org" => Org,
+                "Tag" => Tag,
+                "Attribute" => Attribute,
+                "Object" => Object,
+                "Galaxy" => Galaxy,
+                "Sighting" => Bare,
+                _ => Skip,
+            },
+            Attribute => match key {
+                "uuid" | "type" | "value" | "distribution" | "deleted" | "to_ids" => All,
+                "Tag" => Tag,
+                "Sighting" => Bare,
+                _ => Skip,
+            },
+            Object => match key {
+                "name" | "uuid" | "deleted" | "distribution" => All,
+                "Tag" => Tag,
+                "Attribute" => Attribute,
+                _ => Skip,
+            },
+            Tag => match key {
+                "name" => All,
+                _ => Skip,
+            },
+            Org => match key {
+                "name" | "uuid" => All,
+                _ => Skip,
+            },
+            Cluster => match key {
+                "uuid" | "tag_name" => All,
+                _ => Skip,
+            },
+            Galaxy => match key {
+                "uuid" => All,
+                "GalaxyCluster" => Cluster,
+                _ => Skip,
+            },
         }
     }
 }

@@ -282,7 +282,12 @@ enum Mode {
 fn read_document(bytes: &[u8], mode: Mode) -> Option<Document<'_>> {
     // Checked once here, so that no string needs it again.
     let text = std::str::from_utf8(bytes).ok()?;
-    let mut r = Walk { text, pos: 0, mode };
+    let mut r = Walk {
+        text,
+        pos: 0,
+        mode,
+        items: Vec::new(),
+    };
     let mut items = Vec::new();
     // How deep the document nests: the top value is at depth 1, its
     // members and items at 2, the items of `response` at 3.
@@ -353,6 +358,9 @@ struct Walk<'a> {
     text: &'a str,
     pos: usize,
     mode: Mode,
+    /// Room the fast reader reads arrays' items into, kept from one
+    /// event to the next.
+    items: Vec<Json<'a>>,
 }
 
 impl<'a> Walk<'a> {
@@ -373,7 +381,7 @@ impl<'a> Walk<'a> {
         self.peek()?;
         let start = self.pos;
         let (v, shape, end) = match (self.mode, keep) {
-            (Mode::Fast, _) => fast::value(self.text, start, keep)?,
+            (Mode::Fast, _) => fast::value(self.text, start, keep, &mut self.items)?,
             (Mode::Lean, Keep::Wrapper) => self.serde::<WRAPPER>()?,
             (Mode::Lean, Keep::Event) => self.serde::<EVENT>()?,
             (Mode::Lean, Keep::Skip) => self.serde::<SKIP>()?,
@@ -514,16 +522,11 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
     let mut out = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
     for (at, v, item) in items {
-        let prefix = if at.is_empty() {
-            String::new()
-        } else {
-            format!("{at} ")
-        };
         let wrapper = match v {
             Json::Object(m) if m.get("Event").is_some_and(Json::is_object) => m,
             _ => {
                 problems.push(Problem {
-                    at: format!("{prefix}Event"),
+                    at: placed(&at, "Event".into()),
                     detail: "expected an object {\"Event\": {...}}".into(),
                 });
                 continue;
@@ -541,7 +544,7 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
         };
         if !found.is_empty() {
             problems.extend(found.into_iter().map(|p| Problem {
-                at: format!("{prefix}{}", p.at),
+                at: placed(&event.at, p.at),
                 detail: p.detail,
             }));
             continue;
@@ -559,6 +562,16 @@ pub fn read_events<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<ReadEvent
         return Err(Error::unreadable("/", "no event in the document".into()));
     }
     Ok(out)
+}
+
+/// A place inside an event prefixed with where the event is in its
+/// document (nothing for a single event), written only for a problem.
+fn placed(event_at: &str, at: String) -> String {
+    if event_at.is_empty() {
+        at
+    } else {
+        format!("{event_at} {at}")
+    }
 }
 
 /// Depth and string lengths, over the whole tree, in the order a stack
@@ -626,6 +639,26 @@ pub(crate) fn name_of(base: &str, list: &str, i: usize, v: &Json<'_>) -> String 
     }
 }
 
+/// A date `YYYY-MM-DD` as chrono's `%Y-%m-%d` reads it; the usual
+/// ten-digit shape without parsing the format string each time.
+pub(crate) fn parse_date(d: &str) -> Option<chrono::NaiveDate> {
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            let y = i32::try_from(y).ok()?;
+            if let Some(date) = chrono::NaiveDate::from_ymd_opt(y, m, day) {
+                return Some(date);
+            }
+        }
+    }
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()
+}
+
 /// Whether `s` is a UUID in its text form (any version: MISP accepts any).
 pub fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -663,7 +696,7 @@ pub(crate) fn check_event(e: &Obj<'_>) -> Vec<Problem> {
         bad("Event.date".into(), "expected a string (YYYY-MM-DD)");
     }
     if let Some(Json::String(d)) = e.get("date") {
-        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+        if parse_date(d).is_none() {
             bad(
                 "Event.date".into(),
                 &format!("{d:?} is not a date YYYY-MM-DD"),
@@ -855,8 +888,26 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
             });
             continue;
         };
-        for key in ["type", "value"] {
-            match m.get(key) {
+        // The members checked, in one pass over the attribute; a key given
+        // twice counts with its last value, as `Obj::get` finds it.
+        let (mut ty, mut value, mut uuid, mut distribution) = (None, None, None, None);
+        let (mut deleted, mut to_ids, mut tags, mut sightings) = (None, None, None, None);
+        for (k, v) in m.iter() {
+            let slot = match k {
+                "type" => &mut ty,
+                "value" => &mut value,
+                "uuid" => &mut uuid,
+                "distribution" => &mut distribution,
+                "deleted" => &mut deleted,
+                "to_ids" => &mut to_ids,
+                "Tag" => &mut tags,
+                "Sighting" => &mut sightings,
+                _ => continue,
+            };
+            *slot = Some(v);
+        }
+        for (key, v) in [("type", ty), ("value", value)] {
+            match v {
                 Some(Json::String(_)) => {}
                 None => p.push(Problem {
                     at: format!("{}.{key}", at()),
@@ -868,7 +919,7 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
                 }),
             }
         }
-        if let Some(u) = m.get("uuid") {
+        if let Some(u) = uuid {
             if !u.as_str().is_some_and(is_uuid) {
                 p.push(Problem {
                     at: format!("{}.uuid", at()),
@@ -876,7 +927,7 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
                 });
             }
         }
-        if let Some(d) = m.get("distribution") {
+        if let Some(d) = distribution {
             if number(d).is_none_or(|n| !(0..=5).contains(&n)) {
                 p.push(Problem {
                     at: format!("{}.distribution", at()),
@@ -884,16 +935,16 @@ fn check_attributes(p: &mut Vec<Problem>, base: At<'_>, v: Option<&Json<'_>>) {
                 });
             }
         }
-        for key in ["deleted", "to_ids"] {
-            if m.get(key).is_some_and(|v| !v.is_boolean()) {
+        for (key, v) in [("deleted", deleted), ("to_ids", to_ids)] {
+            if v.is_some_and(|v| !v.is_boolean()) {
                 p.push(Problem {
                     at: format!("{}.{key}", at()),
                     detail: "expected true or false".into(),
                 });
             }
         }
-        check_tags(p, &at, m.get("Tag"));
-        check_list_of_objects(p, &|| format!("{}.Sighting", at()), m.get("Sighting"));
+        check_tags(p, &at, tags);
+        check_list_of_objects(p, &|| format!("{}.Sighting", at()), sightings);
     }
 }
 
@@ -910,6 +961,31 @@ pub(crate) fn number(v: &Json<'_>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_reads_them() {
+        for d in [
+            "2026-10-05",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "0000-01-01",
+            "9999-12-31",
+            "2026-1-5",
+            "+2026-01-05",
+            "2026-01-05 ",
+            "2026/01/05",
+            "2026-0a-05",
+            "",
+        ] {
+            assert_eq!(
+                parse_date(d),
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(),
+                "{d:?}"
+            );
+        }
+    }
 
     #[test]
     fn detection_reads_keys_first() {

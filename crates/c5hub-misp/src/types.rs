@@ -79,7 +79,11 @@ pub static TYPES: &[AttributeType] = &[
 /// The type of this name, when c5hub normalises it (names compare exactly,
 /// as MISP's do).
 pub fn get(name: &str) -> Option<&'static AttributeType> {
-    TYPES.iter().find(|t| t.name == name)
+    // Length and first byte rule out most names before they are compared.
+    let first = name.as_bytes().first();
+    TYPES.iter().find(|t| {
+        t.name.len() == name.len() && t.name.as_bytes().first() == first && t.name == name
+    })
 }
 
 /// One part of a value, normalised; `None` for an ignored part.

@@ -11,8 +11,6 @@
 //! types cannot guarantee, [`Incident::validate`] checks, and it reports
 //! every violation with the path of the offending field, not only the first.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fmt;
 use std::str::FromStr;
 
@@ -520,23 +518,34 @@ impl Incident {
                 ),
             );
         } else {
-            let mut first_seen = HashMap::new();
-            for (i, entry) in self.observables.iter().enumerate() {
-                match first_seen.entry(entry) {
-                    Entry::Vacant(slot) => {
-                        slot.insert(i);
-                    }
-                    Entry::Occupied(first) => report(
-                        format!("observables[{i}]"),
-                        format!(
-                            "{} {} as {} repeats observables[{}]",
-                            entry.observable.kind(),
-                            entry.observable,
-                            entry.role,
-                            first.get()
-                        ),
-                    ),
+            // Sorted, equal entries are neighbours, the first of them the
+            // first listed (the sort is stable): no hash of every value.
+            let mut order: Vec<usize> = (0..self.observables.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (a, b) = (&self.observables[a], &self.observables[b]);
+                a.observable.cmp(&b.observable).then(a.role.cmp(&b.role))
+            });
+            let mut repeats: Vec<(usize, usize)> = Vec::new();
+            let mut first = 0;
+            for (n, &i) in order.iter().enumerate() {
+                if n == 0 || self.observables[i] != self.observables[order[n - 1]] {
+                    first = i;
+                } else {
+                    repeats.push((i, first));
                 }
+            }
+            repeats.sort_unstable();
+            for (i, first) in repeats {
+                let entry = &self.observables[i];
+                report(
+                    format!("observables[{i}]"),
+                    format!(
+                        "{} {} as {} repeats observables[{first}]",
+                        entry.observable.kind(),
+                        entry.observable,
+                        entry.role,
+                    ),
+                );
             }
         }
 
@@ -858,6 +867,51 @@ mod tests {
             .map(Observable::value)
             .collect();
         assert_eq!(urls, ["http://bank-login.example/"]);
+    }
+
+    /// Each repeat names the first of its equals, in the order listed.
+    #[test]
+    fn repeats_name_the_first_listed() {
+        let mut incident = Incident::new(
+            GlobalId::new("csirt.example", "r-1").expect("id"),
+            Tlp::Green,
+        );
+        let a = IncidentObservable::new(
+            obs(ObservableKind::Domain, "b.example"),
+            ObservableRole::Source,
+        );
+        let b = IncidentObservable::new(
+            obs(ObservableKind::Domain, "a.example"),
+            ObservableRole::Source,
+        );
+        let c = IncidentObservable::new(
+            obs(ObservableKind::Domain, "b.example"),
+            ObservableRole::Target,
+        );
+        incident.observables = vec![a.clone(), b.clone(), c, a.clone(), b, a];
+        let found: Vec<(String, String)> = incident
+            .validate()
+            .expect_err("repeats")
+            .iter()
+            .map(|v| (v.path.clone(), v.message.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "observables[3]".to_owned(),
+                    "domain b.example as source repeats observables[0]".to_owned()
+                ),
+                (
+                    "observables[4]".to_owned(),
+                    "domain a.example as source repeats observables[1]".to_owned()
+                ),
+                (
+                    "observables[5]".to_owned(),
+                    "domain b.example as source repeats observables[0]".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub(super) fn normalize_domain(text: &str, min_labels: usize) -> Result<String, 
     if text.is_empty() {
         return Err(ErrorKind::Empty);
     }
+    if is_plain_a_label_name(text) {
+        check_labels(text, min_labels)?;
+        return Ok(text.to_owned());
+    }
     // The URL deny list rejects the characters that would end a host inside a
     // URL (`/`, `@`, `:`, ...); length and hyphen rules are checked below with
     // clearer messages than the IDNA crate's unit error.
@@ -54,6 +58,21 @@ pub(super) fn normalize_domain(text: &str, min_labels: usize) -> Result<String, 
         .map_err(|_| ErrorKind::Idna)?;
     check_labels(&ascii, min_labels)?;
     Ok(ascii.into_owned())
+}
+
+/// Whether UTS 46 leaves `text` as it is: lower-case ASCII letters, digits,
+/// `-` and `_` in labels that are not empty, none of them Punycode
+/// (`xn--`). Most names are; they need no trip through the IDNA tables.
+fn is_plain_a_label_name(text: &str) -> bool {
+    let b = text.as_bytes();
+    !b.is_empty()
+        && b[0] != b'.'
+        && b[b.len() - 1] != b'.'
+        && b.iter().all(|&c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
+        })
+        && !b.windows(2).any(|w| w == b"..")
+        && !text.contains("xn--")
 }
 
 fn check_labels(ascii: &str, min_labels: usize) -> Result<(), ErrorKind> {
@@ -265,9 +284,13 @@ pub(super) fn normalize_email(text: &str) -> Result<Observable, ErrorKind> {
         ));
     }
     let domain = normalize_domain(domain, 2)?;
+    let mut value = String::with_capacity(local.len() + 1 + domain.len());
+    value.push_str(local);
+    value.push('@');
+    value.push_str(&domain);
     Ok(Observable {
         kind: ObservableKind::Email,
-        value: format!("{local}@{domain}"),
+        value,
     })
 }
 
@@ -300,6 +323,48 @@ fn check_local_part(local: &str) -> Result<(), ErrorKind> {
 mod tests {
     use super::super::{Note, Observable, ObservableKind};
     use ObservableKind::*;
+
+    /// The names the IDNA tables are skipped for are the names UTS 46
+    /// leaves unchanged.
+    #[test]
+    fn plain_names_are_what_uts46_leaves_unchanged() {
+        use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+        let alphabet = b"abxn-_.09Z";
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut plain = 0;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = 1 + (state % 9) as usize;
+            let name: String = (0..len)
+                .map(|i| char::from(alphabet[(state >> (8 + 4 * i)) as usize % alphabet.len()]))
+                .collect();
+            if super::is_plain_a_label_name(&name) {
+                plain += 1;
+                let ascii = Uts46::new()
+                    .to_ascii(
+                        name.as_bytes(),
+                        AsciiDenyList::URL,
+                        Hyphens::Allow,
+                        DnsLength::Ignore,
+                    )
+                    .expect(&name);
+                assert_eq!(ascii, name.as_str());
+            }
+        }
+        assert!(plain > 5_000, "{plain}");
+        for name in [
+            "xn--bcher-kva.example",
+            "a..b",
+            ".a",
+            "a.",
+            "A.example",
+            "é.example",
+        ] {
+            assert!(!super::is_plain_a_label_name(name), "{name}");
+        }
+    }
 
     fn check(kind: ObservableKind, input: &str, expected: &str) {
         let obs = Observable::parse(kind, input)

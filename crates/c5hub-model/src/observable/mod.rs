@@ -468,8 +468,12 @@ fn checked_text(raw: &str) -> Result<&str, ErrorKind> {
             max: Observable::MAX_INPUT_LEN,
         });
     }
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
-        return Err(ErrorKind::ForbiddenChar(c));
+    // Printable ASCII has no control character: only other text needs
+    // decoding (C1 controls are not ASCII).
+    if !text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(ErrorKind::ForbiddenChar(c));
+        }
     }
     Ok(text)
 }

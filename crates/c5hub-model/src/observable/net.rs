@@ -71,10 +71,30 @@ fn address_observable(addr: IpAddr) -> Observable {
         IpAddr::V4(_) => ObservableKind::Ipv4,
         IpAddr::V6(_) => ObservableKind::Ipv6,
     };
-    Observable {
-        kind,
-        value: addr.to_string(),
+    let value = match addr {
+        IpAddr::V4(v4) => ipv4_text(v4),
+        IpAddr::V6(v6) => v6.to_string(),
+    };
+    Observable { kind, value }
+}
+
+/// Dotted-quad text, as `Ipv4Addr`'s `Display` writes it, without the
+/// formatter's padding machinery (an import writes one per address).
+fn ipv4_text(addr: Ipv4Addr) -> String {
+    let mut out = String::with_capacity(15);
+    for (i, octet) in addr.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
     }
+    out
 }
 
 /// Parses a CIDR prefix. Host bits are cleared (noted), a full-length prefix
@@ -229,6 +249,22 @@ mod tests {
             "parse({kind}, {input:?})"
         );
         assert_eq!(got_notes, notes, "notes of parse({kind}, {input:?})");
+    }
+
+    #[test]
+    fn ipv4_text_is_display() {
+        let mut x: u32 = 0x9e37_79b9;
+        for octets in [[0, 0, 0, 0], [255, 255, 255, 255], [9, 10, 99, 100]] {
+            let a = std::net::Ipv4Addr::from(octets);
+            assert_eq!(super::ipv4_text(a), a.to_string());
+        }
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let a = std::net::Ipv4Addr::from(x);
+            assert_eq!(super::ipv4_text(a), a.to_string());
+        }
     }
 
     fn check_err(kind: ObservableKind, input: &str, expected: &str) {
