@@ -5,24 +5,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Hub, call, get, locations, post_json};
-
-fn token(hub: &Hub, org: &str, kind: &str, role: &str) -> String {
-    let admin = Some(hub.admin.as_str());
-    let r = post_json(
-        &hub.url("/api/v1/orgs"),
-        admin,
-        &json!({"name": org, "type": kind}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let r = post_json(
-        &hub.url("/api/v1/tokens"),
-        admin,
-        &json!({"org": org, "role": role, "label": "test"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.json()["token"].as_str().expect("secret").to_owned()
-}
+use support::{Hub, call, get, locations, org_token as token, post_json};
 
 /// Submits one native-JSON incident; its key.
 fn submit(hub: &Hub, token: &str, id: &str, tlp: &str, shared_with: &[&str]) -> i64 {

@@ -10,14 +10,14 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use c5hub_hub::Authority;
 use c5hub_hub::peers::{self, Asked};
 use c5hub_server::config::Config;
 use c5hub_store::{IncidentFilter, Location, Peer, Store};
 use serde_json::json;
-use support::{Hub, get, locations, post_json, test_config};
+use support::{Hub, get, locations, org_token, post_json, test_config, wait_for};
 
 const HUBS: [&str; 3] = ["hub-a", "hub-b", "hub-c"];
 /// Sends everything but what never leaves.
@@ -34,23 +34,6 @@ fn config(me: usize, listen: &str) -> Config {
 }
 
 /// A token of a new organisation `org` on `hub`.
-fn token(hub: &Hub, org: &str, role: &str) -> String {
-    let admin = Some(hub.admin.as_str());
-    let r = post_json(
-        &hub.url("/api/v1/orgs"),
-        admin,
-        &json!({"name": org, "type": "national-cirt"}),
-    );
-    assert!(r.status == 201 || r.status == 409, "{}", r.body);
-    let r = post_json(
-        &hub.url("/api/v1/tokens"),
-        admin,
-        &json!({"org": org, "role": role, "label": "federation"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.json()["token"].as_str().expect("secret").to_owned()
-}
-
 fn add_peer(loc: &Location, name: &str, url: &str, token: &str, policy: &str, org: Option<&str>) {
     let mut st = Store::open(loc, support::options()).expect("store");
     peers::add(
@@ -117,17 +100,6 @@ fn peer(loc: &Location, name: &str) -> Peer {
         .expect("the peer")
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn ids(h: &BTreeMap<String, (usize, String)>, prefix: &str) -> usize {
     h.keys().filter(|g| g.starts_with(prefix)).count()
 }
@@ -157,9 +129,19 @@ fn three_hubs_in_a_ring_share_once_never_loop_and_survive_a_peer_down() {
             let prev = (me + 2) % 3;
             // The next hub gives this one a token of an organisation named
             // after it; this hub knows the one before it by its name.
-            let t = token(hubs[next].as_ref().expect("up"), HUBS[me], "reporter");
+            let t = org_token(
+                hubs[next].as_ref().expect("up"),
+                HUBS[me],
+                "national-cirt",
+                "reporter",
+            );
             add_peer(&locs[me], HUBS[next], &urls[next], &t, SEND, None);
-            let _ = token(hubs[me].as_ref().expect("up"), HUBS[prev], "reporter");
+            let _ = org_token(
+                hubs[me].as_ref().expect("up"),
+                HUBS[prev],
+                "national-cirt",
+                "reporter",
+            );
             add_peer(
                 &locs[me],
                 HUBS[prev],
@@ -169,8 +151,18 @@ fn three_hubs_in_a_ring_share_once_never_loop_and_survive_a_peer_down() {
                 Some(HUBS[prev]),
             );
         }
-        let bank_a = token(hubs[0].as_ref().expect("up"), "bank", "reporter");
-        let bank_b = token(hubs[1].as_ref().expect("up"), "bank", "reporter");
+        let bank_a = org_token(
+            hubs[0].as_ref().expect("up"),
+            "bank",
+            "national-cirt",
+            "reporter",
+        );
+        let bank_b = org_token(
+            hubs[1].as_ref().expect("up"),
+            "bank",
+            "national-cirt",
+            "reporter",
+        );
         let a = hubs[0].as_ref().expect("up");
         for n in 0..40 {
             submit(a, &bank_a, &format!("a.test:{n}"), "GREEN", "first");

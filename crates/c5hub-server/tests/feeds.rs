@@ -7,31 +7,14 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use c5hub_hub::Authority;
 use c5hub_hub::feeds::{self, Auth, Kind, Request};
 use c5hub_model::{Tlp, Viewer};
 use c5hub_store::{Feed, IncidentFilter, Location, Store};
 use serde_json::json;
-use support::{Hub, get, locations, post_json, test_config};
-
-fn token(hub: &Hub, org: &str, role: &str) -> String {
-    let admin = Some(hub.admin.as_str());
-    let r = post_json(
-        &hub.url("/api/v1/orgs"),
-        admin,
-        &json!({"name": org, "type": "sector-cirt"}),
-    );
-    assert!(r.status == 201 || r.status == 409, "{}", r.body);
-    let r = post_json(
-        &hub.url("/api/v1/tokens"),
-        admin,
-        &json!({"org": org, "role": role, "label": "feeds"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.json()["token"].as_str().expect("secret").to_owned()
-}
+use support::{Hub, get, locations, org_token, post_json, test_config, wait_for};
 
 fn submit(hub: &Hub, token: &str, from: usize, to: usize) {
     for n in from..to {
@@ -101,17 +84,6 @@ fn feed(loc: &Location, id: i64) -> Feed {
         .expect("the feed")
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn a_hub_pulls_another_over_taxii_and_misp_and_resumes() {
     let pairs = locations("feeds_remote")
@@ -119,8 +91,8 @@ fn a_hub_pulls_another_over_taxii_and_misp_and_resumes() {
         .zip(locations("feeds_local"));
     for (remote_loc, local_loc) in pairs {
         let remote = Hub::start(remote_loc, false);
-        let bank = token(&remote, "bank", "reporter");
-        let reader = token(&remote, "peer", "viewer");
+        let bank = org_token(&remote, "bank", "sector-cirt", "reporter");
+        let reader = org_token(&remote, "peer", "sector-cirt", "viewer");
         submit(&remote, &bank, 0, 150);
 
         let local = Hub::start(local_loc.clone(), false);

@@ -22,7 +22,7 @@ use c5hub_hub::feeds::{self, Auth, Kind, Request};
 use c5hub_model::{Tlp, Viewer};
 use c5hub_store::{Feed, IncidentFilter, Location, Store};
 use serde_json::{Value, json};
-use support::{Hub, locations};
+use support::{Hub, locations, wait_for};
 
 const COLLECTION: &str = "2f6a1c0e-7b5d-4e0a-9c3f-5d1e8a7b6c40";
 const TAXII: &str = "application/taxii+json;version=2.1";
@@ -216,17 +216,6 @@ fn feed(loc: &Location, id: i64) -> Feed {
         .get(id)
         .expect("read")
         .expect("the feed")
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// Every STIX id is the end of exactly one global id, and there are no

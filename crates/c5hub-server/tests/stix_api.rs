@@ -7,28 +7,11 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Hub, call, get, locations, post_json};
+use support::{Hub, call, get, locations, org_token as token};
 
 const STIX: &str = "application/stix+json;version=2.1";
 const EVERYTHING: &[u8] =
     include_bytes!("../../c5hub-stix/test-data/valid/incident-everything.json");
-
-fn token(hub: &Hub, org: &str, kind: &str, role: &str) -> String {
-    let admin = Some(hub.admin.as_str());
-    let r = post_json(
-        &hub.url("/api/v1/orgs"),
-        admin,
-        &json!({"name": org, "type": kind}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let r = post_json(
-        &hub.url("/api/v1/tokens"),
-        admin,
-        &json!({"org": org, "role": role, "label": "test"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.json()["token"].as_str().expect("secret").to_owned()
-}
 
 fn canonical(v: &Value) -> String {
     match v {

@@ -317,3 +317,35 @@ fn form_value(s: &str) -> String {
         })
         .collect()
 }
+
+/// A token of role `role` for organisation `org` (of type `kind`) on `hub`,
+/// made by its admin; the organisation is made unless it exists.
+pub fn org_token(hub: &Hub, org: &str, kind: &str, role: &str) -> String {
+    let admin = Some(hub.admin.as_str());
+    let r = post_json(
+        &hub.url("/api/v1/orgs"),
+        admin,
+        &serde_json::json!({"name": org, "type": kind}),
+    );
+    assert!(r.status == 201 || r.status == 409, "{}", r.body);
+    let r = post_json(
+        &hub.url("/api/v1/tokens"),
+        admin,
+        &serde_json::json!({"org": org, "role": role, "label": "test"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["token"].as_str().expect("secret").to_owned()
+}
+
+/// Waits until `done` holds, two minutes at most (background tasks of a
+/// running hub: the poller, the push to peers).
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

@@ -76,10 +76,17 @@ impl Drop for Serve {
 /// `c5hub serve` on `loc`, on a free loopback port, with `admin` as its
 /// admin token; returns once it says where it listens.
 pub fn serve(loc: &Location, admin: &str) -> Serve {
+    serve_with(loc, admin, "127.0.0.1:0", &[])
+}
+
+/// `c5hub serve` on `loc` listening on `listen`, with more arguments
+/// (`--config FILE`).
+pub fn serve_with(loc: &Location, admin: &str, listen: &str, more: &[&str]) -> Serve {
     let mut child = Command::new(BIN)
         .arg("serve")
         .args(backend(loc))
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
+        .args(more)
         .env("C5HUB_ADMIN_TOKEN", admin)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
