@@ -7,39 +7,17 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use c5hub_model::Viewer;
-use c5hub_store::{IncidentFilter, Location, Options, Store};
+use c5hub_store::{IncidentFilter, Location, Store};
 
-use support::{BIN, backend, serve_with};
+use support::{ok, options, serve_with, wait_for};
 
+/// How long the background work may take.
+const LIMIT: Duration = Duration::from_secs(300);
 const INCIDENTS: usize = 4000;
 const ADMIN: &str = "c5h_0123456789abcdef0123456789abcdef0123456789abcdef";
-
-fn cli(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().expect("run c5hub");
-    assert!(
-        out.status.success(),
-        "c5hub {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn with(loc: &Location, args: &[&str]) -> String {
-    let mut a: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    a.extend(backend(loc));
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    cli(&a)
-}
-
-fn options() -> Options {
-    Options {
-        warning_list: c5hub_store::WarningList::empty(),
-    }
-}
 
 /// Global id → (times listed, version) of what B took in from A.
 fn received(loc: &Location) -> BTreeMap<String, (usize, i64)> {
@@ -66,17 +44,6 @@ fn received(loc: &Location) -> BTreeMap<String, (usize, i64)> {
 fn lag(loc: &Location) -> i64 {
     let mut st = Store::open(loc, options()).expect("store");
     st.peers().get("hub-b").expect("read").expect("peer").lag
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn free_port() -> u16 {
@@ -123,17 +90,22 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
             "127.0.0.1:0",
             &["--config", &config_a],
         ));
-        with(&a_loc, &["orgs", "add", "bank", "--type", "operator"]);
-        with(&a_loc, &["import", &feed, "--as", "bank", "--tlp", "green"]);
+        ok(&a_loc, &["orgs", "add", "bank", "--type", "operator"], &[]);
+        ok(
+            &a_loc,
+            &["import", &feed, "--as", "bank", "--tlp", "green"],
+            &[],
+        );
         // B: the organisation standing for A, its token, and A as a peer
         // B takes from and sends nothing.
-        with(&b_loc, &["orgs", "add", "hub-a", "--type", "peer-hub"]);
-        let token = with(
+        ok(&b_loc, &["orgs", "add", "hub-a", "--type", "peer-hub"], &[]);
+        let token = ok(
             &b_loc,
             &["tokens", "create", "--org", "hub-a", "--role", "reporter"],
+            &[],
         );
         let token_file = file("a-to-b.token", &token);
-        with(
+        ok(
             &b_loc,
             &[
                 "peers",
@@ -147,10 +119,11 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
                 "--org",
                 "hub-a",
             ],
+            &[],
         );
         let b_listen = format!("127.0.0.1:{}", free_port());
         let mut b = serve_with(&b_loc, ADMIN, &b_listen, &["--config", &config_b]);
-        with(
+        ok(
             &a_loc,
             &[
                 "peers",
@@ -162,11 +135,14 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
                 "--policy",
                 &send,
             ],
+            &[],
         );
         let mut a = serve_with(&a_loc, ADMIN, "127.0.0.1:0", &["--config", &config_a]);
 
         // B dies with part of the sync taken in.
-        wait_for("B's first incidents", || !received(&b_loc).is_empty());
+        wait_for("B's first incidents", LIMIT, || {
+            !received(&b_loc).is_empty()
+        });
         b.child.kill().expect("SIGKILL B");
         b.child.wait().expect("reaped");
         let mid = received(&b_loc).len();
@@ -178,7 +154,7 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
         let _b = serve_with(&b_loc, ADMIN, &b_listen, &["--config", &config_b]);
 
         // Then A dies, further on.
-        wait_for("more at B", || received(&b_loc).len() > mid);
+        wait_for("more at B", LIMIT, || received(&b_loc).len() > mid);
         a.child.kill().expect("SIGKILL A");
         a.child.wait().expect("reaped");
         let at_a_kill = received(&b_loc).len();
@@ -188,10 +164,10 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
         );
         let _a = serve_with(&a_loc, ADMIN, "127.0.0.1:0", &["--config", &config_a]);
 
-        wait_for("every incident at B", || {
+        wait_for("every incident at B", LIMIT, || {
             received(&b_loc).len() >= INCIDENTS
         });
-        wait_for("A's cursor past its changes", || lag(&a_loc) == 0);
+        wait_for("A's cursor past its changes", LIMIT, || lag(&a_loc) == 0);
         let got = received(&b_loc);
         assert_eq!(got.len(), INCIDENTS, "{b_loc}");
         assert!(

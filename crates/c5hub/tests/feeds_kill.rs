@@ -7,37 +7,15 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use c5hub_model::Viewer;
-use c5hub_store::{Feed, IncidentFilter, Location, Options, Store};
+use c5hub_store::{Feed, IncidentFilter, Location, Store};
 
-use support::{BIN, backend, serve};
+use support::{ok, options, serve, wait_for};
+/// How long the background work may take.
+const LIMIT: Duration = Duration::from_secs(180);
 const INCIDENTS: usize = 300;
-
-fn cli(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().expect("run c5hub");
-    assert!(
-        out.status.success(),
-        "c5hub {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn with(loc: &Location, args: &[&str]) -> String {
-    let mut a: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    a.extend(backend(loc));
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    cli(&a)
-}
-
-fn options() -> Options {
-    Options {
-        warning_list: c5hub_store::WarningList::empty(),
-    }
-}
 
 /// Global id → (times listed, version), as the puller's organisation reads.
 fn pulled(loc: &Location) -> BTreeMap<String, (usize, i64)> {
@@ -67,35 +45,31 @@ fn feed(loc: &Location) -> Feed {
     all.into_iter().next().expect("the feed")
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(180),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn a_killed_poller_resumes_and_stores_each_incident_once() {
     let remote_loc = c5hub_test_support::locations("feeds_kill_remote").remove(0);
     let admin = "c5h_0123456789abcdef0123456789abcdef0123456789abcdef";
-    with(
+    ok(
         &remote_loc,
         &["orgs", "add", "bank", "--type", "sector-cirt"],
+        &[],
     );
-    with(&remote_loc, &["orgs", "add", "peer", "--type", "peer-hub"]);
-    let bank = with(
+    ok(
+        &remote_loc,
+        &["orgs", "add", "peer", "--type", "peer-hub"],
+        &[],
+    );
+    let bank = ok(
         &remote_loc,
         &["tokens", "create", "--org", "bank", "--role", "reporter"],
+        &[],
     )
     .trim()
     .to_owned();
-    let reader = with(
+    let reader = ok(
         &remote_loc,
         &["tokens", "create", "--org", "peer", "--role", "viewer"],
+        &[],
     )
     .trim()
     .to_owned();
@@ -124,8 +98,12 @@ fn a_killed_poller_resumes_and_stores_each_incident_once() {
         std::fs::create_dir_all(&dir).expect("dir");
         let token_file = dir.join("token");
         std::fs::write(&token_file, format!("{reader}\n")).expect("token file");
-        with(&loc, &["orgs", "add", "puller", "--type", "national-cirt"]);
-        let added = with(
+        ok(
+            &loc,
+            &["orgs", "add", "puller", "--type", "national-cirt"],
+            &[],
+        );
+        let added = ok(
             &loc,
             &[
                 "feeds",
@@ -141,11 +119,12 @@ fn a_killed_poller_resumes_and_stores_each_incident_once() {
                 "--as",
                 "puller",
             ],
+            &[],
         );
         assert!(!added.contains(&reader), "{added}");
 
         let mut local = serve(&loc, admin);
-        wait_for("the first page", || feed(&loc).objects_total > 0);
+        wait_for("the first page", LIMIT, || feed(&loc).objects_total > 0);
         // SIGKILL: no shutdown, whatever the poller was doing.
         local.child.kill().expect("SIGKILL");
         local.child.wait().expect("reaped");
@@ -158,8 +137,10 @@ fn a_killed_poller_resumes_and_stores_each_incident_once() {
         assert!(feed(&loc).last_success.is_none(), "{loc}");
 
         let _local = serve(&loc, admin);
-        wait_for("every incident", || pulled(&loc).len() >= INCIDENTS);
-        wait_for("the walk's end", || feed(&loc).last_success.is_some());
+        wait_for("every incident", LIMIT, || pulled(&loc).len() >= INCIDENTS);
+        wait_for("the walk's end", LIMIT, || {
+            feed(&loc).last_success.is_some()
+        });
         let got = pulled(&loc);
         assert_eq!(got.len(), INCIDENTS, "{loc}");
         assert!(

@@ -107,3 +107,20 @@ pub fn serve_with(loc: &Location, admin: &str, listen: &str, more: &[&str]) -> S
     std::thread::spawn(move || for _ in lines {});
     Serve { child, base }
 }
+
+/// Waits until `done` holds, at most `limit` (a running `serve`'s
+/// background work), looking every 20 ms.
+pub fn wait_for(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Store options of the tests that read a `serve`'s store beside it.
+pub fn options() -> c5hub_store::Options {
+    c5hub_store::Options {
+        warning_list: c5hub_store::WarningList::empty(),
+    }
+}
