@@ -16,9 +16,11 @@ use c5hub_hub::Authority;
 use c5hub_hub::peers::{self, Asked};
 use c5hub_server::config::Config;
 use c5hub_store::{IncidentFilter, Location, Peer, Store};
-use serde_json::json;
+use serde_json::{Value, json};
+use support::taxii::{Auth, taxii_call};
 use support::{Hub, get, locations, org_token, post_json, test_config, wait_for};
 
+const TAXII: &str = "application/taxii+json;version=2.1";
 const HUBS: [&str; 3] = ["hub-a", "hub-b", "hub-c"];
 /// Sends everything but what never leaves.
 const SEND: &str = "[out]\ntlp = [\"clear\", \"green\", \"amber\"]\namber_only_if_shared = false\npseudonymise = false\n";
@@ -163,6 +165,42 @@ fn three_hubs_in_a_ring_share_once_never_loop_and_survive_a_peer_down() {
             "national-cirt",
             "reporter",
         );
+        // The TAXII door: federated objects from an organisation that
+        // stands for no peer are refused whole; a peer's RED incident is a
+        // failure of its status; neither is stored.
+        let b = hubs[1].as_ref().expect("up");
+        let object = |tlp: &str, id: &str| {
+            json!({"type": "x-c5hub-incident", "spec_version": "2.1",
+                   "id": "x-c5hub-incident--6a2c4a3e-5b43-4a0e-9c8e-2d6f0b7a9c11",
+                   "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+                   "origin": "hub-a", "origin_key": 1, "origin_version": 1, "path": ["hub-a"],
+                   "incident": {"id": id, "tlp": tlp}})
+        };
+        let post = |token: &str, o: Value| {
+            let body = serde_json::to_vec(&json!({"objects": [o]})).expect("json");
+            taxii_call(
+                b,
+                "POST",
+                "/taxii2/api1/collections/all/objects/",
+                Auth::Token(token),
+                &[("Accept", TAXII)],
+                Some(TAXII),
+                Some(&body),
+            )
+        };
+        let r = post(&bank_b, object("green", "a.test:forged"));
+        assert_eq!(r.status, 403, "{}", r.body);
+        let from_a = org_token(b, "hub-a", "national-cirt", "reporter");
+        let r = post(&from_a, object("red", "a.test:red-sent"));
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert_eq!(r.json()["failure_count"], 1, "{}", r.body);
+        assert!(r.body.contains("never leave"), "{}", r.body);
+        let h = held(&locs[1]);
+        assert!(
+            !h.contains_key("a.test:forged") && !h.contains_key("a.test:red-sent"),
+            "{h:?}"
+        );
+
         let a = hubs[0].as_ref().expect("up");
         for n in 0..40 {
             submit(a, &bank_a, &format!("a.test:{n}"), "GREEN", "first");
