@@ -38,7 +38,7 @@ pub(crate) const MAX_ENVELOPE_BYTES: usize = 6 << 20;
 /// The most objects in one envelope (a hub takes at most 10,000).
 const MAX_ENVELOPE_OBJECTS: usize = 5_000;
 /// The longest wait after failures.
-const MAX_BACKOFF_S: i64 = 300;
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// Starts the push task (nothing to stop: every step is safe to cut).
 pub(crate) fn spawn(state: &AppState) -> tokio::task::JoinHandle<()> {
@@ -68,8 +68,7 @@ pub(crate) fn spawn(state: &AppState) -> tokio::task::JoinHandle<()> {
                             Err(why) => {
                                 let failures = waiting.get(&id).map_or(1, |(n, _)| n + 1);
                                 tracing::warn!(peer = id, error = %why, "federation: push failed");
-                                let wait = c5hub_hub::feeds::backoff(1, failures)
-                                    .min(Duration::from_secs(MAX_BACKOFF_S as u64));
+                                let wait = c5hub_hub::feeds::backoff(1, failures).min(MAX_BACKOFF);
                                 waiting.insert(id, (failures, Instant::now() + wait));
                             }
                         }
