@@ -640,7 +640,17 @@ fn parse_name<T: Copy>(
     name: impl Fn(T) -> &'static str,
     subject: Subject,
 ) -> Result<T, Error> {
-    let wanted = text.trim().replace(['_', ' '], "-");
+    let trimmed = text.trim();
+    // Stored and generated names are already canonical: found without
+    // building the lenient form (a lookup parses a role for every match).
+    if let Some(v) = all
+        .iter()
+        .copied()
+        .find(|&v| name(v).eq_ignore_ascii_case(trimmed))
+    {
+        return Ok(v);
+    }
+    let wanted = trimmed.replace(['_', ' '], "-");
     all.iter()
         .copied()
         .find(|&v| name(v).eq_ignore_ascii_case(&wanted))

@@ -938,10 +938,10 @@ impl Incidents<'_> {
             let mut params: Vec<Value> = vec![d.as_str().into()];
             params.extend(vis.iter().cloned());
             self.st.db.for_each_row(
-                &format!("SELECT dp.observable, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
+                &format!("SELECT dp.observable, dp.role, dp.incident FROM domain_postings dp WHERE dp.domain = $1 AND {visible}{} ORDER BY dp.incident DESC LIMIT {limit}", not("dp.incident")),
                 &params,
                 &mut |r| {
-                    rows.push(MatchRow::in_domain(r, viewer)?);
+                    rows.push(MatchRow::in_domain(r)?);
                     Ok(())
                 },
             )?;
@@ -950,19 +950,34 @@ impl Incidents<'_> {
             // addresses on them): the keys after its own in its range. A
             // URL or an address names one host, and `related` relates
             // values of the same host only.
+            //
+            // The range spans many domain keys, so its rows do not come in
+            // incident order: ordering them in SQLite builds a temporary
+            // B-tree of every row. They are read in key order instead, one
+            // more than the limit (the matches are sorted once, at the
+            // end); only a range over the limit, where the newest must be
+            // chosen, is read again ordered.
             if value.kind() == ObservableKind::Domain && exclude.is_none() {
                 let (visible, vis) = workflow::visible_sql_on(viewer, 3, "dp", "dp.incident");
                 let mut params: Vec<Value> =
                     vec![d.as_str().into(), correlate::domain_range_end(&d).into()];
                 params.extend(vis);
-                self.st.db.for_each_row(
-                    &format!("SELECT dp.observable, dp.role, dp.incident, dp.tlp, dp.reporter FROM domain_postings dp WHERE dp.domain > $1 AND dp.domain < $2 AND {visible} ORDER BY dp.incident DESC LIMIT {limit}"),
-                    &params,
-                    &mut |r| {
-                        rows.push(MatchRow::in_domain(r, viewer)?);
+                let sub = format!(
+                    "SELECT dp.observable, dp.role, dp.incident FROM domain_postings dp WHERE dp.domain > $1 AND dp.domain < $2 AND {visible}"
+                );
+                for sql in [
+                    format!("{sub} LIMIT {}", limit + 1),
+                    format!("{sub} ORDER BY dp.incident DESC LIMIT {limit}"),
+                ] {
+                    rows.clear();
+                    self.st.db.for_each_row(&sql, &params, &mut |r| {
+                        rows.push(MatchRow::in_domain(r)?);
                         Ok(())
-                    },
-                )?;
+                    })?;
+                    if rows.len() <= limit {
+                        break;
+                    }
+                }
                 self.take(&mut found, &mut rows, &MatchKind::SubDomain, true, viewer)?;
             }
         }
@@ -983,6 +998,11 @@ impl Incidents<'_> {
         viewer: &Viewer,
     ) -> Result<(), Error> {
         let mut claimed = KeySet::default();
+        if fresh {
+            claimed.reserve(rows.len());
+            found.texts.reserve(rows.len());
+        }
+        found.matches.reserve(rows.len());
         for r in rows.drain(..) {
             let obs = r.observable;
             if fresh {
@@ -999,22 +1019,15 @@ impl Incidents<'_> {
                 }
             }
             let key = r.incident;
-            let readable = match (found.readable.get(&key), r.of) {
-                (Some(&yes), _) => yes,
-                (None, Of::Decided(yes)) => {
-                    found.readable.insert(key, yes);
-                    yes
-                }
-                (None, Of::Reader { tlp, reporter }) => {
-                    let yes = self.can_read(viewer, key, tlp, &reporter)?;
-                    found.readable.insert(key, yes);
-                    yes
-                }
-                (None, Of::Summary(s)) => {
+            let readable = match (r.of, found.readable.get(&key)) {
+                // Domain matches, kept by their statement only if readable.
+                (Of::Readable, _) => true,
+                (_, Some(&yes)) => yes,
+                (Of::Summary(s), None) => {
                     let yes = self.can_read(viewer, key, s.tlp, &s.reporter)?;
                     found.readable.insert(key, yes);
                     if yes {
-                        found.summaries.insert(key, s);
+                        found.summaries.insert(key, *s);
                     }
                     yes
                 }
@@ -1411,13 +1424,12 @@ struct MatchRow {
 
 /// What a [`MatchRow`] says of its incident.
 enum Of {
-    /// Its summary, read with the match.
-    Summary(IncidentSummary),
-    /// Its TLP and reporter (from `domain_postings`), when only the
-    /// sharing lists can tell whether the viewer may read it.
-    Reader { tlp: Tlp, reporter: String },
-    /// Whether the viewer may read it, told by its TLP and reporter alone.
-    Decided(bool),
+    /// Its summary, read with the match. Boxed: a match row is moved as
+    /// the rows of a lookup are gathered and sorted, and a summary inline
+    /// made each row several hundred bytes to copy.
+    Summary(Box<IncidentSummary>),
+    /// Readable: the statement kept only what the viewer may read.
+    Readable,
 }
 
 /// The columns of the match statements, read by position: the value's
@@ -1429,10 +1441,8 @@ const MATCH_ROLE: usize = 1;
 const MATCH_SUMMARY: usize = 2;
 const MATCH_KIND: usize = MATCH_SUMMARY + SUMMARY_LEN;
 const MATCH_VALUE: usize = MATCH_KIND + 1;
-/// `SELECT observable, role, incident, tlp, reporter` of `domain_postings`.
+/// `SELECT observable, role, incident` of `domain_postings`.
 const MATCH_INCIDENT: usize = 2;
-const MATCH_TLP: usize = 3;
-const MATCH_REPORTER: usize = 4;
 
 impl MatchRow {
     /// A row with the incident's summary, and the value's kind and text
@@ -1449,41 +1459,42 @@ impl MatchRow {
             text,
             role: role_of(r.text_at(MATCH_ROLE)),
             incident: s.key,
-            of: Of::Summary(s),
+            of: Of::Summary(Box::new(s)),
         })
     }
 
-    /// A row of `domain_postings`; the reporter is copied only when the
-    /// sharing lists must be read to decide.
-    fn in_domain(r: &mut dyn RowRef, viewer: &Viewer) -> Result<MatchRow, Error> {
+    /// A row of `domain_postings`. The statements reading them keep only
+    /// the rows the viewer may read ([`workflow::visible_sql_on`], the
+    /// rule `tests/readable.rs` holds to [`Viewer::can_read`]), so each
+    /// is readable as it comes: deciding again in Rust read two more
+    /// columns of every match.
+    fn in_domain(r: &mut dyn RowRef) -> Result<MatchRow, Error> {
         let observable = r.int_at(MATCH_OBSERVABLE).unwrap_or_default();
         let incident = r.int_at(MATCH_INCIDENT).ok_or_else(|| {
             Error::Corrupt(format!("a posting of {observable} without an incident"))
         })?;
-        let tlp = tlp_of(r.int_at(MATCH_TLP).unwrap_or(4));
-        let reporter = r.text_at(MATCH_REPORTER).unwrap_or_default();
-        let of = if needs_shares(viewer, tlp, reporter) {
-            Of::Reader {
-                tlp,
-                reporter: reporter.to_owned(),
-            }
-        } else {
-            Of::Decided(readable(viewer, reporter, tlp, &[], &[]))
-        };
         Ok(MatchRow {
             observable,
             text: None,
             role: role_of(r.text_at(MATCH_ROLE)),
             incident,
-            of,
+            of: Of::Readable,
         })
     }
 }
 
 /// A posting's role as stored (unknown when missing or not a role).
 fn role_of(role: Option<&str>) -> ObservableRole {
-    role.and_then(|x| ObservableRole::from_str(x).ok())
-        .unwrap_or(ObservableRole::Unknown)
+    // The store writes canonical names: compared as they are before the
+    // lenient parse (a lookup reads a role for every match).
+    role.and_then(|x| {
+        ObservableRole::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == x)
+            .or_else(|| ObservableRole::from_str(x).ok())
+    })
+    .unwrap_or(ObservableRole::Unknown)
 }
 
 /// A value as the store wrote it, from the columns `kind` (the name of its

@@ -95,7 +95,7 @@ pub(crate) fn visible_sql_on(
             let p = format!("${first}");
             (
                 format!(
-                    "({alias}.reporter = {p} OR {alias}.tlp <= {green} \
+                    "({alias}.tlp <= {green} OR {alias}.reporter = {p} \
                      OR ({alias}.tlp = {amber} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = {key} AND s.org = {p} AND s.kind = 'share')) \
                      OR ({alias}.tlp = {red} AND EXISTS (SELECT 1 FROM incident_shares s WHERE s.incident = {key} AND s.org = {p} AND s.kind = 'recipient')))",
                     green = tlp_rank(Tlp::Green),
