@@ -19,6 +19,9 @@
 //! verdicts_per_hour = 60       # verdicts one organisation may post
 //! learning_budget = 3.0        # how far one organisation moves the model a day
 //!
+//! [federation]
+//! timeout_seconds = 60         # how long a peer has to answer a push
+//!
 //! [taxii]
 //! status_days = 7              # how long a POST's status resource is kept
 //!
@@ -67,6 +70,26 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// The TAXII 2.1 server's collections.
     pub taxii: TaxiiConfig,
+    /// Federation's push to peer hubs.
+    pub federation: FederationConfig,
+}
+
+/// The `[federation]` table.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationConfig {
+    /// How long a peer has to answer a push, in seconds (at least 1).
+    /// A push that gets no answer in time fails like one refused, and is
+    /// sent again after the backoff: a peer that hangs delays only itself.
+    pub timeout_seconds: u64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        FederationConfig {
+            timeout_seconds: 60,
+        }
+    }
 }
 
 /// The `[taxii]` table.
@@ -306,6 +329,7 @@ impl Default for Config {
             spam: SpamConfig::default(),
             notify: NotifyConfig::default(),
             taxii: TaxiiConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }

@@ -28,8 +28,6 @@ use crate::AppState;
 /// How often the task looks for changes to push: the steady-state delay
 /// of a new incident to a peer is about this plus one exchange.
 const TICK: Duration = Duration::from_millis(250);
-/// How long a peer has to answer.
-const TIMEOUT: Duration = Duration::from_secs(60);
 /// Changes read per page.
 const PAGE: usize = 1000;
 /// The largest envelope posted: under the default body limit of a hub
@@ -44,8 +42,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 pub(crate) fn spawn(state: &AppState) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
+        // A peer's answer is awaited `[federation] timeout_seconds`.
+        let timeout = Duration::from_secs(state.config.federation.timeout_seconds.max(1));
         let agent = ureq::AgentBuilder::new()
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .user_agent("c5hub-federation")
             .build();
         // Failures in a row and when to try again, per peer.

@@ -333,3 +333,151 @@ fn three_hubs_in_a_ring_share_once_never_loop_and_survive_a_peer_down() {
         }
     }
 }
+
+/// What the front of a failing peer did with each connection, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Front {
+    /// Answered 500 after reading the whole request.
+    Failed,
+    /// Read the request and never answered.
+    Hung,
+    /// Passed the bytes both ways to the peer behind it.
+    Passed,
+}
+
+/// A front for `behind` on a port of its own: its first connection is
+/// answered 500, its second never, and the others pass through. What it
+/// did is logged in order.
+fn failing_front(
+    behind: std::net::SocketAddr,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Front>>>) {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/taxii2/api1/",
+        listener.local_addr().expect("addr")
+    );
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = log.clone();
+    // Reads one request whole: its head, then Content-Length bytes.
+    fn read_request(c: &mut TcpStream) {
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        while !buf.ends_with(b"\r\n\r\n") {
+            match c.read(&mut byte) {
+                Ok(1) => buf.push(byte[0]),
+                _ => return,
+            }
+        }
+        let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+        let len: u64 = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let _ = std::io::copy(&mut c.take(len), &mut std::io::sink());
+    }
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut c) = conn else { continue };
+            let what = match n {
+                0 => Front::Failed,
+                1 => Front::Hung,
+                _ => Front::Passed,
+            };
+            seen.lock().expect("log").push(what);
+            std::thread::spawn(move || match what {
+                Front::Failed => {
+                    read_request(&mut c);
+                    let _ = c.write_all(
+                        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 6\r\nConnection: close\r\n\r\nbroken",
+                    );
+                }
+                Front::Hung => {
+                    read_request(&mut c);
+                    std::thread::sleep(Duration::from_secs(30));
+                }
+                Front::Passed => {
+                    let Ok(b) = TcpStream::connect(behind) else {
+                        return;
+                    };
+                    let (mut c2, mut b2) =
+                        (c.try_clone().expect("clone"), b.try_clone().expect("clone"));
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut c2, &mut b2);
+                        let _ = b2.shutdown(std::net::Shutdown::Write);
+                    });
+                    let (mut c, mut b) = (c, b);
+                    let _ = std::io::copy(&mut b, &mut c);
+                    let _ = c.shutdown(std::net::Shutdown::Write);
+                }
+            });
+        }
+    });
+    (url, log)
+}
+
+/// A peer that answers 500, then does not answer at all, then works: each
+/// failure is kept on the peer and retried after the backoff, and once the
+/// peer answers every incident arrives exactly once.
+#[test]
+fn a_peer_that_answers_500_then_times_out_gets_everything_once_after() {
+    for (la, lb) in locations("fed_fail_a")
+        .into_iter()
+        .zip(locations("fed_fail_b"))
+    {
+        let locs = [la, lb];
+        let mut ca = config(0, "127.0.0.1:0");
+        ca.federation.timeout_seconds = 2;
+        let a = Hub::start_with(locs[0].clone(), ca);
+        let b = Hub::start_with(locs[1].clone(), config(1, "127.0.0.1:0"));
+        let behind: std::net::SocketAddr = b
+            .base
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .expect("B's address");
+        let (front, log) = failing_front(behind);
+        let t = org_token(&b, HUBS[0], "national-cirt", "reporter");
+        add_peer(&locs[0], HUBS[1], &front, &t, SEND, None);
+        let a_url = a.url("/taxii2/api1/");
+        add_peer(
+            &locs[1],
+            HUBS[0],
+            &a_url,
+            "unused",
+            TAKE_ONLY,
+            Some(HUBS[0]),
+        );
+        let bank = org_token(&a, "bank", "national-cirt", "reporter");
+        for n in 0..60 {
+            submit(&a, &bank, &format!("a.test:{n}"), "GREEN", "first");
+        }
+        let mut errors = Vec::new();
+        wait_for("A's incidents at B through the failing front", || {
+            if let Some(e) = peer(&locs[0], HUBS[1]).last_error {
+                if errors.last() != Some(&e) {
+                    errors.push(e);
+                }
+            }
+            ids(&held(&locs[1]), "a.test:") == 60
+        });
+        let h = held(&locs[1]);
+        assert!(h.values().all(|(n, _)| *n == 1), "{h:?}");
+        let done = log.lock().expect("log").clone();
+        assert_eq!(&done[..2], &[Front::Failed, Front::Hung], "{done:?}");
+        assert!(done[2..].iter().all(|f| *f == Front::Passed), "{done:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("500")),
+            "the 500 was kept on the peer: {errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| !e.contains("500")),
+            "the timeout was kept on the peer: {errors:?}"
+        );
+        let p = peer(&locs[0], HUBS[1]);
+        assert!(p.last_error.is_none() && p.last_success.is_some(), "{p:?}");
+        assert_eq!(p.lag, 0, "{p:?}");
+    }
+}
