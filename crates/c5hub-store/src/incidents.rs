@@ -350,8 +350,16 @@ struct Matching {
     /// answer shows or counts sightings in (a domain's matches come from
     /// `domain_postings` without their incidents).
     summaries: KeyMap<IncidentSummary>,
-    /// Observable key: its value, read only when it is shown.
-    texts: KeyMap<ValueText>,
+    /// Observable key: its value, read only when it is shown, and the
+    /// kind of match that met it first.
+    texts: KeyMap<Named>,
+}
+
+/// A matched value and the kind of match that met it first: a value met
+/// again by a later kind keeps its first, closer match.
+struct Named {
+    text: ValueText,
+    by: MatchKind,
 }
 
 /// A matching value as far as a lookup has read it.
@@ -711,11 +719,14 @@ impl Incidents<'_> {
         // that they exist. So the summaries needed are those of the page
         // and of the other matches of its values.
         let shown: KeySet = all[start..end].iter().map(|m| m.observable).collect();
-        let mut needed: Vec<i64> = all
+        // The matches of the page's values, found once for the summaries
+        // and the counts.
+        let of_shown: Vec<usize> = (0..all.len())
+            .filter(|&i| (start..end).contains(&i) || shown.contains(&all[i].observable))
+            .collect();
+        let mut needed: Vec<i64> = of_shown
             .iter()
-            .enumerate()
-            .filter(|(i, m)| (start..end).contains(i) || shown.contains(&m.observable))
-            .map(|(_, m)| m.incident)
+            .map(|&i| all[i].incident)
             .filter(|k| !found.summaries.contains_key(k))
             .collect();
         needed.sort_unstable();
@@ -731,7 +742,7 @@ impl Incidents<'_> {
             ..
         } = &mut found;
         let mut counted: KeyMap<Count> = KeyMap::default();
-        for m in all.iter().filter(|m| shown.contains(&m.observable)) {
+        for m in of_shown.iter().map(|&i| &all[i]) {
             let s = &summaries[&m.incident];
             let t = s.detected.unwrap_or(s.created_at);
             let x = counted.entry(m.observable).or_insert_with(|| Count {
@@ -752,7 +763,7 @@ impl Incidents<'_> {
         let mut unread: Vec<i64> = all[start..end]
             .iter()
             .map(|m| m.observable)
-            .filter(|o| matches!(texts.get(o), Some(ValueText::Unread)))
+            .filter(|o| matches!(texts.get(o).map(|n| &n.text), Some(ValueText::Unread)))
             .collect();
         unread.sort_unstable();
         unread.dedup();
@@ -762,7 +773,9 @@ impl Incidents<'_> {
                 .for_each_row(&IN_SQL.observables, &in_list(chunk), &mut |r| {
                     if let Some(id) = r.int_at(0) {
                         let o = stored_observable(r, 1, 2)?;
-                        texts.insert(id, ValueText::Parsed(o));
+                        if let Some(n) = texts.get_mut(&id) {
+                            n.text = ValueText::Parsed(o);
+                        }
                     }
                     Ok(())
                 })?;
@@ -770,7 +783,7 @@ impl Incidents<'_> {
         let mut incidents: Vec<LookupHit> = Vec::with_capacity(on_page);
         let mut sightings: Vec<Sighting> = Vec::new();
         for m in &all[start..end] {
-            let observable = match texts.get(&m.observable) {
+            let observable = match texts.get(&m.observable).map(|n| &n.text) {
                 Some(ValueText::Parsed(o)) => o.clone(),
                 Some(ValueText::Unread) | None => {
                     return Err(Error::Corrupt(format!(
@@ -896,7 +909,13 @@ impl Incidents<'_> {
             if found.texts.contains_key(&id) {
                 continue;
             }
-            found.texts.insert(id, ValueText::Parsed(o));
+            found.texts.insert(
+                id,
+                Named {
+                    text: ValueText::Parsed(o),
+                    by: how.clone(),
+                },
+            );
             let mut params: Vec<Value> = vec![id.into()];
             params.extend(vis_params.iter().cloned());
             self.st.db.for_each_row(&by_id, &params, &mut |r| {
@@ -997,9 +1016,7 @@ impl Incidents<'_> {
         fresh: bool,
         viewer: &Viewer,
     ) -> Result<(), Error> {
-        let mut claimed = KeySet::default();
         if fresh {
-            claimed.reserve(rows.len());
             found.texts.reserve(rows.len());
         }
         found.matches.reserve(rows.len());
@@ -1008,13 +1025,15 @@ impl Incidents<'_> {
             if fresh {
                 // A value met for the first time by this kind of match.
                 match found.texts.entry(obs) {
-                    std::collections::hash_map::Entry::Occupied(_) if !claimed.contains(&obs) => {
+                    std::collections::hash_map::Entry::Occupied(e) if e.get().by != *how => {
                         continue;
                     }
                     std::collections::hash_map::Entry::Occupied(_) => {}
                     std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(r.text.map_or(ValueText::Unread, ValueText::Parsed));
-                        claimed.insert(obs);
+                        slot.insert(Named {
+                            text: r.text.map_or(ValueText::Unread, ValueText::Parsed),
+                            by: how.clone(),
+                        });
                     }
                 }
             }
@@ -1119,7 +1138,7 @@ impl Incidents<'_> {
                 let matched = match values.get(&m.observable) {
                     Some(v) => v.clone(),
                     None => {
-                        let o = match texts.remove(&m.observable) {
+                        let o = match texts.remove(&m.observable).map(|n| n.text) {
                             Some(ValueText::Parsed(o)) => o,
                             Some(ValueText::Unread) | None => {
                                 let r = self
