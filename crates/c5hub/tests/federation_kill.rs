@@ -6,40 +6,16 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use c5hub_model::Viewer;
-use c5hub_store::{IncidentFilter, Location, Store};
+use c5hub_store::{Location, Store};
 
-use support::{ok, options, serve_with, wait_for};
+use support::{ok, options, read_by, serve_with, wait_for};
 
 /// How long the background work may take.
 const LIMIT: Duration = Duration::from_secs(300);
 const INCIDENTS: usize = 4000;
 const ADMIN: &str = "c5h_0123456789abcdef0123456789abcdef0123456789abcdef";
-
-/// Global id → (times listed, version) of what B took in from A.
-fn received(loc: &Location) -> BTreeMap<String, (usize, i64)> {
-    let mut st = Store::open(loc, options()).expect("store");
-    let mut out: BTreeMap<String, (usize, i64)> = BTreeMap::new();
-    let all = st
-        .incidents()
-        .list(
-            &IncidentFilter {
-                limit: 100_000,
-                ..IncidentFilter::default()
-            },
-            &Viewer::member("hub-a"),
-        )
-        .expect("list");
-    for i in all {
-        let e = out.entry(i.global_id.to_string()).or_insert((0, 0));
-        e.0 += 1;
-        e.1 = i.version;
-    }
-    out
-}
 
 fn lag(loc: &Location) -> i64 {
     let mut st = Store::open(loc, options()).expect("store");
@@ -141,11 +117,11 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
 
         // B dies with part of the sync taken in.
         wait_for("B's first incidents", LIMIT, || {
-            !received(&b_loc).is_empty()
+            !read_by(&b_loc, "hub-a").is_empty()
         });
         b.child.kill().expect("SIGKILL B");
         b.child.wait().expect("reaped");
-        let mid = received(&b_loc).len();
+        let mid = read_by(&b_loc, "hub-a").len();
         assert!(
             mid < INCIDENTS,
             "{b_loc}: B was killed after the whole sync"
@@ -154,10 +130,10 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
         let _b = serve_with(&b_loc, ADMIN, &b_listen, &["--config", &config_b]);
 
         // Then A dies, further on.
-        wait_for("more at B", LIMIT, || received(&b_loc).len() > mid);
+        wait_for("more at B", LIMIT, || read_by(&b_loc, "hub-a").len() > mid);
         a.child.kill().expect("SIGKILL A");
         a.child.wait().expect("reaped");
-        let at_a_kill = received(&b_loc).len();
+        let at_a_kill = read_by(&b_loc, "hub-a").len();
         assert!(
             at_a_kill < INCIDENTS,
             "{b_loc}: A was killed after the whole sync"
@@ -165,10 +141,10 @@ fn killed_hubs_resume_the_sync_with_each_incident_once() {
         let _a = serve_with(&a_loc, ADMIN, "127.0.0.1:0", &["--config", &config_a]);
 
         wait_for("every incident at B", LIMIT, || {
-            received(&b_loc).len() >= INCIDENTS
+            read_by(&b_loc, "hub-a").len() >= INCIDENTS
         });
         wait_for("A's cursor past its changes", LIMIT, || lag(&a_loc) == 0);
-        let got = received(&b_loc);
+        let got = read_by(&b_loc, "hub-a");
         assert_eq!(got.len(), INCIDENTS, "{b_loc}");
         assert!(
             got.values().all(|(n, v)| *n == 1 && *v == 1),

@@ -6,38 +6,14 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use c5hub_model::Viewer;
-use c5hub_store::{Feed, IncidentFilter, Location, Store};
+use c5hub_store::{Feed, Location, Store};
 
-use support::{ok, options, serve, wait_for};
+use support::{ok, options, read_by, serve, wait_for};
 /// How long the background work may take.
 const LIMIT: Duration = Duration::from_secs(180);
 const INCIDENTS: usize = 300;
-
-/// Global id → (times listed, version), as the puller's organisation reads.
-fn pulled(loc: &Location) -> BTreeMap<String, (usize, i64)> {
-    let mut st = Store::open(loc, options()).expect("store");
-    let mut out: BTreeMap<String, (usize, i64)> = BTreeMap::new();
-    let all = st
-        .incidents()
-        .list(
-            &IncidentFilter {
-                limit: 10_000,
-                ..IncidentFilter::default()
-            },
-            &Viewer::member("puller"),
-        )
-        .expect("list");
-    for i in all {
-        let e = out.entry(i.global_id.to_string()).or_insert((0, 0));
-        e.0 += 1;
-        e.1 = i.version;
-    }
-    out
-}
 
 fn feed(loc: &Location) -> Feed {
     let mut st = Store::open(loc, options()).expect("store");
@@ -128,7 +104,7 @@ fn a_killed_poller_resumes_and_stores_each_incident_once() {
         // SIGKILL: no shutdown, whatever the poller was doing.
         local.child.kill().expect("SIGKILL");
         local.child.wait().expect("reaped");
-        let mid = pulled(&loc);
+        let mid = read_by(&loc, "puller");
         assert!(
             !mid.is_empty() && mid.len() < INCIDENTS,
             "{loc}: killed in the middle of the walk, with {} of {INCIDENTS} stored",
@@ -137,11 +113,13 @@ fn a_killed_poller_resumes_and_stores_each_incident_once() {
         assert!(feed(&loc).last_success.is_none(), "{loc}");
 
         let _local = serve(&loc, admin);
-        wait_for("every incident", LIMIT, || pulled(&loc).len() >= INCIDENTS);
+        wait_for("every incident", LIMIT, || {
+            read_by(&loc, "puller").len() >= INCIDENTS
+        });
         wait_for("the walk's end", LIMIT, || {
             feed(&loc).last_success.is_some()
         });
-        let got = pulled(&loc);
+        let got = read_by(&loc, "puller");
         assert_eq!(got.len(), INCIDENTS, "{loc}");
         assert!(
             got.values().all(|(n, v)| *n == 1 && *v == 1),

@@ -118,6 +118,29 @@ pub fn wait_for(what: &str, limit: std::time::Duration, mut done: impl FnMut() -
     }
 }
 
+/// Global id → (times listed, version) of the incidents `org` reads in the
+/// store at `loc`: what the kill tests compare after a restart.
+pub fn read_by(loc: &Location, org: &str) -> std::collections::BTreeMap<String, (usize, i64)> {
+    let mut st = c5hub_store::Store::open(loc, options()).expect("store");
+    let mut out = std::collections::BTreeMap::new();
+    let all = st
+        .incidents()
+        .list(
+            &c5hub_store::IncidentFilter {
+                limit: 100_000,
+                ..c5hub_store::IncidentFilter::default()
+            },
+            &c5hub_model::Viewer::member(org),
+        )
+        .expect("list");
+    for i in all {
+        let e = out.entry(i.global_id.to_string()).or_insert((0, 0));
+        e.0 += 1;
+        e.1 = i.version;
+    }
+    out
+}
+
 /// Store options of the tests that read a `serve`'s store beside it.
 pub fn options() -> c5hub_store::Options {
     c5hub_store::Options {
