@@ -660,22 +660,9 @@ fn import_stix(
             }
         });
         // On an error, returning drops `rx`, which stops the reading thread.
-        for b in rx {
-            errors.extend(b.errors);
-            if let Some(plan) = b.plan {
-                let subs: Vec<Submission<'_>> = b
-                    .incidents
-                    .iter()
-                    .map(|m| feed_submission(m, &opts.reporter, &opts.share_with, source))
-                    .collect();
-                let outcomes = store.incidents().ingest_planned(&subs, plan)?;
-                count(sum, &b.incidents, &outcomes);
-                on(Event::Committed {
-                    file: f,
-                    rows: Some(b.rows),
-                    outcomes: &outcomes,
-                });
-            }
+        for mut b in rx {
+            errors.append(&mut b.errors);
+            b.commit(store, opts, source, f, sum, on)?;
         }
         Ok(())
     })?;
@@ -875,20 +862,7 @@ fn import_feed(
                 bad_rows.push((e.line(), e.to_string()));
                 sum.rejected.push(r);
             }
-            if let Some(plan) = b.plan {
-                let subs: Vec<Submission<'_>> = b
-                    .incidents
-                    .iter()
-                    .map(|m| feed_submission(m, &opts.reporter, &opts.share_with, source))
-                    .collect();
-                let outcomes = store.incidents().ingest_planned(&subs, plan)?;
-                count(sum, &b.incidents, &outcomes);
-                on(Event::Committed {
-                    file: f,
-                    rows: Some(b.rows),
-                    outcomes: &outcomes,
-                });
-            }
+            b.commit(store, opts, source, f, sum, on)?;
             let read = counter.load(Ordering::Relaxed);
             on(Event::Read(read - reported));
             reported = read;
@@ -936,6 +910,35 @@ impl<E> ParsedBatch<E> {
             self.plan = Some(Store::plan(&subs));
         }
         self
+    }
+
+    /// Stores the incidents under their plan in one transaction (nothing
+    /// when there is no plan), counts what became of each and tells `on`.
+    fn commit(
+        self,
+        store: &mut Store,
+        opts: &ImportOptions,
+        source: &str,
+        f: &Path,
+        sum: &mut Summary,
+        on: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), Error> {
+        let Some(plan) = self.plan else {
+            return Ok(());
+        };
+        let subs: Vec<Submission<'_>> = self
+            .incidents
+            .iter()
+            .map(|m| feed_submission(m, &opts.reporter, &opts.share_with, source))
+            .collect();
+        let outcomes = store.incidents().ingest_planned(&subs, plan)?;
+        count(sum, &self.incidents, &outcomes);
+        on(Event::Committed {
+            file: f,
+            rows: Some(self.rows),
+            outcomes: &outcomes,
+        });
+        Ok(())
     }
 }
 
